@@ -1,0 +1,74 @@
+/* arch.h - every parameter of the modelled accelerator, in one struct.
+ *
+ * The defaults are embedded here (arch_default) and printed by
+ * `lutsim arch --show`; workloads/arch/*.json are presets.  A JSON document
+ * overrides any subset of the defaults; unknown keys, wrong types and
+ * out-of-range values are errors that name the key's path
+ * (e.g. "buffers.weight.kib: expected an integer 1..65536, got 0").
+ * The parser lives with the front end's JSON handling (arch_json.c); this
+ * header is the model's view and has no I/O.
+ */
+#ifndef ARCH_H
+#define ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The four on-chip buffers, in the order the ISA's buffer field uses. */
+typedef enum { BUF_ACT = 0, BUF_WGT, BUF_TBL, BUF_OUT, BUF_COUNT } buf_id;
+
+typedef struct {
+    int kib;        /* capacity in KiB */
+    int banks;
+    int width_bits; /* read/write width per bank per cycle */
+    int ports;      /* read/write ports */
+} arch_buffer;
+
+typedef struct {
+    char name[64];
+    double clock_ghz;
+    int tech_nm;          /* technology node the energy table is for */
+    /* LUT array: cores work in lockstep on adjacent column blocks. */
+    int lut_cores;
+    int tile_m, tile_n, tile_k; /* tables x columns x activations per table */
+    int table_entry_bits; /* stored table entry width */
+    int wbits_min, wbits_max; /* weight bit-widths the array steps through */
+    int act_bits;         /* activation width (INT8) */
+    int lmma_latency;     /* pipeline fill of the LUT array, cycles */
+    arch_buffer buf[BUF_COUNT];
+    /* DRAM and DMA */
+    double dram_gbps;     /* bandwidth, GB/s (1e9 bytes per second) */
+    int dram_latency;     /* cycles from request to first data */
+    int dram_burst;       /* bytes per burst: transfers round up to it */
+    /* Table precompute unit */
+    int tprec_tables_per_cycle;
+    int tprec_latency;
+    /* Dequantization unit */
+    int dequant_lanes;    /* outputs per cycle */
+    int dequant_latency;
+    /* Vector unit (non-GEMM work of a layer) */
+    int vector_lanes;     /* elements per cycle */
+    int vector_latency;
+    /* Issue: instructions each unit may hold waiting (in-order per unit). */
+    int queue_depth;
+} arch_t;
+
+void arch_default(arch_t *a);
+
+/* Derived figures, used by timing and reports. */
+double arch_dram_bytes_per_cycle(const arch_t *a);
+size_t arch_buf_bytes(const arch_t *a, buf_id b);
+const char *arch_buf_name(buf_id b); /* "act", "weight", "table", "output" */
+
+/* Checks cross-field consistency (ranges are the parser's job); returns 0
+ * or -1 with a message naming the key. */
+int arch_check(const arch_t *a, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

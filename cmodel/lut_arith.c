@@ -1,0 +1,25 @@
+/* lut_arith.c - table precompute, the one non-inline piece of the arithmetic. */
+#include "lut_arith.h"
+
+int lut_table_precompute_i8(const int8_t *a, int tk, lut_entry_t *table)
+{
+    /* Entry 0 is a_0 - a_1 - ... - a_{tk-1}; setting bit (k-1) of the index
+     * flips b_k from -1 to +1, adding 2 a_k.  Building the table by doubling
+     * costs one addition per entry beyond the first, as the hardware's adder
+     * tree does. */
+    int32_t base = a[0];
+    int adds = 0;
+    for (int k = 1; k < tk; k++) {
+        base -= a[k];
+        adds++;
+    }
+    table[0] = (lut_entry_t)base;
+    for (int k = 1; k < tk; k++) {
+        int half = 1 << (k - 1);
+        int32_t twice = 2 * (int32_t)a[k];
+        for (int j = 0; j < half; j++)
+            table[half + j] = (lut_entry_t)(table[j] + twice);
+        adds += half;
+    }
+    return adds;
+}

@@ -1,0 +1,63 @@
+/* ref_gemm.c - naive reference GEMM over dequantized integer weights. */
+#include "ref_gemm.h"
+
+int ref_weight_value2(lut_wtype t, int v, int z2)
+{
+    switch (t.fmt) {
+    case LUT_WFMT_INT:
+    case LUT_WFMT_TERNARY:
+    case LUT_WFMT_BINARY:
+        return 2 * v;
+    case LUT_WFMT_UINT:
+        return 2 * v - z2;
+    }
+    return 0;
+}
+
+/* Dot product of one group, as an exact integer. */
+static int64_t group_dot(lut_wtype t, const int8_t *a, const int8_t *w,
+                         int z2, int k0, int k1)
+{
+    int64_t s2 = 0;
+    for (int k = k0; k < k1; k++)
+        s2 += (int64_t)a[k] * ref_weight_value2(t, lut_wtype_stored(t, w[k]), z2);
+    return s2 / 2;
+}
+
+void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
+                  const int32_t *z2, int group_size, int m, int n, int kd,
+                  int64_t *c)
+{
+    int ngroups = (kd + group_size - 1) / group_size;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            int64_t s = 0;
+            for (int g = 0; g < ngroups; g++) {
+                int k0 = g * group_size, k1 = k0 + group_size > kd ? kd : k0 + group_size;
+                int zz = z2 ? z2[(size_t)j * ngroups + g] : 0;
+                s += group_dot(t, a + (size_t)i * kd, w + (size_t)j * kd, zz, k0, k1);
+            }
+            c[(size_t)i * n + j] = s;
+        }
+    }
+}
+
+void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
+                  const int32_t *z2, const float *scales, int group_size,
+                  int m, int n, int kd, float *out)
+{
+    int ngroups = (kd + group_size - 1) / group_size;
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float o = 0.0f;
+            for (int g = 0; g < ngroups; g++) {
+                int k0 = g * group_size, k1 = k0 + group_size > kd ? kd : k0 + group_size;
+                int zz = z2 ? z2[(size_t)j * ngroups + g] : 0;
+                int64_t d = group_dot(t, a + (size_t)i * kd, w + (size_t)j * kd, zz, k0, k1);
+                float prod = scales[(size_t)j * ngroups + g] * (float)d;
+                o = o + prod;
+            }
+            out[(size_t)i * n + j] = o;
+        }
+    }
+}

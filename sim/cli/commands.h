@@ -1,0 +1,15 @@
+/* commands.h - the subcommands of the lutsim command line.
+ *
+ * Each takes the arguments after its name (argv[0] is the subcommand) and
+ * returns the process exit status: 0 on success, 1 on a run-time error, 2 on
+ * a usage error.  Errors are printed as one line on stderr.
+ */
+#ifndef COMMANDS_H
+#define COMMANDS_H
+
+int cmd_gemm(int argc, char **argv);
+
+/* Prints "lutsim: " + message + newline to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,72 @@
+/* main.c - the lutsim command line: dispatch to a subcommand. */
+#include "commands.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LUTSIM_VERSION "0.1.0"
+
+static const char usage[] =
+    "usage: lutsim COMMAND [OPTIONS]\n"
+    "\n"
+    "lutsim simulates a bit-serial lookup-table (LUT) tensor core for low-bit\n"
+    "LLM inference.\n"
+    "\n"
+    "commands:\n"
+    "  gemm      multiply INT8 activations by low-bit weights on the LUT datapath\n"
+    "  help      show this text, or `lutsim help COMMAND` for one command\n"
+    "  version   print the version\n"
+    "\n"
+    "`lutsim COMMAND --help` explains each command's options.\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("lutsim: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+typedef struct {
+    const char *name;
+    int (*fn)(int, char **);
+} command;
+
+static const command commands[] = {
+    { "gemm", cmd_gemm },
+};
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "help") || !strcmp(name, "--help") || !strcmp(name, "-h")) {
+        if (argc >= 3 && strcmp(name, "help") == 0) {
+            for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+                if (!strcmp(argv[2], commands[i].name)) {
+                    char *sub[] = { argv[2], "--help", NULL };
+                    return commands[i].fn(2, sub);
+                }
+            }
+            cli_error("unknown command '%s' (see `lutsim help`)", argv[2]);
+            return 2;
+        }
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (!strcmp(name, "version") || !strcmp(name, "--version")) {
+        printf("lutsim %s\n", LUTSIM_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(name, commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    cli_error("unknown command '%s' (see `lutsim help`)", name);
+    return 2;
+}
