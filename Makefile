@@ -55,6 +55,24 @@ $(FRONT_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(FRONT_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+# embedded data files: each EMBED file becomes build/gen/embed_NAME.c
+# (NAME = its path under workloads/ with / and . as _, e.g. energy_default)
+# defining `const char embed_NAME[]`, linked into libfront.a.
+EMBED      := workloads/energy/default.json
+EMBED_TOOL := $(BUILD)/embed
+embed_name  = $(subst .,_,$(subst /,_,$(basename $(patsubst workloads/%,%,$(1)))))
+EMBED_OBJ  := $(foreach f,$(EMBED),$(BUILD)/obj/$(BUILD)/gen/embed_$(call embed_name,$(f)).o)
+$(EMBED_TOOL): scripts/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+define embed_rule
+$(BUILD)/gen/embed_$(call embed_name,$(1)).c: $(1) $(EMBED_TOOL)
+	@mkdir -p $$(dir $$@)
+	$(EMBED_TOOL) $(call embed_name,$(1)) $(1) > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach f,$(EMBED),$(eval $(call embed_rule,$(f))))
+$(FRONT_LIB): $(EMBED_OBJ)
+
 $(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS)
 	$(CC) -o $@ $< $(LIBS) $(LDLIBS)
 

@@ -1,8 +1,8 @@
 /* arch.h - every parameter of the modelled accelerator, in one struct.
  *
  * The defaults are embedded here (arch_default) and printed by
- * `lutsim arch --show`; workloads/arch/*.json are presets.  A JSON document
- * overrides any subset of the defaults; unknown keys, wrong types and
+ * `lutsim arch --show`; the files in workloads/arch/ are presets.  A JSON
+ * document overrides any subset of the defaults; unknown keys, wrong types and
  * out-of-range values are errors that name the key's path
  * (e.g. "buffers.weight.kib: expected an integer 1..65536, got 0").
  * The parser lives with the front end's JSON handling (arch_json.c); this
@@ -63,6 +63,19 @@ void arch_default(arch_t *a);
 double arch_dram_bytes_per_cycle(const arch_t *a);
 size_t arch_buf_bytes(const arch_t *a, buf_id b);
 const char *arch_buf_name(buf_id b); /* "act", "weight", "table", "output" */
+/* Bits of one table set: tile_m tables x 2^(tile_k-1) entries x entry bits. */
+int arch_table_bits(const arch_t *a);
+/* Weight-index bits the bit-serial array consumes per cycle (one bit-plane:
+ * lut_cores x tile_n x tile_k); the weight buffer's banks x width_bits should
+ * be at least this for the array never to starve. */
+int arch_weight_bits_per_cycle(const arch_t *a);
+/* Smallest signed table-entry width holding every sum of tile_k activations
+ * of act_bits exactly (11 for K = 4, INT8). */
+int arch_min_entry_bits(const arch_t *a);
+
+/* Range of tile_k (activations per table) the datapath supports. */
+#define ARCH_MIN_TK 2
+#define ARCH_MAX_TK 8
 
 /* Checks cross-field consistency (ranges are the parser's job); returns 0
  * or -1 with a message naming the key. */

@@ -43,6 +43,38 @@ static inline uint8_t lut_pattern_index(unsigned p, int tk)
     return (uint8_t)(LUT_IDX_NEG | (((~p) & mask) >> 1));
 }
 
+/* In the weight buffer an index is a tk-bit field: bits [tk-2:0] select the
+ * entry, bit tk-1 negates.  Rows of fields are packed LSB-first. */
+static inline unsigned lut_field_from_idx(uint8_t idx, int tk)
+{
+    return (idx & LUT_IDX_MASK) | ((idx & LUT_IDX_NEG) ? 1u << (tk - 1) : 0u);
+}
+static inline uint8_t lut_idx_from_field(unsigned field, int tk)
+{
+    uint8_t idx = (uint8_t)(field & ((1u << (tk - 1)) - 1u));
+    return (field >> (tk - 1)) & 1u ? (uint8_t)(idx | LUT_IDX_NEG) : idx;
+}
+/* Reads / writes field j of a packed row. */
+static inline unsigned lut_field_get(const uint8_t *row, uint64_t j, int tk)
+{
+    uint64_t bit = j * (uint64_t)tk;
+    unsigned v = row[bit / 8];
+    if ((bit % 8) + (uint64_t)tk > 8)
+        v |= (unsigned)row[bit / 8 + 1] << 8;
+    return (v >> (bit % 8)) & ((1u << tk) - 1u);
+}
+static inline void lut_field_put(uint8_t *row, uint64_t j, int tk, unsigned field)
+{
+    for (int b = 0; b < tk; b++) {
+        uint64_t bit = j * (uint64_t)tk + (uint64_t)b;
+        uint8_t mask = (uint8_t)(1u << (bit % 8));
+        if ((field >> b) & 1u)
+            row[bit / 8] |= mask;
+        else
+            row[bit / 8] &= (uint8_t)~mask;
+    }
+}
+
 /* Table precompute for one group of tk INT8 activations (positions past the
  * end of the reduction are zero).  Writes lut_table_entries(tk) entries and
  * returns the number of additions a hardware unit performs for it. */

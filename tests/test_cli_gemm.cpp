@@ -114,10 +114,16 @@ TEST_F(CliGemm, ExactOnRandomShapesAndFormats)
         }
         save("A.npy", NPY_INT8, {m, k}, a.data());
         save("W.npy", NPY_INT8, {n, k}, w.data());
+        int group = (int)(1 + rng() % 200);
+        // The C model takes K from the architecture; the host engine from --tk.
+        std::ofstream(p("arch.json")) << "{\"lut\": {\"tile\": {\"k\": " << tk << "}}}";
+        bool host = trial % 4 == 3;
         std::string args = "gemm --act " + p("A.npy") + " --weight " + p("W.npy") +
                            " --wfmt " + fmt_name(wt.fmt) + " --wbits " + std::to_string(wt.bits) +
-                           " --tk " + std::to_string(tk) + " --out " + p("C.npy") +
-                           " --stats " + p("S.json");
+                           " --group " + std::to_string(group) +
+                           (host ? " --engine host --tk " + std::to_string(tk)
+                                 : " --arch " + p("arch.json")) +
+                           " --out " + p("C.npy") + " --stats " + p("S.json");
         CmdResult r = lutsim(args);
         ASSERT_EQ(r.status, 0) << args << "\n" << r.err;
         npy_array c;

@@ -4,6 +4,13 @@
 #include "npy.h"
 #include "outfiles.h"
 #include "ref_gemm.h"
+#include "engine_setup.h"
+#include "fileio.h"
+#include "gemm.h"
+#include "program.h"
+#include "report_stats.h"
+#include "sim.h"
+#include "trace_json.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -13,30 +20,40 @@
 #include <time.h>
 
 static const char gemm_usage[] =
-    "usage: lutsim gemm --act A.npy --weight W.npy --wfmt FMT [--wbits B]\n"
-    "                   --out C.npy [--stats S.json] [--tk K] [--group G]\n"
-    "       lutsim gemm --random MxNxK --wfmt FMT [--wbits B] [--seed S] [...]\n"
+    "usage: lutsim gemm --act A.npy --weight W.npy --wfmt FMT [--wbits B] --out C.npy\n"
+    "                   [--arch A.json] [--stats S.json] [--trace T.json] [options]\n"
+    "       lutsim gemm --random MxNxK --wfmt FMT [--wbits B] [--seed S] [options]\n"
     "\n"
-    "Computes C = A * W^T exactly on the LUT datapath: W is packed into\n"
-    "bit-plane table indices, A into tables of 2^(K-1) entries per group of K\n"
-    "activations, one look-up per weight bit-plane.\n"
+    "Computes C = A * W^T exactly.  The default engine compiles the GEMM into a\n"
+    "program for the LUT accelerator and runs it on the C model (functional:\n"
+    "real data, bit-exact, with cycles and energy).  W is packed into bit-plane\n"
+    "table indices, A into tables of 2^(K-1) entries per group of K activations,\n"
+    "one look-up per weight bit-plane.\n"
     "\n"
-    "  --act A.npy     int8 array, M x Kd (activations)\n"
-    "  --weight W.npy  int8 array, N x Kd, holding integer weights of FMT:\n"
-    "                    int     signed INTB, -2^(B-1) .. 2^(B-1)-1 (B = 2..8)\n"
-    "                    ternary -1, 0, +1 (BitNet b1.58; B = 2)\n"
-    "                    binary  -1, +1 (B = 1)\n"
-    "  --wfmt FMT      int, ternary or binary\n"
-    "  --wbits B       weight bit-width (required for int; implied otherwise)\n"
-    "  --out C.npy     int32 array, M x N (written only if the run succeeds)\n"
-    "  --stats S.json  operation counts of the run (JSON)\n"
-    "  --tk K          activations per table, 2..8 (default 4)\n"
-    "  --group G       weights per scale group along Kd (default 128)\n"
-    "  --random MxNxK  instead of files: seeded random A (M x K) and W (N x K);\n"
-    "                  the result is checked against the naive reference GEMM\n"
-    "  --seed S        seed for --random (default 1)\n"
-    "  --check         also check a file run against the naive reference\n"
-    "  -h, --help      this text\n"
+    "  --act A.npy       int8 array, M x K (activations)\n"
+    "  --weight W.npy    int8 array, N x K, holding integer weights of FMT:\n"
+    "                      int     signed INTB, -2^(B-1) .. 2^(B-1)-1 (B = 2..8)\n"
+    "                      ternary -1, 0, +1 (BitNet b1.58; B = 2)\n"
+    "                      binary  -1, +1 (B = 1)\n"
+    "  --wfmt FMT        int, ternary or binary\n"
+    "  --wbits B         weight bit-width (required for int; implied otherwise)\n"
+    "  --out C.npy       int32 array, M x N (written only if the run succeeds)\n"
+    "  --random MxNxK    instead of files: seeded random A (M x K) and W (N x K);\n"
+    "                    the result is checked against the naive reference GEMM\n"
+    "  --seed S          seed for --random (default 1)\n"
+    "  --check           also check a file run against the naive reference\n"
+    "  --engine E        cmodel (default): the accelerator's C model;\n"
+    "                    host: the LUT datapath on the host CPU, no timing\n"
+    "  --timing-only     C model without data (cycles and energy only; no --out)\n"
+    "  --arch A.json     architecture (default: the embedded one, `lutsim arch --show`)\n"
+    "  --energy E.json   energy table (default: the embedded one)\n"
+    "  --stats S.json    statistics (JSON): cycles, macs, dram_bytes, energy_pj, ...\n"
+    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  --program P.bin   also write the compiled program (see `lutsim disasm`)\n"
+    "  --group G         weights per scale group along K (default 128)\n"
+    "  --tk K            activations per table for --engine host (2..8, default 4);\n"
+    "                    the C model takes it from the architecture (lut.tile.k)\n"
+    "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 on success, 1 on bad input or a failed run, 2 on bad usage.\n";
 
@@ -144,36 +161,47 @@ static int check_against_reference(const npy_array *C, const npy_array *A,
     return 0;
 }
 
-static int write_stats(const char *path, const lut_packed *w, int m,
-                       const lut_counts *c, double seconds, char *err, size_t errlen)
+static int write_json(const char *tmp, const char *label, json_t *o, char *err, size_t errlen)
+{
+    int rc = json_dump_file(o, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(o);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: cannot write", label);
+        return -1;
+    }
+    return 0;
+}
+
+static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, double seconds)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "engine", json_string("lut-host"));
-    json_object_set_new(o, "m", json_integer(m));
-    json_object_set_new(o, "n", json_integer(w->n));
-    json_object_set_new(o, "k", json_integer(w->kd));
-    json_object_set_new(o, "wfmt", json_string(lut_wfmt_name(w->cfg.wtype.fmt)));
-    json_object_set_new(o, "wbits", json_integer(w->cfg.wtype.bits));
-    json_object_set_new(o, "tk", json_integer(w->cfg.tk));
-    json_object_set_new(o, "group_size", json_integer(w->cfg.group_size));
+    json_object_set_new(o, "engine", json_string("host"));
     json_object_set_new(o, "macs", json_integer((json_int_t)c->macs));
     json_object_set_new(o, "tables", json_integer((json_int_t)c->tables));
     json_object_set_new(o, "precompute_adds", json_integer((json_int_t)c->precompute_adds));
     json_object_set_new(o, "table_lookups", json_integer((json_int_t)c->lookups));
     json_object_set_new(o, "accumulate_adds", json_integer((json_int_t)c->accum_adds));
     json_object_set_new(o, "zero_point_macs", json_integer((json_int_t)c->zp_macs));
-    json_object_set_new(o, "dequant_muls", json_integer((json_int_t)c->dequant_muls));
     json_object_set_new(o, "host_seconds", json_real(seconds));
-    int rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_SORT_KEYS);
-    json_decref(o);
-    if (rc != 0) {
-        snprintf(err, errlen, "%s: cannot write statistics", path);
-        return -1;
-    }
-    return 0;
+    json_object_set_new(o, "m", json_integer(m));
+    json_object_set_new(o, "n", json_integer(w->n));
+    json_object_set_new(o, "k", json_integer(w->kd));
+    return o;
 }
 
-int cmd_gemm(int argc, char **argv)
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+typedef struct {
+    const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
+    int wbits, tk, group, seed, check, timing_only, host;
+} gemm_opts;
+
+static int parse_opts(int argc, char **argv, gemm_opts *o)
 {
     static const struct option opts[] = {
         { "act", required_argument, 0, 'a' },
@@ -182,33 +210,52 @@ int cmd_gemm(int argc, char **argv)
         { "wfmt", required_argument, 0, 'f' },
         { "out", required_argument, 0, 'o' },
         { "stats", required_argument, 0, 's' },
+        { "trace", required_argument, 0, 't' },
         { "tk", required_argument, 0, 'k' },
         { "group", required_argument, 0, 'g' },
         { "random", required_argument, 0, 'r' },
         { "seed", required_argument, 0, 'S' },
         { "check", no_argument, 0, 'c' },
+        { "engine", required_argument, 0, 'e' },
+        { "timing-only", no_argument, 0, 'T' },
+        { "arch", required_argument, 0, 'A' },
+        { "energy", required_argument, 0, 'E' },
+        { "program", required_argument, 0, 'P' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
-    const char *act = NULL, *wpath = NULL, *out = NULL, *stats = NULL, *fmt = NULL;
-    const char *random = NULL;
-    int wbits = 0, tk = LUT_DEFAULT_TK, group = LUT_DEFAULT_GROUP, seed = 1, check = 0;
+    memset(o, 0, sizeof *o);
+    o->group = LUT_DEFAULT_GROUP;
+    o->seed = 1;
     optind = 1;
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (ch) {
-        case 'a': act = optarg; break;
-        case 'w': wpath = optarg; break;
-        case 'o': out = optarg; break;
-        case 's': stats = optarg; break;
-        case 'f': fmt = optarg; break;
-        case 'b': if (parse_int("--wbits", optarg, 1, 8, &wbits)) return 2; break;
-        case 'k': if (parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &tk)) return 2; break;
-        case 'g': if (parse_int("--group", optarg, 1, 1 << 30, &group)) return 2; break;
-        case 'r': random = optarg; check = 1; break;
-        case 'S': if (parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
-        case 'c': check = 1; break;
+        case 'a': o->act = optarg; break;
+        case 'w': o->wpath = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 's': o->stats = optarg; break;
+        case 't': o->trace = optarg; break;
+        case 'f': o->fmt = optarg; break;
+        case 'A': o->arch = optarg; break;
+        case 'E': o->energy = optarg; break;
+        case 'P': o->prog = optarg; break;
+        case 'T': o->timing_only = 1; break;
+        case 'b': if (parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
+        case 'k': if (parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
+        case 'g': if (parse_int("--group", optarg, 1, 1 << 30, &o->group)) return 2; break;
+        case 'r': o->random = optarg; o->check = 1; break;
+        case 'S': if (parse_int("--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
+        case 'c': o->check = 1; break;
+        case 'e':
+            if (strcmp(optarg, "host") == 0) {
+                o->host = 1;
+            } else if (strcmp(optarg, "cmodel") != 0) {
+                cli_error("--engine: expected cmodel or host, got '%s'", optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(gemm_usage, stdout); return 0;
         default:
             cli_error("gemm: unknown or incomplete option '%s' (see `lutsim gemm --help`)",
@@ -220,43 +267,79 @@ int cmd_gemm(int argc, char **argv)
         cli_error("gemm: unexpected argument '%s'", argv[optind]);
         return 2;
     }
-    int rm = 0, rn = 0, rk = 0;
-    if (random) {
-        char tail;
-        if (sscanf(random, "%dx%dx%d%c", &rm, &rn, &rk, &tail) != 3 || rm < 1 || rn < 1 ||
-            rk < 1 || (int64_t)rm * rk > (1 << 30) || (int64_t)rn * rk > (1 << 30)) {
-            cli_error("--random: expected MxNxK with positive sizes (e.g. 64x4096x4096), got '%s'",
-                      random);
-            return 2;
-        }
-        if (act || wpath) {
+    if (!o->fmt) {
+        cli_error("gemm: --wfmt is required (see `lutsim gemm --help`)");
+        return 2;
+    }
+    if (o->random) {
+        if (o->act || o->wpath) {
             cli_error("gemm: --random replaces --act and --weight; give one or the other");
             return 2;
         }
-        if (!fmt) {
-            cli_error("gemm: --wfmt is required (see `lutsim gemm --help`)");
-            return 2;
-        }
-    } else if (!act || !wpath || !out || !fmt) {
-        cli_error("gemm: --act, --weight, --wfmt and --out are required (see `lutsim gemm --help`)");
+    } else if (!o->act || !o->wpath || (!o->out && !o->timing_only)) {
+        cli_error("gemm: --act, --weight and --out are required (see `lutsim gemm --help`)");
         return 2;
     }
+    if (o->timing_only && (o->host || o->out)) {
+        cli_error("gemm: --timing-only runs the C model without data: no --out, no --engine host");
+        return 2;
+    }
+    if (o->timing_only)
+        o->check = 0;
+    if (o->host && (o->trace || o->arch || o->prog)) {
+        cli_error("gemm: --trace, --arch and --program need the C model (--engine cmodel)");
+        return 2;
+    }
+    return -1; /* go on */
+}
+
+int cmd_gemm(int argc, char **argv)
+{
+    gemm_opts o;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     lut_wtype wt;
-    if (lut_wfmt_parse(fmt, &wt.fmt) != 0 || wt.fmt == LUT_WFMT_UINT) {
-        cli_error("--wfmt: expected int, ternary or binary, got '%s'", fmt);
+    if (lut_wfmt_parse(o.fmt, &wt.fmt) != 0 || wt.fmt == LUT_WFMT_UINT) {
+        cli_error("--wfmt: expected int, ternary or binary, got '%s'", o.fmt);
         return 2;
     }
-    if (wt.fmt == LUT_WFMT_INT && wbits == 0) {
+    if (wt.fmt == LUT_WFMT_INT && o.wbits == 0) {
         cli_error("--wbits: required with --wfmt int (2..8)");
         return 2;
     }
-    wt.bits = wbits ? wbits : (wt.fmt == LUT_WFMT_TERNARY ? 2 : 1);
+    wt.bits = o.wbits ? o.wbits : (wt.fmt == LUT_WFMT_TERNARY ? 2 : 1);
+    int rm = 0, rn = 0, rk = 0;
+    if (o.random) {
+        char tail;
+        if (sscanf(o.random, "%dx%dx%d%c", &rm, &rn, &rk, &tail) != 3 || rm < 1 || rn < 1 ||
+            rk < 1 || (int64_t)rm * rk > (1 << 30) || (int64_t)rn * rk > (1 << 30)) {
+            cli_error("--random: expected MxNxK with positive sizes (e.g. 64x4096x4096), got '%s'",
+                      o.random);
+            return 2;
+        }
+    }
 
     char err[512];
+    arch_t arch;
+    energy_model em;
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, wt);
-    cfg.tk = tk;
-    cfg.group_size = group;
+    cfg.group_size = o.group;
+    if (!o.host) {
+        if (engine_setup(o.arch, o.energy, &arch, &em, err, sizeof err) != 0) {
+            cli_error("%s", err);
+            return 1;
+        }
+        if (o.tk && o.tk != arch.tile_k) {
+            cli_error("--tk %d differs from the architecture's lut.tile.k = %d "
+                      "(the C model takes K from the architecture)", o.tk, arch.tile_k);
+            return 2;
+        }
+        cfg.tk = arch.tile_k;
+    } else if (o.tk) {
+        cfg.tk = o.tk;
+    }
     if (lut_gemm_cfg_check(&cfg, err, sizeof err) != 0) {
         cli_error("gemm: %s", err);
         return 2;
@@ -266,62 +349,145 @@ int cmd_gemm(int argc, char **argv)
     out_init(&of);
     npy_array A = { 0 }, W = { 0 }, C = { 0 };
     lut_packed P = { 0 };
+    program prog;
+    program_init(&prog);
+    uint8_t *image = NULL, *pbytes = NULL;
     int status = 1;
-    const char *tmp_out = out ? out_stage(&of, out, err, sizeof err) : NULL;
-    const char *tmp_stats = (!out || tmp_out) && stats ? out_stage(&of, stats, err, sizeof err) : NULL;
-    if ((out && !tmp_out) || (stats && !tmp_stats)) {
+    trace_writer tw;
+    int trace_open_ok = 0;
+    const char *tmp_out = NULL, *tmp_stats = NULL, *tmp_trace = NULL, *tmp_prog = NULL;
+    if ((o.out && !(tmp_out = out_stage(&of, o.out, err, sizeof err))) ||
+        (o.stats && !(tmp_stats = out_stage(&of, o.stats, err, sizeof err))) ||
+        (o.trace && !(tmp_trace = out_stage(&of, o.trace, err, sizeof err))) ||
+        (o.prog && !(tmp_prog = out_stage(&of, o.prog, err, sizeof err)))) {
         cli_error("%s", err);
         goto fail;
     }
-    if (random) {
-        if (make_random(rm, rn, rk, wt, (unsigned)seed, &A, &W) != 0)
+    const char *alabel = o.act, *wlabel = o.wpath;
+    int m, n, kd;
+    if (o.random) {
+        m = rm, n = rn, kd = rk;
+        alabel = "random activations";
+        wlabel = "random weights";
+        if (!o.timing_only && make_random(m, n, kd, wt, (unsigned)o.seed, &A, &W) != 0)
             goto fail;
-        act = "random activations";
-        wpath = "random weights";
-    } else if (load_matrix(act, "activations", &A) || load_matrix(wpath, "weights", &W)) {
-        goto fail;
+    } else {
+        if (load_matrix(o.act, "activations", &A) || load_matrix(o.wpath, "weights", &W))
+            goto fail;
+        if (A.shape[1] != W.shape[1]) {
+            cli_error("%s: weights are %lldx%lld but activations %s are %lldx%lld: "
+                      "the reduction dimensions (columns) must match",
+                      o.wpath, (long long)W.shape[0], (long long)W.shape[1], o.act,
+                      (long long)A.shape[0], (long long)A.shape[1]);
+            goto fail;
+        }
+        m = (int)A.shape[0], n = (int)W.shape[0], kd = (int)A.shape[1];
     }
-    if (A.shape[1] != W.shape[1]) {
-        cli_error("%s: weights are %lldx%lld but activations %s are %lldx%lld: "
-                  "the reduction dimensions (columns) must match",
-                  wpath, (long long)W.shape[0], (long long)W.shape[1], act,
-                  (long long)A.shape[0], (long long)A.shape[1]);
-        goto fail;
-    }
-    const int m = (int)A.shape[0], n = (int)W.shape[0], kd = (int)A.shape[1];
-    if (lut_pack(&cfg, W.data, n, kd, NULL, &P, err, sizeof err) != 0) {
-        cli_error("%s: %s", wpath, err);
-        goto fail;
-    }
+    (void)alabel;
     int64_t shape[2] = { m, n };
-    if (npy_alloc(&C, NPY_INT32, 2, shape) != 0) {
+    if (!o.timing_only && npy_alloc(&C, NPY_INT32, 2, shape) != 0) {
         cli_error("out of memory for a %dx%d result", m, n);
         goto fail;
     }
-    lut_counts counts;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (lut_gemm_i32(&P, A.data, m, C.data, &counts, err, sizeof err) != 0) {
-        cli_error("gemm: %s", err);
-        goto fail;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     printf("gemm %d x %d x %d (M x N x K), %s%d weights, INT8 activations, "
            "table group %d, scale group %d\n",
            m, n, kd, lut_wfmt_name(wt.fmt), wt.bits, cfg.tk, cfg.group_size);
-    printf("  LUT datapath: %.3f G MAC in %.4f s on the host (%.2f GMAC/s); "
-           "%llu tables, %llu look-ups\n",
-           (double)counts.macs / 1e9, secs, (double)counts.macs / 1e9 / (secs > 0 ? secs : 1e-9),
-           (unsigned long long)counts.tables, (unsigned long long)counts.lookups);
-    if (check && check_against_reference(&C, &A, &W, wt, cfg.group_size) != 0)
+
+    if (o.host) {
+        if (lut_pack(&cfg, W.data, n, kd, NULL, &P, err, sizeof err) != 0) {
+            cli_error("%s: %s", wlabel, err);
+            goto fail;
+        }
+        lut_counts counts;
+        double t0 = now_seconds();
+        if (lut_gemm_i32(&P, A.data, m, C.data, &counts, err, sizeof err) != 0) {
+            cli_error("gemm: %s", err);
+            goto fail;
+        }
+        double secs = now_seconds() - t0;
+        printf("  host LUT datapath: %.3f G MAC in %.4f s (%.2f GMAC/s)\n",
+               (double)counts.macs / 1e9, secs, (double)counts.macs / 1e9 / (secs > 0 ? secs : 1e-9));
+        if (tmp_stats && write_json(tmp_stats, o.stats, host_stats(&P, m, &counts, secs), err, sizeof err)) {
+            cli_error("%s", err);
+            goto fail;
+        }
+    } else {
+        gemm_shape gs = { wt, cfg.group_size, m, n, kd, 0 };
+        gemm_layout lay;
+        if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
+            cli_error("gemm: cannot compile for architecture '%s': %s", arch.name, err);
+            goto fail;
+        }
+        sim_opts so = { 0 };
+        if (!o.timing_only) {
+            image = malloc(lay.image_bytes);
+            if (!image) {
+                cli_error("out of memory for a %llu-byte memory image", (unsigned long long)lay.image_bytes);
+                goto fail;
+            }
+            if (gemm_fill(&arch, &gs, &lay, A.data, W.data, NULL, NULL, image, err, sizeof err) != 0) {
+                cli_error("%s: %s", wlabel, err);
+                goto fail;
+            }
+            so.dram = image;
+            so.dram_size = lay.image_bytes;
+        }
+        if (tmp_trace) {
+            if (trace_open(&tw, tmp_trace, &arch) != 0) {
+                cli_error("%s: cannot write", o.trace);
+                goto fail;
+            }
+            trace_open_ok = 1;
+            so.trace = trace_event;
+            so.trace_ctx = &tw;
+        }
+        sim_stats st;
+        double t0 = now_seconds();
+        if (sim_run(&arch, &em, &prog, &so, &st, err, sizeof err) != 0) {
+            cli_error("gemm: the C model stopped: %s", err);
+            goto fail;
+        }
+        double secs = now_seconds() - t0;
+        if (trace_open_ok) {
+            trace_open_ok = 0;
+            if (trace_close(&tw) != 0) {
+                cli_error("%s: write failed", o.trace);
+                goto fail;
+            }
+        }
+        printf("  program: %zu instructions, tiles %d x %d (rows x columns), weights %.3f MB packed\n",
+               prog.n, lay.mt, lay.nt, (double)lay.weight_bytes / 1e6);
+        stats_print(stdout, &arch, &st);
+        printf("  host time %.3f s (%s mode)\n", secs, o.timing_only ? "timing-only" : "functional");
+        if (!o.timing_only)
+            memcpy(C.data, image + lay.c_addr, (size_t)m * n * 4);
+        if (tmp_stats) {
+            json_t *js = stats_to_json(&arch, &em, &st, "cmodel", !o.timing_only);
+            json_object_set_new(js, "m", json_integer(m));
+            json_object_set_new(js, "n", json_integer(n));
+            json_object_set_new(js, "k", json_integer(kd));
+            json_object_set_new(js, "wbits", json_integer(wt.bits));
+            json_object_set_new(js, "wfmt", json_string(lut_wfmt_name(wt.fmt)));
+            json_object_set_new(js, "weight_bytes", json_integer((json_int_t)lay.weight_bytes));
+            json_object_set_new(js, "host_seconds", json_real(secs));
+            if (write_json(tmp_stats, o.stats, js, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                goto fail;
+            }
+        }
+        if (tmp_prog) {
+            size_t plen;
+            if (program_to_bytes(&prog, &pbytes, &plen, err, sizeof err) != 0 ||
+                write_file_bytes(tmp_prog, o.prog, pbytes, plen, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                goto fail;
+            }
+        }
+    }
+    if (o.check && check_against_reference(&C, &A, &W, wt, cfg.group_size) != 0)
         goto fail;
     if (tmp_out && npy_write(tmp_out, &C, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        goto fail;
-    }
-    if (stats && write_stats(tmp_stats, &P, m, &counts, secs, err, sizeof err) != 0) {
-        cli_error("%s", err);
+        cli_error("%s: cannot write", o.out);
         goto fail;
     }
     if (out_commit(&of, err, sizeof err) != 0) {
@@ -330,11 +496,16 @@ int cmd_gemm(int argc, char **argv)
     }
     status = 0;
 fail:
+    if (trace_open_ok)
+        trace_close(&tw);
     if (status != 0)
         out_abort(&of);
     npy_free(&A);
     npy_free(&W);
     npy_free(&C);
     lut_packed_free(&P);
+    program_free(&prog);
+    free(image);
+    free(pbytes);
     return status;
 }

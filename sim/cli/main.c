@@ -14,7 +14,11 @@ static const char usage[] =
     "LLM inference.\n"
     "\n"
     "commands:\n"
-    "  gemm      multiply INT8 activations by low-bit weights on the LUT datapath\n"
+    "  arch      show the architecture description (JSON), default or --arch FILE\n"
+    "  asm       assemble a program (text -> binary)\n"
+    "  disasm    disassemble a program (binary -> text); --isa lists the ISA\n"
+    "  exec      run a program on the C model (functional or timing-only)\n"
+    "  gemm      multiply INT8 activations by low-bit weights on the accelerator\n"
     "  help      show this text, or `lutsim help COMMAND` for one command\n"
     "  version   print the version\n"
     "\n"
@@ -37,6 +41,10 @@ typedef struct {
 
 static const command commands[] = {
     { "gemm", cmd_gemm },
+    { "arch", cmd_arch },
+    { "asm", cmd_asm },
+    { "disasm", cmd_disasm },
+    { "exec", cmd_exec },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,149 @@
+/* arch.c - the default architecture, derived figures and consistency checks.
+ *
+ * Default: an 8-core LUT array of M2 N64 K4 tiles (the design point the
+ * LUT Tensor Core sweep picked, ISCA'25) at 1 GHz in 28 nm.  Buffer widths
+ * are chosen so that no unit starves on its buffer in steady state:
+ *
+ *  weight  The array is bit-serial: each cycle every core consumes one
+ *          bit-plane of its N x K weight block, i.e. one K-bit table index
+ *          ((K-1) select bits + 1 negate bit) per column:
+ *              tile_n * tile_k bits per core per cycle = 64 * 4 = 256,
+ *          and lut_cores * 256 = 2048 bits for the array.  A W-bit weight
+ *          takes W such cycles (W bit-planes), so the width does not grow
+ *          with W.  8 banks x 256 bits = 2048 bits: exactly enough.
+ *  act     The precompute unit reads tile_m * tile_k INT8 activations per
+ *          table set (8 bytes); 8 banks x 128 bits = 128 bytes per cycle,
+ *          also enough for the DMA to fill it at the DRAM rate (64 B/cycle).
+ *  table   One core's tile_m tables of 2^(K-1) 16-bit entries are
+ *          2 * 8 * 16 = 256 bits, loaded into the array's table registers in
+ *          one row (tables are broadcast to all cores, which work on adjacent
+ *          column blocks of the same rows).  2 banks x 256 bits.
+ *  output  32-bit accumulators; the dequantization unit reads 64 lanes x
+ *          32 bits = 2048 bits per cycle: 8 banks x 256 bits, 2 ports (the
+ *          array writes while dequantization reads).
+ */
+#include "arch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void arch_default(arch_t *a)
+{
+    memset(a, 0, sizeof *a);
+    snprintf(a->name, sizeof a->name, "%s", "default");
+    a->clock_ghz = 1.0;
+    a->tech_nm = 28;
+    a->lut_cores = 8;
+    a->tile_m = 2;
+    a->tile_n = 64;
+    a->tile_k = 4;
+    a->table_entry_bits = 16;
+    a->wbits_min = 1;
+    a->wbits_max = 8;
+    a->act_bits = 8;
+    a->lmma_latency = 4;
+    a->buf[BUF_ACT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 128, .ports = 1 };
+    a->buf[BUF_WGT] = (arch_buffer){ .kib = 512, .banks = 8, .width_bits = 256, .ports = 1 };
+    a->buf[BUF_TBL] = (arch_buffer){ .kib = 16, .banks = 2, .width_bits = 256, .ports = 1 };
+    a->buf[BUF_OUT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 256, .ports = 2 };
+    a->dram_gbps = 64.0;
+    a->dram_latency = 100;
+    a->dram_burst = 64;
+    a->tprec_tables_per_cycle = 1;
+    a->tprec_latency = 2;
+    a->dequant_lanes = 64;
+    a->dequant_latency = 4;
+    a->vector_lanes = 64;
+    a->vector_latency = 8;
+    a->queue_depth = 4;
+}
+
+double arch_dram_bytes_per_cycle(const arch_t *a)
+{
+    /* GB/s over G cycles/s. */
+    return a->dram_gbps / a->clock_ghz;
+}
+
+size_t arch_buf_bytes(const arch_t *a, buf_id b)
+{
+    return (size_t)a->buf[b].kib * 1024u;
+}
+
+const char *arch_buf_name(buf_id b)
+{
+    static const char *const names[BUF_COUNT] = { "act", "weight", "table", "output" };
+    return (unsigned)b < BUF_COUNT ? names[b] : "?";
+}
+
+int arch_table_bits(const arch_t *a)
+{
+    return a->tile_m * (1 << (a->tile_k - 1)) * a->table_entry_bits;
+}
+
+int arch_weight_bits_per_cycle(const arch_t *a)
+{
+    return a->lut_cores * a->tile_n * a->tile_k;
+}
+
+/* Smallest signed width that holds every table entry exactly: |entry| is
+ * at most K * 2^(act_bits-1) (all activations -2^(act_bits-1), all signs -1). */
+int arch_min_entry_bits(const arch_t *a)
+{
+    long long maxabs = (long long)a->tile_k << (a->act_bits - 1);
+    int bits = 1;
+    while (bits < 62 && maxabs > (1LL << (bits - 1)) - 1)
+        bits++;
+    return bits;
+}
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int arch_check(const arch_t *a, char *err, size_t errlen)
+{
+    if (!(a->clock_ghz > 0))
+        FAIL("clock_ghz: must be positive, got %g", a->clock_ghz);
+    if (!(a->dram_gbps > 0))
+        FAIL("dram.bandwidth_gbps: must be positive, got %g", a->dram_gbps);
+    if (a->tile_k < ARCH_MIN_TK || a->tile_k > ARCH_MAX_TK)
+        FAIL("lut.tile.k: activations per table must be %d..%d, got %d", ARCH_MIN_TK,
+             ARCH_MAX_TK, a->tile_k);
+    if (a->tile_m < 1 || a->tile_n < 1 || a->lut_cores < 1)
+        FAIL("lut.tile: cores, m and n must be positive, got %d cores, m %d, n %d",
+             a->lut_cores, a->tile_m, a->tile_n);
+    if (a->wbits_min < 1 || a->wbits_max > 8)
+        FAIL("lut.wbits_min: weight bit-widths must lie in 1..8, got %d..%d", a->wbits_min,
+             a->wbits_max);
+    if (a->wbits_min > a->wbits_max)
+        FAIL("lut.wbits_min: %d exceeds lut.wbits_max %d", a->wbits_min, a->wbits_max);
+    if (a->act_bits < 2 || a->act_bits > 16)
+        FAIL("act_bits: must be 2..16, got %d", a->act_bits);
+    int need = arch_min_entry_bits(a);
+    if (a->table_entry_bits < need)
+        FAIL("lut.table_entry_bits: %d bits cannot hold exact sums of %d %d-bit activations "
+             "(need %d)", a->table_entry_bits, a->tile_k, a->act_bits, need);
+    if (a->queue_depth < 1)
+        FAIL("issue.queue_depth: must be at least 1, got %d", a->queue_depth);
+    if (a->tprec_tables_per_cycle < 1 || a->dequant_lanes < 1 || a->vector_lanes < 1)
+        FAIL("precompute.tables_per_cycle, dequant.lanes, vector.lanes: must be positive");
+    if (a->dram_burst < 1 || (a->dram_burst & (a->dram_burst - 1)))
+        FAIL("dram.burst_bytes: must be a power of two, got %d", a->dram_burst);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        const arch_buffer *f = &a->buf[b];
+        const char *n = arch_buf_name((buf_id)b);
+        if (f->kib < 1 || f->banks < 1 || f->width_bits < 8 || f->ports < 1)
+            FAIL("buffers.%s: kib, banks, ports must be positive and width_bits at least 8", n);
+        if (f->width_bits % 8)
+            FAIL("buffers.%s.width_bits: must be a whole number of bytes, got %d", n,
+                 f->width_bits);
+        long long row = (long long)f->banks * (f->width_bits / 8);
+        if (((long long)f->kib * 1024) % row)
+            FAIL("buffers.%s.banks: %d KiB does not split into %d banks of %d-bit rows", n,
+                 f->kib, f->banks, f->width_bits);
+    }
+    long long tbits = arch_table_bits(a);
+    if (tbits > (long long)a->buf[BUF_TBL].kib * 8192)
+        FAIL("buffers.table.kib: %d KiB cannot hold one table set (%d tables x %d entries x "
+             "%d bits = %lld bytes)", a->buf[BUF_TBL].kib, a->tile_m, 1 << (a->tile_k - 1),
+             a->table_entry_bits, tbits / 8);
+    return 0;
+}

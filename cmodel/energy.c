@@ -1,0 +1,113 @@
+/* energy.c - node scaling, SRAM interpolation and the per-event model. */
+#include "energy.h"
+
+#include <math.h>
+#include <stdio.h>
+
+double energy_scale(double e, int from_nm, int to_nm)
+{
+    return e * (double)to_nm / (double)from_nm;
+}
+
+double energy_entry_at(const energy_entry *e, int to_nm)
+{
+    return e->scales_with_node ? energy_scale(e->value, e->node_nm, to_nm) : e->value;
+}
+
+double energy_sram_read_pj_per_byte(const energy_table *t, double kib)
+{
+    const int n = t->sram_points, node = t->target_node_nm;
+    if (n == 1)
+        return energy_entry_at(&t->sram_read[0], node);
+    int i = 0; /* segment [i, i+1] */
+    while (i < n - 2 && kib > t->sram_kib[i + 1])
+        i++;
+    double x0 = log(t->sram_kib[i]), x1 = log(t->sram_kib[i + 1]);
+    double y0 = log(energy_entry_at(&t->sram_read[i], node));
+    double y1 = log(energy_entry_at(&t->sram_read[i + 1], node));
+    double x = log(kib);
+    return exp(y0 + (y1 - y0) * (x - x0) / (x1 - x0));
+}
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+static int check_entry(const energy_entry *e, const char *name, char *err, size_t errlen)
+{
+    if (!(e->value >= 0) || !isfinite(e->value))
+        FAIL("%s: energy must be a finite non-negative number, got %g", name, e->value);
+    if (e->node_nm < 1)
+        FAIL("%s: node_nm must be positive, got %d", name, e->node_nm);
+    return 0;
+}
+
+int energy_table_check(const energy_table *t, char *err, size_t errlen)
+{
+    if (t->target_node_nm < 1)
+        FAIL("target_node_nm: must be positive, got %d", t->target_node_nm);
+    if (t->sram_points < 1 || t->sram_points > ENERGY_MAX_SRAM_POINTS)
+        FAIL("entries.sram_read.points: expected 1..%d points, got %d",
+             ENERGY_MAX_SRAM_POINTS, t->sram_points);
+    for (int i = 0; i < t->sram_points; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "entries.sram_read.points[%d]", i);
+        if (check_entry(&t->sram_read[i], name, err, errlen))
+            return -1;
+        if (!(t->sram_read[i].value > 0))
+            FAIL("%s.value: must be positive for interpolation, got %g", name,
+                 t->sram_read[i].value);
+        if (!(t->sram_kib[i] > 0))
+            FAIL("%s.kib: must be positive, got %g", name, t->sram_kib[i]);
+        if (i > 0 && !(t->sram_kib[i] > t->sram_kib[i - 1]))
+            FAIL("%s.kib: capacities must be strictly ascending (%g after %g)", name,
+                 t->sram_kib[i], t->sram_kib[i - 1]);
+    }
+    if (!(t->sram_write_ratio > 0) || !isfinite(t->sram_write_ratio))
+        FAIL("entries.sram_write_ratio.value: must be positive, got %g", t->sram_write_ratio);
+    const struct { const energy_entry *e; const char *n; } es[] = {
+        { &t->dram_byte, "entries.dram" },
+        { &t->precompute_add, "entries.precompute_add" },
+        { &t->table_read, "entries.table_read" },
+        { &t->accum_add, "entries.accumulate_add" },
+        { &t->dequant_mul, "entries.dequant_mul" },
+        { &t->vector_op, "entries.vector_op" },
+        { &t->leak_sram_uw_per_kib, "entries.leakage_sram" },
+        { &t->leak_core_uw, "entries.leakage_core" },
+    };
+    for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
+        if (check_entry(es[i].e, es[i].n, err, errlen))
+            return -1;
+    return 0;
+}
+
+int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
+                       size_t errlen)
+{
+    if (energy_table_check(t, err, errlen) != 0)
+        return -1;
+    const int node = t->target_node_nm;
+    if (a->tech_nm != node)
+        FAIL("the energy table is for %d nm but the architecture's tech_nm is %d: "
+             "set target_node_nm in the energy table or tech_nm in the architecture",
+             node, a->tech_nm);
+    if (!(a->clock_ghz > 0))
+        FAIL("clock_ghz: must be positive, got %g", a->clock_ghz);
+    m->node_nm = node;
+    m->dram_pj_per_byte = energy_entry_at(&t->dram_byte, node);
+    double kib_total = 0;
+    for (int b = 0; b < BUF_COUNT; b++) {
+        double kib = (double)a->buf[b].kib;
+        kib_total += kib;
+        m->buf_read_pj_per_byte[b] = energy_sram_read_pj_per_byte(t, kib);
+        m->buf_write_pj_per_byte[b] = m->buf_read_pj_per_byte[b] * t->sram_write_ratio;
+    }
+    m->precompute_add_pj = energy_entry_at(&t->precompute_add, node);
+    m->table_read_pj = energy_entry_at(&t->table_read, node);
+    m->accum_add_pj = energy_entry_at(&t->accum_add, node);
+    m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
+    m->vector_op_pj = energy_entry_at(&t->vector_op, node);
+    double leak_uw = kib_total * energy_entry_at(&t->leak_sram_uw_per_kib, node) +
+                     (double)a->lut_cores * energy_entry_at(&t->leak_core_uw, node);
+    /* 1 uW for 1 ns is 1e-15 J = 1e-3 pJ; a cycle lasts 1 / clock_ghz ns. */
+    m->leakage_pj_per_cycle = leak_uw * 1e-3 / a->clock_ghz;
+    return 0;
+}

@@ -1,0 +1,84 @@
+/* energy.h - per-event energies for the C model (no I/O).
+ *
+ * The figures are data (workloads/energy/default.json, embedded in the
+ * binary; parsed by the front end into an energy_table).  Each figure keeps
+ * the technology node it was published for; energy_model_build scales every
+ * figure to the table's target node and derives each buffer's per-byte
+ * energy from the SRAM points by log-log interpolation on capacity.
+ *
+ * Node scaling rule (a first-order approximation, stated in the data file
+ * and README): energy scales linearly with feature size,
+ *     E_target = E * target_nm / node_nm,
+ * for every figure marked scales_with_node (not DRAM: its energy is set by
+ * the DRAM device and interface, not by the accelerator's logic node).
+ */
+#ifndef ENERGY_H
+#define ENERGY_H
+
+#include "arch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ENERGY_MAX_SRAM_POINTS 8
+
+/* One published (or assumed) figure, in the canonical unit of its use. */
+typedef struct {
+    double value;
+    int node_nm;          /* node the figure is for */
+    int scales_with_node; /* 0: used as is at any node */
+} energy_entry;
+
+/* The raw table, units normalized by the parser:
+ * pJ per byte for data movement, pJ per event for operations, uW for
+ * leakage power. */
+typedef struct {
+    int target_node_nm;
+    energy_entry dram_byte;                        /* pJ per byte */
+    int sram_points;                               /* 1..ENERGY_MAX_SRAM_POINTS */
+    double sram_kib[ENERGY_MAX_SRAM_POINTS];       /* capacity, strictly ascending */
+    energy_entry sram_read[ENERGY_MAX_SRAM_POINTS];/* pJ per byte read */
+    double sram_write_ratio;                       /* write / read energy, same width */
+    energy_entry precompute_add;                   /* pJ per table-precompute add */
+    energy_entry table_read;                       /* pJ per table look-up */
+    energy_entry accum_add;                        /* pJ per accumulate add */
+    energy_entry dequant_mul;                      /* pJ per zero-point/dequant multiply */
+    energy_entry vector_op;                        /* pJ per vector element op */
+    energy_entry leak_sram_uw_per_kib;             /* uW per KiB of on-chip buffer */
+    energy_entry leak_core_uw;                     /* uW per LUT core (with its share of units) */
+} energy_table;
+
+typedef struct {
+    double dram_pj_per_byte;
+    double buf_read_pj_per_byte[BUF_COUNT];
+    double buf_write_pj_per_byte[BUF_COUNT];
+    double precompute_add_pj;
+    double table_read_pj;
+    double accum_add_pj;
+    double dequant_mul_pj;
+    double vector_op_pj;
+    double leakage_pj_per_cycle;
+    int node_nm;
+} energy_model;
+
+/* E * to_nm / from_nm. */
+double energy_scale(double e, int from_nm, int to_nm);
+/* An entry at node to_nm (scaled when it scales_with_node). */
+double energy_entry_at(const energy_entry *e, int to_nm);
+/* SRAM read energy, pJ per byte, at the target node, for a capacity in KiB:
+ * piecewise linear in (log capacity, log energy) through the points, the
+ * end segments extended beyond them (a single point: constant). */
+double energy_sram_read_pj_per_byte(const energy_table *t, double kib);
+/* Table sanity (positive values, ascending points); 0 or -1 with a message. */
+int energy_table_check(const energy_table *t, char *err, size_t errlen);
+/* Fills m for arch a.  Fails (-1, message) if the table's target node is not
+ * a->tech_nm: the architecture and the energy figures must agree on the node.
+ * Leakage per cycle = (buffer KiB x leak_sram + cores x leak_core) uW / clock. */
+int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
+                       size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

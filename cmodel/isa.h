@@ -1,0 +1,146 @@
+/* isa.h - the instruction set of the LUT accelerator.
+ *
+ * Every instruction is 128 bits (two little-endian 64-bit words).  The one
+ * definition of opcodes, fields and bit positions is the table in
+ * isa_table.c; the encoder, decoder, assembler and disassembler here are
+ * driven by it, and the RTL's decode include (build/gen/isa.vh) is printed
+ * from it by the build.  Nothing else may know a bit position.
+ *
+ * Assembly: one instruction per line, mnemonic then `field=value` pairs in
+ * any order, `#` comments; every field of the instruction must be given.
+ *     lmma tbl=0x0 wgt=0x400 acc=0x0 m=2 n=64 klen=128 wbits=2 accum=0
+ * The disassembler prints fields in table order, so
+ * asm -> binary -> disasm -> asm reproduces the binary exactly.
+ */
+#ifndef ISA_H
+#define ISA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    OP_HALT = 0,  /* end of program: wait for every unit, then stop */
+    OP_LOAD,      /* DMA: DRAM -> buffer, 2-D (rows x bytes, DRAM stride) */
+    OP_STORE,     /* DMA: buffer -> DRAM */
+    OP_TPREC,     /* table precompute: activations -> tables + sums */
+    OP_LMMA,      /* LUT matrix-multiply on a tile, bit-serial over planes */
+    OP_DQ,        /* zero-point correction and dequantization of a group */
+    OP_VOP,       /* vector unit: element-wise and row operations */
+    OP_BARRIER,   /* wait until every earlier instruction has completed */
+    OP_COUNT
+} isa_op;
+
+/* The units that execute instructions, concurrently with each other. */
+typedef enum {
+    UNIT_CTRL = 0, UNIT_DMA, UNIT_TPREC, UNIT_LUT, UNIT_DQ, UNIT_VEC, UNIT_COUNT
+} isa_unit;
+
+/* Vector functions (field fn of vop). */
+typedef enum {
+    VFN_COPY = 0,    /* dst[i] = src[i] (bytes) */
+    VFN_ADD_I32,     /* dst[i] = src[i] + src2[i], int32, wrapping */
+    VFN_MUL_I32,     /* dst[i] = (src[i] * src2[i]) >> imm, int32 */
+    VFN_REQUANT_I8,  /* int8 dst[i] = sat8(round(src[i] / 2^imm)), src int32 */
+    VFN_ADD_F32,     /* float dst[i] = src[i] + src2[i] */
+    VFN_MUL_F32,     /* float dst[i] = src[i] * src2[i] */
+    VFN_SILU_F32,    /* float dst[i] = x / (1 + exp(-x)) */
+    VFN_GELU_F32,    /* float, tanh approximation */
+    VFN_RMSNORM_F32, /* float row of len: x / sqrt(mean(x^2) + 1e-6) */
+    VFN_SOFTMAX_F32, /* float row of len */
+    VFN_QUANT_F32,   /* int8 dst[i] = sat8(round(src[i] * 2^imm)) */
+    VFN_COUNT
+} isa_vfn;
+
+/* A decoded instruction: every field of every instruction has a member;
+ * an instruction uses the ones its table entry lists, the rest are 0. */
+typedef struct {
+    isa_op op;
+    uint32_t buf;   /* load/store: buffer (buf_id) */
+    uint32_t sram;  /* load/store: buffer byte address */
+    uint64_t dram;  /* load/store: DRAM byte address */
+    uint32_t rows;  /* load/store: rows; tprec: activation rows */
+    uint32_t bytes; /* load/store: bytes per row */
+    uint32_t stride;/* load/store: DRAM bytes between rows; tprec: act row stride */
+    uint32_t src;   /* tprec: act address; vop: source address */
+    uint32_t src2;  /* vop: second source address */
+    uint32_t sbuf;  /* vop: source buffer */
+    uint32_t dbuf;  /* vop: destination buffer */
+    uint32_t dst;   /* tprec: table address; dq, vop: destination address */
+    uint32_t sum;   /* tprec, dq: activation-sum address (table buffer) */
+    uint32_t tbl;   /* lmma: table address */
+    uint32_t wgt;   /* lmma: weight-index address */
+    uint32_t acc;   /* lmma: accumulator address; dq: its input */
+    uint32_t meta;  /* dq: per-column zero-point factor and scale (weight buffer) */
+    uint32_t m, n;  /* lmma, dq: rows and columns of the tile */
+    uint32_t klen;  /* tprec, lmma: activations along the reduction */
+    uint32_t wbits; /* lmma: weight bit-planes */
+    uint32_t accum; /* lmma, dq: 1 = add to the destination, 0 = overwrite */
+    uint32_t fmode; /* dq: 0 = int32 result, 1 = float32 dequantized */
+    uint32_t shift; /* dq: final right shift (1, or 0 for binary weights) */
+    uint32_t fn;    /* vop: isa_vfn */
+    uint32_t len;   /* vop: elements */
+    uint32_t imm;   /* vop: shift amount */
+} isa_instr;
+
+typedef struct {
+    uint64_t w[2];
+} isa_word;
+
+#define ISA_BYTES 16
+
+/* Field kinds: how the assembler reads and the disassembler prints them. */
+typedef enum { FK_UINT = 0, FK_ADDR, FK_BUF, FK_VFN } isa_field_kind;
+
+typedef struct {
+    const char *name;
+    size_t offset;  /* offsetof(isa_instr, member) */
+    size_t size;    /* sizeof the member: 4 or 8 */
+    int lsb;        /* bit position in the 128-bit word */
+    int width;
+    isa_field_kind kind;
+} isa_field;
+
+#define ISA_MAX_FIELDS 10
+#define ISA_OPCODE_BITS 6
+
+typedef struct {
+    isa_op op;
+    const char *mnemonic;
+    isa_unit unit;
+    int nfields;
+    isa_field fields[ISA_MAX_FIELDS];
+    const char *summary;
+} isa_opdef;
+
+/* The table (isa_table.c). */
+extern const isa_opdef isa_ops[OP_COUNT];
+extern const char *const isa_unit_names[UNIT_COUNT];
+extern const char *const isa_vfn_names[VFN_COUNT];
+extern const char *const isa_buf_names[4];
+
+const isa_opdef *isa_def(isa_op op); /* NULL if op is out of range */
+
+/* Encodes; -1 with a message if a field does not fit or op is unknown. */
+int isa_encode(const isa_instr *in, isa_word *out, char *err, size_t errlen);
+/* Decodes; -1 with a message for an unknown opcode, bits set outside every
+ * field, or an enum field out of range. */
+int isa_decode(const isa_word *w, isa_instr *out, char *err, size_t errlen);
+
+/* Assembles one line; returns 1 for an instruction, 0 for a blank or
+ * comment line, -1 with a message (naming the field) on error. */
+int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen);
+/* Disassembles into buf (no newline); returns the length. */
+int isa_disasm(const isa_instr *in, char *buf, size_t buflen);
+
+/* Byte order of a word in files and memory images. */
+void isa_word_to_bytes(const isa_word *w, uint8_t out[ISA_BYTES]);
+void isa_word_from_bytes(const uint8_t in[ISA_BYTES], isa_word *w);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+/* isa_table.c - THE instruction table: opcodes, fields, bit positions.
+ *
+ * Buffer addresses are 22 bits (buffers up to 4 MiB), DRAM addresses 40
+ * bits.  Bits [5:0] are the opcode; bits outside every field must be zero.
+ */
+#include "isa.h"
+
+#include <stddef.h>
+
+#define F(name, member, lsb, width, kind) \
+    { name, offsetof(isa_instr, member), sizeof(((isa_instr *)0)->member), lsb, width, kind }
+
+const char *const isa_unit_names[UNIT_COUNT] = {
+    "ctrl", "dma", "precompute", "lut", "dequant", "vector"
+};
+
+const char *const isa_vfn_names[VFN_COUNT] = {
+    "copy", "add_i32", "mul_i32", "requant_i8", "add_f32", "mul_f32",
+    "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32"
+};
+
+const char *const isa_buf_names[4] = { "act", "weight", "table", "output" };
+
+const isa_opdef isa_ops[OP_COUNT] = {
+    [OP_HALT] = { OP_HALT, "halt", UNIT_CTRL, 0, { { 0 } },
+                  "end of program once every unit is idle" },
+    [OP_LOAD] = { OP_LOAD, "load", UNIT_DMA, 6, {
+                      F("buf", buf, 6, 2, FK_BUF),
+                      F("sram", sram, 8, 22, FK_ADDR),
+                      F("rows", rows, 30, 16, FK_UINT),
+                      F("bytes", bytes, 46, 18, FK_UINT),
+                      F("dram", dram, 64, 40, FK_ADDR),
+                      F("stride", stride, 104, 24, FK_UINT) },
+                  "DRAM[dram + r*stride ..+bytes] -> buf[sram + r*bytes ..], r < rows" },
+    [OP_STORE] = { OP_STORE, "store", UNIT_DMA, 6, {
+                      F("buf", buf, 6, 2, FK_BUF),
+                      F("sram", sram, 8, 22, FK_ADDR),
+                      F("rows", rows, 30, 16, FK_UINT),
+                      F("bytes", bytes, 46, 18, FK_UINT),
+                      F("dram", dram, 64, 40, FK_ADDR),
+                      F("stride", stride, 104, 24, FK_UINT) },
+                  "buf[sram + r*bytes ..+bytes] -> DRAM[dram + r*stride ..], r < rows" },
+    [OP_TPREC] = { OP_TPREC, "tprec", UNIT_TPREC, 6, {
+                      F("src", src, 6, 22, FK_ADDR),
+                      F("dst", dst, 28, 22, FK_ADDR),
+                      F("sum", sum, 50, 22, FK_ADDR),
+                      F("rows", rows, 72, 12, FK_UINT),
+                      F("klen", klen, 84, 18, FK_UINT),
+                      F("stride", stride, 102, 22, FK_UINT) },
+                  "tables of act[src + r*stride ..+klen] -> table[dst], sums -> table[sum]" },
+    [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 8, {
+                      F("tbl", tbl, 6, 22, FK_ADDR),
+                      F("wgt", wgt, 28, 22, FK_ADDR),
+                      F("acc", acc, 50, 22, FK_ADDR),
+                      F("m", m, 72, 12, FK_UINT),
+                      F("n", n, 84, 16, FK_UINT),
+                      F("klen", klen, 100, 18, FK_UINT),
+                      F("wbits", wbits, 118, 4, FK_UINT),
+                      F("accum", accum, 122, 1, FK_UINT) },
+                  "output[acc] (+)= doubled bit-plane sums of m x n over klen" },
+    [OP_DQ] = { OP_DQ, "dq", UNIT_DQ, 9, {
+                      F("acc", acc, 6, 22, FK_ADDR),
+                      F("sum", sum, 28, 22, FK_ADDR),
+                      F("meta", meta, 50, 22, FK_ADDR),
+                      F("dst", dst, 72, 22, FK_ADDR),
+                      F("m", m, 94, 12, FK_UINT),
+                      F("n", n, 106, 16, FK_UINT),
+                      F("accum", accum, 122, 1, FK_UINT),
+                      F("fmode", fmode, 123, 1, FK_UINT),
+                      F("shift", shift, 124, 1, FK_UINT) },
+                  "output[dst] (+)= (acc + corr*sum) >> shift, times scale if fmode" },
+    [OP_VOP] = { OP_VOP, "vop", UNIT_VEC, 8, {
+                      F("fn", fn, 6, 5, FK_VFN),
+                      F("sbuf", sbuf, 11, 2, FK_BUF),
+                      F("src", src, 13, 22, FK_ADDR),
+                      F("src2", src2, 35, 22, FK_ADDR),
+                      F("dbuf", dbuf, 57, 2, FK_BUF),
+                      F("dst", dst, 59, 22, FK_ADDR),
+                      F("len", len, 81, 24, FK_UINT),
+                      F("imm", imm, 105, 6, FK_UINT) },
+                  "dbuf[dst] = fn(sbuf[src], sbuf[src2]) over len elements" },
+    [OP_BARRIER] = { OP_BARRIER, "barrier", UNIT_CTRL, 0, { { 0 } },
+                     "wait until every earlier instruction has completed" },
+};
+
+const isa_opdef *isa_def(isa_op op)
+{
+    return ((unsigned)op < OP_COUNT) ? &isa_ops[op] : NULL;
+}

@@ -1,0 +1,84 @@
+/* machine.h - the state and the unit interface of the C model (internal).
+ *
+ * One file per hardware unit (unit_*.c) implements three things for the
+ * instructions it executes, so that functional and timing-only runs share
+ * every timing and counting decision:
+ *   footprint  the buffer and DRAM ranges it reads and writes (bounds checks
+ *              and the scoreboard's hazard detection);
+ *   cost       its occupancy and latency in cycles, and the events it causes
+ *              (priced by the energy table);
+ *   exec       its effect on data (functional mode only).
+ */
+#ifndef MACHINE_H
+#define MACHINE_H
+
+#include "arch.h"
+#include "isa.h"
+#include "sim.h"
+
+/* Address spaces: the four buffers, then DRAM. */
+#define SPACE_DRAM BUF_COUNT
+
+typedef struct {
+    int space;
+    uint64_t lo, hi; /* [lo, hi) */
+} mem_range;
+
+#define FP_MAX_READS 4
+#define FP_MAX_WRITES 2
+
+typedef struct {
+    int nr, nw;
+    mem_range r[FP_MAX_READS];
+    mem_range w[FP_MAX_WRITES];
+} footprint;
+
+typedef struct {
+    uint64_t occupancy; /* cycles the unit is busy */
+    uint64_t latency;   /* further cycles until results are visible */
+    uint64_t dram_cycles; /* DMA: cycles the DRAM bus is held */
+} unit_cost;
+
+typedef struct {
+    const arch_t *arch;
+    int tk, entries, entry_bytes; /* table geometry derived from arch */
+    uint8_t *buf[BUF_COUNT];      /* NULL in timing-only mode */
+    size_t buf_size[BUF_COUNT];
+    uint8_t *dram;                /* NULL in timing-only mode */
+    size_t dram_size;
+} machine;
+
+typedef struct {
+    /* Fills fp; returns 0 or -1 with a reason (bad field values). */
+    int (*footprint)(const machine *m, const isa_instr *in, footprint *fp,
+                     char *err, size_t errlen);
+    void (*cost)(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev);
+    /* Returns 0, or -1 if host memory ran out. */
+    int (*exec)(machine *m, const isa_instr *in);
+} unit_ops;
+
+extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, unit_vec_ops;
+
+/* Bytes of one packed weight-index row of n columns (tk bits each). */
+static inline uint64_t wrow_bytes(const machine *m, uint64_t n)
+{
+    return (n * (uint64_t)m->tk + 7) / 8;
+}
+
+static inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* Little-endian scalar access into buffers. */
+static inline int32_t ld_i32(const uint8_t *p)
+{
+    return (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                     (uint32_t)p[3] << 24);
+}
+static inline void st_i32(uint8_t *p, int32_t v)
+{
+    uint32_t u = (uint32_t)v;
+    p[0] = (uint8_t)u; p[1] = (uint8_t)(u >> 8); p[2] = (uint8_t)(u >> 16); p[3] = (uint8_t)(u >> 24);
+}
+float ld_f32(const uint8_t *p);
+void st_f32(uint8_t *p, float v);
+
+#endif

@@ -1,0 +1,124 @@
+/* program.c - program container, binary and text forms. */
+#include "program.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void program_init(program *p) { memset(p, 0, sizeof *p); }
+
+void program_free(program *p)
+{
+    free(p->ins);
+    memset(p, 0, sizeof *p);
+}
+
+int program_push(program *p, const isa_instr *in)
+{
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        isa_instr *ni = realloc(p->ins, cap * sizeof *ni);
+        if (!ni)
+            return -1;
+        p->ins = ni;
+        p->cap = cap;
+    }
+    p->ins[p->n++] = *in;
+    return 0;
+}
+
+int program_to_bytes(const program *p, uint8_t **out, size_t *len, char *err, size_t errlen)
+{
+    size_t total = PROGRAM_HEADER_BYTES + p->n * ISA_BYTES;
+    uint8_t *buf = calloc(1, total);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory for a %zu-instruction program", p->n);
+        return -1;
+    }
+    memcpy(buf, PROGRAM_MAGIC, 8);
+    for (int i = 0; i < 4; i++)
+        buf[8 + i] = (uint8_t)((uint32_t)p->n >> (8 * i));
+    for (size_t i = 0; i < p->n; i++) {
+        isa_word w;
+        char e[256];
+        if (isa_encode(&p->ins[i], &w, e, sizeof e) != 0) {
+            snprintf(err, errlen, "instruction %zu: %s", i, e);
+            free(buf);
+            return -1;
+        }
+        isa_word_to_bytes(&w, buf + PROGRAM_HEADER_BYTES + i * ISA_BYTES);
+    }
+    *out = buf;
+    *len = total;
+    return 0;
+}
+
+int program_from_bytes(const uint8_t *buf, size_t len, program *p, char *err, size_t errlen)
+{
+    program_init(p);
+    if (len < PROGRAM_HEADER_BYTES || memcmp(buf, PROGRAM_MAGIC, 8) != 0) {
+        snprintf(err, errlen, "not a lutsim program (no %s header)", PROGRAM_MAGIC);
+        return -1;
+    }
+    uint32_t n = 0;
+    for (int i = 0; i < 4; i++)
+        n |= (uint32_t)buf[8 + i] << (8 * i);
+    size_t want = PROGRAM_HEADER_BYTES + (size_t)n * ISA_BYTES;
+    if (len != want) {
+        snprintf(err, errlen, "header says %u instructions (%zu bytes) but the file has %zu bytes",
+                 n, want, len);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        isa_word w;
+        isa_instr in;
+        char e[256];
+        isa_word_from_bytes(buf + PROGRAM_HEADER_BYTES + i * ISA_BYTES, &w);
+        if (isa_decode(&w, &in, e, sizeof e) != 0) {
+            snprintf(err, errlen, "instruction %zu: %s", i, e);
+            program_free(p);
+            return -1;
+        }
+        if (program_push(p, &in) != 0) {
+            snprintf(err, errlen, "out of memory");
+            program_free(p);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int program_from_asm(const char *text, program *p, char *err, size_t errlen)
+{
+    program_init(p);
+    int lineno = 0;
+    const char *s = text;
+    while (*s) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) : strlen(s);
+        char line[1024];
+        lineno++;
+        if (len >= sizeof line) {
+            snprintf(err, errlen, "line %d: too long", lineno);
+            program_free(p);
+            return -1;
+        }
+        memcpy(line, s, len);
+        line[len] = '\0';
+        isa_instr in;
+        char e[256];
+        int rc = isa_asm_line(line, &in, e, sizeof e);
+        if (rc < 0) {
+            snprintf(err, errlen, "line %d: %s", lineno, e);
+            program_free(p);
+            return -1;
+        }
+        if (rc > 0 && program_push(p, &in) != 0) {
+            snprintf(err, errlen, "out of memory");
+            program_free(p);
+            return -1;
+        }
+        s += len + (nl ? 1 : 0);
+    }
+    return 0;
+}

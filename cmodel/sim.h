@@ -1,0 +1,92 @@
+/* sim.h - run a program on the C model of the LUT accelerator.
+ *
+ * Functional mode moves real data bit-exactly through buffers and DRAM;
+ * timing-only mode (dram == NULL) skips data.  Both go through the same
+ * timing code (timing.c), so they cannot drift apart.
+ *
+ * Timing rules (cycle-approximate, in-order per unit):
+ *  - the controller dispatches one instruction per cycle, in program order,
+ *    into its unit's queue (arch.queue_depth); a full queue stalls dispatch;
+ *  - an instruction starts when its unit is free and every earlier
+ *    instruction whose footprint conflicts with its own (read-after-write,
+ *    write-after-read, write-after-write on any buffer or DRAM range) has
+ *    completed: that is the scoreboard;
+ *  - DMA transfers hold the DRAM bus for bytes / bandwidth cycles and
+ *    complete dram_latency cycles later, so back-to-back transfers pipeline;
+ *  - barrier waits for every earlier instruction; halt ends the run when all
+ *    units are idle.
+ * Every program is checked as it runs: buffer bounds, field values,
+ * falling off the end without halt; a violation stops the run with the
+ * instruction index and reason.
+ */
+#ifndef SIM_H
+#define SIM_H
+
+#include "arch.h"
+#include "energy.h"
+#include "isa.h"
+#include "program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Events that the energy table prices. */
+typedef struct {
+    uint64_t dram_read_bytes, dram_write_bytes;
+    uint64_t buf_read_bytes[BUF_COUNT], buf_write_bytes[BUF_COUNT];
+    uint64_t precompute_adds;
+    uint64_t table_reads;
+    uint64_t accum_adds;
+    uint64_t zp_macs;
+    uint64_t dequant_muls;
+    uint64_t vector_ops;
+    uint64_t macs; /* weight x activation multiply-accumulates (logical) */
+} sim_events;
+
+typedef struct {
+    uint64_t instructions;
+    uint64_t busy_cycles;
+    uint64_t stall_dependency; /* ready to go but waiting on a hazard */
+    uint64_t stall_dram;       /* DMA: waiting for the DRAM bus */
+} sim_unit_stats;
+
+/* Energy components, in the order of sim_energy_names. */
+enum {
+    EN_DRAM = 0, EN_BUF_ACT, EN_BUF_WGT, EN_BUF_TBL, EN_BUF_OUT, EN_PRECOMPUTE,
+    EN_LOOKUP, EN_ACCUMULATE, EN_DEQUANT, EN_VECTOR, EN_LEAKAGE, EN_COUNT
+};
+extern const char *const sim_energy_names[EN_COUNT];
+
+typedef struct {
+    uint64_t cycles;
+    uint64_t instructions;
+    sim_events ev;
+    sim_unit_stats unit[UNIT_COUNT];
+    uint64_t stall_queue_full; /* dispatch cycles lost to a full unit queue */
+    double energy_pj;
+    double energy_pj_part[EN_COUNT];
+} sim_stats;
+
+/* Called once per instruction, in program order, with its schedule. */
+typedef void (*sim_trace_fn)(void *ctx, size_t index, const isa_instr *in, isa_unit unit,
+                             uint64_t start, uint64_t busy_end, uint64_t complete);
+
+typedef struct {
+    uint8_t *dram;     /* functional mode: the memory image (read and written) */
+    size_t dram_size;  /* NULL / 0: timing-only */
+    sim_trace_fn trace;
+    void *trace_ctx;
+} sim_opts;
+
+/* Runs p.  Returns 0, or -1 with "instruction N (mnemonic): reason". */
+int sim_run(const arch_t *arch, const energy_model *em, const program *p,
+            const sim_opts *opt, sim_stats *st, char *err, size_t errlen);
+
+/* Prices events and cycles into st->energy_pj and its parts. */
+void sim_energy(const energy_model *em, sim_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,75 @@
+/* unit_dq.c - the dequantization unit: zero-point term and group scale.
+ *
+ * For each output it reads the doubled bit-plane sum, the row's activation
+ * sum and the column's metadata (int32 zero-point factor 2^W-1-2z, float32
+ * scale: 8 bytes per column in the weight buffer) and produces the group's
+ * dot product (lut_group_result), exact as int32 or scaled in float.
+ */
+#include "lut_arith.h"
+#include "machine.h"
+
+#include <stdio.h>
+
+#define META_BYTES 8
+
+static int dq_footprint(const machine *m, const isa_instr *in, footprint *fp,
+                        char *err, size_t errlen)
+{
+    (void)m;
+    if (in->m == 0 || in->n == 0) {
+        snprintf(err, errlen, "empty tile (m=%u n=%u)", in->m, in->n);
+        return -1;
+    }
+    uint64_t mn4 = (uint64_t)in->m * in->n * 4;
+    fp->nr = 3;
+    fp->r[0] = (mem_range){ BUF_OUT, in->acc, in->acc + mn4 };
+    fp->r[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->m * 4 };
+    fp->r[2] = (mem_range){ BUF_WGT, in->meta, in->meta + (uint64_t)in->n * META_BYTES };
+    mem_range dst = { BUF_OUT, in->dst, in->dst + mn4 };
+    if (in->accum)
+        fp->r[fp->nr++] = dst;
+    fp->nw = 1;
+    fp->w[0] = dst;
+    return 0;
+}
+
+static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
+{
+    const arch_t *a = m->arch;
+    uint64_t outs = (uint64_t)in->m * in->n;
+    c->occupancy = ceil_div(outs, (uint64_t)a->dequant_lanes);
+    c->latency = (uint64_t)a->dequant_latency;
+    c->dram_cycles = 0;
+    ev->zp_macs += outs;
+    if (in->fmode)
+        ev->dequant_muls += outs;
+    ev->buf_read_bytes[BUF_OUT] += outs * 4 * (in->accum ? 2 : 1);
+    ev->buf_read_bytes[BUF_TBL] += (uint64_t)in->m * 4;
+    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * META_BYTES;
+    ev->buf_write_bytes[BUF_OUT] += outs * 4;
+}
+
+static int dq_exec(machine *m, const isa_instr *in)
+{
+    uint8_t *out = m->buf[BUF_OUT];
+    const uint8_t *sum = m->buf[BUF_TBL] + in->sum, *meta = m->buf[BUF_WGT] + in->meta;
+    for (uint32_t r = 0; r < in->m; r++) {
+        int32_t asum = ld_i32(sum + (uint64_t)r * 4);
+        for (uint32_t col = 0; col < in->n; col++) {
+            uint64_t off = ((uint64_t)r * in->n + col) * 4;
+            int32_t corr = ld_i32(meta + (uint64_t)col * META_BYTES);
+            int64_t g = lut_group_result(ld_i32(out + in->acc + off), corr, asum, (int)in->shift);
+            if (in->fmode) {
+                float scale = ld_f32(meta + (uint64_t)col * META_BYTES + 4);
+                float prev = in->accum ? ld_f32(out + in->dst + off) : 0.0f;
+                st_f32(out + in->dst + off, lut_dequant_acc(prev, scale, g));
+            } else {
+                int32_t prev = in->accum ? ld_i32(out + in->dst + off) : 0;
+                st_i32(out + in->dst + off, (int32_t)((uint32_t)prev + (uint32_t)(int32_t)g));
+            }
+        }
+    }
+    return 0;
+}
+
+const unit_ops unit_dq_ops = { dq_footprint, dq_cost, dq_exec };

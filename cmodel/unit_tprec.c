@@ -1,0 +1,82 @@
+/* unit_tprec.c - the table-precompute unit.
+ *
+ * For each activation row and each group of tk activations it builds the
+ * 2^(tk-1)-entry table (lut_arith.c) and the row's activation sum, which
+ * the dequant unit needs for the zero-point term.  Entries saturate to the
+ * architecture's table entry width, as a narrower table would in silicon.
+ */
+#include "lut_arith.h"
+#include "machine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static uint64_t chunks_of(const machine *m, uint32_t klen) { return ceil_div(klen, (uint64_t)m->tk); }
+
+static int tprec_footprint(const machine *m, const isa_instr *in, footprint *fp,
+                           char *err, size_t errlen)
+{
+    if (in->rows == 0 || in->klen == 0) {
+        snprintf(err, errlen, "empty precompute (rows=%u klen=%u)", in->rows, in->klen);
+        return -1;
+    }
+    if (in->rows > 1 && in->stride < in->klen) {
+        snprintf(err, errlen, "activation stride %u is smaller than klen %u", in->stride, in->klen);
+        return -1;
+    }
+    uint64_t tables = (uint64_t)in->rows * chunks_of(m, in->klen);
+    fp->nr = 1;
+    fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)(in->rows - 1) * in->stride + in->klen };
+    fp->nw = 2;
+    fp->w[0] = (mem_range){ BUF_TBL, in->dst, in->dst + tables * m->entries * m->entry_bytes };
+    fp->w[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->rows * 4 };
+    return 0;
+}
+
+static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
+{
+    const arch_t *a = m->arch;
+    uint64_t tables = (uint64_t)in->rows * chunks_of(m, in->klen);
+    c->occupancy = ceil_div(tables, (uint64_t)a->tprec_tables_per_cycle);
+    c->latency = (uint64_t)a->tprec_latency;
+    c->dram_cycles = 0;
+    /* (tk - 1) subtractions for entry 0, one addition per further entry,
+     * and the running activation sum. */
+    ev->precompute_adds += tables * (uint64_t)((m->tk - 1) + (m->entries - 1)) +
+                           (uint64_t)in->rows * in->klen;
+    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->rows * in->klen;
+    ev->buf_write_bytes[BUF_TBL] += tables * m->entries * m->entry_bytes + (uint64_t)in->rows * 4;
+}
+
+static int tprec_exec(machine *m, const isa_instr *in)
+{
+    const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
+    const int bits = m->arch->table_entry_bits;
+    const int32_t hi = (1 << (bits - 1)) - 1, lo = -(1 << (bits - 1));
+    const uint64_t chunks = chunks_of(m, in->klen);
+    uint8_t *act = m->buf[BUF_ACT], *tbl = m->buf[BUF_TBL];
+    for (uint32_t r = 0; r < in->rows; r++) {
+        const int8_t *row = (const int8_t *)(act + in->src + (uint64_t)r * in->stride);
+        int32_t sum = 0;
+        for (uint64_t c = 0; c < chunks; c++) {
+            int8_t chunk[LUT_MAX_TK] = { 0 };
+            uint64_t k0 = c * (uint64_t)tk;
+            uint64_t len = in->klen - k0 < (uint64_t)tk ? in->klen - k0 : (uint64_t)tk;
+            memcpy(chunk, row + k0, len);
+            for (uint64_t j = 0; j < len; j++)
+                sum += chunk[j];
+            lut_entry_t t[1 << (LUT_MAX_TK - 1)];
+            lut_table_precompute_i8(chunk, tk, t);
+            uint8_t *dst = tbl + in->dst + ((uint64_t)r * chunks + c) * E * eb;
+            for (int e = 0; e < E; e++) {
+                int32_t v = t[e] > hi ? hi : (t[e] < lo ? lo : t[e]);
+                dst[e * eb] = (uint8_t)v;
+                dst[e * eb + 1] = (uint8_t)((uint32_t)v >> 8);
+            }
+        }
+        st_i32(tbl + in->sum + (uint64_t)r * 4, sum);
+    }
+    return 0;
+}
+
+const unit_ops unit_tprec_ops = { tprec_footprint, tprec_cost, tprec_exec };

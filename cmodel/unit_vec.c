@@ -1,0 +1,146 @@
+/* unit_vec.c - the vector unit: the element-wise and row work of a layer
+ * (residual adds, activation functions, norms, softmax, requantization).
+ * lanes elements per cycle per pass; functions that need several passes
+ * over the data (softmax: max, exp, sum, scale) cost that many. */
+#include "machine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+    int in_bytes, out_bytes, two_sources, passes;
+} vfn_shape;
+
+static const vfn_shape shapes[VFN_COUNT] = {
+    [VFN_COPY] = { 1, 1, 0, 1 },
+    [VFN_ADD_I32] = { 4, 4, 1, 1 },
+    [VFN_MUL_I32] = { 4, 4, 1, 1 },
+    [VFN_REQUANT_I8] = { 4, 1, 0, 1 },
+    [VFN_ADD_F32] = { 4, 4, 1, 1 },
+    [VFN_MUL_F32] = { 4, 4, 1, 1 },
+    [VFN_SILU_F32] = { 4, 4, 0, 4 },
+    [VFN_GELU_F32] = { 4, 4, 0, 4 },
+    [VFN_RMSNORM_F32] = { 4, 4, 0, 3 },
+    [VFN_SOFTMAX_F32] = { 4, 4, 0, 4 },
+    [VFN_QUANT_F32] = { 4, 1, 0, 1 },
+};
+
+static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
+                         char *err, size_t errlen)
+{
+    (void)m;
+    if (in->len == 0) {
+        snprintf(err, errlen, "empty vector operation");
+        return -1;
+    }
+    const vfn_shape *s = &shapes[in->fn];
+    uint64_t ib = (uint64_t)in->len * s->in_bytes, ob = (uint64_t)in->len * s->out_bytes;
+    fp->nr = 1;
+    fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
+    if (s->two_sources)
+        fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ib };
+    fp->nw = 1;
+    fp->w[0] = (mem_range){ (int)in->dbuf, in->dst, in->dst + ob };
+    return 0;
+}
+
+static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
+{
+    const vfn_shape *s = &shapes[in->fn];
+    c->occupancy = ceil_div(in->len, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
+    c->latency = (uint64_t)m->arch->vector_latency;
+    c->dram_cycles = 0;
+    ev->vector_ops += (uint64_t)in->len * s->passes;
+    ev->buf_read_bytes[in->sbuf] += (uint64_t)in->len * s->in_bytes * (s->two_sources ? 2 : 1);
+    ev->buf_write_bytes[in->dbuf] += (uint64_t)in->len * s->out_bytes;
+}
+
+static int8_t sat8(int64_t v) { return (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v)); }
+
+/* Round half away from zero after dividing by 2^sh. */
+static int64_t round_shift(int64_t v, unsigned sh)
+{
+    if (sh == 0)
+        return v;
+    int64_t half = (int64_t)1 << (sh - 1);
+    return v >= 0 ? (v + half) >> sh : -((-v + half) >> sh);
+}
+
+static int vec_exec(machine *m, const isa_instr *in)
+{
+    const uint8_t *a = m->buf[in->sbuf] + in->src, *b = m->buf[in->sbuf] + in->src2;
+    uint8_t *d = m->buf[in->dbuf] + in->dst;
+    const uint32_t n = in->len;
+    switch ((isa_vfn)in->fn) {
+    case VFN_COPY:
+        memmove(d, a, n);
+        break;
+    case VFN_ADD_I32:
+        for (uint32_t i = 0; i < n; i++)
+            st_i32(d + 4 * i, (int32_t)((uint32_t)ld_i32(a + 4 * i) + (uint32_t)ld_i32(b + 4 * i)));
+        break;
+    case VFN_MUL_I32:
+        for (uint32_t i = 0; i < n; i++)
+            st_i32(d + 4 * i, (int32_t)(((int64_t)ld_i32(a + 4 * i) * ld_i32(b + 4 * i)) >> in->imm));
+        break;
+    case VFN_REQUANT_I8:
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = (uint8_t)sat8(round_shift(ld_i32(a + 4 * i), in->imm));
+        break;
+    case VFN_ADD_F32:
+        for (uint32_t i = 0; i < n; i++)
+            st_f32(d + 4 * i, ld_f32(a + 4 * i) + ld_f32(b + 4 * i));
+        break;
+    case VFN_MUL_F32:
+        for (uint32_t i = 0; i < n; i++)
+            st_f32(d + 4 * i, ld_f32(a + 4 * i) * ld_f32(b + 4 * i));
+        break;
+    case VFN_SILU_F32:
+        for (uint32_t i = 0; i < n; i++) {
+            float x = ld_f32(a + 4 * i);
+            st_f32(d + 4 * i, x / (1.0f + expf(-x)));
+        }
+        break;
+    case VFN_GELU_F32:
+        for (uint32_t i = 0; i < n; i++) {
+            float x = ld_f32(a + 4 * i);
+            float t = tanhf(0.7978845608f * (x + 0.044715f * x * x * x));
+            st_f32(d + 4 * i, 0.5f * x * (1.0f + t));
+        }
+        break;
+    case VFN_RMSNORM_F32: {
+        float ss = 0.0f;
+        for (uint32_t i = 0; i < n; i++) {
+            float x = ld_f32(a + 4 * i);
+            ss += x * x;
+        }
+        float inv = 1.0f / sqrtf(ss / (float)n + 1e-6f);
+        for (uint32_t i = 0; i < n; i++)
+            st_f32(d + 4 * i, ld_f32(a + 4 * i) * inv);
+        break;
+    }
+    case VFN_SOFTMAX_F32: {
+        float mx = -INFINITY, sum = 0.0f;
+        for (uint32_t i = 0; i < n; i++)
+            mx = fmaxf(mx, ld_f32(a + 4 * i));
+        for (uint32_t i = 0; i < n; i++) {
+            float e = expf(ld_f32(a + 4 * i) - mx);
+            st_f32(d + 4 * i, e);
+            sum += e;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            st_f32(d + 4 * i, ld_f32(d + 4 * i) / sum);
+        break;
+    }
+    case VFN_QUANT_F32:
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = (uint8_t)sat8((int64_t)lrintf(ld_f32(a + 4 * i) * ldexpf(1.0f, (int)in->imm)));
+        break;
+    case VFN_COUNT:
+        break;
+    }
+    return 0;
+}
+
+const unit_ops unit_vec_ops = { vec_footprint, vec_cost, vec_exec };

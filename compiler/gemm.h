@@ -1,0 +1,59 @@
+/* gemm.h - lower one mixed-precision GEMM, C = A * W^T, to a program.
+ *
+ * The schedule is output-stationary over an M-tile: the tile's activation
+ * rows are loaded once; for each scale group the tables are precomputed
+ * once and reused by every column tile; each (group, column tile) loads its
+ * weight indices and metadata, runs lmma and folds the group result into
+ * the resident output rows with dq.  Activations, tables, weights and the
+ * lmma accumulators are double-buffered, so the scoreboard lets loads of
+ * the next tile overlap compute on this one.  Tile sizes are the largest
+ * that fit the architecture's buffers.
+ *
+ * No I/O: gemm_lower gives the program and the memory layout; gemm_fill
+ * writes A and the packed weights into a memory image; the caller reads C
+ * back from layout.c_addr.
+ */
+#ifndef GEMM_H
+#define GEMM_H
+
+#include "arch.h"
+#include "lut_gemm.h"
+#include "program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    lut_wtype wtype;
+    int group_size;
+    int m, n, kd;
+    int float_out; /* 1: dequantize with per-group scales into float32 C */
+} gemm_shape;
+
+typedef struct {
+    uint64_t a_addr, w_addr, c_addr, image_bytes; /* DRAM layout */
+    uint64_t weight_bytes; /* packed weight indices, all tiles */
+    uint64_t meta_bytes;   /* zero-point factors and scales */
+    int mt, nt;            /* tile sizes chosen */
+    int ngroups;
+} gemm_layout;
+
+/* Builds the program for s on arch (tk = arch->tile_k).  Returns 0 or -1
+ * with a message saying which buffer is too small or which size is out of
+ * range. */
+int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout *lay,
+               char *err, size_t errlen);
+
+/* Writes A (m x kd int8) and W (n x kd stored values) into image (of
+ * lay->image_bytes bytes) as the program expects.  z2 / scales may be NULL
+ * (defaults: the format's zero-point, unit scales).  Returns 0 or -1 with a
+ * message (e.g. a weight outside the format). */
+int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
+              const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
+              uint8_t *image, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,315 @@
+/* arch_json.c - arch.json <-> arch_t, driven by one schema table so that
+ * reading, writing and the documented key set cannot drift apart. */
+#include "arch_json.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ } kind;
+
+typedef struct field {
+    const char *key;
+    kind k;
+    size_t off;             /* K_OBJ: added to the base of its sub-fields */
+    double lo, hi;
+    const struct field *sub; /* K_OBJ: NULL-key terminated */
+} field;
+
+#define AO(m) offsetof(arch_t, m)
+#define BO(m) offsetof(arch_buffer, m)
+
+static const field buffer_fields[] = {
+    { "kib", K_INT, BO(kib), 1, 4096, NULL }, /* ISA buffer addresses are 22 bits */
+    { "banks", K_INT, BO(banks), 1, 64, NULL },
+    { "width_bits", K_INT, BO(width_bits), 8, 4096, NULL },
+    { "ports", K_INT, BO(ports), 1, 4, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field tile_fields[] = {
+    { "m", K_INT, AO(tile_m), 1, 64, NULL },
+    { "n", K_INT, AO(tile_n), 1, 4096, NULL },
+    { "k", K_INT, AO(tile_k), ARCH_MIN_TK, ARCH_MAX_TK, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field lut_fields[] = {
+    { "cores", K_INT, AO(lut_cores), 1, 1024, NULL },
+    { "tile", K_OBJ, 0, 0, 0, tile_fields },
+    { "table_entry_bits", K_INT, AO(table_entry_bits), 4, 16, NULL }, /* entries are stored in 2 bytes */
+    { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL },
+    { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL },
+    { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field buffers_fields[] = {
+    { "act", K_OBJ, AO(buf[BUF_ACT]), 0, 0, buffer_fields },
+    { "weight", K_OBJ, AO(buf[BUF_WGT]), 0, 0, buffer_fields },
+    { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields },
+    { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field dram_fields[] = {
+    { "bandwidth_gbps", K_NUM, AO(dram_gbps), 0.1, 100000, NULL },
+    { "latency_cycles", K_INT, AO(dram_latency), 0, 1000000, NULL },
+    { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field precompute_fields[] = {
+    { "tables_per_cycle", K_INT, AO(tprec_tables_per_cycle), 1, 64, NULL },
+    { "latency_cycles", K_INT, AO(tprec_latency), 0, 1024, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field dequant_fields[] = {
+    { "lanes", K_INT, AO(dequant_lanes), 1, 4096, NULL },
+    { "latency_cycles", K_INT, AO(dequant_latency), 0, 1024, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field vector_fields[] = {
+    { "lanes", K_INT, AO(vector_lanes), 1, 4096, NULL },
+    { "latency_cycles", K_INT, AO(vector_latency), 0, 1024, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field issue_fields[] = {
+    { "queue_depth", K_INT, AO(queue_depth), 1, 64, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+static const field root_fields[] = {
+    { "name", K_NAME, AO(name), 1, sizeof(((arch_t *)0)->name) - 1, NULL },
+    { "description", K_DESC, 0, 0, 0, NULL },
+    { "clock_ghz", K_NUM, AO(clock_ghz), 0.01, 100, NULL },
+    { "tech_nm", K_INT, AO(tech_nm), 1, 1000, NULL },
+    { "lut", K_OBJ, 0, 0, 0, lut_fields },
+    { "act_bits", K_INT, AO(act_bits), 2, 16, NULL },
+    { "buffers", K_OBJ, 0, 0, 0, buffers_fields },
+    { "dram", K_OBJ, 0, 0, 0, dram_fields },
+    { "precompute", K_OBJ, 0, 0, 0, precompute_fields },
+    { "dequant", K_OBJ, 0, 0, 0, dequant_fields },
+    { "vector", K_OBJ, 0, 0, 0, vector_fields },
+    { "issue", K_OBJ, 0, 0, 0, issue_fields },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+
+const char *cfg_json_kind(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "object";
+    case JSON_ARRAY: return "array";
+    case JSON_STRING: return "string";
+    case JSON_INTEGER: return "integer";
+    case JSON_REAL: return "number";
+    case JSON_TRUE:
+    case JSON_FALSE: return "boolean";
+    default: return "null";
+    }
+}
+
+char *cfg_read_text_file(const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *nb = cap < (64u << 20) ? realloc(buf, cap * 2) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(err, errlen, "%s: cannot read: %s", path,
+                 bad ? "read error" : "file too large or out of memory");
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (strlen(buf) != n) {
+        free(buf);
+        snprintf(err, errlen, "%s: not a text file (contains a NUL byte)", path);
+        return NULL;
+    }
+    return buf;
+}
+
+/* Renders a JSON value briefly for "got ..." (numbers as numbers). */
+static void got_text(const json_t *v, char *out, size_t n)
+{
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_real(v))
+        snprintf(out, n, "%.17g", json_real_value(v));
+    else
+        snprintf(out, n, "%s", cfg_json_kind(v));
+}
+
+static int read_fields(const json_t *obj, const field *fs, char *base, const char *path,
+                       const char *label, char *err, size_t errlen)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v) {
+        const field *f = fs;
+        while (f->key && strcmp(f->key, key) != 0)
+            f++;
+        char kp[256];
+        snprintf(kp, sizeof kp, "%s%s%s", path, *path ? "." : "", key);
+        if (!f->key) {
+            snprintf(err, errlen, "%s: %s: unknown key", label, kp);
+            return -1;
+        }
+        char got[64];
+        got_text(v, got, sizeof got);
+        switch (f->k) {
+        case K_OBJ:
+            if (!json_is_object(v)) {
+                snprintf(err, errlen, "%s: %s: expected an object, got %s", label, kp, got);
+                return -1;
+            }
+            if (read_fields(v, f->sub, base + f->off, kp, label, err, errlen))
+                return -1;
+            break;
+        case K_INT: {
+            double d = json_is_integer(v) ? (double)json_integer_value(v)
+                       : json_is_real(v) ? json_real_value(v) : NAN;
+            if (!json_is_number(v) || d != floor(d) || d < f->lo || d > f->hi) {
+                snprintf(err, errlen, "%s: %s: expected an integer %.0f..%.0f, got %s", label,
+                         kp, f->lo, f->hi, got);
+                return -1;
+            }
+            *(int *)(base + f->off) = (int)d;
+            break;
+        }
+        case K_NUM: {
+            if (!json_is_number(v)) {
+                snprintf(err, errlen, "%s: %s: expected a number, got %s", label, kp, got);
+                return -1;
+            }
+            double d = json_number_value(v);
+            if (!(d >= f->lo && d <= f->hi)) {
+                snprintf(err, errlen, "%s: %s: expected a number %g..%g, got %s", label, kp,
+                         f->lo, f->hi, got);
+                return -1;
+            }
+            *(double *)(base + f->off) = d;
+            break;
+        }
+        case K_NAME:
+        case K_DESC: {
+            if (!json_is_string(v)) {
+                snprintf(err, errlen, "%s: %s: expected a string, got %s", label, kp, got);
+                return -1;
+            }
+            if (f->k == K_DESC)
+                break;
+            const char *s = json_string_value(v);
+            size_t len = strlen(s);
+            if (len < (size_t)f->lo || len > (size_t)f->hi) {
+                snprintf(err, errlen, "%s: %s: expected a string of %.0f..%.0f characters, "
+                         "got %zu", label, kp, f->lo, f->hi, len);
+                return -1;
+            }
+            for (size_t i = 0; i < len; i++) {
+                if ((unsigned char)s[i] < 0x20) {
+                    snprintf(err, errlen, "%s: %s: control characters are not allowed",
+                             label, kp);
+                    return -1;
+                }
+            }
+            memcpy(base + f->off, s, len + 1);
+            break;
+        }
+        }
+    }
+    return 0;
+}
+
+int arch_from_json(const json_t *doc, const char *label, arch_t *out, char *err,
+                   size_t errlen)
+{
+    if (!label)
+        label = "<arch>";
+    if (!json_is_object(doc)) {
+        snprintf(err, errlen, "%s: expected a JSON object at the top level, got %s", label,
+                 cfg_json_kind(doc));
+        return -1;
+    }
+    arch_t a;
+    arch_default(&a);
+    if (read_fields(doc, root_fields, (char *)&a, "", label, err, errlen))
+        return -1;
+    char why[400];
+    if (arch_check(&a, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", label, why);
+        return -1;
+    }
+    *out = a;
+    return 0;
+}
+
+int arch_from_json_string(const char *text, const char *label, arch_t *out, char *err,
+                          size_t errlen)
+{
+    if (!label)
+        label = "<arch>";
+    json_error_t je;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!doc) {
+        snprintf(err, errlen, "%s: line %d, column %d: %s", label, je.line, je.column,
+                 je.text);
+        return -1;
+    }
+    int rc = arch_from_json(doc, label, out, err, errlen);
+    json_decref(doc);
+    return rc;
+}
+
+int arch_from_json_file(const char *path, arch_t *out, char *err, size_t errlen)
+{
+    char *text = cfg_read_text_file(path, err, errlen);
+    if (!text)
+        return -1;
+    int rc = arch_from_json_string(text, path, out, err, errlen);
+    free(text);
+    return rc;
+}
+
+static json_t *write_fields(const field *fs, const char *base)
+{
+    json_t *o = json_object();
+    for (const field *f = fs; o && f->key; f++) {
+        json_t *v = NULL;
+        switch (f->k) {
+        case K_OBJ: v = write_fields(f->sub, base + f->off); break;
+        case K_INT: v = json_integer(*(const int *)(base + f->off)); break;
+        case K_NUM: v = json_real(*(const double *)(base + f->off)); break;
+        case K_NAME: v = json_string(base + f->off); break;
+        case K_DESC: continue;
+        }
+        if (!v || json_object_set_new(o, f->key, v) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+json_t *arch_to_json(const arch_t *a)
+{
+    return write_fields(root_fields, (const char *)a);
+}

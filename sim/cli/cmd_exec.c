@@ -1,0 +1,177 @@
+/* cmd_exec.c - `lutsim exec`: run a program on the C model. */
+#include "commands.h"
+#include "engine_setup.h"
+#include "fileio.h"
+#include "outfiles.h"
+#include "program.h"
+#include "report_stats.h"
+#include "sim.h"
+#include "trace_json.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char exec_usage[] =
+    "usage: lutsim exec PROGRAM [--arch A.json] [--mem IMAGE] [--dump-mem OUT]\n"
+    "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
+    "\n"
+    "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
+    "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
+    "(raw bytes), data moves bit-exactly, and --dump-mem writes DRAM after the\n"
+    "run.  Without --mem, timing-only mode: same timing, no data.\n"
+    "\n"
+    "  --arch A.json     architecture (default: embedded, `lutsim arch --show`)\n"
+    "  --energy E.json   energy table (default: embedded)\n"
+    "  --mem IMAGE       DRAM image (raw bytes from address 0)\n"
+    "  --dump-mem OUT    write the DRAM image after the run (needs --mem)\n"
+    "  --stats S.json    statistics (JSON): cycles, instructions, macs,\n"
+    "                    dram_bytes, energy_pj, energy_breakdown_pj, units, stalls\n"
+    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  -h, --help        this text\n"
+    "\n"
+    "A program that breaks a rule (buffer bounds, illegal encoding, no halt)\n"
+    "stops with the instruction index and the reason, exit status 1.\n";
+
+int cmd_exec(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "arch", required_argument, 0, 'A' },
+        { "energy", required_argument, 0, 'E' },
+        { "mem", required_argument, 0, 'm' },
+        { "dump-mem", required_argument, 0, 'd' },
+        { "stats", required_argument, 0, 's' },
+        { "trace", required_argument, 0, 't' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
+               *trace = NULL;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'A': arch_path = optarg; break;
+        case 'E': energy_path = optarg; break;
+        case 'm': mem = optarg; break;
+        case 'd': dump = optarg; break;
+        case 's': stats = optarg; break;
+        case 't': trace = optarg; break;
+        case 'h': fputs(exec_usage, stdout); return 0;
+        default:
+            cli_error("exec: unknown or incomplete option '%s' (see `lutsim exec --help`)",
+                      argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        cli_error("exec: expected one PROGRAM file (see `lutsim exec --help`)");
+        return 2;
+    }
+    if (dump && !mem) {
+        cli_error("exec: --dump-mem needs --mem (timing-only runs move no data)");
+        return 2;
+    }
+    const char *path = argv[optind];
+    char err[512];
+    arch_t arch;
+    energy_model em;
+    if (engine_setup(arch_path, energy_path, &arch, &em, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return 1;
+    }
+    outfiles of;
+    out_init(&of);
+    program p;
+    program_init(&p);
+    uint8_t *bytes = NULL, *image = NULL;
+    size_t len = 0, ilen = 0;
+    int status = 1, tracing = 0;
+    trace_writer tw;
+    const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL;
+    if ((stats && !(tmp_stats = out_stage(&of, stats, err, sizeof err))) ||
+        (trace && !(tmp_trace = out_stage(&of, trace, err, sizeof err))) ||
+        (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err)))) {
+        cli_error("%s", err);
+        goto done;
+    }
+    if (read_file_bytes(path, &bytes, &len, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    int rc;
+    if (len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) {
+        rc = program_from_bytes(bytes, len, &p, err, sizeof err);
+    } else {
+        char *text = malloc(len + 1);
+        if (!text) {
+            cli_error("%s: out of memory", path);
+            goto done;
+        }
+        memcpy(text, bytes, len);
+        text[len] = '\0';
+        rc = program_from_asm(text, &p, err, sizeof err);
+        free(text);
+    }
+    if (rc != 0) {
+        cli_error("%s: %s", path, err);
+        goto done;
+    }
+    if (mem && read_file_bytes(mem, &image, &ilen, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    sim_opts so = { image, ilen, NULL, NULL };
+    if (tmp_trace) {
+        if (trace_open(&tw, tmp_trace, &arch) != 0) {
+            cli_error("%s: cannot write", trace);
+            goto done;
+        }
+        tracing = 1;
+        so.trace = trace_event;
+        so.trace_ctx = &tw;
+    }
+    sim_stats st;
+    if (sim_run(&arch, &em, &p, &so, &st, err, sizeof err) != 0) {
+        cli_error("%s: %s", path, err);
+        goto done;
+    }
+    if (tracing) {
+        tracing = 0;
+        if (trace_close(&tw) != 0) {
+            cli_error("%s: write failed", trace);
+            goto done;
+        }
+    }
+    printf("%s: %s mode\n", path, mem ? "functional" : "timing-only");
+    stats_print(stdout, &arch, &st);
+    if (tmp_stats) {
+        json_t *js = stats_to_json(&arch, &em, &st, "cmodel", mem != NULL);
+        int bad = json_dump_file(js, tmp_stats, JSON_INDENT(2) | JSON_SORT_KEYS);
+        json_decref(js);
+        if (bad) {
+            cli_error("%s: cannot write", stats);
+            goto done;
+        }
+    }
+    if (tmp_dump && write_file_bytes(tmp_dump, dump, image, ilen, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    if (out_commit(&of, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    status = 0;
+done:
+    if (tracing)
+        trace_close(&tw);
+    if (status)
+        out_abort(&of);
+    free(bytes);
+    free(image);
+    program_free(&p);
+    return status;
+}

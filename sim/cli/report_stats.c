@@ -1,0 +1,86 @@
+/* report_stats.c - statistics JSON and the one-screen summary. */
+#include "report_stats.h"
+
+#include <stdio.h>
+
+static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
+
+json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stats *st,
+                      const char *engine, int functional)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "engine", json_string(engine));
+    json_object_set_new(o, "mode", json_string(functional ? "functional" : "timing"));
+    json_object_set_new(o, "arch", json_string(arch->name));
+    json_object_set_new(o, "clock_ghz", json_real(arch->clock_ghz));
+    json_object_set_new(o, "cycles", u64(st->cycles));
+    json_object_set_new(o, "seconds", json_real((double)st->cycles / (arch->clock_ghz * 1e9)));
+    json_object_set_new(o, "instructions", u64(st->instructions));
+    json_object_set_new(o, "macs", u64(st->ev.macs));
+    json_object_set_new(o, "dram_bytes", u64(st->ev.dram_read_bytes + st->ev.dram_write_bytes));
+    json_object_set_new(o, "dram_read_bytes", u64(st->ev.dram_read_bytes));
+    json_object_set_new(o, "dram_write_bytes", u64(st->ev.dram_write_bytes));
+    json_object_set_new(o, "energy_pj", json_real(st->energy_pj));
+    json_object_set_new(o, "energy_node_nm", json_integer(em ? em->node_nm : 0));
+    json_t *eb = json_object();
+    for (int i = 0; i < EN_COUNT; i++)
+        json_object_set_new(eb, sim_energy_names[i], json_real(st->energy_pj_part[i]));
+    json_object_set_new(o, "energy_breakdown_pj", eb);
+
+    json_t *units = json_object();
+    uint64_t dep = 0, dram = 0;
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        const sim_unit_stats *s = &st->unit[u];
+        json_t *uo = json_object();
+        json_object_set_new(uo, "instructions", u64(s->instructions));
+        json_object_set_new(uo, "busy_cycles", u64(s->busy_cycles));
+        json_object_set_new(uo, "utilization",
+                            json_real(st->cycles ? (double)s->busy_cycles / (double)st->cycles : 0.0));
+        json_object_set_new(uo, "stall_dependency_cycles", u64(s->stall_dependency));
+        json_object_set_new(uo, "stall_dram_cycles", u64(s->stall_dram));
+        json_object_set_new(units, isa_unit_names[u], uo);
+        dep += s->stall_dependency;
+        dram += s->stall_dram;
+    }
+    json_object_set_new(o, "units", units);
+    json_t *stalls = json_object();
+    json_object_set_new(stalls, "dependency", u64(dep));
+    json_object_set_new(stalls, "dram_bandwidth", u64(dram));
+    json_object_set_new(stalls, "queue_full", u64(st->stall_queue_full));
+    json_object_set_new(o, "stalls", stalls);
+
+    const sim_events *ev = &st->ev;
+    json_t *e = json_object();
+    json_object_set_new(e, "precompute_adds", u64(ev->precompute_adds));
+    json_object_set_new(e, "table_reads", u64(ev->table_reads));
+    json_object_set_new(e, "accumulate_adds", u64(ev->accum_adds));
+    json_object_set_new(e, "zero_point_macs", u64(ev->zp_macs));
+    json_object_set_new(e, "dequant_muls", u64(ev->dequant_muls));
+    json_object_set_new(e, "vector_ops", u64(ev->vector_ops));
+    for (int b = 0; b < BUF_COUNT; b++) {
+        char k[64];
+        snprintf(k, sizeof k, "buffer_%s_read_bytes", arch_buf_name((buf_id)b));
+        json_object_set_new(e, k, u64(ev->buf_read_bytes[b]));
+        snprintf(k, sizeof k, "buffer_%s_write_bytes", arch_buf_name((buf_id)b));
+        json_object_set_new(e, k, u64(ev->buf_write_bytes[b]));
+    }
+    json_object_set_new(o, "events", e);
+    return o;
+}
+
+void stats_print(FILE *f, const arch_t *arch, const sim_stats *st)
+{
+    double secs = (double)st->cycles / (arch->clock_ghz * 1e9);
+    fprintf(f, "  C model (%s, %.2f GHz): %llu cycles = %.3f us, %llu instructions\n", arch->name,
+            arch->clock_ghz, (unsigned long long)st->cycles, secs * 1e6,
+            (unsigned long long)st->instructions);
+    fprintf(f, "  %.3f G MAC -> %.2f TOPS achieved; DRAM %.3f MB; energy %.3f uJ (%.3f pJ/MAC)\n",
+            (double)st->ev.macs / 1e9, secs > 0 ? 2.0 * (double)st->ev.macs / secs / 1e12 : 0.0,
+            (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes) / 1e6, st->energy_pj / 1e6,
+            st->ev.macs ? st->energy_pj / (double)st->ev.macs : 0.0);
+    fprintf(f, "  unit busy:");
+    for (int u = 1; u < UNIT_COUNT; u++)
+        fprintf(f, " %s %.1f%%", isa_unit_names[u],
+                st->cycles ? 100.0 * (double)st->unit[u].busy_cycles / (double)st->cycles : 0.0);
+    fputc('\n', f);
+}
