@@ -56,11 +56,16 @@ $(FRONT_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(FRONT_SRC))
 	rm -f $@ && ar rcs $@ $^
 
 # embedded data files: each EMBED file becomes build/gen/embed_NAME.c
-# (NAME = its path under workloads/ with / and . as _, e.g. energy_default)
+# (NAME = its path under workloads/ with /, . and - as _, e.g. energy_default)
 # defining `const char embed_NAME[]`, linked into libfront.a.
 EMBED      := workloads/energy/default.json
+# model configs and quantization presets, looked up by short name in
+# sim/cli/workload_embed.c
+EMBED      += $(patsubst %,workloads/models/%.json,llama-2-7b llama-2-13b llama-2-70b llama-3-8b bitnet-b1.58-3b \
+                opt-6.7b mistral-7b qwen2-7b phi-3-mini gemma-7b tiny)
+EMBED      += $(patsubst %,workloads/quant/%.json,W1.58A8 W1A8 W2A8 W3A8 W4A8 W8A8)
 EMBED_TOOL := $(BUILD)/embed
-embed_name  = $(subst .,_,$(subst /,_,$(basename $(patsubst workloads/%,%,$(1)))))
+embed_name  = $(subst -,_,$(subst .,_,$(subst /,_,$(basename $(patsubst workloads/%,%,$(1))))))
 EMBED_OBJ  := $(foreach f,$(EMBED),$(BUILD)/obj/$(BUILD)/gen/embed_$(call embed_name,$(f)).o)
 $(EMBED_TOOL): scripts/embed.c
 	@mkdir -p $(dir $@)

@@ -108,7 +108,9 @@ static inline int64_t lut_group_result(int64_t planesum, int32_t corr,
                                        int64_t asum, int post_shift)
 {
     int64_t twice = planesum + (int64_t)corr * asum;
-    return twice / (post_shift ? 2 : 1); /* exact: twice is even here */
+    /* exact: twice is even whenever post_shift is 1; a constant divisor
+     * keeps the compiler from emitting a division instruction */
+    return post_shift ? twice / 2 : twice;
 }
 
 /* Dequantization of one group: out + scale * group, in float with no fused

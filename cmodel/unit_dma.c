@@ -8,6 +8,10 @@ static int dma_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
     (void)m;
+    if (in->buf >= BUF_COUNT) {
+        snprintf(err, errlen, "illegal buffer %u", in->buf);
+        return -1;
+    }
     if (in->rows == 0 || in->bytes == 0) {
         snprintf(err, errlen, "empty transfer (rows=%u bytes=%u)", in->rows, in->bytes);
         return -1;

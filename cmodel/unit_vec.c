@@ -34,6 +34,13 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
         snprintf(err, errlen, "empty vector operation");
         return -1;
     }
+    /* The decoder guarantees these for binaries; programs built in memory
+     * are checked here before any table is indexed with them. */
+    if (in->fn >= VFN_COUNT || in->sbuf >= BUF_COUNT || in->dbuf >= BUF_COUNT) {
+        snprintf(err, errlen, "illegal field value (fn=%u sbuf=%u dbuf=%u)", in->fn, in->sbuf,
+                 in->dbuf);
+        return -1;
+    }
     const vfn_shape *s = &shapes[in->fn];
     uint64_t ib = (uint64_t)in->len * s->in_bytes, ob = (uint64_t)in->len * s->out_bytes;
     fp->nr = 1;
@@ -65,6 +72,20 @@ static int64_t round_shift(int64_t v, unsigned sh)
         return v;
     int64_t half = (int64_t)1 << (sh - 1);
     return v >= 0 ? (v + half) >> sh : -((-v + half) >> sh);
+}
+
+/* float -> int8: round half away from zero (like requant_i8, and unlike
+ * lrintf, whose result depends on the rounding mode and is undefined beyond
+ * the range of long), then saturate; NaN gives 0. */
+static int8_t quant8(float x)
+{
+    if (x != x)
+        return 0;
+    if (x >= 127.0f)
+        return 127;
+    if (x <= -128.0f)
+        return -128;
+    return (int8_t)roundf(x);
 }
 
 static int vec_exec(machine *m, const isa_instr *in)
@@ -135,7 +156,7 @@ static int vec_exec(machine *m, const isa_instr *in)
     }
     case VFN_QUANT_F32:
         for (uint32_t i = 0; i < n; i++)
-            d[i] = (uint8_t)sat8((int64_t)lrintf(ld_f32(a + 4 * i) * ldexpf(1.0f, (int)in->imm)));
+            d[i] = (uint8_t)quant8(ld_f32(a + 4 * i) * ldexpf(1.0f, (int)in->imm));
         break;
     case VFN_COUNT:
         break;

@@ -2,6 +2,7 @@
 #include "gemm.h"
 
 #include "lut_arith.h"
+#include "periodic.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,7 +98,8 @@ static uint64_t tile_offset(const gemm_shape *s, const plan *pl, int nt, int g, 
 int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
                char *err, size_t errlen)
 {
-    program_init(p);
+    if (p)
+        program_init(p);
     memset(lay, 0, sizeof *lay);
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, s->wtype);
@@ -117,6 +119,8 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     const int cols = a->tile_n * a->lut_cores;
     int nt = s->n < cols ? s->n : cols;
     int mt = s->m < 4095 ? s->m : 4095;
+    if (s->force_mt > 0 && s->force_mt < mt)
+        mt = s->force_mt;
     plan pl;
     int out_double = 0;
     while (mt > 1 && fits(a, s, mt, nt, &pl, &out_double) != 0)
@@ -149,6 +153,8 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     lay->c_addr = align_up(lay->w_addr + wtotal, ALIGN);
     lay->image_bytes = lay->c_addr + (uint64_t)s->m * s->n * 4;
 
+    if (!p)
+        return 0; /* layout only */
     const uint64_t out_base = 2 * pl.acc_half;
     const int shift = lut_post_shift(s->wtype.fmt);
     uint64_t wtile = 0, acc_i = 0;
@@ -300,5 +306,45 @@ int gemm_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         }
     }
     lut_packed_free(&pk);
+    return 0;
+}
+
+static int run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                      sim_stats *st, gemm_layout *lay, char *err, size_t errlen)
+{
+    program p;
+    if (gemm_lower(arch, s, &p, lay, err, errlen) != 0)
+        return -1;
+    int rc = sim_run(arch, em, &p, NULL, st, err, errlen);
+    program_free(&p);
+    return rc;
+}
+
+int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                sim_stats *st, int *sampled, char *err, size_t errlen)
+{
+    gemm_layout lay;
+    *sampled = 0;
+    /* The tile size the full program would use. */
+    if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
+        return -1;
+    const int mt = lay.mt;
+    const uint64_t tiles = ((uint64_t)s->m + mt - 1) / mt;
+    if (tiles <= 8)
+        return run_timing(arch, em, s, st, &lay, err, errlen);
+    /* Periodic middle: 4 and 6 tiles, both ending with the real last tile. */
+    const int last = s->m - (int)(tiles - 1) * mt;
+    gemm_shape sa = *s, sb = *s;
+    sa.force_mt = sb.force_mt = mt;
+    sa.m = 3 * mt + last;
+    sb.m = 5 * mt + last;
+    sim_stats b;
+    if (run_timing(arch, em, &sa, st, &lay, err, errlen) != 0 ||
+        run_timing(arch, em, &sb, &b, &lay, err, errlen) != 0)
+        return -1;
+    periodic_extend(st, &b, tiles);
+    if (em)
+        sim_energy(em, st);
+    *sampled = 1;
     return 0;
 }

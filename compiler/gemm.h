@@ -29,6 +29,7 @@ typedef struct {
     int group_size;
     int m, n, kd;
     int float_out; /* 1: dequantize with per-group scales into float32 C */
+    int force_mt;  /* 0: choose the M-tile; else use this many rows (if it fits) */
 } gemm_shape;
 
 typedef struct {
@@ -39,7 +40,8 @@ typedef struct {
     int ngroups;
 } gemm_layout;
 
-/* Builds the program for s on arch (tk = arch->tile_k).  Returns 0 or -1
+/* Builds the program for s on arch (tk = arch->tile_k); with p NULL only
+ * the layout (tile sizes, DRAM addresses) is computed.  Returns 0 or -1
  * with a message saying which buffer is too small or which size is out of
  * range. */
 int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout *lay,
@@ -52,6 +54,17 @@ int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout 
 int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);
+
+/* Cycle-approximate timing of the GEMM on the C model without data.
+ * Programs with many M-tiles are periodic after the first few (the same
+ * instructions on alternating buffer halves), so long ones are fast-forwarded:
+ * two short programs with the real tile size and last tile, of 4 and 6
+ * M-tiles, are simulated, and every statistic is extended linearly by the
+ * difference per M-tile.  *sampled says whether that happened; tests hold
+ * the result to a full simulation. */
+#include "sim.h"
+int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                sim_stats *st, int *sampled, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

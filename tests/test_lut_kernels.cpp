@@ -217,6 +217,28 @@ TEST(LutKernelAvx2, MatchesPortableFullRangeTables)
     }
 }
 
+// Widths past the kernel's column blocks (1024 columns), with a tail.
+TEST(LutKernelAvx2, MatchesPortableWideMatrices)
+{
+    REQUIRE_AVX2();
+    std::mt19937 rng(123);
+    const int ns[] = {1024, 1056, 2085, 4133};
+    const lut_wtype types[] = {{LUT_WFMT_INT, 2}, {LUT_WFMT_TERNARY, 2}, {LUT_WFMT_UINT, 8},
+                               {LUT_WFMT_BINARY, 1}};
+    int k = 0;
+    for (int n : ns)
+        for (lut_wtype wt : types) {
+            int tk = 2 + (k++ % 4);
+            lut_packed p;
+            pack_random(rng, wt, tk, 128, n, 300, &p);
+            for (int R = 1; R <= 4; R++) {
+                auto tabs = random_tables(rng, R, p.nchunks, lut_table_entries(tk), 128 * tk);
+                EXPECT_EQ(compare_kernels(p, tabs, R), "");
+            }
+            lut_packed_free(&p);
+        }
+}
+
 // All-zero tables and one nonzero entry per table: the lane order is right.
 TEST(LutKernelAvx2, SingleEntryLandsInItsColumn)
 {
@@ -248,6 +270,7 @@ TEST(LutKernelAvx2, GemmMatchesPortable)
         {{LUT_WFMT_INT, 4}, 3, 32, 5, 257, 515},
         {{LUT_WFMT_UINT, 8}, 2, 128, 3, 96, 1000},
         {{LUT_WFMT_BINARY, 1}, 4, 256, 7, 130, 1100},
+        {{LUT_WFMT_INT, 2}, 4, 128, 5, 2085, 512}, // several column blocks and a tail
     };
     for (const Shape &s : shapes) {
         std::vector<int8_t> a((size_t)s.m * s.kd), w((size_t)s.n * s.kd);

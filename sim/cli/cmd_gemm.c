@@ -412,7 +412,7 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
     } else {
-        gemm_shape gs = { wt, cfg.group_size, m, n, kd, 0 };
+        gemm_shape gs = { wt, cfg.group_size, m, n, kd, 0, 0 };
         gemm_layout lay;
         if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
             cli_error("gemm: cannot compile for architecture '%s': %s", arch.name, err);

@@ -1,0 +1,243 @@
+/* lower.c - operations of a model phase -> programs -> C-model timing. */
+#include "lower.h"
+
+#include "gemm.h"
+#include "vector.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ATTN_BLOCK 128   /* query rows per causal block */
+#define CACHE_MAX 256
+
+typedef struct {
+    int kind; /* 0 gemm, 1 vector */
+    gemm_shape g;
+    vec_shape v;
+    sim_stats st;
+    int sampled;
+} cache_entry;
+
+typedef struct {
+    cache_entry e[CACHE_MAX];
+    int n;
+    lower_info *info;
+} cache;
+
+double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
+{
+    return (double)a->tile_m * a->tile_n * a->lut_cores * a->tile_k / (double)wbits;
+}
+
+static int same_gemm(const gemm_shape *x, const gemm_shape *y)
+{
+    return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
+           x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
+}
+
+static int time_gemm(const arch_t *a, const energy_model *em, cache *c, const gemm_shape *g,
+                     sim_stats *st, int *sampled, char *err, size_t errlen)
+{
+    for (int i = 0; i < c->n; i++) {
+        if (c->e[i].kind == 0 && same_gemm(&c->e[i].g, g)) {
+            *st = c->e[i].st;
+            *sampled = c->e[i].sampled;
+            c->info->cache_hits++;
+            return 0;
+        }
+    }
+    if (gemm_timing(a, em, g, st, sampled, err, errlen) != 0)
+        return -1;
+    c->info->simulations++;
+    if (c->n < CACHE_MAX) {
+        cache_entry *e = &c->e[c->n++];
+        e->kind = 0;
+        e->g = *g;
+        e->st = *st;
+        e->sampled = *sampled;
+    }
+    return 0;
+}
+
+static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec_shape *v,
+                    sim_stats *st, int *sampled, char *err, size_t errlen)
+{
+    for (int i = 0; i < c->n; i++) {
+        const vec_shape *w = &c->e[i].v;
+        if (c->e[i].kind == 1 && w->fn == v->fn && w->rows == v->rows && w->cols == v->cols) {
+            *st = c->e[i].st;
+            *sampled = c->e[i].sampled;
+            c->info->cache_hits++;
+            return 0;
+        }
+    }
+    if (vec_timing(a, em, v, st, sampled, err, errlen) != 0)
+        return -1;
+    c->info->simulations++;
+    if (c->n < CACHE_MAX) {
+        cache_entry *e = &c->e[c->n++];
+        e->kind = 1;
+        e->v = *v;
+        e->st = *st;
+        e->sampled = *sampled;
+    }
+    return 0;
+}
+
+/* a += b * k for every counter (sequential composition of programs). */
+static void add_scaled(sim_stats *a, const sim_stats *b, uint64_t k)
+{
+    a->cycles += b->cycles * k;
+    a->instructions += b->instructions * k;
+    a->stall_queue_full += b->stall_queue_full * k;
+    uint64_t *ea = (uint64_t *)&a->ev;
+    const uint64_t *eb = (const uint64_t *)&b->ev;
+    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
+        ea[i] += eb[i] * k;
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        a->unit[u].instructions += b->unit[u].instructions * k;
+        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
+        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
+        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
+    }
+}
+
+static int vfn_for(const model_op *o, isa_vfn *fn)
+{
+    switch (o->kind) {
+    case MODEL_OP_NORM: *fn = VFN_RMSNORM_F32; return 0; /* layernorm: same passes */
+    case MODEL_OP_SOFTMAX: *fn = VFN_SOFTMAX_F32; return 0;
+    case MODEL_OP_ACTIVATION:
+        *fn = strncmp(o->func, "gelu", 4) == 0 ? VFN_GELU_F32 : VFN_SILU_F32;
+        return 0;
+    case MODEL_OP_ELEMENTWISE:
+        /* rope: a multiply by (cos, sin) pairs and an add: priced as a
+         * two-source multiply. */
+        *fn = strcmp(o->func, "add") == 0 ? VFN_ADD_F32 : VFN_MUL_F32;
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset *q,
+                     const model_phase *ph, const model_op *ops, int n, op_result *out,
+                     cache *cp, char *err, size_t errlen);
+
+int lower_model(const arch_t *a, const energy_model *em, const model_cfg *m,
+                const quant_preset *q, const model_phase *ph, op_result *out, int cap,
+                lower_info *info, char *err, size_t errlen)
+{
+    model_op ops[MODEL_MAX_OPS];
+    int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
+    if (n < 0)
+        return -1;
+    if (n > cap) {
+        snprintf(err, errlen, "too many operations (%d)", n);
+        return -1;
+    }
+    cache *cp = calloc(1, sizeof *cp);
+    if (!cp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memset(info, 0, sizeof *info);
+    cp->info = info;
+    int rc = lower_ops(a, em, q, ph, ops, n, out, cp, err, errlen);
+    free(cp);
+    return rc < 0 ? -1 : n;
+}
+
+static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset *q,
+                     const model_phase *ph, const model_op *ops, int n, op_result *out,
+                     cache *cp, char *err, size_t errlen)
+{
+    cache *const c = cp;
+    const int prefill = ph->kind == MODEL_PREFILL;
+    const uint64_t T = (uint64_t)ph->batch * (prefill ? (uint64_t)ph->seq_len : 1);
+    const uint64_t half_out = arch_buf_bytes(a, BUF_OUT) / 2;
+
+    for (int i = 0; i < n; i++) {
+        const model_op *o = &ops[i];
+        op_result *r = &out[i];
+        memset(r, 0, sizeof *r);
+        r->op = *o;
+        r->instances = o->count * o->repeat;
+        sim_stats one;
+        memset(&one, 0, sizeof one);
+        int sampled = 0;
+        char e[512];
+        if (o->kind == MODEL_OP_LINEAR) {
+            gemm_shape g = { q->w, q->group_size ? q->group_size : (int)o->k, (int)o->m,
+                             (int)o->n, (int)o->k, 0, 0 };
+            r->on_lut = 1;
+            r->wbits = q->w.bits;
+            r->weight_bytes = (o->n * o->k * (uint64_t)q->w.bits + 7) / 8;
+            if (time_gemm(a, em, c, &g, &one, &sampled, e, sizeof e) != 0) {
+                snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
+                         (unsigned long long)o->n, (unsigned long long)o->k, e);
+                return -1;
+            }
+        } else if (o->kind == MODEL_OP_ATTENTION) {
+            const lut_wtype i8 = { LUT_WFMT_INT, 8 };
+            r->on_lut = 1;
+            r->wbits = 8;
+            if (a->wbits_max < 8) {
+                snprintf(err, errlen, "%s: attention runs on the LUT array with INT8 K/V, but "
+                         "lut.wbits_max is %d", o->name, a->wbits_max);
+                return -1;
+            }
+            const int score = strstr(o->name, "score") != NULL;
+            /* Causal prefill: query block b attends to keys [0, (b+1)*ATTN_BLOCK). */
+            const uint64_t rows = o->m, blocks = prefill ? (rows + ATTN_BLOCK - 1) / ATTN_BLOCK : 1;
+            for (uint64_t b = 0; b < blocks; b++) {
+                uint64_t r0 = b * ATTN_BLOCK;
+                uint64_t rb = prefill ? (rows - r0 < ATTN_BLOCK ? rows - r0 : ATTN_BLOCK) : rows;
+                uint64_t keys = prefill ? r0 + rb : (score ? o->n : o->k);
+                uint64_t mm = rb, nn = score ? keys : o->n, kk = score ? o->k : keys;
+                int grp = kk > 4096 ? 4096 : (int)kk;
+                gemm_shape g = { i8, grp, (int)mm, (int)nn, (int)kk, 0, 0 };
+                sim_stats part;
+                int s2 = 0;
+                if (time_gemm(a, em, c, &g, &part, &s2, e, sizeof e) != 0) {
+                    snprintf(err, errlen, "%s: %s", o->name, e);
+                    return -1;
+                }
+                sampled |= s2;
+                add_scaled(&one, &part, 1);
+            }
+        } else {
+            isa_vfn fn;
+            if (vfn_for(o, &fn) != 0) {
+                snprintf(err, errlen, "%s: no unit for this operation", o->name);
+                return -1;
+            }
+            uint64_t rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+            if (o->kind == MODEL_OP_SOFTMAX)
+                rows = prefill ? (uint64_t)ph->seq_len : 1;
+            uint64_t cols = (o->elements + rows - 1) / rows;
+            if (o->kind == MODEL_OP_ACTIVATION || o->kind == MODEL_OP_ELEMENTWISE) {
+                rows = 1;
+                cols = o->elements;
+            }
+            /* Rows longer than the buffer are processed in spans (online
+             * softmax / norm statistics carried between spans). */
+            uint64_t cap_elems = half_out / 12;
+            if (cols > cap_elems && (o->kind == MODEL_OP_NORM || o->kind == MODEL_OP_SOFTMAX)) {
+                rows = (rows * cols + cap_elems - 1) / cap_elems;
+                cols = cap_elems;
+            }
+            vec_shape v = { fn, rows, cols };
+            if (time_vec(a, em, c, &v, &one, &sampled, e, sizeof e) != 0) {
+                snprintf(err, errlen, "%s: %s", o->name, e);
+                return -1;
+            }
+        }
+        r->sampled = sampled;
+        add_scaled(&r->st, &one, r->instances);
+        if (em)
+            sim_energy(em, &r->st);
+    }
+    return 0;
+}

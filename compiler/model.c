@@ -1,0 +1,424 @@
+/* model.c - decoder-only LLM: op list, MACs, parameters, quantized bytes. */
+#include "model.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const family_names[MODEL_FAMILY_COUNT] = {
+    "llama", "mistral", "qwen2", "opt", "phi3", "gemma", "bitnet",
+};
+
+const char *model_family_name(model_family f)
+{
+    return (unsigned)f < MODEL_FAMILY_COUNT ? family_names[f] : NULL;
+}
+
+int model_family_from_name(const char *s)
+{
+    for (int i = 0; i < MODEL_FAMILY_COUNT; i++)
+        if (strcmp(s, family_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *model_op_kind_name(model_op_kind k)
+{
+    static const char *const n[] = { "linear", "attention", "norm", "softmax",
+                                     "activation", "elementwise" };
+    return (unsigned)k < sizeof n / sizeof n[0] ? n[k] : "?";
+}
+
+void model_cfg_init(model_cfg *m, model_family f)
+{
+    memset(m, 0, sizeof *m);
+    m->family = f;
+    m->gated_mlp = f != MODEL_OPT;
+    m->tie_word_embeddings = f == MODEL_OPT || f == MODEL_GEMMA;
+    const char *act = f == MODEL_OPT ? "relu" : f == MODEL_GEMMA ? "gelu"
+                      : f == MODEL_BITNET ? "relu2" : "silu";
+    snprintf(m->act, sizeof m->act, "%s", act);
+    m->qkv_bias = f == MODEL_QWEN2;
+    m->linear_bias = f == MODEL_OPT;
+    m->norm_bias = f == MODEL_OPT;
+    m->sub_norms = f == MODEL_BITNET;
+    m->learned_positions = f == MODEL_OPT ? 2048 + 2 : 0;
+}
+
+static int range(const char *key, int v, int lo, int hi, char *err, size_t errlen)
+{
+    if (v < lo || v > hi) {
+        snprintf(err, errlen, "%s: expected an integer %d..%d, got %d", key, lo, hi, v);
+        return -1;
+    }
+    return 0;
+}
+
+int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
+{
+    if ((unsigned)m->family >= MODEL_FAMILY_COUNT) {
+        snprintf(err, errlen, "model_type: unknown family %d", (int)m->family);
+        return -1;
+    }
+    if (range("hidden_size", m->hidden_size, 1, 1 << 20, err, errlen) ||
+        range(m->family == MODEL_OPT ? "ffn_dim" : "intermediate_size",
+              m->intermediate_size, 1, 1 << 22, err, errlen) ||
+        range("num_attention_heads", m->num_attention_heads, 1, 4096, err, errlen) ||
+        range("num_key_value_heads", m->num_key_value_heads, 0, 4096, err, errlen) ||
+        range("head_dim", m->head_dim, 0, 4096, err, errlen) ||
+        range("num_hidden_layers", m->num_hidden_layers, 1, 4096, err, errlen) ||
+        range("vocab_size", m->vocab_size, 1, 1 << 24, err, errlen) ||
+        range("learned_positions", m->learned_positions, 0, 1 << 24, err, errlen))
+        return -1;
+    if (m->num_key_value_heads == 0)
+        m->num_key_value_heads = m->num_attention_heads;
+    if (m->head_dim == 0) {
+        if (m->hidden_size % m->num_attention_heads != 0) {
+            snprintf(err, errlen,
+                     "hidden_size: %d is not a multiple of num_attention_heads (%d) "
+                     "and head_dim is not given",
+                     m->hidden_size, m->num_attention_heads);
+            return -1;
+        }
+        m->head_dim = m->hidden_size / m->num_attention_heads;
+    }
+    if (m->num_attention_heads % m->num_key_value_heads != 0) {
+        snprintf(err, errlen,
+                 "num_key_value_heads: num_attention_heads (%d) is not a multiple of "
+                 "num_key_value_heads (%d)",
+                 m->num_attention_heads, m->num_key_value_heads);
+        return -1;
+    }
+    if (!m->name[0])
+        snprintf(m->name, sizeof m->name, "%s", model_family_name(m->family));
+    return 0;
+}
+
+/* ---- op list ---- */
+
+typedef struct {
+    model_op *ops;
+    int cap, n;
+    int full;
+} oplist;
+
+static model_op *add(oplist *l, const char *name, model_op_kind kind, const char *func,
+                     uint64_t repeat)
+{
+    if (l->n >= l->cap) {
+        l->full = 1;
+        return NULL;
+    }
+    model_op *o = &l->ops[l->n++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->name, sizeof o->name, "%s", name);
+    o->kind = kind;
+    snprintf(o->func, sizeof o->func, "%s", func);
+    o->count = 1;
+    o->repeat = repeat;
+    return o;
+}
+
+static void linear(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
+                   uint64_t repeat)
+{
+    model_op *o = add(l, name, MODEL_OP_LINEAR, "", repeat);
+    if (!o)
+        return;
+    o->m = m;
+    o->n = n;
+    o->k = k;
+    o->macs = m * n * k;
+    o->weight_params = n * k;
+}
+
+static void elems(oplist *l, const char *name, model_op_kind kind, const char *func,
+                  uint64_t count, uint64_t elements, uint64_t repeat)
+{
+    model_op *o = add(l, name, kind, func, repeat);
+    if (!o)
+        return;
+    o->count = count;
+    o->elements = elements;
+}
+
+static int phase_check(const model_phase *ph, char *err, size_t errlen)
+{
+    if (ph->kind != MODEL_PREFILL && ph->kind != MODEL_DECODE) {
+        snprintf(err, errlen, "phase: unknown kind %d", (int)ph->kind);
+        return -1;
+    }
+    if (ph->batch < 1 || ph->batch > 65536) {
+        snprintf(err, errlen, "batch: expected 1..65536, got %d", ph->batch);
+        return -1;
+    }
+    if (ph->kind == MODEL_PREFILL && (ph->seq_len < 1 || ph->seq_len > (1 << 20))) {
+        snprintf(err, errlen, "sequence length: expected 1..1048576, got %d", ph->seq_len);
+        return -1;
+    }
+    if (ph->kind == MODEL_DECODE && (ph->context < 1 || ph->context > (1 << 20))) {
+        snprintf(err, errlen, "context: expected 1..1048576, got %d", ph->context);
+        return -1;
+    }
+    return 0;
+}
+
+int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int cap,
+                 char *err, size_t errlen)
+{
+    model_cfg c = *m;
+    if (model_cfg_finish(&c, err, errlen) || phase_check(ph, err, errlen))
+        return -1;
+    const uint64_t B = (uint64_t)ph->batch, L = (uint64_t)c.num_hidden_layers;
+    const uint64_t h = (uint64_t)c.hidden_size, im = (uint64_t)c.intermediate_size;
+    const uint64_t heads = (uint64_t)c.num_attention_heads;
+    const uint64_t kv = (uint64_t)c.num_key_value_heads, hd = (uint64_t)c.head_dim;
+    const int prefill = ph->kind == MODEL_PREFILL;
+    const uint64_t S = prefill ? (uint64_t)ph->seq_len : 1;
+    const uint64_t T = B * S; /* tokens */
+    /* per (sequence, head): query rows, keys, score entries computed */
+    const uint64_t qrows = S, keys = prefill ? S : (uint64_t)ph->context;
+    const uint64_t entries = prefill ? S * (S + 1) / 2 : keys;
+    const char *norm = c.norm_bias ? "layernorm" : "rmsnorm";
+
+    oplist l = { ops, cap, 0, 0 };
+    elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, T * h, L);
+    linear(&l, "layer.q_proj", T, heads * hd, h, L);
+    linear(&l, "layer.k_proj", T, kv * hd, h, L);
+    linear(&l, "layer.v_proj", T, kv * hd, h, L);
+    if (!c.learned_positions)
+        elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, T * (heads + kv) * hd, L);
+    model_op *o = add(&l, "layer.attn_score", MODEL_OP_ATTENTION, "", L);
+    if (o) {
+        o->m = qrows;
+        o->n = keys;
+        o->k = hd;
+        o->macs = entries * hd;
+        o->count = B * heads;
+    }
+    elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", B * heads, entries, L);
+    o = add(&l, "layer.attn_context", MODEL_OP_ATTENTION, "", L);
+    if (o) {
+        o->m = qrows;
+        o->n = hd;
+        o->k = keys;
+        o->macs = entries * hd;
+        o->count = B * heads;
+    }
+    if (c.sub_norms)
+        elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, T * heads * hd, L);
+    linear(&l, "layer.o_proj", T, h, heads * hd, L);
+    elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, T * h, L);
+    elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, T * h, L);
+    if (c.gated_mlp) {
+        linear(&l, "layer.gate_proj", T, im, h, L);
+        linear(&l, "layer.up_proj", T, im, h, L);
+        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, T * im, L);
+        elems(&l, "layer.mul", MODEL_OP_ELEMENTWISE, "mul", 1, T * im, L);
+        if (c.sub_norms)
+            elems(&l, "layer.ffn_sub_norm", MODEL_OP_NORM, norm, 1, T * im, L);
+        linear(&l, "layer.down_proj", T, h, im, L);
+    } else {
+        linear(&l, "layer.fc1", T, im, h, L);
+        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, T * im, L);
+        linear(&l, "layer.fc2", T, h, im, L);
+    }
+    elems(&l, "layer.residual_mlp", MODEL_OP_ELEMENTWISE, "add", 1, T * h, L);
+    /* the LM head (and so the final norm) only needs the last token of each
+     * sequence */
+    elems(&l, "final_norm", MODEL_OP_NORM, norm, 1, B * h, 1);
+    linear(&l, "lm_head", B, (uint64_t)c.vocab_size, h, 1);
+    if (l.full) {
+        snprintf(err, errlen, "op list needs more than %d entries", cap);
+        return -1;
+    }
+    return l.n;
+}
+
+/* a += b * c * d with overflow detection */
+static int acc3(uint64_t *a, uint64_t b, uint64_t c, uint64_t d)
+{
+    uint64_t p, q;
+    if (__builtin_mul_overflow(b, c, &p) || __builtin_mul_overflow(p, d, &q) ||
+        __builtin_add_overflow(*a, q, a))
+        return -1;
+    return 0;
+}
+
+int model_phase_totals(const model_cfg *m, const model_phase *ph, model_totals *t,
+                       char *err, size_t errlen)
+{
+    model_op ops[MODEL_MAX_OPS];
+    int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
+    if (n < 0)
+        return -1;
+    memset(t, 0, sizeof *t);
+    t->tokens = (uint64_t)ph->batch * (ph->kind == MODEL_PREFILL ? (uint64_t)ph->seq_len : 1);
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        const model_op *o = &ops[i];
+        uint64_t *dst = NULL;
+        switch (o->kind) {
+        case MODEL_OP_LINEAR:
+            bad |= acc3(&t->linear_macs, o->macs, o->count, o->repeat);
+            if (strcmp(o->name, "lm_head") == 0)
+                bad |= acc3(&t->lm_head_macs, o->macs, o->count, o->repeat);
+            continue;
+        case MODEL_OP_ATTENTION:
+            bad |= acc3(&t->attention_macs, o->macs, o->count, o->repeat);
+            continue;
+        case MODEL_OP_NORM: dst = &t->norm_elements; break;
+        case MODEL_OP_SOFTMAX: dst = &t->softmax_elements; break;
+        case MODEL_OP_ACTIVATION: dst = &t->activation_elements; break;
+        case MODEL_OP_ELEMENTWISE: dst = &t->elementwise_elements; break;
+        }
+        bad |= acc3(dst, o->elements, o->count, o->repeat);
+    }
+    if (bad) {
+        snprintf(err, errlen, "phase too large: counts overflow 64 bits");
+        return -1;
+    }
+    return 0;
+}
+
+void model_param_count(const model_cfg *mc, model_params *p)
+{
+    model_cfg c = *mc;
+    char err[256];
+    memset(p, 0, sizeof *p);
+    if (model_cfg_finish(&c, err, sizeof err))
+        return;
+    const uint64_t L = (uint64_t)c.num_hidden_layers, h = (uint64_t)c.hidden_size;
+    const uint64_t im = (uint64_t)c.intermediate_size, hd = (uint64_t)c.head_dim;
+    const uint64_t q = (uint64_t)c.num_attention_heads * hd;
+    const uint64_t kv = (uint64_t)c.num_key_value_heads * hd;
+    const uint64_t V = (uint64_t)c.vocab_size;
+    uint64_t attn = h * q + 2 * h * kv + q * h;
+    uint64_t mlp = (c.gated_mlp ? 3 : 2) * h * im;
+    p->linear = L * (attn + mlp);
+    uint64_t bias = 0;
+    if (c.linear_bias)
+        bias = q + 2 * kv + h + (c.gated_mlp ? 2 * im : im) + h;
+    else if (c.qkv_bias)
+        bias = q + 2 * kv;
+    p->bias = L * bias;
+    uint64_t nw = c.norm_bias ? 2 : 1; /* weight (+ bias) per normalized feature */
+    uint64_t layer_norm = 2 * h + (c.sub_norms ? q + im : 0);
+    p->norm = nw * (L * layer_norm + h);
+    p->embed = V * h + (uint64_t)c.learned_positions * h;
+    p->lm_head = c.tie_word_embeddings ? 0 : V * h;
+    p->total = p->linear + p->bias + p->norm + p->embed + p->lm_head;
+}
+
+/* ---- quantization presets ---- */
+
+static const struct {
+    const char *name;
+    lut_wfmt fmt;
+    int bits;
+} builtin_quant[] = {
+    { "W1.58A8", LUT_WFMT_TERNARY, 2 }, { "W1A8", LUT_WFMT_BINARY, 1 },
+    { "W2A8", LUT_WFMT_INT, 2 },        { "W3A8", LUT_WFMT_INT, 3 },
+    { "W4A8", LUT_WFMT_INT, 4 },        { "W8A8", LUT_WFMT_INT, 8 },
+};
+#define N_BUILTIN ((int)(sizeof builtin_quant / sizeof builtin_quant[0]))
+
+static int ieq(const char *a, const char *b)
+{
+    while (*a && *b && tolower((unsigned char)*a) == tolower((unsigned char)*b))
+        a++, b++;
+    return *a == 0 && *b == 0;
+}
+
+int quant_preset_count(void) { return N_BUILTIN; }
+
+const char *quant_preset_name(int i)
+{
+    return i >= 0 && i < N_BUILTIN ? builtin_quant[i].name : NULL;
+}
+
+int quant_preset_named(const char *name, quant_preset *out)
+{
+    for (int i = 0; i < N_BUILTIN; i++) {
+        if (ieq(name, builtin_quant[i].name)) {
+            memset(out, 0, sizeof *out);
+            snprintf(out->name, sizeof out->name, "%s", builtin_quant[i].name);
+            out->w.fmt = builtin_quant[i].fmt;
+            out->w.bits = builtin_quant[i].bits;
+            out->group_size = LUT_DEFAULT_GROUP;
+            out->abits = 8;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int quant_check(const quant_preset *q, char *err, size_t errlen)
+{
+    switch (q->w.fmt) {
+    case LUT_WFMT_INT:
+        if (q->w.bits < 2 || q->w.bits > LUT_MAX_WBITS) {
+            snprintf(err, errlen, "wbits: expected an integer 2..%d for int weights, got %d",
+                     LUT_MAX_WBITS, q->w.bits);
+            return -1;
+        }
+        break;
+    case LUT_WFMT_TERNARY:
+        if (q->w.bits != 2) {
+            snprintf(err, errlen, "wbits: ternary weights are packed as 2 bits, got %d",
+                     q->w.bits);
+            return -1;
+        }
+        break;
+    case LUT_WFMT_BINARY:
+        if (q->w.bits != 1) {
+            snprintf(err, errlen, "wbits: binary weights are 1 bit, got %d", q->w.bits);
+            return -1;
+        }
+        break;
+    default:
+        snprintf(err, errlen, "wfmt: expected \"int\", \"ternary\" or \"binary\"");
+        return -1;
+    }
+    if (q->group_size < 0 || q->group_size > (1 << 20)) {
+        snprintf(err, errlen, "group_size: expected an integer 0..1048576, got %d",
+                 q->group_size);
+        return -1;
+    }
+    if (q->abits < 2 || q->abits > 16) {
+        snprintf(err, errlen, "abits: expected an integer 2..16, got %d", q->abits);
+        return -1;
+    }
+    return 0;
+}
+
+static void matrix_bytes(model_bytes *b, const quant_preset *q, uint64_t n, uint64_t k,
+                         uint64_t times)
+{
+    b->weight_bytes += times * ((n * k * (uint64_t)q->w.bits + 7) / 8);
+    uint64_t g = q->group_size > 0 ? (k + (uint64_t)q->group_size - 1) / (uint64_t)q->group_size
+                                   : 1;
+    b->groups += times * n * g;
+}
+
+void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes *b)
+{
+    memset(b, 0, sizeof *b);
+    model_cfg c = *mc;
+    char err[256];
+    if (model_cfg_finish(&c, err, sizeof err))
+        return;
+    const uint64_t L = (uint64_t)c.num_hidden_layers, h = (uint64_t)c.hidden_size;
+    const uint64_t im = (uint64_t)c.intermediate_size, hd = (uint64_t)c.head_dim;
+    const uint64_t qd = (uint64_t)c.num_attention_heads * hd;
+    const uint64_t kv = (uint64_t)c.num_key_value_heads * hd;
+    matrix_bytes(b, q, qd, h, L);
+    matrix_bytes(b, q, kv, h, 2 * L);
+    matrix_bytes(b, q, h, qd, L);
+    matrix_bytes(b, q, im, h, (c.gated_mlp ? 2 : 1) * L);
+    matrix_bytes(b, q, h, im, L);
+    b->scale_bytes = 2 * b->groups;
+    model_params p;
+    model_param_count(&c, &p);
+    b->fp16_bytes = 2 * (p.total - p.linear);
+}

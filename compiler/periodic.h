@@ -1,0 +1,17 @@
+/* periodic.h - fast-forward a periodic program (internal to compiler/).
+ *
+ * A long tiled program repeats the same instructions per tile, on buffer
+ * halves that alternate with period 2.  Simulating it with 4 and with 6
+ * tiles (both ending with the real last tile) gives the cost of two middle
+ * tiles; every statistic is extended linearly to the real tile count.
+ */
+#ifndef PERIODIC_H
+#define PERIODIC_H
+
+#include "sim.h"
+
+/* a: stats with 4 tiles, b: with 6 tiles; leaves in a the estimate for
+ * `tiles` tiles (energy is recomputed by the caller). */
+void periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
+
+#endif

@@ -1,0 +1,144 @@
+/* vector.c - tiling of vector-unit work: load, vop, store per tile. */
+#include "vector.h"
+
+#include "periodic.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int two_sources(isa_vfn f)
+{
+    return f == VFN_ADD_I32 || f == VFN_MUL_I32 || f == VFN_ADD_F32 || f == VFN_MUL_F32;
+}
+
+static int row_op(isa_vfn f) { return f == VFN_RMSNORM_F32 || f == VFN_SOFTMAX_F32; }
+
+static int push(program *p, const isa_instr *in, char *err, size_t errlen)
+{
+    if (program_push(p, in) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program *p,
+              uint64_t *tiles_out, char *err, size_t errlen)
+{
+    program_init(p);
+    if (v->rows == 0 || v->cols == 0) {
+        snprintf(err, errlen, "empty vector operation");
+        return -1;
+    }
+    const int srcs = two_sources(v->fn) ? 2 : 1;
+    const uint64_t esz = 4; /* float32 or int32 */
+    const uint64_t half = arch_buf_bytes(a, BUF_OUT) / 2;
+    /* Per tile: srcs inputs and one output, all in one half. */
+    uint64_t per_elem = esz * (uint64_t)(srcs + 1);
+    uint64_t cap = half / per_elem;
+    uint64_t total = v->rows * v->cols;
+    uint64_t span; /* elements per tile */
+    if (row_op(v->fn)) {
+        if (v->cols > cap) {
+            snprintf(err, errlen, "a row of %llu elements does not fit half the output buffer",
+                     (unsigned long long)v->cols);
+            return -1;
+        }
+        span = cap / v->cols * v->cols;
+    } else {
+        span = cap;
+    }
+    if (span > (1u << 23))
+        span = 1u << 23; /* vop len field */
+    const uint64_t tiles = (total + span - 1) / span;
+    *tiles_out = tiles;
+    const uint64_t dram_in = 0, dram_in2 = total * esz, dram_out = total * esz * (uint64_t)srcs;
+    for (uint64_t t = 0; t < tiles; t++) {
+        if (tiles_limit && t + 1 >= tiles_limit && t != tiles - 1)
+            continue; /* fast-forward: keep the first tiles and the last */
+        const uint64_t e0 = t * span, n = total - e0 < span ? total - e0 : span;
+        const uint64_t base = (t % 2) * half;
+        isa_instr in;
+        memset(&in, 0, sizeof in);
+        in.op = OP_LOAD;
+        in.buf = BUF_OUT;
+        in.sram = (uint32_t)base;
+        in.dram = dram_in + e0 * esz;
+        in.rows = 1;
+        in.bytes = (uint32_t)(n * esz);
+        in.stride = in.bytes;
+        /* Transfers are split into rows of at most 64 KiB (field width). */
+        while (in.bytes > 65536 && in.bytes % 2 == 0 && in.rows < 32768) {
+            in.rows *= 2;
+            in.bytes /= 2;
+            in.stride = in.bytes;
+        }
+        if (push(p, &in, err, errlen))
+            return -1;
+        isa_instr ld2 = in;
+        if (srcs == 2) {
+            ld2.sram = (uint32_t)(base + n * esz);
+            ld2.dram = dram_in2 + e0 * esz;
+            if (push(p, &ld2, err, errlen))
+                return -1;
+        }
+        const uint64_t dst = base + n * esz * (uint64_t)srcs;
+        const uint64_t per = row_op(v->fn) ? v->cols : n;
+        for (uint64_t r = 0; r < n / per; r++) {
+            isa_instr vo;
+            memset(&vo, 0, sizeof vo);
+            vo.op = OP_VOP;
+            vo.fn = (uint32_t)v->fn;
+            vo.sbuf = vo.dbuf = BUF_OUT;
+            vo.src = (uint32_t)(base + r * per * esz);
+            vo.src2 = (uint32_t)(base + n * esz + r * per * esz);
+            vo.dst = (uint32_t)(dst + r * per * esz);
+            vo.len = (uint32_t)per;
+            if (push(p, &vo, err, errlen))
+                return -1;
+        }
+        isa_instr st = in;
+        st.op = OP_STORE;
+        st.sram = (uint32_t)dst;
+        st.dram = dram_out + e0 * esz;
+        if (push(p, &st, err, errlen))
+            return -1;
+    }
+    isa_instr h;
+    memset(&h, 0, sizeof h);
+    h.op = OP_HALT;
+    return push(p, &h, err, errlen);
+}
+
+static int run(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t limit,
+               sim_stats *st, uint64_t *tiles, char *err, size_t errlen)
+{
+    program p;
+    if (vec_lower(a, v, limit, &p, tiles, err, errlen) != 0) {
+        program_free(&p);
+        return -1;
+    }
+    int rc = sim_run(a, em, &p, NULL, st, err, errlen);
+    program_free(&p);
+    return rc;
+}
+
+int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_stats *st,
+               int *sampled, char *err, size_t errlen)
+{
+    uint64_t tiles;
+    *sampled = 0;
+    /* 3 tiles + the last, then 5 + the last: the shapes periodic_extend wants. */
+    if (run(a, em, v, 4, st, &tiles, err, errlen) != 0)
+        return -1;
+    if (tiles <= 8) /* short: simulate it whole */
+        return tiles <= 4 ? 0 : run(a, em, v, 0, st, &tiles, err, errlen);
+    sim_stats b;
+    if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0)
+        return -1;
+    periodic_extend(st, &b, tiles);
+    if (em)
+        sim_energy(em, st);
+    *sampled = 1;
+    return 0;
+}

@@ -1,0 +1,74 @@
+/* workload_embed.c - the short-name tables over the embedded workload files
+ * (Makefile EMBED list; build/gen/embed_*.c). */
+#include "workload_embed.h"
+
+#include <ctype.h>
+#include <stddef.h>
+
+#define X(sym) extern const char embed_##sym[];
+X(models_llama_2_7b) X(models_llama_2_13b) X(models_llama_2_70b) X(models_llama_3_8b)
+X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2_7b)
+X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
+X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
+#undef X
+
+typedef struct {
+    const char *name;
+    const char *text;
+} entry;
+
+static const entry models[] = {
+    { "llama-2-7b", embed_models_llama_2_7b },
+    { "llama-2-13b", embed_models_llama_2_13b },
+    { "llama-2-70b", embed_models_llama_2_70b },
+    { "llama-3-8b", embed_models_llama_3_8b },
+    { "bitnet-b1.58-3b", embed_models_bitnet_b1_58_3b },
+    { "opt-6.7b", embed_models_opt_6_7b },
+    { "mistral-7b", embed_models_mistral_7b },
+    { "qwen2-7b", embed_models_qwen2_7b },
+    { "phi-3-mini", embed_models_phi_3_mini },
+    { "gemma-7b", embed_models_gemma_7b },
+    { "tiny", embed_models_tiny },
+    { NULL, NULL },
+};
+
+static const entry quants[] = {
+    { "W1.58A8", embed_quant_W1_58A8 },
+    { "W1A8", embed_quant_W1A8 },
+    { "W2A8", embed_quant_W2A8 },
+    { "W3A8", embed_quant_W3A8 },
+    { "W4A8", embed_quant_W4A8 },
+    { "W8A8", embed_quant_W8A8 },
+    { NULL, NULL },
+};
+
+static int ieq(const char *a, const char *b)
+{
+    while (*a && *b && tolower((unsigned char)*a) == tolower((unsigned char)*b))
+        a++, b++;
+    return *a == 0 && *b == 0;
+}
+
+static const char *find(const entry *t, const char *name)
+{
+    for (; t->name; t++)
+        if (ieq(t->name, name))
+            return t->text;
+    return NULL;
+}
+
+static const char *nth(const entry *t, int n, int i)
+{
+    return i >= 0 && i < n ? t[i].name : NULL;
+}
+
+const char *workload_model_text(const char *name) { return find(models, name); }
+const char *workload_quant_text(const char *name) { return find(quants, name); }
+const char *workload_model_name(int i)
+{
+    return nth(models, (int)(sizeof models / sizeof models[0]) - 1, i);
+}
+const char *workload_quant_name(int i)
+{
+    return nth(quants, (int)(sizeof quants / sizeof quants[0]) - 1, i);
+}
