@@ -38,14 +38,19 @@ static const unit_ops *ops_for(isa_unit u)
     }
 }
 
-/* An instruction that may still delay later ones. */
+/* The instructions that may still delay later ones, unordered (only the
+ * latest conflicting completion matters).  Hot fields apart from the
+ * footprints, so the scan reads 16 bytes per entry; the masks (bit s set:
+ * the footprint reads / writes address space s) reject most pairs before
+ * the range-by-range comparison. */
 typedef struct {
-    footprint fp;
     uint64_t complete;
+    unsigned rmask, wmask;
 } inflight;
 
 typedef struct {
     inflight *e;
+    footprint *fp;
     size_t n, cap;
 } window;
 
@@ -69,6 +74,14 @@ static int conflicts(const footprint *mine, const footprint *old)
                 return 1; /* write after write */
     }
     return 0;
+}
+
+static unsigned space_mask(const mem_range *r, int n)
+{
+    unsigned m = 0;
+    for (int i = 0; i < n; i++)
+        m |= 1u << r[i].space;
+    return m;
 }
 
 static int check_bounds(const machine *m, const footprint *fp, int functional,
@@ -176,7 +189,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         const unit_ops *ops = ops_for(u);
         footprint fp;
-        memset(&fp, 0, sizeof fp);
+        fp.nr = fp.nw = 0; /* the unit fills the ranges it uses */
         if (ops->footprint(&m, in, &fp, why, sizeof why) != 0 ||
             check_bounds(&m, &fp, functional, why, sizeof why) != 0) {
             snprintf(err, errlen, "instruction %zu (%s): %s", i, d->mnemonic, why);
@@ -195,17 +208,25 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         last_disp = disp;
 
-        /* Scoreboard: the latest completion among conflicting in-flight. */
+        /* Scoreboard: the latest completion among conflicting in-flight.
+         * The window is unordered (only the maximum matters), so an entry
+         * that can no longer delay anything is replaced by the last one. */
         uint64_t ready = disp > fence ? disp : fence;
-        size_t keep = 0;
-        for (size_t k = 0; k < win.n; k++) {
-            if (win.e[k].complete <= disp)
-                continue; /* can no longer delay anything */
-            if (win.e[k].complete > ready && conflicts(&fp, &win.e[k].fp))
-                ready = win.e[k].complete;
-            win.e[keep++] = win.e[k];
+        const unsigned rmask = space_mask(fp.r, fp.nr), wmask = space_mask(fp.w, fp.nw);
+        for (size_t k = 0; k < win.n;) {
+            inflight *e = &win.e[k];
+            if (e->complete <= disp) {
+                /* completed by now: replace by the last entry */
+                win.n--;
+                *e = win.e[win.n];
+                win.fp[k] = win.fp[win.n];
+                continue;
+            }
+            if (e->complete > ready && ((rmask & e->wmask) | (wmask & (e->rmask | e->wmask))) &&
+                conflicts(&fp, &win.fp[k]))
+                ready = e->complete;
+            k++;
         }
-        win.n = keep;
 
         uint64_t avail = disp > unit_free[u] ? disp : unit_free[u];
         uint64_t start = ready > unit_free[u] ? ready : unit_free[u];
@@ -229,15 +250,20 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         if (win.n == win.cap) {
             size_t cap = win.cap ? win.cap * 2 : 64;
             inflight *ne = realloc(win.e, cap * sizeof *ne);
-            if (!ne) {
+            if (ne)
+                win.e = ne;
+            footprint *nf = ne ? realloc(win.fp, cap * sizeof *nf) : NULL;
+            if (!nf) {
                 snprintf(err, errlen, "out of memory in the scoreboard");
                 goto out;
             }
-            win.e = ne;
+            win.fp = nf;
             win.cap = cap;
         }
-        win.e[win.n].fp = fp;
+        win.fp[win.n] = fp;
         win.e[win.n].complete = complete;
+        win.e[win.n].rmask = rmask;
+        win.e[win.n].wmask = wmask;
         win.n++;
 
         if (opt && opt->trace)
@@ -257,6 +283,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     rc = 0;
 out:
     free(win.e);
+    free(win.fp);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);
     return rc;

@@ -28,19 +28,21 @@ static int group_len(const gemm_shape *s, int g)
 }
 
 /* Sizes for an M-tile of mt rows and column tiles of nt; 0 if it fits. */
-static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, plan *pl, int *out_double)
+static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, plan *pl,
+                int *out_double)
 {
     const int tk = a->tile_k, E = 1 << (tk - 1);
     uint64_t gchunks = cdiv((uint64_t)(s->group_size < s->kd ? s->group_size : s->kd), (uint64_t)tk);
     pl->tk = tk;
     pl->E = E;
     pl->wrow = ((uint64_t)nt * tk + 7) / 8;
-    pl->act_half = align_up((uint64_t)mt * s->kd, ALIGN);
+    /* activations arrive one scale group at a time: mt rows x group */
+    pl->act_half = align_up((uint64_t)mt * (s->group_size < s->kd ? s->group_size : s->kd), ALIGN);
     pl->sum_off = align_up((uint64_t)mt * gchunks * E * 2, ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
     pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) + align_up((uint64_t)nt * META_BYTES, ALIGN);
     pl->acc_half = align_up((uint64_t)mt * nt * 4, ALIGN);
-    pl->out_tile = align_up((uint64_t)mt * s->n * 4, ALIGN);
+    pl->out_tile = align_up((uint64_t)mt * nb * 4, ALIGN);
     if (2 * pl->act_half > arch_buf_bytes(a, BUF_ACT) || 2 * pl->tbl_half > arch_buf_bytes(a, BUF_TBL) ||
         2 * pl->wgt_half > arch_buf_bytes(a, BUF_WGT))
         return -1;
@@ -71,28 +73,46 @@ static int emit(program *p, const isa_instr *in, char *err, size_t errlen)
     return 0;
 }
 
-/* Byte offset of the weight tile (g, nb) in the weight region. */
-static uint64_t tile_offset(const gemm_shape *s, const plan *pl, int nt, int g, int nb,
-                            uint64_t *idx_bytes, uint64_t *tile_bytes)
+/* Bytes of one weight tile: index rows of `ncols` columns for `ch` chunks
+ * and every bit-plane, then the columns' metadata. */
+static uint64_t tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
 {
-    uint64_t off = 0;
-    int ntiles = (s->n + nt - 1) / nt;
-    for (int gg = 0; gg <= g; gg++) {
-        uint64_t ch = cdiv((uint64_t)group_len(s, gg), (uint64_t)pl->tk);
-        for (int b = 0; b < ntiles; b++) {
-            int ncols = s->n - b * nt < nt ? s->n - b * nt : nt;
-            uint64_t rb = ((uint64_t)ncols * pl->tk + 7) / 8;
-            uint64_t ib = ch * s->wtype.bits * rb;
-            uint64_t tb = ib + (uint64_t)ncols * META_BYTES;
-            if (gg == g && b == nb) {
-                *idx_bytes = ib;
-                *tile_bytes = tb;
-                return off;
-            }
-            off += tb;
-        }
-    }
+    uint64_t rb = ((uint64_t)ncols * tk + 7) / 8;
+    *idx_bytes = ch * s->wtype.bits * rb;
+    return *idx_bytes + (uint64_t)ncols * META_BYTES;
+}
+
+/* Byte offset of the weight tile (g, nb) in the weight region: tiles are
+ * laid out group by group, column tile by column tile, in program order. */
+static uint64_t tile_offset(const gemm_shape *s, const plan *pl, int nt, int g, int nb,
+                            uint64_t *idx_bytes, uint64_t *tile_size)
+{
+    const int ntiles = (s->n + nt - 1) / nt, last = s->n - (ntiles - 1) * nt;
+    const uint64_t ch_full = cdiv((uint64_t)s->group_size, (uint64_t)pl->tk);
+    uint64_t ib;
+    /* every group but the last has full chunks */
+    uint64_t full_group = (uint64_t)(ntiles - 1) * tile_bytes(s, pl->tk, ch_full, nt, &ib) +
+                          tile_bytes(s, pl->tk, ch_full, last, &ib);
+    const uint64_t ch = cdiv((uint64_t)group_len(s, g), (uint64_t)pl->tk);
+    uint64_t off = (uint64_t)g * full_group + (uint64_t)nb * tile_bytes(s, pl->tk, ch, nt, &ib);
+    *tile_size = tile_bytes(s, pl->tk, ch, nb == ntiles - 1 ? last : nt, idx_bytes);
     return off;
+}
+
+/* Loads rows x (group g) activations into act half gi % 2. */
+static int emit_act_load(program *p, const gemm_shape *s, const gemm_layout *lay, const plan *pl,
+                         uint64_t gi, int m0, int rows, int g, char *err, size_t errlen)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_LOAD;
+    in.buf = BUF_ACT;
+    in.sram = (uint32_t)((gi % 2) * pl->act_half);
+    in.dram = lay->a_addr + (uint64_t)m0 * s->kd + (uint64_t)g * s->group_size;
+    in.rows = (uint32_t)rows;
+    in.bytes = (uint32_t)group_len(s, g);
+    in.stride = (uint32_t)s->kd;
+    return emit(p, &in, err, errlen);
 }
 
 int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
@@ -118,27 +138,48 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     }
     const int cols = a->tile_n * a->lut_cores;
     int nt = s->n < cols ? s->n : cols;
+    if (s->force_nt > 0)
+        nt = s->force_nt < s->n ? s->force_nt : s->n;
     int mt = s->m < 4095 ? s->m : 4095;
     if (s->force_mt > 0 && s->force_mt < mt)
         mt = s->force_mt;
+    /* Column blocks: the output rows of an M-tile stay resident for nb
+     * columns at a time (a multiple of nt); the default is all of N. */
+    int nb = s->n;
+    if (s->force_nb > 0 && s->force_nb < s->n)
+        nb = s->force_nb < nt ? nt : s->force_nb / nt * nt;
     plan pl;
     int out_double = 0;
-    while (mt > 1 && fits(a, s, mt, nt, &pl, &out_double) != 0)
+    while (mt > 1 && fits(a, s, mt, nt, nb, &pl, &out_double) != 0)
         mt = mt > 16 ? mt - mt / 8 : mt - 1;
-    while (nt > 1 && fits(a, s, mt, nt, &pl, &out_double) != 0)
+    while (nt > 1 && fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
         nt /= 2;
-    if (fits(a, s, mt, nt, &pl, &out_double) != 0) {
+        if (nb < s->n)
+            nb = nb / nt * nt;
+    }
+    if (fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
+        /* Name the buffer that is too small for the smallest tiles. */
+        const char *which = "output";
+        uint64_t need = 2 * pl.acc_half + pl.out_tile;
+        buf_id b = BUF_OUT;
+        if (2 * pl.act_half > arch_buf_bytes(a, BUF_ACT))
+            which = "act", need = 2 * pl.act_half, b = BUF_ACT;
+        else if (2 * pl.tbl_half > arch_buf_bytes(a, BUF_TBL))
+            which = "table", need = 2 * pl.tbl_half, b = BUF_TBL;
+        else if (2 * pl.wgt_half > arch_buf_bytes(a, BUF_WGT))
+            which = "weight", need = 2 * pl.wgt_half, b = BUF_WGT;
         snprintf(err, errlen,
-                 "a %dx%dx%d GEMM does not fit the buffers even with 1-row tiles "
-                 "(act needs %llu B of %zu, output %llu B of %zu)",
-                 s->m, s->n, s->kd, (unsigned long long)(2 * pl.act_half), arch_buf_bytes(a, BUF_ACT),
-                 (unsigned long long)(2 * pl.acc_half + pl.out_tile), arch_buf_bytes(a, BUF_OUT));
+                 "a %dx%dx%d GEMM (scale group %d) does not fit: even 1-row tiles need %llu B "
+                 "of the %s buffer, which has %zu B (buffers.%s.kib)",
+                 s->m, s->n, s->kd, s->group_size, (unsigned long long)need, which,
+                 arch_buf_bytes(a, b), which);
         return -1;
     }
     const int ngroups = (s->kd + s->group_size - 1) / s->group_size;
     const int ntiles = (s->n + nt - 1) / nt;
     lay->mt = mt;
     lay->nt = nt;
+    lay->nb = nb;
     lay->ngroups = ngroups;
     lay->a_addr = 0;
     lay->w_addr = align_up((uint64_t)s->m * s->kd, ALIGN);
@@ -158,35 +199,36 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     const uint64_t out_base = 2 * pl.acc_half;
     const int shift = lut_post_shift(s->wtype.fmt);
     uint64_t wtile = 0, acc_i = 0;
-    for (int m0 = 0, mi = 0; m0 < s->m; m0 += mt, mi++) {
+    int mi = 0;      /* M-tiles so far: output halves alternate with it */
+    uint64_t gi = 0; /* groups so far: activation and table halves */
+    for (int bn0 = 0; bn0 < s->n; bn0 += nb) {
+    const int b_lo = bn0 / nt, b_hi = (bn0 + nb < s->n ? bn0 + nb : s->n + nt - 1) / nt;
+    for (int m0 = 0; m0 < s->m; m0 += mt, mi++) {
         const int rows = s->m - m0 < mt ? s->m - m0 : mt;
-        const uint64_t abase = (uint64_t)(mi % 2) * pl.act_half;
         const uint64_t obase = out_base + (out_double ? (uint64_t)(mi % 2) * pl.out_tile : 0);
         isa_instr in;
-        memset(&in, 0, sizeof in);
-        in.op = OP_LOAD;
-        in.buf = BUF_ACT;
-        in.sram = (uint32_t)abase;
-        in.dram = lay->a_addr + (uint64_t)m0 * s->kd;
-        in.rows = (uint32_t)rows;
-        in.bytes = (uint32_t)s->kd;
-        in.stride = (uint32_t)s->kd;
-        if (emit(p, &in, err, errlen))
+        /* Activations of group g + 1 are requested right after the tables
+         * of group g, ahead of g's weights, so precompute never waits for
+         * the DMA queue to drain a group's weight tiles. */
+        if (emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
             goto fail;
-        for (int g = 0; g < ngroups; g++) {
-            const uint64_t tbase = (uint64_t)(g % 2) * pl.tbl_half;
+        for (int g = 0; g < ngroups; g++, gi++) {
+            const uint64_t abase = (gi % 2) * pl.act_half;
+            const uint64_t tbase = (gi % 2) * pl.tbl_half;
             const int klen = group_len(s, g);
             memset(&in, 0, sizeof in);
             in.op = OP_TPREC;
-            in.src = (uint32_t)(abase + (uint64_t)g * s->group_size);
+            in.src = (uint32_t)abase;
             in.dst = (uint32_t)tbase;
             in.sum = (uint32_t)(tbase + pl.sum_off);
             in.rows = (uint32_t)rows;
             in.klen = (uint32_t)klen;
-            in.stride = (uint32_t)s->kd;
+            in.stride = (uint32_t)klen;
             if (emit(p, &in, err, errlen))
                 goto fail;
-            for (int b = 0; b < ntiles; b++) {
+            if (g + 1 < ngroups && emit_act_load(p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
+                goto fail;
+            for (int b = b_lo; b < b_hi; b++) {
                 const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
                 const uint64_t wbase = (wtile++ % 2) * pl.wgt_half;
                 const uint64_t off = tile_offset(s, &pl, nt, g, b, &ib, &tb);
@@ -226,7 +268,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
                 in.acc = (uint32_t)accb;
                 in.sum = (uint32_t)(tbase + pl.sum_off);
                 in.meta = (uint32_t)meta_at;
-                in.dst = (uint32_t)(obase + (uint64_t)rows * n0 * 4);
+                in.dst = (uint32_t)(obase + (uint64_t)rows * (n0 - bn0) * 4);
                 in.m = (uint32_t)rows;
                 in.n = (uint32_t)ncols;
                 in.accum = g > 0;
@@ -236,12 +278,12 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
                     goto fail;
             }
         }
-        for (int b = 0; b < ntiles; b++) {
+        for (int b = b_lo; b < b_hi; b++) {
             const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
             memset(&in, 0, sizeof in);
             in.op = OP_STORE;
             in.buf = BUF_OUT;
-            in.sram = (uint32_t)(obase + (uint64_t)rows * n0 * 4);
+            in.sram = (uint32_t)(obase + (uint64_t)rows * (n0 - bn0) * 4);
             in.dram = lay->c_addr + ((uint64_t)m0 * s->n + n0) * 4;
             in.rows = (uint32_t)rows;
             in.bytes = (uint32_t)(ncols * 4);
@@ -249,6 +291,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
             if (emit(p, &in, err, errlen))
                 goto fail;
         }
+    }
     }
     isa_instr halt;
     memset(&halt, 0, sizeof halt);
@@ -320,31 +363,172 @@ static int run_timing(const arch_t *arch, const energy_model *em, const gemm_sha
     return rc;
 }
 
+/* Timing of one column block, fast-forwarded in two directions: a block
+ * is T M-tiles of G scale groups each, and in steady state every M-tile and
+ * every group repeats the same instructions on alternating buffer halves.
+ * Where T (or G) exceeds 8, programs with 4 and 6 of them (the last one
+ * always the real, possibly shorter, last tile or group) are simulated and
+ * the statistics extended linearly: bilinearly when both are long. */
+static int block_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                        int mt, sim_stats *st, int *sampled, char *err, size_t errlen)
+{
+    gemm_layout lay;
+    const uint64_t tiles = ((uint64_t)s->m + mt - 1) / mt;
+    const uint64_t groups = ((uint64_t)s->kd + s->group_size - 1) / s->group_size;
+    const int ff_m = tiles > 8, ff_k = groups > 8;
+    const int last_m = s->m - (int)(tiles - 1) * mt;
+    const int last_k = s->kd - (int)(groups - 1) * s->group_size;
+    int ms[2] = { s->m, s->m }, ks[2] = { s->kd, s->kd };
+    if (ff_m) {
+        ms[0] = 3 * mt + last_m;
+        ms[1] = 5 * mt + last_m;
+    }
+    if (ff_k) {
+        ks[0] = 3 * s->group_size + last_k;
+        ks[1] = 5 * s->group_size + last_k;
+    }
+    sim_stats r[2][2];
+    for (int i = 0; i <= ff_k; i++) {
+        for (int j = 0; j <= ff_m; j++) {
+            gemm_shape x = *s;
+            x.m = ms[j];
+            x.kd = ks[i];
+            if (run_timing(arch, em, &x, &r[i][j], &lay, err, errlen) != 0)
+                return -1;
+        }
+        if (ff_m)
+            periodic_extend(&r[i][0], &r[i][1], tiles);
+    }
+    if (ff_k)
+        periodic_extend(&r[0][0], &r[1][0], groups);
+    *st = r[0][0];
+    *sampled = ff_m || ff_k;
+    return 0;
+}
+
+/* a += b * k, counter by counter (programs run one after another). */
+static void stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
+{
+    a->cycles += b->cycles * k;
+    a->instructions += b->instructions * k;
+    a->stall_queue_full += b->stall_queue_full * k;
+    uint64_t *ea = (uint64_t *)&a->ev;
+    const uint64_t *eb = (const uint64_t *)&b->ev;
+    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
+        ea[i] += eb[i] * k;
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        a->unit[u].instructions += b->unit[u].instructions * k;
+        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
+        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
+        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
+    }
+}
+
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen)
 {
     gemm_layout lay;
     *sampled = 0;
-    /* The tile size the full program would use. */
+    /* The tiles the full program would use. */
     if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
         return -1;
-    const int mt = lay.mt;
-    const uint64_t tiles = ((uint64_t)s->m + mt - 1) / mt;
-    if (tiles <= 8)
-        return run_timing(arch, em, s, st, &lay, err, errlen);
-    /* Periodic middle: 4 and 6 tiles, both ending with the real last tile. */
-    const int last = s->m - (int)(tiles - 1) * mt;
-    gemm_shape sa = *s, sb = *s;
-    sa.force_mt = sb.force_mt = mt;
-    sa.m = 3 * mt + last;
-    sb.m = 5 * mt + last;
-    sim_stats b;
-    if (run_timing(arch, em, &sa, st, &lay, err, errlen) != 0 ||
-        run_timing(arch, em, &sb, &b, &lay, err, errlen) != 0)
-        return -1;
-    periodic_extend(st, &b, tiles);
+    gemm_shape one = *s;
+    one.force_mt = lay.mt;
+    one.force_nt = lay.nt;
+    one.force_nb = 0;
+    if (lay.nb >= s->n) {
+        if (block_timing(arch, em, &one, lay.mt, st, sampled, err, errlen) != 0)
+            return -1;
+    } else {
+        /* Column blocks are independent programs in sequence: time a full
+         * block and the last one; the fill and drain between blocks is
+         * counted once per block. */
+        const int blocks = (s->n + lay.nb - 1) / lay.nb;
+        const int last = s->n - (blocks - 1) * lay.nb;
+        sim_stats full;
+        int s1 = 0, s2 = 0;
+        one.n = lay.nb;
+        if (block_timing(arch, em, &one, lay.mt, &full, &s1, err, errlen) != 0)
+            return -1;
+        memset(st, 0, sizeof *st);
+        stats_add(st, &full, (uint64_t)blocks - 1);
+        one.n = last;
+        if (block_timing(arch, em, &one, lay.mt, &full, &s2, err, errlen) != 0)
+            return -1;
+        stats_add(st, &full, 1);
+        *sampled = 1; /* composed from blocks */
+    }
     if (em)
         sim_energy(em, st);
-    *sampled = 1;
+    return 0;
+}
+
+int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                gemm_shape *best, sim_stats *st, int *sampled, int *candidates,
+                char *err, size_t errlen)
+{
+    const int cols = arch->tile_n * arch->lut_cores;
+    gemm_layout lay;
+    int found = 0;
+    *candidates = 0;
+    /* The widest M-tile that fits with one column pass per lmma... */
+    if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
+        return -1;
+    const int mt_max = lay.mt;
+    /* ...then wider column tiles (fewer instructions, fewer table reloads
+     * into the array) and a narrower M-tile (more weight traffic, deeper
+     * overlap). */
+    const int nts[] = { cols, 2 * cols };
+    for (int i = 0; i < 2; i++) {
+        if (i > 0 && nts[i] > s->n)
+            break;
+        /* Rows limited by every buffer but the output rows (which column
+         * blocks relieve): the M-tile with only nt columns resident. */
+        gemm_shape probe = *s;
+        probe.force_nt = nts[i];
+        probe.force_nb = nts[i];
+        if (gemm_lower(arch, &probe, NULL, &lay, err, errlen) != 0)
+            continue;
+        const int mt_blk = lay.mt;
+        struct { int mt, nb; } cand[3] = { { mt_max, 0 }, { mt_blk, 0 }, { mt_blk / 2, 0 } };
+        for (int j = 0; j < 3; j++) {
+            if (cand[j].mt < 1 || (j > 0 && cand[j].mt == cand[j - 1].mt))
+                continue;
+            gemm_shape c = *s;
+            c.force_nt = nts[i];
+            c.force_mt = cand[j].mt;
+            /* the widest column block that keeps this M-tile */
+            int nb = s->n;
+            while (1) {
+                c.force_nb = nb;
+                if (gemm_lower(arch, &c, NULL, &lay, err, errlen) == 0 && lay.mt == cand[j].mt)
+                    break;
+                if (nb <= nts[i]) {
+                    nb = -1;
+                    break;
+                }
+                nb = nb / 2 < nts[i] ? nts[i] : nb / 2;
+            }
+            if (nb < 0)
+                continue;
+            sim_stats cs;
+            int smp;
+            if (gemm_timing(arch, em, &c, &cs, &smp, err, errlen) != 0)
+                return -1;
+            (*candidates)++;
+            uint64_t db = cs.ev.dram_read_bytes + cs.ev.dram_write_bytes;
+            uint64_t bb = found ? st->ev.dram_read_bytes + st->ev.dram_write_bytes : 0;
+            if (!found || cs.cycles < st->cycles || (cs.cycles == st->cycles && db < bb)) {
+                *st = cs;
+                *best = c;
+                *sampled = smp;
+                found = 1;
+            }
+        }
+    }
+    if (!found) {
+        snprintf(err, errlen, "no tiling of %dx%dx%d fits", s->m, s->n, s->kd);
+        return -1;
+    }
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "arch.h"
 #include "lut_gemm.h"
 #include "program.h"
+#include "sim.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,13 +31,16 @@ typedef struct {
     int m, n, kd;
     int float_out; /* 1: dequantize with per-group scales into float32 C */
     int force_mt;  /* 0: choose the M-tile; else use this many rows (if it fits) */
+    int force_nt;  /* 0: one column pass of the array per lmma; else this many columns */
+    int force_nb;  /* 0: output rows resident for all N columns; else column blocks of
+                      this many (activations reloaded and tables rebuilt per block) */
 } gemm_shape;
 
 typedef struct {
     uint64_t a_addr, w_addr, c_addr, image_bytes; /* DRAM layout */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
-    int mt, nt;            /* tile sizes chosen */
+    int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */
     int ngroups;
 } gemm_layout;
 
@@ -55,6 +59,13 @@ int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);
 
+/* Tiling search: the candidates (M-tile, column tile) that fit are timed
+ * with gemm_timing and the fastest kept (fewest DRAM bytes on a tie).
+ * s->force_mt / force_nt of the winner are written to *best. */
+int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                gemm_shape *best, sim_stats *st, int *sampled, int *candidates,
+                char *err, size_t errlen);
+
 /* Cycle-approximate timing of the GEMM on the C model without data.
  * Programs with many M-tiles are periodic after the first few (the same
  * instructions on alternating buffer halves), so long ones are fast-forwarded:
@@ -62,7 +73,6 @@ int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
  * M-tiles, are simulated, and every statistic is extended linearly by the
  * difference per M-tile.  *sampled says whether that happened; tests hold
  * the result to a full simulation. */
-#include "sim.h"
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen);
 

@@ -13,7 +13,7 @@
 
 typedef struct {
     int kind; /* 0 gemm, 1 vector */
-    gemm_shape g;
+    gemm_shape g, best;
     vec_shape v;
     sim_stats st;
     int sampled;
@@ -37,23 +37,28 @@ static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 }
 
 static int time_gemm(const arch_t *a, const energy_model *em, cache *c, const gemm_shape *g,
-                     sim_stats *st, int *sampled, char *err, size_t errlen)
+                     sim_stats *st, int *sampled, gemm_shape *best_out, char *err, size_t errlen)
 {
     for (int i = 0; i < c->n; i++) {
         if (c->e[i].kind == 0 && same_gemm(&c->e[i].g, g)) {
             *st = c->e[i].st;
+            *best_out = c->e[i].best;
             *sampled = c->e[i].sampled;
             c->info->cache_hits++;
             return 0;
         }
     }
-    if (gemm_timing(a, em, g, st, sampled, err, errlen) != 0)
+    gemm_shape best;
+    int cands = 0;
+    if (gemm_search(a, em, g, &best, st, sampled, &cands, err, errlen) != 0)
         return -1;
-    c->info->simulations++;
+    *best_out = best;
+    c->info->simulations += cands;
     if (c->n < CACHE_MAX) {
         cache_entry *e = &c->e[c->n++];
         e->kind = 0;
         e->g = *g;
+        e->best = best;
         e->st = *st;
         e->sampled = *sampled;
     }
@@ -169,12 +174,12 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         int sampled = 0;
         char e[512];
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { q->w, q->group_size ? q->group_size : (int)o->k, (int)o->m,
-                             (int)o->n, (int)o->k, 0, 0 };
+            gemm_shape g = { .wtype = q->w, .group_size = q->group_size ? q->group_size : (int)o->k,
+                             .m = (int)o->m, .n = (int)o->n, .kd = (int)o->k };
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = (o->n * o->k * (uint64_t)q->w.bits + 7) / 8;
-            if (time_gemm(a, em, c, &g, &one, &sampled, e, sizeof e) != 0) {
+            if (time_gemm(a, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
@@ -196,11 +201,14 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 uint64_t rb = prefill ? (rows - r0 < ATTN_BLOCK ? rows - r0 : ATTN_BLOCK) : rows;
                 uint64_t keys = prefill ? r0 + rb : (score ? o->n : o->k);
                 uint64_t mm = rb, nn = score ? keys : o->n, kk = score ? o->k : keys;
-                int grp = kk > 4096 ? 4096 : (int)kk;
-                gemm_shape g = { i8, grp, (int)mm, (int)nn, (int)kk, 0, 0 };
+                /* groups of 256: one group's tables must fit half the table buffer */
+                int grp = kk > 256 ? 256 : (int)kk;
+                gemm_shape g = { .wtype = i8, .group_size = grp, .m = (int)mm, .n = (int)nn,
+                                 .kd = (int)kk };
                 sim_stats part;
                 int s2 = 0;
-                if (time_gemm(a, em, c, &g, &part, &s2, e, sizeof e) != 0) {
+                gemm_shape chosen;
+                if (time_gemm(a, em, c, &g, &part, &s2, &chosen, e, sizeof e) != 0) {
                     snprintf(err, errlen, "%s: %s", o->name, e);
                     return -1;
                 }

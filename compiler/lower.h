@@ -16,6 +16,7 @@
 #define LOWER_H
 
 #include "arch.h"
+#include "gemm.h"
 #include "model.h"
 #include "sim.h"
 
@@ -31,6 +32,7 @@ typedef struct {
     sim_stats st;        /* all instances together */
     uint64_t weight_bytes; /* packed weights streamed per instance (linear) */
     int sampled;         /* fast-forwarded (periodic) simulation used */
+    gemm_shape tiling;   /* linear: the shape with the tiling the search chose */
 } op_result;
 
 typedef struct {

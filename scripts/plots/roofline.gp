@@ -35,7 +35,7 @@ do for [fmt in "pngcairo svg pdfcairo"] {
     if (fmt eq "svg") { set terminal svg size 1200,800 enhanced font "sans,11"; set output out.".svg" }
     if (fmt eq "pdfcairo") { set terminal pdfcairo size 8in,5.5in enhanced font "sans,9"; set output out.".pdf" }
     plot for [i=1:words(ceil_list)] roof(x, word(ceil_list, i) + 0) \
-             with lines lw 2 dt i title sprintf("roof: %s", word(ceil_labels, i)), \
+             with lines lw 2 dt i title sprintf("roof: %s", word(ceil_labels, i)) noenhanced, \
          points using ($2 == 0 ? $3 : 1/0):4 with points pt 7 ps 1.3 lc rgb "#1f77b4" title "prefill", \
          points using ($2 == 1 ? $3 : 1/0):4 with points pt 5 ps 1.3 lc rgb "#d62728" title "decode", \
          points using 3:4:1 with labels offset char 1,0.6 left font ",8" noenhanced notitle

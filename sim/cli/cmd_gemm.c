@@ -8,6 +8,7 @@
 #include "fileio.h"
 #include "gemm.h"
 #include "program.h"
+#include "randgen.h"
 #include "report_stats.h"
 #include "sim.h"
 #include "trace_json.h"
@@ -102,23 +103,9 @@ static int make_random(int m, int n, int k, lut_wtype wt, unsigned seed,
         cli_error("out of memory for random %dx%dx%d inputs", m, n, k);
         return -1;
     }
-    /* xorshift32: reproducible across hosts and C libraries. */
-    uint32_t x = seed * 2654435761u + 1u;
-    int8_t *a = A->data, *w = W->data;
-    for (int64_t i = 0; i < npy_count(A); i++) {
-        x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-        a[i] = (int8_t)(x & 0xff);
-    }
-    int lo, hi;
-    lut_wtype_range(wt, &lo, &hi);
-    for (int64_t i = 0; i < npy_count(W); i++) {
-        int v;
-        do {
-            x ^= x << 13; x ^= x >> 17; x ^= x << 5;
-            v = lo + (int)(x % (uint32_t)(hi - lo + 1));
-        } while (!lut_wtype_admits(wt, v));
-        w[i] = (int8_t)v;
-    }
+    uint32_t st = rand_seed_state(seed);
+    rand_acts(A->data, (size_t)npy_count(A), &st);
+    rand_weights(W->data, (size_t)npy_count(W), wt, &st);
     return 0;
 }
 
@@ -412,7 +399,7 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
     } else {
-        gemm_shape gs = { wt, cfg.group_size, m, n, kd, 0, 0 };
+        gemm_shape gs = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
         gemm_layout lay;
         if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
             cli_error("gemm: cannot compile for architecture '%s': %s", arch.name, err);

@@ -19,6 +19,7 @@ static const char usage[] =
     "  disasm    disassemble a program (binary -> text); --isa lists the ISA\n"
     "  exec      run a program on the C model (functional or timing-only)\n"
     "  gemm      multiply INT8 activations by low-bit weights on the accelerator\n"
+    "  run       a quantized LLM on the accelerator: throughput, energy, roofline\n"
     "  help      show this text, or `lutsim help COMMAND` for one command\n"
     "  version   print the version\n"
     "\n"
@@ -45,6 +46,7 @@ static const command commands[] = {
     { "asm", cmd_asm },
     { "disasm", cmd_disasm },
     { "exec", cmd_exec },
+    { "run", cmd_run },
 };
 
 int main(int argc, char **argv)

@@ -1,0 +1,335 @@
+/* cmd_run.c - `lutsim run`: a model, a quantization and an architecture in;
+ * per-operation throughput, energy and roofline out. */
+#include "commands.h"
+#include "engine_setup.h"
+#include "gemm.h"
+#include "lower.h"
+#include "model.h"
+#include "model_json.h"
+#include "outfiles.h"
+#include "plot_roofline.h"
+#include "randgen.h"
+#include "ref_gemm.h"
+#include "report_run.h"
+#include "workload_embed.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+static const char run_usage[] =
+    "usage: lutsim run --model M --quant Q [--phase prefill|decode|both]\n"
+    "                  [--batch B] [--seq S] [--context C] [--arch A.json]\n"
+    "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
+    "                  [--functional] [--energy E.json]\n"
+    "\n"
+    "Lowers every operation of a quantized decoder-only LLM onto the LUT\n"
+    "accelerator and simulates it on the C model (timing-only by default).\n"
+    "\n"
+    "  --model M        a HuggingFace config.json, or an embedded name:\n"
+    "                   %s\n"
+    "  --quant Q        a preset (%s) or a JSON file\n"
+    "  --phase P        prefill (batch B x sequence S, LM head on the last token),\n"
+    "                   decode (batch B, one new token over a context of C keys)\n"
+    "                   or both (default)\n"
+    "  --batch B        sequences (default 1)\n"
+    "  --seq S          prefill tokens per sequence (default 2048)\n"
+    "  --context C      decode context in keys (default 2048)\n"
+    "  --arch A.json    architecture (default: embedded, `lutsim arch --show`)\n"
+    "  --energy E.json  energy table (default: embedded)\n"
+    "  --json R.json    the full report (JSON; keys in README)\n"
+    "  --csv R.csv      one row per operation\n"
+    "  --trace T.json   timeline of the operations (Chrome trace JSON, Perfetto)\n"
+    "  --plot DIR       roofline.png, .svg and .pdf in DIR (gnuplot)\n"
+    "  --functional     also execute every linear layer with seeded random weights\n"
+    "                   and activations on the C model, bit-exact against the\n"
+    "                   reference GEMM (small models: it moves real data)\n"
+    "  --seed S         seed for --functional (default 1)\n"
+    "  -h, --help       this text\n";
+
+static void print_usage(void)
+{
+    char models[1024] = "", quants[256] = "";
+    for (int i = 0; workload_model_name(i); i++) {
+        size_t l = strlen(models);
+        snprintf(models + l, sizeof models - l, "%s%s", i ? ", " : "", workload_model_name(i));
+    }
+    for (int i = 0; workload_quant_name(i); i++) {
+        size_t l = strlen(quants);
+        snprintf(quants + l, sizeof quants - l, "%s%s", i ? ", " : "", workload_quant_name(i));
+    }
+    printf(run_usage, models, quants);
+}
+
+static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Executes every linear layer of the phase with real data. */
+static int run_functional(const arch_t *a, const energy_model *em, const quant_preset *q,
+                          const run_phase *p, unsigned seed)
+{
+    int checked = 0;
+    for (int i = 0; i < p->nops; i++) {
+        const model_op *o = &p->ops[i].op;
+        if (o->kind != MODEL_OP_LINEAR)
+            continue;
+        for (uint64_t layer = 0; layer < o->repeat; layer++) {
+            gemm_shape g = p->ops[i].tiling; /* the tiling the timing run chose */
+            program prog;
+            gemm_layout lay;
+            char err[512];
+            if (gemm_lower(a, &g, &prog, &lay, err, sizeof err) != 0) {
+                cli_error("%s: %s", o->name, err);
+                return -1;
+            }
+            int8_t *act = malloc((size_t)g.m * g.kd), *w = malloc((size_t)g.n * g.kd);
+            uint8_t *img = malloc(lay.image_bytes);
+            int64_t *ref = malloc(sizeof(int64_t) * (size_t)g.m * g.n);
+            int rc = -1;
+            if (!act || !w || !img || !ref) {
+                cli_error("%s: out of memory for a functional run", o->name);
+                goto next;
+            }
+            uint32_t st = rand_seed_state(seed * 7919u + (unsigned)(i * 1000 + (int)layer));
+            rand_acts(act, (size_t)g.m * g.kd, &st);
+            rand_weights(w, (size_t)g.n * g.kd, q->w, &st);
+            if (gemm_fill(a, &g, &lay, act, w, NULL, NULL, img, err, sizeof err) != 0) {
+                cli_error("%s: %s", o->name, err);
+                goto next;
+            }
+            sim_opts so = { img, lay.image_bytes, NULL, NULL };
+            sim_stats ss;
+            if (sim_run(a, em, &prog, &so, &ss, err, sizeof err) != 0) {
+                cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
+                goto next;
+            }
+            ref_gemm_i64(q->w, act, w, NULL, g.group_size, g.m, g.n, g.kd, ref);
+            for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
+                int32_t v;
+                memcpy(&v, img + lay.c_addr + 4 * j, 4);
+                if ((int64_t)v != ref[j]) {
+                    cli_error("%s layer %llu: output [%zu][%zu] = %d, reference %lld (NOT bit-exact)",
+                              o->name, (unsigned long long)layer, j / (size_t)g.n, j % (size_t)g.n,
+                              v, (long long)ref[j]);
+                    goto next;
+                }
+            }
+            checked++;
+            rc = 0;
+        next:
+            free(act);
+            free(w);
+            free(img);
+            free(ref);
+            program_free(&prog);
+            if (rc != 0)
+                return -1;
+        }
+    }
+    printf("functional (%s): %d linear layer executions bit-exact against the reference GEMM\n",
+           p->phase, checked);
+    return 0;
+}
+
+static int write_trace(const char *path, const arch_t *a, const run_phase *ph, int nph)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    double us = 1.0 / (a->clock_ghz * 1e3), t = 0;
+    fprintf(f, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+    fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,\"args\":{\"name\":\"LUT array\"}},\n");
+    fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":1,\"args\":{\"name\":\"vector unit\"}}");
+    for (int p = 0; p < nph; p++) {
+        for (int i = 0; i < ph[p].nops; i++) {
+            op_figures x;
+            op_figures_of(a, &ph[p].ops[i], &x);
+            fprintf(f, ",\n{\"name\":\"%s\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,"
+                       "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"macs\":%llu,\"dram_bytes\":%llu,"
+                       "\"cycles\":%llu,\"bound\":\"%s\"}}",
+                    ph[p].ops[i].op.name, ph[p].phase, ph[p].ops[i].on_lut ? 0 : 1, t,
+                    (double)x.cycles * us, (unsigned long long)x.macs,
+                    (unsigned long long)x.dram_bytes, (unsigned long long)x.cycles, x.bound);
+            t += (double)x.cycles * us;
+        }
+    }
+    fprintf(f, "\n]}\n");
+    int bad = ferror(f);
+    return (fclose(f) != 0 || bad) ? -1 : 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "model", required_argument, 0, 'm' },
+        { "quant", required_argument, 0, 'q' },
+        { "phase", required_argument, 0, 'p' },
+        { "batch", required_argument, 0, 'b' },
+        { "seq", required_argument, 0, 's' },
+        { "context", required_argument, 0, 'c' },
+        { "arch", required_argument, 0, 'A' },
+        { "energy", required_argument, 0, 'E' },
+        { "json", required_argument, 0, 'j' },
+        { "csv", required_argument, 0, 'v' },
+        { "trace", required_argument, 0, 't' },
+        { "plot", required_argument, 0, 'P' },
+        { "functional", no_argument, 0, 'F' },
+        { "seed", required_argument, 0, 'S' },
+        { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
+    const char *model = NULL, *quant = NULL, *phase = "both", *arch_path = NULL, *energy = NULL;
+    const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
+    int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'm': model = optarg; break;
+        case 'q': quant = optarg; break;
+        case 'p': phase = optarg; break;
+        case 'A': arch_path = optarg; break;
+        case 'E': energy = optarg; break;
+        case 'j': json = optarg; break;
+        case 'v': csv = optarg; break;
+        case 't': trace = optarg; break;
+        case 'P': plot = optarg; break;
+        case 'F': functional = 1; break;
+        case 'b': if (parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
+        case 's': if (parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
+        case 'c': if (parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
+        case 'S': if (parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
+        case 'h': print_usage(); return 0;
+        default:
+            cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
+                      argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        cli_error("run: unexpected argument '%s'", argv[optind]);
+        return 2;
+    }
+    if (!model || !quant) {
+        cli_error("run: --model and --quant are required (see `lutsim run --help`)");
+        return 2;
+    }
+    int want_prefill = !strcmp(phase, "prefill") || !strcmp(phase, "both");
+    int want_decode = !strcmp(phase, "decode") || !strcmp(phase, "both");
+    if (!want_prefill && !want_decode) {
+        cli_error("--phase: expected prefill, decode or both, got '%s'", phase);
+        return 2;
+    }
+    char err[1024];
+    arch_t a;
+    energy_model em;
+    model_cfg m;
+    quant_preset q;
+    if (engine_setup(arch_path, energy, &a, &em, err, sizeof err) != 0 ||
+        model_from_hf_config(model, &m, err, sizeof err) != 0 ||
+        quant_from_name_or_file(quant, &q, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return 1;
+    }
+    if (plot) {
+        struct stat sb;
+        if (stat(plot, &sb) != 0 && mkdir(plot, 0777) != 0) {
+            cli_error("%s: cannot create the plot folder: %s", plot, strerror(errno));
+            return 1;
+        }
+    }
+    outfiles of;
+    out_init(&of);
+    const char *tj = NULL, *tc = NULL, *tt = NULL;
+    int status = 1;
+    static op_result ops[2][MODEL_MAX_OPS];
+    run_phase ph[2];
+    int nph = 0;
+    if ((json && !(tj = out_stage(&of, json, err, sizeof err))) ||
+        (csv && !(tc = out_stage(&of, csv, err, sizeof err))) ||
+        (trace && !(tt = out_stage(&of, trace, err, sizeof err)))) {
+        cli_error("%s", err);
+        goto done;
+    }
+    for (int k = 0; k < 2; k++) {
+        if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
+            continue;
+        run_phase *p = &ph[nph];
+        memset(p, 0, sizeof *p);
+        p->phase = k == 0 ? "prefill" : "decode";
+        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
+        p->ph.batch = batch;
+        p->ph.seq_len = seq;
+        p->ph.context = context;
+        double t0 = now_seconds();
+        int n = lower_model(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info, err, sizeof err);
+        if (n < 0) {
+            cli_error("%s %s: %s", m.name, p->phase, err);
+            goto done;
+        }
+        p->host_seconds = now_seconds() - t0;
+        p->ops = ops[nph];
+        p->nops = n;
+        run_print(stdout, &a, &em, &m, &q, p);
+        if (functional && run_functional(&a, &em, &q, p, (unsigned)seed) != 0)
+            goto done;
+        nph++;
+    }
+    if (tj) {
+        json_t *r = run_to_json(&a, &em, &m, &q, ph, nph);
+        int bad = json_dump_file(r, tj, JSON_INDENT(2));
+        json_decref(r);
+        if (bad) {
+            cli_error("%s: cannot write", json);
+            goto done;
+        }
+    }
+    if (tc) {
+        FILE *f = fopen(tc, "w");
+        if (!f || run_to_csv(f, &a, ph, nph) != 0 || fclose(f) != 0) {
+            cli_error("%s: cannot write", csv);
+            goto done;
+        }
+    }
+    if (tt && write_trace(tt, &a, ph, nph) != 0) {
+        cli_error("%s: cannot write", trace);
+        goto done;
+    }
+    if (plot && plot_roofline(plot, &a, &m, &q, ph, nph, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    if (out_commit(&of, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        goto done;
+    }
+    if (plot)
+        printf("\nroofline: %s/roofline.png, .svg, .pdf\n", plot);
+    status = 0;
+done:
+    if (status)
+        out_abort(&of);
+    return status;
+}

@@ -1,0 +1,44 @@
+/* report_run.h - the report of `lutsim run`: per-operation rows and totals,
+ * as a table with units (stdout), JSON and CSV.  Every key is documented in
+ * README.md ("The report"). */
+#ifndef REPORT_RUN_H
+#define REPORT_RUN_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "arch.h"
+#include "energy.h"
+#include "lower.h"
+#include "model.h"
+
+typedef struct {
+    const char *phase;      /* "prefill" or "decode" */
+    model_phase ph;
+    const op_result *ops;
+    int nops;
+    lower_info info;
+    double host_seconds;
+} run_phase;
+
+/* Derived per-operation figures (one place for table, JSON, CSV, plot). */
+typedef struct {
+    uint64_t macs, dram_bytes, cycles;
+    double seconds, energy_pj;
+    double intensity;   /* ops per DRAM byte (ops = 2 MACs, or vector ops) */
+    double attainable;  /* ops/s under the roofline */
+    double achieved;    /* ops/s */
+    double utilization; /* of the unit the op runs on */
+    const char *bound;  /* "compute" or "memory" */
+    const char *unit;   /* "lut" or "vector" */
+} op_figures;
+
+void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
+
+json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
+                    const quant_preset *q, const run_phase *ph, int nph);
+int run_to_csv(FILE *f, const arch_t *a, const run_phase *ph, int nph);
+void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
+               const quant_preset *q, const run_phase *ph);
+
+#endif
