@@ -38,24 +38,22 @@ static uint64_t field_max(int width)
 }
 
 /* Inserts / extracts width bits at lsb of the 128-bit word (fields may
- * straddle the two 64-bit halves). */
+ * straddle the two 64-bit halves).  v must fit in width bits. */
 static void put_bits(isa_word *w, int lsb, int width, uint64_t v)
 {
-    for (int i = 0; i < width; i++) {
-        int b = lsb + i;
-        uint64_t bit = (v >> i) & 1u;
-        w->w[b / 64] |= bit << (b % 64);
-    }
+    int lo = lsb % 64, word = lsb / 64;
+    w->w[word] |= v << lo;
+    if (lo + width > 64)
+        w->w[word + 1] |= v >> (64 - lo);
 }
 
 static uint64_t get_bits(const isa_word *w, int lsb, int width)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < width; i++) {
-        int b = lsb + i;
-        v |= ((w->w[b / 64] >> (b % 64)) & 1u) << i;
-    }
-    return v;
+    int lo = lsb % 64, word = lsb / 64;
+    uint64_t v = w->w[word] >> lo;
+    if (lo + width > 64)
+        v |= w->w[word + 1] << (64 - lo);
+    return width >= 64 ? v : v & (((uint64_t)1 << width) - 1);
 }
 
 static int enum_limit(isa_field_kind k)

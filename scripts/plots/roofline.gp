@@ -11,13 +11,13 @@ set xlabel "operational intensity (ops per DRAM byte)"
 set ylabel "performance (ops/s)"
 set format y "10^{%L}"
 set format x "10^{%L}"
-set key bottom right box opaque
+set key top left box opaque
 set grid xtics ytics mxtics mytics lc rgb "#dddddd"
 set title title noenhanced
 
 stats points using 3 nooutput
 xmin = STATS_min / 4.0
-xmax = STATS_max * 4.0
+xmax = STATS_max * 12.0  # room for labels right of the points
 ymax = 0
 do for [i=1:words(ceil_list)] { v = word(ceil_list, i) + 0.0; if (v > ymax) { ymax = v } }
 ymax = ymax * 3.0

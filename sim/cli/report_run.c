@@ -51,7 +51,9 @@ static void totals_of(const arch_t *a, const quant_preset *q, const run_phase *p
             t->linear_macs += f.macs;
             t->weight_bytes += r->weight_bytes * r->op.repeat;
             uint64_t g = q->group_size ? (r->op.k + (uint64_t)q->group_size - 1) / (uint64_t)q->group_size : 1;
-            t->scale_bytes += r->op.n * g * 2 * r->op.repeat;
+            /* as the datapath streams it: float32 scale + int32 zero-point
+             * factor per group and output column (compiler/gemm.c) */
+            t->scale_bytes += r->op.n * g * 8 * r->op.repeat;
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
             t->attention_macs += f.macs;
         }
