@@ -150,12 +150,21 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         nb = s->force_nb < nt ? nt : s->force_nb / nt * nt;
     plan pl;
     int out_double = 0;
-    while (mt > 1 && fits(a, s, mt, nt, nb, &pl, &out_double) != 0)
-        mt = mt > 16 ? mt - mt / 8 : mt - 1;
-    while (nt > 1 && fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
-        nt /= 2;
-        if (nb < s->n)
-            nb = nb / nt * nt;
+    /* Shrink until it fits: rows first, then the resident column block,
+     * then the columns per lmma. */
+    while (fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
+        if (mt > 1) {
+            mt = mt > 16 ? mt - mt / 8 : mt - 1;
+        } else if (nb > nt) {
+            nb = nb / 2 / nt * nt;
+            if (nb < nt)
+                nb = nt;
+        } else if (nt > 1) {
+            nt /= 2;
+            nb = nt;
+        } else {
+            break;
+        }
     }
     if (fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
         /* Name the buffer that is too small for the smallest tiles. */

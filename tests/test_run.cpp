@@ -233,6 +233,11 @@ TEST(Tiler, ProgramsStayInsideEveryBufferOnManyShapes)
         s.m = 1 + (int)(rng() % 300);
         s.n = 1 + (int)(rng() % 5000);
         s.kd = 1 + (int)(rng() % 3000);
+        if (trial % 10 == 0) { // a vocabulary-sized LM head: column blocks needed
+            s.m = 1 + (int)(rng() % 4);
+            s.n = 100000 + (int)(rng() % 160000);
+            s.kd = 1 + (int)(rng() % 256);
+        }
         s.force_nb = rng() % 2 ? 0 : 1 + (int)(rng() % s.n);
         program p;
         gemm_layout lay;
