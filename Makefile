@@ -106,6 +106,83 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@bash scripts/run-bench.sh $(BUILD)
 
+# RTL -----------------------------------------------------------------------
+# The Verilog core (rtl/), built for ONE architecture: arch_default(), or
+# RTL_ARCH=file.json.  Its includes are printed from the C tables by
+# scripts/gen_rtl_includes.c (build/gen/isa.vh, build/gen/arch_params.vh).
+# Verilator (--cc) makes build/rtl/vobj; build/librtl.a holds the harness
+# (sim/rtl: rtl_run, the compare driver's library) and the Verilated objects.
+RTL_ARCH     ?=
+VERILATOR    ?= verilator
+RTL_SRC      := $(wildcard rtl/*.v)
+RTL_GEN      := $(BUILD)/gen/isa.vh $(BUILD)/gen/arch_params.vh
+RTL_GEN_TOOL := $(BUILD)/rtl/gen_rtl_includes
+RTL_VDIR     := $(BUILD)/rtl/vobj
+RTL_VLIB     := $(RTL_VDIR)/Vlutc_top__ALL.a
+RTL_VRT      := $(RTL_VDIR)/verilated.o $(RTL_VDIR)/verilated_vcd_c.o $(RTL_VDIR)/verilated_threads.o
+RTL_LIB      := $(BUILD)/librtl.a
+RTL_VINC     := /usr/share/verilator/include
+RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_compare.o
+RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
+RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
+RTL_BENCH    := $(BUILD)/bench/bench_rtl
+RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen
+
+.PHONY: rtl rtl-lint rtl-regress area
+all: $(RTL_LIB) $(RTL_COMPARE) $(RTL_BENCH)
+rtl: $(RTL_LIB) $(RTL_COMPARE)
+
+$(RTL_GEN_TOOL): scripts/gen_rtl_includes.c $(FRONT_LIB) $(CMODEL_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC) -o $@ $< $(FRONT_LIB) $(CMODEL_LIB) $(LDLIBS)
+$(BUILD)/gen/isa.vh: $(RTL_GEN_TOOL)
+	@mkdir -p $(dir $@)
+	$(RTL_GEN_TOOL) isa > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(BUILD)/gen/arch_params.vh: $(RTL_GEN_TOOL) $(RTL_ARCH)
+	@mkdir -p $(dir $@)
+	$(RTL_GEN_TOOL) arch $(if $(RTL_ARCH),--arch $(RTL_ARCH)) > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+
+rtl-lint: $(RTL_GEN)
+	$(VERILATOR) --lint-only -Wall --top-module lutc_top -I$(BUILD)/gen $(RTL_SRC)
+
+# (the includes are rewritten only when their text changes; the stamp keeps
+# Verilator from re-running when only their time stamp moved)
+$(RTL_VLIB): $(RTL_SRC) $(RTL_GEN)
+	$(VERILATOR) $(RTL_VFLAGS) -Mdir $(RTL_VDIR) $(RTL_SRC)
+	$(MAKE) --no-print-directory -s -C $(RTL_VDIR) -f Vlutc_top.mk OPT_FAST=-O2 \
+	    Vlutc_top__ALL.a verilated.o verilated_vcd_c.o verilated_threads.o
+$(RTL_VRT): $(RTL_VLIB)
+
+$(BUILD)/obj/sim/rtl/%.o $(BUILD)/obj/tests/test_rtl_%.o $(BUILD)/obj/tests/bench/bench_rtl.o: \
+    CXXFLAGS += -Isim/rtl -isystem $(RTL_VDIR) -isystem $(RTL_VINC) -isystem $(RTL_VINC)/vltstd
+$(BUILD)/obj/sim/rtl/rtl_engine.o: $(RTL_VLIB)
+
+$(RTL_LIB): $(RTL_OBJS) $(RTL_VLIB) $(RTL_VRT)
+	rm -rf $(BUILD)/rtl/ar && mkdir -p $(BUILD)/rtl/ar
+	cd $(BUILD)/rtl/ar && ar x $(abspath $(RTL_VLIB))
+	rm -f $@ && ar rcs $@ $(RTL_OBJS) $(BUILD)/rtl/ar/*.o $(RTL_VRT)
+
+$(RTL_COMPARE): $(BUILD)/obj/sim/rtl/rtl_compare_main.o $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -o $@ $< $(RTL_LDLIBS)
+
+$(BUILD)/tests/test_rtl_%: $(BUILD)/obj/tests/test_rtl_%.o $(RTL_LIB) $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CXX) -o $@ $< $(RTL_LIB) $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
+
+$(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
+	@mkdir -p $(dir $@)
+	$(CXX) -o $@ $< $(RTL_LDLIBS)
+
+SEEDS ?= 50
+SEED  ?= 1
+rtl-regress: $(RTL_COMPARE)
+	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED)
+
+area: $(RTL_GEN)
+	@bash scripts/area.sh $(BUILD)
+# end RTL -------------------------------------------------------------------
+
 clean:
 	rm -rf $(BUILD)
 

@@ -166,6 +166,12 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
             break;
         }
     }
+    /* Whole row passes: an M-tile that is not a multiple of the array's
+     * tile_m rows wastes part of a pass for every group and column tile. */
+    if (mt > a->tile_m && mt % a->tile_m) {
+        mt = mt / a->tile_m * a->tile_m;
+        fits(a, s, mt, nt, nb, &pl, &out_double);
+    }
     if (fits(a, s, mt, nt, nb, &pl, &out_double) != 0) {
         /* Name the buffer that is too small for the smallest tiles. */
         const char *which = "output";
@@ -210,6 +216,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     uint64_t wtile = 0, acc_i = 0;
     int mi = 0;      /* M-tiles so far: output halves alternate with it */
     uint64_t gi = 0; /* groups so far: activation and table halves */
+    int act_ready = 0; /* the next tile's first activations are loaded */
     for (int bn0 = 0; bn0 < s->n; bn0 += nb) {
     const int b_lo = bn0 / nt, b_hi = (bn0 + nb < s->n ? bn0 + nb : s->n + nt - 1) / nt;
     for (int m0 = 0; m0 < s->m; m0 += mt, mi++) {
@@ -218,9 +225,11 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         isa_instr in;
         /* Activations of group g + 1 are requested right after the tables
          * of group g, ahead of g's weights, so precompute never waits for
-         * the DMA queue to drain a group's weight tiles. */
-        if (emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
+         * the DMA queue to drain a group's weight tiles; those of the next
+         * tile's first group go ahead of this tile's stores. */
+        if (!act_ready && emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
             goto fail;
+        act_ready = 0;
         for (int g = 0; g < ngroups; g++, gi++) {
             const uint64_t abase = (gi % 2) * pl.act_half;
             const uint64_t tbase = (gi % 2) * pl.tbl_half;
@@ -286,6 +295,13 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
                 if (emit(p, &in, err, errlen))
                     goto fail;
             }
+        }
+        const int next_m0 = m0 + mt < s->m ? m0 + mt : (bn0 + nb < s->n ? 0 : -1);
+        if (next_m0 >= 0) {
+            const int next_rows = s->m - next_m0 < mt ? s->m - next_m0 : mt;
+            if (emit_act_load(p, s, lay, &pl, gi, next_m0, next_rows, 0, err, errlen))
+                goto fail;
+            act_ready = 1;
         }
         for (int b = b_lo; b < b_hi; b++) {
             const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
@@ -501,6 +517,8 @@ int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
         const int mt_blk = lay.mt;
         struct { int mt, nb; } cand[3] = { { mt_max, 0 }, { mt_blk, 0 }, { mt_blk / 2, 0 } };
         for (int j = 0; j < 3; j++) {
+            if (cand[j].mt > arch->tile_m) /* whole row passes, as gemm_lower keeps */
+                cand[j].mt = cand[j].mt / arch->tile_m * arch->tile_m;
             if (cand[j].mt < 1 || (j > 0 && cand[j].mt == cand[j - 1].mt))
                 continue;
             gemm_shape c = *s;

@@ -93,8 +93,8 @@ static void report(const char *what, const measure *m)
     printf("  %-12s %9llu instructions, %12llu cycles; best of %d: %8.3f ms\n", what,
            (unsigned long long)m->instructions, (unsigned long long)m->cycles, m->runs,
            m->best_s * 1e3);
-    printf("  %-12s %9.2f M instr/s   %9.2f G simulated cycles/s\n", "", (double)m->instructions / m->best_s / 1e6,
-           (double)m->cycles / m->best_s / 1e9);
+    printf("  %-12s %10.3f M instr/s  %10.3f M simulated cycles/s\n", "",
+           (double)m->instructions / m->best_s / 1e6, (double)m->cycles / m->best_s / 1e6);
 }
 
 static int lower(const arch_t *arch, int m, int n, int kd, program *p, gemm_layout *lay,

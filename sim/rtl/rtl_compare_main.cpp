@@ -1,0 +1,192 @@
+// rtl_compare_main.cpp - `build/rtl/rtl-compare`: C model vs RTL.
+//
+//   rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]
+//   rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]
+//               [--group G] [--seed S] [--trace OUT.vcd]
+//   rtl-compare --regress N [--seed S]      (random GEMMs + random programs)
+//
+// Prints one line per case; exit status 0 when everything is equal.
+#include "rtl_compare.h"
+#include "rtl_engine.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+
+static bool read_file(const char *path, std::vector<uint8_t> *out)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f)
+        return false;
+    out->assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+    return true;
+}
+
+static const char *fmt_name(lut_wfmt f)
+{
+    return lut_wfmt_name(f);
+}
+
+static int regress(const arch_t *a, int n, uint32_t seed)
+{
+    std::mt19937 rng(seed);
+    int passed = 0, failed = 0;
+    for (int i = 0; i < n; i++) {
+        uint32_t s = rng();
+        RtlCompare r;
+        std::string what;
+        if (i % 3 != 2) {
+            static const lut_wfmt fmts[] = { LUT_WFMT_INT, LUT_WFMT_UINT, LUT_WFMT_TERNARY,
+                                             LUT_WFMT_BINARY };
+            lut_wfmt f = fmts[rng() % 4];
+            int bits = f == LUT_WFMT_TERNARY ? 2 : f == LUT_WFMT_BINARY ? 1
+                       : f == LUT_WFMT_INT ? 2 + (int)(rng() % 7) : 1 + (int)(rng() % 8);
+            int m = 1 + (int)(rng() % (rng() % 4 ? 24 : 80));
+            int nn = 1 + (int)(rng() % (rng() % 3 ? 200 : 1300));
+            int kd = 1 + (int)(rng() % (rng() % 3 ? 160 : 700));
+            static const int groups[] = { 32, 64, 128, 4, 100 };
+            int g = groups[rng() % 5];
+            char b[160];
+            snprintf(b, sizeof b, "gemm %dx%dx%d %s W%d group %d seed %u", m, nn, kd,
+                     fmt_name(f), bits, g, s);
+            what = b;
+            GemmCase gc;
+            if (!rtl_make_gemm(a, f, bits, m, nn, kd, g, s, &gc)) {
+                printf("SKIP %s: %s\n", what.c_str(), gc.err.c_str());
+                continue;
+            }
+            r = rtl_compare_program(a, &gc.prog, gc.image, gc.lay.c_addr,
+                                    gc.lay.c_addr + (uint64_t)m * nn * 4, nn);
+            program_free(&gc.prog);
+        } else {
+            program p;
+            std::vector<uint8_t> img;
+            std::string err;
+            what = "random program seed " + std::to_string(s);
+            if (!rtl_make_random_program(a, s, &p, &img, &err)) {
+                printf("SKIP %s: %s\n", what.c_str(), err.c_str());
+                continue;
+            }
+            r = rtl_compare_program(a, &p, img);
+            if (!r.ran && r.msg.rfind("C model:", 0) == 0) {
+                // an illegal random draw (e.g. out of bounds): not a mismatch
+                printf("skip %s (%s)\n", what.c_str(), r.msg.c_str());
+                program_free(&p);
+                continue;
+            }
+            what += " (" + std::to_string(p.n) + " instructions)";
+            program_free(&p);
+        }
+        if (r.ok()) {
+            passed++;
+            printf("ok   %s: %llu cycles\n", what.c_str(), (unsigned long long)r.c_cycles);
+        } else {
+            failed++;
+            printf("FAIL %s\n     %s", what.c_str(), r.msg.c_str());
+            if (r.msg.empty() || r.msg.back() != '\n')
+                printf("\n");
+        }
+        fflush(stdout);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = nullptr, *mem = nullptr, *vcd = nullptr, *gemm = nullptr;
+    const char *wfmt = "int";
+    int wbits = 2, group = 128, nreg = -1;
+    uint32_t seed = 1;
+    for (int i = 1; i < argc; i++) {
+        std::string o = argv[i];
+        auto val = [&]() -> const char * {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "rtl-compare: %s needs a value\n", o.c_str());
+                exit(2);
+            }
+            return argv[++i];
+        };
+        if (o == "--mem") mem = val();
+        else if (o == "--trace") vcd = val();
+        else if (o == "--gemm") gemm = val();
+        else if (o == "--wfmt") wfmt = val();
+        else if (o == "--wbits") wbits = atoi(val());
+        else if (o == "--group") group = atoi(val());
+        else if (o == "--seed") seed = (uint32_t)strtoul(val(), nullptr, 0);
+        else if (o == "--regress") nreg = atoi(val());
+        else if (o == "-h" || o == "--help") {
+            puts("usage: rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]\n"
+                 "       rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]\n"
+                 "                   [--group G] [--seed S] [--trace OUT.vcd]\n"
+                 "       rtl-compare --regress N [--seed S]");
+            return 0;
+        } else if (o[0] != '-' && !prog) prog = argv[i];
+        else {
+            fprintf(stderr, "rtl-compare: unknown option '%s'\n", o.c_str());
+            return 2;
+        }
+    }
+    arch_t a;
+    arch_default(&a);
+    if (nreg >= 0)
+        return regress(&a, nreg, seed);
+    if (gemm) {
+        int m, n, k;
+        lut_wfmt f;
+        if (sscanf(gemm, "%dx%dx%d", &m, &n, &k) != 3 || lut_wfmt_parse(wfmt, &f) != 0) {
+            fprintf(stderr, "rtl-compare: bad --gemm or --wfmt\n");
+            return 2;
+        }
+        if (f == LUT_WFMT_TERNARY) wbits = 2;
+        if (f == LUT_WFMT_BINARY) wbits = 1;
+        GemmCase gc;
+        if (!rtl_make_gemm(&a, f, wbits, m, n, k, group, seed, &gc)) {
+            fprintf(stderr, "rtl-compare: %s\n", gc.err.c_str());
+            return 1;
+        }
+        auto t0 = std::chrono::steady_clock::now();
+        RtlCompare r = rtl_compare_program(&a, &gc.prog, gc.image, gc.lay.c_addr,
+                                           gc.lay.c_addr + (uint64_t)m * n * 4, n, vcd);
+        double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        printf("%s: %zu instructions, C model %llu cycles, RTL %llu cycles (%.2f s)\n%s",
+               r.ok() ? "equal" : "MISMATCH", gc.prog.n, (unsigned long long)r.c_cycles,
+               (unsigned long long)r.rtl_cycles, sec, r.msg.c_str());
+        program_free(&gc.prog);
+        return r.ok() ? 0 : 1;
+    }
+    if (!prog) {
+        fprintf(stderr, "rtl-compare: expected PROGRAM, --gemm or --regress (see --help)\n");
+        return 2;
+    }
+    std::vector<uint8_t> bin, img;
+    if (!read_file(prog, &bin)) {
+        fprintf(stderr, "rtl-compare: %s: cannot read\n", prog);
+        return 1;
+    }
+    program p;
+    program_init(&p);
+    char err[512];
+    std::string text(bin.begin(), bin.end());
+    int rc = bin.size() >= 8 && !memcmp(bin.data(), PROGRAM_MAGIC, 8)
+                 ? program_from_bytes(bin.data(), bin.size(), &p, err, sizeof err)
+                 : program_from_asm(text.c_str(), &p, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "rtl-compare: %s: %s\n", prog, err);
+        return 1;
+    }
+    if (mem && !read_file(mem, &img)) {
+        fprintf(stderr, "rtl-compare: %s: cannot read\n", mem);
+        return 1;
+    }
+    RtlCompare r = rtl_compare_program(&a, &p, img, 0, 0, 0, vcd);
+    printf("%s: C model %llu cycles, RTL %llu cycles\n%s", r.ok() ? "equal" : "MISMATCH",
+           (unsigned long long)r.c_cycles, (unsigned long long)r.rtl_cycles, r.msg.c_str());
+    program_free(&p);
+    return r.ok() ? 0 : 1;
+}
