@@ -1,0 +1,129 @@
+// lutc_lut.v - the LUT array: tile_m tables x (tile_n * cores) columns.
+// One pass per cycle: ceil(m/tile_m) * ceil(n/cols) * ceil(klen/tk) * wbits
+// passes (unit_lut.c's cost; ARCH_LMMA_PER_PASS == 1).  Pass order: row
+// block, column block, chunk, bit-plane.  Per pass every column reads its
+// tk-bit index field of the bit-plane row (bits [tk-2:0] select one of the
+// 2^(tk-1) entries of each row's table, bit tk-1 negates) and adds the
+// signed entry << plane to its accumulator.  Accumulators live in the
+// array; the first pass of a block loads them (accum) or starts from zero,
+// the last pass writes them to the output buffer.
+// Instruction words carry fields this unit does not use, and addresses are
+// computed wide and cut to the 22-bit ISA address: unused bits by design.
+/* verilator lint_off UNUSEDSIGNAL */
+`include "isa.vh"
+`include "arch_params.vh"
+module lutc_lut (
+    input  wire          clk,
+    input  wire          rst,
+    input  wire          start,
+    input  wire [127:0]  word,
+    output reg           busy,
+    output wire          last_beat,
+    // weight buffer: one bit-plane row segment of cols fields
+    output wire [21:0]   w_addr,
+    output wire          w_en,
+    input  wire [`ARCH_COLS*`ARCH_TILE_K-1:0] w_data,
+    // table buffer: tile_m tables
+    output wire [`ARCH_TILE_M*22-1:0] t_addr,
+    output wire          t_en,
+    input  wire [`ARCH_TILE_M*`ARCH_ENTRIES*16-1:0] t_data,
+    // output buffer: accumulator rows (read at a block's first pass if
+    // accum, written at its last)
+    output wire [`ARCH_TILE_M*22-1:0] a_addr,
+    output wire          a_ren,
+    input  wire [`ARCH_TILE_M*`ARCH_COLS*32-1:0] a_rdata,
+    output wire [`ARCH_TILE_M-1:0] a_we,
+    output wire [15:0]   a_wlen,
+    output wire [`ARCH_TILE_M*`ARCH_COLS*32-1:0] a_wdata
+);
+    localparam integer TM = `ARCH_TILE_M;
+    localparam integer COLS = `ARCH_COLS;
+    localparam integer TK = `ARCH_TILE_K;
+    localparam integer E = `ARCH_ENTRIES;
+    localparam integer EB = E * `ARCH_ENTRY_BYTES;
+    localparam integer SB = TK - 1; // select bits
+
+    wire [31:0] w_tbl   = {10'd0, word[`F_LMMA_TBL_LSB +: `F_LMMA_TBL_W]};
+    wire [31:0] w_wgt   = {10'd0, word[`F_LMMA_WGT_LSB +: `F_LMMA_WGT_W]};
+    wire [31:0] w_acc   = {10'd0, word[`F_LMMA_ACC_LSB +: `F_LMMA_ACC_W]};
+    wire [31:0] w_m     = {20'd0, word[`F_LMMA_M_LSB +: `F_LMMA_M_W]};
+    wire [31:0] w_n     = {16'd0, word[`F_LMMA_N_LSB +: `F_LMMA_N_W]};
+    wire [31:0] w_klen  = {14'd0, word[`F_LMMA_KLEN_LSB +: `F_LMMA_KLEN_W]};
+    wire [31:0] w_wbits = {28'd0, word[`F_LMMA_WBITS_LSB +: `F_LMMA_WBITS_W]};
+    wire        w_accum = word[`F_LMMA_ACCUM_LSB];
+
+    reg [31:0] tbl, wgt, acc, m, n, wbits, chunks, rb, rps, cps;
+    reg        accum;
+    reg [31:0] rp, cp, c, i;
+    reg [TM*COLS*32-1:0] acc_q;
+
+    wire first = (c == 32'd0) && (i == 32'd0);
+    wire last  = (c == chunks - 32'd1) && (i == wbits - 32'd1);
+    wire [31:0] col0 = cp * COLS;
+    wire [31:0] ncols_left = n - col0;
+    wire [31:0] ncols = ncols_left < COLS ? ncols_left : COLS;
+    wire [31:0] wa = wgt + (c * wbits + i) * rb + cp * (COLS * TK / 8);
+    assign w_addr = wa[21:0];
+    assign last_beat = busy && last && cp == cps - 32'd1 && rp == rps - 32'd1;
+    assign w_en = busy;
+    assign t_en = busy;
+    assign a_ren = busy && first && accum;
+    assign a_wlen = ncols[13:0] * 16'd4;
+
+    genvar g, h;
+    generate
+        for (g = 0; g < TM; g = g + 1) begin : row
+            wire [31:0] r = rp * TM + g;
+            wire [31:0] ta = tbl + (r * chunks + c) * EB;
+            wire [31:0] aa = acc + (r * n + col0) * 4;
+            assign t_addr[g*22 +: 22] = ta[21:0];
+            assign a_addr[g*22 +: 22] = aa[21:0];
+            assign a_we[g] = busy && last && (r < m);
+            wire [E*16-1:0] tb = t_data[g*E*16 +: E*16];
+            for (h = 0; h < COLS; h = h + 1) begin : col
+                wire [TK-1:0] f = w_data[h*TK +: TK];
+                wire signed [15:0] e = tb[f[SB-1:0]*16 +: 16];
+                wire signed [31:0] v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
+                wire [31:0] init = accum ? a_rdata[(g*COLS + h)*32 +: 32] : 32'd0;
+                wire [31:0] base = first ? init : acc_q[(g*COLS + h)*32 +: 32];
+                wire [31:0] nv = base + (v << i[2:0]);
+                assign a_wdata[(g*COLS + h)*32 +: 32] = nv;
+            end
+        end
+    endgenerate
+
+    always @(posedge clk) if (busy) acc_q <= a_wdata;
+
+    always @(posedge clk) begin
+        if (rst) begin
+            busy <= 1'b0;
+        end else if (start) begin
+            busy <= 1'b1;
+            tbl <= w_tbl; wgt <= w_wgt; acc <= w_acc; m <= w_m; n <= w_n;
+            wbits <= w_wbits; accum <= w_accum;
+            chunks <= (w_klen + TK - 1) / TK;
+            rb <= (w_n * TK + 7) / 8;
+            rps <= (w_m + TM - 1) / TM;
+            cps <= (w_n + COLS - 1) / COLS;
+            rp <= 32'd0; cp <= 32'd0; c <= 32'd0; i <= 32'd0;
+        end else if (busy) begin
+            if (i != wbits - 32'd1) begin
+                i <= i + 32'd1;
+            end else begin
+                i <= 32'd0;
+                if (c != chunks - 32'd1) begin
+                    c <= c + 32'd1;
+                end else begin
+                    c <= 32'd0;
+                    if (cp != cps - 32'd1) begin
+                        cp <= cp + 32'd1;
+                    end else begin
+                        cp <= 32'd0;
+                        rp <= rp + 32'd1;
+                        if (rp == rps - 32'd1) busy <= 1'b0;
+                    end
+                end
+            end
+        end
+    end
+endmodule

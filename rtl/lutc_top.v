@@ -1,0 +1,127 @@
+// lutc_top.v - the LUT accelerator core: controller, DMA, table precompute,
+// LUT array, dequantization, and the four buffers.  DRAM is outside: the
+// DMA's request port is served by the testbench with the arch's timing.
+`include "isa.vh"
+`include "arch_params.vh"
+module lutc_top #(
+    parameter integer IMEM_AW = 16
+) (
+    input  wire          clk,
+    input  wire          rst,
+    input  wire          imem_we,
+    input  wire [IMEM_AW-1:0] imem_addr,
+    input  wire [127:0]  imem_wdata,
+    // DRAM request (one burst per cycle at most)
+    output wire          dram_req_valid,
+    output wire          dram_req_we,
+    output wire [47:0]   dram_req_addr,
+    output wire [15:0]   dram_req_len,
+    output wire [23:0]   dram_req_tag,
+    output wire [`ARCH_DRAM_BURST*8-1:0] dram_req_wdata,
+    // DRAM read response (tag and length as requested)
+    input  wire          dram_rsp_valid,
+    input  wire [23:0]   dram_rsp_tag,
+    input  wire [15:0]   dram_rsp_len,
+    input  wire [`ARCH_DRAM_BURST*8-1:0] dram_rsp_data,
+    // status and trace
+    output wire          halted,
+    output wire [63:0]   now,
+    output wire [63:0]   end_cycle,
+    output wire [7:0]    err,
+    output wire [3:0]    u_start,
+    output wire [4*32-1:0] u_pc,
+    output wire [4*48-1:0] u_occ,
+    output wire          ctrl_fire,
+    output wire [31:0]   pc,
+    output wire [63:0]   stall_qfull,
+    output wire [4*64-1:0] stall_dep
+);
+    localparam integer TM = `ARCH_TILE_M, COLS = `ARCH_COLS, TK = `ARCH_TILE_K;
+    localparam integer E = `ARCH_ENTRIES, L = `ARCH_DQ_LANES;
+
+    wire [4*128-1:0] u_word;
+    wire [7:0] cerr;
+    wire [3:0] busy, last;
+    wire fmode_err;
+    reg  [1:0] uerr;
+    assign err = cerr | {5'd0, fmode_err, uerr};
+
+    lutc_ctrl #(.IMEM_AW(IMEM_AW)) ctrl (
+        .clk(clk), .rst(rst), .imem_we(imem_we), .imem_addr(imem_addr),
+        .imem_wdata(imem_wdata), .u_start(u_start), .u_word(u_word), .u_pc(u_pc),
+        .u_occ(u_occ), .halted(halted), .now(now), .end_cycle(end_cycle),
+        .ctrl_fire(ctrl_fire), .pc_out(pc), .err(cerr), .stall_qfull(stall_qfull),
+        .stall_dep(stall_dep));
+
+    // A unit must be idle when the controller starts it (its occupancy is
+    // exactly what the controller charged): bit 1 flags a violation.
+    always @(posedge clk) begin
+        if (rst) uerr <= 2'd0;
+        else if (|(u_start & busy & ~last)) uerr[1] <= 1'b1;
+    end
+
+    // ---- DMA ----
+    wire [1:0]  dr_buf;
+    wire [21:0] dr_addr;
+    wire        dr_en;
+    lutc_dma dma (
+        .clk(clk), .rst(rst), .start(u_start[0]), .word(u_word[0 +: 128]), .busy(busy[0]), .last(last[0]),
+        .req_valid(dram_req_valid), .req_we(dram_req_we), .req_addr(dram_req_addr),
+        .req_len(dram_req_len), .req_tag(dram_req_tag),
+        .rd_buf(dr_buf), .rd_addr(dr_addr), .rd_en(dr_en));
+
+    // ---- precompute ----
+    wire [21:0] tp_aaddr, tp_taddr, tp_saddr;
+    wire        tp_aen, tp_twe, tp_swe;
+    wire [TK*8-1:0] tp_adata;
+    wire [E*16-1:0] tp_tdata;
+    wire [31:0] tp_sdata;
+    lutc_tprec tprec (
+        .clk(clk), .rst(rst), .start(u_start[1]), .word(u_word[128 +: 128]), .busy(busy[1]), .last(last[1]),
+        .a_addr(tp_aaddr), .a_en(tp_aen), .a_data(tp_adata), .t_we(tp_twe), .t_addr(tp_taddr),
+        .t_data(tp_tdata), .s_we(tp_swe), .s_addr(tp_saddr), .s_data(tp_sdata));
+
+    // ---- LUT array ----
+    wire [21:0] lw_addr;
+    wire        lw_en, lt_en, la_ren;
+    wire [COLS*TK-1:0] lw_data;
+    wire [TM*22-1:0] lt_addr, la_addr;
+    wire [TM*E*16-1:0] lt_data;
+    wire [TM*COLS*32-1:0] la_rdata, la_wdata;
+    wire [TM-1:0] la_we;
+    wire [15:0] la_wlen;
+    lutc_lut lut (
+        .clk(clk), .rst(rst), .start(u_start[2]), .word(u_word[256 +: 128]), .busy(busy[2]), .last_beat(last[2]),
+        .w_addr(lw_addr), .w_en(lw_en), .w_data(lw_data), .t_addr(lt_addr), .t_en(lt_en),
+        .t_data(lt_data), .a_addr(la_addr), .a_ren(la_ren), .a_rdata(la_rdata),
+        .a_we(la_we), .a_wlen(la_wlen), .a_wdata(la_wdata));
+
+    // ---- dequant ----
+    wire [21:0] qa_addr, qd_addr, qw_addr;
+    wire        qa_en, qd_en, qw_en;
+    wire [L*32-1:0] qa_data, qd_data, qm_data, qs_data, qw_data;
+    wire [L*22-1:0] qm_addr, qs_addr;
+    wire [15:0] qw_len;
+    lutc_dq dq (
+        .clk(clk), .rst(rst), .start(u_start[3]), .word(u_word[384 +: 128]), .busy(busy[3]), .last(last[3]),
+        .err_fmode(fmode_err), .acc_addr(qa_addr), .acc_en(qa_en), .acc_data(qa_data),
+        .dst_raddr(qd_addr), .dst_ren(qd_en), .dst_rdata(qd_data), .meta_addr(qm_addr),
+        .meta_data(qm_data), .sum_addr(qs_addr), .sum_data(qs_data), .w_en(qw_en),
+        .w_addr(qw_addr), .w_len(qw_len), .w_data(qw_data));
+
+    lutc_buffers bufs (
+        .clk(clk),
+        .dw_en(dram_rsp_valid), .dw_tag(dram_rsp_tag), .dw_len(dram_rsp_len),
+        .dw_data(dram_rsp_data), .dr_en(dr_en), .dr_buf(dr_buf), .dr_addr(dr_addr),
+        .dr_data(dram_req_wdata),
+        .tp_aen(tp_aen), .tp_aaddr(tp_aaddr), .tp_adata(tp_adata), .tp_twe(tp_twe),
+        .tp_taddr(tp_taddr), .tp_tdata(tp_tdata), .tp_swe(tp_swe), .tp_saddr(tp_saddr),
+        .tp_sdata(tp_sdata),
+        .lw_en(lw_en), .lw_addr(lw_addr), .lw_data(lw_data), .lt_en(lt_en),
+        .lt_addr(lt_addr), .lt_data(lt_data), .la_ren(la_ren), .la_addr(la_addr),
+        .la_rdata(la_rdata), .la_we(la_we), .la_wlen(la_wlen), .la_wdata(la_wdata),
+        .qa_en(qa_en), .qa_addr(qa_addr), .qa_data(qa_data), .qd_en(qd_en),
+        .qd_addr(qd_addr), .qd_data(qd_data), .qm_addr(qm_addr), .qm_data(qm_data),
+        .qs_addr(qs_addr), .qs_data(qs_data), .qw_en(qw_en), .qw_addr(qw_addr),
+        .qw_len(qw_len), .qw_data(qw_data));
+endmodule
