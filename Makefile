@@ -12,7 +12,7 @@ CFLAGS   ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 override CFLAGS   += -std=c11 -Wall -Wextra -ffp-contract=off -MMD -MP -D_POSIX_C_SOURCE=200809L
 override CXXFLAGS += -std=c++17 -Wall -Wextra -ffp-contract=off -MMD -MP
-INC      := -Icmodel -Icompiler -Isim/cli -I$(BUILD)/gen
+INC      := -Icmodel -Icompiler -Isim/cli -Isim/rtl -I$(BUILD)/gen
 LDLIBS   := -ljansson -lm
 
 CMODEL_SRC := $(wildcard cmodel/*.c)
@@ -80,8 +80,9 @@ endef
 $(foreach f,$(EMBED),$(eval $(call embed_rule,$(f))))
 $(FRONT_LIB): $(EMBED_OBJ)
 
+# The command line links the Verilated RTL (--engine rtl|both): C++ link.
 $(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS)
-	$(CC) -o $@ $< $(LIBS) $(LDLIBS)
+	$(CXX) -o $@ $< $(FRONT_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(dir $@)
@@ -187,3 +188,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# lutsim needs the RTL library (declared after the RTL block defines it).
+$(LUTSIM): $(RTL_LIB)

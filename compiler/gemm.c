@@ -168,7 +168,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     }
     /* Whole row passes: an M-tile that is not a multiple of the array's
      * tile_m rows wastes part of a pass for every group and column tile. */
-    if (mt > a->tile_m && mt % a->tile_m) {
+    if (mt > a->tile_m && mt % a->tile_m && mt < s->m) {
         mt = mt / a->tile_m * a->tile_m;
         fits(a, s, mt, nt, nb, &pl, &out_double);
     }

@@ -1,6 +1,7 @@
 /* cmd_exec.c - `lutsim exec`: run a program on the C model. */
 #include "commands.h"
 #include "engine_setup.h"
+#include "engines.h"
 #include "fileio.h"
 #include "outfiles.h"
 #include "program.h"
@@ -29,6 +30,9 @@ static const char exec_usage[] =
     "  --stats S.json    statistics (JSON): cycles, instructions, macs,\n"
     "                    dram_bytes, energy_pj, energy_breakdown_pj, units, stalls\n"
     "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
+    "                    or both: the same program on each, compared\n"
+    "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
     "  -h, --help        this text\n"
     "\n"
     "A program that breaks a rule (buffer bounds, illegal encoding, no halt)\n"
@@ -43,11 +47,14 @@ int cmd_exec(int argc, char **argv)
         { "dump-mem", required_argument, 0, 'd' },
         { "stats", required_argument, 0, 's' },
         { "trace", required_argument, 0, 't' },
+        { "engine", required_argument, 0, 'e' },
+        { "vcd", required_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
-               *trace = NULL;
+               *trace = NULL, *vcd = NULL;
+    engine_kind engine = ENGINE_CMODEL;
     optind = 1;
     opterr = 0;
     int ch;
@@ -59,6 +66,13 @@ int cmd_exec(int argc, char **argv)
         case 'd': dump = optarg; break;
         case 's': stats = optarg; break;
         case 't': trace = optarg; break;
+        case 'V': vcd = optarg; break;
+        case 'e':
+            if (engine_parse(optarg, &engine) != 0) {
+                cli_error("--engine: expected cmodel, rtl or both, got '%s'", optarg);
+                return 2;
+            }
+            break;
         case 'h': fputs(exec_usage, stdout); return 0;
         default:
             cli_error("exec: unknown or incomplete option '%s' (see `lutsim exec --help`)",
@@ -68,6 +82,14 @@ int cmd_exec(int argc, char **argv)
     }
     if (optind != argc - 1) {
         cli_error("exec: expected one PROGRAM file (see `lutsim exec --help`)");
+        return 2;
+    }
+    if (engine != ENGINE_CMODEL && !mem) {
+        cli_error("exec: --engine %s needs --mem (the RTL runs with data)", engine_name(engine));
+        return 2;
+    }
+    if (vcd && engine == ENGINE_CMODEL) {
+        cli_error("exec: --vcd needs --engine rtl or both");
         return 2;
     }
     if (dump && !mem) {
@@ -134,10 +156,16 @@ int cmd_exec(int argc, char **argv)
         so.trace_ctx = &tw;
     }
     sim_stats st;
-    if (sim_run(&arch, &em, &p, &so, &st, err, sizeof err) != 0) {
+    engine_compare cmp;
+    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd, &st, &cmp, err, sizeof err) != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }
+    if (engine == ENGINE_BOTH)
+        printf("engines agree: DRAM images bit-exact; cycles C model %llu, RTL %llu (%+.3f%%)\n",
+               (unsigned long long)cmp.cmodel_cycles, (unsigned long long)cmp.rtl_cycles,
+               cmp.cmodel_cycles ? 100.0 * ((double)cmp.rtl_cycles - (double)cmp.cmodel_cycles) /
+                                       (double)cmp.cmodel_cycles : 0.0);
     if (tracing) {
         tracing = 0;
         if (trace_close(&tw) != 0) {
@@ -146,9 +174,9 @@ int cmd_exec(int argc, char **argv)
         }
     }
     printf("%s: %s mode\n", path, mem ? "functional" : "timing-only");
-    stats_print(stdout, &arch, &st);
+    stats_print(stdout, &arch, &st, engine == ENGINE_RTL ? "RTL" : "C model");
     if (tmp_stats) {
-        json_t *js = stats_to_json(&arch, &em, &st, "cmodel", mem != NULL);
+        json_t *js = stats_to_json(&arch, &em, &st, engine == ENGINE_RTL ? "rtl" : "cmodel", mem != NULL);
         int bad = json_dump_file(js, tmp_stats, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(js);
         if (bad) {

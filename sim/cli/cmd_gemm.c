@@ -5,6 +5,7 @@
 #include "outfiles.h"
 #include "ref_gemm.h"
 #include "engine_setup.h"
+#include "engines.h"
 #include "fileio.h"
 #include "gemm.h"
 #include "program.h"
@@ -44,7 +45,11 @@ static const char gemm_usage[] =
     "  --seed S          seed for --random (default 1)\n"
     "  --check           also check a file run against the naive reference\n"
     "  --engine E        cmodel (default): the accelerator's C model;\n"
+    "                    rtl: the Verilated RTL of the core (default architecture);\n"
+    "                    both: C model and RTL on the same program, compared\n"
+    "                    (outputs bit for bit, then cycles);\n"
     "                    host: the LUT datapath on the host CPU, no timing\n"
+    "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
     "  --timing-only     C model without data (cycles and energy only; no --out)\n"
     "  --arch A.json     architecture (default: the embedded one, `lutsim arch --show`)\n"
     "  --energy E.json   energy table (default: the embedded one)\n"
@@ -185,7 +190,9 @@ static double now_seconds(void)
 
 typedef struct {
     const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
+    const char *vcd;
     int wbits, tk, group, seed, check, timing_only, host;
+    engine_kind engine;
 } gemm_opts;
 
 static int parse_opts(int argc, char **argv, gemm_opts *o)
@@ -208,6 +215,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "arch", required_argument, 0, 'A' },
         { "energy", required_argument, 0, 'E' },
         { "program", required_argument, 0, 'P' },
+        { "vcd", required_argument, 0, 'V' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -228,6 +236,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'A': o->arch = optarg; break;
         case 'E': o->energy = optarg; break;
         case 'P': o->prog = optarg; break;
+        case 'V': o->vcd = optarg; break;
         case 'T': o->timing_only = 1; break;
         case 'b': if (parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
         case 'k': if (parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
@@ -238,8 +247,8 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'e':
             if (strcmp(optarg, "host") == 0) {
                 o->host = 1;
-            } else if (strcmp(optarg, "cmodel") != 0) {
-                cli_error("--engine: expected cmodel or host, got '%s'", optarg);
+            } else if (engine_parse(optarg, &o->engine) != 0) {
+                cli_error("--engine: expected cmodel, rtl, both or host, got '%s'", optarg);
                 return 2;
             }
             break;
@@ -267,8 +276,13 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         cli_error("gemm: --act, --weight and --out are required (see `lutsim gemm --help`)");
         return 2;
     }
-    if (o->timing_only && (o->host || o->out)) {
-        cli_error("gemm: --timing-only runs the C model without data: no --out, no --engine host");
+    if (o->timing_only && (o->host || o->out || o->engine != ENGINE_CMODEL)) {
+        cli_error("gemm: --timing-only runs the C model without data: no --out, and the "
+                  "engine must be cmodel");
+        return 2;
+    }
+    if (o->vcd && (o->host || o->engine == ENGINE_CMODEL)) {
+        cli_error("gemm: --vcd needs --engine rtl or both");
         return 2;
     }
     if (o->timing_only)
@@ -429,10 +443,26 @@ int cmd_gemm(int argc, char **argv)
             so.trace_ctx = &tw;
         }
         sim_stats st;
+        engine_compare cmp;
         double t0 = now_seconds();
-        if (sim_run(&arch, &em, &prog, &so, &st, err, sizeof err) != 0) {
-            cli_error("gemm: the C model stopped: %s", err);
+        if (engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, o.vcd, &st, &cmp,
+                       err, sizeof err) != 0) {
+            if (cmp.first_diff >= (int64_t)lay.c_addr) {
+                int64_t el = (cmp.first_diff - (int64_t)lay.c_addr) / 4;
+                cli_error("gemm: C model and RTL disagree first at C[%lld][%lld] (%s)",
+                          (long long)(el / n), (long long)(el % n), err);
+            } else {
+                cli_error("gemm: %s: %s", engine_name(o.engine), err);
+            }
             goto fail;
+        }
+        if (o.engine == ENGINE_BOTH) {
+            double d = cmp.cmodel_cycles
+                           ? 100.0 * ((double)cmp.rtl_cycles - (double)cmp.cmodel_cycles) /
+                                 (double)cmp.cmodel_cycles
+                           : 0.0;
+            printf("  engines agree: outputs bit-exact; cycles C model %llu, RTL %llu (%+.3f%%)\n",
+                   (unsigned long long)cmp.cmodel_cycles, (unsigned long long)cmp.rtl_cycles, d);
         }
         double secs = now_seconds() - t0;
         if (trace_open_ok) {
@@ -444,12 +474,13 @@ int cmd_gemm(int argc, char **argv)
         }
         printf("  program: %zu instructions, tiles %d x %d (rows x columns), weights %.3f MB packed\n",
                prog.n, lay.mt, lay.nt, (double)lay.weight_bytes / 1e6);
-        stats_print(stdout, &arch, &st);
+        stats_print(stdout, &arch, &st, o.engine == ENGINE_RTL ? "RTL" : "C model");
         printf("  host time %.3f s (%s mode)\n", secs, o.timing_only ? "timing-only" : "functional");
         if (!o.timing_only)
             memcpy(C.data, image + lay.c_addr, (size_t)m * n * 4);
         if (tmp_stats) {
-            json_t *js = stats_to_json(&arch, &em, &st, "cmodel", !o.timing_only);
+            json_t *js = stats_to_json(&arch, &em, &st, o.engine == ENGINE_RTL ? "rtl" : "cmodel",
+                                       !o.timing_only);
             json_object_set_new(js, "m", json_integer(m));
             json_object_set_new(js, "n", json_integer(n));
             json_object_set_new(js, "k", json_integer(kd));

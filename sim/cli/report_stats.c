@@ -68,10 +68,10 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     return o;
 }
 
-void stats_print(FILE *f, const arch_t *arch, const sim_stats *st)
+void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *engine)
 {
     double secs = (double)st->cycles / (arch->clock_ghz * 1e9);
-    fprintf(f, "  C model (%s, %.2f GHz): %llu cycles = %.3f us, %llu instructions\n", arch->name,
+    fprintf(f, "  %s (%s, %.2f GHz): %llu cycles = %.3f us, %llu instructions\n", engine, arch->name,
             arch->clock_ghz, (unsigned long long)st->cycles, secs * 1e6,
             (unsigned long long)st->instructions);
     fprintf(f, "  %.3f G MAC -> %.2f TOPS achieved; DRAM %.3f MB; energy %.3f uJ (%.3f pJ/MAC)\n",

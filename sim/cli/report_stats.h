@@ -12,7 +12,7 @@
 json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stats *st,
                       const char *engine, int functional);
 
-/* Prints a short human summary with units. */
-void stats_print(FILE *f, const arch_t *arch, const sim_stats *st);
+/* Prints a short human summary with units; engine names what ran. */
+void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *engine);
 
 #endif

@@ -1,0 +1,122 @@
+// `--engine rtl|both`: the same program on the C model and the Verilated
+// RTL, through the command line a user runs.
+#include <gtest/gtest.h>
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "npy.h"
+#include "ref_gemm.h"
+
+namespace {
+
+struct T {
+    std::string dir;
+    T()
+    {
+        char t[] = "/tmp/lutsim-eng-XXXXXX";
+        dir = mkdtemp(t);
+    }
+    ~T() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    std::string p(const std::string &n) const { return dir + "/" + n; }
+    int run(const std::string &args, std::string *out, std::string *err) const
+    {
+        std::string cmd = std::string(LUTSIM_BIN) + " " + args + " >'" + p("o") + "' 2>'" + p("e") + "'";
+        int st = system(cmd.c_str());
+        auto slurp = [](const std::string &f) {
+            std::ifstream in(f);
+            std::stringstream ss;
+            ss << in.rdbuf();
+            return ss.str();
+        };
+        *out = slurp(p("o"));
+        *err = slurp(p("e"));
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+    void save(const std::string &name, std::vector<int64_t> shape, const std::vector<int8_t> &v) const
+    {
+        npy_array a;
+        ASSERT_EQ(npy_alloc(&a, NPY_INT8, (int)shape.size(), shape.data()), 0);
+        memcpy(a.data, v.data(), v.size());
+        char e[512];
+        ASSERT_EQ(npy_write(p(name).c_str(), &a, e, sizeof e), 0) << e;
+        npy_free(&a);
+    }
+};
+
+} // namespace
+
+TEST(Engines, RtlAndCmodelAgreeAndAreExactOnFileInputs)
+{
+    T t;
+    std::mt19937 rng(31337);
+    struct Case { lut_wtype wt; int m, n, k; };
+    const Case cases[] = {
+        {{LUT_WFMT_INT, 3}, 5, 70, 130},
+        {{LUT_WFMT_TERNARY, 2}, 3, 130, 64},
+        {{LUT_WFMT_BINARY, 1}, 2, 40, 200},
+    };
+    for (const Case &c : cases) {
+        std::vector<int8_t> a((size_t)c.m * c.k), w((size_t)c.n * c.k);
+        for (auto &x : a) x = (int8_t)(rng() & 0xff);
+        int lo, hi;
+        lut_wtype_range(c.wt, &lo, &hi);
+        for (auto &x : w) {
+            do x = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
+            while (!lut_wtype_admits(c.wt, x));
+        }
+        t.save("A.npy", {c.m, c.k}, a);
+        t.save("W.npy", {c.n, c.k}, w);
+        std::string io = " --act " + t.p("A.npy") + " --weight " + t.p("W.npy") + " --wfmt " +
+                         lut_wfmt_name(c.wt.fmt) + " --wbits " + std::to_string(c.wt.bits);
+        std::string out, err;
+        ASSERT_EQ(t.run("gemm" + io + " --engine both --out " + t.p("C.npy"), &out, &err), 0) << err;
+        EXPECT_NE(out.find("engines agree: outputs bit-exact"), std::string::npos) << out;
+        // Cycles: the RTL is built to match the C model exactly.
+        EXPECT_NE(out.find("(+0.000%)"), std::string::npos) << out;
+        ASSERT_EQ(t.run("gemm" + io + " --engine rtl --out " + t.p("R.npy") + " --stats " + t.p("s.json"),
+                        &out, &err), 0) << err;
+        npy_array r;
+        char e[512];
+        ASSERT_EQ(npy_read(t.p("R.npy").c_str(), &r, e, sizeof e), 0) << e;
+        std::vector<int64_t> ref((size_t)c.m * c.n);
+        ref_gemm_i64(c.wt, a.data(), w.data(), nullptr, 128, c.m, c.n, c.k, ref.data());
+        for (size_t i = 0; i < ref.size(); i++)
+            ASSERT_EQ((int64_t)((int32_t *)r.data)[i], ref[i]) << i;
+        npy_free(&r);
+        std::ifstream sj(t.p("s.json"));
+        std::stringstream ss;
+        ss << sj.rdbuf();
+        EXPECT_NE(ss.str().find("\"engine\": \"rtl\""), std::string::npos);
+    }
+}
+
+TEST(Engines, RtlRejectsBadInputLikeTheCmodel)
+{
+    T t;
+    std::vector<int8_t> a(12, 1), w(12, 5);
+    t.save("A.npy", {3, 4}, a);
+    t.save("W.npy", {3, 4}, w);
+    std::string out, err;
+    EXPECT_EQ(t.run("gemm --act " + t.p("A.npy") + " --weight " + t.p("W.npy") +
+                        " --wfmt int --wbits 2 --engine rtl --out " + t.p("C.npy"), &out, &err), 1);
+    EXPECT_NE(err.find("W.npy: weight [0][0] = 5"), std::string::npos) << err;
+    EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
+    // The RTL is built for one architecture; another is refused, not faked.
+    std::ofstream(t.p("arch.json")) << "{\"lut\": {\"cores\": 2}}";
+    t.save("W.npy", {3, 4}, a);
+    EXPECT_EQ(t.run("gemm --act " + t.p("A.npy") + " --weight " + t.p("W.npy") +
+                        " --wfmt int --wbits 2 --engine rtl --arch " + t.p("arch.json") + " --out " + t.p("C.npy"),
+                    &out, &err), 1);
+    EXPECT_NE(err.find("default architecture"), std::string::npos) << err;
+    EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
+    EXPECT_EQ(t.run("gemm --random 2x8x8 --wfmt int --wbits 2 --engine rtl --timing-only", &out, &err), 2);
+}
