@@ -47,6 +47,10 @@ typedef struct {
     /* Table precompute unit */
     int tprec_tables_per_cycle;
     int tprec_latency;
+    /* Operator fusion (LUT Tensor Core): the table precompute of a linear
+     * layer's input is done by the element-wise operation before it, which
+     * writes tables instead of activations; the GEMM loads the tables. */
+    int tprec_fused;
     /* Dequantization unit */
     int dequant_lanes;    /* outputs per cycle */
     int dequant_latency;

@@ -80,6 +80,14 @@ static inline void lut_field_put(uint8_t *row, uint64_t j, int tk, unsigned fiel
  * returns the number of additions a hardware unit performs for it. */
 int lut_table_precompute_i8(const int8_t *a, int tk, lut_entry_t *table);
 
+/* A table entry as a table of `bits`-bit signed entries stores it: narrower
+ * tables saturate, as they would in silicon. */
+static inline int32_t lut_entry_saturate(int32_t v, int bits)
+{
+    const int32_t hi = (1 << (bits - 1)) - 1, lo = -(1 << (bits - 1));
+    return v > hi ? hi : (v < lo ? lo : v);
+}
+
 /* One look-up: the signed table value the index byte selects. */
 static inline int32_t lut_lookup(const lut_entry_t *table, uint8_t idx)
 {

@@ -52,7 +52,6 @@ static int tprec_exec(machine *m, const isa_instr *in)
 {
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const int bits = m->arch->table_entry_bits;
-    const int32_t hi = (1 << (bits - 1)) - 1, lo = -(1 << (bits - 1));
     const uint64_t chunks = chunks_of(m, in->klen);
     uint8_t *act = m->buf[BUF_ACT], *tbl = m->buf[BUF_TBL];
     for (uint32_t r = 0; r < in->rows; r++) {
@@ -69,7 +68,7 @@ static int tprec_exec(machine *m, const isa_instr *in)
             lut_table_precompute_i8(chunk, tk, t);
             uint8_t *dst = tbl + in->dst + ((uint64_t)r * chunks + c) * E * eb;
             for (int e = 0; e < E; e++) {
-                int32_t v = t[e] > hi ? hi : (t[e] < lo ? lo : t[e]);
+                int32_t v = lut_entry_saturate(t[e], bits);
                 dst[e * eb] = (uint8_t)v;
                 dst[e * eb + 1] = (uint8_t)((uint32_t)v >> 8);
             }

@@ -207,7 +207,19 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
             wtotal += tb;
         }
     lay->c_addr = align_up(lay->w_addr + wtotal, ALIGN);
-    lay->image_bytes = lay->c_addr + (uint64_t)s->m * s->n * 4;
+    lay->t_addr = lay->s_addr = 0;
+    uint64_t end = lay->c_addr + (uint64_t)s->m * s->n * 4;
+    if (s->tables_in_dram) {
+        /* Precomputed tables, [row][group][chunk][entry], then the
+         * activation sums, [group][row] so a tile's sums are contiguous. */
+        const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
+        lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E * 2 +
+                           cdiv((uint64_t)group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
+        lay->t_addr = align_up(end, ALIGN);
+        lay->s_addr = align_up(lay->t_addr + (uint64_t)s->m * lay->t_row_bytes, ALIGN);
+        end = lay->s_addr + (uint64_t)ngroups * s->m * 4;
+    }
+    lay->image_bytes = end;
 
     if (!p)
         return 0; /* layout only */
@@ -227,25 +239,52 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
          * of group g, ahead of g's weights, so precompute never waits for
          * the DMA queue to drain a group's weight tiles; those of the next
          * tile's first group go ahead of this tile's stores. */
-        if (!act_ready && emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
+        if (!s->tables_in_dram && !act_ready &&
+            emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
             goto fail;
         act_ready = 0;
         for (int g = 0; g < ngroups; g++, gi++) {
             const uint64_t abase = (gi % 2) * pl.act_half;
             const uint64_t tbase = (gi % 2) * pl.tbl_half;
             const int klen = group_len(s, g);
-            memset(&in, 0, sizeof in);
-            in.op = OP_TPREC;
-            in.src = (uint32_t)abase;
-            in.dst = (uint32_t)tbase;
-            in.sum = (uint32_t)(tbase + pl.sum_off);
-            in.rows = (uint32_t)rows;
-            in.klen = (uint32_t)klen;
-            in.stride = (uint32_t)klen;
-            if (emit(p, &in, err, errlen))
-                goto fail;
-            if (g + 1 < ngroups && emit_act_load(p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
-                goto fail;
+            if (s->tables_in_dram) {
+                /* Fused precompute: the tables were made by the operation
+                 * that produced the activations; load them and the sums. */
+                const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
+                const uint64_t gbytes = cdiv((uint64_t)klen, (uint64_t)a->tile_k) * E * 2;
+                const uint64_t goff = (uint64_t)g * cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * E * 2;
+                memset(&in, 0, sizeof in);
+                in.op = OP_LOAD;
+                in.buf = BUF_TBL;
+                in.sram = (uint32_t)tbase;
+                in.dram = lay->t_addr + (uint64_t)m0 * lay->t_row_bytes + goff;
+                in.rows = (uint32_t)rows;
+                in.bytes = (uint32_t)gbytes;
+                in.stride = (uint32_t)lay->t_row_bytes;
+                if (emit(p, &in, err, errlen))
+                    goto fail;
+                in.sram = (uint32_t)(tbase + pl.sum_off);
+                in.dram = lay->s_addr + ((uint64_t)g * s->m + m0) * 4;
+                in.rows = 1;
+                in.bytes = (uint32_t)rows * 4;
+                in.stride = in.bytes;
+                if (emit(p, &in, err, errlen))
+                    goto fail;
+            } else {
+                memset(&in, 0, sizeof in);
+                in.op = OP_TPREC;
+                in.src = (uint32_t)abase;
+                in.dst = (uint32_t)tbase;
+                in.sum = (uint32_t)(tbase + pl.sum_off);
+                in.rows = (uint32_t)rows;
+                in.klen = (uint32_t)klen;
+                in.stride = (uint32_t)klen;
+                if (emit(p, &in, err, errlen))
+                    goto fail;
+                if (g + 1 < ngroups &&
+                    emit_act_load(p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
+                    goto fail;
+            }
             for (int b = b_lo; b < b_hi; b++) {
                 const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
                 const uint64_t wbase = (wtile++ % 2) * pl.wgt_half;
@@ -297,7 +336,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
             }
         }
         const int next_m0 = m0 + mt < s->m ? m0 + mt : (bn0 + nb < s->n ? 0 : -1);
-        if (next_m0 >= 0) {
+        if (next_m0 >= 0 && !s->tables_in_dram) {
             const int next_rows = s->m - next_m0 < mt ? s->m - next_m0 : mt;
             if (emit_act_load(p, s, lay, &pl, gi, next_m0, next_rows, 0, err, errlen))
                 goto fail;
@@ -374,6 +413,35 @@ int gemm_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         }
     }
     lut_packed_free(&pk);
+    if (s->tables_in_dram) {
+        /* What the fused producer writes: the tables and sums tprec would
+         * have built, with the same arithmetic and saturation. */
+        const int tk = a->tile_k, E = 1 << (tk - 1);
+        for (int r = 0; r < s->m; r++) {
+            uint8_t *row = image + lay->t_addr + (uint64_t)r * lay->t_row_bytes;
+            for (int g = 0; g < lay->ngroups; g++) {
+                const int k0 = g * s->group_size, klen = group_len(s, g);
+                int32_t sum = 0;
+                for (int c = 0; c * tk < klen; c++) {
+                    int8_t chunk[LUT_MAX_TK] = { 0 };
+                    int len = klen - c * tk < tk ? klen - c * tk : tk;
+                    memcpy(chunk, act + (size_t)r * s->kd + k0 + c * tk, (size_t)len);
+                    for (int j = 0; j < len; j++)
+                        sum += chunk[j];
+                    lut_entry_t t[1 << (LUT_MAX_TK - 1)];
+                    lut_table_precompute_i8(chunk, tk, t);
+                    for (int e = 0; e < E; e++) {
+                        int32_t v = lut_entry_saturate(t[e], a->table_entry_bits);
+                        *row++ = (uint8_t)v;
+                        *row++ = (uint8_t)((uint32_t)v >> 8);
+                    }
+                }
+                uint8_t *sp = image + lay->s_addr + ((uint64_t)g * s->m + r) * 4;
+                for (int k = 0; k < 4; k++)
+                    sp[k] = (uint8_t)((uint32_t)sum >> (8 * k));
+            }
+        }
+    }
     return 0;
 }
 

@@ -34,10 +34,13 @@ typedef struct {
     int force_nt;  /* 0: one column pass of the array per lmma; else this many columns */
     int force_nb;  /* 0: output rows resident for all N columns; else column blocks of
                       this many (activations reloaded and tables rebuilt per block) */
+    int tables_in_dram; /* fused precompute: the producer of A wrote tables and
+                           activation sums to DRAM; the program loads them */
 } gemm_shape;
 
 typedef struct {
     uint64_t a_addr, w_addr, c_addr, image_bytes; /* DRAM layout */
+    uint64_t t_addr, s_addr, t_row_bytes;          /* tables_in_dram: tables, sums */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */

@@ -33,6 +33,7 @@ double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
 static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
+           x->tables_in_dram == y->tables_in_dram &&
            x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
 }
 
@@ -70,7 +71,8 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
 {
     for (int i = 0; i < c->n; i++) {
         const vec_shape *w = &c->e[i].v;
-        if (c->e[i].kind == 1 && w->fn == v->fn && w->rows == v->rows && w->cols == v->cols) {
+        if (c->e[i].kind == 1 && w->fn == v->fn && w->rows == v->rows && w->cols == v->cols &&
+            w->tables_group == v->tables_group) {
             *st = c->e[i].st;
             *sampled = c->e[i].sampled;
             c->info->cache_hits++;
@@ -162,6 +164,32 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
     const int prefill = ph->kind == MODEL_PREFILL;
     const uint64_t T = (uint64_t)ph->batch * (prefill ? (uint64_t)ph->seq_len : 1);
     const uint64_t half_out = arch_buf_bytes(a, BUF_OUT) / 2;
+    const int group = q->group_size;
+
+    /* Operator fusion (precompute.fused): a linear layer whose input comes
+     * from the vector unit (a norm, the activation function, the gate
+     * multiply) loads tables that the vector operation wrote; q, k and v
+     * share one set.  A producer whose rows do not fit the buffers, or a
+     * linear fed by attention, keeps the unfused path. */
+    int produces[MODEL_MAX_OPS] = { 0 }, fused_in[MODEL_MAX_OPS] = { 0 };
+    if (a->tprec_fused) {
+        int last = -1;
+        for (int i = 0; i < n; i++) {
+            if (ops[i].kind != MODEL_OP_LINEAR) {
+                last = i;
+                continue;
+            }
+            if (last < 0 || ops[last].kind == MODEL_OP_ATTENTION)
+                continue;
+            uint64_t rows = strcmp(ops[last].name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+            uint64_t cols = ops[last].elements / rows;
+            /* a whole row, with two float32 inputs and the output, in half the output buffer */
+            if (cols * rows != ops[last].elements || cols > half_out / 12 || cols != ops[i].k)
+                continue;
+            produces[last] = 1;
+            fused_in[i] = 1;
+        }
+    }
 
     for (int i = 0; i < n; i++) {
         const model_op *o = &ops[i];
@@ -175,7 +203,9 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         char e[512];
         if (o->kind == MODEL_OP_LINEAR) {
             gemm_shape g = { .wtype = q->w, .group_size = q->group_size ? q->group_size : (int)o->k,
-                             .m = (int)o->m, .n = (int)o->n, .kd = (int)o->k };
+                             .m = (int)o->m, .n = (int)o->n, .kd = (int)o->k,
+                             .tables_in_dram = fused_in[i] };
+            r->fused = fused_in[i];
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = (o->n * o->k * (uint64_t)q->w.bits + 7) / 8;
@@ -236,7 +266,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 rows = (rows * cols + cap_elems - 1) / cap_elems;
                 cols = cap_elems;
             }
-            vec_shape v = { fn, rows, cols };
+            vec_shape v = { fn, rows, cols, 0 };
+            if (produces[i]) {
+                v.rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+                v.cols = o->elements / v.rows;
+                v.tables_group = group ? group : (int)v.cols;
+                r->fused = 1;
+            }
             if (time_vec(a, em, c, &v, &one, &sampled, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", o->name, e);
                 return -1;

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t weight_bytes; /* packed weights streamed per instance (linear) */
     int sampled;         /* fast-forwarded (periodic) simulation used */
     gemm_shape tiling;   /* linear: the shape with the tiling the search chose */
+    int fused;           /* precompute fused: linear loads tables / vector op makes them */
 } op_result;
 
 typedef struct {

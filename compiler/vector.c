@@ -38,7 +38,7 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
     uint64_t cap = half / per_elem;
     uint64_t total = v->rows * v->cols;
     uint64_t span; /* elements per tile */
-    if (row_op(v->fn)) {
+    if (row_op(v->fn) || v->tables_group > 0) {
         if (v->cols > cap) {
             snprintf(err, errlen, "a row of %llu elements does not fit half the output buffer",
                      (unsigned long long)v->cols);
@@ -50,9 +50,37 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
     }
     if (span > (1u << 23))
         span = 1u << 23; /* vop len field */
+    /* Fused precompute: a tile's rows of tables must fit half the table
+     * buffer, its INT8 rows half the activation buffer. */
+    const int tk = a->tile_k, E = 1 << (tk - 1);
+    const uint64_t G = v->tables_group > 0 ? (uint64_t)v->tables_group : 1;
+    const uint64_t ngroups = (v->cols + G - 1) / G;
+    const uint64_t gch = (G + (uint64_t)tk - 1) / (uint64_t)tk;
+    const uint64_t tbl_half = arch_buf_bytes(a, BUF_TBL) / 2, act_half = arch_buf_bytes(a, BUF_ACT) / 2;
+    const uint64_t sum_off = (tbl_half / 2) / 64 * 64;
+    uint64_t t_row_bytes = 0;
+    if (v->tables_group > 0) {
+        uint64_t last = v->cols - (ngroups - 1) * G;
+        t_row_bytes = ((ngroups - 1) * gch + (last + tk - 1) / tk) * E * 2;
+        uint64_t rows_fit = sum_off / (gch * E * 2);
+        if (rows_fit > (tbl_half - sum_off) / 4)
+            rows_fit = (tbl_half - sum_off) / 4;
+        if (rows_fit * v->cols > act_half)
+            rows_fit = act_half / v->cols;
+        if (rows_fit == 0) {
+            snprintf(err, errlen, "fused precompute: one row's tables (%llu B per group) or "
+                     "activations do not fit half the table or act buffer",
+                     (unsigned long long)(gch * E * 2));
+            return -1;
+        }
+        if (span > rows_fit * v->cols)
+            span = rows_fit * v->cols;
+    }
     const uint64_t tiles = (total + span - 1) / span;
     *tiles_out = tiles;
     const uint64_t dram_in = 0, dram_in2 = total * esz, dram_out = total * esz * (uint64_t)srcs;
+    const uint64_t dram_tables = dram_out + total * esz, dram_sums = dram_tables + v->rows * t_row_bytes;
+    uint64_t gi = 0; /* groups so far: table halves alternate */
     for (uint64_t t = 0; t < tiles; t++) {
         if (tiles_limit && t + 1 >= tiles_limit && t != tiles - 1)
             continue; /* fast-forward: keep the first tiles and the last */
@@ -96,6 +124,57 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
             vo.len = (uint32_t)per;
             if (push(p, &vo, err, errlen))
                 return -1;
+        }
+        if (v->tables_group > 0) {
+            /* INT8 activations into the act buffer, then per group: tables
+             * and sums on the precompute unit, stored for the next GEMM. */
+            const uint64_t r0 = e0 / v->cols, rows = n / v->cols;
+            const uint64_t abase = (t % 2) * act_half;
+            isa_instr q;
+            memset(&q, 0, sizeof q);
+            q.op = OP_VOP;
+            q.fn = VFN_QUANT_F32;
+            q.sbuf = BUF_OUT;
+            q.src = (uint32_t)dst;
+            q.dbuf = BUF_ACT;
+            q.dst = (uint32_t)abase;
+            q.len = (uint32_t)n;
+            if (push(p, &q, err, errlen))
+                return -1;
+            for (uint64_t g = 0; g < ngroups; g++, gi++) {
+                const uint64_t klen = v->cols - g * G < G ? v->cols - g * G : G;
+                const uint64_t tbase = (gi % 2) * tbl_half;
+                isa_instr tp;
+                memset(&tp, 0, sizeof tp);
+                tp.op = OP_TPREC;
+                tp.src = (uint32_t)(abase + g * G);
+                tp.dst = (uint32_t)tbase;
+                tp.sum = (uint32_t)(tbase + sum_off);
+                tp.rows = (uint32_t)rows;
+                tp.klen = (uint32_t)klen;
+                tp.stride = (uint32_t)v->cols;
+                if (push(p, &tp, err, errlen))
+                    return -1;
+                isa_instr so;
+                memset(&so, 0, sizeof so);
+                so.op = OP_STORE;
+                so.buf = BUF_TBL;
+                so.sram = (uint32_t)tbase;
+                so.dram = dram_tables + r0 * t_row_bytes + g * gch * E * 2;
+                so.rows = (uint32_t)rows;
+                so.bytes = (uint32_t)(((klen + tk - 1) / tk) * E * 2);
+                so.stride = (uint32_t)t_row_bytes;
+                if (push(p, &so, err, errlen))
+                    return -1;
+                so.sram = (uint32_t)(tbase + sum_off);
+                so.dram = dram_sums + (g * v->rows + r0) * 4;
+                so.rows = 1;
+                so.bytes = (uint32_t)(rows * 4);
+                so.stride = so.bytes;
+                if (push(p, &so, err, errlen))
+                    return -1;
+            }
+            continue; /* the tables replace the float32 output */
         }
         isa_instr st = in;
         st.op = OP_STORE;

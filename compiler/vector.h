@@ -19,6 +19,11 @@ extern "C" {
 typedef struct {
     isa_vfn fn;
     uint64_t rows, cols;
+    /* Fused table precompute (arch precompute.fused): > 0 makes the
+     * operation also quantize its output rows to INT8, build their tables
+     * (groups of this many activations) and activation sums on the
+     * precompute unit, and write them to DRAM for the next linear layer. */
+    int tables_group;
 } vec_shape;
 
 /* Builds the program; tiles_limit > 0 keeps only the first tiles_limit - 1

@@ -283,7 +283,8 @@ TEST(FastForward, EqualsFullSimulationOnPeriodicPrograms)
         EXPECT_EQ(ff.unit[UNIT_LUT].busy_cycles, full.unit[UNIT_LUT].busy_cycles);
         program_free(&p);
     }
-    const vec_shape vs[] = {{VFN_RMSNORM_F32, 700, 4096}, {VFN_ADD_F32, 300, 8192}, {VFN_SOFTMAX_F32, 5000, 300}};
+    const vec_shape vs[] = {{VFN_RMSNORM_F32, 700, 4096, 0}, {VFN_ADD_F32, 300, 8192, 0},
+                            {VFN_SOFTMAX_F32, 5000, 300, 0}, {VFN_RMSNORM_F32, 700, 4096, 128}};
     for (const vec_shape &v : vs) {
         sim_stats ff, full;
         int sampled;
@@ -298,4 +299,40 @@ TEST(FastForward, EqualsFullSimulationOnPeriodicPrograms)
         EXPECT_EQ(ff.ev.dram_read_bytes, full.ev.dram_read_bytes);
         program_free(&p);
     }
+}
+
+TEST(RunReport, FusedPrecomputeKeepsResultsExactAndMovesTheWork)
+{
+    Tmp t;
+    // Functional: the linear layers load tables the vector unit wrote.
+    Cmd r = lutsim(t, std::string("run --model tiny --quant W2A8 --functional --batch 2 --seq 9 "
+                                  "--context 17 --arch ") + SRC_DIR + "/workloads/arch/lut-fused.json");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("functional (prefill): 15 linear layer executions bit-exact"), std::string::npos) << r.out;
+    // Timing: same MACs; the fused GEMMs run no table precompute of their
+    // own, the norms before them do it instead.
+    json_t *plain = run_json(t, "llama-2-7b", "--phase prefill --seq 256");
+    ASSERT_NE(plain, nullptr);
+    Cmd f = lutsim(t, std::string("run --model llama-2-7b --quant W2A8 --phase prefill --seq 256 --arch ") +
+                          SRC_DIR + "/workloads/arch/lut-fused.json --json " + t.p("f.json"));
+    ASSERT_EQ(f.status, 0) << f.err;
+    json_error_t e;
+    json_t *fused = json_load_file(t.p("f.json").c_str(), 0, &e);
+    ASSERT_NE(fused, nullptr);
+    EXPECT_EQ(total(plain, 0, "linear_macs"), total(fused, 0, "linear_macs"));
+    json_t *ops = json_object_get(json_array_get(json_object_get(fused, "phases"), 0), "ops");
+    size_t i;
+    json_t *op;
+    int fused_linear = 0, fused_norm = 0;
+    json_array_foreach(ops, i, op) {
+        if (!json_is_true(json_object_get(op, "fused_precompute")))
+            continue;
+        std::string kind = json_string_value(json_object_get(op, "kind"));
+        fused_linear += kind == "linear";
+        fused_norm += kind == "norm";
+    }
+    EXPECT_GE(fused_linear, 3); // q, k, v (and gate, up) load tables
+    EXPECT_GE(fused_norm, 2);   // the two norms of a layer write them
+    json_decref(plain);
+    json_decref(fused);
 }

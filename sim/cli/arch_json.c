@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ } kind;
+typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ, K_BOOL } kind;
 
 typedef struct field {
     const char *key;
@@ -59,6 +59,7 @@ static const field dram_fields[] = {
 static const field precompute_fields[] = {
     { "tables_per_cycle", K_INT, AO(tprec_tables_per_cycle), 1, 64, NULL },
     { "latency_cycles", K_INT, AO(tprec_latency), 0, 1024, NULL },
+    { "fused", K_BOOL, AO(tprec_fused), 0, 1, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
 static const field dequant_fields[] = {
@@ -209,6 +210,13 @@ static int read_fields(const json_t *obj, const field *fs, char *base, const cha
             *(double *)(base + f->off) = d;
             break;
         }
+        case K_BOOL:
+            if (!json_is_boolean(v)) {
+                snprintf(err, errlen, "%s: %s: expected true or false, got %s", label, kp, got);
+                return -1;
+            }
+            *(int *)(base + f->off) = json_is_true(v);
+            break;
         case K_NAME:
         case K_DESC: {
             if (!json_is_string(v)) {
@@ -298,6 +306,7 @@ static json_t *write_fields(const field *fs, const char *base)
         case K_OBJ: v = write_fields(f->sub, base + f->off); break;
         case K_INT: v = json_integer(*(const int *)(base + f->off)); break;
         case K_NUM: v = json_real(*(const double *)(base + f->off)); break;
+        case K_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
         case K_NAME: v = json_string(base + f->off); break;
         case K_DESC: continue;
         }

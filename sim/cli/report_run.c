@@ -116,6 +116,7 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
             json_object_set_new(o, "achieved_ops_per_s", json_real(f.achieved));
             json_object_set_new(o, "instructions", u64(r->st.instructions));
             json_object_set_new(o, "fast_forwarded", json_boolean(r->sampled));
+            json_object_set_new(o, "fused_precompute", json_boolean(r->fused));
             json_array_append_new(ops, o);
         }
         json_object_set_new(po, "ops", ops);
