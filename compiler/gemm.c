@@ -499,24 +499,6 @@ static int block_timing(const arch_t *arch, const energy_model *em, const gemm_s
     return 0;
 }
 
-/* a += b * k, counter by counter (programs run one after another). */
-static void stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
-{
-    a->cycles += b->cycles * k;
-    a->instructions += b->instructions * k;
-    a->stall_queue_full += b->stall_queue_full * k;
-    uint64_t *ea = (uint64_t *)&a->ev;
-    const uint64_t *eb = (const uint64_t *)&b->ev;
-    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
-        ea[i] += eb[i] * k;
-    for (int u = 0; u < UNIT_COUNT; u++) {
-        a->unit[u].instructions += b->unit[u].instructions * k;
-        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
-        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
-        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
-    }
-}
-
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen)
 {

@@ -2,6 +2,7 @@
 #include "lower.h"
 
 #include "gemm.h"
+#include "periodic.h"
 #include "vector.h"
 
 #include <stdio.h>
@@ -90,24 +91,6 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
         e->sampled = *sampled;
     }
     return 0;
-}
-
-/* a += b * k for every counter (sequential composition of programs). */
-static void add_scaled(sim_stats *a, const sim_stats *b, uint64_t k)
-{
-    a->cycles += b->cycles * k;
-    a->instructions += b->instructions * k;
-    a->stall_queue_full += b->stall_queue_full * k;
-    uint64_t *ea = (uint64_t *)&a->ev;
-    const uint64_t *eb = (const uint64_t *)&b->ev;
-    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
-        ea[i] += eb[i] * k;
-    for (int u = 0; u < UNIT_COUNT; u++) {
-        a->unit[u].instructions += b->unit[u].instructions * k;
-        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
-        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
-        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
-    }
 }
 
 static int vfn_for(const model_op *o, isa_vfn *fn)
@@ -243,7 +226,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                     return -1;
                 }
                 sampled |= s2;
-                add_scaled(&one, &part, 1);
+                stats_add(&one, &part, 1);
             }
         } else {
             isa_vfn fn;
@@ -279,7 +262,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
             }
         }
         r->sampled = sampled;
-        add_scaled(&r->st, &one, r->instances);
+        stats_add(&r->st, &one, r->instances);
         if (em)
             sim_energy(em, &r->st);
     }

@@ -25,3 +25,21 @@ void periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles)
         a->unit[u].stall_dram = lin(a->unit[u].stall_dram, b->unit[u].stall_dram, k);
     }
 }
+
+/* a += b * k, counter by counter (programs run one after another). */
+void stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
+{
+    a->cycles += b->cycles * k;
+    a->instructions += b->instructions * k;
+    a->stall_queue_full += b->stall_queue_full * k;
+    uint64_t *ea = (uint64_t *)&a->ev;
+    const uint64_t *eb = (const uint64_t *)&b->ev;
+    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
+        ea[i] += eb[i] * k;
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        a->unit[u].instructions += b->unit[u].instructions * k;
+        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
+        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
+        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
+    }
+}

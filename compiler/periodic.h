@@ -14,4 +14,7 @@
  * `tiles` tiles (energy is recomputed by the caller). */
 void periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
 
+/* a += b * k, counter by counter: programs that run one after another. */
+void stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
+
 #endif

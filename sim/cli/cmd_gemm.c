@@ -63,18 +63,6 @@ static const char gemm_usage[] =
     "\n"
     "Exit status: 0 on success, 1 on bad input or a failed run, 2 on bad usage.\n";
 
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
 /* Loads a 2-D int8 .npy file; role names it in errors ("activations"). */
 static int load_matrix(const char *path, const char *what, npy_array *arr)
 {
@@ -181,13 +169,6 @@ static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, doubl
     return o;
 }
 
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 typedef struct {
     const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
     const char *vcd;
@@ -238,11 +219,11 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'P': o->prog = optarg; break;
         case 'V': o->vcd = optarg; break;
         case 'T': o->timing_only = 1; break;
-        case 'b': if (parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
-        case 'k': if (parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
-        case 'g': if (parse_int("--group", optarg, 1, 1 << 30, &o->group)) return 2; break;
+        case 'b': if (cli_parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
+        case 'k': if (cli_parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
+        case 'g': if (cli_parse_int("--group", optarg, 1, 1 << 30, &o->group)) return 2; break;
         case 'r': o->random = optarg; o->check = 1; break;
-        case 'S': if (parse_int("--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
+        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
         case 'c': o->check = 1; break;
         case 'e':
             if (strcmp(optarg, "host") == 0) {
@@ -400,12 +381,12 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
         lut_counts counts;
-        double t0 = now_seconds();
+        double t0 = cli_now_seconds();
         if (lut_gemm_i32(&P, A.data, m, C.data, &counts, err, sizeof err) != 0) {
             cli_error("gemm: %s", err);
             goto fail;
         }
-        double secs = now_seconds() - t0;
+        double secs = cli_now_seconds() - t0;
         printf("  host LUT datapath: %.3f G MAC in %.4f s (%.2f GMAC/s)\n",
                (double)counts.macs / 1e9, secs, (double)counts.macs / 1e9 / (secs > 0 ? secs : 1e-9));
         if (tmp_stats && write_json(tmp_stats, o.stats, host_stats(&P, m, &counts, secs), err, sizeof err)) {
@@ -444,7 +425,7 @@ int cmd_gemm(int argc, char **argv)
         }
         sim_stats st;
         engine_compare cmp;
-        double t0 = now_seconds();
+        double t0 = cli_now_seconds();
         if (engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, o.vcd, &st, &cmp,
                        err, sizeof err) != 0) {
             if (cmp.first_diff >= (int64_t)lay.c_addr) {
@@ -464,7 +445,7 @@ int cmd_gemm(int argc, char **argv)
             printf("  engines agree: outputs bit-exact; cycles C model %llu, RTL %llu (%+.3f%%)\n",
                    (unsigned long long)cmp.cmodel_cycles, (unsigned long long)cmp.rtl_cycles, d);
         }
-        double secs = now_seconds() - t0;
+        double secs = cli_now_seconds() - t0;
         if (trace_open_ok) {
             trace_open_ok = 0;
             if (trace_close(&tw) != 0) {

@@ -66,25 +66,6 @@ static void print_usage(void)
     printf(run_usage, models, quants);
 }
 
-static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, s);
-        return -1;
-    }
-    *out = (int)v;
-    return 0;
-}
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* Executes every linear layer of the phase with real data. */
 static int run_functional(const arch_t *a, const energy_model *em, const quant_preset *q,
                           const run_phase *p, unsigned seed)
@@ -217,10 +198,10 @@ int cmd_run(int argc, char **argv)
         case 't': trace = optarg; break;
         case 'P': plot = optarg; break;
         case 'F': functional = 1; break;
-        case 'b': if (parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
-        case 's': if (parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
-        case 'c': if (parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
-        case 'S': if (parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
+        case 'b': if (cli_parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
+        case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
+        case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
+        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
         case 'h': print_usage(); return 0;
         default:
             cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
@@ -283,13 +264,13 @@ int cmd_run(int argc, char **argv)
         p->ph.batch = batch;
         p->ph.seq_len = seq;
         p->ph.context = context;
-        double t0 = now_seconds();
+        double t0 = cli_now_seconds();
         int n = lower_model(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info, err, sizeof err);
         if (n < 0) {
             cli_error("%s %s: %s", m.name, p->phase, err);
             goto done;
         }
-        p->host_seconds = now_seconds() - t0;
+        p->host_seconds = cli_now_seconds() - t0;
         p->ops = ops[nph];
         p->nops = n;
         run_print(stdout, &a, &em, &m, &q, p);

@@ -14,6 +14,13 @@ int cmd_disasm(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 
+/* Parses an integer option value in lo..hi; on error prints
+ * "OPT: expected an integer LO..HI, got 'S'" and returns -1. */
+int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out);
+
+/* Monotonic wall-clock seconds, for host timings. */
+double cli_now_seconds(void);
+
 /* Prints "lutsim: " + message + newline to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
