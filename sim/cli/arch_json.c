@@ -270,18 +270,23 @@ int arch_from_json(const json_t *doc, const char *label, arch_t *out, char *err,
     return 0;
 }
 
+json_t *cfg_parse(const char *text, const char *label, char *err, size_t errlen)
+{
+    json_error_t je;
+    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!doc)
+        snprintf(err, errlen, "%s: line %d, column %d: %s", label, je.line, je.column, je.text);
+    return doc;
+}
+
 int arch_from_json_string(const char *text, const char *label, arch_t *out, char *err,
                           size_t errlen)
 {
     if (!label)
         label = "<arch>";
-    json_error_t je;
-    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        snprintf(err, errlen, "%s: line %d, column %d: %s", label, je.line, je.column,
-                 je.text);
+    json_t *doc = cfg_parse(text, label, err, errlen);
+    if (!doc)
         return -1;
-    }
     int rc = arch_from_json(doc, label, out, err, errlen);
     json_decref(doc);
     return rc;

@@ -32,6 +32,9 @@ json_t *arch_to_json(const arch_t *a);
 /* Shared by the JSON readers of the front end: "object", "array", "string",
  * "integer", "number", "boolean", "null". */
 const char *cfg_json_kind(const json_t *v);
+/* Parses JSON text (duplicate keys rejected); NULL with
+ * "LABEL: line L, column C: problem" in err. */
+json_t *cfg_parse(const char *text, const char *label, char *err, size_t errlen);
 /* Reads a whole file; returns a malloc'd NUL-terminated string or NULL with
  * "PATH: cannot read: reason" in err. */
 char *cfg_read_text_file(const char *path, char *err, size_t errlen);

@@ -1,7 +1,7 @@
 /* energy_json.c - parse and check an energy table file. */
 #include "energy_json.h"
 
-#include "arch_json.h" /* cfg_json_kind, cfg_read_text_file */
+#include "arch_json.h" /* cfg_json_kind, cfg_parse, cfg_read_text_file */
 
 #include <math.h>
 #include <stdio.h>
@@ -287,13 +287,9 @@ int energy_table_from_json_string(const char *text, const char *label, energy_ta
 {
     if (!label)
         label = "<energy table>";
-    json_error_t je;
-    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    if (!doc) {
-        snprintf(err, errlen, "%s: line %d, column %d: %s", label, je.line, je.column,
-                 je.text);
+    json_t *doc = cfg_parse(text, label, err, errlen);
+    if (!doc)
         return -1;
-    }
     int rc = energy_table_from_json(doc, label, out, err, errlen);
     json_decref(doc);
     return rc;

@@ -1,7 +1,7 @@
 /* model_json.c - HuggingFace config.json and quant preset files. */
 #include "model_json.h"
 
-#include "arch_json.h" /* cfg_json_kind, cfg_read_text_file */
+#include "arch_json.h" /* cfg_json_kind, cfg_parse, cfg_read_text_file */
 #include "workload_embed.h"
 
 #include <ctype.h>
@@ -177,12 +177,7 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
 
 static json_t *load(const char *text, const ctx *c)
 {
-    json_error_t je;
-    json_t *doc = json_loads(text, JSON_REJECT_DUPLICATES, &je);
-    if (!doc)
-        snprintf(c->err, c->errlen, "%s: line %d, column %d: %s", c->label, je.line, je.column,
-                 je.text);
-    return doc;
+    return cfg_parse(text, c->label, c->err, c->errlen);
 }
 
 int model_from_hf_string(const char *text, const char *label, const char *name,
