@@ -34,7 +34,7 @@ module lutc_lut (
     input  wire [`ARCH_TILE_M*`ARCH_COLS*32-1:0] a_rdata,
     output wire [`ARCH_TILE_M-1:0] a_we,
     output wire [15:0]   a_wlen,
-    output wire [`ARCH_TILE_M*`ARCH_COLS*32-1:0] a_wdata
+    output reg  [`ARCH_TILE_M*`ARCH_COLS*32-1:0] a_wdata
 );
     localparam integer TM = `ARCH_TILE_M;
     localparam integer COLS = `ARCH_COLS;
@@ -70,7 +70,7 @@ module lutc_lut (
     assign a_ren = busy && first && accum;
     assign a_wlen = ncols[13:0] * 16'd4;
 
-    genvar g, h;
+    genvar g;
     generate
         for (g = 0; g < TM; g = g + 1) begin : row
             wire [31:0] r = rp * TM + g;
@@ -79,18 +79,35 @@ module lutc_lut (
             assign t_addr[g*22 +: 22] = ta[21:0];
             assign a_addr[g*22 +: 22] = aa[21:0];
             assign a_we[g] = busy && last && (r < m);
-            wire [E*16-1:0] tb = t_data[g*E*16 +: E*16];
-            for (h = 0; h < COLS; h = h + 1) begin : col
-                wire [TK-1:0] f = w_data[h*TK +: TK];
-                wire signed [15:0] e = tb[f[SB-1:0]*16 +: 16];
-                wire signed [31:0] v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
-                wire [31:0] init = accum ? a_rdata[(g*COLS + h)*32 +: 32] : 32'd0;
-                wire [31:0] base = first ? init : acc_q[(g*COLS + h)*32 +: 32];
-                wire [31:0] nv = base + (v << i[2:0]);
-                assign a_wdata[(g*COLS + h)*32 +: 32] = nv;
-            end
         end
     endgenerate
+
+    // The columns, as one loop over (row, column) rather than a generate
+    // block: Verilator keeps the loop and writes each 32-bit slice in place
+    // (a generate of TM x COLS slice assigns became one TM*COLS*32-bit
+    // concatenation, quadratic in COLS, per cycle).  Same logic per column;
+    // a column's weight field is read once for its TM rows.
+    // (per-column temporaries: not traced)
+    /* verilator tracing_off */
+    integer lg, lh;
+    reg [TK-1:0] f;
+    reg signed [15:0] e;
+    reg signed [31:0] v;
+    reg [31:0] init, base, fi;
+    /* verilator tracing_on */
+    always @* begin
+        for (lh = 0; lh < COLS; lh = lh + 1) begin
+            f = w_data[lh*TK +: TK];
+            fi = {{(32-SB){1'b0}}, f[SB-1:0]};
+            for (lg = 0; lg < TM; lg = lg + 1) begin
+                e = t_data[(lg*E + fi)*16 +: 16];
+                v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
+                init = accum ? a_rdata[(lg*COLS + lh)*32 +: 32] : 32'd0;
+                base = first ? init : acc_q[(lg*COLS + lh)*32 +: 32];
+                a_wdata[(lg*COLS + lh)*32 +: 32] = base + (v << i[2:0]);
+            end
+        end
+    end
 
     always @(posedge clk) if (busy) acc_q <= a_wdata;
 

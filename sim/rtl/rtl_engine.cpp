@@ -195,8 +195,9 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
             rc = -1;
             break;
         }
-        top->clk = 0;
-        top->eval();
+        // (the outputs read here are those settled by the previous rising
+        // edge's eval(): no separate eval() for the falling edge, clk goes
+        // low together with this cycle's inputs below)
         if (top->now != n) {
             fail(err, errlen, "RTL cycle counter %llu differs from the harness's %llu",
                  (unsigned long long)top->now, (unsigned long long)n);
@@ -248,6 +249,7 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                                         (uint32_t)r.data[4 * k + 3] << 24;
             pend.pop_front();
         }
+        top->clk = 0;
         top->eval();
         if (top->err) {
             fail(err, errlen, "RTL error flags 0x%02x at cycle %llu (bit0 illegal op, bit1 unit "
