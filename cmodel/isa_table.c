@@ -10,6 +10,12 @@
 #define F(name, member, lsb, width, kind) \
     { name, offsetof(isa_instr, member), sizeof(((isa_instr *)0)->member), lsb, width, kind }
 
+/* load and store share one layout: only the direction differs. */
+#define DMA_FIELDS \
+    F("buf", buf, 6, 2, FK_BUF), F("sram", sram, 8, 22, FK_ADDR), \
+    F("rows", rows, 30, 16, FK_UINT), F("bytes", bytes, 46, 18, FK_UINT), \
+    F("dram", dram, 64, 40, FK_ADDR), F("stride", stride, 104, 24, FK_UINT)
+
 const char *const isa_unit_names[UNIT_COUNT] = {
     "ctrl", "dma", "precompute", "lut", "dequant", "vector"
 };
@@ -25,20 +31,10 @@ const isa_opdef isa_ops[OP_COUNT] = {
     [OP_HALT] = { OP_HALT, "halt", UNIT_CTRL, 0, { { 0 } },
                   "end of program once every unit is idle" },
     [OP_LOAD] = { OP_LOAD, "load", UNIT_DMA, 6, {
-                      F("buf", buf, 6, 2, FK_BUF),
-                      F("sram", sram, 8, 22, FK_ADDR),
-                      F("rows", rows, 30, 16, FK_UINT),
-                      F("bytes", bytes, 46, 18, FK_UINT),
-                      F("dram", dram, 64, 40, FK_ADDR),
-                      F("stride", stride, 104, 24, FK_UINT) },
+                      DMA_FIELDS },
                   "DRAM[dram + r*stride ..+bytes] -> buf[sram + r*bytes ..], r < rows" },
     [OP_STORE] = { OP_STORE, "store", UNIT_DMA, 6, {
-                      F("buf", buf, 6, 2, FK_BUF),
-                      F("sram", sram, 8, 22, FK_ADDR),
-                      F("rows", rows, 30, 16, FK_UINT),
-                      F("bytes", bytes, 46, 18, FK_UINT),
-                      F("dram", dram, 64, 40, FK_ADDR),
-                      F("stride", stride, 104, 24, FK_UINT) },
+                      DMA_FIELDS },
                   "buf[sram + r*bytes ..+bytes] -> DRAM[dram + r*stride ..], r < rows" },
     [OP_TPREC] = { OP_TPREC, "tprec", UNIT_TPREC, 6, {
                       F("src", src, 6, 22, FK_ADDR),
