@@ -30,6 +30,9 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBS       := $(FRONT_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
 
 .PHONY: all deps run test bench clean
+# Objects of the tests and benches are intermediates of pattern rules: keep
+# them, so a second `make` with nothing changed does nothing.
+.SECONDARY:
 all: $(LUTSIM) $(TEST_BINS) $(BENCH_BINS)
 
 deps:
