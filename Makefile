@@ -110,6 +110,14 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@bash scripts/run-bench.sh $(BUILD)
 
+# Mutation fuzz of every reader through the command line (scripts/cli-fuzz.py):
+# crashes, hangs, multi-line errors, partial outputs, executed names.
+CLI_FUZZ_CASES ?= 300
+CLI_FUZZ_SEED  ?= 1
+.PHONY: cli-fuzz
+cli-fuzz: $(LUTSIM)
+	@/usr/bin/python3 scripts/cli-fuzz.py --lutsim $(LUTSIM) --cases $(CLI_FUZZ_CASES) --seed $(CLI_FUZZ_SEED)
+
 # RTL -----------------------------------------------------------------------
 # The Verilog core (rtl/), built for ONE architecture: arch_default(), or
 # RTL_ARCH=file.json.  Its includes are printed from the C tables by
