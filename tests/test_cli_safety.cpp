@@ -134,7 +134,9 @@ const char kQuant[] = "{\"name\": \"W2A8\", \"wfmt\": \"int\", \"wbits\": 2, \"g
 // shows the names, and nothing runs, neither in lutsim nor on a redraw.
 TEST_F(Safety, HostileNamesArePlottedNotExecuted)
 {
-    const std::string model = "$(touch pwn-m1) `touch pwn-m2` it's \"q\" a\\b\nc";
+    const std::string marker = "/tmp/lutsim-pwn-" + std::to_string(getpid());
+    unlink(marker.c_str());
+    const std::string model = "$(touch " + marker + ") `touch pwn-m2` it's \"q\" a\\b\nc";
     const std::string arch = "a'b\"c\\d`touch pwn-a1`$(touch pwn-a2)@x";
     const std::string quant = "`touch pwnq`$(touch pwnr)'\"\\\n";
     const std::string folder = "plot'\"$(touch pwn-d1)`touch pwn-d2`\nx";
@@ -164,6 +166,7 @@ TEST_F(Safety, HostileNamesArePlottedNotExecuted)
     // (the folder's own name holds "pwn" inside; a file made by touch starts with it)
     std::string all = "\n" + list_dir(dir) + list_dir(p(folder));
     EXPECT_EQ(all.find("\npwn"), std::string::npos) << all;
+    EXPECT_NE(access(marker.c_str(), F_OK), 0) << marker << " was created";
     expect_no_tmp(folder);
 }
 

@@ -14,7 +14,7 @@
  * ignored, as a shell would leave them. */
 static void child(char *const argv[], int errfd, int execfd, const sigset_t *mask)
 {
-    for (int s = 1; s < 65; s++) {
+    for (int s = 1; s <= 64; s++) { /* every Linux signal number */
         struct sigaction sa;
         if (s == SIGKILL || s == SIGSTOP || sigaction(s, NULL, &sa) != 0)
             continue;
