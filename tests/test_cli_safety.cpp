@@ -218,7 +218,7 @@ TEST_F(Safety, FailedPlotKeepsEarlierFilesAndReportsGnuplot)
     expect_no_tmp();
     expect_no_tmp("fig");
 
-    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--plot", "new"}, env);
+    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--plot", "new", "--json", "new/r.json"}, env);
     expect_error(r, "line 7: undefined variable");
     EXPECT_FALSE(exists("new")) << list_dir(dir);
 
@@ -329,6 +329,10 @@ TEST_F(Safety, NextRunRemovesStaleTemporaries)
     EXPECT_TRUE(exists("r.json.tmp-12ab"));
     EXPECT_TRUE(exists("other.tmp-" + d)) << "not beside an output of this run";
     EXPECT_TRUE(exists("r.json") && exists("fig/roofline.png"));
+    // the plot folder is made before the other outputs are staged
+    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--json", "new/r.json", "--plot", "new"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(exists("new/r.json") && exists("new/roofline.png"));
 }
 
 namespace {

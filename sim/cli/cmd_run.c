@@ -248,10 +248,11 @@ int cmd_run(int argc, char **argv)
     static op_result ops[2][MODEL_MAX_OPS];
     run_phase ph[2];
     int nph = 0;
-    if ((json && !(tj = out_stage(&of, json, err, sizeof err))) ||
+    /* the plot folder first: --json DIR/report.json may go into it */
+    if ((plot && plot_stage(&of, plot, &pf, err, sizeof err) != 0) ||
+        (json && !(tj = out_stage(&of, json, err, sizeof err))) ||
         (csv && !(tc = out_stage(&of, csv, err, sizeof err))) ||
-        (trace && !(tt = out_stage(&of, trace, err, sizeof err))) ||
-        (plot && plot_stage(&of, plot, &pf, err, sizeof err) != 0)) {
+        (trace && !(tt = out_stage(&of, trace, err, sizeof err)))) {
         cli_error("%s", err);
         goto done;
     }
