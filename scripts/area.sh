@@ -45,6 +45,16 @@ JOBS=${AREA_JOBS:-2}
 TIMEOUT=${AREA_TIMEOUT:-300}
 OUT="$BUILD/area"
 RTL=$(cd rtl && pwd)
+# yosys takes its commands as one string (-p), split at blanks and ';', and
+# a command starting with '!' goes to a shell: a path with other characters
+# than these could turn into commands, so it is refused.
+for p in "$OUT" "$RTL"; do
+    case "$p" in
+    *[!A-Za-z0-9._/+-]*)
+        echo "area.sh: '$p': only letters, digits and ._/+- can be passed to yosys safely; build elsewhere (make area BUILD=...)" >&2
+        exit 2 ;;
+    esac
+done
 rm -rf "$OUT" && mkdir -p "$OUT"
 T0=$(date +%s)
 

@@ -15,6 +15,7 @@
 
 #include "arch.h"
 #include "arch_json.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -28,7 +29,7 @@ struct TmpDir {
         if (mkdtemp(tmpl))
             dir = tmpl;
     }
-    ~TmpDir() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~TmpDir() { testproc::remove_tree(dir); }
     std::string write(const std::string &name, const std::string &text) const
     {
         std::string p = dir + "/" + name;
@@ -297,10 +298,10 @@ protected:
     int run(const std::string &args, std::string *out, std::string *err)
     {
         std::string o = tmp.dir + "/out", e = tmp.dir + "/err";
-        int st = system((std::string(LUTSIM_BIN) + " " + args + " >'" + o + "' 2>'" + e + "'").c_str());
+        int st = testproc::lutsim(args, o, e);
         *out = slurp(o);
         *err = slurp(e);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return st;
     }
 };
 

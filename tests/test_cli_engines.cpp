@@ -15,6 +15,7 @@
 
 #include "npy.h"
 #include "ref_gemm.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -25,12 +26,11 @@ struct T {
         char t[] = "/tmp/lutsim-eng-XXXXXX";
         dir = mkdtemp(t);
     }
-    ~T() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~T() { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
     int run(const std::string &args, std::string *out, std::string *err) const
     {
-        std::string cmd = std::string(LUTSIM_BIN) + " " + args + " >'" + p("o") + "' 2>'" + p("e") + "'";
-        int st = system(cmd.c_str());
+        int st = testproc::lutsim(args, p("o"), p("e"));
         auto slurp = [](const std::string &f) {
             std::ifstream in(f);
             std::stringstream ss;
@@ -39,7 +39,7 @@ struct T {
         };
         *out = slurp(p("o"));
         *err = slurp(p("e"));
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return st;
     }
     void save(const std::string &name, std::vector<int64_t> shape, const std::vector<int8_t> &v) const
     {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "isa.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -43,16 +44,14 @@ protected:
         ASSERT_NE(mkdtemp(tmpl), nullptr);
         dir = tmpl;
     }
-    void TearDown() override { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    void TearDown() override { testproc::remove_tree(dir); }
     std::string p(const std::string &name) const { return dir + "/" + name; }
     bool exists(const std::string &name) const { return access(p(name).c_str(), F_OK) == 0; }
 
     CmdResult lutsim(const std::string &args) const
     {
-        std::string cmd = "cd '" + dir + "' && " + std::string(LUTSIM_BIN) + " " + args + " >'" + dir +
-                          "/stdout' 2>'" + dir + "/stderr'";
-        int st = system(cmd.c_str());
-        return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(dir + "/stdout"), slurp(dir + "/stderr")};
+        int st = testproc::lutsim(args, dir + "/stdout", dir + "/stderr", dir);
+        return {st, slurp(dir + "/stdout"), slurp(dir + "/stderr")};
     }
 
     void write(const std::string &name, const std::string &data) const
@@ -76,11 +75,7 @@ protected:
         EXPECT_EQ(ls.find("tmp"), std::string::npos) << "left in the folder: " << ls;
     }
 
-    std::string slurp_ls() const
-    {
-        (void)!system(("ls -a '" + dir + "' > '" + dir + "/.ls'").c_str());
-        return slurp(dir + "/.ls");
-    }
+    std::string slurp_ls() const { return testproc::list_dir(dir); }
 };
 
 json_t *load_json(const std::string &path)

@@ -19,6 +19,7 @@
 
 #include "npy.h"
 #include "ref_gemm.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -36,17 +37,13 @@ protected:
         ASSERT_NE(mkdtemp(tmpl), nullptr);
         dir = tmpl;
     }
-    void TearDown() override { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    void TearDown() override { testproc::remove_tree(dir); }
     std::string p(const std::string &name) const { return dir + "/" + name; }
 
     CmdResult lutsim(const std::string &args) const
     {
-        std::string cmd = std::string(LUTSIM_BIN) + " " + args + " 2>'" + dir + "/stderr' >/dev/null";
-        int st = system(cmd.c_str());
-        std::ifstream f(dir + "/stderr");
-        std::stringstream ss;
-        ss << f.rdbuf();
-        return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, ss.str()};
+        int st = testproc::lutsim(args, "", dir + "/stderr");
+        return {st, testproc::slurp(dir + "/stderr")};
     }
 
     void save(const std::string &name, npy_dtype dt, std::vector<int64_t> shape, const void *data)
@@ -72,12 +69,8 @@ protected:
         EXPECT_FALSE(exists("C.npy")) << args;
         EXPECT_FALSE(exists("S.json")) << args;
         // No temporaries left in the folder either.
-        std::string ls = dir + "/ls";
-        (void)!system(("ls '" + dir + "' | grep -c tmp > '" + ls + "'").c_str());
-        std::ifstream f(ls);
-        int tmps = -1;
-        f >> tmps;
-        EXPECT_EQ(tmps, 0) << args;
+        std::string ls = testproc::list_dir(dir);
+        EXPECT_EQ(ls.find(".tmp-"), std::string::npos) << args << "\nleft: " << ls;
     }
 
     void write_valid(int m, int n, int k)
@@ -150,8 +143,7 @@ TEST_F(CliGemm, ExactOnRandomShapesAndFormats)
 TEST_F(CliGemm, HelpExplainsTheOptions)
 {
     std::string out = dir + "/help";
-    int st = system((std::string(LUTSIM_BIN) + " gemm --help > '" + out + "'").c_str());
-    ASSERT_EQ(WEXITSTATUS(st), 0);
+    ASSERT_EQ(testproc::lutsim("gemm --help", out), 0);
     std::ifstream f(out);
     std::stringstream ss;
     ss << f.rdbuf();

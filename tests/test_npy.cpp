@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "npy.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -66,7 +67,7 @@ std::string MakeNpy(const std::string &dict, const std::string &data, int major 
 
 bool HaveNumpy()
 {
-    return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0;
+    return testproc::run({"/usr/bin/python3", "-c", "import numpy"}) == 0;
 }
 
 class NpyTest : public ::testing::Test {
@@ -115,9 +116,7 @@ protected:
     {
         std::string py = P("check.py");
         WriteFile(py, script);
-        std::string cmd = "/usr/bin/python3 " + py + " " + dir_;
-        int st = std::system(cmd.c_str());
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return testproc::run({"/usr/bin/python3", py, dir_}, "-", "-");
     }
 
     std::string dir_;

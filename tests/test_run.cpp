@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "run_argv.h"
 #include "lower.h"
 #include "vector.h"
 
@@ -27,7 +28,7 @@ struct Tmp {
         char t[] = "/tmp/lutsim-run-XXXXXX";
         dir = mkdtemp(t);
     }
-    ~Tmp() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~Tmp() { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
 };
 
@@ -38,15 +39,14 @@ struct Cmd {
 
 Cmd lutsim(const Tmp &t, const std::string &args)
 {
-    std::string cmd = std::string(LUTSIM_BIN) + " " + args + " >'" + t.p("out") + "' 2>'" + t.p("err") + "'";
-    int st = system(cmd.c_str());
+    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
     auto slurp = [](const std::string &f) {
         std::ifstream in(f);
         std::stringstream ss;
         ss << in.rdbuf();
         return ss.str();
     };
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(t.p("out")), slurp(t.p("err"))};
+    return {st, slurp(t.p("out")), slurp(t.p("err"))};
 }
 
 struct Cfg {

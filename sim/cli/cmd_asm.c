@@ -75,6 +75,7 @@ static int run(int argc, char **argv, int disasm)
     outfiles of;
     out_init(&of);
     int status = 1;
+    out_input(&of, in, "file");
     const char *tmp = out ? out_stage(&of, out, err, sizeof err) : NULL;
     if (out && !tmp) {
         cli_error("%s", err);

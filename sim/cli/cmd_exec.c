@@ -112,10 +112,15 @@ int cmd_exec(int argc, char **argv)
     size_t len = 0, ilen = 0;
     int status = 1, tracing = 0;
     trace_writer tw;
-    const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL;
+    out_input(&of, path, "PROGRAM");
+    out_input(&of, mem, "--mem");
+    out_input(&of, arch_path, "--arch");
+    out_input(&of, energy_path, "--energy");
+    const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL, *tmp_vcd = NULL;
     if ((stats && !(tmp_stats = out_stage(&of, stats, err, sizeof err))) ||
         (trace && !(tmp_trace = out_stage(&of, trace, err, sizeof err))) ||
-        (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err)))) {
+        (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err))) ||
+        (vcd && !(tmp_vcd = out_stage(&of, vcd, err, sizeof err)))) {
         cli_error("%s", err);
         goto done;
     }
@@ -157,7 +162,7 @@ int cmd_exec(int argc, char **argv)
     }
     sim_stats st;
     engine_compare cmp;
-    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd, &st, &cmp, err, sizeof err) != 0) {
+    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, tmp_vcd, &st, &cmp, err, sizeof err) != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }

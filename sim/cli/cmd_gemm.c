@@ -337,11 +337,17 @@ int cmd_gemm(int argc, char **argv)
     int status = 1;
     trace_writer tw;
     int trace_open_ok = 0;
+    out_input(&of, o.act, "--act");
+    out_input(&of, o.wpath, "--weight");
+    out_input(&of, o.arch, "--arch");
+    out_input(&of, o.energy, "--energy");
     const char *tmp_out = NULL, *tmp_stats = NULL, *tmp_trace = NULL, *tmp_prog = NULL;
+    const char *tmp_vcd = NULL;
     if ((o.out && !(tmp_out = out_stage(&of, o.out, err, sizeof err))) ||
         (o.stats && !(tmp_stats = out_stage(&of, o.stats, err, sizeof err))) ||
         (o.trace && !(tmp_trace = out_stage(&of, o.trace, err, sizeof err))) ||
-        (o.prog && !(tmp_prog = out_stage(&of, o.prog, err, sizeof err)))) {
+        (o.prog && !(tmp_prog = out_stage(&of, o.prog, err, sizeof err))) ||
+        (o.vcd && !(tmp_vcd = out_stage(&of, o.vcd, err, sizeof err)))) {
         cli_error("%s", err);
         goto fail;
     }
@@ -426,7 +432,7 @@ int cmd_gemm(int argc, char **argv)
         sim_stats st;
         engine_compare cmp;
         double t0 = cli_now_seconds();
-        if (engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, o.vcd, &st, &cmp,
+        if (engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, tmp_vcd, &st, &cmp,
                        err, sizeof err) != 0) {
             if (cmp.first_diff >= (int64_t)lay.c_addr) {
                 int64_t el = (cmp.first_diff - (int64_t)lay.c_addr) / 4;

@@ -13,13 +13,11 @@
 #include "report_run.h"
 #include "workload_embed.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 static const char run_usage[] =
@@ -45,7 +43,9 @@ static const char run_usage[] =
     "  --json R.json    the full report (JSON; keys in README)\n"
     "  --csv R.csv      one row per operation\n"
     "  --trace T.json   timeline of the operations (Chrome trace JSON, Perfetto)\n"
-    "  --plot DIR       roofline.png, .svg and .pdf in DIR (gnuplot)\n"
+    "  --plot DIR       roofline.png, .svg and .pdf in DIR (gnuplot), with\n"
+    "                   roofline.dat and roofline.gp to redraw them; DIR is\n"
+    "                   created if needed\n"
     "  --functional     also execute every linear layer with seeded random weights\n"
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
@@ -234,21 +234,23 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 1;
     }
-    if (plot) {
-        struct stat sb;
-        if (stat(plot, &sb) != 0 && mkdir(plot, 0777) != 0) {
-            cli_error("%s: cannot create the plot folder: %s", plot, strerror(errno));
-            return 1;
-        }
-    }
     outfiles of;
     out_init(&of);
+    if (!workload_model_text(model))
+        out_input(&of, model, "--model");
+    if (!workload_quant_text(quant))
+        out_input(&of, quant, "--quant");
+    out_input(&of, arch_path, "--arch");
+    out_input(&of, energy, "--energy");
     const char *tj = NULL, *tc = NULL, *tt = NULL;
+    plot_files pf;
     int status = 1;
     static op_result ops[2][MODEL_MAX_OPS];
     run_phase ph[2];
     int nph = 0;
-    if ((json && !(tj = out_stage(&of, json, err, sizeof err))) ||
+    /* the plot folder first: --json DIR/report.json may go into it */
+    if ((plot && plot_stage(&of, plot, &pf, err, sizeof err) != 0) ||
+        (json && !(tj = out_stage(&of, json, err, sizeof err))) ||
         (csv && !(tc = out_stage(&of, csv, err, sizeof err))) ||
         (trace && !(tt = out_stage(&of, trace, err, sizeof err)))) {
         cli_error("%s", err);
@@ -298,7 +300,7 @@ int cmd_run(int argc, char **argv)
         cli_error("%s: cannot write", trace);
         goto done;
     }
-    if (plot && plot_roofline(plot, &a, &m, &q, ph, nph, err, sizeof err) != 0) {
+    if (plot && plot_roofline(&pf, &of, &a, &m, &q, ph, nph, err, sizeof err) != 0) {
         cli_error("%s", err);
         goto done;
     }

@@ -1,13 +1,28 @@
-/* plot_roofline.h - the roofline figure of a run, drawn by gnuplot from the
- * embedded script scripts/plots/roofline.gp (PNG, SVG and PDF). */
+/* plot_roofline.h - the roofline figure of a run: DIR/roofline.dat (the
+ * points), DIR/roofline.gp (a script that redraws the figure alone: the
+ * run's figures, then the embedded scripts/plots/roofline.gp) and the
+ * figure as roofline.png, .svg and .pdf, drawn by gnuplot.  All five are
+ * staged (outfiles.h): written completely or not at all. */
 #ifndef PLOT_ROOFLINE_H
 #define PLOT_ROOFLINE_H
 
+#include "outfiles.h"
 #include "report_run.h"
 
-/* Writes DIR/roofline.{png,svg,pdf} (and the points as DIR/roofline.dat).
- * Returns 0 or -1 with a message. */
-int plot_roofline(const char *dir, const arch_t *a, const model_cfg *m, const quant_preset *q,
-                  const run_phase *ph, int nph, char *err, size_t errlen);
+enum { PLOT_DAT, PLOT_GP, PLOT_PNG, PLOT_SVG, PLOT_PDF, PLOT_NFILES };
+
+typedef struct {
+    const char *dir;
+    const char *tmp[PLOT_NFILES]; /* the staged temporaries */
+} plot_files;
+
+/* Stages the five files in dir, creating dir if it does not exist (and
+ * removing it again if the run fails).  -1 with a message. */
+int plot_stage(outfiles *o, const char *dir, plot_files *pf, char *err, size_t errlen);
+
+/* Writes the points and the script and runs gnuplot over them (no shell;
+ * names from input files are data).  Returns 0 or -1 with a message. */
+int plot_roofline(const plot_files *pf, outfiles *o, const arch_t *a, const model_cfg *m,
+                  const quant_preset *q, const run_phase *ph, int nph, char *err, size_t errlen);
 
 #endif
