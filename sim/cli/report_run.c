@@ -3,6 +3,7 @@
 
 #include "units.h"
 
+#include <assert.h>
 #include <string.h>
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
@@ -92,7 +93,8 @@ typedef struct {
 
 static op_field *add(op_fields *fs, const char *group, const char *key, fv_type t)
 {
-    op_field *f = &fs->f[fs->n++]; /* op_fields_of adds fewer than OP_FIELDS_MAX */
+    assert(fs->n < OP_FIELDS_MAX); /* grow OP_FIELDS_MAX with the list */
+    op_field *f = &fs->f[fs->n++];
     memset(f, 0, sizeof *f);
     f->group = group;
     f->key = key;
