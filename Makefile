@@ -29,6 +29,16 @@ TEST_BINS  := $(patsubst tests/%.cpp,$(BUILD)/tests/%,$(TEST_SRC))
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 LIBS       := $(FRONT_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
 
+# `lutsim version` names the build's `git describe` when the source is a git
+# checkout.  build/gen/version.h is written at parse time and only when its
+# text changes, so a second `make` rebuilds nothing; the describe string is
+# reduced to [A-Za-z0-9._+-] (a tag name is data, not C or shell).
+GIT_DESCRIBE := $(shell git describe --tags --always --dirty 2>/dev/null | tr -cd 'A-Za-z0-9._+-')
+$(shell mkdir -p $(BUILD)/gen && \
+  printf '#define LUTSIM_GIT_DESCRIBE "%s"\n' '$(GIT_DESCRIBE)' > $(BUILD)/gen/version.h.tmp && \
+  { cmp -s $(BUILD)/gen/version.h.tmp $(BUILD)/gen/version.h && rm -f $(BUILD)/gen/version.h.tmp || \
+    mv $(BUILD)/gen/version.h.tmp $(BUILD)/gen/version.h; })
+
 .PHONY: all deps run test bench clean
 # Objects of the tests and benches are intermediates of pattern rules: keep
 # them, so a second `make` with nothing changed does nothing.

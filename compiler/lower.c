@@ -24,6 +24,8 @@ typedef struct {
     cache_entry e[CACHE_MAX];
     int n;
     lower_info *info;
+    lower_progress_fn progress;
+    void *progress_ctx;
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -119,6 +121,14 @@ int lower_model(const arch_t *a, const energy_model *em, const model_cfg *m,
                 const quant_preset *q, const model_phase *ph, op_result *out, int cap,
                 lower_info *info, char *err, size_t errlen)
 {
+    return lower_model_progress(a, em, m, q, ph, out, cap, info, NULL, NULL, err, errlen);
+}
+
+int lower_model_progress(const arch_t *a, const energy_model *em, const model_cfg *m,
+                         const quant_preset *q, const model_phase *ph, op_result *out, int cap,
+                         lower_info *info, lower_progress_fn fn, void *ctx, char *err,
+                         size_t errlen)
+{
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
     if (n < 0)
@@ -134,6 +144,8 @@ int lower_model(const arch_t *a, const energy_model *em, const model_cfg *m,
     }
     memset(info, 0, sizeof *info);
     cp->info = info;
+    cp->progress = fn;
+    cp->progress_ctx = ctx;
     int rc = lower_ops(a, em, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
     return rc < 0 ? -1 : n;
@@ -265,6 +277,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         stats_add(&r->st, &one, r->instances);
         if (em)
             sim_energy(em, &r->st);
+        if (c->progress)
+            c->progress(c->progress_ctx, i + 1, n);
     }
     return 0;
 }

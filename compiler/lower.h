@@ -46,6 +46,16 @@ int lower_model(const arch_t *arch, const energy_model *em, const model_cfg *m,
                 const quant_preset *q, const model_phase *ph, op_result *out, int cap,
                 lower_info *info, char *err, size_t errlen);
 
+/* Told after each operation is timed: done of total (the front end shows
+ * progress with it; the library prints nothing). */
+typedef void (*lower_progress_fn)(void *ctx, int done, int total);
+
+/* lower_model, calling fn(ctx, ...) after each operation (fn may be NULL). */
+int lower_model_progress(const arch_t *arch, const energy_model *em, const model_cfg *m,
+                         const quant_preset *q, const model_phase *ph, op_result *out, int cap,
+                         lower_info *info, lower_progress_fn fn, void *ctx, char *err,
+                         size_t errlen);
+
 /* Peak LUT-array throughput in MACs per cycle for w-bit weights. */
 double lut_peak_macs_per_cycle(const arch_t *arch, int wbits);
 

@@ -11,13 +11,27 @@
 
 static const char asm_usage[] =
     "usage: lutsim asm PROGRAM.s -o PROGRAM.bin\n"
-    "       lutsim disasm PROGRAM.bin [-o PROGRAM.s]\n"
+    "       lutsim asm --isa\n"
     "\n"
-    "asm turns assembly text into the binary program every engine executes;\n"
-    "disasm prints a binary program as assembly (to stdout unless -o).\n"
+    "Turns assembly text into the binary program every engine executes.\n"
     "One instruction per line: a mnemonic, then every field as name=value, in\n"
-    "any order; '#' starts a comment.  `lutsim disasm --isa` lists the\n"
-    "instructions and their fields with bit positions.\n";
+    "any order; '#' starts a comment.\n"
+    "\n"
+    "  -o, --out FILE  the binary program (written only if the whole file\n"
+    "                  assembles)\n"
+    "  --isa           list the instructions and their fields with bit positions\n"
+    "  -h, --help      this text\n";
+
+static const char disasm_usage[] =
+    "usage: lutsim disasm PROGRAM.bin [-o PROGRAM.s]\n"
+    "       lutsim disasm --isa\n"
+    "\n"
+    "Prints a binary program as assembly, fields in table order, so that\n"
+    "asm -> disasm -> asm is the identity.\n"
+    "\n"
+    "  -o, --out FILE  write the text to FILE instead of stdout\n"
+    "  --isa           list the instructions and their fields with bit positions\n"
+    "  -h, --help      this text\n";
 
 static void print_isa(void)
 {
@@ -54,7 +68,7 @@ static int run(int argc, char **argv, int disasm)
         switch (ch) {
         case 'o': out = optarg; break;
         case 'i': print_isa(); return 0;
-        case 'h': fputs(asm_usage, stdout); return 0;
+        case 'h': fputs(disasm ? disasm_usage : asm_usage, stdout); return 0;
         default:
             cli_error("%s: unknown or incomplete option '%s' (see `lutsim %s --help`)", argv[0],
                       argv[optind - 1], argv[0]);

@@ -7,6 +7,7 @@
 #include "program.h"
 #include "report_stats.h"
 #include "sim.h"
+#include "sim_progress.h"
 #include "trace_json.h"
 
 #include <getopt.h>
@@ -17,6 +18,7 @@
 static const char exec_usage[] =
     "usage: lutsim exec PROGRAM [--arch A.json] [--mem IMAGE] [--dump-mem OUT]\n"
     "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
+    "                   [--engine cmodel|rtl|both] [--vcd W.vcd] [--quiet]\n"
     "\n"
     "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
     "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
@@ -33,6 +35,8 @@ static const char exec_usage[] =
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
     "                    or both: the same program on each, compared\n"
     "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
+    "  --quiet           no progress line on stderr (shown for C-model runs\n"
+    "                    longer than a second)\n"
     "  -h, --help        this text\n"
     "\n"
     "A program that breaks a rule (buffer bounds, illegal encoding, no halt)\n"
@@ -49,12 +53,14 @@ int cmd_exec(int argc, char **argv)
         { "trace", required_argument, 0, 't' },
         { "engine", required_argument, 0, 'e' },
         { "vcd", required_argument, 0, 'V' },
+        { "quiet", no_argument, 0, 'Q' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
                *trace = NULL, *vcd = NULL;
     engine_kind engine = ENGINE_CMODEL;
+    int quiet = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -67,6 +73,7 @@ int cmd_exec(int argc, char **argv)
         case 's': stats = optarg; break;
         case 't': trace = optarg; break;
         case 'V': vcd = optarg; break;
+        case 'Q': quiet = 1; break;
         case 'e':
             if (engine_parse(optarg, &engine) != 0) {
                 cli_error("--engine: expected cmodel, rtl or both, got '%s'", optarg);
@@ -162,7 +169,11 @@ int cmd_exec(int argc, char **argv)
     }
     sim_stats st;
     engine_compare cmp;
-    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, tmp_vcd, &st, &cmp, err, sizeof err) != 0) {
+    sim_progress sp;
+    sim_progress_attach(&sp, &so, &p, path, quiet);
+    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, tmp_vcd, &st, &cmp, err, sizeof err);
+    sim_progress_end(&sp);
+    if (rc != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }

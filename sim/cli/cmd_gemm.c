@@ -9,10 +9,13 @@
 #include "fileio.h"
 #include "gemm.h"
 #include "program.h"
+#include "progress.h"
 #include "randgen.h"
+#include "sim_progress.h"
 #include "report_stats.h"
 #include "sim.h"
 #include "trace_json.h"
+#include "units.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -59,6 +62,8 @@ static const char gemm_usage[] =
     "  --group G         weights per scale group along K (default 128)\n"
     "  --tk K            activations per table for --engine host (2..8, default 4);\n"
     "                    the C model takes it from the architecture (lut.tile.k)\n"
+    "  --quiet           no progress line on stderr (shown for a simulation or\n"
+    "                    reference check longer than a second)\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 on success, 1 on bad input or a failed run, 2 on bad usage.\n";
@@ -104,7 +109,7 @@ static int make_random(int m, int n, int k, lut_wtype wt, unsigned seed,
 
 /* Compares C with the naive reference; prints the verdict. */
 static int check_against_reference(const npy_array *C, const npy_array *A,
-                                   const npy_array *W, lut_wtype wt, int group)
+                                   const npy_array *W, lut_wtype wt, int group, int quiet)
 {
     const int m = (int)A->shape[0], n = (int)W->shape[0], k = (int)A->shape[1];
     int64_t *ref = malloc(sizeof(int64_t) * (size_t)m * n);
@@ -114,7 +119,16 @@ static int check_against_reference(const npy_array *C, const npy_array *A,
     }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ref_gemm_i64(wt, A->data, W->data, NULL, group, m, n, k, ref);
+    /* rows are independent: blocks of rows, to show progress */
+    progress pr;
+    progress_init(&pr, "reference GEMM", "rows", (uint64_t)m, quiet);
+    for (int r0 = 0; r0 < m; r0 += 16) {
+        int rows = m - r0 < 16 ? m - r0 : 16;
+        ref_gemm_i64(wt, (const int8_t *)A->data + (size_t)r0 * k, W->data, NULL, group, rows, n,
+                     k, ref + (size_t)r0 * n);
+        progress_update(&pr, (uint64_t)(r0 + rows));
+    }
+    progress_end(&pr);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     const int32_t *c = C->data;
@@ -126,8 +140,9 @@ static int check_against_reference(const npy_array *C, const npy_array *A,
             bad++;
         }
     }
-    printf("  naive reference: %.4f s (%.2f GMAC/s)\n", secs,
-           (double)m * n * k / 1e9 / (secs > 0 ? secs : 1e-9));
+    char b[2][UNITS_LEN];
+    printf("  naive reference: %s (%s)\n", units_si(b[0], UNITS_LEN, secs, "s"),
+           units_si(b[1], UNITS_LEN, (double)m * n * k / (secs > 0 ? secs : 1e-9), " MAC/s"));
     if (bad) {
         cli_error("result check FAILED: %lld of %lld outputs differ from the reference, "
                   "first at [%lld][%lld]: %d vs %lld",
@@ -172,7 +187,7 @@ static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, doubl
 typedef struct {
     const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
     const char *vcd;
-    int wbits, tk, group, seed, check, timing_only, host;
+    int wbits, tk, group, seed, check, timing_only, host, quiet;
     engine_kind engine;
 } gemm_opts;
 
@@ -197,6 +212,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "energy", required_argument, 0, 'E' },
         { "program", required_argument, 0, 'P' },
         { "vcd", required_argument, 0, 'V' },
+        { "quiet", no_argument, 0, 'Q' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -219,6 +235,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'P': o->prog = optarg; break;
         case 'V': o->vcd = optarg; break;
         case 'T': o->timing_only = 1; break;
+        case 'Q': o->quiet = 1; break;
         case 'b': if (cli_parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
         case 'k': if (cli_parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
         case 'g': if (cli_parse_int("--group", optarg, 1, 1 << 30, &o->group)) return 2; break;
@@ -393,8 +410,10 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
         double secs = cli_now_seconds() - t0;
-        printf("  host LUT datapath: %.3f G MAC in %.4f s (%.2f GMAC/s)\n",
-               (double)counts.macs / 1e9, secs, (double)counts.macs / 1e9 / (secs > 0 ? secs : 1e-9));
+        char b[3][UNITS_LEN];
+        printf("  host LUT datapath: %s in %s (%s)\n",
+               units_si(b[0], UNITS_LEN, (double)counts.macs, " MAC"), units_si(b[1], UNITS_LEN, secs, "s"),
+               units_si(b[2], UNITS_LEN, (double)counts.macs / (secs > 0 ? secs : 1e-9), " MAC/s"));
         if (tmp_stats && write_json(tmp_stats, o.stats, host_stats(&P, m, &counts, secs), err, sizeof err)) {
             cli_error("%s", err);
             goto fail;
@@ -431,9 +450,13 @@ int cmd_gemm(int argc, char **argv)
         }
         sim_stats st;
         engine_compare cmp;
+        sim_progress sp;
+        sim_progress_attach(&sp, &so, &prog, "gemm", o.quiet);
         double t0 = cli_now_seconds();
-        if (engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, tmp_vcd, &st, &cmp,
-                       err, sizeof err) != 0) {
+        int bad = engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, tmp_vcd, &st,
+                             &cmp, err, sizeof err);
+        sim_progress_end(&sp);
+        if (bad) {
             if (cmp.first_diff >= (int64_t)lay.c_addr) {
                 int64_t el = (cmp.first_diff - (int64_t)lay.c_addr) / 4;
                 cli_error("gemm: C model and RTL disagree first at C[%lld][%lld] (%s)",
@@ -459,10 +482,12 @@ int cmd_gemm(int argc, char **argv)
                 goto fail;
             }
         }
-        printf("  program: %zu instructions, tiles %d x %d (rows x columns), weights %.3f MB packed\n",
-               prog.n, lay.mt, lay.nt, (double)lay.weight_bytes / 1e6);
+        char b[2][UNITS_LEN];
+        printf("  program: %zu instructions, tiles %d x %d (rows x columns), weights %s packed\n",
+               prog.n, lay.mt, lay.nt, units_si(b[0], UNITS_LEN, (double)lay.weight_bytes, "B"));
         stats_print(stdout, &arch, &st, o.engine == ENGINE_RTL ? "RTL" : "C model");
-        printf("  host time %.3f s (%s mode)\n", secs, o.timing_only ? "timing-only" : "functional");
+        printf("  host time %s (%s mode)\n", units_si(b[1], UNITS_LEN, secs, "s"),
+               o.timing_only ? "timing-only" : "functional");
         if (!o.timing_only)
             memcpy(C.data, image + lay.c_addr, (size_t)m * n * 4);
         if (tmp_stats) {
@@ -489,7 +514,7 @@ int cmd_gemm(int argc, char **argv)
             }
         }
     }
-    if (o.check && check_against_reference(&C, &A, &W, wt, cfg.group_size) != 0)
+    if (o.check && check_against_reference(&C, &A, &W, wt, cfg.group_size, o.quiet) != 0)
         goto fail;
     if (tmp_out && npy_write(tmp_out, &C, err, sizeof err) != 0) {
         cli_error("%s: cannot write", o.out);

@@ -8,6 +8,7 @@
 #include "model_json.h"
 #include "outfiles.h"
 #include "plot_roofline.h"
+#include "progress.h"
 #include "randgen.h"
 #include "ref_gemm.h"
 #include "report_run.h"
@@ -24,7 +25,7 @@ static const char run_usage[] =
     "usage: lutsim run --model M --quant Q [--phase prefill|decode|both]\n"
     "                  [--batch B] [--seq S] [--context C] [--arch A.json]\n"
     "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
-    "                  [--functional] [--energy E.json]\n"
+    "                  [--functional] [--seed S] [--energy E.json] [--quiet]\n"
     "\n"
     "Lowers every operation of a quantized decoder-only LLM onto the LUT\n"
     "accelerator and simulates it on the C model (timing-only by default).\n"
@@ -50,6 +51,8 @@ static const char run_usage[] =
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
     "  --seed S         seed for --functional (default 1)\n"
+    "  --quiet          no progress line on stderr (shown when a phase's timing\n"
+    "                   or functional run takes longer than a second)\n"
     "  -h, --help       this text\n";
 
 static void print_usage(void)
@@ -68,9 +71,16 @@ static void print_usage(void)
 
 /* Executes every linear layer of the phase with real data. */
 static int run_functional(const arch_t *a, const energy_model *em, const quant_preset *q,
-                          const run_phase *p, unsigned seed)
+                          const run_phase *p, unsigned seed, int quiet)
 {
-    int checked = 0;
+    uint64_t layers = 0, checked = 0;
+    for (int i = 0; i < p->nops; i++)
+        if (p->ops[i].op.kind == MODEL_OP_LINEAR)
+            layers += p->ops[i].op.repeat;
+    char label[64];
+    snprintf(label, sizeof label, "%s functional", p->phase);
+    progress pr;
+    progress_init(&pr, label, "layers", layers, quiet);
     for (int i = 0; i < p->nops; i++) {
         const model_op *o = &p->ops[i].op;
         if (o->kind != MODEL_OP_LINEAR)
@@ -124,13 +134,25 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             free(img);
             free(ref);
             program_free(&prog);
-            if (rc != 0)
+            progress_update(&pr, checked);
+            if (rc != 0) {
+                progress_end(&pr);
                 return -1;
+            }
         }
     }
-    printf("functional (%s): %d linear layer executions bit-exact against the reference GEMM\n",
-           p->phase, checked);
+    progress_end(&pr);
+    printf("functional (%s): %llu linear layer executions bit-exact against the reference GEMM\n",
+           p->phase, (unsigned long long)checked);
     return 0;
+}
+
+/* lower_model's progress hook: one step per operation of the phase. */
+static void on_op_timed(void *ctx, int done, int total)
+{
+    progress *pr = ctx;
+    pr->total = (uint64_t)total;
+    progress_update(pr, (uint64_t)done);
 }
 
 static int write_trace(const char *path, const arch_t *a, const run_phase *ph, int nph)
@@ -177,12 +199,13 @@ int cmd_run(int argc, char **argv)
         { "plot", required_argument, 0, 'P' },
         { "functional", no_argument, 0, 'F' },
         { "seed", required_argument, 0, 'S' },
+        { "quiet", no_argument, 0, 'Q' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *model = NULL, *quant = NULL, *phase = "both", *arch_path = NULL, *energy = NULL;
     const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
-    int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1;
+    int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1, quiet = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -198,6 +221,7 @@ int cmd_run(int argc, char **argv)
         case 't': trace = optarg; break;
         case 'P': plot = optarg; break;
         case 'F': functional = 1; break;
+        case 'Q': quiet = 1; break;
         case 'b': if (cli_parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
         case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
         case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
@@ -267,7 +291,11 @@ int cmd_run(int argc, char **argv)
         p->ph.seq_len = seq;
         p->ph.context = context;
         double t0 = cli_now_seconds();
-        int n = lower_model(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info, err, sizeof err);
+        progress pr;
+        progress_init(&pr, p->phase, "operations", 0, quiet);
+        int n = lower_model_progress(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info,
+                                     on_op_timed, &pr, err, sizeof err);
+        progress_end(&pr);
         if (n < 0) {
             cli_error("%s %s: %s", m.name, p->phase, err);
             goto done;
@@ -276,7 +304,7 @@ int cmd_run(int argc, char **argv)
         p->ops = ops[nph];
         p->nops = n;
         run_print(stdout, &a, &em, &m, &q, p);
-        if (functional && run_functional(&a, &em, &q, p, (unsigned)seed) != 0)
+        if (functional && run_functional(&a, &em, &q, p, (unsigned)seed, quiet) != 0)
             goto done;
         nph++;
     }
@@ -291,7 +319,7 @@ int cmd_run(int argc, char **argv)
     }
     if (tc) {
         FILE *f = fopen(tc, "w");
-        if (!f || run_to_csv(f, &a, ph, nph) != 0 || fclose(f) != 0) {
+        if (!f || run_to_csv(f, &a, &m, &q, ph, nph) != 0 || fclose(f) != 0) {
             cli_error("%s: cannot write", csv);
             goto done;
         }

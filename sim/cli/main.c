@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "version.h" /* LUTSIM_GIT_DESCRIBE, written by the Makefile */
+
 #define LUTSIM_VERSION "0.1.0"
 
 static const char usage[] =
@@ -92,7 +94,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(name, "version") || !strcmp(name, "--version")) {
-        printf("lutsim %s\n", LUTSIM_VERSION);
+        if (LUTSIM_GIT_DESCRIBE[0])
+            printf("lutsim %s (git %s)\n", LUTSIM_VERSION, LUTSIM_GIT_DESCRIBE);
+        else
+            printf("lutsim %s\n", LUTSIM_VERSION);
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

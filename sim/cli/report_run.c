@@ -1,6 +1,9 @@
 /* report_run.c - per-operation and total figures of a model run. */
 #include "report_run.h"
 
+#include "units.h"
+
+#include <assert.h>
 #include <string.h>
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
@@ -66,6 +69,108 @@ static void totals_of(const arch_t *a, const quant_preset *q, const run_phase *p
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
+/* ---- per-operation fields: one list for the JSON report and the CSV ---- */
+
+typedef enum { FV_STR, FV_U64, FV_INT, FV_REAL, FV_BOOL } fv_type;
+
+typedef struct {
+    const char *group; /* NULL, or the JSON object the key sits in */
+    const char *key;
+    fv_type type;
+    const char *s;
+    uint64_t u;
+    long long i;
+    double d;
+} op_field;
+
+/* 25 plain keys and the energy breakdown (op_fields_of) */
+#define OP_FIELDS_MAX (32 + EN_COUNT)
+
+typedef struct {
+    op_field f[OP_FIELDS_MAX];
+    int n;
+} op_fields;
+
+static op_field *add(op_fields *fs, const char *group, const char *key, fv_type t)
+{
+    assert(fs->n < OP_FIELDS_MAX); /* grow OP_FIELDS_MAX with the list */
+    op_field *f = &fs->f[fs->n++];
+    memset(f, 0, sizeof *f);
+    f->group = group;
+    f->key = key;
+    f->type = t;
+    return f;
+}
+static void add_s(op_fields *fs, const char *k, const char *v) { add(fs, NULL, k, FV_STR)->s = v; }
+static void add_u(op_fields *fs, const char *k, uint64_t v) { add(fs, NULL, k, FV_U64)->u = v; }
+static void add_i(op_fields *fs, const char *k, long long v) { add(fs, NULL, k, FV_INT)->i = v; }
+static void add_d(op_fields *fs, const char *k, double v) { add(fs, NULL, k, FV_REAL)->d = v; }
+static void add_b(op_fields *fs, const char *k, int v) { add(fs, NULL, k, FV_BOOL)->i = v != 0; }
+
+/* Every per-operation key of the report, in order (README "The report"). */
+static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
+{
+    op_figures f;
+    op_figures_of(a, r, &f);
+    fs->n = 0;
+    add_s(fs, "name", r->op.name);
+    add_s(fs, "kind", model_op_kind_name(r->op.kind));
+    add_s(fs, "unit", f.unit);
+    add_u(fs, "m", r->op.m);
+    add_u(fs, "n", r->op.n);
+    add_u(fs, "k", r->op.k);
+    add_u(fs, "elements", r->op.elements);
+    add_u(fs, "count", r->op.count);
+    add_u(fs, "repeat", r->op.repeat);
+    add_i(fs, "wbits", r->wbits);
+    add_u(fs, "macs", f.macs);
+    add_u(fs, "dram_bytes", f.dram_bytes);
+    add_u(fs, "cycles", f.cycles);
+    add_d(fs, "seconds", f.seconds);
+    add_s(fs, "bound", f.bound);
+    add_d(fs, "utilization", f.utilization);
+    add_d(fs, "energy_pj", f.energy_pj);
+    for (int e = 0; e < EN_COUNT; e++)
+        add(fs, "energy_breakdown_pj", sim_energy_names[e], FV_REAL)->d = r->st.energy_pj_part[e];
+    add_d(fs, "arithmetic_intensity", f.intensity);
+    add_d(fs, "attainable_ops_per_s", f.attainable);
+    add_d(fs, "achieved_ops_per_s", f.achieved);
+    add_u(fs, "instructions", r->st.instructions);
+    add_b(fs, "fast_forwarded", r->sampled);
+    add_b(fs, "fused_precompute", r->fused);
+}
+
+static json_t *field_json(const op_field *f)
+{
+    switch (f->type) {
+    case FV_STR: return json_string(f->s);
+    case FV_U64: return u64(f->u);
+    case FV_INT: return json_integer(f->i);
+    case FV_REAL: return json_real(f->d);
+    default: return json_boolean(f->i);
+    }
+}
+
+static json_t *op_to_json(const arch_t *a, const op_result *r)
+{
+    op_fields fs;
+    op_fields_of(a, r, &fs);
+    json_t *o = json_object();
+    for (int i = 0; i < fs.n; i++) {
+        const op_field *f = &fs.f[i];
+        json_t *dst = o;
+        if (f->group) {
+            dst = json_object_get(o, f->group);
+            if (!dst) {
+                dst = json_object();
+                json_object_set_new(o, f->group, dst);
+            }
+        }
+        json_object_set_new(dst, f->key, field_json(f));
+    }
+    return o;
+}
+
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph)
 {
@@ -85,40 +190,8 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         else
             json_object_set_new(po, "context", json_integer(rp->ph.context));
         json_t *ops = json_array();
-        for (int i = 0; i < rp->nops; i++) {
-            const op_result *r = &rp->ops[i];
-            op_figures f;
-            op_figures_of(a, r, &f);
-            json_t *o = json_object();
-            json_object_set_new(o, "name", json_string(r->op.name));
-            json_object_set_new(o, "kind", json_string(model_op_kind_name(r->op.kind)));
-            json_object_set_new(o, "unit", json_string(f.unit));
-            json_object_set_new(o, "m", u64(r->op.m));
-            json_object_set_new(o, "n", u64(r->op.n));
-            json_object_set_new(o, "k", u64(r->op.k));
-            json_object_set_new(o, "elements", u64(r->op.elements));
-            json_object_set_new(o, "count", u64(r->op.count));
-            json_object_set_new(o, "repeat", u64(r->op.repeat));
-            json_object_set_new(o, "wbits", json_integer(r->wbits));
-            json_object_set_new(o, "macs", u64(f.macs));
-            json_object_set_new(o, "dram_bytes", u64(f.dram_bytes));
-            json_object_set_new(o, "cycles", u64(f.cycles));
-            json_object_set_new(o, "seconds", json_real(f.seconds));
-            json_object_set_new(o, "bound", json_string(f.bound));
-            json_object_set_new(o, "utilization", json_real(f.utilization));
-            json_object_set_new(o, "energy_pj", json_real(f.energy_pj));
-            json_t *eb = json_object();
-            for (int e = 0; e < EN_COUNT; e++)
-                json_object_set_new(eb, sim_energy_names[e], json_real(r->st.energy_pj_part[e]));
-            json_object_set_new(o, "energy_breakdown_pj", eb);
-            json_object_set_new(o, "arithmetic_intensity", json_real(f.intensity));
-            json_object_set_new(o, "attainable_ops_per_s", json_real(f.attainable));
-            json_object_set_new(o, "achieved_ops_per_s", json_real(f.achieved));
-            json_object_set_new(o, "instructions", u64(r->st.instructions));
-            json_object_set_new(o, "fast_forwarded", json_boolean(r->sampled));
-            json_object_set_new(o, "fused_precompute", json_boolean(r->fused));
-            json_array_append_new(ops, o);
-        }
+        for (int i = 0; i < rp->nops; i++)
+            json_array_append_new(ops, op_to_json(a, &rp->ops[i]));
         json_object_set_new(po, "ops", ops);
         totals t;
         totals_of(a, q, rp, &t);
@@ -146,26 +219,89 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
     return root;
 }
 
-int run_to_csv(FILE *f, const arch_t *a, const run_phase *ph, int nph)
+/* One CSV field, quoted as RFC 4180 asks when it holds a comma, a quote,
+ * CR or LF (quotes doubled). */
+static void csv_string(FILE *f, const char *s)
 {
-    fprintf(f, "phase,name,kind,unit,m,n,k,count,repeat,wbits,macs,dram_bytes,cycles,seconds,"
-               "bound,utilization,energy_pj,arithmetic_intensity,attainable_ops_per_s,"
-               "achieved_ops_per_s\n");
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void csv_value(FILE *f, const op_field *x)
+{
+    switch (x->type) {
+    case FV_STR: csv_string(f, x->s); break;
+    case FV_U64: fprintf(f, "%llu", (unsigned long long)x->u); break;
+    case FV_INT: fprintf(f, "%lld", x->i); break;
+    case FV_REAL: fprintf(f, "%.17g", x->d); break;
+    default: fputs(x->i ? "true" : "false", f); break;
+    }
+}
+
+int run_to_csv(FILE *f, const arch_t *a, const model_cfg *m, const quant_preset *q,
+               const run_phase *ph, int nph)
+{
+    static const op_result none; /* only its keys are used, for the header */
+    op_fields fs;
+    op_fields_of(a, &none, &fs);
+    fputs("model,quant,arch,phase", f);
+    for (int i = 0; i < fs.n; i++) {
+        fputc(',', f);
+        if (fs.f[i].group)
+            fprintf(f, "%s.", fs.f[i].group);
+        fputs(fs.f[i].key, f);
+    }
+    fputc('\n', f);
     for (int p = 0; p < nph; p++) {
         for (int i = 0; i < ph[p].nops; i++) {
-            const op_result *r = &ph[p].ops[i];
-            op_figures x;
-            op_figures_of(a, r, &x);
-            fprintf(f, "%s,%s,%s,%s,%llu,%llu,%llu,%llu,%llu,%d,%llu,%llu,%llu,%.9g,%s,%.6f,%.6g,%.6g,%.6g,%.6g\n",
-                    ph[p].phase, r->op.name, model_op_kind_name(r->op.kind), x.unit,
-                    (unsigned long long)r->op.m, (unsigned long long)r->op.n,
-                    (unsigned long long)r->op.k, (unsigned long long)r->op.count,
-                    (unsigned long long)r->op.repeat, r->wbits, (unsigned long long)x.macs,
-                    (unsigned long long)x.dram_bytes, (unsigned long long)x.cycles, x.seconds,
-                    x.bound, x.utilization, x.energy_pj, x.intensity, x.attainable, x.achieved);
+            op_fields_of(a, &ph[p].ops[i], &fs);
+            csv_string(f, m->name);
+            fputc(',', f);
+            csv_string(f, q->name);
+            fputc(',', f);
+            csv_string(f, a->name);
+            fputc(',', f);
+            csv_string(f, ph[p].phase);
+            for (int k = 0; k < fs.n; k++) {
+                fputc(',', f);
+                csv_value(f, &fs.f[k]);
+            }
+            fputc('\n', f);
         }
     }
     return ferror(f) ? -1 : 0;
+}
+
+/* One table cell: v with its SI prefix and unit (units.h). */
+#define SI(buf, v, unit) units_si(buf, sizeof buf, (double)(v), unit)
+
+static void print_op(FILE *f, const arch_t *a, const op_result *r)
+{
+    op_figures x;
+    op_figures_of(a, r, &x);
+    char mm[24] = "-", nn[24] = "-", kk[24] = "-";
+    if (r->on_lut) {
+        snprintf(mm, sizeof mm, "%llu", (unsigned long long)r->op.m);
+        snprintf(nn, sizeof nn, "%llu", (unsigned long long)r->op.n);
+        snprintf(kk, sizeof kk, "%llu", (unsigned long long)r->op.k);
+    }
+    char mac[UNITS_LEN], dram[UNITS_LEN], cyc[UNITS_LEN], time[UNITS_LEN], en[UNITS_LEN];
+    char roof[UNITS_LEN], got[UNITS_LEN];
+    fprintf(f, "%-22s %-11s %-6s %6s %6s %6s %5llu %9s %9s %9s %9s %-7s %4.0f%% %9s %7.2f %10s %10s\n",
+            r->op.name, model_op_kind_name(r->op.kind), x.unit, mm, nn, kk,
+            (unsigned long long)r->instances, SI(mac, x.macs, ""), SI(dram, x.dram_bytes, "B"),
+            SI(cyc, x.cycles, ""), SI(time, x.seconds, "s"), x.bound, 100.0 * x.utilization,
+            SI(en, x.energy_pj * 1e-12, "J"), x.intensity, SI(roof, x.attainable, "OPS"),
+            SI(got, x.achieved, "OPS"));
 }
 
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -177,38 +313,26 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
     else
         fprintf(f, "\n%s %s, decode: batch %d, context %d, on '%s' (%.2f GHz, %d nm energy)\n",
                 m->name, q->name, p->ph.batch, p->ph.context, a->name, a->clock_ghz, em->node_nm);
-    fprintf(f, "%-22s %-11s %-6s %7s %7s %7s %6s %10s %10s %10s %-7s %5s %10s %8s %8s %8s\n",
-            "operation", "kind", "unit", "m", "n", "k", "x", "GMAC", "DRAM MB", "Mcycles", "bound",
-            "util", "energy mJ", "ops/B", "roof", "TOPS");
-    for (int i = 0; i < p->nops; i++) {
-        const op_result *r = &p->ops[i];
-        op_figures x;
-        op_figures_of(a, r, &x);
-        char mm[24] = "-", nn[24] = "-", kk[24] = "-";
-        if (r->on_lut) {
-            snprintf(mm, sizeof mm, "%llu", (unsigned long long)r->op.m);
-            snprintf(nn, sizeof nn, "%llu", (unsigned long long)r->op.n);
-            snprintf(kk, sizeof kk, "%llu", (unsigned long long)r->op.k);
-        }
-        fprintf(f, "%-22s %-11s %-6s %7s %7s %7s %6llu %10.3f %10.2f %10.3f %-7s %4.0f%% %10.3f %8.2f %8.2f %8.3f\n",
-                r->op.name, model_op_kind_name(r->op.kind), x.unit, mm, nn, kk,
-                (unsigned long long)r->instances, (double)x.macs / 1e9, (double)x.dram_bytes / 1e6,
-                (double)x.cycles / 1e6, x.bound, 100.0 * x.utilization, x.energy_pj / 1e9,
-                x.intensity, x.attainable / 1e12, x.achieved / 1e12);
-    }
+    fprintf(f, "%-22s %-11s %-6s %6s %6s %6s %5s %9s %9s %9s %9s %-7s %5s %9s %7s %10s %10s\n",
+            "operation", "kind", "unit", "m", "n", "k", "x", "MACs", "DRAM", "cycles", "time",
+            "bound", "util", "energy", "ops/B", "roof", "achieved");
+    for (int i = 0; i < p->nops; i++)
+        print_op(f, a, &p->ops[i]);
     totals t;
     totals_of(a, q, p, &t);
-    fprintf(f, "total: %.3f G MAC (linear %.3f, attention %.3f), %.3f M cycles = %.3f ms, "
-               "%.1f tokens/s\n",
-            (double)t.macs / 1e9, (double)t.linear_macs / 1e9, (double)t.attention_macs / 1e9,
-            (double)t.cycles / 1e6, t.seconds * 1e3, t.seconds > 0 ? (double)t.tokens / t.seconds : 0);
-    fprintf(f, "       energy %.3f mJ (%.3f mJ per token), %.2f TOPS, %.2f TOPS/W, DRAM %.1f MB, "
-               "packed weights %.1f MB + scales %.1f MB\n",
-            t.energy_pj / 1e9, t.tokens ? t.energy_pj / 1e9 / (double)t.tokens : 0,
-            t.seconds > 0 ? 2.0 * (double)t.macs / t.seconds / 1e12 : 0,
-            t.energy_pj > 0 ? 2.0 * (double)t.macs / t.energy_pj : 0, (double)t.dram_bytes / 1e6,
-            (double)t.weight_bytes / 1e6, (double)t.scale_bytes / 1e6);
-    fprintf(f, "       (TOPS = 2 ops per MAC; 'roof' = attainable TOPS at the op's ops/B; "
-               "%d programs simulated, %d cache hits, %.3f s host)\n",
-            p->info.simulations, p->info.cache_hits, p->host_seconds);
+    const double ops = 2.0 * (double)t.macs;
+    char b[10][UNITS_LEN];
+    fprintf(f, "total: %s (linear %s, attention %s), %s = %s, %s\n", SI(b[0], t.macs, " MAC"),
+            SI(b[1], t.linear_macs, " MAC"), SI(b[2], t.attention_macs, " MAC"),
+            SI(b[3], t.cycles, " cycles"), SI(b[4], t.seconds, "s"),
+            SI(b[5], t.seconds > 0 ? (double)t.tokens / t.seconds : 0, " tokens/s"));
+    fprintf(f, "       energy %s (%s per token), %s, %s, DRAM %s, packed weights %s + scales %s\n",
+            SI(b[0], t.energy_pj * 1e-12, "J"),
+            SI(b[1], t.tokens ? t.energy_pj * 1e-12 / (double)t.tokens : 0, "J"),
+            SI(b[2], t.seconds > 0 ? ops / t.seconds : 0, "OPS"),
+            SI(b[3], t.energy_pj > 0 ? ops / (t.energy_pj * 1e-12) : 0, "OPS/W"),
+            SI(b[4], t.dram_bytes, "B"), SI(b[5], t.weight_bytes, "B"), SI(b[6], t.scale_bytes, "B"));
+    fprintf(f, "       (OPS = 2 ops per MAC; 'roof' = attainable at the op's ops/B; "
+               "%d programs simulated, %d cache hits, %s host)\n",
+            p->info.simulations, p->info.cache_hits, SI(b[0], p->host_seconds, "s"));
 }

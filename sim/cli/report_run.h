@@ -37,7 +37,12 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
 
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph);
-int run_to_csv(FILE *f, const arch_t *a, const run_phase *ph, int nph);
+/* One row per operation: model, quant, arch, phase, then the per-operation
+ * keys of the JSON report in the same order (energy_breakdown_pj.PART for
+ * the nested object); reals with 17 significant digits, integers exact,
+ * booleans true/false, strings quoted as RFC 4180 asks. */
+int run_to_csv(FILE *f, const arch_t *a, const model_cfg *m, const quant_preset *q,
+               const run_phase *ph, int nph);
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
                const quant_preset *q, const run_phase *ph);
 

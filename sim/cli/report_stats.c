@@ -1,6 +1,8 @@
 /* report_stats.c - statistics JSON and the one-screen summary. */
 #include "report_stats.h"
 
+#include "units.h"
+
 #include <stdio.h>
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
@@ -71,13 +73,18 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
 void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *engine)
 {
     double secs = (double)st->cycles / (arch->clock_ghz * 1e9);
-    fprintf(f, "  %s (%s, %.2f GHz): %llu cycles = %.3f us, %llu instructions\n", engine, arch->name,
-            arch->clock_ghz, (unsigned long long)st->cycles, secs * 1e6,
-            (unsigned long long)st->instructions);
-    fprintf(f, "  %.3f G MAC -> %.2f TOPS achieved; DRAM %.3f MB; energy %.3f uJ (%.3f pJ/MAC)\n",
-            (double)st->ev.macs / 1e9, secs > 0 ? 2.0 * (double)st->ev.macs / secs / 1e12 : 0.0,
-            (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes) / 1e6, st->energy_pj / 1e6,
-            st->ev.macs ? st->energy_pj / (double)st->ev.macs : 0.0);
+    double macs = (double)st->ev.macs, pj = st->energy_pj;
+    char b[6][UNITS_LEN];
+    fprintf(f, "  %s (%s, %.2f GHz): %s = %s, %s\n", engine, arch->name, arch->clock_ghz,
+            units_si(b[0], UNITS_LEN, (double)st->cycles, " cycles"),
+            units_si(b[1], UNITS_LEN, secs, "s"),
+            units_si(b[2], UNITS_LEN, (double)st->instructions, " instructions"));
+    fprintf(f, "  %s -> %s achieved; DRAM %s; energy %s (%s/MAC)\n",
+            units_si(b[0], UNITS_LEN, macs, " MAC"),
+            units_si(b[1], UNITS_LEN, secs > 0 ? 2.0 * macs / secs : 0.0, "OPS"),
+            units_si(b[2], UNITS_LEN, (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes), "B"),
+            units_si(b[3], UNITS_LEN, pj * 1e-12, "J"),
+            units_si(b[4], UNITS_LEN, macs > 0 ? pj * 1e-12 / macs : 0.0, "J"));
     fprintf(f, "  unit busy:");
     for (int u = 1; u < UNIT_COUNT; u++)
         fprintf(f, " %s %.1f%%", isa_unit_names[u],
