@@ -124,18 +124,12 @@ int cmd_exec(int argc, char **argv)
         goto done;
     }
     int rc;
-    if (len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) {
+    /* A binary program, or one that is not text: the binary reader says
+     * what is wrong with it.  Otherwise assembly text. */
+    if ((len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) || memchr(bytes, '\0', len)) {
         rc = program_from_bytes(bytes, len, &p, err, sizeof err);
     } else {
-        char *text = malloc(len + 1);
-        if (!text) {
-            cli_error("%s: out of memory", path);
-            goto done;
-        }
-        memcpy(text, bytes, len);
-        text[len] = '\0';
-        rc = program_from_asm(text, &p, err, sizeof err);
-        free(text);
+        rc = program_from_asm_n((const char *)bytes, len, &p, err, sizeof err);
     }
     if (rc != 0) {
         cli_error("%s: %s", path, err);

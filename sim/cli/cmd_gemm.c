@@ -397,7 +397,8 @@ int cmd_gemm(int argc, char **argv)
         gemm_shape gs = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
         gemm_layout lay;
         if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
-            cli_error("gemm: cannot compile for architecture '%s': %s", arch.name, err);
+            cli_error("%s: cannot compile the GEMM for this architecture: %s",
+                      o.arch ? o.arch : "default architecture", err);
             goto fail;
         }
         sim_opts so = { 0 };

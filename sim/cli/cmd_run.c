@@ -267,7 +267,7 @@ int cmd_run(int argc, char **argv)
         double t0 = cli_now_seconds();
         int n = lower_model(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info, err, sizeof err);
         if (n < 0) {
-            cli_error("%s %s: %s", m.name, p->phase, err);
+            cli_error("%s: %s: %s", model, p->phase, err);
             goto done;
         }
         p->host_seconds = cli_now_seconds() - t0;
