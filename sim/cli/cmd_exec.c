@@ -17,6 +17,8 @@
 static const char exec_usage[] =
     "usage: lutsim exec PROGRAM [--arch A.json] [--mem IMAGE] [--dump-mem OUT]\n"
     "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
+    "                   [--engine cmodel|rtl|both] [--vcd W.vcd [--vcd-window START:END]\n"
+    "                   [--vcd-scope PREFIX]]\n"
     "\n"
     "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
     "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
@@ -29,10 +31,15 @@ static const char exec_usage[] =
     "  --dump-mem OUT    write the DRAM image after the run (needs --mem)\n"
     "  --stats S.json    statistics (JSON): cycles, instructions, macs,\n"
     "                    dram_bytes, energy_pj, energy_breakdown_pj, units, stalls\n"
-    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto): one\n"
+    "                    slice per instruction, from the engine whose statistics\n"
+    "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
     "                    or both: the same program on each, compared\n"
-    "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
+    "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"
+    "                    time (picoseconds at the architecture's clock_ghz)\n"
+    "  --vcd-window S:E  only cycles S..E-1 in the waveform (S: or :E open-ended)\n"
+    "  --vcd-scope P     only signals under instance path P, e.g. lutc.lutc_top.dma\n"
     "  -h, --help        this text\n"
     "\n"
     "A program that breaks a rule (buffer bounds, illegal encoding, no halt)\n"
@@ -49,12 +56,16 @@ int cmd_exec(int argc, char **argv)
         { "trace", required_argument, 0, 't' },
         { "engine", required_argument, 0, 'e' },
         { "vcd", required_argument, 0, 'V' },
+        { "vcd-window", required_argument, 0, 'W' },
+        { "vcd-scope", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
-               *trace = NULL, *vcd = NULL;
+               *trace = NULL, *vcd = NULL, *window = NULL;
+    rtl_vcd wave = { NULL, 0, 0, NULL };
     engine_kind engine = ENGINE_CMODEL;
+    char err[512];
     optind = 1;
     opterr = 0;
     int ch;
@@ -67,6 +78,14 @@ int cmd_exec(int argc, char **argv)
         case 's': stats = optarg; break;
         case 't': trace = optarg; break;
         case 'V': vcd = optarg; break;
+        case 'C': wave.scope = optarg; break;
+        case 'W':
+            window = optarg;
+            if (engine_parse_vcd_window(optarg, &wave, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                return 2;
+            }
+            break;
         case 'e':
             if (engine_parse(optarg, &engine) != 0) {
                 cli_error("--engine: expected cmodel, rtl or both, got '%s'", optarg);
@@ -92,12 +111,15 @@ int cmd_exec(int argc, char **argv)
         cli_error("exec: --vcd needs --engine rtl or both");
         return 2;
     }
+    if ((window || wave.scope) && !vcd) {
+        cli_error("exec: --vcd-window and --vcd-scope need --vcd");
+        return 2;
+    }
     if (dump && !mem) {
         cli_error("exec: --dump-mem needs --mem (timing-only runs move no data)");
         return 2;
     }
     const char *path = argv[optind];
-    char err[512];
     arch_t arch;
     energy_model em;
     if (engine_setup(arch_path, energy_path, &arch, &em, err, sizeof err) != 0) {
@@ -115,7 +137,8 @@ int cmd_exec(int argc, char **argv)
     const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL;
     if ((stats && !(tmp_stats = out_stage(&of, stats, err, sizeof err))) ||
         (trace && !(tmp_trace = out_stage(&of, trace, err, sizeof err))) ||
-        (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err)))) {
+        (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err))) ||
+        (vcd && !(wave.path = out_stage(&of, vcd, err, sizeof err)))) {
         cli_error("%s", err);
         goto done;
     }
@@ -151,7 +174,8 @@ int cmd_exec(int argc, char **argv)
     }
     sim_stats st;
     engine_compare cmp;
-    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd, &st, &cmp, err, sizeof err) != 0) {
+    if (engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &st, &cmp, err,
+                   sizeof err) != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }
