@@ -63,6 +63,13 @@ int program_from_bytes(const uint8_t *buf, size_t len, program *p, char *err, si
     uint32_t n = 0;
     for (int i = 0; i < 4; i++)
         n |= (uint32_t)buf[8 + i] << (8 * i);
+    for (int i = 12; i < PROGRAM_HEADER_BYTES; i++) {
+        if (buf[i] != 0) {
+            snprintf(err, errlen, "header byte %d is 0x%02x: bytes 12..15 are reserved and "
+                     "must be zero", i, buf[i]);
+            return -1;
+        }
+    }
     size_t want = PROGRAM_HEADER_BYTES + (size_t)n * ISA_BYTES;
     if (len != want) {
         snprintf(err, errlen, "header says %u instructions (%zu bytes) but the file has %zu bytes",
@@ -88,18 +95,27 @@ int program_from_bytes(const uint8_t *buf, size_t len, program *p, char *err, si
     return 0;
 }
 
-int program_from_asm(const char *text, program *p, char *err, size_t errlen)
+int program_from_asm_n(const char *text, size_t n, program *p, char *err, size_t errlen)
 {
     program_init(p);
     int lineno = 0;
-    const char *s = text;
-    while (*s) {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl ? (size_t)(nl - s) : strlen(s);
-        char line[1024];
+    size_t at = 0;
+    while (at < n) {
+        const char *s = text + at;
+        const char *nl = memchr(s, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - s) : n - at;
+        at += len + (nl ? 1 : 0);
         lineno++;
-        if (len >= sizeof line) {
-            snprintf(err, errlen, "line %d: too long", lineno);
+        if (len && s[len - 1] == '\r')
+            len--; /* CRLF line ends */
+        const char *bad = memchr(s, '\0', len) ? "a NUL byte (not a text file)"
+                          : memchr(s, '\r', len) ? "a carriage return inside the line"
+                                                 : NULL;
+        char line[1024];
+        if (!bad && len >= sizeof line)
+            bad = "too long";
+        if (bad) {
+            snprintf(err, errlen, "line %d: %s", lineno, bad);
             program_free(p);
             return -1;
         }
@@ -118,7 +134,11 @@ int program_from_asm(const char *text, program *p, char *err, size_t errlen)
             program_free(p);
             return -1;
         }
-        s += len + (nl ? 1 : 0);
     }
     return 0;
+}
+
+int program_from_asm(const char *text, program *p, char *err, size_t errlen)
+{
+    return program_from_asm_n(text, strlen(text), p, err, errlen);
 }

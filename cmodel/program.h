@@ -1,7 +1,8 @@
 /* program.h - a program: decoded instructions, and its binary form.
  *
  * The binary form is what every engine loads: a 16-byte header
- * ("LUTPROG1", u32 instruction count, u32 zero) followed by 16-byte
+ * ("LUTPROG1", u32 instruction count, 4 reserved bytes that must be zero)
+ * followed by 16-byte
  * instruction words (isa.h).  No I/O here: callers read and write bytes.
  */
 #ifndef PROGRAM_H
@@ -34,6 +35,9 @@ int program_to_bytes(const program *p, uint8_t **out, size_t *len, char *err, si
 int program_from_bytes(const uint8_t *buf, size_t len, program *p, char *err, size_t errlen);
 /* Assembles text; -1 with "line N: ..." on error. */
 int program_from_asm(const char *text, program *p, char *err, size_t errlen);
+/* The same for n bytes of a file: lines end in LF or CRLF; a NUL byte or
+ * a carriage return inside a line is an error naming the line. */
+int program_from_asm_n(const char *text, size_t n, program *p, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

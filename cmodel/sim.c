@@ -1,5 +1,6 @@
 /* sim.c - the C model's run loop: checks, scoreboard timing, execution. */
 #include "machine.h"
+#include "scoreboard.h"
 #include "sim.h"
 
 #include <stdio.h>
@@ -36,52 +37,6 @@ static const unit_ops *ops_for(isa_unit u)
     case UNIT_VEC: return &unit_vec_ops;
     default: return NULL;
     }
-}
-
-/* The instructions that may still delay later ones, unordered (only the
- * latest conflicting completion matters).  Hot fields apart from the
- * footprints, so the scan reads 16 bytes per entry; the masks (bit s set:
- * the footprint reads / writes address space s) reject most pairs before
- * the range-by-range comparison. */
-typedef struct {
-    uint64_t complete;
-    unsigned rmask, wmask;
-} inflight;
-
-typedef struct {
-    inflight *e;
-    footprint *fp;
-    size_t n, cap;
-} window;
-
-static int overlaps(const mem_range *a, const mem_range *b)
-{
-    return a->space == b->space && a->lo < b->hi && b->lo < a->hi;
-}
-
-static int conflicts(const footprint *mine, const footprint *old)
-{
-    for (int i = 0; i < mine->nr; i++)
-        for (int j = 0; j < old->nw; j++)
-            if (overlaps(&mine->r[i], &old->w[j]))
-                return 1; /* read after write */
-    for (int i = 0; i < mine->nw; i++) {
-        for (int j = 0; j < old->nr; j++)
-            if (overlaps(&mine->w[i], &old->r[j]))
-                return 1; /* write after read */
-        for (int j = 0; j < old->nw; j++)
-            if (overlaps(&mine->w[i], &old->w[j]))
-                return 1; /* write after write */
-    }
-    return 0;
-}
-
-static unsigned space_mask(const mem_range *r, int n)
-{
-    unsigned m = 0;
-    for (int i = 0; i < n; i++)
-        m |= 1u << r[i].space;
-    return m;
 }
 
 static int check_bounds(const machine *m, const footprint *fp, int functional,
@@ -143,7 +98,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     m.entry_bytes = 2;
     const int functional = opt && opt->dram != NULL;
     int rc = -1;
-    window win = { 0 };
+    scoreboard sb;
+    sb_init(&sb);
     for (int b = 0; b < BUF_COUNT; b++) {
         m.buf_size[b] = arch_buf_bytes(arch, (buf_id)b);
         if (functional && !(m.buf[b] = calloc(1, m.buf_size[b]))) {
@@ -208,25 +164,9 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         last_disp = disp;
 
-        /* Scoreboard: the latest completion among conflicting in-flight.
-         * The window is unordered (only the maximum matters), so an entry
-         * that can no longer delay anything is replaced by the last one. */
-        uint64_t ready = disp > fence ? disp : fence;
-        const unsigned rmask = space_mask(fp.r, fp.nr), wmask = space_mask(fp.w, fp.nw);
-        for (size_t k = 0; k < win.n;) {
-            inflight *e = &win.e[k];
-            if (e->complete <= disp) {
-                /* completed by now: replace by the last entry */
-                win.n--;
-                *e = win.e[win.n];
-                win.fp[k] = win.fp[win.n];
-                continue;
-            }
-            if (e->complete > ready && ((rmask & e->wmask) | (wmask & (e->rmask | e->wmask))) &&
-                conflicts(&fp, &win.fp[k]))
-                ready = e->complete;
-            k++;
-        }
+        /* Scoreboard: the latest completion among conflicting earlier
+         * instructions (barriers are the fence). */
+        uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence);
 
         uint64_t avail = disp > unit_free[u] ? disp : unit_free[u];
         uint64_t start = ready > unit_free[u] ? ready : unit_free[u];
@@ -247,24 +187,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         if (complete > end)
             end = complete;
 
-        if (win.n == win.cap) {
-            size_t cap = win.cap ? win.cap * 2 : 64;
-            inflight *ne = realloc(win.e, cap * sizeof *ne);
-            if (ne)
-                win.e = ne;
-            footprint *nf = ne ? realloc(win.fp, cap * sizeof *nf) : NULL;
-            if (!nf) {
-                snprintf(err, errlen, "out of memory in the scoreboard");
-                goto out;
-            }
-            win.fp = nf;
-            win.cap = cap;
+        if (sb_record(&sb, &fp, complete) != 0) {
+            snprintf(err, errlen, "out of memory in the scoreboard");
+            goto out;
         }
-        win.fp[win.n] = fp;
-        win.e[win.n].complete = complete;
-        win.e[win.n].rmask = rmask;
-        win.e[win.n].wmask = wmask;
-        win.n++;
 
         if (opt && opt->trace)
             opt->trace(opt->trace_ctx, i, in, u, start, busy_end, complete);
@@ -282,8 +208,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         sim_energy(em, st);
     rc = 0;
 out:
-    free(win.e);
-    free(win.fp);
+    sb_free(&sb);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);
     return rc;

@@ -45,6 +45,8 @@ void model_cfg_init(model_cfg *m, model_family f)
     m->learned_positions = f == MODEL_OPT ? 2048 + 2 : 0;
 }
 
+#define MODEL_MAX_HEAD_DIM 4096
+
 static int range(const char *key, int v, int lo, int hi, char *err, size_t errlen)
 {
     if (v < lo || v > hi) {
@@ -65,7 +67,7 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
               m->intermediate_size, 1, 1 << 22, err, errlen) ||
         range("num_attention_heads", m->num_attention_heads, 1, 4096, err, errlen) ||
         range("num_key_value_heads", m->num_key_value_heads, 0, 4096, err, errlen) ||
-        range("head_dim", m->head_dim, 0, 4096, err, errlen) ||
+        range("head_dim", m->head_dim, 0, MODEL_MAX_HEAD_DIM, err, errlen) ||
         range("num_hidden_layers", m->num_hidden_layers, 1, 4096, err, errlen) ||
         range("vocab_size", m->vocab_size, 1, 1 << 24, err, errlen) ||
         range("learned_positions", m->learned_positions, 0, 1 << 24, err, errlen))
@@ -80,7 +82,17 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
                      m->hidden_size, m->num_attention_heads);
             return -1;
         }
-        m->head_dim = m->hidden_size / m->num_attention_heads;
+        /* Checked here, where the keys it comes from are known: a later
+         * check could only name head_dim, which the file does not have. */
+        int hd = m->hidden_size / m->num_attention_heads;
+        if (hd > MODEL_MAX_HEAD_DIM) {
+            snprintf(err, errlen,
+                     "hidden_size / num_attention_heads: %d / %d gives head_dim %d, outside "
+                     "1..%d (head_dim is not given)",
+                     m->hidden_size, m->num_attention_heads, hd, MODEL_MAX_HEAD_DIM);
+            return -1;
+        }
+        m->head_dim = hd;
     }
     if (m->num_attention_heads % m->num_key_value_heads != 0) {
         snprintf(err, errlen,

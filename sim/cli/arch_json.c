@@ -126,17 +126,18 @@ char *cfg_read_text_file(const char *path, char *err, size_t errlen)
             buf = nb;
             cap *= 2;
         }
+        errno = 0;
         size_t got = fread(buf + n, 1, cap - 1 - n, f);
         n += got;
         if (got == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno;
     fclose(f);
     if (!buf || bad) {
         free(buf);
         snprintf(err, errlen, "%s: cannot read: %s", path,
-                 bad ? "read error" : "file too large or out of memory");
+                 !bad ? "file too large or out of memory" : why ? strerror(why) : "read error");
         return NULL;
     }
     buf[n] = '\0';

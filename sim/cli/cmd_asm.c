@@ -100,16 +100,8 @@ static int run(int argc, char **argv, int disasm)
         goto done;
     }
     if (!disasm) {
-        char *text = malloc(len + 1);
-        if (!text) {
-            cli_error("%s: out of memory", in);
-            goto done;
-        }
-        memcpy(text, data, len);
-        text[len] = '\0';
-        int rc = program_from_asm(text, &p, err, sizeof err);
-        free(text);
-        if (rc != 0 || program_to_bytes(&p, &bin, &blen, err, sizeof err) != 0) {
+        if (program_from_asm_n((const char *)data, len, &p, err, sizeof err) != 0 ||
+            program_to_bytes(&p, &bin, &blen, err, sizeof err) != 0) {
             cli_error("%s: %s", in, err);
             goto done;
         }

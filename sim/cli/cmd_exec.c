@@ -18,7 +18,8 @@
 static const char exec_usage[] =
     "usage: lutsim exec PROGRAM [--arch A.json] [--mem IMAGE] [--dump-mem OUT]\n"
     "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
-    "                   [--engine cmodel|rtl|both] [--vcd W.vcd] [--quiet]\n"
+    "                   [--engine cmodel|rtl|both] [--vcd W.vcd [--vcd-window START:END]\n"
+    "                   [--vcd-scope PREFIX]]\n"
     "\n"
     "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
     "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
@@ -31,10 +32,15 @@ static const char exec_usage[] =
     "  --dump-mem OUT    write the DRAM image after the run (needs --mem)\n"
     "  --stats S.json    statistics (JSON): cycles, instructions, macs,\n"
     "                    dram_bytes, energy_pj, energy_breakdown_pj, units, stalls\n"
-    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto): one\n"
+    "                    slice per instruction, from the engine whose statistics\n"
+    "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
     "                    or both: the same program on each, compared\n"
-    "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
+    "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"
+    "                    time (picoseconds at the architecture's clock_ghz)\n"
+    "  --vcd-window S:E  only cycles S..E-1 in the waveform (S: or :E open-ended)\n"
+    "  --vcd-scope P     only signals under instance path P, e.g. lutc.lutc_top.dma\n"
     "  --quiet           no progress line on stderr (shown for C-model runs\n"
     "                    longer than a second)\n"
     "  -h, --help        this text\n"
@@ -54,13 +60,17 @@ int cmd_exec(int argc, char **argv)
         { "engine", required_argument, 0, 'e' },
         { "vcd", required_argument, 0, 'V' },
         { "quiet", no_argument, 0, 'Q' },
+        { "vcd-window", required_argument, 0, 'W' },
+        { "vcd-scope", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
-               *trace = NULL, *vcd = NULL;
+               *trace = NULL, *vcd = NULL, *window = NULL;
+    rtl_vcd wave = { NULL, 0, 0, NULL };
     engine_kind engine = ENGINE_CMODEL;
     int quiet = 0;
+    char err[512];
     optind = 1;
     opterr = 0;
     int ch;
@@ -74,6 +84,14 @@ int cmd_exec(int argc, char **argv)
         case 't': trace = optarg; break;
         case 'V': vcd = optarg; break;
         case 'Q': quiet = 1; break;
+        case 'C': wave.scope = optarg; break;
+        case 'W':
+            window = optarg;
+            if (engine_parse_vcd_window(optarg, &wave, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                return 2;
+            }
+            break;
         case 'e':
             if (engine_parse(optarg, &engine) != 0) {
                 cli_error("--engine: expected cmodel, rtl or both, got '%s'", optarg);
@@ -99,12 +117,15 @@ int cmd_exec(int argc, char **argv)
         cli_error("exec: --vcd needs --engine rtl or both");
         return 2;
     }
+    if ((window || wave.scope) && !vcd) {
+        cli_error("exec: --vcd-window and --vcd-scope need --vcd");
+        return 2;
+    }
     if (dump && !mem) {
         cli_error("exec: --dump-mem needs --mem (timing-only runs move no data)");
         return 2;
     }
     const char *path = argv[optind];
-    char err[512];
     arch_t arch;
     energy_model em;
     if (engine_setup(arch_path, energy_path, &arch, &em, err, sizeof err) != 0) {
@@ -123,11 +144,11 @@ int cmd_exec(int argc, char **argv)
     out_input(&of, mem, "--mem");
     out_input(&of, arch_path, "--arch");
     out_input(&of, energy_path, "--energy");
-    const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL, *tmp_vcd = NULL;
+    const char *tmp_stats = NULL, *tmp_trace = NULL, *tmp_dump = NULL;
     if ((stats && !(tmp_stats = out_stage(&of, stats, err, sizeof err))) ||
         (trace && !(tmp_trace = out_stage(&of, trace, err, sizeof err))) ||
         (dump && !(tmp_dump = out_stage(&of, dump, err, sizeof err))) ||
-        (vcd && !(tmp_vcd = out_stage(&of, vcd, err, sizeof err)))) {
+        (vcd && !(wave.path = out_stage(&of, vcd, err, sizeof err)))) {
         cli_error("%s", err);
         goto done;
     }
@@ -136,18 +157,12 @@ int cmd_exec(int argc, char **argv)
         goto done;
     }
     int rc;
-    if (len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) {
+    /* A binary program, or one that is not text: the binary reader says
+     * what is wrong with it.  Otherwise assembly text. */
+    if ((len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) || memchr(bytes, '\0', len)) {
         rc = program_from_bytes(bytes, len, &p, err, sizeof err);
     } else {
-        char *text = malloc(len + 1);
-        if (!text) {
-            cli_error("%s: out of memory", path);
-            goto done;
-        }
-        memcpy(text, bytes, len);
-        text[len] = '\0';
-        rc = program_from_asm(text, &p, err, sizeof err);
-        free(text);
+        rc = program_from_asm_n((const char *)bytes, len, &p, err, sizeof err);
     }
     if (rc != 0) {
         cli_error("%s: %s", path, err);
@@ -171,7 +186,8 @@ int cmd_exec(int argc, char **argv)
     engine_compare cmp;
     sim_progress sp;
     sim_progress_attach(&sp, &so, &p, path, quiet);
-    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, tmp_vcd, &st, &cmp, err, sizeof err);
+    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &st, &cmp, err,
+                    sizeof err);
     sim_progress_end(&sp);
     if (rc != 0) {
         cli_error("%s: %s", path, err);

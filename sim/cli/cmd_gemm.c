@@ -52,12 +52,17 @@ static const char gemm_usage[] =
     "                    both: C model and RTL on the same program, compared\n"
     "                    (outputs bit for bit, then cycles);\n"
     "                    host: the LUT datapath on the host CPU, no timing\n"
-    "  --vcd W.vcd       with rtl or both: the RTL's waveform\n"
+    "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"
+    "                    time (picoseconds at the architecture's clock_ghz)\n"
+    "  --vcd-window S:E  only cycles S..E-1 in the waveform (S: or :E open-ended)\n"
+    "  --vcd-scope P     only signals under instance path P, e.g. lutc.lutc_top.dma\n"
     "  --timing-only     C model without data (cycles and energy only; no --out)\n"
     "  --arch A.json     architecture (default: the embedded one, `lutsim arch --show`)\n"
     "  --energy E.json   energy table (default: the embedded one)\n"
     "  --stats S.json    statistics (JSON): cycles, macs, dram_bytes, energy_pj, ...\n"
-    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto)\n"
+    "  --trace T.json    timeline, Chrome trace-event JSON (open in Perfetto): one\n"
+    "                    slice per instruction, from the engine whose statistics\n"
+    "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --program P.bin   also write the compiled program (see `lutsim disasm`)\n"
     "  --group G         weights per scale group along K (default 128)\n"
     "  --tk K            activations per table for --engine host (2..8, default 4);\n"
@@ -186,7 +191,8 @@ static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, doubl
 
 typedef struct {
     const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
-    const char *vcd;
+    const char *vcd, *vcd_window;
+    rtl_vcd wave;
     int wbits, tk, group, seed, check, timing_only, host, quiet;
     engine_kind engine;
 } gemm_opts;
@@ -213,6 +219,8 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "program", required_argument, 0, 'P' },
         { "vcd", required_argument, 0, 'V' },
         { "quiet", no_argument, 0, 'Q' },
+        { "vcd-window", required_argument, 0, 'W' },
+        { "vcd-scope", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -234,6 +242,16 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'E': o->energy = optarg; break;
         case 'P': o->prog = optarg; break;
         case 'V': o->vcd = optarg; break;
+        case 'C': o->wave.scope = optarg; break;
+        case 'W': {
+            char err[256];
+            o->vcd_window = optarg;
+            if (engine_parse_vcd_window(optarg, &o->wave, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                return 2;
+            }
+            break;
+        }
         case 'T': o->timing_only = 1; break;
         case 'Q': o->quiet = 1; break;
         case 'b': if (cli_parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
@@ -281,6 +299,10 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
     }
     if (o->vcd && (o->host || o->engine == ENGINE_CMODEL)) {
         cli_error("gemm: --vcd needs --engine rtl or both");
+        return 2;
+    }
+    if ((o->vcd_window || o->wave.scope) && !o->vcd) {
+        cli_error("gemm: --vcd-window and --vcd-scope need --vcd");
         return 2;
     }
     if (o->timing_only)
@@ -359,12 +381,11 @@ int cmd_gemm(int argc, char **argv)
     out_input(&of, o.arch, "--arch");
     out_input(&of, o.energy, "--energy");
     const char *tmp_out = NULL, *tmp_stats = NULL, *tmp_trace = NULL, *tmp_prog = NULL;
-    const char *tmp_vcd = NULL;
     if ((o.out && !(tmp_out = out_stage(&of, o.out, err, sizeof err))) ||
         (o.stats && !(tmp_stats = out_stage(&of, o.stats, err, sizeof err))) ||
         (o.trace && !(tmp_trace = out_stage(&of, o.trace, err, sizeof err))) ||
         (o.prog && !(tmp_prog = out_stage(&of, o.prog, err, sizeof err))) ||
-        (o.vcd && !(tmp_vcd = out_stage(&of, o.vcd, err, sizeof err)))) {
+        (o.vcd && !(o.wave.path = out_stage(&of, o.vcd, err, sizeof err)))) {
         cli_error("%s", err);
         goto fail;
     }
@@ -422,7 +443,8 @@ int cmd_gemm(int argc, char **argv)
         gemm_shape gs = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
         gemm_layout lay;
         if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
-            cli_error("gemm: cannot compile for architecture '%s': %s", arch.name, err);
+            cli_error("%s: cannot compile the GEMM for this architecture: %s",
+                      o.arch ? o.arch : "default architecture", err);
             goto fail;
         }
         sim_opts so = { 0 };
@@ -453,8 +475,8 @@ int cmd_gemm(int argc, char **argv)
         sim_progress sp;
         sim_progress_attach(&sp, &so, &prog, "gemm", o.quiet);
         double t0 = cli_now_seconds();
-        int bad = engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so, tmp_vcd, &st,
-                             &cmp, err, sizeof err);
+        int bad = engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so,
+                             o.vcd ? &o.wave : NULL, &st, &cmp, err, sizeof err);
         sim_progress_end(&sp);
         if (bad) {
             if (cmp.first_diff >= (int64_t)lay.c_addr) {

@@ -297,7 +297,7 @@ int cmd_run(int argc, char **argv)
                                      on_op_timed, &pr, err, sizeof err);
         progress_end(&pr);
         if (n < 0) {
-            cli_error("%s %s: %s", m.name, p->phase, err);
+            cli_error("%s: %s: %s", model, p->phase, err);
             goto done;
         }
         p->host_seconds = cli_now_seconds() - t0;

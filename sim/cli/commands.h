@@ -21,7 +21,8 @@ int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out);
 /* Monotonic wall-clock seconds, for host timings. */
 double cli_now_seconds(void);
 
-/* Prints "lutsim: " + message + newline to stderr. */
+/* Prints "lutsim: " + message + newline to stderr, the message made
+ * printable (printable.h): one line whatever input text it quotes. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

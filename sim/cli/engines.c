@@ -22,8 +22,61 @@ int engine_parse(const char *s, engine_kind *out)
 
 const char *engine_name(engine_kind e) { return names[e]; }
 
+/* A cycle number: digits only, below 2^63; empty gives dflt. */
+static int parse_cycle(const char *s, size_t len, uint64_t dflt, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (len == 0) {
+        *out = dflt;
+        return 0;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (UINT64_MAX / 2 - 9) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int engine_parse_vcd_window(const char *s, rtl_vcd *w, char *err, size_t errlen)
+{
+    const char *colon = strchr(s, ':');
+    uint64_t from, to;
+    if (!colon || parse_cycle(s, (size_t)(colon - s), 0, &from) != 0 ||
+        parse_cycle(colon + 1, strlen(colon + 1), 0, &to) != 0 ||
+        (colon[1] && to <= from)) {
+        snprintf(err, errlen, "--vcd-window: expected START:END in cycles with START < END "
+                 "(either may be left out), got '%s'", s);
+        return -1;
+    }
+    w->from = from;
+    w->to = to;
+    return 0;
+}
+
+/* The RTL alone; its schedule replayed into the trace callback, in
+ * program order, as the C model reports it. */
+static int run_rtl(const arch_t *arch, const program *p, uint8_t *image, size_t image_size,
+                   const sim_opts *trace, const rtl_vcd *vcd, sim_stats *st, char *err,
+                   size_t errlen)
+{
+    rtl_sched *s = NULL;
+    if (trace && trace->trace && !(s = calloc(p->n ? p->n : 1, sizeof *s))) {
+        snprintf(err, errlen, "out of memory for the schedule of %zu instructions", p->n);
+        return -1;
+    }
+    int rc = rtl_run_ex(arch, p, image, image_size, vcd, st, s, err, errlen);
+    for (size_t i = 0; rc == 0 && s && i < p->n; i++)
+        if (s[i].ran)
+            trace->trace(trace->trace_ctx, i, &p->ins[i], (isa_unit)s[i].unit, s[i].start,
+                         s[i].busy_end, s[i].complete);
+    free(s);
+    return rc;
+}
+
 int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const program *p,
-               uint8_t *image, size_t image_size, const sim_opts *trace, const char *vcd,
+               uint8_t *image, size_t image_size, const sim_opts *trace, const rtl_vcd *vcd,
                sim_stats *st, engine_compare *cmp, char *err, size_t errlen)
 {
     sim_opts so = { image, image_size, trace ? trace->trace : NULL, trace ? trace->trace_ctx : NULL };
@@ -43,7 +96,7 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
     if (e == ENGINE_CMODEL)
         return sim_run(arch, em, p, &so, st, err, errlen);
     if (e == ENGINE_RTL) {
-        if (rtl_run(arch, p, image, image_size, vcd, st, err, errlen) != 0)
+        if (run_rtl(arch, p, image, image_size, trace, vcd, st, err, errlen) != 0)
             return -1;
         if (em)
             sim_energy(em, st);
@@ -60,7 +113,7 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
     int rc = -1;
     if (sim_run(arch, em, p, &so, st, err, errlen) != 0)
         goto out;
-    if (rtl_run(arch, p, copy, image_size, vcd, &rst, e1, sizeof e1) != 0) {
+    if (run_rtl(arch, p, copy, image_size, NULL, vcd, &rst, e1, sizeof e1) != 0) {
         snprintf(err, errlen, "RTL: %s", e1);
         goto out;
     }

@@ -11,6 +11,7 @@
 #include "arch.h"
 #include "energy.h"
 #include "program.h"
+#include "rtl_engine.h"
 #include "sim.h"
 
 typedef enum { ENGINE_CMODEL = 0, ENGINE_RTL, ENGINE_BOTH } engine_kind;
@@ -19,16 +20,23 @@ typedef enum { ENGINE_CMODEL = 0, ENGINE_RTL, ENGINE_BOTH } engine_kind;
 int engine_parse(const char *s, engine_kind *out);
 const char *engine_name(engine_kind e);
 
+/* Parses --vcd-window "START:END" (cycles START..END-1; either may be left
+ * out: "START:" to the end, ":END" from 0) into w->from, w->to.  Returns
+ * 0, or -1 with "--vcd-window: ..." in err. */
+int engine_parse_vcd_window(const char *s, rtl_vcd *w, char *err, size_t errlen);
+
 typedef struct {
     uint64_t cmodel_cycles, rtl_cycles;
     int64_t first_diff; /* byte offset of the first differing DRAM byte, or -1 */
 } engine_compare;
 
 /* Runs p.  image may be NULL (timing-only; C model only).  trace/vcd may be
- * NULL.  Returns 0, or -1 with a one-line message (including a mismatch
- * between the engines, described in cmp). */
+ * NULL.  trace gets every instruction's schedule from the engine whose
+ * statistics are returned (the RTL's start and completion cycles for
+ * "rtl"); vcd is the RTL's waveform.  Returns 0, or -1 with a one-line
+ * message (including a mismatch between the engines, described in cmp). */
 int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const program *p,
-               uint8_t *image, size_t image_size, const sim_opts *trace, const char *vcd,
+               uint8_t *image, size_t image_size, const sim_opts *trace, const rtl_vcd *vcd,
                sim_stats *st, engine_compare *cmp, char *err, size_t errlen);
 
 #endif

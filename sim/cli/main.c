@@ -1,5 +1,6 @@
 /* main.c - the lutsim command line: dispatch to a subcommand. */
 #include "commands.h"
+#include "printable.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,12 +32,14 @@ static const char usage[] =
 
 void cli_error(const char *fmt, ...)
 {
+    char msg[2048], safe[8192];
     va_list ap;
-    fputs("lutsim: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    /* Messages quote input text (file names, keys, values, program lines):
+     * whatever it holds, the error stays one line. */
+    fprintf(stderr, "lutsim: %s\n", printable(msg, safe, sizeof safe));
 }
 
 int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out)

@@ -140,6 +140,9 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
         if (proj != m.hidden_size)
             FAIL(&c, "word_embed_proj_dim: %d differs from hidden_size (%d); projected "
                  "embeddings are not supported", proj, m.hidden_size);
+        if (maxpos > (1 << 24) - 2)
+            FAIL(&c, "max_position_embeddings: %d is too large (at most %d)", maxpos,
+                 (1 << 24) - 2);
         m.learned_positions = maxpos + 2; /* OPT's learned positions are offset by 2 */
         m.linear_bias = bias;
     }

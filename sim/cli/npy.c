@@ -156,10 +156,7 @@ static int fail(char *err, size_t errlen, const char *path, const char *fmt, ...
         vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    /* Keep the message on one line whatever the path or header contained. */
-    for (char *p = err; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    /* Raw: the command line makes it printable (cli_error, printable.h). */
     return -1;
 }
 

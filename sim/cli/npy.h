@@ -1,7 +1,8 @@
 /* npy.h - numpy .npy files, format version 1.0 (and reading 2.0/3.0).
  *
  * Reads and writes C-order little-endian arrays of the dtypes lutsim uses.
- * Errors come back as one line that names the file and the problem; a write
+ * Errors come back as "PATH: problem" (quoted file text is raw: print them
+ * through cli_error or printable(), which keep them on one line); a write
  * goes to a temporary file in the same folder and is renamed into place, so a
  * failed write never leaves a partial file behind.
  */

@@ -56,8 +56,9 @@ RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
         return r;
     }
     std::vector<rtl_sched> rsch(p->n);
-    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), vcd_path, &rs, rsch.data(), err,
-                   sizeof err) != 0) {
+    rtl_vcd wave = { vcd_path, 0, 0, nullptr };
+    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), vcd_path ? &wave : nullptr, &rs,
+                   rsch.data(), err, sizeof err) != 0) {
         r.msg = std::string("RTL: ") + err;
         return r;
     }

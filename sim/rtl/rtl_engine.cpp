@@ -5,6 +5,7 @@
 #include "verilated.h"
 #include "verilated_vcd_c.h"
 
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -41,6 +42,26 @@ struct DramRsp {
     uint8_t data[64];
 };
 
+/* Whether the VCD header written so far declares any signal (a scope that
+ * matches nothing leaves it without $var lines). */
+bool vcd_declares_signals(VerilatedVcdC *vcd, const char *path)
+{
+    vcd->flush();
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return true; /* cannot tell; the run reports write errors */
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *s = line + strspn(line, " ");
+        found = strncmp(s, "$var", 4) == 0;
+        if (strncmp(s, "$enddefinitions", 15) == 0)
+            break;
+    }
+    fclose(f);
+    return found;
+}
+
 } // namespace
 
 extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
@@ -70,13 +91,15 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 extern "C" int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
                        const char *vcd_path, sim_stats *st, char *err, size_t errlen)
 {
-    return rtl_run_ex(arch, p, dram, dram_size, vcd_path, st, nullptr, err, errlen);
+    rtl_vcd v = { vcd_path, 0, 0, nullptr };
+    return rtl_run_ex(arch, p, dram, dram_size, vcd_path ? &v : nullptr, st, nullptr, err, errlen);
 }
 
 extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
-                          size_t dram_size, const char *vcd_path, sim_stats *st,
+                          size_t dram_size, const rtl_vcd *wave, sim_stats *st,
                           rtl_sched *sched, char *err, size_t errlen)
 {
+    const char *vcd_path = wave ? wave->path : nullptr;
     if (rtl_arch_supported(arch, err, errlen) != 0)
         return -1;
     // What the RTL does not implement, up to the halt.
@@ -126,28 +149,40 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
     ctx->traceEverOn(vcd_path != nullptr);
     auto top = std::make_unique<Vlutc_top>(ctx.get(), "lutc");
     std::unique_ptr<VerilatedVcdC> vcd;
-    uint64_t t = 0;
     if (vcd_path) {
         vcd = std::make_unique<VerilatedVcdC>();
+        vcd->set_time_unit("1ps");
+        vcd->set_time_resolution("1ps");
+        if (wave->scope && *wave->scope)
+            vcd->dumpvars(99, wave->scope); /* everything below the scope */
         top->trace(vcd.get(), 99);
         vcd->open(vcd_path);
         if (!vcd->isOpen()) {
             fail(err, errlen, "%s: cannot open the VCD file", vcd_path);
             return -1;
         }
+        if (wave->scope && *wave->scope && !vcd_declares_signals(vcd.get(), vcd_path)) {
+            vcd->close();
+            fail(err, errlen, "--vcd-scope %s: no signal under that scope (an instance path "
+                 "from the top, e.g. lutc.lutc_top.dma)", wave->scope);
+            return -1;
+        }
     }
-    auto dump = [&]() {
-        if (vcd)
-            vcd->dump(t);
-        t++;
+    /* Cycle n of the run (n = the core's `now`) spans [n, n+1) periods: the
+     * clock falls at n + 1/2 and rises at n + 1. */
+    const double period_ps = 1000.0 / arch->clock_ghz;
+    const uint64_t win_from = vcd_path ? wave->from : 0, win_to = vcd_path ? wave->to : 0;
+    auto dump = [&](uint64_t cycle, int rising) {
+        if (vcd && cycle >= win_from && (win_to == 0 || cycle < win_to))
+            vcd->dump((uint64_t)llround(((double)cycle + (rising ? 1.0 : 0.5)) * period_ps));
     };
+    /* Loading the instruction memory under reset is the harness's work,
+     * before cycle 0: not in the waveform. */
     auto tick = [&]() {
         top->clk = 0;
         top->eval();
-        dump();
         top->clk = 1;
         top->eval();
-        dump();
     };
 
     top->rst = 1;
@@ -284,10 +319,10 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                 sched[ipc].ran = 1;
             }
         }
-        dump();
+        dump(n, 0);
         top->clk = 1;
         top->eval();
-        dump();
+        dump(n, 1);
     }
     if (rc == 0) {
         st->cycles = top->end_cycle;
@@ -296,6 +331,11 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
             st->unit[u + 1].stall_dependency = wbits(top->stall_dep.data(), 64 * u, 64);
         if (!pend.empty()) {
             fail(err, errlen, "RTL halted with %zu DRAM responses outstanding", pend.size());
+            rc = -1;
+        } else if (vcd && win_from >= n) {
+            fail(err, errlen, "--vcd-window: starts at cycle %llu, after the run's last cycle "
+                 "(%llu): the waveform would be empty",
+                 (unsigned long long)win_from, (unsigned long long)(n - 1));
             rc = -1;
         }
     }

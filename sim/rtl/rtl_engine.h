@@ -38,15 +38,28 @@ typedef struct {
     int ran;
 } rtl_sched;
 
+/* The waveform: which file, which cycles, which signals.  Its time axis is
+ * the core's real time: cycle c spans [c, c+1) clock periods of
+ * arch->clock_ghz from the end of reset, in picoseconds ($timescale 1ps;
+ * the clock falls at half a period, rises at each whole one). */
+typedef struct {
+    const char *path;  /* the VCD file; NULL: no waveform */
+    uint64_t from, to; /* only cycles from..to-1 (to = 0: to the end) */
+    const char *scope; /* only signals under this instance path, dot-separated
+                        * from the top, e.g. "lutc.lutc_top.dma" (NULL: all) */
+} rtl_vcd;
+
 /* 0 if the RTL was built for arch, else -1 with a one-line reason. */
 int rtl_arch_supported(const arch_t *arch, char *err, size_t errlen);
 
 /* Runs p with dram (dram_size bytes, read and written) as the memory image.
- * vcd_path: write a VCD waveform there (NULL: none).  sched: NULL, or p->n
- * entries filled per instruction.  Returns 0, or -1 with a one-line error. */
+ * vcd: the waveform to write (NULL: none).  sched: NULL, or p->n entries
+ * filled per instruction.  Returns 0, or -1 with a one-line error (also
+ * when vcd->scope names no signal). */
 int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
-               const char *vcd_path, sim_stats *st, rtl_sched *sched, char *err,
+               const rtl_vcd *vcd, sim_stats *st, rtl_sched *sched, char *err,
                size_t errlen);
+/* The same with the whole waveform, or none (vcd_path NULL). */
 int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
             const char *vcd_path, sim_stats *st, char *err, size_t errlen);
 
