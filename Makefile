@@ -157,12 +157,19 @@ rtl: $(RTL_LIB) $(RTL_COMPARE)
 $(RTL_GEN_TOOL): scripts/gen_rtl_includes.c $(FRONT_LIB) $(CMODEL_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(INC) -o $@ $< $(FRONT_LIB) $(CMODEL_LIB) $(LDLIBS)
-$(BUILD)/gen/isa.vh: $(RTL_GEN_TOOL)
+# Each include is rewritten only when its text changes (so Verilator does not
+# re-run when the generator was merely relinked); the stamp records that the
+# generator ran, so a second `make` runs nothing.
+$(BUILD)/gen/isa.vh: $(BUILD)/gen/isa.vh.stamp ;
+$(BUILD)/gen/isa.vh.stamp: $(RTL_GEN_TOOL)
 	@mkdir -p $(dir $@)
-	$(RTL_GEN_TOOL) isa > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
-$(BUILD)/gen/arch_params.vh: $(RTL_GEN_TOOL) $(RTL_ARCH)
+	$(RTL_GEN_TOOL) isa > $(@:.stamp=).tmp && { cmp -s $(@:.stamp=).tmp $(@:.stamp=) && rm $(@:.stamp=).tmp || mv $(@:.stamp=).tmp $(@:.stamp=); }
+	@touch $@
+$(BUILD)/gen/arch_params.vh: $(BUILD)/gen/arch_params.vh.stamp ;
+$(BUILD)/gen/arch_params.vh.stamp: $(RTL_GEN_TOOL) $(RTL_ARCH)
 	@mkdir -p $(dir $@)
-	$(RTL_GEN_TOOL) arch $(if $(RTL_ARCH),--arch $(RTL_ARCH)) > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+	$(RTL_GEN_TOOL) arch $(if $(RTL_ARCH),--arch $(RTL_ARCH)) > $(@:.stamp=).tmp && { cmp -s $(@:.stamp=).tmp $(@:.stamp=) && rm $(@:.stamp=).tmp || mv $(@:.stamp=).tmp $(@:.stamp=); }
+	@touch $@
 
 rtl-lint: $(RTL_GEN)
 	$(VERILATOR) --lint-only -Wall --top-module lutc_top -I$(BUILD)/gen $(RTL_SRC)
