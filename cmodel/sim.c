@@ -1,4 +1,5 @@
 /* sim.c - the C model's run loop: checks, scoreboard timing, execution. */
+#include "count.h"
 #include "machine.h"
 #include "sim.h"
 
@@ -129,6 +130,33 @@ void sim_energy(const energy_model *em, sim_stats *st)
         st->energy_pj += p[i];
 }
 
+/* a += b * k for every event counter (sim_events holds only uint64_t). */
+static void events_addmul(sim_events *a, const sim_events *b, uint64_t k, int *ovf)
+{
+    uint64_t *ea = (uint64_t *)a;
+    const uint64_t *eb = (const uint64_t *)b;
+    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
+        ea[i] = count_addmul(ea[i], eb[i], k, ovf);
+}
+
+int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
+{
+    int ovf = 0;
+    a->cycles = count_addmul(a->cycles, b->cycles, k, &ovf);
+    a->instructions = count_addmul(a->instructions, b->instructions, k, &ovf);
+    a->stall_queue_full = count_addmul(a->stall_queue_full, b->stall_queue_full, k, &ovf);
+    events_addmul(&a->ev, &b->ev, k, &ovf);
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        sim_unit_stats *x = &a->unit[u];
+        const sim_unit_stats *y = &b->unit[u];
+        x->instructions = count_addmul(x->instructions, y->instructions, k, &ovf);
+        x->busy_cycles = count_addmul(x->busy_cycles, y->busy_cycles, k, &ovf);
+        x->stall_dependency = count_addmul(x->stall_dependency, y->stall_dependency, k, &ovf);
+        x->stall_dram = count_addmul(x->stall_dram, y->stall_dram, k, &ovf);
+    }
+    return ovf ? -1 : 0;
+}
+
 #define MAX_QUEUE 64
 
 int sim_run(const arch_t *arch, const energy_model *em, const program *p,
@@ -196,13 +224,17 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             goto out;
         }
         unit_cost c = { 0 };
-        ops->cost(&m, in, &c, &st->ev);
+        sim_events iev; /* this instruction's events, added checked below */
+        memset(&iev, 0, sizeof iev);
+        ops->cost(&m, in, &c, &iev);
+        int ovf = 0;
+        events_addmul(&st->ev, &iev, 1, &ovf);
 
         /* Dispatch waits for a free slot in the unit's queue. */
         if (qcount[u] >= (uint64_t)Q) {
             uint64_t slot = qstart[u][qcount[u] % (uint64_t)Q];
             if (slot > disp) {
-                st->stall_queue_full += slot - disp;
+                st->stall_queue_full = count_add(st->stall_queue_full, slot - disp, &ovf);
                 disp = slot;
             }
         }
@@ -231,17 +263,22 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         uint64_t avail = disp > unit_free[u] ? disp : unit_free[u];
         uint64_t start = ready > unit_free[u] ? ready : unit_free[u];
         if (ready > avail)
-            st->unit[u].stall_dependency += ready - avail;
+            st->unit[u].stall_dependency = count_add(st->unit[u].stall_dependency, ready - avail, &ovf);
         if (u == UNIT_DMA && dram_free > start) {
-            st->unit[u].stall_dram += dram_free - start;
+            st->unit[u].stall_dram = count_add(st->unit[u].stall_dram, dram_free - start, &ovf);
             start = dram_free;
         }
-        uint64_t busy_end = start + c.occupancy;
-        uint64_t complete = busy_end + c.latency;
+        uint64_t busy_end = count_add(start, c.occupancy, &ovf);
+        uint64_t complete = count_add(busy_end, c.latency, &ovf);
         unit_free[u] = busy_end;
         if (u == UNIT_DMA)
-            dram_free = start + c.dram_cycles;
-        st->unit[u].busy_cycles += c.occupancy;
+            dram_free = count_add(start, c.dram_cycles, &ovf);
+        st->unit[u].busy_cycles = count_add(st->unit[u].busy_cycles, c.occupancy, &ovf);
+        if (ovf) {
+            snprintf(err, errlen, "instruction %zu (%s): the run's cycles or events exceed "
+                     "2^63 - 1, the most lutsim can count", i, d->mnemonic);
+            goto out;
+        }
         qstart[u][qcount[u] % (uint64_t)Q] = start;
         qcount[u]++;
         if (complete > end)
@@ -268,8 +305,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
 
         if (opt && opt->trace)
             opt->trace(opt->trace_ctx, i, in, u, start, busy_end, complete);
-        if (functional && ops->exec(&m, in) != 0) {
-            snprintf(err, errlen, "instruction %zu (%s): out of host memory", i, d->mnemonic);
+        if (functional && ops->exec(&m, in, why, sizeof why) != 0) {
+            snprintf(err, errlen, "instruction %zu (%s): %s", i, d->mnemonic, why);
             goto out;
         }
     }

@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,11 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             program prog;
             gemm_layout lay;
             char err[512];
+            if (g.m > INT_MAX) { /* the reference GEMM counts rows in an int */
+                cli_error("--functional: %s has %llu rows, more than a functional run moves",
+                          o->name, (unsigned long long)g.m);
+                return -1;
+            }
             if (gemm_lower(a, &g, &prog, &lay, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 return -1;
@@ -105,7 +111,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
                 goto next;
             }
-            ref_gemm_i64(q->w, act, w, NULL, g.group_size, g.m, g.n, g.kd, ref);
+            ref_gemm_i64(q->w, act, w, NULL, g.group_size, (int)g.m, g.n, g.kd, ref);
             for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
                 int32_t v;
                 memcpy(&v, img + lay.c_addr + 4 * j, 4);
@@ -160,6 +166,44 @@ static int write_trace(const char *path, const arch_t *a, const run_phase *ph, i
     return (fclose(f) != 0 || bad) ? -1 : 0;
 }
 
+/* A KV cache above this cannot be held by any one accelerator: 1 TiB is
+ * more than three times the largest DRAM (HBM) of accelerators shipping
+ * in 2025 (192-288 GB), and as much as a whole 8-device node holds. */
+#define KV_CACHE_WARN_BYTES ((uint64_t)1 << 40)
+
+/* "--batch B x --seq S (T tokens)": the options that size the phase, for
+ * errors and warnings about it. */
+static void phase_options(const model_phase *ph, char *out, size_t n)
+{
+    if (ph->kind == MODEL_PREFILL)
+        snprintf(out, n, "--batch %d x --seq %d (%.3g tokens)", ph->batch, ph->seq_len,
+                 (double)model_phase_tokens(ph));
+    else
+        snprintf(out, n, "--batch %d x --context %d", ph->batch, ph->context);
+}
+
+/* Warnings that do not stop the run: positions the model was not trained
+ * for, and a KV cache no accelerator holds. */
+static void warn_phase(const model_cfg *m, const run_phase *p)
+{
+    const int pos = p->ph.kind == MODEL_PREFILL ? p->ph.seq_len : p->ph.context;
+    const char *opt = p->ph.kind == MODEL_PREFILL ? "--seq" : "--context";
+    if (m->max_position_embeddings > 0 && pos > m->max_position_embeddings)
+        cli_warning("%s: %s %d passes the model's max_position_embeddings (%d): positions "
+                    "beyond it were never trained", p->phase, opt, pos,
+                    m->max_position_embeddings);
+    uint64_t kv;
+    char what[96];
+    phase_options(&p->ph, what, sizeof what);
+    if (model_kv_cache_bytes(m, &p->ph, &kv) != 0)
+        cli_warning("%s: the INT8 KV cache of %s passes 2^63 bytes, far beyond any "
+                    "accelerator's DRAM (warned above 1 TiB)", p->phase, what);
+    else if (kv > KV_CACHE_WARN_BYTES)
+        cli_warning("%s: the INT8 KV cache of %s is %.3g bytes (%.2f TiB), more than any "
+                    "accelerator's DRAM holds (warned above 1 TiB)", p->phase, what, (double)kv,
+                    (double)kv / (double)KV_CACHE_WARN_BYTES);
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -183,6 +227,7 @@ int cmd_run(int argc, char **argv)
     const char *model = NULL, *quant = NULL, *phase = "both", *arch_path = NULL, *energy = NULL;
     const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
     int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1;
+    int seq_given = 0, context_given = 0, seed_given = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -199,9 +244,12 @@ int cmd_run(int argc, char **argv)
         case 'P': plot = optarg; break;
         case 'F': functional = 1; break;
         case 'b': if (cli_parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
-        case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
-        case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
-        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
+        case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2;
+                  seq_given = 1; break;
+        case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2;
+                  context_given = 1; break;
+        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2;
+                  seed_given = 1; break;
         case 'h': print_usage(); return 0;
         default:
             cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
@@ -223,6 +271,13 @@ int cmd_run(int argc, char **argv)
         cli_error("--phase: expected prefill, decode or both, got '%s'", phase);
         return 2;
     }
+    /* options the chosen phases do not use */
+    if (!want_decode && context_given)
+        cli_warning("--context is ignored by --phase prefill (it sizes the decode phase)");
+    if (!want_prefill && seq_given)
+        cli_warning("--seq is ignored by --phase decode (decode attends to --context keys)");
+    if (!functional && seed_given)
+        cli_warning("--seed is ignored without --functional");
     char err[1024];
     arch_t a;
     energy_model em;
@@ -233,6 +288,29 @@ int cmd_run(int argc, char **argv)
         quant_from_name_or_file(quant, &q, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
+    }
+    /* Counts first: a phase beyond 2^63 - 1 MACs is refused before any
+     * simulation (and any output), naming the options that make it so large. */
+    run_phase want[2];
+    int nwant = 0;
+    for (int k = 0; k < 2; k++) {
+        if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
+            continue;
+        run_phase *p = &want[nwant++];
+        memset(p, 0, sizeof *p);
+        p->phase = k == 0 ? "prefill" : "decode";
+        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
+        p->ph.batch = batch;
+        p->ph.seq_len = seq;
+        p->ph.context = context;
+        char what[96];
+        model_totals mt;
+        if (model_phase_totals(&m, &p->ph, &mt, err, sizeof err) != 0) {
+            phase_options(&p->ph, what, sizeof what);
+            cli_error("%s %s, %s: %s", m.name, p->phase, what, err);
+            return 1;
+        }
+        warn_phase(&m, p);
     }
     if (plot) {
         struct stat sb;
@@ -254,25 +332,24 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         goto done;
     }
-    for (int k = 0; k < 2; k++) {
-        if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
-            continue;
+    for (int k = 0; k < nwant; k++) {
         run_phase *p = &ph[nph];
-        memset(p, 0, sizeof *p);
-        p->phase = k == 0 ? "prefill" : "decode";
-        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
-        p->ph.batch = batch;
-        p->ph.seq_len = seq;
-        p->ph.context = context;
+        *p = want[k];
+        char what[96];
+        phase_options(&p->ph, what, sizeof what);
         double t0 = cli_now_seconds();
         int n = lower_model(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info, err, sizeof err);
         if (n < 0) {
-            cli_error("%s %s: %s", m.name, p->phase, err);
+            cli_error("%s %s, %s: %s", m.name, p->phase, what, err);
             goto done;
         }
         p->host_seconds = cli_now_seconds() - t0;
         p->ops = ops[nph];
         p->nops = n;
+        if (run_check_totals(&a, &q, p, err, sizeof err) != 0) {
+            cli_error("%s %s, %s: %s", m.name, p->phase, what, err);
+            goto done;
+        }
         run_print(stdout, &a, &em, &m, &q, p);
         if (functional && run_functional(&a, &em, &q, p, (unsigned)seed) != 0)
             goto done;

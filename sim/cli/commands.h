@@ -23,5 +23,7 @@ double cli_now_seconds(void);
 
 /* Prints "lutsim: " + message + newline to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "lutsim: warning: " + message + newline to stderr; the run goes on. */
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

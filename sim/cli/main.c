@@ -1,6 +1,7 @@
 /* main.c - the lutsim command line: dispatch to a subcommand. */
 #include "commands.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,12 +38,41 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+void cli_warning(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("lutsim: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* s for an error line: at most 40 characters, control characters as '?',
+ * so the message stays one line. */
+static void printable(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; s[i] && i + 1 < n && i < 40; i++)
+        out[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+    out[i] = '\0';
+}
+
 int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, s);
+    /* Decimal digits only, after an optional '-': no blanks, no '+', no
+     * trailing text; strtol alone would take " 12" and wrap past LONG_MAX
+     * silently into errno. */
+    const char *d = s + (*s == '-');
+    int ok = *d != '\0';
+    for (const char *c = d; ok && *c; c++)
+        ok = *c >= '0' && *c <= '9';
+    errno = 0;
+    long v = ok ? strtol(s, NULL, 10) : 0;
+    if (!ok || errno == ERANGE || v < lo || v > hi) {
+        char shown[48];
+        printable(s, shown, sizeof shown);
+        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, shown);
         return -1;
     }
     *out = (int)v;
