@@ -38,9 +38,10 @@ static const char run_usage[] =
     "  --phase P        prefill (batch B x sequence S, LM head on the last token),\n"
     "                   decode (batch B, one new token over a context of C keys)\n"
     "                   or both (default)\n"
-    "  --batch B        sequences (default 1)\n"
-    "  --seq S          prefill tokens per sequence (default 2048)\n"
-    "  --context C      decode context in keys (default 2048)\n"
+    "  --batch B        sequences, 1..65536 (default 1)\n"
+    "  --seq S          prefill tokens per sequence, 1..1048576 (default 2048)\n"
+    "  --context C      decode context in keys, new token included, 1..1048576\n"
+    "                   (default 2048)\n"
     "  --arch A.json    architecture (default: embedded, `lutsim arch --show`)\n"
     "  --energy E.json  energy table (default: embedded)\n"
     "  --json R.json    the full report (JSON; keys in README)\n"
@@ -50,8 +51,13 @@ static const char run_usage[] =
     "  --functional     also execute every linear layer with seeded random weights\n"
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
-    "  --seed S         seed for --functional (default 1)\n"
-    "  -h, --help       this text\n";
+    "  --seed S         seed for --functional, 0..1073741824 (default 1)\n"
+    "  -h, --help       this text\n"
+    "\n"
+    "Numbers are decimal digits only.  A phase whose MACs, cycles or bytes would\n"
+    "pass 2^63 - 1 is refused, naming the options; warnings (stderr, the run goes\n"
+    "on): --seq or --context past the model's max_position_embeddings, a KV cache\n"
+    "over 1 TiB, and options the chosen phases ignore.\n";
 
 static void print_usage(void)
 {
@@ -167,8 +173,8 @@ static int write_trace(const char *path, const arch_t *a, const run_phase *ph, i
 }
 
 /* A KV cache above this cannot be held by any one accelerator: 1 TiB is
- * more than three times the largest DRAM (HBM) of accelerators shipping
- * in 2025 (192-288 GB), and as much as a whole 8-device node holds. */
+ * more than three times the largest DRAM (HBM) of single accelerators
+ * shipping in 2025 (192-288 GB); it needs many devices, not one core. */
 #define KV_CACHE_WARN_BYTES ((uint64_t)1 << 40)
 
 /* "--batch B x --seq S (T tokens)": the options that size the phase, for
