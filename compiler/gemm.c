@@ -25,23 +25,39 @@ static uint64_t field_max(isa_op op, const char *name)
     return 0;
 }
 
-/* The scale group as the program runs it.  One lmma (and one tprec)
- * reduces over one group, so a group longer than the klen fields allow,
- * or than the LUT array's 32-bit accumulators hold for INT8 activations
- * (lut_gemm_group_max), is split into equal sub-groups that share its
- * zero-point and scale: int32 results are exact, float32 output rounds
- * once per sub-group.  Sub-groups divide the group (into multiples of tk
- * where the group is one), so each scale group starts a sub-group; a
- * single group (group_size >= kd) splits anywhere, its last part shorter. */
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The longest group one pass of the program can take: one lmma and one
+ * tprec reduce over it (their klen fields), the LUT array's 32-bit
+ * accumulators hold its sums for any INT8 activations
+ * (lut_gemm_group_max), and its weight tile (chunks x wbits index rows), its
+ * activation rows and (fused) its tables are one load each. */
+static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
+{
+    const uint64_t tk = (uint64_t)a->tile_k, E = (uint64_t)1 << (a->tile_k - 1);
+    uint64_t lim = (uint64_t)lut_gemm_group_max(s->wtype.bits);
+    lim = min64(lim, field_max(OP_LMMA, "klen"));
+    lim = min64(lim, field_max(OP_TPREC, "klen"));
+    lim = min64(lim, field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
+    lim = min64(lim, field_max(OP_LOAD, "bytes"));
+    if (s->tables_in_dram)
+        lim = min64(lim, field_max(OP_LOAD, "bytes") / (2 * E) * tk);
+    return lim;
+}
+
+/* The scale group as the program runs it.  A group longer than
+ * group_limit is split into equal sub-groups that share its zero-point and
+ * scale: int32 results are exact (with an integer zero-point; a
+ * half-integer one, UINT's odd z2, rounds its halves per sub-group), and
+ * float32 output rounds once per sub-group.  Sub-groups divide the group
+ * (into multiples of tk where the group is one), so each scale group starts
+ * a sub-group; a single group (group_size >= kd) splits anywhere, its last
+ * part shorter. */
 static int sub_group(const arch_t *a, const gemm_shape *s)
 {
     const int tk = a->tile_k;
     const int G = s->group_size < s->kd ? s->group_size : s->kd;
-    uint64_t lim = (uint64_t)lut_gemm_group_max(s->wtype.bits);
-    if (field_max(OP_LMMA, "klen") < lim)
-        lim = field_max(OP_LMMA, "klen");
-    if (field_max(OP_TPREC, "klen") < lim)
-        lim = field_max(OP_TPREC, "klen");
+    const uint64_t lim = group_limit(a, s);
     if (G < 1 || (uint64_t)G <= lim)
         return s->group_size;
     if (s->group_size >= s->kd)
@@ -111,6 +127,25 @@ static int emit(program *p, const isa_instr *in, char *err, size_t errlen)
     return 0;
 }
 
+/* A 2-D DMA (in.rows rows of in.bytes, DRAM rows `stride` apart).  A stride
+ * the field cannot hold (the C rows of a very wide GEMM, the fused table
+ * rows of a very long K) is issued row by row instead, never truncated. */
+static int emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen)
+{
+    const uint64_t smax = field_max(in.op, "stride");
+    if (stride <= smax || in.rows == 1) {
+        in.stride = (uint32_t)(stride <= smax ? stride : in.bytes);
+        return emit(p, &in, err, errlen);
+    }
+    const uint32_t rows = in.rows;
+    in.rows = 1;
+    in.stride = in.bytes;
+    for (uint32_t r = 0; r < rows; r++, in.dram += stride, in.sram += in.bytes)
+        if (emit(p, &in, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 /* Bytes of one weight tile: index rows of `ncols` columns for `ch` chunks
  * and every bit-plane, then the columns' metadata. */
 static uint64_t tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
@@ -149,8 +184,7 @@ static int emit_act_load(program *p, const gemm_shape *s, const gemm_layout *lay
     in.dram = lay->a_addr + m0 * (uint64_t)s->kd + (uint64_t)g * s->group_size;
     in.rows = (uint32_t)rows;
     in.bytes = (uint32_t)group_len(s, g);
-    in.stride = (uint32_t)s->kd;
-    return emit(p, &in, err, errlen);
+    return emit_dma(p, in, (uint64_t)s->kd, err, errlen);
 }
 
 /* DRAM layout: A, the weight tiles, C, then (fused) tables and sums; every
@@ -320,8 +354,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.dram = lay->t_addr + m0 * lay->t_row_bytes + goff;
                 in.rows = (uint32_t)rows;
                 in.bytes = (uint32_t)gbytes;
-                in.stride = (uint32_t)lay->t_row_bytes;
-                if (emit(p, &in, err, errlen))
+                if (emit_dma(p, in, lay->t_row_bytes, err, errlen))
                     goto fail;
                 in.sram = (uint32_t)(tbase + pl.sum_off);
                 in.dram = lay->s_addr + ((uint64_t)g * s->m + m0) * 4;
@@ -413,8 +446,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
             in.dram = lay->c_addr + (m0 * (uint64_t)s->n + (uint64_t)n0) * 4;
             in.rows = (uint32_t)rows;
             in.bytes = (uint32_t)(ncols * 4);
-            in.stride = (uint32_t)(s->n * 4);
-            if (emit(p, &in, err, errlen))
+            if (emit_dma(p, in, (uint64_t)s->n * 4, err, errlen))
                 goto fail;
         }
     }

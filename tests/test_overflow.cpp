@@ -10,7 +10,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -290,6 +292,41 @@ TEST(GemmShapes, RowsPast2To32AreTiledNotTruncated)
     EXPECT_TRUE(has(err, "2^63")) << err;
 }
 
+TEST(GemmShapes, OutputRowsWiderThanTheStrideFieldAreStoredRowByRow)
+{
+    // C rows of n x 4 bytes: past the 24-bit DMA stride when n > 4194303
+    arch_t a;
+    arch_default(&a);
+    gemm_shape s;
+    memset(&s, 0, sizeof s);
+    s.wtype = {LUT_WFMT_INT, 2};
+    s.group_size = 128;
+    s.m = 3;
+    s.n = (1 << 22) + 64;
+    s.kd = 8;
+    program p;
+    gemm_layout lay;
+    char err[512];
+    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+    std::vector<std::pair<uint64_t, uint64_t>> stored;
+    for (size_t i = 0; i < p.n; i++) {
+        const isa_instr &in = p.ins[i];
+        if (in.op != OP_STORE)
+            continue;
+        for (uint32_t r = 0; r < in.rows; r++)
+            stored.push_back({in.dram + (uint64_t)r * in.stride,
+                              in.dram + (uint64_t)r * in.stride + in.bytes});
+    }
+    std::sort(stored.begin(), stored.end());
+    uint64_t at = lay.c_addr; // every byte of C exactly once
+    for (auto &r : stored) {
+        ASSERT_EQ(r.first, at);
+        at = r.second;
+    }
+    EXPECT_EQ(at, lay.c_addr + s.m * (uint64_t)s.n * 4);
+    program_free(&p);
+}
+
 // ---- the LUT array's 32-bit accumulator --------------------------------------
 
 namespace {
@@ -394,8 +431,9 @@ TEST(Accumulator, CompilerOutputNeverOverflowsOnRandomShapes)
         s.n = 1 + (int)(rng() % (longk ? 12 : 300));
         // |C| <= 128 x 128 x kd must fit the int32 output: kd <= 131072
         s.kd = longk ? 33000 + (int)(rng() % 60000) : 1 + (int)(rng() % 3000);
-        const int groups[] = {32, 128, 256, 1000, s.kd, 40000};
-        s.group_size = groups[rng() % (longk ? 6 : 5)];
+        const int groups[] = {32, 128, 256, 1000, s.kd};
+        const int long_groups[] = {s.kd, 40000, 1 << 20, 33000}; // each one is hit twice
+        s.group_size = longk ? long_groups[trial / 3 % 4] : groups[rng() % 5];
         const bool extreme = trial % 2 == 0;
         SCOPED_TRACE("trial " + std::to_string(trial) + ": " + std::to_string(s.m) + "x" +
                      std::to_string(s.n) + "x" + std::to_string(s.kd) + " W" +
@@ -404,11 +442,10 @@ TEST(Accumulator, CompilerOutputNeverOverflowsOnRandomShapes)
         program p;
         gemm_layout lay;
         ASSERT_EQ(gemm_lower(a, &s, &p, &lay, err, sizeof err), 0) << err;
-        const int G = s.group_size < s.kd ? s.group_size : s.kd;
-        if (G > lut_gemm_group_max(s.wtype.bits)) {
-            EXPECT_GT(lay.ngroups, (s.kd + s.group_size - 1) / s.group_size);
+        if (lay.ngroups > (s.kd + s.group_size - 1) / s.group_size)
             split++;
-        }
+        else
+            EXPECT_FALSE(longk) << "a group longer than the accumulators allow, not split";
         for (size_t i = 0; i < p.n; i++) {
             if (p.ins[i].op == OP_LMMA) {
                 ASSERT_LE((int)p.ins[i].klen, lut_gemm_group_max(s.wtype.bits));
@@ -444,7 +481,80 @@ TEST(Accumulator, CompilerOutputNeverOverflowsOnRandomShapes)
         }
         program_free(&p);
     }
-    EXPECT_GE(split, 3); // the long groups were really exercised
+    EXPECT_EQ(split, 8); // every long-K trial, and only they, split its groups
+}
+
+TEST(Accumulator, SplitGroupsKeepEachGroupsZeroPointAndScale)
+{
+    // Scale groups longer than lut_gemm_group_max(8) = 32896 run as
+    // sub-groups (also shorter, for the weight tile's load rows field:
+    // 8191 chunks x 8 planes); each must carry its own group's zero-point
+    // (UINT8 with a zero-point per column and group) and scale.  Small activations keep
+    // every float sum exact, so the float output equals the reference
+    // bit for bit even though it is summed per sub-group.
+    arch_t big;
+    arch_default(&big);
+    big.buf[BUF_ACT].kib = 1024;
+    big.buf[BUF_TBL].kib = 2048;
+    big.buf[BUF_WGT].kib = 4096;
+    std::mt19937 rng(88);
+    const int cases[][2] = {{70000, 35000}, {40000, 40000}, {50000, 1 << 20}};
+    for (auto &c : cases) {
+        gemm_shape s;
+        memset(&s, 0, sizeof s);
+        s.wtype = {LUT_WFMT_UINT, 8};
+        s.m = 2;
+        s.n = 5;
+        s.kd = c[0];
+        s.group_size = c[1];
+        const int ng = (s.kd + s.group_size - 1) / s.group_size;
+        SCOPED_TRACE(std::to_string(s.kd) + " / group " + std::to_string(s.group_size));
+        std::vector<int8_t> act(s.m * s.kd), w((size_t)s.n * s.kd);
+        for (auto &x : act)
+            x = (int8_t)((int)(rng() % 5) - 2);
+        for (auto &x : w)
+            x = (int8_t)(uint8_t)(rng() % 256);
+        std::vector<int32_t> z2((size_t)s.n * ng);
+        std::vector<float> sc((size_t)s.n * ng);
+        for (size_t i = 0; i < z2.size(); i++) {
+            z2[i] = 2 * (int32_t)(rng() % 256); // integer zero-points: exact per sub-group
+            sc[i] = std::ldexp(1.0f, -(int)(rng() % 6));
+        }
+        for (int fl = 0; fl < 2; fl++) {
+            s.float_out = fl;
+            program p;
+            gemm_layout lay;
+            char err[512];
+            ASSERT_EQ(gemm_lower(&big, &s, &p, &lay, err, sizeof err), 0) << err;
+            EXPECT_GT(lay.ngroups, ng);
+            std::vector<uint8_t> img(lay.image_bytes);
+            ASSERT_EQ(gemm_fill(&big, &s, &lay, act.data(), w.data(), z2.data(), sc.data(),
+                                img.data(), err, sizeof err), 0) << err;
+            sim_opts o{};
+            o.dram = img.data();
+            o.dram_size = img.size();
+            sim_stats st;
+            ASSERT_EQ(sim_run(&big, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
+            program_free(&p);
+            std::vector<int64_t> ri(s.m * s.n);
+            std::vector<float> rf(s.m * s.n);
+            ref_gemm_i64(s.wtype, act.data(), w.data(), z2.data(), s.group_size, 2, 5, s.kd,
+                         ri.data());
+            ref_gemm_f32(s.wtype, act.data(), w.data(), z2.data(), sc.data(), s.group_size, 2, 5,
+                         s.kd, rf.data());
+            for (size_t j = 0; j < ri.size(); j++) {
+                if (fl) {
+                    float v;
+                    memcpy(&v, img.data() + lay.c_addr + 4 * j, 4);
+                    EXPECT_EQ(v, rf[j]) << "output " << j;
+                } else {
+                    int32_t v;
+                    memcpy(&v, img.data() + lay.c_addr + 4 * j, 4);
+                    EXPECT_EQ((int64_t)v, ri[j]) << "output " << j;
+                }
+            }
+        }
+    }
 }
 
 // ---- the command line --------------------------------------------------------
