@@ -8,7 +8,8 @@
  *
  * The functions take a sticky flag: on overflow they set *ovf and return
  * COUNT_MAX, so a chain of products and sums is written plainly and checked
- * once at its end.  Nothing here wraps.
+ * once at its end.  Nothing here wraps.  (Inline: the C model's run loop
+ * uses them per instruction.)
  */
 #ifndef COUNT_H
 #define COUNT_H
@@ -21,14 +22,47 @@ extern "C" {
 
 #define COUNT_MAX ((uint64_t)INT64_MAX)
 
+static inline uint64_t count_overflow_(int *ovf)
+{
+    *ovf = 1;
+    return COUNT_MAX;
+}
+
 /* a + b */
-uint64_t count_add(uint64_t a, uint64_t b, int *ovf);
+static inline uint64_t count_add(uint64_t a, uint64_t b, int *ovf)
+{
+    uint64_t r;
+    if (__builtin_add_overflow(a, b, &r) || r > COUNT_MAX)
+        return count_overflow_(ovf);
+    return r;
+}
+
 /* a * b */
-uint64_t count_mul(uint64_t a, uint64_t b, int *ovf);
-/* a * b * c */
-uint64_t count_mul3(uint64_t a, uint64_t b, uint64_t c, int *ovf);
+static inline uint64_t count_mul(uint64_t a, uint64_t b, int *ovf)
+{
+    uint64_t r;
+    if (__builtin_mul_overflow(a, b, &r) || r > COUNT_MAX)
+        return count_overflow_(ovf);
+    return r;
+}
+
+/* a * b * c (0 if any factor is 0, even when the other two overflow) */
+static inline uint64_t count_mul3(uint64_t a, uint64_t b, uint64_t c, int *ovf)
+{
+    if (a == 0 || b == 0 || c == 0)
+        return 0;
+    int o = 0;
+    uint64_t r = count_mul(count_mul(a, b, &o), c, &o);
+    return o ? count_overflow_(ovf) : r;
+}
+
 /* a + b * c */
-uint64_t count_addmul(uint64_t a, uint64_t b, uint64_t c, int *ovf);
+static inline uint64_t count_addmul(uint64_t a, uint64_t b, uint64_t c, int *ovf)
+{
+    int o = 0;
+    uint64_t r = count_add(a, count_mul(b, c, &o), &o);
+    return o ? count_overflow_(ovf) : r;
+}
 
 #ifdef __cplusplus
 }

@@ -139,6 +139,22 @@ static void events_addmul(sim_events *a, const sim_events *b, uint64_t k, int *o
         ea[i] = count_addmul(ea[i], eb[i], k, ovf);
 }
 
+/* Whether an event counter passed 2^63 - 1.  The cost functions add
+ * plainly: one instruction adds less than 2^50 to any counter (its fields
+ * are at most 24 bits wide), so between checks EVENTS_CHECK instructions
+ * apart a counter that was at most 2^63 - 1 gains under 2^60 and cannot
+ * wrap past 2^64; the check catches it at most that many instructions
+ * late (and once more at the end). */
+#define EVENTS_CHECK 1024
+static int events_past_max(const sim_events *e)
+{
+    const uint64_t *p = (const uint64_t *)e;
+    uint64_t any = 0;
+    for (size_t i = 0; i < sizeof *e / sizeof(uint64_t); i++)
+        any |= p[i];
+    return any > COUNT_MAX;
+}
+
 int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
 {
     int ovf = 0;
@@ -158,6 +174,14 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
 }
 
 #define MAX_QUEUE 64
+
+/* Cycle numbers without a check per addition: every time the loop computes
+ * is an earlier one (at most the latest completion or DRAM-bus release, both
+ * kept <= TIME_MAX below) plus at most three costs of one instruction, each
+ * under 2^50 (its fields are at most 24 bits wide), so none passes 2^63 - 1.
+ * The per-unit busy and stall sums and the queue-full stalls add up
+ * disjoint intervals of time, so they stay below the last cycle too. */
+#define TIME_MAX (COUNT_MAX - ((uint64_t)1 << 52))
 
 int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             const sim_opts *opt, sim_stats *st, char *err, size_t errlen)
@@ -224,17 +248,14 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             goto out;
         }
         unit_cost c = { 0 };
-        sim_events iev; /* this instruction's events, added checked below */
-        memset(&iev, 0, sizeof iev);
-        ops->cost(&m, in, &c, &iev);
-        int ovf = 0;
-        events_addmul(&st->ev, &iev, 1, &ovf);
+        ops->cost(&m, in, &c, &st->ev);
+        const int ovf = i % EVENTS_CHECK == 0 && events_past_max(&st->ev);
 
         /* Dispatch waits for a free slot in the unit's queue. */
         if (qcount[u] >= (uint64_t)Q) {
             uint64_t slot = qstart[u][qcount[u] % (uint64_t)Q];
             if (slot > disp) {
-                st->stall_queue_full = count_add(st->stall_queue_full, slot - disp, &ovf);
+                st->stall_queue_full += slot - disp;
                 disp = slot;
             }
         }
@@ -263,20 +284,20 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         uint64_t avail = disp > unit_free[u] ? disp : unit_free[u];
         uint64_t start = ready > unit_free[u] ? ready : unit_free[u];
         if (ready > avail)
-            st->unit[u].stall_dependency = count_add(st->unit[u].stall_dependency, ready - avail, &ovf);
+            st->unit[u].stall_dependency += ready - avail;
         if (u == UNIT_DMA && dram_free > start) {
-            st->unit[u].stall_dram = count_add(st->unit[u].stall_dram, dram_free - start, &ovf);
+            st->unit[u].stall_dram += dram_free - start;
             start = dram_free;
         }
-        uint64_t busy_end = count_add(start, c.occupancy, &ovf);
-        uint64_t complete = count_add(busy_end, c.latency, &ovf);
+        uint64_t busy_end = start + c.occupancy;
+        uint64_t complete = busy_end + c.latency;
         unit_free[u] = busy_end;
         if (u == UNIT_DMA)
-            dram_free = count_add(start, c.dram_cycles, &ovf);
-        st->unit[u].busy_cycles = count_add(st->unit[u].busy_cycles, c.occupancy, &ovf);
-        if (ovf) {
-            snprintf(err, errlen, "instruction %zu (%s): the run's cycles or events exceed "
-                     "2^63 - 1, the most lutsim can count", i, d->mnemonic);
+            dram_free = start + c.dram_cycles;
+        st->unit[u].busy_cycles += c.occupancy;
+        if (ovf || complete > TIME_MAX || dram_free > TIME_MAX) {
+            snprintf(err, errlen, "instruction %zu (%s): the run's cycles or events pass "
+                     "2^63 - 2^52, near 2^63 - 1, the most lutsim can count", i, d->mnemonic);
             goto out;
         }
         qstart[u][qcount[u] % (uint64_t)Q] = start;
@@ -312,6 +333,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     }
     if (!halted) {
         snprintf(err, errlen, "instruction %zu: program ends without halt", p->n);
+        goto out;
+    }
+    if (events_past_max(&st->ev)) {
+        snprintf(err, errlen, "the run's events pass 2^63 - 1, the most lutsim can count");
         goto out;
     }
     st->cycles = end;

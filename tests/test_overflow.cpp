@@ -343,17 +343,19 @@ std::string acc_program(int klen)
            "halt\n";
 }
 
-std::vector<uint8_t> acc_image(int16_t v)
+// alternate: chunks (16 bytes of table each) take v and -v in turn
+std::vector<uint8_t> acc_image(int16_t v, bool alternate = false)
 {
     std::vector<uint8_t> img(0x2000 + 64, 0);
     for (int i = 0; i < 4800; i += 2) {
-        img[i] = (uint8_t)((uint16_t)v & 0xff);
-        img[i + 1] = (uint8_t)((uint16_t)v >> 8);
+        const uint16_t e = (uint16_t)(alternate && (i / 16) % 2 ? -v : v);
+        img[i] = (uint8_t)(e & 0xff);
+        img[i + 1] = (uint8_t)(e >> 8);
     }
     return img;
 }
 
-int run_acc(int klen, int16_t v, int32_t *result, std::string *err)
+int run_acc(int klen, int16_t v, int32_t *result, std::string *err, bool alternate = false)
 {
     arch_t a;
     arch_default(&a);
@@ -363,7 +365,7 @@ int run_acc(int klen, int16_t v, int32_t *result, std::string *err)
         *err = e;
         return -1;
     }
-    std::vector<uint8_t> img = acc_image(v);
+    std::vector<uint8_t> img = acc_image(v, alternate);
     sim_opts o{};
     o.dram = img.data();
     o.dram_size = img.size();
@@ -401,6 +403,14 @@ TEST(Accumulator, OverflowIsARunTimeErrorNamingTheInstruction)
     EXPECT_TRUE(has(err, "bit-plane 1 of table chunk 257")) << err;
     ASSERT_EQ(run_acc(257 * 4, -32768, &r, &err), 0) << err;
     EXPECT_EQ(r, -2147450880);
+
+    // Entries large enough that the bound alone cannot clear the lmma, but
+    // alternating in sign, so no partial sum leaves int32: it runs, exactly
+    // (the last of 300 chunks is the 150th negative one).
+    ASSERT_EQ(run_acc(300 * 4, 32767, &r, &err, true), 0) << err;
+    EXPECT_EQ(r, 0);
+    ASSERT_EQ(run_acc(299 * 4, 32767, &r, &err, true), 0) << err;
+    EXPECT_EQ(r, 32767 * 255);
 }
 
 TEST(Accumulator, CompilerOutputNeverOverflowsOnRandomShapes)
