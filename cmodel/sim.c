@@ -141,7 +141,8 @@ static void events_addmul(sim_events *a, const sim_events *b, uint64_t k, int *o
 
 /* Whether an event counter passed 2^63 - 1.  The cost functions add
  * plainly: one instruction adds less than 2^50 to any counter (its fields
- * are at most 24 bits wide), so between checks EVENTS_CHECK instructions
+ * are at most 24 bits wide and its ranges passed check_bounds, so they lie
+ * inside buffers of at most 4 MiB), so between checks EVENTS_CHECK instructions
  * apart a counter that was at most 2^63 - 1 gains under 2^60 and cannot
  * wrap past 2^64; the check catches it at most that many instructions
  * late (and once more at the end). */
@@ -178,7 +179,8 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
 /* Cycle numbers without a check per addition: every time the loop computes
  * is an earlier one (at most the latest completion or DRAM-bus release, both
  * kept <= TIME_MAX below) plus at most three costs of one instruction, each
- * under 2^50 (its fields are at most 24 bits wide), so none passes 2^63 - 1.
+ * under 2^50 (bounded fields and buffers, as for the events), so none
+ * passes 2^63 - 1.
  * The per-unit busy and stall sums and the queue-full stalls add up
  * disjoint intervals of time, so they stay below the last cycle too. */
 #define TIME_MAX (COUNT_MAX - ((uint64_t)1 << 52))
