@@ -95,10 +95,23 @@ static inline int32_t lut_lookup(const lut_entry_t *table, uint8_t idx)
     return (idx & LUT_IDX_NEG) ? -v : v;
 }
 
-/* Shift-accumulate of bit-plane i into a doubled partial sum. */
+/* Shift-accumulate of bit-plane i into a doubled partial sum: acc + t * 2^i
+ * in the 32-bit accumulator (|t| <= 2^15 and i <= 7, so the term itself
+ * always fits).  Computed modulo 2^32, as the RTL's adder does; the host
+ * GEMM cannot overflow it (lut_gemm_cfg_check bounds the group size). */
 static inline int32_t lut_shift_acc(int32_t acc, int32_t t, int plane)
 {
-    return acc + (int32_t)((uint32_t)t << plane);
+    return (int32_t)((uint32_t)acc + ((uint32_t)t << plane));
+}
+
+/* The same, for data nothing bounds (a hand-written program's tables and
+ * accumulators): returns 1 when the exact sum leaves the signed 32-bit
+ * range, i.e. when lut_shift_acc wrapped.  The C model stops there. */
+static inline int lut_shift_acc_checked(int32_t *acc, int32_t t, int plane)
+{
+    int64_t exact = (int64_t)*acc + (int64_t)t * ((int64_t)1 << plane);
+    *acc = lut_shift_acc(*acc, t, plane);
+    return exact < INT32_MIN || exact > INT32_MAX;
 }
 
 /* Zero-point correction factor (2^W - 1 - z2) for a code width W. */

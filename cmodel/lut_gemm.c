@@ -39,18 +39,21 @@ int lut_gemm_cfg_check(const lut_gemm_cfg *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "group size must be at least 1, not %d", cfg->group_size);
         return -1;
     }
-    /* The doubled group sum is held in int32: |sum_i 2^i T_i| and the
-     * zero-point term are each at most (2^W - 1) * 128 * group. */
-    int64_t bound = 2 * (int64_t)((1 << cfg->wtype.bits) - 1) * 128 * cfg->group_size;
-    if (bound > INT32_MAX) {
+    if (cfg->group_size > lut_gemm_group_max(cfg->wtype.bits)) {
         snprintf(err, errlen,
                  "group size %d is too large for %d-bit weights (the group "
-                 "accumulator is 32-bit; use at most %lld)",
-                 cfg->group_size, cfg->wtype.bits,
-                 (long long)(INT32_MAX / (2 * (int64_t)((1 << cfg->wtype.bits) - 1) * 128)));
+                 "accumulator is 32-bit; use at most %d)",
+                 cfg->group_size, cfg->wtype.bits, lut_gemm_group_max(cfg->wtype.bits));
         return -1;
     }
     return 0;
+}
+
+int lut_gemm_group_max(int wbits)
+{
+    /* The doubled group sum is held in int32: |sum_i 2^i T_i| and the
+     * zero-point term are each at most (2^W - 1) * 128 * group. */
+    return (int)(INT32_MAX / (2 * (int64_t)((1 << wbits) - 1) * 128));
 }
 
 void lut_packed_free(lut_packed *p)

@@ -58,6 +58,11 @@ typedef struct {
 void lut_gemm_cfg_default(lut_gemm_cfg *cfg, lut_wtype wt);
 int lut_gemm_cfg_check(const lut_gemm_cfg *cfg, char *err, size_t errlen);
 
+/* The longest scale group whose doubled sums fit the 32-bit accumulators
+ * for any INT8 activations and wbits-bit weights (cfg_check's limit):
+ * 2 (2^W - 1) 128 group <= 2^31 - 1, e.g. 32896 for W = 8. */
+int lut_gemm_group_max(int wbits);
+
 /* Packs W (n x kd, row-major, one stored value per byte, see lut_types.h).
  * z2 is NULL except for UINT, where it holds n x ngroups doubled zero-points.
  * Returns 0, or -1 with a message (bad value at row/column, bad config). */

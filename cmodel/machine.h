@@ -53,8 +53,9 @@ typedef struct {
     int (*footprint)(const machine *m, const isa_instr *in, footprint *fp,
                      char *err, size_t errlen);
     void (*cost)(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev);
-    /* Returns 0, or -1 if host memory ran out. */
-    int (*exec)(machine *m, const isa_instr *in);
+    /* Returns 0, or -1 with a reason: host memory ran out, or the data
+     * broke a rule of the datapath (a 32-bit accumulator overflowed). */
+    int (*exec)(machine *m, const isa_instr *in, char *err, size_t errlen);
 } unit_ops;
 
 extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, unit_vec_ops;

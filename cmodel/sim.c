@@ -1,4 +1,5 @@
 /* sim.c - the C model's run loop: checks, scoreboard timing, execution. */
+#include "count.h"
 #include "machine.h"
 #include "scoreboard.h"
 #include "sim.h"
@@ -84,7 +85,60 @@ void sim_energy(const energy_model *em, sim_stats *st)
         st->energy_pj += p[i];
 }
 
+/* a += b * k for every event counter (sim_events holds only uint64_t). */
+static void events_addmul(sim_events *a, const sim_events *b, uint64_t k, int *ovf)
+{
+    uint64_t *ea = (uint64_t *)a;
+    const uint64_t *eb = (const uint64_t *)b;
+    for (size_t i = 0; i < sizeof *a / sizeof(uint64_t); i++)
+        ea[i] = count_addmul(ea[i], eb[i], k, ovf);
+}
+
+/* Whether an event counter passed 2^63 - 1.  The cost functions add
+ * plainly: one instruction adds less than 2^50 to any counter (its fields
+ * are at most 24 bits wide and its ranges passed check_bounds, so they lie
+ * inside buffers of at most 4 MiB), so between checks EVENTS_CHECK instructions
+ * apart a counter that was at most 2^63 - 1 gains under 2^60 and cannot
+ * wrap past 2^64; the check catches it at most that many instructions
+ * late (and once more at the end). */
+#define EVENTS_CHECK 1024
+static int events_past_max(const sim_events *e)
+{
+    const uint64_t *p = (const uint64_t *)e;
+    uint64_t any = 0;
+    for (size_t i = 0; i < sizeof *e / sizeof(uint64_t); i++)
+        any |= p[i];
+    return any > COUNT_MAX;
+}
+
+int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
+{
+    int ovf = 0;
+    a->cycles = count_addmul(a->cycles, b->cycles, k, &ovf);
+    a->instructions = count_addmul(a->instructions, b->instructions, k, &ovf);
+    a->stall_queue_full = count_addmul(a->stall_queue_full, b->stall_queue_full, k, &ovf);
+    events_addmul(&a->ev, &b->ev, k, &ovf);
+    for (int u = 0; u < UNIT_COUNT; u++) {
+        sim_unit_stats *x = &a->unit[u];
+        const sim_unit_stats *y = &b->unit[u];
+        x->instructions = count_addmul(x->instructions, y->instructions, k, &ovf);
+        x->busy_cycles = count_addmul(x->busy_cycles, y->busy_cycles, k, &ovf);
+        x->stall_dependency = count_addmul(x->stall_dependency, y->stall_dependency, k, &ovf);
+        x->stall_dram = count_addmul(x->stall_dram, y->stall_dram, k, &ovf);
+    }
+    return ovf ? -1 : 0;
+}
+
 #define MAX_QUEUE 64
+
+/* Cycle numbers without a check per addition: every time the loop computes
+ * is an earlier one (at most the latest completion or DRAM-bus release, both
+ * kept <= TIME_MAX below) plus at most three costs of one instruction, each
+ * under 2^50 (bounded fields and buffers, as for the events), so none
+ * passes 2^63 - 1.
+ * The per-unit busy and stall sums and the queue-full stalls add up
+ * disjoint intervals of time, so they stay below the last cycle too. */
+#define TIME_MAX (COUNT_MAX - ((uint64_t)1 << 52))
 
 int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             const sim_opts *opt, sim_stats *st, char *err, size_t errlen)
@@ -153,6 +207,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         unit_cost c = { 0 };
         ops->cost(&m, in, &c, &st->ev);
+        const int ovf = i % EVENTS_CHECK == 0 && events_past_max(&st->ev);
 
         /* Dispatch waits for a free slot in the unit's queue. */
         if (qcount[u] >= (uint64_t)Q) {
@@ -182,6 +237,11 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         if (u == UNIT_DMA)
             dram_free = start + c.dram_cycles;
         st->unit[u].busy_cycles += c.occupancy;
+        if (ovf || complete > TIME_MAX || dram_free > TIME_MAX) {
+            snprintf(err, errlen, "instruction %zu (%s): the run's cycles or events pass "
+                     "2^63 - 2^52, near 2^63 - 1, the most lutsim can count", i, d->mnemonic);
+            goto out;
+        }
         qstart[u][qcount[u] % (uint64_t)Q] = start;
         qcount[u]++;
         if (complete > end)
@@ -194,13 +254,17 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
 
         if (opt && opt->trace)
             opt->trace(opt->trace_ctx, i, in, u, start, busy_end, complete);
-        if (functional && ops->exec(&m, in) != 0) {
-            snprintf(err, errlen, "instruction %zu (%s): out of host memory", i, d->mnemonic);
+        if (functional && ops->exec(&m, in, why, sizeof why) != 0) {
+            snprintf(err, errlen, "instruction %zu (%s): %s", i, d->mnemonic, why);
             goto out;
         }
     }
     if (!halted) {
         snprintf(err, errlen, "instruction %zu: program ends without halt", p->n);
+        goto out;
+    }
+    if (events_past_max(&st->ev)) {
+        snprintf(err, errlen, "the run's events pass 2^63 - 1, the most lutsim can count");
         goto out;
     }
     st->cycles = end;

@@ -16,8 +16,11 @@
  *  - barrier waits for every earlier instruction; halt ends the run when all
  *    units are idle.
  * Every program is checked as it runs: buffer bounds, field values,
- * falling off the end without halt; a violation stops the run with the
- * instruction index and reason.
+ * falling off the end without halt, and (functional mode, where the data
+ * is known) a 32-bit LUT-array accumulator that would overflow; a
+ * violation stops the run with the instruction index and reason.  Cycles
+ * and events are counted in 64 bits and checked (count.h): a program
+ * whose counts would pass 2^63 - 1 is refused the same way.
  */
 #ifndef SIM_H
 #define SIM_H
@@ -82,6 +85,11 @@ typedef struct {
 /* Runs p.  Returns 0, or -1 with "instruction N (mnemonic): reason". */
 int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             const sim_opts *opt, sim_stats *st, char *err, size_t errlen);
+
+/* a += b * k, counter by counter (k runs of b after a; energy is left to
+ * sim_energy).  Returns 0, or -1 when a count would exceed 2^63 - 1
+ * (count.h): a is then unusable. */
+int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
 
 /* Prices events and cycles into st->energy_pj and its parts. */
 void sim_energy(const energy_model *em, sim_stats *st);

@@ -62,8 +62,10 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     }
 }
 
-static int dma_exec(machine *m, const isa_instr *in)
+static int dma_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     uint8_t *sram = m->buf[in->buf] + in->sram;
     for (uint32_t r = 0; r < in->rows; r++) {
         uint8_t *d = m->dram + in->dram + (uint64_t)r * in->stride;

@@ -49,8 +49,10 @@ static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_eve
     ev->buf_write_bytes[BUF_OUT] += outs * 4;
 }
 
-static int dq_exec(machine *m, const isa_instr *in)
+static int dq_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     uint8_t *out = m->buf[BUF_OUT];
     const uint8_t *sum = m->buf[BUF_TBL] + in->sum, *meta = m->buf[BUF_WGT] + in->meta;
     for (uint32_t r = 0; r < in->m; r++) {

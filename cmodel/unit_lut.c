@@ -66,7 +66,28 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         ev->buf_read_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;
 }
 
-static int lut_exec(machine *m, const isa_instr *in)
+/* Whether any partial sum of the lmma could leave int32: a bound from the
+ * largest initial accumulator and table entry it reads.  Compiler output
+ * never gets near it (INT8 tables, bounded groups), so the run loop below
+ * only checks every step when this says it must. */
+static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tbl,
+                        const uint8_t *out, uint64_t chunks)
+{
+    const int E = m->entries, eb = m->entry_bytes;
+    int64_t max_entry = 0, max_acc = 0;
+    for (uint64_t j = 0; j < (uint64_t)in->m * chunks * (uint64_t)E; j++) {
+        int64_t v = (int16_t)(uint16_t)(tbl[j * eb] | tbl[j * eb + 1] << 8);
+        max_entry = v < 0 ? (-v > max_entry ? -v : max_entry) : (v > max_entry ? v : max_entry);
+    }
+    for (uint64_t j = 0; in->accum && j < (uint64_t)in->m * in->n; j++) {
+        int64_t v = ld_i32(out + j * 4);
+        max_acc = v < 0 ? (-v > max_acc ? -v : max_acc) : (v > max_acc ? v : max_acc);
+    }
+    /* every term is an entry (negated or not) times 2^plane */
+    return max_acc + (int64_t)chunks * (((int64_t)1 << in->wbits) - 1) * max_entry > INT32_MAX;
+}
+
+static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk), rb = wrow_bytes(m, in->n);
@@ -77,13 +98,14 @@ static int lut_exec(machine *m, const isa_instr *in)
      * and meets every row's table; accumulators stay in the array. */
     int32_t *acc = malloc(sizeof(int32_t) * mn);
     uint8_t *idx = malloc(in->n);
+    int rc = -1;
     if (!acc || !idx) {
-        free(acc);
-        free(idx);
-        return -1;
+        snprintf(err, errlen, "out of host memory");
+        goto out;
     }
     for (uint64_t j = 0; j < mn; j++)
         acc[j] = in->accum ? ld_i32(out + j * 4) : 0;
+    const int careful = may_overflow(m, in, tbl, out, chunks);
     lut_entry_t t[1 << (LUT_MAX_TK - 1)];
     for (uint64_t c = 0; c < chunks; c++) {
         for (uint32_t i = 0; i < in->wbits; i++) {
@@ -95,16 +117,36 @@ static int lut_exec(machine *m, const isa_instr *in)
                 for (int e = 0; e < E; e++)
                     t[e] = (lut_entry_t)(uint16_t)(te[e * eb] | te[e * eb + 1] << 8);
                 int32_t *a = acc + (uint64_t)r * in->n;
+                if (!careful) {
+                    for (uint32_t col = 0; col < in->n; col++)
+                        a[col] = lut_shift_acc(a[col], lut_lookup(t, idx[col]), (int)i);
+                    continue;
+                }
+                uint32_t bad = in->n; /* first column that overflowed */
                 for (uint32_t col = 0; col < in->n; col++)
-                    a[col] = lut_shift_acc(a[col], lut_lookup(t, idx[col]), (int)i);
+                    if (lut_shift_acc_checked(&a[col], lut_lookup(t, idx[col]), (int)i) &&
+                        bad == in->n)
+                        bad = col;
+                if (bad < in->n) {
+                    /* The hardware's accumulator would wrap: a wrong result
+                     * that nothing downstream could detect. */
+                    snprintf(err, errlen,
+                             "accumulator overflow: output [%u][%u] leaves the signed 32-bit "
+                             "range at bit-plane %u of table chunk %llu (klen=%u, wbits=%u%s)",
+                             r, bad, i, (unsigned long long)c, in->klen, in->wbits,
+                             in->accum ? ", accumulating onto the output buffer" : "");
+                    goto out;
+                }
             }
         }
     }
     for (uint64_t j = 0; j < mn; j++)
         st_i32(out + j * 4, acc[j]);
+    rc = 0;
+out:
     free(acc);
     free(idx);
-    return 0;
+    return rc;
 }
 
 const unit_ops unit_lut_ops = { lut_footprint, lut_cost, lut_exec };

@@ -48,8 +48,10 @@ static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_
     ev->buf_write_bytes[BUF_TBL] += tables * m->entries * m->entry_bytes + (uint64_t)in->rows * 4;
 }
 
-static int tprec_exec(machine *m, const isa_instr *in)
+static int tprec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const int bits = m->arch->table_entry_bits;
     const uint64_t chunks = chunks_of(m, in->klen);

@@ -88,8 +88,10 @@ static int8_t quant8(float x)
     return (int8_t)roundf(x);
 }
 
-static int vec_exec(machine *m, const isa_instr *in)
+static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
+    (void)err;
+    (void)errlen;
     const uint8_t *a = m->buf[in->sbuf] + in->src, *b = m->buf[in->sbuf] + in->src2;
     uint8_t *d = m->buf[in->dbuf] + in->dst;
     const uint32_t n = in->len;

@@ -1,6 +1,7 @@
 /* gemm.c - GEMM lowering: tiling, buffer placement, instruction emission. */
 #include "gemm.h"
 
+#include "count.h"
 #include "lut_arith.h"
 #include "periodic.h"
 
@@ -13,6 +14,59 @@
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* The largest value of an instruction field, from the ISA table. */
+static uint64_t field_max(isa_op op, const char *name)
+{
+    const isa_opdef *d = isa_def(op);
+    for (int i = 0; d && i < d->nfields; i++)
+        if (strcmp(d->fields[i].name, name) == 0)
+            return d->fields[i].width >= 64 ? UINT64_MAX : ((uint64_t)1 << d->fields[i].width) - 1;
+    return 0;
+}
+
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* The longest group one pass of the program can take: one lmma and one
+ * tprec reduce over it (their klen fields), the LUT array's 32-bit
+ * accumulators hold its sums for any INT8 activations
+ * (lut_gemm_group_max), and its weight tile (chunks x wbits index rows), its
+ * activation rows and (fused) its tables are one load each. */
+static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
+{
+    const uint64_t tk = (uint64_t)a->tile_k, E = (uint64_t)1 << (a->tile_k - 1);
+    uint64_t lim = (uint64_t)lut_gemm_group_max(s->wtype.bits);
+    lim = min64(lim, field_max(OP_LMMA, "klen"));
+    lim = min64(lim, field_max(OP_TPREC, "klen"));
+    lim = min64(lim, field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
+    lim = min64(lim, field_max(OP_LOAD, "bytes"));
+    if (s->tables_in_dram)
+        lim = min64(lim, field_max(OP_LOAD, "bytes") / (2 * E) * tk);
+    return lim;
+}
+
+/* The scale group as the program runs it.  A group longer than
+ * group_limit is split into equal sub-groups that share its zero-point and
+ * scale: int32 results are exact (with an integer zero-point; a
+ * half-integer one, UINT's odd z2, rounds its halves per sub-group), and
+ * float32 output rounds once per sub-group.  Sub-groups divide the group
+ * (into multiples of tk where the group is one), so each scale group starts
+ * a sub-group; a single group (group_size >= kd) splits anywhere, its last
+ * part shorter. */
+static int sub_group(const arch_t *a, const gemm_shape *s)
+{
+    const int tk = a->tile_k;
+    const int G = s->group_size < s->kd ? s->group_size : s->kd;
+    const uint64_t lim = group_limit(a, s);
+    if (G < 1 || (uint64_t)G <= lim)
+        return s->group_size;
+    if (s->group_size >= s->kd)
+        return (int)(lim / (uint64_t)tk * (uint64_t)tk);
+    for (int parts = (int)cdiv((uint64_t)G, lim); parts < G; parts++)
+        if (G % parts == 0 && (uint64_t)(G / parts) <= lim && (G % tk || (G / parts) % tk == 0))
+            return G / parts;
+    return 1;
+}
 
 typedef struct {
     int tk, E;
@@ -73,6 +127,25 @@ static int emit(program *p, const isa_instr *in, char *err, size_t errlen)
     return 0;
 }
 
+/* A 2-D DMA (in.rows rows of in.bytes, DRAM rows `stride` apart).  A stride
+ * the field cannot hold (the C rows of a very wide GEMM, the fused table
+ * rows of a very long K) is issued row by row instead, never truncated. */
+static int emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen)
+{
+    const uint64_t smax = field_max(in.op, "stride");
+    if (stride <= smax || in.rows == 1) {
+        in.stride = (uint32_t)(stride <= smax ? stride : in.bytes);
+        return emit(p, &in, err, errlen);
+    }
+    const uint32_t rows = in.rows;
+    in.rows = 1;
+    in.stride = in.bytes;
+    for (uint32_t r = 0; r < rows; r++, in.dram += stride, in.sram += in.bytes)
+        if (emit(p, &in, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
 /* Bytes of one weight tile: index rows of `ncols` columns for `ch` chunks
  * and every bit-plane, then the columns' metadata. */
 static uint64_t tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
@@ -101,26 +174,69 @@ static uint64_t tile_offset(const gemm_shape *s, const plan *pl, int nt, int g, 
 
 /* Loads rows x (group g) activations into act half gi % 2. */
 static int emit_act_load(program *p, const gemm_shape *s, const gemm_layout *lay, const plan *pl,
-                         uint64_t gi, int m0, int rows, int g, char *err, size_t errlen)
+                         uint64_t gi, uint64_t m0, int rows, int g, char *err, size_t errlen)
 {
     isa_instr in;
     memset(&in, 0, sizeof in);
     in.op = OP_LOAD;
     in.buf = BUF_ACT;
     in.sram = (uint32_t)((gi % 2) * pl->act_half);
-    in.dram = lay->a_addr + (uint64_t)m0 * s->kd + (uint64_t)g * s->group_size;
+    in.dram = lay->a_addr + m0 * (uint64_t)s->kd + (uint64_t)g * s->group_size;
     in.rows = (uint32_t)rows;
     in.bytes = (uint32_t)group_len(s, g);
-    in.stride = (uint32_t)s->kd;
-    return emit(p, &in, err, errlen);
+    return emit_dma(p, in, (uint64_t)s->kd, err, errlen);
 }
 
-int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
+/* DRAM layout: A, the weight tiles, C, then (fused) tables and sums; every
+ * size checked, so a huge M is refused rather than wrapped. */
+static int layout(const arch_t *a, const gemm_shape *s, const plan *pl, gemm_layout *lay,
+                  char *err, size_t errlen)
+{
+    const int ngroups = (s->kd + s->group_size - 1) / s->group_size;
+    const int ntiles = (s->n + lay->nt - 1) / lay->nt;
+    int ovf = 0;
+    lay->ngroups = ngroups;
+    lay->a_addr = 0;
+    lay->w_addr = align_up(count_mul(s->m, (uint64_t)s->kd, &ovf), ALIGN);
+    uint64_t ib, tb, wtotal = 0;
+    for (int g = 0; g < ngroups; g++)
+        for (int b = 0; b < ntiles; b++) {
+            tile_offset(s, pl, lay->nt, g, b, &ib, &tb);
+            lay->weight_bytes += ib;
+            lay->meta_bytes += tb - ib;
+            wtotal += tb;
+        }
+    lay->c_addr = align_up(count_add(lay->w_addr, wtotal, &ovf), ALIGN);
+    lay->t_addr = lay->s_addr = 0;
+    uint64_t end = count_add(lay->c_addr, count_mul3(s->m, (uint64_t)s->n, 4, &ovf), &ovf);
+    if (s->tables_in_dram) {
+        /* Precomputed tables, [row][group][chunk][entry], then the
+         * activation sums, [group][row] so a tile's sums are contiguous. */
+        const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
+        lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E * 2 +
+                           cdiv((uint64_t)group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
+        lay->t_addr = align_up(end, ALIGN);
+        lay->s_addr = align_up(count_addmul(lay->t_addr, s->m, lay->t_row_bytes, &ovf), ALIGN);
+        end = count_add(lay->s_addr, count_mul3((uint64_t)ngroups, s->m, 4, &ovf), &ovf);
+    }
+    lay->image_bytes = end;
+    if (ovf || end > COUNT_MAX - ALIGN) {
+        snprintf(err, errlen, "a %llux%dx%d GEMM's memory image exceeds 2^63 bytes",
+                 (unsigned long long)s->m, s->n, s->kd);
+        return -1;
+    }
+    return 0;
+}
+
+int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *lay,
                char *err, size_t errlen)
 {
     if (p)
         program_init(p);
     memset(lay, 0, sizeof *lay);
+    gemm_shape split = *s0;
+    split.group_size = sub_group(a, s0);
+    const gemm_shape *const s = &split;
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, s->wtype);
     cfg.tk = a->tile_k;
@@ -133,14 +249,15 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         return -1;
     }
     if (s->m < 1 || s->n < 1 || s->kd < 1) {
-        snprintf(err, errlen, "GEMM sizes must be positive, not %dx%dx%d", s->m, s->n, s->kd);
+        snprintf(err, errlen, "GEMM sizes must be positive, not %llux%dx%d",
+                 (unsigned long long)s->m, s->n, s->kd);
         return -1;
     }
     const int cols = a->tile_n * a->lut_cores;
     int nt = s->n < cols ? s->n : cols;
     if (s->force_nt > 0)
         nt = s->force_nt < s->n ? s->force_nt : s->n;
-    int mt = s->m < 4095 ? s->m : 4095;
+    int mt = s->m < 4095 ? (int)s->m : 4095; /* the lmma m field: M is tiled */
     if (s->force_mt > 0 && s->force_mt < mt)
         mt = s->force_mt;
     /* Column blocks: the output rows of an M-tile stay resident for nb
@@ -168,7 +285,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     }
     /* Whole row passes: an M-tile that is not a multiple of the array's
      * tile_m rows wastes part of a pass for every group and column tile. */
-    if (mt > a->tile_m && mt % a->tile_m && mt < s->m) {
+    if (mt > a->tile_m && mt % a->tile_m && (uint64_t)mt < s->m) {
         mt = mt / a->tile_m * a->tile_m;
         fits(a, s, mt, nt, nb, &pl, &out_double);
     }
@@ -184,55 +301,32 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         else if (2 * pl.wgt_half > arch_buf_bytes(a, BUF_WGT))
             which = "weight", need = 2 * pl.wgt_half, b = BUF_WGT;
         snprintf(err, errlen,
-                 "a %dx%dx%d GEMM (scale group %d) does not fit: even 1-row tiles need %llu B "
+                 "a %llux%dx%d GEMM (scale group %d) does not fit: even 1-row tiles need %llu B "
                  "of the %s buffer, which has %zu B (buffers.%s.kib)",
-                 s->m, s->n, s->kd, s->group_size, (unsigned long long)need, which,
-                 arch_buf_bytes(a, b), which);
+                 (unsigned long long)s->m, s->n, s->kd, s->group_size, (unsigned long long)need,
+                 which, arch_buf_bytes(a, b), which);
         return -1;
     }
-    const int ngroups = (s->kd + s->group_size - 1) / s->group_size;
-    const int ntiles = (s->n + nt - 1) / nt;
     lay->mt = mt;
     lay->nt = nt;
     lay->nb = nb;
-    lay->ngroups = ngroups;
-    lay->a_addr = 0;
-    lay->w_addr = align_up((uint64_t)s->m * s->kd, ALIGN);
-    uint64_t ib, tb, wtotal = 0;
-    for (int g = 0; g < ngroups; g++)
-        for (int b = 0; b < ntiles; b++) {
-            tile_offset(s, &pl, nt, g, b, &ib, &tb);
-            lay->weight_bytes += ib;
-            lay->meta_bytes += tb - ib;
-            wtotal += tb;
-        }
-    lay->c_addr = align_up(lay->w_addr + wtotal, ALIGN);
-    lay->t_addr = lay->s_addr = 0;
-    uint64_t end = lay->c_addr + (uint64_t)s->m * s->n * 4;
-    if (s->tables_in_dram) {
-        /* Precomputed tables, [row][group][chunk][entry], then the
-         * activation sums, [group][row] so a tile's sums are contiguous. */
-        const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
-        lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E * 2 +
-                           cdiv((uint64_t)group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
-        lay->t_addr = align_up(end, ALIGN);
-        lay->s_addr = align_up(lay->t_addr + (uint64_t)s->m * lay->t_row_bytes, ALIGN);
-        end = lay->s_addr + (uint64_t)ngroups * s->m * 4;
-    }
-    lay->image_bytes = end;
+    if (layout(a, s, &pl, lay, err, errlen) != 0)
+        return -1;
+    const int ngroups = lay->ngroups;
+    uint64_t ib, tb;
 
     if (!p)
         return 0; /* layout only */
     const uint64_t out_base = 2 * pl.acc_half;
     const int shift = lut_post_shift(s->wtype.fmt);
     uint64_t wtile = 0, acc_i = 0;
-    int mi = 0;      /* M-tiles so far: output halves alternate with it */
+    uint64_t mi = 0; /* M-tiles so far: output halves alternate with it */
     uint64_t gi = 0; /* groups so far: activation and table halves */
     int act_ready = 0; /* the next tile's first activations are loaded */
     for (int bn0 = 0; bn0 < s->n; bn0 += nb) {
     const int b_lo = bn0 / nt, b_hi = (bn0 + nb < s->n ? bn0 + nb : s->n + nt - 1) / nt;
-    for (int m0 = 0; m0 < s->m; m0 += mt, mi++) {
-        const int rows = s->m - m0 < mt ? s->m - m0 : mt;
+    for (uint64_t m0 = 0; m0 < s->m; m0 += (uint64_t)mt, mi++) {
+        const int rows = s->m - m0 < (uint64_t)mt ? (int)(s->m - m0) : mt;
         const uint64_t obase = out_base + (out_double ? (uint64_t)(mi % 2) * pl.out_tile : 0);
         isa_instr in;
         /* Activations of group g + 1 are requested right after the tables
@@ -257,11 +351,10 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
                 in.op = OP_LOAD;
                 in.buf = BUF_TBL;
                 in.sram = (uint32_t)tbase;
-                in.dram = lay->t_addr + (uint64_t)m0 * lay->t_row_bytes + goff;
+                in.dram = lay->t_addr + m0 * lay->t_row_bytes + goff;
                 in.rows = (uint32_t)rows;
                 in.bytes = (uint32_t)gbytes;
-                in.stride = (uint32_t)lay->t_row_bytes;
-                if (emit(p, &in, err, errlen))
+                if (emit_dma(p, in, lay->t_row_bytes, err, errlen))
                     goto fail;
                 in.sram = (uint32_t)(tbase + pl.sum_off);
                 in.dram = lay->s_addr + ((uint64_t)g * s->m + m0) * 4;
@@ -335,9 +428,11 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
                     goto fail;
             }
         }
-        const int next_m0 = m0 + mt < s->m ? m0 + mt : (bn0 + nb < s->n ? 0 : -1);
-        if (next_m0 >= 0 && !s->tables_in_dram) {
-            const int next_rows = s->m - next_m0 < mt ? s->m - next_m0 : mt;
+        /* the next tile: the next rows, or the first rows of the next block */
+        const int more = m0 + (uint64_t)mt < s->m || bn0 + nb < s->n;
+        const uint64_t next_m0 = m0 + (uint64_t)mt < s->m ? m0 + (uint64_t)mt : 0;
+        if (more && !s->tables_in_dram) {
+            const int next_rows = s->m - next_m0 < (uint64_t)mt ? (int)(s->m - next_m0) : mt;
             if (emit_act_load(p, s, lay, &pl, gi, next_m0, next_rows, 0, err, errlen))
                 goto fail;
             act_ready = 1;
@@ -348,11 +443,10 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
             in.op = OP_STORE;
             in.buf = BUF_OUT;
             in.sram = (uint32_t)(obase + (uint64_t)rows * (n0 - bn0) * 4);
-            in.dram = lay->c_addr + ((uint64_t)m0 * s->n + n0) * 4;
+            in.dram = lay->c_addr + (m0 * (uint64_t)s->n + (uint64_t)n0) * 4;
             in.rows = (uint32_t)rows;
             in.bytes = (uint32_t)(ncols * 4);
-            in.stride = (uint32_t)(s->n * 4);
-            if (emit(p, &in, err, errlen))
+            if (emit_dma(p, in, (uint64_t)s->n * 4, err, errlen))
                 goto fail;
         }
     }
@@ -368,9 +462,51 @@ fail:
     return -1;
 }
 
-int gemm_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+/* Per-group values (n x ceil(kd / G)) repeated for each sub-group of the
+ * split shape x (gemm_fill's caller gives them per scale group of s). */
+static void *per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size)
+{
+    const int ng = (s->kd + s->group_size - 1) / s->group_size;
+    const int nsub = (x->kd + x->group_size - 1) / x->group_size;
+    uint8_t *out = malloc((size_t)s->n * nsub * size);
+    if (!out)
+        return NULL;
+    for (int col = 0; col < s->n; col++)
+        for (int j = 0; j < nsub; j++) {
+            int g = (int)((int64_t)j * x->group_size / s->group_size);
+            memcpy(out + ((size_t)col * nsub + j) * size,
+                   (const uint8_t *)v + ((size_t)col * ng + (g < ng ? g : ng - 1)) * size, size);
+        }
+    return out;
+}
+
+static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+                const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
+                uint8_t *image, char *err, size_t errlen);
+
+int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
               const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen)
+{
+    gemm_shape x = *s0;
+    x.group_size = sub_group(a, s0);
+    if (x.group_size == s0->group_size)
+        return fill(a, s0, lay, act, w, z2, scales, image, err, errlen);
+    int32_t *z2x = z2 ? per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
+    float *scx = scales ? per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
+    int rc = -1;
+    if ((z2 && !z2x) || (scales && !scx))
+        snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
+    else
+        rc = fill(a, &x, lay, act, w, z2x, scx, image, err, errlen);
+    free(z2x);
+    free(scx);
+    return rc;
+}
+
+static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+                const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
+                uint8_t *image, char *err, size_t errlen)
 {
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, s->wtype);
@@ -417,8 +553,8 @@ int gemm_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         /* What the fused producer writes: the tables and sums tprec would
          * have built, with the same arithmetic and saturation. */
         const int tk = a->tile_k, E = 1 << (tk - 1);
-        for (int r = 0; r < s->m; r++) {
-            uint8_t *row = image + lay->t_addr + (uint64_t)r * lay->t_row_bytes;
+        for (uint64_t r = 0; r < s->m; r++) {
+            uint8_t *row = image + lay->t_addr + r * lay->t_row_bytes;
             for (int g = 0; g < lay->ngroups; g++) {
                 const int k0 = g * s->group_size, klen = group_len(s, g);
                 int32_t sum = 0;
@@ -466,15 +602,16 @@ static int block_timing(const arch_t *arch, const energy_model *em, const gemm_s
                         int mt, sim_stats *st, int *sampled, char *err, size_t errlen)
 {
     gemm_layout lay;
-    const uint64_t tiles = ((uint64_t)s->m + mt - 1) / mt;
+    const uint64_t tiles = cdiv(s->m, (uint64_t)mt);
     const uint64_t groups = ((uint64_t)s->kd + s->group_size - 1) / s->group_size;
     const int ff_m = tiles > 8, ff_k = groups > 8;
-    const int last_m = s->m - (int)(tiles - 1) * mt;
+    const uint64_t last_m = s->m - (tiles - 1) * (uint64_t)mt;
     const int last_k = s->kd - (int)(groups - 1) * s->group_size;
-    int ms[2] = { s->m, s->m }, ks[2] = { s->kd, s->kd };
+    uint64_t ms[2] = { s->m, s->m };
+    int ks[2] = { s->kd, s->kd };
     if (ff_m) {
-        ms[0] = 3 * mt + last_m;
-        ms[1] = 5 * mt + last_m;
+        ms[0] = 3 * (uint64_t)mt + last_m;
+        ms[1] = 5 * (uint64_t)mt + last_m;
     }
     if (ff_k) {
         ks[0] = 3 * s->group_size + last_k;
@@ -489,14 +626,18 @@ static int block_timing(const arch_t *arch, const energy_model *em, const gemm_s
             if (run_timing(arch, em, &x, &r[i][j], &lay, err, errlen) != 0)
                 return -1;
         }
-        if (ff_m)
-            periodic_extend(&r[i][0], &r[i][1], tiles);
+        if (ff_m && periodic_extend(&r[i][0], &r[i][1], tiles) != 0)
+            goto too_many;
     }
-    if (ff_k)
-        periodic_extend(&r[0][0], &r[1][0], groups);
+    if (ff_k && periodic_extend(&r[0][0], &r[1][0], groups) != 0)
+        goto too_many;
     *st = r[0][0];
     *sampled = ff_m || ff_k;
     return 0;
+too_many:
+    snprintf(err, errlen, "a %llux%dx%d GEMM's cycles or events exceed 2^63 - 1, the most "
+             "lutsim can count", (unsigned long long)s->m, s->n, s->kd);
+    return -1;
 }
 
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
@@ -508,6 +649,7 @@ int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
     if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
         return -1;
     gemm_shape one = *s;
+    one.group_size = sub_group(arch, s); /* the groups the programs run */
     one.force_mt = lay.mt;
     one.force_nt = lay.nt;
     one.force_nb = 0;
@@ -526,11 +668,15 @@ int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
         if (block_timing(arch, em, &one, lay.mt, &full, &s1, err, errlen) != 0)
             return -1;
         memset(st, 0, sizeof *st);
-        stats_add(st, &full, (uint64_t)blocks - 1);
+        int bad = sim_stats_add(st, &full, (uint64_t)blocks - 1);
         one.n = last;
         if (block_timing(arch, em, &one, lay.mt, &full, &s2, err, errlen) != 0)
             return -1;
-        stats_add(st, &full, 1);
+        if (bad || sim_stats_add(st, &full, 1) != 0) {
+            snprintf(err, errlen, "a %llux%dx%d GEMM's cycles or events exceed 2^63 - 1, the "
+                     "most lutsim can count", (unsigned long long)s->m, s->n, s->kd);
+            return -1;
+        }
         *sampled = 1; /* composed from blocks */
     }
     if (em)
@@ -604,7 +750,8 @@ int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
         }
     }
     if (!found) {
-        snprintf(err, errlen, "no tiling of %dx%dx%d fits", s->m, s->n, s->kd);
+        snprintf(err, errlen, "no tiling of %llux%dx%d fits", (unsigned long long)s->m, s->n,
+                 s->kd);
         return -1;
     }
     return 0;

@@ -27,8 +27,12 @@ extern "C" {
 
 typedef struct {
     lut_wtype wtype;
-    int group_size;
-    int m, n, kd;
+    int group_size; /* scale group; one longer than an lmma may reduce over
+                       (the klen field, or the 32-bit accumulators:
+                       lut_gemm_group_max) runs as equal sub-groups that share
+                       its zero-point and scale (int32 results stay exact) */
+    uint64_t m;     /* rows: tokens, which can pass 2^32 (batch x sequence) */
+    int n, kd;
     int float_out; /* 1: dequantize with per-group scales into float32 C */
     int force_mt;  /* 0: choose the M-tile; else use this many rows (if it fits) */
     int force_nt;  /* 0: one column pass of the array per lmma; else this many columns */
@@ -44,20 +48,24 @@ typedef struct {
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */
-    int ngroups;
+    int ngroups;           /* groups as the program runs them (sub-groups) */
 } gemm_layout;
 
 /* Builds the program for s on arch (tk = arch->tile_k); with p NULL only
  * the layout (tile sizes, DRAM addresses) is computed.  Returns 0 or -1
  * with a message saying which buffer is too small or which size is out of
- * range. */
+ * range (the memory image must stay below 2^63 bytes; a program's DRAM
+ * addresses must fit the ISA's 40 bits, which only the layout-only call
+ * for a huge M may exceed). */
 int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout *lay,
                char *err, size_t errlen);
 
 /* Writes A (m x kd int8) and W (n x kd stored values) into image (of
  * lay->image_bytes bytes) as the program expects.  z2 / scales may be NULL
- * (defaults: the format's zero-point, unit scales).  Returns 0 or -1 with a
- * message (e.g. a weight outside the format). */
+ * (defaults: the format's zero-point, unit scales); else they hold
+ * n x ceil(kd / s->group_size) values, one per column and scale group of
+ * s (not per sub-group).  Returns 0 or -1 with a message (e.g. a weight
+ * outside the format). */
 int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);

@@ -1,6 +1,7 @@
 /* lower.c - operations of a model phase -> programs -> C-model timing. */
 #include "lower.h"
 
+#include "count.h"
 #include "gemm.h"
 #include "periodic.h"
 #include "vector.h"
@@ -151,13 +152,28 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     return rc < 0 ? -1 : n;
 }
 
+/* n and k of one GEMM: at most 2^24 by model_cfg_finish's ranges, so they
+ * fit gemm_shape's int; a larger one is refused, never truncated. */
+static int gemm_nk(const model_op *o, uint64_t n, uint64_t k, int *ni, int *ki, char *err,
+                   size_t errlen)
+{
+    if (n > (1u << 30) || k > (1u << 30)) {
+        snprintf(err, errlen, "%s: GEMM n x k = %llu x %llu exceeds 2^30", o->name,
+                 (unsigned long long)n, (unsigned long long)k);
+        return -1;
+    }
+    *ni = (int)n;
+    *ki = (int)k;
+    return 0;
+}
+
 static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset *q,
                      const model_phase *ph, const model_op *ops, int n, op_result *out,
                      cache *cp, char *err, size_t errlen)
 {
     cache *const c = cp;
     const int prefill = ph->kind == MODEL_PREFILL;
-    const uint64_t T = (uint64_t)ph->batch * (prefill ? (uint64_t)ph->seq_len : 1);
+    const uint64_t T = model_phase_tokens(ph);
     const uint64_t half_out = arch_buf_bytes(a, BUF_OUT) / 2;
     const int group = q->group_size;
 
@@ -191,15 +207,18 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         op_result *r = &out[i];
         memset(r, 0, sizeof *r);
         r->op = *o;
-        r->instances = o->count * o->repeat;
+        int ovf = 0;
+        r->instances = count_mul(o->count, o->repeat, &ovf);
+        r->macs = count_mul(o->macs, r->instances, &ovf);
         sim_stats one;
         memset(&one, 0, sizeof one);
         int sampled = 0;
         char e[512];
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { .wtype = q->w, .group_size = q->group_size ? q->group_size : (int)o->k,
-                             .m = (int)o->m, .n = (int)o->n, .kd = (int)o->k,
-                             .tables_in_dram = fused_in[i] };
+            gemm_shape g = { .wtype = q->w, .m = o->m, .tables_in_dram = fused_in[i] };
+            if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
+                return -1;
+            g.group_size = q->group_size ? q->group_size : g.kd;
             r->fused = fused_in[i];
             r->on_lut = 1;
             r->wbits = q->w.bits;
@@ -227,9 +246,10 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 uint64_t keys = prefill ? r0 + rb : (score ? o->n : o->k);
                 uint64_t mm = rb, nn = score ? keys : o->n, kk = score ? o->k : keys;
                 /* groups of 256: one group's tables must fit half the table buffer */
-                int grp = kk > 256 ? 256 : (int)kk;
-                gemm_shape g = { .wtype = i8, .group_size = grp, .m = (int)mm, .n = (int)nn,
-                                 .kd = (int)kk };
+                gemm_shape g = { .wtype = i8, .m = mm };
+                if (gemm_nk(o, nn, kk, &g.n, &g.kd, err, errlen) != 0)
+                    return -1;
+                g.group_size = g.kd > 256 ? 256 : g.kd;
                 sim_stats part;
                 int s2 = 0;
                 gemm_shape chosen;
@@ -238,7 +258,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                     return -1;
                 }
                 sampled |= s2;
-                stats_add(&one, &part, 1);
+                ovf |= sim_stats_add(&one, &part, 1) != 0;
             }
         } else {
             isa_vfn fn;
@@ -274,7 +294,12 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
             }
         }
         r->sampled = sampled;
-        stats_add(&r->st, &one, r->instances);
+        if (ovf || sim_stats_add(&r->st, &one, r->instances) != 0) {
+            snprintf(err, errlen, "%s: its %llu instances' cycles, events or MACs exceed "
+                     "2^63 - 1, the most lutsim can count", o->name,
+                     (unsigned long long)r->instances);
+            return -1;
+        }
         if (em)
             sim_energy(em, &r->st);
         if (c->progress)

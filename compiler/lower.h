@@ -29,6 +29,7 @@ typedef struct {
     int on_lut;          /* 1: LUT array, 0: vector unit */
     int wbits;           /* bit-planes on the LUT array (0 for vector work) */
     uint64_t instances;  /* op.count * op.repeat */
+    uint64_t macs;       /* op.macs * instances (checked: every count fits 2^63 - 1) */
     sim_stats st;        /* all instances together */
     uint64_t weight_bytes; /* packed weights streamed per instance (linear) */
     int sampled;         /* fast-forwarded (periodic) simulation used */
@@ -41,7 +42,8 @@ typedef struct {
     int cache_hits;
 } lower_info;
 
-/* Fills out[0..n-1]; returns n, or -1 with a message. */
+/* Fills out[0..n-1]; returns n, or -1 with a message (also when a count
+ * of the phase would pass 2^63 - 1, the most lutsim can count: count.h). */
 int lower_model(const arch_t *arch, const energy_model *em, const model_cfg *m,
                 const quant_preset *q, const model_phase *ph, op_result *out, int cap,
                 lower_info *info, char *err, size_t errlen);

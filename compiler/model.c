@@ -1,6 +1,8 @@
 /* model.c - decoder-only LLM: op list, MACs, parameters, quantized bytes. */
 #include "model.h"
 
+#include "count.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,7 +72,8 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
         range("head_dim", m->head_dim, 0, MODEL_MAX_HEAD_DIM, err, errlen) ||
         range("num_hidden_layers", m->num_hidden_layers, 1, 4096, err, errlen) ||
         range("vocab_size", m->vocab_size, 1, 1 << 24, err, errlen) ||
-        range("learned_positions", m->learned_positions, 0, 1 << 24, err, errlen))
+        range("learned_positions", m->learned_positions, 0, 1 << 24, err, errlen) ||
+        range("max_position_embeddings", m->max_position_embeddings, 0, 1 << 30, err, errlen))
         return -1;
     if (m->num_key_value_heads == 0)
         m->num_key_value_heads = m->num_attention_heads;
@@ -108,11 +111,25 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
 
 /* ---- op list ---- */
 
+/* Sizes multiply up fast (tokens x features x features): every product
+ * goes through count.h with the list's sticky flag, and the first
+ * operation whose figures would pass 2^63 - 1 is named. */
 typedef struct {
     model_op *ops;
     int cap, n;
     int full;
+    int ov;             /* a product or sum overflowed (count.h) */
+    const char *ov_at;  /* in the figures of this operation */
 } oplist;
+
+static uint64_t mul(oplist *l, uint64_t a, uint64_t b) { return count_mul(a, b, &l->ov); }
+
+/* Names the operation just built if its figures overflowed. */
+static void note(oplist *l, const char *name)
+{
+    if (l->ov && !l->ov_at)
+        l->ov_at = name;
+}
 
 static model_op *add(oplist *l, const char *name, model_op_kind kind, const char *func,
                      uint64_t repeat)
@@ -140,10 +157,12 @@ static void linear(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t
     o->m = m;
     o->n = n;
     o->k = k;
-    o->macs = m * n * k;
-    o->weight_params = n * k;
+    o->macs = count_mul3(m, n, k, &l->ov);
+    o->weight_params = mul(l, n, k);
+    note(l, name);
 }
 
+/* elements was computed with mul(l, ...), so note() covers it too. */
 static void elems(oplist *l, const char *name, model_op_kind kind, const char *func,
                   uint64_t count, uint64_t elements, uint64_t repeat)
 {
@@ -152,6 +171,22 @@ static void elems(oplist *l, const char *name, model_op_kind kind, const char *f
         return;
     o->count = count;
     o->elements = elements;
+    note(l, name);
+}
+
+/* One (sequence, query head) of attention: m x n x k, macs per instance. */
+static void attention(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
+                      uint64_t macs, uint64_t count, uint64_t repeat)
+{
+    model_op *o = add(l, name, MODEL_OP_ATTENTION, "", repeat);
+    if (!o)
+        return;
+    o->m = m;
+    o->n = n;
+    o->k = k;
+    o->macs = macs;
+    o->count = count;
+    note(l, name);
 }
 
 static int phase_check(const model_phase *ph, char *err, size_t errlen)
@@ -175,6 +210,12 @@ static int phase_check(const model_phase *ph, char *err, size_t errlen)
     return 0;
 }
 
+uint64_t model_phase_tokens(const model_phase *ph)
+{
+    /* <= 65536 x 2^20 = 2^36 after phase_check: no overflow */
+    return (uint64_t)ph->batch * (ph->kind == MODEL_PREFILL ? (uint64_t)ph->seq_len : 1);
+}
+
 int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int cap,
                  char *err, size_t errlen)
 {
@@ -187,55 +228,43 @@ int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int c
     const uint64_t kv = (uint64_t)c.num_key_value_heads, hd = (uint64_t)c.head_dim;
     const int prefill = ph->kind == MODEL_PREFILL;
     const uint64_t S = prefill ? (uint64_t)ph->seq_len : 1;
-    const uint64_t T = B * S; /* tokens */
-    /* per (sequence, head): query rows, keys, score entries computed */
+    const uint64_t T = model_phase_tokens(ph);
+    /* per (sequence, head): query rows, keys, score entries computed
+     * (S <= 2^20, heads and head_dim <= 4096: these products fit) */
     const uint64_t qrows = S, keys = prefill ? S : (uint64_t)ph->context;
     const uint64_t entries = prefill ? S * (S + 1) / 2 : keys;
+    const uint64_t qd = heads * hd, kvd = kv * hd, BH = B * heads;
     const char *norm = c.norm_bias ? "layernorm" : "rmsnorm";
 
-    oplist l = { ops, cap, 0, 0 };
-    elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, T * h, L);
-    linear(&l, "layer.q_proj", T, heads * hd, h, L);
-    linear(&l, "layer.k_proj", T, kv * hd, h, L);
-    linear(&l, "layer.v_proj", T, kv * hd, h, L);
+    oplist l = { ops, cap, 0, 0, 0, NULL };
+    elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, h), L);
+    linear(&l, "layer.q_proj", T, qd, h, L);
+    linear(&l, "layer.k_proj", T, kvd, h, L);
+    linear(&l, "layer.v_proj", T, kvd, h, L);
     if (!c.learned_positions)
-        elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, T * (heads + kv) * hd, L);
-    model_op *o = add(&l, "layer.attn_score", MODEL_OP_ATTENTION, "", L);
-    if (o) {
-        o->m = qrows;
-        o->n = keys;
-        o->k = hd;
-        o->macs = entries * hd;
-        o->count = B * heads;
-    }
-    elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", B * heads, entries, L);
-    o = add(&l, "layer.attn_context", MODEL_OP_ATTENTION, "", L);
-    if (o) {
-        o->m = qrows;
-        o->n = hd;
-        o->k = keys;
-        o->macs = entries * hd;
-        o->count = B * heads;
-    }
+        elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, mul(&l, T, qd + kvd), L);
+    attention(&l, "layer.attn_score", qrows, keys, hd, mul(&l, entries, hd), BH, L);
+    elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", BH, entries, L);
+    attention(&l, "layer.attn_context", qrows, hd, keys, mul(&l, entries, hd), BH, L);
     if (c.sub_norms)
-        elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, T * heads * hd, L);
-    linear(&l, "layer.o_proj", T, h, heads * hd, L);
-    elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, T * h, L);
-    elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, T * h, L);
+        elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, qd), L);
+    linear(&l, "layer.o_proj", T, h, qd, L);
+    elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, mul(&l, T, h), L);
+    elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, h), L);
     if (c.gated_mlp) {
         linear(&l, "layer.gate_proj", T, im, h, L);
         linear(&l, "layer.up_proj", T, im, h, L);
-        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, T * im, L);
-        elems(&l, "layer.mul", MODEL_OP_ELEMENTWISE, "mul", 1, T * im, L);
+        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, mul(&l, T, im), L);
+        elems(&l, "layer.mul", MODEL_OP_ELEMENTWISE, "mul", 1, mul(&l, T, im), L);
         if (c.sub_norms)
-            elems(&l, "layer.ffn_sub_norm", MODEL_OP_NORM, norm, 1, T * im, L);
+            elems(&l, "layer.ffn_sub_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, im), L);
         linear(&l, "layer.down_proj", T, h, im, L);
     } else {
         linear(&l, "layer.fc1", T, im, h, L);
-        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, T * im, L);
+        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, mul(&l, T, im), L);
         linear(&l, "layer.fc2", T, h, im, L);
     }
-    elems(&l, "layer.residual_mlp", MODEL_OP_ELEMENTWISE, "add", 1, T * h, L);
+    elems(&l, "layer.residual_mlp", MODEL_OP_ELEMENTWISE, "add", 1, mul(&l, T, h), L);
     /* the LM head (and so the final norm) only needs the last token of each
      * sequence */
     elems(&l, "final_norm", MODEL_OP_NORM, norm, 1, B * h, 1);
@@ -244,17 +273,12 @@ int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int c
         snprintf(err, errlen, "op list needs more than %d entries", cap);
         return -1;
     }
-    return l.n;
-}
-
-/* a += b * c * d with overflow detection */
-static int acc3(uint64_t *a, uint64_t b, uint64_t c, uint64_t d)
-{
-    uint64_t p, q;
-    if (__builtin_mul_overflow(b, c, &p) || __builtin_mul_overflow(p, d, &q) ||
-        __builtin_add_overflow(*a, q, a))
+    if (l.ov) {
+        snprintf(err, errlen, "count overflow: the figures of %s exceed 2^63 - 1, the most "
+                 "lutsim can count", l.ov_at ? l.ov_at : "an operation");
         return -1;
-    return 0;
+    }
+    return l.n;
 }
 
 int model_phase_totals(const model_cfg *m, const model_phase *ph, model_totals *t,
@@ -265,34 +289,61 @@ int model_phase_totals(const model_cfg *m, const model_phase *ph, model_totals *
     if (n < 0)
         return -1;
     memset(t, 0, sizeof *t);
-    t->tokens = (uint64_t)ph->batch * (ph->kind == MODEL_PREFILL ? (uint64_t)ph->seq_len : 1);
-    int bad = 0;
+    t->tokens = model_phase_tokens(ph);
+    int ov = 0, ov_elem = 0;
+    double macs = 0, elements = 0; /* the same sums, for the message */
     for (int i = 0; i < n; i++) {
         const model_op *o = &ops[i];
+        const uint64_t inst = count_mul(o->count, o->repeat, &ov);
         uint64_t *dst = NULL;
         switch (o->kind) {
         case MODEL_OP_LINEAR:
-            bad |= acc3(&t->linear_macs, o->macs, o->count, o->repeat);
+            t->linear_macs = count_addmul(t->linear_macs, o->macs, inst, &ov);
             if (strcmp(o->name, "lm_head") == 0)
-                bad |= acc3(&t->lm_head_macs, o->macs, o->count, o->repeat);
+                t->lm_head_macs = count_addmul(t->lm_head_macs, o->macs, inst, &ov);
+            macs += (double)o->macs * (double)o->count * (double)o->repeat;
             continue;
         case MODEL_OP_ATTENTION:
-            bad |= acc3(&t->attention_macs, o->macs, o->count, o->repeat);
+            t->attention_macs = count_addmul(t->attention_macs, o->macs, inst, &ov);
+            macs += (double)o->macs * (double)o->count * (double)o->repeat;
             continue;
         case MODEL_OP_NORM: dst = &t->norm_elements; break;
         case MODEL_OP_SOFTMAX: dst = &t->softmax_elements; break;
         case MODEL_OP_ACTIVATION: dst = &t->activation_elements; break;
         case MODEL_OP_ELEMENTWISE: dst = &t->elementwise_elements; break;
         }
-        bad |= acc3(dst, o->elements, o->count, o->repeat);
+        *dst = count_addmul(*dst, o->elements, inst, &ov_elem);
+        elements += (double)o->elements * (double)o->count * (double)o->repeat;
     }
-    if (bad) {
-        snprintf(err, errlen, "phase too large: counts overflow 64 bits");
+    /* the report's total MACs */
+    count_add(t->linear_macs, t->attention_macs, &ov);
+    if (ov || ov_elem) {
+        snprintf(err, errlen, "count overflow: the phase's %s, %.3g, pass 2^63 - 1 = %.3g, the "
+                 "most lutsim can count", ov ? "MACs" : "vector elements", ov ? macs : elements,
+                 (double)COUNT_MAX);
         return -1;
     }
     return 0;
 }
 
+int model_kv_cache_bytes(const model_cfg *mc, const model_phase *ph, uint64_t *bytes)
+{
+    model_cfg c = *mc;
+    char err[256];
+    *bytes = COUNT_MAX;
+    if (model_cfg_finish(&c, err, sizeof err) || phase_check(ph, err, sizeof err))
+        return -1;
+    const uint64_t keys = ph->kind == MODEL_PREFILL ? (uint64_t)ph->seq_len : (uint64_t)ph->context;
+    int ov = 0;
+    uint64_t per_key = count_mul3(2 * (uint64_t)c.num_hidden_layers, (uint64_t)c.num_key_value_heads,
+                                  (uint64_t)c.head_dim, &ov);
+    *bytes = count_mul3(per_key, keys, (uint64_t)ph->batch, &ov);
+    return ov ? -1 : 0;
+}
+
+/* With the ranges of model_cfg_finish (hidden <= 2^20, intermediate <= 2^22,
+ * heads x head_dim <= 2^24, layers <= 2^12, vocab <= 2^24) every product
+ * below stays under 2^57: no overflow checks needed. */
 void model_param_count(const model_cfg *mc, model_params *p)
 {
     model_cfg c = *mc;

@@ -79,6 +79,7 @@ typedef struct {
     int norm_bias;           /* LayerNorm with bias (OPT) rather than RMSNorm */
     int sub_norms;           /* BitNet: attn_sub_norm (h) and ffn_sub_norm (i) */
     int learned_positions;   /* OPT: learned position table rows (max_pos + 2); 0 = RoPE */
+    int max_position_embeddings; /* longest position the model was trained for; 0 = not given */
 } model_cfg;
 
 /* Zeroes *m and sets the family's defaults: gated_mlp, act, tie, biases
@@ -100,6 +101,9 @@ typedef struct {
     int seq_len; /* S, prefill tokens per sequence, 1..1048576 */
     int context; /* C, decode: keys attended to (incl. the new token), 1..1048576 */
 } model_phase;
+
+/* Tokens of the phase: B*S prefill (up to 2^36, beyond 32 bits), B decode. */
+uint64_t model_phase_tokens(const model_phase *ph);
 
 typedef enum {
     MODEL_OP_LINEAR = 0,
@@ -131,7 +135,8 @@ typedef struct {
 
 /* Writes the op list (see the top of this file) into ops[0..cap-1] and
  * returns how many (<= MODEL_MAX_OPS), or -1 with a message in err (phase
- * out of range, cap too small, an unfinished or inconsistent cfg). */
+ * out of range, cap too small, an unfinished or inconsistent cfg, or an
+ * operation whose m*n*k, elements or weights pass 2^63 - 1: count.h). */
 int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int cap,
                  char *err, size_t errlen);
 
@@ -146,9 +151,16 @@ typedef struct {
     uint64_t elementwise_elements;
 } model_totals;
 
-/* Sums model_layers() over count x repeat.  0, or -1 with a message. */
+/* Sums model_layers() over count x repeat.  0, or -1 with a message (also
+ * when a total, or linear + attention MACs, passes 2^63 - 1). */
 int model_phase_totals(const model_cfg *m, const model_phase *ph, model_totals *t,
                        char *err, size_t errlen);
+
+/* Bytes of the INT8 K and V caches the phase holds, all layers and
+ * sequences: 2 x layers x kv_heads x head_dim x keys x B (keys: S in
+ * prefill, C in decode).  0, or -1 with *bytes = COUNT_MAX if that passes
+ * 2^63 - 1 or the cfg / phase is invalid. */
+int model_kv_cache_bytes(const model_cfg *m, const model_phase *ph, uint64_t *bytes);
 
 typedef struct {
     uint64_t linear;  /* decoder-layer linear weights, all layers (quantized) */

@@ -1,45 +1,44 @@
 /* periodic.c - linear extension of statistics over identical tile pairs. */
 #include "periodic.h"
 
-static uint64_t lin(uint64_t a, uint64_t b, uint64_t k)
+#include "count.h"
+
+/* floor(x * k / 2), exactly and checked: x * (k / 2) + (x / 2 if k is odd). */
+static uint64_t half_times(uint64_t x, uint64_t k, int *ovf)
 {
-    /* b - a is the cost of two middle tiles; k more middle tiles. */
-    int64_t d = (int64_t)(b - a) * (int64_t)k / 2;
-    return (uint64_t)((int64_t)a + d);
+    return count_add(count_mul(x, k / 2, ovf), k % 2 ? x / 2 : 0, ovf);
 }
 
-void periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles)
+/* a + (b - a) * k / 2: b - a is the cost of two middle tiles, k more middle
+ * tiles.  A counter that shrinks from 4 to 6 tiles (a stall the longer
+ * program hides) is extended downwards and stops at 0, never below. */
+static uint64_t lin(uint64_t a, uint64_t b, uint64_t k, int *ovf)
+{
+    if (b >= a)
+        return count_add(a, half_times(b - a, k, ovf), ovf);
+    int big = 0;
+    uint64_t d = half_times(a - b, k, &big);
+    return big || d > a ? 0 : a - d;
+}
+
+int periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles)
 {
     const uint64_t k = tiles - 4;
-    a->cycles = lin(a->cycles, b->cycles, k);
-    a->instructions = lin(a->instructions, b->instructions, k);
-    a->stall_queue_full = lin(a->stall_queue_full, b->stall_queue_full, k);
+    int ovf = 0;
+    a->cycles = lin(a->cycles, b->cycles, k, &ovf);
+    a->instructions = lin(a->instructions, b->instructions, k, &ovf);
+    a->stall_queue_full = lin(a->stall_queue_full, b->stall_queue_full, k, &ovf);
     uint64_t *ea = (uint64_t *)&a->ev;
     const uint64_t *eb = (const uint64_t *)&b->ev;
     for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
-        ea[i] = lin(ea[i], eb[i], k);
+        ea[i] = lin(ea[i], eb[i], k, &ovf);
     for (int u = 0; u < UNIT_COUNT; u++) {
-        a->unit[u].instructions = lin(a->unit[u].instructions, b->unit[u].instructions, k);
-        a->unit[u].busy_cycles = lin(a->unit[u].busy_cycles, b->unit[u].busy_cycles, k);
-        a->unit[u].stall_dependency = lin(a->unit[u].stall_dependency, b->unit[u].stall_dependency, k);
-        a->unit[u].stall_dram = lin(a->unit[u].stall_dram, b->unit[u].stall_dram, k);
+        sim_unit_stats *x = &a->unit[u];
+        const sim_unit_stats *y = &b->unit[u];
+        x->instructions = lin(x->instructions, y->instructions, k, &ovf);
+        x->busy_cycles = lin(x->busy_cycles, y->busy_cycles, k, &ovf);
+        x->stall_dependency = lin(x->stall_dependency, y->stall_dependency, k, &ovf);
+        x->stall_dram = lin(x->stall_dram, y->stall_dram, k, &ovf);
     }
-}
-
-/* a += b * k, counter by counter (programs run one after another). */
-void stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
-{
-    a->cycles += b->cycles * k;
-    a->instructions += b->instructions * k;
-    a->stall_queue_full += b->stall_queue_full * k;
-    uint64_t *ea = (uint64_t *)&a->ev;
-    const uint64_t *eb = (const uint64_t *)&b->ev;
-    for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
-        ea[i] += eb[i] * k;
-    for (int u = 0; u < UNIT_COUNT; u++) {
-        a->unit[u].instructions += b->unit[u].instructions * k;
-        a->unit[u].busy_cycles += b->unit[u].busy_cycles * k;
-        a->unit[u].stall_dependency += b->unit[u].stall_dependency * k;
-        a->unit[u].stall_dram += b->unit[u].stall_dram * k;
-    }
+    return ovf ? -1 : 0;
 }

@@ -4,6 +4,7 @@
  * halves that alternate with period 2.  Simulating it with 4 and with 6
  * tiles (both ending with the real last tile) gives the cost of two middle
  * tiles; every statistic is extended linearly to the real tile count.
+ * (Programs that run one after another add up with sim_stats_add.)
  */
 #ifndef PERIODIC_H
 #define PERIODIC_H
@@ -11,10 +12,8 @@
 #include "sim.h"
 
 /* a: stats with 4 tiles, b: with 6 tiles; leaves in a the estimate for
- * `tiles` tiles (energy is recomputed by the caller). */
-void periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
-
-/* a += b * k, counter by counter: programs that run one after another. */
-void stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
+ * `tiles` tiles (energy is recomputed by the caller).  Returns 0, or -1
+ * when a count would exceed 2^63 - 1 (count.h). */
+int periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
 
 #endif

@@ -1,6 +1,7 @@
 /* vector.c - tiling of vector-unit work: load, vop, store per tile. */
 #include "vector.h"
 
+#include "count.h"
 #include "periodic.h"
 
 #include <stdio.h>
@@ -36,7 +37,8 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
     /* Per tile: srcs inputs and one output, all in one half. */
     uint64_t per_elem = esz * (uint64_t)(srcs + 1);
     uint64_t cap = half / per_elem;
-    uint64_t total = v->rows * v->cols;
+    int ovf = 0;
+    uint64_t total = count_mul(v->rows, v->cols, &ovf);
     uint64_t span; /* elements per tile */
     if (row_op(v->fn) || v->tables_group > 0) {
         if (v->cols > cap) {
@@ -76,10 +78,19 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
         if (span > rows_fit * v->cols)
             span = rows_fit * v->cols;
     }
-    const uint64_t tiles = (total + span - 1) / span;
+    const uint64_t tiles = total / span + (total % span != 0);
     *tiles_out = tiles;
-    const uint64_t dram_in = 0, dram_in2 = total * esz, dram_out = total * esz * (uint64_t)srcs;
-    const uint64_t dram_tables = dram_out + total * esz, dram_sums = dram_tables + v->rows * t_row_bytes;
+    /* DRAM: the inputs, the output, then (fused) tables and sums */
+    const uint64_t dram_in = 0, dram_in2 = count_mul(total, esz, &ovf);
+    const uint64_t dram_out = count_mul3(total, esz, (uint64_t)srcs, &ovf);
+    const uint64_t dram_tables = count_addmul(dram_out, total, esz, &ovf);
+    const uint64_t dram_sums = count_addmul(dram_tables, v->rows, t_row_bytes, &ovf);
+    count_addmul(dram_sums, ngroups * 4, v->rows, &ovf);
+    if (ovf) {
+        snprintf(err, errlen, "a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
+                 (unsigned long long)v->rows, (unsigned long long)v->cols);
+        return -1;
+    }
     uint64_t gi = 0; /* groups so far: table halves alternate */
     for (uint64_t t = 0; t < tiles; t++) {
         if (tiles_limit && t + 1 >= tiles_limit && t != tiles - 1)
@@ -215,7 +226,12 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
     sim_stats b;
     if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0)
         return -1;
-    periodic_extend(st, &b, tiles);
+    if (periodic_extend(st, &b, tiles) != 0) {
+        snprintf(err, errlen, "a vector operation of %llu x %llu elements: its cycles or events "
+                 "exceed 2^63 - 1, the most lutsim can count",
+                 (unsigned long long)v->rows, (unsigned long long)v->cols);
+        return -1;
+    }
     if (em)
         sim_energy(em, st);
     *sampled = 1;

@@ -45,7 +45,8 @@ static const char exec_usage[] =
     "                    longer than a second)\n"
     "  -h, --help        this text\n"
     "\n"
-    "A program that breaks a rule (buffer bounds, illegal encoding, no halt)\n"
+    "A program that breaks a rule (buffer bounds, illegal encoding, no halt;\n"
+    "with --mem also a LUT-array accumulator that would overflow 32 bits)\n"
     "stops with the instruction index and the reason, exit status 1.\n";
 
 int cmd_exec(int argc, char **argv)

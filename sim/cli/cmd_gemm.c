@@ -97,6 +97,27 @@ static int load_matrix(const char *path, const char *what, npy_array *arr)
     return 0;
 }
 
+/* "MxNxK": three decimal numbers 1..2^30 and nothing else (sscanf's %d
+ * would take signs and blanks, and overflow is undefined for it). */
+static int parse_dims(const char *s, int *m, int *n, int *k)
+{
+    int *dst[3] = { m, n, k };
+    for (int i = 0; i < 3; i++) {
+        uint64_t v = 0;
+        const char *start = s;
+        for (; *s >= '0' && *s <= '9'; s++) {
+            v = v * 10 + (uint64_t)(*s - '0');
+            if (v > (1u << 30))
+                return -1;
+        }
+        if (s == start || v < 1 || *s != (i < 2 ? 'x' : '\0'))
+            return -1;
+        *dst[i] = (int)v;
+        s++;
+    }
+    return 0;
+}
+
 /* Seeded random inputs that the weight format admits. */
 static int make_random(int m, int n, int k, lut_wtype wt, unsigned seed,
                        npy_array *A, npy_array *W)
@@ -332,9 +353,8 @@ int cmd_gemm(int argc, char **argv)
     wt.bits = o.wbits ? o.wbits : (wt.fmt == LUT_WFMT_TERNARY ? 2 : 1);
     int rm = 0, rn = 0, rk = 0;
     if (o.random) {
-        char tail;
-        if (sscanf(o.random, "%dx%dx%d%c", &rm, &rn, &rk, &tail) != 3 || rm < 1 || rn < 1 ||
-            rk < 1 || (int64_t)rm * rk > (1 << 30) || (int64_t)rn * rk > (1 << 30)) {
+        if (parse_dims(o.random, &rm, &rn, &rk) != 0 || (int64_t)rm * rk > (1 << 30) ||
+            (int64_t)rn * rk > (1 << 30)) {
             cli_error("--random: expected MxNxK with positive sizes (e.g. 64x4096x4096), got '%s'",
                       o.random);
             return 2;

@@ -15,6 +15,7 @@
 #include "workload_embed.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +37,10 @@ static const char run_usage[] =
     "  --phase P        prefill (batch B x sequence S, LM head on the last token),\n"
     "                   decode (batch B, one new token over a context of C keys)\n"
     "                   or both (default)\n"
-    "  --batch B        sequences (default 1)\n"
-    "  --seq S          prefill tokens per sequence (default 2048)\n"
-    "  --context C      decode context in keys (default 2048)\n"
+    "  --batch B        sequences, 1..65536 (default 1)\n"
+    "  --seq S          prefill tokens per sequence, 1..1048576 (default 2048)\n"
+    "  --context C      decode context in keys, new token included, 1..1048576\n"
+    "                   (default 2048)\n"
     "  --arch A.json    architecture (default: embedded, `lutsim arch --show`)\n"
     "  --energy E.json  energy table (default: embedded)\n"
     "  --json R.json    the full report (JSON; keys in README)\n"
@@ -50,10 +52,15 @@ static const char run_usage[] =
     "  --functional     also execute every linear layer with seeded random weights\n"
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
-    "  --seed S         seed for --functional (default 1)\n"
+    "  --seed S         seed for --functional, 0..1073741824 (default 1)\n"
     "  --quiet          no progress line on stderr (shown when a phase's timing\n"
     "                   or functional run takes longer than a second)\n"
-    "  -h, --help       this text\n";
+    "  -h, --help       this text\n"
+    "\n"
+    "Numbers are decimal digits only.  A phase whose MACs, cycles or bytes would\n"
+    "pass 2^63 - 1 is refused, naming the options; warnings (stderr, the run goes\n"
+    "on): --seq or --context past the model's max_position_embeddings, a KV cache\n"
+    "over 1 TiB, and options the chosen phases ignore.\n";
 
 static void print_usage(void)
 {
@@ -90,6 +97,11 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             program prog;
             gemm_layout lay;
             char err[512];
+            if (g.m > INT_MAX) { /* the reference GEMM counts rows in an int */
+                cli_error("--functional: %s has %llu rows, more than a functional run moves",
+                          o->name, (unsigned long long)g.m);
+                return -1;
+            }
             if (gemm_lower(a, &g, &prog, &lay, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 return -1;
@@ -115,7 +127,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
                 goto next;
             }
-            ref_gemm_i64(q->w, act, w, NULL, g.group_size, g.m, g.n, g.kd, ref);
+            ref_gemm_i64(q->w, act, w, NULL, g.group_size, (int)g.m, g.n, g.kd, ref);
             for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
                 int32_t v;
                 memcpy(&v, img + lay.c_addr + 4 * j, 4);
@@ -182,6 +194,44 @@ static int write_trace(const char *path, const arch_t *a, const run_phase *ph, i
     return (fclose(f) != 0 || bad) ? -1 : 0;
 }
 
+/* A KV cache above this cannot be held by any one accelerator: 1 TiB is
+ * more than three times the largest DRAM (HBM) of single accelerators
+ * shipping in 2025 (192-288 GB); it needs many devices, not one core. */
+#define KV_CACHE_WARN_BYTES ((uint64_t)1 << 40)
+
+/* "--batch B x --seq S (T tokens)": the options that size the phase, for
+ * errors and warnings about it. */
+static void phase_options(const model_phase *ph, char *out, size_t n)
+{
+    if (ph->kind == MODEL_PREFILL)
+        snprintf(out, n, "--batch %d x --seq %d (%.3g tokens)", ph->batch, ph->seq_len,
+                 (double)model_phase_tokens(ph));
+    else
+        snprintf(out, n, "--batch %d x --context %d", ph->batch, ph->context);
+}
+
+/* Warnings that do not stop the run: positions the model was not trained
+ * for, and a KV cache no accelerator holds. */
+static void warn_phase(const model_cfg *m, const run_phase *p)
+{
+    const int pos = p->ph.kind == MODEL_PREFILL ? p->ph.seq_len : p->ph.context;
+    const char *opt = p->ph.kind == MODEL_PREFILL ? "--seq" : "--context";
+    if (m->max_position_embeddings > 0 && pos > m->max_position_embeddings)
+        cli_warning("%s: %s %d passes the model's max_position_embeddings (%d): positions "
+                    "beyond it were never trained", p->phase, opt, pos,
+                    m->max_position_embeddings);
+    uint64_t kv;
+    char what[96];
+    phase_options(&p->ph, what, sizeof what);
+    if (model_kv_cache_bytes(m, &p->ph, &kv) != 0)
+        cli_warning("%s: the INT8 KV cache of %s passes 2^63 bytes, far beyond any "
+                    "accelerator's DRAM (warned above 1 TiB)", p->phase, what);
+    else if (kv > KV_CACHE_WARN_BYTES)
+        cli_warning("%s: the INT8 KV cache of %s is %.3g bytes (%.2f TiB), more than any "
+                    "accelerator's DRAM holds (warned above 1 TiB)", p->phase, what, (double)kv,
+                    (double)kv / (double)KV_CACHE_WARN_BYTES);
+}
+
 int cmd_run(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -206,6 +256,7 @@ int cmd_run(int argc, char **argv)
     const char *model = NULL, *quant = NULL, *phase = "both", *arch_path = NULL, *energy = NULL;
     const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
     int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1, quiet = 0;
+    int seq_given = 0, context_given = 0, seed_given = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -223,9 +274,12 @@ int cmd_run(int argc, char **argv)
         case 'F': functional = 1; break;
         case 'Q': quiet = 1; break;
         case 'b': if (cli_parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
-        case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2; break;
-        case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2; break;
-        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2; break;
+        case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2;
+                  seq_given = 1; break;
+        case 'c': if (cli_parse_int("--context", optarg, 1, 1 << 20, &context)) return 2;
+                  context_given = 1; break;
+        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2;
+                  seed_given = 1; break;
         case 'h': print_usage(); return 0;
         default:
             cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
@@ -247,6 +301,13 @@ int cmd_run(int argc, char **argv)
         cli_error("--phase: expected prefill, decode or both, got '%s'", phase);
         return 2;
     }
+    /* options the chosen phases do not use */
+    if (!want_decode && context_given)
+        cli_warning("--context is ignored by --phase prefill (it sizes the decode phase)");
+    if (!want_prefill && seq_given)
+        cli_warning("--seq is ignored by --phase decode (decode attends to --context keys)");
+    if (!functional && seed_given)
+        cli_warning("--seed is ignored without --functional");
     char err[1024];
     arch_t a;
     energy_model em;
@@ -257,6 +318,29 @@ int cmd_run(int argc, char **argv)
         quant_from_name_or_file(quant, &q, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
+    }
+    /* Counts first: a phase beyond 2^63 - 1 MACs is refused before any
+     * simulation (and any output), naming the options that make it so large. */
+    run_phase want[2];
+    int nwant = 0;
+    for (int k = 0; k < 2; k++) {
+        if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
+            continue;
+        run_phase *p = &want[nwant++];
+        memset(p, 0, sizeof *p);
+        p->phase = k == 0 ? "prefill" : "decode";
+        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
+        p->ph.batch = batch;
+        p->ph.seq_len = seq;
+        p->ph.context = context;
+        char what[96];
+        model_totals mt;
+        if (model_phase_totals(&m, &p->ph, &mt, err, sizeof err) != 0) {
+            phase_options(&p->ph, what, sizeof what);
+            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
+            return 1;
+        }
+        warn_phase(&m, p);
     }
     outfiles of;
     out_init(&of);
@@ -280,16 +364,11 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         goto done;
     }
-    for (int k = 0; k < 2; k++) {
-        if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
-            continue;
+    for (int k = 0; k < nwant; k++) {
         run_phase *p = &ph[nph];
-        memset(p, 0, sizeof *p);
-        p->phase = k == 0 ? "prefill" : "decode";
-        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
-        p->ph.batch = batch;
-        p->ph.seq_len = seq;
-        p->ph.context = context;
+        *p = want[k];
+        char what[96];
+        phase_options(&p->ph, what, sizeof what);
         double t0 = cli_now_seconds();
         progress pr;
         progress_init(&pr, p->phase, "operations", 0, quiet);
@@ -297,12 +376,16 @@ int cmd_run(int argc, char **argv)
                                      on_op_timed, &pr, err, sizeof err);
         progress_end(&pr);
         if (n < 0) {
-            cli_error("%s: %s: %s", model, p->phase, err);
+            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
             goto done;
         }
         p->host_seconds = cli_now_seconds() - t0;
         p->ops = ops[nph];
         p->nops = n;
+        if (run_check_totals(&a, &q, p, err, sizeof err) != 0) {
+            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
+            goto done;
+        }
         run_print(stdout, &a, &em, &m, &q, p);
         if (functional && run_functional(&a, &em, &q, p, (unsigned)seed, quiet) != 0)
             goto done;

@@ -24,5 +24,7 @@ double cli_now_seconds(void);
 /* Prints "lutsim: " + message + newline to stderr, the message made
  * printable (printable.h): one line whatever input text it quotes. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "lutsim: warning: " + message + newline to stderr; the run goes on. */
+void cli_warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "printable.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,12 +43,32 @@ void cli_error(const char *fmt, ...)
     fprintf(stderr, "lutsim: %s\n", printable(msg, safe, sizeof safe));
 }
 
+void cli_warning(const char *fmt, ...)
+{
+    char msg[2048], safe[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "lutsim: warning: %s\n", printable(msg, safe, sizeof safe));
+}
+
+
 int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, s);
+    /* Decimal digits only, after an optional '-': no blanks, no '+', no
+     * trailing text; strtol alone would take " 12" and wrap past LONG_MAX
+     * silently into errno. */
+    const char *d = s + (*s == '-');
+    int ok = *d != '\0';
+    for (const char *c = d; ok && *c; c++)
+        ok = *c >= '0' && *c <= '9';
+    errno = 0;
+    long v = ok ? strtol(s, NULL, 10) : 0;
+    if (!ok || errno == ERANGE || v < lo || v > hi) {
+        char shown[48]; /* at most 40 bytes; cli_error spells out control characters */
+        snprintf(shown, 41, "%s", s);
+        cli_error("%s: expected an integer %d..%d, got '%s'", opt, lo, hi, shown);
         return -1;
     }
     *out = (int)v;

@@ -129,12 +129,13 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
         get_int(&c, doc, "head_dim", 0, 1, &m.head_dim) ||
         get_int(&c, doc, "num_hidden_layers", 1, 1, &m.num_hidden_layers) ||
         get_int(&c, doc, "vocab_size", 1, 1, &m.vocab_size) ||
+        get_int(&c, doc, "max_position_embeddings", 0, 1, &m.max_position_embeddings) ||
         get_bool(&c, doc, "tie_word_embeddings", &m.tie_word_embeddings))
         return -1;
     if (opt) {
-        int proj = m.hidden_size, maxpos = 2048, bias = 1;
+        int proj = m.hidden_size, bias = 1;
+        const int maxpos = m.max_position_embeddings ? m.max_position_embeddings : 2048;
         if (get_int(&c, doc, "word_embed_proj_dim", 0, 1, &proj) ||
-            get_int(&c, doc, "max_position_embeddings", 0, 1, &maxpos) ||
             get_bool(&c, doc, "enable_bias", &bias))
             return -1;
         if (proj != m.hidden_size)

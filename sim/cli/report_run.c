@@ -4,13 +4,15 @@
 #include "units.h"
 
 #include <assert.h>
+#include "count.h"
+
 #include <string.h>
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
 {
     const sim_stats *st = &r->st;
     memset(f, 0, sizeof *f);
-    f->macs = r->op.macs * r->instances;
+    f->macs = r->macs; /* op.macs x instances, checked by lower_model */
     f->dram_bytes = st->ev.dram_read_bytes + st->ev.dram_write_bytes;
     f->cycles = st->cycles;
     f->seconds = (double)st->cycles / (a->clock_ghz * 1e9);
@@ -41,30 +43,46 @@ typedef struct {
     double seconds, energy_pj;
 } totals;
 
-static void totals_of(const arch_t *a, const quant_preset *q, const run_phase *p, totals *t)
+/* Sums every operation; returns nonzero if a sum passed 2^63 - 1. */
+static int totals_of(const arch_t *a, const quant_preset *q, const run_phase *p, totals *t)
 {
+    int ov = 0;
     memset(t, 0, sizeof *t);
-    t->tokens = (uint64_t)p->ph.batch * (p->ph.kind == MODEL_PREFILL ? (uint64_t)p->ph.seq_len : 1);
+    t->tokens = model_phase_tokens(&p->ph);
     for (int i = 0; i < p->nops; i++) {
         const op_result *r = &p->ops[i];
         op_figures f;
         op_figures_of(a, r, &f);
-        t->macs += f.macs;
+        t->macs = count_add(t->macs, f.macs, &ov);
         if (r->op.kind == MODEL_OP_LINEAR) {
-            t->linear_macs += f.macs;
-            t->weight_bytes += r->weight_bytes * r->op.repeat;
+            t->linear_macs = count_add(t->linear_macs, f.macs, &ov);
+            t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->op.repeat, &ov);
             uint64_t g = q->group_size ? (r->op.k + (uint64_t)q->group_size - 1) / (uint64_t)q->group_size : 1;
             /* as the datapath streams it: float32 scale + int32 zero-point
              * factor per group and output column (compiler/gemm.c) */
-            t->scale_bytes += r->op.n * g * 8 * r->op.repeat;
+            t->scale_bytes = count_addmul(t->scale_bytes, count_mul3(r->op.n, g, 8, &ov),
+                                          r->op.repeat, &ov);
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
-            t->attention_macs += f.macs;
+            t->attention_macs = count_add(t->attention_macs, f.macs, &ov);
         }
-        t->cycles += f.cycles;
-        t->dram_bytes += f.dram_bytes;
+        t->cycles = count_add(t->cycles, f.cycles, &ov);
+        t->dram_bytes = count_add(t->dram_bytes, f.dram_bytes, &ov);
         t->energy_pj += f.energy_pj;
     }
     t->seconds = (double)t->cycles / (a->clock_ghz * 1e9);
+    return ov;
+}
+
+int run_check_totals(const arch_t *a, const quant_preset *q, const run_phase *p, char *err,
+                     size_t errlen)
+{
+    totals t;
+    if (totals_of(a, q, p, &t) != 0) {
+        snprintf(err, errlen, "count overflow: the phase's total MACs, cycles or DRAM bytes "
+                 "exceed 2^63 - 1, the most lutsim can count");
+        return -1;
+    }
+    return 0;
 }
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }

@@ -35,6 +35,12 @@ typedef struct {
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
 
+/* 0 if every total of the phase fits 2^63 - 1 (count.h; JSON integers are
+ * signed 64-bit), else -1 with a message: check before reporting, so a
+ * report never holds a wrapped or negative number. */
+int run_check_totals(const arch_t *a, const quant_preset *q, const run_phase *p, char *err,
+                     size_t errlen);
+
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph);
 /* One row per operation: model, quant, arch, phase, then the per-operation

@@ -4,8 +4,11 @@
  * parameters from build/gen/arch_params.vh); rtl_run refuses any other with
  * a one-line error, and also refuses what the RTL does not implement:
  * vop (no vector unit) and dq with fmode=1 (no float dequantization).
- * Program legality (bounds, fields, halt) is checked exactly as the C model
- * checks it (a timing-only sim_run) before the RTL runs.
+ * Program legality (bounds, fields, halt, and the data-dependent rule that
+ * no LUT-array accumulator may overflow 32 bits) is checked exactly as the
+ * C model checks it (a functional sim_run on a copy of the image) before
+ * the RTL runs, so both engines refuse the same programs with the same
+ * message.
  *
  * Statistics: cycles, instructions (total and per unit), busy cycles,
  * stall_dependency, stall_queue_full and the DRAM bytes are measured on the
