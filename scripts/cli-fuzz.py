@@ -132,11 +132,13 @@ NAMES = ["$(touch %s)" % CANARY, "`touch %s`" % CANARY, "x'; touch %s; '" % CANA
          "; !touch %s" % CANARY, "%s%n%d", "\u00e9t\u00e9", "a,b", "x" * 300]
 
 
-def mutate_name(rng, text):
-    """A valid model config whose name is hostile: it must be data, never code."""
-    doc = json.loads(text)
-    doc["_name_or_path"] = rng.choice(NAMES) + rng.choice(["", "/m", "\n$(id)"])
-    return json.dumps(doc).encode()
+def name_mutator(key):
+    """A valid file whose `key` (a name) is hostile: it must be data, never code."""
+    def mutate(rng, text):
+        doc = json.loads(text)
+        doc[key] = rng.choice(NAMES) + rng.choice(["", "/m", "\n$(id)"])
+        return json.dumps(doc).encode()
+    return mutate
 
 
 class Target:
@@ -188,8 +190,15 @@ def make_targets(lutsim, work, rng):
                           "--context", "32", "--phase", "decode", "--json", out + ".json"],
                [out + ".json"]),
         # names reach gnuplot: a hostile name must plot or be refused, never run
-        Target("model-plot", [read(os.path.join(wl, "models", "tiny.json"))], mutate_name,
+        Target("model-plot", [read(os.path.join(wl, "models", "tiny.json"))],
+               name_mutator("_name_or_path"),
                lambda f: [lutsim, "run", "--quant", "W2A8", "--model", f, "--seq", "16",
+                          "--phase", "prefill", "--plot", out + "-plot"], [out + "-plot"]),
+        Target("arch-plot", [read(os.path.join(wl, "arch", "default.json"))], name_mutator("name"),
+               lambda f: [lutsim, "run", "--quant", "W2A8", "--model", "tiny", "--seq", "16",
+                          "--phase", "prefill", "--arch", f, "--plot", out + "-plot"], [out + "-plot"]),
+        Target("quant-plot", [read(os.path.join(wl, "quant", "W2A8.json"))], name_mutator("name"),
+               lambda f: [lutsim, "run", "--quant", f, "--model", "tiny", "--seq", "16",
                           "--phase", "prefill", "--plot", out + "-plot"], [out + "-plot"]),
         Target("quant", files("quant"), mutate_json,
                lambda f: run + ["--quant", f, "--json", out + ".json"], [out + ".json"]),

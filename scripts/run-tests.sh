@@ -32,6 +32,25 @@ for t in "$BUILD"/tests/*; do
     passed=$((passed + p))
     failed=$((failed + f))
 done
+# The command-line mutation fuzz (scripts/cli-fuzz.py, `make cli-fuzz` runs
+# it longer): a short seeded run, one test per reader.
+if [ -x "$BUILD/lutsim" ] && [ -x /usr/bin/python3 ]; then
+    echo "== cli-fuzz"
+    log="$BUILD/test-logs/cli-fuzz.log"
+    /usr/bin/python3 "$(dirname "$0")/cli-fuzz.py" --lutsim "$BUILD/lutsim" --cases "${CLI_FUZZ_CASES:-20}" \
+        --out "$BUILD/test-logs/cli-fuzz" > "$log" 2>&1 < /dev/null
+    # table rows: target cases ok crash hang multiline leftover canary seconds
+    read -r p f < <(awk 'NF == 9 && $2 ~ /^[0-9]+$/ { if ($4 + $5 + $6 + $7 + $8 > 0) f++; else p++ }
+                         END { print p + 0, f + 0 }' "$log")
+    if [ "$f" -gt 0 ] || [ "$p" -eq 0 ]; then
+        broken+=("cli-fuzz")
+        [ "$p" -eq 0 ] && [ "$f" -eq 0 ] && f=1
+        sed 's/^/   | /' "$log" | tail -15
+    fi
+    echo "   $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+fi
 if [ ${#broken[@]} -gt 0 ]; then
     echo "failing suites: ${broken[*]} (logs in $BUILD/test-logs/)"
 fi
