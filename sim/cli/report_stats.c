@@ -79,12 +79,15 @@ void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *e
             units_si(b[0], UNITS_LEN, (double)st->cycles, " cycles"),
             units_si(b[1], UNITS_LEN, secs, "s"),
             units_si(b[2], UNITS_LEN, (double)st->instructions, " instructions"));
-    fprintf(f, "  %s -> %s achieved; DRAM %s; energy %s (%s/MAC)\n",
+    /* energy per MAC only where there are MACs (a load-only program has none) */
+    char per_mac[UNITS_LEN + 8] = "";
+    if (macs > 0)
+        snprintf(per_mac, sizeof per_mac, " (%s/MAC)", units_si(b[4], UNITS_LEN, pj * 1e-12 / macs, "J"));
+    fprintf(f, "  %s -> %s achieved; DRAM %s; energy %s%s\n",
             units_si(b[0], UNITS_LEN, macs, " MAC"),
             units_si(b[1], UNITS_LEN, secs > 0 ? 2.0 * macs / secs : 0.0, "OPS"),
             units_si(b[2], UNITS_LEN, (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes), "B"),
-            units_si(b[3], UNITS_LEN, pj * 1e-12, "J"),
-            units_si(b[4], UNITS_LEN, macs > 0 ? pj * 1e-12 / macs : 0.0, "J"));
+            units_si(b[3], UNITS_LEN, pj * 1e-12, "J"), per_mac);
     fprintf(f, "  unit busy:");
     for (int u = 1; u < UNIT_COUNT; u++)
         fprintf(f, " %s %.1f%%", isa_unit_names[u],
