@@ -105,8 +105,8 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     l->sums_addr = count_addmul(l->tables_addr, v->rows, pl->t_row_bytes, &ovf);
     l->image_bytes = count_addmul(l->sums_addr, pl->ngroups * 4, v->tables_group > 0 ? v->rows : 0,
                                   &ovf);
-    if (ovf || l->image_bytes >= ((uint64_t)1 << 40))
-        FAIL("a vector operation of %llu x %llu elements exceeds the 40-bit DRAM addresses",
+    if (ovf)
+        FAIL("a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
              (unsigned long long)v->rows, (unsigned long long)v->cols);
     return 0;
 }
@@ -309,14 +309,28 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
 {
     uint64_t tiles;
     *sampled = 0;
-    /* 3 tiles + the last, then 5 + the last: the shapes periodic_extend wants. */
+    /* 3 tiles + the last, then 5 + the last: the shapes periodic_extend
+     * wants; 7 + the last checks that two more middle tiles cost the same
+     * again (a pipeline still settling, e.g. a DRAM latency longer than a
+     * tile's transfer, is simulated whole instead). */
     if (run(a, em, v, 4, st, &tiles, err, errlen) != 0)
         return -1;
-    if (tiles <= 8) /* short: simulate it whole */
-        return tiles <= 4 ? 0 : run(a, em, v, 0, st, &tiles, err, errlen);
-    sim_stats b;
-    if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0)
+    /* A tile's load shorter than twice the DRAM latency (the load's and the
+     * store's): the pipeline settles slowly, over more tiles than the
+     * samples hold (random shapes found it); simulate it whole. */
+    vec_layout l;
+    if (vec_layout_of(a, v, &l, err, errlen) != 0)
         return -1;
+    const int settles = (double)(l.span * (uint64_t)l.elem_bytes) / arch_dram_bytes_per_cycle(a) <
+                        2.0 * a->dram_latency;
+    if (tiles <= 10 || settles) /* short: simulate it whole */
+        return tiles <= 4 ? 0 : run(a, em, v, 0, st, &tiles, err, errlen);
+    sim_stats b, c;
+    if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0 ||
+        run(a, em, v, 8, &c, &tiles, err, errlen) != 0)
+        return -1;
+    if (c.cycles - b.cycles != b.cycles - st->cycles)
+        return run(a, em, v, 0, st, &tiles, err, errlen);
     if (periodic_extend(st, &b, tiles) != 0) {
         snprintf(err, errlen, "a vector operation of %llu x %llu elements: its cycles or events "
                  "exceed 2^63 - 1, the most lutsim can count",

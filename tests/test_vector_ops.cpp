@@ -50,6 +50,8 @@ uint16_t ref_f32_to_f16(float x)
     if (hi < vals.size() && vals[hi] == a)
         return sign | (uint16_t)hi;
     size_t lo = hi - 1; // a > 0 here
+    if (hi == vals.size()) // between the largest finite value and 65520
+        return sign | (uint16_t)lo;
     double dl = a - vals[lo], dh = vals[hi] - a;
     uint16_t pick = (uint16_t)(dl < dh ? lo : dh < dl ? hi : (lo % 2 == 0 ? lo : hi));
     return sign | pick;
@@ -229,7 +231,7 @@ TEST(VectorOps, FunctionalBitExactAtFp16AndBf16)
 {
     const VecCase cases[] = {
         {VFN_ADD_F32, 1, 70001, 0},   {VFN_MUL_F32, 1, 50000, 1},    {VFN_SILU_F32, 1, 40000, 0},
-        {VFN_GELU_F32, 1, 30001, 1},  {VFN_RMSNORM_F32, 37, 4096, 1}, {VFN_RMSNORM_F32, 9, 1000, 0},
+        {VFN_GELU_F32, 1, 30001, 1},  {VFN_RMSNORM_F32, 37, 4096, 1}, {VFN_RMSNORM_F32, 30, 1000, 0},
         {VFN_SOFTMAX_F32, 70, 1025, 0},
     };
     std::mt19937 rng(11);
@@ -273,7 +275,7 @@ TEST(VectorOps, FunctionalBitExactAtFp16AndBf16)
             // timing-only is the same run without data
             EXPECT_EQ(fs.cycles, ts.cycles);
             EXPECT_EQ(0, std::memcmp(&fs.ev, &ts.ev, sizeof fs.ev));
-            EXPECT_EQ(fs.ev.dram_write_bytes, (uint64_t)want.size());
+            EXPECT_GE(fs.ev.dram_write_bytes, (uint64_t)want.size()); // bursts round up
         }
     }
 }
@@ -286,7 +288,7 @@ TEST(VectorOps, RandomShapesAndArchitecturesStayInsideBuffersAndFastForwardExact
     const isa_vfn fns[] = {VFN_ADD_F32, VFN_MUL_F32, VFN_SILU_F32, VFN_RMSNORM_F32, VFN_SOFTMAX_F32};
     const energy_model em = unit_energy();
     int ran = 0, sampled_runs = 0;
-    for (int it = 0; it < 60; it++) {
+    for (int it = 0; it < 150; it++) {
         arch_t a;
         arch_default(&a);
         a.vector_dtype = (int)(rng() % FP_COUNT);
@@ -306,7 +308,11 @@ TEST(VectorOps, RandomShapesAndArchitecturesStayInsideBuffersAndFastForwardExact
             continue;
         }
         SCOPED_TRACE(std::string(isa_vfn_names[v.fn]) + " " + std::to_string(v.rows) + "x" +
-                     std::to_string(v.cols));
+                     std::to_string(v.cols) + " q" + std::to_string(v.quant_out) + " engines " +
+                     std::to_string(a.dma_engines) + " latency " + std::to_string(a.dram_latency) +
+                     " lanes " + std::to_string(a.vector_lanes) + " out " +
+                     std::to_string(a.buf[BUF_OUT].kib) + " act " + std::to_string(a.buf[BUF_ACT].kib) +
+                     " " + fp_type_names[a.vector_dtype]);
         program p;
         uint64_t tiles;
         ASSERT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
@@ -453,7 +459,9 @@ TEST(VectorOps, PrefillVectorOpsRunWithinTheirRooflineBound)
         const int srcs = c.fn == VFN_ADD_F32 || c.fn == VFN_MUL_F32 ? 2 : 1;
         // FP16 in, FP16 or INT8 out; compute: passes (+1 to quantize) / 64 lanes
         const double bytes = n * (2.0 * srcs + (c.quant ? 1.0 : 2.0));
-        EXPECT_EQ((double)(st.ev.dram_read_bytes + st.ev.dram_write_bytes), bytes);
+        const double moved = (double)(st.ev.dram_read_bytes + st.ev.dram_write_bytes);
+        EXPECT_GE(moved, bytes);
+        EXPECT_LT(moved, bytes * 1.001); // transfers round up to 64-byte bursts
         const double bound = std::max(bytes / 64.0, n * (passes[i] + c.quant) / 64.0);
         EXPECT_LT((double)st.cycles, 1.3 * bound) << isa_vfn_names[c.fn];
         EXPECT_GE((double)st.cycles, bound) << isa_vfn_names[c.fn];
