@@ -23,6 +23,7 @@
  *          array writes while dequantization reads).
  */
 #include "arch.h"
+#include "fp_arith.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,7 @@ void arch_default(arch_t *a)
     a->dram_gbps = 64.0;
     a->dram_latency = 100;
     a->dram_burst = 64;
+    a->dma_engines = 1;
     a->tprec_tables_per_cycle = 1;
     a->tprec_latency = 2;
     a->tprec_fused = 0;
@@ -56,6 +58,7 @@ void arch_default(arch_t *a)
     a->dequant_latency = 4;
     a->vector_lanes = 64;
     a->vector_latency = 8;
+    a->vector_dtype = FP_F16;
     a->queue_depth = 4;
 }
 
@@ -126,6 +129,10 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("issue.queue_depth: must be at least 1, got %d", a->queue_depth);
     if (a->tprec_tables_per_cycle < 1 || a->dequant_lanes < 1 || a->vector_lanes < 1)
         FAIL("precompute.tables_per_cycle, dequant.lanes, vector.lanes: must be positive");
+    if (a->dma_engines < 1 || a->dma_engines > 2)
+        FAIL("dma.engines: must be 1 or 2, got %d", a->dma_engines);
+    if (a->vector_dtype < 0 || a->vector_dtype >= FP_COUNT)
+        FAIL("vector.dtype: must be fp16, bf16 or fp32");
     if (a->dram_burst < 1 || (a->dram_burst & (a->dram_burst - 1)))
         FAIL("dram.burst_bytes: must be a power of two, got %d", a->dram_burst);
     for (int b = 0; b < BUF_COUNT; b++) {

@@ -44,6 +44,9 @@ typedef struct {
     double dram_gbps;     /* bandwidth, GB/s (1e9 bytes per second) */
     int dram_latency;     /* cycles from request to first data */
     int dram_burst;       /* bytes per burst: transfers round up to it */
+    /* DMA engines: 1 = one in-order queue for loads and stores; 2 = loads
+     * and stores on separate in-order queues, which share the DRAM bus. */
+    int dma_engines;
     /* Table precompute unit */
     int tprec_tables_per_cycle;
     int tprec_latency;
@@ -57,6 +60,7 @@ typedef struct {
     /* Vector unit (non-GEMM work of a layer) */
     int vector_lanes;     /* elements per cycle */
     int vector_latency;
+    int vector_dtype;     /* fp_type (fp_arith.h): element type in DRAM and buffers */
     /* Issue: instructions each unit may hold waiting (in-order per unit). */
     int queue_depth;
 } arch_t;

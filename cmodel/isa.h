@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fp_arith.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -52,6 +54,12 @@ typedef enum {
     VFN_RMSNORM_F32, /* float row of len: x / sqrt(mean(x^2) + 1e-6) */
     VFN_SOFTMAX_F32, /* float row of len */
     VFN_QUANT_F32,   /* int8 dst[i] = sat8(round(src[i] * 2^imm)) */
+    /* The float functions again on FP16 and BF16 elements (fp_arith.h):
+     * computed in binary32, rounded once to the element type. */
+    VFN_ADD_F16, VFN_MUL_F16, VFN_SILU_F16, VFN_GELU_F16, VFN_RMSNORM_F16,
+    VFN_SOFTMAX_F16, VFN_QUANT_F16,
+    VFN_ADD_BF16, VFN_MUL_BF16, VFN_SILU_BF16, VFN_GELU_BF16, VFN_RMSNORM_BF16,
+    VFN_SOFTMAX_BF16, VFN_QUANT_BF16,
     VFN_COUNT
 } isa_vfn;
 
@@ -123,6 +131,13 @@ extern const char *const isa_vfn_names[VFN_COUNT];
 extern const char *const isa_buf_names[4];
 
 const isa_opdef *isa_def(isa_op op); /* NULL if op is out of range */
+
+/* A float vector function's fp32 form and element type (integer functions
+ * and copy are their own base, FP_F32); isa_vfn_at gives the function of
+ * base at type t, or -1 if base has no such form. */
+isa_vfn isa_vfn_base(isa_vfn f);
+fp_type isa_vfn_type(isa_vfn f);
+int isa_vfn_at(isa_vfn base, fp_type t);
 
 /* Encodes; -1 with a message if a field does not fit or op is unknown. */
 int isa_encode(const isa_instr *in, isa_word *out, char *err, size_t errlen);

@@ -22,8 +22,52 @@ const char *const isa_unit_names[UNIT_COUNT] = {
 
 const char *const isa_vfn_names[VFN_COUNT] = {
     "copy", "add_i32", "mul_i32", "requant_i8", "add_f32", "mul_f32",
-    "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32"
+    "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32",
+    "add_f16", "mul_f16", "silu_f16", "gelu_f16", "rmsnorm_f16", "softmax_f16", "quant_f16",
+    "add_bf16", "mul_bf16", "silu_bf16", "gelu_bf16", "rmsnorm_bf16", "softmax_bf16",
+    "quant_bf16"
 };
+
+/* The float functions in the order of isa_vfn, one row per element type. */
+static const isa_vfn float_fns[FP_COUNT][7] = {
+    { VFN_ADD_F32, VFN_MUL_F32, VFN_SILU_F32, VFN_GELU_F32, VFN_RMSNORM_F32, VFN_SOFTMAX_F32,
+      VFN_QUANT_F32 },
+    { VFN_ADD_F16, VFN_MUL_F16, VFN_SILU_F16, VFN_GELU_F16, VFN_RMSNORM_F16, VFN_SOFTMAX_F16,
+      VFN_QUANT_F16 },
+    { VFN_ADD_BF16, VFN_MUL_BF16, VFN_SILU_BF16, VFN_GELU_BF16, VFN_RMSNORM_BF16,
+      VFN_SOFTMAX_BF16, VFN_QUANT_BF16 },
+};
+
+static int float_slot(isa_vfn f, int *t)
+{
+    for (*t = 0; *t < FP_COUNT; (*t)++)
+        for (int i = 0; i < 7; i++)
+            if (float_fns[*t][i] == f)
+                return i;
+    return -1;
+}
+
+isa_vfn isa_vfn_base(isa_vfn f)
+{
+    int t, i = float_slot(f, &t);
+    return i < 0 ? f : float_fns[FP_F32][i];
+}
+
+fp_type isa_vfn_type(isa_vfn f)
+{
+    int t, i = float_slot(f, &t);
+    return i < 0 ? FP_F32 : (fp_type)t;
+}
+
+int isa_vfn_at(isa_vfn base, fp_type t)
+{
+    int t0, i = float_slot(base, &t0);
+    if ((unsigned)t >= FP_COUNT)
+        return -1;
+    if (i < 0)
+        return t == FP_F32 ? (int)base : -1;
+    return (int)float_fns[t][i];
+}
 
 const char *const isa_buf_names[4] = { "act", "weight", "table", "output" };
 

@@ -114,6 +114,14 @@ static int events_past_max(const sim_events *e)
 int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
 {
     int ovf = 0;
+    if (k > 0) {
+        if (a->cycles == 0 && a->instructions == 0) {
+            a->lead_cycles = b->lead_cycles;
+            a->lead_wgt_cycles = b->lead_wgt_cycles;
+            memcpy(a->lead_bytes, b->lead_bytes, sizeof a->lead_bytes);
+        }
+        a->tail_cycles = b->tail_cycles;
+    }
     a->cycles = count_addmul(a->cycles, b->cycles, k, &ovf);
     a->instructions = count_addmul(a->instructions, b->instructions, k, &ovf);
     a->stall_queue_full = count_addmul(a->stall_queue_full, b->stall_queue_full, k, &ovf);
@@ -130,6 +138,47 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
 }
 
 #define MAX_QUEUE 64
+
+/* The DRAM bus with two DMA queues: the intervals it is reserved for, in
+ * order of time.  Only the most recent BUS_SLOTS are kept; nothing is
+ * placed before the end of one that was dropped (floor), which only ever
+ * delays a transfer, never lets two overlap. */
+#define BUS_SLOTS 32
+typedef struct {
+    uint64_t lo[BUS_SLOTS], hi[BUS_SLOTS];
+    int n;
+    uint64_t floor;
+} bus_sched;
+
+/* The earliest t >= earliest with [t, t + len) free; reserves it. */
+static uint64_t bus_reserve(bus_sched *b, uint64_t earliest, uint64_t len)
+{
+    uint64_t t = earliest > b->floor ? earliest : b->floor;
+    int at = 0;
+    for (; at < b->n; at++) {
+        if (t + len <= b->lo[at])
+            break;
+        if (b->hi[at] > t)
+            t = b->hi[at];
+    }
+    if (len == 0)
+        return t;
+    if (b->n == BUS_SLOTS) { /* drop the oldest */
+        b->floor = b->hi[0] > b->floor ? b->hi[0] : b->floor;
+        memmove(b->lo, b->lo + 1, sizeof b->lo[0] * (BUS_SLOTS - 1));
+        memmove(b->hi, b->hi + 1, sizeof b->hi[0] * (BUS_SLOTS - 1));
+        b->n--;
+        at = at > 0 ? at - 1 : 0;
+        if (t < b->floor)
+            return bus_reserve(b, t, len);
+    }
+    memmove(b->lo + at + 1, b->lo + at, sizeof b->lo[0] * (size_t)(b->n - at));
+    memmove(b->hi + at + 1, b->hi + at, sizeof b->hi[0] * (size_t)(b->n - at));
+    b->lo[at] = t;
+    b->hi[at] = t + len;
+    b->n++;
+    return t;
+}
 
 /* Cycle numbers without a check per addition: every time the loop computes
  * is an earlier one (at most the latest completion or DRAM-bus release, both
@@ -167,10 +216,16 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     }
 
     const int Q = arch->queue_depth < MAX_QUEUE ? arch->queue_depth : MAX_QUEUE;
-    uint64_t qstart[UNIT_COUNT][MAX_QUEUE];
-    uint64_t qcount[UNIT_COUNT] = { 0 };
-    uint64_t unit_free[UNIT_COUNT] = { 0 };
+    /* Issue queues: one per unit, and with dma.engines = 2 one more for
+     * stores (QUEUE_STORE); both DMA queues share the DRAM bus and count
+     * as the DMA unit in the statistics. */
+    enum { QUEUE_STORE = UNIT_COUNT, QUEUES };
+    uint64_t qstart[QUEUES][MAX_QUEUE];
+    uint64_t qcount[QUEUES] = { 0 };
+    uint64_t unit_free[QUEUES] = { 0 };
     uint64_t dram_free = 0, fence = 0, last_disp = 0, end = 0;
+    uint64_t lead = UINT64_MAX; /* first start on a compute unit */
+    bus_sched bus_sched = { .n = 0, .floor = 0 };
     int halted = 0;
     memset(qstart, 0, sizeof qstart);
 
@@ -207,11 +262,13 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         unit_cost c = { 0 };
         ops->cost(&m, in, &c, &st->ev);
+        const int qu = u == UNIT_DMA && in->op == OP_STORE && arch->dma_engines > 1
+                           ? QUEUE_STORE : (int)u;
         const int ovf = i % EVENTS_CHECK == 0 && events_past_max(&st->ev);
 
         /* Dispatch waits for a free slot in the unit's queue. */
-        if (qcount[u] >= (uint64_t)Q) {
-            uint64_t slot = qstart[u][qcount[u] % (uint64_t)Q];
+        if (qcount[qu] >= (uint64_t)Q) {
+            uint64_t slot = qstart[qu][qcount[qu] % (uint64_t)Q];
             if (slot > disp) {
                 st->stall_queue_full += slot - disp;
                 disp = slot;
@@ -223,18 +280,24 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
          * instructions (barriers are the fence). */
         uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence);
 
-        uint64_t avail = disp > unit_free[u] ? disp : unit_free[u];
-        uint64_t start = ready > unit_free[u] ? ready : unit_free[u];
+        uint64_t avail = disp > unit_free[qu] ? disp : unit_free[qu];
+        uint64_t start = ready > unit_free[qu] ? ready : unit_free[qu];
         if (ready > avail)
             st->unit[u].stall_dependency += ready - avail;
-        if (u == UNIT_DMA && dram_free > start) {
-            st->unit[u].stall_dram += dram_free - start;
-            start = dram_free;
+        if (u == UNIT_DMA) {
+            /* One DMA queue takes the bus in order; two queues take the
+             * earliest gap the other left (loads pass a waiting store). */
+            uint64_t bus = arch->dma_engines > 1 ? bus_reserve(&bus_sched, start, c.dram_cycles)
+                                                 : dram_free;
+            if (bus > start) {
+                st->unit[u].stall_dram += bus - start;
+                start = bus;
+            }
         }
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
-        unit_free[u] = busy_end;
-        if (u == UNIT_DMA)
+        unit_free[qu] = busy_end;
+        if (u == UNIT_DMA && start + c.dram_cycles > dram_free)
             dram_free = start + c.dram_cycles;
         st->unit[u].busy_cycles += c.occupancy;
         if (ovf || complete > TIME_MAX || dram_free > TIME_MAX) {
@@ -242,10 +305,18 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                      "2^63 - 2^52, near 2^63 - 1, the most lutsim can count", i, d->mnemonic);
             goto out;
         }
-        qstart[u][qcount[u] % (uint64_t)Q] = start;
-        qcount[u]++;
+        qstart[qu][qcount[qu] % (uint64_t)Q] = start;
+        qcount[qu]++;
         if (complete > end)
             end = complete;
+        if (u != UNIT_DMA && start < lead)
+            lead = start;
+        if (in->op == OP_LOAD && lead == UINT64_MAX) { /* before any compute */
+            if (fp.w[0].hi > st->lead_bytes[in->buf])
+                st->lead_bytes[in->buf] = fp.w[0].hi;
+            if (in->buf == BUF_WGT)
+                st->lead_wgt_cycles += c.dram_cycles;
+        }
 
         if (sb_record(&sb, &fp, complete) != 0) {
             snprintf(err, errlen, "out of memory in the scoreboard");
@@ -268,6 +339,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         goto out;
     }
     st->cycles = end;
+    st->lead_cycles = lead < end ? lead : end;
+    st->tail_cycles = end - (dram_free < end ? dram_free : end);
     if (em)
         sim_energy(em, st);
     rc = 0;

@@ -67,6 +67,16 @@ typedef struct {
     sim_events ev;
     sim_unit_stats unit[UNIT_COUNT];
     uint64_t stall_queue_full; /* dispatch cycles lost to a full unit queue */
+    /* Where the program can overlap its neighbours (compiler/overlap.c):
+     * lead_cycles, its DRAM-only prologue, runs until the first instruction
+     * of a compute unit starts (all cycles if none does); lead_bytes[b] is
+     * the buffer space the loads of that prologue fill (the highest byte
+     * they write), lead_wgt_cycles the DRAM-bus cycles of its loads into
+     * the weight buffer (which need nothing an earlier operation makes);
+     * tail_cycles run after the DRAM bus was last held, when only compute,
+     * latency and drain remain. */
+    uint64_t lead_cycles, lead_wgt_cycles, tail_cycles;
+    uint64_t lead_bytes[BUF_COUNT];
     double energy_pj;
     double energy_pj_part[EN_COUNT];
 } sim_stats;
@@ -87,7 +97,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             const sim_opts *opt, sim_stats *st, char *err, size_t errlen);
 
 /* a += b * k, counter by counter (k runs of b after a; energy is left to
- * sim_energy).  Returns 0, or -1 when a count would exceed 2^63 - 1
+ * sim_energy).  The lead of the sum is a's (b's if a is empty), its tail
+ * b's: the runs are back to back.  Returns 0, or -1 when a count would exceed 2^63 - 1
  * (count.h): a is then unusable. */
 int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
 

@@ -2,6 +2,7 @@
  * (residual adds, activation functions, norms, softmax, requantization).
  * lanes elements per cycle per pass; functions that need several passes
  * over the data (softmax: max, exp, sum, scale) cost that many. */
+#include "fp_arith.h"
 #include "machine.h"
 
 #include <math.h>
@@ -12,7 +13,10 @@ typedef struct {
     int in_bytes, out_bytes, two_sources, passes;
 } vfn_shape;
 
-static const vfn_shape shapes[VFN_COUNT] = {
+/* Indexed by the fp32 form of a function; FP16 and BF16 forms take the
+ * same passes on 2-byte elements (the lanes are built for the element
+ * type: vector.lanes elements per cycle whatever it is). */
+static const vfn_shape base_shapes[VFN_QUANT_F32 + 1] = {
     [VFN_COPY] = { 1, 1, 0, 1 },
     [VFN_ADD_I32] = { 4, 4, 1, 1 },
     [VFN_MUL_I32] = { 4, 4, 1, 1 },
@@ -25,6 +29,18 @@ static const vfn_shape shapes[VFN_COUNT] = {
     [VFN_SOFTMAX_F32] = { 4, 4, 0, 4 },
     [VFN_QUANT_F32] = { 4, 1, 0, 1 },
 };
+
+static vfn_shape shape_of(isa_vfn f)
+{
+    vfn_shape s = base_shapes[isa_vfn_base(f)];
+    const int b = fp_bytes(isa_vfn_type(f));
+    if (isa_vfn_type(f) != FP_F32) {
+        s.in_bytes = b;
+        if (s.out_bytes == 4)
+            s.out_bytes = b;
+    }
+    return s;
+}
 
 static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
@@ -41,11 +57,11 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->dbuf);
         return -1;
     }
-    const vfn_shape *s = &shapes[in->fn];
-    uint64_t ib = (uint64_t)in->len * s->in_bytes, ob = (uint64_t)in->len * s->out_bytes;
+    const vfn_shape s = shape_of((isa_vfn)in->fn);
+    uint64_t ib = (uint64_t)in->len * s.in_bytes, ob = (uint64_t)in->len * s.out_bytes;
     fp->nr = 1;
     fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
-    if (s->two_sources)
+    if (s.two_sources)
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ib };
     fp->nw = 1;
     fp->w[0] = (mem_range){ (int)in->dbuf, in->dst, in->dst + ob };
@@ -54,13 +70,13 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
 
 static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
-    const vfn_shape *s = &shapes[in->fn];
-    c->occupancy = ceil_div(in->len, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
+    const vfn_shape s = shape_of((isa_vfn)in->fn);
+    c->occupancy = ceil_div(in->len, (uint64_t)m->arch->vector_lanes) * (uint64_t)s.passes;
     c->latency = (uint64_t)m->arch->vector_latency;
     c->dram_cycles = 0;
-    ev->vector_ops += (uint64_t)in->len * s->passes;
-    ev->buf_read_bytes[in->sbuf] += (uint64_t)in->len * s->in_bytes * (s->two_sources ? 2 : 1);
-    ev->buf_write_bytes[in->dbuf] += (uint64_t)in->len * s->out_bytes;
+    ev->vector_ops += (uint64_t)in->len * s.passes;
+    ev->buf_read_bytes[in->sbuf] += (uint64_t)in->len * s.in_bytes * (s.two_sources ? 2 : 1);
+    ev->buf_write_bytes[in->dbuf] += (uint64_t)in->len * s.out_bytes;
 }
 
 static int8_t sat8(int64_t v) { return (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v)); }
@@ -88,6 +104,68 @@ static int8_t quant8(float x)
     return (int8_t)roundf(x);
 }
 
+/* The float functions at any element type: binary32 arithmetic on the
+ * widened elements, one rounding to the type per stored result. */
+static void float_exec(machine *m, const isa_instr *in)
+{
+    const fp_type t = isa_vfn_type((isa_vfn)in->fn);
+    const uint8_t *a = m->buf[in->sbuf] + in->src, *b = m->buf[in->sbuf] + in->src2;
+    uint8_t *d = m->buf[in->dbuf] + in->dst;
+    const uint32_t n = in->len;
+    switch (isa_vfn_base((isa_vfn)in->fn)) {
+    case VFN_ADD_F32:
+        for (uint32_t i = 0; i < n; i++)
+            fp_store(d, t, i, fp_load(a, t, i) + fp_load(b, t, i));
+        break;
+    case VFN_MUL_F32:
+        for (uint32_t i = 0; i < n; i++)
+            fp_store(d, t, i, fp_load(a, t, i) * fp_load(b, t, i));
+        break;
+    case VFN_SILU_F32:
+        for (uint32_t i = 0; i < n; i++) {
+            float x = fp_load(a, t, i);
+            fp_store(d, t, i, x / (1.0f + expf(-x)));
+        }
+        break;
+    case VFN_GELU_F32:
+        for (uint32_t i = 0; i < n; i++) {
+            float x = fp_load(a, t, i);
+            float th = tanhf(0.7978845608f * (x + 0.044715f * x * x * x));
+            fp_store(d, t, i, 0.5f * x * (1.0f + th));
+        }
+        break;
+    case VFN_RMSNORM_F32: {
+        float ss = 0.0f;
+        for (uint32_t i = 0; i < n; i++) {
+            float x = fp_load(a, t, i);
+            ss += x * x;
+        }
+        float inv = 1.0f / sqrtf(ss / (float)n + 1e-6f);
+        for (uint32_t i = 0; i < n; i++)
+            fp_store(d, t, i, fp_load(a, t, i) * inv);
+        break;
+    }
+    case VFN_SOFTMAX_F32: {
+        /* max, sum of exponentials, then each exponential over the sum
+         * (recomputed, bit for bit the value the sum added) */
+        float mx = -INFINITY, sum = 0.0f;
+        for (uint32_t i = 0; i < n; i++)
+            mx = fmaxf(mx, fp_load(a, t, i));
+        for (uint32_t i = 0; i < n; i++)
+            sum += expf(fp_load(a, t, i) - mx);
+        for (uint32_t i = 0; i < n; i++)
+            fp_store(d, t, i, expf(fp_load(a, t, i) - mx) / sum);
+        break;
+    }
+    case VFN_QUANT_F32:
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = (uint8_t)quant8(fp_load(a, t, i) * ldexpf(1.0f, (int)in->imm));
+        break;
+    default:
+        break;
+    }
+}
+
 static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     (void)err;
@@ -111,54 +189,8 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
         for (uint32_t i = 0; i < n; i++)
             d[i] = (uint8_t)sat8(round_shift(ld_i32(a + 4 * i), in->imm));
         break;
-    case VFN_ADD_F32:
-        for (uint32_t i = 0; i < n; i++)
-            st_f32(d + 4 * i, ld_f32(a + 4 * i) + ld_f32(b + 4 * i));
-        break;
-    case VFN_MUL_F32:
-        for (uint32_t i = 0; i < n; i++)
-            st_f32(d + 4 * i, ld_f32(a + 4 * i) * ld_f32(b + 4 * i));
-        break;
-    case VFN_SILU_F32:
-        for (uint32_t i = 0; i < n; i++) {
-            float x = ld_f32(a + 4 * i);
-            st_f32(d + 4 * i, x / (1.0f + expf(-x)));
-        }
-        break;
-    case VFN_GELU_F32:
-        for (uint32_t i = 0; i < n; i++) {
-            float x = ld_f32(a + 4 * i);
-            float t = tanhf(0.7978845608f * (x + 0.044715f * x * x * x));
-            st_f32(d + 4 * i, 0.5f * x * (1.0f + t));
-        }
-        break;
-    case VFN_RMSNORM_F32: {
-        float ss = 0.0f;
-        for (uint32_t i = 0; i < n; i++) {
-            float x = ld_f32(a + 4 * i);
-            ss += x * x;
-        }
-        float inv = 1.0f / sqrtf(ss / (float)n + 1e-6f);
-        for (uint32_t i = 0; i < n; i++)
-            st_f32(d + 4 * i, ld_f32(a + 4 * i) * inv);
-        break;
-    }
-    case VFN_SOFTMAX_F32: {
-        float mx = -INFINITY, sum = 0.0f;
-        for (uint32_t i = 0; i < n; i++)
-            mx = fmaxf(mx, ld_f32(a + 4 * i));
-        for (uint32_t i = 0; i < n; i++) {
-            float e = expf(ld_f32(a + 4 * i) - mx);
-            st_f32(d + 4 * i, e);
-            sum += e;
-        }
-        for (uint32_t i = 0; i < n; i++)
-            st_f32(d + 4 * i, ld_f32(d + 4 * i) / sum);
-        break;
-    }
-    case VFN_QUANT_F32:
-        for (uint32_t i = 0; i < n; i++)
-            d[i] = (uint8_t)quant8(ld_f32(a + 4 * i) * ldexpf(1.0f, (int)in->imm));
+    default:
+        float_exec(m, in);
         break;
     case VFN_COUNT:
         break;

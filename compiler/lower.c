@@ -3,6 +3,7 @@
 
 #include "count.h"
 #include "gemm.h"
+#include "overlap.h"
 #include "periodic.h"
 #include "vector.h"
 
@@ -76,7 +77,7 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
     for (int i = 0; i < c->n; i++) {
         const vec_shape *w = &c->e[i].v;
         if (c->e[i].kind == 1 && w->fn == v->fn && w->rows == v->rows && w->cols == v->cols &&
-            w->tables_group == v->tables_group) {
+            w->tables_group == v->tables_group && w->quant_out == v->quant_out) {
             *st = c->e[i].st;
             *sampled = c->e[i].sampled;
             c->info->cache_hits++;
@@ -149,6 +150,10 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     cp->progress_ctx = ctx;
     int rc = lower_ops(a, em, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
+    if (rc == 0 && overlap_saved(a, out, n, &info->overlap_saved_cycles) != 0) {
+        snprintf(err, errlen, "the phase's overlap saving exceeds 2^63 - 1 cycles");
+        rc = -1;
+    }
     return rc < 0 ? -1 : n;
 }
 
@@ -177,13 +182,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
     const uint64_t half_out = arch_buf_bytes(a, BUF_OUT) / 2;
     const int group = q->group_size;
 
-    /* Operator fusion (precompute.fused): a linear layer whose input comes
-     * from the vector unit (a norm, the activation function, the gate
-     * multiply) loads tables that the vector operation wrote; q, k and v
-     * share one set.  A producer whose rows do not fit the buffers, or a
-     * linear fed by attention, keeps the unfused path. */
+    /* A vector operation whose output a linear layer reads (a norm, the
+     * activation function, the gate multiply) quantizes it to the INT8 the
+     * layer loads.  Operator fusion (precompute.fused): it also builds the
+     * tables, and the linear layer loads tables; q, k and v share one set.
+     * A producer whose rows do not fit the buffers keeps the unfused path;
+     * a linear fed by attention reads its output as it is. */
     int produces[MODEL_MAX_OPS] = { 0 }, fused_in[MODEL_MAX_OPS] = { 0 };
-    if (a->tprec_fused) {
+    int feeds[MODEL_MAX_OPS] = { 0 };
+    {
         int last = -1;
         for (int i = 0; i < n; i++) {
             if (ops[i].kind != MODEL_OP_LINEAR) {
@@ -194,11 +201,17 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 continue;
             uint64_t rows = strcmp(ops[last].name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             uint64_t cols = ops[last].elements / rows;
-            /* a whole row, with two float32 inputs and the output, in half the output buffer */
-            if (cols * rows != ops[last].elements || cols > half_out / 12 || cols != ops[i].k)
+            if (cols * rows != ops[last].elements || cols != ops[i].k)
                 continue;
-            produces[last] = 1;
-            fused_in[i] = 1;
+            feeds[last] = 1;
+            vec_shape v = { VFN_RMSNORM_F32, rows, cols, group ? group : (int)cols, 1 };
+            vec_layout lay;
+            char why[256];
+            if (a->tprec_fused && cols <= half_out / 12 &&
+                vec_layout_of(a, &v, &lay, why, sizeof why) == 0) {
+                produces[last] = 1;
+                fused_in[i] = 1;
+            }
         }
     }
 
@@ -210,6 +223,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         int ovf = 0;
         r->instances = count_mul(o->count, o->repeat, &ovf);
         r->macs = count_mul(o->macs, r->instances, &ovf);
+        uint64_t mult = r->instances; /* runs of the program timed below */
         sim_stats one;
         memset(&one, 0, sizeof one);
         int sampled = 0;
@@ -281,7 +295,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 rows = (rows * cols + cap_elems - 1) / cap_elems;
                 cols = cap_elems;
             }
-            vec_shape v = { fn, rows, cols, 0 };
+            /* The instances of a layer (softmax: every head and sequence)
+             * are independent rows of one program. */
+            if (count_mul(rows, o->count, &ovf) <= ((uint64_t)1 << 40)) {
+                rows *= o->count;
+                mult = o->repeat;
+            }
+            vec_shape v = { fn, rows, cols, 0, feeds[i] };
             if (produces[i]) {
                 v.rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
                 v.cols = o->elements / v.rows;
@@ -294,7 +314,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
             }
         }
         r->sampled = sampled;
-        if (ovf || sim_stats_add(&r->st, &one, r->instances) != 0) {
+        if (ovf || sim_stats_add(&r->st, &one, mult) != 0) {
             snprintf(err, errlen, "%s: its %llu instances' cycles, events or MACs exceed "
                      "2^63 - 1, the most lutsim can count", o->name,
                      (unsigned long long)r->instances);

@@ -8,9 +8,12 @@
  *              prefill is computed in blocks of 128 query rows that skip the
  *              key blocks above the diagonal;
  *   norm, softmax, activation, element-wise: the vector unit, streaming
- *              float32 activations from and to DRAM.
- * Operations run one after another; repeated instances of a shape are
- * simulated once (a cache keyed by shape) and multiplied.
+ *              activations at vector.dtype from and to DRAM (all heads of
+ *              a softmax in one program); an operation that feeds a linear
+ *              layer quantizes its output to the INT8 the layer reads.
+ * Each operation is timed alone; repeated instances of a shape are
+ * simulated once (a cache keyed by shape) and multiplied.  The phase's
+ * overlap of neighbouring operations is in lower_info (overlap.h).
  */
 #ifndef LOWER_H
 #define LOWER_H
@@ -40,6 +43,10 @@ typedef struct {
 typedef struct {
     int simulations;     /* distinct programs simulated */
     int cache_hits;
+    /* Cycles the phase saves by starting operations' prologues under the
+     * previous operation's tail (overlap.h); per-operation cycles are each
+     * operation's own, run alone. */
+    uint64_t overlap_saved_cycles;
 } lower_info;
 
 /* Fills out[0..n-1]; returns n, or -1 with a message (also when a count

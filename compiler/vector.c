@@ -1,7 +1,9 @@
-/* vector.c - tiling of vector-unit work: load, vop, store per tile. */
+/* vector.c - tiling of vector-unit work: load, vop, store per tile,
+ * software-pipelined (the loads of the next tile go first). */
 #include "vector.h"
 
 #include "count.h"
+#include "fp_arith.h"
 #include "periodic.h"
 
 #include <stdio.h>
@@ -9,190 +11,279 @@
 
 static int two_sources(isa_vfn f)
 {
+    f = isa_vfn_base(f);
     return f == VFN_ADD_I32 || f == VFN_MUL_I32 || f == VFN_ADD_F32 || f == VFN_MUL_F32;
 }
 
-static int row_op(isa_vfn f) { return f == VFN_RMSNORM_F32 || f == VFN_SOFTMAX_F32; }
+static int row_op(isa_vfn f)
+{
+    f = isa_vfn_base(f);
+    return f == VFN_RMSNORM_F32 || f == VFN_SOFTMAX_F32;
+}
+
+/* Everything the program's shape depends on. */
+typedef struct {
+    vec_layout lay;
+    int srcs, quant;        /* sources; 1 if tiles are quantized into the act buffer */
+    uint64_t total, esz, half, act_half;
+    /* fused precompute */
+    int tk, E;
+    uint64_t G, ngroups, gch, tbl_half, sum_off, t_row_bytes;
+} plan;
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+/* Fused precompute: a tile's rows of tables must fit half the table
+ * buffer, its INT8 rows half the activation buffer. */
+static int plan_tables(const arch_t *a, const vec_shape *v, plan *pl, uint64_t *span, char *err,
+                       size_t errlen)
+{
+    pl->tk = a->tile_k;
+    pl->E = 1 << (a->tile_k - 1);
+    pl->G = (uint64_t)v->tables_group;
+    pl->ngroups = (v->cols + pl->G - 1) / pl->G;
+    pl->gch = (pl->G + (uint64_t)pl->tk - 1) / (uint64_t)pl->tk;
+    pl->tbl_half = arch_buf_bytes(a, BUF_TBL) / 2;
+    pl->sum_off = (pl->tbl_half / 2) / 64 * 64;
+    const uint64_t last = v->cols - (pl->ngroups - 1) * pl->G;
+    pl->t_row_bytes = ((pl->ngroups - 1) * pl->gch + (last + pl->tk - 1) / pl->tk) * pl->E * 2;
+    uint64_t rows_fit = pl->sum_off / (pl->gch * pl->E * 2);
+    if (rows_fit > (pl->tbl_half - pl->sum_off) / 4)
+        rows_fit = (pl->tbl_half - pl->sum_off) / 4;
+    if (rows_fit == 0)
+        FAIL("fused precompute: one row's tables (%llu B per group) do not fit half the "
+             "table buffer", (unsigned long long)(pl->gch * pl->E * 2));
+    if (*span > rows_fit * v->cols)
+        *span = rows_fit * v->cols;
+    return 0;
+}
+
+static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, size_t errlen)
+{
+    memset(pl, 0, sizeof *pl);
+    if (v->rows == 0 || v->cols == 0)
+        FAIL("empty vector operation");
+    const fp_type t = (fp_type)a->vector_dtype;
+    const int fn = isa_vfn_at(isa_vfn_base(v->fn), t);
+    if (fn < 0)
+        FAIL("vector function %s has no %s form", isa_vfn_names[v->fn], fp_type_names[t]);
+    pl->lay.fn = (isa_vfn)fn;
+    pl->lay.elem_bytes = fp_bytes(t);
+    pl->esz = (uint64_t)pl->lay.elem_bytes;
+    pl->srcs = two_sources(v->fn) ? 2 : 1;
+    pl->quant = v->quant_out || v->tables_group > 0;
+    pl->half = arch_buf_bytes(a, BUF_OUT) / 2;
+    pl->act_half = arch_buf_bytes(a, BUF_ACT) / 2;
+    const int rows_whole = row_op(v->fn) || v->tables_group > 0;
+    int ovf = 0;
+    pl->total = count_mul(v->rows, v->cols, &ovf);
+    /* Per tile: the inputs and the output in one half of the output buffer;
+     * quantized, one byte an element in half the act buffer. */
+    uint64_t span = pl->half / (pl->esz * (uint64_t)(pl->srcs + 1));
+    if (pl->quant && span > pl->act_half)
+        span = pl->act_half;
+    if (span > (1u << 23))
+        span = 1u << 23; /* vop len field */
+    if (rows_whole) {
+        if (v->cols > span)
+            FAIL("a row of %llu elements does not fit half the output buffer%s",
+                 (unsigned long long)v->cols, pl->quant ? " or half the act buffer" : "");
+        span = span / v->cols * v->cols;
+    } else if (span >= 64) {
+        span = span / 64 * 64; /* transfers split into equal rows */
+    }
+    if (v->tables_group > 0 && plan_tables(a, v, pl, &span, err, errlen) != 0)
+        return -1;
+    pl->lay.span = span;
+    pl->lay.tiles = pl->total / span + (pl->total % span != 0);
+    /* DRAM: the inputs, the output, then (fused) tables and sums */
+    vec_layout *l = &pl->lay;
+    l->in_addr = 0;
+    l->in2_addr = count_mul(pl->total, pl->esz, &ovf);
+    l->out_addr = count_mul3(pl->total, pl->esz, (uint64_t)pl->srcs, &ovf);
+    l->tables_addr = count_addmul(l->out_addr, pl->total, pl->quant ? 1 : pl->esz, &ovf);
+    l->sums_addr = count_addmul(l->tables_addr, v->rows, pl->t_row_bytes, &ovf);
+    l->image_bytes = count_addmul(l->sums_addr, pl->ngroups * 4, v->tables_group > 0 ? v->rows : 0,
+                                  &ovf);
+    if (ovf)
+        FAIL("a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
+             (unsigned long long)v->rows, (unsigned long long)v->cols);
+    return 0;
+}
+
+int vec_layout_of(const arch_t *a, const vec_shape *v, vec_layout *lay, char *err, size_t errlen)
+{
+    plan pl;
+    if (plan_of(a, v, &pl, err, errlen) != 0)
+        return -1;
+    *lay = pl.lay;
+    return 0;
+}
 
 static int push(program *p, const isa_instr *in, char *err, size_t errlen)
 {
-    if (program_push(p, in) != 0) {
-        snprintf(err, errlen, "out of memory");
+    if (program_push(p, in) != 0)
+        FAIL("out of memory");
+    return 0;
+}
+
+/* A contiguous transfer of bytes, split into rows of at most 64 KiB (the
+ * bytes field) when it divides evenly. */
+static int dma(program *p, isa_op op, buf_id b, uint64_t sram, uint64_t dram, uint64_t bytes,
+               char *err, size_t errlen)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = op;
+    in.buf = b;
+    in.sram = (uint32_t)sram;
+    in.dram = dram;
+    in.rows = 1;
+    while (bytes > 65536 && bytes % 2 == 0 && in.rows < 32768) {
+        in.rows *= 2;
+        bytes /= 2;
+    }
+    if (bytes >= (1u << 18))
+        FAIL("a transfer of %llu-byte rows exceeds the 18-bit bytes field",
+             (unsigned long long)bytes);
+    in.bytes = (uint32_t)bytes;
+    in.stride = in.bytes;
+    return push(p, &in, err, errlen);
+}
+
+static int vop(program *p, isa_vfn fn, buf_id sb, uint64_t src, uint64_t src2, buf_id db,
+               uint64_t dst, uint64_t len, char *err, size_t errlen)
+{
+    isa_instr vo;
+    memset(&vo, 0, sizeof vo);
+    vo.op = OP_VOP;
+    vo.fn = (uint32_t)fn;
+    vo.sbuf = sb;
+    vo.src = (uint32_t)src;
+    vo.src2 = (uint32_t)src2;
+    vo.dbuf = db;
+    vo.dst = (uint32_t)dst;
+    vo.len = (uint32_t)len;
+    return push(p, &vo, err, errlen);
+}
+
+/* Tile t (elements e0 .. e0 + n) in buffer half `slot`. */
+typedef struct {
+    uint64_t t, e0, n, slot;
+} tile;
+
+static int emit_load(program *p, const plan *pl, const tile *x, char *err, size_t errlen)
+{
+    const uint64_t base = x->slot * pl->half, bytes = x->n * pl->esz;
+    if (dma(p, OP_LOAD, BUF_OUT, base, pl->lay.in_addr + x->e0 * pl->esz, bytes, err, errlen))
         return -1;
+    if (pl->srcs == 2)
+        return dma(p, OP_LOAD, BUF_OUT, base + bytes, pl->lay.in2_addr + x->e0 * pl->esz, bytes,
+                   err, errlen);
+    return 0;
+}
+
+/* INT8 rows of a tile in the act buffer -> tables and sums per group on the
+ * precompute unit, stored for the next GEMM; *gi counts groups so far (the
+ * table-buffer halves alternate). */
+static int emit_tables(program *p, const plan *pl, const vec_shape *v, const tile *x,
+                       uint64_t abase, uint64_t *gi, char *err, size_t errlen)
+{
+    const uint64_t r0 = x->e0 / v->cols, rows = x->n / v->cols;
+    for (uint64_t g = 0; g < pl->ngroups; g++, (*gi)++) {
+        const uint64_t klen = v->cols - g * pl->G < pl->G ? v->cols - g * pl->G : pl->G;
+        const uint64_t tbase = (*gi % 2) * pl->tbl_half;
+        isa_instr tp;
+        memset(&tp, 0, sizeof tp);
+        tp.op = OP_TPREC;
+        tp.src = (uint32_t)(abase + g * pl->G);
+        tp.dst = (uint32_t)tbase;
+        tp.sum = (uint32_t)(tbase + pl->sum_off);
+        tp.rows = (uint32_t)rows;
+        tp.klen = (uint32_t)klen;
+        tp.stride = (uint32_t)v->cols;
+        if (push(p, &tp, err, errlen))
+            return -1;
+        isa_instr so;
+        memset(&so, 0, sizeof so);
+        so.op = OP_STORE;
+        so.buf = BUF_TBL;
+        so.sram = (uint32_t)tbase;
+        so.dram = pl->lay.tables_addr + r0 * pl->t_row_bytes + g * pl->gch * pl->E * 2;
+        so.rows = (uint32_t)rows;
+        so.bytes = (uint32_t)(((klen + pl->tk - 1) / pl->tk) * pl->E * 2);
+        so.stride = (uint32_t)pl->t_row_bytes;
+        if (push(p, &so, err, errlen))
+            return -1;
+        so.sram = (uint32_t)(tbase + pl->sum_off);
+        so.dram = pl->lay.sums_addr + (g * v->rows + r0) * 4;
+        so.rows = 1;
+        so.bytes = (uint32_t)(rows * 4);
+        so.stride = so.bytes;
+        if (push(p, &so, err, errlen))
+            return -1;
     }
     return 0;
+}
+
+/* The tile's work and its store (or tables). */
+static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile *x, uint64_t *gi,
+                     char *err, size_t errlen)
+{
+    const uint64_t base = x->slot * pl->half, esz = pl->esz;
+    const uint64_t dst = base + x->n * esz * (uint64_t)pl->srcs;
+    const uint64_t per = row_op(v->fn) ? v->cols : x->n;
+    for (uint64_t r = 0; r < x->n / per; r++)
+        if (vop(p, pl->lay.fn, BUF_OUT, base + r * per * esz, base + x->n * esz + r * per * esz,
+                BUF_OUT, dst + r * per * esz, per, err, errlen))
+            return -1;
+    if (!pl->quant)
+        return dma(p, OP_STORE, BUF_OUT, dst, pl->lay.out_addr + x->e0 * esz, x->n * esz, err,
+                   errlen);
+    const isa_vfn q = (isa_vfn)isa_vfn_at(VFN_QUANT_F32, isa_vfn_type(pl->lay.fn));
+    const uint64_t abase = x->slot * pl->act_half;
+    if (vop(p, q, BUF_OUT, dst, 0, BUF_ACT, abase, x->n, err, errlen))
+        return -1;
+    if (v->tables_group > 0) /* the tables replace the INT8 output */
+        return emit_tables(p, pl, v, x, abase, gi, err, errlen);
+    return dma(p, OP_STORE, BUF_ACT, abase, pl->lay.out_addr + x->e0, x->n, err, errlen);
+}
+
+static tile tile_at(const plan *pl, uint64_t t, uint64_t k)
+{
+    tile x = { t, t * pl->lay.span, 0, k % 2 };
+    x.n = pl->total - x.e0 < pl->lay.span ? pl->total - x.e0 : pl->lay.span;
+    return x;
 }
 
 int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program *p,
               uint64_t *tiles_out, char *err, size_t errlen)
 {
     program_init(p);
-    if (v->rows == 0 || v->cols == 0) {
-        snprintf(err, errlen, "empty vector operation");
+    plan pl;
+    if (plan_of(a, v, &pl, err, errlen) != 0)
         return -1;
-    }
-    const int srcs = two_sources(v->fn) ? 2 : 1;
-    const uint64_t esz = 4; /* float32 or int32 */
-    const uint64_t half = arch_buf_bytes(a, BUF_OUT) / 2;
-    /* Per tile: srcs inputs and one output, all in one half. */
-    uint64_t per_elem = esz * (uint64_t)(srcs + 1);
-    uint64_t cap = half / per_elem;
-    int ovf = 0;
-    uint64_t total = count_mul(v->rows, v->cols, &ovf);
-    uint64_t span; /* elements per tile */
-    if (row_op(v->fn) || v->tables_group > 0) {
-        if (v->cols > cap) {
-            snprintf(err, errlen, "a row of %llu elements does not fit half the output buffer",
-                     (unsigned long long)v->cols);
-            return -1;
-        }
-        span = cap / v->cols * v->cols;
-    } else {
-        span = cap;
-    }
-    if (span > (1u << 23))
-        span = 1u << 23; /* vop len field */
-    /* Fused precompute: a tile's rows of tables must fit half the table
-     * buffer, its INT8 rows half the activation buffer. */
-    const int tk = a->tile_k, E = 1 << (tk - 1);
-    const uint64_t G = v->tables_group > 0 ? (uint64_t)v->tables_group : 1;
-    const uint64_t ngroups = (v->cols + G - 1) / G;
-    const uint64_t gch = (G + (uint64_t)tk - 1) / (uint64_t)tk;
-    const uint64_t tbl_half = arch_buf_bytes(a, BUF_TBL) / 2, act_half = arch_buf_bytes(a, BUF_ACT) / 2;
-    const uint64_t sum_off = (tbl_half / 2) / 64 * 64;
-    uint64_t t_row_bytes = 0;
-    if (v->tables_group > 0) {
-        uint64_t last = v->cols - (ngroups - 1) * G;
-        t_row_bytes = ((ngroups - 1) * gch + (last + tk - 1) / tk) * E * 2;
-        uint64_t rows_fit = sum_off / (gch * E * 2);
-        if (rows_fit > (tbl_half - sum_off) / 4)
-            rows_fit = (tbl_half - sum_off) / 4;
-        if (rows_fit * v->cols > act_half)
-            rows_fit = act_half / v->cols;
-        if (rows_fit == 0) {
-            snprintf(err, errlen, "fused precompute: one row's tables (%llu B per group) or "
-                     "activations do not fit half the table or act buffer",
-                     (unsigned long long)(gch * E * 2));
-            return -1;
-        }
-        if (span > rows_fit * v->cols)
-            span = rows_fit * v->cols;
-    }
-    const uint64_t tiles = total / span + (total % span != 0);
+    const uint64_t tiles = pl.lay.tiles;
     *tiles_out = tiles;
-    /* DRAM: the inputs, the output, then (fused) tables and sums */
-    const uint64_t dram_in = 0, dram_in2 = count_mul(total, esz, &ovf);
-    const uint64_t dram_out = count_mul3(total, esz, (uint64_t)srcs, &ovf);
-    const uint64_t dram_tables = count_addmul(dram_out, total, esz, &ovf);
-    const uint64_t dram_sums = count_addmul(dram_tables, v->rows, t_row_bytes, &ovf);
-    count_addmul(dram_sums, ngroups * 4, v->rows, &ovf);
-    if (ovf) {
-        snprintf(err, errlen, "a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
-                 (unsigned long long)v->rows, (unsigned long long)v->cols);
+    /* Fast-forward: the first tiles_limit - 1 tiles and the last; the k-th
+     * tile emitted uses buffer half k % 2 either way, so the short program
+     * has the full one's hazards. */
+    const uint64_t keep = tiles_limit && tiles_limit - 1 < tiles ? tiles_limit - 1 : tiles;
+    uint64_t gi = 0, k = 0;
+    tile cur = tile_at(&pl, 0, 0);
+    if (emit_load(p, &pl, &cur, err, errlen))
         return -1;
-    }
-    uint64_t gi = 0; /* groups so far: table halves alternate */
-    for (uint64_t t = 0; t < tiles; t++) {
-        if (tiles_limit && t + 1 >= tiles_limit && t != tiles - 1)
-            continue; /* fast-forward: keep the first tiles and the last */
-        const uint64_t e0 = t * span, n = total - e0 < span ? total - e0 : span;
-        const uint64_t base = (t % 2) * half;
-        isa_instr in;
-        memset(&in, 0, sizeof in);
-        in.op = OP_LOAD;
-        in.buf = BUF_OUT;
-        in.sram = (uint32_t)base;
-        in.dram = dram_in + e0 * esz;
-        in.rows = 1;
-        in.bytes = (uint32_t)(n * esz);
-        in.stride = in.bytes;
-        /* Transfers are split into rows of at most 64 KiB (field width). */
-        while (in.bytes > 65536 && in.bytes % 2 == 0 && in.rows < 32768) {
-            in.rows *= 2;
-            in.bytes /= 2;
-            in.stride = in.bytes;
-        }
-        if (push(p, &in, err, errlen))
+    for (;;) {
+        const uint64_t nt = cur.t + 1 < keep ? cur.t + 1 : cur.t + 1 < tiles ? tiles - 1 : tiles;
+        tile next = tile_at(&pl, nt < tiles ? nt : 0, k + 1);
+        if (nt < tiles && emit_load(p, &pl, &next, err, errlen))
             return -1;
-        isa_instr ld2 = in;
-        if (srcs == 2) {
-            ld2.sram = (uint32_t)(base + n * esz);
-            ld2.dram = dram_in2 + e0 * esz;
-            if (push(p, &ld2, err, errlen))
-                return -1;
-        }
-        const uint64_t dst = base + n * esz * (uint64_t)srcs;
-        const uint64_t per = row_op(v->fn) ? v->cols : n;
-        for (uint64_t r = 0; r < n / per; r++) {
-            isa_instr vo;
-            memset(&vo, 0, sizeof vo);
-            vo.op = OP_VOP;
-            vo.fn = (uint32_t)v->fn;
-            vo.sbuf = vo.dbuf = BUF_OUT;
-            vo.src = (uint32_t)(base + r * per * esz);
-            vo.src2 = (uint32_t)(base + n * esz + r * per * esz);
-            vo.dst = (uint32_t)(dst + r * per * esz);
-            vo.len = (uint32_t)per;
-            if (push(p, &vo, err, errlen))
-                return -1;
-        }
-        if (v->tables_group > 0) {
-            /* INT8 activations into the act buffer, then per group: tables
-             * and sums on the precompute unit, stored for the next GEMM. */
-            const uint64_t r0 = e0 / v->cols, rows = n / v->cols;
-            const uint64_t abase = (t % 2) * act_half;
-            isa_instr q;
-            memset(&q, 0, sizeof q);
-            q.op = OP_VOP;
-            q.fn = VFN_QUANT_F32;
-            q.sbuf = BUF_OUT;
-            q.src = (uint32_t)dst;
-            q.dbuf = BUF_ACT;
-            q.dst = (uint32_t)abase;
-            q.len = (uint32_t)n;
-            if (push(p, &q, err, errlen))
-                return -1;
-            for (uint64_t g = 0; g < ngroups; g++, gi++) {
-                const uint64_t klen = v->cols - g * G < G ? v->cols - g * G : G;
-                const uint64_t tbase = (gi % 2) * tbl_half;
-                isa_instr tp;
-                memset(&tp, 0, sizeof tp);
-                tp.op = OP_TPREC;
-                tp.src = (uint32_t)(abase + g * G);
-                tp.dst = (uint32_t)tbase;
-                tp.sum = (uint32_t)(tbase + sum_off);
-                tp.rows = (uint32_t)rows;
-                tp.klen = (uint32_t)klen;
-                tp.stride = (uint32_t)v->cols;
-                if (push(p, &tp, err, errlen))
-                    return -1;
-                isa_instr so;
-                memset(&so, 0, sizeof so);
-                so.op = OP_STORE;
-                so.buf = BUF_TBL;
-                so.sram = (uint32_t)tbase;
-                so.dram = dram_tables + r0 * t_row_bytes + g * gch * E * 2;
-                so.rows = (uint32_t)rows;
-                so.bytes = (uint32_t)(((klen + tk - 1) / tk) * E * 2);
-                so.stride = (uint32_t)t_row_bytes;
-                if (push(p, &so, err, errlen))
-                    return -1;
-                so.sram = (uint32_t)(tbase + sum_off);
-                so.dram = dram_sums + (g * v->rows + r0) * 4;
-                so.rows = 1;
-                so.bytes = (uint32_t)(rows * 4);
-                so.stride = so.bytes;
-                if (push(p, &so, err, errlen))
-                    return -1;
-            }
-            continue; /* the tables replace the float32 output */
-        }
-        isa_instr st = in;
-        st.op = OP_STORE;
-        st.sram = (uint32_t)dst;
-        st.dram = dram_out + e0 * esz;
-        if (push(p, &st, err, errlen))
+        if (emit_work(p, &pl, v, &cur, &gi, err, errlen))
             return -1;
+        if (nt >= tiles)
+            break;
+        cur = next;
+        k++;
     }
     isa_instr h;
     memset(&h, 0, sizeof h);
@@ -218,14 +309,28 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
 {
     uint64_t tiles;
     *sampled = 0;
-    /* 3 tiles + the last, then 5 + the last: the shapes periodic_extend wants. */
+    /* 3 tiles + the last, then 5 + the last: the shapes periodic_extend
+     * wants; 7 + the last checks that two more middle tiles cost the same
+     * again (a pipeline still settling, e.g. a DRAM latency longer than a
+     * tile's transfer, is simulated whole instead). */
     if (run(a, em, v, 4, st, &tiles, err, errlen) != 0)
         return -1;
-    if (tiles <= 8) /* short: simulate it whole */
-        return tiles <= 4 ? 0 : run(a, em, v, 0, st, &tiles, err, errlen);
-    sim_stats b;
-    if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0)
+    /* A tile's load shorter than twice the DRAM latency (the load's and the
+     * store's): the pipeline settles slowly, over more tiles than the
+     * samples hold (random shapes found it); simulate it whole. */
+    vec_layout l;
+    if (vec_layout_of(a, v, &l, err, errlen) != 0)
         return -1;
+    const int settles = (double)(l.span * (uint64_t)l.elem_bytes) / arch_dram_bytes_per_cycle(a) <
+                        2.0 * a->dram_latency;
+    if (tiles <= 10 || settles) /* short: simulate it whole */
+        return tiles <= 4 ? 0 : run(a, em, v, 0, st, &tiles, err, errlen);
+    sim_stats b, c;
+    if (run(a, em, v, 6, &b, &tiles, err, errlen) != 0 ||
+        run(a, em, v, 8, &c, &tiles, err, errlen) != 0)
+        return -1;
+    if (c.cycles - b.cycles != b.cycles - st->cycles)
+        return run(a, em, v, 0, st, &tiles, err, errlen);
     if (periodic_extend(st, &b, tiles) != 0) {
         snprintf(err, errlen, "a vector operation of %llu x %llu elements: its cycles or events "
                  "exceed 2^63 - 1, the most lutsim can count",

@@ -1,9 +1,18 @@
 /* vector.h - lower the non-GEMM work of a layer to the vector unit.
  *
- * A vector operation works on rows x cols float32 elements in DRAM (the
- * activations between the integer GEMMs), streamed through the output
- * buffer in double-buffered tiles: load, vop, store.  Row operations
- * (rmsnorm, softmax) take whole rows; element-wise ones any span.
+ * A vector operation works on rows x cols elements in DRAM (the
+ * activations between the integer GEMMs) at the vector unit's element type
+ * (arch vector.dtype: 2 bytes for fp16 and bf16, 4 for fp32), streamed
+ * through the output buffer in double-buffered tiles.  The program is
+ * software-pipelined: the loads of tile t+1 are issued before the work and
+ * the store of tile t, so one in-order DMA queue keeps the bus busy while
+ * the vector unit works (with dma.engines = 2 the stores have their own
+ * queue).  Row operations (rmsnorm, softmax) take whole rows; element-wise
+ * ones any span.
+ *
+ * DRAM layout (vec_layout): the first input, the second (two-source
+ * functions), the output, then with fused precompute the tables and the
+ * activation sums.
  */
 #ifndef VECTOR_H
 #define VECTOR_H
@@ -17,14 +26,30 @@ extern "C" {
 #endif
 
 typedef struct {
-    isa_vfn fn;
+    isa_vfn fn; /* any element-type form: the program uses arch vector.dtype's */
     uint64_t rows, cols;
     /* Fused table precompute (arch precompute.fused): > 0 makes the
      * operation also quantize its output rows to INT8, build their tables
      * (groups of this many activations) and activation sums on the
      * precompute unit, and write them to DRAM for the next linear layer. */
     int tables_group;
+    /* 1: the output feeds a linear layer, which reads INT8 activations: the
+     * program quantizes each tile (a quant vop into the act buffer) and
+     * stores one byte per element.  (Fused precompute quantizes anyway.) */
+    int quant_out;
 } vec_shape;
+
+typedef struct {
+    uint64_t in_addr, in2_addr, out_addr, tables_addr, sums_addr, image_bytes;
+    uint64_t span;      /* elements per tile */
+    uint64_t tiles;
+    int elem_bytes;     /* bytes per element at vector.dtype */
+    isa_vfn fn;         /* the function at vector.dtype */
+} vec_layout;
+
+/* The tiling and DRAM layout of v on arch; 0 or -1 with a message. */
+int vec_layout_of(const arch_t *arch, const vec_shape *v, vec_layout *lay, char *err,
+                  size_t errlen);
 
 /* Builds the program; tiles_limit > 0 keeps only the first tiles_limit - 1
  * tiles and the last one (for fast-forwarding).  Returns the number of

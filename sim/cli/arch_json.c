@@ -2,13 +2,16 @@
  * reading, writing and the documented key set cannot drift apart. */
 #include "arch_json.h"
 
+#include "fp_arith.h"
+#include "printable.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ, K_BOOL } kind;
+typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ, K_BOOL, K_DTYPE } kind; /* K_DTYPE: an fp_type by name */
 
 typedef struct field {
     const char *key;
@@ -56,6 +59,10 @@ static const field dram_fields[] = {
     { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
+static const field dma_fields[] = {
+    { "engines", K_INT, AO(dma_engines), 1, 2, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
 static const field precompute_fields[] = {
     { "tables_per_cycle", K_INT, AO(tprec_tables_per_cycle), 1, 64, NULL },
     { "latency_cycles", K_INT, AO(tprec_latency), 0, 1024, NULL },
@@ -70,6 +77,7 @@ static const field dequant_fields[] = {
 static const field vector_fields[] = {
     { "lanes", K_INT, AO(vector_lanes), 1, 4096, NULL },
     { "latency_cycles", K_INT, AO(vector_latency), 0, 1024, NULL },
+    { "dtype", K_DTYPE, AO(vector_dtype), 0, FP_COUNT - 1, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
 static const field issue_fields[] = {
@@ -85,6 +93,7 @@ static const field root_fields[] = {
     { "act_bits", K_INT, AO(act_bits), 2, 16, NULL },
     { "buffers", K_OBJ, 0, 0, 0, buffers_fields },
     { "dram", K_OBJ, 0, 0, 0, dram_fields },
+    { "dma", K_OBJ, 0, 0, 0, dma_fields },
     { "precompute", K_OBJ, 0, 0, 0, precompute_fields },
     { "dequant", K_OBJ, 0, 0, 0, dequant_fields },
     { "vector", K_OBJ, 0, 0, 0, vector_fields },
@@ -218,6 +227,26 @@ static int read_fields(const json_t *obj, const field *fs, char *base, const cha
             }
             *(int *)(base + f->off) = json_is_true(v);
             break;
+        case K_DTYPE: {
+            const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+            int k = (int)f->lo;
+            while (s && k <= (int)f->hi && strcmp(fp_type_names[k], s) != 0)
+                k++;
+            if (!s || k > (int)f->hi) {
+                char list[128] = "";
+                for (int j = (int)f->lo; j <= (int)f->hi; j++)
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s\"%s\"",
+                             j > (int)f->lo ? ", " : "", fp_type_names[j]);
+                char q[80] = "";
+                if (s)
+                    snprintf(q, sizeof q, "\"%s\"", printable(s, got, sizeof got));
+                snprintf(err, errlen, "%s: %s: expected one of %s, got %s", label, kp, list,
+                         s ? q : got);
+                return -1;
+            }
+            *(int *)(base + f->off) = k;
+            break;
+        }
         case K_NAME:
         case K_DESC: {
             if (!json_is_string(v)) {
@@ -314,6 +343,7 @@ static json_t *write_fields(const field *fs, const char *base)
         case K_NUM: v = json_real(*(const double *)(base + f->off)); break;
         case K_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
         case K_NAME: v = json_string(base + f->off); break;
+        case K_DTYPE: v = json_string(fp_type_names[*(const int *)(base + f->off)]); break;
         case K_DESC: continue;
         }
         if (!v || json_object_set_new(o, f->key, v) != 0) {

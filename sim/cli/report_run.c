@@ -228,6 +228,10 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "tops_per_w", json_real(t.energy_pj > 0 ? 2.0 * (double)t.macs / t.energy_pj : 0));
         json_object_set_new(to, "weight_bytes", u64(t.weight_bytes));
         json_object_set_new(to, "scale_bytes", u64(t.scale_bytes));
+        const double saved_s = (double)rp->info.overlap_saved_cycles / (a->clock_ghz * 1e9);
+        json_object_set_new(to, "overlap_saved_cycles", u64(rp->info.overlap_saved_cycles));
+        json_object_set_new(to, "overlap_saved_s", json_real(saved_s));
+        json_object_set_new(to, "seconds_overlapped", json_real(t.seconds - saved_s));
         json_object_set_new(to, "simulations", json_integer(rp->info.simulations));
         json_object_set_new(to, "host_seconds", json_real(rp->host_seconds));
         json_object_set_new(po, "total", to);
@@ -350,6 +354,10 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
             SI(b[2], t.seconds > 0 ? ops / t.seconds : 0, "OPS"),
             SI(b[3], t.energy_pj > 0 ? ops / (t.energy_pj * 1e-12) : 0, "OPS/W"),
             SI(b[4], t.dram_bytes, "B"), SI(b[5], t.weight_bytes, "B"), SI(b[6], t.scale_bytes, "B"));
+    const double saved_s = (double)p->info.overlap_saved_cycles / (a->clock_ghz * 1e9);
+    fprintf(f, "       overlap: prologues started under the previous operation save %s = %s "
+               "(%s with overlap)\n", SI(b[0], p->info.overlap_saved_cycles, " cycles"),
+            SI(b[1], saved_s, "s"), SI(b[2], t.seconds - saved_s, "s"));
     fprintf(f, "       (OPS = 2 ops per MAC; 'roof' = attainable at the op's ops/B; "
                "%d programs simulated, %d cache hits, %s host)\n",
             p->info.simulations, p->info.cache_hits, SI(b[0], p->host_seconds, "s"));

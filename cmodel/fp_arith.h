@@ -1,0 +1,40 @@
+/* fp_arith.h - the vector unit's floating-point storage types, in one place.
+ *
+ * The vector unit stores elements as FP32, FP16 (IEEE 754 binary16) or
+ * BF16 (bfloat16: the top half of a binary32).  Every function computes in
+ * binary32 (a load widens exactly) and rounds its result to the storage
+ * type once, round-to-nearest-even; overflow gives infinity, NaN stays a
+ * quiet NaN of the same sign, FP16 keeps subnormals.  The C model's
+ * functional mode uses only these conversions, so every engine rounds the
+ * same way.
+ */
+#ifndef FP_ARITH_H
+#define FP_ARITH_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { FP_F32 = 0, FP_F16, FP_BF16, FP_COUNT } fp_type;
+
+extern const char *const fp_type_names[FP_COUNT]; /* "fp32", "fp16", "bf16" */
+
+/* Bytes one element of t takes in DRAM and in a buffer: 4, 2, 2. */
+int fp_bytes(fp_type t);
+
+uint16_t fp_f32_to_f16(float x);
+float fp_f16_to_f32(uint16_t h);
+uint16_t fp_f32_to_bf16(float x);
+float fp_bf16_to_f32(uint16_t h);
+
+/* Element i of a little-endian array of t at p, widened to binary32. */
+float fp_load(const uint8_t *p, fp_type t, uint64_t i);
+/* Rounds v to t (nearest even) and stores it as element i at p. */
+void fp_store(uint8_t *p, fp_type t, uint64_t i, float v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
