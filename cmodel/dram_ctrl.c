@@ -53,8 +53,11 @@ int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
     c->last_cas = c->last_rd = c->last_wr = c->bus_free = c->last_act = DRAM_NEVER;
     for (int i = 0; i < 4; i++)
         c->faw[i] = DRAM_NEVER;
-    /* staggered: channel i refreshes i / channels of an interval later */
-    c->ref_due = p->tREFI + (int64_t)index * p->tREFI / p->channels;
+    /* Channels refresh together, as each channel's controller in DRAMsim3
+     * and Ramulator2 starts its tREFI timer at 0 (staggering them would
+     * stall a transfer striped over all channels at every channel's REF). */
+    (void)index;
+    c->ref_due = p->tREFI;
     c->fe_time = DRAM_NEVER;
     return 0;
 }

@@ -114,6 +114,12 @@ void dram_dev_free(dram_dev *d)
 
 const dram_spec *dram_dev_spec(const dram_dev *d) { return &d->sp; }
 
+void dram_dev_refresh_first(dram_dev *d, uint64_t first)
+{
+    for (int c = 0; c < d->sp.channels; c++)
+        d->ch[c].ref_due = (int64_t)first;
+}
+
 static int64_t to_dev(const dram_dev *d, uint64_t host)
 {
     return (int64_t)((host * d->num + d->den - 1) / d->den);
@@ -320,6 +326,7 @@ void dram_energy_of(const dram_spec *s, const dram_stats *st, dram_energy *e)
     e->read_pj = (double)st->read_bytes * 8.0 * s->rd_pj_per_bit;
     e->write_pj = (double)st->write_bytes * 8.0 * s->wr_pj_per_bit;
     e->act_pj = (double)(st->row_misses + st->row_conflicts) * s->act_pj;
-    e->ref_pj = (double)st->refreshes * s->ref_pj;
+    /* every channel refreshes every tREFI, busy or idle, from cycle 0 */
+    e->ref_pj = (double)s->channels * (double)st->last_complete / s->tREFI * s->ref_pj;
     e->total_pj = e->read_pj + e->write_pj + e->act_pj + e->ref_pj;
 }

@@ -24,40 +24,47 @@
  * row r at addr + r * stride (stride ignored when rows == 1).  It is split
  * into the bursts (column accesses of spec.burst_bytes) that cover each row;
  * a row that starts or ends inside a burst still moves the whole burst.
- * Requests enter the controller in submission order, one burst at a time, as
- * fast as queue slots free up (a burst for a channel whose queue is full
- * waits, and so does every later burst: an in-order front end).
+ * The front end puts bursts into their channel's controller queue in
+ * submission order per channel, as fast as queue slots free up: a burst
+ * enters no earlier than its request's arrival, the channel's previous
+ * burst, and the cycle the slot it takes was freed (the column command of
+ * the burst that held it).  Channels do not wait for each other.
  *   accepted  the cycle its last burst entered a controller queue (a DMA
  *             engine is free for its next transfer from then);
  *   complete  the cycle its last burst's data finished on the data bus
  *             (reads: returned; writes: written).
+ * dram_wait schedules the requests submitted so far, so later submissions
+ * compete with earlier ones only if they were submitted before the wait.
  *
  * The controller of each channel (rules, in device cycles):
  *  - address mapping (dram_map.h): channel, bank group, bank, row, column;
- *  - open page: a row stays open until a request to another row of that
- *    bank is served and no queued request hits the open row;
- *  - FR-FCFS (Rixner et al., ISCA 2000): the next column command goes to the
- *    queued burst that can issue it first; among equals a row hit before a
- *    miss, then the oldest.  Row commands (PRE, ACT) of the chosen burst are
- *    placed at their earliest legal cycle, which lets a queued miss open its
- *    row while other banks' hits use the bus;
+ *  - open page: a row stays open until a burst to another row of that bank
+ *    is served;
+ *  - FR-FCFS (Rixner et al., ISCA 2000): a bank keeps its open row for a
+ *    queued row hit (hits go first) unless an older burst to another row
+ *    would have precharged before that hit arrived; among the banks'
+ *    candidates the column command that can issue first goes first, then
+ *    the oldest.  Row commands (PRE, ACT) of a chosen burst are placed at
+ *    their earliest legal cycle, so a queued miss opens its row while other
+ *    banks' hits use the bus;
  *  - timing: per bank tRCD (read and write), tRAS, tRC, tRP, tRTP, tWR; per
  *    channel tCCD_S/L, tRRD_S/L, tFAW, read-to-write tRTW, write-to-read
  *    CWL + BL + tWTR_S/L, one data burst at a time on the bus (tBL);
- *  - refresh: all-bank REF due every tREFI per channel (staggered by
- *    tREFI / channels), issued when due: precharge all (after each open
- *    bank's tRAS/tRTP/tWR, then tRP), then tRFC with every bank closed.
+ *  - refresh: all-bank REF due every tREFI in every channel (the channels
+ *    together), issued when due: precharge all (after each open bank's
+ *    tRAS/tRTP/tWR, then tRP), then tRFC with every bank closed.
  * Simplifications (documented, not hidden): one rank per channel; command
  * bus slots are not modelled (ACT/PRE/CAS never collide); ACTs of a channel
  * are placed in the order bursts are chosen; no address-hazard checks inside
- * the controller (the caller orders dependent transfers); no power-down or
- * background energy.
+ * the controller (the caller orders dependent transfers); no write buffer
+ * (writes are scheduled like reads and complete when written); no per-bank
+ * refresh; no power-down or background energy.
  *
- * Cost: O(1) amortised per burst on streams (the oldest burst is taken
- * directly when it is a row hit that nothing can beat); a full FR-FCFS
- * choice scans the channel's banks that have queued bursts.  Idle time costs
- * nothing: there is no per-cycle loop, and refreshes during idle time are
- * counted arithmetically.
+ * Cost: O(1) per burst on streams (the oldest burst is served directly when
+ * it is a row hit that nothing can beat, about 300 host instructions per
+ * burst including the front end); otherwise the queue is scanned for each
+ * bank's candidate.  Idle time costs nothing: there is no per-cycle loop,
+ * and refreshes during idle time are counted arithmetically.
  */
 #ifndef DRAM_DEV_H
 #define DRAM_DEV_H
@@ -155,6 +162,11 @@ typedef struct {
 dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t errlen);
 void dram_dev_free(dram_dev *d);
 const dram_spec *dram_dev_spec(const dram_dev *d);
+/* Moves the first refresh of every channel to device cycle `first` (default
+ * tREFI, as DRAMsim3 and Ramulator2 start); call before any request.  A
+ * caller that simulates many short programs from cycle 0 sets tREFI / 2 so
+ * that each sees tRFC / tREFI of refresh on average, not none. */
+void dram_dev_refresh_first(dram_dev *d, uint64_t first);
 
 /* Queues a request; returns its id (>= 0), or -1 if the request is empty or
  * malformed, or DRAM_MAX_PENDING requests are submitted and not yet waited
@@ -176,7 +188,9 @@ double dram_efficiency(const dram_spec *s, const dram_stats *st);
 typedef struct {
     double read_pj, write_pj, act_pj, ref_pj, total_pj;
 } dram_energy;
-/* Bursts x bits x per-bit energy, activations x act_pj, refreshes x ref_pj. */
+/* Bursts x bits x per-bit energy, activations x act_pj, and refresh as a
+ * power from cycle 0 to the last completion: channels x ref_pj per tREFI
+ * (a DRAM refreshes whether or not it is busy). */
 void dram_energy_of(const dram_spec *s, const dram_stats *st, dram_energy *e);
 
 #ifdef __cplusplus

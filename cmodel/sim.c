@@ -113,7 +113,13 @@ void sim_energy(const energy_model *em, sim_stats *st)
 {
     const sim_events *ev = &st->ev;
     double *p = st->energy_pj_part;
-    p[EN_DRAM] = (double)(ev->dram_read_bytes + ev->dram_write_bytes) * em->dram_pj_per_byte;
+    if (em->dram_device)
+        p[EN_DRAM] = (double)ev->dram_read_bytes * em->dram_rd_pj_per_byte +
+                     (double)ev->dram_write_bytes * em->dram_wr_pj_per_byte +
+                     (double)(ev->dram_row_misses + ev->dram_row_conflicts) * em->dram_act_pj +
+                     (double)st->cycles * em->dram_ref_pj_per_cycle;
+    else
+        p[EN_DRAM] = (double)(ev->dram_read_bytes + ev->dram_write_bytes) * em->dram_pj_per_byte;
     for (int b = 0; b < BUF_COUNT; b++)
         p[EN_BUF_ACT + b] = (double)ev->buf_read_bytes[b] * em->buf_read_pj_per_byte[b] +
                             (double)ev->buf_write_bytes[b] * em->buf_write_pj_per_byte[b];
@@ -155,6 +161,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         m.dram = opt->dram;
         m.dram_size = opt->dram_size;
     }
+    if (sim_dram_open(&m, err, errlen) != 0)
+        goto out;
 
     const int Q = arch->queue_depth < MAX_QUEUE ? arch->queue_depth : MAX_QUEUE;
     uint64_t qstart[UNIT_COUNT][MAX_QUEUE];
@@ -236,6 +244,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             st->unit[u].stall_dram += dram_free - start;
             start = dram_free;
         }
+        if (u == UNIT_DMA && m.dev)
+            dma_device_cost(&m, in, start, &c);
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[u] = busy_end;
@@ -278,10 +288,12 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         goto out;
     }
     st->cycles = end;
+    sim_dram_stats(&m, &st->ev);
     if (em)
         sim_energy(em, st);
     rc = 0;
 out:
+    dram_dev_free(m.dev);
     free(win.e);
     free(win.fp);
     for (int b = 0; b < BUF_COUNT; b++)

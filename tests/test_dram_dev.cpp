@@ -417,7 +417,7 @@ TEST(DramEnergy, Hbm2OverDdr4PerByteFollowsThePerBitFigures)
     // each total is its parts, priced by hand
     EXPECT_DOUBLE_EQ(ed.total_pj, (double)(sd.read_bytes * 8) * ddr4.rd_pj_per_bit +
                                       (double)(sd.row_misses + sd.row_conflicts) * ddr4.act_pj +
-                                      (double)sd.refreshes * ddr4.ref_pj);
+                                      (double)sd.last_complete / ddr4.tREFI * ddr4.ref_pj);
     EXPECT_DOUBLE_EQ(eh.read_pj, (double)(sh.read_bytes * 8) * hbm.rd_pj_per_bit);
     double per_byte_d = ed.total_pj / (double)sd.read_bytes;
     double per_byte_h = eh.total_pj / (double)sh.read_bytes;
