@@ -66,8 +66,15 @@ typedef struct {
 /* What serving a burst did. */
 typedef struct {
     long req;
+    int64_t at;        /* when it entered the queue (dram_chan_direct, skip) */
     int64_t cas, done; /* column command; end of its data on the bus */
 } dram_served;
+
+/* Where a burst goes in its channel. */
+typedef struct {
+    uint32_t row;
+    uint8_t bank, bg; /* bank: bank group * banks_per_group + bank in group */
+} dram_loc;
 
 /* Fills g for spec s (which must outlive it). */
 void dram_geom_init(dram_geom *g, const dram_spec *s);
@@ -78,6 +85,25 @@ void dram_chan_free(dram_chan *c);
 void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out);
 /* Closes the holes of bursts served out of order. */
 void dram_chan_compact(dram_chan *c, const dram_geom *g);
+
+/* Direct service, for a request alone in an empty queue: the bursts of one
+ * channel, in order, are given one at a time together with what follows
+ * them (window: the next bursts of this channel, oldest first, nwin of
+ * them, and whether that is all that follows: complete), and each is
+ * served at once if FR-FCFS would serve it before everything after it:
+ * then the result equals pushing them all and serving (the ring is never
+ * touched).  Returns 1 if served (out filled), 0 if the caller must queue
+ * this burst and the rest of the channel's bursts normally, -1 if it needs
+ * the window (call again with it; window NULL the first time). */
+int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
+                     int64_t not_before, const dram_loc *window, int nwin, int complete,
+                     dram_served *out);
+/* Serves the next n bursts at once when they repeat `period` (p bursts,
+ * every one a row hit) in a steady stream: each issues tBL or tCCD_S after
+ * the one before and nothing else binds (checked here).  Returns n, or 0
+ * (nothing done).  out: the last burst's cycles. */
+uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
+                        uint64_t n, int write, long req, int64_t not_before, dram_served *out);
 
 static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
@@ -132,10 +158,12 @@ static inline int64_t dram_chan_cas_at(const dram_chan *c, const dram_geom *g,
     return t;
 }
 
-/* A cycle no queued burst's column command can precede. */
+/* A cycle no queued burst's column command can precede: the channel's
+ * rules for any burst, and the oldest burst's arrival (the others arrived
+ * no earlier). */
 static inline int64_t dram_chan_lower_bound(const dram_chan *c, const dram_geom *g)
 {
-    int64_t any = c->last_cas + g->ccd_min;
+    int64_t any = dram_max(c->last_cas + g->ccd_min, c->ring[c->head & g->ring_mask].arrival);
     int64_t rd = dram_max(any, dram_max(c->bus_free - g->cl, c->last_wr + g->wtr_min));
     int64_t wr = dram_max(any, dram_max(c->bus_free - g->cwl, c->last_rd + g->rtw));
     if (c->nwr == 0)
@@ -143,6 +171,31 @@ static inline int64_t dram_chan_lower_bound(const dram_chan *c, const dram_geom 
     if (c->nwr == c->nq)
         return wr;
     return rd < wr ? rd : wr;
+}
+
+/* The column command of a burst to an open row of bank `bank` (group bg)
+ * at cycle t: the channel's timing state and counts. */
+static inline void dram_chan_cas(dram_chan *c, const dram_geom *g, int bank, int bg, int write,
+                                 int64_t t, dram_served *out)
+{
+    dram_bank *k = &c->bk[bank];
+    out->cas = t;
+    c->last_cas = t;
+    c->last_cas_bg[bg] = t;
+    if (write) {
+        c->last_wr = t;
+        c->last_wr_bg[bg] = t;
+        out->done = t + g->wr_done;
+        k->pre_ok = dram_max(k->pre_ok, t + g->wr_pre);
+        c->wr++;
+    } else {
+        c->last_rd = t;
+        out->done = t + g->rd_done;
+        k->pre_ok = dram_max(k->pre_ok, t + g->rtp);
+        c->rd++;
+    }
+    c->bus_free = out->done;
+    c->freed[c->served++ & g->freed_mask] = t;
 }
 
 /* Issues the column command of the burst at ring position pos at cycle t
@@ -153,24 +206,9 @@ static inline void dram_chan_column(dram_chan *c, const dram_geom *g, uint64_t p
     dram_slot *s = &c->ring[pos & g->ring_mask];
     dram_bank *k = &c->bk[s->bank];
     out->req = s->req;
-    out->cas = t;
-    c->last_cas = t;
-    c->last_cas_bg[s->bg] = t;
-    if (s->write) {
-        c->last_wr = t;
-        c->last_wr_bg[s->bg] = t;
-        out->done = t + g->wr_done;
-        k->pre_ok = dram_max(k->pre_ok, t + g->wr_pre);
-        c->wr++;
-        c->nwr--;
-    } else {
-        c->last_rd = t;
-        out->done = t + g->rd_done;
-        k->pre_ok = dram_max(k->pre_ok, t + g->rtp);
-        c->rd++;
-    }
-    c->bus_free = out->done;
-    c->freed[c->served++ & g->freed_mask] = t;
+    out->at = s->arrival;
+    dram_chan_cas(c, g, s->bank, s->bg, s->write, t, out);
+    c->nwr -= s->write;
     s->live = 0;
     k->queued--;
     k->hits--;

@@ -31,6 +31,10 @@ struct dram_dev {
     dram_map map;
     dram_geom g;
     int dch, dbg, dba, dro; /* digit index of each field */
+    int direct;             /* rows of a bank come in address order (ro on top) */
+    int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
+    int rowset;             /* lowest digit of bank and row: where a row set ends */
+    uint8_t *queued;        /* per channel: the request being fed uses its queue */
     dram_chan *ch;
     uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
     request *rq;            /* a ring indexed by id & (cap - 1) */
@@ -86,10 +90,18 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     uint64_t gcd = gcd64(dev_fs, host_fs);
     d->num = host_fs / gcd;
     d->den = dev_fs / gcd;
+    /* Direct service needs a bank's rows in address order: the row the
+     * most significant digit.  Skips need bank groups to rotate: bg the
+     * lowest digit besides the channel's. */
+    d->direct = d->dro == DRAM_F_COUNT - 1;
+    int low = d->dch == 0 ? 1 : 0;
+    d->skip_p = d->dbg == low ? s->bankgroups : 0;
+    d->rowset = d->dba < d->dro ? d->dba : d->dro;
+    d->queued = calloc((size_t)s->channels, 1);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq;
+    int ok = d->ch && d->rq && d->queued;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
     if (!ok) {
@@ -109,10 +121,16 @@ void dram_dev_free(dram_dev *d)
             dram_chan_free(&d->ch[c]);
     free(d->ch);
     free(d->rq);
+    free(d->queued);
     free(d);
 }
 
 const dram_spec *dram_dev_spec(const dram_dev *d) { return &d->sp; }
+
+void dram_dev_no_shortcuts(dram_dev *d)
+{
+    d->direct = 0;
+}
 
 void dram_dev_refresh_first(dram_dev *d, uint64_t first)
 {
@@ -248,6 +266,146 @@ static inline void enqueue_next(dram_dev *d)
     }
 }
 
+/* ---- direct service: a request alone in empty queues ----------------- */
+
+static dram_loc loc_of(const dram_dev *d, const uint32_t *dg)
+{
+    dram_loc l;
+    l.row = dg[d->dro];
+    l.bg = (uint8_t)dg[d->dbg];
+    l.bank = (uint8_t)(dg[d->dbg] * (uint32_t)d->g.bpg + dg[d->dba]);
+    return l;
+}
+
+static void took(request *q, const dram_served *sv, uint64_t bursts)
+{
+    if (sv->done > q->complete)
+        q->complete = sv->done;
+    if (sv->at > q->accepted)
+        q->accepted = sv->at;
+    q->bursts += bursts;
+}
+
+/* Queues one burst the ordinary way (serving one first if full). */
+static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
+{
+    if (c->nq == d->g.Q)
+        serve(d, c);
+    int64_t at = dram_chan_push(c, &d->g, q->arrival, q->id, l.row, l.bg, l.bank - l.bg * d->g.bpg,
+                                q->r.write);
+    q->outstanding++;
+    q->bursts++;
+    if (at > q->accepted)
+        q->accepted = at;
+}
+
+/* The n bursts of channel ch in one row of request q, from digits dg;
+ * last: no row of q follows. */
+static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t n, int last)
+{
+    dram_chan *c = &d->ch[ch];
+    const int P = d->skip_p, W = d->g.Q - 1;
+    dram_loc window[DRAM_MAX_QUEUE], period[DRAM_MAX_BANKS];
+    uint64_t wait = 0; /* bursts until the next skip attempt */
+    dram_served sv;
+    while (n > 0) {
+        if (d->queued[ch]) {
+            push_queued(d, q, c, loc_of(d, dg));
+        } else if (P && wait == 0 && n >= 2 * (uint64_t)P) {
+            uint64_t m = dram_map_steps_below(&d->map, dg, d->dch, d->rowset);
+            m = m < n ? m : n;
+            uint64_t k = 0;
+            if (m >= 2 * (uint64_t)P) {
+                uint32_t w[DRAM_F_COUNT];
+                memcpy(w, dg, sizeof w);
+                for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
+                    period[j] = loc_of(d, w);
+                k = dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, &sv);
+            }
+            if (k) {
+                took(q, &sv, k);
+                dram_map_add_in(&d->map, dg, d->dch, k);
+                n -= k;
+                continue;
+            }
+            wait = (uint64_t)P;
+            continue;
+        } else {
+            dram_loc here = loc_of(d, dg);
+            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0, &sv);
+            if (r < 0) {
+                int nw = 0;
+                uint32_t w[DRAM_F_COUNT];
+                memcpy(w, dg, sizeof w);
+                for (; nw < W && (uint64_t)nw + 1 < n; nw++) {
+                    dram_map_next_in(&d->map, w, d->dch);
+                    window[nw] = loc_of(d, w);
+                }
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
+                                     last && (uint64_t)nw + 1 == n, &sv);
+            }
+            if (r > 0) {
+                took(q, &sv, 1);
+            } else {
+                d->queued[ch] = 1; /* this burst and the rest go through the queue */
+                push_queued(d, q, c, here);
+            }
+            if (wait)
+                wait--;
+        }
+        dram_map_next_in(&d->map, dg, d->dch);
+        n--;
+    }
+}
+
+/* Feeds the front end's request channel by channel (channels are
+ * independent, so this order gives what the address order gives). */
+static void feed_direct(dram_dev *d, request *q)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes;
+    memset(d->queued, 0, (size_t)d->sp.channels);
+    const uint64_t C = (uint64_t)d->sp.channels;
+    for (uint32_t r = 0; r < q->r.rows; r++) {
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
+        uint64_t b0 = a / B, b1 = (a + q->r.row_bytes - 1) / B + 1, n = b1 - b0;
+        int last = r + 1 == q->r.rows;
+        uint32_t dg[DRAM_F_COUNT];
+        if (d->dch == 0) {
+            /* channels interleave burst by burst: the i-th burst starts the
+             * (i mod C)-th channel's share of n / C or one more */
+            uint32_t at[DRAM_F_COUNT];
+            dram_map_digits(&d->map, a, at);
+            const uint64_t per = n / C, extra = n % C;
+            for (uint64_t i = 0; i < C && i < n; i++, dram_map_next(&d->map, at)) {
+                memcpy(dg, at, sizeof dg);
+                feed_channel(d, q, (int)at[0], dg, per + (i < extra), last);
+            }
+            continue;
+        }
+        for (uint64_t ch = 0; ch < C; ch++) {
+            uint64_t k = dram_map_count_in(&d->map, b0, b1, d->dch, (uint32_t)ch, dg);
+            if (k)
+                feed_channel(d, q, (int)ch, dg, k, last);
+        }
+    }
+    q->enq_done = 1;
+    d->gen++;
+    if (q->outstanding == 0)
+        busy_add(d, q->arrival, q->complete);
+}
+
+/* Direct service applies: the front end's request is the last submitted
+ * and every queue is empty. */
+static int direct_now(const dram_dev *d)
+{
+    if (!d->direct || d->gen != d->next_id - 1)
+        return 0;
+    for (int c = 0; c < d->sp.channels; c++)
+        if (d->ch[c].nq)
+            return 0;
+    return 1;
+}
+
 /* Runs the front end over the submitted requests, serving bursts as queues
  * fill, until request last has completed (last < 0: until everything has).
  * Once every burst is queued the channels are independent, so they are
@@ -255,6 +413,8 @@ static inline void enqueue_next(dram_dev *d)
 static void schedule(dram_dev *d, long last)
 {
     const request *q = last >= 0 ? req_of(d, last) : NULL;
+    if (d->gen < d->next_id && direct_now(d) && !req_of(d, d->gen)->bursts)
+        feed_direct(d, req_of(d, d->gen));
     while (d->gen < d->next_id && !(q && finished(q)))
         enqueue_next(d);
     for (int c = 0; c < d->sp.channels && !(q && finished(q)); c++)

@@ -60,11 +60,15 @@
  * (writes are scheduled like reads and complete when written); no per-bank
  * refresh; no power-down or background energy.
  *
- * Cost: O(1) per burst on streams (the oldest burst is served directly when
- * it is a row hit that nothing can beat, about 300 host instructions per
- * burst including the front end); otherwise the queue is scanned for each
- * bank's candidate.  Idle time costs nothing: there is no per-cycle loop,
- * and refreshes during idle time are counted arithmetically.
+ * Cost.  A request alone in empty queues (the C model's DMA: submit, wait,
+ * submit) is served directly while FR-FCFS would serve its bursts in order
+ * (dram_ctrl.h: the oldest can issue no later than any other), and a steady
+ * stream of row hits in rotating bank groups in closed form (O(bank groups)
+ * for a whole row set); where FR-FCFS would reorder, that channel's bursts go
+ * through its queue, where the oldest row hit is served in O(1) if nothing
+ * can beat it, else each bank's candidate is compared.  dram_dev_no_shortcuts
+ * turns the shortcuts off; a test holds every figure equal.  Idle time costs
+ * nothing: no per-cycle loop; refreshes during idle time are counted.
  */
 #ifndef DRAM_DEV_H
 #define DRAM_DEV_H
@@ -167,6 +171,10 @@ const dram_spec *dram_dev_spec(const dram_dev *d);
  * caller that simulates many short programs from cycle 0 sets tREFI / 2 so
  * that each sees tRFC / tREFI of refresh on average, not none. */
 void dram_dev_refresh_first(dram_dev *d, uint64_t first);
+/* For tests: serve every burst through the queue.  A request alone in empty
+ * queues (submit, wait, submit, ...) is otherwise served directly, a steady
+ * row-hit stream in closed form: shortcuts that must not change a figure. */
+void dram_dev_no_shortcuts(dram_dev *d);
 
 /* Queues a request; returns its id (>= 0), or -1 if the request is empty or
  * malformed, or DRAM_MAX_PENDING requests are submitted and not yet waited

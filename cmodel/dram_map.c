@@ -54,3 +54,53 @@ void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COU
         x /= m->radix[i];
     }
 }
+
+void dram_map_add_in(const dram_map *m, uint32_t digit[DRAM_F_COUNT], int fixed, uint64_t n)
+{
+    for (int i = 0; i < DRAM_F_COUNT && n; i++) {
+        if (i == fixed)
+            continue;
+        uint64_t v = digit[i] + n;
+        digit[i] = (uint32_t)(v % m->radix[i]);
+        n = v / m->radix[i];
+    }
+}
+
+uint64_t dram_map_count_in(const dram_map *m, uint64_t b0, uint64_t b1, int fixed, uint32_t v,
+                           uint32_t first[DRAM_F_COUNT])
+{
+    /* index x has digit `fixed` = (x / L) % R: blocks of L every L R */
+    uint64_t L = 1;
+    for (int i = 0; i < fixed; i++)
+        L *= m->radix[i];
+    const uint64_t R = m->radix[fixed], LR = L * R;
+    uint64_t lo = (uint64_t)v * L;
+    /* #x < n with the digit v */
+    #define BELOW(n) ((n) / LR * L + ((n) % LR > lo ? ((n) % LR - lo < L ? (n) % LR - lo : L) : 0))
+    uint64_t count = BELOW(b1) - BELOW(b0);
+    #undef BELOW
+    if (count) {
+        uint64_t q = b0 / LR, r = b0 % LR, x;
+        if (r < lo)
+            x = q * LR + lo;
+        else if (r < lo + L)
+            x = b0;
+        else
+            x = (q + 1) * LR + lo;
+        dram_map_digits(m, x * m->burst_bytes, first);
+    }
+    return count;
+}
+
+uint64_t dram_map_steps_below(const dram_map *m, const uint32_t digit[DRAM_F_COUNT], int fixed,
+                              int upto)
+{
+    uint64_t span = 1, at = 0;
+    for (int i = 0; i < upto; i++) {
+        if (i == fixed)
+            continue;
+        at += digit[i] * span;
+        span *= m->radix[i];
+    }
+    return span - at;
+}

@@ -51,6 +51,32 @@ static inline void dram_map_next(const dram_map *m, uint32_t digit[DRAM_F_COUNT]
     }
 }
 
+/* One channel's bursts, in address order: the digits other than digit
+ * `fixed` (the channel's) count up as one mixed-radix number. */
+static inline void dram_map_next_in(const dram_map *m, uint32_t digit[DRAM_F_COUNT], int fixed)
+{
+    for (int i = 0; i < DRAM_F_COUNT; i++) {
+        if (i == fixed)
+            continue;
+        if (++digit[i] < m->radix[i])
+            return;
+        digit[i] = 0;
+    }
+}
+
+/* Advances that count by n. */
+void dram_map_add_in(const dram_map *m, uint32_t digit[DRAM_F_COUNT], int fixed, uint64_t n);
+
+/* Bursts of [b0, b1) (burst indices) whose digit `fixed` is v; the digits of
+ * the first in first (when there is one). */
+uint64_t dram_map_count_in(const dram_map *m, uint64_t b0, uint64_t b1, int fixed, uint32_t v,
+                           uint32_t first[DRAM_F_COUNT]);
+
+/* Steps of the count that keep every digit from index `upto` on (other than
+ * `fixed`) as it is now, counting the current one. */
+uint64_t dram_map_steps_below(const dram_map *m, const uint32_t digit[DRAM_F_COUNT], int fixed,
+                              int upto);
+
 #ifdef __cplusplus
 }
 #endif
