@@ -25,6 +25,7 @@
 #include "arch.h"
 #include "fp_arith.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,8 @@ void arch_default(arch_t *a)
     a->buf[BUF_WGT] = (arch_buffer){ .kib = 512, .banks = 8, .width_bits = 256, .ports = 1 };
     a->buf[BUF_TBL] = (arch_buffer){ .kib = 16, .banks = 2, .width_bits = 256, .ports = 1 };
     a->buf[BUF_OUT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 256, .ports = 2 };
+    snprintf(a->dram_model, sizeof a->dram_model, "%s", "ideal");
+    a->dram_channels = 0;
     a->dram_gbps = 64.0;
     a->dram_latency = 100;
     a->dram_burst = 64;
@@ -102,6 +105,35 @@ int arch_min_entry_bits(const arch_t *a)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
+int arch_dram_spec(const arch_t *a, dram_spec *s, char *err, size_t errlen)
+{
+    if (strcmp(a->dram_model, "ideal") == 0)
+        return 0;
+    char why[300];
+    if (dram_preset_spec(a->dram_model, s, why, sizeof why) != 0)
+        FAIL("dram.model: %s (or \"ideal\")", why);
+    if (a->dram_channels > 0)
+        s->channels = a->dram_channels;
+    if (dram_spec_check(s, why, sizeof why) != 0)
+        FAIL("dram.channels: %s", why);
+    return 1;
+}
+
+int arch_set_dram_model(arch_t *a, const char *model, int channels, char *err, size_t errlen)
+{
+    if (strlen(model) >= sizeof a->dram_model)
+        FAIL("dram.model: \"%s\" is too long", model);
+    snprintf(a->dram_model, sizeof a->dram_model, "%s", model);
+    a->dram_channels = channels;
+    dram_spec s;
+    int rc = arch_dram_spec(a, &s, err, errlen);
+    if (rc == 1) {
+        a->dram_gbps = dram_peak_gbps(&s);
+        a->dram_burst = s.burst_bytes;
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 int arch_check(const arch_t *a, char *err, size_t errlen)
 {
     if (!(a->clock_ghz > 0))
@@ -135,6 +167,20 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("vector.dtype: must be fp16, bf16 or fp32");
     if (a->dram_burst < 1 || (a->dram_burst & (a->dram_burst - 1)))
         FAIL("dram.burst_bytes: must be a power of two, got %d", a->dram_burst);
+    dram_spec ds;
+    int dev = arch_dram_spec(a, &ds, err, errlen);
+    if (dev < 0)
+        return -1;
+    if (!dev && a->dram_channels != 0)
+        FAIL("dram.channels: only a device dram.model has channels (\"ideal\" has "
+             "bandwidth_gbps), got %d", a->dram_channels);
+    if (dev && fabs(a->dram_gbps - dram_peak_gbps(&ds)) > 1e-9 * dram_peak_gbps(&ds))
+        FAIL("dram.bandwidth_gbps: %g GB/s, but dram.model %s with %d channels peaks at %g "
+             "GB/s (leave it out, or make them equal)", a->dram_gbps, a->dram_model,
+             ds.channels, dram_peak_gbps(&ds));
+    if (dev && a->dram_burst != ds.burst_bytes)
+        FAIL("dram.burst_bytes: %d, but dram.model %s moves %d-byte bursts (leave it out, or "
+             "make them equal)", a->dram_burst, a->dram_model, ds.burst_bytes);
     for (int b = 0; b < BUF_COUNT; b++) {
         const arch_buffer *f = &a->buf[b];
         const char *n = arch_buf_name((buf_id)b);

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dram_dev.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,7 +42,15 @@ typedef struct {
     int act_bits;         /* activation width (INT8) */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     arch_buffer buf[BUF_COUNT];
-    /* DRAM and DMA */
+    /* DRAM and DMA.  dram_model "ideal": bandwidth dram_gbps at 100%
+     * efficiency, every transfer completes dram_latency cycles after its
+     * last burst.  Any other value names a device preset (dram_dev.h):
+     * banks, row buffers, refresh and an FR-FCFS controller decide the
+     * timing, dram_gbps is the device's peak (channels x per channel),
+     * dram_latency is added to each transfer's completion (the interconnect
+     * and PHY outside the device), and dram_burst is the device's. */
+    char dram_model[32];
+    int dram_channels;    /* device models: 0 = the preset's, else the count */
     double dram_gbps;     /* bandwidth, GB/s (1e9 bytes per second) */
     int dram_latency;     /* cycles from request to first data */
     int dram_burst;       /* bytes per burst: transfers round up to it */
@@ -84,6 +94,13 @@ int arch_min_entry_bits(const arch_t *a);
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2
 #define ARCH_MAX_TK 8
+
+/* The device of a->dram_model with a->dram_channels applied: 1 (s filled),
+ * 0 for "ideal", -1 (message naming dram.model) for an unknown name. */
+int arch_dram_spec(const arch_t *a, dram_spec *s, char *err, size_t errlen);
+/* Selects DRAM model `model` with `channels` (0: the preset's) and sets
+ * dram_gbps and dram_burst to the device's; 0 or -1 with a message. */
+int arch_set_dram_model(arch_t *a, const char *model, int channels, char *err, size_t errlen);
 
 /* Checks cross-field consistency (ranges are the parser's job); returns 0
  * or -1 with a message naming the key. */

@@ -93,6 +93,16 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
         FAIL("clock_ghz: must be positive, got %g", a->clock_ghz);
     m->node_nm = node;
     m->dram_pj_per_byte = energy_entry_at(&t->dram_byte, node);
+    dram_spec ds;
+    int dev = arch_dram_spec(a, &ds, err, errlen);
+    if (dev < 0)
+        return -1;
+    m->dram_device = dev;
+    m->dram_rd_pj_per_byte = dev ? 8.0 * ds.rd_pj_per_bit : m->dram_pj_per_byte;
+    m->dram_wr_pj_per_byte = dev ? 8.0 * ds.wr_pj_per_bit : m->dram_pj_per_byte;
+    m->dram_act_pj = dev ? ds.act_pj : 0.0;
+    m->dram_ref_pj_per_cycle =
+        dev ? ds.ref_pj * ds.channels / (ds.tREFI * ds.tck_ns * a->clock_ghz) : 0.0;
     double kib_total = 0;
     for (int b = 0; b < BUF_COUNT; b++) {
         double kib = (double)a->buf[b].kib;

@@ -51,6 +51,10 @@ typedef struct {
 
 typedef struct {
     double dram_pj_per_byte;
+    /* A DRAM device model prices DRAM from its preset instead: */
+    int dram_device;
+    double dram_rd_pj_per_byte, dram_wr_pj_per_byte, dram_act_pj;
+    double dram_ref_pj_per_cycle; /* refresh of every channel, per accelerator cycle */
     double buf_read_pj_per_byte[BUF_COUNT];
     double buf_write_pj_per_byte[BUF_COUNT];
     double precompute_add_pj;
@@ -74,6 +78,10 @@ double energy_sram_read_pj_per_byte(const energy_table *t, double kib);
 int energy_table_check(const energy_table *t, char *err, size_t errlen);
 /* Fills m for arch a.  Fails (-1, message) if the table's target node is not
  * a->tech_nm: the architecture and the energy figures must agree on the node.
+ * DRAM: the table's figure for dram.model "ideal", else the device preset's
+ * read and write energy per bit and activation energy per row, and its
+ * refresh energy as a power over the whole run (a DRAM refreshes every
+ * tREFI whether or not it is busy: channels x ref_pj per tREFI).
  * Leakage per cycle = (buffer KiB x leak_sram + cores x leak_core) uW / clock. */
 int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
                        size_t errlen);

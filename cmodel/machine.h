@@ -46,6 +46,7 @@ typedef struct {
     size_t buf_size[BUF_COUNT];
     uint8_t *dram;                /* NULL in timing-only mode */
     size_t dram_size;
+    dram_dev *dev;                /* DRAM device model; NULL: "ideal" */
 } machine;
 
 typedef struct {
@@ -59,6 +60,16 @@ typedef struct {
 } unit_ops;
 
 extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, unit_vec_ops;
+
+/* DMA on a DRAM device model: the transfer goes to m->dev at cycle start;
+ * sets c's occupancy and latency from the device's answer (dma_cost has
+ * counted the buffer side; the device counts DRAM traffic). */
+void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c);
+/* sim_dram.c: opens m->dev for a device dram.model (NULL for "ideal");
+ * 0 or -1 with a message.  After the run, adds the device's traffic and
+ * counters to ev (accelerator cycles). */
+int sim_dram_open(machine *m, char *err, size_t errlen);
+void sim_dram_stats(const machine *m, sim_events *ev);
 
 /* Bytes of one packed weight-index row of n columns (tk bits each). */
 static inline uint64_t wrow_bytes(const machine *m, uint64_t n)

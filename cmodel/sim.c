@@ -69,7 +69,13 @@ void sim_energy(const energy_model *em, sim_stats *st)
 {
     const sim_events *ev = &st->ev;
     double *p = st->energy_pj_part;
-    p[EN_DRAM] = (double)(ev->dram_read_bytes + ev->dram_write_bytes) * em->dram_pj_per_byte;
+    if (em->dram_device)
+        p[EN_DRAM] = (double)ev->dram_read_bytes * em->dram_rd_pj_per_byte +
+                     (double)ev->dram_write_bytes * em->dram_wr_pj_per_byte +
+                     (double)(ev->dram_row_misses + ev->dram_row_conflicts) * em->dram_act_pj +
+                     (double)st->cycles * em->dram_ref_pj_per_cycle;
+    else
+        p[EN_DRAM] = (double)(ev->dram_read_bytes + ev->dram_write_bytes) * em->dram_pj_per_byte;
     for (int b = 0; b < BUF_COUNT; b++)
         p[EN_BUF_ACT + b] = (double)ev->buf_read_bytes[b] * em->buf_read_pj_per_byte[b] +
                             (double)ev->buf_write_bytes[b] * em->buf_write_pj_per_byte[b];
@@ -214,6 +220,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         m.dram = opt->dram;
         m.dram_size = opt->dram_size;
     }
+    if (sim_dram_open(&m, err, errlen) != 0)
+        goto out;
 
     const int Q = arch->queue_depth < MAX_QUEUE ? arch->queue_depth : MAX_QUEUE;
     /* Issue queues: one per unit, and with dma.engines = 2 one more for
@@ -294,6 +302,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                 start = bus;
             }
         }
+        if (u == UNIT_DMA && m.dev)
+            dma_device_cost(&m, in, start, &c);
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[qu] = busy_end;
@@ -341,11 +351,13 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     st->cycles = end;
     st->lead_cycles = lead < end ? lead : end;
     st->tail_cycles = end - (dram_free < end ? dram_free : end);
+    sim_dram_stats(&m, &st->ev);
     if (em)
         sim_energy(em, st);
     rc = 0;
 out:
     sb_free(&sb);
+    dram_dev_free(m.dev);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);
     return rc;

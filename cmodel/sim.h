@@ -12,7 +12,12 @@
  *    write-after-read, write-after-write on any buffer or DRAM range) has
  *    completed: that is the scoreboard;
  *  - DMA transfers hold the DRAM bus for bytes / bandwidth cycles and
- *    complete dram_latency cycles later, so back-to-back transfers pipeline;
+ *    complete dram_latency cycles later, so back-to-back transfers pipeline
+ *    (dram.model "ideal"); with a DRAM device model (dram_dev.h) each
+ *    transfer is a request to the device at its start cycle: the DMA is
+ *    busy until its last burst is in the controller's queue (at least the
+ *    buffer side's cycles) and it completes when its last burst's data has
+ *    moved, plus dram_latency;
  *  - barrier waits for every earlier instruction; halt ends the run when all
  *    units are idle.
  * Every program is checked as it runs: buffer bounds, field values,
@@ -45,6 +50,11 @@ typedef struct {
     uint64_t dequant_muls;
     uint64_t vector_ops;
     uint64_t macs; /* weight x activation multiply-accumulates (logical) */
+    /* DRAM device model (dram.model other than "ideal"; 0 otherwise).
+     * Cycles are the accelerator's; refresh cycles are summed over
+     * channels; busy: cycles with a transfer in the device. */
+    uint64_t dram_row_hits, dram_row_misses, dram_row_conflicts;
+    uint64_t dram_refreshes, dram_refresh_cycles, dram_busy_cycles;
 } sim_events;
 
 typedef struct {
@@ -101,6 +111,12 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
  * b's: the runs are back to back.  Returns 0, or -1 when a count would exceed 2^63 - 1
  * (count.h): a is then unusable. */
 int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
+/* DRAM figures of a run (sim_dram.c).  Efficiency: bytes moved / (peak x
+ * busy time) for a device dram.model, -1 for "ideal" (not modelled);
+ * refresh share: the fraction of busy time channels spent refreshing
+ * (0 for "ideal"). */
+double sim_dram_efficiency(const arch_t *a, const sim_stats *st);
+double sim_dram_refresh_share(const arch_t *a, const sim_stats *st);
 
 /* Prices events and cycles into st->energy_pj and its parts. */
 void sim_energy(const energy_model *em, sim_stats *st);

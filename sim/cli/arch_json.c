@@ -54,6 +54,8 @@ static const field buffers_fields[] = {
     { NULL, 0, 0, 0, 0, NULL },
 };
 static const field dram_fields[] = {
+    { "model", K_NAME, AO(dram_model), 1, sizeof(((arch_t *)0)->dram_model) - 1, NULL },
+    { "channels", K_INT, AO(dram_channels), 0, DRAM_MAX_CHANNELS, NULL },
     { "bandwidth_gbps", K_NUM, AO(dram_gbps), 0.1, 100000, NULL },
     { "latency_cycles", K_INT, AO(dram_latency), 0, 1000000, NULL },
     { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL },
@@ -292,6 +294,19 @@ int arch_from_json(const json_t *doc, const char *label, arch_t *out, char *err,
     if (read_fields(doc, root_fields, (char *)&a, "", label, err, errlen))
         return -1;
     char why[400];
+    /* A device model brings its peak bandwidth and burst: given keys must
+     * agree with them (arch_check says so), absent ones are derived. */
+    dram_spec ds;
+    int dev = arch_dram_spec(&a, &ds, why, sizeof why);
+    if (dev < 0) {
+        snprintf(err, errlen, "%s: %s", label, why);
+        return -1;
+    }
+    const json_t *dj = json_object_get(doc, "dram");
+    if (dev && !json_object_get(dj, "bandwidth_gbps"))
+        a.dram_gbps = dram_peak_gbps(&ds);
+    if (dev && !json_object_get(dj, "burst_bytes"))
+        a.dram_burst = ds.burst_bytes;
     if (arch_check(&a, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", label, why);
         return -1;

@@ -22,6 +22,18 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(o, "dram_bytes", u64(st->ev.dram_read_bytes + st->ev.dram_write_bytes));
     json_object_set_new(o, "dram_read_bytes", u64(st->ev.dram_read_bytes));
     json_object_set_new(o, "dram_write_bytes", u64(st->ev.dram_write_bytes));
+    /* DRAM device model figures ("ideal": efficiency null, counters 0) */
+    json_object_set_new(o, "dram_model", json_string(arch->dram_model));
+    json_object_set_new(o, "dram_peak_gbps", json_real(arch->dram_gbps));
+    double eff = sim_dram_efficiency(arch, st);
+    json_object_set_new(o, "dram_efficiency", eff < 0 ? json_null() : json_real(eff));
+    json_object_set_new(o, "dram_busy_cycles", u64(st->ev.dram_busy_cycles));
+    json_object_set_new(o, "dram_row_hits", u64(st->ev.dram_row_hits));
+    json_object_set_new(o, "dram_row_misses", u64(st->ev.dram_row_misses));
+    json_object_set_new(o, "dram_row_conflicts", u64(st->ev.dram_row_conflicts));
+    json_object_set_new(o, "dram_refreshes", u64(st->ev.dram_refreshes));
+    json_object_set_new(o, "dram_refresh_cycles", u64(st->ev.dram_refresh_cycles));
+    json_object_set_new(o, "dram_refresh_share", json_real(sim_dram_refresh_share(arch, st)));
     json_object_set_new(o, "energy_pj", json_real(st->energy_pj));
     json_object_set_new(o, "energy_node_nm", json_integer(em ? em->node_nm : 0));
     json_t *eb = json_object();
@@ -88,6 +100,14 @@ void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *e
             units_si(b[1], UNITS_LEN, secs > 0 ? 2.0 * macs / secs : 0.0, "OPS"),
             units_si(b[2], UNITS_LEN, (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes), "B"),
             units_si(b[3], UNITS_LEN, pj * 1e-12, "J"), per_mac);
+    double eff = sim_dram_efficiency(arch, st);
+    if (eff >= 0)
+        fprintf(f, "  DRAM %s: %.1f%% of %.1f GB/s over %s, refresh %.1f%%, "
+                "rows %llu hits / %llu misses / %llu conflicts\n", arch->dram_model, 100 * eff,
+                arch->dram_gbps, units_si(b[5], UNITS_LEN, (double)st->ev.dram_busy_cycles, " busy cycles"),
+                100 * sim_dram_refresh_share(arch, st), (unsigned long long)st->ev.dram_row_hits,
+                (unsigned long long)st->ev.dram_row_misses,
+                (unsigned long long)st->ev.dram_row_conflicts);
     fprintf(f, "  unit busy:");
     for (int u = 1; u < UNIT_COUNT; u++)
         fprintf(f, " %s %.1f%%", isa_unit_names[u],

@@ -68,6 +68,12 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 {
     arch_t d;
     arch_default(&d);
+    if (std::strcmp(a->dram_model, "ideal") != 0) {
+        fail(err, errlen,
+             "the RTL runs on ideal memory: dram.model \"%s\" needs the C model "
+             "(use dram.model \"ideal\" to compare engines)", a->dram_model);
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&

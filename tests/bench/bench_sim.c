@@ -5,6 +5,9 @@
  *                default architecture, scale group 128), run with no memory
  *                image, repeated until at least 1M instructions and 0.5 s
  *                have been simulated;
+ *   device:      the timing-only program again on DRAM device models
+ *                (dram.model ddr4-3200 x 3 channels, hbm2), against the
+ *                goal of at most 5x the ideal model's time per instruction;
  *   functional:  the same structure at 64 x 4096 x 4096 with the memory
  *                image from gemm_fill (random A and W), data moved bit-exactly;
  *   long latency: 100,000 loads into distinct buffer addresses at
@@ -18,6 +21,7 @@
  * timing-only runs is 10 M instr/s.  Exit status 1 if a run fails or the
  * repeated timing-only runs disagree (the model is deterministic).
  */
+#include "energy_json.h"
 #include "engine_setup.h"
 #include "gemm.h"
 #include "sim.h"
@@ -169,6 +173,15 @@ static int bench_latency(const arch_t *arch, const energy_model *em)
     return 0;
 }
 
+/* The embedded energy table built for architecture a. */
+static int device_energy(const arch_t *a, energy_model *em, char *err, size_t errlen)
+{
+    energy_table t;
+    if (energy_table_default(&t, err, errlen) != 0)
+        return -1;
+    return energy_model_build(&t, a, em, err, errlen);
+}
+
 int main(void)
 {
     char err[512];
@@ -195,6 +208,34 @@ int main(void)
     if (bench(&arch, &em, &big, NULL, 0, 3, 1000000, 0.5, &tm) != 0)
         return 1;
     report("timing-only", &tm);
+
+    /* The same program on DRAM device models (issue 10's goal: within 5x of
+     * the ideal model's instructions per second). */
+    const struct { const char *model; int channels; } devs[] = { { "ddr4-3200", 3 }, { "hbm2", 0 } };
+    double worst = 0;
+    for (size_t i = 0; i < sizeof devs / sizeof devs[0]; i++) {
+        arch_t da = arch;
+        energy_model dem;
+        if (arch_set_dram_model(&da, devs[i].model, devs[i].channels, err, sizeof err) != 0 ||
+            device_energy(&da, &dem, err, sizeof err) != 0) {
+            fprintf(stderr, "bench_sim: %s: %s\n", devs[i].model, err);
+            return 1;
+        }
+        measure dm;
+        if (bench(&da, &dem, &big, NULL, 0, 1, 0, 0.5, &dm) != 0)
+            return 1;
+        char what[64];
+        snprintf(what, sizeof what, "%s x%d", devs[i].model,
+                 devs[i].channels ? devs[i].channels : 16);
+        printf("  dram.model %s (%.1f GB/s):\n", what, da.dram_gbps);
+        report("timing-only", &dm);
+        double slow = dm.best_s / tm.best_s;
+        printf("  %-12s %.2fx the ideal model's time per instruction\n", "", slow);
+        if (slow > worst)
+            worst = slow;
+    }
+    printf("  goal: device models within 5x of the ideal model's instr/s; worst %.2fx: %s\n", worst,
+           worst <= 5.0 ? "met" : "NOT met");
     program_free(&big);
 
     /* Functional on 64 x 4096 x 4096, same structure. */

@@ -1,0 +1,404 @@
+/* dram_ctrl.c - one channel's controller: set-up, the general FR-FCFS
+ * choice, row commands, refresh.  The stream fast path is in dram_ctrl.h. */
+#include "dram_ctrl.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void dram_geom_init(dram_geom *g, const dram_spec *p)
+{
+    uint64_t ring = 1, freed = 1;
+    while (ring < 2 * (uint64_t)p->queue_depth)
+        ring *= 2;
+    while (freed < (uint64_t)p->queue_depth)
+        freed *= 2;
+    memset(g, 0, sizeof *g);
+    g->sp = p;
+    g->bpg = p->banks_per_group;
+    g->nbanks = p->bankgroups * p->banks_per_group;
+    g->Q = p->queue_depth;
+    g->ring_mask = ring - 1;
+    g->freed_mask = freed - 1;
+    g->ccd_s = p->tCCD_S;
+    g->ccd_l = p->tCCD_L;
+    g->ccd_min = p->tCCD_S < p->tCCD_L ? p->tCCD_S : p->tCCD_L;
+    g->cl = p->tCL;
+    g->cwl = p->tCWL;
+    g->rd_done = p->tCL + p->tBL;
+    g->wr_done = p->tCWL + p->tBL;
+    g->rtp = p->tRTP;
+    g->wr_pre = p->tCWL + p->tBL + p->tWR;
+    g->rtw = p->tRTW;
+    g->wtr_s = p->tCWL + p->tBL + p->tWTR_S;
+    g->wtr_l = p->tCWL + p->tBL + p->tWTR_L;
+    g->wtr_min = g->wtr_s < g->wtr_l ? g->wtr_s : g->wtr_l;
+}
+
+int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
+{
+    const dram_spec *p = g->sp;
+    memset(c, 0, sizeof *c);
+    c->ring = calloc(g->ring_mask + 1, sizeof *c->ring);
+    c->freed = calloc(g->freed_mask + 1, sizeof *c->freed);
+    if (!c->ring || !c->freed) {
+        dram_chan_free(c);
+        return -1;
+    }
+    for (int b = 0; b < DRAM_MAX_BANKS; b++) {
+        dram_bank *k = &c->bk[b];
+        k->open_row = DRAM_NO_ROW;
+        k->act_ok = k->rd_ok = k->wr_ok = k->pre_ok = DRAM_NEVER;
+        c->last_cas_bg[b] = c->last_wr_bg[b] = c->last_act_bg[b] = DRAM_NEVER;
+    }
+    c->last_cas = c->last_rd = c->last_wr = c->bus_free = c->last_act = DRAM_NEVER;
+    for (int i = 0; i < 4; i++)
+        c->faw[i] = DRAM_NEVER;
+    /* Channels refresh together, as each channel's controller in DRAMsim3
+     * and Ramulator2 starts its tREFI timer at 0 (staggering them would
+     * stall a transfer striped over all channels at every channel's REF). */
+    (void)index;
+    c->ref_due = p->tREFI;
+    c->fe_time = DRAM_NEVER;
+    return 0;
+}
+
+void dram_chan_free(dram_chan *c)
+{
+    free(c->ring);
+    free(c->freed);
+    c->ring = NULL;
+    c->freed = NULL;
+}
+
+/* In place: live bursts only move towards the head. */
+void dram_chan_compact(dram_chan *c, const dram_geom *g)
+{
+    uint64_t w = c->head;
+    for (uint64_t r = c->head; r != c->tail; r++)
+        if (c->ring[r & g->ring_mask].live)
+            c->ring[w++ & g->ring_mask] = c->ring[r & g->ring_mask];
+    c->tail = w;
+}
+
+/* When burst s could issue its column command, and the cycles of its ACT
+ * and of its first command (PRE on a conflict, else the ACT; the CAS on a
+ * hit).  Pure: commits nothing. */
+static int64_t cas_time(const dram_chan *c, const dram_geom *g, const dram_slot *s, int hit,
+                        int64_t *act_at, int64_t *first)
+{
+    const dram_spec *p = g->sp;
+    const dram_bank *k = &c->bk[s->bank];
+    if (hit) {
+        int64_t t = dram_chan_cas_at(c, g, s);
+        *first = t;
+        return t;
+    }
+    int64_t act = dram_max(s->arrival, k->act_ok);
+    act = dram_max(act, c->last_act + p->tRRD_S);
+    act = dram_max(act, c->last_act_bg[s->bg] + p->tRRD_L);
+    act = dram_max(act, c->faw[c->faw_i] + p->tFAW);
+    *first = act;
+    if (k->open_row != DRAM_NO_ROW) {
+        int64_t pre = dram_max(s->arrival, k->pre_ok);
+        act = dram_max(act, pre + p->tRP);
+        *first = pre;
+    }
+    *act_at = act;
+    /* the column command follows tRCD, and every rule a hit obeys */
+    dram_slot opened = *s;
+    opened.arrival = act + (s->write ? p->tRCDW : p->tRCD);
+    return dram_chan_cas_at(c, g, &opened);
+}
+
+/* Refreshes every REF due before cycle t (the first command any queued
+ * burst could issue), closing all banks: precharge-all after each open
+ * bank's tRAS/tRTP/tWR, tRP, then tRFC; further REFs due before t find the
+ * banks closed and are counted, not stepped through. */
+static void refresh_before(dram_chan *c, const dram_geom *g, int64_t t)
+{
+    const dram_spec *p = g->sp;
+    int64_t r = c->ref_due;
+    int open = 0;
+    for (int b = 0; b < g->nbanks; b++) {
+        if (c->bk[b].open_row != DRAM_NO_ROW) {
+            r = dram_max(r, c->bk[b].pre_ok);
+            open = 1;
+        }
+    }
+    int64_t end = r + (open ? p->tRP : 0) + p->tRFC;
+    int64_t more = (t - c->ref_due) / p->tREFI;
+    end = dram_max(end, c->ref_due + more * p->tREFI + p->tRFC);
+    for (int b = 0; b < g->nbanks; b++) {
+        dram_bank *k = &c->bk[b];
+        k->open_row = DRAM_NO_ROW;
+        k->hits = 0;
+        k->act_ok = dram_max(k->act_ok, end);
+    }
+    c->refreshes += (uint64_t)(1 + more);
+    c->ref_due += (1 + more) * p->tREFI;
+}
+
+/* Opens row `row` of bank `bank` (group bg) with an ACT at cycle act
+ * (after a PRE if another row was open); recounts the bank's queued hits. */
+static void activate(dram_chan *c, const dram_geom *g, int bank, int bg, uint32_t row,
+                     int64_t act)
+{
+    const dram_spec *p = g->sp;
+    dram_bank *k = &c->bk[bank];
+    if (k->open_row == DRAM_NO_ROW)
+        c->misses++;
+    else
+        c->conflicts++;
+    k->open_row = row;
+    k->act_ok = act + p->tRC;
+    k->rd_ok = act + p->tRCD;
+    k->wr_ok = act + p->tRCDW;
+    k->pre_ok = act + p->tRAS;
+    c->last_act = act;
+    c->last_act_bg[bg] = act;
+    c->faw[c->faw_i] = act;
+    c->faw_i = (c->faw_i + 1) & 3;
+    int n = 0;
+    for (uint64_t i = c->head; i != c->tail; i++) {
+        const dram_slot *o = &c->ring[i & g->ring_mask];
+        n += o->live && o->bank == bank && o->row == row;
+    }
+    k->hits = n;
+}
+
+/* The FR-FCFS choice: each bank's candidate is its oldest hit, unless an
+ * older burst to another row would precharge before that hit arrived (the
+ * hit was not there to keep the row open); among the candidates the
+ * earliest column command wins, then the oldest.  Returns the ring
+ * position. */
+static uint64_t choose(const dram_chan *c, const dram_geom *g, int *hit_out, int64_t *t_out,
+                       int64_t *act_out, int64_t *first_out)
+{
+    uint64_t oldest[DRAM_MAX_BANKS], oldest_hit[DRAM_MAX_BANKS];
+    uint64_t seen = 0, seen_hit = 0;
+    for (uint64_t i = c->head; i != c->tail; i++) {
+        const dram_slot *s = &c->ring[i & g->ring_mask];
+        if (!s->live)
+            continue;
+        uint64_t bit = 1ull << s->bank;
+        if (!(seen & bit)) {
+            seen |= bit;
+            oldest[s->bank] = i;
+        }
+        if (!(seen_hit & bit) && s->row == c->bk[s->bank].open_row) {
+            seen_hit |= bit;
+            oldest_hit[s->bank] = i;
+        }
+    }
+    uint64_t best = 0;
+    int have = 0;
+    for (uint64_t m = seen; m; m &= m - 1) {
+        int b = __builtin_ctzll(m);
+        const dram_bank *k = &c->bk[b];
+        uint64_t pos = oldest[b];
+        if (seen_hit & (1ull << b) && oldest_hit[b] != pos) {
+            const dram_slot *o = &c->ring[pos & g->ring_mask];
+            const dram_slot *h = &c->ring[oldest_hit[b] & g->ring_mask];
+            if (!(dram_max(o->arrival, k->pre_ok) < h->arrival))
+                pos = oldest_hit[b];
+        }
+        const dram_slot *s = &c->ring[pos & g->ring_mask];
+        int hit = s->row == k->open_row;
+        int64_t act = 0, first = 0;
+        int64_t t = cas_time(c, g, s, hit, &act, &first);
+        if (!have || t < *t_out || (t == *t_out && pos < best)) {
+            have = 1;
+            best = pos;
+            *hit_out = hit;
+            *t_out = t;
+            *act_out = act;
+            *first_out = first;
+        }
+    }
+    return best;
+}
+
+void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out)
+{
+    for (;;) {
+        int hit = 0;
+        int64_t t = 0, act = 0, first = 0;
+        uint64_t pos = choose(c, g, &hit, &t, &act, &first);
+        /* A refresh due before the chosen burst's first command goes first
+         * (a miss's ACT may precede it: then the REF waits for tRAS). */
+        if (first >= c->ref_due) {
+            refresh_before(c, g, first);
+            continue;
+        }
+        const dram_slot *s = &c->ring[pos & g->ring_mask];
+        if (hit)
+            c->hits++;
+        else
+            activate(c, g, s->bank, s->bg, s->row, act);
+        dram_chan_column(c, g, pos, t, out);
+        return;
+    }
+}
+
+/* ---- direct service (dram_ctrl.h) ------------------------------------- */
+
+/* When the front end would put the next burst in: not before `not_before`,
+ * its previous entry, or the slot it takes being freed (served bursts only:
+ * a slot still to be freed frees at or after the head's column command). */
+static int64_t entry_time(const dram_chan *c, const dram_geom *g, int64_t not_before,
+                          uint64_t ahead, int *after_head)
+{
+    int64_t at = dram_max(not_before, c->fe_time);
+    uint64_t n = c->pushed + ahead;
+    *after_head = 0;
+    if (n >= (uint64_t)g->Q) {
+        uint64_t k = n - (uint64_t)g->Q;
+        if (k >= c->served)
+            *after_head = 1;
+        else
+            at = dram_max(at, c->freed[k & g->freed_mask]);
+    }
+    return at;
+}
+
+static dram_slot slot_at(const dram_geom *g, dram_loc l, int write, int64_t arrival)
+{
+    dram_slot s;
+    memset(&s, 0, sizeof s);
+    (void)g;
+    s.arrival = arrival;
+    s.row = l.row;
+    s.bank = l.bank;
+    s.bg = l.bg;
+    s.write = (uint8_t)write;
+    s.live = 1;
+    return s;
+}
+
+int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
+                     int64_t not_before, const dram_loc *window, int nwin, int complete,
+                     dram_served *out)
+{
+    int dummy;
+    const int64_t arrival = entry_time(c, g, not_before, 0, &dummy);
+    const dram_slot s = slot_at(g, at, write, arrival);
+    for (;;) {
+        const dram_bank *k = &c->bk[s.bank];
+        const int hit = k->open_row == s.row;
+        /* a later burst could still hit the row this one closes */
+        if (!hit && k->open_row != DRAM_NO_ROW && k->open_row > s.row)
+            return 0;
+        int64_t act = 0, first = 0;
+        int64_t t = cas_time(c, g, &s, hit, &act, &first);
+        /* FR-FCFS serves it first if nothing after it can issue earlier:
+         * the channel's bound for this direction and its own arrival bound
+         * every later burst; else look at what follows. */
+        int64_t any = dram_max(c->last_cas + g->ccd_min, arrival);
+        int64_t lb = write ? dram_max(any, dram_max(c->bus_free - g->cwl, c->last_rd + g->rtw))
+                           : dram_max(any, dram_max(c->bus_free - g->cl, c->last_wr + g->wtr_min));
+        if (t > lb) {
+            if (!window)
+                return -1; /* ask for what follows */
+            if (!complete && nwin < g->Q - 1)
+                return 0; /* what follows is not all known */
+            for (int j = 0; j < nwin && j < g->Q - 1; j++) {
+                int after;
+                int64_t a = entry_time(c, g, not_before, (uint64_t)j + 1, &after);
+                if (after)
+                    break; /* enters when this one issues: cannot precede it */
+                dram_slot o = slot_at(g, window[j], write, a);
+                int64_t oa = 0, of = 0;
+                if (cas_time(c, g, &o, c->bk[o.bank].open_row == o.row, &oa, &of) < t)
+                    return 0;
+            }
+        }
+        if (first >= c->ref_due) {
+            refresh_before(c, g, first);
+            continue;
+        }
+        c->pushed++;
+        c->fe_time = arrival;
+        if (hit)
+            c->hits++;
+        else
+            activate(c, g, s.bank, s.bg, s.row, act);
+        out->req = req;
+        out->at = arrival;
+        dram_chan_cas(c, g, s.bank, s.bg, write, t, out);
+        return 1;
+    }
+}
+
+uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
+                        uint64_t n, int write, long req, int64_t not_before, dram_served *out)
+{
+    const dram_spec *sp = g->sp;
+    const int64_t step = sp->tBL > sp->tCCD_S ? sp->tBL : sp->tCCD_S;
+    if (c->nq != 0 || p < 1 || n < (uint64_t)p || (int64_t)p * step < sp->tCCD_L ||
+        g->ccd_min != sp->tCCD_S || c->last_cas == DRAM_NEVER)
+        return 0;
+    /* the first burst: at the channel's bound, which nothing else exceeds
+     * (so FR-FCFS takes it, and each next one, first: see dram_chan_direct) */
+    int after;
+    int64_t a1 = entry_time(c, g, not_before, 0, &after);
+    int64_t t1 = dram_max(c->last_cas + sp->tCCD_S, c->bus_free - (write ? sp->tCWL : sp->tCL));
+    t1 = dram_max(t1, a1); /* the later ones arrive no earlier */
+    for (int j = 0; j < p; j++) {
+        const dram_bank *k = &c->bk[period[j].bank];
+        int64_t tj = t1 + j * step;
+        if (k->open_row != period[j].row || (write ? k->wr_ok : k->rd_ok) > tj ||
+            c->last_cas_bg[period[j].bg] + sp->tCCD_L > tj)
+            return 0;
+        if (write ? c->last_rd + g->rtw > tj
+                  : dram_max(c->last_wr + g->wtr_s, c->last_wr_bg[period[j].bg] + g->wtr_l) > tj)
+            return 0;
+    }
+    /* no refresh may fall due before the last one */
+    if (c->ref_due <= t1)
+        return 0;
+    uint64_t room = (uint64_t)((c->ref_due - 1 - t1) / step) + 1;
+    if (n > room)
+        n = room;
+    if (n < (uint64_t)p)
+        return 0;
+    const int64_t tn = t1 + (int64_t)(n - 1) * step;
+    /* the front end's last entry: its slot freed when burst n - 1 - Q did */
+    int64_t fe = a1;
+    if (c->pushed + n - 1 >= (uint64_t)g->Q) {
+        uint64_t k = c->pushed + n - 1 - (uint64_t)g->Q;
+        fe = dram_max(fe, k < c->served ? c->freed[k & g->freed_mask]
+                                        : t1 + (int64_t)(k - c->served) * step);
+    }
+    /* each bank's and bank group's last burst */
+    for (int j = 0; j < p; j++) {
+        uint64_t last = (uint64_t)j + (n - 1 - (uint64_t)j) / (uint64_t)p * (uint64_t)p;
+        int64_t tj = t1 + (int64_t)last * step;
+        dram_bank *k = &c->bk[period[j].bank];
+        k->pre_ok = dram_max(k->pre_ok, tj + (write ? g->wr_pre : g->rtp));
+        c->last_cas_bg[period[j].bg] = dram_max(c->last_cas_bg[period[j].bg], tj);
+        if (write)
+            c->last_wr_bg[period[j].bg] = dram_max(c->last_wr_bg[period[j].bg], tj);
+    }
+    /* the slots freed, by served count (only the ring's size matters) */
+    uint64_t keep = n < g->freed_mask + 1 ? n : g->freed_mask + 1;
+    for (uint64_t j = n - keep; j < n; j++)
+        c->freed[(c->served + j) & g->freed_mask] = t1 + (int64_t)j * step;
+    c->served += n;
+    c->pushed += n;
+    c->fe_time = fe;
+    c->last_cas = tn;
+    if (write) {
+        c->last_wr = tn;
+        c->wr += n;
+    } else {
+        c->last_rd = tn;
+        c->rd += n;
+    }
+    c->hits += n;
+    c->bus_free = tn + (write ? g->wr_done : g->rd_done);
+    out->req = req;
+    out->at = fe;
+    out->cas = tn;
+    out->done = c->bus_free;
+    return n;
+}

@@ -1,0 +1,238 @@
+/* dram_ctrl.h - the controller of one DRAM channel (internal to the device
+ * model, dram_dev.c): its request queue, bank and channel timing state,
+ * FR-FCFS choice and refresh.  Rules: dram_dev.h.  Cycles are device
+ * cycles.
+ *
+ * The common case of a stream is inline here and is also the first step of
+ * the general choice (dram_chan_serve): the oldest queued burst is a row hit
+ * whose column command no queued burst can beat, so it is served with a
+ * handful of comparisons and stores. */
+#ifndef DRAM_CTRL_H
+#define DRAM_CTRL_H
+
+#include "dram_dev.h"
+
+#include <stdint.h>
+
+#define DRAM_NEVER (INT64_MIN / 4) /* long ago: t >= NEVER + any constraint */
+#define DRAM_NO_ROW UINT32_MAX
+
+/* A queued burst.  The queue is a ring in age order; a burst served out of
+ * order leaves a hole (live = 0) until the oldest burst passes it. */
+typedef struct {
+    int64_t arrival; /* cycle it entered the queue */
+    long req;        /* request id, for the caller */
+    uint32_t row;
+    uint8_t bank;    /* bank group * banks_per_group + bank */
+    uint8_t bg;      /* bank group */
+    uint8_t write, live;
+} dram_slot;
+
+typedef struct {
+    uint32_t open_row;
+    int queued, hits; /* queued bursts; of them, hits on open_row */
+    int64_t act_ok, rd_ok, wr_ok, pre_ok; /* earliest ACT, RD, WR, PRE */
+} dram_bank;
+
+/* The device's shape and timing, the timing as int64 for the hot path. */
+typedef struct {
+    const dram_spec *sp;
+    int nbanks, bpg, Q;
+    uint64_t ring_mask;  /* ring size - 1: a power of two >= 2 Q */
+    uint64_t freed_mask; /* freed ring size - 1: a power of two >= Q */
+    int64_t ccd_s, ccd_l, ccd_min, rd_done, wr_done, rtp, wr_pre, rtw, cl, cwl;
+    int64_t wtr_s, wtr_l, wtr_min; /* from a write's CAS to a read's: CWL + BL + tWTR */
+} dram_geom;
+
+typedef struct {
+    dram_bank bk[DRAM_MAX_BANKS];
+    dram_slot *ring;
+    uint64_t head, tail; /* ring positions (not reduced) of oldest and next */
+    int nq, nwr;         /* live bursts; of them, writes */
+    int64_t last_cas, last_rd, last_wr, bus_free, last_act;
+    int64_t last_cas_bg[DRAM_MAX_BANKS], last_wr_bg[DRAM_MAX_BANKS], last_act_bg[DRAM_MAX_BANKS];
+    int64_t faw[4];      /* the last four ACTs; faw[faw_i] is the oldest */
+    int faw_i;
+    int64_t ref_due;
+    /* Front end of this channel, in order: the n-th burst enters when the
+     * (n - Q)-th served burst freed its slot.  freed: CAS cycles of the
+     * last served bursts, by served count. */
+    int64_t *freed;
+    uint64_t pushed, served;
+    int64_t fe_time;
+    uint64_t hits, misses, conflicts, rd, wr, refreshes;
+} dram_chan;
+
+/* What serving a burst did. */
+typedef struct {
+    long req;
+    int64_t at;        /* when it entered the queue (dram_chan_direct, skip) */
+    int64_t cas, done; /* column command; end of its data on the bus */
+} dram_served;
+
+/* Where a burst goes in its channel. */
+typedef struct {
+    uint32_t row;
+    uint8_t bank, bg; /* bank: bank group * banks_per_group + bank in group */
+} dram_loc;
+
+/* Fills g for spec s (which must outlive it). */
+void dram_geom_init(dram_geom *g, const dram_spec *s);
+/* Allocates and resets channel `index` of g's device; 0 or -1 (memory). */
+int dram_chan_init(dram_chan *c, const dram_geom *g, int index);
+void dram_chan_free(dram_chan *c);
+/* Serves a burst when the fast path below does not apply. */
+void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out);
+/* Closes the holes of bursts served out of order. */
+void dram_chan_compact(dram_chan *c, const dram_geom *g);
+
+/* Direct service, for a request alone in an empty queue: the bursts of one
+ * channel, in order, are given one at a time together with what follows
+ * them (window: the next bursts of this channel, oldest first, nwin of
+ * them, and whether that is all that follows: complete), and each is
+ * served at once if FR-FCFS would serve it before everything after it:
+ * then the result equals pushing them all and serving (the ring is never
+ * touched).  Returns 1 if served (out filled), 0 if the caller must queue
+ * this burst and the rest of the channel's bursts normally, -1 if it needs
+ * the window (call again with it; window NULL the first time). */
+int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
+                     int64_t not_before, const dram_loc *window, int nwin, int complete,
+                     dram_served *out);
+/* Serves the next n bursts at once when they repeat `period` (p bursts,
+ * every one a row hit) in a steady stream: each issues tBL or tCCD_S after
+ * the one before and nothing else binds (checked here).  Returns n, or 0
+ * (nothing done).  out: the last burst's cycles. */
+uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
+                        uint64_t n, int write, long req, int64_t not_before, dram_served *out);
+
+static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* Puts a burst for bank `bank` (0..banks_per_group-1) of bank group
+ * `bankgroup` in the queue, which must not be full (nq < Q); it enters at
+ * max(not_before, the front end's last entry, its slot becoming free).
+ * Returns that cycle. */
+static inline int64_t dram_chan_push(dram_chan *c, const dram_geom *g, int64_t not_before,
+                                     long req, uint32_t row, int bankgroup, int bank, int write)
+{
+    int64_t at = dram_max(not_before, c->fe_time);
+    if (c->pushed >= (uint64_t)g->Q)
+        at = dram_max(at, c->freed[(c->pushed - (uint64_t)g->Q) & g->freed_mask]);
+    c->pushed++;
+    c->fe_time = at;
+    if (c->tail - c->head > g->ring_mask)
+        dram_chan_compact(c, g);
+    dram_slot *s = &c->ring[c->tail++ & g->ring_mask];
+    bank += bankgroup * g->bpg;
+    s->arrival = at;
+    s->req = req;
+    s->row = row;
+    s->bank = (uint8_t)bank;
+    s->bg = (uint8_t)bankgroup;
+    s->write = (uint8_t)(write != 0);
+    s->live = 1;
+    dram_bank *k = &c->bk[bank];
+    k->queued++;
+    k->hits += k->open_row == row;
+    c->nq++;
+    c->nwr += s->write;
+    return at;
+}
+
+/* The column command of a burst to an open row: earliest cycle. */
+static inline int64_t dram_chan_cas_at(const dram_chan *c, const dram_geom *g,
+                                       const dram_slot *s)
+{
+    const dram_bank *k = &c->bk[s->bank];
+    int64_t t = dram_max(c->last_cas + g->ccd_s, c->last_cas_bg[s->bg] + g->ccd_l);
+    t = dram_max(t, s->arrival);
+    if (s->write) {
+        t = dram_max(t, k->wr_ok);
+        t = dram_max(t, c->last_rd + g->rtw);
+        t = dram_max(t, c->bus_free - g->cwl);
+    } else {
+        t = dram_max(t, k->rd_ok);
+        t = dram_max(t, c->last_wr + g->wtr_s);
+        t = dram_max(t, c->last_wr_bg[s->bg] + g->wtr_l);
+        t = dram_max(t, c->bus_free - g->cl);
+    }
+    return t;
+}
+
+/* A cycle no queued burst's column command can precede: the channel's
+ * rules for any burst, and the oldest burst's arrival (the others arrived
+ * no earlier). */
+static inline int64_t dram_chan_lower_bound(const dram_chan *c, const dram_geom *g)
+{
+    int64_t any = dram_max(c->last_cas + g->ccd_min, c->ring[c->head & g->ring_mask].arrival);
+    int64_t rd = dram_max(any, dram_max(c->bus_free - g->cl, c->last_wr + g->wtr_min));
+    int64_t wr = dram_max(any, dram_max(c->bus_free - g->cwl, c->last_rd + g->rtw));
+    if (c->nwr == 0)
+        return rd;
+    if (c->nwr == c->nq)
+        return wr;
+    return rd < wr ? rd : wr;
+}
+
+/* The column command of a burst to an open row of bank `bank` (group bg)
+ * at cycle t: the channel's timing state and counts. */
+static inline void dram_chan_cas(dram_chan *c, const dram_geom *g, int bank, int bg, int write,
+                                 int64_t t, dram_served *out)
+{
+    dram_bank *k = &c->bk[bank];
+    out->cas = t;
+    c->last_cas = t;
+    c->last_cas_bg[bg] = t;
+    if (write) {
+        c->last_wr = t;
+        c->last_wr_bg[bg] = t;
+        out->done = t + g->wr_done;
+        k->pre_ok = dram_max(k->pre_ok, t + g->wr_pre);
+        c->wr++;
+    } else {
+        c->last_rd = t;
+        out->done = t + g->rd_done;
+        k->pre_ok = dram_max(k->pre_ok, t + g->rtp);
+        c->rd++;
+    }
+    c->bus_free = out->done;
+    c->freed[c->served++ & g->freed_mask] = t;
+}
+
+/* Issues the column command of the burst at ring position pos at cycle t
+ * (its row open) and takes it out of the queue. */
+static inline void dram_chan_column(dram_chan *c, const dram_geom *g, uint64_t pos, int64_t t,
+                                    dram_served *out)
+{
+    dram_slot *s = &c->ring[pos & g->ring_mask];
+    dram_bank *k = &c->bk[s->bank];
+    out->req = s->req;
+    out->at = s->arrival;
+    dram_chan_cas(c, g, s->bank, s->bg, s->write, t, out);
+    c->nwr -= s->write;
+    s->live = 0;
+    k->queued--;
+    k->hits--;
+    c->nq--;
+    if (pos == c->head) /* the oldest left: skip holes behind it */
+        do
+            c->head++;
+        while (c->head != c->tail && !c->ring[c->head & g->ring_mask].live);
+}
+
+/* Serves one queued burst (the queue must not be empty): FR-FCFS choice,
+ * refreshes that fall due first, the commands' timing. */
+static inline void dram_chan_serve(dram_chan *c, const dram_geom *g, dram_served *out)
+{
+    const dram_slot *s = &c->ring[c->head & g->ring_mask];
+    if (c->bk[s->bank].open_row == s->row) {
+        int64_t t = dram_chan_cas_at(c, g, s);
+        if (t <= dram_chan_lower_bound(c, g) && t < c->ref_due) {
+            c->hits++;
+            dram_chan_column(c, g, c->head, t, out);
+            return;
+        }
+    }
+    dram_chan_serve_slow(c, g, out);
+}
+
+#endif

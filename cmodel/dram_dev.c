@@ -1,0 +1,492 @@
+/* dram_dev.c - the DRAM device: requests, the front end that splits them
+ * into bursts and feeds the channels' controllers (dram_ctrl.c), clock
+ * conversion, statistics and energy.  Rules: dram_dev.h. */
+#include "dram_dev.h"
+#include "dram_ctrl.h"
+#include "dram_map.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REQ_FREE = 0, REQ_LIVE };
+
+typedef struct {
+    long id;
+    int state;
+    dram_req r;
+    int64_t arrival;      /* device cycle */
+    int enq_done;         /* every burst has entered a queue */
+    uint64_t outstanding; /* queued, not yet served */
+    uint64_t bursts;
+    int64_t accepted, complete;
+    /* front-end progress */
+    uint32_t row;
+    uint64_t left_in_row;
+    uint32_t digit[DRAM_F_COUNT];
+} request;
+
+struct dram_dev {
+    dram_spec sp;
+    dram_map map;
+    dram_geom g;
+    int dch, dbg, dba, dro; /* digit index of each field */
+    int direct;             /* rows of a bank come in address order (ro on top) */
+    int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
+    int rowset;             /* lowest digit of bank and row: where a row set ends */
+    uint8_t *queued;        /* per channel: the request being fed uses its queue */
+    dram_chan *ch;
+    uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
+    request *rq;            /* a ring indexed by id & (cap - 1) */
+    long cap, next_id, oldest, gen; /* gen: the request the front end is on */
+    uint64_t requests;
+    int busy_any;
+    int64_t busy_start, busy_end, busy_total, first_arrival, last_complete;
+};
+
+static inline int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t errlen)
+{
+    if (dram_spec_check(s, err, errlen))
+        return NULL;
+    if (!(host_ghz >= 0 && host_ghz < 1000)) {
+        snprintf(err, errlen, "host clock: must be 0..1000 GHz, got %g", host_ghz);
+        return NULL;
+    }
+    dram_dev *d = calloc(1, sizeof *d);
+    if (!d) {
+        snprintf(err, errlen, "out of memory for the DRAM device");
+        return NULL;
+    }
+    d->sp = *s;
+    dram_geom_init(&d->g, &d->sp);
+    dram_map_init(&d->map, s->mapping, (uint32_t)s->rows, (uint32_t)s->banks_per_group,
+                  (uint32_t)s->bankgroups, (uint32_t)(s->row_bytes / s->burst_bytes),
+                  (uint32_t)s->channels, (uint64_t)s->burst_bytes, err, errlen);
+    for (int i = 0; i < DRAM_F_COUNT; i++) {
+        switch (d->map.field[i]) {
+        case DRAM_F_CH: d->dch = i; break;
+        case DRAM_F_BG: d->dbg = i; break;
+        case DRAM_F_BA: d->dba = i; break;
+        case DRAM_F_RO: d->dro = i; break;
+        default: break;
+        }
+    }
+    /* Periods in femtoseconds, as a reduced fraction: exact for the clocks
+     * in use (0.625 ns, 1 GHz, ...). */
+    uint64_t dev_fs = (uint64_t)(s->tck_ns * 1e6 + 0.5);
+    uint64_t host_fs = host_ghz > 0 ? (uint64_t)(1e6 / host_ghz + 0.5) : dev_fs;
+    uint64_t gcd = gcd64(dev_fs, host_fs);
+    d->num = host_fs / gcd;
+    d->den = dev_fs / gcd;
+    /* Direct service needs a bank's rows in address order: the row the
+     * most significant digit.  Skips need bank groups to rotate: bg the
+     * lowest digit besides the channel's. */
+    d->direct = d->dro == DRAM_F_COUNT - 1;
+    int low = d->dch == 0 ? 1 : 0;
+    d->skip_p = d->dbg == low ? s->bankgroups : 0;
+    d->rowset = d->dba < d->dro ? d->dba : d->dro;
+    d->queued = calloc((size_t)s->channels, 1);
+    d->ch = calloc((size_t)s->channels, sizeof *d->ch);
+    d->cap = 16;
+    d->rq = calloc((size_t)d->cap, sizeof *d->rq);
+    int ok = d->ch && d->rq && d->queued;
+    for (int c = 0; ok && c < s->channels; c++)
+        ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
+    if (!ok) {
+        dram_dev_free(d);
+        snprintf(err, errlen, "out of memory for the DRAM device");
+        return NULL;
+    }
+    return d;
+}
+
+void dram_dev_free(dram_dev *d)
+{
+    if (!d)
+        return;
+    if (d->ch)
+        for (int c = 0; c < d->sp.channels; c++)
+            dram_chan_free(&d->ch[c]);
+    free(d->ch);
+    free(d->rq);
+    free(d->queued);
+    free(d);
+}
+
+const dram_spec *dram_dev_spec(const dram_dev *d) { return &d->sp; }
+
+void dram_dev_no_shortcuts(dram_dev *d)
+{
+    d->direct = 0;
+}
+
+void dram_dev_refresh_first(dram_dev *d, uint64_t first)
+{
+    for (int c = 0; c < d->sp.channels; c++)
+        d->ch[c].ref_due = (int64_t)first;
+}
+
+static int64_t to_dev(const dram_dev *d, uint64_t host)
+{
+    return (int64_t)((host * d->num + d->den - 1) / d->den);
+}
+
+static uint64_t to_host(const dram_dev *d, int64_t dev)
+{
+    if (dev <= 0)
+        return 0;
+    return ((uint64_t)dev * d->den + d->num - 1) / d->num;
+}
+
+static request *req_of(dram_dev *d, long id) { return &d->rq[id & (d->cap - 1)]; }
+
+/* ---- requests and the front end -------------------------------------- */
+
+static int ring_grow(dram_dev *d)
+{
+    long cap = d->cap * 2;
+    request *n = calloc((size_t)cap, sizeof *n);
+    if (!n)
+        return -1;
+    for (long id = d->oldest; id < d->next_id; id++) {
+        request *o = req_of(d, id);
+        if (o->state == REQ_LIVE && o->id == id)
+            n[id & (cap - 1)] = *o;
+    }
+    free(d->rq);
+    d->rq = n;
+    d->cap = cap;
+    return 0;
+}
+
+/* Positions the front end on row q->row of its request. */
+static void start_row(const dram_dev *d, request *q)
+{
+    uint64_t B = (uint64_t)d->sp.burst_bytes;
+    uint64_t a = q->r.addr + (uint64_t)q->row * q->r.stride;
+    q->left_in_row = (a + q->r.row_bytes - 1) / B - a / B + 1;
+    dram_map_digits(&d->map, a, q->digit);
+}
+
+long dram_submit(dram_dev *d, const dram_req *r)
+{
+    if (r->rows == 0 || r->row_bytes == 0 || (r->rows > 1 && r->stride < r->row_bytes))
+        return -1;
+    if (d->next_id - d->oldest >= d->cap &&
+        (d->cap >= DRAM_MAX_PENDING || ring_grow(d) != 0))
+        return -1;
+    long id = d->next_id++;
+    request *q = req_of(d, id);
+    memset(q, 0, sizeof *q);
+    q->id = id;
+    q->state = REQ_LIVE;
+    q->r = *r;
+    /* Contiguous rows are one sequence of bursts (no burst moved twice). */
+    if (q->r.rows > 1 && q->r.stride == q->r.row_bytes) {
+        q->r.row_bytes *= q->r.rows;
+        q->r.rows = 1;
+    }
+    q->arrival = to_dev(d, r->arrival);
+    q->accepted = q->complete = q->arrival;
+    start_row(d, q);
+    d->requests++;
+    return id;
+}
+
+/* Busy time: the union of request lifetimes [arrival, complete], merged in
+ * the order requests complete. */
+static void busy_add(dram_dev *d, int64_t a, int64_t e)
+{
+    if (!d->busy_any) {
+        d->busy_any = 1;
+        d->busy_start = d->first_arrival = a;
+        d->busy_end = e;
+    } else if (a > d->busy_end) {
+        d->busy_total += d->busy_end - d->busy_start;
+        d->busy_start = a;
+        d->busy_end = e;
+    } else if (e > d->busy_end) {
+        d->busy_end = e;
+    }
+    if (a < d->first_arrival)
+        d->first_arrival = a;
+    if (e > d->last_complete)
+        d->last_complete = e;
+}
+
+static int finished(const request *q) { return q->enq_done && q->outstanding == 0; }
+
+static inline void serve(dram_dev *d, dram_chan *c)
+{
+    dram_served sv;
+    dram_chan_serve(c, &d->g, &sv);
+    request *q = req_of(d, sv.req);
+    if (sv.done > q->complete)
+        q->complete = sv.done;
+    q->outstanding--;
+    if (finished(q))
+        busy_add(d, q->arrival, q->complete);
+}
+
+/* Puts the front end's next burst into its channel's queue, first serving
+ * a burst of that channel if the queue is full.  In order per channel;
+ * channels do not wait for each other. */
+static inline void enqueue_next(dram_dev *d)
+{
+    request *q = req_of(d, d->gen);
+    const uint32_t *dg = q->digit;
+    dram_chan *c = &d->ch[dg[d->dch]];
+    if (c->nq == d->g.Q)
+        serve(d, c);
+    int64_t at = dram_chan_push(c, &d->g, q->arrival, q->id, dg[d->dro], (int)dg[d->dbg],
+                                (int)dg[d->dba], q->r.write);
+    q->outstanding++;
+    q->bursts++;
+    if (at > q->accepted)
+        q->accepted = at;
+    if (--q->left_in_row > 0) {
+        dram_map_next(&d->map, q->digit);
+    } else if (++q->row < q->r.rows) {
+        start_row(d, q);
+    } else {
+        q->enq_done = 1;
+        d->gen++;
+    }
+}
+
+/* ---- direct service: a request alone in empty queues ----------------- */
+
+static dram_loc loc_of(const dram_dev *d, const uint32_t *dg)
+{
+    dram_loc l;
+    l.row = dg[d->dro];
+    l.bg = (uint8_t)dg[d->dbg];
+    l.bank = (uint8_t)(dg[d->dbg] * (uint32_t)d->g.bpg + dg[d->dba]);
+    return l;
+}
+
+static void took(request *q, const dram_served *sv, uint64_t bursts)
+{
+    if (sv->done > q->complete)
+        q->complete = sv->done;
+    if (sv->at > q->accepted)
+        q->accepted = sv->at;
+    q->bursts += bursts;
+}
+
+/* Queues one burst the ordinary way (serving one first if full). */
+static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
+{
+    if (c->nq == d->g.Q)
+        serve(d, c);
+    int64_t at = dram_chan_push(c, &d->g, q->arrival, q->id, l.row, l.bg, l.bank - l.bg * d->g.bpg,
+                                q->r.write);
+    q->outstanding++;
+    q->bursts++;
+    if (at > q->accepted)
+        q->accepted = at;
+}
+
+/* The n bursts of channel ch in one row of request q, from digits dg;
+ * last: no row of q follows. */
+static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t n, int last)
+{
+    dram_chan *c = &d->ch[ch];
+    const int P = d->skip_p, W = d->g.Q - 1;
+    dram_loc window[DRAM_MAX_QUEUE], period[DRAM_MAX_BANKS];
+    uint64_t wait = 0; /* bursts until the next skip attempt */
+    dram_served sv;
+    while (n > 0) {
+        if (d->queued[ch]) {
+            push_queued(d, q, c, loc_of(d, dg));
+        } else if (P && wait == 0 && n >= 2 * (uint64_t)P) {
+            uint64_t m = dram_map_steps_below(&d->map, dg, d->dch, d->rowset);
+            m = m < n ? m : n;
+            uint64_t k = 0;
+            if (m >= 2 * (uint64_t)P) {
+                uint32_t w[DRAM_F_COUNT];
+                memcpy(w, dg, sizeof w);
+                for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
+                    period[j] = loc_of(d, w);
+                k = dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, &sv);
+            }
+            if (k) {
+                took(q, &sv, k);
+                dram_map_add_in(&d->map, dg, d->dch, k);
+                n -= k;
+                continue;
+            }
+            wait = (uint64_t)P;
+            continue;
+        } else {
+            dram_loc here = loc_of(d, dg);
+            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0, &sv);
+            if (r < 0) {
+                int nw = 0;
+                uint32_t w[DRAM_F_COUNT];
+                memcpy(w, dg, sizeof w);
+                for (; nw < W && (uint64_t)nw + 1 < n; nw++) {
+                    dram_map_next_in(&d->map, w, d->dch);
+                    window[nw] = loc_of(d, w);
+                }
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
+                                     last && (uint64_t)nw + 1 == n, &sv);
+            }
+            if (r > 0) {
+                took(q, &sv, 1);
+            } else {
+                d->queued[ch] = 1; /* this burst and the rest go through the queue */
+                push_queued(d, q, c, here);
+            }
+            if (wait)
+                wait--;
+        }
+        dram_map_next_in(&d->map, dg, d->dch);
+        n--;
+    }
+}
+
+/* Feeds the front end's request channel by channel (channels are
+ * independent, so this order gives what the address order gives). */
+static void feed_direct(dram_dev *d, request *q)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes;
+    memset(d->queued, 0, (size_t)d->sp.channels);
+    const uint64_t C = (uint64_t)d->sp.channels;
+    for (uint32_t r = 0; r < q->r.rows; r++) {
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
+        uint64_t b0 = a / B, b1 = (a + q->r.row_bytes - 1) / B + 1, n = b1 - b0;
+        int last = r + 1 == q->r.rows;
+        uint32_t dg[DRAM_F_COUNT];
+        if (d->dch == 0) {
+            /* channels interleave burst by burst: the i-th burst starts the
+             * (i mod C)-th channel's share of n / C or one more */
+            uint32_t at[DRAM_F_COUNT];
+            dram_map_digits(&d->map, a, at);
+            const uint64_t per = n / C, extra = n % C;
+            for (uint64_t i = 0; i < C && i < n; i++, dram_map_next(&d->map, at)) {
+                memcpy(dg, at, sizeof dg);
+                feed_channel(d, q, (int)at[0], dg, per + (i < extra), last);
+            }
+            continue;
+        }
+        for (uint64_t ch = 0; ch < C; ch++) {
+            uint64_t k = dram_map_count_in(&d->map, b0, b1, d->dch, (uint32_t)ch, dg);
+            if (k)
+                feed_channel(d, q, (int)ch, dg, k, last);
+        }
+    }
+    q->enq_done = 1;
+    d->gen++;
+    if (q->outstanding == 0)
+        busy_add(d, q->arrival, q->complete);
+}
+
+/* Direct service applies: the front end's request is the last submitted
+ * and every queue is empty. */
+static int direct_now(const dram_dev *d)
+{
+    if (!d->direct || d->gen != d->next_id - 1)
+        return 0;
+    for (int c = 0; c < d->sp.channels; c++)
+        if (d->ch[c].nq)
+            return 0;
+    return 1;
+}
+
+/* Runs the front end over the submitted requests, serving bursts as queues
+ * fill, until request last has completed (last < 0: until everything has).
+ * Once every burst is queued the channels are independent, so they are
+ * served one after another. */
+static void schedule(dram_dev *d, long last)
+{
+    const request *q = last >= 0 ? req_of(d, last) : NULL;
+    if (d->gen < d->next_id && direct_now(d) && !req_of(d, d->gen)->bursts)
+        feed_direct(d, req_of(d, d->gen));
+    while (d->gen < d->next_id && !(q && finished(q)))
+        enqueue_next(d);
+    for (int c = 0; c < d->sp.channels && !(q && finished(q)); c++)
+        while (d->ch[c].nq > 0 && !(q && finished(q)))
+            serve(d, &d->ch[c]);
+}
+
+int dram_wait(dram_dev *d, long id, dram_done *out)
+{
+    if (id < d->oldest || id >= d->next_id)
+        return -1;
+    request *q = req_of(d, id);
+    if (q->state != REQ_LIVE || q->id != id)
+        return -1;
+    if (!finished(q))
+        schedule(d, id);
+    out->accepted = to_host(d, q->accepted);
+    out->complete = to_host(d, q->complete);
+    out->bursts = q->bursts;
+    q->state = REQ_FREE;
+    while (d->oldest < d->next_id && req_of(d, d->oldest)->state == REQ_FREE)
+        d->oldest++;
+    return 0;
+}
+
+void dram_drain(dram_dev *d)
+{
+    schedule(d, -1);
+}
+
+/* ---- statistics and energy ------------------------------------------- */
+
+void dram_get_stats(const dram_dev *d, dram_stats *st)
+{
+    const dram_spec *p = &d->sp;
+    memset(st, 0, sizeof *st);
+    for (int c = 0; c < p->channels; c++) {
+        const dram_chan *ch = &d->ch[c];
+        st->read_bursts += ch->rd;
+        st->write_bursts += ch->wr;
+        st->row_hits += ch->hits;
+        st->row_misses += ch->misses;
+        st->row_conflicts += ch->conflicts;
+        st->refreshes += ch->refreshes;
+    }
+    st->requests = d->requests;
+    st->read_bytes = st->read_bursts * (uint64_t)p->burst_bytes;
+    st->write_bytes = st->write_bursts * (uint64_t)p->burst_bytes;
+    st->refresh_cycles = st->refreshes * (uint64_t)p->tRFC;
+    st->data_cycles = (st->read_bursts + st->write_bursts) * (uint64_t)p->tBL;
+    if (d->busy_any) {
+        st->busy_cycles = (uint64_t)(d->busy_total + d->busy_end - d->busy_start);
+        st->first_arrival = (uint64_t)max64(d->first_arrival, 0);
+        st->last_complete = (uint64_t)max64(d->last_complete, 0);
+    }
+}
+
+double dram_efficiency(const dram_spec *s, const dram_stats *st)
+{
+    if (st->busy_cycles == 0)
+        return 0.0;
+    double peak_bytes_per_cycle = (double)s->channels * s->burst_bytes / s->tBL;
+    return (double)(st->read_bytes + st->write_bytes) /
+           (peak_bytes_per_cycle * (double)st->busy_cycles);
+}
+
+void dram_energy_of(const dram_spec *s, const dram_stats *st, dram_energy *e)
+{
+    e->read_pj = (double)st->read_bytes * 8.0 * s->rd_pj_per_bit;
+    e->write_pj = (double)st->write_bytes * 8.0 * s->wr_pj_per_bit;
+    e->act_pj = (double)(st->row_misses + st->row_conflicts) * s->act_pj;
+    /* every channel refreshes every tREFI, busy or idle, from cycle 0 */
+    e->ref_pj = (double)s->channels * (double)st->last_complete / s->tREFI * s->ref_pj;
+    e->total_pj = e->read_pj + e->write_pj + e->act_pj + e->ref_pj;
+}

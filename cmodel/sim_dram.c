@@ -1,0 +1,64 @@
+/* sim_dram.c - the C model's use of the DRAM device model (dram_dev.h):
+ * opening it for an architecture, and its statistics in the run's terms. */
+#include "machine.h"
+#include "sim.h"
+
+#include <stdio.h>
+
+int sim_dram_open(machine *m, char *err, size_t errlen)
+{
+    dram_spec s;
+    char why[300];
+    int dev = arch_dram_spec(m->arch, &s, why, sizeof why);
+    if (dev == 1)
+        m->dev = dram_dev_new(&s, m->arch->clock_ghz, why, sizeof why);
+    /* Programs (and the fast-forward's samples) are often shorter than
+     * tREFI: half a phase makes each see its share of refresh on average. */
+    if (m->dev)
+        dram_dev_refresh_first(m->dev, (uint64_t)s.tREFI / 2);
+    if (dev < 0 || (dev == 1 && !m->dev)) {
+        snprintf(err, errlen, "%s", why);
+        return -1;
+    }
+    return 0;
+}
+
+void sim_dram_stats(const machine *m, sim_events *ev)
+{
+    if (!m->dev)
+        return;
+    dram_stats ds;
+    dram_get_stats(m->dev, &ds);
+    const dram_spec *s = dram_dev_spec(m->dev);
+    const double to_host = s->tck_ns * m->arch->clock_ghz; /* accelerator cycles per tCK */
+    ev->dram_read_bytes += ds.read_bytes;
+    ev->dram_write_bytes += ds.write_bytes;
+    ev->dram_row_hits += ds.row_hits;
+    ev->dram_row_misses += ds.row_misses;
+    ev->dram_row_conflicts += ds.row_conflicts;
+    ev->dram_refreshes += ds.refreshes;
+    ev->dram_refresh_cycles += (uint64_t)((double)ds.refresh_cycles * to_host + 0.5);
+    ev->dram_busy_cycles += (uint64_t)((double)ds.busy_cycles * to_host + 0.5);
+}
+
+double sim_dram_efficiency(const arch_t *a, const sim_stats *st)
+{
+    dram_spec s;
+    char err[300];
+    if (arch_dram_spec(a, &s, err, sizeof err) != 1)
+        return -1.0;
+    if (st->ev.dram_busy_cycles == 0)
+        return 0.0;
+    double peak = arch_dram_bytes_per_cycle(a) * (double)st->ev.dram_busy_cycles;
+    return (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes) / peak;
+}
+
+double sim_dram_refresh_share(const arch_t *a, const sim_stats *st)
+{
+    dram_spec s;
+    char err[300];
+    if (arch_dram_spec(a, &s, err, sizeof err) != 1 || st->ev.dram_busy_cycles == 0)
+        return 0.0;
+    return (double)st->ev.dram_refresh_cycles /
+           ((double)s.channels * (double)st->ev.dram_busy_cycles);
+}
