@@ -16,6 +16,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "run_argv.h"
 
 namespace {
 
@@ -59,18 +60,16 @@ protected:
             img[i] = (char)(i * 37 + 11);
         std::ofstream(p("img.bin"), std::ios::binary) << img;
     }
-    void TearDown() override { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    void TearDown() override { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
     int run(const std::string &args, std::string *out = nullptr, std::string *err = nullptr) const
     {
-        std::string cmd = "cd '" + dir + "' && " + std::string(LUTSIM_BIN) + " " + args +
-                          " >'" + p(".o") + "' 2>'" + p(".e") + "'";
-        int st = system(cmd.c_str());
+        int st = testproc::lutsim(args, p(".o"), p(".e"), dir);
         if (out)
             *out = slurp(p(".o"));
         if (err)
             *err = slurp(p(".e"));
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return st < 0 ? -1 : st;
     }
     std::string exec_rtl(const std::string &extra) const
     {

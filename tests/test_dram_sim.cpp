@@ -20,6 +20,7 @@
 #include "energy_json.h"
 #include "gemm.h"
 #include "sim.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -147,7 +148,7 @@ struct Cli {
         EXPECT_NE(mkdtemp(tmpl), nullptr);
         dir = tmpl;
     }
-    ~Cli() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~Cli() { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
     void write(const std::string &n, const std::string &text) const
     {
@@ -155,15 +156,13 @@ struct Cli {
     }
     int run(const std::string &args, std::string *err = nullptr) const
     {
-        std::string cmd = std::string(LUTSIM_BIN) + " " + args + " 2>'" + p("stderr") +
-                          "' >/dev/null";
-        int st = system(cmd.c_str());
+        int st = testproc::lutsim(args, "/dev/null", p("stderr"));
         std::ifstream f(p("stderr"));
         std::stringstream ss;
         ss << f.rdbuf();
         if (err)
             *err = ss.str();
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return st < 0 ? -1 : st;
     }
 };
 

@@ -31,6 +31,7 @@ extern "C" {
 #include "program.h"
 #include "ref_gemm.h"
 #include "sim.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -41,7 +42,7 @@ struct Tmp {
         char t[] = "/tmp/lutsim-ovf-XXXXXX";
         dir = mkdtemp(t);
     }
-    ~Tmp() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~Tmp() { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
 };
 
@@ -60,10 +61,8 @@ std::string slurp(const std::string &f)
 
 Cmd lutsim(const Tmp &t, const std::string &args)
 {
-    std::string cmd = std::string(LUTSIM_BIN) + " " + args + " >'" + t.p("out") + "' 2>'" +
-                      t.p("err") + "'";
-    int st = system(cmd.c_str());
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(t.p("out")), slurp(t.p("err"))};
+    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
+    return {st < 0 ? -1 : st, slurp(t.p("out")), slurp(t.p("err"))};
 }
 
 int lines(const std::string &s)

@@ -22,6 +22,7 @@ extern "C" { // C headers of the front end without their own guards
 #include "engine_setup.h"
 #include "report_run.h"
 }
+#include "run_argv.h"
 
 namespace {
 
@@ -223,7 +224,7 @@ struct Tmp {
         char t[] = "/tmp/lutsim-csv-XXXXXX";
         dir = mkdtemp(t);
     }
-    ~Tmp() { (void)!system(("rm -rf '" + dir + "'").c_str()); }
+    ~Tmp() { testproc::remove_tree(dir); }
     std::string p(const std::string &n) const { return dir + "/" + n; }
 };
 
@@ -234,10 +235,8 @@ struct Cmd {
 
 Cmd lutsim(const Tmp &t, const std::string &args)
 {
-    std::string cmd = std::string(LUTSIM_BIN) + " " + args + " >'" + t.p("out") + "' 2>'" +
-                      t.p("err") + "' </dev/null";
-    int st = system(cmd.c_str());
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(t.p("out")), slurp(t.p("err"))};
+    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
+    return {st < 0 ? -1 : st, slurp(t.p("out")), slurp(t.p("err"))};
 }
 
 json_t *load(const std::string &path)

@@ -31,28 +31,30 @@ static const char usage[] =
     "\n"
     "`lutsim COMMAND --help` explains each command's options.\n";
 
-void cli_error(const char *fmt, ...)
+/* One line on stderr: messages quote input text (file names, keys, values,
+ * program lines), so whatever it holds is spelled out and the line stays one. */
+static void cli_message(const char *prefix, const char *fmt, va_list ap)
 {
     char msg[2048], safe[8192];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "lutsim: %s%s\n", prefix, printable(msg, safe, sizeof safe));
+}
+
+void cli_error(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_message("", fmt, ap);
     va_end(ap);
-    /* Messages quote input text (file names, keys, values, program lines):
-     * whatever it holds, the error stays one line. */
-    fprintf(stderr, "lutsim: %s\n", printable(msg, safe, sizeof safe));
 }
 
 void cli_warning(const char *fmt, ...)
 {
-    char msg[2048], safe[8192];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    cli_message("warning: ", fmt, ap);
     va_end(ap);
-    fprintf(stderr, "lutsim: warning: %s\n", printable(msg, safe, sizeof safe));
 }
-
 
 int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 {
