@@ -52,6 +52,13 @@ typedef enum {
     VFN_RMSNORM_F32, /* float row of len: x / sqrt(mean(x^2) + 1e-6) */
     VFN_SOFTMAX_F32, /* float row of len */
     VFN_QUANT_F32,   /* int8 dst[i] = sat8(round(src[i] * 2^imm)) */
+    /* Online softmax of fused attention (unit_vec.c says exactly what they
+     * compute).  src2 points at a row's 16-byte state {max, sum, alpha} in
+     * sbuf; attn_softmax's len carries the row length n in bits [11:0]
+     * and the masked tail of the row in bits [23:12]. */
+    VFN_ATTN_SOFTMAX, /* int8 P = round(127 exp2(S 2^-imm - max)), state updated */
+    VFN_ATTN_ACC,     /* float O = O * alpha + PV (imm 1: O = PV), PV int32 */
+    VFN_ATTN_NORM,    /* float dst = O / sum (0 if the sum is 0) */
     VFN_COUNT
 } isa_vfn;
 

@@ -22,7 +22,8 @@ const char *const isa_unit_names[UNIT_COUNT] = {
 
 const char *const isa_vfn_names[VFN_COUNT] = {
     "copy", "add_i32", "mul_i32", "requant_i8", "add_f32", "mul_f32",
-    "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32"
+    "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32",
+    "attn_softmax", "attn_acc", "attn_norm"
 };
 
 const char *const isa_buf_names[4] = { "act", "weight", "table", "output" };

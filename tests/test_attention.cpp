@@ -1,0 +1,316 @@
+// Attention programs (compiler/attention.c): fused and unfused are
+// bit-exact in functional mode against a reference written here (integer
+// scores, the online softmax as unit_vec.c defines it), schedules stay
+// inside every buffer, timing-only equals functional, and fast-forwarding
+// equals full simulation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention.h"
+
+namespace {
+
+struct Data {
+    std::vector<int8_t> q, k, v;
+};
+
+Data random_data(const attn_shape &s, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    const int lo = -(1 << (s.kv_bits - 1)), hi = (1 << (s.kv_bits - 1)) - 1;
+    std::uniform_int_distribution<int> act(-128, 127), kv(lo, hi);
+    Data d;
+    d.q.resize((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    d.k.resize((size_t)s.batch * s.kv_heads * s.kv_len * s.head_dim);
+    d.v.resize(d.k.size());
+    for (auto &x : d.q) x = (int8_t)act(rng);
+    for (auto &x : d.k) x = (int8_t)kv(rng);
+    for (auto &x : d.v) x = (int8_t)kv(rng);
+    return d;
+}
+
+// The reference: per query row, key blocks of nk as the plan cut them (a
+// row runs as many blocks as its unit, later ones fully masked), each
+// block's softmax step and rescale exactly as unit_vec.c states them.
+std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Data &d)
+{
+    const int hd = s.head_dim, G = s.heads / s.kv_heads, off = s.kv_len - s.q_len;
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * hd);
+    const float scale = ldexpf(1.0f, -s.shift);
+    for (int b = 0; b < s.batch; b++)
+        for (int p = 0; p < s.q_len; p++)
+            for (int h = 0; h < s.heads; h++) {
+                const int kvh = h / G, last = p + off;
+                const int qb = p / pl.bq, ulast = std::min(qb * pl.bq + pl.bq, s.q_len) - 1;
+                const int nb = (ulast + off) / pl.nk + 1;
+                const int8_t *q = &d.q[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
+                auto key = [&](const std::vector<int8_t> &m, int key, int j) {
+                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * hd + j];
+                };
+                float mx = -INFINITY, l = 0.0f;
+                std::vector<float> o(hd, 0.0f);
+                for (int j = 0; j < nb; j++) {
+                    const int k0 = j * pl.nk;
+                    const int valid = std::max(0, std::min(pl.nk, last - k0 + 1));
+                    std::vector<int32_t> S(valid);
+                    for (int x = 0; x < valid; x++) {
+                        int32_t acc = 0;
+                        for (int t = 0; t < hd; t++)
+                            acc += q[t] * key(d.k, k0 + x, t);
+                        S[x] = acc;
+                    }
+                    const float mold = mx;
+                    for (int x = 0; x < valid; x++)
+                        mx = fmaxf(mx, (float)S[x] * scale);
+                    const float alpha = mx == -INFINITY ? 1.0f : exp2f(mold - mx);
+                    std::vector<int> P(valid);
+                    long sum = 0;
+                    for (int x = 0; x < valid; x++) {
+                        P[x] = (int)roundf(exp2f((float)S[x] * scale - mx) * 127.0f);
+                        sum += P[x];
+                    }
+                    const float lsc = l * alpha;
+                    l = lsc + (float)sum;
+                    for (int t = 0; t < hd; t++) {
+                        int32_t pv = 0;
+                        for (int x = 0; x < valid; x++)
+                            pv += P[x] * key(d.v, k0 + x, t);
+                        if (j == 0) {
+                            o[t] = (float)pv;
+                        } else {
+                            const float r = o[t] * alpha;
+                            o[t] = r + (float)pv;
+                        }
+                    }
+                }
+                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
+                for (int t = 0; t < hd; t++)
+                    dst[t] = l > 0.0f ? o[t] / l : 0.0f;
+            }
+    return out;
+}
+
+int classes(const attn_shape &s, const attn_plan &pl)
+{
+    std::vector<int> nb(2 * pl.nb_max + 2), np(nb.size());
+    std::vector<uint64_t> u(nb.size());
+    return attn_classes(&s, &pl, nb.data(), np.data(), u.data(), (int)nb.size());
+}
+
+void same_stats(const sim_stats &x, const sim_stats &y)
+{
+    EXPECT_EQ(x.cycles, y.cycles);
+    EXPECT_EQ(x.instructions, y.instructions);
+    EXPECT_EQ(x.ev.dram_read_bytes, y.ev.dram_read_bytes);
+    EXPECT_EQ(x.ev.dram_write_bytes, y.ev.dram_write_bytes);
+    EXPECT_EQ(x.ev.macs, y.ev.macs);
+    EXPECT_EQ(x.ev.vector_ops, y.ev.vector_ops);
+    for (int u = 0; u < UNIT_COUNT; u++)
+        EXPECT_EQ(x.unit[u].busy_cycles, y.unit[u].busy_cycles) << isa_unit_names[u];
+}
+
+// Runs the stages' programs (every class) on one image; each program's
+// functional statistics must equal its timing-only ones.  Returns O.
+std::vector<float> run(const arch_t &a, const attn_shape &s, const attn_plan &pl, const Data &d,
+                       const std::vector<attn_stage> &stages)
+{
+    std::vector<uint8_t> image(pl.image_bytes);
+    char err[512];
+    EXPECT_EQ(attn_fill(&a, &s, &pl, d.q.data(), d.k.data(), d.v.data(), image.data(), err,
+                        sizeof err), 0) << err;
+    const int nc = classes(s, pl);
+    for (attn_stage st : stages)
+        for (int c = 0; c < nc; c++) {
+            program p;
+            EXPECT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
+            sim_opts o = {};
+            o.dram = image.data();
+            o.dram_size = image.size();
+            sim_stats fn, t;
+            EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &fn, err, sizeof err), 0) << err;
+            EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &t, err, sizeof err), 0) << err;
+            same_stats(fn, t);
+            program_free(&p);
+        }
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    attn_output(&s, &pl, image.data(), out.data());
+    return out;
+}
+
+arch_t small_arch()
+{
+    arch_t a;
+    arch_default(&a);
+    a.lut_cores = 2; // 16-key blocks: several blocks on small shapes
+    a.tile_n = 8;
+    return a;
+}
+
+struct Case {
+    const char *name;
+    attn_shape s;
+    bool small;
+};
+
+const Case cases[] = {
+    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12}, true},
+    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9}, true},
+    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11}, true},
+    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8}, true},
+    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14}, false},
+    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false},
+};
+
+TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
+{
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.name);
+        arch_t a = small_arch();
+        if (!c.small)
+            arch_default(&a);
+        attn_plan pl;
+        char err[512];
+        ASSERT_EQ(attn_plan_make(&a, &c.s, &pl, err, sizeof err), 0) << err;
+        if (c.small) {
+            EXPECT_GT(pl.nb_max, 1) << "the case should cross key blocks";
+        }
+        Data d = random_data(c.s, 7);
+        std::vector<float> want = reference(c.s, pl, d);
+        std::vector<float> fused = run(a, c.s, pl, d, {ATTN_FUSED});
+        std::vector<float> unfused = run(a, c.s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
+        ASSERT_EQ(want.size(), fused.size());
+        size_t nonzero = 0;
+        for (size_t i = 0; i < want.size(); i++) {
+            ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
+                                                               << " want " << want[i];
+            ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
+            nonzero += want[i] != 0.0f;
+        }
+        EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+    }
+}
+
+TEST(Attention, ReferenceDiffersWhenTheDataDiffers)
+{
+    // The comparison above can fail: change one key and O changes.
+    arch_t a = small_arch();
+    const attn_shape &s = cases[0].s;
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    Data d = random_data(s, 3);
+    std::vector<float> base = run(a, s, pl, d, {ATTN_FUSED});
+    d.k[5] = (int8_t)(d.k[5] == 0 ? 9 : -d.k[5]);
+    EXPECT_NE(base, run(a, s, pl, d, {ATTN_FUSED}));
+    EXPECT_EQ(reference(s, pl, d), run(a, s, pl, d, {ATTN_FUSED}));
+}
+
+TEST(Attention, SchedulesStayInsideEveryBuffer)
+{
+    std::mt19937 rng(11);
+    auto rnd = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int planned = 0;
+    for (int it = 0; it < 60; it++) {
+        arch_t a;
+        arch_default(&a);
+        a.lut_cores = 1 << rnd(0, 3);
+        a.tile_n = 8 << rnd(0, 3);
+        a.tile_m = rnd(1, 4);
+        a.tile_k = rnd(2, 5);
+        a.buf[BUF_TBL].kib = 1 << rnd(2, 6);
+        a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
+        a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
+        a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
+        attn_shape s = {};
+        s.kv_bits = rnd(0, 1) ? 8 : 4;
+        s.kv_heads = rnd(1, 3);
+        s.heads = s.kv_heads * rnd(1, 8);
+        s.head_dim = 4 * rnd(1, 32);
+        s.batch = rnd(1, 3);
+        s.q_len = rnd(0, 1) ? 1 : rnd(1, 70);
+        s.kv_len = s.q_len == 1 ? rnd(1, 900) : s.q_len;
+        s.shift = 10;
+        SCOPED_TRACE("iteration " + std::to_string(it));
+        attn_plan pl;
+        char err[512];
+        if (attn_plan_make(&a, &s, &pl, err, sizeof err) != 0) {
+            EXPECT_NE(std::string(err).find("do not fit"), std::string::npos) << err;
+            continue;
+        }
+        planned++;
+        // the plan's regions end inside their buffers ...
+        EXPECT_LE(pl.act_p[1] + (uint64_t)pl.rows * pl.nk, arch_buf_bytes(&a, BUF_ACT));
+        EXPECT_LE(pl.wgt_v[1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.out_st[3] + (uint64_t)pl.rows * 16, arch_buf_bytes(&a, BUF_OUT));
+        EXPECT_LE(pl.rows, 4095);
+        // ... and every instruction of every program is checked by the C model
+        for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT})
+            for (int c = 0; c < classes(s, pl); c++) {
+                program p;
+                ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 3, &p, err, sizeof err), 0) << err;
+                sim_stats t;
+                EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &t, err, sizeof err), 0) << err;
+                program_free(&p);
+            }
+    }
+    EXPECT_GT(planned, 30);
+}
+
+TEST(Attention, FastForwardEqualsFullSimulation)
+{
+    arch_t a;
+    arch_default(&a);
+    energy_model em = {};
+    em.dram_pj_per_byte = 1;
+    const attn_shape shapes[] = {
+        {8, 32, 8, 128, 3, 1, 1500, 10},  // decode, 24 units
+        {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
+        {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
+    };
+    for (const attn_shape &s : shapes)
+        for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT}) {
+            sim_stats ff, full = {};
+            int sampled;
+            char err[512];
+            ASSERT_EQ(attn_timing(&a, &em, &s, st, &ff, &sampled, err, sizeof err), 0) << err;
+            EXPECT_EQ(sampled, 1);
+            attn_plan pl;
+            ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0);
+            for (int c = 0; c < classes(s, pl); c++) {
+                program p;
+                ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
+                sim_stats one;
+                ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &one, err, sizeof err), 0) << err;
+                ASSERT_EQ(sim_stats_add(&full, &one, 1), 0);
+                program_free(&p);
+            }
+            same_stats(ff, full);
+        }
+}
+
+TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
+{
+    // GQA decode: every query head of a group in one unit, so the DRAM
+    // reads are the packed K and V blocks once, plus Q.
+    arch_t a;
+    arch_default(&a);
+    const attn_shape s = {8, 32, 8, 128, 1, 1, 4096, 10};
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    EXPECT_EQ(pl.gh, 4);
+    sim_stats st;
+    int sampled;
+    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, err, sizeof err), 0) << err;
+    const uint64_t kv = 8ull * pl.kv_blocks * (pl.k_tile + pl.v_tile);
+    const uint64_t q = 32 * 128;
+    EXPECT_EQ(st.ev.dram_read_bytes, kv + q);
+    EXPECT_EQ(st.ev.dram_write_bytes, q * 4); // O in float32
+}
+
+} // namespace
