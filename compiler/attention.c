@@ -357,13 +357,36 @@ static uint64_t kv_block(const emitter *e, const unit *u, int j)
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
 
+/* Block j's inputs from DRAM, issued a block ahead of their use so that
+ * in-order dispatch never holds a load behind a waiting vector op. */
+static int loads(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j);
+    const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
+    const uint64_t ub = unit_block(e, u, j);
+    if (has(e, ATTN_SCORE) &&
+        dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
+            pl->k_tile, 0))
+        return -1;
+    if (e->st == ATTN_SOFTMAX &&
+        dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
+        return -1;
+    if (e->st == ATTN_CONTEXT &&
+        dma(e, OP_LOAD, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1, R * pl->nk, 0))
+        return -1;
+    if (has(e, ATTN_CONTEXT) &&
+        dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], pl->v_addr + kv_block(e, u, j) * pl->v_tile, 1,
+            pl->v_tile, 0))
+        return -1;
+    return 0;
+}
+
 static int score(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ua = (int)(u->ul % 2);
-    if (dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
-            pl->k_tile, 0) ||
-        matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], (uint64_t)u->rows,
+    if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], (uint64_t)u->rows,
                (uint64_t)pl->nk, (uint64_t)e->s->head_dim, pl->tbl_qsum[ua],
                pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
         return -1;
@@ -389,10 +412,6 @@ static int softmax(emitter *e, const unit *u, int j)
     const int h = half(u, j), ua = (int)(u->ul % 2);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, nk = (uint64_t)pl->nk;
     const uint64_t ub = unit_block(e, u, j);
-    if (e->st == ATTN_SOFTMAX &&
-        dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1,
-            (uint64_t)u->rows * nk * 4, 0))
-        return -1;
     const uint64_t imm = (uint64_t)e->s->shift | (j == 0 ? 32u : 0u);
     for (int r = 0; r < u->rows; r++)
         if (vop(e, VFN_ATTN_SOFTMAX, BUF_OUT, pl->out_s[h] + r * nk * 4,
@@ -417,17 +436,16 @@ static uint64_t state_at(const emitter *e, const unit *u, int j)
 static int context(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j), ua = (int)(u->ul % 2);
-    const uint64_t rk = (uint64_t)pl->rows * pl->nk, nk = (uint64_t)pl->nk;
+    const int h = half(u, j);
+    const uint64_t nk = (uint64_t)pl->nk;
     const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows;
-    const uint64_t ub = unit_block(e, u, j), st = state_at(e, u, j);
+    const uint64_t st = state_at(e, u, j);
+    /* (unfused) the block's row states: read only by its attn_acc, so
+     * loaded here, after the previous block's attn_acc has read its half */
     if (e->st == ATTN_CONTEXT &&
-        (dma(e, OP_LOAD, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1, R * nk, 0) ||
-         dma(e, OP_LOAD, BUF_OUT, st, pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
-             R * STATE_BYTES, 0)))
-        return -1;
-    if (dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], pl->v_addr + kv_block(e, u, j) * pl->v_tile, 1,
-            pl->v_tile, 0))
+        dma(e, OP_LOAD, BUF_OUT, st,
+            pl->st_addr + unit_block(e, u, j) * (uint64_t)pl->rows * STATE_BYTES, 1,
+            R * STATE_BYTES, 0))
         return -1;
     /* tables of P built just in time, pk keys at a time */
     const uint64_t nsub = nk / (uint64_t)pl->pk, pk = (uint64_t)pl->pk;
@@ -439,7 +457,16 @@ static int context(emitter *e, const unit *u, int j)
                    pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0))
             return -1;
     }
-    for (uint64_t r = 0; r < R; r++)
+    return 0;
+}
+
+/* Block j's PV folded into O with its rescale. */
+static int accumulate(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const uint64_t hd = (uint64_t)e->s->head_dim, st = state_at(e, u, j);
+    for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_ACC, BUF_OUT, pl->out_pv[h] + r * hd * 4, st + r * STATE_BYTES,
                 BUF_OUT, pl->out_o[ua] + r * hd * 4, hd, j == 0))
             return -1;
@@ -462,7 +489,8 @@ static int finish(emitter *e, const unit *u)
                (uint64_t)pl->gh * hd * 4, H * hd * 4);
 }
 
-static int emit_unit(emitter *e, const unit *u)
+/* Q and its tables, block 0's inputs and scores. */
+static int prologue(emitter *e, const unit *u)
 {
     const attn_plan *pl = e->pl;
     const int ua = (int)(u->ul % 2);
@@ -472,21 +500,52 @@ static int emit_unit(emitter *e, const unit *u)
                               (uint64_t)u->hg * pl->gh;
         if (dma(e, OP_LOAD, BUF_ACT, pl->act_q[ua], pl->q_addr + row0 * hd, (uint64_t)u->npos,
                 (uint64_t)pl->gh * hd, H * hd) ||
-            tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua]) ||
-            score(e, u, 0))
+            tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua]))
             return -1;
     }
+    return loads(e, u, 0) || (has(e, ATTN_SCORE) && score(e, u, 0)) ? -1 : 0;
+}
+
+/* Program order per block j: the next block's loads and scores (the array
+ * computes them while the vector unit runs this block's softmax), the
+ * previous block's attn_acc (it waits for that block's context, and
+ * in-order dispatch must not hold the loads behind it), this block's
+ * softmax and context. */
+static int body(emitter *e, const unit *u)
+{
     for (int j = 0; j < u->nb; j++) {
-        /* the next block's scores first: the array computes them while the
-         * vector unit runs this block's softmax */
-        if (has(e, ATTN_SCORE) && j + 1 < u->nb && score(e, u, j + 1))
+        if (j + 1 < u->nb && (loads(e, u, j + 1) || (has(e, ATTN_SCORE) && score(e, u, j + 1))))
+            return -1;
+        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
             return -1;
         if (has(e, ATTN_SOFTMAX) && softmax(e, u, j))
             return -1;
         if (has(e, ATTN_CONTEXT) && context(e, u, j))
             return -1;
     }
-    return has(e, ATTN_CONTEXT) ? finish(e, u) : 0;
+    return 0;
+}
+
+/* The last block's attn_acc, then O normalized and stored. */
+static int tail(emitter *e, const unit *u)
+{
+    if (!has(e, ATTN_CONTEXT))
+        return 0;
+    return accumulate(e, u, u->nb - 1) || finish(e, u) ? -1 : 0;
+}
+
+/* Units in the order body(u), prologue(u + 1), tail(u): the next unit's
+ * loads are dispatched before this one's last vector ops. */
+static int emit_unit(emitter *e, const unit *u, const unit *prev)
+{
+    if (!prev)
+        return prologue(e, u);
+    return body(e, prev) || prologue(e, u) || tail(e, prev) ? -1 : 0;
+}
+
+static int emit_last(emitter *e, const unit *u)
+{
+    return body(e, u) || tail(e, u) ? -1 : 0;
 }
 
 int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st, int c,
@@ -507,7 +566,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
         snprintf(err, errlen, "attention: no class %d", c);
         goto out;
     }
-    unit u;
+    unit u, prev;
     memset(&u, 0, sizeof u);
     const int G = s->heads / s->kv_heads;
     for (int q = 0; q < pl->qblocks; q++) {
@@ -526,12 +585,15 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                 u.rows = n * pl->gh;
                 u.nb = nb[c];
                 u.uid = ((uint64_t)b * pl->head_groups + (uint64_t)hg) * pl->qblocks + (uint64_t)q;
-                if (emit_unit(&e, &u) != 0)
+                if (emit_unit(&e, &u, u.ul ? &prev : NULL) != 0)
                     goto out;
+                prev = u;
                 u.ul++;
             }
     }
-halt:;
+halt:
+    if (u.ul && emit_last(&e, &prev) != 0)
+        goto out;
     isa_instr h;
     memset(&h, 0, sizeof h);
     h.op = OP_HALT;
