@@ -16,6 +16,7 @@
 #define STATE_BYTES 16 /* per row: max, sum, alpha (unit_vec.c) */
 #define ROW_MAX 4095   /* lmma / dq m and tprec rows fields */
 #define NK_MAX 4095    /* attn_softmax's 12-bit row length */
+#define PK_MIN 32       /* shortest context table chunk, keys */
 #define DMA_PIECE 65536 /* contiguous transfers are cut into pieces of this */
 
 static uint64_t align_up(uint64_t v) { return (v + ALIGN - 1) / ALIGN * ALIGN; }
@@ -48,13 +49,25 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
     pl->v_idx = cdiv(nk, tk) * kb * wrow(a, hd);
     pl->k_tile = pl->k_idx + nk * META_BYTES;
     pl->v_tile = pl->v_idx + hd * META_BYTES;
+    /* Q and its tables once: they are read by every block of the unit, and
+     * the next unit's Q waits only for this one's last score lmma, which
+     * comes a whole context (four times longer) before the array needs it */
+    const int resident = pl->qk == s->head_dim;
     uint64_t at = 0;
-    place(&at, pl->act_q, 2, R * hd);
+    place(&at, pl->act_q, 1, R * hd);
+    pl->act_q[1] = pl->act_q[0];
     if (place(&at, pl->act_p, 2, R * nk) > arch_buf_bytes(a, BUF_ACT))
         return -1;
     at = 0;
-    place(&at, pl->tbl_q, 2, tables(a, R, hd));
-    place(&at, pl->tbl_qsum, 2, R * 4);
+    if (resident) {
+        place(&at, pl->tbl_q, 1, tables(a, R, hd));
+        place(&at, pl->tbl_qsum, 1, R * 4);
+        pl->tbl_q[1] = pl->tbl_q[0];
+        pl->tbl_qsum[1] = pl->tbl_qsum[0];
+    } else { /* chunks of Q tables, double-buffered */
+        place(&at, pl->tbl_q, 2, tables(a, R, (uint64_t)pl->qk));
+        place(&at, pl->tbl_qsum, 2, R * 4);
+    }
     place(&at, pl->tbl_p, 2, tables(a, R, (uint64_t)pl->pk));
     if (place(&at, pl->tbl_psum, 2, R * 4) > arch_buf_bytes(a, BUF_TBL))
         return -1;
@@ -64,6 +77,8 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
         return -1;
     at = 0;
     place(&at, pl->out_s, 2, R * nk * 4);
+    if (!resident) /* the lmma results of the chunks, summed by dq into S */
+        place(&at, pl->out_sacc, 2, R * nk * 4);
     place(&at, pl->out_acc, 2, R * hd * 4);
     place(&at, pl->out_pv, 2, R * hd * 4);
     place(&at, pl->out_o, 2, R * hd * 4);
@@ -80,10 +95,10 @@ static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int n
     return (int)(last / pl->nk) + 1;
 }
 
-static int layout(const attn_shape *s, attn_plan *pl, char *err, size_t errlen)
+static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err, size_t errlen)
 {
     int ov = 0;
-    const uint64_t B = (uint64_t)s->batch, H = (uint64_t)s->heads, hd = (uint64_t)s->head_dim;
+    const uint64_t H = (uint64_t)s->heads, hd = (uint64_t)s->head_dim;
     const uint64_t KB = count_mul3(B, (uint64_t)s->kv_heads, (uint64_t)pl->kv_blocks, &ov);
     const uint64_t units = count_mul3(B, (uint64_t)pl->head_groups, (uint64_t)pl->qblocks, &ov);
     const uint64_t ub = count_mul(units, (uint64_t)pl->nb_max, &ov); /* unit blocks */
@@ -110,6 +125,25 @@ static int layout(const attn_shape *s, attn_plan *pl, char *err, size_t errlen)
         snprintf(err, errlen, "attention: the layer's memory image exceeds 2^63 bytes");
         return -1;
     }
+    return 0;
+}
+
+#define DRAM_LIMIT ((uint64_t)1 << 40) /* the ISA's DRAM address field */
+
+static int layout(const attn_shape *s, attn_plan *pl, char *err, size_t errlen)
+{
+    uint64_t B = (uint64_t)s->batch;
+    int rc;
+    while ((rc = layout_for(s, pl, B, err, errlen)) != 0 || pl->image_bytes > DRAM_LIMIT) {
+        if (B == 1) {
+            if (rc == 0)
+                snprintf(err, errlen, "attention: one sequence's layer image (%llu B) passes "
+                         "the ISA's 40-bit DRAM addresses", (unsigned long long)pl->image_bytes);
+            return -1;
+        }
+        B /= 2;
+    }
+    pl->addr_batch = (int)B;
     return 0;
 }
 
@@ -156,24 +190,33 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         nk0 = tk;
     if (nk0 > keys)
         nk0 = keys;
-    /* Most rows first (each K/V block is read once per unit), then the
-     * longest key block, then the longest table chunk. */
+    /* All heads of a group in one unit (each K/V block read once for
+     * them), then the longest key block (whole column passes of the
+     * array), then the most query positions (K/V reuse; whole row passes),
+     * then the longest table chunk, at least PK_MIN keys (shorter ones cost
+     * more in instructions and dq passes than the rows they buy). */
     for (int gh = G; gh >= 1; gh--) {
         if (G % gh || gh > ROW_MAX)
             continue;
         int bq_max = s->q_len < ROW_MAX / gh ? s->q_len : ROW_MAX / gh;
         if (bq_max > 256)
             bq_max = 256;
-        for (int bq = bq_max; bq >= 1; bq--) {
-            for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
+        for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
+            for (int bq = bq_max; bq >= 1; bq--) {
+                if (bq > 1 && gh * bq % a->tile_m != 0)
+                    continue;
                 for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
-                    if (nk % pk)
+                    if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
                         continue;
                     pl->gh = gh;
                     pl->bq = bq;
                     pl->rows = gh * bq;
                     pl->nk = nk;
                     pl->pk = pk;
+                    /* Q tables resident, else rebuilt in chunks (long heads) */
+                    pl->qk = s->head_dim;
+                    while (fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
+                        pl->qk = pl->qk / 2 / tk * tk;
                     if (fits(a, s, pl) != 0)
                         continue;
                     pl->head_groups = s->heads / gh;
@@ -183,9 +226,9 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
                                              s->q_len - (pl->qblocks - 1) * bq);
                     return layout(s, pl, err, errlen);
                 }
-                if (nk == tk)
-                    break;
             }
+            if (nk == tk)
+                break;
         }
     }
     snprintf(err, errlen, "attention: one query row's tables (%llu B for head_dim %d) and a "
@@ -350,9 +393,15 @@ static uint64_t unit_block(const emitter *e, const unit *u, int j)
     return u->uid * (uint64_t)e->pl->nb_max + (uint64_t)j;
 }
 
+/* The sequence's place in the DRAM layout (addr_batch). */
+static uint64_t seq_at(const emitter *e, const unit *u)
+{
+    return (uint64_t)(u->b % e->pl->addr_batch);
+}
+
 static uint64_t kv_block(const emitter *e, const unit *u, int j)
 {
-    return ((uint64_t)u->b * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks + (uint64_t)j;
+    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks + (uint64_t)j;
 }
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
@@ -386,10 +435,24 @@ static int score(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ua = (int)(u->ul % 2);
-    if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], (uint64_t)u->rows,
-               (uint64_t)pl->nk, (uint64_t)e->s->head_dim, pl->tbl_qsum[ua],
-               pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
-        return -1;
+    const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows, nk = (uint64_t)pl->nk;
+    if (pl->qk == e->s->head_dim) {
+        if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
+                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
+            return -1;
+    } else {
+        /* Q tables of qk dimensions at a time, the chunk's K index rows */
+        const uint64_t qk = (uint64_t)pl->qk, nq = cdiv(hd, qk);
+        const uint64_t kw = qk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits * wrow(e->a, nk);
+        for (uint64_t c = 0; c < nq; c++) {
+            const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nq + c) % 2);
+            const uint64_t len = hd - c * qk < qk ? hd - c * qk : qk;
+            if (tprec(e, pl->act_q[ua] + c * qk, R, len, hd, pl->tbl_q[sh], pl->tbl_qsum[sh]) ||
+                matmul(e, pl->tbl_q[sh], pl->wgt_k[h] + c * kw, pl->out_sacc[sh], R, nk, len,
+                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0))
+                return -1;
+        }
+    }
     if (e->st != ATTN_SCORE)
         return 0;
     const uint64_t rk = (uint64_t)pl->rows * pl->nk;
@@ -483,7 +546,7 @@ static int finish(emitter *e, const unit *u)
                 o + r * hd * 4, hd, 0))
             return -1;
     const uint64_t H = (uint64_t)e->s->heads;
-    const uint64_t row0 = ((uint64_t)u->b * e->s->q_len + (uint64_t)u->pos0) * H +
+    const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                           (uint64_t)u->hg * pl->gh;
     return dma(e, OP_STORE, BUF_OUT, o, pl->o_addr + row0 * hd * 4, (uint64_t)u->npos,
                (uint64_t)pl->gh * hd * 4, H * hd * 4);
@@ -496,11 +559,12 @@ static int prologue(emitter *e, const unit *u)
     const int ua = (int)(u->ul % 2);
     const uint64_t hd = (uint64_t)e->s->head_dim, H = (uint64_t)e->s->heads;
     if (has(e, ATTN_SCORE)) {
-        const uint64_t row0 = ((uint64_t)u->b * e->s->q_len + (uint64_t)u->pos0) * H +
+        const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                               (uint64_t)u->hg * pl->gh;
         if (dma(e, OP_LOAD, BUF_ACT, pl->act_q[ua], pl->q_addr + row0 * hd, (uint64_t)u->npos,
                 (uint64_t)pl->gh * hd, H * hd) ||
-            tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua]))
+            (pl->qk == e->s->head_dim &&
+             tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
             return -1;
     }
     return loads(e, u, 0) || (has(e, ATTN_SCORE) && score(e, u, 0)) ? -1 : 0;
@@ -584,7 +648,8 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                 u.npos = n;
                 u.rows = n * pl->gh;
                 u.nb = nb[c];
-                u.uid = ((uint64_t)b * pl->head_groups + (uint64_t)hg) * pl->qblocks + (uint64_t)q;
+                u.uid = ((uint64_t)(b % pl->addr_batch) * pl->head_groups + (uint64_t)hg) *
+                            pl->qblocks + (uint64_t)q;
                 if (emit_unit(&e, &u, u.ul ? &prev : NULL) != 0)
                     goto out;
                 prev = u;
@@ -648,6 +713,10 @@ static int put_tile(const arch_t *a, int bits, const int8_t *w, int n, int kd, u
 int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const int8_t *q,
               const int8_t *k, const int8_t *v, uint8_t *image, char *err, size_t errlen)
 {
+    if (pl->addr_batch != s->batch) {
+        snprintf(err, errlen, "attention: the layer's memory image passes 40-bit DRAM addresses");
+        return -1;
+    }
     memset(image, 0, pl->image_bytes);
     const size_t hd = (size_t)s->head_dim, nk = (size_t)pl->nk;
     memcpy(image + pl->q_addr, q, (size_t)s->batch * s->q_len * s->heads * hd);

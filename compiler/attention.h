@@ -56,6 +56,8 @@ typedef struct {
 typedef struct {
     int gh, bq, rows;     /* heads and positions per unit, rows = gh * bq */
     int nk, pk;           /* keys per block, keys per context table chunk */
+    int qk;               /* head_dim: Q tables resident for the unit; less: Q
+                             tables rebuilt per key block, qk dimensions at a time */
     int head_groups;      /* units per (sequence, query block): heads / gh */
     int qblocks;          /* query blocks per sequence */
     int kv_blocks;        /* key blocks per (sequence, KV head) in DRAM */
@@ -64,10 +66,14 @@ typedef struct {
     uint64_t act_q[2], act_p[2];
     uint64_t tbl_q[2], tbl_qsum[2], tbl_p[2], tbl_psum[2];
     uint64_t wgt_k[2], wgt_v[2];
-    uint64_t out_s[2], out_acc[2], out_pv[2], out_o[2], out_st[4];
+    uint64_t out_s[2], out_sacc[2], out_acc[2], out_pv[2], out_o[2], out_st[4];
     uint64_t k_idx, v_idx;         /* index bytes of a K / V block (metadata follows) */
     uint64_t k_tile, v_tile;       /* bytes of one packed K / V block */
-    /* DRAM layout */
+    /* DRAM layout.  A layer whose image passes the ISA's 40-bit DRAM
+     * addresses (timing-only sweeps of huge batches) lays out addr_batch
+     * sequences and maps sequence b onto b % addr_batch: the timing does
+     * not depend on addresses, and attn_fill refuses such a plan. */
+    int addr_batch;
     uint64_t q_addr, k_addr, v_addr, s_addr, p_addr, st_addr, o_addr, image_bytes;
 } attn_plan;
 

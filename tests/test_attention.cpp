@@ -155,15 +155,18 @@ struct Case {
     const char *name;
     attn_shape s;
     bool small;
+    int tbl_kib; // 0: the arch's
 };
 
 const Case cases[] = {
-    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12}, true},
-    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9}, true},
-    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11}, true},
-    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8}, true},
-    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14}, false},
-    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false},
+    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12}, true, 0},
+    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9}, true, 0},
+    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11}, true, 0},
+    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8}, true, 0},
+    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14}, false, 0},
+    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false, 0},
+    {"Q tables in chunks", {8, 4, 2, 128, 1, 1, 45, 15}, true, 1},
+    {"Q tables in chunks, prefill", {4, 2, 1, 96, 1, 19, 19, 10}, true, 1},
 };
 
 TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
@@ -173,11 +176,16 @@ TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
         arch_t a = small_arch();
         if (!c.small)
             arch_default(&a);
+        if (c.tbl_kib)
+            a.buf[BUF_TBL].kib = c.tbl_kib;
         attn_plan pl;
         char err[512];
         ASSERT_EQ(attn_plan_make(&a, &c.s, &pl, err, sizeof err), 0) << err;
         if (c.small) {
             EXPECT_GT(pl.nb_max, 1) << "the case should cross key blocks";
+        }
+        if (c.tbl_kib) {
+            EXPECT_LT(pl.qk, c.s.head_dim) << "the case should rebuild Q tables in chunks";
         }
         Data d = random_data(c.s, 7);
         std::vector<float> want = reference(c.s, pl, d);
@@ -222,7 +230,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         a.tile_n = 8 << rnd(0, 3);
         a.tile_m = rnd(1, 4);
         a.tile_k = rnd(2, 5);
-        a.buf[BUF_TBL].kib = 1 << rnd(2, 6);
+        a.buf[BUF_TBL].kib = 1 << rnd(0, 6);
         a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
         a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
         a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
