@@ -3,11 +3,13 @@
  *
  * Where each operation runs:
  *   linear     LUT array, weights in the quantization preset's format;
- *   attention  LUT array too, with the INT8 K and V caches as 8-bit
- *              "weights" (the array's widest bit-serial mode); causal
- *              prefill is computed in blocks of 128 query rows that skip the
- *              key blocks above the diagonal;
- *   norm, softmax, activation, element-wise: the vector unit, streaming
+ *   attention  compiler/attention.h: a layer's sequences and heads in a few
+ *              programs on the LUT array (K and V as kv_bits "weights") and
+ *              the vector unit (online softmax); with attention.fused one
+ *              result, layer.attention, replaces attn_score, softmax and
+ *              attn_context (so lower_model may return fewer results than
+ *              model_layers lists);
+ *   norm, activation, element-wise: the vector unit, streaming
  *              float32 activations from and to DRAM.
  * Operations run one after another; repeated instances of a shape are
  * simulated once (a cache keyed by shape) and multiplied.

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "attention.h"
+#include "lower.h"
+#include "model_json.h"
 
 namespace {
 
@@ -319,6 +321,104 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
     const uint64_t q = 32 * 128;
     EXPECT_EQ(st.ev.dram_read_bytes, kv + q);
     EXPECT_EQ(st.ev.dram_write_bytes, q * 4); // O in float32
+}
+
+} // namespace
+
+namespace {
+
+model_cfg gqa_model()
+{
+    model_cfg m;
+    model_cfg_init(&m, MODEL_LLAMA);
+    m.hidden_size = 512;
+    m.intermediate_size = 1024;
+    m.num_attention_heads = 8;
+    m.num_key_value_heads = 2;
+    m.num_hidden_layers = 3;
+    m.vocab_size = 1000;
+    return m;
+}
+
+const op_result *find(const op_result *r, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (std::string(r[i].op.name) == name)
+            return &r[i];
+    return nullptr;
+}
+
+TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
+{
+    model_cfg m = gqa_model();
+    quant_preset q;
+    ASSERT_EQ(quant_preset_named("W2A8", &q), 0);
+    const model_phase phases[] = {{MODEL_PREFILL, 2, 100, 0}, {MODEL_DECODE, 3, 0, 700}};
+    for (const model_phase &ph : phases) {
+        // B x layers x heads x head_dim x (S(S+1)/2 or C) per matmul
+        const uint64_t keys = ph.kind == MODEL_PREFILL ? 100ull * 101 / 2 : 700;
+        const uint64_t per_mm = (uint64_t)ph.batch * 3 * 8 * 64 * keys;
+        static op_result r[MODEL_MAX_OPS];
+        lower_info info;
+        char err[512];
+        arch_t a;
+        arch_default(&a);
+        int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(n, 0) << err;
+        const op_result *f = find(r, n, "layer.attention");
+        ASSERT_NE(f, nullptr);
+        EXPECT_EQ(f->macs, 2 * per_mm);
+        EXPECT_EQ(find(r, n, "layer.softmax"), nullptr);
+        EXPECT_EQ(find(r, n, "layer.attn_context"), nullptr);
+        const uint64_t fused_dram = f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes;
+
+        a.attn_fused = 0;
+        int n3 = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_EQ(n3, n + 2) << err;
+        const op_result *s = find(r, n3, "layer.attn_score"), *c = find(r, n3, "layer.attn_context");
+        const op_result *sm = find(r, n3, "layer.softmax");
+        ASSERT_TRUE(s && c && sm);
+        EXPECT_EQ(s->macs, per_mm);
+        EXPECT_EQ(c->macs, per_mm);
+        EXPECT_EQ(sm->on_lut, 0);
+        uint64_t unfused_dram = 0;
+        for (const op_result *o : {s, sm, c})
+            unfused_dram += o->st.ev.dram_read_bytes + o->st.ev.dram_write_bytes;
+        EXPECT_GT(unfused_dram, fused_dram); // S and P through DRAM
+
+        // INT4 K/V: half the bit-planes and fewer bytes
+        a.attn_fused = 1;
+        q.kv_bits = 4;
+        n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(n, 0) << err;
+        f = find(r, n, "layer.attention");
+        EXPECT_EQ(f->wbits, 4);
+        EXPECT_LT(f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes, fused_dram);
+        q.kv_bits = 8;
+    }
+}
+
+} // namespace
+
+namespace {
+
+TEST(Attention, KvFormatKeyOfTheQuantPreset)
+{
+    quant_preset q;
+    char err[512];
+    ASSERT_EQ(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2}", "q.json", &q, err, sizeof err), 0) << err;
+    EXPECT_EQ(q.kv_bits, 8);
+    ASSERT_EQ(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": \"int4\"}", "q.json",
+                                     &q, err, sizeof err), 0) << err;
+    EXPECT_EQ(q.kv_bits, 4);
+    EXPECT_NE(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": \"fp16\"}", "q.json",
+                                     &q, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("q.json"), std::string::npos) << err;
+    EXPECT_NE(std::string(err).find("kv_format: \"fp16\" is not modelled"), std::string::npos) << err;
+    EXPECT_NE(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": 8}", "q.json", &q,
+                                     err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("kv_format: expected \"int8\" or \"int4\", got integer"),
+              std::string::npos) << err;
 }
 
 } // namespace
