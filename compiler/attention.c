@@ -773,9 +773,10 @@ static int run(const arch_t *a, const energy_model *em, const attn_shape *s,
 }
 
 int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, attn_stage st,
-                sim_stats *stats, int *sampled, char *err, size_t errlen)
+                sim_stats *stats, int *sampled, int *programs, char *err, size_t errlen)
 {
     attn_plan pl;
+    int sims = 0;
     memset(stats, 0, sizeof *stats);
     *sampled = 0;
     if (attn_plan_make(a, s, &pl, err, errlen) != 0)
@@ -794,7 +795,9 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
         if (units[c] <= 8) {
             if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
                 goto out;
+            sims++;
         } else {
+            sims += 2;
             if (run(a, em, s, &pl, st, c, 4, &x, err, errlen) != 0 ||
                 run(a, em, s, &pl, st, c, 6, &y, err, errlen) != 0)
                 goto out;
@@ -807,6 +810,8 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
     }
     if (em)
         sim_energy(em, stats);
+    if (programs)
+        *programs = sims;
     rc = 0;
     goto out;
 too_many:

@@ -104,9 +104,11 @@ int attn_fill(const arch_t *arch, const attn_shape *s, const attn_plan *pl, cons
 void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image, float *o);
 
 /* Timing-only statistics of the layer's attention at stage st (every
- * class, fast-forwarded where a class has more than 8 units). */
+ * class, fast-forwarded where a class has more than 8 units); *programs
+ * (may be NULL) counts the programs simulated. */
 int attn_timing(const arch_t *arch, const energy_model *em, const attn_shape *s,
-                attn_stage st, sim_stats *stats, int *sampled, char *err, size_t errlen);
+                attn_stage st, sim_stats *stats, int *sampled, int *programs, char *err,
+                size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -170,7 +170,8 @@ static int gemm_nk(const model_op *o, uint64_t n, uint64_t k, int *ni, int *ki, 
  * head of the layer in a few programs. */
 static int time_attention(const arch_t *a, const energy_model *em, const model_cfg *m,
                           const quant_preset *q, const model_phase *ph, attn_stage st,
-                          sim_stats *layer, int *sampled, char *err, size_t errlen)
+                          sim_stats *layer, int *sampled, int *programs, char *err,
+                          size_t errlen)
 {
     model_cfg c = *m;
     if (model_cfg_finish(&c, err, errlen) != 0)
@@ -180,7 +181,7 @@ static int time_attention(const arch_t *a, const energy_model *em, const model_c
                      .kv_heads = c.num_key_value_heads, .head_dim = c.head_dim,
                      .batch = ph->batch, .q_len = prefill ? ph->seq_len : 1,
                      .kv_len = prefill ? ph->seq_len : ph->context, .shift = 0 };
-    return attn_timing(a, em, &s, st, layer, sampled, err, errlen);
+    return attn_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
 }
 
 /* The stage an attention op of the model's list runs as; -1: the fused
@@ -271,14 +272,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
-            r->fused = stage == ATTN_FUSED;
             sim_stats layer;
-            if (time_attention(a, em, m, q, ph, (attn_stage)stage, &layer, &sampled, e,
-                               sizeof e) != 0) {
+            int programs = 0;
+            if (time_attention(a, em, m, q, ph, (attn_stage)stage, &layer, &sampled, &programs,
+                               e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
             r->sampled = sampled;
+            c->info->simulations += programs;
             if (ovf || sim_stats_add(&r->st, &layer, o->repeat) != 0) {
                 snprintf(err, errlen, "%s: its %llu layers' cycles or events exceed 2^63 - 1, "
                          "the most lutsim can count", r->op.name,

@@ -287,7 +287,7 @@ TEST(Attention, FastForwardEqualsFullSimulation)
             sim_stats ff, full = {};
             int sampled;
             char err[512];
-            ASSERT_EQ(attn_timing(&a, &em, &s, st, &ff, &sampled, err, sizeof err), 0) << err;
+            ASSERT_EQ(attn_timing(&a, &em, &s, st, &ff, &sampled, nullptr, err, sizeof err), 0) << err;
             EXPECT_EQ(sampled, 1);
             attn_plan pl;
             ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0);
@@ -316,7 +316,7 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
     EXPECT_EQ(pl.gh, 4);
     sim_stats st;
     int sampled;
-    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, err, sizeof err), 0) << err;
+    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err, sizeof err), 0) << err;
     const uint64_t kv = 8ull * pl.kv_blocks * (pl.k_tile + pl.v_tile);
     const uint64_t q = 32 * 128;
     EXPECT_EQ(st.ev.dram_read_bytes, kv + q);
