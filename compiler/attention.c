@@ -238,26 +238,37 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
     return -1;
 }
 
-int attn_classes(const attn_shape *s, const attn_plan *pl, int *nb, int *npos, uint64_t *units,
-                 int cap)
+/* Context table chunks of a unit's last block that hold a key visible
+ * to its last row, rounded up to a quarter of the block's chunks. */
+static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos, int nb)
+{
+    const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
+    const int valid = (int)(last - (int64_t)(nb - 1) * pl->nk) + 1;
+    const int nsub = pl->nk / pl->pk, q = nsub < 4 ? 1 : nsub / 4;
+    int subs = (valid + pl->pk - 1) / pl->pk;
+    subs = (subs + q - 1) / q * q;
+    return subs < nsub ? subs : nsub;
+}
+
+int attn_class_cap(const attn_plan *pl) { return 8 * pl->nb_max + 8; }
+
+int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int cap)
 {
     int n = 0;
     const uint64_t per_q = (uint64_t)s->batch * (uint64_t)pl->head_groups;
     for (int q = 0; q < pl->qblocks; q++) {
         const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
-        const int b = unit_blocks(s, pl, p0, np);
+        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np, b);
         int c = 0;
-        while (c < n && (nb[c] != b || npos[c] != np))
+        while (c < n && (out[c].nb != b || out[c].npos != np || out[c].last_subs != ls))
             c++;
         if (c == n) {
             if (n == cap)
                 return -1;
-            nb[c] = b;
-            npos[c] = np;
-            units[c] = 0;
+            out[c] = (attn_class){ b, np, ls, 0 };
             n++;
         }
-        units[c] += per_q;
+        out[c].units += per_q;
     }
     return n;
 }
@@ -276,6 +287,7 @@ typedef struct {
 
 typedef struct {
     int b, hg, kvh, pos0, npos, rows, nb;
+    int last_subs; /* context table chunks of the last block */
     uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
     uint64_t ul;  /* unit index in the program: buffer halves */
 } unit;
@@ -406,6 +418,19 @@ static uint64_t kv_block(const emitter *e, const unit *u, int j)
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
 
+/* Bytes of V index rows per context table chunk. */
+static uint64_t v_sub_bytes(const emitter *e)
+{
+    return (uint64_t)e->pl->pk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits *
+           wrow(e->a, (uint64_t)e->s->head_dim);
+}
+
+/* Context table chunks block j runs: all but in the unit's last block. */
+static int context_subs(const emitter *e, const unit *u, int j)
+{
+    return j == u->nb - 1 ? u->last_subs : e->pl->nk / e->pl->pk;
+}
+
 /* Block j's inputs from DRAM, issued a block ahead of their use so that
  * in-order dispatch never holds a load behind a waiting vector op. */
 static int loads(emitter *e, const unit *u, int j)
@@ -424,11 +449,16 @@ static int loads(emitter *e, const unit *u, int j)
     if (e->st == ATTN_CONTEXT &&
         dma(e, OP_LOAD, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1, R * pl->nk, 0))
         return -1;
-    if (has(e, ATTN_CONTEXT) &&
-        dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], pl->v_addr + kv_block(e, u, j) * pl->v_tile, 1,
-            pl->v_tile, 0))
-        return -1;
-    return 0;
+    if (!has(e, ATTN_CONTEXT))
+        return 0;
+    /* V: the index rows of the chunks the context runs, then the metadata */
+    const uint64_t v = pl->v_addr + kv_block(e, u, j) * pl->v_tile;
+    const uint64_t idx = (uint64_t)context_subs(e, u, j) * v_sub_bytes(e);
+    if (idx == pl->v_idx)
+        return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, pl->v_tile, 0);
+    return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, idx, 0) ||
+           dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h] + pl->v_idx, v + pl->v_idx, 1,
+               pl->v_tile - pl->v_idx, 0);
 }
 
 static int score(emitter *e, const unit *u, int j)
@@ -511,9 +541,10 @@ static int context(emitter *e, const unit *u, int j)
             R * STATE_BYTES, 0))
         return -1;
     /* tables of P built just in time, pk keys at a time */
+    /* the parity of sub-chunk c counts as if every block ran nsub of them */
     const uint64_t nsub = nk / (uint64_t)pl->pk, pk = (uint64_t)pl->pk;
-    const uint64_t sub_w = pk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits * wrow(e->a, hd);
-    for (uint64_t c = 0; c < nsub; c++) {
+    const uint64_t sub_w = v_sub_bytes(e), run = (uint64_t)context_subs(e, u, j);
+    for (uint64_t c = 0; c < run; c++) {
         const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nsub + c) % 2);
         if (tprec(e, pl->act_p[h] + c * pk, R, pk, nk, pl->tbl_p[sh], pl->tbl_psum[sh]) ||
             matmul(e, pl->tbl_p[sh], pl->wgt_v[h] + c * sub_w, pl->out_acc[sh], R, hd, pk,
@@ -616,16 +647,15 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                uint64_t limit, program *p, char *err, size_t errlen)
 {
     program_init(p);
-    int *nb = malloc(sizeof(int) * (size_t)(2 * pl->nb_max + 2));
-    int *np = malloc(sizeof(int) * (size_t)(2 * pl->nb_max + 2));
-    uint64_t *cnt = malloc(sizeof(uint64_t) * (size_t)(2 * pl->nb_max + 2));
+    const int cap = attn_class_cap(pl);
+    attn_class *cls = malloc(sizeof *cls * (size_t)cap);
     emitter e = { a, s, pl, st, p, err, errlen };
     int rc = -1, ncls;
-    if (!nb || !np || !cnt) {
+    if (!cls) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    ncls = attn_classes(s, pl, nb, np, cnt, 2 * pl->nb_max + 2);
+    ncls = attn_classes(s, pl, cls, cap);
     if (c < 0 || c >= ncls) {
         snprintf(err, errlen, "attention: no class %d", c);
         goto out;
@@ -635,7 +665,9 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
     const int G = s->heads / s->kv_heads;
     for (int q = 0; q < pl->qblocks; q++) {
         const int p0 = q * pl->bq, n = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
-        if (n != np[c] || unit_blocks(s, pl, p0, n) != nb[c])
+        const int nb = unit_blocks(s, pl, p0, n);
+        if (n != cls[c].npos || nb != cls[c].nb ||
+            unit_last_subs(s, pl, p0, n, nb) != cls[c].last_subs)
             continue;
         for (int b = 0; b < s->batch; b++)
             for (int hg = 0; hg < pl->head_groups; hg++) {
@@ -647,7 +679,8 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                 u.pos0 = p0;
                 u.npos = n;
                 u.rows = n * pl->gh;
-                u.nb = nb[c];
+                u.nb = nb;
+                u.last_subs = cls[c].last_subs;
                 u.uid = ((uint64_t)(b % pl->addr_batch) * pl->head_groups + (uint64_t)hg) *
                             pl->qblocks + (uint64_t)q;
                 if (emit_unit(&e, &u, u.ul ? &prev : NULL) != 0)
@@ -666,9 +699,7 @@ halt:
 out:
     if (rc != 0)
         program_free(p);
-    free(nb);
-    free(np);
-    free(cnt);
+    free(cls);
     return rc;
 }
 
@@ -781,18 +812,17 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
     *sampled = 0;
     if (attn_plan_make(a, s, &pl, err, errlen) != 0)
         return -1;
-    const int cap = 2 * pl.nb_max + 2;
-    int *nb = malloc(sizeof(int) * (size_t)cap), *np = malloc(sizeof(int) * (size_t)cap);
-    uint64_t *units = malloc(sizeof(uint64_t) * (size_t)cap);
+    const int cap = attn_class_cap(&pl);
+    attn_class *cls = malloc(sizeof *cls * (size_t)cap);
     int rc = -1;
-    if (!nb || !np || !units) {
+    if (!cls) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    const int n = attn_classes(s, &pl, nb, np, units, cap);
+    const int n = attn_classes(s, &pl, cls, cap);
     for (int c = 0; c < n; c++) {
         sim_stats x, y;
-        if (units[c] <= 8) {
+        if (cls[c].units <= 8) {
             if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
                 goto out;
             sims++;
@@ -801,7 +831,7 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
             if (run(a, em, s, &pl, st, c, 4, &x, err, errlen) != 0 ||
                 run(a, em, s, &pl, st, c, 6, &y, err, errlen) != 0)
                 goto out;
-            if (periodic_extend(&x, &y, units[c]) != 0)
+            if (periodic_extend(&x, &y, cls[c].units) != 0)
                 goto too_many;
             *sampled = 1;
         }
@@ -818,8 +848,6 @@ too_many:
     snprintf(err, errlen, "attention: the layer's cycles or events exceed 2^63 - 1, the most "
              "lutsim can count");
 out:
-    free(nb);
-    free(np);
-    free(units);
+    free(cls);
     return rc;
 }

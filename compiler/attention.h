@@ -83,10 +83,20 @@ typedef struct {
 int attn_plan_make(const arch_t *arch, const attn_shape *s, attn_plan *pl, char *err,
                    size_t errlen);
 
-/* Classes of units: nb[c] key blocks, npos[c] positions, units[c] of them
- * (all sequences and head groups).  Returns the number of classes (<= cap). */
-int attn_classes(const attn_shape *s, const attn_plan *pl, int *nb, int *npos,
-                 uint64_t *units, int cap);
+/* A class of units: nb key blocks, npos query positions, and the context
+ * table chunks of the last block that hold a visible key (rounded up to a
+ * quarter of the block: the diagonal and padding chunks past it are
+ * skipped), `units` of them over all sequences and head groups. */
+typedef struct {
+    int nb, npos, last_subs;
+    uint64_t units;
+} attn_class;
+
+/* At most this many classes. */
+int attn_class_cap(const attn_plan *pl);
+
+/* Fills out[0..]; returns the number of classes (-1 past cap). */
+int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int cap);
 
 /* The program of class c for stage st; limit > 0 keeps its first limit
  * units only (fast-forwarding). */

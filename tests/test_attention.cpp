@@ -99,9 +99,8 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
 
 int classes(const attn_shape &s, const attn_plan &pl)
 {
-    std::vector<int> nb(2 * pl.nb_max + 2), np(nb.size());
-    std::vector<uint64_t> u(nb.size());
-    return attn_classes(&s, &pl, nb.data(), np.data(), u.data(), (int)nb.size());
+    std::vector<attn_class> c(attn_class_cap(&pl));
+    return attn_classes(&s, &pl, c.data(), (int)c.size());
 }
 
 void same_stats(const sim_stats &x, const sim_stats &y)
