@@ -239,12 +239,12 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
 }
 
 /* Context table chunks of a unit's last block that hold a key visible
- * to its last row, rounded up to a quarter of the block's chunks. */
+ * to its last row, rounded up to a half of the block's chunks. */
 static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos, int nb)
 {
     const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
     const int valid = (int)(last - (int64_t)(nb - 1) * pl->nk) + 1;
-    const int nsub = pl->nk / pl->pk, q = nsub < 4 ? 1 : nsub / 4;
+    const int nsub = pl->nk / pl->pk, q = nsub < 2 ? 1 : nsub / 2;
     int subs = (valid + pl->pk - 1) / pl->pk;
     subs = (subs + q - 1) / q * q;
     return subs < nsub ? subs : nsub;

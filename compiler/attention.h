@@ -85,7 +85,7 @@ int attn_plan_make(const arch_t *arch, const attn_shape *s, attn_plan *pl, char 
 
 /* A class of units: nb key blocks, npos query positions, and the context
  * table chunks of the last block that hold a visible key (rounded up to a
- * quarter of the block: the diagonal and padding chunks past it are
+ * half of the block: the diagonal and padding chunks past it are
  * skipped), `units` of them over all sequences and head groups. */
 typedef struct {
     int nb, npos, last_subs;
