@@ -57,6 +57,7 @@ void arch_default(arch_t *a)
     a->tprec_tables_per_cycle = 1;
     a->tprec_latency = 2;
     a->tprec_fused = 0;
+    a->attn_fused = 1;
     a->dequant_lanes = 64;
     a->dequant_latency = 4;
     a->vector_lanes = 64;

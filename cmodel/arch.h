@@ -64,6 +64,10 @@ typedef struct {
      * layer's input is done by the element-wise operation before it, which
      * writes tables instead of activations; the GEMM loads the tables. */
     int tprec_fused;
+    /* Attention (compiler/attention.h): 1 = score, online softmax and
+     * context fused in one program per layer, S and P on chip; 0 = three
+     * programs that pass S and P through DRAM. */
+    int attn_fused;
     /* Dequantization unit */
     int dequant_lanes;    /* outputs per cycle */
     int dequant_latency;

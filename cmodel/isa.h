@@ -60,6 +60,13 @@ typedef enum {
     VFN_SOFTMAX_F16, VFN_QUANT_F16,
     VFN_ADD_BF16, VFN_MUL_BF16, VFN_SILU_BF16, VFN_GELU_BF16, VFN_RMSNORM_BF16,
     VFN_SOFTMAX_BF16, VFN_QUANT_BF16,
+    /* Online softmax of fused attention (unit_vec.c says exactly what they
+     * compute).  src2 points at a row's 16-byte state {max, sum, alpha} in
+     * sbuf; attn_softmax's len carries the row length n in bits [11:0]
+     * and the masked tail of the row in bits [23:12]. */
+    VFN_ATTN_SOFTMAX, /* int8 P = round(127 exp2(S 2^-imm - max)), state updated */
+    VFN_ATTN_ACC,     /* float O = O * alpha + PV (imm 1: O = PV), PV int32 */
+    VFN_ATTN_NORM,    /* float dst = O / sum (0 if the sum is 0) */
     VFN_COUNT
 } isa_vfn;
 

@@ -25,7 +25,8 @@ const char *const isa_vfn_names[VFN_COUNT] = {
     "silu_f32", "gelu_f32", "rmsnorm_f32", "softmax_f32", "quant_f32",
     "add_f16", "mul_f16", "silu_f16", "gelu_f16", "rmsnorm_f16", "softmax_f16", "quant_f16",
     "add_bf16", "mul_bf16", "silu_bf16", "gelu_bf16", "rmsnorm_bf16", "softmax_bf16",
-    "quant_bf16"
+    "quant_bf16",
+    "attn_softmax", "attn_acc", "attn_norm"
 };
 
 /* The float functions in the order of isa_vfn, one row per element type. */

@@ -1,7 +1,21 @@
 /* unit_vec.c - the vector unit: the element-wise and row work of a layer
  * (residual adds, activation functions, norms, softmax, requantization).
  * lanes elements per cycle per pass; functions that need several passes
- * over the data (softmax: max, exp, sum, scale) cost that many. */
+ * over the data (softmax: max, exp, sum, scale) cost that many.
+ *
+ * Fused attention's online softmax (compiler/attention.c) uses three row
+ * functions that keep a 16-byte state per query row {max, sum, alpha}
+ * (float32) at src2 in sbuf:
+ *   attn_softmax  S int32 (n = len[11:0]; the last len[23:12] entries are
+ *                 masked: causal or padding keys), shift = imm[4:0],
+ *                 first block = imm[5].  t = float(S) * 2^-shift (the
+ *                 compiler folds 1/sqrt(d), log2(e) and the Q and K scales
+ *                 into a power of two); max' = max(max, t over the row);
+ *                 alpha = exp2(max - max'); int8 P = round(127 exp2(t - max'))
+ *                 (0 where masked); sum' = sum * alpha + sum of P.
+ *   attn_acc      float O = O * alpha + float(PV) (imm 1: O = float(PV)).
+ *   attn_norm     float dst = O / sum (0 when sum is 0).
+ * The first block starts from max = -inf, sum = 0. */
 #include "fp_arith.h"
 #include "machine.h"
 
@@ -11,12 +25,16 @@
 
 typedef struct {
     int in_bytes, out_bytes, two_sources, passes;
+    int state; /* 1: src2 is a row's 16-byte attention state (read) */
 } vfn_shape;
 
-/* Indexed by the fp32 form of a function; FP16 and BF16 forms take the
- * same passes on 2-byte elements (the lanes are built for the element
- * type: vector.lanes elements per cycle whatever it is). */
-static const vfn_shape base_shapes[VFN_QUANT_F32 + 1] = {
+#define ATTN_STATE_BYTES 16
+
+/* Indexed by the fp32 form of a function (the attention functions are fp32
+ * only); FP16 and BF16 forms take the same passes on 2-byte elements (the
+ * lanes are built for the element type: vector.lanes elements per cycle
+ * whatever it is). */
+static const vfn_shape base_shapes[VFN_COUNT] = {
     [VFN_COPY] = { 1, 1, 0, 1 },
     [VFN_ADD_I32] = { 4, 4, 1, 1 },
     [VFN_MUL_I32] = { 4, 4, 1, 1 },
@@ -28,6 +46,10 @@ static const vfn_shape base_shapes[VFN_QUANT_F32 + 1] = {
     [VFN_RMSNORM_F32] = { 4, 4, 0, 3 },
     [VFN_SOFTMAX_F32] = { 4, 4, 0, 4 },
     [VFN_QUANT_F32] = { 4, 1, 0, 1 },
+    /* max, exp and quantize, sum */
+    [VFN_ATTN_SOFTMAX] = { 4, 1, 0, 3, 1 },
+    [VFN_ATTN_ACC] = { 4, 4, 0, 1, 1 },
+    [VFN_ATTN_NORM] = { 4, 4, 0, 1, 1 },
 };
 
 static vfn_shape shape_of(isa_vfn f)
@@ -42,14 +64,16 @@ static vfn_shape shape_of(isa_vfn f)
     return s;
 }
 
+/* Elements of the row: attn_softmax keeps its masked tail in len[23:12]. */
+static uint32_t vec_len(const isa_instr *in)
+{
+    return in->fn == VFN_ATTN_SOFTMAX ? (in->len & 0xfff) : in->len;
+}
+
 static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
     (void)m;
-    if (in->len == 0) {
-        snprintf(err, errlen, "empty vector operation");
-        return -1;
-    }
     /* The decoder guarantees these for binaries; programs built in memory
      * are checked here before any table is indexed with them. */
     if (in->fn >= VFN_COUNT || in->sbuf >= BUF_COUNT || in->dbuf >= BUF_COUNT) {
@@ -57,26 +81,49 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->dbuf);
         return -1;
     }
-    const vfn_shape s = shape_of((isa_vfn)in->fn);
-    uint64_t ib = (uint64_t)in->len * s.in_bytes, ob = (uint64_t)in->len * s.out_bytes;
+    const uint32_t n = vec_len(in);
+    if (n == 0) {
+        snprintf(err, errlen, "empty vector operation");
+        return -1;
+    }
+    if (in->fn == VFN_ATTN_SOFTMAX && (in->len >> 12) > n) {
+        snprintf(err, errlen, "attn_softmax: masked tail %u is longer than the row of %u",
+                 in->len >> 12, n);
+        return -1;
+    }
+    const vfn_shape shape = shape_of((isa_vfn)in->fn), *s = &shape;
+    uint64_t ib = (uint64_t)n * s->in_bytes, ob = (uint64_t)n * s->out_bytes;
+    const mem_range dst = { (int)in->dbuf, in->dst, in->dst + ob };
     fp->nr = 1;
     fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
-    if (s.two_sources)
+    if (s->two_sources)
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ib };
+    if (s->state)
+        fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ATTN_STATE_BYTES };
+    if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
+        fp->r[fp->nr++] = dst;
     fp->nw = 1;
-    fp->w[0] = (mem_range){ (int)in->dbuf, in->dst, in->dst + ob };
+    fp->w[0] = dst;
+    if (in->fn == VFN_ATTN_SOFTMAX) /* the state is updated in place */
+        fp->w[fp->nw++] = fp->r[1];
     return 0;
 }
 
 static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
-    const vfn_shape s = shape_of((isa_vfn)in->fn);
-    c->occupancy = ceil_div(in->len, (uint64_t)m->arch->vector_lanes) * (uint64_t)s.passes;
+    const vfn_shape shape = shape_of((isa_vfn)in->fn), *s = &shape;
+    const uint64_t n = vec_len(in);
+    c->occupancy = ceil_div(n, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
     c->latency = (uint64_t)m->arch->vector_latency;
     c->dram_cycles = 0;
-    ev->vector_ops += (uint64_t)in->len * s.passes;
-    ev->buf_read_bytes[in->sbuf] += (uint64_t)in->len * s.in_bytes * (s.two_sources ? 2 : 1);
-    ev->buf_write_bytes[in->dbuf] += (uint64_t)in->len * s.out_bytes;
+    ev->vector_ops += n * s->passes;
+    ev->buf_read_bytes[in->sbuf] += n * s->in_bytes * (s->two_sources ? 2 : 1) +
+                                    (s->state ? ATTN_STATE_BYTES : 0);
+    ev->buf_write_bytes[in->dbuf] += n * s->out_bytes;
+    if (in->fn == VFN_ATTN_SOFTMAX)
+        ev->buf_write_bytes[in->sbuf] += ATTN_STATE_BYTES;
+    else if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
+        ev->buf_read_bytes[in->dbuf] += n * 4;
 }
 
 static int8_t sat8(int64_t v) { return (int8_t)(v > 127 ? 127 : (v < -128 ? -128 : v)); }
@@ -166,6 +213,32 @@ static void float_exec(machine *m, const isa_instr *in)
     }
 }
 
+/* The online-softmax step of one row (the header says what it computes). */
+static void attn_softmax(const uint8_t *s, uint8_t *state, uint8_t *p, uint32_t n,
+                         uint32_t masked, uint32_t imm)
+{
+    const uint32_t v = n - masked;
+    const float scale = ldexpf(1.0f, -(int)(imm & 31));
+    const int first = (imm >> 5) & 1;
+    const float mold = first ? -INFINITY : ld_f32(state), lold = first ? 0.0f : ld_f32(state + 4);
+    float mx = mold;
+    for (uint32_t i = 0; i < v; i++)
+        mx = fmaxf(mx, (float)ld_i32(s + 4 * i) * scale);
+    const float alpha = mx == -INFINITY ? 1.0f : exp2f(mold - mx);
+    int64_t sum = 0;
+    for (uint32_t i = 0; i < v; i++) {
+        float e = exp2f((float)ld_i32(s + 4 * i) * scale - mx);
+        int q = (int)roundf(e * 127.0f);
+        p[i] = (uint8_t)q;
+        sum += q;
+    }
+    memset(p + v, 0, masked);
+    float lsc = lold * alpha;
+    st_f32(state, mx);
+    st_f32(state + 4, lsc + (float)sum);
+    st_f32(state + 8, alpha);
+}
+
 static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     (void)err;
@@ -192,6 +265,28 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     default:
         float_exec(m, in);
         break;
+    case VFN_ATTN_SOFTMAX:
+        attn_softmax(a, m->buf[in->sbuf] + in->src2, d, n & 0xfff, n >> 12, in->imm);
+        break;
+    case VFN_ATTN_ACC: {
+        const float alpha = ld_f32(b + 8);
+        for (uint32_t i = 0; i < n; i++) {
+            float pv = (float)ld_i32(a + 4 * i);
+            if (in->imm & 1) {
+                st_f32(d + 4 * i, pv);
+            } else {
+                float o = ld_f32(d + 4 * i) * alpha;
+                st_f32(d + 4 * i, o + pv);
+            }
+        }
+        break;
+    }
+    case VFN_ATTN_NORM: {
+        const float l = ld_f32(b + 4);
+        for (uint32_t i = 0; i < n; i++)
+            st_f32(d + 4 * i, l > 0.0f ? ld_f32(a + 4 * i) / l : 0.0f);
+        break;
+    }
     case VFN_COUNT:
         break;
     }

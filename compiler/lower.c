@@ -1,6 +1,7 @@
 /* lower.c - operations of a model phase -> programs -> C-model timing. */
 #include "lower.h"
 
+#include "attention.h"
 #include "count.h"
 #include "gemm.h"
 #include "overlap.h"
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ATTN_BLOCK 128   /* query rows per causal block */
 #define CACHE_MAX 256
 
 typedef struct {
@@ -101,7 +101,6 @@ static int vfn_for(const model_op *o, isa_vfn *fn)
 {
     switch (o->kind) {
     case MODEL_OP_NORM: *fn = VFN_RMSNORM_F32; return 0; /* layernorm: same passes */
-    case MODEL_OP_SOFTMAX: *fn = VFN_SOFTMAX_F32; return 0;
     case MODEL_OP_ACTIVATION:
         *fn = strncmp(o->func, "gelu", 4) == 0 ? VFN_GELU_F32 : VFN_SILU_F32;
         return 0;
@@ -115,9 +114,9 @@ static int vfn_for(const model_op *o, isa_vfn *fn)
     }
 }
 
-static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset *q,
-                     const model_phase *ph, const model_op *ops, int n, op_result *out,
-                     cache *cp, char *err, size_t errlen);
+static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
+                     const quant_preset *q, const model_phase *ph, const model_op *ops, int n,
+                     op_result *out, cache *cp, char *err, size_t errlen);
 
 int lower_model(const arch_t *a, const energy_model *em, const model_cfg *m,
                 const quant_preset *q, const model_phase *ph, op_result *out, int cap,
@@ -148,13 +147,15 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     cp->info = info;
     cp->progress = fn;
     cp->progress_ctx = ctx;
-    int rc = lower_ops(a, em, q, ph, ops, n, out, cp, err, errlen);
+    int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
-    if (rc == 0 && overlap_saved(a, out, n, &info->overlap_saved_cycles) != 0) {
+    /* lower_ops gives the number of results (fused attention folds three
+     * operations into one) */
+    if (rc >= 0 && overlap_saved(a, out, rc, &info->overlap_saved_cycles) != 0) {
         snprintf(err, errlen, "the phase's overlap saving exceeds 2^63 - 1 cycles");
         rc = -1;
     }
-    return rc < 0 ? -1 : n;
+    return rc < 0 ? -1 : rc;
 }
 
 /* n and k of one GEMM: at most 2^24 by model_cfg_finish's ranges, so they
@@ -172,12 +173,40 @@ static int gemm_nk(const model_op *o, uint64_t n, uint64_t k, int *ni, int *ki, 
     return 0;
 }
 
-static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset *q,
-                     const model_phase *ph, const model_op *ops, int n, op_result *out,
-                     cache *cp, char *err, size_t errlen)
+/* One layer's attention at stage st (attention.h): every sequence and
+ * head of the layer in a few programs. */
+static int time_attention(const arch_t *a, const energy_model *em, const model_cfg *m,
+                          const quant_preset *q, const model_phase *ph, attn_stage st,
+                          sim_stats *layer, int *sampled, int *programs, char *err,
+                          size_t errlen)
+{
+    model_cfg c = *m;
+    if (model_cfg_finish(&c, err, errlen) != 0)
+        return -1;
+    const int prefill = ph->kind == MODEL_PREFILL;
+    attn_shape s = { .kv_bits = q->kv_bits ? q->kv_bits : 8, .heads = c.num_attention_heads,
+                     .kv_heads = c.num_key_value_heads, .head_dim = c.head_dim,
+                     .batch = ph->batch, .q_len = prefill ? ph->seq_len : 1,
+                     .kv_len = prefill ? ph->seq_len : ph->context, .shift = 0 };
+    return attn_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
+}
+
+/* The stage an attention op of the model's list runs as; -1: the fused
+ * kernel covers it (softmax and context fold into layer.attention). */
+static int attn_stage_of(const arch_t *a, const model_op *o)
+{
+    if (a->attn_fused)
+        return o->kind == MODEL_OP_ATTENTION && strstr(o->name, "score") ? ATTN_FUSED : -1;
+    if (o->kind == MODEL_OP_SOFTMAX)
+        return ATTN_SOFTMAX;
+    return strstr(o->name, "score") ? ATTN_SCORE : ATTN_CONTEXT;
+}
+
+static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
+                     const quant_preset *q, const model_phase *ph, const model_op *ops, int n,
+                     op_result *out, cache *cp, char *err, size_t errlen)
 {
     cache *const c = cp;
-    const int prefill = ph->kind == MODEL_PREFILL;
     const uint64_t T = model_phase_tokens(ph);
     const uint64_t half_out = arch_buf_bytes(a, BUF_OUT) / 2;
     const int group = q->group_size;
@@ -215,14 +244,28 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         }
     }
 
+    int nout = 0;
     for (int i = 0; i < n; i++) {
         const model_op *o = &ops[i];
-        op_result *r = &out[i];
+        const int attn = o->kind == MODEL_OP_ATTENTION || o->kind == MODEL_OP_SOFTMAX;
+        const int stage = attn ? attn_stage_of(a, o) : 0;
+        if (stage < 0) { /* folded into layer.attention */
+            if (c->progress)
+                c->progress(c->progress_ctx, i + 1, n);
+            continue;
+        }
+        op_result *r = &out[nout++];
         memset(r, 0, sizeof *r);
         r->op = *o;
+        if (attn && stage == ATTN_FUSED) {
+            /* score + softmax + context: the MACs of both matmuls */
+            snprintf(r->op.name, sizeof r->op.name, "layer.attention");
+        }
         int ovf = 0;
-        r->instances = count_mul(o->count, o->repeat, &ovf);
-        r->macs = count_mul(o->macs, r->instances, &ovf);
+        if (attn && stage == ATTN_FUSED)
+            r->op.macs = count_mul(o->macs, 2, &ovf);
+        r->instances = count_mul(r->op.count, r->op.repeat, &ovf);
+        r->macs = count_mul(r->op.macs, r->instances, &ovf);
         uint64_t mult = r->instances; /* runs of the program timed below */
         sim_stats one;
         memset(&one, 0, sizeof one);
@@ -242,38 +285,29 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
-        } else if (o->kind == MODEL_OP_ATTENTION) {
-            const lut_wtype i8 = { LUT_WFMT_INT, 8 };
-            r->on_lut = 1;
-            r->wbits = 8;
-            if (a->wbits_max < 8) {
-                snprintf(err, errlen, "%s: attention runs on the LUT array with INT8 K/V, but "
-                         "lut.wbits_max is %d", o->name, a->wbits_max);
+        } else if (attn) {
+            r->on_lut = stage != ATTN_SOFTMAX;
+            r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
+            sim_stats layer;
+            int programs = 0;
+            if (time_attention(a, em, m, q, ph, (attn_stage)stage, &layer, &sampled, &programs,
+                               e, sizeof e) != 0) {
+                snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
-            const int score = strstr(o->name, "score") != NULL;
-            /* Causal prefill: query block b attends to keys [0, (b+1)*ATTN_BLOCK). */
-            const uint64_t rows = o->m, blocks = prefill ? (rows + ATTN_BLOCK - 1) / ATTN_BLOCK : 1;
-            for (uint64_t b = 0; b < blocks; b++) {
-                uint64_t r0 = b * ATTN_BLOCK;
-                uint64_t rb = prefill ? (rows - r0 < ATTN_BLOCK ? rows - r0 : ATTN_BLOCK) : rows;
-                uint64_t keys = prefill ? r0 + rb : (score ? o->n : o->k);
-                uint64_t mm = rb, nn = score ? keys : o->n, kk = score ? o->k : keys;
-                /* groups of 256: one group's tables must fit half the table buffer */
-                gemm_shape g = { .wtype = i8, .m = mm };
-                if (gemm_nk(o, nn, kk, &g.n, &g.kd, err, errlen) != 0)
-                    return -1;
-                g.group_size = g.kd > 256 ? 256 : g.kd;
-                sim_stats part;
-                int s2 = 0;
-                gemm_shape chosen;
-                if (time_gemm(a, em, c, &g, &part, &s2, &chosen, e, sizeof e) != 0) {
-                    snprintf(err, errlen, "%s: %s", o->name, e);
-                    return -1;
-                }
-                sampled |= s2;
-                ovf |= sim_stats_add(&one, &part, 1) != 0;
+            r->sampled = sampled;
+            c->info->simulations += programs;
+            if (ovf || sim_stats_add(&r->st, &layer, o->repeat) != 0) {
+                snprintf(err, errlen, "%s: its %llu layers' cycles or events exceed 2^63 - 1, "
+                         "the most lutsim can count", r->op.name,
+                         (unsigned long long)o->repeat);
+                return -1;
             }
+            if (em)
+                sim_energy(em, &r->st);
+            if (c->progress)
+                c->progress(c->progress_ctx, i + 1, n);
+            continue;
         } else {
             isa_vfn fn;
             if (vfn_for(o, &fn) != 0) {
@@ -281,8 +315,6 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 return -1;
             }
             uint64_t rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
-            if (o->kind == MODEL_OP_SOFTMAX)
-                rows = prefill ? (uint64_t)ph->seq_len : 1;
             uint64_t cols = (o->elements + rows - 1) / rows;
             if (o->kind == MODEL_OP_ACTIVATION || o->kind == MODEL_OP_ELEMENTWISE) {
                 rows = 1;
@@ -291,7 +323,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
             /* Rows longer than the buffer are processed in spans (online
              * softmax / norm statistics carried between spans). */
             uint64_t cap_elems = half_out / 12;
-            if (cols > cap_elems && (o->kind == MODEL_OP_NORM || o->kind == MODEL_OP_SOFTMAX)) {
+            if (cols > cap_elems && o->kind == MODEL_OP_NORM) {
                 rows = (rows * cols + cap_elems - 1) / cap_elems;
                 cols = cap_elems;
             }
@@ -325,5 +357,5 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
         if (c->progress)
             c->progress(c->progress_ctx, i + 1, n);
     }
-    return 0;
+    return nout;
 }

@@ -3,14 +3,16 @@
  *
  * Where each operation runs:
  *   linear     LUT array, weights in the quantization preset's format;
- *   attention  LUT array too, with the INT8 K and V caches as 8-bit
- *              "weights" (the array's widest bit-serial mode); causal
- *              prefill is computed in blocks of 128 query rows that skip the
- *              key blocks above the diagonal;
- *   norm, softmax, activation, element-wise: the vector unit, streaming
- *              activations at vector.dtype from and to DRAM (all heads of
- *              a softmax in one program); an operation that feeds a linear
- *              layer quantizes its output to the INT8 the layer reads.
+ *   attention  compiler/attention.h: a layer's sequences and heads in a few
+ *              programs on the LUT array (K and V as kv_bits "weights") and
+ *              the vector unit (online softmax); with attention.fused one
+ *              result, layer.attention, replaces attn_score, softmax and
+ *              attn_context (so lower_model may return fewer results than
+ *              model_layers lists);
+ *   norm, activation, element-wise: the vector unit, streaming
+ *              activations at vector.dtype from and to DRAM; an operation
+ *              that feeds a linear layer quantizes its output to the INT8
+ *              the layer reads.
  * Each operation is timed alone; repeated instances of a shape are
  * simulated once (a cache keyed by shape) and multiplied.  The phase's
  * overlap of neighbouring operations is in lower_info (overlap.h).

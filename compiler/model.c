@@ -410,6 +410,7 @@ int quant_preset_named(const char *name, quant_preset *out)
             out->w.bits = builtin_quant[i].bits;
             out->group_size = LUT_DEFAULT_GROUP;
             out->abits = 8;
+            out->kv_bits = 8;
             return 0;
         }
     }
@@ -446,6 +447,11 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
     if (q->group_size < 0 || q->group_size > (1 << 20)) {
         snprintf(err, errlen, "group_size: expected an integer 0..1048576, got %d",
                  q->group_size);
+        return -1;
+    }
+    if (q->kv_bits != 0 && q->kv_bits != 4 && q->kv_bits != 8) {
+        snprintf(err, errlen, "kv_format: expected \"int8\" or \"int4\" (%d-bit K/V)",
+                 q->kv_bits);
         return -1;
     }
     if (q->abits < 2 || q->abits > 16) {

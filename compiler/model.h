@@ -181,9 +181,12 @@ typedef struct {
                         BINARY (bits 1) */
     int group_size;  /* weights per FP16 scale along k; 0 = one per output row */
     int abits;       /* activation bits (8) */
+    int kv_bits;     /* K/V cache: signed INT8 (8, or 0: the default) or INT4 (4),
+                        run on the LUT array's bit-serial path (compiler/attention.h) */
 } quant_preset;
 
-/* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, abits). */
+/* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, abits,
+ * kv_format). */
 int quant_check(const quant_preset *q, char *err, size_t errlen);
 /* The built-in presets W1.58A8, W1A8, W2A8, W3A8, W4A8, W8A8 (group 128,
  * abits 8); name is case-insensitive.  0, or -1 if unknown. */

@@ -71,6 +71,10 @@ static const field precompute_fields[] = {
     { "fused", K_BOOL, AO(tprec_fused), 0, 1, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
+static const field attention_fields[] = {
+    { "fused", K_BOOL, AO(attn_fused), 0, 1, NULL },
+    { NULL, 0, 0, 0, 0, NULL },
+};
 static const field dequant_fields[] = {
     { "lanes", K_INT, AO(dequant_lanes), 1, 4096, NULL },
     { "latency_cycles", K_INT, AO(dequant_latency), 0, 1024, NULL },
@@ -97,6 +101,7 @@ static const field root_fields[] = {
     { "dram", K_OBJ, 0, 0, 0, dram_fields },
     { "dma", K_OBJ, 0, 0, 0, dma_fields },
     { "precompute", K_OBJ, 0, 0, 0, precompute_fields },
+    { "attention", K_OBJ, 0, 0, 0, attention_fields },
     { "dequant", K_OBJ, 0, 0, 0, dequant_fields },
     { "vector", K_OBJ, 0, 0, 0, vector_fields },
     { "issue", K_OBJ, 0, 0, 0, issue_fields },

@@ -249,7 +249,7 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (!json_is_object(doc))
         FAIL(&c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
     static const char *const allowed[] = { "name", "description", "wfmt", "wbits",
-                                           "group_size", "abits", NULL };
+                                           "group_size", "abits", "kv_format", NULL };
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)doc, key, v) {
@@ -300,6 +300,20 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (get_int(&c, doc, "group_size", 0, 0, &q.group_size) ||
         get_int(&c, doc, "abits", 0, 1, &q.abits))
         return -1;
+    q.kv_bits = 8;
+    const json_t *kvf = json_object_get(doc, "kv_format");
+    if (kvf) {
+        const char *kv = json_is_string(kvf) ? json_string_value(kvf) : "";
+        if (strcmp(kv, "int8") == 0 || strcmp(kv, "int4") == 0)
+            q.kv_bits = kv[3] - '0';
+        else if (strcmp(kv, "fp16") == 0)
+            FAIL(&c, "kv_format: \"fp16\" is not modelled: the LUT array multiplies by "
+                     "integer bit-planes only and the vector unit has no dot-product path; "
+                     "use \"int8\" or \"int4\"");
+        else
+            FAIL(&c, "kv_format: expected \"int8\" or \"int4\", got %.40s",
+                 json_is_string(kvf) ? kv : cfg_json_kind(kvf));
+    }
     char why[300];
     if (quant_check(&q, why, sizeof why))
         FAIL(&c, "%s", why);

@@ -1,0 +1,853 @@
+/* attention.c - fused (and unfused) attention programs: plan, emission,
+ * memory image, timing.  attention.h describes the schedule. */
+#include "attention.h"
+
+#include "count.h"
+#include "lut_arith.h"
+#include "lut_gemm.h"
+#include "periodic.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ALIGN 64
+#define META_BYTES 8   /* per column: int32 zero-point factor, float32 scale */
+#define STATE_BYTES 16 /* per row: max, sum, alpha (unit_vec.c) */
+#define ROW_MAX 4095   /* lmma / dq m and tprec rows fields */
+#define NK_MAX 4095    /* attn_softmax's 12-bit row length */
+#define PK_MIN 32       /* shortest context table chunk, keys */
+#define DMA_PIECE 65536 /* contiguous transfers are cut into pieces of this */
+
+static uint64_t align_up(uint64_t v) { return (v + ALIGN - 1) / ALIGN * ALIGN; }
+static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+static uint64_t wrow(const arch_t *a, uint64_t n) { return (n * (uint64_t)a->tile_k + 7) / 8; }
+
+/* Bytes of one table set of rows x klen activations (entries of 2 bytes). */
+static uint64_t tables(const arch_t *a, uint64_t rows, uint64_t klen)
+{
+    return rows * cdiv(klen, (uint64_t)a->tile_k) * ((uint64_t)1 << (a->tile_k - 1)) * 2;
+}
+
+/* Places n regions of `size` bytes from *at on; returns the new end. */
+static uint64_t place(uint64_t *at, uint64_t *dst, int n, uint64_t size)
+{
+    for (int i = 0; i < n; i++) {
+        dst[i] = *at;
+        *at += align_up(size);
+    }
+    return *at;
+}
+
+/* Buffer regions for the sizes in pl; 0 if every buffer holds them. */
+static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
+{
+    const uint64_t hd = (uint64_t)s->head_dim, R = (uint64_t)pl->rows, nk = (uint64_t)pl->nk;
+    const uint64_t kb = (uint64_t)s->kv_bits, tk = (uint64_t)a->tile_k;
+    pl->k_idx = cdiv(hd, tk) * kb * wrow(a, nk);
+    pl->v_idx = cdiv(nk, tk) * kb * wrow(a, hd);
+    pl->k_tile = pl->k_idx + nk * META_BYTES;
+    pl->v_tile = pl->v_idx + hd * META_BYTES;
+    /* Q and its tables once: they are read by every block of the unit, and
+     * the next unit's Q waits only for this one's last score lmma, which
+     * comes a whole context (four times longer) before the array needs it */
+    const int resident = pl->qk == s->head_dim;
+    uint64_t at = 0;
+    place(&at, pl->act_q, 1, R * hd);
+    pl->act_q[1] = pl->act_q[0];
+    if (place(&at, pl->act_p, 2, R * nk) > arch_buf_bytes(a, BUF_ACT))
+        return -1;
+    at = 0;
+    if (resident) {
+        place(&at, pl->tbl_q, 1, tables(a, R, hd));
+        place(&at, pl->tbl_qsum, 1, R * 4);
+        pl->tbl_q[1] = pl->tbl_q[0];
+        pl->tbl_qsum[1] = pl->tbl_qsum[0];
+    } else { /* chunks of Q tables, double-buffered */
+        place(&at, pl->tbl_q, 2, tables(a, R, (uint64_t)pl->qk));
+        place(&at, pl->tbl_qsum, 2, R * 4);
+    }
+    place(&at, pl->tbl_p, 2, tables(a, R, (uint64_t)pl->pk));
+    if (place(&at, pl->tbl_psum, 2, R * 4) > arch_buf_bytes(a, BUF_TBL))
+        return -1;
+    at = 0;
+    place(&at, pl->wgt_k, 2, pl->k_tile);
+    if (place(&at, pl->wgt_v, 2, pl->v_tile) > arch_buf_bytes(a, BUF_WGT))
+        return -1;
+    at = 0;
+    place(&at, pl->out_s, 2, R * nk * 4);
+    if (!resident) /* the lmma results of the chunks, summed by dq into S */
+        place(&at, pl->out_sacc, 2, R * nk * 4);
+    place(&at, pl->out_acc, 2, R * hd * 4);
+    place(&at, pl->out_pv, 2, R * hd * 4);
+    place(&at, pl->out_o, 2, R * hd * 4);
+    if (place(&at, pl->out_st, 4, R * STATE_BYTES) > arch_buf_bytes(a, BUF_OUT))
+        return -1;
+    return 0;
+}
+
+/* Key blocks of one unit: its last row at position pos0 + npos - 1 sees
+ * keys up to that + kv_len - q_len. */
+static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
+{
+    const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
+    return (int)(last / pl->nk) + 1;
+}
+
+static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err, size_t errlen)
+{
+    int ov = 0;
+    const uint64_t H = (uint64_t)s->heads, hd = (uint64_t)s->head_dim;
+    const uint64_t KB = count_mul3(B, (uint64_t)s->kv_heads, (uint64_t)pl->kv_blocks, &ov);
+    const uint64_t units = count_mul3(B, (uint64_t)pl->head_groups, (uint64_t)pl->qblocks, &ov);
+    const uint64_t ub = count_mul(units, (uint64_t)pl->nb_max, &ov); /* unit blocks */
+    const uint64_t q = count_mul3(B, (uint64_t)s->q_len, H * hd, &ov);
+    uint64_t at = 0;
+    pl->q_addr = at;
+    at = align_up(count_add(at, q, &ov));
+    pl->k_addr = at;
+    at = align_up(count_addmul(at, KB, pl->k_tile, &ov));
+    pl->v_addr = at;
+    at = align_up(count_addmul(at, KB, pl->v_tile, &ov));
+    pl->o_addr = at;
+    at = align_up(count_addmul(at, q, 4, &ov));
+    /* the unfused path's S, P and row states, per unit and block */
+    const uint64_t rk = (uint64_t)pl->rows * (uint64_t)pl->nk;
+    pl->s_addr = at;
+    at = align_up(count_add(at, count_mul3(ub, rk, 4, &ov), &ov));
+    pl->p_addr = at;
+    at = align_up(count_add(at, count_mul(ub, rk, &ov), &ov));
+    pl->st_addr = at;
+    at = count_add(at, count_mul3(ub, (uint64_t)pl->rows, STATE_BYTES, &ov), &ov);
+    pl->image_bytes = at;
+    if (ov || at > COUNT_MAX - ALIGN) {
+        snprintf(err, errlen, "attention: the layer's memory image exceeds 2^63 bytes");
+        return -1;
+    }
+    return 0;
+}
+
+#define DRAM_LIMIT ((uint64_t)1 << 40) /* the ISA's DRAM address field */
+
+static int layout(const attn_shape *s, attn_plan *pl, char *err, size_t errlen)
+{
+    uint64_t B = (uint64_t)s->batch;
+    int rc;
+    while ((rc = layout_for(s, pl, B, err, errlen)) != 0 || pl->image_bytes > DRAM_LIMIT) {
+        if (B == 1) {
+            if (rc == 0)
+                snprintf(err, errlen, "attention: one sequence's layer image (%llu B) passes "
+                         "the ISA's 40-bit DRAM addresses", (unsigned long long)pl->image_bytes);
+            return -1;
+        }
+        B /= 2;
+    }
+    pl->addr_batch = (int)B;
+    return 0;
+}
+
+static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t errlen)
+{
+    if (s->kv_bits != 4 && s->kv_bits != 8) {
+        snprintf(err, errlen, "attention: K/V caches of %d bits: the LUT array takes INT8 or "
+                 "INT4", s->kv_bits);
+        return -1;
+    }
+    if (s->kv_bits < a->wbits_min || s->kv_bits > a->wbits_max) {
+        snprintf(err, errlen, "attention runs on the LUT array with INT%d K/V, but lut.wbits "
+                 "is %d..%d", s->kv_bits, a->wbits_min, a->wbits_max);
+        return -1;
+    }
+    if (s->heads < 1 || s->kv_heads < 1 || s->heads % s->kv_heads || s->head_dim < 1 ||
+        s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31) {
+        snprintf(err, errlen, "attention: inconsistent shape (heads %d, kv heads %d, head_dim "
+                 "%d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads, s->head_dim,
+                 s->batch, s->q_len, s->kv_len);
+        return -1;
+    }
+    if ((uint64_t)s->heads * (uint64_t)s->head_dim * 4 >= (1u << 24)) {
+        snprintf(err, errlen, "attention: heads x head_dim = %d x %d is too wide for a DMA "
+                 "stride", s->heads, s->head_dim);
+        return -1;
+    }
+    return 0;
+}
+
+int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *err,
+                   size_t errlen)
+{
+    memset(pl, 0, sizeof *pl);
+    if (shape_check(a, s, err, errlen) != 0)
+        return -1;
+    const int G = s->heads / s->kv_heads, tk = a->tile_k;
+    /* one column pass of the array per score lmma, in whole table chunks */
+    int nk0 = a->tile_n * a->lut_cores / tk * tk;
+    int keys = (int)cdiv((uint64_t)s->kv_len, (uint64_t)tk) * tk;
+    if (nk0 > NK_MAX / tk * tk)
+        nk0 = NK_MAX / tk * tk;
+    if (nk0 < tk)
+        nk0 = tk;
+    if (nk0 > keys)
+        nk0 = keys;
+    /* All heads of a group in one unit (each K/V block read once for
+     * them), then the longest key block (whole column passes of the
+     * array), then the most query positions (K/V reuse; whole row passes),
+     * then the longest table chunk, at least PK_MIN keys (shorter ones cost
+     * more in instructions and dq passes than the rows they buy). */
+    for (int gh = G; gh >= 1; gh--) {
+        if (G % gh || gh > ROW_MAX)
+            continue;
+        int bq_max = s->q_len < ROW_MAX / gh ? s->q_len : ROW_MAX / gh;
+        if (bq_max > 256)
+            bq_max = 256;
+        for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
+            for (int bq = bq_max; bq >= 1; bq--) {
+                if (bq > 1 && gh * bq % a->tile_m != 0)
+                    continue;
+                for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
+                    if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
+                        continue;
+                    pl->gh = gh;
+                    pl->bq = bq;
+                    pl->rows = gh * bq;
+                    pl->nk = nk;
+                    pl->pk = pk;
+                    /* Q tables resident, else rebuilt in chunks (long heads) */
+                    pl->qk = s->head_dim;
+                    while (fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
+                        pl->qk = pl->qk / 2 / tk * tk;
+                    if (fits(a, s, pl) != 0)
+                        continue;
+                    pl->head_groups = s->heads / gh;
+                    pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)bq);
+                    pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)nk);
+                    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * bq,
+                                             s->q_len - (pl->qblocks - 1) * bq);
+                    return layout(s, pl, err, errlen);
+                }
+            }
+            if (nk == tk)
+                break;
+        }
+    }
+    snprintf(err, errlen, "attention: one query row's tables (%llu B for head_dim %d) and a "
+             "key block do not fit the buffers (table buffer %zu B)",
+             (unsigned long long)tables(a, 1, (uint64_t)s->head_dim), s->head_dim,
+             arch_buf_bytes(a, BUF_TBL));
+    return -1;
+}
+
+/* Context table chunks of a unit's last block that hold a key visible
+ * to its last row, rounded up to a half of the block's chunks. */
+static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos, int nb)
+{
+    const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
+    const int valid = (int)(last - (int64_t)(nb - 1) * pl->nk) + 1;
+    const int nsub = pl->nk / pl->pk, q = nsub < 2 ? 1 : nsub / 2;
+    int subs = (valid + pl->pk - 1) / pl->pk;
+    subs = (subs + q - 1) / q * q;
+    return subs < nsub ? subs : nsub;
+}
+
+int attn_class_cap(const attn_plan *pl) { return 8 * pl->nb_max + 8; }
+
+int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int cap)
+{
+    int n = 0;
+    const uint64_t per_q = (uint64_t)s->batch * (uint64_t)pl->head_groups;
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np, b);
+        int c = 0;
+        while (c < n && (out[c].nb != b || out[c].npos != np || out[c].last_subs != ls))
+            c++;
+        if (c == n) {
+            if (n == cap)
+                return -1;
+            out[c] = (attn_class){ b, np, ls, 0 };
+            n++;
+        }
+        out[c].units += per_q;
+    }
+    return n;
+}
+
+/* ---- emission ---- */
+
+typedef struct {
+    const arch_t *a;
+    const attn_shape *s;
+    const attn_plan *pl;
+    attn_stage st;
+    program *p;
+    char *err;
+    size_t errlen;
+} emitter;
+
+typedef struct {
+    int b, hg, kvh, pos0, npos, rows, nb;
+    int last_subs; /* context table chunks of the last block */
+    uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
+    uint64_t ul;  /* unit index in the program: buffer halves */
+} unit;
+
+static int push(emitter *e, const isa_instr *in)
+{
+    isa_word w;
+    char why[256];
+    if (isa_encode(in, &w, why, sizeof why) != 0) {
+        snprintf(e->err, e->errlen, "attention: cannot encode: %s", why);
+        return -1;
+    }
+    if (program_push(e->p, in) != 0) {
+        snprintf(e->err, e->errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* rows x bytes between a buffer and DRAM; a contiguous transfer (rows 1) is
+ * cut into pieces the bytes field holds. */
+static int dma(emitter *e, isa_op op, int buf, uint64_t sram, uint64_t dram, uint64_t rows,
+               uint64_t bytes, uint64_t stride)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = op;
+    in.buf = (uint32_t)buf;
+    if (rows > 1 || bytes <= DMA_PIECE) {
+        in.sram = (uint32_t)sram;
+        in.dram = dram;
+        in.rows = (uint32_t)rows;
+        in.bytes = (uint32_t)bytes;
+        in.stride = (uint32_t)(rows > 1 ? stride : bytes);
+        return push(e, &in);
+    }
+    for (uint64_t off = 0; off < bytes; off += DMA_PIECE) {
+        in.sram = (uint32_t)(sram + off);
+        in.dram = dram + off;
+        in.rows = 1;
+        in.bytes = (uint32_t)(bytes - off < DMA_PIECE ? bytes - off : DMA_PIECE);
+        in.stride = in.bytes;
+        if (push(e, &in) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int tprec(emitter *e, uint64_t src, uint64_t rows, uint64_t klen, uint64_t stride,
+                 uint64_t dst, uint64_t sum)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_TPREC;
+    in.src = (uint32_t)src;
+    in.rows = (uint32_t)rows;
+    in.klen = (uint32_t)klen;
+    in.stride = (uint32_t)stride;
+    in.dst = (uint32_t)dst;
+    in.sum = (uint32_t)sum;
+    return push(e, &in);
+}
+
+/* lmma then dq (int32, in place when acc == dst). */
+static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows,
+                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_LMMA;
+    in.tbl = (uint32_t)tbl;
+    in.wgt = (uint32_t)wgt;
+    in.acc = (uint32_t)acc;
+    in.m = (uint32_t)rows;
+    in.n = (uint32_t)n;
+    in.klen = (uint32_t)klen;
+    in.wbits = (uint32_t)e->s->kv_bits;
+    if (push(e, &in) != 0)
+        return -1;
+    memset(&in, 0, sizeof in);
+    in.op = OP_DQ;
+    in.acc = (uint32_t)acc;
+    in.sum = (uint32_t)sum;
+    in.meta = (uint32_t)meta;
+    in.dst = (uint32_t)dst;
+    in.m = (uint32_t)rows;
+    in.n = (uint32_t)n;
+    in.accum = (uint32_t)accum;
+    in.shift = 1;
+    return push(e, &in);
+}
+
+static int vop(emitter *e, isa_vfn fn, int sbuf, uint64_t src, uint64_t src2, int dbuf,
+               uint64_t dst, uint64_t len, uint64_t imm)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_VOP;
+    in.fn = (uint32_t)fn;
+    in.sbuf = (uint32_t)sbuf;
+    in.src = (uint32_t)src;
+    in.src2 = (uint32_t)src2;
+    in.dbuf = (uint32_t)dbuf;
+    in.dst = (uint32_t)dst;
+    in.len = (uint32_t)len;
+    in.imm = (uint32_t)imm;
+    return push(e, &in);
+}
+
+static int has(const emitter *e, attn_stage a) { return e->st == ATTN_FUSED || e->st == a; }
+
+/* Offsets of the unit's block j in the unfused path's DRAM regions. */
+static uint64_t unit_block(const emitter *e, const unit *u, int j)
+{
+    return u->uid * (uint64_t)e->pl->nb_max + (uint64_t)j;
+}
+
+/* The sequence's place in the DRAM layout (addr_batch). */
+static uint64_t seq_at(const emitter *e, const unit *u)
+{
+    return (uint64_t)(u->b % e->pl->addr_batch);
+}
+
+static uint64_t kv_block(const emitter *e, const unit *u, int j)
+{
+    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks + (uint64_t)j;
+}
+
+static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
+
+/* Bytes of V index rows per context table chunk. */
+static uint64_t v_sub_bytes(const emitter *e)
+{
+    return (uint64_t)e->pl->pk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits *
+           wrow(e->a, (uint64_t)e->s->head_dim);
+}
+
+/* Context table chunks block j runs: all but in the unit's last block. */
+static int context_subs(const emitter *e, const unit *u, int j)
+{
+    return j == u->nb - 1 ? u->last_subs : e->pl->nk / e->pl->pk;
+}
+
+/* Block j's inputs from DRAM, issued a block ahead of their use so that
+ * in-order dispatch never holds a load behind a waiting vector op. */
+static int loads(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j);
+    const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
+    const uint64_t ub = unit_block(e, u, j);
+    if (has(e, ATTN_SCORE) &&
+        dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
+            pl->k_tile, 0))
+        return -1;
+    if (e->st == ATTN_SOFTMAX &&
+        dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
+        return -1;
+    if (e->st == ATTN_CONTEXT &&
+        dma(e, OP_LOAD, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1, R * pl->nk, 0))
+        return -1;
+    if (!has(e, ATTN_CONTEXT))
+        return 0;
+    /* V: the index rows of the chunks the context runs, then the metadata */
+    const uint64_t v = pl->v_addr + kv_block(e, u, j) * pl->v_tile;
+    const uint64_t idx = (uint64_t)context_subs(e, u, j) * v_sub_bytes(e);
+    if (idx == pl->v_idx)
+        return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, pl->v_tile, 0);
+    return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, idx, 0) ||
+           dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h] + pl->v_idx, v + pl->v_idx, 1,
+               pl->v_tile - pl->v_idx, 0);
+}
+
+static int score(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows, nk = (uint64_t)pl->nk;
+    if (pl->qk == e->s->head_dim) {
+        if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
+                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
+            return -1;
+    } else {
+        /* Q tables of qk dimensions at a time, the chunk's K index rows */
+        const uint64_t qk = (uint64_t)pl->qk, nq = cdiv(hd, qk);
+        const uint64_t kw = qk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits * wrow(e->a, nk);
+        for (uint64_t c = 0; c < nq; c++) {
+            const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nq + c) % 2);
+            const uint64_t len = hd - c * qk < qk ? hd - c * qk : qk;
+            if (tprec(e, pl->act_q[ua] + c * qk, R, len, hd, pl->tbl_q[sh], pl->tbl_qsum[sh]) ||
+                matmul(e, pl->tbl_q[sh], pl->wgt_k[h] + c * kw, pl->out_sacc[sh], R, nk, len,
+                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0))
+                return -1;
+        }
+    }
+    if (e->st != ATTN_SCORE)
+        return 0;
+    const uint64_t rk = (uint64_t)pl->rows * pl->nk;
+    return dma(e, OP_STORE, BUF_OUT, pl->out_s[h], pl->s_addr + unit_block(e, u, j) * rk * 4, 1,
+               (uint64_t)u->rows * pl->nk * 4, 0);
+}
+
+/* Keys of block j that row r may not see (causal or padding). */
+static uint64_t masked(const emitter *e, const unit *u, int r, int j)
+{
+    const int64_t last = (int64_t)u->pos0 + r / e->pl->gh + e->s->kv_len - e->s->q_len;
+    int64_t valid = last - (int64_t)j * e->pl->nk + 1;
+    valid = valid < 0 ? 0 : valid > e->pl->nk ? e->pl->nk : valid;
+    return (uint64_t)(e->pl->nk - valid);
+}
+
+static int softmax(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const uint64_t rk = (uint64_t)pl->rows * pl->nk, nk = (uint64_t)pl->nk;
+    const uint64_t ub = unit_block(e, u, j);
+    const uint64_t imm = (uint64_t)e->s->shift | (j == 0 ? 32u : 0u);
+    for (int r = 0; r < u->rows; r++)
+        if (vop(e, VFN_ATTN_SOFTMAX, BUF_OUT, pl->out_s[h] + r * nk * 4,
+                pl->out_st[ua] + (uint64_t)r * STATE_BYTES, BUF_ACT, pl->act_p[h] + r * nk,
+                nk | masked(e, u, r, j) << 12, imm))
+            return -1;
+    if (e->st != ATTN_SOFTMAX)
+        return 0;
+    return dma(e, OP_STORE, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1,
+               (uint64_t)u->rows * nk, 0) ||
+           dma(e, OP_STORE, BUF_OUT, pl->out_st[ua],
+               pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
+               (uint64_t)u->rows * STATE_BYTES, 0);
+}
+
+/* The row states block j's context reads: on chip, or loaded (unfused). */
+static uint64_t state_at(const emitter *e, const unit *u, int j)
+{
+    return e->st == ATTN_CONTEXT ? e->pl->out_st[2 + half(u, j)] : e->pl->out_st[u->ul % 2];
+}
+
+static int context(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j);
+    const uint64_t nk = (uint64_t)pl->nk;
+    const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows;
+    const uint64_t st = state_at(e, u, j);
+    /* (unfused) the block's row states: read only by its attn_acc, so
+     * loaded here, after the previous block's attn_acc has read its half */
+    if (e->st == ATTN_CONTEXT &&
+        dma(e, OP_LOAD, BUF_OUT, st,
+            pl->st_addr + unit_block(e, u, j) * (uint64_t)pl->rows * STATE_BYTES, 1,
+            R * STATE_BYTES, 0))
+        return -1;
+    /* tables of P built just in time, pk keys at a time */
+    /* the parity of sub-chunk c counts as if every block ran nsub of them */
+    const uint64_t nsub = nk / (uint64_t)pl->pk, pk = (uint64_t)pl->pk;
+    const uint64_t sub_w = v_sub_bytes(e), run = (uint64_t)context_subs(e, u, j);
+    for (uint64_t c = 0; c < run; c++) {
+        const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nsub + c) % 2);
+        if (tprec(e, pl->act_p[h] + c * pk, R, pk, nk, pl->tbl_p[sh], pl->tbl_psum[sh]) ||
+            matmul(e, pl->tbl_p[sh], pl->wgt_v[h] + c * sub_w, pl->out_acc[sh], R, hd, pk,
+                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0))
+            return -1;
+    }
+    return 0;
+}
+
+/* Block j's PV folded into O with its rescale. */
+static int accumulate(emitter *e, const unit *u, int j)
+{
+    const attn_plan *pl = e->pl;
+    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const uint64_t hd = (uint64_t)e->s->head_dim, st = state_at(e, u, j);
+    for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
+        if (vop(e, VFN_ATTN_ACC, BUF_OUT, pl->out_pv[h] + r * hd * 4, st + r * STATE_BYTES,
+                BUF_OUT, pl->out_o[ua] + r * hd * 4, hd, j == 0))
+            return -1;
+    return 0;
+}
+
+static int finish(emitter *e, const unit *u)
+{
+    const attn_plan *pl = e->pl;
+    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
+    const uint64_t st = state_at(e, u, u->nb - 1);
+    for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
+        if (vop(e, VFN_ATTN_NORM, BUF_OUT, o + r * hd * 4, st + r * STATE_BYTES, BUF_OUT,
+                o + r * hd * 4, hd, 0))
+            return -1;
+    const uint64_t H = (uint64_t)e->s->heads;
+    const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
+                          (uint64_t)u->hg * pl->gh;
+    return dma(e, OP_STORE, BUF_OUT, o, pl->o_addr + row0 * hd * 4, (uint64_t)u->npos,
+               (uint64_t)pl->gh * hd * 4, H * hd * 4);
+}
+
+/* Q and its tables, block 0's inputs and scores. */
+static int prologue(emitter *e, const unit *u)
+{
+    const attn_plan *pl = e->pl;
+    const int ua = (int)(u->ul % 2);
+    const uint64_t hd = (uint64_t)e->s->head_dim, H = (uint64_t)e->s->heads;
+    if (has(e, ATTN_SCORE)) {
+        const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
+                              (uint64_t)u->hg * pl->gh;
+        if (dma(e, OP_LOAD, BUF_ACT, pl->act_q[ua], pl->q_addr + row0 * hd, (uint64_t)u->npos,
+                (uint64_t)pl->gh * hd, H * hd) ||
+            (pl->qk == e->s->head_dim &&
+             tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
+            return -1;
+    }
+    return loads(e, u, 0) || (has(e, ATTN_SCORE) && score(e, u, 0)) ? -1 : 0;
+}
+
+/* Program order per block j: the next block's loads and scores (the array
+ * computes them while the vector unit runs this block's softmax), the
+ * previous block's attn_acc (it waits for that block's context, and
+ * in-order dispatch must not hold the loads behind it), this block's
+ * softmax and context. */
+static int body(emitter *e, const unit *u)
+{
+    for (int j = 0; j < u->nb; j++) {
+        if (j + 1 < u->nb && (loads(e, u, j + 1) || (has(e, ATTN_SCORE) && score(e, u, j + 1))))
+            return -1;
+        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
+            return -1;
+        if (has(e, ATTN_SOFTMAX) && softmax(e, u, j))
+            return -1;
+        if (has(e, ATTN_CONTEXT) && context(e, u, j))
+            return -1;
+    }
+    return 0;
+}
+
+/* The last block's attn_acc, then O normalized and stored. */
+static int tail(emitter *e, const unit *u)
+{
+    if (!has(e, ATTN_CONTEXT))
+        return 0;
+    return accumulate(e, u, u->nb - 1) || finish(e, u) ? -1 : 0;
+}
+
+/* Units in the order body(u), prologue(u + 1), tail(u): the next unit's
+ * loads are dispatched before this one's last vector ops. */
+static int emit_unit(emitter *e, const unit *u, const unit *prev)
+{
+    if (!prev)
+        return prologue(e, u);
+    return body(e, prev) || prologue(e, u) || tail(e, prev) ? -1 : 0;
+}
+
+static int emit_last(emitter *e, const unit *u)
+{
+    return body(e, u) || tail(e, u) ? -1 : 0;
+}
+
+int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st, int c,
+               uint64_t limit, program *p, char *err, size_t errlen)
+{
+    program_init(p);
+    const int cap = attn_class_cap(pl);
+    attn_class *cls = malloc(sizeof *cls * (size_t)cap);
+    emitter e = { a, s, pl, st, p, err, errlen };
+    int rc = -1, ncls;
+    if (!cls) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    ncls = attn_classes(s, pl, cls, cap);
+    if (c < 0 || c >= ncls) {
+        snprintf(err, errlen, "attention: no class %d", c);
+        goto out;
+    }
+    unit u, prev;
+    memset(&u, 0, sizeof u);
+    const int G = s->heads / s->kv_heads;
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, n = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        const int nb = unit_blocks(s, pl, p0, n);
+        if (n != cls[c].npos || nb != cls[c].nb ||
+            unit_last_subs(s, pl, p0, n, nb) != cls[c].last_subs)
+            continue;
+        for (int b = 0; b < s->batch; b++)
+            for (int hg = 0; hg < pl->head_groups; hg++) {
+                if (limit && u.ul >= limit)
+                    goto halt;
+                u.b = b;
+                u.hg = hg;
+                u.kvh = hg * pl->gh / G;
+                u.pos0 = p0;
+                u.npos = n;
+                u.rows = n * pl->gh;
+                u.nb = nb;
+                u.last_subs = cls[c].last_subs;
+                u.uid = ((uint64_t)(b % pl->addr_batch) * pl->head_groups + (uint64_t)hg) *
+                            pl->qblocks + (uint64_t)q;
+                if (emit_unit(&e, &u, u.ul ? &prev : NULL) != 0)
+                    goto out;
+                prev = u;
+                u.ul++;
+            }
+    }
+halt:
+    if (u.ul && emit_last(&e, &prev) != 0)
+        goto out;
+    isa_instr h;
+    memset(&h, 0, sizeof h);
+    h.op = OP_HALT;
+    rc = push(&e, &h);
+out:
+    if (rc != 0)
+        program_free(p);
+    free(cls);
+    return rc;
+}
+
+/* ---- memory image ---- */
+
+/* Packs w (n x kd signed values of bits) into one tile: index rows, then
+ * the columns' metadata (unit scales). */
+static int put_tile(const arch_t *a, int bits, const int8_t *w, int n, int kd, uint8_t *tile,
+                    uint64_t idx_bytes, char *err, size_t errlen)
+{
+    const lut_wtype t = { LUT_WFMT_INT, bits };
+    lut_gemm_cfg cfg;
+    lut_gemm_cfg_default(&cfg, t);
+    cfg.tk = a->tile_k;
+    cfg.group_size = kd;
+    lut_packed pk;
+    if (lut_pack(&cfg, w, n, kd, NULL, &pk, err, errlen) != 0)
+        return -1;
+    const uint64_t rb = wrow(a, (uint64_t)n);
+    for (int c = 0; c < pk.nchunks; c++)
+        for (int i = 0; i < bits; i++) {
+            uint8_t *row = tile + ((uint64_t)c * bits + i) * rb;
+            const uint8_t *src = pk.idx + ((size_t)c * bits + i) * n;
+            for (int j = 0; j < n; j++)
+                lut_field_put(row, (uint64_t)j, a->tile_k, lut_field_from_idx(src[j], a->tile_k));
+        }
+    const float one = 1.0f;
+    uint32_t su;
+    memcpy(&su, &one, 4);
+    for (int j = 0; j < n; j++) {
+        uint8_t *m = tile + idx_bytes + (uint64_t)j * META_BYTES;
+        const uint32_t corr = (uint32_t)pk.corr[(size_t)j * pk.ngroups];
+        for (int k = 0; k < 4; k++) {
+            m[k] = (uint8_t)(corr >> (8 * k));
+            m[4 + k] = (uint8_t)(su >> (8 * k));
+        }
+    }
+    lut_packed_free(&pk);
+    return 0;
+}
+
+int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const int8_t *q,
+              const int8_t *k, const int8_t *v, uint8_t *image, char *err, size_t errlen)
+{
+    if (pl->addr_batch != s->batch) {
+        snprintf(err, errlen, "attention: the layer's memory image passes 40-bit DRAM addresses");
+        return -1;
+    }
+    memset(image, 0, pl->image_bytes);
+    const size_t hd = (size_t)s->head_dim, nk = (size_t)pl->nk;
+    memcpy(image + pl->q_addr, q, (size_t)s->batch * s->q_len * s->heads * hd);
+    int8_t *kw = malloc(nk * hd), *vw = malloc(nk * hd);
+    int rc = -1;
+    if (!kw || !vw) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int b = 0; b < s->batch; b++)
+        for (int h = 0; h < s->kv_heads; h++) {
+            const size_t base = ((size_t)b * s->kv_heads + h) * s->kv_len * hd;
+            for (int j = 0; j < pl->kv_blocks; j++) {
+                memset(kw, 0, nk * hd);
+                memset(vw, 0, nk * hd);
+                for (size_t x = 0; x < nk && j * nk + x < (size_t)s->kv_len; x++)
+                    for (size_t d = 0; d < hd; d++) {
+                        kw[x * hd + d] = k[base + (j * nk + x) * hd + d];
+                        vw[d * nk + x] = v[base + (j * nk + x) * hd + d]; /* V^T */
+                    }
+                const size_t blk = ((size_t)b * s->kv_heads + h) * pl->kv_blocks + j;
+                if (put_tile(a, s->kv_bits, kw, (int)nk, (int)hd,
+                             image + pl->k_addr + blk * pl->k_tile, pl->k_idx, err, errlen) ||
+                    put_tile(a, s->kv_bits, vw, (int)hd, (int)nk,
+                             image + pl->v_addr + blk * pl->v_tile, pl->v_idx, err, errlen))
+                    goto out;
+            }
+        }
+    rc = 0;
+out:
+    free(kw);
+    free(vw);
+    return rc;
+}
+
+void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image, float *o)
+{
+    memcpy(o, image + pl->o_addr,
+           (size_t)s->batch * s->q_len * s->heads * (size_t)s->head_dim * sizeof(float));
+}
+
+/* ---- timing ---- */
+
+static int run(const arch_t *a, const energy_model *em, const attn_shape *s,
+               const attn_plan *pl, attn_stage st, int c, uint64_t limit, sim_stats *out,
+               char *err, size_t errlen)
+{
+    program p;
+    if (attn_lower(a, s, pl, st, c, limit, &p, err, errlen) != 0)
+        return -1;
+    int rc = sim_run(a, em, &p, NULL, out, err, errlen);
+    program_free(&p);
+    return rc;
+}
+
+int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, attn_stage st,
+                sim_stats *stats, int *sampled, int *programs, char *err, size_t errlen)
+{
+    attn_plan pl;
+    int sims = 0;
+    memset(stats, 0, sizeof *stats);
+    *sampled = 0;
+    if (attn_plan_make(a, s, &pl, err, errlen) != 0)
+        return -1;
+    const int cap = attn_class_cap(&pl);
+    attn_class *cls = malloc(sizeof *cls * (size_t)cap);
+    int rc = -1;
+    if (!cls) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    const int n = attn_classes(s, &pl, cls, cap);
+    for (int c = 0; c < n; c++) {
+        sim_stats x, y;
+        if (cls[c].units <= 8) {
+            if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
+                goto out;
+            sims++;
+        } else {
+            sims += 2;
+            if (run(a, em, s, &pl, st, c, 4, &x, err, errlen) != 0 ||
+                run(a, em, s, &pl, st, c, 6, &y, err, errlen) != 0)
+                goto out;
+            if (periodic_extend(&x, &y, cls[c].units) != 0)
+                goto too_many;
+            *sampled = 1;
+        }
+        if (sim_stats_add(stats, &x, 1) != 0)
+            goto too_many;
+    }
+    if (em)
+        sim_energy(em, stats);
+    if (programs)
+        *programs = sims;
+    rc = 0;
+    goto out;
+too_many:
+    snprintf(err, errlen, "attention: the layer's cycles or events exceed 2^63 - 1, the most "
+             "lutsim can count");
+out:
+    free(cls);
+    return rc;
+}

@@ -1,0 +1,423 @@
+// Attention programs (compiler/attention.c): fused and unfused are
+// bit-exact in functional mode against a reference written here (integer
+// scores, the online softmax as unit_vec.c defines it), schedules stay
+// inside every buffer, timing-only equals functional, and fast-forwarding
+// equals full simulation.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention.h"
+#include "lower.h"
+#include "model_json.h"
+
+namespace {
+
+struct Data {
+    std::vector<int8_t> q, k, v;
+};
+
+Data random_data(const attn_shape &s, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    const int lo = -(1 << (s.kv_bits - 1)), hi = (1 << (s.kv_bits - 1)) - 1;
+    std::uniform_int_distribution<int> act(-128, 127), kv(lo, hi);
+    Data d;
+    d.q.resize((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    d.k.resize((size_t)s.batch * s.kv_heads * s.kv_len * s.head_dim);
+    d.v.resize(d.k.size());
+    for (auto &x : d.q) x = (int8_t)act(rng);
+    for (auto &x : d.k) x = (int8_t)kv(rng);
+    for (auto &x : d.v) x = (int8_t)kv(rng);
+    return d;
+}
+
+// The reference: per query row, key blocks of nk as the plan cut them (a
+// row runs as many blocks as its unit, later ones fully masked), each
+// block's softmax step and rescale exactly as unit_vec.c states them.
+std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Data &d)
+{
+    const int hd = s.head_dim, G = s.heads / s.kv_heads, off = s.kv_len - s.q_len;
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * hd);
+    const float scale = ldexpf(1.0f, -s.shift);
+    for (int b = 0; b < s.batch; b++)
+        for (int p = 0; p < s.q_len; p++)
+            for (int h = 0; h < s.heads; h++) {
+                const int kvh = h / G, last = p + off;
+                const int qb = p / pl.bq, ulast = std::min(qb * pl.bq + pl.bq, s.q_len) - 1;
+                const int nb = (ulast + off) / pl.nk + 1;
+                const int8_t *q = &d.q[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
+                auto key = [&](const std::vector<int8_t> &m, int key, int j) {
+                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * hd + j];
+                };
+                float mx = -INFINITY, l = 0.0f;
+                std::vector<float> o(hd, 0.0f);
+                for (int j = 0; j < nb; j++) {
+                    const int k0 = j * pl.nk;
+                    const int valid = std::max(0, std::min(pl.nk, last - k0 + 1));
+                    std::vector<int32_t> S(valid);
+                    for (int x = 0; x < valid; x++) {
+                        int32_t acc = 0;
+                        for (int t = 0; t < hd; t++)
+                            acc += q[t] * key(d.k, k0 + x, t);
+                        S[x] = acc;
+                    }
+                    const float mold = mx;
+                    for (int x = 0; x < valid; x++)
+                        mx = fmaxf(mx, (float)S[x] * scale);
+                    const float alpha = mx == -INFINITY ? 1.0f : exp2f(mold - mx);
+                    std::vector<int> P(valid);
+                    long sum = 0;
+                    for (int x = 0; x < valid; x++) {
+                        P[x] = (int)roundf(exp2f((float)S[x] * scale - mx) * 127.0f);
+                        sum += P[x];
+                    }
+                    const float lsc = l * alpha;
+                    l = lsc + (float)sum;
+                    for (int t = 0; t < hd; t++) {
+                        int32_t pv = 0;
+                        for (int x = 0; x < valid; x++)
+                            pv += P[x] * key(d.v, k0 + x, t);
+                        if (j == 0) {
+                            o[t] = (float)pv;
+                        } else {
+                            const float r = o[t] * alpha;
+                            o[t] = r + (float)pv;
+                        }
+                    }
+                }
+                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
+                for (int t = 0; t < hd; t++)
+                    dst[t] = l > 0.0f ? o[t] / l : 0.0f;
+            }
+    return out;
+}
+
+int classes(const attn_shape &s, const attn_plan &pl)
+{
+    std::vector<attn_class> c(attn_class_cap(&pl));
+    return attn_classes(&s, &pl, c.data(), (int)c.size());
+}
+
+void same_stats(const sim_stats &x, const sim_stats &y)
+{
+    EXPECT_EQ(x.cycles, y.cycles);
+    EXPECT_EQ(x.instructions, y.instructions);
+    EXPECT_EQ(x.ev.dram_read_bytes, y.ev.dram_read_bytes);
+    EXPECT_EQ(x.ev.dram_write_bytes, y.ev.dram_write_bytes);
+    EXPECT_EQ(x.ev.macs, y.ev.macs);
+    EXPECT_EQ(x.ev.vector_ops, y.ev.vector_ops);
+    for (int u = 0; u < UNIT_COUNT; u++)
+        EXPECT_EQ(x.unit[u].busy_cycles, y.unit[u].busy_cycles) << isa_unit_names[u];
+}
+
+// Runs the stages' programs (every class) on one image; each program's
+// functional statistics must equal its timing-only ones.  Returns O.
+std::vector<float> run(const arch_t &a, const attn_shape &s, const attn_plan &pl, const Data &d,
+                       const std::vector<attn_stage> &stages)
+{
+    std::vector<uint8_t> image(pl.image_bytes);
+    char err[512];
+    EXPECT_EQ(attn_fill(&a, &s, &pl, d.q.data(), d.k.data(), d.v.data(), image.data(), err,
+                        sizeof err), 0) << err;
+    const int nc = classes(s, pl);
+    for (attn_stage st : stages)
+        for (int c = 0; c < nc; c++) {
+            program p;
+            EXPECT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
+            sim_opts o = {};
+            o.dram = image.data();
+            o.dram_size = image.size();
+            sim_stats fn, t;
+            EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &fn, err, sizeof err), 0) << err;
+            EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &t, err, sizeof err), 0) << err;
+            same_stats(fn, t);
+            program_free(&p);
+        }
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    attn_output(&s, &pl, image.data(), out.data());
+    return out;
+}
+
+arch_t small_arch()
+{
+    arch_t a;
+    arch_default(&a);
+    a.lut_cores = 2; // 16-key blocks: several blocks on small shapes
+    a.tile_n = 8;
+    return a;
+}
+
+struct Case {
+    const char *name;
+    attn_shape s;
+    bool small;
+    int tbl_kib; // 0: the arch's
+};
+
+const Case cases[] = {
+    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12}, true, 0},
+    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9}, true, 0},
+    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11}, true, 0},
+    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8}, true, 0},
+    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14}, false, 0},
+    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false, 0},
+    {"Q tables in chunks", {8, 4, 2, 128, 1, 1, 45, 15}, true, 1},
+    {"Q tables in chunks, prefill", {4, 2, 1, 96, 1, 19, 19, 10}, true, 1},
+};
+
+TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
+{
+    for (const Case &c : cases) {
+        SCOPED_TRACE(c.name);
+        arch_t a = small_arch();
+        if (!c.small)
+            arch_default(&a);
+        if (c.tbl_kib)
+            a.buf[BUF_TBL].kib = c.tbl_kib;
+        attn_plan pl;
+        char err[512];
+        ASSERT_EQ(attn_plan_make(&a, &c.s, &pl, err, sizeof err), 0) << err;
+        if (c.small) {
+            EXPECT_GT(pl.nb_max, 1) << "the case should cross key blocks";
+        }
+        if (c.tbl_kib) {
+            EXPECT_LT(pl.qk, c.s.head_dim) << "the case should rebuild Q tables in chunks";
+        }
+        Data d = random_data(c.s, 7);
+        std::vector<float> want = reference(c.s, pl, d);
+        std::vector<float> fused = run(a, c.s, pl, d, {ATTN_FUSED});
+        std::vector<float> unfused = run(a, c.s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
+        ASSERT_EQ(want.size(), fused.size());
+        size_t nonzero = 0;
+        for (size_t i = 0; i < want.size(); i++) {
+            ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
+                                                               << " want " << want[i];
+            ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
+            nonzero += want[i] != 0.0f;
+        }
+        EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+    }
+}
+
+TEST(Attention, ReferenceDiffersWhenTheDataDiffers)
+{
+    // The comparison above can fail: change one key and O changes.
+    arch_t a = small_arch();
+    const attn_shape &s = cases[0].s;
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    Data d = random_data(s, 3);
+    std::vector<float> base = run(a, s, pl, d, {ATTN_FUSED});
+    d.k[5] = (int8_t)(d.k[5] == 0 ? 9 : -d.k[5]);
+    EXPECT_NE(base, run(a, s, pl, d, {ATTN_FUSED}));
+    EXPECT_EQ(reference(s, pl, d), run(a, s, pl, d, {ATTN_FUSED}));
+}
+
+TEST(Attention, SchedulesStayInsideEveryBuffer)
+{
+    std::mt19937 rng(11);
+    auto rnd = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int planned = 0;
+    for (int it = 0; it < 60; it++) {
+        arch_t a;
+        arch_default(&a);
+        a.lut_cores = 1 << rnd(0, 3);
+        a.tile_n = 8 << rnd(0, 3);
+        a.tile_m = rnd(1, 4);
+        a.tile_k = rnd(2, 5);
+        a.buf[BUF_TBL].kib = 1 << rnd(0, 6);
+        a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
+        a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
+        a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
+        attn_shape s = {};
+        s.kv_bits = rnd(0, 1) ? 8 : 4;
+        s.kv_heads = rnd(1, 3);
+        s.heads = s.kv_heads * rnd(1, 8);
+        s.head_dim = 4 * rnd(1, 32);
+        s.batch = rnd(1, 3);
+        s.q_len = rnd(0, 1) ? 1 : rnd(1, 70);
+        s.kv_len = s.q_len == 1 ? rnd(1, 900) : s.q_len;
+        s.shift = 10;
+        SCOPED_TRACE("iteration " + std::to_string(it));
+        attn_plan pl;
+        char err[512];
+        if (attn_plan_make(&a, &s, &pl, err, sizeof err) != 0) {
+            EXPECT_NE(std::string(err).find("do not fit"), std::string::npos) << err;
+            continue;
+        }
+        planned++;
+        // the plan's regions end inside their buffers ...
+        EXPECT_LE(pl.act_p[1] + (uint64_t)pl.rows * pl.nk, arch_buf_bytes(&a, BUF_ACT));
+        EXPECT_LE(pl.wgt_v[1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.out_st[3] + (uint64_t)pl.rows * 16, arch_buf_bytes(&a, BUF_OUT));
+        EXPECT_LE(pl.rows, 4095);
+        // ... and every instruction of every program is checked by the C model
+        for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT})
+            for (int c = 0; c < classes(s, pl); c++) {
+                program p;
+                ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 3, &p, err, sizeof err), 0) << err;
+                sim_stats t;
+                EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &t, err, sizeof err), 0) << err;
+                program_free(&p);
+            }
+    }
+    EXPECT_GT(planned, 30);
+}
+
+TEST(Attention, FastForwardEqualsFullSimulation)
+{
+    arch_t a;
+    arch_default(&a);
+    energy_model em = {};
+    em.dram_pj_per_byte = 1;
+    const attn_shape shapes[] = {
+        {8, 32, 8, 128, 3, 1, 1500, 10},  // decode, 24 units
+        {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
+        {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
+    };
+    for (const attn_shape &s : shapes)
+        for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT}) {
+            sim_stats ff, full = {};
+            int sampled;
+            char err[512];
+            ASSERT_EQ(attn_timing(&a, &em, &s, st, &ff, &sampled, nullptr, err, sizeof err), 0) << err;
+            EXPECT_EQ(sampled, 1);
+            attn_plan pl;
+            ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0);
+            for (int c = 0; c < classes(s, pl); c++) {
+                program p;
+                ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
+                sim_stats one;
+                ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &one, err, sizeof err), 0) << err;
+                ASSERT_EQ(sim_stats_add(&full, &one, 1), 0);
+                program_free(&p);
+            }
+            same_stats(ff, full);
+        }
+}
+
+TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
+{
+    // GQA decode: every query head of a group in one unit, so the DRAM
+    // reads are the packed K and V blocks once, plus Q.
+    arch_t a;
+    arch_default(&a);
+    const attn_shape s = {8, 32, 8, 128, 1, 1, 4096, 10};
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    EXPECT_EQ(pl.gh, 4);
+    sim_stats st;
+    int sampled;
+    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err, sizeof err), 0) << err;
+    const uint64_t kv = 8ull * pl.kv_blocks * (pl.k_tile + pl.v_tile);
+    const uint64_t q = 32 * 128;
+    EXPECT_EQ(st.ev.dram_read_bytes, kv + q);
+    EXPECT_EQ(st.ev.dram_write_bytes, q * 4); // O in float32
+}
+
+} // namespace
+
+namespace {
+
+model_cfg gqa_model()
+{
+    model_cfg m;
+    model_cfg_init(&m, MODEL_LLAMA);
+    m.hidden_size = 512;
+    m.intermediate_size = 1024;
+    m.num_attention_heads = 8;
+    m.num_key_value_heads = 2;
+    m.num_hidden_layers = 3;
+    m.vocab_size = 1000;
+    return m;
+}
+
+const op_result *find(const op_result *r, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (std::string(r[i].op.name) == name)
+            return &r[i];
+    return nullptr;
+}
+
+TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
+{
+    model_cfg m = gqa_model();
+    quant_preset q;
+    ASSERT_EQ(quant_preset_named("W2A8", &q), 0);
+    const model_phase phases[] = {{MODEL_PREFILL, 2, 100, 0}, {MODEL_DECODE, 3, 0, 700}};
+    for (const model_phase &ph : phases) {
+        // B x layers x heads x head_dim x (S(S+1)/2 or C) per matmul
+        const uint64_t keys = ph.kind == MODEL_PREFILL ? 100ull * 101 / 2 : 700;
+        const uint64_t per_mm = (uint64_t)ph.batch * 3 * 8 * 64 * keys;
+        static op_result r[MODEL_MAX_OPS];
+        lower_info info;
+        char err[512];
+        arch_t a;
+        arch_default(&a);
+        int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(n, 0) << err;
+        const op_result *f = find(r, n, "layer.attention");
+        ASSERT_NE(f, nullptr);
+        EXPECT_EQ(f->macs, 2 * per_mm);
+        EXPECT_EQ(find(r, n, "layer.softmax"), nullptr);
+        EXPECT_EQ(find(r, n, "layer.attn_context"), nullptr);
+        const uint64_t fused_dram = f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes;
+
+        a.attn_fused = 0;
+        int n3 = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_EQ(n3, n + 2) << err;
+        const op_result *s = find(r, n3, "layer.attn_score"), *c = find(r, n3, "layer.attn_context");
+        const op_result *sm = find(r, n3, "layer.softmax");
+        ASSERT_TRUE(s && c && sm);
+        EXPECT_EQ(s->macs, per_mm);
+        EXPECT_EQ(c->macs, per_mm);
+        EXPECT_EQ(sm->on_lut, 0);
+        uint64_t unfused_dram = 0;
+        for (const op_result *o : {s, sm, c})
+            unfused_dram += o->st.ev.dram_read_bytes + o->st.ev.dram_write_bytes;
+        EXPECT_GT(unfused_dram, fused_dram); // S and P through DRAM
+
+        // INT4 K/V: half the bit-planes and fewer bytes
+        a.attn_fused = 1;
+        q.kv_bits = 4;
+        n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(n, 0) << err;
+        f = find(r, n, "layer.attention");
+        EXPECT_EQ(f->wbits, 4);
+        EXPECT_LT(f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes, fused_dram);
+        q.kv_bits = 8;
+    }
+}
+
+} // namespace
+
+namespace {
+
+TEST(Attention, KvFormatKeyOfTheQuantPreset)
+{
+    quant_preset q;
+    char err[512];
+    ASSERT_EQ(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2}", "q.json", &q, err, sizeof err), 0) << err;
+    EXPECT_EQ(q.kv_bits, 8);
+    ASSERT_EQ(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": \"int4\"}", "q.json",
+                                     &q, err, sizeof err), 0) << err;
+    EXPECT_EQ(q.kv_bits, 4);
+    EXPECT_NE(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": \"fp16\"}", "q.json",
+                                     &q, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("q.json"), std::string::npos) << err;
+    EXPECT_NE(std::string(err).find("kv_format: \"fp16\" is not modelled"), std::string::npos) << err;
+    EXPECT_NE(quant_from_json_string("{\"wfmt\": \"int\", \"wbits\": 2, \"kv_format\": 8}", "q.json", &q,
+                                     err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("kv_format: expected \"int8\" or \"int4\", got integer"),
+              std::string::npos) << err;
+}
+
+} // namespace
