@@ -3,6 +3,7 @@
 
 #include "count.h"
 #include "gemm.h"
+#include "mapper.h"
 #include "periodic.h"
 #include "vector.h"
 
@@ -27,6 +28,7 @@ typedef struct {
     lower_info *info;
     lower_progress_fn progress;
     void *progress_ctx;
+    map_objective objective;
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -55,7 +57,7 @@ static int time_gemm(const arch_t *a, const energy_model *em, cache *c, const ge
     }
     gemm_shape best;
     int cands = 0;
-    if (gemm_search(a, em, g, &best, st, sampled, &cands, err, errlen) != 0)
+    if (mapper_search(a, em, g, c->objective, &best, st, sampled, &cands, err, errlen) != 0)
         return -1;
     *best_out = best;
     c->info->simulations += cands;
@@ -130,6 +132,14 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
                          lower_info *info, lower_progress_fn fn, void *ctx, char *err,
                          size_t errlen)
 {
+    return lower_model_ex(a, em, m, q, ph, MAP_EDP, out, cap, info, fn, ctx, err, errlen);
+}
+
+int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
+                   const quant_preset *q, const model_phase *ph, int objective, op_result *out,
+                   int cap, lower_info *info, lower_progress_fn fn, void *ctx, char *err,
+                   size_t errlen)
+{
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
     if (n < 0)
@@ -147,6 +157,7 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     cp->info = info;
     cp->progress = fn;
     cp->progress_ctx = ctx;
+    cp->objective = (map_objective)objective;
     int rc = lower_ops(a, em, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
     return rc < 0 ? -1 : n;
