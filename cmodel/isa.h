@@ -103,6 +103,9 @@ typedef struct {
     int lsb;        /* bit position in the 128-bit word */
     int width;
     isa_field_kind kind;
+    int optional;   /* 1: may be left out in assembly (then 0); the disassembler
+                       prints it only when nonzero (a field added later, so
+                       older programs' text stays valid and byte-identical) */
 } isa_field;
 
 #define ISA_MAX_FIELDS 10

@@ -13,6 +13,9 @@
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+#define PEND_MAX 64
+#define STORE_LAG 3
+
 /* SRAM bytes of weight tile (group g, ncols columns): index rows, then the
  * metadata at the next aligned address (where dq reads it). */
 static uint64_t tile_sram(const gemm_shape *s, int tk, int g, int ncols, uint64_t *ib)
@@ -45,8 +48,10 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     pl->E = E;
     pl->G = G;
     const uint64_t gch = gemm_cdiv((uint64_t)G, (uint64_t)tk);
-    pl->sum_off = gemm_align((uint64_t)mt * gch * E * 2);
-    pl->tbl_half = pl->sum_off + gemm_align((uint64_t)mt * 4);
+    pl->tbl_half = gemm_align((uint64_t)mt * gch * E * 2);
+    pl->sum_slot = gemm_align((uint64_t)mt * 4);
+    pl->tbl_slots = 3 * pl->tbl_half + 4 * pl->sum_slot <= arch_buf_bytes(a, BUF_TBL) ? 3 : 2;
+    pl->sum_base = (uint64_t)pl->tbl_slots * pl->tbl_half;
     if (s->tables_in_dram) {
         pl->act_slots = 0;
     } else if (s->sched.res == GEMM_RES_ACT) {
@@ -75,7 +80,7 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     pl->psum_slots = 2 * pl->acc_half + 2 * pl->psum <= outb ? 2 : 1;
     struct { buf_id b; uint64_t need; } use[4] = {
         { BUF_ACT, (uint64_t)pl->act_slots * pl->act_slot },
-        { BUF_TBL, 2 * pl->tbl_half },
+        { BUF_TBL, pl->sum_base + 4 * pl->sum_slot },
         { BUF_WGT, (uint64_t)pl->wgt_slots * pl->wgt_slot },
         { BUF_OUT, 2 * pl->acc_half + (uint64_t)pl->psum_slots * pl->psum },
     };
@@ -99,6 +104,12 @@ typedef struct {
     uint64_t act_i, tbl_i, acc_i, wgt_i, psum_i;
     char *err;
     size_t errlen;
+    /* Stores of finished outputs wait STORE_LAG sub-tiles before they are
+     * issued: the in-order DMA queue would otherwise hold the next
+     * activation loads behind a store whose dq has not completed. */
+    struct { uint64_t sram, dram, rows, bytes, step; } pend[PEND_MAX];
+    int npend;
+    uint64_t step;
 } ectx;
 
 static int dma(ectx *c, isa_op op, buf_id b, uint64_t sram, uint64_t dram, uint64_t rows,
@@ -113,6 +124,35 @@ static int dma(ectx *c, isa_op op, buf_id b, uint64_t sram, uint64_t dram, uint6
     in.rows = (uint32_t)rows;
     in.bytes = (uint32_t)bytes;
     return gemm_emit_dma(c->p, in, rows == 1 ? bytes : stride, c->err, c->errlen);
+}
+
+/* Issues the pending stores at least `lag` sub-tiles old (all: lag 0). */
+static int flush_stores(ectx *c, uint64_t lag)
+{
+    int kept = 0;
+    for (int i = 0; i < c->npend; i++) {
+        if (c->step - c->pend[i].step >= lag) {
+            if (dma(c, OP_STORE, BUF_OUT, c->pend[i].sram, c->pend[i].dram, c->pend[i].rows,
+                    c->pend[i].bytes, (uint64_t)c->s->n * 4) != 0)
+                return -1;
+        } else {
+            c->pend[kept++] = c->pend[i];
+        }
+    }
+    c->npend = kept;
+    return 0;
+}
+
+static int defer_store(ectx *c, uint64_t sram, uint64_t dram, uint64_t rows, uint64_t bytes)
+{
+    if (c->npend == PEND_MAX && flush_stores(c, 0) != 0)
+        return -1;
+    c->pend[c->npend].sram = sram;
+    c->pend[c->npend].dram = dram;
+    c->pend[c->npend].rows = rows;
+    c->pend[c->npend].bytes = bytes;
+    c->pend[c->npend++].step = c->step;
+    return 0;
 }
 
 /* Weight tile (g, column tile b) into the weight buffer at sram. */
@@ -146,7 +186,8 @@ static int load_slab(ectx *c, int g, int n0, int ncb, uint64_t sram)
 /* The tables and activation sums of rows [m0, m0 + rows) for group g into
  * table half tbase: built by tprec from act_at (act buffer), or loaded
  * (fused precompute). */
-static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64_t tbase)
+static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64_t tbase,
+                  uint64_t sbase)
 {
     const gemm_shape *s = c->s;
     const int klen = gemm_group_len(s, g);
@@ -159,13 +200,13 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
         if (dma(c, OP_LOAD, BUF_TBL, tbase, c->lay->t_addr + m0 * c->lay->t_row_bytes + goff,
                 (uint64_t)rows, gbytes, c->lay->t_row_bytes) != 0)
             return -1;
-        return dma(c, OP_LOAD, BUF_TBL, tbase + c->pl->sum_off,
+        return dma(c, OP_LOAD, BUF_TBL, sbase,
                    c->lay->s_addr + ((uint64_t)g * s->m + m0) * 4, 1, (uint64_t)rows * 4, 0);
     }
     in.op = OP_TPREC;
     in.src = (uint32_t)act_at;
     in.dst = (uint32_t)tbase;
-    in.sum = (uint32_t)(tbase + c->pl->sum_off);
+    in.sum = (uint32_t)sbase;
     in.rows = (uint32_t)rows;
     in.klen = (uint32_t)klen;
     in.stride = (uint32_t)klen;
@@ -173,8 +214,8 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
 }
 
 /* lmma of one (sub-tile, group, column tile) and its dq into dst. */
-static int compute(ectx *c, uint64_t tbase, uint64_t wbase, uint64_t ib, int rows, int ncols,
-                   int g, uint64_t dst)
+static int compute(ectx *c, uint64_t tbase, uint64_t sbase, uint64_t wbase, uint64_t ib, int rows,
+                   int ncols, int g, uint64_t dst)
 {
     const gemm_shape *s = c->s;
     const uint64_t accb = (c->acc_i++ % 2) * c->pl->acc_half;
@@ -194,7 +235,7 @@ static int compute(ectx *c, uint64_t tbase, uint64_t wbase, uint64_t ib, int row
     memset(&in, 0, sizeof in);
     in.op = OP_DQ;
     in.acc = (uint32_t)accb;
-    in.sum = (uint32_t)(tbase + c->pl->sum_off);
+    in.sum = (uint32_t)sbase;
     in.meta = (uint32_t)(wbase + gemm_align(ib));
     in.dst = (uint32_t)dst;
     in.m = (uint32_t)rows;
@@ -225,11 +266,12 @@ static int store(ectx *c, uint64_t pbase, uint64_t m0, uint64_t rows, int n0b, i
  * come from the resident row block (abase, block rows from m0b, mrb of
  * them, laid out group by group) or are streamed in first. */
 static int sub_tile_tables(ectx *c, uint64_t abase, uint64_t m0b, uint64_t mrb, uint64_t r0,
-                           int rows, int g, uint64_t *tbase)
+                           int rows, int g, uint64_t *tbase, uint64_t *sbase)
 {
     const gemm_shape *s = c->s;
     const int klen = gemm_group_len(s, g);
-    *tbase = (c->tbl_i++ % 2) * c->pl->tbl_half;
+    *sbase = c->pl->sum_base + (c->tbl_i % 4) * c->pl->sum_slot;
+    *tbase = (c->tbl_i++ % (uint64_t)c->pl->tbl_slots) * c->pl->tbl_half;
     uint64_t at = 0;
     if (s->tables_in_dram) {
         at = 0;
@@ -241,7 +283,10 @@ static int sub_tile_tables(ectx *c, uint64_t abase, uint64_t m0b, uint64_t mrb, 
                 (uint64_t)g * s->group_size, (uint64_t)rows, (uint64_t)klen, (uint64_t)s->kd) != 0)
             return -1;
     }
-    return tables(c, r0, rows, g, at, *tbase);
+    c->step++;
+    if (c->npend && flush_stores(c, STORE_LAG) != 0)
+        return -1;
+    return tables(c, r0, rows, g, at, *tbase, *sbase);
 }
 
 /* Weight address of column tile starting at c0 in a block: inside the
@@ -265,7 +310,7 @@ static int block(ectx *c, uint64_t m0b, uint64_t mrb, int n0b, int ncb, uint64_t
     const gemm_shape *s = c->s;
     const int mt = c->lay->mt, nt = c->lay->nt, ng = c->lay->ngroups;
     const int resw = s->sched.res == GEMM_RES_WGT;
-    uint64_t tbase, ib;
+    uint64_t tbase, sbase, ib;
     if (s->sched.loop == GEMM_LOOP_K) {
         const uint64_t pbase = 2 * c->pl->acc_half + (c->psum_i++ % (uint64_t)c->pl->psum_slots) * c->pl->psum;
         for (int g = 0; g < ng; g++) {
@@ -277,25 +322,32 @@ static int block(ectx *c, uint64_t m0b, uint64_t mrb, int n0b, int ncb, uint64_t
             }
             for (uint64_t r0 = m0b; r0 < m0b + mrb; r0 += (uint64_t)mt) {
                 const int rows = (int)min64((uint64_t)mt, m0b + mrb - r0);
-                if (sub_tile_tables(c, abase, m0b, mrb, r0, rows, g, &tbase) != 0)
+                if (sub_tile_tables(c, abase, m0b, mrb, r0, rows, g, &tbase, &sbase) != 0)
                     return -1;
                 for (int c0 = n0b; c0 < n0b + ncb; c0 += nt) {
                     const int ncols = n0b + ncb - c0 < nt ? n0b + ncb - c0 : nt;
                     tile_sram(s, c->pl->tk, g, ncols, &ib);
                     const uint64_t dst = pbase + ((uint64_t)(c0 - n0b) * mrb + (r0 - m0b) * ncols) * 4;
-                    if (compute(c, tbase, slab + slab_offset(c, g, n0b, ncb, c0), ib, rows, ncols,
+                    if (compute(c, tbase, sbase, slab + slab_offset(c, g, n0b, ncb, c0), ib, rows, ncols,
                                 g, dst) != 0)
+                        return -1;
+                    /* the last group finishes these outputs: store them now,
+                     * so the store streams under the rest of the block and
+                     * the next block's first dq into them rarely waits */
+                    if (g == ng - 1 &&
+                        defer_store(c, dst, c->lay->c_addr + (r0 * (uint64_t)s->n + (uint64_t)c0) * 4,
+                                    (uint64_t)rows, (uint64_t)ncols * 4) != 0)
                         return -1;
                 }
             }
         }
-        return store(c, pbase, m0b, mrb, n0b, ncb);
+        return flush_stores(c, 0); /* before the next block reuses the region */
     }
     for (uint64_t r0 = m0b; r0 < m0b + mrb; r0 += (uint64_t)mt) {
         const int rows = (int)min64((uint64_t)mt, m0b + mrb - r0);
         const uint64_t pbase = 2 * c->pl->acc_half + (c->psum_i++ % (uint64_t)c->pl->psum_slots) * c->pl->psum;
         for (int g = 0; g < ng; g++) {
-            if (sub_tile_tables(c, abase, m0b, mrb, r0, rows, g, &tbase) != 0)
+            if (sub_tile_tables(c, abase, m0b, mrb, r0, rows, g, &tbase, &sbase) != 0)
                 return -1;
             for (int c0 = n0b; c0 < n0b + ncb; c0 += nt) {
                 const int ncols = n0b + ncb - c0 < nt ? n0b + ncb - c0 : nt;
@@ -306,7 +358,7 @@ static int block(ectx *c, uint64_t m0b, uint64_t mrb, int n0b, int ncb, uint64_t
                     if (load_tile(c, g, c0 / nt, w) != 0)
                         return -1;
                 }
-                if (compute(c, tbase, w, ib, rows, ncols, g,
+                if (compute(c, tbase, sbase, w, ib, rows, ncols, g,
                             pbase + (uint64_t)(c0 - n0b) * rows * 4) != 0)
                     return -1;
             }
@@ -325,7 +377,8 @@ int gemm_blk_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
     const uint64_t mb = s->sched.mb;
     if (mt < 1 || (uint64_t)mt > gemm_field_max(OP_LMMA, "m") || (uint64_t)mt > gemm_field_max(OP_TPREC, "rows") ||
         nt < 1 || (uint64_t)nt > gemm_field_max(OP_LMMA, "n") || nb < nt || (nb % nt && nb < s->n) ||
-        mb < (uint64_t)mt || (mb % (uint64_t)mt && mb < s->m) || mb > gemm_field_max(OP_LOAD, "rows") ||
+        mb < (uint64_t)mt || (mb % (uint64_t)mt && mb < s->m) ||
+        (s->sched.res == GEMM_RES_ACT && mb > gemm_field_max(OP_LOAD, "rows")) ||
         (s->sched.res == GEMM_RES_WGT && s->sched.order != 0) ||
         (s->sched.res == GEMM_RES_ACT && (s->sched.order != 1 || s->tables_in_dram)) ||
         s->sched.loop > GEMM_LOOP_K || s->sched.res > GEMM_RES_WGT || (unsigned)s->sched.part > 1) {
@@ -351,7 +404,15 @@ int gemm_blk_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
         return -1;
     if (!p)
         return 0;
-    ectx c = { p, a, s, lay, &pl, 0, 0, 0, 0, 0, err, errlen };
+    ectx c;
+    memset(&c, 0, sizeof c);
+    c.p = p;
+    c.a = a;
+    c.s = s;
+    c.lay = lay;
+    c.pl = &pl;
+    c.err = err;
+    c.errlen = errlen;
     const uint64_t nbm = gemm_cdiv(s->m, lay->mb);
     const int nbn = (s->n + lay->nb - 1) / lay->nb;
     const uint64_t blocks = nbm * (uint64_t)nbn;
@@ -434,7 +495,12 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
     gemm_shape s = *s0;
     s.group_size = gemm_sub_group(a, s0); /* the groups the programs run */
     const ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt);
-    const ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt);
+    /* columns: whole column blocks only (the column tiles of one block are
+     * simulated in full, as a memory-bound block's prefetch never settles
+     * within 4 or 6 tiles) */
+    ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt);
+    if (dn.unit != (uint64_t)s.force_nb || s.force_nb >= s.n)
+        dn.ff = 0;
     const ff_dim dk = dim_of((uint64_t)s.kd, (uint64_t)s.group_size, (uint64_t)s.group_size);
     sim_stats r[2][2][2];
     for (int i = 0; i <= dk.ff; i++) {

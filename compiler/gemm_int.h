@@ -39,7 +39,10 @@ typedef struct {
     int tk, E, G;           /* activations per table, entries, (sub-)group length */
     uint64_t act_slot;      /* one act slot: a streamed mt x G tile, or a resident block */
     int act_slots;          /* 2 (double-buffered) or 1 */
-    uint64_t tbl_half, sum_off;
+    uint64_t tbl_half;      /* one table slot (tables only) */
+    int tbl_slots;          /* 3 when they fit, else 2 */
+    uint64_t sum_base, sum_slot; /* activation sums: a ring of 4 slots after the tables,
+                               so dq reading sums never holds back the next tprec */
     uint64_t wgt_slot;      /* a streamed tile, a group's slab, or a resident block */
     int wgt_slots;
     uint64_t acc_half;      /* lmma results, two halves at the start of the output buffer */

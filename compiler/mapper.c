@@ -223,7 +223,10 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
         const int part = a->lut_partition == 1 || pi == 1;
         const uint64_t rq = row_quantum(a, part);
         const int cols = (int)min64((uint64_t)a->tile_n * a->lut_cores, gemm_field_max(OP_LMMA, "n"));
-        const int nt = s->n < cols ? s->n : cols;
+        for (int nt = s->n < cols ? s->n : cols, ntry = 0; nt >= 1 && ntry < 4; nt /= 2, ntry++) {
+        /* narrower column tiles only when the widest does not fit */
+        if (ntry > 0 && n > 0)
+            break;
         operands o;
         operands_of(a, s, nt, &o);
         const int m1 = mt_max(a, s, rq);
@@ -253,8 +256,7 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
                     if (c.s.sched.res == GEMM_RES_ACT && s->tables_in_dram)
                         continue;
                     gemm_blk_plan pl;
-                    uint64_t cap = c.s.sched.loop == GEMM_LOOP_K || c.s.sched.res == GEMM_RES_ACT
-                                       ? gemm_field_max(OP_LOAD, "rows") : s->m;
+                    const uint64_t cap = c.s.sched.res == GEMM_RES_ACT ? gemm_field_max(OP_LOAD, "rows") : s->m;
                     if (c.s.sched.loop == GEMM_LOOP_ROWS && c.s.sched.res != GEMM_RES_ACT) {
                         c.s.sched.mb = s->m;
                         if (gemm_blk_fits(a, &c.s, &pl) != 0)
@@ -279,6 +281,7 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
                     }
                 }
             }
+        }
         }
     }
     return n;
