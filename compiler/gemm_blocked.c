@@ -15,6 +15,8 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 #define PEND_MAX 64
 #define STORE_LAG 3
+#define FF_BASE 2
+#define MAX_SLOTS 8
 
 /* SRAM bytes of weight tile (group g, ncols columns): index rows, then the
  * metadata at the next aligned address (where dq reads it). */
@@ -58,8 +60,20 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
         pl->act_slot = gemm_align(mb * (uint64_t)s->kd);
         pl->act_slots = 2 * pl->act_slot <= arch_buf_bytes(a, BUF_ACT) ? 2 : 1;
     } else {
+        /* Little's law: enough activation tiles in flight to cover the DRAM
+         * latency at the rate the array consumes them (one per sub-tile
+         * and group), as many as the buffer holds, at least two. */
+        const uint64_t cq = (uint64_t)a->tile_n * (s->sched.part ? 1 : a->lut_cores);
+        const uint64_t rq = (uint64_t)a->tile_m * (s->sched.part ? a->lut_cores : 1);
+        const uint64_t t_sub = gemm_cdiv((uint64_t)mt, rq) * gemm_cdiv((uint64_t)nb, cq) * gch *
+                               (uint64_t)s->wtype.bits;
+        const uint64_t xfer = (uint64_t)((double)(mt * (uint64_t)G) / arch_dram_bytes_per_cycle(a));
+        uint64_t want = 1 + gemm_cdiv((uint64_t)a->dram_latency + xfer + gch * (uint64_t)mt, t_sub ? t_sub : 1);
         pl->act_slot = gemm_align((uint64_t)mt * G);
-        pl->act_slots = 2;
+        want = want < 2 ? 2 : want > MAX_SLOTS ? MAX_SLOTS : want;
+        while (want > 2 && want * pl->act_slot > arch_buf_bytes(a, BUF_ACT))
+            want--;
+        pl->act_slots = (int)want;
     }
     uint64_t ib;
     if (s->sched.res == GEMM_RES_WGT) {
@@ -278,7 +292,7 @@ static int sub_tile_tables(ectx *c, uint64_t abase, uint64_t m0b, uint64_t mrb, 
     } else if (s->sched.res == GEMM_RES_ACT) {
         at = abase + (uint64_t)g * mrb * c->pl->G + (r0 - m0b) * (uint64_t)klen;
     } else {
-        at = (c->act_i++ % 2) * c->pl->act_slot;
+        at = (c->act_i++ % (uint64_t)c->pl->act_slots) * c->pl->act_slot;
         if (dma(c, OP_LOAD, BUF_ACT, at, c->lay->a_addr + r0 * (uint64_t)s->kd +
                 (uint64_t)g * s->group_size, (uint64_t)rows, (uint64_t)klen, (uint64_t)s->kd) != 0)
             return -1;
@@ -468,13 +482,17 @@ static ff_dim dim_of(uint64_t total, uint64_t block, uint64_t sub)
     d.unit = u;
     d.count = gemm_cdiv(total, u);
     d.last = total - (d.count - 1) * u;
-    d.ff = d.count > 6;
+    d.ff = d.count > FF_BASE + 2;
     return d;
 }
 
+/* Programs of FF_BASE and FF_BASE + 2 units, the last the real last one:
+ * a block (or a scale group, or a sub-tile of tens of rows) is long enough
+ * that the second unit already runs in steady state (the tests hold the
+ * result to a full simulation). */
 static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
 {
-    return d->ff ? (uint64_t)(j ? 5 : 3) * d->unit + d->last : total;
+    return d->ff ? (uint64_t)(FF_BASE - 1 + 2 * j) * d->unit + d->last : total;
 }
 
 static int time_one(const arch_t *a, const energy_model *em, const gemm_shape *s, sim_stats *st,
@@ -494,7 +512,13 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
 {
     gemm_shape s = *s0;
     s.group_size = gemm_sub_group(a, s0); /* the groups the programs run */
-    const ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt);
+    /* Only loops whose iterations cost the same may be extended: row
+     * blocks, and the sub-tiles of a single row block when they are the
+     * outer loop (GEMM_LOOP_ROWS; inside GEMM_LOOP_K they share each
+     * group's weight load, so their cost is not linear in their count). */
+    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt);
+    if (dm.unit != s.sched.mb && s.sched.loop == GEMM_LOOP_K)
+        dm.ff = 0;
     /* columns: whole column blocks only (the column tiles of one block are
      * simulated in full, as a memory-bound block's prefetch never settles
      * within 4 or 6 tiles) */
@@ -513,13 +537,13 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
                 if (time_one(a, em, &x, &r[i][j][l], err, errlen) != 0)
                     return -1;
             }
-            if (dm.ff && periodic_extend(&r[i][j][0], &r[i][j][1], dm.count) != 0)
+            if (dm.ff && periodic_extend_from(&r[i][j][0], &r[i][j][1], dm.count, FF_BASE) != 0)
                 goto too_many;
         }
-        if (dn.ff && periodic_extend(&r[i][0][0], &r[i][1][0], dn.count) != 0)
+        if (dn.ff && periodic_extend_from(&r[i][0][0], &r[i][1][0], dn.count, FF_BASE) != 0)
             goto too_many;
     }
-    if (dk.ff && periodic_extend(&r[0][0][0], &r[1][0][0], dk.count) != 0)
+    if (dk.ff && periodic_extend_from(&r[0][0][0], &r[1][0][0], dk.count, FF_BASE) != 0)
         goto too_many;
     *st = r[0][0][0];
     *sampled = dm.ff || dn.ff || dk.ff;

@@ -38,7 +38,7 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
 typedef struct {
     int tk, E, G;           /* activations per table, entries, (sub-)group length */
     uint64_t act_slot;      /* one act slot: a streamed mt x G tile, or a resident block */
-    int act_slots;          /* 2 (double-buffered) or 1 */
+    int act_slots;          /* streamed: 2..8 (Little's law); resident: 2 or 1 */
     uint64_t tbl_half;      /* one table slot (tables only) */
     int tbl_slots;          /* 3 when they fit, else 2 */
     uint64_t sum_base, sum_slot; /* activation sums: a ring of 4 slots after the tables,

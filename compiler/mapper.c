@@ -8,7 +8,8 @@
 #include <string.h>
 
 #define MAX_CANDS 512
-#define SIMULATE 2 /* candidates simulated, best by the analytic cost first */
+#define SIMULATE 3   /* at most this many candidates simulated, best analytic cost first, */
+#define WITHIN 1.03  /* ... and only those within 3% of the best analytic score */
 
 static const char *const obj_names[] = { "edp", "cycles", "energy" };
 
@@ -320,7 +321,7 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
     qsort(cs, (size_t)n, sizeof *cs, by_score);
     double best_score = 0;
     int found = 0;
-    for (int i = 0; i < n && *simulated < SIMULATE; i++) {
+    for (int i = 0; i < n && *simulated < SIMULATE && cs[i].score <= WITHIN * cs[0].score; i++) {
         cand c = cs[i];
         c.s.group_size = s0->group_size; /* timing splits it again */
         sim_stats cst;
