@@ -239,6 +239,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
+            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf);
         } else if (o->kind == MODEL_OP_ATTENTION) {
             const lut_wtype i8 = { LUT_WFMT_INT, 8 };
             r->on_lut = 1;
@@ -270,6 +271,9 @@ static int lower_ops(const arch_t *a, const energy_model *em, const quant_preset
                 }
                 sampled |= s2;
                 ovf |= sim_stats_add(&one, &part, 1) != 0;
+                r->tiling = chosen; /* the report describes the last block's schedule */
+                r->compulsory_bytes = count_add(r->compulsory_bytes,
+                                                count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf), &ovf);
             }
         } else {
             isa_vfn fn;

@@ -35,6 +35,8 @@ typedef struct {
     int sampled;         /* fast-forwarded (periodic) simulation used */
     gemm_shape tiling;   /* linear: the shape with the tiling the search chose */
     int fused;           /* precompute fused: linear loads tables / vector op makes them */
+    uint64_t compulsory_bytes; /* LUT ops, all instances: each operand once at its stored
+                                  precision (mapper_compulsory_bytes); 0 for vector work */
 } op_result;
 
 typedef struct {

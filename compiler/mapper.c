@@ -81,7 +81,6 @@ typedef struct {
     gemm_shape s;
     uint64_t bytes, cycles;
     double energy, score;
-    int bound; /* buf_id that caps reuse */
 } cand;
 
 /* Rows of the array one lmma pass covers, and columns. */
@@ -160,6 +159,14 @@ static double score(map_objective o, double cycles, double bytes, double energy)
  * streamed weights re-read per sub-tile: table). */
 static int reuse_bound(const gemm_shape *s)
 {
+    const uint64_t mb = s->sched.mb < s->m ? s->sched.mb : s->m;
+    const int nb = s->force_nb < s->n ? s->force_nb : s->n;
+    const int one_m = mb >= s->m, one_n = nb >= s->n;
+    /* every operand read once: nothing caps the reuse */
+    if ((s->sched.res == GEMM_RES_WGT && one_n) || (s->sched.res == GEMM_RES_ACT && one_m) ||
+        (s->sched.res == GEMM_RES_NONE && s->sched.loop == GEMM_LOOP_K && one_m && one_n) ||
+        (s->sched.res == GEMM_RES_NONE && s->sched.loop == GEMM_LOOP_ROWS && s->m <= (uint64_t)s->force_mt && one_n))
+        return -1;
     if (s->sched.res == GEMM_RES_WGT)
         return BUF_WGT;
     if (s->sched.res == GEMM_RES_ACT)
@@ -224,17 +231,31 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
         const int part = a->lut_partition == 1 || pi == 1;
         const uint64_t rq = row_quantum(a, part);
         const int cols = (int)min64((uint64_t)a->tile_n * a->lut_cores, gemm_field_max(OP_LMMA, "n"));
-        for (int nt = s->n < cols ? s->n : cols, ntry = 0; nt >= 1 && ntry < 4; nt /= 2, ntry++) {
-        /* narrower column tiles only when the widest does not fit */
-        if (ntry > 0 && n > 0)
+        /* Column tiles: the widest lmma, then narrower multiples of what
+         * one pass covers (their accumulators must fit the output buffer
+         * beside the partial sums), and below that halves, only while
+         * nothing fits at all. */
+        const int cq = (int)min64(col_quantum(a, part), (uint64_t)cols);
+        const int n_before = n;
+        for (int nt = s->n < cols ? s->n : cols, ntry = 0; nt >= 1 && ntry < 4; ntry++,
+                 nt = nt / 2 >= cq ? nt / 2 / cq * cq : nt / 2) {
+        if (nt < cq && n > n_before)
             break;
         operands o;
         operands_of(a, s, nt, &o);
         const int m1 = mt_max(a, s, rq);
-        int mts[3] = { m1, m1 / 2 > (int)rq ? (int)(m1 / 2 / rq * rq) : m1 / 2, (int)min64(rq, (uint64_t)m1) };
+        /* sub-tiles: the most rows the tables allow, half of it, and one
+         * pass of the array (or a half or quarter pass when a whole one's
+         * accumulators do not fit beside the partial sums) */
+        const int h = m1 / 2 > (int)rq ? (int)(m1 / 2 / rq * rq) : m1 / 2;
+        int mts[5] = { m1, h, (int)min64(rq, (uint64_t)m1), (int)min64(rq / 2, (uint64_t)m1),
+                       (int)min64(rq / 4, (uint64_t)m1) };
         static const int mult[] = { 1, 2, 3, 4, 6, 8, 12, 16, 32, 64 };
-        for (int mi = 0; mi < 3; mi++) {
-            if (mts[mi] < 1 || (mi > 0 && (mts[mi] == mts[mi - 1] || mts[mi] == mts[0])))
+        for (int mi = 0; mi < 5; mi++) {
+            int dup = mts[mi] < 1 || (mi >= 3 && n > n_before); /* partial passes: only if nothing fits */
+            for (int j = 0; j < mi; j++)
+                dup |= mts[j] == mts[mi];
+            if (dup)
                 continue;
             for (int ji = 0; ji < 11; ji++) {
                 const uint64_t nb = ji < 10 ? (uint64_t)nt * mult[ji] : (uint64_t)s->n;
@@ -265,7 +286,6 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
                     } else if (fit_mb(a, &c.s, cap, &pl) != 0) {
                         continue;
                     }
-                    c.bound = reuse_bound(&c.s);
                     cost(a, em, &o, &pl, &c);
                     c.score = score(ob, (double)c.cycles, (double)c.bytes, c.energy);
                     push(cs, &n, &c);
@@ -358,7 +378,8 @@ void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)
         info->reuse_bound = "table";
         return;
     }
-    info->reuse_bound = arch_buf_name((buf_id)reuse_bound(s));
+    const int rb = reuse_bound(s);
+    info->reuse_bound = rb < 0 ? "none" : arch_buf_name((buf_id)rb);
     cand c;
     memset(&c, 0, sizeof c);
     c.s = *s;
