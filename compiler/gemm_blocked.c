@@ -15,7 +15,6 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 #define PEND_MAX 64
 #define STORE_LAG 3
-#define FF_BASE 2
 #define MAX_SLOTS 8
 
 /* SRAM bytes of weight tile (group g, ncols columns): index rows, then the
@@ -471,28 +470,31 @@ fail:
 /* One dimension of the fast-forward: `count` repeats of `unit` (the last
  * one `last`); ff when long enough. */
 typedef struct {
-    uint64_t unit, last, count;
+    uint64_t unit, last, count, base;
     int ff;
 } ff_dim;
 
-static ff_dim dim_of(uint64_t total, uint64_t block, uint64_t sub)
+static ff_dim dim_of(uint64_t total, uint64_t block, uint64_t sub, uint64_t base)
 {
     ff_dim d;
     uint64_t u = gemm_cdiv(total, block) > 1 ? block : sub;
     d.unit = u;
     d.count = gemm_cdiv(total, u);
     d.last = total - (d.count - 1) * u;
-    d.ff = d.count > FF_BASE + 2;
+    d.base = base;
+    d.ff = d.count > base + 2;
     return d;
 }
 
-/* Programs of FF_BASE and FF_BASE + 2 units, the last the real last one:
- * a block (or a scale group, or a sub-tile of tens of rows) is long enough
- * that the second unit already runs in steady state (the tests hold the
- * result to a full simulation). */
+/* Programs of `base` and base + 2 units, the last the real last one: a
+ * block (or a scale group, or a sub-tile) is long enough that the units
+ * after the first run in steady state (the tests hold the result to a full
+ * simulation).  Rows may shrink to the last unit alone (base 1); columns
+ * and groups keep at least two, or their DMA rows would become contiguous
+ * (stride = row bytes) and move fewer burst-rounded bytes. */
 static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
 {
-    return d->ff ? (uint64_t)(FF_BASE - 1 + 2 * j) * d->unit + d->last : total;
+    return d->ff ? (d->base - 1 + 2 * (uint64_t)j) * d->unit + d->last : total;
 }
 
 static int time_one(const arch_t *a, const energy_model *em, const gemm_shape *s, sim_stats *st,
@@ -516,16 +518,16 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
      * blocks, and the sub-tiles of a single row block when they are the
      * outer loop (GEMM_LOOP_ROWS; inside GEMM_LOOP_K they share each
      * group's weight load, so their cost is not linear in their count). */
-    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt);
+    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt, 1);
     if (dm.unit != s.sched.mb && s.sched.loop == GEMM_LOOP_K)
         dm.ff = 0;
     /* columns: whole column blocks only (the column tiles of one block are
      * simulated in full, as a memory-bound block's prefetch never settles
      * within 4 or 6 tiles) */
-    ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt);
+    ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt, 2);
     if (dn.unit != (uint64_t)s.force_nb || s.force_nb >= s.n)
         dn.ff = 0;
-    const ff_dim dk = dim_of((uint64_t)s.kd, (uint64_t)s.group_size, (uint64_t)s.group_size);
+    const ff_dim dk = dim_of((uint64_t)s.kd, (uint64_t)s.group_size, (uint64_t)s.group_size, 2);
     sim_stats r[2][2][2];
     for (int i = 0; i <= dk.ff; i++) {
         for (int j = 0; j <= dn.ff; j++) {
@@ -537,13 +539,13 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
                 if (time_one(a, em, &x, &r[i][j][l], err, errlen) != 0)
                     return -1;
             }
-            if (dm.ff && periodic_extend_from(&r[i][j][0], &r[i][j][1], dm.count, FF_BASE) != 0)
+            if (dm.ff && periodic_extend_from(&r[i][j][0], &r[i][j][1], dm.count, dm.base) != 0)
                 goto too_many;
         }
-        if (dn.ff && periodic_extend_from(&r[i][0][0], &r[i][1][0], dn.count, FF_BASE) != 0)
+        if (dn.ff && periodic_extend_from(&r[i][0][0], &r[i][1][0], dn.count, dn.base) != 0)
             goto too_many;
     }
-    if (dk.ff && periodic_extend_from(&r[0][0][0], &r[1][0][0], dk.count, FF_BASE) != 0)
+    if (dk.ff && periodic_extend_from(&r[0][0][0], &r[1][0][0], dk.count, dk.base) != 0)
         goto too_many;
     *st = r[0][0][0];
     *sampled = dm.ff || dn.ff || dk.ff;
