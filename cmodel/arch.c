@@ -44,6 +44,7 @@ void arch_default(arch_t *a)
     a->wbits_max = 8;
     a->act_bits = 8;
     a->lmma_latency = 4;
+    a->lut_partition = 0;
     a->buf[BUF_ACT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 128, .ports = 1 };
     a->buf[BUF_WGT] = (arch_buffer){ .kib = 512, .banks = 8, .width_bits = 256, .ports = 1 };
     a->buf[BUF_TBL] = (arch_buffer){ .kib = 16, .banks = 2, .width_bits = 256, .ports = 1 };

@@ -41,6 +41,9 @@ typedef struct {
     int wbits_min, wbits_max; /* weight bit-widths the array steps through */
     int act_bits;         /* activation width (INT8) */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
+    int lut_partition;    /* how the cores split an lmma: 0 columns (lockstep on
+                             adjacent column blocks), 1 rows (different rows,
+                             same columns), 2 auto (the mapper picks per GEMM) */
     arch_buffer buf[BUF_COUNT];
     /* DRAM and DMA.  dram_model "ideal": bandwidth dram_gbps at 100%
      * efficiency, every transfer completes dram_latency cycles after its

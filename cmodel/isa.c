@@ -210,7 +210,7 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
         set_member(out, f, v);
     }
     for (int i = 0; i < d->nfields; i++) {
-        if (!(seen & (1u << i))) {
+        if (!(seen & (1u << i)) && !d->fields[i].optional) {
             snprintf(err, errlen, "%s: field %s is missing", d->mnemonic, d->fields[i].name);
             return -1;
         }
@@ -230,6 +230,8 @@ int isa_disasm(const isa_instr *in, char *buf, size_t buflen)
     for (int i = 0; i < d->nfields && n < buflen; i++) {
         const isa_field *f = &d->fields[i];
         uint64_t v = get_member(in, f);
+        if (f->optional && v == 0)
+            continue;
         if (f->kind == FK_BUF && v < 4)
             n += (size_t)snprintf(buf + n, buflen - n, " %s=%s", f->name, isa_buf_names[v]);
         else if (f->kind == FK_VFN && v < VFN_COUNT)

@@ -94,6 +94,7 @@ typedef struct {
     uint32_t klen;  /* tprec, lmma: activations along the reduction */
     uint32_t wbits; /* lmma: weight bit-planes */
     uint32_t accum; /* lmma, dq: 1 = add to the destination, 0 = overwrite */
+    uint32_t part;  /* lmma: how the cores share it: 0 = column blocks, 1 = row blocks */
     uint32_t fmode; /* dq: 0 = int32 result, 1 = float32 dequantized */
     uint32_t shift; /* dq: final right shift (1, or 0 for binary weights) */
     uint32_t fn;    /* vop: isa_vfn */
@@ -117,6 +118,9 @@ typedef struct {
     int lsb;        /* bit position in the 128-bit word */
     int width;
     isa_field_kind kind;
+    int optional;   /* 1: may be left out in assembly (then 0); the disassembler
+                       prints it only when nonzero (a field added later, so
+                       older programs' text stays valid and byte-identical) */
 } isa_field;
 
 #define ISA_MAX_FIELDS 10

@@ -8,7 +8,10 @@
 #include <stddef.h>
 
 #define F(name, member, lsb, width, kind) \
-    { name, offsetof(isa_instr, member), sizeof(((isa_instr *)0)->member), lsb, width, kind }
+    { name, offsetof(isa_instr, member), sizeof(((isa_instr *)0)->member), lsb, width, kind, 0 }
+/* an optional field (isa.h) */
+#define FO(name, member, lsb, width, kind) \
+    { name, offsetof(isa_instr, member), sizeof(((isa_instr *)0)->member), lsb, width, kind, 1 }
 
 /* load and store share one layout: only the direction differs. */
 #define DMA_FIELDS \
@@ -89,7 +92,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("klen", klen, 84, 18, FK_UINT),
                       F("stride", stride, 102, 22, FK_UINT) },
                   "tables of act[src + r*stride ..+klen] -> table[dst], sums -> table[sum]" },
-    [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 8, {
+    [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 9, {
                       F("tbl", tbl, 6, 22, FK_ADDR),
                       F("wgt", wgt, 28, 22, FK_ADDR),
                       F("acc", acc, 50, 22, FK_ADDR),
@@ -97,7 +100,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("n", n, 84, 16, FK_UINT),
                       F("klen", klen, 100, 18, FK_UINT),
                       F("wbits", wbits, 118, 4, FK_UINT),
-                      F("accum", accum, 122, 1, FK_UINT) },
+                      F("accum", accum, 122, 1, FK_UINT),
+                      FO("part", part, 123, 1, FK_UINT) },
                   "output[acc] (+)= doubled bit-plane sums of m x n over klen" },
     [OP_DQ] = { OP_DQ, "dq", UNIT_DQ, 9, {
                       F("acc", acc, 6, 22, FK_ADDR),

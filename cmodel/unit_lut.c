@@ -7,6 +7,10 @@
  *     ceil(m / tile_m) * ceil(n / (tile_n * cores)) * ceil(klen / tk) * wbits
  * passes; a pass takes one cycle when the weight buffer delivers the
  * pass's tile_n * cores * tk index bits, longer when it cannot.
+ * With part = 1 (row partitioning, lut.partition) the cores take different
+ * rows of the same columns: a pass covers tile_m * cores rows and tile_n
+ * columns, the tables of cores different rows, the weight indices of one
+ * tile_n-column block broadcast to every core.
  */
 #include "lut_arith.h"
 #include "machine.h"
@@ -43,8 +47,9 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
 {
     const arch_t *a = m->arch;
     uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
-    uint64_t cols = (uint64_t)a->tile_n * a->lut_cores;
-    uint64_t row_passes = ceil_div(in->m, (uint64_t)a->tile_m);
+    const uint64_t cores = (uint64_t)a->lut_cores;
+    uint64_t cols = (uint64_t)a->tile_n * (in->part ? 1 : cores);
+    uint64_t row_passes = ceil_div(in->m, (uint64_t)a->tile_m * (in->part ? cores : 1));
     uint64_t col_passes = ceil_div(in->n, cols);
     uint64_t need = cols * (uint64_t)m->tk; /* index bits per pass */
     const arch_buffer *wb = &a->buf[BUF_WGT];

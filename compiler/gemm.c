@@ -1,5 +1,6 @@
 /* gemm.c - GEMM lowering: tiling, buffer placement, instruction emission. */
 #include "gemm.h"
+#include "gemm_int.h"
 
 #include "count.h"
 #include "lut_arith.h"
@@ -9,14 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define META_BYTES 8
-#define ALIGN 64
+#define META_BYTES GEMM_META_BYTES
+#define ALIGN GEMM_ALIGN
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /* The largest value of an instruction field, from the ISA table. */
-static uint64_t field_max(isa_op op, const char *name)
+uint64_t gemm_field_max(isa_op op, const char *name)
 {
     const isa_opdef *d = isa_def(op);
     for (int i = 0; d && i < d->nfields; i++)
@@ -36,12 +37,12 @@ static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
 {
     const uint64_t tk = (uint64_t)a->tile_k, E = (uint64_t)1 << (a->tile_k - 1);
     uint64_t lim = (uint64_t)lut_gemm_group_max(s->wtype.bits);
-    lim = min64(lim, field_max(OP_LMMA, "klen"));
-    lim = min64(lim, field_max(OP_TPREC, "klen"));
-    lim = min64(lim, field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
-    lim = min64(lim, field_max(OP_LOAD, "bytes"));
+    lim = min64(lim, gemm_field_max(OP_LMMA, "klen"));
+    lim = min64(lim, gemm_field_max(OP_TPREC, "klen"));
+    lim = min64(lim, gemm_field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
+    lim = min64(lim, gemm_field_max(OP_LOAD, "bytes"));
     if (s->tables_in_dram)
-        lim = min64(lim, field_max(OP_LOAD, "bytes") / (2 * E) * tk);
+        lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") / (2 * E) * tk);
     return lim;
 }
 
@@ -53,7 +54,7 @@ static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
  * (into multiples of tk where the group is one), so each scale group starts
  * a sub-group; a single group (group_size >= kd) splits anywhere, its last
  * part shorter. */
-static int sub_group(const arch_t *a, const gemm_shape *s)
+int gemm_sub_group(const arch_t *a, const gemm_shape *s)
 {
     const int tk = a->tile_k;
     const int G = s->group_size < s->kd ? s->group_size : s->kd;
@@ -75,7 +76,7 @@ typedef struct {
     uint64_t sum_off;        /* sums after the tables in each table half */
 } plan;
 
-static int group_len(const gemm_shape *s, int g)
+int gemm_group_len(const gemm_shape *s, int g)
 {
     int k0 = g * s->group_size;
     return s->kd - k0 < s->group_size ? s->kd - k0 : s->group_size;
@@ -112,7 +113,7 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     return -1;
 }
 
-static int emit(program *p, const isa_instr *in, char *err, size_t errlen)
+int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen)
 {
     isa_word w;
     char e[256];
@@ -130,25 +131,25 @@ static int emit(program *p, const isa_instr *in, char *err, size_t errlen)
 /* A 2-D DMA (in.rows rows of in.bytes, DRAM rows `stride` apart).  A stride
  * the field cannot hold (the C rows of a very wide GEMM, the fused table
  * rows of a very long K) is issued row by row instead, never truncated. */
-static int emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen)
+int gemm_emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen)
 {
-    const uint64_t smax = field_max(in.op, "stride");
+    const uint64_t smax = gemm_field_max(in.op, "stride");
     if (stride <= smax || in.rows == 1) {
         in.stride = (uint32_t)(stride <= smax ? stride : in.bytes);
-        return emit(p, &in, err, errlen);
+        return gemm_emit(p, &in, err, errlen);
     }
     const uint32_t rows = in.rows;
     in.rows = 1;
     in.stride = in.bytes;
     for (uint32_t r = 0; r < rows; r++, in.dram += stride, in.sram += in.bytes)
-        if (emit(p, &in, err, errlen) != 0)
+        if (gemm_emit(p, &in, err, errlen) != 0)
             return -1;
     return 0;
 }
 
 /* Bytes of one weight tile: index rows of `ncols` columns for `ch` chunks
  * and every bit-plane, then the columns' metadata. */
-static uint64_t tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
+uint64_t gemm_tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
 {
     uint64_t rb = ((uint64_t)ncols * tk + 7) / 8;
     *idx_bytes = ch * s->wtype.bits * rb;
@@ -157,18 +158,18 @@ static uint64_t tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, 
 
 /* Byte offset of the weight tile (g, nb) in the weight region: tiles are
  * laid out group by group, column tile by column tile, in program order. */
-static uint64_t tile_offset(const gemm_shape *s, const plan *pl, int nt, int g, int nb,
-                            uint64_t *idx_bytes, uint64_t *tile_size)
+uint64_t gemm_tile_offset(const gemm_shape *s, int tk, int nt, int g, int nb,
+                          uint64_t *idx_bytes, uint64_t *tile_size)
 {
     const int ntiles = (s->n + nt - 1) / nt, last = s->n - (ntiles - 1) * nt;
-    const uint64_t ch_full = cdiv((uint64_t)s->group_size, (uint64_t)pl->tk);
+    const uint64_t ch_full = cdiv((uint64_t)s->group_size, (uint64_t)tk);
     uint64_t ib;
     /* every group but the last has full chunks */
-    uint64_t full_group = (uint64_t)(ntiles - 1) * tile_bytes(s, pl->tk, ch_full, nt, &ib) +
-                          tile_bytes(s, pl->tk, ch_full, last, &ib);
-    const uint64_t ch = cdiv((uint64_t)group_len(s, g), (uint64_t)pl->tk);
-    uint64_t off = (uint64_t)g * full_group + (uint64_t)nb * tile_bytes(s, pl->tk, ch, nt, &ib);
-    *tile_size = tile_bytes(s, pl->tk, ch, nb == ntiles - 1 ? last : nt, idx_bytes);
+    uint64_t full_group = (uint64_t)(ntiles - 1) * gemm_tile_bytes(s, tk, ch_full, nt, &ib) +
+                          gemm_tile_bytes(s, tk, ch_full, last, &ib);
+    const uint64_t ch = cdiv((uint64_t)gemm_group_len(s, g), (uint64_t)tk);
+    uint64_t off = (uint64_t)g * full_group + (uint64_t)nb * gemm_tile_bytes(s, tk, ch, nt, &ib);
+    *tile_size = gemm_tile_bytes(s, tk, ch, nb == ntiles - 1 ? last : nt, idx_bytes);
     return off;
 }
 
@@ -183,14 +184,14 @@ static int emit_act_load(program *p, const gemm_shape *s, const gemm_layout *lay
     in.sram = (uint32_t)((gi % 2) * pl->act_half);
     in.dram = lay->a_addr + m0 * (uint64_t)s->kd + (uint64_t)g * s->group_size;
     in.rows = (uint32_t)rows;
-    in.bytes = (uint32_t)group_len(s, g);
-    return emit_dma(p, in, (uint64_t)s->kd, err, errlen);
+    in.bytes = (uint32_t)gemm_group_len(s, g);
+    return gemm_emit_dma(p, in, (uint64_t)s->kd, err, errlen);
 }
 
 /* DRAM layout: A, the weight tiles, C, then (fused) tables and sums; every
  * size checked, so a huge M is refused rather than wrapped. */
-static int layout(const arch_t *a, const gemm_shape *s, const plan *pl, gemm_layout *lay,
-                  char *err, size_t errlen)
+int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, char *err,
+                     size_t errlen)
 {
     const int ngroups = (s->kd + s->group_size - 1) / s->group_size;
     const int ntiles = (s->n + lay->nt - 1) / lay->nt;
@@ -201,7 +202,7 @@ static int layout(const arch_t *a, const gemm_shape *s, const plan *pl, gemm_lay
     uint64_t ib, tb, wtotal = 0;
     for (int g = 0; g < ngroups; g++)
         for (int b = 0; b < ntiles; b++) {
-            tile_offset(s, pl, lay->nt, g, b, &ib, &tb);
+            gemm_tile_offset(s, a->tile_k, lay->nt, g, b, &ib, &tb);
             lay->weight_bytes += ib;
             lay->meta_bytes += tb - ib;
             wtotal += tb;
@@ -214,7 +215,7 @@ static int layout(const arch_t *a, const gemm_shape *s, const plan *pl, gemm_lay
          * activation sums, [group][row] so a tile's sums are contiguous. */
         const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
         lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E * 2 +
-                           cdiv((uint64_t)group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
+                           cdiv((uint64_t)gemm_group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
         lay->t_addr = align_up(end, ALIGN);
         lay->s_addr = align_up(count_addmul(lay->t_addr, s->m, lay->t_row_bytes, &ovf), ALIGN);
         end = count_add(lay->s_addr, count_mul3((uint64_t)ngroups, s->m, 4, &ovf), &ovf);
@@ -235,7 +236,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
         program_init(p);
     memset(lay, 0, sizeof *lay);
     gemm_shape split = *s0;
-    split.group_size = sub_group(a, s0);
+    split.group_size = gemm_sub_group(a, s0);
     const gemm_shape *const s = &split;
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, s->wtype);
@@ -253,6 +254,8 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                  (unsigned long long)s->m, s->n, s->kd);
         return -1;
     }
+    if (s->sched.loop != GEMM_LOOP_LEGACY)
+        return gemm_blk_lower(a, s, p, lay, err, errlen);
     const int cols = a->tile_n * a->lut_cores;
     int nt = s->n < cols ? s->n : cols;
     if (s->force_nt > 0)
@@ -310,7 +313,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
     lay->mt = mt;
     lay->nt = nt;
     lay->nb = nb;
-    if (layout(a, s, &pl, lay, err, errlen) != 0)
+    if (gemm_layout_dram(a, s, lay, err, errlen) != 0)
         return -1;
     const int ngroups = lay->ngroups;
     uint64_t ib, tb;
@@ -340,7 +343,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
         for (int g = 0; g < ngroups; g++, gi++) {
             const uint64_t abase = (gi % 2) * pl.act_half;
             const uint64_t tbase = (gi % 2) * pl.tbl_half;
-            const int klen = group_len(s, g);
+            const int klen = gemm_group_len(s, g);
             if (s->tables_in_dram) {
                 /* Fused precompute: the tables were made by the operation
                  * that produced the activations; load them and the sums. */
@@ -354,14 +357,14 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.dram = lay->t_addr + m0 * lay->t_row_bytes + goff;
                 in.rows = (uint32_t)rows;
                 in.bytes = (uint32_t)gbytes;
-                if (emit_dma(p, in, lay->t_row_bytes, err, errlen))
+                if (gemm_emit_dma(p, in, lay->t_row_bytes, err, errlen))
                     goto fail;
                 in.sram = (uint32_t)(tbase + pl.sum_off);
                 in.dram = lay->s_addr + ((uint64_t)g * s->m + m0) * 4;
                 in.rows = 1;
                 in.bytes = (uint32_t)rows * 4;
                 in.stride = in.bytes;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
             } else {
                 memset(&in, 0, sizeof in);
@@ -372,7 +375,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.rows = (uint32_t)rows;
                 in.klen = (uint32_t)klen;
                 in.stride = (uint32_t)klen;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 if (g + 1 < ngroups &&
                     emit_act_load(p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
@@ -381,7 +384,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
             for (int b = b_lo; b < b_hi; b++) {
                 const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
                 const uint64_t wbase = (wtile++ % 2) * pl.wgt_half;
-                const uint64_t off = tile_offset(s, &pl, nt, g, b, &ib, &tb);
+                const uint64_t off = gemm_tile_offset(s, pl.tk, nt, g, b, &ib, &tb);
                 const uint64_t rb = ((uint64_t)ncols * pl.tk + 7) / 8;
                 const uint64_t meta_at = wbase + align_up(ib, ALIGN);
                 memset(&in, 0, sizeof in);
@@ -392,14 +395,14 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.rows = (uint32_t)(ib / rb);
                 in.bytes = (uint32_t)rb;
                 in.stride = (uint32_t)rb;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 in.sram = (uint32_t)meta_at;
                 in.dram = lay->w_addr + off + ib;
                 in.rows = 1;
                 in.bytes = (uint32_t)(ncols * META_BYTES);
                 in.stride = in.bytes;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 const uint64_t accb = (acc_i++ % 2) * pl.acc_half;
                 memset(&in, 0, sizeof in);
@@ -411,7 +414,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.n = (uint32_t)ncols;
                 in.klen = (uint32_t)klen;
                 in.wbits = (uint32_t)s->wtype.bits;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 memset(&in, 0, sizeof in);
                 in.op = OP_DQ;
@@ -424,7 +427,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.accum = g > 0;
                 in.fmode = (uint32_t)s->float_out;
                 in.shift = (uint32_t)shift;
-                if (emit(p, &in, err, errlen))
+                if (gemm_emit(p, &in, err, errlen))
                     goto fail;
             }
         }
@@ -446,7 +449,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
             in.dram = lay->c_addr + (m0 * (uint64_t)s->n + (uint64_t)n0) * 4;
             in.rows = (uint32_t)rows;
             in.bytes = (uint32_t)(ncols * 4);
-            if (emit_dma(p, in, (uint64_t)s->n * 4, err, errlen))
+            if (gemm_emit_dma(p, in, (uint64_t)s->n * 4, err, errlen))
                 goto fail;
         }
     }
@@ -454,7 +457,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
     isa_instr halt;
     memset(&halt, 0, sizeof halt);
     halt.op = OP_HALT;
-    if (emit(p, &halt, err, errlen))
+    if (gemm_emit(p, &halt, err, errlen))
         goto fail;
     return 0;
 fail:
@@ -489,7 +492,7 @@ int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
               uint8_t *image, char *err, size_t errlen)
 {
     gemm_shape x = *s0;
-    x.group_size = sub_group(a, s0);
+    x.group_size = gemm_sub_group(a, s0);
     if (x.group_size == s0->group_size)
         return fill(a, s0, lay, act, w, z2, scales, image, err, errlen);
     int32_t *z2x = z2 ? per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
@@ -524,7 +527,7 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         const int c0 = pk.group_c0[g], nch = pk.group_c0[g + 1] - c0;
         for (int b = 0; b < ntiles; b++) {
             uint64_t ib, tb;
-            const uint64_t off = tile_offset(s, &pl, nt, g, b, &ib, &tb);
+            const uint64_t off = gemm_tile_offset(s, pl.tk, nt, g, b, &ib, &tb);
             const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
             const uint64_t rb = ((uint64_t)ncols * pl.tk + 7) / 8;
             uint8_t *tile = image + lay->w_addr + off;
@@ -556,7 +559,7 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         for (uint64_t r = 0; r < s->m; r++) {
             uint8_t *row = image + lay->t_addr + r * lay->t_row_bytes;
             for (int g = 0; g < lay->ngroups; g++) {
-                const int k0 = g * s->group_size, klen = group_len(s, g);
+                const int k0 = g * s->group_size, klen = gemm_group_len(s, g);
                 int32_t sum = 0;
                 for (int c = 0; c * tk < klen; c++) {
                     int8_t chunk[LUT_MAX_TK] = { 0 };
@@ -645,11 +648,13 @@ int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
 {
     gemm_layout lay;
     *sampled = 0;
+    if (s->sched.loop != GEMM_LOOP_LEGACY)
+        return gemm_blk_timing(arch, em, s, st, sampled, err, errlen);
     /* The tiles the full program would use. */
     if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
         return -1;
     gemm_shape one = *s;
-    one.group_size = sub_group(arch, s); /* the groups the programs run */
+    one.group_size = gemm_sub_group(arch, s); /* the groups the programs run */
     one.force_mt = lay.mt;
     one.force_nt = lay.nt;
     one.force_nb = 0;
@@ -681,78 +686,5 @@ int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
     }
     if (em)
         sim_energy(em, st);
-    return 0;
-}
-
-int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
-                gemm_shape *best, sim_stats *st, int *sampled, int *candidates,
-                char *err, size_t errlen)
-{
-    const int cols = arch->tile_n * arch->lut_cores;
-    gemm_layout lay;
-    int found = 0;
-    *candidates = 0;
-    /* The widest M-tile that fits with one column pass per lmma... */
-    if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
-        return -1;
-    const int mt_max = lay.mt;
-    /* ...then wider column tiles (fewer instructions, fewer table reloads
-     * into the array) and a narrower M-tile (more weight traffic, deeper
-     * overlap). */
-    const int nts[] = { cols, 2 * cols };
-    for (int i = 0; i < 2; i++) {
-        if (i > 0 && nts[i] > s->n)
-            break;
-        /* Rows limited by every buffer but the output rows (which column
-         * blocks relieve): the M-tile with only nt columns resident. */
-        gemm_shape probe = *s;
-        probe.force_nt = nts[i];
-        probe.force_nb = nts[i];
-        if (gemm_lower(arch, &probe, NULL, &lay, err, errlen) != 0)
-            continue;
-        const int mt_blk = lay.mt;
-        struct { int mt, nb; } cand[3] = { { mt_max, 0 }, { mt_blk, 0 }, { mt_blk / 2, 0 } };
-        for (int j = 0; j < 3; j++) {
-            if (cand[j].mt > arch->tile_m) /* whole row passes, as gemm_lower keeps */
-                cand[j].mt = cand[j].mt / arch->tile_m * arch->tile_m;
-            if (cand[j].mt < 1 || (j > 0 && cand[j].mt == cand[j - 1].mt))
-                continue;
-            gemm_shape c = *s;
-            c.force_nt = nts[i];
-            c.force_mt = cand[j].mt;
-            /* the widest column block that keeps this M-tile */
-            int nb = s->n;
-            while (1) {
-                c.force_nb = nb;
-                if (gemm_lower(arch, &c, NULL, &lay, err, errlen) == 0 && lay.mt == cand[j].mt)
-                    break;
-                if (nb <= nts[i]) {
-                    nb = -1;
-                    break;
-                }
-                nb = nb / 2 < nts[i] ? nts[i] : nb / 2;
-            }
-            if (nb < 0)
-                continue;
-            sim_stats cs;
-            int smp;
-            if (gemm_timing(arch, em, &c, &cs, &smp, err, errlen) != 0)
-                return -1;
-            (*candidates)++;
-            uint64_t db = cs.ev.dram_read_bytes + cs.ev.dram_write_bytes;
-            uint64_t bb = found ? st->ev.dram_read_bytes + st->ev.dram_write_bytes : 0;
-            if (!found || cs.cycles < st->cycles || (cs.cycles == st->cycles && db < bb)) {
-                *st = cs;
-                *best = c;
-                *sampled = smp;
-                found = 1;
-            }
-        }
-    }
-    if (!found) {
-        snprintf(err, errlen, "no tiling of %llux%dx%d fits", (unsigned long long)s->m, s->n,
-                 s->kd);
-        return -1;
-    }
     return 0;
 }

@@ -25,6 +25,36 @@
 extern "C" {
 #endif
 
+/* A blocked schedule (compiler/mapper.c chooses one; gemm_blocked.c emits it).
+ * The GEMM is cut into blocks of mb rows x nb columns (nb a multiple of the
+ * column tile nt); blocks run column-block-major (order 0: every row block
+ * of a column block, then the next column block) or row-block-major
+ * (order 1).  Inside a block:
+ *   GEMM_LOOP_K     for each scale group: the group's weights for the block
+ *                   are loaded once, then for each row sub-tile of mt rows
+ *                   its tables are built just in time and every column tile
+ *                   runs lmma + dq into int32 partial sums that stay in the
+ *                   output buffer (mb x nb) across all groups;
+ *   GEMM_LOOP_ROWS  for each row sub-tile: every group, every column tile
+ *                   (the sub-tile's mt x nb outputs stay resident).
+ * Residency: GEMM_RES_WGT keeps the block's weights (nb columns, all of K)
+ * in the weight buffer while every row block streams past (order 0 only);
+ * GEMM_RES_ACT keeps the row block's activations (mb rows, all of K) while
+ * every column block streams past (order 1 only); GEMM_RES_NONE streams
+ * both.  loop 0 (GEMM_LOOP_LEGACY) is the single-M-tile schedule of
+ * gemm_lower described above. */
+typedef enum { GEMM_LOOP_LEGACY = 0, GEMM_LOOP_ROWS, GEMM_LOOP_K } gemm_loop;
+typedef enum { GEMM_RES_NONE = 0, GEMM_RES_ACT, GEMM_RES_WGT } gemm_res;
+typedef enum { GEMM_PART_COLUMNS = 0, GEMM_PART_ROWS } gemm_part;
+
+typedef struct {
+    int loop;     /* gemm_loop */
+    int order;    /* 0: column blocks outer, 1: row blocks outer */
+    int res;      /* gemm_res */
+    int part;     /* gemm_part: how the LUT cores share an lmma (lmma.part) */
+    uint64_t mb;  /* rows per block (mt .. m) */
+} gemm_sched;
+
 typedef struct {
     lut_wtype wtype;
     int group_size; /* scale group; one longer than an lmma may reduce over
@@ -40,6 +70,9 @@ typedef struct {
                       this many (activations reloaded and tables rebuilt per block) */
     int tables_in_dram; /* fused precompute: the producer of A wrote tables and
                            activation sums to DRAM; the program loads them */
+    gemm_sched sched;   /* loop GEMM_LOOP_LEGACY (0): the schedule above; else a
+                           blocked schedule with force_mt / force_nt / force_nb
+                           as its sub-tile, column tile and column block */
 } gemm_shape;
 
 typedef struct {
@@ -48,6 +81,7 @@ typedef struct {
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */
+    uint64_t mb;           /* rows per block (blocked schedules; legacy: m) */
     int ngroups;           /* groups as the program runs them (sub-groups) */
 } gemm_layout;
 
@@ -69,13 +103,6 @@ int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout 
 int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);
-
-/* Tiling search: the candidates (M-tile, column tile) that fit are timed
- * with gemm_timing and the fastest kept (fewest DRAM bytes on a tie).
- * s->force_mt / force_nt of the winner are written to *best. */
-int gemm_search(const arch_t *arch, const energy_model *em, const gemm_shape *s,
-                gemm_shape *best, sim_stats *st, int *sampled, int *candidates,
-                char *err, size_t errlen);
 
 /* Cycle-approximate timing of the GEMM on the C model without data.
  * Programs with many M-tiles are periodic after the first few (the same

@@ -5,6 +5,7 @@
 #include "count.h"
 #include "gemm.h"
 #include "overlap.h"
+#include "mapper.h"
 #include "periodic.h"
 #include "vector.h"
 
@@ -28,6 +29,7 @@ typedef struct {
     lower_info *info;
     lower_progress_fn progress;
     void *progress_ctx;
+    map_objective objective;
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -56,7 +58,7 @@ static int time_gemm(const arch_t *a, const energy_model *em, cache *c, const ge
     }
     gemm_shape best;
     int cands = 0;
-    if (gemm_search(a, em, g, &best, st, sampled, &cands, err, errlen) != 0)
+    if (mapper_search(a, em, g, c->objective, &best, st, sampled, &cands, err, errlen) != 0)
         return -1;
     *best_out = best;
     c->info->simulations += cands;
@@ -130,6 +132,14 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
                          lower_info *info, lower_progress_fn fn, void *ctx, char *err,
                          size_t errlen)
 {
+    return lower_model_ex(a, em, m, q, ph, MAP_EDP, out, cap, info, fn, ctx, err, errlen);
+}
+
+int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
+                   const quant_preset *q, const model_phase *ph, int objective, op_result *out,
+                   int cap, lower_info *info, lower_progress_fn fn, void *ctx, char *err,
+                   size_t errlen)
+{
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
     if (n < 0)
@@ -147,6 +157,7 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     cp->info = info;
     cp->progress = fn;
     cp->progress_ctx = ctx;
+    cp->objective = (map_objective)objective;
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
     /* lower_ops gives the number of results (fused attention folds three
@@ -200,6 +211,24 @@ static int attn_stage_of(const arch_t *a, const model_op *o)
     if (o->kind == MODEL_OP_SOFTMAX)
         return ATTN_SOFTMAX;
     return strstr(o->name, "score") ? ATTN_SCORE : ATTN_CONTEXT;
+}
+
+/* Fused attention's compulsory traffic over `layers` layers: K and V of every
+ * KV head once at the cache's precision, Q in (INT8) and O out (float32)
+ * once; the keys are the context (decode) or the sequence (prefill). */
+static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
+                                      const model_phase *ph, uint64_t layers, int *ovf)
+{
+    const int prefill = ph->kind == MODEL_PREFILL;
+    const uint64_t B = (uint64_t)ph->batch, hd = (uint64_t)m->head_dim;
+    const uint64_t keys = prefill ? (uint64_t)ph->seq_len : (uint64_t)ph->context;
+    const uint64_t queries = prefill ? (uint64_t)ph->seq_len : 1;
+    const uint64_t kv_bits = q->kv_bits ? (uint64_t)q->kv_bits : 8;
+    uint64_t kv = count_mul3(B, (uint64_t)m->num_key_value_heads, keys, ovf);
+    kv = count_mul(count_mul(kv, hd, ovf), 2 * kv_bits, ovf) / 8;
+    uint64_t qo = count_mul3(B, queries, (uint64_t)m->num_attention_heads, ovf);
+    qo = count_mul(count_mul(qo, hd, ovf), 1 + 4, ovf);
+    return count_mul(count_add(kv, qo, ovf), layers, ovf);
 }
 
 static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -285,6 +314,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
+            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
@@ -297,6 +327,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             }
             r->sampled = sampled;
             c->info->simulations += programs;
+            if (stage == ATTN_FUSED)
+                r->compulsory_bytes = attn_compulsory_bytes(m, q, ph, o->repeat, &ovf);
             if (ovf || sim_stats_add(&r->st, &layer, o->repeat) != 0) {
                 snprintf(err, errlen, "%s: its %llu layers' cycles or events exceed 2^63 - 1, "
                          "the most lutsim can count", r->op.name,

@@ -40,6 +40,8 @@ typedef struct {
     int sampled;         /* fast-forwarded (periodic) simulation used */
     gemm_shape tiling;   /* linear: the shape with the tiling the search chose */
     int fused;           /* precompute fused: linear loads tables / vector op makes them */
+    uint64_t compulsory_bytes; /* LUT ops, all instances: each operand once at its stored
+                                  precision (mapper_compulsory_bytes); 0 for vector work */
 } op_result;
 
 typedef struct {
@@ -66,6 +68,13 @@ int lower_model_progress(const arch_t *arch, const energy_model *em, const model
                          const quant_preset *q, const model_phase *ph, op_result *out, int cap,
                          lower_info *info, lower_progress_fn fn, void *ctx, char *err,
                          size_t errlen);
+
+/* lower_model_progress with the mapper's objective (mapper.h: map_objective;
+ * the others use MAP_EDP, the default). */
+int lower_model_ex(const arch_t *arch, const energy_model *em, const model_cfg *m,
+                   const quant_preset *q, const model_phase *ph, int objective, op_result *out,
+                   int cap, lower_info *info, lower_progress_fn fn, void *ctx, char *err,
+                   size_t errlen);
 
 /* Peak LUT-array throughput in MACs per cycle for w-bit weights. */
 double lut_peak_macs_per_cycle(const arch_t *arch, int wbits);

@@ -23,7 +23,12 @@ static uint64_t lin(uint64_t a, uint64_t b, uint64_t k, int *ovf)
 
 int periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles)
 {
-    const uint64_t k = tiles - 4;
+    return periodic_extend_from(a, b, tiles, 4);
+}
+
+int periodic_extend_from(sim_stats *a, const sim_stats *b, uint64_t tiles, uint64_t base)
+{
+    const uint64_t k = tiles - base;
     int ovf = 0;
     a->cycles = lin(a->cycles, b->cycles, k, &ovf);
     a->instructions = lin(a->instructions, b->instructions, k, &ovf);

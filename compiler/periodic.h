@@ -16,4 +16,9 @@
  * when a count would exceed 2^63 - 1 (count.h). */
 int periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
 
+/* The same with `base` tiles in a and base + 2 in b (base >= 1): for
+ * programs whose tiles are long enough that the second one is already in
+ * steady state (the blocked schedules, gemm_blocked.c). */
+int periodic_extend_from(sim_stats *a, const sim_stats *b, uint64_t tiles, uint64_t base);
+
 #endif

@@ -239,6 +239,7 @@ def main():
     rng = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="lutsim-cli-fuzz-")
     outdir = args.out or os.path.join(work, "report")
+    shutil.rmtree(os.path.join(outdir, "findings"), ignore_errors=True)  # this run's only
     os.makedirs(os.path.join(outdir, "findings"), exist_ok=True)
     try:
         targets = make_targets(os.path.abspath(args.lutsim), work, rng)

@@ -137,6 +137,11 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     p = assemble("load buf=0 sram=0 rows=1 bytes=64 dram=4090 stride=64\nhalt\n");
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     program_free(&p);
+    // row partitioning (lut.partition rows / auto) is a C-model mode only
+    p = assemble("lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=8 wbits=2 accum=0 part=1\nhalt\n");
+    EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("row partitioning"), std::string::npos) << err;
+    program_free(&p);
 }
 
 struct GemmParam {

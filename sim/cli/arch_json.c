@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ, K_BOOL, K_DTYPE } kind; /* K_DTYPE: an fp_type by name */
+typedef enum { K_INT, K_NUM, K_NAME, K_DESC, K_OBJ, K_BOOL, K_DTYPE, K_ENUM } kind; /* K_DTYPE: an fp_type by name; K_ENUM: one of names[] */
 
 typedef struct field {
     const char *key;
@@ -19,93 +19,97 @@ typedef struct field {
     size_t off;             /* K_OBJ: added to the base of its sub-fields */
     double lo, hi;
     const struct field *sub; /* K_OBJ: NULL-key terminated */
+    const char *const *names; /* K_ENUM: the values' names (stored as their index), NULL-terminated */
 } field;
+
+static const char *const partition_names[] = { "columns", "rows", "auto", NULL };
 
 #define AO(m) offsetof(arch_t, m)
 #define BO(m) offsetof(arch_buffer, m)
 
 static const field buffer_fields[] = {
-    { "kib", K_INT, BO(kib), 1, 4096, NULL }, /* ISA buffer addresses are 22 bits */
-    { "banks", K_INT, BO(banks), 1, 64, NULL },
-    { "width_bits", K_INT, BO(width_bits), 8, 4096, NULL },
-    { "ports", K_INT, BO(ports), 1, 4, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "kib", K_INT, BO(kib), 1, 4096, NULL, NULL }, /* ISA buffer addresses are 22 bits */
+    { "banks", K_INT, BO(banks), 1, 64, NULL, NULL },
+    { "width_bits", K_INT, BO(width_bits), 8, 4096, NULL, NULL },
+    { "ports", K_INT, BO(ports), 1, 4, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field tile_fields[] = {
-    { "m", K_INT, AO(tile_m), 1, 64, NULL },
-    { "n", K_INT, AO(tile_n), 1, 4096, NULL },
-    { "k", K_INT, AO(tile_k), ARCH_MIN_TK, ARCH_MAX_TK, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "m", K_INT, AO(tile_m), 1, 64, NULL, NULL },
+    { "n", K_INT, AO(tile_n), 1, 4096, NULL, NULL },
+    { "k", K_INT, AO(tile_k), ARCH_MIN_TK, ARCH_MAX_TK, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field lut_fields[] = {
-    { "cores", K_INT, AO(lut_cores), 1, 1024, NULL },
-    { "tile", K_OBJ, 0, 0, 0, tile_fields },
-    { "table_entry_bits", K_INT, AO(table_entry_bits), 4, 16, NULL }, /* entries are stored in 2 bytes */
-    { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL },
-    { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL },
-    { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "cores", K_INT, AO(lut_cores), 1, 1024, NULL, NULL },
+    { "tile", K_OBJ, 0, 0, 0, tile_fields, NULL },
+    { "table_entry_bits", K_INT, AO(table_entry_bits), 4, 16, NULL, NULL }, /* entries are stored in 2 bytes */
+    { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL, NULL },
+    { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL, NULL },
+    { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },
+    { "partition", K_ENUM, AO(lut_partition), 0, 2, NULL, partition_names },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field buffers_fields[] = {
-    { "act", K_OBJ, AO(buf[BUF_ACT]), 0, 0, buffer_fields },
-    { "weight", K_OBJ, AO(buf[BUF_WGT]), 0, 0, buffer_fields },
-    { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields },
-    { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "act", K_OBJ, AO(buf[BUF_ACT]), 0, 0, buffer_fields, NULL },
+    { "weight", K_OBJ, AO(buf[BUF_WGT]), 0, 0, buffer_fields, NULL },
+    { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields, NULL },
+    { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dram_fields[] = {
-    { "model", K_NAME, AO(dram_model), 1, sizeof(((arch_t *)0)->dram_model) - 1, NULL },
-    { "channels", K_INT, AO(dram_channels), 0, DRAM_MAX_CHANNELS, NULL },
-    { "bandwidth_gbps", K_NUM, AO(dram_gbps), 0.1, 100000, NULL },
-    { "latency_cycles", K_INT, AO(dram_latency), 0, 1000000, NULL },
-    { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "model", K_NAME, AO(dram_model), 1, sizeof(((arch_t *)0)->dram_model) - 1, NULL, NULL },
+    { "channels", K_INT, AO(dram_channels), 0, DRAM_MAX_CHANNELS, NULL, NULL },
+    { "bandwidth_gbps", K_NUM, AO(dram_gbps), 0.1, 100000, NULL, NULL },
+    { "latency_cycles", K_INT, AO(dram_latency), 0, 1000000, NULL, NULL },
+    { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dma_fields[] = {
-    { "engines", K_INT, AO(dma_engines), 1, 2, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "engines", K_INT, AO(dma_engines), 1, 2, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field precompute_fields[] = {
-    { "tables_per_cycle", K_INT, AO(tprec_tables_per_cycle), 1, 64, NULL },
-    { "latency_cycles", K_INT, AO(tprec_latency), 0, 1024, NULL },
-    { "fused", K_BOOL, AO(tprec_fused), 0, 1, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "tables_per_cycle", K_INT, AO(tprec_tables_per_cycle), 1, 64, NULL, NULL },
+    { "latency_cycles", K_INT, AO(tprec_latency), 0, 1024, NULL, NULL },
+    { "fused", K_BOOL, AO(tprec_fused), 0, 1, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field attention_fields[] = {
-    { "fused", K_BOOL, AO(attn_fused), 0, 1, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "fused", K_BOOL, AO(attn_fused), 0, 1, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dequant_fields[] = {
-    { "lanes", K_INT, AO(dequant_lanes), 1, 4096, NULL },
-    { "latency_cycles", K_INT, AO(dequant_latency), 0, 1024, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "lanes", K_INT, AO(dequant_lanes), 1, 4096, NULL, NULL },
+    { "latency_cycles", K_INT, AO(dequant_latency), 0, 1024, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field vector_fields[] = {
-    { "lanes", K_INT, AO(vector_lanes), 1, 4096, NULL },
-    { "latency_cycles", K_INT, AO(vector_latency), 0, 1024, NULL },
-    { "dtype", K_DTYPE, AO(vector_dtype), 0, FP_COUNT - 1, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "lanes", K_INT, AO(vector_lanes), 1, 4096, NULL, NULL },
+    { "latency_cycles", K_INT, AO(vector_latency), 0, 1024, NULL, NULL },
+    { "dtype", K_DTYPE, AO(vector_dtype), 0, FP_COUNT - 1, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field issue_fields[] = {
-    { "queue_depth", K_INT, AO(queue_depth), 1, 64, NULL },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "queue_depth", K_INT, AO(queue_depth), 1, 64, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field root_fields[] = {
-    { "name", K_NAME, AO(name), 1, sizeof(((arch_t *)0)->name) - 1, NULL },
-    { "description", K_DESC, 0, 0, 0, NULL },
-    { "clock_ghz", K_NUM, AO(clock_ghz), 0.01, 100, NULL },
-    { "tech_nm", K_INT, AO(tech_nm), 1, 1000, NULL },
-    { "lut", K_OBJ, 0, 0, 0, lut_fields },
-    { "act_bits", K_INT, AO(act_bits), 2, 16, NULL },
-    { "buffers", K_OBJ, 0, 0, 0, buffers_fields },
-    { "dram", K_OBJ, 0, 0, 0, dram_fields },
-    { "dma", K_OBJ, 0, 0, 0, dma_fields },
-    { "precompute", K_OBJ, 0, 0, 0, precompute_fields },
-    { "attention", K_OBJ, 0, 0, 0, attention_fields },
-    { "dequant", K_OBJ, 0, 0, 0, dequant_fields },
-    { "vector", K_OBJ, 0, 0, 0, vector_fields },
-    { "issue", K_OBJ, 0, 0, 0, issue_fields },
-    { NULL, 0, 0, 0, 0, NULL },
+    { "name", K_NAME, AO(name), 1, sizeof(((arch_t *)0)->name) - 1, NULL, NULL },
+    { "description", K_DESC, 0, 0, 0, NULL, NULL },
+    { "clock_ghz", K_NUM, AO(clock_ghz), 0.01, 100, NULL, NULL },
+    { "tech_nm", K_INT, AO(tech_nm), 1, 1000, NULL, NULL },
+    { "lut", K_OBJ, 0, 0, 0, lut_fields, NULL },
+    { "act_bits", K_INT, AO(act_bits), 2, 16, NULL, NULL },
+    { "buffers", K_OBJ, 0, 0, 0, buffers_fields, NULL },
+    { "dram", K_OBJ, 0, 0, 0, dram_fields, NULL },
+    { "dma", K_OBJ, 0, 0, 0, dma_fields, NULL },
+    { "precompute", K_OBJ, 0, 0, 0, precompute_fields, NULL },
+    { "attention", K_OBJ, 0, 0, 0, attention_fields, NULL },
+    { "dequant", K_OBJ, 0, 0, 0, dequant_fields, NULL },
+    { "vector", K_OBJ, 0, 0, 0, vector_fields, NULL },
+    { "issue", K_OBJ, 0, 0, 0, issue_fields, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 
 const char *cfg_json_kind(const json_t *v)
@@ -254,6 +258,24 @@ static int read_fields(const json_t *obj, const field *fs, char *base, const cha
             *(int *)(base + f->off) = k;
             break;
         }
+        case K_ENUM: {
+            int idx = -1;
+            for (int i = 0; json_is_string(v) && f->names[i]; i++)
+                if (strcmp(json_string_value(v), f->names[i]) == 0)
+                    idx = i;
+            if (idx < 0) {
+                char want[128] = "";
+                for (int i = 0; f->names[i]; i++)
+                    snprintf(want + strlen(want), sizeof want - strlen(want), "%s%s",
+                             i ? (f->names[i + 1] ? ", " : " or ") : "", f->names[i]);
+                snprintf(err, errlen, "%s: %s: expected %s, got %s%s%s", label, kp, want,
+                         json_is_string(v) ? "'" : "", json_is_string(v) ? json_string_value(v) : got,
+                         json_is_string(v) ? "'" : "");
+                return -1;
+            }
+            *(int *)(base + f->off) = idx;
+            break;
+        }
         case K_NAME:
         case K_DESC: {
             if (!json_is_string(v)) {
@@ -364,6 +386,7 @@ static json_t *write_fields(const field *fs, const char *base)
         case K_BOOL: v = json_boolean(*(const int *)(base + f->off)); break;
         case K_NAME: v = json_string(base + f->off); break;
         case K_DTYPE: v = json_string(fp_type_names[*(const int *)(base + f->off)]); break;
+        case K_ENUM: v = json_string(f->names[*(const int *)(base + f->off)]); break;
         case K_DESC: continue;
         }
         if (!v || json_object_set_new(o, f->key, v) != 0) {

@@ -8,6 +8,7 @@
 #include "engines.h"
 #include "fileio.h"
 #include "gemm.h"
+#include "mapper.h"
 #include "program.h"
 #include "progress.h"
 #include "randgen.h"
@@ -65,6 +66,9 @@ static const char gemm_usage[] =
     "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --program P.bin   also write the compiled program (see `lutsim disasm`)\n"
     "  --group G         weights per scale group along K (default 128)\n"
+    "  --objective O     what the mapper minimises when it chooses the schedule\n"
+    "                    (timing-only runs of candidates): edp (default), cycles,\n"
+    "                    energy; the chosen program then runs on the engine\n"
     "  --tk K            activations per table for --engine host (2..8, default 4);\n"
     "                    the C model takes it from the architecture (lut.tile.k)\n"
     "  --quiet           no progress line on stderr (shown for a simulation or\n"
@@ -215,6 +219,7 @@ typedef struct {
     const char *vcd, *vcd_window;
     rtl_vcd wave;
     int wbits, tk, group, seed, check, timing_only, host, quiet;
+    map_objective objective;
     engine_kind engine;
 } gemm_opts;
 
@@ -240,6 +245,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "program", required_argument, 0, 'P' },
         { "vcd", required_argument, 0, 'V' },
         { "quiet", no_argument, 0, 'Q' },
+        { "objective", required_argument, 0, 'O' },
         { "vcd-window", required_argument, 0, 'W' },
         { "vcd-scope", required_argument, 0, 'C' },
         { "help", no_argument, 0, 'h' },
@@ -275,6 +281,12 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         }
         case 'T': o->timing_only = 1; break;
         case 'Q': o->quiet = 1; break;
+        case 'O':
+            if (map_objective_parse(optarg, &o->objective) != 0) {
+                cli_error("--objective: expected edp, cycles or energy, got '%s'", optarg);
+                return 2;
+            }
+            break;
         case 'b': if (cli_parse_int("--wbits", optarg, 1, 8, &o->wbits)) return 2; break;
         case 'k': if (cli_parse_int("--tk", optarg, LUT_MIN_TK, LUT_MAX_TK, &o->tk)) return 2; break;
         case 'g': if (cli_parse_int("--group", optarg, 1, 1 << 30, &o->group)) return 2; break;
@@ -460,9 +472,15 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
     } else {
-        gemm_shape gs = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
+        gemm_shape gs0 = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
+        gemm_shape gs;
         gemm_layout lay;
-        if (gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
+        sim_stats mst;
+        int msampled, msims;
+        /* the schedule `lutsim run` would choose for this shape */
+        if (mapper_search(&arch, &em, &gs0, o.objective, &gs, &mst, &msampled, &msims, err,
+                          sizeof err) != 0 ||
+            gemm_lower(&arch, &gs, &prog, &lay, err, sizeof err) != 0) {
             cli_error("%s: cannot compile the GEMM for this architecture: %s",
                       o.arch ? o.arch : "default architecture", err);
             goto fail;
@@ -525,8 +543,12 @@ int cmd_gemm(int argc, char **argv)
             }
         }
         char b[2][UNITS_LEN];
-        printf("  program: %zu instructions, tiles %d x %d (rows x columns), weights %s packed\n",
-               prog.n, lay.mt, lay.nt, units_si(b[0], UNITS_LEN, (double)lay.weight_bytes, "B"));
+        map_info mi;
+        mapper_describe(&arch, &gs, &mi);
+        printf("  program: %zu instructions, tiles %d x %d (rows x columns), blocks %llu x %d, "
+               "loop %s, %s-stationary, cores split %s; weights %s packed\n",
+               prog.n, lay.mt, lay.nt, (unsigned long long)lay.mb, lay.nb, mi.loop, mi.stationary,
+               mi.partition, units_si(b[0], UNITS_LEN, (double)lay.weight_bytes, "B"));
         stats_print(stdout, &arch, &st, o.engine == ENGINE_RTL ? "RTL" : "C model");
         printf("  host time %s (%s mode)\n", units_si(b[1], UNITS_LEN, secs, "s"),
                o.timing_only ? "timing-only" : "functional");

@@ -14,6 +14,8 @@
 #include "report_run.h"
 #include "workload_embed.h"
 
+#include "mapper.h"
+
 #include <getopt.h>
 #include <limits.h>
 #include <jansson.h>
@@ -26,7 +28,8 @@ static const char run_usage[] =
     "usage: lutsim run --model M --quant Q [--phase prefill|decode|both]\n"
     "                  [--batch B] [--seq S] [--context C] [--arch A.json]\n"
     "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
-    "                  [--functional] [--seed S] [--energy E.json] [--quiet]\n"
+    "                  [--functional] [--seed S] [--energy E.json] [--objective O]\n"
+    "                  [--quiet]\n"
     "\n"
     "Lowers every operation of a quantized decoder-only LLM onto the LUT\n"
     "accelerator and simulates it on the C model (timing-only by default).\n"
@@ -53,6 +56,8 @@ static const char run_usage[] =
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
     "  --seed S         seed for --functional, 0..1073741824 (default 1)\n"
+    "  --objective O    what the GEMM mapper minimises per shape: edp (default:\n"
+    "                   energy x cycles), cycles, or energy\n"
     "  --quiet          no progress line on stderr (shown when a phase's timing\n"
     "                   or functional run takes longer than a second)\n"
     "  -h, --help       this text\n"
@@ -250,6 +255,7 @@ int cmd_run(int argc, char **argv)
         { "functional", no_argument, 0, 'F' },
         { "seed", required_argument, 0, 'S' },
         { "quiet", no_argument, 0, 'Q' },
+        { "objective", required_argument, 0, 'O' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -257,6 +263,7 @@ int cmd_run(int argc, char **argv)
     const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
     int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1, quiet = 0;
     int seq_given = 0, context_given = 0, seed_given = 0;
+    map_objective objective = MAP_EDP;
     optind = 1;
     opterr = 0;
     int ch;
@@ -273,6 +280,12 @@ int cmd_run(int argc, char **argv)
         case 'P': plot = optarg; break;
         case 'F': functional = 1; break;
         case 'Q': quiet = 1; break;
+        case 'O':
+            if (map_objective_parse(optarg, &objective) != 0) {
+                cli_error("--objective: expected edp, cycles or energy, got '%s'", optarg);
+                return 2;
+            }
+            break;
         case 'b': if (cli_parse_int("--batch", optarg, 1, 65536, &batch)) return 2; break;
         case 's': if (cli_parse_int("--seq", optarg, 1, 1 << 20, &seq)) return 2;
                   seq_given = 1; break;
@@ -372,7 +385,7 @@ int cmd_run(int argc, char **argv)
         double t0 = cli_now_seconds();
         progress pr;
         progress_init(&pr, p->phase, "operations", 0, quiet);
-        int n = lower_model_progress(&a, &em, &m, &q, &p->ph, ops[nph], MODEL_MAX_OPS, &p->info,
+        int n = lower_model_ex(&a, &em, &m, &q, &p->ph, objective, ops[nph], MODEL_MAX_OPS, &p->info,
                                      on_op_timed, &pr, err, sizeof err);
         progress_end(&pr);
         if (n < 0) {

@@ -1,6 +1,7 @@
 /* report_run.c - per-operation and total figures of a model run. */
 #include "report_run.h"
 
+#include "mapper.h"
 #include "units.h"
 
 #include <assert.h>
@@ -101,8 +102,8 @@ typedef struct {
     double d;
 } op_field;
 
-/* 25 plain keys and the energy breakdown (op_fields_of) */
-#define OP_FIELDS_MAX (32 + EN_COUNT)
+/* 35 plain keys and the energy breakdown (op_fields_of) */
+#define OP_FIELDS_MAX (40 + EN_COUNT)
 
 typedef struct {
     op_field f[OP_FIELDS_MAX];
@@ -156,6 +157,24 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "instructions", r->st.instructions);
     add_b(fs, "fast_forwarded", r->sampled);
     add_b(fs, "fused_precompute", r->fused);
+    /* What the mapper did (linear layers; attention runs its own schedule,
+     * compiler/attention.c, and vector work: "-" and zeros). */
+    const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;
+    map_info mi;
+    memset(&mi, 0, sizeof mi);
+    mi.loop = mi.stationary = mi.partition = mi.reuse_bound = "-";
+    if (mapped)
+        mapper_describe(a, &r->tiling, &mi);
+    add_s(fs, "loop", mi.loop);
+    add_s(fs, "stationary", mi.stationary);
+    add_s(fs, "partition", mi.partition);
+    add_i(fs, "tile_m", mapped ? r->tiling.force_mt : 0);
+    add_i(fs, "tile_n", mapped ? r->tiling.force_nt : 0);
+    add_u(fs, "block_m", mapped ? (r->tiling.sched.mb < r->tiling.m ? r->tiling.sched.mb : r->tiling.m) : 0);
+    add_i(fs, "block_n", mapped ? (r->tiling.force_nb < r->tiling.n ? r->tiling.force_nb : r->tiling.n) : 0);
+    add_u(fs, "compulsory_dram_bytes", r->compulsory_bytes);
+    add_d(fs, "refetch", r->compulsory_bytes ? (double)f.dram_bytes / (double)r->compulsory_bytes : 0.0);
+    add_s(fs, "reuse_bound", mi.reuse_bound);
 }
 
 static json_t *field_json(const op_field *f)

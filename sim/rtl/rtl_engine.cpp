@@ -116,6 +116,11 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
             fail(err, errlen, "instruction %zu (vop): the RTL has no vector unit", i);
             return -1;
         }
+        if (in->op == OP_LMMA && in->part) {
+            fail(err, errlen, "instruction %zu (lmma): row partitioning (part=1, "
+                 "lut.partition rows) is not in the RTL, which splits columns only", i);
+            return -1;
+        }
         if (in->op == OP_DQ && in->fmode) {
             fail(err, errlen,
                  "instruction %zu (dq): float dequantization (fmode=1) is not in the RTL", i);

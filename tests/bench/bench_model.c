@@ -10,6 +10,7 @@
 #include "engine_setup.h"
 #include "gemm.h"
 #include "lower.h"
+#include "mapper.h"
 #include "model_json.h"
 
 #include <stdio.h>
@@ -71,7 +72,7 @@ int main(void)
     gemm_shape best;
     sim_stats ff, full;
     int sampled, cands;
-    if (gemm_search(&a, &em, &s, &best, &ff, &sampled, &cands, err, sizeof err) != 0) {
+    if (mapper_search(&a, &em, &s, MAP_EDP, &best, &ff, &sampled, &cands, err, sizeof err) != 0) {
         fprintf(stderr, "bench_model: %s\n", err);
         return 1;
     }
@@ -93,11 +94,10 @@ int main(void)
            p.n, tfull * 1e3);
     double diff = 100.0 * ((double)ff.cycles - (double)full.cycles) / (double)full.cycles;
     printf("  whole 70B prefill is %.1fx faster than fully simulating one of its 560 GEMMs;\n"
-           "  fast-forwarded q_proj: %llu cycles vs full %llu (%+.4f%%: column blocks are timed\n"
-           "  as separate programs, each with its own pipeline fill)\n",
+           "  fast-forwarded q_proj (the mapper's schedule): %llu cycles vs full %llu (%+.4f%%)\n",
            tfull / tp, (unsigned long long)ff.cycles, (unsigned long long)full.cycles, diff);
-    printf("  goal < 100 ms per design point: prefill %s, decode %s; a 1000-point sweep: %.0f s\n",
-           tp < 0.1 ? "met" : "NOT met", td < 0.1 ? "met" : "NOT met", 1000 * (tp + td));
+    printf("  goal < 50 ms for the design point (prefill + decode): %.1f ms, %s; a 1000-point "
+           "sweep: %.0f s\n", (tp + td) * 1e3, tp + td < 0.05 ? "met" : "NOT met", 1000 * (tp + td));
     program_free(&p);
     return (diff < 1.0 && diff > -1.0) ? 0 : 1;
 }

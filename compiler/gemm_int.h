@@ -1,0 +1,70 @@
+/* gemm_int.h - pieces of the GEMM lowering shared inside compiler/ (the
+ * legacy emitter in gemm.c, the blocked emitter in gemm_blocked.c and the
+ * mapper in mapper.c).  Not a public interface.
+ */
+#ifndef GEMM_INT_H
+#define GEMM_INT_H
+
+#include "gemm.h"
+#include "isa.h"
+
+#define GEMM_META_BYTES 8 /* per column and group: int32 zero-point factor, f32 scale */
+#define GEMM_ALIGN 64
+
+static inline uint64_t gemm_align(uint64_t v) { return (v + GEMM_ALIGN - 1) / GEMM_ALIGN * GEMM_ALIGN; }
+static inline uint64_t gemm_cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* The largest value of an instruction field, from the ISA table. */
+uint64_t gemm_field_max(isa_op op, const char *name);
+/* The scale group as the program runs it (long groups split, gemm.c). */
+int gemm_sub_group(const arch_t *a, const gemm_shape *s);
+/* Length of group g (the last one may be shorter). */
+int gemm_group_len(const gemm_shape *s, int g);
+/* Encodes and appends; 0 or -1 with a message. */
+int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen);
+/* A 2-D DMA, issued row by row when the stride does not fit its field. */
+int gemm_emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen);
+/* Bytes of one weight tile in DRAM (index rows of ch chunks, then metadata). */
+uint64_t gemm_tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes);
+/* DRAM offset and size of weight tile (group g, column tile b of nt). */
+uint64_t gemm_tile_offset(const gemm_shape *s, int tk, int nt, int g, int b, uint64_t *idx_bytes,
+                          uint64_t *tile_size);
+/* DRAM layout of A, the weight tiles (of lay->nt columns), C, and fused
+ * tables; fills lay's addresses and byte counts. */
+int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, char *err,
+                     size_t errlen);
+
+/* Buffer plan of a blocked schedule (s already split into sub-groups). */
+typedef struct {
+    int tk, E, G;           /* activations per table, entries, (sub-)group length */
+    uint64_t act_slot;      /* one act slot: a streamed mt x G tile, or a resident block */
+    int act_slots;          /* streamed: 2..8 (Little's law); resident: 2 or 1 */
+    uint64_t tbl_half;      /* one table slot (tables only) */
+    int tbl_slots;          /* 3 when they fit, else 2 */
+    uint64_t sum_base, sum_slot; /* activation sums: a ring of 4 slots after the tables,
+                               so dq reading sums never holds back the next tprec */
+    uint64_t wgt_slot;      /* a streamed tile, a group's slab, or a resident block */
+    int wgt_slots;
+    uint64_t acc_half;      /* lmma results, two halves at the start of the output buffer */
+    uint64_t psum;          /* resident partial sums (mb or mt rows x nb columns) */
+    int psum_slots;
+    buf_id short_buf;       /* on failure: the buffer that is too small */
+    uint64_t need;          /* ... and the bytes it would need */
+} gemm_blk_plan;
+
+/* Whether the blocked schedule of s (mt = force_mt, nt = force_nt,
+ * nb = force_nb, s->sched) fits every buffer: 0 and the plan, or -1 with
+ * pl->short_buf / pl->need naming the first buffer that is too small. */
+int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl);
+
+/* Emits the blocked schedule (called by gemm_lower once s is split and
+ * checked; lay has nt set).  p NULL: layout only. */
+int gemm_blk_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay, char *err,
+                   size_t errlen);
+
+/* Timing of a blocked schedule, fast-forwarded over row blocks (or
+ * sub-tiles), column blocks (or column tiles) and groups. */
+int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s, sim_stats *st,
+                    int *sampled, char *err, size_t errlen);
+
+#endif
