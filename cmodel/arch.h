@@ -42,6 +42,14 @@ typedef struct {
     int act_bits;         /* activation width (INT8) */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     arch_buffer buf[BUF_COUNT];
+    /* buffers.ideal: 1 = every buffer serves any access pattern in the
+     * cycles its unit's own rate allows (banks, widths and ports ignored,
+     * the model before SRAM banks); 0 = banks, widths and ports are
+     * enforced (sram.h). */
+    int sram_ideal;
+    /* lut.double_acc: two accumulator sets per core, so the write-back of
+     * one block overlaps the next block's passes (costs area). */
+    int lut_double_acc;
     /* DRAM and DMA.  dram_model "ideal": bandwidth dram_gbps at 100%
      * efficiency, every transfer completes dram_latency cycles after its
      * last burst.  Any other value names a device preset (dram_dev.h):

@@ -3,6 +3,7 @@
 #include "machine.h"
 #include "scoreboard.h"
 #include "sim.h"
+#include "sram.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,6 +235,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     uint64_t dram_free = 0, fence = 0, last_disp = 0, end = 0;
     uint64_t lead = UINT64_MAX; /* first start on a compute unit */
     bus_sched bus_sched = { .n = 0, .floor = 0 };
+    sram_ports ports; /* banked buffers' shared ports (buffers.ideal false) */
+    memset(&ports, 0, sizeof ports);
     int halted = 0;
     memset(qstart, 0, sizeof qstart);
 
@@ -304,6 +307,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         if (u == UNIT_DMA && m.dev)
             dma_device_cost(&m, in, start, &c);
+        if (!arch->sram_ideal)
+            sram_ports_apply(&ports, arch, u == UNIT_DMA, start, &c);
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[qu] = busy_end;

@@ -44,6 +44,7 @@ static const field lut_fields[] = {
     { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL },
     { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL },
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL },
+    { "double_acc", K_BOOL, AO(lut_double_acc), 0, 1, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
 static const field buffers_fields[] = {
@@ -51,6 +52,7 @@ static const field buffers_fields[] = {
     { "weight", K_OBJ, AO(buf[BUF_WGT]), 0, 0, buffer_fields },
     { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields },
     { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields },
+    { "ideal", K_BOOL, AO(sram_ideal), 0, 1, NULL },
     { NULL, 0, 0, 0, 0, NULL },
 };
 static const field dram_fields[] = {
