@@ -40,6 +40,10 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     uint64_t width; /* bytes per bank word */
     uint64_t banks;
@@ -92,4 +96,7 @@ typedef struct sram_ports {
 uint64_t sram_ports_use(sram_ports *p, const arch_t *a, int dma, uint64_t start,
                         uint64_t occupancy, const uint64_t words[BUF_COUNT]);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
