@@ -11,7 +11,8 @@
 
 const char *const sim_energy_names[EN_COUNT] = {
     "dram", "buffer_act", "buffer_weight", "buffer_table", "buffer_output",
-    "precompute", "lut_lookup", "accumulate", "dequant", "vector", "leakage"
+    "precompute", "lut_lookup", "accumulate", "table_broadcast", "lookup_shift",
+    "acc_register", "dequant", "vector", "leakage"
 };
 
 float ld_f32(const uint8_t *p)
@@ -83,6 +84,10 @@ void sim_energy(const energy_model *em, sim_stats *st)
     p[EN_PRECOMPUTE] = (double)ev->precompute_adds * em->precompute_add_pj;
     p[EN_LOOKUP] = (double)ev->table_reads * em->table_read_pj;
     p[EN_ACCUMULATE] = (double)ev->accum_adds * em->accum_add_pj;
+    p[EN_BROADCAST] = (double)ev->table_bcast_bytes * em->table_bcast_pj_per_byte;
+    /* every look-up is shifted to its bit-plane and clocks its accumulator */
+    p[EN_SHIFT] = (double)ev->table_reads * em->lookup_shift_pj;
+    p[EN_ACC_REG] = (double)ev->table_reads * em->acc_register_pj;
     /* A zero-point correction is a multiply-add like a dequant multiply. */
     p[EN_DEQUANT] = (double)(ev->zp_macs + ev->dequant_muls) * em->dequant_mul_pj;
     p[EN_VECTOR] = (double)ev->vector_ops * em->vector_op_pj;

@@ -216,6 +216,8 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
      * array once per column pass. */
     ev->buf_read_bytes[BUF_WGT] += row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
     ev->buf_read_bytes[BUF_TBL] += col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    /* what is read is broadcast over the array to every core */
+    ev->table_bcast_bytes += col_passes * in->m * chunks * m->entries * m->entry_bytes;
     ev->buf_write_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;
     if (in->accum)
         ev->buf_read_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;

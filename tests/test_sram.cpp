@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -346,6 +347,49 @@ TEST(Sram, ArchKeysAndTheRtlRefusal)
     EXPECT_NE(e.find("buffers.ideal"), std::string::npos) << e;
     EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
     (void)!system(("rm -rf '" + dir + "'").c_str());
+}
+
+TEST(Sram, EnergyPerAccessFollowsBankSize)
+{
+    // Banked, an access reads one bank: the output buffer's 256 KiB in 8
+    // banks are 32 KiB banks, priced at Horowitz's 32 KB point (20 pJ per
+    // 64 bits at 45 nm, x 28/45 at 28 nm); the table buffer's 16 KiB in 2
+    // banks at the 8 KB point (10 pJ).  Ideal: the whole buffer, 256 KiB
+    // interpolated log-log between 32 KB (20) and 1 MB (100): 20 x 8^(ln 5
+    // / ln 32), 2.63 times the bank's.
+    energy_table t;
+    char err[512];
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    arch_t a = banked(), ideal;
+    arch_default(&ideal);
+    energy_model mb, mi;
+    ASSERT_EQ(energy_model_build(&t, &a, &mb, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_build(&t, &ideal, &mi, err, sizeof err), 0) << err;
+    const double s = 28.0 / 45.0;
+    EXPECT_NEAR(mb.buf_read_pj_per_byte[BUF_OUT], 20.0 / 8 * s, 1e-12);
+    EXPECT_NEAR(mb.buf_read_pj_per_byte[BUF_TBL], 10.0 / 8 * s, 1e-12);
+    EXPECT_NEAR(mi.buf_read_pj_per_byte[BUF_OUT], 20.0 / 8 * s * std::pow(8.0, std::log(5.0) / std::log(32.0)), 1e-9);
+    EXPECT_NEAR(mb.buf_write_pj_per_byte[BUF_OUT], mb.buf_read_pj_per_byte[BUF_OUT] * t.sram_write_ratio, 1e-12);
+    // more banks of the same buffer: cheaper accesses
+    arch_t more = a;
+    more.buf[BUF_OUT].banks = 16;
+    energy_model mm;
+    ASSERT_EQ(energy_model_build(&t, &more, &mm, err, sizeof err), 0) << err;
+    EXPECT_LT(mm.buf_read_pj_per_byte[BUF_OUT], mb.buf_read_pj_per_byte[BUF_OUT]);
+    // The look-up's broadcast, shift and register energy are charged, and
+    // the parts still sum to the total.
+    sim_stats st = gemm_run(a, 24, 1024, 1024, 2);
+    EXPECT_GT(st.ev.table_bcast_bytes, 0u);
+    EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_BROADCAST], (double)st.ev.table_bcast_bytes * 0.1 * 8);
+    EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_SHIFT], (double)st.ev.table_reads * 0.01 * s);
+    EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_ACC_REG], (double)st.ev.table_reads * 0.03 * s);
+    double sum = 0;
+    for (int i = 0; i < EN_COUNT; i++)
+        sum += st.energy_pj_part[i];
+    EXPECT_DOUBLE_EQ(sum, st.energy_pj);
+    EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_BUF_OUT],
+                     (double)st.ev.buf_read_bytes[BUF_OUT] * mb.buf_read_pj_per_byte[BUF_OUT] +
+                         (double)st.ev.buf_write_bytes[BUF_OUT] * mb.buf_write_pj_per_byte[BUF_OUT]);
 }
 
 } // namespace
