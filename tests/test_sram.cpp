@@ -201,6 +201,29 @@ TEST(Sram, DequantGathersAtTheOutputBuffersBandwidth)
     EXPECT_EQ(busy(banked(), in), 16u);
 }
 
+TEST(Sram, VectorOpsStreamAtTheirBuffersBandwidth)
+{
+    // vop add_f32 of 4096 elements in the output buffer: 64 lanes, 64
+    // cycles ideal.  Banked: two 16384-byte sources and a 16384-byte result,
+    // 512 words each, 64 per bank: 192 words on 2 ports = 96 cycles.  In
+    // fp16 (8192 bytes each, 32 words per bank): 96 / 2 = 48, under the
+    // lanes' 64.
+    isa_instr in = blank(OP_VOP);
+    in.fn = VFN_ADD_F32;
+    in.sbuf = BUF_OUT;
+    in.dbuf = BUF_OUT;
+    in.src = 0;
+    in.src2 = 0x4000;
+    in.dst = 0x8000;
+    in.len = 4096;
+    arch_t ideal;
+    arch_default(&ideal);
+    EXPECT_EQ(busy(ideal, in), 64u);
+    EXPECT_EQ(busy(banked(), in), 96u);
+    in.fn = VFN_ADD_F16;
+    EXPECT_EQ(busy(banked(), in), 64u);
+}
+
 TEST(Sram, SharedPortsCostTheSum)
 {
     // A single-ported buffer: a compute instruction uses it every cycle
