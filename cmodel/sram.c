@@ -32,13 +32,24 @@ static uint64_t gcd(uint64_t a, uint64_t b)
     return a;
 }
 
+uint64_t sram_period(uint64_t step, uint64_t m)
+{
+    uint64_t s = step % m;
+    return s == 0 ? 1 : m / gcd(s, m);
+}
+
+uint64_t sram_lcm(uint64_t a, uint64_t b)
+{
+    return a / gcd(a, b) * b;
+}
+
 void sram_strided(const sram_geom *g, uint64_t base, uint64_t stride, uint64_t count,
                   uint64_t len, uint64_t *words, uint64_t *cycles)
 {
     /* The cost of one access depends only on its address mod width, which
      * repeats with period width / gcd(stride mod width, width). */
     const uint64_t s = stride % g->width;
-    const uint64_t period = s == 0 ? 1 : g->width / gcd(s, g->width);
+    const uint64_t period = sram_period(s, g->width);
     const uint64_t n = count < period ? count : period;
     uint64_t w_all = 0, c_all = 0, w_rest = 0, c_rest = 0;
     const uint64_t rest = count % period;

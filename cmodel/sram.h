@@ -65,6 +65,11 @@ static inline uint64_t sram_cycles(const sram_geom *g, uint64_t words)
     return (words + g->ports - 1) / g->ports;
 }
 
+/* Period of (k x step) mod m over k: m / gcd(step mod m, m) (1 when step
+ * is a multiple of m); and the least common multiple of two periods. */
+uint64_t sram_period(uint64_t step, uint64_t m);
+uint64_t sram_lcm(uint64_t a, uint64_t b);
+
 /* Words the busiest bank serves for one contiguous access [lo, lo + len):
  * ceil(words spanned / banks). */
 uint64_t sram_range_words(const sram_geom *g, uint64_t lo, uint64_t len);
@@ -76,7 +81,7 @@ void sram_strided(const sram_geom *g, uint64_t base, uint64_t stride, uint64_t c
                   uint64_t len, uint64_t *words, uint64_t *cycles);
 
 /* One step of n accesses of len bytes each at lo[0..n-1] (n <= 64, len
- * at most 4 KiB): the busiest bank's distinct words. */
+ * any length): the busiest bank's distinct words. */
 uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len);
 
 /* The ports of every buffer across instructions (see above). */

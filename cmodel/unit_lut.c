@@ -61,23 +61,6 @@ typedef struct {
     uint64_t words[BUF_COUNT];
 } lut_banked;
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
-{
-    while (b) {
-        uint64_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
-/* Period of (k x step) mod M. */
-static uint64_t period_of(uint64_t step, uint64_t M)
-{
-    uint64_t s = step % M;
-    return s == 0 ? 1 : M / gcd64(s, M);
-}
-
 /* Instances of class j among count indices with period p. */
 static uint64_t class_count(uint64_t count, uint64_t p, uint64_t j)
 {
@@ -93,7 +76,7 @@ static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row
     sram_geom_of(m->arch, BUF_TBL, &g);
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
     const uint64_t tbytes = (uint64_t)m->entries * m->entry_bytes;
-    const uint64_t p = period_of(tbytes, g.width * g.banks);
+    const uint64_t p = sram_period(tbytes, g.width * g.banks);
     const uint64_t n = p < chunks ? p : chunks, k = n < CLASS_CAP ? n : CLASS_CAP;
     uint64_t cyc = 0, words = 0, seen = 0;
     for (uint64_t j = 0; j < k; j++) {
@@ -153,13 +136,13 @@ static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b
     const arch_buffer *t = &a->buf[BUF_TBL], *o = &a->buf[BUF_OUT], *w = &a->buf[BUF_WGT];
     /* row passes repeat with the table and output addresses' periods,
      * column passes with the weight and output addresses' */
-    uint64_t pt = period_of((uint64_t)a->tile_m * chunks * m->entries * m->entry_bytes,
+    uint64_t pt = sram_period((uint64_t)a->tile_m * chunks * m->entries * m->entry_bytes,
                             (uint64_t)t->banks * t->width_bits / 8);
-    uint64_t po = period_of((uint64_t)a->tile_m * in->n * 4, (uint64_t)o->width_bits / 8);
-    uint64_t pr = pt / gcd64(pt, po) * po;
-    uint64_t pc = period_of(cols * (uint64_t)m->tk / 8, (uint64_t)w->width_bits / 8);
-    uint64_t pco = period_of(cols * 4, (uint64_t)o->width_bits / 8);
-    pc = pc / gcd64(pc, pco) * pco;
+    uint64_t po = sram_period((uint64_t)a->tile_m * in->n * 4, (uint64_t)o->width_bits / 8);
+    uint64_t pr = sram_lcm(pt, po);
+    uint64_t pc = sram_period(cols * (uint64_t)m->tk / 8, (uint64_t)w->width_bits / 8);
+    uint64_t pco = sram_period(cols * 4, (uint64_t)o->width_bits / 8);
+    pc = sram_lcm(pc, pco);
     pr = pr < CLASS_CAP ? pr : CLASS_CAP; /* beyond: classes by k mod the cap */
     pc = pc < CLASS_CAP ? pc : CLASS_CAP;
     /* the last row and column passes may be partial: costed apart */
