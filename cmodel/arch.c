@@ -49,6 +49,8 @@ void arch_default(arch_t *a)
     a->buf[BUF_WGT] = (arch_buffer){ .kib = 512, .banks = 8, .width_bits = 256, .ports = 1 };
     a->buf[BUF_TBL] = (arch_buffer){ .kib = 16, .banks = 2, .width_bits = 256, .ports = 1 };
     a->buf[BUF_OUT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 256, .ports = 2 };
+    a->sram_ideal = 1;
+    a->lut_double_acc = 0;
     snprintf(a->dram_model, sizeof a->dram_model, "%s", "ideal");
     a->dram_channels = 0;
     a->dram_gbps = 64.0;

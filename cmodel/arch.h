@@ -45,6 +45,14 @@ typedef struct {
                              adjacent column blocks), 1 rows (different rows,
                              same columns), 2 auto (the mapper picks per GEMM) */
     arch_buffer buf[BUF_COUNT];
+    /* buffers.ideal: 1 = every buffer serves any access pattern in the
+     * cycles its unit's own rate allows (banks, widths and ports ignored,
+     * the model before SRAM banks); 0 = banks, widths and ports are
+     * enforced (sram.h). */
+    int sram_ideal;
+    /* lut.double_acc: two accumulator sets per core, so the write-back of
+     * one block overlaps the next block's passes (costs area). */
+    int lut_double_acc;
     /* DRAM and DMA.  dram_model "ideal": bandwidth dram_gbps at 100%
      * efficiency, every transfer completes dram_latency cycles after its
      * last burst.  Any other value names a device preset (dram_dev.h):

@@ -68,6 +68,9 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen)
         { &t->precompute_add, "entries.precompute_add" },
         { &t->table_read, "entries.table_read" },
         { &t->accum_add, "entries.accumulate_add" },
+        { &t->table_bcast, "entries.table_broadcast" },
+        { &t->lookup_shift, "entries.lookup_shift" },
+        { &t->acc_register, "entries.acc_register" },
         { &t->dequant_mul, "entries.dequant_mul" },
         { &t->vector_op, "entries.vector_op" },
         { &t->leak_sram_uw_per_kib, "entries.leakage_sram" },
@@ -107,12 +110,18 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
     for (int b = 0; b < BUF_COUNT; b++) {
         double kib = (double)a->buf[b].kib;
         kib_total += kib;
-        m->buf_read_pj_per_byte[b] = energy_sram_read_pj_per_byte(t, kib);
+        /* an access reads one bank: priced at the bank's capacity (the
+         * ideal model prices the buffer as one bank, as before banks) */
+        double bank_kib = a->sram_ideal ? kib : kib / a->buf[b].banks;
+        m->buf_read_pj_per_byte[b] = energy_sram_read_pj_per_byte(t, bank_kib);
         m->buf_write_pj_per_byte[b] = m->buf_read_pj_per_byte[b] * t->sram_write_ratio;
     }
     m->precompute_add_pj = energy_entry_at(&t->precompute_add, node);
     m->table_read_pj = energy_entry_at(&t->table_read, node);
     m->accum_add_pj = energy_entry_at(&t->accum_add, node);
+    m->table_bcast_pj_per_byte = energy_entry_at(&t->table_bcast, node);
+    m->lookup_shift_pj = energy_entry_at(&t->lookup_shift, node);
+    m->acc_register_pj = energy_entry_at(&t->acc_register, node);
     m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
     m->vector_op_pj = energy_entry_at(&t->vector_op, node);
     double leak_uw = kib_total * energy_entry_at(&t->leak_sram_uw_per_kib, node) +

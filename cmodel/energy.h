@@ -43,6 +43,9 @@ typedef struct {
     energy_entry precompute_add;                   /* pJ per table-precompute add */
     energy_entry table_read;                       /* pJ per table look-up */
     energy_entry accum_add;                        /* pJ per accumulate add */
+    energy_entry table_bcast;                      /* pJ per byte of tables broadcast to the cores */
+    energy_entry lookup_shift;                     /* pJ per look-up: the bit-plane shift */
+    energy_entry acc_register;                     /* pJ per look-up: clocking the accumulator register */
     energy_entry dequant_mul;                      /* pJ per zero-point/dequant multiply */
     energy_entry vector_op;                        /* pJ per vector element op */
     energy_entry leak_sram_uw_per_kib;             /* uW per KiB of on-chip buffer */
@@ -60,6 +63,8 @@ typedef struct {
     double precompute_add_pj;
     double table_read_pj;
     double accum_add_pj;
+    double table_bcast_pj_per_byte;
+    double lookup_shift_pj, acc_register_pj;
     double dequant_mul_pj;
     double vector_op_pj;
     double leakage_pj_per_cycle;
@@ -70,7 +75,9 @@ typedef struct {
 double energy_scale(double e, int from_nm, int to_nm);
 /* An entry at node to_nm (scaled when it scales_with_node). */
 double energy_entry_at(const energy_entry *e, int to_nm);
-/* SRAM read energy, pJ per byte, at the target node, for a capacity in KiB:
+/* SRAM read energy, pJ per byte, at the target node, for a capacity in KiB
+ * (energy_model_build takes one bank's: kib / banks, for banked buffers;
+ * the whole buffer's with buffers.ideal, a buffer as one bank):
  * piecewise linear in (log capacity, log energy) through the points, the
  * end segments extended beyond them (a single point: constant). */
 double energy_sram_read_pj_per_byte(const energy_table *t, double kib);

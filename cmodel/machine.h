@@ -37,6 +37,9 @@ typedef struct {
     uint64_t occupancy; /* cycles the unit is busy */
     uint64_t latency;   /* further cycles until results are visible */
     uint64_t dram_cycles; /* DMA: cycles the DRAM bus is held */
+    /* Banked buffers (buffers.ideal false): word slots of each buffer's
+     * ports the instruction uses (sram.h's port resource); 0 when ideal. */
+    uint64_t port_words[BUF_COUNT];
 } unit_cost;
 
 typedef struct {
@@ -65,6 +68,12 @@ extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, u
  * sets c's occupancy and latency from the device's answer (dma_cost has
  * counted the buffer side; the device counts DRAM traffic). */
 void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c);
+/* Banked buffers (sram.c): charges c's port words to the buffers' shared
+ * ports for an instruction starting at start (sram.h); a compute unit stays
+ * busy while it waits for a port, a DMA (dma != 0) is never slowed. */
+struct sram_ports;
+void sram_ports_apply(struct sram_ports *p, const arch_t *a, int dma, uint64_t start,
+                      unit_cost *c);
 /* sim_dram.c: opens m->dev for a device dram.model (NULL for "ideal");
  * 0 or -1 with a message.  After the run, adds the device's traffic and
  * counters to ev (accelerator cycles). */

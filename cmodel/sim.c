@@ -3,6 +3,7 @@
 #include "machine.h"
 #include "scoreboard.h"
 #include "sim.h"
+#include "sram.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,8 @@
 
 const char *const sim_energy_names[EN_COUNT] = {
     "dram", "buffer_act", "buffer_weight", "buffer_table", "buffer_output",
-    "precompute", "lut_lookup", "accumulate", "dequant", "vector", "leakage"
+    "precompute", "lut_lookup", "accumulate", "table_broadcast", "lookup_shift",
+    "acc_register", "dequant", "vector", "leakage"
 };
 
 float ld_f32(const uint8_t *p)
@@ -82,6 +84,10 @@ void sim_energy(const energy_model *em, sim_stats *st)
     p[EN_PRECOMPUTE] = (double)ev->precompute_adds * em->precompute_add_pj;
     p[EN_LOOKUP] = (double)ev->table_reads * em->table_read_pj;
     p[EN_ACCUMULATE] = (double)ev->accum_adds * em->accum_add_pj;
+    p[EN_BROADCAST] = (double)ev->table_bcast_bytes * em->table_bcast_pj_per_byte;
+    /* every look-up is shifted to its bit-plane and clocks its accumulator */
+    p[EN_SHIFT] = (double)ev->table_reads * em->lookup_shift_pj;
+    p[EN_ACC_REG] = (double)ev->table_reads * em->acc_register_pj;
     /* A zero-point correction is a multiply-add like a dequant multiply. */
     p[EN_DEQUANT] = (double)(ev->zp_macs + ev->dequant_muls) * em->dequant_mul_pj;
     p[EN_VECTOR] = (double)ev->vector_ops * em->vector_op_pj;
@@ -234,6 +240,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     uint64_t dram_free = 0, fence = 0, last_disp = 0, end = 0;
     uint64_t lead = UINT64_MAX; /* first start on a compute unit */
     bus_sched bus_sched = { .n = 0, .floor = 0 };
+    sram_ports ports; /* banked buffers' shared ports (buffers.ideal false) */
+    memset(&ports, 0, sizeof ports);
     int halted = 0;
     memset(qstart, 0, sizeof qstart);
 
@@ -304,6 +312,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         if (u == UNIT_DMA && m.dev)
             dma_device_cost(&m, in, start, &c);
+        if (!arch->sram_ideal)
+            sram_ports_apply(&ports, arch, u == UNIT_DMA, start, &c);
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[qu] = busy_end;

@@ -45,6 +45,7 @@ typedef struct {
     uint64_t buf_read_bytes[BUF_COUNT], buf_write_bytes[BUF_COUNT];
     uint64_t precompute_adds;
     uint64_t table_reads;
+    uint64_t table_bcast_bytes; /* table bytes broadcast from the table buffer to the cores */
     uint64_t accum_adds;
     uint64_t zp_macs;
     uint64_t dequant_muls;
@@ -67,7 +68,8 @@ typedef struct {
 /* Energy components, in the order of sim_energy_names. */
 enum {
     EN_DRAM = 0, EN_BUF_ACT, EN_BUF_WGT, EN_BUF_TBL, EN_BUF_OUT, EN_PRECOMPUTE,
-    EN_LOOKUP, EN_ACCUMULATE, EN_DEQUANT, EN_VECTOR, EN_LEAKAGE, EN_COUNT
+    EN_LOOKUP, EN_ACCUMULATE, EN_BROADCAST, EN_SHIFT, EN_ACC_REG, EN_DEQUANT, EN_VECTOR,
+    EN_LEAKAGE, EN_COUNT
 };
 extern const char *const sim_energy_names[EN_COUNT];
 

@@ -1,5 +1,6 @@
 /* unit_dma.c - the DMA engine: 2-D transfers between DRAM and a buffer. */
 #include "machine.h"
+#include "sram.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,12 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         dram_cycles++;
     const arch_buffer *b = &a->buf[in->buf];
     uint64_t sram_cycles = ceil_div(payload, (uint64_t)b->banks * b->width_bits / 8);
+    if (!a->sram_ideal) { /* banked: the buffer side is one contiguous range */
+        sram_geom g;
+        sram_geom_of(a, (buf_id)in->buf, &g);
+        c->port_words[in->buf] = sram_range_words(&g, in->sram, payload);
+        sram_cycles = ceil_div(c->port_words[in->buf], g.ports);
+    }
     if (m->dev) { /* dma_device_cost decides the timing and counts DRAM */
         moved = 0;
         dram_cycles = 0;

@@ -7,6 +7,7 @@
  */
 #include "lut_arith.h"
 #include "machine.h"
+#include "sram.h"
 
 #include <stdio.h>
 
@@ -33,11 +34,34 @@ static int dq_footprint(const machine *m, const isa_instr *in, footprint *fp,
     return 0;
 }
 
+/* Banked buffers: the unit streams the accumulators in, the results out
+ * (and the previous results in, accumulating) through the output
+ * buffer's ports, the activation sums and metadata once each; it runs no
+ * faster than the busiest buffer delivers. */
+static void dq_banked(const machine *m, const isa_instr *in, unit_cost *c)
+{
+    const uint64_t mn4 = (uint64_t)in->m * in->n * 4;
+    sram_geom g[BUF_COUNT];
+    for (int b = 0; b < BUF_COUNT; b++)
+        sram_geom_of(m->arch, (buf_id)b, &g[b]);
+    c->port_words[BUF_OUT] = sram_range_words(&g[BUF_OUT], in->acc, mn4) +
+                             sram_range_words(&g[BUF_OUT], in->dst, mn4) * (in->accum ? 2 : 1);
+    c->port_words[BUF_TBL] = sram_range_words(&g[BUF_TBL], in->sum, (uint64_t)in->m * 4);
+    c->port_words[BUF_WGT] = sram_range_words(&g[BUF_WGT], in->meta, (uint64_t)in->n * META_BYTES);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        uint64_t t = sram_cycles(&g[b], c->port_words[b]);
+        if (t > c->occupancy)
+            c->occupancy = t;
+    }
+}
+
 static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
     uint64_t outs = (uint64_t)in->m * in->n;
     c->occupancy = ceil_div(outs, (uint64_t)a->dequant_lanes);
+    if (!a->sram_ideal)
+        dq_banked(m, in, c);
     c->latency = (uint64_t)a->dequant_latency;
     c->dram_cycles = 0;
     ev->zp_macs += outs;

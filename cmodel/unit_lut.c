@@ -14,9 +14,11 @@
  */
 #include "lut_arith.h"
 #include "machine.h"
+#include "sram.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
@@ -43,6 +45,133 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
     return 0;
 }
 
+/* Banked buffers (sram.h).  An lmma is blocks of (row pass, column pass);
+ * a block runs chunks x wbits bit-plane passes, then writes its tile_m x
+ * cols accumulators back to the output buffer (and, accumulating, first
+ * reads them).  Per chunk, the array reads one weight index row per
+ * bit-plane and the tile_m tables of the chunk; the tables of the next
+ * chunk load while the current chunk's planes run (table registers are
+ * double-buffered), so a chunk takes max(weight cycles, table cycles).
+ * With lut.double_acc the write-back overlaps the next block's passes: a
+ * block takes max(passes, write-back), and the last write-back is latency.
+ * Access patterns repeat along their strides; each repeating class is
+ * costed once and counted (at most CLASS_CAP classes are costed, the rest
+ * extrapolated, or grouped by index mod the cap: only configurations with
+ * a period that long, where the figure is an approximation). */
+#define CLASS_CAP 64
+
+typedef struct {
+    uint64_t occupancy, last_wb;
+    uint64_t words[BUF_COUNT];
+} lut_banked;
+
+/* Instances of class j among count indices with period p. */
+static uint64_t class_count(uint64_t count, uint64_t p, uint64_t j)
+{
+    return count / p + (j < count % p);
+}
+
+/* Sum over the chunks of one block of max(wc, table cycles of the chunk);
+ * *tw gets the table words. */
+static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row0, int rows,
+                             uint64_t wc, uint64_t *tw)
+{
+    sram_geom g;
+    sram_geom_of(m->arch, BUF_TBL, &g);
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    const uint64_t tbytes = (uint64_t)m->entries * m->entry_bytes;
+    const uint64_t p = sram_period(tbytes, g.width * g.banks);
+    const uint64_t n = p < chunks ? p : chunks, k = n < CLASS_CAP ? n : CLASS_CAP;
+    uint64_t cyc = 0, words = 0, seen = 0;
+    for (uint64_t j = 0; j < k; j++) {
+        uint64_t lo[64];
+        for (int r = 0; r < rows; r++)
+            lo[r] = in->tbl + ((row0 + (uint64_t)r) * chunks + j) * tbytes;
+        uint64_t w = sram_step_words(&g, lo, rows, tbytes), t = sram_cycles(&g, w);
+        uint64_t cnt = class_count(chunks, n, j);
+        cyc += cnt * (t > wc ? t : wc);
+        words += cnt * w;
+        seen += cnt;
+    }
+    if (seen < chunks) { /* extrapolate the classes not costed */
+        cyc = cyc / seen * chunks;
+        words = words / seen * chunks;
+    }
+    *tw = words;
+    return cyc;
+}
+
+/* One block: its cycles, and its words per buffer added to b. */
+static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, uint64_t cp,
+                           lut_banked *b)
+{
+    const arch_t *a = m->arch;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    const uint64_t cols = (uint64_t)a->tile_n * a->lut_cores, col0 = cp * cols;
+    const uint64_t ncols = in->n - col0 < cols ? in->n - col0 : cols;
+    const uint64_t row0 = rp * (uint64_t)a->tile_m;
+    const int rows = (int)(in->m - row0 < (uint64_t)a->tile_m ? in->m - row0 : (uint64_t)a->tile_m);
+    sram_geom gw, go;
+    sram_geom_of(a, BUF_WGT, &gw);
+    sram_geom_of(a, BUF_OUT, &go);
+    uint64_t ww, wcyc, tw, aw, ac;
+    sram_strided(&gw, in->wgt + col0 * (uint64_t)m->tk / 8, wrow_bytes(m, in->n),
+                 chunks * in->wbits, wrow_bytes(m, ncols), &ww, &wcyc);
+    uint64_t passes = block_chunks(m, in, row0, rows, ceil_div(wcyc, chunks), &tw);
+    sram_strided(&go, in->acc + (row0 * in->n + col0) * 4, (uint64_t)in->n * 4, (uint64_t)rows,
+                 ncols * 4, &aw, &ac);
+    uint64_t wb = ac * (in->accum ? 2 : 1);
+    b->words[BUF_WGT] += ww;
+    b->words[BUF_TBL] += tw;
+    b->words[BUF_OUT] += aw * (in->accum ? 2 : 1);
+    b->last_wb = ac;
+    if (a->lut_double_acc)
+        return passes > wb ? passes : wb;
+    return passes + wb;
+}
+
+/* Every block, by classes of row and column passes that repeat. */
+static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b)
+{
+    const arch_t *a = m->arch;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    const uint64_t cols = (uint64_t)a->tile_n * a->lut_cores;
+    const uint64_t rps = ceil_div(in->m, (uint64_t)a->tile_m), cps = ceil_div(in->n, cols);
+    const arch_buffer *t = &a->buf[BUF_TBL], *o = &a->buf[BUF_OUT], *w = &a->buf[BUF_WGT];
+    /* row passes repeat with the table and output addresses' periods,
+     * column passes with the weight and output addresses' */
+    uint64_t pt = sram_period((uint64_t)a->tile_m * chunks * m->entries * m->entry_bytes,
+                            (uint64_t)t->banks * t->width_bits / 8);
+    uint64_t po = sram_period((uint64_t)a->tile_m * in->n * 4, (uint64_t)o->width_bits / 8);
+    uint64_t pr = sram_lcm(pt, po);
+    uint64_t pc = sram_period(cols * (uint64_t)m->tk / 8, (uint64_t)w->width_bits / 8);
+    uint64_t pco = sram_period(cols * 4, (uint64_t)o->width_bits / 8);
+    pc = sram_lcm(pc, pco);
+    pr = pr < CLASS_CAP ? pr : CLASS_CAP; /* beyond: classes by k mod the cap */
+    pc = pc < CLASS_CAP ? pc : CLASS_CAP;
+    /* the last row and column passes may be partial: costed apart */
+    const uint64_t full_r = in->m / a->tile_m, full_c = in->n / cols;
+    memset(b, 0, sizeof *b);
+    for (uint64_t rclass = 0; rclass < (full_r < pr ? full_r : pr) + (rps > full_r); rclass++) {
+        int r_last = rclass >= (full_r < pr ? full_r : pr);
+        uint64_t rp = r_last ? rps - 1 : rclass;
+        uint64_t rcnt = r_last ? 1 : class_count(full_r, full_r < pr ? full_r : pr, rclass);
+        uint64_t nc = full_c < pc ? full_c : pc;
+        for (uint64_t cclass = 0; cclass < nc + (cps > full_c); cclass++) {
+            int c_last = cclass >= nc;
+            uint64_t cp = c_last ? cps - 1 : cclass;
+            uint64_t ccnt = c_last ? 1 : class_count(full_c, nc, cclass);
+            lut_banked one;
+            memset(&one, 0, sizeof one);
+            uint64_t cyc = block_cost(m, in, rp, cp, &one);
+            b->occupancy += rcnt * ccnt * cyc;
+            for (int k = 0; k < BUF_COUNT; k++)
+                b->words[k] += rcnt * ccnt * one.words[k];
+            b->last_wb = one.last_wb;
+        }
+    }
+}
+
 static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
@@ -51,13 +180,22 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     uint64_t cols = (uint64_t)a->tile_n * (in->part ? 1 : cores);
     uint64_t row_passes = ceil_div(in->m, (uint64_t)a->tile_m * (in->part ? cores : 1));
     uint64_t col_passes = ceil_div(in->n, cols);
-    uint64_t need = cols * (uint64_t)m->tk; /* index bits per pass */
-    const arch_buffer *wb = &a->buf[BUF_WGT];
-    uint64_t supply = (uint64_t)wb->banks * wb->width_bits;
-    uint64_t per_pass = need > supply ? ceil_div(need, supply) : 1;
-    c->occupancy = row_passes * col_passes * chunks * in->wbits * per_pass;
     c->latency = (uint64_t)a->lmma_latency;
     c->dram_cycles = 0;
+    if (a->sram_ideal) {
+        uint64_t need = cols * (uint64_t)m->tk; /* index bits per pass */
+        const arch_buffer *wb = &a->buf[BUF_WGT];
+        uint64_t supply = (uint64_t)wb->banks * wb->width_bits;
+        uint64_t per_pass = need > supply ? ceil_div(need, supply) : 1;
+        c->occupancy = row_passes * col_passes * chunks * in->wbits * per_pass;
+    } else {
+        lut_banked b;
+        lut_banked_cost(m, in, &b);
+        c->occupancy = b.occupancy;
+        if (a->lut_double_acc)
+            c->latency += b.last_wb;
+        memcpy(c->port_words, b.words, sizeof c->port_words);
+    }
     uint64_t lookups = (uint64_t)in->m * in->n * chunks * in->wbits;
     ev->table_reads += lookups;
     ev->accum_adds += lookups;
@@ -66,6 +204,8 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
      * array once per column pass. */
     ev->buf_read_bytes[BUF_WGT] += row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
     ev->buf_read_bytes[BUF_TBL] += col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    /* what is read is broadcast over the array to every core */
+    ev->table_bcast_bytes += col_passes * in->m * chunks * m->entries * m->entry_bytes;
     ev->buf_write_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;
     if (in->accum)
         ev->buf_read_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;

@@ -7,6 +7,7 @@
  */
 #include "lut_arith.h"
 #include "machine.h"
+#include "sram.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,11 +34,33 @@ static int tprec_footprint(const machine *m, const isa_instr *in, footprint *fp,
     return 0;
 }
 
+/* Banked buffers: the activation rows come in through the act buffer's
+ * ports (one step per row), the tables and sums go out through the table
+ * buffer's; the unit runs no faster than the busier of the two. */
+static void tprec_banked(const machine *m, const isa_instr *in, uint64_t tables, unit_cost *c)
+{
+    sram_geom ga, gt;
+    sram_geom_of(m->arch, BUF_ACT, &ga);
+    sram_geom_of(m->arch, BUF_TBL, &gt);
+    uint64_t aw, acyc;
+    sram_strided(&ga, in->src, in->stride, in->rows, in->klen, &aw, &acyc);
+    uint64_t tw = sram_range_words(&gt, in->dst, tables * m->entries * m->entry_bytes) +
+                  sram_range_words(&gt, in->sum, (uint64_t)in->rows * 4);
+    c->port_words[BUF_ACT] = aw;
+    c->port_words[BUF_TBL] = tw;
+    if (acyc > c->occupancy)
+        c->occupancy = acyc;
+    if (sram_cycles(&gt, tw) > c->occupancy)
+        c->occupancy = sram_cycles(&gt, tw);
+}
+
 static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
     uint64_t tables = (uint64_t)in->rows * chunks_of(m, in->klen);
     c->occupancy = ceil_div(tables, (uint64_t)a->tprec_tables_per_cycle);
+    if (!a->sram_ideal)
+        tprec_banked(m, in, tables, c);
     c->latency = (uint64_t)a->tprec_latency;
     c->dram_cycles = 0;
     /* (tk - 1) subtractions for entry 0, one addition per further entry,

@@ -18,6 +18,7 @@
  * The first block starts from max = -inf, sum = 0. */
 #include "fp_arith.h"
 #include "machine.h"
+#include "sram.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -109,11 +110,34 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
     return 0;
 }
 
+/* Banked buffers: the sources stream in and the result out once (a
+ * multi-pass function keeps its row in the unit), through the ports of
+ * their buffers; the unit runs no faster than the busiest one. */
+static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s, unit_cost *c)
+{
+    sram_geom gs, gd;
+    sram_geom_of(m->arch, (buf_id)in->sbuf, &gs);
+    sram_geom_of(m->arch, (buf_id)in->dbuf, &gd);
+    uint64_t ib = (uint64_t)in->len * s->in_bytes, ob = (uint64_t)in->len * s->out_bytes;
+    c->port_words[in->sbuf] += sram_range_words(&gs, in->src, ib);
+    if (s->two_sources)
+        c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, ib);
+    c->port_words[in->dbuf] += sram_range_words(&gd, in->dst, ob);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        sram_geom g;
+        sram_geom_of(m->arch, (buf_id)b, &g);
+        if (sram_cycles(&g, c->port_words[b]) > c->occupancy)
+            c->occupancy = sram_cycles(&g, c->port_words[b]);
+    }
+}
+
 static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const vfn_shape shape = shape_of((isa_vfn)in->fn), *s = &shape;
     const uint64_t n = vec_len(in);
     c->occupancy = ceil_div(n, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
+    if (!m->arch->sram_ideal)
+        vec_banked(m, in, s, c);
     c->latency = (uint64_t)m->arch->vector_latency;
     c->dram_cycles = 0;
     ev->vector_ops += n * s->passes;

@@ -48,6 +48,7 @@ static const field lut_fields[] = {
     { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL, NULL },
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },
     { "partition", K_ENUM, AO(lut_partition), 0, 2, NULL, partition_names },
+    { "double_acc", K_BOOL, AO(lut_double_acc), 0, 1, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field buffers_fields[] = {
@@ -55,6 +56,7 @@ static const field buffers_fields[] = {
     { "weight", K_OBJ, AO(buf[BUF_WGT]), 0, 0, buffer_fields, NULL },
     { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields, NULL },
     { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields, NULL },
+    { "ideal", K_BOOL, AO(sram_ideal), 0, 1, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dram_fields[] = {

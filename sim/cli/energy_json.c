@@ -164,7 +164,8 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
                                             "entries", NULL };
     static const char *const entry_keys[] = {
         "dram", "sram_read", "sram_write_ratio", "precompute_add", "table_read",
-        "accumulate_add", "dequant_mul", "vector_op", "leakage_sram", "leakage_core", NULL,
+        "accumulate_add", "table_broadcast", "lookup_shift", "acc_register", "dequant_mul",
+        "vector_op", "leakage_sram", "leakage_core", NULL,
     };
     if (!json_is_object(doc))
         FAIL(c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
@@ -253,6 +254,9 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         { "precompute_add", op_units, &t->precompute_add },
         { "table_read", op_units, &t->table_read },
         { "accumulate_add", op_units, &t->accum_add },
+        { "table_broadcast", data_units, &t->table_bcast },
+        { "lookup_shift", op_units, &t->lookup_shift },
+        { "acc_register", op_units, &t->acc_register },
         { "dequant_mul", op_units, &t->dequant_mul },
         { "vector_op", op_units, &t->vector_op },
         { "leakage_sram", leak_kib_units, &t->leak_sram_uw_per_kib },

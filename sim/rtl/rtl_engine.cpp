@@ -74,6 +74,13 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
              "(use dram.model \"ideal\" to compare engines)", a->dram_model);
         return -1;
     }
+    if (!a->sram_ideal || a->lut_double_acc) {
+        fail(err, errlen,
+             "the RTL models ideal SRAM: %s needs the C model (use buffers.ideal true "
+             "and lut.double_acc false to compare engines)",
+             !a->sram_ideal ? "buffers.ideal false (banks and ports)" : "lut.double_acc true");
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
