@@ -13,6 +13,7 @@
 #define MACHINE_H
 
 #include "arch.h"
+#include "dma_window.h"
 #include "isa.h"
 #include "sim.h"
 
@@ -37,6 +38,7 @@ typedef struct {
     uint64_t occupancy; /* cycles the unit is busy */
     uint64_t latency;   /* further cycles until results are visible */
     uint64_t dram_cycles; /* DMA: cycles the DRAM bus is held */
+    uint64_t bursts;      /* DMA: bursts moved (ideal memory) */
 } unit_cost;
 
 typedef struct {
@@ -64,7 +66,11 @@ extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, u
 /* DMA on a DRAM device model: the transfer goes to m->dev at cycle start;
  * sets c's occupancy and latency from the device's answer (dma_cost has
  * counted the buffer side; the device counts DRAM traffic). */
-void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c);
+/* With a window of bursts in flight (w->cap > 0) the transfer goes in
+ * chunks that each wait for their slots; *stall gets the cycles lost to
+ * that wait. */
+void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+                     dma_window *w, uint64_t *stall);
 /* sim_dram.c: opens m->dev for a device dram.model (NULL for "ideal");
  * 0 or -1 with a message.  After the run, adds the device's traffic and
  * counters to ev (accelerator cycles). */

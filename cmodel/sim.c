@@ -139,6 +139,10 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
         x->busy_cycles = count_addmul(x->busy_cycles, y->busy_cycles, k, &ovf);
         x->stall_dependency = count_addmul(x->stall_dependency, y->stall_dependency, k, &ovf);
         x->stall_dram = count_addmul(x->stall_dram, y->stall_dram, k, &ovf);
+        x->stall_outstanding = count_addmul(x->stall_outstanding, y->stall_outstanding, k, &ovf);
+        x->stall_bank_conflict = count_addmul(x->stall_bank_conflict, y->stall_bank_conflict, k, &ovf);
+        x->stall_port_limit = count_addmul(x->stall_port_limit, y->stall_port_limit, k, &ovf);
+        x->stall_ifetch = count_addmul(x->stall_ifetch, y->stall_ifetch, k, &ovf);
     }
     return ovf ? -1 : 0;
 }
@@ -186,6 +190,29 @@ static uint64_t bus_reserve(bus_sched *b, uint64_t earliest, uint64_t len)
     return t;
 }
 
+/* The DMA transfer that starts at `start`, on a DRAM device (the device
+ * decides its timing) and under its engine's window of bursts in flight:
+ * the window lengthens the transfer by the cycles its bursts waited for a
+ * slot, counted as stall_outstanding.  Nothing changes without a device
+ * and without a window. */
+static void dma_limits(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+                       dma_window *w, sim_unit_stats *us)
+{
+    uint64_t stall = 0;
+    if (m->dev) {
+        dma_device_cost(m, in, start, c, w, &stall);
+    } else if (w->cap > 0) {
+        const arch_t *a = m->arch;
+        const double b = (double)a->dram_burst / arch_dram_bytes_per_cycle(a);
+        uint64_t occ = c->occupancy;
+        c->dram_cycles += dma_window_ideal(w, start, c->bursts, b, (uint64_t)a->dram_latency);
+        if (c->dram_cycles > c->occupancy)
+            c->occupancy = c->dram_cycles;
+        stall = c->occupancy - occ;
+    }
+    us->stall_outstanding += stall;
+}
+
 /* Cycle numbers without a check per addition: every time the loop computes
  * is an earlier one (at most the latest completion or DRAM-bus release, both
  * kept <= TIME_MAX below) plus at most three costs of one instruction, each
@@ -209,6 +236,15 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     int rc = -1;
     scoreboard sb;
     sb_init(&sb);
+    /* One window of bursts in flight per DMA queue: loads, stores. */
+    dma_window win[2];
+    dma_window_init(&win[0], 0);
+    dma_window_init(&win[1], 0);
+    if (dma_window_init(&win[0], arch->dma_max_outstanding) != 0 ||
+        dma_window_init(&win[1], arch->dma_max_outstanding) != 0) {
+        snprintf(err, errlen, "out of memory for the DMA windows");
+        goto out;
+    }
     for (int b = 0; b < BUF_COUNT; b++) {
         m.buf_size[b] = arch_buf_bytes(arch, (buf_id)b);
         if (functional && !(m.buf[b] = calloc(1, m.buf_size[b]))) {
@@ -302,8 +338,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                 start = bus;
             }
         }
-        if (u == UNIT_DMA && m.dev)
-            dma_device_cost(&m, in, start, &c);
+        if (u == UNIT_DMA)
+            dma_limits(&m, in, start, &c, &win[qu == QUEUE_STORE], &st->unit[u]);
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[qu] = busy_end;
@@ -357,6 +393,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     rc = 0;
 out:
     sb_free(&sb);
+    dma_window_free(&win[0]);
+    dma_window_free(&win[1]);
     dram_dev_free(m.dev);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);

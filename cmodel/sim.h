@@ -55,13 +55,25 @@ typedef struct {
      * channels; busy: cycles with a transfer in the device. */
     uint64_t dram_row_hits, dram_row_misses, dram_row_conflicts;
     uint64_t dram_refreshes, dram_refresh_cycles, dram_busy_cycles;
+    /* instruction bytes read from DRAM (issue.ibuf_entries > 0); also in
+     * dram_read_bytes */
+    uint64_t ifetch_bytes;
 } sim_events;
 
 typedef struct {
     uint64_t instructions;
     uint64_t busy_cycles;
     uint64_t stall_dependency; /* ready to go but waiting on a hazard */
-    uint64_t stall_dram;       /* DMA: waiting for the DRAM bus */
+    uint64_t stall_dram;       /* DMA: waiting for the DRAM bus (bandwidth) */
+    /* DMA: cycles a transfer took beyond its bus time because every slot of
+     * dma.max_outstanding was waiting for data (DRAM latency) */
+    uint64_t stall_outstanding;
+    /* SRAM bank conflicts and port limits: 0 until banks and ports are
+     * enforced (the counters are here so reports keep one shape) */
+    uint64_t stall_bank_conflict, stall_port_limit;
+    /* dispatch of this unit's instructions waited for instruction fetch
+     * (issue.ibuf_entries; 0 when fetch is free) */
+    uint64_t stall_ifetch;
 } sim_unit_stats;
 
 /* Energy components, in the order of sim_energy_names. */
