@@ -71,6 +71,11 @@ extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, u
  * that wait. */
 void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
                      dma_window *w, uint64_t *stall);
+/* A read of `bytes` at addr that arrives at the device at `arrival`
+ * (instruction fetch); returns the cycle its data has moved, *moved the
+ * bytes of the bursts it touched. */
+uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arrival,
+                         uint64_t *moved);
 /* sim_dram.c: opens m->dev for a device dram.model (NULL for "ideal");
  * 0 or -1 with a message.  After the run, adds the device's traffic and
  * counters to ev (accelerator cycles). */

@@ -1,5 +1,6 @@
 /* sim.c - the C model's run loop: checks, scoreboard timing, execution. */
 #include "count.h"
+#include "ifetch.h"
 #include "machine.h"
 #include "scoreboard.h"
 #include "sim.h"
@@ -213,6 +214,43 @@ static void dma_limits(machine *m, const isa_instr *in, uint64_t start, unit_cos
     us->stall_outstanding += stall;
 }
 
+/* One instruction-fetch block requested at `req`: on the ideal memory it
+ * takes the earliest bus gap from then (it competes with the DMA), on a
+ * device it is a read request; it arrives the latency after its data moved.
+ * Returns the arrival cycle. */
+static uint64_t fetch_block(machine *m, bus_sched *bus, uint64_t *dram_free, uint64_t req,
+                            uint64_t addr, uint64_t bytes, sim_events *ev)
+{
+    const arch_t *a = m->arch;
+    uint64_t done;
+    if (m->dev) {
+        done = dma_device_read(m, addr, bytes, req, &bytes);
+    } else {
+        const uint64_t B = (uint64_t)a->dram_burst;
+        bytes = (addr + bytes + B - 1) / B * B - addr / B * B; /* the bursts it touches */
+        double bpc = arch_dram_bytes_per_cycle(a);
+        uint64_t cyc = (uint64_t)((double)bytes / bpc);
+        if ((double)cyc * bpc < (double)bytes)
+            cyc++;
+        done = bus_reserve(bus, req, cyc) + cyc;
+        if (done > *dram_free)
+            *dram_free = done;
+        ev->dram_read_bytes += bytes; /* a device counts its own traffic */
+    }
+    ev->ifetch_bytes += bytes;
+    return done + (uint64_t)a->dram_latency;
+}
+
+/* Requests every block the buffer has room for once `dispatched`
+ * instructions have gone, before later instructions take the bus. */
+static void fetch_ahead(machine *m, ifetch *fe, uint64_t n, uint64_t dispatched, bus_sched *bus,
+                        uint64_t *dram_free, sim_events *ev)
+{
+    uint64_t req, addr, bytes;
+    while (ifetch_next(fe, n, dispatched, &req, &addr, &bytes))
+        ifetch_fetched(fe, req, fetch_block(m, bus, dram_free, req, addr, bytes, ev));
+}
+
 /* Cycle numbers without a check per addition: every time the loop computes
  * is an earlier one (at most the latest completion or DRAM-bus release, both
  * kept <= TIME_MAX below) plus at most three costs of one instruction, each
@@ -240,6 +278,11 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     dma_window win[2];
     dma_window_init(&win[0], 0);
     dma_window_init(&win[1], 0);
+    ifetch fe;
+    if (ifetch_init(&fe, arch) != 0) {
+        snprintf(err, errlen, "out of memory for the instruction buffer");
+        goto out;
+    }
     if (dma_window_init(&win[0], arch->dma_max_outstanding) != 0 ||
         dma_window_init(&win[1], arch->dma_max_outstanding) != 0) {
         snprintf(err, errlen, "out of memory for the DMA windows");
@@ -272,6 +315,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     bus_sched bus_sched = { .n = 0, .floor = 0 };
     int halted = 0;
     memset(qstart, 0, sizeof qstart);
+    /* The bus is shared (a schedule of reserved intervals) with two DMA
+     * queues or with instruction fetch; one queue alone takes it in order. */
+    const int shared_bus = arch->dma_engines > 1 || fe.entries > 0;
+    fetch_ahead(&m, &fe, p->n, 0, &bus_sched, &dram_free, &st->ev); /* fills the buffer */
 
     for (size_t i = 0; i < p->n && !halted; i++) {
         const isa_instr *in = &p->ins[i];
@@ -283,6 +330,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         uint64_t disp = i == 0 ? 0 : last_disp + 1;
         isa_unit u = d->unit;
+        if (ifetch_ready(&fe, i) > disp) { /* the instruction is not in the buffer yet */
+            st->unit[u].stall_ifetch += ifetch_ready(&fe, i) - disp;
+            disp = ifetch_ready(&fe, i);
+        }
         st->instructions++;
         st->unit[u].instructions++;
         if (u == UNIT_CTRL) {
@@ -291,9 +342,13 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             if (opt && opt->trace)
                 opt->trace(opt->trace_ctx, i, in, u, disp, t, t);
             fence = t;
+            ifetch_dispatched(&fe, i, disp);
+            fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
             last_disp = t; /* nothing dispatches past a barrier early */
             if (in->op == OP_HALT)
                 halted = 1;
+            if (in->op == OP_HALT && fe.entries && t > end)
+                end = t; /* the run lasts until halt was fetched (free fetch: as before) */
             continue;
         }
         const unit_ops *ops = ops_for(u);
@@ -319,6 +374,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             }
         }
         last_disp = disp;
+        ifetch_dispatched(&fe, i, disp);
+        fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
 
         /* Scoreboard: the latest completion among conflicting earlier
          * instructions (barriers are the fence). */
@@ -331,8 +388,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         if (u == UNIT_DMA) {
             /* One DMA queue takes the bus in order; two queues take the
              * earliest gap the other left (loads pass a waiting store). */
-            uint64_t bus = arch->dma_engines > 1 ? bus_reserve(&bus_sched, start, c.dram_cycles)
-                                                 : dram_free;
+            uint64_t bus = shared_bus ? bus_reserve(&bus_sched, start, c.dram_cycles)
+                                      : dram_free;
             if (bus > start) {
                 st->unit[u].stall_dram += bus - start;
                 start = bus;
@@ -393,6 +450,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     rc = 0;
 out:
     sb_free(&sb);
+    ifetch_free(&fe);
     dma_window_free(&win[0]);
     dma_window_free(&win[1]);
     dram_dev_free(m.dev);

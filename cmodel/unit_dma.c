@@ -116,6 +116,15 @@ static void device_windowed(machine *m, const isa_instr *in, uint64_t start, dma
     *stall = waited;
 }
 
+uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arrival,
+                         uint64_t *moved)
+{
+    dram_done d;
+    device_request(m, addr, 1, bytes, bytes, 0, arrival, &d);
+    *moved = d.bursts * (uint64_t)dram_dev_spec(m->dev)->burst_bytes;
+    return d.complete;
+}
+
 void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
                      dma_window *w, uint64_t *stall)
 {
