@@ -50,32 +50,68 @@ void dma_window_push(dma_window *w, uint64_t g, uint64_t free_at)
 
 static uint64_t up(double x) { return x <= EPS ? 0 : (uint64_t)ceil(x - EPS); }
 
+/* Offset of burst j >= cap: burst cap + (j - cap) mod cap one period per
+ * cap bursts later; walked with counters instead of divisions. */
+typedef struct {
+    uint64_t m;   /* (j - cap) mod cap */
+    double base;  /* ((j - cap) / cap) x period */
+} walk;
+
 uint64_t dma_window_ideal(dma_window *w, uint64_t s, uint64_t n, double b, uint64_t L)
 {
     if (w->cap == 0 || n == 0)
         return 0;
     const uint64_t cap = (uint64_t)w->cap;
     const uint64_t m = n < 2 * cap ? n : 2 * cap;
+    const double period = (double)L > (double)cap * b ? (double)L : (double)cap * b;
     double *t = w->t;
+    /* The newest slot frees last: if it is free at s, no earlier transfer
+     * constrains this one and its schedule is the closed form
+     * t_j = floor(j / cap) x period + (j mod cap) x b. */
+    const int fresh = w->issued == 0 ||
+                      w->ring[(w->issued - 1) % cap] <= s;
+    uint64_t pos = w->issued % cap; /* slot of burst j < cap: that of burst j - cap */
     for (uint64_t j = 0; j < m; j++) {
         double at = j == 0 ? 0.0 : t[j - 1] + b;
-        double slot;
-        if (j < cap) { /* a slot of an earlier transfer's burst */
-            uint64_t f = dma_window_ready(w, j + 1);
-            slot = f > s ? (double)(f - s) : 0.0;
-        } else {
+        double slot = 0.0;
+        if (j >= cap) {
             slot = t[j - cap] + (double)L;
+        } else if (!fresh && w->issued + j >= cap) {
+            uint64_t f = w->ring[pos];
+            slot = f > s ? (double)(f - s) : 0.0;
         }
+        if (++pos == cap)
+            pos = 0;
         t[j] = at > slot ? at : slot;
+        if (fresh && j + 1 == cap && n > 2 * cap)
+            break; /* the rest is the closed form */
     }
-    /* Burst j >= 2 cap repeats burst cap + (j - cap) mod cap one period per cap later. */
-    const double period = (double)L > (double)cap * b ? (double)L : (double)cap * b;
+    if (fresh && n > 2 * cap) /* group 1 from group 0 by the closed form */
+        for (uint64_t j = cap; j < 2 * cap; j++)
+            t[j] = t[j - cap] + period;
     const uint64_t first = n > cap ? n - cap : 0;
-    double last = 0.0;
     w->issued += first; /* their slots are overwritten by the last cap anyway */
-    for (uint64_t j = first; j < n; j++) {
-        last = j < m ? t[j] : t[cap + (j - cap) % cap] + (double)((j - cap) / cap) * period;
-        w->ring[w->issued++ % cap] = s + up(last + (double)L);
+    pos = w->issued % cap;
+    walk k = { 0, 0.0 };
+    if (first >= m) { /* burst `first` lies in the periodic part */
+        k.m = (first - cap) % cap;
+        k.base = (double)((first - cap) / cap) * period;
     }
+    double last = 0.0;
+    for (uint64_t j = first; j < n; j++) {
+        if (j < m) {
+            last = t[j];
+        } else {
+            last = t[cap + k.m] + k.base;
+            if (++k.m == cap) {
+                k.m = 0;
+                k.base += period;
+            }
+        }
+        w->ring[pos] = s + up(last + (double)L);
+        if (++pos == cap)
+            pos = 0;
+    }
+    w->issued += n - first;
     return up(last - (double)(n - 1) * b);
 }
