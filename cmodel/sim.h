@@ -18,8 +18,14 @@
  *    busy until its last burst is in the controller's queue (at least the
  *    buffer side's cycles) and it completes when its last burst's data has
  *    moved, plus dram_latency;
+ *  - with dma.max_outstanding = O each DMA queue has a window of O bursts in
+ *    flight (dma_window.h): a burst issues when a slot is free, a slot frees
+ *    when its burst's data returns, so Little's law bounds the bandwidth;
+ *  - with issue.ibuf_entries = E the program streams from DRAM through an
+ *    E-entry instruction buffer (ifetch.h): fetches take the DRAM bus (or
+ *    the device) and an instruction dispatches no earlier than its arrival;
  *  - barrier waits for every earlier instruction; halt ends the run when all
- *    units are idle.
+ *    units are idle (and, with an instruction buffer, once it was fetched).
  * Every program is checked as it runs: buffer bounds, field values,
  * falling off the end without halt, and (functional mode, where the data
  * is known) a 32-bit LUT-array accumulator that would overflow; a
