@@ -14,11 +14,22 @@
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int cap;          /* slots; 0: unlimited (no window) */
-    uint64_t *ring;   /* free cycle of the last cap bursts */
+    uint64_t *ring;   /* device models: free cycle of the last cap bursts */
+    double *fr;       /* ideal memory: free cycle of the last cap bursts */
     double *t;        /* scratch: issue offsets of a transfer's first 2 cap bursts */
     uint64_t issued;  /* bursts issued so far */
+    /* Ideal memory, periodic schedule: burst pk + q x cap + i issues at
+     * g[i] + q x period (valid while `periodic`; fr is then stale). */
+    int periodic;
+    double *g, period;
+    uint64_t pk;
+    int no_shortcuts; /* tests: always the burst-by-burst path */
 } dma_window;
 
 /* 0, or -1 when memory runs out.  cap 0 allocates nothing. */
@@ -38,9 +49,15 @@ void dma_window_push(dma_window *w, uint64_t g, uint64_t free_at);
  * computed burst by burst for the first 2 cap bursts (the first cap depend
  * on earlier transfers' slots, the next cap settle) and in closed form
  * after them: from burst cap on the schedule is periodic,
- * t_{j+cap} = t_j + max(L, cap x b).  O(min(n, 2 cap)) per transfer.
+ * t_{j+cap} = t_j + max(L, cap x b).  That schedule is kept: a transfer
+ * that starts no later than the schedule's next burst continues it exactly
+ * (its bursts depend only on the slots and the bus), in O(1); any other
+ * transfer costs O(min(n, 2 cap)) (O(cap) more to leave the schedule).
  * Returns the cycles the window added to the transfer: the last burst's
  * issue minus (n - 1) x b, rounded up (0 when no slot was waited for). */
 uint64_t dma_window_ideal(dma_window *w, uint64_t s, uint64_t n, double b, uint64_t L);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

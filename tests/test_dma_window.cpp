@@ -11,6 +11,7 @@
 #include <string>
 
 #include "arch.h"
+#include "dma_window.h"
 #include "energy.h"
 #include "gemm.h"
 #include "isa.h"
@@ -206,4 +207,33 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     EXPECT_EQ(lutsim("arch --show --arch " + arch, out, errf), 1);
     e = slurp(errf);
     EXPECT_NE(e.find("dma.max_outstanding"), std::string::npos) << e;
+}
+
+// The periodic shortcut (a transfer that continues the kept schedule costs
+// O(1)) changes no figure: random transfer sequences with random gaps, fast
+// against burst by burst.
+TEST(DmaWindow, ShortcutEqualsBurstByBurst)
+{
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 200; trial++) {
+        const int cap = 1 + (int)(rng() % 40);
+        const double b = (double)(1 + rng() % 8) / (double)(1 + rng() % 4);
+        const uint64_t L = rng() % 300;
+        dma_window fast, slow;
+        ASSERT_EQ(dma_window_init(&fast, cap), 0);
+        ASSERT_EQ(dma_window_init(&slow, cap), 0);
+        slow.no_shortcuts = 1;
+        uint64_t s = 0;
+        for (int x = 0; x < 60; x++) {
+            const uint64_t n = 1 + rng() % (rng() % 2 ? 4 * (uint64_t)cap : 300);
+            const uint64_t a = dma_window_ideal(&fast, s, n, b, L);
+            const uint64_t c = dma_window_ideal(&slow, s, n, b, L);
+            ASSERT_EQ(a, c) << "trial " << trial << " transfer " << x << " cap " << cap << " b "
+                            << b << " L " << L << " n " << n;
+            const uint64_t bus = (uint64_t)std::ceil((double)n * b - 1e-9);
+            s += bus + a + (rng() % 3 == 0 ? rng() % 500 : 0); // back to back, or a gap
+        }
+        dma_window_free(&fast);
+        dma_window_free(&slow);
+    }
 }
