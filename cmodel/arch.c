@@ -57,6 +57,7 @@ void arch_default(arch_t *a)
     a->dram_latency = 100;
     a->dram_burst = 64;
     a->dma_engines = 1;
+    a->dma_max_outstanding = 0;
     a->tprec_tables_per_cycle = 1;
     a->tprec_latency = 2;
     a->tprec_fused = 0;
@@ -67,6 +68,7 @@ void arch_default(arch_t *a)
     a->vector_latency = 8;
     a->vector_dtype = FP_F16;
     a->queue_depth = 4;
+    a->ibuf_entries = 0;
 }
 
 double arch_dram_bytes_per_cycle(const arch_t *a)
@@ -167,6 +169,11 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("precompute.tables_per_cycle, dequant.lanes, vector.lanes: must be positive");
     if (a->dma_engines < 1 || a->dma_engines > 2)
         FAIL("dma.engines: must be 1 or 2, got %d", a->dma_engines);
+    if (a->dma_max_outstanding < 0 || a->dma_max_outstanding > ARCH_MAX_OUTSTANDING)
+        FAIL("dma.max_outstanding: must be 0..%d, got %d", ARCH_MAX_OUTSTANDING,
+             a->dma_max_outstanding);
+    if (a->ibuf_entries < 0 || a->ibuf_entries > ARCH_MAX_IBUF)
+        FAIL("issue.ibuf_entries: must be 0..%d, got %d", ARCH_MAX_IBUF, a->ibuf_entries);
     if (a->vector_dtype < 0 || a->vector_dtype >= FP_COUNT)
         FAIL("vector.dtype: must be fp16, bf16 or fp32");
     if (a->dram_burst < 1 || (a->dram_burst & (a->dram_burst - 1)))

@@ -68,6 +68,9 @@ typedef struct {
     /* DMA engines: 1 = one in-order queue for loads and stores; 2 = loads
      * and stores on separate in-order queues, which share the DRAM bus. */
     int dma_engines;
+    /* Bursts each DMA engine may have in flight (dma_window.h); 0 = no
+     * limit (every transfer completes latency cycles after its bus time). */
+    int dma_max_outstanding;
     /* Table precompute unit */
     int tprec_tables_per_cycle;
     int tprec_latency;
@@ -88,6 +91,9 @@ typedef struct {
     int vector_dtype;     /* fp_type (fp_arith.h): element type in DRAM and buffers */
     /* Issue: instructions each unit may hold waiting (in-order per unit). */
     int queue_depth;
+    /* Instruction buffer entries (16-byte instructions fetched from DRAM
+     * ahead of dispatch); 0 = fetch is free, as if the program were on chip. */
+    int ibuf_entries;
 } arch_t;
 
 void arch_default(arch_t *a);
@@ -109,6 +115,9 @@ int arch_min_entry_bits(const arch_t *a);
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2
 #define ARCH_MAX_TK 8
+/* Limits of dma.max_outstanding and issue.ibuf_entries. */
+#define ARCH_MAX_OUTSTANDING 4096
+#define ARCH_MAX_IBUF 65536
 
 /* The device of a->dram_model with a->dram_channels applied: 1 (s filled),
  * 0 for "ideal", -1 (message naming dram.model) for an unknown name. */

@@ -13,6 +13,7 @@
 #define MACHINE_H
 
 #include "arch.h"
+#include "dma_window.h"
 #include "isa.h"
 #include "sim.h"
 
@@ -40,6 +41,7 @@ typedef struct {
     /* Banked buffers (buffers.ideal false): word slots of each buffer's
      * ports the instruction uses (sram.h's port resource); 0 when ideal. */
     uint64_t port_words[BUF_COUNT];
+    uint64_t bursts;      /* DMA: bursts moved (ideal memory) */
 } unit_cost;
 
 typedef struct {
@@ -67,7 +69,16 @@ extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, u
 /* DMA on a DRAM device model: the transfer goes to m->dev at cycle start;
  * sets c's occupancy and latency from the device's answer (dma_cost has
  * counted the buffer side; the device counts DRAM traffic). */
-void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c);
+/* With a window of bursts in flight (w->cap > 0) the transfer goes in
+ * chunks that each wait for their slots; *stall gets the cycles lost to
+ * that wait. */
+void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+                     dma_window *w, uint64_t *stall);
+/* A read of `bytes` at addr that arrives at the device at `arrival`
+ * (instruction fetch); returns the cycle its data has moved, *moved the
+ * bytes of the bursts it touched. */
+uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arrival,
+                         uint64_t *moved);
 /* Banked buffers (sram.c): charges c's port words to the buffers' shared
  * ports for an instruction starting at start (sram.h); a compute unit stays
  * busy while it waits for a port, a DMA (dma != 0) is never slowed. */

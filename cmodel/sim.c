@@ -1,5 +1,6 @@
 /* sim.c - the C model's run loop: checks, scoreboard timing, execution. */
 #include "count.h"
+#include "ifetch.h"
 #include "machine.h"
 #include "scoreboard.h"
 #include "sim.h"
@@ -145,6 +146,10 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k)
         x->busy_cycles = count_addmul(x->busy_cycles, y->busy_cycles, k, &ovf);
         x->stall_dependency = count_addmul(x->stall_dependency, y->stall_dependency, k, &ovf);
         x->stall_dram = count_addmul(x->stall_dram, y->stall_dram, k, &ovf);
+        x->stall_outstanding = count_addmul(x->stall_outstanding, y->stall_outstanding, k, &ovf);
+        x->stall_bank_conflict = count_addmul(x->stall_bank_conflict, y->stall_bank_conflict, k, &ovf);
+        x->stall_port_limit = count_addmul(x->stall_port_limit, y->stall_port_limit, k, &ovf);
+        x->stall_ifetch = count_addmul(x->stall_ifetch, y->stall_ifetch, k, &ovf);
     }
     return ovf ? -1 : 0;
 }
@@ -192,6 +197,66 @@ static uint64_t bus_reserve(bus_sched *b, uint64_t earliest, uint64_t len)
     return t;
 }
 
+/* The DMA transfer that starts at `start`, on a DRAM device (the device
+ * decides its timing) and under its engine's window of bursts in flight:
+ * the window lengthens the transfer by the cycles its bursts waited for a
+ * slot, counted as stall_outstanding.  Nothing changes without a device
+ * and without a window. */
+static void dma_limits(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+                       dma_window *w, sim_unit_stats *us)
+{
+    uint64_t stall = 0;
+    if (m->dev) {
+        dma_device_cost(m, in, start, c, w, &stall);
+    } else if (w->cap > 0) {
+        const arch_t *a = m->arch;
+        const double b = (double)a->dram_burst / arch_dram_bytes_per_cycle(a);
+        uint64_t occ = c->occupancy;
+        c->dram_cycles += dma_window_ideal(w, start, c->bursts, b, (uint64_t)a->dram_latency);
+        if (c->dram_cycles > c->occupancy)
+            c->occupancy = c->dram_cycles;
+        stall = c->occupancy - occ;
+    }
+    us->stall_outstanding += stall;
+}
+
+/* One instruction-fetch block requested at `req`: on the ideal memory it
+ * takes the earliest bus gap from then (it competes with the DMA), on a
+ * device it is a read request; it arrives the latency after its data moved.
+ * Returns the arrival cycle. */
+static uint64_t fetch_block(machine *m, bus_sched *bus, uint64_t *dram_free, uint64_t req,
+                            uint64_t addr, uint64_t bytes, sim_events *ev)
+{
+    const arch_t *a = m->arch;
+    uint64_t done;
+    if (m->dev) {
+        done = dma_device_read(m, addr, bytes, req, &bytes);
+    } else {
+        const uint64_t B = (uint64_t)a->dram_burst;
+        bytes = (addr + bytes + B - 1) / B * B - addr / B * B; /* the bursts it touches */
+        double bpc = arch_dram_bytes_per_cycle(a);
+        uint64_t cyc = (uint64_t)((double)bytes / bpc);
+        if ((double)cyc * bpc < (double)bytes)
+            cyc++;
+        done = bus_reserve(bus, req, cyc) + cyc;
+        if (done > *dram_free)
+            *dram_free = done;
+        ev->dram_read_bytes += bytes; /* a device counts its own traffic */
+    }
+    ev->ifetch_bytes += bytes;
+    return done + (uint64_t)a->dram_latency;
+}
+
+/* Requests every block the buffer has room for once `dispatched`
+ * instructions have gone, before later instructions take the bus. */
+static void fetch_ahead(machine *m, ifetch *fe, uint64_t n, uint64_t dispatched, bus_sched *bus,
+                        uint64_t *dram_free, sim_events *ev)
+{
+    uint64_t req, addr, bytes;
+    while (ifetch_next(fe, n, dispatched, &req, &addr, &bytes))
+        ifetch_fetched(fe, req, fetch_block(m, bus, dram_free, req, addr, bytes, ev));
+}
+
 /* Cycle numbers without a check per addition: every time the loop computes
  * is an earlier one (at most the latest completion or DRAM-bus release, both
  * kept <= TIME_MAX below) plus at most three costs of one instruction, each
@@ -215,6 +280,20 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     int rc = -1;
     scoreboard sb;
     sb_init(&sb);
+    /* One window of bursts in flight per DMA queue: loads, stores. */
+    dma_window win[2];
+    dma_window_init(&win[0], 0);
+    dma_window_init(&win[1], 0);
+    ifetch fe;
+    if (ifetch_init(&fe, arch) != 0) {
+        snprintf(err, errlen, "out of memory for the instruction buffer");
+        goto out;
+    }
+    if (dma_window_init(&win[0], arch->dma_max_outstanding) != 0 ||
+        dma_window_init(&win[1], arch->dma_max_outstanding) != 0) {
+        snprintf(err, errlen, "out of memory for the DMA windows");
+        goto out;
+    }
     for (int b = 0; b < BUF_COUNT; b++) {
         m.buf_size[b] = arch_buf_bytes(arch, (buf_id)b);
         if (functional && !(m.buf[b] = calloc(1, m.buf_size[b]))) {
@@ -244,6 +323,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     memset(&ports, 0, sizeof ports);
     int halted = 0;
     memset(qstart, 0, sizeof qstart);
+    /* The bus is shared (a schedule of reserved intervals) with two DMA
+     * queues or with instruction fetch; one queue alone takes it in order. */
+    const int shared_bus = arch->dma_engines > 1 || fe.entries > 0;
+    fetch_ahead(&m, &fe, p->n, 0, &bus_sched, &dram_free, &st->ev); /* fills the buffer */
 
     for (size_t i = 0; i < p->n && !halted; i++) {
         const isa_instr *in = &p->ins[i];
@@ -255,6 +338,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         uint64_t disp = i == 0 ? 0 : last_disp + 1;
         isa_unit u = d->unit;
+        if (ifetch_ready(&fe, i) > disp) { /* the instruction is not in the buffer yet */
+            st->unit[u].stall_ifetch += ifetch_ready(&fe, i) - disp;
+            disp = ifetch_ready(&fe, i);
+        }
         st->instructions++;
         st->unit[u].instructions++;
         if (u == UNIT_CTRL) {
@@ -263,9 +350,13 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             if (opt && opt->trace)
                 opt->trace(opt->trace_ctx, i, in, u, disp, t, t);
             fence = t;
+            ifetch_dispatched(&fe, i, disp);
+            fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
             last_disp = t; /* nothing dispatches past a barrier early */
             if (in->op == OP_HALT)
                 halted = 1;
+            if (in->op == OP_HALT && fe.entries && t > end)
+                end = t; /* the run lasts until halt was fetched (free fetch: as before) */
             continue;
         }
         const unit_ops *ops = ops_for(u);
@@ -291,6 +382,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             }
         }
         last_disp = disp;
+        ifetch_dispatched(&fe, i, disp);
+        fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
 
         /* Scoreboard: the latest completion among conflicting earlier
          * instructions (barriers are the fence). */
@@ -303,15 +396,15 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         if (u == UNIT_DMA) {
             /* One DMA queue takes the bus in order; two queues take the
              * earliest gap the other left (loads pass a waiting store). */
-            uint64_t bus = arch->dma_engines > 1 ? bus_reserve(&bus_sched, start, c.dram_cycles)
-                                                 : dram_free;
+            uint64_t bus = shared_bus ? bus_reserve(&bus_sched, start, c.dram_cycles)
+                                      : dram_free;
             if (bus > start) {
                 st->unit[u].stall_dram += bus - start;
                 start = bus;
             }
         }
-        if (u == UNIT_DMA && m.dev)
-            dma_device_cost(&m, in, start, &c);
+        if (u == UNIT_DMA)
+            dma_limits(&m, in, start, &c, &win[qu == QUEUE_STORE], &st->unit[u]);
         if (!arch->sram_ideal)
             sram_ports_apply(&ports, arch, u == UNIT_DMA, start, &c);
         uint64_t busy_end = start + c.occupancy;
@@ -367,6 +460,9 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     rc = 0;
 out:
     sb_free(&sb);
+    ifetch_free(&fe);
+    dma_window_free(&win[0]);
+    dma_window_free(&win[1]);
     dram_dev_free(m.dev);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);

@@ -18,8 +18,14 @@
  *    busy until its last burst is in the controller's queue (at least the
  *    buffer side's cycles) and it completes when its last burst's data has
  *    moved, plus dram_latency;
+ *  - with dma.max_outstanding = O each DMA queue has a window of O bursts in
+ *    flight (dma_window.h): a burst issues when a slot is free, a slot frees
+ *    when its burst's data returns, so Little's law bounds the bandwidth;
+ *  - with issue.ibuf_entries = E the program streams from DRAM through an
+ *    E-entry instruction buffer (ifetch.h): fetches take the DRAM bus (or
+ *    the device) and an instruction dispatches no earlier than its arrival;
  *  - barrier waits for every earlier instruction; halt ends the run when all
- *    units are idle.
+ *    units are idle (and, with an instruction buffer, once it was fetched).
  * Every program is checked as it runs: buffer bounds, field values,
  * falling off the end without halt, and (functional mode, where the data
  * is known) a 32-bit LUT-array accumulator that would overflow; a
@@ -56,13 +62,25 @@ typedef struct {
      * channels; busy: cycles with a transfer in the device. */
     uint64_t dram_row_hits, dram_row_misses, dram_row_conflicts;
     uint64_t dram_refreshes, dram_refresh_cycles, dram_busy_cycles;
+    /* instruction bytes read from DRAM (issue.ibuf_entries > 0); also in
+     * dram_read_bytes */
+    uint64_t ifetch_bytes;
 } sim_events;
 
 typedef struct {
     uint64_t instructions;
     uint64_t busy_cycles;
     uint64_t stall_dependency; /* ready to go but waiting on a hazard */
-    uint64_t stall_dram;       /* DMA: waiting for the DRAM bus */
+    uint64_t stall_dram;       /* DMA: waiting for the DRAM bus (bandwidth) */
+    /* DMA: cycles a transfer took beyond its bus time because every slot of
+     * dma.max_outstanding was waiting for data (DRAM latency) */
+    uint64_t stall_outstanding;
+    /* SRAM bank conflicts and port limits: 0 until banks and ports are
+     * enforced (the counters are here so reports keep one shape) */
+    uint64_t stall_bank_conflict, stall_port_limit;
+    /* dispatch of this unit's instructions waited for instruction fetch
+     * (issue.ibuf_entries; 0 when fetch is free) */
+    uint64_t stall_ifetch;
 } sim_unit_stats;
 
 /* Energy components, in the order of sim_energy_names. */

@@ -62,6 +62,7 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         dram_cycles = 0;
     }
     c->dram_cycles = dram_cycles;
+    c->bursts = moved / burst;
     c->occupancy = dram_cycles > sram_cycles ? dram_cycles : sram_cycles;
     c->latency = (uint64_t)a->dram_latency;
     if (in->op == OP_LOAD) {
@@ -73,13 +74,74 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     }
 }
 
-void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c)
+/* One device request; its accepted and complete cycles in *done. */
+static void device_request(machine *m, uint64_t addr, uint32_t rows, uint64_t bytes,
+                           uint64_t stride, int write, uint64_t arrival, dram_done *done)
 {
-    dram_req r = { in->dram, in->rows, in->bytes, in->stride, in->op == OP_STORE, start };
-    dram_done done = { start, start, 0 };
+    dram_req r = { addr, rows, bytes, stride, write, arrival };
+    done->accepted = done->complete = arrival;
+    done->bursts = 0;
     long id = dram_submit(m->dev, &r);
     if (id >= 0)
-        dram_wait(m->dev, id, &done); /* footprint checked the fields: cannot fail */
+        dram_wait(m->dev, id, done); /* footprint checked the fields: cannot fail */
+}
+
+/* The chunks of a transfer under a window: each row (contiguous rows are
+ * one) in pieces of at most `chunk` bursts on burst boundaries.  A piece
+ * enters the device when its bursts have slots, after the previous piece
+ * was accepted; its slots free when its data has moved plus dram_latency. */
+static void device_windowed(machine *m, const isa_instr *in, uint64_t start, dma_window *w,
+                            dram_done *out, uint64_t *stall)
+{
+    const uint64_t B = (uint64_t)dram_dev_spec(m->dev)->burst_bytes;
+    const uint64_t chunk = w->cap / 8 > 0 ? (uint64_t)w->cap / 8 : 1;
+    const int contiguous = in->rows == 1 || in->stride == in->bytes;
+    const uint64_t rows = contiguous ? 1 : in->rows;
+    const uint64_t len = contiguous ? (uint64_t)in->rows * in->bytes : in->bytes;
+    uint64_t next = start, accepted = start, complete = start, waited = 0;
+    for (uint64_t r = 0; r < rows; r++) {
+        const uint64_t lo = in->dram + r * in->stride, hi = lo + len;
+        for (uint64_t a = lo; a < hi;) {
+            uint64_t e = (a / B + chunk) * B;
+            if (e > hi)
+                e = hi;
+            const uint64_t g = ceil_div(e, B) - a / B; /* bursts the piece touches */
+            const uint64_t slot = dma_window_ready(w, g);
+            uint64_t at = next > slot ? next : slot;
+            waited += at - next;
+            dram_done d;
+            device_request(m, a, 1, e - a, e - a, in->op == OP_STORE, at, &d);
+            dma_window_push(w, g, d.complete + (uint64_t)m->arch->dram_latency);
+            next = accepted = d.accepted;
+            if (d.complete > complete)
+                complete = d.complete;
+            a = e;
+        }
+    }
+    out->accepted = accepted;
+    out->complete = complete;
+    *stall = waited;
+}
+
+uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arrival,
+                         uint64_t *moved)
+{
+    dram_done d;
+    device_request(m, addr, 1, bytes, bytes, 0, arrival, &d);
+    *moved = d.bursts * (uint64_t)dram_dev_spec(m->dev)->burst_bytes;
+    return d.complete;
+}
+
+void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+                     dma_window *w, uint64_t *stall)
+{
+    dram_done done;
+    *stall = 0;
+    if (w && w->cap > 0)
+        device_windowed(m, in, start, w, &done, stall);
+    else
+        device_request(m, in->dram, in->rows, in->bytes, in->stride, in->op == OP_STORE, start,
+                       &done);
     /* busy until the last burst is queued, and at least the buffer side */
     if (done.accepted - start > c->occupancy)
         c->occupancy = done.accepted - start;

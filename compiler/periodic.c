@@ -37,13 +37,11 @@ int periodic_extend_from(sim_stats *a, const sim_stats *b, uint64_t tiles, uint6
     const uint64_t *eb = (const uint64_t *)&b->ev;
     for (size_t i = 0; i < sizeof a->ev / sizeof(uint64_t); i++)
         ea[i] = lin(ea[i], eb[i], k, &ovf);
-    for (int u = 0; u < UNIT_COUNT; u++) {
-        sim_unit_stats *x = &a->unit[u];
-        const sim_unit_stats *y = &b->unit[u];
-        x->instructions = lin(x->instructions, y->instructions, k, &ovf);
-        x->busy_cycles = lin(x->busy_cycles, y->busy_cycles, k, &ovf);
-        x->stall_dependency = lin(x->stall_dependency, y->stall_dependency, k, &ovf);
-        x->stall_dram = lin(x->stall_dram, y->stall_dram, k, &ovf);
+    for (int u = 0; u < UNIT_COUNT; u++) { /* sim_unit_stats holds only uint64_t */
+        uint64_t *x = (uint64_t *)&a->unit[u];
+        const uint64_t *y = (const uint64_t *)&b->unit[u];
+        for (size_t i = 0; i < sizeof a->unit[u] / sizeof(uint64_t); i++)
+            x[i] = lin(x[i], y[i], k, &ovf);
     }
     return ovf ? -1 : 0;
 }

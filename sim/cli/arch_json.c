@@ -69,6 +69,7 @@ static const field dram_fields[] = {
 };
 static const field dma_fields[] = {
     { "engines", K_INT, AO(dma_engines), 1, 2, NULL, NULL },
+    { "max_outstanding", K_INT, AO(dma_max_outstanding), 0, ARCH_MAX_OUTSTANDING, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field precompute_fields[] = {
@@ -94,6 +95,7 @@ static const field vector_fields[] = {
 };
 static const field issue_fields[] = {
     { "queue_depth", K_INT, AO(queue_depth), 1, 64, NULL, NULL },
+    { "ibuf_entries", K_INT, AO(ibuf_entries), 0, ARCH_MAX_IBUF, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field root_fields[] = {

@@ -22,6 +22,7 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(o, "dram_bytes", u64(st->ev.dram_read_bytes + st->ev.dram_write_bytes));
     json_object_set_new(o, "dram_read_bytes", u64(st->ev.dram_read_bytes));
     json_object_set_new(o, "dram_write_bytes", u64(st->ev.dram_write_bytes));
+    json_object_set_new(o, "ifetch_bytes", u64(st->ev.ifetch_bytes));
     /* DRAM device model figures ("ideal": efficiency null, counters 0) */
     json_object_set_new(o, "dram_model", json_string(arch->dram_model));
     json_object_set_new(o, "dram_peak_gbps", json_real(arch->dram_gbps));
@@ -42,7 +43,7 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(o, "energy_breakdown_pj", eb);
 
     json_t *units = json_object();
-    uint64_t dep = 0, dram = 0;
+    uint64_t dep = 0, dram = 0, outst = 0, bank = 0, port = 0, ifetch = 0;
     for (int u = 0; u < UNIT_COUNT; u++) {
         const sim_unit_stats *s = &st->unit[u];
         json_t *uo = json_object();
@@ -52,15 +53,31 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
                             json_real(st->cycles ? (double)s->busy_cycles / (double)st->cycles : 0.0));
         json_object_set_new(uo, "stall_dependency_cycles", u64(s->stall_dependency));
         json_object_set_new(uo, "stall_dram_cycles", u64(s->stall_dram));
+        json_t *why = json_object(); /* stall cycles by reason */
+        json_object_set_new(why, "dependency", u64(s->stall_dependency));
+        json_object_set_new(why, "dram_bandwidth", u64(s->stall_dram));
+        json_object_set_new(why, "dram_latency", u64(s->stall_outstanding));
+        json_object_set_new(why, "bank_conflict", u64(s->stall_bank_conflict));
+        json_object_set_new(why, "port_limit", u64(s->stall_port_limit));
+        json_object_set_new(why, "instruction_fetch", u64(s->stall_ifetch));
+        json_object_set_new(uo, "stall_cycles", why);
         json_object_set_new(units, isa_unit_names[u], uo);
         dep += s->stall_dependency;
         dram += s->stall_dram;
+        outst += s->stall_outstanding;
+        bank += s->stall_bank_conflict;
+        port += s->stall_port_limit;
+        ifetch += s->stall_ifetch;
     }
     json_object_set_new(o, "units", units);
     json_t *stalls = json_object();
     json_object_set_new(stalls, "dependency", u64(dep));
     json_object_set_new(stalls, "dram_bandwidth", u64(dram));
     json_object_set_new(stalls, "queue_full", u64(st->stall_queue_full));
+    json_object_set_new(stalls, "dram_latency", u64(outst));
+    json_object_set_new(stalls, "bank_conflict", u64(bank));
+    json_object_set_new(stalls, "port_limit", u64(port));
+    json_object_set_new(stalls, "instruction_fetch", u64(ifetch));
     json_object_set_new(o, "stalls", stalls);
 
     const sim_events *ev = &st->ev;

@@ -81,6 +81,18 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
              !a->sram_ideal ? "buffers.ideal false (banks and ports)" : "lut.double_acc true");
         return -1;
     }
+    if (a->dma_max_outstanding != 0) {
+        fail(err, errlen,
+             "the RTL's DMA has no limit on bursts in flight: dma.max_outstanding %d needs "
+             "the C model (use 0 to compare engines)", a->dma_max_outstanding);
+        return -1;
+    }
+    if (a->ibuf_entries != 0) {
+        fail(err, errlen,
+             "the RTL holds the whole program in its instruction memory: issue.ibuf_entries "
+             "%d needs the C model (use 0 to compare engines)", a->ibuf_entries);
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
