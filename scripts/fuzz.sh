@@ -1,0 +1,84 @@
+#!/bin/bash
+# Runs the libFuzzer targets built by `make fuzz`: each for SECONDS, from
+# its seeds, and prints one row per target (executions, corpus, findings)
+# and the distinct findings.  Exits non-zero if any target found anything.
+#
+#   scripts/fuzz.sh FUZZDIR SECONDS TARGET...
+#
+# Per target NAME, in FUZZDIR:
+#   corpus/NAME/    the working corpus (libFuzzer adds to it; kept between runs)
+#   findings/NAME/  crash-*, timeout-*, leak-*, oom-* inputs of this run
+#   logs/NAME.log   libFuzzer's output
+# Seeds: FUZZDIR/seeds/NAME (made at build time) or workloads/ (JSON), and
+# tests/fuzz/corpus/NAME (inputs that once found a bug).  A finding is
+# reproduced with `FUZZDIR/fuzz_NAME FILE`; copy it into
+# tests/fuzz/corpus/NAME/ once the bug is fixed, so `make test` replays it.
+set -uo pipefail
+FUZZDIR=$1
+SECONDS_EACH=$2
+shift 2
+
+# every sanitizer report is fatal; a hang is an input running over 1 s
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+
+seed_dirs() {
+    case $1 in
+        arch) echo workloads/arch ;;
+        energy) echo workloads/energy ;;
+        model) echo workloads/models ;;
+        quant) echo workloads/quant ;;
+        *) echo "$FUZZDIR/seeds/$1" ;;
+    esac
+    [ -d "tests/fuzz/corpus/$1" ] && echo "tests/fuzz/corpus/$1"
+}
+
+# The first line that says what went wrong when FILE is replayed.
+signature() {
+    "$FUZZDIR/fuzz_$1" "$2" 2>&1 | grep -m1 -E 'fuzz [a-z]+: finding|SUMMARY:|ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' |
+        sed -E 's/0x[0-9a-f]+/0x.../g; s/lutsim-fuzz-[A-Za-z0-9]+/lutsim-fuzz-X/g; s/input-[0-9]+/input-N/g' | cut -c1-160
+}
+
+total=0
+printf '%-8s %8s %12s %8s %7s %9s\n' target seconds executions exec/s corpus findings
+summary=()
+for t in "$@"; do
+    bin=$FUZZDIR/fuzz_$t
+    if [ ! -x "$bin" ]; then
+        echo "fuzz.sh: no target $bin" >&2
+        exit 2
+    fi
+    mkdir -p "$FUZZDIR/corpus/$t" "$FUZZDIR/findings/$t" "$FUZZDIR/logs"
+    rm -f "$FUZZDIR/findings/$t"/*
+    log=$FUZZDIR/logs/$t.log
+    # -fork=1: a finding is saved and fuzzing goes on, so one run counts
+    # them all; one worker, as the machine's cores are shared.
+    # shellcheck disable=SC2046
+    "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+        -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
+        -artifact_prefix="$FUZZDIR/findings/$t/" -print_final_stats=1 \
+        "$FUZZDIR/corpus/$t" $(seed_dirs "$t") > "$log" 2>&1 < /dev/null
+    # fork mode's status lines: "#EXECS: cov: C ft: F corp: N exec/s: R ..."
+    last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
+    execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")
+    rate=$(( ${execs:-0} / SECONDS_EACH ))
+    corp=$(sed -E 's/.*corp: ([0-9]+).*/\1/' <<< "$last")
+    found=$(find "$FUZZDIR/findings/$t" -type f | wc -l)
+    printf '%-8s %8s %12s %8s %7s %9s\n' "$t" "$SECONDS_EACH" "${execs:-?}" "${rate:-?}" \
+        "${corp:-?}" "$found"
+    total=$((total + found))
+    if [ "$found" -gt 0 ]; then
+        # distinct findings: replay up to 20 inputs, group by what they report
+        sigs=$(find "$FUZZDIR/findings/$t" -type f | head -20 | while read -r f; do
+                   printf '%s\t%s\n' "$(signature "$t" "$f")" "$f"; done | sort -t$'\t' -k1,1 -u)
+        while IFS=$'\t' read -r sig file; do
+            summary+=("$t: ${sig:-(no message; see $log)}  e.g. $file")
+        done <<< "$sigs"
+    fi
+done
+if [ ${#summary[@]} -gt 0 ]; then
+    echo "distinct findings (replay: FUZZDIR/fuzz_TARGET FILE):"
+    printf '  %s\n' "${summary[@]}"
+fi
+echo "fuzz: $total findings"
+[ "$total" -eq 0 ]

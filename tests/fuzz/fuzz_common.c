@@ -1,0 +1,103 @@
+/* fuzz_common.c - findings, scratch files and the error-line check. */
+#include "fuzz_common.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+char fuzz_scratch_dir[256];
+static pid_t scratch_owner;
+static char scratch_made[256]; /* the folder this process made, to remove */
+static char last_file[512];
+
+void fuzz_fail(const char *target, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fuzz %s: finding: ", target);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}
+
+static void remove_scratch(void)
+{
+    if (!scratch_made[0] || getpid() != scratch_owner)
+        return;
+    if (last_file[0])
+        unlink(last_file);
+    rmdir(scratch_made);
+}
+
+static void make_scratch(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(fuzz_scratch_dir, sizeof fuzz_scratch_dir, "%s/lutsim-fuzz-XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(fuzz_scratch_dir)) {
+        perror("fuzz: cannot make a scratch folder");
+        abort();
+    }
+    snprintf(scratch_made, sizeof scratch_made, "%s", fuzz_scratch_dir);
+    scratch_owner = getpid();
+    atexit(remove_scratch);
+}
+
+const char *fuzz_input_file(const uint8_t *data, size_t size, const char *suffix)
+{
+    static char path[512];
+    if (!fuzz_scratch_dir[0])
+        make_scratch();
+    /* one file per process, so forked replays do not share it */
+    snprintf(path, sizeof path, "%s/input-%ld%s", fuzz_scratch_dir, (long)getpid(), suffix);
+    FILE *f = fopen(path, "wb");
+    if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f) != 0) {
+        perror(path);
+        abort();
+    }
+    if (getpid() == scratch_owner)
+        snprintf(last_file, sizeof last_file, "%s", path);
+    return path;
+}
+
+/* err with control characters as \xNN, so the finding itself is one line */
+static const char *escaped(const char *err)
+{
+    static char out[2048];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)err; *p && n + 5 < sizeof out; p++) {
+        if (*p < 0x20)
+            n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+void fuzz_check_error(const char *target, const char *err, const char *prefix)
+{
+    if (strchr(err, '\n') || strchr(err, '\r'))
+        fuzz_fail(target, "error message spans lines: \"%s\"", escaped(err));
+    size_t n = strlen(prefix);
+    if (strncmp(err, prefix, n) != 0)
+        fuzz_fail(target, "error does not start with \"%s\": \"%s\"", prefix, escaped(err));
+    if (err[n] == '\0')
+        fuzz_fail(target, "error says nothing after \"%s\"", prefix);
+}
+
+void fuzz_check_instruction_error(const char *target, const char *err, size_t n)
+{
+    size_t index = 0;
+    int used = 0;
+    if (sscanf(err, "instruction %zu%n", &index, &used) != 1 || used == 0)
+        fuzz_fail(target, "rejection does not name the instruction: \"%s\"", escaped(err));
+    if (index > n)
+        fuzz_fail(target, "rejection names instruction %zu of %zu", index, n);
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "%.*s", used, err);
+    fuzz_check_error(target, err, prefix);
+}
