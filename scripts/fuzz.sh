@@ -21,6 +21,8 @@ shift 2
 # every sanitizer report is fatal; a hang is an input running over 1 s
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# the targets' scratch files: memory, not a disk that other jobs keep busy
+[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
 
 seed_dirs() {
     case $1 in
@@ -35,8 +37,25 @@ seed_dirs() {
 
 # The first line that says what went wrong when FILE is replayed.
 signature() {
-    "$FUZZDIR/fuzz_$1" "$2" 2>&1 | grep -m1 -E 'fuzz [a-z]+: finding|SUMMARY:|ERROR: (AddressSanitizer|LeakSanitizer)|runtime error' |
-        sed -E 's/0x[0-9a-f]+/0x.../g; s/lutsim-fuzz-[A-Za-z0-9]+/lutsim-fuzz-X/g; s/input-[0-9]+/input-N/g' | cut -c1-160
+    local s
+    s=$("$FUZZDIR/fuzz_$1" -timeout=1 "$2" 2>&1 |
+        grep -m1 -E 'fuzz [a-z]+: finding|SUMMARY:|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer: timeout)|runtime error' |
+        sed -E 's/0x[0-9a-f]+/0x.../g; s/lutsim-fuzz-[A-Za-z0-9]+/lutsim-fuzz-X/g; s/input-[0-9]+/input-N/g' | cut -c1-160)
+    echo "${s:-(no report on replay)}"
+}
+
+# A timeout counts only if the input runs over 1 s again on its own: on a
+# busy machine a short input can miss the deadline once.  Those that do not
+# are moved to findings/NAME/unreproduced/ and reported apart.
+recheck_timeouts() {
+    local f
+    for f in "$FUZZDIR/findings/$1"/timeout-*; do
+        [ -e "$f" ] || continue
+        if "$FUZZDIR/fuzz_$1" -timeout=1 "$f" > /dev/null 2>&1; then
+            mkdir -p "$FUZZDIR/findings/$1/unreproduced"
+            mv "$f" "$FUZZDIR/findings/$1/unreproduced/"
+        fi
+    done
 }
 
 total=0
@@ -49,7 +68,7 @@ for t in "$@"; do
         exit 2
     fi
     mkdir -p "$FUZZDIR/corpus/$t" "$FUZZDIR/findings/$t" "$FUZZDIR/logs"
-    rm -f "$FUZZDIR/findings/$t"/*
+    rm -rf "${FUZZDIR:?}/findings/$t"/*
     log=$FUZZDIR/logs/$t.log
     # -fork=1: a finding is saved and fuzzing goes on, so one run counts
     # them all; one worker, as the machine's cores are shared.
@@ -63,13 +82,16 @@ for t in "$@"; do
     execs=$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")
     rate=$(( ${execs:-0} / SECONDS_EACH ))
     corp=$(sed -E 's/.*corp: ([0-9]+).*/\1/' <<< "$last")
-    found=$(find "$FUZZDIR/findings/$t" -type f | wc -l)
+    recheck_timeouts "$t"
+    found=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | wc -l)
+    flaky=$(find "$FUZZDIR/findings/$t/unreproduced" -type f 2> /dev/null | wc -l)
+    [ "$flaky" -gt 0 ] && summary+=("$t: $flaky timeouts that did not reproduce (findings/$t/unreproduced/)")
     printf '%-8s %8s %12s %8s %7s %9s\n' "$t" "$SECONDS_EACH" "${execs:-?}" "${rate:-?}" \
         "${corp:-?}" "$found"
     total=$((total + found))
     if [ "$found" -gt 0 ]; then
         # distinct findings: replay up to 20 inputs, group by what they report
-        sigs=$(find "$FUZZDIR/findings/$t" -type f | head -20 | while read -r f; do
+        sigs=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | head -20 | while read -r f; do
                    printf '%s\t%s\n' "$(signature "$t" "$f")" "$f"; done | sort -t$'\t' -k1,1 -u)
         while IFS=$'\t' read -r sig file; do
             summary+=("$t: ${sig:-(no message; see $log)}  e.g. $file")
@@ -77,7 +99,7 @@ for t in "$@"; do
     fi
 done
 if [ ${#summary[@]} -gt 0 ]; then
-    echo "distinct findings (replay: FUZZDIR/fuzz_TARGET FILE):"
+    echo "findings, distinct (replay one: $FUZZDIR/fuzz_TARGET FILE):"
     printf '  %s\n' "${summary[@]}"
 fi
 echo "fuzz: $total findings"

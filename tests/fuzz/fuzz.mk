@@ -6,6 +6,8 @@
 #     libraries are rebuilt there by a second make with BUILD=$(BUILD)/fuzz)
 #     and runs each for N seconds (scripts/fuzz.sh).  Needs clang and
 #     libclang-rt-14-dev: `bash scripts/install-deps.sh fuzz`.
+#   make fuzz-cli [FUZZ_SECONDS=N] [FUZZ_CLI_READERS="arch npy"]
+#     mutated inputs through the sanitizer build of lutsim itself.
 #   build/tests/test_fuzz_corpus (in `make test`, g++ only) replays every
 #     input in tests/fuzz/corpus/NAME/ (inputs that once found a bug) and
 #     the workloads/ files through the same targets.
@@ -24,9 +26,16 @@ FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_COMMON  := tests/fuzz/fuzz_common.c
 FUZZ_SRC     := $(patsubst %,tests/fuzz/fuzz_%.c,$(FUZZ_NAMES))
 
-.PHONY: fuzz fuzz-build fuzz-bins
+.PHONY: fuzz fuzz-build fuzz-bins fuzz-cli
 fuzz: fuzz-build
 	@bash scripts/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The same readers through the real command line: mutated files into the
+# sanitizer build of lutsim (scripts/fuzz_cli.py), FUZZ_SECONDS per reader.
+FUZZ_CLI_READERS ?=
+fuzz-cli: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) BUILD=$(SAN_BUILD) SAN_FLAGS="$(SANITIZE)" $(SAN_BUILD)/lutsim
+	@/usr/bin/python3 scripts/fuzz_cli.py $(SAN_BUILD)/lutsim $(FUZZ_SECONDS) $(FUZZ_CLI_READERS)
 
 fuzz-build:
 	@bash scripts/install-deps.sh fuzz
