@@ -147,6 +147,22 @@ TEST(IsaAsm, ErrorsNameTheProblem)
         EXPECT_EQ(isa_asm_line(b.line, &in, err, sizeof err), -1) << b.line;
         EXPECT_NE(std::string(err).find(b.want), std::string::npos) << b.line << " -> " << err;
     }
+    // Quoted text is escaped and cut, so an error stays one readable line.
+    {
+        isa_instr in;
+        char err[256];
+        EXPECT_EQ(isa_asm_line("\x1b[2Jhalt", &in, err, sizeof err), -1);
+        EXPECT_EQ(std::string(err), "unknown mnemonic '\\x1b[2Jhalt'");
+        std::string lng = "halt " + std::string(300, 'x') + "=1";
+        EXPECT_EQ(isa_asm_line(lng.c_str(), &in, err, sizeof err), -1);
+        EXPECT_EQ(std::string(err), "halt: no field named '" + std::string(40, 'x') + "...'");
+        // "\r\n" ends a line; a carriage return inside one is an error, not
+        // the silent end of the line
+        EXPECT_EQ(isa_asm_line("halt\r", &in, err, sizeof err), 1);
+        EXPECT_EQ(isa_asm_line("halt\r\n", &in, err, sizeof err), 1);
+        EXPECT_EQ(isa_asm_line("halt\rx=1", &in, err, sizeof err), -1);
+        EXPECT_NE(std::string(err).find("carriage return"), std::string::npos) << err;
+    }
     isa_instr in;
     char err[256];
     EXPECT_EQ(isa_asm_line("   # only a comment", &in, err, sizeof err), 0);

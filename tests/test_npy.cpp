@@ -471,6 +471,21 @@ TEST_F(NpyTest, RejectsBadShapesAndHeaders)
     ExpectReadError(P("v.npy"), "version 4.0");
 }
 
+// A header's text quoted in an error cannot break the line or carry a
+// terminal escape sequence: control characters come out as \xNN.
+TEST_F(NpyTest, ControlCharactersInHeaderAreEscaped)
+{
+    WriteFile(P("c.npy"), MakeNpy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), "
+                                  "'x\x1b[2J\ry': 1}",
+                                  std::string(4, '\0')));
+    ExpectReadError(P("c.npy"), "unexpected key 'x\\x1b[2J\\x0dy'");
+    npy_array a;
+    char err[512];
+    npy_read(P("c.npy").c_str(), &a, err, sizeof err);
+    for (const char *c = err; *c; c++)
+        EXPECT_GE((unsigned char)*c, 0x20) << err;
+}
+
 TEST_F(NpyTest, RejectsMissingFileAndDirectory)
 {
     ExpectReadError(P("missing.npy"), "cannot open: No such file or directory");

@@ -85,13 +85,11 @@ static int run(int argc, char **argv, int disasm)
         goto done;
     }
     if (!disasm) {
-        char *text = malloc(len + 1);
+        char *text = text_from_bytes(data, len, in, err, sizeof err);
         if (!text) {
-            cli_error("%s: out of memory", in);
+            cli_error("%s", err);
             goto done;
         }
-        memcpy(text, data, len);
-        text[len] = '\0';
         int rc = program_from_asm(text, &p, err, sizeof err);
         free(text);
         if (rc != 0 || program_to_bytes(&p, &bin, &blen, err, sizeof err) != 0) {

@@ -127,13 +127,11 @@ int cmd_exec(int argc, char **argv)
     if (len >= 8 && memcmp(bytes, PROGRAM_MAGIC, 8) == 0) {
         rc = program_from_bytes(bytes, len, &p, err, sizeof err);
     } else {
-        char *text = malloc(len + 1);
+        char *text = text_from_bytes(bytes, len, path, err, sizeof err);
         if (!text) {
-            cli_error("%s: out of memory", path);
+            cli_error("%s", err);
             goto done;
         }
-        memcpy(text, bytes, len);
-        text[len] = '\0';
         rc = program_from_asm(text, &p, err, sizeof err);
         free(text);
     }

@@ -39,6 +39,25 @@ int read_file_bytes(const char *path, uint8_t **out, size_t *len, char *err, siz
     return 0;
 }
 
+char *text_from_bytes(const uint8_t *data, size_t len, const char *label, char *err,
+                      size_t errlen)
+{
+    const uint8_t *nul = memchr(data, '\0', len);
+    if (nul) {
+        snprintf(err, errlen, "%s: not a text file (a NUL byte at offset %zu)", label,
+                 (size_t)(nul - data));
+        return NULL;
+    }
+    char *text = malloc(len + 1);
+    if (!text) {
+        snprintf(err, errlen, "%s: out of memory", label);
+        return NULL;
+    }
+    memcpy(text, data, len);
+    text[len] = '\0';
+    return text;
+}
+
 int write_file_bytes(const char *path, const char *label, const void *buf, size_t len,
                      char *err, size_t errlen)
 {

@@ -19,6 +19,8 @@
  */
 #include "npy.h"
 
+#include "errtext.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -149,17 +151,16 @@ static int fail(char *err, size_t errlen, const char *path, const char *fmt, ...
 {
     if (err == NULL || errlen == 0)
         return -1;
-    int n = snprintf(err, errlen, "%s: ", path);
-    if (n >= 0 && (size_t)n < errlen) {
+    char raw[1024];
+    int n = snprintf(raw, sizeof raw, "%s: ", path);
+    if (n >= 0 && (size_t)n < sizeof raw) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
         va_end(ap);
     }
-    /* Keep the message on one line whatever the path or header contained. */
-    for (char *p = err; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
+    /* One line whatever the path or header contained. */
+    err_text(err, errlen, raw, 0);
     return -1;
 }
 

@@ -1,5 +1,6 @@
 /* fuzz_asm.c - assembly text (cmodel/isa.c, program.c) as `lutsim asm`
- * and `lutsim exec prog.s` read it: the file's bytes, NUL-terminated.
+ * and `lutsim exec prog.s` read it: the file's bytes as text
+ * (text_from_bytes refuses a NUL byte).
  * A rejection names its line; an accepted program survives
  * asm -> binary -> disasm -> asm unchanged (README promises the identity). */
 #include "fileio.h"
@@ -66,12 +67,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512] = "";
     if (read_file_bytes(path, &bytes, &len, err, sizeof err) != 0)
         fuzz_fail("asm", "cannot read the input back: %s", err);
-    char *text = malloc(len + 1);
-    if (!text)
-        abort();
-    memcpy(text, bytes, len);
-    text[len] = '\0';
+    char *text = text_from_bytes(bytes, len, path, err, sizeof err);
     free(bytes);
+    if (!text) { /* a NUL byte */
+        char prefix[600];
+        snprintf(prefix, sizeof prefix, "%s: ", path);
+        fuzz_check_error("asm", err, prefix);
+        return 0;
+    }
     program p;
     if (program_from_asm(text, &p, err, sizeof err) != 0)
         check_line_error(text, err);

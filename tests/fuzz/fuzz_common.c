@@ -1,6 +1,8 @@
 /* fuzz_common.c - findings, scratch files and the error-line check. */
 #include "fuzz_common.h"
 
+#include "errtext.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,21 +69,17 @@ const char *fuzz_input_file(const uint8_t *data, size_t size, const char *suffix
 static const char *escaped(const char *err)
 {
     static char out[2048];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)err; *p && n + 5 < sizeof out; p++) {
-        if (*p < 0x20)
-            n += (size_t)snprintf(out + n, sizeof out - n, "\\x%02x", *p);
-        else
-            out[n++] = (char)*p;
-    }
-    out[n] = '\0';
-    return out;
+    return err_text(out, sizeof out, err, 0);
 }
 
 void fuzz_check_error(const char *target, const char *err, const char *prefix)
 {
     if (strchr(err, '\n') || strchr(err, '\r'))
         fuzz_fail(target, "error message spans lines: \"%s\"", escaped(err));
+    /* other control characters (an escape sequence) rewrite the terminal */
+    for (const unsigned char *p = (const unsigned char *)err; *p; p++)
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            fuzz_fail(target, "control character 0x%02x in error: \"%s\"", *p, escaped(err));
     size_t n = strlen(prefix);
     if (strncmp(err, prefix, n) != 0)
         fuzz_fail(target, "error does not start with \"%s\": \"%s\"", prefix, escaped(err));

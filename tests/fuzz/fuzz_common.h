@@ -33,9 +33,9 @@ const char *fuzz_input_file(const uint8_t *data, size_t size, const char *suffix
  * caller set one first (the replay test does, before forking). */
 extern char fuzz_scratch_dir[256];
 
-/* An error message must be exactly one line (no '\n' or '\r'), start with
- * prefix (the file, "line N: ", "instruction N"), and say something after
- * it. */
+/* An error message must be exactly one line (no '\n' or '\r', and no
+ * other control character but tab), start with prefix (the file,
+ * "line N: ", "instruction N"), and say something after it. */
 void fuzz_check_error(const char *target, const char *err, const char *prefix);
 
 /* A run-time rejection of an n-instruction program must be one line
