@@ -58,6 +58,13 @@ recheck_timeouts() {
     done
 }
 
+# a dictionary, if the target has one
+dict_flag() {
+    case $1 in
+        arch|energy|model|quant) echo "-dict=tests/fuzz/json.dict" ;;
+    esac
+}
+
 total=0
 printf '%-8s %8s %12s %8s %7s %9s\n' target seconds executions exec/s corpus findings
 summary=()
@@ -75,7 +82,7 @@ for t in "$@"; do
     # shellcheck disable=SC2046
     "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
-        -artifact_prefix="$FUZZDIR/findings/$t/" -print_final_stats=1 \
+        -artifact_prefix="$FUZZDIR/findings/$t/" -print_final_stats=1 $(dict_flag "$t") \
         "$FUZZDIR/corpus/$t" $(seed_dirs "$t") > "$log" 2>&1 < /dev/null
     # fork mode's status lines: "#EXECS: cov: C ft: F corp: N exec/s: R ..."
     last=$(grep -E '^#[0-9]+: cov:' "$log" | tail -1)
