@@ -12,6 +12,13 @@ CFLAGS   ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 override CFLAGS   += -std=c11 -Wall -Wextra -ffp-contract=off -MMD -MP -D_POSIX_C_SOURCE=200809L
 override CXXFLAGS += -std=c++17 -Wall -Wextra -ffp-contract=off -MMD -MP
+# Instrumentation for every compile and link (`make sanitize` sets it).  Given
+# as its own variable rather than through CFLAGS/CXXFLAGS, which a command
+# line would also hand down to Verilator's makefile.
+SAN_FLAGS ?=
+override CFLAGS   += $(SAN_FLAGS)
+override CXXFLAGS += $(SAN_FLAGS)
+override LDFLAGS  += $(SAN_FLAGS)
 INC      := -Icmodel -Icompiler -Isim/cli -Isim/rtl -I$(BUILD)/gen
 LDLIBS   := -ljansson -lm
 
@@ -95,15 +102,15 @@ $(FRONT_LIB): $(EMBED_OBJ)
 
 # The command line links the Verilated RTL (--engine rtl|both): C++ link.
 $(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS)
-	$(CXX) -o $@ $< $(FRONT_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CXX) -o $@ $< $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $< $(LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIBS) $(LDLIBS)
 
 # The tests find the command line and the python interop helper here.
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_DIR='"$(abspath .)"'
@@ -193,15 +200,15 @@ $(RTL_LIB): $(RTL_OBJS) $(RTL_VLIB) $(RTL_VRT)
 
 $(RTL_COMPARE): $(BUILD)/obj/sim/rtl/rtl_compare_main.o $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) -o $@ $< $(RTL_LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LDLIBS)
 
 $(BUILD)/tests/test_rtl_%: $(BUILD)/obj/tests/test_rtl_%.o $(RTL_LIB) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CXX) -o $@ $< $(RTL_LIB) $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LIB) $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
 
 $(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
 	@mkdir -p $(dir $@)
-	$(CXX) -o $@ $< $(RTL_LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LDLIBS)
 
 SEEDS ?= 50
 SEED  ?= 1
@@ -212,8 +219,24 @@ area: $(RTL_GEN)
 	@bash scripts/area.sh $(BUILD)
 # end RTL -------------------------------------------------------------------
 
+# Fuzzing and the corpus replay test ---------------------------------------
+include tests/fuzz/fuzz.mk
+
+# Sanitizers ----------------------------------------------------------------
+# `make sanitize`: everything built again into $(SAN_BUILD) with AddressSanitizer
+# and UndefinedBehaviorSanitizer (every report fatal), then the whole test
+# suite on it.  The Verilated RTL model stays uninstrumented (Verilator's own
+# makefile compiles it); its harness in sim/rtl/ is instrumented.
+SAN_BUILD    ?= build-san
+SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+.PHONY: sanitize
+sanitize: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) BUILD=$(SAN_BUILD) SAN_FLAGS="$(SANITIZE)" all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:abort_on_error=1 \
+	    bash scripts/run-tests.sh $(SAN_BUILD)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(SAN_BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 

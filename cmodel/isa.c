@@ -142,6 +142,11 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
         snprintf(err, errlen, "line too long");
         return -1;
     }
+    /* "\r\n" ends a line; a carriage return inside one would hide the rest */
+    if (line[len] == '\r' && line[len + 1] != '\0' && line[len + 1] != '\n') {
+        snprintf(err, errlen, "carriage return inside the line");
+        return -1;
+    }
     memcpy(buf, line, len);
     buf[len] = '\0';
     char *save = NULL;
@@ -162,7 +167,8 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
     while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
         char *eq = strchr(tok, '=');
         if (!eq) {
-            snprintf(err, errlen, "%s: expected field=value, got '%s'", d->mnemonic, tok);
+            snprintf(err, errlen, "%s: expected field=value, got '%s'", d->mnemonic,
+                     tok);
             return -1;
         }
         *eq = '\0';
@@ -172,7 +178,8 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
             if (strcmp(d->fields[i].name, tok) == 0)
                 fi = i;
         if (fi < 0) {
-            snprintf(err, errlen, "%s: no field named '%s'", d->mnemonic, tok);
+            snprintf(err, errlen, "%s: no field named '%s'", d->mnemonic,
+                     tok);
             return -1;
         }
         if (seen & (1u << fi)) {
@@ -181,7 +188,7 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
         }
         seen |= 1u << fi;
         const isa_field *f = &d->fields[fi];
-        uint64_t v;
+        uint64_t v = 0;
         int e = -1;
         if (f->kind == FK_BUF)
             e = lookup_name(isa_buf_names, 4, val);
@@ -190,15 +197,13 @@ int isa_asm_line(const char *line, isa_instr *out, char *err, size_t errlen)
         if (e >= 0) {
             v = (uint64_t)e;
         } else {
-            char *end;
+            char *end = NULL;
             errno = 0;
-            if (!isdigit((unsigned char)val[0])) {
-                snprintf(err, errlen, "%s: field %s: bad value '%s'", d->mnemonic, f->name, val);
-                return -1;
-            }
-            v = strtoull(val, &end, 0);
-            if (errno || *end != '\0') {
-                snprintf(err, errlen, "%s: field %s: bad value '%s'", d->mnemonic, f->name, val);
+            if (isdigit((unsigned char)val[0]))
+                v = strtoull(val, &end, 0);
+            if (!end || errno || *end != '\0') {
+                snprintf(err, errlen, "%s: field %s: bad value '%s'", d->mnemonic, f->name,
+                         val);
                 return -1;
             }
         }

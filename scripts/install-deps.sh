@@ -1,6 +1,9 @@
 #!/bin/bash
 # Installs, from Debian's packages only, what lutsim needs to build and test.
 # Idempotent: when everything is present it only checks, in well under a second.
+#
+#   install-deps.sh          what `make`, `make run`, `make test` need
+#   install-deps.sh fuzz     that, and clang with libFuzzer for `make fuzz`
 set -euo pipefail
 
 # One package per need; keep this list and README's in step.
@@ -14,6 +17,13 @@ PKGS=(
     yosys                   # synthesis for area estimates
     python3-numpy           # .npy interoperability tests against numpy itself
 )
+# Optional groups, named on the command line.
+for group in "$@"; do
+    case $group in
+        fuzz) PKGS+=(clang libclang-rt-14-dev) ;; # libFuzzer and its sanitizer runtimes
+        *) echo "install-deps: unknown group '$group' (known: fuzz)" >&2; exit 2 ;;
+    esac
+done
 
 missing=()
 for p in "${PKGS[@]}"; do

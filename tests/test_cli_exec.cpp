@@ -346,6 +346,11 @@ TEST_F(CliExec, BadProgramsFailWithTheirInstructionOrLine)
     expect_failure("asm bad4.s -o b.bin", "line 1", {"b.bin"});
     // exec of bad assembly, too.
     expect_failure("exec bad2.s --stats s.json", "line 2", {"s.json"});
+    // A NUL byte does not end the text silently (everything after it would
+    // be dropped): the file is not assembly.
+    write("nul.s", std::string("halt\n\0frobnicate\n", 16));
+    expect_failure("asm nul.s -o b.bin", "nul.s: line 2: a NUL byte", {"b.bin"});
+    expect_failure("exec nul.s --stats s.json", "nul.s: not a lutsim program", {"s.json"});
 }
 
 TEST_F(CliExec, GemmStatsAreConsistent)

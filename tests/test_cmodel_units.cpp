@@ -468,7 +468,8 @@ void check_lmma(int tk, uint32_t m, uint32_t n, uint32_t klen, uint32_t wbits, u
             for (uint64_t c = 0; c < chunks; c++)
                 for (uint32_t i = 0; i < wbits; i++)
                     want += (int64_t)pattern_sum(&act[r * chunks * tk + c * tk], tk,
-                                                 pat[(c * wbits + i) * n + col]) << i;
+                                                 pat[(c * wbits + i) * n + col]) *
+                            ((int64_t)1 << i); // not "<< i": the sum may be negative
             ASSERT_EQ(get_i32(img, O + (r * n + col) * 4), (int32_t)want) << "row " << r << " col " << col;
         }
     // Events and their energy.

@@ -7,6 +7,9 @@
 
 #include "isa.h"
 #include "program.h"
+extern "C" {
+#include "printable.h"
+}
 
 namespace {
 
@@ -146,6 +149,24 @@ TEST(IsaAsm, ErrorsNameTheProblem)
         char err[256];
         EXPECT_EQ(isa_asm_line(b.line, &in, err, sizeof err), -1) << b.line;
         EXPECT_NE(std::string(err).find(b.want), std::string::npos) << b.line << " -> " << err;
+    }
+    // The library quotes the text as it is; what the command line prints
+    // (printable(), as cli_error does) is one readable line.
+    {
+        isa_instr in;
+        char err[256], shown[1024];
+        EXPECT_EQ(isa_asm_line("\x1b[2Jhalt", &in, err, sizeof err), -1);
+        EXPECT_EQ(std::string(err), "unknown mnemonic '\x1b[2Jhalt'");
+        EXPECT_EQ(std::string(printable(err, shown, sizeof shown)), "unknown mnemonic '\\x1B[2Jhalt'");
+        std::string lng = "halt " + std::string(300, 'x') + "=1";
+        EXPECT_EQ(isa_asm_line(lng.c_str(), &in, err, sizeof err), -1);
+        EXPECT_EQ(std::string(err).rfind("halt: no field named 'xxx", 0), 0u) << err;
+        // "\r\n" ends a line; a carriage return inside one is an error, not
+        // the silent end of the line
+        EXPECT_EQ(isa_asm_line("halt\r", &in, err, sizeof err), 1);
+        EXPECT_EQ(isa_asm_line("halt\r\n", &in, err, sizeof err), 1);
+        EXPECT_EQ(isa_asm_line("halt\rx=1", &in, err, sizeof err), -1);
+        EXPECT_NE(std::string(err).find("carriage return"), std::string::npos) << err;
     }
     isa_instr in;
     char err[256];

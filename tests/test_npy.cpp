@@ -17,6 +17,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern "C" {
+#include "printable.h"
+}
+
 #include "npy.h"
 #include "run_argv.h"
 
@@ -468,6 +472,23 @@ TEST_F(NpyTest, RejectsBadShapesAndHeaders)
     v[6] = 4;
     WriteFile(P("v.npy"), v);
     ExpectReadError(P("v.npy"), "version 4.0");
+}
+
+// A header's text quoted in an error cannot break the line or carry a
+// terminal escape sequence once printed: the reader quotes it as it is and
+// printable() (what cli_error prints) spells the control characters out.
+TEST_F(NpyTest, ControlCharactersInHeaderAreEscaped)
+{
+    WriteFile(P("c.npy"), MakeNpy("{'descr': '<i4', 'fortran_order': False, 'shape': (1,), "
+                                  "'x\x1b[2J\ry': 1}",
+                                  std::string(4, '\0')));
+    npy_array a;
+    char err[512], shown[2048];
+    EXPECT_NE(npy_read(P("c.npy").c_str(), &a, err, sizeof err), 0);
+    printable(err, shown, sizeof shown);
+    EXPECT_NE(std::string(shown).find("unexpected key 'x\\x1B[2J\\ry'"), std::string::npos) << shown;
+    for (const char *c = shown; *c; c++)
+        EXPECT_GE((unsigned char)*c, 0x20) << shown;
 }
 
 TEST_F(NpyTest, RejectsMissingFileAndDirectory)
