@@ -40,7 +40,8 @@ signature() {
     local s
     s=$("$FUZZDIR/fuzz_$1" -timeout=1 "$2" 2>&1 |
         grep -m1 -E 'fuzz [a-z]+: finding|SUMMARY:|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer: timeout)|runtime error' |
-        sed -E 's/0x[0-9a-f]+/0x.../g; s/lutsim-fuzz-[A-Za-z0-9]+/lutsim-fuzz-X/g; s/input-[0-9]+/input-N/g' | cut -c1-160)
+        sed -E 's/[^ ]*lutsim-fuzz-[A-Za-z0-9]+\/input-[0-9]+/FILE/g; s/\\x[0-9a-f]{2}/\\xNN/g;
+                s/0x[0-9a-f]+/HEX/g; s/[0-9]+/N/g' | cut -c1-160)
     echo "${s:-(no report on replay)}"
 }
 
@@ -97,8 +98,9 @@ for t in "$@"; do
         "${corp:-?}" "$found"
     total=$((total + found))
     if [ "$found" -gt 0 ]; then
-        # distinct findings: replay up to 20 inputs, group by what they report
-        sigs=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | head -20 | while read -r f; do
+        # distinct findings: replay up to 50 inputs, group by what they
+        # report (numbers, escaped bytes and the scratch path made alike)
+        sigs=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | head -50 | while read -r f; do
                    printf '%s\t%s\n' "$(signature "$t" "$f")" "$f"; done | sort -t$'\t' -k1,1 -u)
         while IFS=$'\t' read -r sig file; do
             summary+=("$t: ${sig:-(no message; see $log)}  e.g. $file")
