@@ -21,8 +21,12 @@ shift 2
 # every sanitizer report is fatal; a hang is an input running over 1 s
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-# the targets' scratch files: memory, not a disk that other jobs keep busy
-[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
+# the targets' scratch files: memory, not a disk that other jobs keep busy;
+# one folder per run, removed at the end whatever killed the processes
+scratch_root=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch_root=/dev/shm
+scratch=$(mktemp -d "$scratch_root/lutsim-fuzz-run-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 
 seed_dirs() {
     case $1 in
@@ -80,6 +84,7 @@ for t in "$@"; do
     log=$FUZZDIR/logs/$t.log
     # -fork=1: a finding is saved and fuzzing goes on, so one run counts
     # them all; one worker, as the machine's cores are shared.
+    export LUTSIM_FUZZ_SCRATCH=$scratch/$t
     # shellcheck disable=SC2046
     "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
