@@ -21,8 +21,12 @@ shift 2
 # every sanitizer report is fatal; a hang is an input running over 1 s
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
-# the targets' scratch files: memory, not a disk that other jobs keep busy
-[ -d /dev/shm ] && [ -w /dev/shm ] && export TMPDIR=${TMPDIR:-/dev/shm}
+# the targets' scratch files: memory, not a disk that other jobs keep busy;
+# one folder per run, removed at the end whatever killed the processes
+scratch_root=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch_root=/dev/shm
+scratch=$(mktemp -d "$scratch_root/lutsim-fuzz-run-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
 
 seed_dirs() {
     case $1 in
@@ -40,7 +44,8 @@ signature() {
     local s
     s=$("$FUZZDIR/fuzz_$1" -timeout=1 "$2" 2>&1 |
         grep -m1 -E 'fuzz [a-z]+: finding|SUMMARY:|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer: timeout)|runtime error' |
-        sed -E 's/0x[0-9a-f]+/0x.../g; s/lutsim-fuzz-[A-Za-z0-9]+/lutsim-fuzz-X/g; s/input-[0-9]+/input-N/g' | cut -c1-160)
+        sed -E 's/[^ ]*lutsim-fuzz-[A-Za-z0-9]+\/input-[0-9]+/FILE/g; s/\\x[0-9a-f]{2}/\\xNN/g;
+                s/0x[0-9a-f]+/HEX/g; s/[0-9]+/N/g' | cut -c1-160)
     echo "${s:-(no report on replay)}"
 }
 
@@ -79,6 +84,7 @@ for t in "$@"; do
     log=$FUZZDIR/logs/$t.log
     # -fork=1: a finding is saved and fuzzing goes on, so one run counts
     # them all; one worker, as the machine's cores are shared.
+    export LUTSIM_FUZZ_SCRATCH=$scratch/$t
     # shellcheck disable=SC2046
     "$bin" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         -max_total_time="$SECONDS_EACH" -timeout=1 -rss_limit_mb=2048 \
@@ -97,8 +103,9 @@ for t in "$@"; do
         "${corp:-?}" "$found"
     total=$((total + found))
     if [ "$found" -gt 0 ]; then
-        # distinct findings: replay up to 20 inputs, group by what they report
-        sigs=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | head -20 | while read -r f; do
+        # distinct findings: replay up to 50 inputs, group by what they
+        # report (numbers, escaped bytes and the scratch path made alike)
+        sigs=$(find "$FUZZDIR/findings/$t" -maxdepth 1 -type f | head -50 | while read -r f; do
                    printf '%s\t%s\n' "$(signature "$t" "$f")" "$f"; done | sort -t$'\t' -k1,1 -u)
         while IFS=$'\t' read -r sig file; do
             summary+=("$t: ${sig:-(no message; see $log)}  e.g. $file")

@@ -3,10 +3,12 @@
 
 #include "printable.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 char fuzz_scratch_dir[256];
@@ -14,8 +16,11 @@ static pid_t scratch_owner;
 static char scratch_made[256]; /* the folder this process made, to remove */
 static char last_file[512];
 
+static void remove_scratch(void);
+
 void fuzz_fail(const char *target, const char *fmt, ...)
 {
+    remove_scratch(); /* abort() skips atexit */
     va_list ap;
     fprintf(stderr, "fuzz %s: finding: ", target);
     va_start(ap, fmt);
@@ -36,6 +41,17 @@ static void remove_scratch(void)
 
 static void make_scratch(void)
 {
+    /* scripts/fuzz.sh names one folder per target and removes it after the
+     * run, so a process killed by a sanitizer leaves nothing behind */
+    const char *given = getenv("LUTSIM_FUZZ_SCRATCH");
+    if (given && *given) {
+        snprintf(fuzz_scratch_dir, sizeof fuzz_scratch_dir, "%s", given);
+        if (mkdir(fuzz_scratch_dir, 0777) != 0 && errno != EEXIST) {
+            perror(fuzz_scratch_dir);
+            abort();
+        }
+        return;
+    }
     const char *tmp = getenv("TMPDIR");
     snprintf(fuzz_scratch_dir, sizeof fuzz_scratch_dir, "%s/lutsim-fuzz-XXXXXX",
              tmp && *tmp ? tmp : "/tmp");

@@ -29,8 +29,9 @@ void fuzz_fail(const char *target, const char *fmt, ...)
  * written (that is the machine, not a finding). */
 const char *fuzz_input_file(const uint8_t *data, size_t size, const char *suffix);
 
-/* The scratch folder, made on first use and removed at exit, unless the
- * caller set one first (the replay test does, before forking). */
+/* The scratch folder: $LUTSIM_FUZZ_SCRATCH if set (scripts/fuzz.sh sets
+ * it), else made on first use and removed at exit or on a finding; unless
+ * the caller set one first (the replay test does, before forking). */
 extern char fuzz_scratch_dir[256];
 
 /* An error message must be exactly one line (no '\n' or '\r', and no
