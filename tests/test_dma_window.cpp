@@ -200,6 +200,16 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     std::string e = slurp(errf);
     EXPECT_NE(e.find("dma.max_outstanding"), std::string::npos) << e;
     EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+    // two DMA queues: the RTL has one, so it refuses rather than mistime
+    f = std::fopen(arch.c_str(), "w");
+    ASSERT_TRUE(f);
+    std::fputs("{\"dma\": {\"engines\": 2}}", f);
+    std::fclose(f);
+    EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
+                         arch, out, errf), 1);
+    e = slurp(errf);
+    EXPECT_NE(e.find("dma.engines 2"), std::string::npos) << e;
+    EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
     f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
     std::fputs("{\"dma\": {\"max_outstanding\": -1}}", f);

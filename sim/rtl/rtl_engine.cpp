@@ -93,6 +93,12 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
              "%d needs the C model (use 0 to compare engines)", a->ibuf_entries);
         return -1;
     }
+    if (a->dma_engines != 1) {
+        fail(err, errlen,
+             "the RTL has one DMA queue: dma.engines %d needs the C model (use 1 to compare "
+             "engines)", a->dma_engines);
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
