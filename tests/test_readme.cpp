@@ -12,20 +12,18 @@
 #include <sstream>
 #include <string>
 
+#include "run_argv.h"
+
 namespace {
 
+// lutsim's stdout for args (from an argument vector: no shell).
 std::string run(const std::string &args)
 {
-    std::string out;
-    FILE *p = popen((std::string(LUTSIM_BIN) + " " + args + " 2>/dev/null").c_str(), "r");
-    if (!p)
-        return out;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        out.append(buf, n);
-    pclose(p);
-    return out;
+    const std::string out = ::testing::TempDir() + "/lutsim-readme.out";
+    testproc::lutsim(args, out, "");
+    std::string text = testproc::slurp(out);
+    std::remove(out.c_str());
+    return text;
 }
 
 // Options written as -x or --long-name, standing alone (not inside words

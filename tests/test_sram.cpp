@@ -32,6 +32,7 @@
 #include "program.h"
 #include "sim.h"
 #include "sram.h"
+#include "run_argv.h"
 
 namespace {
 
@@ -359,17 +360,15 @@ TEST(Sram, ArchKeysAndTheRtlRefusal)
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     std::string dir = tmpl;
     std::ofstream(dir + "/b.json") << "{\"buffers\": {\"ideal\": false}}";
-    std::string cmd = std::string(LUTSIM_BIN) + " gemm --random 2x64x64 --wfmt int --wbits 2 "
-                      "--engine rtl --quiet --arch " + dir + "/b.json 2>" + dir + "/err >/dev/null";
-    int st = system(cmd.c_str());
-    std::ifstream f(dir + "/err");
+    int st = testproc::lutsim("gemm --random 2x64x64 --wfmt int --wbits 2 --engine rtl --quiet "
+                              "--arch " + dir + "/b.json", "", dir + "/err");
     std::stringstream ss;
-    ss << f.rdbuf();
+    ss << testproc::slurp(dir + "/err");
     const std::string e = ss.str();
-    EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 1) << e;
+    EXPECT_EQ(st, 1) << e;
     EXPECT_NE(e.find("buffers.ideal"), std::string::npos) << e;
     EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
-    (void)!system(("rm -rf '" + dir + "'").c_str());
+    testproc::remove_tree(dir);
 }
 
 TEST(Sram, EnergyPerAccessFollowsBankSize)
