@@ -4,6 +4,7 @@
 #pragma once
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -152,6 +153,34 @@ inline std::string list_dir(const std::string &dir)
     for (const auto &e : std::filesystem::directory_iterator(dir, ec))
         names += e.path().filename().string() + "\n";
     return names;
+}
+
+// A temporary folder for one test, removed with everything in it.
+struct TmpDir {
+    std::string dir;
+    TmpDir()
+    {
+        char t[] = "/tmp/lutsim-test-XXXXXX";
+        const char *d = mkdtemp(t);
+        dir = d ? d : "";
+    }
+    TmpDir(const TmpDir &) = delete;
+    TmpDir &operator=(const TmpDir &) = delete;
+    ~TmpDir() { remove_tree(dir); }
+    std::string p(const std::string &name) const { return dir + "/" + name; }
+};
+
+// What one lutsim run gave: exit status (-1 if a signal ended it), stdout, stderr.
+struct CliResult {
+    int status;
+    std::string out, err;
+};
+
+// lutsim with the words of args, its output kept in t's folder.
+inline CliResult lutsim(const TmpDir &t, const std::string &args)
+{
+    int st = lutsim(args, t.p("out"), t.p("err"));
+    return {st, slurp(t.p("out")), slurp(t.p("err"))};
 }
 
 } // namespace testproc

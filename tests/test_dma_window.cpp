@@ -18,6 +18,7 @@
 #include "program.h"
 #include "run_argv.h"
 #include "sim.h"
+#include "gemm_support.h"
 
 using namespace testproc;
 namespace {
@@ -53,29 +54,7 @@ sim_stats run_prog(const arch_t &a, std::initializer_list<isa_instr> ins)
     return st;
 }
 
-// The GEMV of the issue: 1 x 4096 x 4096, W2, timing-only.
-sim_stats gemv(const arch_t &a)
-{
-    gemm_shape s;
-    std::memset(&s, 0, sizeof s);
-    s.wtype = lut_wtype{LUT_WFMT_INT, 2};
-    s.group_size = 128;
-    s.m = 1;
-    s.n = 4096;
-    s.kd = 4096;
-    program p;
-    gemm_layout lay;
-    char err[512] = "";
-    sim_stats st;
-    std::memset(&st, 0, sizeof st);
-    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
-        ADD_FAILURE() << err;
-        return st;
-    }
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
-    program_free(&p);
-    return st;
-}
+using gemmtest::gemv;
 
 arch_t arch_with(int latency, int outstanding, int burst, double gbps)
 {

@@ -21,6 +21,7 @@
 #include "gemm.h"
 #include "sim.h"
 #include "run_argv.h"
+#include "gemm_support.h"
 
 namespace {
 
@@ -48,26 +49,8 @@ arch_t with_dram(const char *model, int channels)
 // One W2 GEMM program of m x n x k, simulated in full.
 sim_stats run(const arch_t &a, int m, int n, int k)
 {
-    gemm_shape s;
-    std::memset(&s, 0, sizeof s);
-    s.wtype = lut_wtype{LUT_WFMT_INT, 2};
-    s.group_size = 128;
-    s.m = m;
-    s.n = n;
-    s.kd = k;
-    program p;
-    gemm_layout lay;
-    char err[512];
-    sim_stats st;
-    std::memset(&st, 0, sizeof st);
-    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
-        ADD_FAILURE() << err;
-        return st;
-    }
     energy_model em = energy_for(a);
-    EXPECT_EQ(sim_run(&a, &em, &p, nullptr, &st, err, sizeof err), 0) << err;
-    program_free(&p);
-    return st;
+    return gemmtest::run(a, &em, lut_wtype{LUT_WFMT_INT, 2}, (uint64_t)m, n, k);
 }
 
 TEST(DramSim, IdealIsTheDefaultAndUnchanged)

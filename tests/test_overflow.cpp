@@ -35,35 +35,9 @@ extern "C" {
 
 namespace {
 
-struct Tmp {
-    std::string dir;
-    Tmp()
-    {
-        char t[] = "/tmp/lutsim-ovf-XXXXXX";
-        dir = mkdtemp(t);
-    }
-    ~Tmp() { testproc::remove_tree(dir); }
-    std::string p(const std::string &n) const { return dir + "/" + n; }
-};
-
-struct Cmd {
-    int status;
-    std::string out, err;
-};
-
-std::string slurp(const std::string &f)
-{
-    std::ifstream in(f);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-Cmd lutsim(const Tmp &t, const std::string &args)
-{
-    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
-    return {st < 0 ? -1 : st, slurp(t.p("out")), slurp(t.p("err"))};
-}
+using Tmp = testproc::TmpDir;
+using Cmd = testproc::CliResult;
+using testproc::lutsim;
 
 int lines(const std::string &s)
 {
@@ -731,7 +705,7 @@ TEST(RunCli, AccumulatorOverflowIsReportedByBothEngines)
     Cmd r = lutsim(t, "exec " + t.p("p.s") + " --mem " + t.p("m.bin") + " --engine both --dump-mem " +
                       t.p("d.bin"));
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string d = slurp(t.p("d.bin"));
+    std::string d = testproc::slurp(t.p("d.bin"));
     ASSERT_GE(d.size(), (size_t)0x2004);
     int32_t v;
     memcpy(&v, d.data() + 0x2000, 4);

@@ -147,13 +147,6 @@ void compare_report(const std::string &csv, json_t *report)
     EXPECT_GT(compared, 30u * (rows.size() - 1));
 }
 
-std::string slurp(const std::string &f)
-{
-    std::ifstream in(f, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 void expect_csv_equals_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                             const quant_preset *q, const run_phase *ph);
@@ -217,27 +210,9 @@ void expect_csv_equals_json(const arch_t *a, const energy_model *em, const model
     json_decref(back);
 }
 
-struct Tmp {
-    std::string dir;
-    Tmp()
-    {
-        char t[] = "/tmp/lutsim-csv-XXXXXX";
-        dir = mkdtemp(t);
-    }
-    ~Tmp() { testproc::remove_tree(dir); }
-    std::string p(const std::string &n) const { return dir + "/" + n; }
-};
-
-struct Cmd {
-    int status;
-    std::string out, err;
-};
-
-Cmd lutsim(const Tmp &t, const std::string &args)
-{
-    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
-    return {st < 0 ? -1 : st, slurp(t.p("out")), slurp(t.p("err"))};
-}
+using Tmp = testproc::TmpDir;
+using Cmd = testproc::CliResult;
+using testproc::lutsim;
 
 json_t *load(const std::string &path)
 {
@@ -256,7 +231,7 @@ TEST(RunCsv, CommandLineCsvEqualsItsJson)
     ASSERT_EQ(r.status, 0) << r.err;
     json_t *j = load(t.p("r.json"));
     ASSERT_NE(j, nullptr);
-    compare_report(slurp(t.p("r.csv")), j);
+    compare_report(testproc::slurp(t.p("r.csv")), j);
     json_decref(j);
 }
 

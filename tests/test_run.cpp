@@ -21,33 +21,9 @@
 
 namespace {
 
-struct Tmp {
-    std::string dir;
-    Tmp()
-    {
-        char t[] = "/tmp/lutsim-run-XXXXXX";
-        dir = mkdtemp(t);
-    }
-    ~Tmp() { testproc::remove_tree(dir); }
-    std::string p(const std::string &n) const { return dir + "/" + n; }
-};
-
-struct Cmd {
-    int status;
-    std::string out, err;
-};
-
-Cmd lutsim(const Tmp &t, const std::string &args)
-{
-    int st = testproc::lutsim(args, t.p("out"), t.p("err"));
-    auto slurp = [](const std::string &f) {
-        std::ifstream in(f);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    };
-    return {st, slurp(t.p("out")), slurp(t.p("err"))};
-}
+using Tmp = testproc::TmpDir;
+using Cmd = testproc::CliResult;
+using testproc::lutsim;
 
 struct Cfg {
     std::string type;

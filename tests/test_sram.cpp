@@ -33,6 +33,7 @@
 #include "sim.h"
 #include "sram.h"
 #include "run_argv.h"
+#include "gemm_support.h"
 
 namespace {
 
@@ -256,29 +257,13 @@ TEST(Sram, SharedPortsCostTheSum)
 
 sim_stats gemm_run(const arch_t &a, int m, int n, int k, int wbits)
 {
-    gemm_shape s;
-    std::memset(&s, 0, sizeof s);
-    s.wtype = lut_wtype{ wbits == 1 ? LUT_WFMT_BINARY : LUT_WFMT_INT, wbits };
-    s.group_size = 128;
-    s.m = m;
-    s.n = n;
-    s.kd = k;
-    program p;
-    gemm_layout lay;
-    char err[512];
-    sim_stats st;
-    std::memset(&st, 0, sizeof st);
-    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
-        ADD_FAILURE() << err;
-        return st;
-    }
     energy_table t;
     energy_model em;
+    char err[512] = "";
     EXPECT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
     EXPECT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0) << err;
-    EXPECT_EQ(sim_run(&a, &em, &p, nullptr, &st, err, sizeof err), 0) << err;
-    program_free(&p);
-    return st;
+    return gemmtest::run(a, &em, lut_wtype{wbits == 1 ? LUT_WFMT_BINARY : LUT_WFMT_INT, wbits},
+                         (uint64_t)m, n, k);
 }
 
 TEST(Sram, IdealModeIgnoresBanksAndPortsExactly)

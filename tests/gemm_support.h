@@ -1,0 +1,44 @@
+// gemm_support.h - the C-model suites' common step: one GEMM (scale groups
+// of 128) lowered with gemm_lower's default schedule and simulated on an
+// architecture, statistics back.  A lowering or run error is a test failure.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "gemm.h"
+#include "program.h"
+#include "sim.h"
+
+namespace gemmtest {
+
+// m x n x k with weights of wt, timed by sim_run (em may be null: no energy).
+inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint64_t m, int n,
+                     int k)
+{
+    gemm_shape s;
+    std::memset(&s, 0, sizeof s);
+    s.wtype = wt;
+    s.group_size = 128;
+    s.m = m;
+    s.n = n;
+    s.kd = k;
+    program p;
+    gemm_layout lay;
+    char err[512] = "";
+    sim_stats st;
+    std::memset(&st, 0, sizeof st);
+    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
+        ADD_FAILURE() << err;
+        return st;
+    }
+    EXPECT_EQ(sim_run(&a, em, &p, nullptr, &st, err, sizeof err), 0) << err;
+    program_free(&p);
+    return st;
+}
+
+// The decode GEMV of the hardware-realism issue: 1 x 4096 x 4096, W2.
+inline sim_stats gemv(const arch_t &a) { return run(a, nullptr, lut_wtype{LUT_WFMT_INT, 2}, 1, 4096, 4096); }
+
+} // namespace gemmtest
