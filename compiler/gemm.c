@@ -584,8 +584,8 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
     return 0;
 }
 
-static int run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
-                      sim_stats *st, gemm_layout *lay, char *err, size_t errlen)
+int gemm_run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                    sim_stats *st, gemm_layout *lay, char *err, size_t errlen)
 {
     program p;
     if (gemm_lower(arch, s, &p, lay, err, errlen) != 0)
@@ -626,7 +626,7 @@ static int block_timing(const arch_t *arch, const energy_model *em, const gemm_s
             gemm_shape x = *s;
             x.m = ms[j];
             x.kd = ks[i];
-            if (run_timing(arch, em, &x, &r[i][j], &lay, err, errlen) != 0)
+            if (gemm_run_timing(arch, em, &x, &r[i][j], &lay, err, errlen) != 0)
                 return -1;
         }
         if (ff_m && periodic_extend(&r[i][0], &r[i][1], tiles) != 0)

@@ -497,22 +497,11 @@ static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
     return d->ff ? (d->base - 1 + 2 * (uint64_t)j) * d->unit + d->last : total;
 }
 
-static int time_one(const arch_t *a, const energy_model *em, const gemm_shape *s, sim_stats *st,
-                    char *err, size_t errlen)
-{
-    program p;
-    gemm_layout lay;
-    if (gemm_lower(a, s, &p, &lay, err, errlen) != 0)
-        return -1;
-    int rc = sim_run(a, em, &p, NULL, st, err, errlen);
-    program_free(&p);
-    return rc;
-}
-
 int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s0, sim_stats *st,
                     int *sampled, char *err, size_t errlen)
 {
     gemm_shape s = *s0;
+    gemm_layout lay; /* each sample program's own; only its statistics are kept */
     s.group_size = gemm_sub_group(a, s0); /* the groups the programs run */
     /* Only loops whose iterations cost the same may be extended: row
      * blocks, and the sub-tiles of a single row block when they are the
@@ -536,7 +525,7 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
                 x.m = dim_len(&dm, l, s.m);
                 x.n = (int)dim_len(&dn, j, (uint64_t)s.n);
                 x.kd = (int)dim_len(&dk, i, (uint64_t)s.kd);
-                if (time_one(a, em, &x, &r[i][j][l], err, errlen) != 0)
+                if (gemm_run_timing(a, em, &x, &r[i][j][l], &lay, err, errlen) != 0)
                     return -1;
             }
             if (dm.ff && periodic_extend_from(&r[i][j][0], &r[i][j][1], dm.count, dm.base) != 0)

@@ -20,6 +20,10 @@ uint64_t gemm_field_max(isa_op op, const char *name);
 int gemm_sub_group(const arch_t *a, const gemm_shape *s);
 /* Length of group g (the last one may be shorter). */
 int gemm_group_len(const gemm_shape *s, int g);
+/* Lowers s (its own schedule) and times it on the C model without data;
+ * *lay gets the layout. */
+int gemm_run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
+                    sim_stats *st, gemm_layout *lay, char *err, size_t errlen);
 /* Encodes and appends; 0 or -1 with a message. */
 int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen);
 /* A 2-D DMA, issued row by row when the stride does not fit its field. */
