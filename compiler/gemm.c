@@ -128,6 +128,36 @@ int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen)
     return 0;
 }
 
+int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, char *err,
+                    size_t errlen)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_LMMA;
+    in.tbl = (uint32_t)g->tbl;
+    in.wgt = (uint32_t)g->wgt;
+    in.acc = (uint32_t)g->acc;
+    in.m = (uint32_t)g->rows;
+    in.n = (uint32_t)g->ncols;
+    in.klen = (uint32_t)g->klen;
+    in.wbits = (uint32_t)s->wtype.bits;
+    in.part = (uint32_t)g->part;
+    if (gemm_emit(p, &in, err, errlen) != 0)
+        return -1;
+    memset(&in, 0, sizeof in);
+    in.op = OP_DQ;
+    in.acc = (uint32_t)g->acc;
+    in.sum = (uint32_t)g->sum;
+    in.meta = (uint32_t)g->meta;
+    in.dst = (uint32_t)g->dst;
+    in.m = (uint32_t)g->rows;
+    in.n = (uint32_t)g->ncols;
+    in.accum = (uint32_t)g->accum;
+    in.fmode = (uint32_t)s->float_out;
+    in.shift = (uint32_t)lut_post_shift(s->wtype.fmt);
+    return gemm_emit(p, &in, err, errlen);
+}
+
 /* A 2-D DMA (in.rows rows of in.bytes, DRAM rows `stride` apart).  A stride
  * the field cannot hold (the C rows of a very wide GEMM, the fused table
  * rows of a very long K) is issued row by row instead, never truncated. */
@@ -321,7 +351,6 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
     if (!p)
         return 0; /* layout only */
     const uint64_t out_base = 2 * pl.acc_half;
-    const int shift = lut_post_shift(s->wtype.fmt);
     uint64_t wtile = 0, acc_i = 0;
     uint64_t mi = 0; /* M-tiles so far: output halves alternate with it */
     uint64_t gi = 0; /* groups so far: activation and table halves */
@@ -404,30 +433,11 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.stride = in.bytes;
                 if (gemm_emit(p, &in, err, errlen))
                     goto fail;
-                const uint64_t accb = (acc_i++ % 2) * pl.acc_half;
-                memset(&in, 0, sizeof in);
-                in.op = OP_LMMA;
-                in.tbl = (uint32_t)tbase;
-                in.wgt = (uint32_t)wbase;
-                in.acc = (uint32_t)accb;
-                in.m = (uint32_t)rows;
-                in.n = (uint32_t)ncols;
-                in.klen = (uint32_t)klen;
-                in.wbits = (uint32_t)s->wtype.bits;
-                if (gemm_emit(p, &in, err, errlen))
-                    goto fail;
-                memset(&in, 0, sizeof in);
-                in.op = OP_DQ;
-                in.acc = (uint32_t)accb;
-                in.sum = (uint32_t)(tbase + pl.sum_off);
-                in.meta = (uint32_t)meta_at;
-                in.dst = (uint32_t)(obase + (uint64_t)rows * (n0 - bn0) * 4);
-                in.m = (uint32_t)rows;
-                in.n = (uint32_t)ncols;
-                in.accum = g > 0;
-                in.fmode = (uint32_t)s->float_out;
-                in.shift = (uint32_t)shift;
-                if (gemm_emit(p, &in, err, errlen))
+                const gemm_group_op go = {
+                    tbase, wbase, (acc_i++ % 2) * pl.acc_half, tbase + pl.sum_off, meta_at,
+                    obase + (uint64_t)rows * (n0 - bn0) * 4, rows, ncols, klen, g > 0, 0
+                };
+                if (gemm_emit_group(p, s, &go, err, errlen))
                     goto fail;
             }
         }

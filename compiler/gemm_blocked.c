@@ -231,32 +231,11 @@ static int compute(ectx *c, uint64_t tbase, uint64_t sbase, uint64_t wbase, uint
                    int ncols, int g, uint64_t dst)
 {
     const gemm_shape *s = c->s;
-    const uint64_t accb = (c->acc_i++ % 2) * c->pl->acc_half;
-    isa_instr in;
-    memset(&in, 0, sizeof in);
-    in.op = OP_LMMA;
-    in.tbl = (uint32_t)tbase;
-    in.wgt = (uint32_t)wbase;
-    in.acc = (uint32_t)accb;
-    in.m = (uint32_t)rows;
-    in.n = (uint32_t)ncols;
-    in.klen = (uint32_t)gemm_group_len(s, g);
-    in.wbits = (uint32_t)s->wtype.bits;
-    in.part = (uint32_t)s->sched.part;
-    if (gemm_emit(c->p, &in, c->err, c->errlen) != 0)
-        return -1;
-    memset(&in, 0, sizeof in);
-    in.op = OP_DQ;
-    in.acc = (uint32_t)accb;
-    in.sum = (uint32_t)sbase;
-    in.meta = (uint32_t)(wbase + gemm_align(ib));
-    in.dst = (uint32_t)dst;
-    in.m = (uint32_t)rows;
-    in.n = (uint32_t)ncols;
-    in.accum = g > 0;
-    in.fmode = (uint32_t)s->float_out;
-    in.shift = (uint32_t)lut_post_shift(s->wtype.fmt);
-    return gemm_emit(c->p, &in, c->err, c->errlen);
+    const gemm_group_op go = {
+        tbase, wbase, (c->acc_i++ % 2) * c->pl->acc_half, sbase, wbase + gemm_align(ib), dst,
+        rows, ncols, gemm_group_len(s, g), g > 0, s->sched.part
+    };
+    return gemm_emit_group(c->p, s, &go, c->err, c->errlen);
 }
 
 /* Output columns [n0b, n0b + ncb) of rows [m0, m0 + rows) from psum at

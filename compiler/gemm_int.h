@@ -26,6 +26,16 @@ int gemm_run_timing(const arch_t *arch, const energy_model *em, const gemm_shape
                     sim_stats *st, gemm_layout *lay, char *err, size_t errlen);
 /* Encodes and appends; 0 or -1 with a message. */
 int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen);
+/* One scale group's product and its fold into the outputs: lmma over the
+ * tables at tbl and the weight tile at wgt into the accumulators at acc,
+ * then dq with the group's activation sums and metadata into dst
+ * (accumulating onto dst after the first group). */
+typedef struct {
+    uint64_t tbl, wgt, acc, sum, meta, dst;
+    int rows, ncols, klen, accum, part;
+} gemm_group_op;
+int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, char *err,
+                    size_t errlen);
 /* A 2-D DMA, issued row by row when the stride does not fit its field. */
 int gemm_emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen);
 /* Bytes of one weight tile in DRAM (index rows of ch chunks, then metadata). */
