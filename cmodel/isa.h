@@ -97,6 +97,7 @@ typedef struct {
     uint32_t part;  /* lmma: how the cores share it: 0 = column blocks, 1 = row blocks */
     uint32_t fmode; /* dq: 0 = int32 result, 1 = float32 dequantized */
     uint32_t shift; /* dq: final right shift (1, or 0 for binary weights) */
+    uint32_t mfmt;  /* dq: metadata format (lut_meta.h; 0 = int32 factor + f32 scale) */
     uint32_t fn;    /* vop: isa_vfn */
     uint32_t len;   /* vop: elements */
     uint32_t imm;   /* vop: shift amount */

@@ -103,7 +103,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("accum", accum, 122, 1, FK_UINT),
                       FO("part", part, 123, 1, FK_UINT) },
                   "output[acc] (+)= doubled bit-plane sums of m x n over klen" },
-    [OP_DQ] = { OP_DQ, "dq", UNIT_DQ, 9, {
+    [OP_DQ] = { OP_DQ, "dq", UNIT_DQ, 10, {
                       F("acc", acc, 6, 22, FK_ADDR),
                       F("sum", sum, 28, 22, FK_ADDR),
                       F("meta", meta, 50, 22, FK_ADDR),
@@ -112,7 +112,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("n", n, 106, 16, FK_UINT),
                       F("accum", accum, 122, 1, FK_UINT),
                       F("fmode", fmode, 123, 1, FK_UINT),
-                      F("shift", shift, 124, 1, FK_UINT) },
+                      F("shift", shift, 124, 1, FK_UINT),
+                      FO("mfmt", mfmt, 125, 3, FK_UINT) },
                   "output[dst] (+)= (acc + corr*sum) >> shift, times scale if fmode" },
     [OP_VOP] = { OP_VOP, "vop", UNIT_VEC, 8, {
                       F("fn", fn, 6, 5, FK_VFN),

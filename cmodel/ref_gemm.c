@@ -42,9 +42,9 @@ void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
     }
 }
 
-void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
-                  const int32_t *z2, const float *scales, int group_size,
-                  int m, int n, int kd, float *out)
+static void gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w, const int32_t *z2,
+                     const float *scales, int round, lut_scale_type st, int group_size,
+                     int m, int n, int kd, float *out)
 {
     int ngroups = (kd + group_size - 1) / group_size;
     for (int i = 0; i < m; i++) {
@@ -54,10 +54,25 @@ void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
                 int k0 = g * group_size, k1 = k0 + group_size > kd ? kd : k0 + group_size;
                 int zz = z2 ? z2[(size_t)j * ngroups + g] : 0;
                 int64_t d = group_dot(t, a + (size_t)i * kd, w + (size_t)j * kd, zz, k0, k1);
-                float prod = scales[(size_t)j * ngroups + g] * (float)d;
+                float sc = scales ? scales[(size_t)j * ngroups + g] : 1.0f;
+                float prod = (round ? lut_scale_round(st, sc) : sc) * (float)d;
                 o = o + prod;
             }
             out[(size_t)i * n + j] = o;
         }
     }
+}
+
+void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
+                  const int32_t *z2, const float *scales, int group_size,
+                  int m, int n, int kd, float *out)
+{
+    gemm_f32(t, a, w, z2, scales, 0, LUT_SCALE_FP32, group_size, m, n, kd, out);
+}
+
+void ref_gemm_f32_stored(lut_wtype t, const int8_t *a, const int8_t *w, const int32_t *z2,
+                         const float *scales, lut_scale_type st, int group_size, int m, int n,
+                         int kd, float *out)
+{
+    gemm_f32(t, a, w, z2, scales, 1, st, group_size, m, n, kd, out);
 }

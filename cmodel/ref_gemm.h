@@ -8,6 +8,7 @@
 #ifndef REF_GEMM_H
 #define REF_GEMM_H
 
+#include "lut_meta.h"
 #include "lut_types.h"
 
 #ifdef __cplusplus
@@ -26,6 +27,13 @@ void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
 void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
                   const int32_t *z2, const float *scales, int group_size,
                   int m, int n, int kd, float *out);
+
+/* ref_gemm_f32 with every scale first rounded to the type the metadata
+ * stores (lut_scale_round: FP16/BF16 nearest even, int8_exp the nearest
+ * power of two, none 1): what the dequant unit multiplies by. */
+void ref_gemm_f32_stored(lut_wtype t, const int8_t *a, const int8_t *w, const int32_t *z2,
+                         const float *scales, lut_scale_type st, int group_size, int m, int n,
+                         int kd, float *out);
 
 #ifdef __cplusplus
 }

@@ -1,17 +1,16 @@
 /* unit_dq.c - the dequantization unit: zero-point term and group scale.
  *
  * For each output it reads the doubled bit-plane sum, the row's activation
- * sum and the column's metadata (int32 zero-point factor 2^W-1-2z, float32
- * scale: 8 bytes per column in the weight buffer) and produces the group's
- * dot product (lut_group_result), exact as int32 or scaled in float.
+ * sum and the column's metadata (zero-point factor 2^W-1-2z and scale, in
+ * the format the instruction's mfmt names: lut_meta.h) and produces the
+ * group's dot product (lut_group_result), exact as int32 or scaled in float.
  */
 #include "lut_arith.h"
+#include "lut_meta.h"
 #include "machine.h"
 #include "sram.h"
 
 #include <stdio.h>
-
-#define META_BYTES 8
 
 static int dq_footprint(const machine *m, const isa_instr *in, footprint *fp,
                         char *err, size_t errlen)
@@ -25,7 +24,7 @@ static int dq_footprint(const machine *m, const isa_instr *in, footprint *fp,
     fp->nr = 3;
     fp->r[0] = (mem_range){ BUF_OUT, in->acc, in->acc + mn4 };
     fp->r[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->m * 4 };
-    fp->r[2] = (mem_range){ BUF_WGT, in->meta, in->meta + (uint64_t)in->n * META_BYTES };
+    fp->r[2] = (mem_range){ BUF_WGT, in->meta, in->meta + lut_meta_tile_bytes((int)in->mfmt, in->n) };
     mem_range dst = { BUF_OUT, in->dst, in->dst + mn4 };
     if (in->accum)
         fp->r[fp->nr++] = dst;
@@ -47,7 +46,7 @@ static void dq_banked(const machine *m, const isa_instr *in, unit_cost *c)
     c->port_words[BUF_OUT] = sram_range_words(&g[BUF_OUT], in->acc, mn4) +
                              sram_range_words(&g[BUF_OUT], in->dst, mn4) * (in->accum ? 2 : 1);
     c->port_words[BUF_TBL] = sram_range_words(&g[BUF_TBL], in->sum, (uint64_t)in->m * 4);
-    c->port_words[BUF_WGT] = sram_range_words(&g[BUF_WGT], in->meta, (uint64_t)in->n * META_BYTES);
+    c->port_words[BUF_WGT] = sram_range_words(&g[BUF_WGT], in->meta, lut_meta_tile_bytes((int)in->mfmt, in->n));
     for (int b = 0; b < BUF_COUNT; b++) {
         uint64_t t = sram_cycles(&g[b], c->port_words[b]);
         if (t > c->occupancy)
@@ -69,7 +68,7 @@ static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_eve
         ev->dequant_muls += outs;
     ev->buf_read_bytes[BUF_OUT] += outs * 4 * (in->accum ? 2 : 1);
     ev->buf_read_bytes[BUF_TBL] += (uint64_t)in->m * 4;
-    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * META_BYTES;
+    ev->buf_read_bytes[BUF_WGT] += lut_meta_tile_bytes((int)in->mfmt, in->n);
     ev->buf_write_bytes[BUF_OUT] += outs * 4;
 }
 
@@ -83,10 +82,11 @@ static int dq_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
         int32_t asum = ld_i32(sum + (uint64_t)r * 4);
         for (uint32_t col = 0; col < in->n; col++) {
             uint64_t off = ((uint64_t)r * in->n + col) * 4;
-            int32_t corr = ld_i32(meta + (uint64_t)col * META_BYTES);
+            int32_t corr;
+            float scale;
+            lut_meta_get((int)in->mfmt, meta, in->n, col, (int)in->shift, &corr, &scale);
             int64_t g = lut_group_result(ld_i32(out + in->acc + off), corr, asum, (int)in->shift);
             if (in->fmode) {
-                float scale = ld_f32(meta + (uint64_t)col * META_BYTES + 4);
                 float prev = in->accum ? ld_f32(out + in->dst + off) : 0.0f;
                 st_f32(out + in->dst + off, lut_dequant_acc(prev, scale, g));
             } else {

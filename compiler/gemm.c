@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define META_BYTES GEMM_META_BYTES
 #define ALIGN GEMM_ALIGN
 
 static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
@@ -95,7 +94,7 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     pl->act_half = align_up((uint64_t)mt * (s->group_size < s->kd ? s->group_size : s->kd), ALIGN);
     pl->sum_off = align_up((uint64_t)mt * gchunks * E * 2, ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
-    pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) + align_up((uint64_t)nt * META_BYTES, ALIGN);
+    pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) + align_up(gemm_meta_bytes(s, (uint64_t)nt), ALIGN);
     pl->acc_half = align_up((uint64_t)mt * nt * 4, ALIGN);
     pl->out_tile = align_up((uint64_t)mt * nb * 4, ALIGN);
     if (2 * pl->act_half > arch_buf_bytes(a, BUF_ACT) || 2 * pl->tbl_half > arch_buf_bytes(a, BUF_TBL) ||
@@ -155,6 +154,7 @@ int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, cha
     in.accum = (uint32_t)g->accum;
     in.fmode = (uint32_t)s->float_out;
     in.shift = (uint32_t)lut_post_shift(s->wtype.fmt);
+    in.mfmt = (uint32_t)s->mfmt;
     return gemm_emit(p, &in, err, errlen);
 }
 
@@ -183,7 +183,7 @@ uint64_t gemm_tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, ui
 {
     uint64_t rb = ((uint64_t)ncols * tk + 7) / 8;
     *idx_bytes = ch * s->wtype.bits * rb;
-    return *idx_bytes + (uint64_t)ncols * META_BYTES;
+    return *idx_bytes + gemm_meta_bytes(s, (uint64_t)ncols);
 }
 
 /* Byte offset of the weight tile (g, nb) in the weight region: tiles are
@@ -429,9 +429,9 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.sram = (uint32_t)meta_at;
                 in.dram = lay->w_addr + off + ib;
                 in.rows = 1;
-                in.bytes = (uint32_t)(ncols * META_BYTES);
+                in.bytes = (uint32_t)(tb - ib);
                 in.stride = in.bytes;
-                if (gemm_emit(p, &in, err, errlen))
+                if (in.bytes && gemm_emit(p, &in, err, errlen))
                     goto fail;
                 const gemm_group_op go = {
                     tbase, wbase, (acc_i++ % 2) * pl.acc_half, tbase + pl.sum_off, meta_at,
@@ -522,7 +522,7 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 uint8_t *image, char *err, size_t errlen)
 {
     lut_gemm_cfg cfg;
-    lut_gemm_cfg_default(&cfg, s->wtype);
+    lut_gemm_cfg_default(&cfg, gemm_pack_type(s));
     cfg.tk = a->tile_k;
     cfg.group_size = s->group_size;
     lut_packed pk;
@@ -548,15 +548,13 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                     for (int j = 0; j < ncols; j++)
                         lut_field_put(row, (uint64_t)j, pl.tk, lut_field_from_idx(src[j], pl.tk));
                 }
-            uint8_t *meta = tile + ib;
             for (int j = 0; j < ncols; j++) {
                 int32_t corr = pk.corr[(size_t)(n0 + j) * lay->ngroups + g];
                 float sc = scales ? scales[(size_t)(n0 + j) * lay->ngroups + g] : 1.0f;
-                uint32_t su;
-                memcpy(&su, &sc, 4);
-                for (int k = 0; k < 4; k++) {
-                    meta[j * META_BYTES + k] = (uint8_t)((uint32_t)corr >> (8 * k));
-                    meta[j * META_BYTES + 4 + k] = (uint8_t)(su >> (8 * k));
+                if (lut_meta_put(s->mfmt, tile + ib, (uint32_t)ncols, (uint32_t)j, corr, sc,
+                                 lut_post_shift(s->wtype.fmt), err, errlen) != 0) {
+                    lut_packed_free(&pk);
+                    return -1;
                 }
             }
         }

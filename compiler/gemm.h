@@ -70,6 +70,8 @@ typedef struct {
                       this many (activations reloaded and tables rebuilt per block) */
     int tables_in_dram; /* fused precompute: the producer of A wrote tables and
                            activation sums to DRAM; the program loads them */
+    int mfmt;           /* metadata format of every tile (lut_meta.h; 0: int32 factor +
+                           f32 scale, 8 B per column and group) */
     gemm_sched sched;   /* loop GEMM_LOOP_LEGACY (0): the schedule above; else a
                            blocked schedule with force_mt / force_nt / force_nb
                            as its sub-tile, column tile and column block */

@@ -23,7 +23,7 @@ static uint64_t tile_sram(const gemm_shape *s, int tk, int g, int ncols, uint64_
 {
     uint64_t ch = gemm_cdiv((uint64_t)gemm_group_len(s, g), (uint64_t)tk);
     gemm_tile_bytes(s, tk, ch, ncols, ib);
-    return gemm_align(*ib) + gemm_align((uint64_t)ncols * GEMM_META_BYTES);
+    return gemm_align(*ib) + gemm_align(gemm_meta_bytes(s, (uint64_t)ncols));
 }
 
 /* SRAM bytes of group g's tiles for the ncb columns from n0. */
@@ -179,8 +179,7 @@ static int load_tile(ectx *c, int g, int b, uint64_t sram)
     const uint64_t at = c->lay->w_addr + off;
     if (dma(c, OP_LOAD, BUF_WGT, sram, at, ib / rb, rb, rb) != 0)
         return -1;
-    return dma(c, OP_LOAD, BUF_WGT, sram + gemm_align(ib), at + ib, 1,
-               (uint64_t)ncols * GEMM_META_BYTES, 0);
+    return tb == ib ? 0 : dma(c, OP_LOAD, BUF_WGT, sram + gemm_align(ib), at + ib, 1, tb - ib, 0);
 }
 
 /* Group g's tiles of the columns [n0, n0 + ncb) from sram on. */

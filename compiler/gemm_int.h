@@ -7,12 +7,27 @@
 
 #include "gemm.h"
 #include "isa.h"
+#include "lut_meta.h"
 
-#define GEMM_META_BYTES 8 /* per column and group: int32 zero-point factor, f32 scale */
+/* Metadata bytes of a tile of ncols columns for one group (s->mfmt). */
+static inline uint64_t gemm_meta_bytes(const gemm_shape *s, uint64_t ncols)
+{
+    return lut_meta_tile_bytes(s->mfmt, ncols);
+}
 #define GEMM_ALIGN 64
 
 static inline uint64_t gemm_align(uint64_t v) { return (v + GEMM_ALIGN - 1) / GEMM_ALIGN * GEMM_ALIGN; }
 static inline uint64_t gemm_cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* The code type the weights are packed as: ternary as INT2 codes when the
+ * metadata stores no zero-point factor (lut_meta.h), else s->wtype. */
+static inline lut_wtype gemm_pack_type(const gemm_shape *s)
+{
+    lut_wtype t = s->wtype;
+    if (s->mfmt != LUT_META_LEGACY && t.fmt == LUT_WFMT_TERNARY)
+        t.fmt = LUT_WFMT_INT;
+    return t;
+}
 
 /* The largest value of an instruction field, from the ISA table. */
 uint64_t gemm_field_max(isa_op op, const char *name);

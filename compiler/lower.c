@@ -7,6 +7,7 @@
 #include "overlap.h"
 #include "mapper.h"
 #include "periodic.h"
+#include "quant_layout.h"
 #include "vector.h"
 
 #include <stdio.h>
@@ -40,7 +41,7 @@ double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
 static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
-           x->tables_in_dram == y->tables_in_dram &&
+           x->tables_in_dram == y->tables_in_dram && x->mfmt == y->mfmt &&
            x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
 }
 
@@ -301,14 +302,16 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         int sampled = 0;
         char e[512];
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { .wtype = q->w, .m = o->m, .tables_in_dram = fused_in[i] };
+            gemm_shape g = { .m = o->m, .tables_in_dram = fused_in[i] };
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
-            g.group_size = q->group_size ? q->group_size : g.kd;
+            quant_gemm_fields(q, &g);
+            quant_bytes qb;
+            quant_matrix_bytes(q, o->n, o->k, &qb);
             r->fused = fused_in[i];
             r->on_lut = 1;
             r->wbits = q->w.bits;
-            r->weight_bytes = (o->n * o->k * (uint64_t)q->w.bits + 7) / 8;
+            r->weight_bytes = qb.weight_bytes;
             if (time_gemm(a, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);

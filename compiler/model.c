@@ -1,5 +1,6 @@
 /* model.c - decoder-only LLM: op list, MACs, parameters, quantized bytes. */
 #include "model.h"
+#include "quant_layout.h"
 
 #include "count.h"
 
@@ -427,6 +428,13 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
             return -1;
         }
         break;
+    case LUT_WFMT_UINT:
+        if (q->w.bits < 2 || q->w.bits > LUT_MAX_WBITS) {
+            snprintf(err, errlen, "wbits: expected an integer 2..%d for uint weights, got %d",
+                     LUT_MAX_WBITS, q->w.bits);
+            return -1;
+        }
+        break;
     case LUT_WFMT_TERNARY:
         if (q->w.bits != 2) {
             snprintf(err, errlen, "wbits: ternary weights are packed as 2 bits, got %d",
@@ -441,7 +449,7 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
         }
         break;
     default:
-        snprintf(err, errlen, "wfmt: expected \"int\", \"ternary\" or \"binary\"");
+        snprintf(err, errlen, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\"");
         return -1;
     }
     if (q->group_size < 0 || q->group_size > (1 << 20)) {
@@ -458,16 +466,17 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
         snprintf(err, errlen, "abits: expected an integer 2..16, got %d", q->abits);
         return -1;
     }
-    return 0;
+    return quant_layout_check(q, err, errlen);
 }
 
 static void matrix_bytes(model_bytes *b, const quant_preset *q, uint64_t n, uint64_t k,
                          uint64_t times)
 {
-    b->weight_bytes += times * ((n * k * (uint64_t)q->w.bits + 7) / 8);
-    uint64_t g = q->group_size > 0 ? (k + (uint64_t)q->group_size - 1) / (uint64_t)q->group_size
-                                   : 1;
-    b->groups += times * n * g;
+    quant_bytes qb;
+    quant_matrix_bytes(q, n, k, &qb);
+    b->weight_bytes += times * qb.weight_bytes;
+    b->groups += times * qb.groups;
+    b->scale_bytes += times * qb.meta_bytes;
 }
 
 void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes *b)
@@ -486,7 +495,6 @@ void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes 
     matrix_bytes(b, q, h, qd, L);
     matrix_bytes(b, q, im, h, (c.gated_mlp ? 2 : 1) * L);
     matrix_bytes(b, q, h, im, L);
-    b->scale_bytes = 2 * b->groups;
     model_params p;
     model_param_count(&c, &p);
     b->fp16_bytes = 2 * (p.total - p.linear);

@@ -173,20 +173,27 @@ typedef struct {
 
 void model_param_count(const model_cfg *m, model_params *p);
 
-/* Quantization preset: weights in a LUT format, INT activations. */
+/* Quantization preset: weights in a LUT format, INT activations.  What it
+ * stores in DRAM per matrix is compiler/quant_layout.h's job. */
+typedef enum { QUANT_PACK_NONE = 0, QUANT_PACK_TRIT5 } quant_packing;
 #define QUANT_NAME_MAX 32
 typedef struct {
     char name[QUANT_NAME_MAX]; /* "W1.58A8", "W2A8", ... */
     lut_wtype w;     /* fmt INT (bits 2..8), TERNARY (bits 2: packed as 2-bit codes),
                         BINARY (bits 1) */
-    int group_size;  /* weights per FP16 scale along k; 0 = one per output row */
+    int group_size;  /* weights per scale along k; 0 = one per output row (per-channel) */
+    int per_tensor;  /* 1: one scale for the whole matrix (group = k, no per-group scale) */
+    int scale;       /* lut_scale_type of the group scales (0: FP16) */
+    int zp_bits;     /* zero-point per group: 0 none (symmetric), 8 an int8, 32 the old
+                        int32 factor (with an fp32 scale: 8 B per group) */
+    int packing;     /* quant_packing: how weights are stored in DRAM */
     int abits;       /* activation bits (8) */
     int kv_bits;     /* K/V cache: signed INT8 (8, or 0: the default) or INT4 (4),
                         run on the LUT array's bit-serial path (compiler/attention.h) */
 } quant_preset;
 
-/* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, abits,
- * kv_format). */
+/* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, scale,
+ * zero_point, packing, abits, kv_format). */
 int quant_check(const quant_preset *q, char *err, size_t errlen);
 /* The built-in presets W1.58A8, W1A8, W2A8, W3A8, W4A8, W8A8 (group 128,
  * abits 8); name is case-insensitive.  0, or -1 if unknown. */
@@ -198,7 +205,8 @@ typedef struct {
     uint64_t weight_bytes; /* packed decoder-layer linear weights: sum of
                               ceil(n*k*bits/8) per matrix */
     uint64_t groups;       /* scale groups: n * ceil(k/group_size) per matrix */
-    uint64_t scale_bytes;  /* groups * 2 (one FP16 scale each) */
+    uint64_t scale_bytes;  /* scales and zero-points as the preset stores them
+                              (quant_layout.h) */
     uint64_t fp16_bytes;   /* kept in FP16: embeddings, lm_head, norms, biases */
 } model_bytes;
 

@@ -242,6 +242,56 @@ int model_from_hf_config(const char *path_or_name, model_cfg *out, char *err, si
 
 /* ---- quantization presets ---- */
 
+/* A string key's value among names[] (its index), or dflt when absent. */
+static int get_choice(const ctx *c, const json_t *doc, const char *key,
+                      const char *const *names, int dflt, int *out)
+{
+    const json_t *v = json_object_get(doc, key);
+    *out = dflt;
+    if (!v)
+        return 0;
+    char expect[160] = "";
+    for (int i = 0; names[i]; i++) {
+        size_t len = strlen(expect);
+        snprintf(expect + len, sizeof expect - len, "%s\"%s\"", i ? ", " : "", names[i]);
+        if (json_is_string(v) && strcmp(json_string_value(v), names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    char got[64];
+    got_text(v, got, sizeof got);
+    FAIL(c, "%s: expected one of %s, got %s", key, expect, got);
+}
+
+/* group_size (a count, "channel" or "tensor"), scale, zero_point, packing. */
+static int quant_format_keys(const ctx *c, const json_t *doc, quant_preset *q)
+{
+    static const char *const scales[] = { "fp16", "bf16", "fp32", "int8_exp", NULL };
+    static const char *const zps[] = { "none", "int8", "int32", NULL };
+    static const char *const packs[] = { "none", "trit5", NULL };
+    static const int zp_bits[] = { 0, 8, 32 };
+    const json_t *g = json_object_get(doc, "group_size");
+    q->group_size = LUT_DEFAULT_GROUP;
+    if (json_is_string(g)) {
+        const char *gs = json_string_value(g);
+        if (strcmp(gs, "channel") != 0 && strcmp(gs, "tensor") != 0)
+            FAIL(c, "group_size: expected a positive integer, \"channel\" or \"tensor\", "
+                    "got \"%.40s\"", gs);
+        q->group_size = 0; /* one group of k per output column */
+        q->per_tensor = gs[0] == 't';
+    } else if (get_int(c, doc, "group_size", 0, 0, &q->group_size)) {
+        return -1;
+    }
+    int zp;
+    if (get_choice(c, doc, "scale", scales, 0, &q->scale) ||
+        get_choice(c, doc, "zero_point", zps, 0, &zp) ||
+        get_choice(c, doc, "packing", packs, 0, &q->packing))
+        return -1;
+    q->zp_bits = zp_bits[zp];
+    return 0;
+}
+
 int quant_from_json(const json_t *doc, const char *label, quant_preset *out, char *err,
                     size_t errlen)
 {
@@ -249,7 +299,8 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (!json_is_object(doc))
         FAIL(&c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
     static const char *const allowed[] = { "name", "description", "wfmt", "wbits",
-                                           "group_size", "abits", "kv_format", NULL };
+                                           "group_size", "scale", "zero_point", "packing",
+                                           "abits", "kv_format", NULL };
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)doc, key, v) {
@@ -280,10 +331,16 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (!f)
         FAIL(&c, "missing key \"wfmt\"");
     if (!json_is_string(f))
-        FAIL(&c, "wfmt: expected \"int\", \"ternary\" or \"binary\", got %s", cfg_json_kind(f));
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\", got %s",
+             cfg_json_kind(f));
     const char *fs = json_string_value(f);
     if (strcmp(fs, "int") == 0) {
         q.w.fmt = LUT_WFMT_INT;
+        q.w.bits = 0;
+        if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
+            return -1;
+    } else if (strcmp(fs, "uint") == 0) {
+        q.w.fmt = LUT_WFMT_UINT;
         q.w.bits = 0;
         if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
             return -1;
@@ -293,12 +350,11 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         if (get_int(&c, doc, "wbits", 0, 1, &q.w.bits))
             return -1;
     } else {
-        FAIL(&c, "wfmt: expected \"int\", \"ternary\" or \"binary\", got \"%.40s\"", fs);
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\", got \"%.40s\"",
+             fs);
     }
-    q.group_size = LUT_DEFAULT_GROUP;
     q.abits = 8;
-    if (get_int(&c, doc, "group_size", 0, 0, &q.group_size) ||
-        get_int(&c, doc, "abits", 0, 1, &q.abits))
+    if (quant_format_keys(&c, doc, &q) || get_int(&c, doc, "abits", 0, 1, &q.abits))
         return -1;
     q.kv_bits = 8;
     const json_t *kvf = json_object_get(doc, "kv_format");

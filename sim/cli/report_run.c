@@ -2,6 +2,7 @@
 #include "report_run.h"
 
 #include "mapper.h"
+#include "quant_layout.h"
 #include "units.h"
 
 #include <assert.h>
@@ -58,11 +59,9 @@ static int totals_of(const arch_t *a, const quant_preset *q, const run_phase *p,
         if (r->op.kind == MODEL_OP_LINEAR) {
             t->linear_macs = count_add(t->linear_macs, f.macs, &ov);
             t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->op.repeat, &ov);
-            uint64_t g = q->group_size ? (r->op.k + (uint64_t)q->group_size - 1) / (uint64_t)q->group_size : 1;
-            /* as the datapath streams it: float32 scale + int32 zero-point
-             * factor per group and output column (compiler/gemm.c) */
-            t->scale_bytes = count_addmul(t->scale_bytes, count_mul3(r->op.n, g, 8, &ov),
-                                          r->op.repeat, &ov);
+            quant_bytes qb; /* scales and zero-points as the preset stores them */
+            quant_matrix_bytes(q, r->op.n, r->op.k, &qb);
+            t->scale_bytes = count_addmul(t->scale_bytes, qb.meta_bytes, r->op.repeat, &ov);
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
             t->attention_macs = count_add(t->attention_macs, f.macs, &ov);
         }

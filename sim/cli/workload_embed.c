@@ -10,6 +10,7 @@ X(models_llama_2_7b) X(models_llama_2_13b) X(models_llama_2_70b) X(models_llama_
 X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2_7b)
 X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
+X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
 #undef X
 
 typedef struct {
@@ -39,6 +40,9 @@ static const entry quants[] = {
     { "W3A8", embed_quant_W3A8 },
     { "W4A8", embed_quant_W4A8 },
     { "W8A8", embed_quant_W8A8 },
+    { "W4A8-asym", embed_quant_W4A8_asym },
+    { "W4A8-e8", embed_quant_W4A8_e8 },
+    { "W1.58A8-tensor", embed_quant_W1_58A8_tensor },
     { NULL, NULL },
 };
 

@@ -151,6 +151,12 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                  "instruction %zu (dq): float dequantization (fmode=1) is not in the RTL", i);
             return -1;
         }
+        if (in->op == OP_DQ && in->mfmt) {
+            fail(err, errlen, "instruction %zu (dq): metadata format mfmt=%u is not in the RTL, "
+                 "which reads the 8-byte int32 factor + fp32 scale layout (mfmt=0) only", i,
+                 (unsigned)in->mfmt);
+            return -1;
+        }
         if (in->op == OP_HALT) {
             nrun = i + 1;
             break;

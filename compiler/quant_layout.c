@@ -1,0 +1,87 @@
+/* quant_layout.c - a preset's stored bytes (quant_layout.h). */
+#include "quant_layout.h"
+
+#include "lut_meta.h"
+
+#include <stdio.h>
+
+int quant_group_len(const quant_preset *q, uint64_t k)
+{
+    if (q->per_tensor || q->group_size <= 0 || (uint64_t)q->group_size > k)
+        return (int)k;
+    return q->group_size;
+}
+
+int quant_meta_code(const quant_preset *q)
+{
+    const lut_scale_type t = q->per_tensor ? LUT_SCALE_NONE : (lut_scale_type)q->scale;
+    int c = lut_meta_code(t, q->zp_bits);
+    return c < 0 ? LUT_META_LEGACY : c;
+}
+
+void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_bytes *b)
+{
+    if (q->packing == QUANT_PACK_TRIT5)
+        b->weight_bytes = (n * k + 4) / 5;
+    else
+        b->weight_bytes = (n * k * (uint64_t)q->w.bits + 7) / 8;
+    const uint64_t g = (uint64_t)quant_group_len(q, k);
+    if (q->per_tensor) {
+        /* one scale for the matrix, applied outside the LUT array */
+        b->groups = 1;
+        b->meta_bytes = (uint64_t)lut_scale_bytes((lut_scale_type)q->scale) +
+                        lut_meta_tile_bytes(quant_meta_code(q), n);
+        return;
+    }
+    b->groups = n * ((k + g - 1) / g);
+    b->meta_bytes = lut_meta_tile_bytes(quant_meta_code(q), b->groups);
+}
+
+void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
+{
+    g->wtype = q->w;
+    g->group_size = quant_group_len(q, (uint64_t)g->kd);
+    g->mfmt = quant_meta_code(q);
+}
+
+int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
+{
+    const lut_scale_type t = (lut_scale_type)q->scale;
+    if ((unsigned)q->scale >= LUT_SCALE_NONE) {
+        snprintf(err, errlen, "scale: expected \"fp16\", \"bf16\", \"fp32\" or \"int8_exp\"");
+        return -1;
+    }
+    if (q->zp_bits && q->w.fmt != LUT_WFMT_UINT && q->zp_bits != 32) {
+        snprintf(err, errlen, "zero_point: %s weights are symmetric and carry none; use wfmt "
+                 "\"uint\" for an asymmetric format", lut_wfmt_name(q->w.fmt));
+        return -1;
+    }
+    if (!q->zp_bits && q->w.fmt == LUT_WFMT_UINT) {
+        snprintf(err, errlen, "zero_point: uint weights need one (\"int8\")");
+        return -1;
+    }
+    if (q->zp_bits == 8 && q->w.bits > 7) {
+        snprintf(err, errlen, "zero_point: an int8 zero-point holds the factor 2^W - 1 - 2z "
+                 "of weights up to 7 bits, not %d", q->w.bits);
+        return -1;
+    }
+    if (q->per_tensor && q->zp_bits) {
+        snprintf(err, errlen, "zero_point: per-tensor (\"group_size\": \"tensor\") scales "
+                 "are symmetric; use \"none\"");
+        return -1;
+    }
+    if (lut_meta_code(q->per_tensor ? LUT_SCALE_NONE : t, q->zp_bits) < 0) {
+        snprintf(err, errlen, "zero_point: scale \"%s\" with a %d-bit zero-point is not a "
+                 "metadata format the dequant unit reads (fp16 + int8, or fp32 + int32)",
+                 lut_scale_name(t), q->zp_bits);
+        return -1;
+    }
+    if (q->packing == QUANT_PACK_TRIT5) {
+        /* The weight buffer holds bit-planes; 5-trit bytes would need a
+         * decoder on the DMA path that no engine models yet. */
+        snprintf(err, errlen, "packing: \"trit5\" (5 trits per byte, 1.6 bits) is not "
+                 "modelled: ternary weights are stored as 2-bit codes; use \"none\"");
+        return -1;
+    }
+    return 0;
+}

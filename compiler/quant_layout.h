@@ -1,0 +1,44 @@
+/* quant_layout.h - what a quantization preset stores, byte for byte.
+ *
+ * One place answers, for a preset and an n x k weight matrix: the packed
+ * weight bytes, the scale groups, the metadata bytes (scales and zero-points
+ * in the preset's types), and the GEMM fields (group length, metadata code)
+ * the lowering runs it with.  The DRAM traffic the simulation counts comes
+ * from the same layout (gemm_tile_bytes), so the three cannot disagree.
+ */
+#ifndef QUANT_LAYOUT_H
+#define QUANT_LAYOUT_H
+
+#include "gemm.h"
+#include "model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    uint64_t weight_bytes; /* packed weights: ceil(n k bits / 8), ternary trit5 ceil(n k / 5) */
+    uint64_t groups;       /* scale groups: n ceil(k / group), 1 per tensor */
+    uint64_t meta_bytes;   /* scales + zero-points: groups x (scale + zero-point bytes) */
+} quant_bytes;
+
+/* The scale-group length of a matrix with reduction length k. */
+int quant_group_len(const quant_preset *q, uint64_t k);
+
+/* The dq metadata format of q's GEMMs (lut_meta.h); per-tensor presets
+ * store no per-group scale. */
+int quant_meta_code(const quant_preset *q);
+
+/* Stored bytes of one n x k matrix under q. */
+void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_bytes *b);
+
+/* Sets g's wtype, group_size and mfmt from q (g->kd set first). */
+void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
+
+/* 0, or -1 with "KEY: problem" when q's format cannot be stored. */
+int quant_layout_check(const quant_preset *q, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
