@@ -114,6 +114,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             int8_t *act = malloc((size_t)g.m * g.kd), *w = malloc((size_t)g.n * g.kd);
             uint8_t *img = malloc(lay.image_bytes);
             int64_t *ref = malloc(sizeof(int64_t) * (size_t)g.m * g.n);
+            int32_t *z2 = NULL;
             int rc = -1;
             if (!act || !w || !img || !ref) {
                 cli_error("%s: out of memory for a functional run", o->name);
@@ -122,7 +123,16 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             uint32_t st = rand_seed_state(seed * 7919u + (unsigned)(i * 1000 + (int)layer));
             rand_acts(act, (size_t)g.m * g.kd, &st);
             rand_weights(w, (size_t)g.n * g.kd, q->w, &st);
-            if (gemm_fill(a, &g, &lay, act, w, NULL, NULL, img, err, sizeof err) != 0) {
+            if (q->w.fmt == LUT_WFMT_UINT) { /* a random zero-point per column and group */
+                const size_t nz = (size_t)g.n * ((g.kd + g.group_size - 1) / g.group_size);
+                z2 = malloc(nz * sizeof *z2);
+                if (!z2) {
+                    cli_error("%s: out of memory for a functional run", o->name);
+                    goto next;
+                }
+                rand_zero_points(z2, nz, q->w, &st);
+            }
+            if (gemm_fill(a, &g, &lay, act, w, z2, NULL, img, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 goto next;
             }
@@ -132,7 +142,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
                 goto next;
             }
-            ref_gemm_i64(q->w, act, w, NULL, g.group_size, (int)g.m, g.n, g.kd, ref);
+            ref_gemm_i64(q->w, act, w, z2, g.group_size, (int)g.m, g.n, g.kd, ref);
             for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
                 int32_t v;
                 memcpy(&v, img + lay.c_addr + 4 * j, 4);
@@ -146,6 +156,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
             checked++;
             rc = 0;
         next:
+            free(z2);
             free(act);
             free(w);
             free(img);

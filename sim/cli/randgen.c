@@ -29,3 +29,9 @@ void rand_weights(int8_t *w, size_t n, lut_wtype wt, uint32_t *state)
         w[i] = (int8_t)v;
     }
 }
+
+void rand_zero_points(int32_t *z2, size_t n, lut_wtype wt, uint32_t *state)
+{
+    for (size_t i = 0; i < n; i++)
+        z2[i] = 2 * (int32_t)(next(state) % (1u << wt.bits));
+}
