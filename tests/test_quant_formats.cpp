@@ -3,7 +3,9 @@
 // reference, timing-only against functional, and preset errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -15,6 +17,7 @@
 #include "model_json.h"
 #include "quant_layout.h"
 #include "ref_gemm.h"
+#include "run_argv.h"
 #include "sim.h"
 
 namespace {
@@ -262,4 +265,33 @@ TEST(QuantFormats, ScaleRounding)
     EXPECT_NE(lut_meta_put(4, meta, 1, 0, -1, -2.0f, 1, err, sizeof err), 0); // negative 2^e
     EXPECT_EQ(lut_meta_code(LUT_SCALE_BF16, 8), -1);
     EXPECT_EQ(lut_meta_code(LUT_SCALE_FP32, 32), LUT_META_LEGACY);
+}
+
+// The command line: `lutsim gemm --scale` moves the format's bytes (a GEMV's
+// transfers are whole bursts for any burst up to 4 KiB, so the architecture's
+// figures do not enter), and a bad preset is one line naming file and key.
+TEST(QuantFormats, CommandLine)
+{
+    testproc::TmpDir t;
+    auto bytes = [&](const std::string &scale) -> long long {
+        auto r = testproc::lutsim(t, "gemm --random 1x4096x4096 --wfmt int --wbits 4 "
+                                     "--timing-only --quiet --stats " + t.p("s.json") +
+                                     " --scale " + scale);
+        EXPECT_EQ(r.status, 0) << r.err;
+        const std::string js = testproc::slurp(t.p("s.json"));
+        const size_t at = js.find("\"dram_bytes\":");
+        return at == std::string::npos ? -1 : std::stoll(js.substr(at + 13));
+    };
+    const long long base = (8ll << 20) + 4096 + 4096 * 4;
+    EXPECT_EQ(bytes("fp16"), base + 4096 * 32 * 2);
+    EXPECT_EQ(bytes("int8_exp"), base + 4096 * 32);
+    EXPECT_EQ(bytes("legacy"), base + 4096 * 32 * 8);
+    std::FILE *f = std::fopen(t.p("bad.json").c_str(), "w");
+    ASSERT_TRUE(f);
+    std::fputs(R"({"wfmt": "int", "wbits": 4, "scale": "fp8"})", f);
+    std::fclose(f);
+    auto r = testproc::lutsim(t, "run --model tiny --phase decode --quiet --quant " + t.p("bad.json"));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find(t.p("bad.json") + ": scale: expected one of"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }

@@ -6,6 +6,7 @@
 #include "ref_gemm.h"
 #include "engine_setup.h"
 #include "engines.h"
+#include "lut_meta.h"
 #include "fileio.h"
 #include "gemm.h"
 #include "mapper.h"
@@ -66,6 +67,9 @@ static const char gemm_usage[] =
     "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --program P.bin   also write the compiled program (see `lutsim disasm`)\n"
     "  --group G         weights per scale group along K (default 128)\n"
+    "  --scale T         the group scales' stored type: fp16 (default), bf16, fp32,\n"
+    "                    int8_exp, or legacy (int32 factor + fp32 scale, 8 B per\n"
+    "                    column and group: the default and only choice with rtl)\n"
     "  --objective O     what the mapper minimises when it chooses the schedule\n"
     "                    (timing-only runs of candidates): edp (default), cycles,\n"
     "                    energy; the chosen program then runs on the engine\n"
@@ -216,9 +220,9 @@ static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, doubl
 
 typedef struct {
     const char *act, *wpath, *out, *stats, *trace, *fmt, *random, *arch, *energy, *prog;
-    const char *vcd, *vcd_window;
+    const char *vcd, *vcd_window, *scale;
     rtl_vcd wave;
-    int wbits, tk, group, seed, check, timing_only, host, quiet;
+    int wbits, tk, group, seed, check, timing_only, host, quiet, mfmt;
     map_objective objective;
     engine_kind engine;
 } gemm_opts;
@@ -248,6 +252,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "objective", required_argument, 0, 'O' },
         { "vcd-window", required_argument, 0, 'W' },
         { "vcd-scope", required_argument, 0, 'C' },
+        { "scale", required_argument, 0, 'X' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -270,6 +275,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'P': o->prog = optarg; break;
         case 'V': o->vcd = optarg; break;
         case 'C': o->wave.scope = optarg; break;
+        case 'X': o->scale = optarg; break;
         case 'W': {
             char err[256];
             o->vcd_window = optarg;
@@ -340,6 +346,17 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
     }
     if (o->timing_only)
         o->check = 0;
+    /* metadata format: FP16 scales on the C model; the RTL reads the
+     * 8-byte layout only, so it stays that engine's default */
+    const char *sc = o->scale ? o->scale : o->engine == ENGINE_CMODEL ? "fp16" : "legacy";
+    lut_scale_type st;
+    o->mfmt = strcmp(sc, "legacy") == 0 ? LUT_META_LEGACY
+              : lut_scale_parse(sc, &st) == 0 ? lut_meta_code(st, 0) : -1;
+    if (o->mfmt < 0 || (o->mfmt && o->engine != ENGINE_CMODEL && !o->host)) {
+        cli_error("--scale: expected fp16, bf16, fp32, int8_exp or legacy (rtl and both: legacy "
+                  "only), got '%s'", sc);
+        return 2;
+    }
     if (o->host && (o->trace || o->arch || o->prog)) {
         cli_error("gemm: --trace, --arch and --program need the C model (--engine cmodel)");
         return 2;
@@ -472,7 +489,8 @@ int cmd_gemm(int argc, char **argv)
             goto fail;
         }
     } else {
-        gemm_shape gs0 = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd };
+        gemm_shape gs0 = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd,
+                           .mfmt = o.mfmt };
         gemm_shape gs;
         gemm_layout lay;
         sim_stats mst;
