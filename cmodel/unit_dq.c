@@ -24,7 +24,8 @@ static int dq_footprint(const machine *m, const isa_instr *in, footprint *fp,
     fp->nr = 3;
     fp->r[0] = (mem_range){ BUF_OUT, in->acc, in->acc + mn4 };
     fp->r[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->m * 4 };
-    fp->r[2] = (mem_range){ BUF_WGT, in->meta, in->meta + lut_meta_tile_bytes((int)in->mfmt, in->n) };
+    const uint64_t meta_bytes = lut_meta_tile_bytes((int)in->mfmt, in->n);
+    fp->r[2] = (mem_range){ BUF_WGT, in->meta, in->meta + meta_bytes };
     mem_range dst = { BUF_OUT, in->dst, in->dst + mn4 };
     if (in->accum)
         fp->r[fp->nr++] = dst;
@@ -46,7 +47,8 @@ static void dq_banked(const machine *m, const isa_instr *in, unit_cost *c)
     c->port_words[BUF_OUT] = sram_range_words(&g[BUF_OUT], in->acc, mn4) +
                              sram_range_words(&g[BUF_OUT], in->dst, mn4) * (in->accum ? 2 : 1);
     c->port_words[BUF_TBL] = sram_range_words(&g[BUF_TBL], in->sum, (uint64_t)in->m * 4);
-    c->port_words[BUF_WGT] = sram_range_words(&g[BUF_WGT], in->meta, lut_meta_tile_bytes((int)in->mfmt, in->n));
+    c->port_words[BUF_WGT] =
+        sram_range_words(&g[BUF_WGT], in->meta, lut_meta_tile_bytes((int)in->mfmt, in->n));
     for (int b = 0; b < BUF_COUNT; b++) {
         uint64_t t = sram_cycles(&g[b], c->port_words[b]);
         if (t > c->occupancy)

@@ -94,7 +94,8 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     pl->act_half = align_up((uint64_t)mt * (s->group_size < s->kd ? s->group_size : s->kd), ALIGN);
     pl->sum_off = align_up((uint64_t)mt * gchunks * E * 2, ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
-    pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) + align_up(gemm_meta_bytes(s, (uint64_t)nt), ALIGN);
+    pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) +
+                   align_up(gemm_meta_bytes(s, (uint64_t)nt), ALIGN);
     pl->acc_half = align_up((uint64_t)mt * nt * 4, ALIGN);
     pl->out_tile = align_up((uint64_t)mt * nb * 4, ALIGN);
     if (2 * pl->act_half > arch_buf_bytes(a, BUF_ACT) || 2 * pl->tbl_half > arch_buf_bytes(a, BUF_TBL) ||

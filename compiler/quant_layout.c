@@ -42,6 +42,12 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
     g->wtype = q->w;
     g->group_size = quant_group_len(q, (uint64_t)g->kd);
     g->mfmt = quant_meta_code(q);
+    /* Per-tensor: no per-group scale or zero-point, so the reduction may
+     * be cut anywhere without changing a bit of the int32 result or a byte
+     * of metadata; chunks of the default group keep the tables in the
+     * table buffer however long K is. */
+    if (q->per_tensor && g->group_size > LUT_DEFAULT_GROUP)
+        g->group_size = LUT_DEFAULT_GROUP;
 }
 
 int quant_layout_check(const quant_preset *q, char *err, size_t errlen)

@@ -32,7 +32,9 @@ int quant_meta_code(const quant_preset *q);
 /* Stored bytes of one n x k matrix under q. */
 void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_bytes *b);
 
-/* Sets g's wtype, group_size and mfmt from q (g->kd set first). */
+/* Sets g's wtype, group_size and mfmt from q (g->kd set first).  A
+ * per-tensor preset runs K in chunks of LUT_DEFAULT_GROUP (it has no group
+ * metadata, so the chunking is free). */
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 
 /* 0, or -1 with "KEY: problem" when q's format cannot be stored. */
