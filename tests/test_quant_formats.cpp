@@ -295,3 +295,51 @@ TEST(QuantFormats, CommandLine)
     EXPECT_NE(r.err.find(t.p("bad.json") + ": scale: expected one of"), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
+
+// Per-tensor scales carry no group metadata, so K runs in chunks that fit
+// a 16 KiB table buffer where one group of K = 4096 per column cannot; the
+// int32 result is the reference's, whatever the chunking.
+TEST(QuantFormats, PerTensorFitsWherePerChannelCannot)
+{
+    arch_t a = pinned_arch();
+    a.buf[BUF_TBL].kib = 16;
+    const quant_preset pt = preset(R"({"wfmt": "ternary", "group_size": "tensor"})");
+    const quant_preset pc = preset(R"({"wfmt": "ternary", "group_size": "channel"})");
+    gemm_shape s = {};
+    s.m = 3;
+    s.n = 64;
+    s.kd = 4096;
+    gemm_layout lay;
+    char err[512] = "";
+    quant_gemm_fields(&pc, &s);
+    EXPECT_EQ(s.group_size, 4096);
+    EXPECT_NE(gemm_lower(&a, &s, nullptr, &lay, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("table"), std::string::npos) << err;
+    quant_gemm_fields(&pt, &s);
+    EXPECT_EQ(s.mfmt, lut_meta_code(LUT_SCALE_NONE, 0));
+    program p;
+    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+    EXPECT_EQ(lay.meta_bytes, 0u);
+    std::mt19937 rng(3);
+    std::vector<int8_t> act((size_t)s.m * s.kd), w((size_t)s.n * s.kd);
+    for (auto &v : act)
+        v = (int8_t)(rng() % 256);
+    for (auto &v : w)
+        v = (int8_t)((int)(rng() % 3) - 1);
+    std::vector<uint8_t> img(lay.image_bytes);
+    ASSERT_EQ(gemm_fill(&a, &s, &lay, act.data(), w.data(), nullptr, nullptr, img.data(), err,
+                        sizeof err), 0) << err;
+    sim_opts o = {};
+    o.dram = img.data();
+    o.dram_size = img.size();
+    sim_stats st = {};
+    ASSERT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
+    program_free(&p);
+    std::vector<int64_t> want((size_t)s.m * s.n);
+    ref_gemm_i64(s.wtype, act.data(), w.data(), nullptr, s.kd, (int)s.m, s.n, s.kd, want.data());
+    for (size_t j = 0; j < want.size(); j++) {
+        int32_t got;
+        std::memcpy(&got, img.data() + lay.c_addr + 4 * j, 4);
+        ASSERT_EQ(got, want[j]) << "output " << j;
+    }
+}
