@@ -196,7 +196,8 @@ typedef struct {
  * zero_point, packing, abits, kv_format). */
 int quant_check(const quant_preset *q, char *err, size_t errlen);
 /* The built-in presets W1.58A8, W1A8, W2A8, W3A8, W4A8, W8A8 (group 128,
- * abits 8); name is case-insensitive.  0, or -1 if unknown. */
+ * one FP16 scale per group, no zero-point, abits 8); name is
+ * case-insensitive.  0, or -1 if unknown. */
 int quant_preset_named(const char *name, quant_preset *out);
 int quant_preset_count(void);
 const char *quant_preset_name(int i); /* NULL past the end */
