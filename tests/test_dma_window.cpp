@@ -59,7 +59,7 @@ using gemmtest::gemv;
 arch_t arch_with(int latency, int outstanding, int burst, double gbps)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.dram_latency = latency;
     a.dma_max_outstanding = outstanding;
     a.dram_burst = burst;
@@ -146,7 +146,7 @@ TEST(DmaWindow, DeviceModels)
 {
     for (const char *model : {"ddr4-3200", "hbm2"}) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         char err[512];
         ASSERT_EQ(arch_set_dram_model(&a, model, 0, err, sizeof err), 0) << err;
         a.dram_latency = 400;

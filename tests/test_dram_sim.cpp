@@ -38,7 +38,7 @@ energy_model energy_for(const arch_t &a)
 arch_t with_dram(const char *model, int channels)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     char err[512];
     EXPECT_EQ(arch_set_dram_model(&a, model, channels, err, sizeof err), 0) << err;
     a.dram_latency = 0; // the device's own latency only
@@ -56,7 +56,7 @@ sim_stats run(const arch_t &a, int m, int n, int k)
 TEST(DramSim, IdealIsTheDefaultAndUnchanged)
 {
     arch_t d;
-    arch_default(&d);
+    arch_ideal(&d);
     EXPECT_STREQ(d.dram_model, "ideal");
     arch_t i = d;
     char err[512];
@@ -84,7 +84,7 @@ TEST(DramSim, Ddr4GemvStreamsBelowPeakWithRefresh)
     EXPECT_GT(st.ev.dram_row_hits, 50 * (st.ev.dram_row_misses + st.ev.dram_row_conflicts));
     // the same traffic as the ideal model at the same bandwidth, more time
     arch_t i;
-    arch_default(&i);
+    arch_ideal(&i);
     i.dram_gbps = 51.2;
     i.dram_latency = 0;
     sim_stats id = run(i, 1, 4096, 4096);

@@ -40,7 +40,7 @@ namespace {
 arch_t banked()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.sram_ideal = 0;
     return a;
 }
@@ -122,9 +122,9 @@ TEST(Sram, BankMappingAndRanges)
     // Two 16-byte tables: 512 bytes apart both in bank 0 (words 0, 16),
     // 544 apart in different banks (words 0, 17), 16 apart in one word.
     uint64_t same[2] = { 0, 512 }, apart[2] = { 0, 544 }, one[2] = { 0, 16 };
-    EXPECT_EQ(sram_step_words(&g, same, 2, 16), 2u);
-    EXPECT_EQ(sram_step_words(&g, apart, 2, 16), 1u);
-    EXPECT_EQ(sram_step_words(&g, one, 2, 16), 1u);
+    EXPECT_EQ(sram_step_words(&g, same, 2, 16, nullptr), 2u);
+    EXPECT_EQ(sram_step_words(&g, apart, 2, 16, nullptr), 1u);
+    EXPECT_EQ(sram_step_words(&g, one, 2, 16, nullptr), 1u);
 }
 
 TEST(Sram, StridedEqualsTheSumOfItsAccesses)
@@ -158,7 +158,7 @@ TEST(Sram, ConflictingTableLayoutCostsWhatTheBanksImply)
     // words = 8 per bank, 4 cycles on 2 ports each) adds 8: 72.  The ideal
     // model: 32 passes.
     arch_t a = banked(), ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, lmma(0, 0, 2, 512, 128, 1)), 32u);
     EXPECT_EQ(busy(a, lmma(0, 0, 2, 512, 128, 1)), 64u + 8u);
     // klen 136 (34 chunks): row 1 starts 544 bytes on, word 17, bank 1: no
@@ -196,7 +196,7 @@ TEST(Sram, DequantGathersAtTheOutputBuffersBandwidth)
     in.n = 512;
     in.accum = 1;
     arch_t ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, in), 16u);
     EXPECT_EQ(busy(banked(), in), 24u);
     in.accum = 0; // 32 words per bank: 16 cycles, lanes and ports agree
@@ -219,7 +219,7 @@ TEST(Sram, VectorOpsStreamAtTheirBuffersBandwidth)
     in.dst = 0x8000;
     in.len = 4096;
     arch_t ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, in), 64u);
     EXPECT_EQ(busy(banked(), in), 96u);
     in.fn = VFN_ADD_F16;
@@ -273,7 +273,7 @@ TEST(Sram, IdealModeIgnoresBanksAndPortsExactly)
     // ignores ports.  The same row width split into other banks, with other
     // ports, changes nothing, cycle for cycle and event for event.
     arch_t d, other;
-    arch_default(&d);
+    arch_ideal(&d);
     EXPECT_EQ(d.sram_ideal, 1);
     EXPECT_EQ(d.lut_double_acc, 0);
     other = d;
@@ -314,7 +314,7 @@ TEST(Sram, SinglePortedWeightBufferSerialisesDmaAndLut)
     // time grows by about the weight bytes / (256 B a slot) per tile over
     // its passes: 1 / (row passes) = 1/6 with the compiler's 12-row tiles.
     arch_t roomy;
-    arch_default(&roomy);
+    arch_ideal(&roomy);
     roomy.sram_ideal = 0;
     roomy.lut_double_acc = 1;
     for (int b = 0; b < BUF_COUNT; b++)
@@ -368,7 +368,7 @@ TEST(Sram, EnergyPerAccessFollowsBankSize)
     char err[512];
     ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
     arch_t a = banked(), ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     energy_model mb, mi;
     ASSERT_EQ(energy_model_build(&t, &a, &mb, err, sizeof err), 0) << err;
     ASSERT_EQ(energy_model_build(&t, &ideal, &mi, err, sizeof err), 0) << err;

@@ -51,7 +51,7 @@ static uint64_t take(choices *c, int nbytes)
 static int make_arch(choices *c, arch_t *a)
 {
     unsigned v = (unsigned)take(c, 2);
-    arch_default(a);
+    arch_ideal(a);
     switch (v & 3) {
     case 1: /* one core, small buffers (workloads/arch/lut-small.json) */
         a->lut_cores = 1;
