@@ -172,7 +172,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
                       errf = dir + "/dma_window_err.txt";
     FILE *f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"max_outstanding\": 16}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"max_outstanding\": 16}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, out, errf), 1);
@@ -182,7 +182,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     // two DMA queues: the RTL has one, so it refuses rather than mistime
     f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"engines\": 2}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"engines\": 2}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, out, errf), 1);
@@ -191,7 +191,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
     f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"max_outstanding\": -1}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"max_outstanding\": -1}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("arch --show --arch " + arch, out, errf), 1);
     e = slurp(errf);

@@ -103,7 +103,7 @@ TEST(Ifetch, RtlRefuses)
     const std::string arch = dir + "/ifetch_arch.json", errf = dir + "/ifetch_err.txt";
     FILE *f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"issue\": {\"ibuf_entries\": 64}}", f);
+    std::fputs("{\"base\": \"ideal\", \"issue\": {\"ibuf_entries\": 64}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, "", errf), 1);

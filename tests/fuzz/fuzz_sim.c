@@ -131,6 +131,8 @@ static uint64_t pick_legal(choices *c, const isa_field *f, const arch_t *a, cons
         return (uint64_t)a->wbits_min + b % (uint64_t)(a->wbits_max - a->wbits_min + 1);
     if (!strcmp(n, "imm"))
         return b % 32;
+    if (!strcmp(n, "tpad"))
+        return b % 16;
     if (f->width == 1)
         return b & 1;
     return (uint64_t)(b % 64) * 64; /* an address: sram, dram, src, dst, acc, ... */
