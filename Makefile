@@ -137,7 +137,7 @@ cli-fuzz: $(LUTSIM)
 	@/usr/bin/python3 scripts/cli-fuzz.py --lutsim $(LUTSIM) --cases $(CLI_FUZZ_CASES) --seed $(CLI_FUZZ_SEED)
 
 # RTL -----------------------------------------------------------------------
-# The Verilog core (rtl/), built for ONE architecture: arch_default(), or
+# The Verilog core (rtl/), built for ONE architecture: arch_ideal(), or
 # RTL_ARCH=file.json.  Its includes are printed from the C tables by
 # scripts/gen_rtl_includes.c (build/gen/isa.vh, build/gen/arch_params.vh).
 # Verilator (--cc) makes build/rtl/vobj; build/librtl.a holds the harness

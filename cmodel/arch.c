@@ -29,10 +29,10 @@
 #include <stdio.h>
 #include <string.h>
 
-void arch_default(arch_t *a)
+void arch_ideal(arch_t *a)
 {
     memset(a, 0, sizeof *a);
-    snprintf(a->name, sizeof a->name, "%s", "default");
+    snprintf(a->name, sizeof a->name, "%s", "ideal");
     a->clock_ghz = 1.0;
     a->tech_nm = 28;
     a->lut_cores = 8;
@@ -69,6 +69,32 @@ void arch_default(arch_t *a)
     a->vector_dtype = FP_F16;
     a->queue_depth = 4;
     a->ibuf_entries = 0;
+}
+
+/* The realistic design point (README, "The default architecture"): the
+ * same core on five LPDDR5-6400 x16 channels (64 GB/s, the ideal model's
+ * bandwidth), a DMA with separate load and store queues and 320 bursts of
+ * 32 B in flight each (Little's law: 64 B/cycle x about 150 cycles of
+ * loaded latency = 300 bursts, plus headroom), an 8 KB instruction
+ * buffer, and banked buffers with two ports a bank (one read, one write:
+ * the 1R1W macros BitMoD sizes its buffers with) and double-buffered
+ * accumulators. */
+void arch_default(arch_t *a)
+{
+    arch_ideal(a);
+    snprintf(a->name, sizeof a->name, "%s", "default");
+    for (int b = 0; b < BUF_COUNT; b++)
+        a->buf[b].ports = 2;
+    a->sram_ideal = 0;
+    a->lut_double_acc = 1;
+    snprintf(a->dram_model, sizeof a->dram_model, "%s", "lpddr5-6400");
+    a->dram_channels = 5;
+    a->dram_gbps = 64.0;
+    a->dram_burst = 32;
+    a->dram_latency = 80;
+    a->dma_engines = 2;
+    a->dma_max_outstanding = 320;
+    a->ibuf_entries = 512;
 }
 
 double arch_dram_bytes_per_cycle(const arch_t *a)

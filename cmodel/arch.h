@@ -96,7 +96,13 @@ typedef struct {
     int ibuf_entries;
 } arch_t;
 
+/* The embedded default: a realistic design point (a DRAM device, a
+ * bounded DMA, banked SRAM with real ports; arch.c says why).  arch_ideal
+ * is the same core on ideal memory (dram.model "ideal", no DMA limit,
+ * ideal buffers, free instruction fetch): the model before devices, banks
+ * and ports, and the architecture the RTL is built for and checked on. */
 void arch_default(arch_t *a);
+void arch_ideal(arch_t *a);
 
 /* Derived figures, used by timing and reports. */
 double arch_dram_bytes_per_cycle(const arch_t *a);

@@ -95,6 +95,8 @@ typedef struct {
     uint32_t wbits; /* lmma: weight bit-planes */
     uint32_t accum; /* lmma, dq: 1 = add to the destination, 0 = overwrite */
     uint32_t part;  /* lmma: how the cores share it: 0 = column blocks, 1 = row blocks */
+    uint32_t tpad;  /* tprec, lmma: unused table slots after each row's tables (the
+                       table row stride is chunks + tpad tables: rows in other banks) */
     uint32_t fmode; /* dq: 0 = int32 result, 1 = float32 dequantized */
     uint32_t shift; /* dq: final right shift (1, or 0 for binary weights) */
     uint32_t mfmt;  /* dq: metadata format (lut_meta.h; 0 = int32 factor + f32 scale) */

@@ -84,15 +84,17 @@ const isa_opdef isa_ops[OP_COUNT] = {
     [OP_STORE] = { OP_STORE, "store", UNIT_DMA, 6, {
                       DMA_FIELDS },
                   "buf[sram + r*bytes ..+bytes] -> DRAM[dram + r*stride ..], r < rows" },
-    [OP_TPREC] = { OP_TPREC, "tprec", UNIT_TPREC, 6, {
+    [OP_TPREC] = { OP_TPREC, "tprec", UNIT_TPREC, 7, {
                       F("src", src, 6, 22, FK_ADDR),
                       F("dst", dst, 28, 22, FK_ADDR),
                       F("sum", sum, 50, 22, FK_ADDR),
                       F("rows", rows, 72, 12, FK_UINT),
                       F("klen", klen, 84, 18, FK_UINT),
-                      F("stride", stride, 102, 22, FK_UINT) },
-                  "tables of act[src + r*stride ..+klen] -> table[dst], sums -> table[sum]" },
-    [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 9, {
+                      F("stride", stride, 102, 22, FK_UINT),
+                      FO("tpad", tpad, 124, 4, FK_UINT) },
+                  "tables of act[src + r*stride ..+klen] -> table[dst] (row r at "
+                  "r*(chunks+tpad) tables), sums -> table[sum]" },
+    [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 10, {
                       F("tbl", tbl, 6, 22, FK_ADDR),
                       F("wgt", wgt, 28, 22, FK_ADDR),
                       F("acc", acc, 50, 22, FK_ADDR),
@@ -101,7 +103,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("klen", klen, 100, 18, FK_UINT),
                       F("wbits", wbits, 118, 4, FK_UINT),
                       F("accum", accum, 122, 1, FK_UINT),
-                      FO("part", part, 123, 1, FK_UINT) },
+                      FO("part", part, 123, 1, FK_UINT),
+                      FO("tpad", tpad, 124, 4, FK_UINT) },
                   "output[acc] (+)= doubled bit-plane sums of m x n over klen" },
     [OP_DQ] = { OP_DQ, "dq", UNIT_DQ, 10, {
                       F("acc", acc, 6, 22, FK_ADDR),

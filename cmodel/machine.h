@@ -41,6 +41,12 @@ typedef struct {
     /* Banked buffers (buffers.ideal false): word slots of each buffer's
      * ports the instruction uses (sram.h's port resource); 0 when ideal. */
     uint64_t port_words[BUF_COUNT];
+    /* Banked buffers: cycles of occupancy the instruction spends beyond
+     * its own rate because accesses that run together collide in a bank
+     * (bank_conflict: beyond what the same words spread evenly over the
+     * banks would take), and because a buffer's ports deliver fewer bytes
+     * a cycle than the unit consumes (port_limit); 0 when ideal. */
+    uint64_t bank_conflict, port_limit;
     uint64_t bursts;      /* DMA: bursts moved (ideal memory) */
 } unit_cost;
 
@@ -85,6 +91,9 @@ uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arr
 struct sram_ports;
 void sram_ports_apply(struct sram_ports *p, const arch_t *a, int dma, uint64_t start,
                       unit_cost *c);
+/* A buffer side that needs `cycles`: raises c's occupancy to it, the
+ * difference counted as c->port_limit (the ports deliver too little). */
+void sram_raise(unit_cost *c, uint64_t cycles);
 /* sim_dram.c: opens m->dev for a device dram.model (NULL for "ideal");
  * 0 or -1 with a message.  After the run, adds the device's traffic and
  * counters to ev (accelerator cycles). */
@@ -98,6 +107,26 @@ static inline uint64_t wrow_bytes(const machine *m, uint64_t n)
 }
 
 static inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+/* The table layout tprec writes and lmma reads: row r's table for chunk c
+ * (of ceil(klen / tk)) is at base + r x row stride + c x table bytes, the
+ * row stride being chunks + tpad tables (tpad unused slots let the
+ * compiler put consecutive rows in different banks). */
+static inline uint64_t table_bytes(const machine *m)
+{
+    return (uint64_t)m->entries * (uint64_t)m->entry_bytes;
+}
+static inline uint64_t table_row_stride(const machine *m, uint64_t klen, uint64_t tpad)
+{
+    return (ceil_div(klen, (uint64_t)m->tk) + tpad) * table_bytes(m);
+}
+/* Bytes from base to the end of the last row's tables. */
+static inline uint64_t table_span(const machine *m, uint64_t rows, uint64_t klen, uint64_t tpad)
+{
+    return rows == 0 ? 0
+                     : (rows - 1) * table_row_stride(m, klen, tpad) +
+                           ceil_div(klen, (uint64_t)m->tk) * table_bytes(m);
+}
 
 /* Little-endian scalar access into buffers. */
 static inline int32_t ld_i32(const uint8_t *p)

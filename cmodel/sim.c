@@ -405,8 +405,11 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         if (u == UNIT_DMA)
             dma_limits(&m, in, start, &c, &win[qu == QUEUE_STORE], &st->unit[u]);
-        if (!arch->sram_ideal)
+        if (!arch->sram_ideal) {
             sram_ports_apply(&ports, arch, u == UNIT_DMA, start, &c);
+            st->unit[u].stall_bank_conflict += c.bank_conflict;
+            st->unit[u].stall_port_limit += c.port_limit;
+        }
         uint64_t busy_end = start + c.occupancy;
         uint64_t complete = busy_end + c.latency;
         unit_free[qu] = busy_end;

@@ -75,8 +75,12 @@ typedef struct {
     /* DMA: cycles a transfer took beyond its bus time because every slot of
      * dma.max_outstanding was waiting for data (DRAM latency) */
     uint64_t stall_outstanding;
-    /* SRAM bank conflicts and port limits: 0 until banks and ports are
-     * enforced (the counters are here so reports keep one shape) */
+    /* Banked buffers (buffers.ideal false; 0 when ideal): cycles an
+     * instruction stays busy beyond its unit's own rate because accesses
+     * that run together collide in a bank (beyond what the same words
+     * spread evenly over the banks take), and because a buffer's ports
+     * deliver less than the unit consumes or are held by instructions
+     * running at the same time (sram.h) */
     uint64_t stall_bank_conflict, stall_port_limit;
     /* dispatch of this unit's instructions waited for instruction fetch
      * (issue.ibuf_entries; 0 when fetch is free) */

@@ -74,8 +74,11 @@ void sram_strided(const sram_geom *g, uint64_t base, uint64_t stride, uint64_t c
 #define STEP_MAX 64
 #define BANKS_MAX 64
 
-uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len)
+uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
+                         uint64_t *even)
 {
+    if (even)
+        *even = 0;
     if (n <= 0 || len == 0)
         return 0;
     if (n > STEP_MAX)
@@ -96,7 +99,7 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
     uint64_t per_bank[BANKS_MAX];
     const uint64_t B = g->banks < BANKS_MAX ? g->banks : BANKS_MAX;
     memset(per_bank, 0, sizeof per_bank);
-    uint64_t cur0 = w0[0], cur1 = w1[0];
+    uint64_t cur0 = w0[0], cur1 = w1[0], distinct = 0;
     for (int i = 1; i <= n; i++) {
         if (i < n && w0[i] <= cur1 + 1) { /* overlaps or touches: merge */
             if (w1[i] > cur1)
@@ -104,6 +107,7 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
             continue;
         }
         uint64_t span = cur1 - cur0 + 1, full = span / B, rem = span % B;
+        distinct += span;
         for (uint64_t j = 0; j < B; j++)
             per_bank[j] += full;
         for (uint64_t t = 0; t < rem; t++)
@@ -117,6 +121,8 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
     for (uint64_t j = 0; j < B; j++)
         if (per_bank[j] > most)
             most = per_bank[j];
+    if (even)
+        *even = (distinct + B - 1) / B;
     return most;
 }
 
@@ -171,5 +177,15 @@ uint64_t sram_ports_use(sram_ports *p, const arch_t *a, int dma, uint64_t start,
 
 void sram_ports_apply(sram_ports *p, const arch_t *a, int dma, uint64_t start, unit_cost *c)
 {
-    c->occupancy = sram_ports_use(p, a, dma, start, c->occupancy, c->port_words);
+    uint64_t need = sram_ports_use(p, a, dma, start, c->occupancy, c->port_words);
+    c->port_limit += need - c->occupancy; /* waiting for ports other instructions hold */
+    c->occupancy = need;
+}
+
+void sram_raise(unit_cost *c, uint64_t cycles)
+{
+    if (cycles > c->occupancy) {
+        c->port_limit += cycles - c->occupancy;
+        c->occupancy = cycles;
+    }
 }

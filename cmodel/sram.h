@@ -81,8 +81,12 @@ void sram_strided(const sram_geom *g, uint64_t base, uint64_t stride, uint64_t c
                   uint64_t len, uint64_t *words, uint64_t *cycles);
 
 /* One step of n accesses of len bytes each at lo[0..n-1] (n <= 64, len
- * any length): the busiest bank's distinct words. */
-uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len);
+ * any length): the busiest bank's distinct words.  *even (if not NULL)
+ * gets what the busiest bank would serve with the same distinct words
+ * spread evenly over the banks, ceil(words / banks): the step's cost
+ * without bank conflicts. */
+uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
+                         uint64_t *even);
 
 /* The ports of every buffer across instructions (see above). */
 #define SRAM_PORT_RECENT 16

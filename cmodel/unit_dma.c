@@ -63,7 +63,11 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     }
     c->dram_cycles = dram_cycles;
     c->bursts = moved / burst;
-    c->occupancy = dram_cycles > sram_cycles ? dram_cycles : sram_cycles;
+    c->occupancy = dram_cycles;
+    if (!a->sram_ideal && !m->dev)
+        sram_raise(c, sram_cycles); /* the buffer side is slower than the bus */
+    else if (sram_cycles > c->occupancy)
+        c->occupancy = sram_cycles; /* a device: dma_device_cost decides */
     c->latency = (uint64_t)a->dram_latency;
     if (in->op == OP_LOAD) {
         ev->dram_read_bytes += moved;

@@ -49,11 +49,8 @@ static void dq_banked(const machine *m, const isa_instr *in, unit_cost *c)
     c->port_words[BUF_TBL] = sram_range_words(&g[BUF_TBL], in->sum, (uint64_t)in->m * 4);
     c->port_words[BUF_WGT] =
         sram_range_words(&g[BUF_WGT], in->meta, lut_meta_tile_bytes((int)in->mfmt, in->n));
-    for (int b = 0; b < BUF_COUNT; b++) {
-        uint64_t t = sram_cycles(&g[b], c->port_words[b]);
-        if (t > c->occupancy)
-            c->occupancy = t;
-    }
+    for (int b = 0; b < BUF_COUNT; b++)
+        sram_raise(c, sram_cycles(&g[b], c->port_words[b]));
 }
 
 static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)

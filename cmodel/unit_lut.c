@@ -35,7 +35,7 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
     }
     uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
     fp->nr = 2;
-    fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + (uint64_t)in->m * chunks * m->entries * m->entry_bytes };
+    fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + table_span(m, in->m, in->klen, in->tpad) };
     fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + chunks * in->wbits * wrow_bytes(m, in->n) };
     mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
     if (in->accum)
@@ -62,6 +62,7 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
 
 typedef struct {
     uint64_t occupancy, last_wb;
+    uint64_t even; /* occupancy with each step's words spread evenly over the banks */
     uint64_t words[BUF_COUNT];
 } lut_banked;
 
@@ -72,9 +73,9 @@ static uint64_t class_count(uint64_t count, uint64_t p, uint64_t j)
 }
 
 /* Sum over the chunks of one block of max(wc, table cycles of the chunk);
- * *tw gets the table words. */
+ * *tw gets the table words, *even the sum without bank conflicts. */
 static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row0, int rows,
-                             uint64_t wc, uint64_t *tw)
+                             uint64_t wc, uint64_t *tw, uint64_t *even)
 {
     sram_geom g;
     sram_geom_of(m->arch, BUF_TBL, &g);
@@ -82,22 +83,27 @@ static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row
     const uint64_t tbytes = (uint64_t)m->entries * m->entry_bytes;
     const uint64_t p = sram_period(tbytes, g.width * g.banks);
     const uint64_t n = p < chunks ? p : chunks, k = n < CLASS_CAP ? n : CLASS_CAP;
-    uint64_t cyc = 0, words = 0, seen = 0;
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
+    uint64_t cyc = 0, cyc_even = 0, words = 0, seen = 0;
     for (uint64_t j = 0; j < k; j++) {
-        uint64_t lo[64];
+        uint64_t lo[64], we;
         for (int r = 0; r < rows; r++)
-            lo[r] = in->tbl + ((row0 + (uint64_t)r) * chunks + j) * tbytes;
-        uint64_t w = sram_step_words(&g, lo, rows, tbytes), t = sram_cycles(&g, w);
+            lo[r] = in->tbl + (row0 + (uint64_t)r) * rstride + j * tbytes;
+        uint64_t w = sram_step_words(&g, lo, rows, tbytes, &we), t = sram_cycles(&g, w);
+        uint64_t te = sram_cycles(&g, we);
         uint64_t cnt = class_count(chunks, n, j);
         cyc += cnt * (t > wc ? t : wc);
+        cyc_even += cnt * (te > wc ? te : wc);
         words += cnt * w;
         seen += cnt;
     }
     if (seen < chunks) { /* extrapolate the classes not costed */
         cyc = cyc / seen * chunks;
+        cyc_even = cyc_even / seen * chunks;
         words = words / seen * chunks;
     }
     *tw = words;
+    *even = cyc_even;
     return cyc;
 }
 
@@ -117,7 +123,8 @@ static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, u
     uint64_t ww, wcyc, tw, aw, ac;
     sram_strided(&gw, in->wgt + col0 * (uint64_t)m->tk / 8, wrow_bytes(m, in->n),
                  chunks * in->wbits, wrow_bytes(m, ncols), &ww, &wcyc);
-    uint64_t passes = block_chunks(m, in, row0, rows, ceil_div(wcyc, chunks), &tw);
+    uint64_t passes_even;
+    uint64_t passes = block_chunks(m, in, row0, rows, ceil_div(wcyc, chunks), &tw, &passes_even);
     sram_strided(&go, in->acc + (row0 * in->n + col0) * 4, (uint64_t)in->n * 4, (uint64_t)rows,
                  ncols * 4, &aw, &ac);
     uint64_t wb = ac * (in->accum ? 2 : 1);
@@ -125,8 +132,11 @@ static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, u
     b->words[BUF_TBL] += tw;
     b->words[BUF_OUT] += aw * (in->accum ? 2 : 1);
     b->last_wb = ac;
-    if (a->lut_double_acc)
+    if (a->lut_double_acc) {
+        b->even = passes_even > wb ? passes_even : wb;
         return passes > wb ? passes : wb;
+    }
+    b->even = passes_even + wb;
     return passes + wb;
 }
 
@@ -134,13 +144,12 @@ static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, u
 static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b)
 {
     const arch_t *a = m->arch;
-    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
     const uint64_t cols = (uint64_t)a->tile_n * a->lut_cores;
     const uint64_t rps = ceil_div(in->m, (uint64_t)a->tile_m), cps = ceil_div(in->n, cols);
     const arch_buffer *t = &a->buf[BUF_TBL], *o = &a->buf[BUF_OUT], *w = &a->buf[BUF_WGT];
     /* row passes repeat with the table and output addresses' periods,
      * column passes with the weight and output addresses' */
-    uint64_t pt = sram_period((uint64_t)a->tile_m * chunks * m->entries * m->entry_bytes,
+    uint64_t pt = sram_period((uint64_t)a->tile_m * table_row_stride(m, in->klen, in->tpad),
                             (uint64_t)t->banks * t->width_bits / 8);
     uint64_t po = sram_period((uint64_t)a->tile_m * in->n * 4, (uint64_t)o->width_bits / 8);
     uint64_t pr = sram_lcm(pt, po);
@@ -165,6 +174,7 @@ static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b
             memset(&one, 0, sizeof one);
             uint64_t cyc = block_cost(m, in, rp, cp, &one);
             b->occupancy += rcnt * ccnt * cyc;
+            b->even += rcnt * ccnt * one.even;
             for (int k = 0; k < BUF_COUNT; k++)
                 b->words[k] += rcnt * ccnt * one.words[k];
             b->last_wb = one.last_wb;
@@ -191,7 +201,11 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     } else {
         lut_banked b;
         lut_banked_cost(m, in, &b);
+        /* the array's own rate is one pass a cycle; beyond it, the buffers */
+        const uint64_t passes = row_passes * col_passes * chunks * in->wbits;
         c->occupancy = b.occupancy;
+        c->bank_conflict = b.occupancy - b.even;
+        c->port_limit = b.even > passes ? b.even - passes : 0;
         if (a->lut_double_acc)
             c->latency += b.last_wb;
         memcpy(c->port_words, b.words, sizeof c->port_words);
@@ -219,11 +233,14 @@ static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tb
                         const uint8_t *out, uint64_t chunks)
 {
     const int E = m->entries, eb = m->entry_bytes;
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
     int64_t max_entry = 0, max_acc = 0;
-    for (uint64_t j = 0; j < (uint64_t)in->m * chunks * (uint64_t)E; j++) {
-        int64_t v = (int16_t)(uint16_t)(tbl[j * eb] | tbl[j * eb + 1] << 8);
-        max_entry = v < 0 ? (-v > max_entry ? -v : max_entry) : (v > max_entry ? v : max_entry);
-    }
+    for (uint64_t r = 0; r < in->m; r++)
+        for (uint64_t j = 0; j < chunks * (uint64_t)E; j++) {
+            const uint8_t *e = tbl + r * rstride + j * eb;
+            int64_t v = (int16_t)(uint16_t)(e[0] | e[1] << 8);
+            max_entry = v < 0 ? (-v > max_entry ? -v : max_entry) : (v > max_entry ? v : max_entry);
+        }
     for (uint64_t j = 0; in->accum && j < (uint64_t)in->m * in->n; j++) {
         int64_t v = ld_i32(out + j * 4);
         max_acc = v < 0 ? (-v > max_acc ? -v : max_acc) : (v > max_acc ? v : max_acc);
@@ -236,6 +253,7 @@ static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk), rb = wrow_bytes(m, in->n);
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
     const uint8_t *tbl = m->buf[BUF_TBL] + in->tbl, *wgt = m->buf[BUF_WGT] + in->wgt;
     uint8_t *out = m->buf[BUF_OUT] + in->acc;
     const uint64_t mn = (uint64_t)in->m * in->n;
@@ -258,7 +276,7 @@ static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
             for (uint32_t col = 0; col < in->n; col++)
                 idx[col] = lut_idx_from_field(lut_field_get(row, col, tk), tk);
             for (uint32_t r = 0; r < in->m; r++) {
-                const uint8_t *te = tbl + ((uint64_t)r * chunks + c) * E * eb;
+                const uint8_t *te = tbl + (uint64_t)r * rstride + c * E * eb;
                 for (int e = 0; e < E; e++)
                     t[e] = (lut_entry_t)(uint16_t)(te[e * eb] | te[e * eb + 1] << 8);
                 int32_t *a = acc + (uint64_t)r * in->n;

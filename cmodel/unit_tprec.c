@@ -25,11 +25,10 @@ static int tprec_footprint(const machine *m, const isa_instr *in, footprint *fp,
         snprintf(err, errlen, "activation stride %u is smaller than klen %u", in->stride, in->klen);
         return -1;
     }
-    uint64_t tables = (uint64_t)in->rows * chunks_of(m, in->klen);
     fp->nr = 1;
     fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)(in->rows - 1) * in->stride + in->klen };
     fp->nw = 2;
-    fp->w[0] = (mem_range){ BUF_TBL, in->dst, in->dst + tables * m->entries * m->entry_bytes };
+    fp->w[0] = (mem_range){ BUF_TBL, in->dst, in->dst + table_span(m, in->rows, in->klen, in->tpad) };
     fp->w[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->rows * 4 };
     return 0;
 }
@@ -44,14 +43,19 @@ static void tprec_banked(const machine *m, const isa_instr *in, uint64_t tables,
     sram_geom_of(m->arch, BUF_TBL, &gt);
     uint64_t aw, acyc;
     sram_strided(&ga, in->src, in->stride, in->rows, in->klen, &aw, &acyc);
-    uint64_t tw = sram_range_words(&gt, in->dst, tables * m->entries * m->entry_bytes) +
-                  sram_range_words(&gt, in->sum, (uint64_t)in->rows * 4);
+    uint64_t tw = sram_range_words(&gt, in->sum, (uint64_t)in->rows * 4);
+    if (in->tpad == 0) { /* one contiguous range */
+        tw += sram_range_words(&gt, in->dst, tables * table_bytes(m));
+    } else { /* each row's tables, a row stride apart */
+        uint64_t rw, rc;
+        sram_strided(&gt, in->dst, table_row_stride(m, in->klen, in->tpad), in->rows,
+                     chunks_of(m, in->klen) * table_bytes(m), &rw, &rc);
+        tw += rw;
+    }
     c->port_words[BUF_ACT] = aw;
     c->port_words[BUF_TBL] = tw;
-    if (acyc > c->occupancy)
-        c->occupancy = acyc;
-    if (sram_cycles(&gt, tw) > c->occupancy)
-        c->occupancy = sram_cycles(&gt, tw);
+    sram_raise(c, acyc);
+    sram_raise(c, sram_cycles(&gt, tw));
 }
 
 static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
@@ -91,7 +95,8 @@ static int tprec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
                 sum += chunk[j];
             lut_entry_t t[1 << (LUT_MAX_TK - 1)];
             lut_table_precompute_i8(chunk, tk, t);
-            uint8_t *dst = tbl + in->dst + ((uint64_t)r * chunks + c) * E * eb;
+            uint8_t *dst = tbl + in->dst + (uint64_t)r * table_row_stride(m, in->klen, in->tpad) +
+                           c * E * eb;
             for (int e = 0; e < E; e++) {
                 int32_t v = lut_entry_saturate(t[e], bits);
                 dst[e * eb] = (uint8_t)v;

@@ -118,7 +118,8 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
     sram_geom gs, gd;
     sram_geom_of(m->arch, (buf_id)in->sbuf, &gs);
     sram_geom_of(m->arch, (buf_id)in->dbuf, &gd);
-    uint64_t ib = (uint64_t)in->len * s->in_bytes, ob = (uint64_t)in->len * s->out_bytes;
+    /* vec_len: attn_softmax's len field also carries the masked tail */
+    uint64_t ib = vec_len(in) * s->in_bytes, ob = vec_len(in) * s->out_bytes;
     c->port_words[in->sbuf] += sram_range_words(&gs, in->src, ib);
     if (s->two_sources)
         c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, ib);
@@ -126,8 +127,7 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
     for (int b = 0; b < BUF_COUNT; b++) {
         sram_geom g;
         sram_geom_of(m->arch, (buf_id)b, &g);
-        if (sram_cycles(&g, c->port_words[b]) > c->occupancy)
-            c->occupancy = sram_cycles(&g, c->port_words[b]);
+        sram_raise(c, sram_cycles(&g, c->port_words[b]));
     }
 }
 

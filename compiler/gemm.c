@@ -92,7 +92,7 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     pl->wrow = ((uint64_t)nt * tk + 7) / 8;
     /* activations arrive one scale group at a time: mt rows x group */
     pl->act_half = align_up((uint64_t)mt * (s->group_size < s->kd ? s->group_size : s->kd), ALIGN);
-    pl->sum_off = align_up((uint64_t)mt * gchunks * E * 2, ALIGN);
+    pl->sum_off = align_up(gemm_table_span(a, s, (uint64_t)mt), ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
     pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) +
                    align_up(gemm_meta_bytes(s, (uint64_t)nt), ALIGN);
@@ -142,6 +142,7 @@ int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, cha
     in.klen = (uint32_t)g->klen;
     in.wbits = (uint32_t)s->wtype.bits;
     in.part = (uint32_t)g->part;
+    in.tpad = (uint32_t)g->tpad;
     if (gemm_emit(p, &in, err, errlen) != 0)
         return -1;
     memset(&in, 0, sizeof in);
@@ -405,6 +406,7 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                 in.rows = (uint32_t)rows;
                 in.klen = (uint32_t)klen;
                 in.stride = (uint32_t)klen;
+                in.tpad = (uint32_t)gemm_table_pad(a, (uint64_t)klen);
                 if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 if (g + 1 < ngroups &&
@@ -436,7 +438,8 @@ int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *l
                     goto fail;
                 const gemm_group_op go = {
                     tbase, wbase, (acc_i++ % 2) * pl.acc_half, tbase + pl.sum_off, meta_at,
-                    obase + (uint64_t)rows * (n0 - bn0) * 4, rows, ncols, klen, g > 0, 0
+                    obase + (uint64_t)rows * (n0 - bn0) * 4, rows, ncols, klen, g > 0, 0,
+                    s->tables_in_dram ? 0 : gemm_table_pad(a, (uint64_t)klen)
                 };
                 if (gemm_emit_group(p, s, &go, err, errlen))
                     goto fail;

@@ -35,6 +35,12 @@ uint64_t gemm_field_max(isa_op op, const char *name);
 int gemm_sub_group(const arch_t *a, const gemm_shape *s);
 /* Length of group g (the last one may be shorter). */
 int gemm_group_len(const gemm_shape *s, int g);
+/* Table layout (table_pad.c): the tpad of tprec and lmma for tables of
+ * klen activations per row (0 on ideal buffers), and the table-buffer
+ * bytes of rows rows' tables of any group of s (tables loaded from DRAM
+ * stay dense). */
+int gemm_table_pad(const arch_t *a, uint64_t klen);
+uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, uint64_t rows);
 /* Lowers s (its own schedule) and times it on the C model without data;
  * *lay gets the layout. */
 int gemm_run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
@@ -47,7 +53,7 @@ int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen);
  * (accumulating onto dst after the first group). */
 typedef struct {
     uint64_t tbl, wgt, acc, sum, meta, dst;
-    int rows, ncols, klen, accum, part;
+    int rows, ncols, klen, accum, part, tpad;
 } gemm_group_op;
 int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, char *err,
                     size_t errlen);

@@ -185,11 +185,9 @@ static int reuse_bound(const gemm_shape *s)
  * when larger than it. */
 static int mt_max(const arch_t *a, const gemm_shape *s, uint64_t rq)
 {
-    const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
-    const uint64_t G = (uint64_t)(s->group_size < s->kd ? s->group_size : s->kd);
-    const uint64_t per = gemm_cdiv(G, (uint64_t)a->tile_k) * E * 2;
     uint64_t mt = min64(min64(gemm_field_max(OP_LMMA, "m"), gemm_field_max(OP_TPREC, "rows")), s->m);
-    while (mt > 1 && 2 * (gemm_align(mt * per) + gemm_align(mt * 4)) > arch_buf_bytes(a, BUF_TBL))
+    while (mt > 1 && 2 * (gemm_align(gemm_table_span(a, s, mt)) + gemm_align(mt * 4)) >
+                         arch_buf_bytes(a, BUF_TBL))
         mt = mt > 64 ? mt - mt / 8 : mt - 1;
     if (mt > rq && mt < s->m)
         mt = mt / rq * rq;

@@ -5,7 +5,7 @@
  *
  * isa.vh: opcodes, unit numbers and every field's lsb/width, straight from
  * isa_ops[] (cmodel/isa_table.c).  arch_params.vh: the architecture the RTL
- * is built for (arch_default(), or an arch.json), plus the figures derived
+ * is built for (arch_ideal(), or an arch.json), plus the figures derived
  * from it the same way the C model derives them (unit_*.c).  Both are
  * Verilog `define macros (no unused-parameter lint noise); the RTL includes
  * only these and hard-codes no bit position or size.
@@ -133,7 +133,7 @@ int main(int argc, char **argv)
         return 2;
     }
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     if (argc == 4 && !strcmp(argv[2], "--arch")) {
         char err[512];
         if (arch_from_json_file(argv[3], &a, err, sizeof err) != 0) {

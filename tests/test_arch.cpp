@@ -104,13 +104,21 @@ TEST(Arch, DefaultValues)
     EXPECT_EQ(arch_table_bits(&a), 2 * 8 * 16);
 }
 
-TEST(Arch, DefaultJsonFileIsTheEmbeddedDefault)
+// default.json is the embedded default, ideal.json the same core on ideal
+// memory (arch_ideal), each with every key spelled out.
+class ArchFile : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(ArchFile, IsTheEmbeddedArchitecture)
 {
+    const std::string name = GetParam();
     arch_t d;
-    arch_default(&d);
+    if (name == "default")
+        arch_default(&d);
+    else
+        arch_ideal(&d);
     json_t *want = arch_to_json(&d);
     json_error_t je;
-    json_t *file = json_load_file((kArchDir + "default.json").c_str(), 0, &je);
+    json_t *file = json_load_file((kArchDir + name + ".json").c_str(), 0, &je);
     ASSERT_NE(file, nullptr) << je.text;
     // Every key is spelled out in the file, with the same JSON types (1.0, not 1).
     json_object_del(file, "description");
@@ -119,12 +127,36 @@ TEST(Arch, DefaultJsonFileIsTheEmbeddedDefault)
     // And loading it gives the default, field by field.
     arch_t a;
     char err[512];
-    ASSERT_EQ(arch_from_json_file((kArchDir + "default.json").c_str(), &a, err, sizeof err), 0)
+    ASSERT_EQ(arch_from_json_file((kArchDir + name + ".json").c_str(), &a, err, sizeof err), 0)
         << err;
     EXPECT_TRUE(arch_equal(a, d));
     EXPECT_EQ(memcmp(a.buf, d.buf, sizeof a.buf), 0);
     EXPECT_EQ(a.dram_gbps, d.dram_gbps);
     json_decref(want);
+}
+
+INSTANTIATE_TEST_SUITE_P(Arch, ArchFile, ::testing::Values("default", "ideal"));
+
+TEST(Arch, TheDefaultIsTheIdealCoreOnRealMemory)
+{
+    // The two differ only in memory: DRAM device, DMA, ports, instruction fetch.
+    arch_t d, i;
+    arch_default(&d);
+    arch_ideal(&i);
+    EXPECT_EQ(d.lut_cores, i.lut_cores);
+    EXPECT_EQ(d.tile_n, i.tile_n);
+    for (int b = 0; b < BUF_COUNT; b++) {
+        EXPECT_EQ(d.buf[b].kib, i.buf[b].kib);
+        EXPECT_EQ(d.buf[b].banks, i.buf[b].banks);
+    }
+    EXPECT_EQ(d.dram_gbps, i.dram_gbps); // the same peak bandwidth
+    EXPECT_STRNE(d.dram_model, "ideal");
+    EXPECT_FALSE(d.sram_ideal);
+    EXPECT_GT(d.dma_max_outstanding, 0);
+    EXPECT_STREQ(i.dram_model, "ideal");
+    EXPECT_TRUE(i.sram_ideal);
+    EXPECT_EQ(i.dma_max_outstanding, 0);
+    EXPECT_EQ(i.ibuf_entries, 0);
 }
 
 TEST(Arch, EveryPresetLoads)
@@ -168,7 +200,7 @@ TEST(Arch, PartialOverrideKeepsTheRest)
 TEST(Arch, RoundTrip)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a); // a bandwidth of its own: the ideal DRAM model
     snprintf(a.name, sizeof a.name, "%s", "odd one");
     a.clock_ghz = 1.41;
     a.lut_cores = 3;
@@ -359,4 +391,24 @@ TEST_F(CliArch, UsageAndHelp)
     EXPECT_EQ(run("arch --show --bogus", &out, &err), 2);
     EXPECT_EQ(run("help", &out, &err), 0);
     EXPECT_NE(out.find("arch"), std::string::npos);
+}
+
+TEST(Arch, BaseChoosesWhatAFileOverrides)
+{
+    arch_t a, i, d;
+    arch_ideal(&i);
+    arch_default(&d);
+    char err[512];
+    ASSERT_EQ(arch_from_json_string("{\"base\": \"ideal\", \"name\": \"x\"}", "b.json", &a, err,
+                                    sizeof err), 0) << err;
+    snprintf(i.name, sizeof i.name, "%s", "x");
+    EXPECT_TRUE(arch_equal(a, i));
+    ASSERT_EQ(arch_from_json_string("{\"base\": \"default\", \"name\": \"x\"}", "b.json", &a, err,
+                                    sizeof err), 0) << err;
+    snprintf(d.name, sizeof d.name, "%s", "x");
+    EXPECT_TRUE(arch_equal(a, d));
+    EXPECT_NE(arch_from_json_string("{\"base\": \"fast\"}", "b.json", &a, err, sizeof err), 0);
+    EXPECT_STREQ(err, "b.json: base: expected \"default\" or \"ideal\", got 'fast'");
+    EXPECT_NE(arch_from_json_string("{\"base\": 1}", "b.json", &a, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("b.json: base: expected"), std::string::npos) << err;
 }

@@ -146,7 +146,7 @@ std::vector<float> run(const arch_t &a, const attn_shape &s, const attn_plan &pl
 arch_t small_arch()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.lut_cores = 2; // 16-key blocks: several blocks on small shapes
     a.tile_n = 8;
     return a;
@@ -176,7 +176,7 @@ TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
         SCOPED_TRACE(c.name);
         arch_t a = small_arch();
         if (!c.small)
-            arch_default(&a);
+            arch_ideal(&a);
         if (c.tbl_kib)
             a.buf[BUF_TBL].kib = c.tbl_kib;
         attn_plan pl;
@@ -226,7 +226,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
     int planned = 0;
     for (int it = 0; it < 60; it++) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.lut_cores = 1 << rnd(0, 3);
         a.tile_n = 8 << rnd(0, 3);
         a.tile_m = rnd(1, 4);
@@ -273,7 +273,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
 TEST(Attention, FastForwardEqualsFullSimulation)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     energy_model em = {};
     em.dram_pj_per_byte = 1;
     const attn_shape shapes[] = {
@@ -307,7 +307,7 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
     // GQA decode: every query head of a group in one unit, so the DRAM
     // reads are the packed K and V blocks once, plus Q.
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     const attn_shape s = {8, 32, 8, 128, 1, 1, 4096, 10};
     attn_plan pl;
     char err[512];
@@ -361,7 +361,7 @@ TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
         lower_info info;
         char err[512];
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
         ASSERT_GT(n, 0) << err;
         const op_result *f = find(r, n, "layer.attention");

@@ -111,7 +111,7 @@ TEST(Engines, RtlRejectsBadInputLikeTheCmodel)
     EXPECT_NE(err.find("W.npy: weight [0][0] = 5"), std::string::npos) << err;
     EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
     // The RTL is built for one architecture; another is refused, not faked.
-    std::ofstream(t.p("arch.json")) << "{\"lut\": {\"cores\": 2}}";
+    std::ofstream(t.p("arch.json")) << "{\"base\": \"ideal\", \"lut\": {\"cores\": 2}}";
     t.save("W.npy", {3, 4}, a);
     EXPECT_EQ(t.run("gemm --act " + t.p("A.npy") + " --weight " + t.p("W.npy") +
                         " --wfmt int --wbits 2 --engine rtl --arch " + t.p("arch.json") + " --out " + t.p("C.npy"),

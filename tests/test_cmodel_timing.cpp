@@ -146,7 +146,7 @@ SimRun simulate(const arch_t &a, const std::vector<isa_instr> &ins, std::vector<
 arch_t dflt()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     return a;
 }
 

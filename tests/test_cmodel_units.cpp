@@ -148,7 +148,7 @@ energy_model known_energy()
 arch_t default_arch()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     return a;
 }
 

@@ -59,7 +59,7 @@ using gemmtest::gemv;
 arch_t arch_with(int latency, int outstanding, int burst, double gbps)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.dram_latency = latency;
     a.dma_max_outstanding = outstanding;
     a.dram_burst = burst;
@@ -146,7 +146,7 @@ TEST(DmaWindow, DeviceModels)
 {
     for (const char *model : {"ddr4-3200", "hbm2"}) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         char err[512];
         ASSERT_EQ(arch_set_dram_model(&a, model, 0, err, sizeof err), 0) << err;
         a.dram_latency = 400;
@@ -172,7 +172,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
                       errf = dir + "/dma_window_err.txt";
     FILE *f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"max_outstanding\": 16}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"max_outstanding\": 16}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, out, errf), 1);
@@ -182,7 +182,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     // two DMA queues: the RTL has one, so it refuses rather than mistime
     f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"engines\": 2}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"engines\": 2}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, out, errf), 1);
@@ -191,7 +191,7 @@ TEST(DmaWindow, RtlRefusesAndKeysAreChecked)
     EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
     f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"dma\": {\"max_outstanding\": -1}}", f);
+    std::fputs("{\"base\": \"ideal\", \"dma\": {\"max_outstanding\": -1}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("arch --show --arch " + arch, out, errf), 1);
     e = slurp(errf);

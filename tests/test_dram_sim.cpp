@@ -38,7 +38,7 @@ energy_model energy_for(const arch_t &a)
 arch_t with_dram(const char *model, int channels)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     char err[512];
     EXPECT_EQ(arch_set_dram_model(&a, model, channels, err, sizeof err), 0) << err;
     a.dram_latency = 0; // the device's own latency only
@@ -56,7 +56,7 @@ sim_stats run(const arch_t &a, int m, int n, int k)
 TEST(DramSim, IdealIsTheDefaultAndUnchanged)
 {
     arch_t d;
-    arch_default(&d);
+    arch_ideal(&d);
     EXPECT_STREQ(d.dram_model, "ideal");
     arch_t i = d;
     char err[512];
@@ -84,7 +84,7 @@ TEST(DramSim, Ddr4GemvStreamsBelowPeakWithRefresh)
     EXPECT_GT(st.ev.dram_row_hits, 50 * (st.ev.dram_row_misses + st.ev.dram_row_conflicts));
     // the same traffic as the ideal model at the same bandwidth, more time
     arch_t i;
-    arch_default(&i);
+    arch_ideal(&i);
     i.dram_gbps = 51.2;
     i.dram_latency = 0;
     sim_stats id = run(i, 1, 4096, 4096);
@@ -155,7 +155,7 @@ TEST(DramSim, ArchKeysFailClearly)
         const char *json, *want;
     } bad[] = {
         { "{\"dram\": {\"model\": \"ddr9\"}}", "dram.model" },
-        { "{\"dram\": {\"channels\": 2}}", "dram.channels" },
+        { "{\"base\": \"ideal\", \"dram\": {\"channels\": 2}}", "dram.channels" },
         { "{\"dram\": {\"model\": \"ddr4-3200\", \"bandwidth_gbps\": 64}}", "dram.bandwidth_gbps" },
         { "{\"dram\": {\"model\": \"hbm2\", \"burst_bytes\": 64}}", "dram.burst_bytes" },
         { "{\"dram\": {\"model\": \"ddr4-3200\", \"channels\": 1000}}", "dram.channels" },
@@ -205,8 +205,8 @@ double dram_pj_per_byte(const std::string &path)
 TEST(DramSim, Llama7bDecodeEnergyPerByteHbm2OverDdr4)
 {
     Cli c;
-    c.write("ddr4.json", "{\"dram\": {\"model\": \"ddr4-3200\", \"channels\": 10}}");
-    c.write("hbm2.json", "{\"dram\": {\"model\": \"hbm2\"}}");
+    c.write("ddr4.json", "{\"base\": \"ideal\", \"dram\": {\"model\": \"ddr4-3200\", \"channels\": 10}}");
+    c.write("hbm2.json", "{\"base\": \"ideal\", \"dram\": {\"model\": \"hbm2\"}}");
     for (const char *a : { "ddr4", "hbm2" })
         ASSERT_EQ(c.run(std::string("run --model llama-2-7b --quant W2A8 --phase decode --arch ") +
                         c.p(std::string(a) + ".json") + " --json " +
@@ -222,7 +222,7 @@ TEST(DramSim, Llama7bDecodeEnergyPerByteHbm2OverDdr4)
 TEST(DramSim, RtlEngineRefusesADeviceModel)
 {
     Cli c;
-    c.write("ddr4.json", "{\"dram\": {\"model\": \"ddr4-3200\"}}");
+    c.write("ddr4.json", "{\"base\": \"ideal\", \"dram\": {\"model\": \"ddr4-3200\"}}");
     std::string err;
     EXPECT_EQ(c.run("gemm --random 2x64x64 --wfmt int --wbits 2 --engine rtl --arch " +
                     c.p("ddr4.json"), &err), 1);

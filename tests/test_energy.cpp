@@ -127,7 +127,7 @@ TEST(Energy, ModelForTheDefaultArch)
 {
     energy_table t = default_table();
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     energy_model m;
     char err[512];
     ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
@@ -158,7 +158,7 @@ TEST(Energy, NodeMismatchIsAnError)
 {
     energy_table t = default_table();
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.tech_nm = 45;
     energy_model m;
     char err[512];

@@ -49,7 +49,7 @@ using gemmtest::gemv;
 TEST(Ifetch, HandDerived)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.ibuf_entries = 4;
     sim_stats st = run_ctrl(a, 8);
     EXPECT_EQ(st.cycles, 309u);
@@ -67,7 +67,7 @@ TEST(Ifetch, HandDerived)
 TEST(Ifetch, LongProgram)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.ibuf_entries = 16;
     const size_t n = 300000;
     sim_stats st = run_ctrl(a, n - 1);
@@ -80,7 +80,7 @@ TEST(Ifetch, LongProgram)
 TEST(Ifetch, CompetesForTheBus)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     sim_stats free_fetch = gemv(a);
     a.ibuf_entries = 64;
     sim_stats f64 = gemv(a);
@@ -103,7 +103,7 @@ TEST(Ifetch, RtlRefuses)
     const std::string arch = dir + "/ifetch_arch.json", errf = dir + "/ifetch_err.txt";
     FILE *f = std::fopen(arch.c_str(), "w");
     ASSERT_TRUE(f);
-    std::fputs("{\"issue\": {\"ibuf_entries\": 64}}", f);
+    std::fputs("{\"base\": \"ideal\", \"issue\": {\"ibuf_entries\": 64}}", f);
     std::fclose(f);
     EXPECT_EQ(lutsim("gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                          arch, "", errf), 1);

@@ -44,7 +44,7 @@ std::string name(const gemm_shape &s)
 arch_t random_arch(std::mt19937 &rng)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.lut_cores = 1 + (int)(rng() % 8);
     a.tile_m = 1 + (int)(rng() % 4);
     a.tile_n = 16 << (rng() % 3);
@@ -175,7 +175,7 @@ TEST(Mapper, EveryVariantIsBitExactAndTimingOnlyEqualsFunctional)
     int checked = 0;
     for (const auto &sh : shapes) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.lut_cores = 2;
         a.tile_n = 32;
         a.tile_m = 2;
@@ -210,7 +210,7 @@ TEST(Mapper, EveryVariantIsBitExactAndTimingOnlyEqualsFunctional)
 TEST(Mapper, FastForwardEqualsFullSimulation)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     energy_model em = unit_energy();
     const int shapes[][3] = {{300, 4096, 1024}, {2048, 1024, 2048}, {77, 3000, 1000},
                              {1, 32000, 1024}, {1000, 128, 2048}};
@@ -252,7 +252,7 @@ TEST(Mapper, ReusesWeightsFarBeyondTheOldMTile)
     // C int32 2048 x 4096 x 4 = 32 MiB: 45 MiB compulsory.  The old
     // schedule re-read the weights once per 14-row M-tile (147 times, 821 MB).
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     energy_model em = unit_energy();
     gemm_shape s = {};
     s.wtype = {LUT_WFMT_INT, 2};
@@ -293,7 +293,7 @@ TEST(Mapper, RowPartitionKeepsNarrowGemmsBusy)
     // partitioning runs 128 of 512 columns per pass (25%); row partitioning
     // covers 8 x 2 rows x 64 columns, two column passes of 100%.
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.buf[BUF_TBL].kib = 64;
     energy_model em = unit_energy();
     gemm_shape s = {};

@@ -227,7 +227,7 @@ TEST(ModelCounts, KvCacheBytes)
 TEST(GemmShapes, RowsPast2To32AreTiledNotTruncated)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     gemm_shape s;
     memset(&s, 0, sizeof s);
     s.wtype = {LUT_WFMT_INT, 2};
@@ -269,7 +269,7 @@ TEST(GemmShapes, OutputRowsWiderThanTheStrideFieldAreStoredRowByRow)
 {
     // C rows of n x 4 bytes: past the 24-bit DMA stride when n > 4194303
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     gemm_shape s;
     memset(&s, 0, sizeof s);
     s.wtype = {LUT_WFMT_INT, 2};
@@ -331,7 +331,7 @@ std::vector<uint8_t> acc_image(int16_t v, bool alternate = false)
 int run_acc(int klen, int16_t v, int32_t *result, std::string *err, bool alternate = false)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     program p;
     char e[512];
     if (program_from_asm(acc_program(klen).c_str(), &p, e, sizeof e) != 0) {
@@ -395,7 +395,7 @@ TEST(Accumulator, CompilerOutputNeverOverflowsOnRandomShapes)
     // compiler, on an architecture whose buffers would otherwise take them.
     std::mt19937 rng(8);
     arch_t big;
-    arch_default(&big);
+    arch_ideal(&big);
     big.buf[BUF_ACT].kib = 1024;
     big.buf[BUF_TBL].kib = 2048;
     big.buf[BUF_WGT].kib = 4096;
@@ -476,7 +476,7 @@ TEST(Accumulator, SplitGroupsKeepEachGroupsZeroPointAndScale)
     // every float sum exact, so the float output equals the reference
     // bit for bit even though it is summed per sub-group.
     arch_t big;
-    arch_default(&big);
+    arch_ideal(&big);
     big.buf[BUF_ACT].kib = 1024;
     big.buf[BUF_TBL].kib = 2048;
     big.buf[BUF_WGT].kib = 4096;

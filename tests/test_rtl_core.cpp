@@ -17,7 +17,7 @@ namespace {
 arch_t def()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     return a;
 }
 
@@ -142,6 +142,17 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("row partitioning"), std::string::npos) << err;
     program_free(&p);
+    // padded table rows (tpad, banked table buffers) are a C-model layout only
+    const char *padded[] = {
+        "lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=8 wbits=2 accum=0 tpad=2\nhalt\n",
+        "tprec src=0 dst=0 sum=0x400 rows=2 klen=8 stride=8 tpad=1\nhalt\n",
+    };
+    for (const char *text : padded) {
+        p = assemble(text);
+        EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
+        EXPECT_NE(std::string(err).find("padded table rows (tpad="), std::string::npos) << err;
+        program_free(&p);
+    }
 }
 
 struct GemmParam {

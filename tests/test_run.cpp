@@ -197,7 +197,7 @@ TEST(Tiler, ProgramsStayInsideEveryBufferOnManyShapes)
     std::mt19937 rng(5);
     for (int trial = 0; trial < 150; trial++) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.lut_cores = 1 + (int)(rng() % 8);
         a.tile_k = 2 + (int)(rng() % 4);
         a.buf[BUF_TBL].kib = 8 << (rng() % 3);
@@ -230,7 +230,7 @@ TEST(Tiler, ProgramsStayInsideEveryBufferOnManyShapes)
 TEST(FastForward, EqualsFullSimulationOnPeriodicPrograms)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     energy_model em = {};
     em.dram_pj_per_byte = 1;
     em.leakage_pj_per_cycle = 1;

@@ -323,7 +323,7 @@ struct Gen {
 arch_t arch_with(int dram_latency, int queue_depth, int unit_latency)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.dram_latency = dram_latency;
     a.queue_depth = queue_depth;
     a.lmma_latency = a.tprec_latency = a.dequant_latency = a.vector_latency = unit_latency;

@@ -22,12 +22,17 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "arch.h"
 #include "arch_json.h"
 #include "energy.h"
 #include "energy_json.h"
 #include "gemm.h"
+extern "C" {
+#include "gemm_int.h" // gemm_table_pad (no C++ guard of its own)
+}
+#include "mapper.h"
 #include "isa.h"
 #include "program.h"
 #include "sim.h"
@@ -40,7 +45,7 @@ namespace {
 arch_t banked()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.sram_ideal = 0;
     return a;
 }
@@ -122,9 +127,9 @@ TEST(Sram, BankMappingAndRanges)
     // Two 16-byte tables: 512 bytes apart both in bank 0 (words 0, 16),
     // 544 apart in different banks (words 0, 17), 16 apart in one word.
     uint64_t same[2] = { 0, 512 }, apart[2] = { 0, 544 }, one[2] = { 0, 16 };
-    EXPECT_EQ(sram_step_words(&g, same, 2, 16), 2u);
-    EXPECT_EQ(sram_step_words(&g, apart, 2, 16), 1u);
-    EXPECT_EQ(sram_step_words(&g, one, 2, 16), 1u);
+    EXPECT_EQ(sram_step_words(&g, same, 2, 16, nullptr), 2u);
+    EXPECT_EQ(sram_step_words(&g, apart, 2, 16, nullptr), 1u);
+    EXPECT_EQ(sram_step_words(&g, one, 2, 16, nullptr), 1u);
 }
 
 TEST(Sram, StridedEqualsTheSumOfItsAccesses)
@@ -158,7 +163,7 @@ TEST(Sram, ConflictingTableLayoutCostsWhatTheBanksImply)
     // words = 8 per bank, 4 cycles on 2 ports each) adds 8: 72.  The ideal
     // model: 32 passes.
     arch_t a = banked(), ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, lmma(0, 0, 2, 512, 128, 1)), 32u);
     EXPECT_EQ(busy(a, lmma(0, 0, 2, 512, 128, 1)), 64u + 8u);
     // klen 136 (34 chunks): row 1 starts 544 bytes on, word 17, bank 1: no
@@ -181,6 +186,141 @@ TEST(Sram, ConflictingTableLayoutCostsWhatTheBanksImply)
     EXPECT_EQ(busy(a, lmma(0, 0, 12, 512, 128, 2)), 6u * 72u);
 }
 
+// The stall counters say where the cycles went.  Hand derivation, on the
+// banked default buffers (2-bank table buffer, one port): lmma m=2 n=512
+// klen=128 W1 is one block of 32 chunks.  Row 1's tables are 512 bytes
+// after row 0's, a multiple of the 64-byte table row, so each chunk's two
+// tables are in one bank: 2 cycles where spreading the same 2 words over
+// the 2 banks takes 1.  bank_conflict = 32 x (2 - 1) = 32.  The array's
+// own rate is 32 passes; the write-back of 2 x 2048 bytes of accumulators
+// (8 cycles at the output buffer's 512 B/cycle) is the port limit: 8.
+// Busy 32 + 32 + 8 = 72, as above.
+TEST(Sram, StallCountersAttributeTheSerialisedCycles)
+{
+    arch_t a = banked();
+    program p;
+    std::memset(&p, 0, sizeof p);
+    isa_instr ins[2] = { lmma(0, 0, 2, 512, 128, 1), blank(OP_HALT) };
+    p.ins = ins;
+    p.n = 2;
+    sim_stats st;
+    char err[512];
+    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
+    EXPECT_EQ(st.unit[UNIT_LUT].busy_cycles, 72u);
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict, 32u);
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_port_limit, 8u);
+    // tpad=2: row 1 starts 32 x 16 + 2 x 16 = 544 bytes on, word 17, the
+    // other bank.  No conflict: busy 32 + 8, bank_conflict 0.
+    ins[0].tpad = 2;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
+    EXPECT_EQ(st.unit[UNIT_LUT].busy_cycles, 40u);
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict, 0u);
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_port_limit, 8u);
+    // tpad=4 (64 bytes: a whole table row) puts row 1 back in bank 0.
+    ins[0].tpad = 4;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict, 32u);
+    // Ideal buffers count nothing.
+    arch_t ideal;
+    arch_ideal(&ideal);
+    ins[0].tpad = 0;
+    ASSERT_EQ(sim_run(&ideal, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
+    EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict + st.unit[UNIT_LUT].stall_port_limit, 0u);
+    // The dequant unit's gathers: dq m=2 n=512 accumulating needs 24
+    // cycles at the output buffer's bandwidth (below) against 16 on its
+    // 64 lanes: 8 cycles of port limit.
+    isa_instr dq = blank(OP_DQ);
+    dq.dst = 0x4000;
+    dq.m = 2;
+    dq.n = 512;
+    dq.accum = 1;
+    ins[0] = dq;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
+    EXPECT_EQ(st.unit[UNIT_DQ].busy_cycles, 24u);
+    EXPECT_EQ(st.unit[UNIT_DQ].stall_port_limit, 8u);
+    EXPECT_EQ(st.unit[UNIT_DQ].stall_bank_conflict, 0u);
+}
+
+// tprec writes the padded layout lmma reads: the product is the same with
+// and without padding (functional, bit for bit), and the padding's slots
+// are never written.
+TEST(Sram, PaddedTableRowsComputeTheSameProduct)
+{
+    arch_t a = banked();
+    const char *text[2] = {
+        "load buf=act sram=0 rows=1 bytes=256 dram=0 stride=256\n"
+        "load buf=weight sram=0 rows=1 bytes=2048 dram=256 stride=2048\n"
+        "tprec src=0 dst=0 sum=0x2000 rows=2 klen=128 stride=128\n"
+        "lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=128 wbits=2 accum=0\n"
+        "store buf=output sram=0 rows=1 bytes=512 dram=4096 stride=512\nhalt\n",
+        "load buf=act sram=0 rows=1 bytes=256 dram=0 stride=256\n"
+        "load buf=weight sram=0 rows=1 bytes=2048 dram=256 stride=2048\n"
+        "tprec src=0 dst=0 sum=0x2000 rows=2 klen=128 stride=128 tpad=2\n"
+        "lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=128 wbits=2 accum=0 tpad=2\n"
+        "store buf=output sram=0 rows=1 bytes=512 dram=4096 stride=512\nhalt\n",
+    };
+    std::vector<uint8_t> img[2];
+    for (int v = 0; v < 2; v++) {
+        program p;
+        char err[512];
+        ASSERT_EQ(program_from_asm(text[v], &p, err, sizeof err), 0) << err;
+        img[v].assign(8192, 0);
+        std::mt19937 rng(3);
+        for (size_t i = 0; i < 4096; i++)
+            img[v][i] = (uint8_t)(rng() % 7); // small: no accumulator overflow
+        sim_opts o;
+        std::memset(&o, 0, sizeof o);
+        o.dram = img[v].data();
+        o.dram_size = img[v].size();
+        sim_stats st;
+        ASSERT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
+        program_free(&p);
+    }
+    EXPECT_EQ(img[0], img[1]);
+    bool nonzero = false;
+    for (size_t i = 4096; i < 4608; i++)
+        nonzero = nonzero || img[0][i] != 0;
+    EXPECT_TRUE(nonzero); // the product was stored
+}
+
+// The compiler's layouts: on the banked default buffers no lmma of a
+// GEMM's program loses a cycle to a bank conflict it could avoid (the
+// table rows are interleaved: tpad), for several shapes and both the
+// default schedule and the mapper's; the dense layout would.
+TEST(Sram, CompilerLayoutsHaveNoAvoidableBankConflicts)
+{
+    arch_t a = banked();
+    const int shapes[][3] = { { 1, 4096, 4096 }, { 16, 4096, 4096 }, { 64, 1024, 1000 },
+                              { 37, 512, 384 }, { 256, 2048, 4096 } };
+    const lut_wtype types[] = { { LUT_WFMT_INT, 2 }, { LUT_WFMT_BINARY, 1 } };
+    for (const auto &sh : shapes) {
+        for (const lut_wtype wt : types) {
+            SCOPED_TRACE(std::to_string(sh[0]) + "x" + std::to_string(sh[1]) + "x" +
+                         std::to_string(sh[2]) + " W" + std::to_string(wt.bits));
+            sim_stats st = gemmtest::run(a, nullptr, wt, (uint64_t)sh[0], sh[1], sh[2]);
+            EXPECT_GT(st.unit[UNIT_LUT].busy_cycles, 0u);
+            EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict, 0u);
+            gemm_shape s = {}, best;
+            s.wtype = wt;
+            s.group_size = 128;
+            s.m = sh[0];
+            s.n = sh[1];
+            s.kd = sh[2];
+            int sampled = 0, simulated = 0;
+            char err[512];
+            ASSERT_EQ(mapper_search(&a, nullptr, &s, MAP_CYCLES, &best, &st, &sampled,
+                                    &simulated, err, sizeof err), 0) << err;
+            EXPECT_EQ(st.unit[UNIT_LUT].stall_bank_conflict, 0u);
+        }
+    }
+    // The dense layout (what the compiler emitted before tpad) conflicts:
+    // the test can fail.
+    EXPECT_EQ(gemm_table_pad(&a, 128), 2);
+    arch_t ideal;
+    arch_ideal(&ideal);
+    EXPECT_EQ(gemm_table_pad(&ideal, 128), 0); // ideal buffers keep the dense layout
+}
+
 TEST(Sram, DequantGathersAtTheOutputBuffersBandwidth)
 {
     // dq m=2 n=512 accumulating: 1024 outputs on 64 lanes = 16 cycles
@@ -196,7 +336,7 @@ TEST(Sram, DequantGathersAtTheOutputBuffersBandwidth)
     in.n = 512;
     in.accum = 1;
     arch_t ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, in), 16u);
     EXPECT_EQ(busy(banked(), in), 24u);
     in.accum = 0; // 32 words per bank: 16 cycles, lanes and ports agree
@@ -219,11 +359,19 @@ TEST(Sram, VectorOpsStreamAtTheirBuffersBandwidth)
     in.dst = 0x8000;
     in.len = 4096;
     arch_t ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     EXPECT_EQ(busy(ideal, in), 64u);
     EXPECT_EQ(busy(banked(), in), 96u);
     in.fn = VFN_ADD_F16;
     EXPECT_EQ(busy(banked(), in), 64u);
+    // attn_softmax's len carries the row length in bits [11:0] and the
+    // masked tail in [23:12]: the row of 256 int32 scores streams in (1024
+    // bytes, 4 words a bank, 2 cycles) under the lanes' 3 passes of 4
+    // cycles, as on ideal buffers, not len = 256 + 128 x 4096 elements.
+    in.fn = VFN_ATTN_SOFTMAX;
+    in.len = 256 | (128u << 12);
+    EXPECT_EQ(busy(banked(), in), busy(ideal, in));
+    EXPECT_EQ(busy(ideal, in), 12u);
 }
 
 TEST(Sram, SharedPortsCostTheSum)
@@ -273,7 +421,7 @@ TEST(Sram, IdealModeIgnoresBanksAndPortsExactly)
     // ignores ports.  The same row width split into other banks, with other
     // ports, changes nothing, cycle for cycle and event for event.
     arch_t d, other;
-    arch_default(&d);
+    arch_ideal(&d);
     EXPECT_EQ(d.sram_ideal, 1);
     EXPECT_EQ(d.lut_double_acc, 0);
     other = d;
@@ -314,7 +462,7 @@ TEST(Sram, SinglePortedWeightBufferSerialisesDmaAndLut)
     // time grows by about the weight bytes / (256 B a slot) per tile over
     // its passes: 1 / (row passes) = 1/6 with the compiler's 12-row tiles.
     arch_t roomy;
-    arch_default(&roomy);
+    arch_ideal(&roomy);
     roomy.sram_ideal = 0;
     roomy.lut_double_acc = 1;
     for (int b = 0; b < BUF_COUNT; b++)
@@ -344,7 +492,7 @@ TEST(Sram, ArchKeysAndTheRtlRefusal)
     char tmpl[] = "/tmp/lutsim-sram-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     std::string dir = tmpl;
-    std::ofstream(dir + "/b.json") << "{\"buffers\": {\"ideal\": false}}";
+    std::ofstream(dir + "/b.json") << "{\"base\": \"ideal\", \"buffers\": {\"ideal\": false}}";
     int st = testproc::lutsim("gemm --random 2x64x64 --wfmt int --wbits 2 --engine rtl --quiet "
                               "--arch " + dir + "/b.json", "", dir + "/err");
     std::stringstream ss;
@@ -368,7 +516,7 @@ TEST(Sram, EnergyPerAccessFollowsBankSize)
     char err[512];
     ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
     arch_t a = banked(), ideal;
-    arch_default(&ideal);
+    arch_ideal(&ideal);
     energy_model mb, mi;
     ASSERT_EQ(energy_model_build(&t, &a, &mb, err, sizeof err), 0) << err;
     ASSERT_EQ(energy_model_build(&t, &ideal, &mi, err, sizeof err), 0) << err;

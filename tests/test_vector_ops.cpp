@@ -239,7 +239,7 @@ TEST(VectorOps, FunctionalBitExactAtFp16AndBf16)
     const energy_model em = unit_energy();
     for (fp_type t : {FP_F16, FP_BF16}) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.vector_dtype = t;
         a.buf[BUF_OUT].kib = 64; // several tiles
         for (const VecCase &c : cases) {
@@ -290,7 +290,7 @@ TEST(VectorOps, RandomShapesAndArchitecturesStayInsideBuffersAndFastForwardExact
     int ran = 0, sampled_runs = 0;
     for (int it = 0; it < 150; it++) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.vector_dtype = (int)(rng() % FP_COUNT);
         a.dma_engines = 1 + (int)(rng() % 2);
         a.buf[BUF_OUT].kib = 16 << (rng() % 5);
@@ -380,7 +380,7 @@ TEST(DmaEngines, ALoadPassesAStoreThatWaitsOnlyWithTwoQueues)
         ASSERT_EQ(program_push(&p, &in), 0);
     for (int engines : {1, 2}) {
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         a.dma_engines = engines;
         std::vector<Slot> s;
         sim_opts o;
@@ -423,7 +423,7 @@ TEST(DmaEngines, TwoQueuesNeverShareTheBusAndOnlyHelpVectorPrograms)
         char err[256];
         int sampled;
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         ASSERT_EQ(vec_timing(&a, &em, &v, &s1, &sampled, err, sizeof err), 0) << err;
         a.dma_engines = 2;
         ASSERT_EQ(vec_timing(&a, &em, &v, &s2, &sampled, err, sizeof err), 0) << err;
@@ -440,7 +440,7 @@ TEST(DmaEngines, TwoQueuesNeverShareTheBusAndOnlyHelpVectorPrograms)
 TEST(VectorOps, PrefillVectorOpsRunWithinTheirRooflineBound)
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     const energy_model em = unit_energy();
     // rows x cols of Llama-2-7B's layer at S = 2048: norm (quantized for
     // q/k/v), residual add, SiLU, SiLU x gate (quantized for down_proj)
@@ -475,7 +475,7 @@ TEST(Overlap, SavesAtMostEachTailAndOnlyBeforeLinearLayers)
     model_cfg m;
     std::memset(&m, 0, sizeof m);
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     const energy_model em = unit_energy();
     // hand-made results: a vector op, then two linear layers of one input
     op_result ops[3];

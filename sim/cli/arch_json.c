@@ -101,6 +101,7 @@ static const field issue_fields[] = {
 static const field root_fields[] = {
     { "name", K_NAME, AO(name), 1, sizeof(((arch_t *)0)->name) - 1, NULL, NULL },
     { "description", K_DESC, 0, 0, 0, NULL, NULL },
+    { "base", K_DESC, 0, 0, 0, NULL, NULL }, /* read by arch_base below */
     { "clock_ghz", K_NUM, AO(clock_ghz), 0.01, 100, NULL, NULL },
     { "tech_nm", K_INT, AO(tech_nm), 1, 1000, NULL, NULL },
     { "lut", K_OBJ, 0, 0, 0, lut_fields, NULL },
@@ -310,6 +311,24 @@ static int read_fields(const json_t *obj, const field *fs, char *base, const cha
     return 0;
 }
 
+/* What a file overrides: the embedded default, or with "base": "ideal"
+ * the same core on ideal memory (arch.h). */
+static int arch_base(const json_t *doc, const char *label, arch_t *a, char *err, size_t errlen)
+{
+    const json_t *b = json_object_get(doc, "base");
+    const char *s = json_is_string(b) ? json_string_value(b) : NULL;
+    if (!b || (s && strcmp(s, "default") == 0)) {
+        arch_default(a);
+    } else if (s && strcmp(s, "ideal") == 0) {
+        arch_ideal(a);
+    } else {
+        snprintf(err, errlen, "%s: base: expected \"default\" or \"ideal\", got %s%s%s", label,
+                 s ? "'" : "", s ? s : cfg_json_kind(b), s ? "'" : "");
+        return -1;
+    }
+    return 0;
+}
+
 int arch_from_json(const json_t *doc, const char *label, arch_t *out, char *err,
                    size_t errlen)
 {
@@ -321,8 +340,8 @@ int arch_from_json(const json_t *doc, const char *label, arch_t *out, char *err,
         return -1;
     }
     arch_t a;
-    arch_default(&a);
-    if (read_fields(doc, root_fields, (char *)&a, "", label, err, errlen))
+    if (arch_base(doc, label, &a, err, errlen) ||
+        read_fields(doc, root_fields, (char *)&a, "", label, err, errlen))
         return -1;
     char why[400];
     /* A device model brings its peak bandwidth and burst: given keys must

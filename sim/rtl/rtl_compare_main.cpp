@@ -133,7 +133,7 @@ int main(int argc, char **argv)
         }
     }
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     if (nreg >= 0)
         return regress(&a, nreg, seed);
     if (gemm) {

@@ -67,7 +67,7 @@ bool vcd_declares_signals(VerilatedVcdC *vcd, const char *path)
 extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 {
     arch_t d;
-    arch_default(&d);
+    arch_ideal(&d);
     if (std::strcmp(a->dram_model, "ideal") != 0) {
         fail(err, errlen,
              "the RTL runs on ideal memory: dram.model \"%s\" needs the C model "
@@ -144,6 +144,12 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
         if (in->op == OP_LMMA && in->part) {
             fail(err, errlen, "instruction %zu (lmma): row partitioning (part=1, "
                  "lut.partition rows) is not in the RTL, which splits columns only", i);
+            return -1;
+        }
+        if ((in->op == OP_LMMA || in->op == OP_TPREC) && in->tpad) {
+            fail(err, errlen, "instruction %zu (%s): padded table rows (tpad=%u) are not in "
+                 "the RTL, which reads the dense layout only (tpad=0)", i,
+                 in->op == OP_LMMA ? "lmma" : "tprec", in->tpad);
             return -1;
         }
         if (in->op == OP_DQ && in->fmode) {

@@ -19,7 +19,7 @@ static double now_s()
 int main()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     GemmCase g;
     const int M = 64, N = 1024, K = 512;
     if (!rtl_make_gemm(&a, LUT_WFMT_INT, 2, M, N, K, 128, 3, &g)) {

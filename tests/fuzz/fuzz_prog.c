@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         check_identity(&p, data, size);
         arch_t a;
-        arch_default(&a);
+        arch_ideal(&a);
         sim_stats st;
         if (sim_run(&a, NULL, &p, NULL, &st, err, sizeof err) != 0)
             fuzz_check_instruction_error("prog", err, p.n);

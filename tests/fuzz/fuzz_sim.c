@@ -51,7 +51,7 @@ static uint64_t take(choices *c, int nbytes)
 static int make_arch(choices *c, arch_t *a)
 {
     unsigned v = (unsigned)take(c, 2);
-    arch_default(a);
+    arch_ideal(a);
     switch (v & 3) {
     case 1: /* one core, small buffers (workloads/arch/lut-small.json) */
         a->lut_cores = 1;
@@ -131,6 +131,8 @@ static uint64_t pick_legal(choices *c, const isa_field *f, const arch_t *a, cons
         return (uint64_t)a->wbits_min + b % (uint64_t)(a->wbits_max - a->wbits_min + 1);
     if (!strcmp(n, "imm"))
         return b % 32;
+    if (!strcmp(n, "tpad"))
+        return b % 16;
     if (f->width <= 3) /* a flag or a small code (dq mfmt) */
         return b & field_max(f->width);
     return (uint64_t)(b % 64) * 64; /* an address: sram, dram, src, dst, acc, ... */

@@ -104,7 +104,7 @@ static void program_seeds(void)
     make_dir("asm");
     make_dir("prog");
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     gemm_shape s;
     memset(&s, 0, sizeof s);
     s.wtype.fmt = LUT_WFMT_INT;
