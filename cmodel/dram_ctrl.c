@@ -32,6 +32,10 @@ void dram_geom_init(dram_geom *g, const dram_spec *p)
     g->wtr_s = p->tCWL + p->tBL + p->tWTR_S;
     g->wtr_l = p->tCWL + p->tBL + p->tWTR_L;
     g->wtr_min = g->wtr_s < g->wtr_l ? g->wtr_s : g->wtr_l;
+    /* the sum of every delay added to a timer bounds any one of them */
+    g->horizon = (int64_t)p->tRC + p->tRAS + p->tRP + p->tRFC + p->tFAW + p->tRRD_S + p->tRRD_L +
+                 p->tCCD_S + p->tCCD_L + g->wr_pre + g->rtp + g->rtw + g->wtr_s + g->wtr_l +
+                 p->tRCD + p->tRCDW + p->tCL + p->tCWL + p->tBL;
 }
 
 int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
@@ -68,6 +72,67 @@ void dram_chan_free(dram_chan *c)
     free(c->freed);
     c->ring = NULL;
     c->freed = NULL;
+}
+
+void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g)
+{
+    dram_slot *ring = dst->ring;
+    int64_t *freed = dst->freed;
+    const uint64_t hits = dst->hits, misses = dst->misses, conflicts = dst->conflicts;
+    const uint64_t rd = dst->rd, wr = dst->wr, refreshes = dst->refreshes;
+    *dst = *src;
+    dst->ring = ring;
+    dst->freed = freed;
+    dst->hits = hits;
+    dst->misses = misses;
+    dst->conflicts = conflicts;
+    dst->rd = rd;
+    dst->wr = wr;
+    dst->refreshes = refreshes;
+    memcpy(freed, src->freed, (g->freed_mask + 1) * sizeof *freed);
+    if (src->nq)
+        memcpy(ring, src->ring, (g->ring_mask + 1) * sizeof *ring);
+}
+
+/* Timers are compared as max(x, floor): below it none binds any more. */
+static int same_timer(int64_t a, int64_t b, int64_t floor)
+{
+    return a == b || (a <= floor && b <= floor);
+}
+
+/* The slot freed by the k-th last served burst (k >= 1), or long ago. */
+static int64_t freed_back(const dram_chan *c, const dram_geom *g, uint64_t k)
+{
+    return c->served >= k ? c->freed[(c->served - k) & g->freed_mask] : DRAM_NEVER;
+}
+
+int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t)
+{
+    const int64_t f = t - g->horizon;
+    const int nbg = g->sp->bankgroups;
+    if (a->nq || b->nq || a->ref_due != b->ref_due)
+        return 0;
+    for (int i = 0; i < g->nbanks; i++) {
+        const dram_bank *x = &a->bk[i], *y = &b->bk[i];
+        if (x->open_row != y->open_row || !same_timer(x->act_ok, y->act_ok, f) ||
+            !same_timer(x->rd_ok, y->rd_ok, f) || !same_timer(x->wr_ok, y->wr_ok, f) ||
+            !same_timer(x->pre_ok, y->pre_ok, f))
+            return 0;
+    }
+    for (int i = 0; i < nbg; i++)
+        if (!same_timer(a->last_cas_bg[i], b->last_cas_bg[i], f) ||
+            !same_timer(a->last_wr_bg[i], b->last_wr_bg[i], f) ||
+            !same_timer(a->last_act_bg[i], b->last_act_bg[i], f))
+            return 0;
+    for (int i = 0; i < 4; i++) /* oldest first */
+        if (!same_timer(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
+            return 0;
+    for (uint64_t k = 1; k <= (uint64_t)g->Q; k++)
+        if (!same_timer(freed_back(a, g, k), freed_back(b, g, k), f))
+            return 0;
+    return same_timer(a->last_cas, b->last_cas, f) && same_timer(a->last_rd, b->last_rd, f) &&
+           same_timer(a->last_wr, b->last_wr, f) && same_timer(a->bus_free, b->bus_free, f) &&
+           same_timer(a->last_act, b->last_act, f) && same_timer(a->fe_time, b->fe_time, f);
 }
 
 /* In place: live bursts only move towards the head. */
@@ -301,12 +366,25 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
                 return -1; /* ask for what follows */
             if (!complete && nwin < g->Q - 1)
                 return 0; /* what follows is not all known */
+            /* A burst to the same bank and row as one before it enters no
+             * earlier, so it issues no earlier: only the first counts. */
+            uint64_t seen = 1ull << s.bank;
+            uint32_t row_of[DRAM_MAX_BANKS];
+            row_of[s.bank] = s.row;
             for (int j = 0; j < nwin && j < g->Q - 1; j++) {
+                const dram_loc w = window[j];
+                if (seen >> w.bank & 1) {
+                    if (row_of[w.bank] == w.row)
+                        continue;
+                } else {
+                    seen |= 1ull << w.bank;
+                    row_of[w.bank] = w.row;
+                }
                 int after;
                 int64_t a = entry_time(c, g, not_before, (uint64_t)j + 1, &after);
                 if (after)
                     break; /* enters when this one issues: cannot precede it */
-                dram_slot o = slot_at(g, window[j], write, a);
+                dram_slot o = slot_at(g, w, write, a);
                 int64_t oa = 0, of = 0;
                 if (cas_time(c, g, &o, c->bk[o.bank].open_row == o.row, &oa, &of) < t)
                     return 0;

@@ -42,6 +42,7 @@ typedef struct {
     uint64_t freed_mask; /* freed ring size - 1: a power of two >= Q */
     int64_t ccd_s, ccd_l, ccd_min, rd_done, wr_done, rtp, wr_pre, rtw, cl, cwl;
     int64_t wtr_s, wtr_l, wtr_min; /* from a write's CAS to a read's: CWL + BL + tWTR */
+    int64_t horizon;     /* no timer binds past this many cycles after it */
 } dram_geom;
 
 typedef struct {
@@ -85,6 +86,14 @@ void dram_chan_free(dram_chan *c);
 void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out);
 /* Closes the holes of bursts served out of order. */
 void dram_chan_compact(dram_chan *c, const dram_geom *g);
+
+/* Copies src's timing state (banks, channel timers, front end, queue) into
+ * dst, keeping dst's buffers and counters: dst then behaves as src. */
+void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g);
+/* 1 if a and b (queues empty) give the same cycles for any bursts that
+ * enter at or after cycle t: equal rows open and refresh due, and every
+ * timer equal or both too old to bind at t. */
+int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t);
 
 /* Direct service, for a request alone in an empty queue: the bursts of one
  * channel, in order, are given one at a time together with what follows

@@ -35,6 +35,14 @@ struct dram_dev {
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
     uint8_t *queued;        /* per channel: the request being fed uses its queue */
+    /* Lockstep: a channel marked `same` behaves as channel 0 (its own state
+     * is stale); a request that gives every channel the same bursts is then
+     * scheduled once, on channel 0, and its counts are added for the rest. */
+    int lockstep;           /* 0: every channel is scheduled on its own */
+    uint8_t *same;
+    int nsame;
+    dram_chan snap;         /* channel 0 before a lockstep request */
+    uint64_t x_hits, x_misses, x_conflicts, x_rd, x_wr, x_refreshes; /* of `same` channels */
     dram_chan *ch;
     uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
     request *rq;            /* a ring indexed by id & (cap - 1) */
@@ -98,12 +106,15 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     d->skip_p = d->dbg == low ? s->bankgroups : 0;
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
     d->queued = calloc((size_t)s->channels, 1);
+    d->same = calloc((size_t)s->channels, 1);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued;
+    int ok = d->ch && d->rq && d->queued && d->same;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
+    ok = ok && dram_chan_init(&d->snap, &d->g, 0) == 0;
+    d->lockstep = s->channels > 1;
     if (!ok) {
         dram_dev_free(d);
         snprintf(err, errlen, "out of memory for the DRAM device");
@@ -119,7 +130,9 @@ void dram_dev_free(dram_dev *d)
     if (d->ch)
         for (int c = 0; c < d->sp.channels; c++)
             dram_chan_free(&d->ch[c]);
+    dram_chan_free(&d->snap);
     free(d->ch);
+    free(d->same);
     free(d->rq);
     free(d->queued);
     free(d);
@@ -130,6 +143,7 @@ const dram_spec *dram_dev_spec(const dram_dev *d) { return &d->sp; }
 void dram_dev_no_shortcuts(dram_dev *d)
 {
     d->direct = 0;
+    d->lockstep = 0;
 }
 
 void dram_dev_refresh_first(dram_dev *d, uint64_t first)
@@ -240,6 +254,33 @@ static inline void serve(dram_dev *d, dram_chan *c)
         busy_add(d, q->arrival, q->complete);
 }
 
+/* ---- lockstep channels ------------------------------------------------ */
+
+/* Gives channel c its own state before it is scheduled on its own (channel
+ * 0: every channel that follows it). */
+static void own(dram_dev *d, int c)
+{
+    if (d->nsame == 0 || (c != 0 && !d->same[c]))
+        return;
+    for (int k = c ? c : 1; k < (c ? c + 1 : d->sp.channels); k++) {
+        if (d->same[k]) {
+            dram_chan_copy_state(&d->ch[k], &d->ch[0], &d->g);
+            d->same[k] = 0;
+            d->nsame--;
+        }
+    }
+}
+
+/* Request q gives every channel the same bursts: channels interleave burst
+ * by burst and each of its rows starts at channel 0 and covers whole
+ * stripes of all channels. */
+static int symmetric(const dram_dev *d, const request *q)
+{
+    const uint64_t stripe = (uint64_t)d->sp.channels * (uint64_t)d->sp.burst_bytes;
+    return d->lockstep && d->dch == 0 && q->r.addr % stripe == 0 && q->r.row_bytes % stripe == 0 &&
+           (q->r.rows == 1 || q->r.stride % stripe == 0);
+}
+
 /* Puts the front end's next burst into its channel's queue, first serving
  * a burst of that channel if the queue is full.  In order per channel;
  * channels do not wait for each other. */
@@ -247,6 +288,7 @@ static inline void enqueue_next(dram_dev *d)
 {
     request *q = req_of(d, d->gen);
     const uint32_t *dg = q->digit;
+    own(d, (int)dg[d->dch]);
     dram_chan *c = &d->ch[dg[d->dch]];
     if (c->nq == d->g.Q)
         serve(d, c);
@@ -299,13 +341,40 @@ static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
         q->accepted = at;
 }
 
+/* The bursts of a channel after the current one, decoded once each and
+ * kept from burst to burst. */
+typedef struct {
+    dram_loc loc[2 * DRAM_MAX_QUEUE];
+    int at, n;                   /* loc[at .. at + n) follow the current burst */
+    uint32_t next[DRAM_F_COUNT]; /* digits of the burst after those */
+} lookahead;
+
+/* Makes w hold the `want` bursts after the one at digits dg. */
+static const dram_loc *ahead(const dram_dev *d, lookahead *w, const uint32_t *dg, int want)
+{
+    if (w->n == 0) {
+        w->at = 0;
+        memcpy(w->next, dg, sizeof w->next);
+        dram_map_next_in(&d->map, w->next, d->dch);
+    }
+    if (w->at + want > 2 * DRAM_MAX_QUEUE) {
+        memmove(w->loc, w->loc + w->at, (size_t)w->n * sizeof *w->loc);
+        w->at = 0;
+    }
+    for (; w->n < want; w->n++, dram_map_next_in(&d->map, w->next, d->dch))
+        w->loc[w->at + w->n] = loc_of(d, w->next);
+    return w->loc + w->at;
+}
+
 /* The n bursts of channel ch in one row of request q, from digits dg;
  * last: no row of q follows. */
 static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t n, int last)
 {
     dram_chan *c = &d->ch[ch];
     const int P = d->skip_p, W = d->g.Q - 1;
-    dram_loc window[DRAM_MAX_QUEUE], period[DRAM_MAX_BANKS];
+    dram_loc period[DRAM_MAX_BANKS];
+    lookahead win;
+    win.n = 0;
     uint64_t wait = 0; /* bursts until the next skip attempt */
     dram_served sv;
     while (n > 0) {
@@ -326,6 +395,7 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
                 took(q, &sv, k);
                 dram_map_add_in(&d->map, dg, d->dch, k);
                 n -= k;
+                win.n = 0;
                 continue;
             }
             wait = (uint64_t)P;
@@ -334,13 +404,8 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
             dram_loc here = loc_of(d, dg);
             int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0, &sv);
             if (r < 0) {
-                int nw = 0;
-                uint32_t w[DRAM_F_COUNT];
-                memcpy(w, dg, sizeof w);
-                for (; nw < W && (uint64_t)nw + 1 < n; nw++) {
-                    dram_map_next_in(&d->map, w, d->dch);
-                    window[nw] = loc_of(d, w);
-                }
+                const int nw = n - 1 < (uint64_t)W ? (int)(n - 1) : W;
+                const dram_loc *window = ahead(d, &win, dg, nw);
                 r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
                                      last && (uint64_t)nw + 1 == n, &sv);
             }
@@ -355,15 +420,69 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
         }
         dram_map_next_in(&d->map, dg, d->dch);
         n--;
+        if (win.n) { /* the first burst ahead is the current one now */
+            win.at++;
+            win.n--;
+        }
     }
+}
+
+/* Every row of symmetric request q for channel ch. */
+static void feed_rows(dram_dev *d, request *q, int ch)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    for (uint32_t r = 0; r < q->r.rows; r++) {
+        uint32_t dg[DRAM_F_COUNT];
+        dram_map_digits(&d->map, q->r.addr + (uint64_t)r * q->r.stride + (uint64_t)ch * B, dg);
+        feed_channel(d, q, ch, dg, q->r.row_bytes / B / C, r + 1 == q->r.rows);
+    }
+}
+
+/* Feeds a symmetric request: once on channel 0 for every channel that
+ * behaves as channel 0 from its arrival on (found now or before), then on
+ * each of the others.  If channel 0 had to queue its bursts, its followers
+ * are given its state from before and fed on their own. */
+static void feed_lockstep(dram_dev *d, request *q)
+{
+    const int C = d->sp.channels;
+    dram_chan *c0 = &d->ch[0];
+    for (int c = 1; c < C; c++) {
+        if (!d->same[c] && dram_chan_same_from(&d->ch[c], c0, &d->g, q->arrival)) {
+            d->same[c] = 1;
+            d->nsame++;
+        }
+    }
+    const uint64_t h = c0->hits, mi = c0->misses, co = c0->conflicts, rd = c0->rd, wr = c0->wr,
+                   rf = c0->refreshes, bursts = q->bursts;
+    if (d->nsame)
+        dram_chan_copy_state(&d->snap, c0, &d->g);
+    feed_rows(d, q, 0);
+    const uint64_t k = (uint64_t)d->nsame;
+    if (k && d->queued[0]) {
+        for (int c = 1; c < C; c++)
+            if (d->same[c])
+                dram_chan_copy_state(&d->ch[c], &d->snap, &d->g);
+        memset(d->same, 0, (size_t)C);
+        d->nsame = 0;
+    } else if (k) {
+        d->x_hits += (c0->hits - h) * k;
+        d->x_misses += (c0->misses - mi) * k;
+        d->x_conflicts += (c0->conflicts - co) * k;
+        d->x_rd += (c0->rd - rd) * k;
+        d->x_wr += (c0->wr - wr) * k;
+        d->x_refreshes += (c0->refreshes - rf) * k;
+        q->bursts += (q->bursts - bursts) * k;
+    }
+    for (int c = 1; c < C; c++)
+        if (!d->same[c])
+            feed_rows(d, q, c);
 }
 
 /* Feeds the front end's request channel by channel (channels are
  * independent, so this order gives what the address order gives). */
-static void feed_direct(dram_dev *d, request *q)
+static void feed_each(dram_dev *d, request *q)
 {
     const uint64_t B = (uint64_t)d->sp.burst_bytes;
-    memset(d->queued, 0, (size_t)d->sp.channels);
     const uint64_t C = (uint64_t)d->sp.channels;
     for (uint32_t r = 0; r < q->r.rows; r++) {
         uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
@@ -378,16 +497,28 @@ static void feed_direct(dram_dev *d, request *q)
             const uint64_t per = n / C, extra = n % C;
             for (uint64_t i = 0; i < C && i < n; i++, dram_map_next(&d->map, at)) {
                 memcpy(dg, at, sizeof dg);
+                own(d, (int)at[0]);
                 feed_channel(d, q, (int)at[0], dg, per + (i < extra), last);
             }
             continue;
         }
         for (uint64_t ch = 0; ch < C; ch++) {
             uint64_t k = dram_map_count_in(&d->map, b0, b1, d->dch, (uint32_t)ch, dg);
-            if (k)
+            if (k) {
+                own(d, (int)ch);
                 feed_channel(d, q, (int)ch, dg, k, last);
+            }
         }
     }
+}
+
+static void feed_direct(dram_dev *d, request *q)
+{
+    memset(d->queued, 0, (size_t)d->sp.channels);
+    if (symmetric(d, q))
+        feed_lockstep(d, q);
+    else
+        feed_each(d, q);
     q->enq_done = 1;
     d->gen++;
     if (q->outstanding == 0)
@@ -453,6 +584,14 @@ void dram_get_stats(const dram_dev *d, dram_stats *st)
     memset(st, 0, sizeof *st);
     for (int c = 0; c < p->channels; c++) {
         const dram_chan *ch = &d->ch[c];
+        if (c == 0) {
+            st->read_bursts += d->x_rd;
+            st->write_bursts += d->x_wr;
+            st->row_hits += d->x_hits;
+            st->row_misses += d->x_misses;
+            st->row_conflicts += d->x_conflicts;
+            st->refreshes += d->x_refreshes;
+        }
         st->read_bursts += ch->rd;
         st->write_bursts += ch->wr;
         st->row_hits += ch->hits;
