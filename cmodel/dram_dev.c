@@ -35,14 +35,14 @@ struct dram_dev {
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
     uint8_t *queued;        /* per channel: the request being fed uses its queue */
-    /* Lockstep: a channel marked `same` behaves as channel 0 (its own state
-     * is stale); a request that gives every channel the same bursts is then
-     * scheduled once, on channel 0, and its counts are added for the rest. */
+    /* Lockstep: a follower behaves as its leader (its own state is stale);
+     * a request that gives every channel the same bursts is scheduled once
+     * per leader, and its counts are added for the followers. */
     int lockstep;           /* 0: every channel is scheduled on its own */
-    uint8_t *same;
-    int nsame;
-    dram_chan snap;         /* channel 0 before a lockstep request */
-    uint64_t x_hits, x_misses, x_conflicts, x_rd, x_wr, x_refreshes; /* of `same` channels */
+    uint16_t *lead;         /* per channel: the channel it follows (itself: none) */
+    int *nfol;              /* per leader: its followers */
+    int nsame;              /* followers in all */
+    uint64_t x_hits, x_misses, x_conflicts, x_rd, x_wr, x_refreshes; /* of followers */
     dram_chan *ch;
     uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
     request *rq;            /* a ring indexed by id & (cap - 1) */
@@ -106,14 +106,16 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     d->skip_p = d->dbg == low ? s->bankgroups : 0;
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
     d->queued = calloc((size_t)s->channels, 1);
-    d->same = calloc((size_t)s->channels, 1);
+    d->lead = calloc((size_t)s->channels, sizeof *d->lead);
+    d->nfol = calloc((size_t)s->channels, sizeof *d->nfol);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued && d->same;
+    int ok = d->ch && d->rq && d->queued && d->lead && d->nfol;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
-    ok = ok && dram_chan_init(&d->snap, &d->g, 0) == 0;
+    for (int c = 0; ok && c < s->channels; c++)
+        d->lead[c] = (uint16_t)c;
     d->lockstep = s->channels > 1;
     if (!ok) {
         dram_dev_free(d);
@@ -130,9 +132,9 @@ void dram_dev_free(dram_dev *d)
     if (d->ch)
         for (int c = 0; c < d->sp.channels; c++)
             dram_chan_free(&d->ch[c]);
-    dram_chan_free(&d->snap);
     free(d->ch);
-    free(d->same);
+    free(d->lead);
+    free(d->nfol);
     free(d->rq);
     free(d->queued);
     free(d);
@@ -256,18 +258,51 @@ static inline void serve(dram_dev *d, dram_chan *c)
 
 /* ---- lockstep channels ------------------------------------------------ */
 
-/* Gives channel c its own state before it is scheduled on its own (channel
- * 0: every channel that follows it). */
+/* Gives channel c its own state before it is scheduled on its own: a
+ * follower copies its leader's; a leader hands its followers to the first
+ * of them. */
 static void own(dram_dev *d, int c)
 {
-    if (d->nsame == 0 || (c != 0 && !d->same[c]))
+    if (d->nsame == 0)
         return;
-    for (int k = c ? c : 1; k < (c ? c + 1 : d->sp.channels); k++) {
-        if (d->same[k]) {
-            dram_chan_copy_state(&d->ch[k], &d->ch[0], &d->g);
-            d->same[k] = 0;
+    const int L = d->lead[c];
+    if (L != c) {
+        dram_chan_copy_state(&d->ch[c], &d->ch[L], &d->g);
+        d->lead[c] = (uint16_t)c;
+        d->nfol[L]--;
+        d->nsame--;
+        return;
+    }
+    if (d->nfol[c] == 0)
+        return;
+    int f = -1;
+    for (int k = c + 1; k < d->sp.channels; k++) {
+        if (d->lead[k] != c)
+            continue;
+        if (f < 0) {
+            f = k;
+            dram_chan_copy_state(&d->ch[f], &d->ch[c], &d->g);
+            d->nfol[f] = d->nfol[c] - 1;
             d->nsame--;
         }
+        d->lead[k] = (uint16_t)f;
+    }
+    d->nfol[c] = 0;
+}
+
+/* Makes leader c follow an earlier leader in the same state from cycle t. */
+static void merge(dram_dev *d, int c, int64_t t)
+{
+    for (int L = 0; L < c; L++) {
+        if (d->lead[L] != L || !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+            continue;
+        for (int k = c; k < d->sp.channels; k++)
+            if (d->lead[k] == c)
+                d->lead[k] = (uint16_t)L;
+        d->nfol[L] += d->nfol[c] + 1;
+        d->nsame += 1;
+        d->nfol[c] = 0;
+        return;
     }
 }
 
@@ -438,44 +473,34 @@ static void feed_rows(dram_dev *d, request *q, int ch)
     }
 }
 
-/* Feeds a symmetric request: once on channel 0 for every channel that
- * behaves as channel 0 from its arrival on (found now or before), then on
- * each of the others.  If channel 0 had to queue its bursts, its followers
- * are given its state from before and fed on their own. */
+/* Feeds a symmetric request: once on each leader for it and its followers
+ * (after merging leaders in the same state from the request's arrival on).
+ * A leader's queued bursts are served now: the request is alone, so
+ * nothing else would join them before the wait that serves them. */
 static void feed_lockstep(dram_dev *d, request *q)
 {
     const int C = d->sp.channels;
-    dram_chan *c0 = &d->ch[0];
-    for (int c = 1; c < C; c++) {
-        if (!d->same[c] && dram_chan_same_from(&d->ch[c], c0, &d->g, q->arrival)) {
-            d->same[c] = 1;
-            d->nsame++;
-        }
-    }
-    const uint64_t h = c0->hits, mi = c0->misses, co = c0->conflicts, rd = c0->rd, wr = c0->wr,
-                   rf = c0->refreshes, bursts = q->bursts;
-    if (d->nsame)
-        dram_chan_copy_state(&d->snap, c0, &d->g);
-    feed_rows(d, q, 0);
-    const uint64_t k = (uint64_t)d->nsame;
-    if (k && d->queued[0]) {
-        for (int c = 1; c < C; c++)
-            if (d->same[c])
-                dram_chan_copy_state(&d->ch[c], &d->snap, &d->g);
-        memset(d->same, 0, (size_t)C);
-        d->nsame = 0;
-    } else if (k) {
-        d->x_hits += (c0->hits - h) * k;
-        d->x_misses += (c0->misses - mi) * k;
-        d->x_conflicts += (c0->conflicts - co) * k;
-        d->x_rd += (c0->rd - rd) * k;
-        d->x_wr += (c0->wr - wr) * k;
-        d->x_refreshes += (c0->refreshes - rf) * k;
+    for (int c = 1; c < C; c++)
+        if (d->lead[c] == c)
+            merge(d, c, q->arrival);
+    for (int c = 0; c < C; c++) {
+        if (d->lead[c] != c)
+            continue;
+        dram_chan *l = &d->ch[c];
+        const uint64_t h = l->hits, mi = l->misses, co = l->conflicts, rd = l->rd, wr = l->wr,
+                       rf = l->refreshes, bursts = q->bursts;
+        feed_rows(d, q, c);
+        while (l->nq)
+            serve(d, l);
+        const uint64_t k = (uint64_t)d->nfol[c];
+        d->x_hits += (l->hits - h) * k;
+        d->x_misses += (l->misses - mi) * k;
+        d->x_conflicts += (l->conflicts - co) * k;
+        d->x_rd += (l->rd - rd) * k;
+        d->x_wr += (l->wr - wr) * k;
+        d->x_refreshes += (l->refreshes - rf) * k;
         q->bursts += (q->bursts - bursts) * k;
     }
-    for (int c = 1; c < C; c++)
-        if (!d->same[c])
-            feed_rows(d, q, c);
 }
 
 /* Feeds the front end's request channel by channel (channels are
