@@ -148,6 +148,8 @@ void dram_dev_no_shortcuts(dram_dev *d)
     d->lockstep = 0;
 }
 
+int dram_dev_followers(const dram_dev *d) { return d->nsame; }
+
 void dram_dev_refresh_first(dram_dev *d, uint64_t first)
 {
     for (int c = 0; c < d->sp.channels; c++)
