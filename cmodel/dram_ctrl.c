@@ -342,7 +342,7 @@ static dram_slot slot_at(const dram_geom *g, dram_loc l, int write, int64_t arri
 
 int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
-                     dram_served *out)
+                     uint32_t row_hi, dram_served *out)
 {
     int dummy;
     const int64_t arrival = entry_time(c, g, not_before, 0, &dummy);
@@ -351,7 +351,7 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
         const dram_bank *k = &c->bk[s.bank];
         const int hit = k->open_row == s.row;
         /* a later burst could still hit the row this one closes */
-        if (!hit && k->open_row != DRAM_NO_ROW && k->open_row > s.row)
+        if (!hit && k->open_row != DRAM_NO_ROW && k->open_row > s.row && k->open_row <= row_hi)
             return 0;
         int64_t act = 0, first = 0;
         int64_t t = cas_time(c, g, &s, hit, &act, &first);

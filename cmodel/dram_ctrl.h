@@ -103,10 +103,11 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
  * then the result equals pushing them all and serving (the ring is never
  * touched).  Returns 1 if served (out filled), 0 if the caller must queue
  * this burst and the rest of the channel's bursts normally, -1 if it needs
- * the window (call again with it; window NULL the first time). */
+ * the window (call again with it; window NULL the first time).  row_hi: no
+ * burst that follows is in a higher row (bank rows ascend with addresses). */
 int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
-                     dram_served *out);
+                     uint32_t row_hi, dram_served *out);
 /* Serves the next n bursts at once when they repeat `period` (p bursts,
  * every one a row hit) in a steady stream: each issues tBL or tCCD_S after
  * the one before and nothing else binds (checked here).  Returns n, or 0

@@ -23,6 +23,7 @@ typedef struct {
     /* front-end progress */
     uint32_t row;
     uint64_t left_in_row;
+    uint32_t row_hi;      /* the highest DRAM row it touches (direct service) */
     uint32_t digit[DRAM_F_COUNT];
 } request;
 
@@ -439,12 +440,13 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
             continue;
         } else {
             dram_loc here = loc_of(d, dg);
-            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0, &sv);
+            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
+                                     q->row_hi, &sv);
             if (r < 0) {
                 const int nw = n - 1 < (uint64_t)W ? (int)(n - 1) : W;
                 const dram_loc *window = ahead(d, &win, dg, nw);
                 r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
-                                     last && (uint64_t)nw + 1 == n, &sv);
+                                     last && (uint64_t)nw + 1 == n, q->row_hi, &sv);
             }
             if (r > 0) {
                 took(q, &sv, 1);
@@ -539,9 +541,25 @@ static void feed_each(dram_dev *d, request *q)
     }
 }
 
+/* The row of q's last burst, or the highest row if q wraps past the end of
+ * the device (so that its rows need not ascend). */
+static uint32_t row_hi(const dram_dev *d, const request *q)
+{
+    uint64_t last = q->r.addr + (uint64_t)(q->r.rows - 1) * q->r.stride + q->r.row_bytes - 1;
+    uint64_t bursts = 1;
+    for (int i = 0; i < DRAM_F_COUNT; i++)
+        bursts *= d->map.radix[i];
+    if (last / d->map.burst_bytes >= bursts)
+        return UINT32_MAX;
+    uint32_t dg[DRAM_F_COUNT];
+    dram_map_digits(&d->map, last, dg);
+    return dg[d->dro];
+}
+
 static void feed_direct(dram_dev *d, request *q)
 {
     memset(d->queued, 0, (size_t)d->sp.channels);
+    q->row_hi = row_hi(d, q);
     if (symmetric(d, q))
         feed_lockstep(d, q);
     else
