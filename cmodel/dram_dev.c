@@ -24,7 +24,10 @@ typedef struct {
     uint32_t row;
     uint64_t left_in_row;
     uint32_t row_hi;      /* the highest DRAM row it touches (direct service) */
+    uint32_t memo_row;    /* the row whose first burst has digits memo_dg */
+    uint32_t memo_dg[DRAM_F_COUNT];
     uint32_t digit[DRAM_F_COUNT];
+    int started;          /* row and digit are set */
 } request;
 
 struct dram_dev {
@@ -49,6 +52,7 @@ struct dram_dev {
     request *rq;            /* a ring indexed by id & (cap - 1) */
     long cap, next_id, oldest, gen; /* gen: the request the front end is on */
     uint64_t requests;
+    uint64_t queued_bursts; /* in all channels' queues */
     int busy_any;
     int64_t busy_start, busy_end, busy_total, first_arrival, last_complete;
 };
@@ -219,7 +223,6 @@ long dram_submit(dram_dev *d, const dram_req *r)
     }
     q->arrival = to_dev(d, r->arrival);
     q->accepted = q->complete = q->arrival;
-    start_row(d, q);
     d->requests++;
     return id;
 }
@@ -255,6 +258,7 @@ static inline void serve(dram_dev *d, dram_chan *c)
     if (sv.done > q->complete)
         q->complete = sv.done;
     q->outstanding--;
+    d->queued_bursts--;
     if (finished(q))
         busy_add(d, q->arrival, q->complete);
 }
@@ -325,6 +329,10 @@ static int symmetric(const dram_dev *d, const request *q)
 static inline void enqueue_next(dram_dev *d)
 {
     request *q = req_of(d, d->gen);
+    if (!q->started) { /* decoded when needed: direct service does not */
+        start_row(d, q);
+        q->started = 1;
+    }
     const uint32_t *dg = q->digit;
     own(d, (int)dg[d->dch]);
     dram_chan *c = &d->ch[dg[d->dch]];
@@ -334,6 +342,7 @@ static inline void enqueue_next(dram_dev *d)
                                 (int)dg[d->dba], q->r.write);
     q->outstanding++;
     q->bursts++;
+    d->queued_bursts++;
     if (at > q->accepted)
         q->accepted = at;
     if (--q->left_in_row > 0) {
@@ -375,78 +384,142 @@ static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
                                 q->r.write);
     q->outstanding++;
     q->bursts++;
+    d->queued_bursts++;
     if (at > q->accepted)
         q->accepted = at;
+}
+
+/* The bursts of request q in one channel, in address order, row by row. */
+typedef struct {
+    uint32_t row;              /* q's row of the current burst */
+    uint64_t left;             /* bursts of the channel in that row from it on */
+    uint32_t dg[DRAM_F_COUNT]; /* its digits */
+} chan_iter;
+
+/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
+ * 0 if there is none. */
+static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    for (; r < q->r.rows; r++) {
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
+        uint64_t b0 = a / B, n = (a + q->r.row_bytes - 1) / B + 1 - b0, k;
+        if (d->dch == 0) {
+            /* channels interleave burst by burst: ch's first is b0 + i */
+            uint64_t i = ((uint64_t)ch + C - b0 % C) % C;
+            if (i >= n)
+                continue;
+            k = (n - i + C - 1) / C;
+            if (q->memo_row != r) { /* decoded once for all channels */
+                dram_map_digits(&d->map, a, q->memo_dg);
+                q->memo_row = r;
+            }
+            memcpy(it->dg, q->memo_dg, sizeof it->dg);
+            dram_map_add_in(&d->map, it->dg, -1, i);
+        } else {
+            k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
+            if (k == 0)
+                continue;
+        }
+        it->row = r;
+        it->left = k;
+        return 1;
+    }
+    return 0;
+}
+
+/* Moves it to the next burst; 0 if there is none. */
+static int iter_next(const dram_dev *d, request *q, int ch, chan_iter *it)
+{
+    if (--it->left > 0) {
+        dram_map_next_in(&d->map, it->dg, d->dch);
+        return 1;
+    }
+    return iter_row(d, q, ch, it->row + 1, it);
 }
 
 /* The bursts of a channel after the current one, decoded once each and
  * kept from burst to burst. */
 typedef struct {
     dram_loc loc[2 * DRAM_MAX_QUEUE];
-    int at, n;                   /* loc[at .. at + n) follow the current burst */
-    uint32_t next[DRAM_F_COUNT]; /* digits of the burst after those */
+    int at, n;      /* loc[at .. at + n) follow the current burst */
+    chan_iter next; /* the burst after those */
+    int more;       /* next is a burst */
 } lookahead;
 
-/* Makes w hold the `want` bursts after the one at digits dg. */
-static const dram_loc *ahead(const dram_dev *d, lookahead *w, const uint32_t *dg, int want)
+/* Makes w hold up to `want` bursts after the current one (cur); *complete:
+ * they are all that follow. */
+static const dram_loc *ahead(const dram_dev *d, request *q, int ch, lookahead *w,
+                             const chan_iter *cur, int want, int *complete)
 {
     if (w->n == 0) {
         w->at = 0;
-        memcpy(w->next, dg, sizeof w->next);
-        dram_map_next_in(&d->map, w->next, d->dch);
+        w->next = *cur;
+        w->more = iter_next(d, q, ch, &w->next);
     }
     if (w->at + want > 2 * DRAM_MAX_QUEUE) {
         memmove(w->loc, w->loc + w->at, (size_t)w->n * sizeof *w->loc);
         w->at = 0;
     }
-    for (; w->n < want; w->n++, dram_map_next_in(&d->map, w->next, d->dch))
-        w->loc[w->at + w->n] = loc_of(d, w->next);
+    for (; w->n < want && w->more; w->n++, w->more = iter_next(d, q, ch, &w->next))
+        w->loc[w->at + w->n] = loc_of(d, w->next.dg);
+    *complete = !w->more;
     return w->loc + w->at;
 }
 
-/* The n bursts of channel ch in one row of request q, from digits dg;
- * last: no row of q follows. */
-static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t n, int last)
+/* Tries the closed form on the row-hit run at `it`; the bursts done. */
+static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
+{
+    const int P = d->skip_p;
+    uint64_t m = dram_map_steps_below(&d->map, it->dg, d->dch, d->rowset);
+    m = m < it->left ? m : it->left;
+    if (m < 2 * (uint64_t)P)
+        return 0;
+    dram_loc period[DRAM_MAX_BANKS];
+    uint32_t w[DRAM_F_COUNT];
+    memcpy(w, it->dg, sizeof w);
+    for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
+        period[j] = loc_of(d, w);
+    return dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, sv);
+}
+
+/* Every burst of request q in channel ch (which must have one), served
+ * directly while FR-FCFS would serve it before what follows it, in closed
+ * form along row-hit runs, else through the channel's queue. */
+static void feed_channel(dram_dev *d, request *q, int ch)
 {
     dram_chan *c = &d->ch[ch];
     const int P = d->skip_p, W = d->g.Q - 1;
-    dram_loc period[DRAM_MAX_BANKS];
+    chan_iter it;
     lookahead win;
     win.n = 0;
     uint64_t wait = 0; /* bursts until the next skip attempt */
     dram_served sv;
-    while (n > 0) {
+    for (int more = iter_row(d, q, ch, 0, &it); more;) {
         if (d->queued[ch]) {
-            push_queued(d, q, c, loc_of(d, dg));
-        } else if (P && wait == 0 && n >= 2 * (uint64_t)P) {
-            uint64_t m = dram_map_steps_below(&d->map, dg, d->dch, d->rowset);
-            m = m < n ? m : n;
-            uint64_t k = 0;
-            if (m >= 2 * (uint64_t)P) {
-                uint32_t w[DRAM_F_COUNT];
-                memcpy(w, dg, sizeof w);
-                for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
-                    period[j] = loc_of(d, w);
-                k = dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, &sv);
-            }
-            if (k) {
-                took(q, &sv, k);
-                dram_map_add_in(&d->map, dg, d->dch, k);
-                n -= k;
-                win.n = 0;
+            push_queued(d, q, c, loc_of(d, it.dg));
+        } else if (P && wait == 0 && it.left >= 2 * (uint64_t)P) {
+            uint64_t k = try_skip(d, q, c, &it, &sv);
+            if (k == 0) {
+                wait = (uint64_t)P;
                 continue;
             }
-            wait = (uint64_t)P;
+            took(q, &sv, k);
+            win.n = 0;
+            if ((it.left -= k) > 0)
+                dram_map_add_in(&d->map, it.dg, d->dch, k);
+            else
+                more = iter_row(d, q, ch, it.row + 1, &it);
             continue;
         } else {
-            dram_loc here = loc_of(d, dg);
+            dram_loc here = loc_of(d, it.dg);
             int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
                                      q->row_hi, &sv);
             if (r < 0) {
-                const int nw = n - 1 < (uint64_t)W ? (int)(n - 1) : W;
-                const dram_loc *window = ahead(d, &win, dg, nw);
-                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
-                                     last && (uint64_t)nw + 1 == n, q->row_hi, &sv);
+                int complete;
+                const dram_loc *window = ahead(d, q, ch, &win, &it, W, &complete);
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window,
+                                     win.n, complete, q->row_hi, &sv);
             }
             if (r > 0) {
                 took(q, &sv, 1);
@@ -457,23 +530,11 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
             if (wait)
                 wait--;
         }
-        dram_map_next_in(&d->map, dg, d->dch);
-        n--;
+        more = iter_next(d, q, ch, &it);
         if (win.n) { /* the first burst ahead is the current one now */
             win.at++;
             win.n--;
         }
-    }
-}
-
-/* Every row of symmetric request q for channel ch. */
-static void feed_rows(dram_dev *d, request *q, int ch)
-{
-    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
-    for (uint32_t r = 0; r < q->r.rows; r++) {
-        uint32_t dg[DRAM_F_COUNT];
-        dram_map_digits(&d->map, q->r.addr + (uint64_t)r * q->r.stride + (uint64_t)ch * B, dg);
-        feed_channel(d, q, ch, dg, q->r.row_bytes / B / C, r + 1 == q->r.rows);
     }
 }
 
@@ -493,7 +554,7 @@ static void feed_lockstep(dram_dev *d, request *q)
         dram_chan *l = &d->ch[c];
         const uint64_t h = l->hits, mi = l->misses, co = l->conflicts, rd = l->rd, wr = l->wr,
                        rf = l->refreshes, bursts = q->bursts;
-        feed_rows(d, q, c);
+        feed_channel(d, q, c);
         while (l->nq)
             serve(d, l);
         const uint64_t k = (uint64_t)d->nfol[c];
@@ -511,32 +572,11 @@ static void feed_lockstep(dram_dev *d, request *q)
  * independent, so this order gives what the address order gives). */
 static void feed_each(dram_dev *d, request *q)
 {
-    const uint64_t B = (uint64_t)d->sp.burst_bytes;
-    const uint64_t C = (uint64_t)d->sp.channels;
-    for (uint32_t r = 0; r < q->r.rows; r++) {
-        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
-        uint64_t b0 = a / B, b1 = (a + q->r.row_bytes - 1) / B + 1, n = b1 - b0;
-        int last = r + 1 == q->r.rows;
-        uint32_t dg[DRAM_F_COUNT];
-        if (d->dch == 0) {
-            /* channels interleave burst by burst: the i-th burst starts the
-             * (i mod C)-th channel's share of n / C or one more */
-            uint32_t at[DRAM_F_COUNT];
-            dram_map_digits(&d->map, a, at);
-            const uint64_t per = n / C, extra = n % C;
-            for (uint64_t i = 0; i < C && i < n; i++, dram_map_next(&d->map, at)) {
-                memcpy(dg, at, sizeof dg);
-                own(d, (int)at[0]);
-                feed_channel(d, q, (int)at[0], dg, per + (i < extra), last);
-            }
-            continue;
-        }
-        for (uint64_t ch = 0; ch < C; ch++) {
-            uint64_t k = dram_map_count_in(&d->map, b0, b1, d->dch, (uint32_t)ch, dg);
-            if (k) {
-                own(d, (int)ch);
-                feed_channel(d, q, (int)ch, dg, k, last);
-            }
+    for (int ch = 0; ch < d->sp.channels; ch++) {
+        chan_iter it;
+        if (iter_row(d, q, ch, 0, &it)) {
+            own(d, ch);
+            feed_channel(d, q, ch);
         }
     }
 }
@@ -560,6 +600,7 @@ static void feed_direct(dram_dev *d, request *q)
 {
     memset(d->queued, 0, (size_t)d->sp.channels);
     q->row_hi = row_hi(d, q);
+    q->memo_row = UINT32_MAX;
     if (symmetric(d, q))
         feed_lockstep(d, q);
     else
@@ -574,12 +615,7 @@ static void feed_direct(dram_dev *d, request *q)
  * and every queue is empty. */
 static int direct_now(const dram_dev *d)
 {
-    if (!d->direct || d->gen != d->next_id - 1)
-        return 0;
-    for (int c = 0; c < d->sp.channels; c++)
-        if (d->ch[c].nq)
-            return 0;
-    return 1;
+    return d->direct && d->gen == d->next_id - 1 && d->queued_bursts == 0;
 }
 
 /* Runs the front end over the submitted requests, serving bursts as queues
@@ -593,7 +629,7 @@ static void schedule(dram_dev *d, long last)
         feed_direct(d, req_of(d, d->gen));
     while (d->gen < d->next_id && !(q && finished(q)))
         enqueue_next(d);
-    for (int c = 0; c < d->sp.channels && !(q && finished(q)); c++)
+    for (int c = 0; c < d->sp.channels && d->queued_bursts && !(q && finished(q)); c++)
         while (d->ch[c].nq > 0 && !(q && finished(q)))
             serve(d, &d->ch[c]);
 }
