@@ -45,6 +45,7 @@ struct dram_dev {
     int lockstep;           /* 0: every channel is scheduled on its own */
     uint16_t *lead;         /* per channel: the channel it follows (itself: none) */
     int *nfol;              /* per leader: its followers */
+    uint64_t *key;          /* per channel: which bursts the request gives it */
     int nsame;              /* followers in all */
     uint64_t x_hits, x_misses, x_conflicts, x_rd, x_wr, x_refreshes; /* of followers */
     dram_chan *ch;
@@ -113,10 +114,11 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     d->queued = calloc((size_t)s->channels, 1);
     d->lead = calloc((size_t)s->channels, sizeof *d->lead);
     d->nfol = calloc((size_t)s->channels, sizeof *d->nfol);
+    d->key = calloc((size_t)s->channels, sizeof *d->key);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued && d->lead && d->nfol;
+    int ok = d->ch && d->rq && d->queued && d->lead && d->nfol && d->key;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
     for (int c = 0; ok && c < s->channels; c++)
@@ -140,6 +142,7 @@ void dram_dev_free(dram_dev *d)
     free(d->ch);
     free(d->lead);
     free(d->nfol);
+    free(d->key);
     free(d->rq);
     free(d->queued);
     free(d);
@@ -297,11 +300,13 @@ static void own(dram_dev *d, int c)
     d->nfol[c] = 0;
 }
 
-/* Makes leader c follow an earlier leader in the same state from cycle t. */
+/* Makes leader c follow an earlier leader with the same bursts (key) in
+ * the same state from cycle t. */
 static void merge(dram_dev *d, int c, int64_t t)
 {
     for (int L = 0; L < c; L++) {
-        if (d->lead[L] != L || !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+        if (d->lead[L] != L || d->key[L] != d->key[c] ||
+            !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
             continue;
         for (int k = c; k < d->sp.channels; k++)
             if (d->lead[k] == c)
@@ -313,14 +318,51 @@ static void merge(dram_dev *d, int c, int64_t t)
     }
 }
 
-/* Request q gives every channel the same bursts: channels interleave burst
- * by burst and each of its rows starts at channel 0 and covers whole
- * stripes of all channels. */
-static int symmetric(const dram_dev *d, const request *q)
+/* Channels that receive the same bursts of request q, but for the channel
+ * digit, get the same key: where channels interleave burst by burst, a
+ * channel's bursts in a row are its count and whether its first lies in
+ * the row's second stripe; with a stride of whole stripes every row splits
+ * alike.  0 if q's rows split differently. */
+static int keys_of(dram_dev *d, const request *q)
 {
-    const uint64_t stripe = (uint64_t)d->sp.channels * (uint64_t)d->sp.burst_bytes;
-    return d->lockstep && d->dch == 0 && q->r.addr % stripe == 0 && q->r.row_bytes % stripe == 0 &&
-           (q->r.rows == 1 || q->r.stride % stripe == 0);
+    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
+        return 0;
+    const uint64_t b0 = q->r.addr / B, n = (q->r.addr + q->r.row_bytes - 1) / B + 1 - b0;
+    for (uint64_t c = 0; c < C; c++) {
+        uint64_t i = (c + C - b0 % C) % C;
+        uint64_t k = i < n ? (n - i + C - 1) / C : 0;
+        d->key[c] = 2 * k + (b0 % C + i >= C);
+    }
+    return 1;
+}
+
+/* Splits each class by key: the first follower of leader L with another
+ * key than L's takes L's state and leads the others with its key. */
+static void split(dram_dev *d)
+{
+    int from[8], to[8], n = 0;
+    for (int f = 1; f < d->sp.channels; f++) {
+        const int L = d->lead[f];
+        if (L == f || d->key[f] == d->key[L])
+            continue;
+        int j = 0;
+        while (j < n && !(from[j] == L && d->key[to[j]] == d->key[f]))
+            j++;
+        d->nfol[L]--;
+        if (j < n) {
+            d->lead[f] = (uint16_t)to[j];
+            d->nfol[to[j]]++;
+            continue;
+        }
+        dram_chan_copy_state(&d->ch[f], &d->ch[L], &d->g);
+        d->lead[f] = (uint16_t)f;
+        d->nsame--;
+        if (n < 8) {
+            from[n] = L;
+            to[n++] = f;
+        }
+    }
 }
 
 /* Puts the front end's next burst into its channel's queue, first serving
@@ -538,18 +580,20 @@ static void feed_channel(dram_dev *d, request *q, int ch)
     }
 }
 
-/* Feeds a symmetric request: once on each leader for it and its followers
- * (after merging leaders in the same state from the request's arrival on).
- * A leader's queued bursts are served now: the request is alone, so
- * nothing else would join them before the wait that serves them. */
+/* Feeds a request with keys (keys_of): once on each leader for it and its
+ * followers, after splitting classes by key and merging leaders with the
+ * same key in the same state from the request's arrival on.  A leader's
+ * queued bursts are served now: the request is alone, so nothing else
+ * would join them before the wait that serves them. */
 static void feed_lockstep(dram_dev *d, request *q)
 {
     const int C = d->sp.channels;
+    split(d);
     for (int c = 1; c < C; c++)
         if (d->lead[c] == c)
             merge(d, c, q->arrival);
     for (int c = 0; c < C; c++) {
-        if (d->lead[c] != c)
+        if (d->lead[c] != c || d->key[c] < 2) /* followers, and channels without bursts */
             continue;
         dram_chan *l = &d->ch[c];
         const uint64_t h = l->hits, mi = l->misses, co = l->conflicts, rd = l->rd, wr = l->wr,
@@ -601,7 +645,7 @@ static void feed_direct(dram_dev *d, request *q)
     memset(d->queued, 0, (size_t)d->sp.channels);
     q->row_hi = row_hi(d, q);
     q->memo_row = UINT32_MAX;
-    if (symmetric(d, q))
+    if (keys_of(d, q))
         feed_lockstep(d, q);
     else
         feed_each(d, q);
