@@ -103,7 +103,7 @@ static int same_timer(int64_t a, int64_t b, int64_t floor)
 /* The slot freed by the k-th last served burst (k >= 1), or long ago. */
 static int64_t freed_back(const dram_chan *c, const dram_geom *g, uint64_t k)
 {
-    return c->served >= k ? c->freed[(c->served - k) & g->freed_mask] : DRAM_NEVER;
+    return c->served >= k ? dram_chan_freed(c, g, c->served - k) : DRAM_NEVER;
 }
 
 int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t)
@@ -321,7 +321,7 @@ static int64_t entry_time(const dram_chan *c, const dram_geom *g, int64_t not_be
         if (k >= c->served)
             *after_head = 1;
         else
-            at = dram_max(at, c->freed[k & g->freed_mask]);
+            at = dram_max(at, dram_chan_freed(c, g, k));
     }
     return at;
 }
@@ -444,7 +444,7 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     int64_t fe = a1;
     if (c->pushed + n - 1 >= (uint64_t)g->Q) {
         uint64_t k = c->pushed + n - 1 - (uint64_t)g->Q;
-        fe = dram_max(fe, k < c->served ? c->freed[k & g->freed_mask]
+        fe = dram_max(fe, k < c->served ? dram_chan_freed(c, g, k)
                                         : t1 + (int64_t)(k - c->served) * step);
     }
     /* each bank's and bank group's last burst */
@@ -457,10 +457,16 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
         if (write)
             c->last_wr_bg[period[j].bg] = dram_max(c->last_wr_bg[period[j].bg], tj);
     }
-    /* the slots freed, by served count (only the ring's size matters) */
-    uint64_t keep = n < g->freed_mask + 1 ? n : g->freed_mask + 1;
-    for (uint64_t j = n - keep; j < n; j++)
-        c->freed[(c->served + j) & g->freed_mask] = t1 + (int64_t)j * step;
+    /* the slots freed, by served count: the previous run's that stay among
+     * the last Q are stored, this run's kept in closed form */
+    const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
+    for (uint64_t k = c->lin_from > keep_from ? c->lin_from : keep_from;
+         k < c->lin_from + c->lin_n; k++)
+        c->freed[k & g->freed_mask] = c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    c->lin_from = c->served;
+    c->lin_n = n;
+    c->lin_t = t1;
+    c->lin_step = step;
     c->served += n;
     c->pushed += n;
     c->fe_time = fe;

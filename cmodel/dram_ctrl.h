@@ -60,6 +60,10 @@ typedef struct {
      * last served bursts, by served count. */
     int64_t *freed;
     uint64_t pushed, served;
+    /* The slots freed by served bursts lin_from .. lin_from + lin_n - 1
+     * (a closed-form run) are lin_t + i * lin_step, not stored in freed. */
+    uint64_t lin_from, lin_n;
+    int64_t lin_t, lin_step;
     int64_t fe_time;
     uint64_t hits, misses, conflicts, rd, wr, refreshes;
 } dram_chan;
@@ -117,6 +121,14 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
 
 static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
+/* The cycle the k-th served burst (k < served) freed its slot. */
+static inline int64_t dram_chan_freed(const dram_chan *c, const dram_geom *g, uint64_t k)
+{
+    if (k - c->lin_from < c->lin_n)
+        return c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    return c->freed[k & g->freed_mask];
+}
+
 /* Puts a burst for bank `bank` (0..banks_per_group-1) of bank group
  * `bankgroup` in the queue, which must not be full (nq < Q); it enters at
  * max(not_before, the front end's last entry, its slot becoming free).
@@ -126,7 +138,7 @@ static inline int64_t dram_chan_push(dram_chan *c, const dram_geom *g, int64_t n
 {
     int64_t at = dram_max(not_before, c->fe_time);
     if (c->pushed >= (uint64_t)g->Q)
-        at = dram_max(at, c->freed[(c->pushed - (uint64_t)g->Q) & g->freed_mask]);
+        at = dram_max(at, dram_chan_freed(c, g, c->pushed - (uint64_t)g->Q));
     c->pushed++;
     c->fe_time = at;
     if (c->tail - c->head > g->ring_mask)
