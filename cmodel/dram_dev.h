@@ -68,9 +68,10 @@
  * through its queue, where the oldest row hit is served in O(1) if nothing
  * can beat it, else each bank's candidate is compared.  Channels in the
  * same state (equal open rows and refresh due, every timer equal or too old
- * to bind from the next arrival on) that receive the same bursts (a request
- * striped over whole channel stripes) are scheduled once: a leader and its
- * followers, whose counts are added and whose state is copied from the
+ * to bind from the next arrival on) that receive the same bursts but for
+ * the channel (a request striped burst by burst over the channels: the
+ * same count, starting in the same stripe) are scheduled once: a leader and
+ * its followers, whose counts are added and whose state is copied from the
  * leader when a request treats them apart.  dram_dev_no_shortcuts turns
  * every shortcut off; a test holds every figure equal.  Idle time costs
  * nothing: no per-cycle loop; refreshes during idle time are counted.
