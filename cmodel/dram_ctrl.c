@@ -74,21 +74,23 @@ void dram_chan_free(dram_chan *c)
     c->freed = NULL;
 }
 
+void dram_counts_add(dram_counts *a, const dram_counts *b, const dram_counts *before, uint64_t k)
+{
+    uint64_t *x = (uint64_t *)a; /* dram_counts holds only uint64_t */
+    const uint64_t *y = (const uint64_t *)b, *z = (const uint64_t *)before;
+    for (size_t i = 0; i < sizeof *a / sizeof *x; i++)
+        x[i] += (y[i] - z[i]) * k;
+}
+
 void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g)
 {
     dram_slot *ring = dst->ring;
     int64_t *freed = dst->freed;
-    const uint64_t hits = dst->hits, misses = dst->misses, conflicts = dst->conflicts;
-    const uint64_t rd = dst->rd, wr = dst->wr, refreshes = dst->refreshes;
+    const dram_counts n = dst->n;
     *dst = *src;
     dst->ring = ring;
     dst->freed = freed;
-    dst->hits = hits;
-    dst->misses = misses;
-    dst->conflicts = conflicts;
-    dst->rd = rd;
-    dst->wr = wr;
-    dst->refreshes = refreshes;
+    dst->n = n;
     memcpy(freed, src->freed, (g->freed_mask + 1) * sizeof *freed);
     if (src->nq)
         memcpy(ring, src->ring, (g->ring_mask + 1) * sizeof *ring);
@@ -199,7 +201,7 @@ static void refresh_before(dram_chan *c, const dram_geom *g, int64_t t)
         k->hits = 0;
         k->act_ok = dram_max(k->act_ok, end);
     }
-    c->refreshes += (uint64_t)(1 + more);
+    c->n.refreshes += (uint64_t)(1 + more);
     c->ref_due += (1 + more) * p->tREFI;
 }
 
@@ -211,9 +213,9 @@ static void activate(dram_chan *c, const dram_geom *g, int bank, int bg, uint32_
     const dram_spec *p = g->sp;
     dram_bank *k = &c->bk[bank];
     if (k->open_row == DRAM_NO_ROW)
-        c->misses++;
+        c->n.misses++;
     else
-        c->conflicts++;
+        c->n.conflicts++;
     k->open_row = row;
     k->act_ok = act + p->tRC;
     k->rd_ok = act + p->tRCD;
@@ -297,7 +299,7 @@ void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out)
         }
         const dram_slot *s = &c->ring[pos & g->ring_mask];
         if (hit)
-            c->hits++;
+            c->n.hits++;
         else
             activate(c, g, s->bank, s->bg, s->row, act);
         dram_chan_column(c, g, pos, t, out);
@@ -397,7 +399,7 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
         c->pushed++;
         c->fe_time = arrival;
         if (hit)
-            c->hits++;
+            c->n.hits++;
         else
             activate(c, g, s.bank, s.bg, s.row, act);
         out->req = req;
@@ -473,12 +475,12 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     c->last_cas = tn;
     if (write) {
         c->last_wr = tn;
-        c->wr += n;
+        c->n.wr += n;
     } else {
         c->last_rd = tn;
-        c->rd += n;
+        c->n.rd += n;
     }
-    c->hits += n;
+    c->n.hits += n;
     c->bus_free = tn + (write ? g->wr_done : g->rd_done);
     out->req = req;
     out->at = fe;

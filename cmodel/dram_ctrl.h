@@ -45,6 +45,14 @@ typedef struct {
     int64_t horizon;     /* no timer binds past this many cycles after it */
 } dram_geom;
 
+/* What a channel did (row hits, ...), for the statistics. */
+typedef struct {
+    uint64_t hits, misses, conflicts, rd, wr, refreshes;
+} dram_counts;
+
+/* a += (b - before) * k, counter by counter. */
+void dram_counts_add(dram_counts *a, const dram_counts *b, const dram_counts *before, uint64_t k);
+
 typedef struct {
     dram_bank bk[DRAM_MAX_BANKS];
     dram_slot *ring;
@@ -65,7 +73,7 @@ typedef struct {
     uint64_t lin_from, lin_n;
     int64_t lin_t, lin_step;
     int64_t fe_time;
-    uint64_t hits, misses, conflicts, rd, wr, refreshes;
+    dram_counts n;
 } dram_chan;
 
 /* What serving a burst did. */
@@ -209,12 +217,12 @@ static inline void dram_chan_cas(dram_chan *c, const dram_geom *g, int bank, int
         c->last_wr_bg[bg] = t;
         out->done = t + g->wr_done;
         k->pre_ok = dram_max(k->pre_ok, t + g->wr_pre);
-        c->wr++;
+        c->n.wr++;
     } else {
         c->last_rd = t;
         out->done = t + g->rd_done;
         k->pre_ok = dram_max(k->pre_ok, t + g->rtp);
-        c->rd++;
+        c->n.rd++;
     }
     c->bus_free = out->done;
     c->freed[c->served++ & g->freed_mask] = t;
@@ -249,7 +257,7 @@ static inline void dram_chan_serve(dram_chan *c, const dram_geom *g, dram_served
     if (c->bk[s->bank].open_row == s->row) {
         int64_t t = dram_chan_cas_at(c, g, s);
         if (t <= dram_chan_lower_bound(c, g) && t < c->ref_due) {
-            c->hits++;
+            c->n.hits++;
             dram_chan_column(c, g, c->head, t, out);
             return;
         }

@@ -47,7 +47,7 @@ struct dram_dev {
     int *nfol;              /* per leader: its followers */
     uint64_t *key;          /* per channel: which bursts the request gives it */
     int nsame;              /* followers in all */
-    uint64_t x_hits, x_misses, x_conflicts, x_rd, x_wr, x_refreshes; /* of followers */
+    dram_counts x;          /* what followers did */
     dram_chan *ch;
     uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
     request *rq;            /* a ring indexed by id & (cap - 1) */
@@ -596,18 +596,13 @@ static void feed_lockstep(dram_dev *d, request *q)
         if (d->lead[c] != c || d->key[c] < 2) /* followers, and channels without bursts */
             continue;
         dram_chan *l = &d->ch[c];
-        const uint64_t h = l->hits, mi = l->misses, co = l->conflicts, rd = l->rd, wr = l->wr,
-                       rf = l->refreshes, bursts = q->bursts;
+        const dram_counts before = l->n;
+        const uint64_t bursts = q->bursts;
         feed_channel(d, q, c);
         while (l->nq)
             serve(d, l);
         const uint64_t k = (uint64_t)d->nfol[c];
-        d->x_hits += (l->hits - h) * k;
-        d->x_misses += (l->misses - mi) * k;
-        d->x_conflicts += (l->conflicts - co) * k;
-        d->x_rd += (l->rd - rd) * k;
-        d->x_wr += (l->wr - wr) * k;
-        d->x_refreshes += (l->refreshes - rf) * k;
+        dram_counts_add(&d->x, &l->n, &before, k);
         q->bursts += (q->bursts - bursts) * k;
     }
 }
@@ -707,23 +702,16 @@ void dram_get_stats(const dram_dev *d, dram_stats *st)
 {
     const dram_spec *p = &d->sp;
     memset(st, 0, sizeof *st);
-    for (int c = 0; c < p->channels; c++) {
-        const dram_chan *ch = &d->ch[c];
-        if (c == 0) {
-            st->read_bursts += d->x_rd;
-            st->write_bursts += d->x_wr;
-            st->row_hits += d->x_hits;
-            st->row_misses += d->x_misses;
-            st->row_conflicts += d->x_conflicts;
-            st->refreshes += d->x_refreshes;
-        }
-        st->read_bursts += ch->rd;
-        st->write_bursts += ch->wr;
-        st->row_hits += ch->hits;
-        st->row_misses += ch->misses;
-        st->row_conflicts += ch->conflicts;
-        st->refreshes += ch->refreshes;
-    }
+    const dram_counts zero = { 0, 0, 0, 0, 0, 0 };
+    dram_counts n = d->x;
+    for (int c = 0; c < p->channels; c++)
+        dram_counts_add(&n, &d->ch[c].n, &zero, 1);
+    st->read_bursts = n.rd;
+    st->write_bursts = n.wr;
+    st->row_hits = n.hits;
+    st->row_misses = n.misses;
+    st->row_conflicts = n.conflicts;
+    st->refreshes = n.refreshes;
     st->requests = d->requests;
     st->read_bytes = st->read_bursts * (uint64_t)p->burst_bytes;
     st->write_bytes = st->write_bursts * (uint64_t)p->burst_bytes;
