@@ -2,6 +2,7 @@
  * choice, row commands, refresh.  The stream fast path is in dram_ctrl.h. */
 #include "dram_ctrl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,7 +88,12 @@ void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom 
     dram_slot *ring = dst->ring;
     int64_t *freed = dst->freed;
     const dram_counts n = dst->n;
-    *dst = *src;
+    const size_t nbg = (size_t)g->sp->bankgroups * sizeof *src->last_cas_bg;
+    memcpy(dst, src, offsetof(dram_chan, bk));
+    memcpy(dst->bk, src->bk, (size_t)g->nbanks * sizeof *src->bk);
+    memcpy(dst->last_cas_bg, src->last_cas_bg, nbg);
+    memcpy(dst->last_wr_bg, src->last_wr_bg, nbg);
+    memcpy(dst->last_act_bg, src->last_act_bg, nbg);
     dst->ring = ring;
     dst->freed = freed;
     dst->n = n;

@@ -54,12 +54,10 @@ typedef struct {
 void dram_counts_add(dram_counts *a, const dram_counts *b, const dram_counts *before, uint64_t k);
 
 typedef struct {
-    dram_bank bk[DRAM_MAX_BANKS];
     dram_slot *ring;
     uint64_t head, tail; /* ring positions (not reduced) of oldest and next */
     int nq, nwr;         /* live bursts; of them, writes */
     int64_t last_cas, last_rd, last_wr, bus_free, last_act;
-    int64_t last_cas_bg[DRAM_MAX_BANKS], last_wr_bg[DRAM_MAX_BANKS], last_act_bg[DRAM_MAX_BANKS];
     int64_t faw[4];      /* the last four ACTs; faw[faw_i] is the oldest */
     int faw_i;
     int64_t ref_due;
@@ -74,6 +72,9 @@ typedef struct {
     int64_t lin_t, lin_step;
     int64_t fe_time;
     dram_counts n;
+    /* Last, so that a copy takes only the banks and groups in use. */
+    dram_bank bk[DRAM_MAX_BANKS];
+    int64_t last_cas_bg[DRAM_MAX_BANKS], last_wr_bg[DRAM_MAX_BANKS], last_act_bg[DRAM_MAX_BANKS];
 } dram_chan;
 
 /* What serving a burst did. */
