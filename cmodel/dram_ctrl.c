@@ -2,6 +2,7 @@
  * choice, row commands, refresh.  The stream fast path is in dram_ctrl.h. */
 #include "dram_ctrl.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,10 @@ void dram_geom_init(dram_geom *g, const dram_spec *p)
     g->wtr_s = p->tCWL + p->tBL + p->tWTR_S;
     g->wtr_l = p->tCWL + p->tBL + p->tWTR_L;
     g->wtr_min = g->wtr_s < g->wtr_l ? g->wtr_s : g->wtr_l;
+    /* the sum of every delay added to a timer bounds any one of them */
+    g->horizon = (int64_t)p->tRC + p->tRAS + p->tRP + p->tRFC + p->tFAW + p->tRRD_S + p->tRRD_L +
+                 p->tCCD_S + p->tCCD_L + g->wr_pre + g->rtp + g->rtw + g->wtr_s + g->wtr_l +
+                 p->tRCD + p->tRCDW + p->tCL + p->tCWL + p->tBL;
 }
 
 int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
@@ -68,6 +73,74 @@ void dram_chan_free(dram_chan *c)
     free(c->freed);
     c->ring = NULL;
     c->freed = NULL;
+}
+
+void dram_counts_add(dram_counts *a, const dram_counts *b, const dram_counts *before, uint64_t k)
+{
+    uint64_t *x = (uint64_t *)a; /* dram_counts holds only uint64_t */
+    const uint64_t *y = (const uint64_t *)b, *z = (const uint64_t *)before;
+    for (size_t i = 0; i < sizeof *a / sizeof *x; i++)
+        x[i] += (y[i] - z[i]) * k;
+}
+
+void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g)
+{
+    dram_slot *ring = dst->ring;
+    int64_t *freed = dst->freed;
+    const dram_counts n = dst->n;
+    const size_t nbg = (size_t)g->sp->bankgroups * sizeof *src->last_cas_bg;
+    memcpy(dst, src, offsetof(dram_chan, bk));
+    memcpy(dst->bk, src->bk, (size_t)g->nbanks * sizeof *src->bk);
+    memcpy(dst->last_cas_bg, src->last_cas_bg, nbg);
+    memcpy(dst->last_wr_bg, src->last_wr_bg, nbg);
+    memcpy(dst->last_act_bg, src->last_act_bg, nbg);
+    dst->ring = ring;
+    dst->freed = freed;
+    dst->n = n;
+    memcpy(freed, src->freed, (g->freed_mask + 1) * sizeof *freed);
+    if (src->nq)
+        memcpy(ring, src->ring, (g->ring_mask + 1) * sizeof *ring);
+}
+
+/* Timers are compared as max(x, floor): below it none binds any more. */
+static int same_timer(int64_t a, int64_t b, int64_t floor)
+{
+    return a == b || (a <= floor && b <= floor);
+}
+
+/* The slot freed by the k-th last served burst (k >= 1), or long ago. */
+static int64_t freed_back(const dram_chan *c, const dram_geom *g, uint64_t k)
+{
+    return c->served >= k ? dram_chan_freed(c, g, c->served - k) : DRAM_NEVER;
+}
+
+int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t)
+{
+    const int64_t f = t - g->horizon;
+    const int nbg = g->sp->bankgroups;
+    if (a->nq || b->nq || a->ref_due != b->ref_due)
+        return 0;
+    for (int i = 0; i < g->nbanks; i++) {
+        const dram_bank *x = &a->bk[i], *y = &b->bk[i];
+        if (x->open_row != y->open_row || !same_timer(x->act_ok, y->act_ok, f) ||
+            !same_timer(x->rd_ok, y->rd_ok, f) || !same_timer(x->wr_ok, y->wr_ok, f) ||
+            !same_timer(x->pre_ok, y->pre_ok, f))
+            return 0;
+    }
+    for (int i = 0; i < nbg; i++)
+        if (!same_timer(a->last_cas_bg[i], b->last_cas_bg[i], f) ||
+            !same_timer(a->last_wr_bg[i], b->last_wr_bg[i], f) ||
+            !same_timer(a->last_act_bg[i], b->last_act_bg[i], f))
+            return 0;
+    for (int i = 0; i < 4; i++) /* oldest first */
+        if (!same_timer(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
+            return 0;
+    for (uint64_t k = 1; k <= (uint64_t)g->Q; k++)
+        if (!same_timer(freed_back(a, g, k), freed_back(b, g, k), f))
+            return 0;
+    return same_timer(a->last_cas, b->last_cas, f) && same_timer(a->last_rd, b->last_rd, f) &&
+           same_timer(a->last_wr, b->last_wr, f) && same_timer(a->bus_free, b->bus_free, f) &&
+           same_timer(a->last_act, b->last_act, f) && same_timer(a->fe_time, b->fe_time, f);
 }
 
 /* In place: live bursts only move towards the head. */
@@ -134,7 +207,7 @@ static void refresh_before(dram_chan *c, const dram_geom *g, int64_t t)
         k->hits = 0;
         k->act_ok = dram_max(k->act_ok, end);
     }
-    c->refreshes += (uint64_t)(1 + more);
+    c->n.refreshes += (uint64_t)(1 + more);
     c->ref_due += (1 + more) * p->tREFI;
 }
 
@@ -146,9 +219,9 @@ static void activate(dram_chan *c, const dram_geom *g, int bank, int bg, uint32_
     const dram_spec *p = g->sp;
     dram_bank *k = &c->bk[bank];
     if (k->open_row == DRAM_NO_ROW)
-        c->misses++;
+        c->n.misses++;
     else
-        c->conflicts++;
+        c->n.conflicts++;
     k->open_row = row;
     k->act_ok = act + p->tRC;
     k->rd_ok = act + p->tRCD;
@@ -232,7 +305,7 @@ void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out)
         }
         const dram_slot *s = &c->ring[pos & g->ring_mask];
         if (hit)
-            c->hits++;
+            c->n.hits++;
         else
             activate(c, g, s->bank, s->bg, s->row, act);
         dram_chan_column(c, g, pos, t, out);
@@ -256,7 +329,7 @@ static int64_t entry_time(const dram_chan *c, const dram_geom *g, int64_t not_be
         if (k >= c->served)
             *after_head = 1;
         else
-            at = dram_max(at, c->freed[k & g->freed_mask]);
+            at = dram_max(at, dram_chan_freed(c, g, k));
     }
     return at;
 }
@@ -277,7 +350,7 @@ static dram_slot slot_at(const dram_geom *g, dram_loc l, int write, int64_t arri
 
 int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
-                     dram_served *out)
+                     uint32_t row_hi, dram_served *out)
 {
     int dummy;
     const int64_t arrival = entry_time(c, g, not_before, 0, &dummy);
@@ -286,7 +359,7 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
         const dram_bank *k = &c->bk[s.bank];
         const int hit = k->open_row == s.row;
         /* a later burst could still hit the row this one closes */
-        if (!hit && k->open_row != DRAM_NO_ROW && k->open_row > s.row)
+        if (!hit && k->open_row != DRAM_NO_ROW && k->open_row > s.row && k->open_row <= row_hi)
             return 0;
         int64_t act = 0, first = 0;
         int64_t t = cas_time(c, g, &s, hit, &act, &first);
@@ -301,12 +374,25 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
                 return -1; /* ask for what follows */
             if (!complete && nwin < g->Q - 1)
                 return 0; /* what follows is not all known */
+            /* A burst to the same bank and row as one before it enters no
+             * earlier, so it issues no earlier: only the first counts. */
+            uint64_t seen = 1ull << s.bank;
+            uint32_t row_of[DRAM_MAX_BANKS];
+            row_of[s.bank] = s.row;
             for (int j = 0; j < nwin && j < g->Q - 1; j++) {
+                const dram_loc w = window[j];
+                if (seen >> w.bank & 1) {
+                    if (row_of[w.bank] == w.row)
+                        continue;
+                } else {
+                    seen |= 1ull << w.bank;
+                    row_of[w.bank] = w.row;
+                }
                 int after;
                 int64_t a = entry_time(c, g, not_before, (uint64_t)j + 1, &after);
                 if (after)
                     break; /* enters when this one issues: cannot precede it */
-                dram_slot o = slot_at(g, window[j], write, a);
+                dram_slot o = slot_at(g, w, write, a);
                 int64_t oa = 0, of = 0;
                 if (cas_time(c, g, &o, c->bk[o.bank].open_row == o.row, &oa, &of) < t)
                     return 0;
@@ -319,7 +405,7 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
         c->pushed++;
         c->fe_time = arrival;
         if (hit)
-            c->hits++;
+            c->n.hits++;
         else
             activate(c, g, s.bank, s.bg, s.row, act);
         out->req = req;
@@ -366,7 +452,7 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     int64_t fe = a1;
     if (c->pushed + n - 1 >= (uint64_t)g->Q) {
         uint64_t k = c->pushed + n - 1 - (uint64_t)g->Q;
-        fe = dram_max(fe, k < c->served ? c->freed[k & g->freed_mask]
+        fe = dram_max(fe, k < c->served ? dram_chan_freed(c, g, k)
                                         : t1 + (int64_t)(k - c->served) * step);
     }
     /* each bank's and bank group's last burst */
@@ -379,22 +465,28 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
         if (write)
             c->last_wr_bg[period[j].bg] = dram_max(c->last_wr_bg[period[j].bg], tj);
     }
-    /* the slots freed, by served count (only the ring's size matters) */
-    uint64_t keep = n < g->freed_mask + 1 ? n : g->freed_mask + 1;
-    for (uint64_t j = n - keep; j < n; j++)
-        c->freed[(c->served + j) & g->freed_mask] = t1 + (int64_t)j * step;
+    /* the slots freed, by served count: the previous run's that stay among
+     * the last Q are stored, this run's kept in closed form */
+    const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
+    for (uint64_t k = c->lin_from > keep_from ? c->lin_from : keep_from;
+         k < c->lin_from + c->lin_n; k++)
+        c->freed[k & g->freed_mask] = c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    c->lin_from = c->served;
+    c->lin_n = n;
+    c->lin_t = t1;
+    c->lin_step = step;
     c->served += n;
     c->pushed += n;
     c->fe_time = fe;
     c->last_cas = tn;
     if (write) {
         c->last_wr = tn;
-        c->wr += n;
+        c->n.wr += n;
     } else {
         c->last_rd = tn;
-        c->rd += n;
+        c->n.rd += n;
     }
-    c->hits += n;
+    c->n.hits += n;
     c->bus_free = tn + (write ? g->wr_done : g->rd_done);
     out->req = req;
     out->at = fe;

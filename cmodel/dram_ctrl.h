@@ -42,15 +42,22 @@ typedef struct {
     uint64_t freed_mask; /* freed ring size - 1: a power of two >= Q */
     int64_t ccd_s, ccd_l, ccd_min, rd_done, wr_done, rtp, wr_pre, rtw, cl, cwl;
     int64_t wtr_s, wtr_l, wtr_min; /* from a write's CAS to a read's: CWL + BL + tWTR */
+    int64_t horizon;     /* no timer binds past this many cycles after it */
 } dram_geom;
 
+/* What a channel did (row hits, ...), for the statistics. */
 typedef struct {
-    dram_bank bk[DRAM_MAX_BANKS];
+    uint64_t hits, misses, conflicts, rd, wr, refreshes;
+} dram_counts;
+
+/* a += (b - before) * k, counter by counter. */
+void dram_counts_add(dram_counts *a, const dram_counts *b, const dram_counts *before, uint64_t k);
+
+typedef struct {
     dram_slot *ring;
     uint64_t head, tail; /* ring positions (not reduced) of oldest and next */
     int nq, nwr;         /* live bursts; of them, writes */
     int64_t last_cas, last_rd, last_wr, bus_free, last_act;
-    int64_t last_cas_bg[DRAM_MAX_BANKS], last_wr_bg[DRAM_MAX_BANKS], last_act_bg[DRAM_MAX_BANKS];
     int64_t faw[4];      /* the last four ACTs; faw[faw_i] is the oldest */
     int faw_i;
     int64_t ref_due;
@@ -59,8 +66,15 @@ typedef struct {
      * last served bursts, by served count. */
     int64_t *freed;
     uint64_t pushed, served;
+    /* The slots freed by served bursts lin_from .. lin_from + lin_n - 1
+     * (a closed-form run) are lin_t + i * lin_step, not stored in freed. */
+    uint64_t lin_from, lin_n;
+    int64_t lin_t, lin_step;
     int64_t fe_time;
-    uint64_t hits, misses, conflicts, rd, wr, refreshes;
+    dram_counts n;
+    /* Last, so that a copy takes only the banks and groups in use. */
+    dram_bank bk[DRAM_MAX_BANKS];
+    int64_t last_cas_bg[DRAM_MAX_BANKS], last_wr_bg[DRAM_MAX_BANKS], last_act_bg[DRAM_MAX_BANKS];
 } dram_chan;
 
 /* What serving a burst did. */
@@ -86,6 +100,14 @@ void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out);
 /* Closes the holes of bursts served out of order. */
 void dram_chan_compact(dram_chan *c, const dram_geom *g);
 
+/* Copies src's timing state (banks, channel timers, front end, queue) into
+ * dst, keeping dst's buffers and counters: dst then behaves as src. */
+void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g);
+/* 1 if a and b (queues empty) give the same cycles for any bursts that
+ * enter at or after cycle t: equal rows open and refresh due, and every
+ * timer equal or both too old to bind at t. */
+int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t);
+
 /* Direct service, for a request alone in an empty queue: the bursts of one
  * channel, in order, are given one at a time together with what follows
  * them (window: the next bursts of this channel, oldest first, nwin of
@@ -94,10 +116,11 @@ void dram_chan_compact(dram_chan *c, const dram_geom *g);
  * then the result equals pushing them all and serving (the ring is never
  * touched).  Returns 1 if served (out filled), 0 if the caller must queue
  * this burst and the rest of the channel's bursts normally, -1 if it needs
- * the window (call again with it; window NULL the first time). */
+ * the window (call again with it; window NULL the first time).  row_hi: no
+ * burst that follows is in a higher row (bank rows ascend with addresses). */
 int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
-                     dram_served *out);
+                     uint32_t row_hi, dram_served *out);
 /* Serves the next n bursts at once when they repeat `period` (p bursts,
  * every one a row hit) in a steady stream: each issues tBL or tCCD_S after
  * the one before and nothing else binds (checked here).  Returns n, or 0
@@ -106,6 +129,14 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
                         uint64_t n, int write, long req, int64_t not_before, dram_served *out);
 
 static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
+/* The cycle the k-th served burst (k < served) freed its slot. */
+static inline int64_t dram_chan_freed(const dram_chan *c, const dram_geom *g, uint64_t k)
+{
+    if (k - c->lin_from < c->lin_n)
+        return c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    return c->freed[k & g->freed_mask];
+}
 
 /* Puts a burst for bank `bank` (0..banks_per_group-1) of bank group
  * `bankgroup` in the queue, which must not be full (nq < Q); it enters at
@@ -116,7 +147,7 @@ static inline int64_t dram_chan_push(dram_chan *c, const dram_geom *g, int64_t n
 {
     int64_t at = dram_max(not_before, c->fe_time);
     if (c->pushed >= (uint64_t)g->Q)
-        at = dram_max(at, c->freed[(c->pushed - (uint64_t)g->Q) & g->freed_mask]);
+        at = dram_max(at, dram_chan_freed(c, g, c->pushed - (uint64_t)g->Q));
     c->pushed++;
     c->fe_time = at;
     if (c->tail - c->head > g->ring_mask)
@@ -187,12 +218,12 @@ static inline void dram_chan_cas(dram_chan *c, const dram_geom *g, int bank, int
         c->last_wr_bg[bg] = t;
         out->done = t + g->wr_done;
         k->pre_ok = dram_max(k->pre_ok, t + g->wr_pre);
-        c->wr++;
+        c->n.wr++;
     } else {
         c->last_rd = t;
         out->done = t + g->rd_done;
         k->pre_ok = dram_max(k->pre_ok, t + g->rtp);
-        c->rd++;
+        c->n.rd++;
     }
     c->bus_free = out->done;
     c->freed[c->served++ & g->freed_mask] = t;
@@ -227,7 +258,7 @@ static inline void dram_chan_serve(dram_chan *c, const dram_geom *g, dram_served
     if (c->bk[s->bank].open_row == s->row) {
         int64_t t = dram_chan_cas_at(c, g, s);
         if (t <= dram_chan_lower_bound(c, g) && t < c->ref_due) {
-            c->hits++;
+            c->n.hits++;
             dram_chan_column(c, g, c->head, t, out);
             return;
         }

@@ -23,7 +23,11 @@ typedef struct {
     /* front-end progress */
     uint32_t row;
     uint64_t left_in_row;
+    uint32_t row_hi;      /* the highest DRAM row it touches (direct service) */
+    uint32_t memo_row;    /* the row whose first burst has digits memo_dg */
+    uint32_t memo_dg[DRAM_F_COUNT];
     uint32_t digit[DRAM_F_COUNT];
+    int started;          /* row and digit are set */
 } request;
 
 struct dram_dev {
@@ -35,11 +39,21 @@ struct dram_dev {
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
     uint8_t *queued;        /* per channel: the request being fed uses its queue */
+    /* Lockstep: a follower behaves as its leader (its own state is stale);
+     * a request that gives every channel the same bursts is scheduled once
+     * per leader, and its counts are added for the followers. */
+    int lockstep;           /* 0: every channel is scheduled on its own */
+    uint16_t *lead;         /* per channel: the channel it follows (itself: none) */
+    int *nfol;              /* per leader: its followers */
+    uint64_t *key;          /* per channel: which bursts the request gives it */
+    int nsame;              /* followers in all */
+    dram_counts x;          /* what followers did */
     dram_chan *ch;
     uint64_t num, den;      /* device cycle = ceil(host cycle * num / den) */
     request *rq;            /* a ring indexed by id & (cap - 1) */
     long cap, next_id, oldest, gen; /* gen: the request the front end is on */
     uint64_t requests;
+    uint64_t queued_bursts; /* in all channels' queues */
     int busy_any;
     int64_t busy_start, busy_end, busy_total, first_arrival, last_complete;
 };
@@ -98,12 +112,18 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     d->skip_p = d->dbg == low ? s->bankgroups : 0;
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
     d->queued = calloc((size_t)s->channels, 1);
+    d->lead = calloc((size_t)s->channels, sizeof *d->lead);
+    d->nfol = calloc((size_t)s->channels, sizeof *d->nfol);
+    d->key = calloc((size_t)s->channels, sizeof *d->key);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued;
+    int ok = d->ch && d->rq && d->queued && d->lead && d->nfol && d->key;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
+    for (int c = 0; ok && c < s->channels; c++)
+        d->lead[c] = (uint16_t)c;
+    d->lockstep = s->channels > 1;
     if (!ok) {
         dram_dev_free(d);
         snprintf(err, errlen, "out of memory for the DRAM device");
@@ -120,6 +140,9 @@ void dram_dev_free(dram_dev *d)
         for (int c = 0; c < d->sp.channels; c++)
             dram_chan_free(&d->ch[c]);
     free(d->ch);
+    free(d->lead);
+    free(d->nfol);
+    free(d->key);
     free(d->rq);
     free(d->queued);
     free(d);
@@ -130,7 +153,10 @@ const dram_spec *dram_dev_spec(const dram_dev *d) { return &d->sp; }
 void dram_dev_no_shortcuts(dram_dev *d)
 {
     d->direct = 0;
+    d->lockstep = 0;
 }
+
+int dram_dev_followers(const dram_dev *d) { return d->nsame; }
 
 void dram_dev_refresh_first(dram_dev *d, uint64_t first)
 {
@@ -200,7 +226,6 @@ long dram_submit(dram_dev *d, const dram_req *r)
     }
     q->arrival = to_dev(d, r->arrival);
     q->accepted = q->complete = q->arrival;
-    start_row(d, q);
     d->requests++;
     return id;
 }
@@ -236,8 +261,108 @@ static inline void serve(dram_dev *d, dram_chan *c)
     if (sv.done > q->complete)
         q->complete = sv.done;
     q->outstanding--;
+    d->queued_bursts--;
     if (finished(q))
         busy_add(d, q->arrival, q->complete);
+}
+
+/* ---- lockstep channels ------------------------------------------------ */
+
+/* Gives channel c its own state before it is scheduled on its own: a
+ * follower copies its leader's; a leader hands its followers to the first
+ * of them. */
+static void own(dram_dev *d, int c)
+{
+    if (d->nsame == 0)
+        return;
+    const int L = d->lead[c];
+    if (L != c) {
+        dram_chan_copy_state(&d->ch[c], &d->ch[L], &d->g);
+        d->lead[c] = (uint16_t)c;
+        d->nfol[L]--;
+        d->nsame--;
+        return;
+    }
+    if (d->nfol[c] == 0)
+        return;
+    int f = -1;
+    for (int k = c + 1; k < d->sp.channels; k++) {
+        if (d->lead[k] != c)
+            continue;
+        if (f < 0) {
+            f = k;
+            dram_chan_copy_state(&d->ch[f], &d->ch[c], &d->g);
+            d->nfol[f] = d->nfol[c] - 1;
+            d->nsame--;
+        }
+        d->lead[k] = (uint16_t)f;
+    }
+    d->nfol[c] = 0;
+}
+
+/* Makes leader c follow an earlier leader with the same bursts (key) in
+ * the same state from cycle t. */
+static void merge(dram_dev *d, int c, int64_t t)
+{
+    for (int L = 0; L < c; L++) {
+        if (d->lead[L] != L || d->key[L] != d->key[c] ||
+            !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+            continue;
+        for (int k = c; k < d->sp.channels; k++)
+            if (d->lead[k] == c)
+                d->lead[k] = (uint16_t)L;
+        d->nfol[L] += d->nfol[c] + 1;
+        d->nsame += 1;
+        d->nfol[c] = 0;
+        return;
+    }
+}
+
+/* Channels that receive the same bursts of request q, but for the channel
+ * digit, get the same key: where channels interleave burst by burst, a
+ * channel's bursts in a row are its count and whether its first lies in
+ * the row's second stripe; with a stride of whole stripes every row splits
+ * alike.  0 if q's rows split differently. */
+static int keys_of(dram_dev *d, const request *q)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
+        return 0;
+    const uint64_t b0 = q->r.addr / B, n = (q->r.addr + q->r.row_bytes - 1) / B + 1 - b0;
+    for (uint64_t c = 0; c < C; c++) {
+        uint64_t i = (c + C - b0 % C) % C;
+        uint64_t k = i < n ? (n - i + C - 1) / C : 0;
+        d->key[c] = 2 * k + (b0 % C + i >= C);
+    }
+    return 1;
+}
+
+/* Splits each class by key: the first follower of leader L with another
+ * key than L's takes L's state and leads the others with its key. */
+static void split(dram_dev *d)
+{
+    int from[8], to[8], n = 0;
+    for (int f = 1; f < d->sp.channels; f++) {
+        const int L = d->lead[f];
+        if (L == f || d->key[f] == d->key[L])
+            continue;
+        int j = 0;
+        while (j < n && !(from[j] == L && d->key[to[j]] == d->key[f]))
+            j++;
+        d->nfol[L]--;
+        if (j < n) {
+            d->lead[f] = (uint16_t)to[j];
+            d->nfol[to[j]]++;
+            continue;
+        }
+        dram_chan_copy_state(&d->ch[f], &d->ch[L], &d->g);
+        d->lead[f] = (uint16_t)f;
+        d->nsame--;
+        if (n < 8) {
+            from[n] = L;
+            to[n++] = f;
+        }
+    }
 }
 
 /* Puts the front end's next burst into its channel's queue, first serving
@@ -246,7 +371,12 @@ static inline void serve(dram_dev *d, dram_chan *c)
 static inline void enqueue_next(dram_dev *d)
 {
     request *q = req_of(d, d->gen);
+    if (!q->started) { /* decoded when needed: direct service does not */
+        start_row(d, q);
+        q->started = 1;
+    }
     const uint32_t *dg = q->digit;
+    own(d, (int)dg[d->dch]);
     dram_chan *c = &d->ch[dg[d->dch]];
     if (c->nq == d->g.Q)
         serve(d, c);
@@ -254,6 +384,7 @@ static inline void enqueue_next(dram_dev *d)
                                 (int)dg[d->dba], q->r.write);
     q->outstanding++;
     q->bursts++;
+    d->queued_bursts++;
     if (at > q->accepted)
         q->accepted = at;
     if (--q->left_in_row > 0) {
@@ -295,54 +426,142 @@ static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
                                 q->r.write);
     q->outstanding++;
     q->bursts++;
+    d->queued_bursts++;
     if (at > q->accepted)
         q->accepted = at;
 }
 
-/* The n bursts of channel ch in one row of request q, from digits dg;
- * last: no row of q follows. */
-static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t n, int last)
+/* The bursts of request q in one channel, in address order, row by row. */
+typedef struct {
+    uint32_t row;              /* q's row of the current burst */
+    uint64_t left;             /* bursts of the channel in that row from it on */
+    uint32_t dg[DRAM_F_COUNT]; /* its digits */
+} chan_iter;
+
+/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
+ * 0 if there is none. */
+static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
+    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    for (; r < q->r.rows; r++) {
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
+        uint64_t b0 = a / B, n = (a + q->r.row_bytes - 1) / B + 1 - b0, k;
+        if (d->dch == 0) {
+            /* channels interleave burst by burst: ch's first is b0 + i */
+            uint64_t i = ((uint64_t)ch + C - b0 % C) % C;
+            if (i >= n)
+                continue;
+            k = (n - i + C - 1) / C;
+            if (q->memo_row != r) { /* decoded once for all channels */
+                dram_map_digits(&d->map, a, q->memo_dg);
+                q->memo_row = r;
+            }
+            memcpy(it->dg, q->memo_dg, sizeof it->dg);
+            dram_map_add_in(&d->map, it->dg, -1, i);
+        } else {
+            k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
+            if (k == 0)
+                continue;
+        }
+        it->row = r;
+        it->left = k;
+        return 1;
+    }
+    return 0;
+}
+
+/* Moves it to the next burst; 0 if there is none. */
+static int iter_next(const dram_dev *d, request *q, int ch, chan_iter *it)
+{
+    if (--it->left > 0) {
+        dram_map_next_in(&d->map, it->dg, d->dch);
+        return 1;
+    }
+    return iter_row(d, q, ch, it->row + 1, it);
+}
+
+/* The bursts of a channel after the current one, decoded once each and
+ * kept from burst to burst. */
+typedef struct {
+    dram_loc loc[2 * DRAM_MAX_QUEUE];
+    int at, n;      /* loc[at .. at + n) follow the current burst */
+    chan_iter next; /* the burst after those */
+    int more;       /* next is a burst */
+} lookahead;
+
+/* Makes w hold up to `want` bursts after the current one (cur); *complete:
+ * they are all that follow. */
+static const dram_loc *ahead(const dram_dev *d, request *q, int ch, lookahead *w,
+                             const chan_iter *cur, int want, int *complete)
+{
+    if (w->n == 0) {
+        w->at = 0;
+        w->next = *cur;
+        w->more = iter_next(d, q, ch, &w->next);
+    }
+    if (w->at + want > 2 * DRAM_MAX_QUEUE) {
+        memmove(w->loc, w->loc + w->at, (size_t)w->n * sizeof *w->loc);
+        w->at = 0;
+    }
+    for (; w->n < want && w->more; w->n++, w->more = iter_next(d, q, ch, &w->next))
+        w->loc[w->at + w->n] = loc_of(d, w->next.dg);
+    *complete = !w->more;
+    return w->loc + w->at;
+}
+
+/* Tries the closed form on the row-hit run at `it`; the bursts done. */
+static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
+{
+    const int P = d->skip_p;
+    uint64_t m = dram_map_steps_below(&d->map, it->dg, d->dch, d->rowset);
+    m = m < it->left ? m : it->left;
+    if (m < 2 * (uint64_t)P)
+        return 0;
+    dram_loc period[DRAM_MAX_BANKS];
+    uint32_t w[DRAM_F_COUNT];
+    memcpy(w, it->dg, sizeof w);
+    for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
+        period[j] = loc_of(d, w);
+    return dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, sv);
+}
+
+/* Every burst of request q in channel ch (which must have one), served
+ * directly while FR-FCFS would serve it before what follows it, in closed
+ * form along row-hit runs, else through the channel's queue. */
+static void feed_channel(dram_dev *d, request *q, int ch)
 {
     dram_chan *c = &d->ch[ch];
     const int P = d->skip_p, W = d->g.Q - 1;
-    dram_loc window[DRAM_MAX_QUEUE], period[DRAM_MAX_BANKS];
+    chan_iter it;
+    lookahead win;
+    win.n = 0;
     uint64_t wait = 0; /* bursts until the next skip attempt */
     dram_served sv;
-    while (n > 0) {
+    for (int more = iter_row(d, q, ch, 0, &it); more;) {
         if (d->queued[ch]) {
-            push_queued(d, q, c, loc_of(d, dg));
-        } else if (P && wait == 0 && n >= 2 * (uint64_t)P) {
-            uint64_t m = dram_map_steps_below(&d->map, dg, d->dch, d->rowset);
-            m = m < n ? m : n;
-            uint64_t k = 0;
-            if (m >= 2 * (uint64_t)P) {
-                uint32_t w[DRAM_F_COUNT];
-                memcpy(w, dg, sizeof w);
-                for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
-                    period[j] = loc_of(d, w);
-                k = dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, &sv);
-            }
-            if (k) {
-                took(q, &sv, k);
-                dram_map_add_in(&d->map, dg, d->dch, k);
-                n -= k;
+            push_queued(d, q, c, loc_of(d, it.dg));
+        } else if (P && wait == 0 && it.left >= 2 * (uint64_t)P) {
+            uint64_t k = try_skip(d, q, c, &it, &sv);
+            if (k == 0) {
+                wait = (uint64_t)P;
                 continue;
             }
-            wait = (uint64_t)P;
+            took(q, &sv, k);
+            win.n = 0;
+            if ((it.left -= k) > 0)
+                dram_map_add_in(&d->map, it.dg, d->dch, k);
+            else
+                more = iter_row(d, q, ch, it.row + 1, &it);
             continue;
         } else {
-            dram_loc here = loc_of(d, dg);
-            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0, &sv);
+            dram_loc here = loc_of(d, it.dg);
+            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
+                                     q->row_hi, &sv);
             if (r < 0) {
-                int nw = 0;
-                uint32_t w[DRAM_F_COUNT];
-                memcpy(w, dg, sizeof w);
-                for (; nw < W && (uint64_t)nw + 1 < n; nw++) {
-                    dram_map_next_in(&d->map, w, d->dch);
-                    window[nw] = loc_of(d, w);
-                }
-                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window, nw,
-                                     last && (uint64_t)nw + 1 == n, &sv);
+                int complete;
+                const dram_loc *window = ahead(d, q, ch, &win, &it, W, &complete);
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window,
+                                     win.n, complete, q->row_hi, &sv);
             }
             if (r > 0) {
                 took(q, &sv, 1);
@@ -353,41 +572,78 @@ static void feed_channel(dram_dev *d, request *q, int ch, uint32_t *dg, uint64_t
             if (wait)
                 wait--;
         }
-        dram_map_next_in(&d->map, dg, d->dch);
-        n--;
+        more = iter_next(d, q, ch, &it);
+        if (win.n) { /* the first burst ahead is the current one now */
+            win.at++;
+            win.n--;
+        }
+    }
+}
+
+/* Feeds a request with keys (keys_of): once on each leader for it and its
+ * followers, after splitting classes by key and merging leaders with the
+ * same key in the same state from the request's arrival on.  A leader's
+ * queued bursts are served now: the request is alone, so nothing else
+ * would join them before the wait that serves them. */
+static void feed_lockstep(dram_dev *d, request *q)
+{
+    const int C = d->sp.channels;
+    split(d);
+    for (int c = 1; c < C; c++)
+        if (d->lead[c] == c)
+            merge(d, c, q->arrival);
+    for (int c = 0; c < C; c++) {
+        if (d->lead[c] != c || d->key[c] < 2) /* followers, and channels without bursts */
+            continue;
+        dram_chan *l = &d->ch[c];
+        const dram_counts before = l->n;
+        const uint64_t bursts = q->bursts;
+        feed_channel(d, q, c);
+        while (l->nq)
+            serve(d, l);
+        const uint64_t k = (uint64_t)d->nfol[c];
+        dram_counts_add(&d->x, &l->n, &before, k);
+        q->bursts += (q->bursts - bursts) * k;
     }
 }
 
 /* Feeds the front end's request channel by channel (channels are
  * independent, so this order gives what the address order gives). */
-static void feed_direct(dram_dev *d, request *q)
+static void feed_each(dram_dev *d, request *q)
 {
-    const uint64_t B = (uint64_t)d->sp.burst_bytes;
-    memset(d->queued, 0, (size_t)d->sp.channels);
-    const uint64_t C = (uint64_t)d->sp.channels;
-    for (uint32_t r = 0; r < q->r.rows; r++) {
-        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
-        uint64_t b0 = a / B, b1 = (a + q->r.row_bytes - 1) / B + 1, n = b1 - b0;
-        int last = r + 1 == q->r.rows;
-        uint32_t dg[DRAM_F_COUNT];
-        if (d->dch == 0) {
-            /* channels interleave burst by burst: the i-th burst starts the
-             * (i mod C)-th channel's share of n / C or one more */
-            uint32_t at[DRAM_F_COUNT];
-            dram_map_digits(&d->map, a, at);
-            const uint64_t per = n / C, extra = n % C;
-            for (uint64_t i = 0; i < C && i < n; i++, dram_map_next(&d->map, at)) {
-                memcpy(dg, at, sizeof dg);
-                feed_channel(d, q, (int)at[0], dg, per + (i < extra), last);
-            }
-            continue;
-        }
-        for (uint64_t ch = 0; ch < C; ch++) {
-            uint64_t k = dram_map_count_in(&d->map, b0, b1, d->dch, (uint32_t)ch, dg);
-            if (k)
-                feed_channel(d, q, (int)ch, dg, k, last);
+    for (int ch = 0; ch < d->sp.channels; ch++) {
+        chan_iter it;
+        if (iter_row(d, q, ch, 0, &it)) {
+            own(d, ch);
+            feed_channel(d, q, ch);
         }
     }
+}
+
+/* The row of q's last burst, or the highest row if q wraps past the end of
+ * the device (so that its rows need not ascend). */
+static uint32_t row_hi(const dram_dev *d, const request *q)
+{
+    uint64_t last = q->r.addr + (uint64_t)(q->r.rows - 1) * q->r.stride + q->r.row_bytes - 1;
+    uint64_t bursts = 1;
+    for (int i = 0; i < DRAM_F_COUNT; i++)
+        bursts *= d->map.radix[i];
+    if (last / d->map.burst_bytes >= bursts)
+        return UINT32_MAX;
+    uint32_t dg[DRAM_F_COUNT];
+    dram_map_digits(&d->map, last, dg);
+    return dg[d->dro];
+}
+
+static void feed_direct(dram_dev *d, request *q)
+{
+    memset(d->queued, 0, (size_t)d->sp.channels);
+    q->row_hi = row_hi(d, q);
+    q->memo_row = UINT32_MAX;
+    if (keys_of(d, q))
+        feed_lockstep(d, q);
+    else
+        feed_each(d, q);
     q->enq_done = 1;
     d->gen++;
     if (q->outstanding == 0)
@@ -398,12 +654,7 @@ static void feed_direct(dram_dev *d, request *q)
  * and every queue is empty. */
 static int direct_now(const dram_dev *d)
 {
-    if (!d->direct || d->gen != d->next_id - 1)
-        return 0;
-    for (int c = 0; c < d->sp.channels; c++)
-        if (d->ch[c].nq)
-            return 0;
-    return 1;
+    return d->direct && d->gen == d->next_id - 1 && d->queued_bursts == 0;
 }
 
 /* Runs the front end over the submitted requests, serving bursts as queues
@@ -417,7 +668,7 @@ static void schedule(dram_dev *d, long last)
         feed_direct(d, req_of(d, d->gen));
     while (d->gen < d->next_id && !(q && finished(q)))
         enqueue_next(d);
-    for (int c = 0; c < d->sp.channels && !(q && finished(q)); c++)
+    for (int c = 0; c < d->sp.channels && d->queued_bursts && !(q && finished(q)); c++)
         while (d->ch[c].nq > 0 && !(q && finished(q)))
             serve(d, &d->ch[c]);
 }
@@ -451,15 +702,16 @@ void dram_get_stats(const dram_dev *d, dram_stats *st)
 {
     const dram_spec *p = &d->sp;
     memset(st, 0, sizeof *st);
-    for (int c = 0; c < p->channels; c++) {
-        const dram_chan *ch = &d->ch[c];
-        st->read_bursts += ch->rd;
-        st->write_bursts += ch->wr;
-        st->row_hits += ch->hits;
-        st->row_misses += ch->misses;
-        st->row_conflicts += ch->conflicts;
-        st->refreshes += ch->refreshes;
-    }
+    const dram_counts zero = { 0, 0, 0, 0, 0, 0 };
+    dram_counts n = d->x;
+    for (int c = 0; c < p->channels; c++)
+        dram_counts_add(&n, &d->ch[c].n, &zero, 1);
+    st->read_bursts = n.rd;
+    st->write_bursts = n.wr;
+    st->row_hits = n.hits;
+    st->row_misses = n.misses;
+    st->row_conflicts = n.conflicts;
+    st->refreshes = n.refreshes;
     st->requests = d->requests;
     st->read_bytes = st->read_bursts * (uint64_t)p->burst_bytes;
     st->write_bytes = st->write_bursts * (uint64_t)p->burst_bytes;

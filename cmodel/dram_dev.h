@@ -66,8 +66,14 @@
  * stream of row hits in rotating bank groups in closed form (O(bank groups)
  * for a whole row set); where FR-FCFS would reorder, that channel's bursts go
  * through its queue, where the oldest row hit is served in O(1) if nothing
- * can beat it, else each bank's candidate is compared.  dram_dev_no_shortcuts
- * turns the shortcuts off; a test holds every figure equal.  Idle time costs
+ * can beat it, else each bank's candidate is compared.  Channels in the
+ * same state (equal open rows and refresh due, every timer equal or too old
+ * to bind from the next arrival on) that receive the same bursts but for
+ * the channel (a request striped burst by burst over the channels: the
+ * same count, starting in the same stripe) are scheduled once: a leader and
+ * its followers, whose counts are added and whose state is copied from the
+ * leader when a request treats them apart.  dram_dev_no_shortcuts turns
+ * every shortcut off; a test holds every figure equal.  Idle time costs
  * nothing: no per-cycle loop; refreshes during idle time are counted.
  */
 #ifndef DRAM_DEV_H
@@ -175,6 +181,9 @@ void dram_dev_refresh_first(dram_dev *d, uint64_t first);
  * queues (submit, wait, submit, ...) is otherwise served directly, a steady
  * row-hit stream in closed form: shortcuts that must not change a figure. */
 void dram_dev_no_shortcuts(dram_dev *d);
+/* For tests: channels now scheduled as another channel's followers (see
+ * Cost above). */
+int dram_dev_followers(const dram_dev *d);
 
 /* Queues a request; returns its id (>= 0), or -1 if the request is empty or
  * malformed, or DRAM_MAX_PENDING requests are submitted and not yet waited

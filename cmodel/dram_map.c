@@ -49,6 +49,14 @@ int dram_map_init(dram_map *m, const char *text, uint32_t rows, uint32_t banks_p
 void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COUNT])
 {
     uint64_t x = addr / m->burst_bytes;
+    if (x <= UINT32_MAX) { /* the same in 32-bit arithmetic, several times faster */
+        uint32_t y = (uint32_t)x;
+        for (int i = 0; i < DRAM_F_COUNT; i++) {
+            digit[i] = y % m->radix[i];
+            y /= m->radix[i];
+        }
+        return;
+    }
     for (int i = 0; i < DRAM_F_COUNT; i++) {
         digit[i] = (uint32_t)(x % m->radix[i]);
         x /= m->radix[i];

@@ -64,7 +64,7 @@ static inline void dram_map_next_in(const dram_map *m, uint32_t digit[DRAM_F_COU
     }
 }
 
-/* Advances that count by n. */
+/* Advances that count by n (fixed -1: the address's own count). */
 void dram_map_add_in(const dram_map *m, uint32_t digit[DRAM_F_COUNT], int fixed, uint64_t n);
 
 /* Bursts of [b0, b1) (burst indices) whose digit `fixed` is v; the digits of
