@@ -30,6 +30,24 @@ static uint64_t tables(const arch_t *a, uint64_t rows, uint64_t klen)
     return rows * cdiv(klen, (uint64_t)a->tile_k) * ((uint64_t)1 << (a->tile_k - 1)) * 2;
 }
 
+/* Array passes per chunk and bit-plane of an m x n lmma split by part
+ * (unit_lut.c), and the lanes those passes offer. */
+static uint64_t passes(const arch_t *a, uint64_t m, uint64_t n, int part)
+{
+    const uint64_t cores = (uint64_t)a->lut_cores, tm = (uint64_t)a->tile_m;
+    const uint64_t tn = (uint64_t)a->tile_n;
+    return part ? cdiv(m, tm * cores) * cdiv(n, tn) : cdiv(m, tm) * cdiv(n, tn * cores);
+}
+
+/* The split of an m x n lmma: lut.partition rows or columns as given,
+ * auto the one with fewer passes (columns on a tie: the RTL's). */
+static int part_of(const arch_t *a, uint64_t m, uint64_t n)
+{
+    if (a->lut_partition != 2)
+        return a->lut_partition == 1;
+    return passes(a, m, n, 1) < passes(a, m, n, 0);
+}
+
 /* Places n regions of `size` bytes from *at on; returns the new end. */
 static uint64_t place(uint64_t *at, uint64_t *dst, int n, uint64_t size)
 {
@@ -194,7 +212,11 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
      * them), then the longest key block (whole column passes of the
      * array), then the most query positions (K/V reuse; whole row passes),
      * then the longest table chunk, at least PK_MIN keys (shorter ones cost
-     * more in instructions and dq passes than the rows they buy). */
+     * more in instructions and dq passes than the rows they buy).  When
+     * the cores may split rows, units of whole row passes of the split
+     * (tile_m x cores rows) are tried first: the context's 128 columns
+     * fill one core, its rows all of them. */
+    for (int strict = a->lut_partition != 0; strict >= 0; strict--)
     for (int gh = G; gh >= 1; gh--) {
         if (G % gh || gh > ROW_MAX)
             continue;
@@ -203,7 +225,8 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
             bq_max = 256;
         for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
             for (int bq = bq_max; bq >= 1; bq--) {
-                if (bq > 1 && gh * bq % a->tile_m != 0)
+                const int quantum = a->tile_m * (strict ? a->lut_cores : 1);
+                if (bq > 1 && gh * bq % quantum != 0)
                     continue;
                 for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
                     if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
@@ -219,6 +242,8 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
                         pl->qk = pl->qk / 2 / tk * tk;
                     if (fits(a, s, pl) != 0)
                         continue;
+                    pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)nk);
+                    pl->part_ctx = part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
                     pl->head_groups = s->heads / gh;
                     pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)bq);
                     pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)nk);
@@ -248,6 +273,38 @@ static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, in
     int subs = (valid + pl->pk - 1) / pl->pk;
     subs = (subs + q - 1) / q * q;
     return subs < nsub ? subs : nsub;
+}
+
+/* Lanes of a pass that hold work, for an m x n lmma split by part. */
+static double fill(const arch_t *a, uint64_t m, uint64_t n, int part)
+{
+    return (double)(m * n) / ((double)passes(a, m, n, part) * (double)a->tile_m *
+                              (double)a->tile_n * (double)a->lut_cores);
+}
+
+double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl, char *what,
+                      size_t whatlen)
+{
+    const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
+    /* per key block: the score runs head_dim / tk chunks, the context nk / tk */
+    const double ps = (double)passes(a, R, nk, pl->part_score) * (double)hd;
+    const double pc = (double)passes(a, R, hd, pl->part_ctx) * (double)nk;
+    const double fs = fill(a, R, nk, pl->part_score), fc = fill(a, R, hd, pl->part_ctx);
+    const int ctx = fc <= fs;
+    const int part = ctx ? pl->part_ctx : pl->part_score;
+    const uint64_t n = ctx ? hd : nk;
+    /* the lanes the worse lmma leaves empty: columns (lockstep) or rows */
+    const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores);
+    const uint64_t rows = (uint64_t)a->tile_m * (part ? (uint64_t)a->lut_cores : 1);
+    const int col_short = n % cols != 0 && (double)n / (double)(cdiv(n, cols) * cols) <=
+                          (double)R / (double)(cdiv(R, rows) * rows);
+    if (col_short)
+        snprintf(what, whatlen, "columns:%llu/%llu", (unsigned long long)n,
+                 (unsigned long long)(cdiv(n, cols) * cols));
+    else
+        snprintf(what, whatlen, "rows:%llu/%llu", (unsigned long long)R,
+                 (unsigned long long)(cdiv(R, rows) * rows));
+    return (ps * fs + pc * fc) / (ps + pc);
 }
 
 int attn_class_cap(const attn_plan *pl) { return 8 * pl->nb_max + 8; }
@@ -353,7 +410,8 @@ static int tprec(emitter *e, uint64_t src, uint64_t rows, uint64_t klen, uint64_
 
 /* lmma then dq (int32, in place when acc == dst). */
 static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows,
-                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum)
+                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum,
+                  int part)
 {
     isa_instr in;
     memset(&in, 0, sizeof in);
@@ -365,6 +423,7 @@ static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t
     in.n = (uint32_t)n;
     in.klen = (uint32_t)klen;
     in.wbits = (uint32_t)e->s->kv_bits;
+    in.part = (uint32_t)part;
     if (push(e, &in) != 0)
         return -1;
     memset(&in, 0, sizeof in);
@@ -468,7 +527,7 @@ static int score(emitter *e, const unit *u, int j)
     const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows, nk = (uint64_t)pl->nk;
     if (pl->qk == e->s->head_dim) {
         if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
-                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
+                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0, pl->part_score))
             return -1;
     } else {
         /* Q tables of qk dimensions at a time, the chunk's K index rows */
@@ -479,7 +538,8 @@ static int score(emitter *e, const unit *u, int j)
             const uint64_t len = hd - c * qk < qk ? hd - c * qk : qk;
             if (tprec(e, pl->act_q[ua] + c * qk, R, len, hd, pl->tbl_q[sh], pl->tbl_qsum[sh]) ||
                 matmul(e, pl->tbl_q[sh], pl->wgt_k[h] + c * kw, pl->out_sacc[sh], R, nk, len,
-                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0))
+                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0,
+                       pl->part_score))
                 return -1;
         }
     }
@@ -548,7 +608,8 @@ static int context(emitter *e, const unit *u, int j)
         const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nsub + c) % 2);
         if (tprec(e, pl->act_p[h] + c * pk, R, pk, nk, pl->tbl_p[sh], pl->tbl_psum[sh]) ||
             matmul(e, pl->tbl_p[sh], pl->wgt_v[h] + c * sub_w, pl->out_acc[sh], R, hd, pk,
-                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0))
+                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0,
+                   pl->part_ctx))
             return -1;
     }
     return 0;

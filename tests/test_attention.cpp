@@ -172,11 +172,15 @@ const Case cases[] = {
 
 TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
 {
+    // every case with the cores splitting columns, rows, and auto (the
+    // score and the context split each their own way)
+    for (int part = 0; part < 3; part++)
     for (const Case &c : cases) {
-        SCOPED_TRACE(c.name);
+        SCOPED_TRACE(std::string(c.name) + " partition " + std::to_string(part));
         arch_t a = small_arch();
         if (!c.small)
             arch_default(&a);
+        a.lut_partition = part;
         if (c.tbl_kib)
             a.buf[BUF_TBL].kib = c.tbl_kib;
         attn_plan pl;
@@ -235,6 +239,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
         a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
         a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
+        a.lut_partition = rnd(0, 2);
         attn_shape s = {};
         s.kv_bits = rnd(0, 1) ? 8 : 4;
         s.kv_heads = rnd(1, 3);
@@ -281,8 +286,10 @@ TEST(Attention, FastForwardEqualsFullSimulation)
         {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
         {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
     };
+    for (int part : {0, 2})
     for (const attn_shape &s : shapes)
         for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT}) {
+            a.lut_partition = part;
             sim_stats ff, full = {};
             int sampled;
             char err[512];
@@ -300,6 +307,60 @@ TEST(Attention, FastForwardEqualsFullSimulation)
             }
             same_stats(ff, full);
         }
+}
+
+// The context's N is head_dim: on 8 cores x 64 lockstep columns a
+// 128-wide context fills a quarter of each pass; split by rows (lut.partition
+// auto) its 8 rows fill half of the 16 a pass takes.  Per key block of 512,
+// hand-derived from the pass counts (unit_lut.c), tile M2 N64 K4 x 8 cores:
+//   score   8 x 512 x 128: 4 row passes x 1 column pass x 32 chunks, full;
+//   context 8 x 128 x 512, columns: 4 x 1 x 128 chunks at 1/4;
+//                          rows:    1 x 2 x 128 chunks at 1/2.
+// occupancy = (4*32*1 + 4*128/4) / (4*32 + 4*128) = 0.4 with columns,
+//             (4*32*1 + 2*128/2) / (4*32 + 2*128) = 2/3 with auto.
+TEST(Attention, RowSplitContextFillsMoreOfTheArray)
+{
+    arch_t a;
+    arch_default(&a);
+    a.lut_cores = 8;
+    a.tile_m = 2;
+    a.tile_n = 64;
+    a.tile_k = 4;
+    a.buf[BUF_TBL].kib = 16;
+    a.buf[BUF_OUT].kib = 256;
+    a.buf[BUF_ACT].kib = 256;
+    a.buf[BUF_WGT].kib = 512;
+    a.sram_ideal = 1; // a pass takes one cycle
+    const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10}; // Llama-2-70B-like GQA decode
+    char err[512], what[32];
+    uint64_t cycles[3];
+    for (int part = 0; part < 3; part++) {
+        a.lut_partition = part;
+        attn_plan pl;
+        ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+        ASSERT_EQ(pl.rows, 8);
+        ASSERT_EQ(pl.nk, 512);
+        EXPECT_EQ(pl.part_score, part == 1);
+        EXPECT_EQ(pl.part_ctx, part != 0);
+        const double occ = attn_occupancy(&a, &s, &pl, what, sizeof what);
+        if (part == 0) {
+            EXPECT_DOUBLE_EQ(occ, 0.4);
+            EXPECT_STREQ(what, "columns:128/512");
+        } else if (part == 2) {
+            EXPECT_DOUBLE_EQ(occ, 2.0 / 3.0);
+            EXPECT_STREQ(what, "rows:8/16");
+        }
+        sim_stats st;
+        int sampled;
+        ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err,
+                              sizeof err), 0) << err;
+        cycles[part] = st.cycles;
+        // the array is busy for exactly its passes: 16 units x 4 blocks x
+        // 8 bit-planes x (score 128 + context 512 or 256 passes)
+        const uint64_t ctx = part ? 256 : 512, sc = part == 1 ? 32 * 8 : 128;
+        EXPECT_EQ(st.unit[UNIT_LUT].busy_cycles, 16u * 4 * 8 * (sc + ctx));
+    }
+    EXPECT_LT(cycles[2], cycles[0] * 7 / 10);
 }
 
 TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)

@@ -31,6 +31,13 @@ typedef struct {
     double utilization; /* of the unit the op runs on */
     const char *bound;  /* "compute" or "memory" */
     const char *unit;   /* "lut" or "vector" */
+    /* The op's own roofline: max(ideal compute cycles at the unit's peak
+     * for the op's precision, compulsory DRAM bytes / bytes per cycle),
+     * cycles / that, and what holds the op above it (README "The report":
+     * dram_bandwidth, compute, dram_latency, unit_occupancy, dram_refetch,
+     * or an array dimension such as "columns:128/512"). */
+    double roofline_cycles, roofline_ratio;
+    char limiter[32];
 } op_figures;
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
