@@ -192,6 +192,79 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
     return 0;
 }
 
+/* Fills pl's derived fields for the sizes it holds. */
+static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
+{
+    pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)pl->nk);
+    pl->part_ctx = part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
+    pl->head_groups = s->heads / pl->gh;
+    pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
+    pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
+    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * pl->bq,
+                             s->q_len - (pl->qblocks - 1) * pl->bq);
+}
+
+/* Estimated cycles of the layer under plan pl: per key block the largest
+ * of the array's passes, the K and V transfer and the table precompute
+ * (they overlap), every block of every unit (the causal ones included),
+ * plus per unit its Q load's latency and tables. */
+static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *pl)
+{
+    const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
+    const uint64_t tk = (uint64_t)a->tile_k;
+    const double lut = (double)s->kv_bits *
+                       (double)(passes(a, R, nk, pl->part_score) * cdiv(hd, tk) +
+                                passes(a, R, hd, pl->part_ctx) * cdiv(nk, tk));
+    const double dma = (double)(pl->k_tile + pl->v_tile) / arch_dram_bytes_per_cycle(a);
+    const double tpc = (double)a->tprec_tables_per_cycle;
+    double tp = (double)(R * cdiv(nk, tk)) / tpc;
+    if (pl->qk < s->head_dim)
+        tp += (double)(R * cdiv(hd, tk)) / tpc;
+    double blk = lut > dma ? lut : dma;
+    blk = blk > tp ? blk : tp;
+    /* Q tables rebuilt per block chain tprec and lmma chunk by chunk: the
+     * rebuild does not hide (measured on the C model) */
+    if (pl->qk < s->head_dim)
+        blk += (double)(R * cdiv(hd, tk)) / tpc;
+    double blocks = 0;
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        blocks += (double)unit_blocks(s, pl, p0, np);
+    }
+    const double unit = (double)a->dram_latency + (double)(R * cdiv(hd, tk)) / tpc;
+    return (double)s->batch * (double)pl->head_groups * (blocks * blk + (double)pl->qblocks * unit);
+}
+
+/* The largest query block of at most bq_max positions (rows a multiple of
+ * quantum) with gh heads and nk-key blocks that fits the buffers, with its
+ * longest table chunk and Q tables resident if they fit (resident: only
+ * then); 0 or -1. */
+static int largest_fit(const arch_t *a, const attn_shape *s, int gh, int nk, int bq_max,
+                       int quantum, int resident, attn_plan *pl)
+{
+    const int tk = a->tile_k;
+    for (int bq = bq_max; bq >= 1; bq--) {
+        if (bq > 1 && gh * bq % quantum != 0)
+            continue;
+        for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
+            if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
+                continue;
+            pl->gh = gh;
+            pl->bq = bq;
+            pl->rows = gh * bq;
+            pl->nk = nk;
+            pl->pk = pk;
+            /* Q tables resident, else rebuilt in chunks (long heads) */
+            pl->qk = s->head_dim;
+            while (!resident && fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
+                pl->qk = pl->qk / 2 / tk * tk;
+            if (fits(a, s, pl) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}
+
 int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *err,
                    size_t errlen)
 {
@@ -208,15 +281,19 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         nk0 = tk;
     if (nk0 > keys)
         nk0 = keys;
-    /* All heads of a group in one unit (each K/V block read once for
-     * them), then the longest key block (whole column passes of the
-     * array), then the most query positions (K/V reuse; whole row passes),
-     * then the longest table chunk, at least PK_MIN keys (shorter ones cost
-     * more in instructions and dq passes than the rows they buy).  When
-     * the cores may split rows, units of whole row passes of the split
-     * (tile_m x cores rows) are tried first: the context's 128 columns
-     * fill one core, its rows all of them. */
-    for (int strict = a->lut_partition != 0; strict >= 0; strict--)
+    /* Candidates: per heads of a group in a unit (all of them read each
+     * K/V block once for all) and key block (down from one column pass of
+     * the array), the most query positions that fit (K/V reuse; whole row
+     * passes), and when the cores may split rows also the most that make
+     * whole row passes of the split (tile_m x cores rows: the context's
+     * head_dim columns fill one core, its rows all of them), with Q tables
+     * resident, or rebuilt in chunks where that buys rows; each with the
+     * longest table chunk, at least PK_MIN keys (shorter ones cost more in
+     * instructions and dq passes than the rows they buy).  The cheapest by
+     * plan_cost wins; the first on a tie. */
+    attn_plan best, c;
+    double best_cost = 0;
+    int found = 0;
     for (int gh = G; gh >= 1; gh--) {
         if (G % gh || gh > ROW_MAX)
             continue;
@@ -224,37 +301,31 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         if (bq_max > 256)
             bq_max = 256;
         for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
-            for (int bq = bq_max; bq >= 1; bq--) {
-                const int quantum = a->tile_m * (strict ? a->lut_cores : 1);
-                if (bq > 1 && gh * bq % quantum != 0)
+            for (int v = 0; v < 4; v++) {
+                const int strict = v & 1, resident = v >> 1;
+                if (strict && a->lut_partition == 0)
                     continue;
-                for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
-                    if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
-                        continue;
-                    pl->gh = gh;
-                    pl->bq = bq;
-                    pl->rows = gh * bq;
-                    pl->nk = nk;
-                    pl->pk = pk;
-                    /* Q tables resident, else rebuilt in chunks (long heads) */
-                    pl->qk = s->head_dim;
-                    while (fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
-                        pl->qk = pl->qk / 2 / tk * tk;
-                    if (fits(a, s, pl) != 0)
-                        continue;
-                    pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)nk);
-                    pl->part_ctx = part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
-                    pl->head_groups = s->heads / gh;
-                    pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)bq);
-                    pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)nk);
-                    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * bq,
-                                             s->q_len - (pl->qblocks - 1) * bq);
-                    return layout(s, pl, err, errlen);
+                memset(&c, 0, sizeof c);
+                if (largest_fit(a, s, gh, nk, bq_max, a->tile_m * (strict ? a->lut_cores : 1),
+                                resident, &c) != 0)
+                    continue;
+                plan_finish(a, s, &c);
+                const double cost = plan_cost(a, s, &c);
+                if (!found || cost < best_cost) {
+                    best = c;
+                    best_cost = cost;
+                    found = 1;
                 }
             }
-            if (nk == tk)
+            /* blocks shorter than half a pass multiply the classes (and
+             * the host time) for little: only when nothing longer fits */
+            if (nk == tk || (found && nk <= nk0 / 2))
                 break;
         }
+    }
+    if (found) {
+        *pl = best;
+        return layout(s, pl, err, errlen);
     }
     snprintf(err, errlen, "attention: one query row's tables (%llu B for head_dim %d) and a "
              "key block do not fit the buffers (table buffer %zu B)",

@@ -22,6 +22,10 @@
  * key blocks past a unit's last visible key are skipped, the diagonal
  * block's invisible keys are masked (as are a block's padding keys).
  *
+ * The plan: every fitting (heads per unit, key block, query block) that
+ * fills whole row passes is costed (array passes, K/V transfer, table
+ * precompute per block, over the causal blocks) and the cheapest kept.
+ *
  * Units with the same number of key blocks and rows form a class: one
  * program per class, whose units differ only in addresses and masks, so it
  * is periodic and is fast-forwarded (4 and 6 units, periodic.h).
