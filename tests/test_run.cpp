@@ -153,6 +153,8 @@ TEST(RunReport, EveryOperationCarriesItsFiguresAndTheyAddUp)
             EXPECT_NEAR(ratio * json_real_value(json_object_get(op, "roofline_cycles")),
                         (double)json_integer_value(json_object_get(op, "cycles")),
                         1e-9 * (double)json_integer_value(json_object_get(op, "cycles")));
+            EXPECT_LE(json_integer_value(json_object_get(op, "exposed_cycles")),
+                      json_integer_value(json_object_get(op, "cycles")));
             cycles += json_integer_value(json_object_get(op, "cycles"));
             macs += json_integer_value(json_object_get(op, "macs"));
             energy += e;

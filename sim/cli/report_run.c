@@ -24,6 +24,10 @@ static void limiter_of(const arch_t *a, const op_result *r, op_figures *f,
     /* the fused attention also keeps the vector unit busy */
     if (r->on_lut && (double)st->unit[UNIT_VEC].busy_cycles > (double)busy)
         busy = st->unit[UNIT_VEC].busy_cycles;
+    uint64_t most = 0;
+    for (int u = 0; u < UNIT_COUNT; u++)
+        most = st->unit[u].busy_cycles > most ? st->unit[u].busy_cycles : most;
+    f->exposed_cycles = f->cycles > most ? f->cycles - most : 0;
     f->roofline_cycles = mem > compute_cycles ? mem : compute_cycles;
     f->roofline_ratio = f->roofline_cycles > 0 ? cyc / f->roofline_cycles : 0.0;
     const char *why;
@@ -213,6 +217,7 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_d(fs, "roofline_ratio", f.roofline_ratio);
     memcpy(fs->limiter, f.limiter, sizeof fs->limiter);
     add_s(fs, "limiter", fs->limiter);
+    add_u(fs, "exposed_cycles", f.exposed_cycles);
 }
 
 static json_t *field_json(const op_field *f)

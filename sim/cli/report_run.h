@@ -38,6 +38,9 @@ typedef struct {
      * or an array dimension such as "columns:128/512"). */
     double roofline_cycles, roofline_ratio;
     char limiter[32];
+    /* cycles in which the op's busiest unit (the DMA included) is idle:
+     * its programs' fill, drain and DRAM latency not hidden under work */
+    uint64_t exposed_cycles;
 } op_figures;
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
