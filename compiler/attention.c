@@ -404,6 +404,13 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
 /* ---- emission ---- */
 
 typedef struct {
+    int b, hg, kvh, pos0, npos, rows, nb;
+    int last_subs; /* context table chunks of the last block */
+    uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
+    uint64_t ul;  /* unit index in the program: buffer halves */
+} unit;
+
+typedef struct {
     const arch_t *a;
     const attn_shape *s;
     const attn_plan *pl;
@@ -411,14 +418,12 @@ typedef struct {
     program *p;
     char *err;
     size_t errlen;
+    /* A unit whose O is normalized but not yet stored: its store waits for
+     * the normalization, so it goes into the in-order DMA queue after the
+     * next unit's first block loads, which it would otherwise hold back. */
+    unit pending;
+    int has_pending;
 } emitter;
-
-typedef struct {
-    int b, hg, kvh, pos0, npos, rows, nb;
-    int last_subs; /* context table chunks of the last block */
-    uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
-    uint64_t ul;  /* unit index in the program: buffer halves */
-} unit;
 
 static int push(emitter *e, const isa_instr *in)
 {
@@ -563,16 +568,20 @@ static int context_subs(const emitter *e, const unit *u, int j)
 
 /* Block j's inputs from DRAM, issued a block ahead of their use so that
  * in-order dispatch never holds a load behind a waiting vector op. */
-static int loads(emitter *e, const unit *u, int j)
+enum { LOAD_K = 1, LOAD_REST = 2, LOAD_ALL = 3 };
+
+static int loads(emitter *e, const unit *u, int j, int what)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
     const uint64_t ub = unit_block(e, u, j);
-    if (has(e, ATTN_SCORE) &&
+    if ((what & LOAD_K) && has(e, ATTN_SCORE) &&
         dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
             pl->k_tile, 0))
         return -1;
+    if (!(what & LOAD_REST))
+        return 0;
     if (e->st == ATTN_SOFTMAX &&
         dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
         return -1;
@@ -630,31 +639,36 @@ static uint64_t masked(const emitter *e, const unit *u, int r, int j)
     return (uint64_t)(e->pl->nk - valid);
 }
 
+/* The row states of block j: on chip, one slot per block parity (the
+ * softmax of block j writes its slot while block j - 1's attn_acc still
+ * reads the rescale in the other), or loaded per block (unfused context). */
+static uint64_t state_at(const emitter *e, const unit *u, int j)
+{
+    return e->pl->out_st[(e->st == ATTN_CONTEXT ? 2 : 0) + half(u, j)];
+}
+
 static int softmax(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const int h = half(u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, nk = (uint64_t)pl->nk;
-    const uint64_t ub = unit_block(e, u, j);
+    const uint64_t ub = unit_block(e, u, j), st = state_at(e, u, j);
     const uint64_t imm = (uint64_t)e->s->shift | (j == 0 ? 32u : 0u);
+    /* the running max and sum go on from block j - 1's slot */
+    if (j > 0 && vop(e, VFN_COPY, BUF_OUT, state_at(e, u, j - 1), 0, BUF_OUT, st,
+                     (uint64_t)u->rows * STATE_BYTES, 0))
+        return -1;
     for (int r = 0; r < u->rows; r++)
         if (vop(e, VFN_ATTN_SOFTMAX, BUF_OUT, pl->out_s[h] + r * nk * 4,
-                pl->out_st[ua] + (uint64_t)r * STATE_BYTES, BUF_ACT, pl->act_p[h] + r * nk,
+                st + (uint64_t)r * STATE_BYTES, BUF_ACT, pl->act_p[h] + r * nk,
                 nk | masked(e, u, r, j) << 12, imm))
             return -1;
     if (e->st != ATTN_SOFTMAX)
         return 0;
     return dma(e, OP_STORE, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1,
                (uint64_t)u->rows * nk, 0) ||
-           dma(e, OP_STORE, BUF_OUT, pl->out_st[ua],
-               pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
+           dma(e, OP_STORE, BUF_OUT, st, pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
                (uint64_t)u->rows * STATE_BYTES, 0);
-}
-
-/* The row states block j's context reads: on chip, or loaded (unfused). */
-static uint64_t state_at(const emitter *e, const unit *u, int j)
-{
-    return e->st == ATTN_CONTEXT ? e->pl->out_st[2 + half(u, j)] : e->pl->out_st[u->ul % 2];
 }
 
 static int context(emitter *e, const unit *u, int j)
@@ -699,15 +713,26 @@ static int accumulate(emitter *e, const unit *u, int j)
     return 0;
 }
 
-static int finish(emitter *e, const unit *u)
+static int normalize(emitter *e, const unit *u)
 {
-    const attn_plan *pl = e->pl;
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)e->s->head_dim, o = e->pl->out_o[u->ul % 2];
     const uint64_t st = state_at(e, u, u->nb - 1);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_NORM, BUF_OUT, o + r * hd * 4, st + r * STATE_BYTES, BUF_OUT,
                 o + r * hd * 4, hd, 0))
             return -1;
+    return 0;
+}
+
+/* The pending unit's O to DRAM. */
+static int store_pending(emitter *e)
+{
+    if (!e->has_pending)
+        return 0;
+    e->has_pending = 0;
+    const unit *u = &e->pending;
+    const attn_plan *pl = e->pl;
+    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
     const uint64_t H = (uint64_t)e->s->heads;
     const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                           (uint64_t)u->hg * pl->gh;
@@ -730,39 +755,55 @@ static int prologue(emitter *e, const unit *u)
              tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
             return -1;
     }
-    return loads(e, u, 0) || (has(e, ATTN_SCORE) && score(e, u, 0)) ? -1 : 0;
+    /* block 0, and block 1's K: its half is free once the previous unit's
+     * last score ran, and the in-order dispatch of the previous unit's
+     * last vector ops would otherwise hold it until that unit's context
+     * is done (the array would wait for it) */
+    return loads(e, u, 0, LOAD_ALL) || (has(e, ATTN_SCORE) && score(e, u, 0)) ||
+                   (u->nb > 1 && loads(e, u, 1, LOAD_K))
+               ? -1
+               : 0;
 }
 
 /* Program order per block j: the next block's loads and scores (the array
- * computes them while the vector unit runs this block's softmax), the
- * previous block's attn_acc (it waits for that block's context, and
- * in-order dispatch must not hold the loads behind it), this block's
- * softmax and context. */
+ * computes them while the vector unit runs this block's softmax), this
+ * block's softmax (it needs only S: it runs while the array does the
+ * previous block's context) and context, then the previous block's
+ * attn_acc (it waits for that context; placed before it, its vector ops
+ * would hold in-order dispatch, and this block's tables, behind it). */
 static int body(emitter *e, const unit *u)
 {
     for (int j = 0; j < u->nb; j++) {
-        if (j + 1 < u->nb && (loads(e, u, j + 1) || (has(e, ATTN_SCORE) && score(e, u, j + 1))))
+        if (j + 1 < u->nb && (loads(e, u, j + 1, j == 0 ? LOAD_REST : LOAD_ALL) ||
+                              (has(e, ATTN_SCORE) && score(e, u, j + 1))))
             return -1;
-        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
+        if (j == 0 && store_pending(e) != 0)
             return -1;
         if (has(e, ATTN_SOFTMAX) && softmax(e, u, j))
             return -1;
         if (has(e, ATTN_CONTEXT) && context(e, u, j))
             return -1;
+        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
+            return -1;
     }
     return 0;
 }
 
-/* The last block's attn_acc, then O normalized and stored. */
+/* The last block's attn_acc, then O normalized; its store is pending. */
 static int tail(emitter *e, const unit *u)
 {
     if (!has(e, ATTN_CONTEXT))
         return 0;
-    return accumulate(e, u, u->nb - 1) || finish(e, u) ? -1 : 0;
+    if (accumulate(e, u, u->nb - 1) || normalize(e, u))
+        return -1;
+    e->pending = *u;
+    e->has_pending = 1;
+    return 0;
 }
 
 /* Units in the order body(u), prologue(u + 1), tail(u): the next unit's
- * loads are dispatched before this one's last vector ops. */
+ * loads are dispatched before this one's last vector ops, and u's store
+ * after the first loads of body(u + 1). */
 static int emit_unit(emitter *e, const unit *u, const unit *prev)
 {
     if (!prev)
@@ -772,7 +813,7 @@ static int emit_unit(emitter *e, const unit *u, const unit *prev)
 
 static int emit_last(emitter *e, const unit *u)
 {
-    return body(e, u) || tail(e, u) ? -1 : 0;
+    return body(e, u) || tail(e, u) || store_pending(e) ? -1 : 0;
 }
 
 int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st, int c,
@@ -781,7 +822,9 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
     program_init(p);
     const int cap = attn_class_cap(pl);
     attn_class *cls = malloc(sizeof *cls * (size_t)cap);
-    emitter e = { a, s, pl, st, p, err, errlen };
+    emitter e;
+    memset(&e, 0, sizeof e);
+    e = (emitter){ .a = a, .s = s, .pl = pl, .st = st, .p = p, .err = err, .errlen = errlen };
     int rc = -1, ncls;
     if (!cls) {
         snprintf(err, errlen, "out of memory");
