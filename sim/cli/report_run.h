@@ -12,6 +12,10 @@
 #include "lower.h"
 #include "model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     const char *phase;      /* "prefill" or "decode" */
     model_phase ph;
@@ -61,5 +65,9 @@ int run_to_csv(FILE *f, const arch_t *a, const model_cfg *m, const quant_preset 
                const run_phase *ph, int nph);
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
                const quant_preset *q, const run_phase *ph);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
