@@ -353,15 +353,16 @@ static double fill(const arch_t *a, uint64_t m, uint64_t n, int part)
                               (double)a->tile_n * (double)a->lut_cores);
 }
 
-double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl, char *what,
-                      size_t whatlen)
+double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st,
+                      char *what, size_t whatlen)
 {
     const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
     /* per key block: the score runs head_dim / tk chunks, the context nk / tk */
-    const double ps = (double)passes(a, R, nk, pl->part_score) * (double)hd;
-    const double pc = (double)passes(a, R, hd, pl->part_ctx) * (double)nk;
+    /* the stage's lmmas: the unfused score or context alone */
+    const double ps = st == ATTN_CONTEXT ? 0 : (double)passes(a, R, nk, pl->part_score) * (double)hd;
+    const double pc = st == ATTN_SCORE ? 0 : (double)passes(a, R, hd, pl->part_ctx) * (double)nk;
     const double fs = fill(a, R, nk, pl->part_score), fc = fill(a, R, hd, pl->part_ctx);
-    const int ctx = fc <= fs;
+    const int ctx = st == ATTN_CONTEXT || (st != ATTN_SCORE && fc <= fs);
     const int part = ctx ? pl->part_ctx : pl->part_score;
     const uint64_t n = ctx ? hd : nk;
     /* the lanes the worse lmma leaves empty: columns (lockstep) or rows */

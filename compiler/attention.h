@@ -102,13 +102,14 @@ typedef struct {
     uint64_t units;
 } attn_class;
 
-/* How well the array's passes are filled by the lmma that fills them
- * worst (score or context, weighted by its passes): the fraction of the
+/* How well the array's passes are filled by stage st's lmmas (fused: the
+ * score and the context weighted by their passes; the unfused score or
+ * context alone): the fraction of the
  * lanes of a pass that hold work, in (0, 1]; what is the part that limits
  * it, e.g. "columns:128/512" (N = head_dim on tile_n x cores lockstep
  * columns) or "rows:8/16" (row partition, 8 rows for tile_m x cores). */
-double attn_occupancy(const arch_t *arch, const attn_shape *s, const attn_plan *pl, char *what,
-                      size_t whatlen);
+double attn_occupancy(const arch_t *arch, const attn_shape *s, const attn_plan *pl,
+                      attn_stage st, char *what, size_t whatlen);
 
 /* At most this many classes. */
 int attn_class_cap(const attn_plan *pl);

@@ -214,14 +214,15 @@ static int time_attention(const arch_t *a, const energy_model *em, const model_c
 
 /* The array occupancy of the layer's attention (attn_occupancy) into r. */
 static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_preset *q,
-                               const model_phase *ph, op_result *r, char *err, size_t errlen)
+                               const model_phase *ph, attn_stage st, op_result *r, char *err,
+                               size_t errlen)
 {
     attn_shape s;
     attn_plan pl;
     if (attn_shape_of(m, q, ph, &s, err, errlen) != 0 ||
         attn_plan_make(a, &s, &pl, err, errlen) != 0)
         return -1;
-    r->occupancy = attn_occupancy(a, &s, &pl, r->occupancy_of, sizeof r->occupancy_of);
+    r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
     return 0;
 }
 
@@ -349,7 +350,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
-            if (r->on_lut && attn_occupancy_into(a, m, q, ph, r, e, sizeof e) != 0) {
+            if (r->on_lut &&
+                attn_occupancy_into(a, m, q, ph, (attn_stage)stage, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }

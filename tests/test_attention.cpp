@@ -342,7 +342,12 @@ TEST(Attention, RowSplitContextFillsMoreOfTheArray)
         ASSERT_EQ(pl.nk, 512);
         EXPECT_EQ(pl.part_score, part == 1);
         EXPECT_EQ(pl.part_ctx, part != 0);
-        const double occ = attn_occupancy(&a, &s, &pl, what, sizeof what);
+        const double occ = attn_occupancy(&a, &s, &pl, ATTN_FUSED, what, sizeof what);
+        // unfused, each lmma alone: the score fills its passes by columns
+        EXPECT_DOUBLE_EQ(attn_occupancy(&a, &s, &pl, ATTN_SCORE, what, sizeof what),
+                         part == 1 ? 0.5 : 1.0);
+        EXPECT_DOUBLE_EQ(attn_occupancy(&a, &s, &pl, ATTN_CONTEXT, what, sizeof what),
+                         part ? 0.5 : 0.25);
         if (part == 0) {
             EXPECT_DOUBLE_EQ(occ, 0.4);
             EXPECT_STREQ(what, "columns:128/512");
