@@ -996,18 +996,21 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
         goto out;
     }
     const int n = attn_classes(s, &pl, cls, cap);
+    /* A DRAM device's banks and refresh settle over more units than the
+     * ideal bus (exact from 4): sample further in */
+    const int base = strcmp(a->dram_model, "ideal") == 0 ? 4 : 12;
     for (int c = 0; c < n; c++) {
         sim_stats x, y;
-        if (cls[c].units <= 8) {
+        if (cls[c].units <= 2 * (uint64_t)base) {
             if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
                 goto out;
             sims++;
         } else {
             sims += 2;
-            if (run(a, em, s, &pl, st, c, 4, &x, err, errlen) != 0 ||
-                run(a, em, s, &pl, st, c, 6, &y, err, errlen) != 0)
+            if (run(a, em, s, &pl, st, c, base, &x, err, errlen) != 0 ||
+                run(a, em, s, &pl, st, c, base + 2, &y, err, errlen) != 0)
                 goto out;
-            if (periodic_extend(&x, &y, cls[c].units) != 0)
+            if (periodic_extend_from(&x, &y, cls[c].units, base) != 0)
                 goto too_many;
             *sampled = 1;
         }
