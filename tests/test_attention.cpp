@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arch_json.h"
+#include "arch_pin.h"
 #include "attention.h"
 #include "lower.h"
 #include "model_json.h"
@@ -277,14 +278,28 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
     EXPECT_GT(planned, 30);
 }
 
+// Every class of stage st simulated in full, summed into *full.
+void full_sim(const arch_t &a, const energy_model *em, const attn_shape &s, attn_stage st,
+              sim_stats *full)
+{
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    for (int c = 0; c < classes(s, pl); c++) {
+        program p;
+        ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
+        sim_stats one;
+        ASSERT_EQ(sim_run(&a, em, &p, nullptr, &one, err, sizeof err), 0) << err;
+        ASSERT_EQ(sim_stats_add(full, &one, 1), 0);
+        program_free(&p);
+    }
+}
+
 TEST(Attention, FastForwardEqualsFullSimulation)
 {
     arch_t a;
     arch_default(&a);
-    // exact on the ideal DRAM bus (a DRAM device: the next test)
-    std::snprintf(a.dram_model, sizeof a.dram_model, "ideal");
-    a.dram_gbps = 64.0;
-    a.dma_max_outstanding = 0;
+    pin_ideal_memory(&a); // exact on the ideal DRAM bus (a DRAM device: the next test)
     energy_model em = {};
     em.dram_pj_per_byte = 1;
     const attn_shape shapes[] = {
@@ -301,16 +316,7 @@ TEST(Attention, FastForwardEqualsFullSimulation)
             char err[512];
             ASSERT_EQ(attn_timing(&a, &em, &s, st, &ff, &sampled, nullptr, err, sizeof err), 0) << err;
             EXPECT_EQ(sampled, 1);
-            attn_plan pl;
-            ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0);
-            for (int c = 0; c < classes(s, pl); c++) {
-                program p;
-                ASSERT_EQ(attn_lower(&a, &s, &pl, st, c, 0, &p, err, sizeof err), 0) << err;
-                sim_stats one;
-                ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &one, err, sizeof err), 0) << err;
-                ASSERT_EQ(sim_stats_add(&full, &one, 1), 0);
-                program_free(&p);
-            }
+            full_sim(a, &em, s, st, &full);
             same_stats(ff, full);
         }
 }
@@ -336,16 +342,7 @@ TEST(Attention, FastForwardNearFullSimulationOnDramDevices)
             ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &ff, &sampled, nullptr, err,
                                   sizeof err), 0) << err;
             EXPECT_EQ(sampled, 1);
-            attn_plan pl;
-            ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0);
-            for (int c = 0; c < classes(s, pl); c++) {
-                program p;
-                ASSERT_EQ(attn_lower(&a, &s, &pl, ATTN_FUSED, c, 0, &p, err, sizeof err), 0) << err;
-                sim_stats one;
-                ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &one, err, sizeof err), 0) << err;
-                ASSERT_EQ(sim_stats_add(&full, &one, 1), 0);
-                program_free(&p);
-            }
+            full_sim(a, nullptr, s, ATTN_FUSED, &full);
             EXPECT_NEAR((double)ff.cycles, (double)full.cycles, 0.01 * (double)full.cycles);
             // data bytes exact (instruction fetch, issue.ibuf_entries, is not
             // periodic in units: the fetch runs ahead by the buffer's depth)
@@ -369,15 +366,7 @@ TEST(Attention, RowSplitContextFillsMoreOfTheArray)
 {
     arch_t a;
     arch_default(&a);
-    a.lut_cores = 8;
-    a.tile_m = 2;
-    a.tile_n = 64;
-    a.tile_k = 4;
-    a.buf[BUF_TBL].kib = 16;
-    a.buf[BUF_OUT].kib = 256;
-    a.buf[BUF_ACT].kib = 256;
-    a.buf[BUF_WGT].kib = 512;
-    a.sram_ideal = 1; // a pass takes one cycle
+    pin_lut_array(&a); // a pass takes one cycle
     const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10}; // Llama-2-70B-like GQA decode
     char err[512], what[32];
     uint64_t cycles[3];

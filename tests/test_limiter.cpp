@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "arch_pin.h"
 #include "report_run.h"
 
 namespace {
@@ -14,13 +15,8 @@ arch_t pinned()
 {
     arch_t a;
     arch_default(&a);
-    a.clock_ghz = 1.0;
-    a.lut_cores = 8;
-    a.tile_m = 2;
-    a.tile_n = 64;
-    a.tile_k = 4;
-    a.dram_gbps = 64.0;
-    std::snprintf(a.dram_model, sizeof a.dram_model, "ideal");
+    pin_lut_array(&a);
+    pin_ideal_memory(&a);
     a.vector_lanes = 64;
     return a;
 }

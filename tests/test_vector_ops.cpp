@@ -7,13 +7,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "arch.h"
+#include "arch_pin.h"
 #include "fp_arith.h"
 #include "isa.h"
 #include "lower.h"
@@ -479,13 +479,7 @@ TEST(VectorOps, SmallDecodeOpsPipelineTheirTiles)
 {
     arch_t a;
     arch_default(&a);
-    std::snprintf(a.dram_model, sizeof a.dram_model, "ideal");
-    a.dram_gbps = 64.0;
-    a.clock_ghz = 1.0;
-    a.dram_latency = 100;
-    a.dram_burst = 64;
-    a.dma_engines = 1;
-    a.dma_max_outstanding = 0;
+    pin_ideal_memory(&a);
     a.vector_lanes = 64;
     a.vector_latency = 8;
     a.vector_dtype = FP_F16;
