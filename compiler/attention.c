@@ -30,6 +30,24 @@ static uint64_t tables(const arch_t *a, uint64_t rows, uint64_t klen)
     return rows * cdiv(klen, (uint64_t)a->tile_k) * ((uint64_t)1 << (a->tile_k - 1)) * 2;
 }
 
+/* Array passes per chunk and bit-plane of an m x n lmma split by part
+ * (unit_lut.c), and the lanes those passes offer. */
+static uint64_t passes(const arch_t *a, uint64_t m, uint64_t n, int part)
+{
+    const uint64_t cores = (uint64_t)a->lut_cores, tm = (uint64_t)a->tile_m;
+    const uint64_t tn = (uint64_t)a->tile_n;
+    return part ? cdiv(m, tm * cores) * cdiv(n, tn) : cdiv(m, tm) * cdiv(n, tn * cores);
+}
+
+/* The split of an m x n lmma: lut.partition rows or columns as given,
+ * auto the one with fewer passes (columns on a tie: the RTL's). */
+static int part_of(const arch_t *a, uint64_t m, uint64_t n)
+{
+    if (a->lut_partition != 2)
+        return a->lut_partition == 1;
+    return passes(a, m, n, 1) < passes(a, m, n, 0);
+}
+
 /* Places n regions of `size` bytes from *at on; returns the new end. */
 static uint64_t place(uint64_t *at, uint64_t *dst, int n, uint64_t size)
 {
@@ -174,6 +192,79 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
     return 0;
 }
 
+/* Fills pl's derived fields for the sizes it holds. */
+static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
+{
+    pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)pl->nk);
+    pl->part_ctx = part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
+    pl->head_groups = s->heads / pl->gh;
+    pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
+    pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
+    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * pl->bq,
+                             s->q_len - (pl->qblocks - 1) * pl->bq);
+}
+
+/* Estimated cycles of the layer under plan pl: per key block the largest
+ * of the array's passes, the K and V transfer and the table precompute
+ * (they overlap), every block of every unit (the causal ones included),
+ * plus per unit its Q load's latency and tables. */
+static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *pl)
+{
+    const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
+    const uint64_t tk = (uint64_t)a->tile_k;
+    const double lut = (double)s->kv_bits *
+                       (double)(passes(a, R, nk, pl->part_score) * cdiv(hd, tk) +
+                                passes(a, R, hd, pl->part_ctx) * cdiv(nk, tk));
+    const double dma = (double)(pl->k_tile + pl->v_tile) / arch_dram_bytes_per_cycle(a);
+    const double tpc = (double)a->tprec_tables_per_cycle;
+    double tp = (double)(R * cdiv(nk, tk)) / tpc;
+    if (pl->qk < s->head_dim)
+        tp += (double)(R * cdiv(hd, tk)) / tpc;
+    double blk = lut > dma ? lut : dma;
+    blk = blk > tp ? blk : tp;
+    /* Q tables rebuilt per block chain tprec and lmma chunk by chunk: the
+     * rebuild does not hide (measured on the C model) */
+    if (pl->qk < s->head_dim)
+        blk += (double)(R * cdiv(hd, tk)) / tpc;
+    double blocks = 0;
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        blocks += (double)unit_blocks(s, pl, p0, np);
+    }
+    const double unit = (double)a->dram_latency + (double)(R * cdiv(hd, tk)) / tpc;
+    return (double)s->batch * (double)pl->head_groups * (blocks * blk + (double)pl->qblocks * unit);
+}
+
+/* The largest query block of at most bq_max positions (rows a multiple of
+ * quantum) with gh heads and nk-key blocks that fits the buffers, with its
+ * longest table chunk and Q tables resident if they fit (resident: only
+ * then); 0 or -1. */
+static int largest_fit(const arch_t *a, const attn_shape *s, int gh, int nk, int bq_max,
+                       int quantum, int resident, attn_plan *pl)
+{
+    const int tk = a->tile_k;
+    for (int bq = bq_max; bq >= 1; bq--) {
+        if (bq > 1 && gh * bq % quantum != 0)
+            continue;
+        for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
+            if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
+                continue;
+            pl->gh = gh;
+            pl->bq = bq;
+            pl->rows = gh * bq;
+            pl->nk = nk;
+            pl->pk = pk;
+            /* Q tables resident, else rebuilt in chunks (long heads) */
+            pl->qk = s->head_dim;
+            while (!resident && fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
+                pl->qk = pl->qk / 2 / tk * tk;
+            if (fits(a, s, pl) == 0)
+                return 0;
+        }
+    }
+    return -1;
+}
+
 int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *err,
                    size_t errlen)
 {
@@ -190,11 +281,19 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         nk0 = tk;
     if (nk0 > keys)
         nk0 = keys;
-    /* All heads of a group in one unit (each K/V block read once for
-     * them), then the longest key block (whole column passes of the
-     * array), then the most query positions (K/V reuse; whole row passes),
-     * then the longest table chunk, at least PK_MIN keys (shorter ones cost
-     * more in instructions and dq passes than the rows they buy). */
+    /* Candidates: per heads of a group in a unit (all of them read each
+     * K/V block once for all) and key block (down from one column pass of
+     * the array), the most query positions that fit (K/V reuse; whole row
+     * passes), and when the cores may split rows also the most that make
+     * whole row passes of the split (tile_m x cores rows: the context's
+     * head_dim columns fill one core, its rows all of them), with Q tables
+     * resident, or rebuilt in chunks where that buys rows; each with the
+     * longest table chunk, at least PK_MIN keys (shorter ones cost more in
+     * instructions and dq passes than the rows they buy).  The cheapest by
+     * plan_cost wins; the first on a tie. */
+    attn_plan best, c;
+    double best_cost = 0;
+    int found = 0;
     for (int gh = G; gh >= 1; gh--) {
         if (G % gh || gh > ROW_MAX)
             continue;
@@ -202,34 +301,31 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         if (bq_max > 256)
             bq_max = 256;
         for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
-            for (int bq = bq_max; bq >= 1; bq--) {
-                if (bq > 1 && gh * bq % a->tile_m != 0)
+            for (int v = 0; v < 4; v++) {
+                const int strict = v & 1, resident = v >> 1;
+                if (strict && a->lut_partition == 0)
                     continue;
-                for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
-                    if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
-                        continue;
-                    pl->gh = gh;
-                    pl->bq = bq;
-                    pl->rows = gh * bq;
-                    pl->nk = nk;
-                    pl->pk = pk;
-                    /* Q tables resident, else rebuilt in chunks (long heads) */
-                    pl->qk = s->head_dim;
-                    while (fits(a, s, pl) != 0 && pl->qk % tk == 0 && pl->qk / 2 >= tk)
-                        pl->qk = pl->qk / 2 / tk * tk;
-                    if (fits(a, s, pl) != 0)
-                        continue;
-                    pl->head_groups = s->heads / gh;
-                    pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)bq);
-                    pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)nk);
-                    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * bq,
-                                             s->q_len - (pl->qblocks - 1) * bq);
-                    return layout(s, pl, err, errlen);
+                memset(&c, 0, sizeof c);
+                if (largest_fit(a, s, gh, nk, bq_max, a->tile_m * (strict ? a->lut_cores : 1),
+                                resident, &c) != 0)
+                    continue;
+                plan_finish(a, s, &c);
+                const double cost = plan_cost(a, s, &c);
+                if (!found || cost < best_cost) {
+                    best = c;
+                    best_cost = cost;
+                    found = 1;
                 }
             }
-            if (nk == tk)
+            /* blocks shorter than half a pass multiply the classes (and
+             * the host time) for little: only when nothing longer fits */
+            if (nk == tk || (found && nk <= nk0 / 2))
                 break;
         }
+    }
+    if (found) {
+        *pl = best;
+        return layout(s, pl, err, errlen);
     }
     snprintf(err, errlen, "attention: one query row's tables (%llu B for head_dim %d) and a "
              "key block do not fit the buffers (table buffer %zu B)",
@@ -248,6 +344,39 @@ static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, in
     int subs = (valid + pl->pk - 1) / pl->pk;
     subs = (subs + q - 1) / q * q;
     return subs < nsub ? subs : nsub;
+}
+
+/* Lanes of a pass that hold work, for an m x n lmma split by part. */
+static double fill(const arch_t *a, uint64_t m, uint64_t n, int part)
+{
+    return (double)(m * n) / ((double)passes(a, m, n, part) * (double)a->tile_m *
+                              (double)a->tile_n * (double)a->lut_cores);
+}
+
+double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st,
+                      char *what, size_t whatlen)
+{
+    const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
+    /* per key block: the score runs head_dim / tk chunks, the context nk / tk */
+    /* the stage's lmmas: the unfused score or context alone */
+    const double ps = st == ATTN_CONTEXT ? 0 : (double)passes(a, R, nk, pl->part_score) * (double)hd;
+    const double pc = st == ATTN_SCORE ? 0 : (double)passes(a, R, hd, pl->part_ctx) * (double)nk;
+    const double fs = fill(a, R, nk, pl->part_score), fc = fill(a, R, hd, pl->part_ctx);
+    const int ctx = st == ATTN_CONTEXT || (st != ATTN_SCORE && fc <= fs);
+    const int part = ctx ? pl->part_ctx : pl->part_score;
+    const uint64_t n = ctx ? hd : nk;
+    /* the lanes the worse lmma leaves empty: columns (lockstep) or rows */
+    const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores);
+    const uint64_t rows = (uint64_t)a->tile_m * (part ? (uint64_t)a->lut_cores : 1);
+    const int col_short = n % cols != 0 && (double)n / (double)(cdiv(n, cols) * cols) <=
+                          (double)R / (double)(cdiv(R, rows) * rows);
+    if (col_short)
+        snprintf(what, whatlen, "columns:%llu/%llu", (unsigned long long)n,
+                 (unsigned long long)(cdiv(n, cols) * cols));
+    else
+        snprintf(what, whatlen, "rows:%llu/%llu", (unsigned long long)R,
+                 (unsigned long long)(cdiv(R, rows) * rows));
+    return (ps * fs + pc * fc) / (ps + pc);
 }
 
 int attn_class_cap(const attn_plan *pl) { return 8 * pl->nb_max + 8; }
@@ -276,6 +405,13 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
 /* ---- emission ---- */
 
 typedef struct {
+    int b, hg, kvh, pos0, npos, rows, nb;
+    int last_subs; /* context table chunks of the last block */
+    uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
+    uint64_t ul;  /* unit index in the program: buffer halves */
+} unit;
+
+typedef struct {
     const arch_t *a;
     const attn_shape *s;
     const attn_plan *pl;
@@ -283,14 +419,12 @@ typedef struct {
     program *p;
     char *err;
     size_t errlen;
+    /* A unit whose O is normalized but not yet stored: its store waits for
+     * the normalization, so it goes into the in-order DMA queue after the
+     * next unit's first block loads, which it would otherwise hold back. */
+    unit pending;
+    int has_pending;
 } emitter;
-
-typedef struct {
-    int b, hg, kvh, pos0, npos, rows, nb;
-    int last_subs; /* context table chunks of the last block */
-    uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
-    uint64_t ul;  /* unit index in the program: buffer halves */
-} unit;
 
 static int push(emitter *e, const isa_instr *in)
 {
@@ -353,7 +487,8 @@ static int tprec(emitter *e, uint64_t src, uint64_t rows, uint64_t klen, uint64_
 
 /* lmma then dq (int32, in place when acc == dst). */
 static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows,
-                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum)
+                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum,
+                  int part)
 {
     isa_instr in;
     memset(&in, 0, sizeof in);
@@ -365,6 +500,7 @@ static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t
     in.n = (uint32_t)n;
     in.klen = (uint32_t)klen;
     in.wbits = (uint32_t)e->s->kv_bits;
+    in.part = (uint32_t)part;
     if (push(e, &in) != 0)
         return -1;
     memset(&in, 0, sizeof in);
@@ -433,16 +569,20 @@ static int context_subs(const emitter *e, const unit *u, int j)
 
 /* Block j's inputs from DRAM, issued a block ahead of their use so that
  * in-order dispatch never holds a load behind a waiting vector op. */
-static int loads(emitter *e, const unit *u, int j)
+enum { LOAD_K = 1, LOAD_REST = 2, LOAD_ALL = 3 };
+
+static int loads(emitter *e, const unit *u, int j, int what)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
     const uint64_t ub = unit_block(e, u, j);
-    if (has(e, ATTN_SCORE) &&
+    if ((what & LOAD_K) && has(e, ATTN_SCORE) &&
         dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
             pl->k_tile, 0))
         return -1;
+    if (!(what & LOAD_REST))
+        return 0;
     if (e->st == ATTN_SOFTMAX &&
         dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
         return -1;
@@ -468,7 +608,7 @@ static int score(emitter *e, const unit *u, int j)
     const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows, nk = (uint64_t)pl->nk;
     if (pl->qk == e->s->head_dim) {
         if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
-                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0))
+                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0, pl->part_score))
             return -1;
     } else {
         /* Q tables of qk dimensions at a time, the chunk's K index rows */
@@ -479,7 +619,8 @@ static int score(emitter *e, const unit *u, int j)
             const uint64_t len = hd - c * qk < qk ? hd - c * qk : qk;
             if (tprec(e, pl->act_q[ua] + c * qk, R, len, hd, pl->tbl_q[sh], pl->tbl_qsum[sh]) ||
                 matmul(e, pl->tbl_q[sh], pl->wgt_k[h] + c * kw, pl->out_sacc[sh], R, nk, len,
-                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0))
+                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0,
+                       pl->part_score))
                 return -1;
         }
     }
@@ -499,31 +640,36 @@ static uint64_t masked(const emitter *e, const unit *u, int r, int j)
     return (uint64_t)(e->pl->nk - valid);
 }
 
+/* The row states of block j: on chip, one slot per block parity (the
+ * softmax of block j writes its slot while block j - 1's attn_acc still
+ * reads the rescale in the other), or loaded per block (unfused context). */
+static uint64_t state_at(const emitter *e, const unit *u, int j)
+{
+    return e->pl->out_st[(e->st == ATTN_CONTEXT ? 2 : 0) + half(u, j)];
+}
+
 static int softmax(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const int h = half(u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, nk = (uint64_t)pl->nk;
-    const uint64_t ub = unit_block(e, u, j);
+    const uint64_t ub = unit_block(e, u, j), st = state_at(e, u, j);
     const uint64_t imm = (uint64_t)e->s->shift | (j == 0 ? 32u : 0u);
+    /* the running max and sum go on from block j - 1's slot */
+    if (j > 0 && vop(e, VFN_COPY, BUF_OUT, state_at(e, u, j - 1), 0, BUF_OUT, st,
+                     (uint64_t)u->rows * STATE_BYTES, 0))
+        return -1;
     for (int r = 0; r < u->rows; r++)
         if (vop(e, VFN_ATTN_SOFTMAX, BUF_OUT, pl->out_s[h] + r * nk * 4,
-                pl->out_st[ua] + (uint64_t)r * STATE_BYTES, BUF_ACT, pl->act_p[h] + r * nk,
+                st + (uint64_t)r * STATE_BYTES, BUF_ACT, pl->act_p[h] + r * nk,
                 nk | masked(e, u, r, j) << 12, imm))
             return -1;
     if (e->st != ATTN_SOFTMAX)
         return 0;
     return dma(e, OP_STORE, BUF_ACT, pl->act_p[h], pl->p_addr + ub * rk, 1,
                (uint64_t)u->rows * nk, 0) ||
-           dma(e, OP_STORE, BUF_OUT, pl->out_st[ua],
-               pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
+           dma(e, OP_STORE, BUF_OUT, st, pl->st_addr + ub * (uint64_t)pl->rows * STATE_BYTES, 1,
                (uint64_t)u->rows * STATE_BYTES, 0);
-}
-
-/* The row states block j's context reads: on chip, or loaded (unfused). */
-static uint64_t state_at(const emitter *e, const unit *u, int j)
-{
-    return e->st == ATTN_CONTEXT ? e->pl->out_st[2 + half(u, j)] : e->pl->out_st[u->ul % 2];
 }
 
 static int context(emitter *e, const unit *u, int j)
@@ -548,7 +694,8 @@ static int context(emitter *e, const unit *u, int j)
         const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nsub + c) % 2);
         if (tprec(e, pl->act_p[h] + c * pk, R, pk, nk, pl->tbl_p[sh], pl->tbl_psum[sh]) ||
             matmul(e, pl->tbl_p[sh], pl->wgt_v[h] + c * sub_w, pl->out_acc[sh], R, hd, pk,
-                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0))
+                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0,
+                   pl->part_ctx))
             return -1;
     }
     return 0;
@@ -567,15 +714,26 @@ static int accumulate(emitter *e, const unit *u, int j)
     return 0;
 }
 
-static int finish(emitter *e, const unit *u)
+static int normalize(emitter *e, const unit *u)
 {
-    const attn_plan *pl = e->pl;
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)e->s->head_dim, o = e->pl->out_o[u->ul % 2];
     const uint64_t st = state_at(e, u, u->nb - 1);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_NORM, BUF_OUT, o + r * hd * 4, st + r * STATE_BYTES, BUF_OUT,
                 o + r * hd * 4, hd, 0))
             return -1;
+    return 0;
+}
+
+/* The pending unit's O to DRAM. */
+static int store_pending(emitter *e)
+{
+    if (!e->has_pending)
+        return 0;
+    e->has_pending = 0;
+    const unit *u = &e->pending;
+    const attn_plan *pl = e->pl;
+    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
     const uint64_t H = (uint64_t)e->s->heads;
     const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                           (uint64_t)u->hg * pl->gh;
@@ -598,39 +756,55 @@ static int prologue(emitter *e, const unit *u)
              tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
             return -1;
     }
-    return loads(e, u, 0) || (has(e, ATTN_SCORE) && score(e, u, 0)) ? -1 : 0;
+    /* block 0, and block 1's K: its half is free once the previous unit's
+     * last score ran, and the in-order dispatch of the previous unit's
+     * last vector ops would otherwise hold it until that unit's context
+     * is done (the array would wait for it) */
+    return loads(e, u, 0, LOAD_ALL) || (has(e, ATTN_SCORE) && score(e, u, 0)) ||
+                   (u->nb > 1 && loads(e, u, 1, LOAD_K))
+               ? -1
+               : 0;
 }
 
 /* Program order per block j: the next block's loads and scores (the array
- * computes them while the vector unit runs this block's softmax), the
- * previous block's attn_acc (it waits for that block's context, and
- * in-order dispatch must not hold the loads behind it), this block's
- * softmax and context. */
+ * computes them while the vector unit runs this block's softmax), this
+ * block's softmax (it needs only S: it runs while the array does the
+ * previous block's context) and context, then the previous block's
+ * attn_acc (it waits for that context; placed before it, its vector ops
+ * would hold in-order dispatch, and this block's tables, behind it). */
 static int body(emitter *e, const unit *u)
 {
     for (int j = 0; j < u->nb; j++) {
-        if (j + 1 < u->nb && (loads(e, u, j + 1) || (has(e, ATTN_SCORE) && score(e, u, j + 1))))
+        if (j + 1 < u->nb && (loads(e, u, j + 1, j == 0 ? LOAD_REST : LOAD_ALL) ||
+                              (has(e, ATTN_SCORE) && score(e, u, j + 1))))
             return -1;
-        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
+        if (j == 0 && store_pending(e) != 0)
             return -1;
         if (has(e, ATTN_SOFTMAX) && softmax(e, u, j))
             return -1;
         if (has(e, ATTN_CONTEXT) && context(e, u, j))
             return -1;
+        if (j > 0 && has(e, ATTN_CONTEXT) && accumulate(e, u, j - 1))
+            return -1;
     }
     return 0;
 }
 
-/* The last block's attn_acc, then O normalized and stored. */
+/* The last block's attn_acc, then O normalized; its store is pending. */
 static int tail(emitter *e, const unit *u)
 {
     if (!has(e, ATTN_CONTEXT))
         return 0;
-    return accumulate(e, u, u->nb - 1) || finish(e, u) ? -1 : 0;
+    if (accumulate(e, u, u->nb - 1) || normalize(e, u))
+        return -1;
+    e->pending = *u;
+    e->has_pending = 1;
+    return 0;
 }
 
 /* Units in the order body(u), prologue(u + 1), tail(u): the next unit's
- * loads are dispatched before this one's last vector ops. */
+ * loads are dispatched before this one's last vector ops, and u's store
+ * after the first loads of body(u + 1). */
 static int emit_unit(emitter *e, const unit *u, const unit *prev)
 {
     if (!prev)
@@ -640,7 +814,7 @@ static int emit_unit(emitter *e, const unit *u, const unit *prev)
 
 static int emit_last(emitter *e, const unit *u)
 {
-    return body(e, u) || tail(e, u) ? -1 : 0;
+    return body(e, u) || tail(e, u) || store_pending(e) ? -1 : 0;
 }
 
 int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st, int c,
@@ -649,7 +823,9 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
     program_init(p);
     const int cap = attn_class_cap(pl);
     attn_class *cls = malloc(sizeof *cls * (size_t)cap);
-    emitter e = { a, s, pl, st, p, err, errlen };
+    emitter e;
+    memset(&e, 0, sizeof e);
+    e = (emitter){ .a = a, .s = s, .pl = pl, .st = st, .p = p, .err = err, .errlen = errlen };
     int rc = -1, ncls;
     if (!cls) {
         snprintf(err, errlen, "out of memory");
@@ -820,18 +996,21 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
         goto out;
     }
     const int n = attn_classes(s, &pl, cls, cap);
+    /* A DRAM device's banks and refresh settle over more units than the
+     * ideal bus (exact from 4): sample further in */
+    const int base = strcmp(a->dram_model, "ideal") == 0 ? 4 : 12;
     for (int c = 0; c < n; c++) {
         sim_stats x, y;
-        if (cls[c].units <= 8) {
+        if (cls[c].units <= 2 * (uint64_t)base) {
             if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
                 goto out;
             sims++;
         } else {
             sims += 2;
-            if (run(a, em, s, &pl, st, c, 4, &x, err, errlen) != 0 ||
-                run(a, em, s, &pl, st, c, 6, &y, err, errlen) != 0)
+            if (run(a, em, s, &pl, st, c, base, &x, err, errlen) != 0 ||
+                run(a, em, s, &pl, st, c, base + 2, &y, err, errlen) != 0)
                 goto out;
-            if (periodic_extend(&x, &y, cls[c].units) != 0)
+            if (periodic_extend_from(&x, &y, cls[c].units, base) != 0)
                 goto too_many;
             *sampled = 1;
         }

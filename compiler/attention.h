@@ -22,6 +22,10 @@
  * key blocks past a unit's last visible key are skipped, the diagonal
  * block's invisible keys are masked (as are a block's padding keys).
  *
+ * The plan: every fitting (heads per unit, key block, query block) that
+ * fills whole row passes is costed (array passes, K/V transfer, table
+ * precompute per block, over the causal blocks) and the cheapest kept.
+ *
  * Units with the same number of key blocks and rows form a class: one
  * program per class, whose units differ only in addresses and masks, so it
  * is periodic and is fast-forwarded (4 and 6 units, periodic.h).
@@ -62,6 +66,12 @@ typedef struct {
     int qblocks;          /* query blocks per sequence */
     int kv_blocks;        /* key blocks per (sequence, KV head) in DRAM */
     int nb_max;           /* key blocks of the longest unit */
+    /* How the cores split the score and the context lmma (the lmma part
+     * bit): 0 columns, 1 rows.  With lut.partition columns both are 0;
+     * rows makes both 1; auto takes per lmma the split with fewer array
+     * passes (the context's N = head_dim fills head_dim of the
+     * tile_n x cores lockstep columns, rows fill the columns of one core) */
+    int part_score, part_ctx;
     /* buffer regions: [2] halves, byte offsets in their buffer */
     uint64_t act_q[2], act_p[2];
     uint64_t tbl_q[2], tbl_qsum[2], tbl_p[2], tbl_psum[2];
@@ -91,6 +101,15 @@ typedef struct {
     int nb, npos, last_subs;
     uint64_t units;
 } attn_class;
+
+/* How well the array's passes are filled by stage st's lmmas (fused: the
+ * score and the context weighted by their passes; the unfused score or
+ * context alone): the fraction of the
+ * lanes of a pass that hold work, in (0, 1]; what is the part that limits
+ * it, e.g. "columns:128/512" (N = head_dim on tile_n x cores lockstep
+ * columns) or "rows:8/16" (row partition, 8 rows for tile_m x cores). */
+double attn_occupancy(const arch_t *arch, const attn_shape *s, const attn_plan *pl,
+                      attn_stage st, char *what, size_t whatlen);
 
 /* At most this many classes. */
 int attn_class_cap(const attn_plan *pl);

@@ -185,6 +185,21 @@ static int gemm_nk(const model_op *o, uint64_t n, uint64_t k, int *ni, int *ki, 
     return 0;
 }
 
+/* The attention shape of one layer of the phase. */
+static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_phase *ph,
+                         attn_shape *s, char *err, size_t errlen)
+{
+    model_cfg c = *m;
+    if (model_cfg_finish(&c, err, errlen) != 0)
+        return -1;
+    const int prefill = ph->kind == MODEL_PREFILL;
+    *s = (attn_shape){ .kv_bits = q->kv_bits ? q->kv_bits : 8, .heads = c.num_attention_heads,
+                       .kv_heads = c.num_key_value_heads, .head_dim = c.head_dim,
+                       .batch = ph->batch, .q_len = prefill ? ph->seq_len : 1,
+                       .kv_len = prefill ? ph->seq_len : ph->context, .shift = 0 };
+    return 0;
+}
+
 /* One layer's attention at stage st (attention.h): every sequence and
  * head of the layer in a few programs. */
 static int time_attention(const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -192,15 +207,24 @@ static int time_attention(const arch_t *a, const energy_model *em, const model_c
                           sim_stats *layer, int *sampled, int *programs, char *err,
                           size_t errlen)
 {
-    model_cfg c = *m;
-    if (model_cfg_finish(&c, err, errlen) != 0)
+    attn_shape s;
+    if (attn_shape_of(m, q, ph, &s, err, errlen) != 0)
         return -1;
-    const int prefill = ph->kind == MODEL_PREFILL;
-    attn_shape s = { .kv_bits = q->kv_bits ? q->kv_bits : 8, .heads = c.num_attention_heads,
-                     .kv_heads = c.num_key_value_heads, .head_dim = c.head_dim,
-                     .batch = ph->batch, .q_len = prefill ? ph->seq_len : 1,
-                     .kv_len = prefill ? ph->seq_len : ph->context, .shift = 0 };
     return attn_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
+}
+
+/* The array occupancy of the layer's attention (attn_occupancy) into r. */
+static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_preset *q,
+                               const model_phase *ph, attn_stage st, op_result *r, char *err,
+                               size_t errlen)
+{
+    attn_shape s;
+    attn_plan pl;
+    if (attn_shape_of(m, q, ph, &s, err, errlen) != 0 ||
+        attn_plan_make(a, &s, &pl, err, errlen) != 0)
+        return -1;
+    r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
+    return 0;
 }
 
 /* The stage an attention op of the model's list runs as; -1: the fused
@@ -287,6 +311,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         op_result *r = &out[nout++];
         memset(r, 0, sizeof *r);
         r->op = *o;
+        r->occupancy = 1.0;
         if (attn && stage == ATTN_FUSED) {
             /* score + softmax + context: the MACs of both matmuls */
             snprintf(r->op.name, sizeof r->op.name, "layer.attention");
@@ -325,6 +350,11 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             int programs = 0;
             if (time_attention(a, em, m, q, ph, (attn_stage)stage, &layer, &sampled, &programs,
                                e, sizeof e) != 0) {
+                snprintf(err, errlen, "%s: %s", r->op.name, e);
+                return -1;
+            }
+            if (r->on_lut &&
+                attn_occupancy_into(a, m, q, ph, (attn_stage)stage, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }

@@ -42,6 +42,11 @@ typedef struct {
     int fused;           /* precompute fused: linear loads tables / vector op makes them */
     uint64_t compulsory_bytes; /* LUT ops, all instances: each operand once at its stored
                                   precision (mapper_compulsory_bytes); 0 for vector work */
+    /* Attention: the fraction of the array's lanes its lmma passes fill
+     * (attn_occupancy) and the dimension that leaves the rest empty, e.g.
+     * "columns:128/512"; 1 and "" elsewhere. */
+    double occupancy;
+    char occupancy_of[32];
 } op_result;
 
 typedef struct {

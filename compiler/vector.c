@@ -25,7 +25,8 @@ static int row_op(isa_vfn f)
 typedef struct {
     vec_layout lay;
     int srcs, quant;        /* sources; 1 if tiles are quantized into the act buffer */
-    uint64_t total, esz, half, act_half;
+    int depth;              /* buffer slots: tiles in flight, loads depth - 1 ahead */
+    uint64_t total, esz, half, act_half; /* half: bytes of a slot (half at depth 2) */
     /* fused precompute */
     int tk, E;
     uint64_t G, ngroups, gch, tbl_half, sum_off, t_row_bytes;
@@ -56,6 +57,34 @@ static int plan_tables(const arch_t *a, const vec_shape *v, plan *pl, uint64_t *
     if (*span > rows_fit * v->cols)
         *span = rows_fit * v->cols;
     return 0;
+}
+
+/* A small operation in a few large tiles runs load, work and store one
+ * after another, each waiting for the last (a DRAM latency chain): cut it
+ * into PIPE_TILES tiles on PIPE_DEPTH slots instead, the loads issued
+ * PIPE_DEPTH - 1 tiles ahead, so the bus streams while the unit works.
+ * Tiles stay at least PIPE_MIN_BYTES of input (shorter ones pay more in
+ * per-transfer overhead than the overlap buys). */
+#define PIPE_TILES 8
+#define PIPE_DEPTH 4
+#define PIPE_MIN_BYTES 2048
+
+static void pipeline(plan *pl, const vec_shape *v, int rows_whole, uint64_t *span)
+{
+    pl->depth = 2;
+    if (pl->total > 4 * *span)
+        return; /* more than 4 tiles: double buffering keeps the bus busy */
+    const uint64_t unit = rows_whole ? v->cols : 64;
+    uint64_t want = (pl->total + PIPE_TILES - 1) / PIPE_TILES;
+    const uint64_t least = PIPE_MIN_BYTES / pl->esz;
+    want = want < least ? least : want;
+    want = (want + unit - 1) / unit * unit;
+    if (want > *span / 2 || want >= pl->total)
+        return; /* a quarter slot would not hold it, or one tile anyway */
+    pl->depth = PIPE_DEPTH;
+    pl->half = pl->half * 2 / PIPE_DEPTH / 64 * 64;
+    pl->act_half = pl->act_half * 2 / PIPE_DEPTH / 64 * 64;
+    *span = want;
 }
 
 static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, size_t errlen)
@@ -94,7 +123,9 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     }
     if (v->tables_group > 0 && plan_tables(a, v, pl, &span, err, errlen) != 0)
         return -1;
+    pipeline(pl, v, rows_whole, &span);
     pl->lay.span = span;
+    pl->lay.depth = pl->depth;
     pl->lay.tiles = pl->total / span + (pl->total % span != 0);
     /* DRAM: the inputs, the output, then (fused) tables and sums */
     vec_layout *l = &pl->lay;
@@ -251,7 +282,7 @@ static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile 
 
 static tile tile_at(const plan *pl, uint64_t t, uint64_t k)
 {
-    tile x = { t, t * pl->lay.span, 0, k % 2 };
+    tile x = { t, t * pl->lay.span, 0, k % (uint64_t)pl->depth };
     x.n = pl->total - x.e0 < pl->lay.span ? pl->total - x.e0 : pl->lay.span;
     return x;
 }
@@ -266,24 +297,24 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
     const uint64_t tiles = pl.lay.tiles;
     *tiles_out = tiles;
     /* Fast-forward: the first tiles_limit - 1 tiles and the last; the k-th
-     * tile emitted uses buffer half k % 2 either way, so the short program
+     * tile emitted uses slot k % depth either way, so the short program
      * has the full one's hazards. */
     const uint64_t keep = tiles_limit && tiles_limit - 1 < tiles ? tiles_limit - 1 : tiles;
-    uint64_t gi = 0, k = 0;
-    tile cur = tile_at(&pl, 0, 0);
-    if (emit_load(p, &pl, &cur, err, errlen))
-        return -1;
-    for (;;) {
-        const uint64_t nt = cur.t + 1 < keep ? cur.t + 1 : cur.t + 1 < tiles ? tiles - 1 : tiles;
-        tile next = tile_at(&pl, nt < tiles ? nt : 0, k + 1);
-        if (nt < tiles && emit_load(p, &pl, &next, err, errlen))
-            return -1;
-        if (emit_work(p, &pl, v, &cur, &gi, err, errlen))
-            return -1;
-        if (nt >= tiles)
-            break;
-        cur = next;
-        k++;
+    const uint64_t emitted = keep < tiles ? keep + 1 : tiles, ahead = (uint64_t)pl.depth - 1;
+    uint64_t gi = 0;
+    for (uint64_t k = 0; k < emitted + ahead; k++) {
+        /* the load of emitted tile k, then the work of tile k - ahead */
+        if (k < emitted) {
+            tile x = tile_at(&pl, k < keep ? k : tiles - 1, k);
+            if (emit_load(p, &pl, &x, err, errlen))
+                return -1;
+        }
+        if (k >= ahead) {
+            const uint64_t w = k - ahead;
+            tile x = tile_at(&pl, w < keep ? w : tiles - 1, w);
+            if (emit_work(p, &pl, v, &x, &gi, err, errlen))
+                return -1;
+        }
     }
     isa_instr h;
     memset(&h, 0, sizeof h);

@@ -7,7 +7,10 @@
  * software-pipelined: the loads of tile t+1 are issued before the work and
  * the store of tile t, so one in-order DMA queue keeps the bus busy while
  * the vector unit works (with dma.engines = 2 the stores have their own
- * queue).  Row operations (rmsnorm, softmax) take whole rows; element-wise
+ * queue).  An operation of at most four buffer-sized tiles (decode at small
+ * batch) is cut into eight short tiles on four slots, its loads three tiles
+ * ahead: otherwise its load, work and store run one after another, each
+ * paying the DRAM latency.  Row operations (rmsnorm, softmax) take whole rows; element-wise
  * ones any span.
  *
  * DRAM layout (vec_layout): the first input, the second (two-source
@@ -44,6 +47,9 @@ typedef struct {
     uint64_t span;      /* elements per tile */
     uint64_t tiles;
     int elem_bytes;     /* bytes per element at vector.dtype */
+    int depth;          /* buffer slots: 2 (double buffering), or 4 for a small
+                           operation cut into short tiles so that loads, work
+                           and stores overlap instead of waiting on each other */
     isa_vfn fn;         /* the function at vector.dtype */
 } vec_layout;
 

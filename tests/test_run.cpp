@@ -139,6 +139,22 @@ TEST(RunReport, EveryOperationCarriesItsFiguresAndTheyAddUp)
             EXPECT_LE(json_real_value(json_object_get(op, "achieved_ops_per_s")),
                       1.000001 * json_real_value(json_object_get(op, "attainable_ops_per_s")) + 1)
                 << json_string_value(json_object_get(op, "name"));
+            // Never below its own roofline (compulsory bytes, peak compute),
+            // and the limiter names a bound, or what holds it above by 1.3x.
+            const double ratio = json_real_value(json_object_get(op, "roofline_ratio"));
+            const std::string lim = json_string_value(json_object_get(op, "limiter"));
+            EXPECT_GE(ratio, 0.9999) << json_string_value(json_object_get(op, "name"));
+            if (ratio <= 1.3)
+                EXPECT_TRUE(lim == "dram_bandwidth" || lim == "compute") << lim;
+            else
+                EXPECT_TRUE(lim == "dram_latency" || lim == "unit_occupancy" ||
+                            lim == "dram_refetch" || lim == "dram_bandwidth" ||
+                            lim.rfind("columns:", 0) == 0 || lim.rfind("rows:", 0) == 0) << lim;
+            EXPECT_NEAR(ratio * json_real_value(json_object_get(op, "roofline_cycles")),
+                        (double)json_integer_value(json_object_get(op, "cycles")),
+                        1e-9 * (double)json_integer_value(json_object_get(op, "cycles")));
+            EXPECT_LE(json_integer_value(json_object_get(op, "exposed_cycles")),
+                      json_integer_value(json_object_get(op, "cycles")));
             cycles += json_integer_value(json_object_get(op, "cycles"));
             macs += json_integer_value(json_object_get(op, "macs"));
             energy += e;

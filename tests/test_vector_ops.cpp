@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "arch_pin.h"
 #include "fp_arith.h"
 #include "isa.h"
 #include "lower.h"
@@ -233,6 +234,8 @@ TEST(VectorOps, FunctionalBitExactAtFp16AndBf16)
         {VFN_ADD_F32, 1, 70001, 0},   {VFN_MUL_F32, 1, 50000, 1},    {VFN_SILU_F32, 1, 40000, 0},
         {VFN_GELU_F32, 1, 30001, 1},  {VFN_RMSNORM_F32, 37, 4096, 1}, {VFN_RMSNORM_F32, 30, 1000, 0},
         {VFN_SOFTMAX_F32, 70, 1025, 0},
+        // one buffer tile each: cut into short tiles on four slots
+        {VFN_SILU_F32, 1, 8192, 1},   {VFN_ADD_F32, 1, 5000, 0},     {VFN_RMSNORM_F32, 16, 512, 1},
     };
     std::mt19937 rng(11);
     std::normal_distribution<float> nd(0.0f, 3.0f);
@@ -465,6 +468,48 @@ TEST(VectorOps, PrefillVectorOpsRunWithinTheirRooflineBound)
         const double bound = std::max(bytes / 64.0, n * (passes[i] + c.quant) / 64.0);
         EXPECT_LT((double)st.cycles, 1.3 * bound) << isa_vfn_names[c.fn];
         EXPECT_GE((double)st.cycles, bound) << isa_vfn_names[c.fn];
+    }
+}
+
+// Small decode operations (one buffer tile) run as eight short tiles on four
+// slots: on a pinned architecture (64 B/cycle, latency 100, 64 lanes) each
+// is within 1.3x of max(its bytes / 64, its element passes / 64), where one
+// buffer-sized tile runs load, work and store one after another.
+TEST(VectorOps, SmallDecodeOpsPipelineTheirTiles)
+{
+    arch_t a;
+    arch_default(&a);
+    pin_ideal_memory(&a);
+    a.vector_lanes = 64;
+    a.vector_latency = 8;
+    a.vector_dtype = FP_F16;
+    a.sram_ideal = 1;
+    a.buf[BUF_OUT].kib = 256;
+    a.buf[BUF_ACT].kib = 256;
+    const energy_model em = unit_energy();
+    // Llama-2-70B decode at batch 1: SiLU (quantized for down_proj), the
+    // residual add, RoPE-sized and SiLU x gate-sized element-wise work
+    const VecCase cases[] = {{VFN_SILU_F32, 1, 28672, 1}, {VFN_ADD_F32, 1, 8192, 0},
+                             {VFN_MUL_F32, 1, 28672, 1}, {VFN_MUL_F32, 1, 9216, 0}};
+    const int passes[] = {4, 1, 1, 1};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const VecCase &c = cases[i];
+        SCOPED_TRACE(isa_vfn_names[c.fn]);
+        vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant};
+        vec_layout l;
+        char err[256];
+        ASSERT_EQ(vec_layout_of(&a, &v, &l, err, sizeof err), 0) << err;
+        EXPECT_EQ(l.depth, 4);
+        EXPECT_EQ(l.tiles, 8u);
+        sim_stats st;
+        int sampled;
+        ASSERT_EQ(vec_timing(&a, &em, &v, &st, &sampled, err, sizeof err), 0) << err;
+        const double n = (double)c.rows * (double)c.cols;
+        const int srcs = c.fn == VFN_ADD_F32 || c.fn == VFN_MUL_F32 ? 2 : 1;
+        const double bytes = n * (2.0 * srcs + (c.quant ? 1.0 : 2.0));
+        const double bound = std::max(bytes / 64.0, n * (passes[i] + c.quant) / 64.0);
+        EXPECT_LT((double)st.cycles, 1.3 * bound);
+        EXPECT_GE((double)st.cycles, bound);
     }
 }
 

@@ -10,6 +10,42 @@
 
 #include <string.h>
 
+/* A ratio above this to the roofline names what the op waits for. */
+#define ROOF_SLACK 1.3
+
+/* f's roofline (compute_cycles: the ops at the unit's peak) and limiter;
+ * busy: the cycles the unit the op runs on was busy. */
+static void limiter_of(const arch_t *a, const op_result *r, op_figures *f,
+                       double compute_cycles, uint64_t busy)
+{
+    const sim_stats *st = &r->st;
+    const uint64_t need = r->compulsory_bytes ? r->compulsory_bytes : f->dram_bytes;
+    const double mem = (double)need / arch_dram_bytes_per_cycle(a);
+    const double cyc = (double)f->cycles, dma = (double)st->unit[UNIT_DMA].busy_cycles;
+    /* the fused attention also keeps the vector unit busy */
+    if (r->on_lut && (double)st->unit[UNIT_VEC].busy_cycles > (double)busy)
+        busy = st->unit[UNIT_VEC].busy_cycles;
+    uint64_t most = 0;
+    for (int u = 0; u < UNIT_COUNT; u++)
+        most = st->unit[u].busy_cycles > most ? st->unit[u].busy_cycles : most;
+    f->exposed_cycles = f->cycles > most ? f->cycles - most : 0;
+    f->roofline_cycles = mem > compute_cycles ? mem : compute_cycles;
+    f->roofline_ratio = f->roofline_cycles > 0 ? cyc / f->roofline_cycles : 0.0;
+    const char *why;
+    if (f->roofline_ratio <= ROOF_SLACK)
+        why = mem >= compute_cycles ? "dram_bandwidth" : "compute";
+    else if (r->occupancy > 0 && r->occupancy * ROOF_SLACK < 1.0 && r->occupancy_of[0])
+        why = r->occupancy_of; /* the array's lanes, not the bus or the clock */
+    else if (dma * ROOF_SLACK >= cyc)
+        why = (double)f->dram_bytes > ROOF_SLACK * (double)need ? "dram_refetch"
+                                                                : "dram_bandwidth";
+    else if ((double)busy * ROOF_SLACK >= cyc)
+        why = "unit_occupancy"; /* the unit takes longer than its peak says */
+    else
+        why = "dram_latency"; /* neither bus nor unit busy: a latency chain */
+    snprintf(f->limiter, sizeof f->limiter, "%s", why);
+}
+
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
 {
     const sim_stats *st = &r->st;
@@ -37,6 +73,7 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->achieved = f->seconds > 0 ? ops / f->seconds : 0.0;
     f->utilization = f->seconds > 0 ? f->achieved / peak : 0.0;
     f->bound = st->unit[UNIT_DMA].busy_cycles >= busy ? "memory" : "compute";
+    limiter_of(a, r, f, ops / (peak / (a->clock_ghz * 1e9)), busy);
 }
 
 typedef struct {
@@ -101,12 +138,13 @@ typedef struct {
     double d;
 } op_field;
 
-/* 35 plain keys and the energy breakdown (op_fields_of) */
+/* 38 plain keys and the energy breakdown (op_fields_of) */
 #define OP_FIELDS_MAX (40 + EN_COUNT)
 
 typedef struct {
     op_field f[OP_FIELDS_MAX];
     int n;
+    char limiter[32]; /* the string the limiter field points to */
 } op_fields;
 
 static op_field *add(op_fields *fs, const char *group, const char *key, fv_type t)
@@ -174,6 +212,11 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "compulsory_dram_bytes", r->compulsory_bytes);
     add_d(fs, "refetch", r->compulsory_bytes ? (double)f.dram_bytes / (double)r->compulsory_bytes : 0.0);
     add_s(fs, "reuse_bound", mi.reuse_bound);
+    add_d(fs, "roofline_cycles", f.roofline_cycles);
+    add_d(fs, "roofline_ratio", f.roofline_ratio);
+    memcpy(fs->limiter, f.limiter, sizeof fs->limiter);
+    add_s(fs, "limiter", fs->limiter);
+    add_u(fs, "exposed_cycles", f.exposed_cycles);
 }
 
 static json_t *field_json(const op_field *f)

@@ -12,6 +12,10 @@
 #include "lower.h"
 #include "model.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     const char *phase;      /* "prefill" or "decode" */
     model_phase ph;
@@ -31,6 +35,16 @@ typedef struct {
     double utilization; /* of the unit the op runs on */
     const char *bound;  /* "compute" or "memory" */
     const char *unit;   /* "lut" or "vector" */
+    /* The op's own roofline: max(ideal compute cycles at the unit's peak
+     * for the op's precision, compulsory DRAM bytes / bytes per cycle),
+     * cycles / that, and what holds the op above it (README "The report":
+     * dram_bandwidth, compute, dram_latency, unit_occupancy, dram_refetch,
+     * or an array dimension such as "columns:128/512"). */
+    double roofline_cycles, roofline_ratio;
+    char limiter[32];
+    /* cycles in which the op's busiest unit (the DMA included) is idle:
+     * its programs' fill, drain and DRAM latency not hidden under work */
+    uint64_t exposed_cycles;
 } op_figures;
 
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
@@ -51,5 +65,9 @@ int run_to_csv(FILE *f, const arch_t *a, const model_cfg *m, const quant_preset 
                const run_phase *ph, int nph);
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
                const quant_preset *q, const run_phase *ph);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
