@@ -3,6 +3,7 @@
 
 #include "attention.h"
 #include "count.h"
+#include "fusion.h"
 #include "gemm.h"
 #include "overlap.h"
 #include "mapper.h"
@@ -30,6 +31,7 @@ typedef struct {
     lower_progress_fn progress;
     void *progress_ctx;
     map_objective objective;
+    fusion_plan fusion;
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -40,7 +42,8 @@ double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
 static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
-           x->tables_in_dram == y->tables_in_dram &&
+           x->tables_in_dram == y->tables_in_dram && x->float_out == y->float_out &&
+           memcmp(&x->epi, &y->epi, sizeof x->epi) == 0 &&
            x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
 }
 
@@ -248,6 +251,9 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
      * a linear fed by attention reads its output as it is. */
     int produces[MODEL_MAX_OPS] = { 0 }, fused_in[MODEL_MAX_OPS] = { 0 };
     int feeds[MODEL_MAX_OPS] = { 0 };
+    /* vector.fused: element-wise work runs as GEMM epilogues (fusion.h) */
+    fusion_plan *fp = &c->fusion;
+    fusion_plan_of(a, ops, n, fp);
     {
         int last = -1;
         for (int i = 0; i < n; i++) {
@@ -255,7 +261,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 last = i;
                 continue;
             }
-            if (last < 0 || ops[last].kind == MODEL_OP_ATTENTION)
+            if (last < 0 || ops[last].kind == MODEL_OP_ATTENTION || fp->into[last] >= 0)
                 continue;
             uint64_t rows = strcmp(ops[last].name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             uint64_t cols = ops[last].elements / rows;
@@ -300,8 +306,16 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         memset(&one, 0, sizeof one);
         int sampled = 0;
         char e[512];
+        if (fp->into[i] >= 0) { /* runs in a GEMM's epilogue: no program of its own */
+            snprintf(r->fused_into, sizeof r->fused_into, "%s%s%s", ops[fp->into[i]].name,
+                     fp->also[i] >= 0 ? "," : "", fp->also[i] >= 0 ? ops[fp->also[i]].name : "");
+            if (c->progress)
+                c->progress(c->progress_ctx, i + 1, n);
+            continue;
+        }
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { .wtype = q->w, .m = o->m, .tables_in_dram = fused_in[i] };
+            gemm_shape g = { .wtype = q->w, .m = o->m, .tables_in_dram = fused_in[i],
+                             .epi = fp->epi[i], .float_out = fp->epi[i].on };
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
             g.group_size = q->group_size ? q->group_size : g.kd;
@@ -314,7 +328,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
-            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf);
+            r->compulsory_bytes = count_mul(
+                fusion_compulsory_bytes(a, &g, mapper_compulsory_bytes(a, &g)), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;

@@ -12,7 +12,9 @@
  *   norm, activation, element-wise: the vector unit, streaming
  *              activations at vector.dtype from and to DRAM; an operation
  *              that feeds a linear layer quantizes its output to the INT8
- *              the layer reads.
+ *              the layer reads; with vector.fused the element-wise ones
+ *              run in the epilogue of the GEMM next to them (fusion.h) and
+ *              keep their row with fused_into set and nothing counted.
  * Each operation is timed alone; repeated instances of a shape are
  * simulated once (a cache keyed by shape) and multiplied.  The phase's
  * overlap of neighbouring operations is in lower_info (overlap.h).
@@ -42,6 +44,9 @@ typedef struct {
     int fused;           /* precompute fused: linear loads tables / vector op makes them */
     uint64_t compulsory_bytes; /* LUT ops, all instances: each operand once at its stored
                                   precision (mapper_compulsory_bytes); 0 for vector work */
+    char fused_into[2 * MODEL_NAME_MAX]; /* vector.fused: the GEMM(s) whose epilogue runs this
+                                  operation (its st, macs stay 0: the GEMM's row has its
+                                  cycles and energy); "" when it runs on its own */
 } op_result;
 
 typedef struct {

@@ -36,6 +36,8 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->achieved = f->seconds > 0 ? ops / f->seconds : 0.0;
     f->utilization = f->seconds > 0 ? f->achieved / peak : 0.0;
     f->bound = st->unit[UNIT_DMA].busy_cycles >= busy ? "memory" : "compute";
+    if (r->fused_into[0])
+        f->bound = "fused"; /* its work is in the GEMM's row */
 }
 
 typedef struct {
@@ -102,7 +104,7 @@ typedef struct {
     double d;
 } op_field;
 
-/* 35 plain keys and the energy breakdown (op_fields_of) */
+/* 36 plain keys and the energy breakdown (op_fields_of) */
 #define OP_FIELDS_MAX (40 + EN_COUNT)
 
 typedef struct {
@@ -157,6 +159,7 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "instructions", r->st.instructions);
     add_b(fs, "fast_forwarded", r->sampled);
     add_b(fs, "fused_precompute", r->fused);
+    add_s(fs, "fused_into", r->fused_into[0] ? r->fused_into : "-");
     /* What the mapper did (linear layers; attention runs its own schedule,
      * compiler/attention.c, and vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;

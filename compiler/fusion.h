@@ -1,0 +1,70 @@
+/* fusion.h - element-wise vector work run as the epilogue of the GEMM
+ * that produces its input (arch vector.fused).
+ *
+ * What fuses (fusion_plan_of, over model.h's operation list):
+ *   layer.rope          the epilogue of layer.q_proj and layer.k_proj: the
+ *                       (cos, sin) multiply on their output tiles;
+ *   layer.residual_attn the epilogue of layer.o_proj (add the residual);
+ *   layer.residual_mlp  the epilogue of layer.down_proj (or layer.fc2);
+ *   layer.act_fn        the epilogue of layer.gate_proj (gated MLP) or
+ *                       layer.fc1 (quantized there: fc2 reads it);
+ *   layer.mul           the epilogue of layer.up_proj: silu(gate), written
+ *                       by gate_proj's epilogue, times the up tile, then
+ *                       the quantize step into down_proj's INT8 input.
+ * An absorbed operation runs no program of its own: its tensor never goes
+ * to DRAM and back.  Norms (they need a whole row's statistics) and
+ * attention's output stay unfused.
+ *
+ * How (fusion_weave): the GEMM's schedule is emitted as without fusion,
+ * then every store of a finished output tile is preceded by vops on the
+ * tile in the output buffer (compiler/gemm.h: gemm_epilogue) and rewritten
+ * to store the result at its type; a second operand is loaded from DRAM
+ * one tile ahead into two slots above everything the schedule uses in the
+ * output buffer, or, when there is no room there, into the upper half of
+ * the tile itself once the conversion to a 2-byte type has freed it (that
+ * load then waits for the conversion).  The vector unit's time, its
+ * buffer traffic and the DRAM bytes all come from the simulated program:
+ * the scoreboard decides how the epilogue overlaps the LUT array.
+ */
+#ifndef FUSION_H
+#define FUSION_H
+
+#include "gemm.h"
+#include "model.h"
+#include "program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes of an element at vector.dtype. */
+int fusion_elem_bytes(const arch_t *arch);
+/* Bytes per output element the epilogue stores (INT8, or vector.dtype). */
+int fusion_out_bytes(const arch_t *arch, const gemm_shape *s);
+/* Operands of s's epilogue function: 0 without an epilogue, else 1 or 2. */
+int fusion_epi_sources(const gemm_shape *s);
+
+/* Weaves s's epilogue into p, a program gemm_lower built for s (lay its
+ * layout); 0 or -1 with a message. */
+int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay, program *p,
+                 char *err, size_t errlen);
+
+/* Compulsory DRAM bytes of a fused GEMM given those of its plain form
+ * (mapper_compulsory_bytes): the output at its stored type, plus the
+ * epilogue's second operand once. */
+uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64_t plain);
+
+typedef struct {
+    int into[MODEL_MAX_OPS];          /* vector op i: the linear it fuses into, or -1 */
+    int also[MODEL_MAX_OPS];          /* ... and a second one (rope: k_proj), or -1 */
+    gemm_epilogue epi[MODEL_MAX_OPS]; /* linear i: its epilogue */
+} fusion_plan;
+
+/* What fuses in the n operations (in model_layers' order) on arch: with
+ * vector.fused false nothing does (every into = -1, every epi off). */
+void fusion_plan_of(const arch_t *arch, const model_op *ops, int n, fusion_plan *fp);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

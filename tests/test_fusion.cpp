@@ -1,0 +1,407 @@
+// Fused GEMM epilogues (compiler/fusion.c, arch vector.fused): bit-exact
+// in functional mode against the unfused pair of programs (the GEMM, then
+// the vector operation) and against a reference; timing-only equals
+// functional; the DRAM bytes saved are the absorbed tensor's round trip;
+// the lowering of a model reports each absorbed operation with fused_into.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+#include "fp_arith.h"
+#include "fusion.h"
+#include "gemm.h"
+#include "lower.h"
+#include "model.h"
+#include "program.h"
+#include "ref_gemm.h"
+#include "run_argv.h"
+#include "sim.h"
+#include "vector.h"
+
+namespace {
+
+// Pinned (not the embedded default, which changes): ideal SRAM and DRAM,
+// one DMA queue, the buffers named here.
+arch_t pinned(fp_type t, int out_kib)
+{
+    arch_t a;
+    arch_default(&a);
+    a.sram_ideal = 1;
+    a.lut_double_acc = 0;
+    std::snprintf(a.dram_model, sizeof a.dram_model, "%s", "ideal");
+    a.dram_gbps = 64.0;
+    a.dram_latency = 100;
+    a.dma_engines = 1;
+    a.dma_max_outstanding = 0;
+    a.ibuf_entries = 0;
+    a.buf[BUF_ACT].kib = 256;
+    a.buf[BUF_WGT].kib = 512;
+    a.buf[BUF_TBL].kib = 16;
+    a.buf[BUF_OUT].kib = out_kib;
+    a.vector_dtype = t;
+    return a;
+}
+
+struct Case {
+    const char *what;   // the layer of tiny.json (hidden 128, intermediate 344)
+    uint64_t m;
+    int n, k;
+    isa_vfn fn;         // float32 form, VFN_COPY: none
+    int quant;
+};
+
+// tiny.json's layers with the element-wise work fusion.h moves into them
+const Case kCases[] = {
+    { "o_proj + residual add", 6, 128, 128, VFN_ADD_F32, 0 },
+    { "gate_proj + silu", 6, 344, 128, VFN_SILU_F32, 0 },
+    { "up_proj + mul + quantize", 6, 344, 128, VFN_MUL_F32, 1 },
+    { "down_proj + residual add (prefill rows)", 40, 128, 344, VFN_ADD_F32, 0 },
+    { "q_proj + rope", 40, 128, 128, VFN_MUL_F32, 0 },
+};
+
+struct Outcome {
+    std::vector<uint8_t> out; // the final tensor as stored
+    sim_stats st;
+    uint64_t dram = 0;        // bytes read + written, every program
+};
+
+uint64_t dram_of(const sim_stats &s) { return s.ev.dram_read_bytes + s.ev.dram_write_bytes; }
+
+struct Data {
+    std::vector<int8_t> a, w;
+    std::vector<float> scales;
+    std::vector<uint8_t> e; // second operand at the element type
+};
+
+Data make_data(const Case &c, fp_type t, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    Data d;
+    d.a.resize(c.m * c.k);
+    d.w.resize((size_t)c.n * c.k);
+    for (auto &v : d.a)
+        v = (int8_t)std::uniform_int_distribution<int>(-20, 20)(rng);
+    for (auto &v : d.w)
+        v = (int8_t)std::uniform_int_distribution<int>(-2, 1)(rng); // INT2 values
+    const int groups = (c.k + 127) / 128;
+    d.scales.resize((size_t)c.n * groups);
+    for (auto &v : d.scales)
+        v = std::ldexp((float)std::uniform_int_distribution<int>(1, 9)(rng), -9);
+    d.e.resize(c.m * c.n * fp_bytes(t));
+    for (uint64_t i = 0; i < c.m * c.n; i++)
+        fp_store(d.e.data(), t, i, std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng));
+    return d;
+}
+
+gemm_shape shape_of(const Case &c, bool fused)
+{
+    gemm_shape s;
+    std::memset(&s, 0, sizeof s);
+    s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
+    s.group_size = 128;
+    s.m = c.m;
+    s.n = c.n;
+    s.kd = c.k;
+    s.float_out = 1;
+    if (fused)
+        s.epi = gemm_epilogue{ 1, c.fn, c.quant };
+    return s;
+}
+
+// Runs s on the data, functional (and timing-only: the same statistics).
+bool run_gemm(const arch_t &a, const gemm_shape &s, const Data &d, std::vector<uint8_t> &img,
+              gemm_layout &lay, sim_stats &st)
+{
+    char err[512] = "";
+    program p;
+    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
+        ADD_FAILURE() << err;
+        return false;
+    }
+    img.assign(lay.image_bytes, 0);
+    EXPECT_EQ(gemm_fill(&a, &s, &lay, d.a.data(), d.w.data(), nullptr, d.scales.data(),
+                        img.data(), err, sizeof err), 0) << err;
+    if (fusion_epi_sources(&s) == 2)
+        std::memcpy(img.data() + lay.e_addr, d.e.data(), d.e.size());
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = img.data();
+    o.dram_size = img.size();
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
+    sim_stats timing;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
+    EXPECT_EQ(timing.cycles, st.cycles);
+    EXPECT_EQ(dram_of(timing), dram_of(st));
+    EXPECT_EQ(timing.ev.vector_ops, st.ev.vector_ops);
+    program_free(&p);
+    return true;
+}
+
+Outcome fused(const arch_t &a, const Case &c, const Data &d)
+{
+    Outcome r;
+    std::vector<uint8_t> img;
+    gemm_layout lay;
+    gemm_shape s = shape_of(c, true);
+    if (!run_gemm(a, s, d, img, lay, r.st))
+        return r;
+    const uint64_t bytes = c.m * c.n * fusion_out_bytes(&a, &s);
+    r.out.assign(img.begin() + lay.c_addr, img.begin() + lay.c_addr + bytes);
+    r.dram = dram_of(r.st);
+    return r;
+}
+
+// The GEMM stores float32; the vector program reads it at the element type
+// (the conversion the fused program does on chip), and the second operand.
+Outcome unfused(const arch_t &a, const Case &c, const Data &d)
+{
+    Outcome r;
+    std::vector<uint8_t> img;
+    gemm_layout lay;
+    if (!run_gemm(a, shape_of(c, false), d, img, lay, r.st))
+        return r;
+    const fp_type t = (fp_type)a.vector_dtype;
+    vec_shape v = { c.fn, 1, c.m * c.n, 0, c.quant };
+    vec_layout vl;
+    char err[512] = "";
+    EXPECT_EQ(vec_layout_of(&a, &v, &vl, err, sizeof err), 0) << err;
+    std::vector<uint8_t> vimg(vl.image_bytes, 0);
+    for (uint64_t i = 0; i < c.m * c.n; i++)
+        fp_store(vimg.data() + vl.in_addr, t, i, fp_load(img.data() + lay.c_addr, FP_F32, i));
+    if (c.fn == VFN_ADD_F32 || c.fn == VFN_MUL_F32)
+        std::memcpy(vimg.data() + vl.in2_addr, d.e.data(), d.e.size());
+    program p;
+    uint64_t tiles;
+    EXPECT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = vimg.data();
+    o.dram_size = vimg.size();
+    sim_stats vs;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &vs, err, sizeof err), 0) << err;
+    program_free(&p);
+    const uint64_t bytes = c.m * c.n * (c.quant ? 1 : fp_bytes(t));
+    r.out.assign(vimg.begin() + vl.out_addr, vimg.begin() + vl.out_addr + bytes);
+    r.dram = dram_of(r.st) + dram_of(vs);
+    return r;
+}
+
+int8_t ref_quant(float x)
+{
+    if (std::isnan(x))
+        return 0;
+    if (x >= 127.0f)
+        return 127;
+    if (x <= -128.0f)
+        return -128;
+    return (int8_t)std::round(x);
+}
+
+// ref_gemm's float32 result, rounded to the element type, the function in
+// binary32, rounded again (and quantized): what the operations mean.
+std::vector<uint8_t> reference(const arch_t &a, const Case &c, const Data &d)
+{
+    const fp_type t = (fp_type)a.vector_dtype;
+    std::vector<float> cf(c.m * c.n);
+    ref_gemm_f32(lut_wtype{ LUT_WFMT_INT, 2 }, d.a.data(), d.w.data(), nullptr, d.scales.data(),
+                 128, (int)c.m, c.n, c.k, cf.data());
+    std::vector<uint8_t> x(cf.size() * 2), y(cf.size() * 2), out;
+    for (size_t i = 0; i < cf.size(); i++) {
+        fp_store(x.data(), t, i, cf[i]);
+        const float v = fp_load(x.data(), t, i), e = fp_load(d.e.data(), t, i);
+        float o = v;
+        switch (c.fn) {
+        case VFN_ADD_F32: o = v + e; break;
+        case VFN_MUL_F32: o = v * e; break;
+        case VFN_SILU_F32: o = v / (1.0f + std::exp(-v)); break;
+        default: ADD_FAILURE() << "no reference for " << c.what;
+        }
+        fp_store(y.data(), t, i, o);
+        if (c.quant)
+            out.push_back((uint8_t)ref_quant(fp_load(y.data(), t, i)));
+    }
+    return c.quant ? out : y;
+}
+
+TEST(Fusion, EpiloguesAreBitExactWithTheUnfusedProgramsAndTheReference)
+{
+    for (fp_type t : { FP_F16, FP_BF16 }) {
+        for (int out_kib : { 256, 16 }) { // 16 KiB: operands in place in the tile
+            const arch_t a = pinned(t, out_kib);
+            for (const Case &c : kCases) {
+                SCOPED_TRACE(std::string(c.what) + " " + fp_type_names[t] + " out " +
+                             std::to_string(out_kib) + " KiB");
+                const Data d = make_data(c, t, 7 + c.n);
+                Outcome f = fused(a, c, d), u = unfused(a, c, d);
+                ASSERT_FALSE(f.out.empty());
+                EXPECT_EQ(f.out, u.out);
+                EXPECT_EQ(f.out, reference(a, c, d));
+                EXPECT_GT(f.st.ev.vector_ops, 0u);
+                EXPECT_LT(f.dram, u.dram);
+            }
+        }
+    }
+}
+
+TEST(Fusion, ReferenceDiffersWhenTheSecondOperandDiffers)
+{
+    const arch_t a = pinned(FP_F16, 256);
+    const Case &c = kCases[0];
+    Data d = make_data(c, FP_F16, 3);
+    Outcome f = fused(a, c, d);
+    fp_store(d.e.data(), FP_F16, 5, 2.5f + fp_load(d.e.data(), FP_F16, 5));
+    EXPECT_NE(f.out, reference(a, c, d));
+}
+
+// The DRAM bytes the fused GEMM saves against GEMM + vector program, by
+// hand: the GEMM's output no longer goes out (4 B float32) and comes back
+// in (at the element type), and the result is stored at its own type by
+// the GEMM instead of the vector program (same bytes).  DRAM counts whole
+// bursts: 1-byte bursts here, so a 688-byte row counts as 688 bytes.
+TEST(Fusion, SavedBytesAreTheAbsorbedTensorsRoundTrip)
+{
+    for (fp_type t : { FP_F16, FP_BF16 }) {
+        arch_t a = pinned(t, 256);
+        a.dram_burst = 1;
+        for (const Case &c : kCases) {
+            SCOPED_TRACE(c.what);
+            const Data d = make_data(c, t, 11);
+            Outcome f = fused(a, c, d), u = unfused(a, c, d);
+            const uint64_t mn = c.m * (uint64_t)c.n;
+            EXPECT_EQ(u.dram - f.dram, mn * 4 + mn * (uint64_t)fp_bytes(t));
+        }
+    }
+}
+
+TEST(Fusion, RefusesAnOperandWithNoRoomAtFloat32)
+{
+    // float32 elements: the conversion frees nothing in place, and a 16 KiB
+    // output buffer leaves no room for the second operand's slots
+    const arch_t a = pinned(FP_F32, 16);
+    gemm_shape s = shape_of(kCases[3], true);
+    program p;
+    gemm_layout lay;
+    char err[512] = "";
+    ASSERT_NE(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("no room in the output buffer"), std::string::npos) << err;
+    // the float32 output is required
+    s.float_out = 0;
+    ASSERT_NE(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("float_out"), std::string::npos) << err;
+}
+
+model_cfg tiny()
+{
+    // workloads/models/tiny.json
+    model_cfg m;
+    model_cfg_init(&m, MODEL_LLAMA);
+    m.hidden_size = 128;
+    m.intermediate_size = 344;
+    m.num_attention_heads = 4;
+    m.num_key_value_heads = 2;
+    m.num_hidden_layers = 2;
+    m.vocab_size = 512;
+    return m;
+}
+
+const op_result *find(const op_result *r, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (std::strcmp(r[i].op.name, name) == 0)
+            return &r[i];
+    return nullptr;
+}
+
+TEST(Fusion, LoweringAbsorbsTheElementWiseOpsIntoTheirGemms)
+{
+    model_cfg m = tiny();
+    quant_preset q;
+    ASSERT_EQ(quant_preset_named("W2A8", &q), 0);
+    const model_phase phases[] = { { MODEL_PREFILL, 1, 64, 0 }, { MODEL_DECODE, 1, 0, 128 } };
+    const struct { const char *op, *into; } absorbed[] = {
+        { "layer.rope", "layer.q_proj,layer.k_proj" },
+        { "layer.residual_attn", "layer.o_proj" },
+        { "layer.act_fn", "layer.gate_proj" },
+        { "layer.mul", "layer.up_proj" },
+        { "layer.residual_mlp", "layer.down_proj" },
+    };
+    for (const model_phase &ph : phases) {
+        static op_result r[MODEL_MAX_OPS], u[MODEL_MAX_OPS];
+        lower_info info;
+        char err[512] = "";
+        arch_t a = pinned(FP_F16, 256);
+        const int nu = lower_model(&a, nullptr, &m, &q, &ph, u, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(nu, 0) << err;
+        a.vec_fused = 1;
+        const int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_EQ(n, nu) << err;
+        uint64_t fd = 0, ud = 0;
+        for (int i = 0; i < n; i++) {
+            fd += dram_of(r[i].st);
+            ud += dram_of(u[i].st);
+            EXPECT_STREQ(u[i].fused_into, "");
+        }
+        for (const auto &x : absorbed) {
+            const op_result *o = find(r, n, x.op);
+            ASSERT_NE(o, nullptr) << x.op;
+            EXPECT_STREQ(o->fused_into, x.into);
+            EXPECT_EQ(o->st.cycles, 0u);
+            EXPECT_EQ(dram_of(o->st), 0u);
+            // the GEMM's row carries the work: vector ops in its program
+            const op_result *g = find(r, n, std::string(x.into).substr(0, std::string(x.into).find(',')).c_str());
+            ASSERT_NE(g, nullptr);
+            EXPECT_GT(g->st.ev.vector_ops, 0u) << g->op.name;
+            EXPECT_EQ(find(u, n, g->op.name)->st.ev.vector_ops, 0u);
+        }
+        // norms stay on their own
+        EXPECT_STREQ(find(r, n, "layer.post_attn_norm")->fused_into, "");
+        EXPECT_GT(find(r, n, "layer.post_attn_norm")->st.cycles, 0u);
+        EXPECT_LT(fd, ud);
+    }
+}
+
+void write_file(const std::string &path, const std::string &text)
+{
+    std::ofstream f(path);
+    f << text;
+}
+
+TEST(Fusion, RtlRefusesAFusedArchitectureWithOneLine)
+{
+    testproc::TmpDir t;
+    write_file(t.p("arch.json"), "{\"vector\": {\"fused\": true}}");
+    testproc::CliResult r = testproc::lutsim(
+        t, "gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
+               t.p("arch.json"));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("vector.fused true"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    write_file(t.p("arch.json"), "{\"vector\": {\"fused\": 1}}");
+    r = testproc::lutsim(t, "arch --show --arch " + t.p("arch.json"));
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("fused"), std::string::npos) << r.err;
+}
+
+TEST(Fusion, ReportNamesTheGemmEachAbsorbedOpRunsIn)
+{
+    testproc::TmpDir t;
+    write_file(t.p("arch.json"), "{\"vector\": {\"fused\": true}}");
+    testproc::CliResult r = testproc::lutsim(
+        t, "run --model " + std::string(SRC_DIR) + "/workloads/models/tiny.json --quant W2A8 "
+           "--phase decode --context 64 --arch " + t.p("arch.json") + " --json " + t.p("r.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string j = testproc::slurp(t.p("r.json"));
+    EXPECT_NE(j.find("\"fused_into\": \"layer.up_proj\""), std::string::npos);
+    EXPECT_NE(j.find("\"fused_into\": \"layer.q_proj,layer.k_proj\""), std::string::npos);
+    EXPECT_NE(j.find("\"fused_into\": \"-\""), std::string::npos);
+}
+
+} // namespace
