@@ -28,14 +28,23 @@ int fusion_epi_sources(const gemm_shape *s)
 
 uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t plain)
 {
-    if (!s->epi.on)
+    if (!s->epi.on && !s->in_quant)
         return plain;
+    if (!s->epi.on) {
+        int ovf = 0;
+        uint64_t b = count_addmul(plain, count_mul(s->m, (uint64_t)s->kd, &ovf),
+                                  (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
+        return ovf ? COUNT_MAX : b;
+    }
     int ovf = 0;
     const uint64_t mn = count_mul(s->m, (uint64_t)s->n, &ovf);
     uint64_t b = plain - count_mul(mn, 4, &ovf);
     b = count_addmul(b, mn, (uint64_t)fusion_out_bytes(a, s), &ovf);
     if (fusion_epi_sources(s) == 2)
         b = count_addmul(b, mn, (uint64_t)fusion_elem_bytes(a), &ovf);
+    if (s->in_quant) /* A once at vector.dtype instead of INT8 */
+        b = count_addmul(b, count_mul(s->m, (uint64_t)s->kd, &ovf),
+                         (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
     return ovf ? COUNT_MAX : b;
 }
 
@@ -77,6 +86,9 @@ typedef struct {
     isa_vfn fn, quant;   /* at vector.dtype; fn VFN_COPY: none */
     uint64_t slot_base, slot_bytes;
     int slots;           /* 2: prefetched operands; 0: in the tile's upper half */
+    uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
+    int stages;
+    uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
     char *err;
     size_t errlen;
 } weave;
@@ -86,6 +98,13 @@ static int is_c_store(const weave *w, const isa_instr *in)
     const uint64_t c_end = w->lay->c_addr + w->s->m * (uint64_t)w->s->n * 4;
     return in->op == OP_STORE && in->buf == BUF_OUT && in->dram >= w->lay->c_addr &&
            in->dram < c_end;
+}
+
+static int is_a_load(const weave *w, const isa_instr *in)
+{
+    const uint64_t a_end = w->lay->a_addr + w->s->m * (uint64_t)w->s->kd;
+    return w->s->in_quant && in->op == OP_LOAD && in->buf == BUF_ACT &&
+           in->dram >= w->lay->a_addr && in->dram < a_end;
 }
 
 static int emit(weave *w, const isa_instr *in)
@@ -128,6 +147,31 @@ static int vop(weave *w, isa_vfn fn, uint64_t src, uint64_t src2, uint64_t dst, 
     return emit(w, &in);
 }
 
+/* The prologue of an activation load ld: the tile at vector.dtype into a
+ * stage slot of the output buffer, quantized into ld's place (the INT8 the
+ * schedule's tprec reads). */
+static int emit_prologue(weave *w, const isa_instr *ld)
+{
+    isa_instr in = *ld;
+    in.buf = BUF_OUT;
+    in.sram = (uint32_t)(w->stage_base + (w->nstaged++ % (uint64_t)w->stages) * w->stage_bytes);
+    in.bytes = ld->bytes * (uint32_t)w->esz;
+    in.stride = ld->rows == 1 ? in.bytes : ld->stride * (uint32_t)w->esz;
+    in.dram = w->lay->q_addr + (ld->dram - w->lay->a_addr) * (uint64_t)w->esz;
+    if (emit(w, &in) != 0)
+        return -1;
+    isa_instr q;
+    memset(&q, 0, sizeof q);
+    q.op = OP_VOP;
+    q.fn = (uint32_t)isa_vfn_at(VFN_QUANT_F32, (fp_type)w->a->vector_dtype);
+    q.sbuf = BUF_OUT;
+    q.src = in.sram;
+    q.dbuf = BUF_ACT;
+    q.dst = ld->sram;
+    q.len = (uint32_t)((uint64_t)ld->rows * ld->bytes);
+    return emit(w, &q);
+}
+
 /* The j-th tile's epilogue and its store (st: the plain store). */
 static int emit_epilogue(weave *w, const isa_instr *st, uint64_t j)
 {
@@ -168,11 +212,14 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
         w->fn = (isa_vfn)f;
     }
     w->quant = w->s->epi.quant ? (isa_vfn)isa_vfn_at(VFN_QUANT_F32, t) : VFN_COPY;
-    uint64_t high = 0, tile = 0;
+    uint64_t high = 0, tile = 0, atile = 0;
     for (size_t i = 0; i < p->n; i++) {
-        high = max64(high, out_end(&p->ins[i]));
-        if (is_c_store(w, &p->ins[i]))
-            tile = max64(tile, (uint64_t)p->ins[i].rows * p->ins[i].bytes / 4 * (uint64_t)w->esz);
+        const isa_instr *in = &p->ins[i];
+        high = max64(high, out_end(in));
+        if (w->s->epi.on && is_c_store(w, in))
+            tile = max64(tile, (uint64_t)in->rows * in->bytes / 4 * (uint64_t)w->esz);
+        if (is_a_load(w, in))
+            atile = max64(atile, (uint64_t)in->rows * in->bytes * (uint64_t)w->esz);
     }
     w->slot_base = gemm_align(high);
     w->slot_bytes = gemm_align(tile);
@@ -182,13 +229,29 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
         FAIL("fused epilogue: no room in the output buffer for its second operand "
              "(%llu B above the schedule's %llu B; vector.dtype float32 frees none in place)",
              (unsigned long long)(2 * w->slot_bytes), (unsigned long long)high);
+    /* the prologue's stage slots above the operand slots: two when they fit */
+    const uint64_t room = arch_buf_bytes(w->a, BUF_OUT);
+    w->stage_base = w->slot_base + (uint64_t)w->slots * w->slot_bytes;
+    w->stage_bytes = gemm_align(atile);
+    w->stages = w->stage_base + 2 * w->stage_bytes <= room ? 2
+              : w->stage_base + w->stage_bytes <= room ? 1 : 0;
+    if (w->s->in_quant && w->stages == 0)
+        FAIL("fused prologue: no room in the output buffer for an activation tile at %s "
+             "(%llu B above the schedule's %llu B)", fp_type_names[t],
+             (unsigned long long)w->stage_bytes, (unsigned long long)w->stage_base);
     return 0;
 }
 
 int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, program *p,
                  char *err, size_t errlen)
 {
-    weave w = { a, s, lay, NULL, 0, 0, 0, VFN_COPY, VFN_COPY, VFN_COPY, 0, 0, 0, err, errlen };
+    weave w;
+    memset(&w, 0, sizeof w);
+    w.a = a;
+    w.s = s;
+    w.lay = lay;
+    w.err = err;
+    w.errlen = errlen;
     if (weave_setup(&w, p, err, errlen) != 0)
         return -1;
     program out;
@@ -196,13 +259,13 @@ int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, p
     w.out = &out;
     /* the C stores in order: operand j + 1 is fetched before tile j's epilogue */
     size_t nst = 0, *at = NULL;
-    for (size_t i = 0; i < p->n; i++)
+    for (size_t i = 0; s->epi.on && i < p->n; i++)
         nst += is_c_store(&w, &p->ins[i]);
     if (nst && !(at = malloc(nst * sizeof *at))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (size_t i = 0, k = 0; i < p->n; i++)
+    for (size_t i = 0, k = 0; k < nst && i < p->n; i++)
         if (is_c_store(&w, &p->ins[i]))
             at[k++] = i;
     int rc = 0;
@@ -215,6 +278,8 @@ int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, p
             if (rc == 0)
                 rc = emit_epilogue(&w, &p->ins[i], j);
             j++;
+        } else if (is_a_load(&w, &p->ins[i])) {
+            rc = emit_prologue(&w, &p->ins[i]);
         } else {
             rc = emit(&w, &p->ins[i]);
         }
@@ -256,8 +321,13 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
 {
     for (int i = 0; i < MODEL_MAX_OPS; i++) {
         fp->into[i] = fp->also[i] = -1;
+        fp->left[i] = 0;
         fp->epi[i] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+        fp->qin[i] = FUSION_QIN_NONE;
     }
+    for (int i = 1; i < n; i++)
+        if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION)
+            fp->qin[i] = a->vec_fused ? FUSION_QIN_PROLOGUE : FUSION_QIN_PASS;
     if (!a->vec_fused)
         return;
     for (int i = 1; i < n; i++) {
@@ -285,6 +355,24 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
             /* silu(gate) as gate_proj's epilogue wrote it, times the up tile */
             if (u >= 0 && fp->into[i - 1] >= 0 && covers(&ops[u], o, 0))
                 absorb(fp, i, u, VFN_MUL_F32, next_linear);
+        }
+    }
+}
+
+void fusion_drop(fusion_plan *fp, const model_op *ops, int l)
+{
+    if (fp->qin[l] == FUSION_QIN_PROLOGUE)
+        fp->qin[l] = FUSION_QIN_PASS;
+    fp->epi[l] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+    for (int v = 0; v < MODEL_MAX_OPS; v++) {
+        if (fp->also[v] == l) { /* rope: k_proj's part runs on its own */
+            fp->also[v] = -1;
+            fp->left[v] = ops[l].m * ops[l].n;
+        } else if (fp->into[v] == l) {
+            if (fp->also[v] >= 0) /* q_proj failed before k_proj ran: neither fuses */
+                fp->epi[fp->also[v]] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+            fp->into[v] = fp->also[v] = -1;
+            fp->left[v] = 0;
         }
     }
 }

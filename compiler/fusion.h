@@ -12,8 +12,11 @@
  *                       by gate_proj's epilogue, times the up tile, then
  *                       the quantize step into down_proj's INT8 input.
  * An absorbed operation runs no program of its own: its tensor never goes
- * to DRAM and back.  Norms (they need a whole row's statistics) and
- * attention's output stay unfused.
+ * to DRAM and back.  The quantize step of a linear layer fed by attention
+ * (o_proj) runs as its prologue: each activation tile is loaded at
+ * vector.dtype and quantized to INT8 on chip (without fusion: a quantize
+ * pass of its own).  Norms (they need a whole row's statistics) stay
+ * unfused.
  *
  * How (fusion_weave): the GEMM's schedule is emitted as without fusion,
  * then every store of a finished output tile is preceded by vops on the
@@ -54,15 +57,32 @@ int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay
  * epilogue's second operand once. */
 uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64_t plain);
 
+/* How a linear layer's INT8 input is made when its producer does not
+ * quantize (attention's output, read by o_proj). */
+typedef enum {
+    FUSION_QIN_NONE = 0, /* the producer wrote INT8 (or tables) */
+    FUSION_QIN_PASS,     /* a quantize pass of its own on the vector unit first */
+    FUSION_QIN_PROLOGUE  /* vector.fused: quantized on chip after each load (in_quant) */
+} fusion_qin;
+
 typedef struct {
     int into[MODEL_MAX_OPS];          /* vector op i: the linear it fuses into, or -1 */
     int also[MODEL_MAX_OPS];          /* ... and a second one (rope: k_proj), or -1 */
+    uint64_t left[MODEL_MAX_OPS];     /* vector op i: elements still run on their own
+                                         (a partner whose fused schedule failed) */
     gemm_epilogue epi[MODEL_MAX_OPS]; /* linear i: its epilogue */
+    int qin[MODEL_MAX_OPS];           /* linear i: fusion_qin */
 } fusion_plan;
 
 /* What fuses in the n operations (in model_layers' order) on arch: with
- * vector.fused false nothing does (every into = -1, every epi off). */
+ * vector.fused false nothing does (every into = -1, every epi off; qin
+ * PASS where a quantize step is needed). */
 void fusion_plan_of(const arch_t *arch, const model_op *ops, int n, fusion_plan *fp);
+
+/* Linear l's fused schedule cannot be built (no buffer room): it runs
+ * plain, and what it absorbed runs on its own (or the part of it that was
+ * l's: left).  Call before the absorbed operations are lowered. */
+void fusion_drop(fusion_plan *fp, const model_op *ops, int l);
 
 #ifdef __cplusplus
 }

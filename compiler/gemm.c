@@ -258,6 +258,12 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
         end = count_add(lay->e_addr, count_mul3(s->m, (uint64_t)s->n,
                                                 (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
     }
+    lay->q_addr = 0;
+    if (s->in_quant) {
+        lay->q_addr = align_up(end, ALIGN);
+        end = count_add(lay->q_addr, count_mul3(s->m, (uint64_t)s->kd,
+                                                (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
+    }
     lay->image_bytes = end;
     if (ovf || end > COUNT_MAX - ALIGN) {
         snprintf(err, errlen, "a %llux%dx%d GEMM's memory image exceeds 2^63 bytes",
@@ -278,9 +284,13 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         snprintf(err, errlen, "a fused epilogue needs the float32 output (float_out)");
         return -1;
     }
+    if (s->in_quant && s->tables_in_dram) {
+        snprintf(err, errlen, "a fused input quantize step needs activations, not tables");
+        return -1;
+    }
     if (lower_plain(a, s, p, lay, err, errlen) != 0)
         return -1;
-    if (p && s->epi.on && fusion_weave(a, s, lay, p, err, errlen) != 0) {
+    if (p && (s->epi.on || s->in_quant) && fusion_weave(a, s, lay, p, err, errlen) != 0) {
         program_free(p);
         return -1;
     }

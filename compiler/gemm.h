@@ -88,12 +88,16 @@ typedef struct {
                            blocked schedule with force_mt / force_nt / force_nb
                            as its sub-tile, column tile and column block */
     gemm_epilogue epi;  /* fused vector work on the output tiles (on = 0: none) */
+    int in_quant;       /* fused prologue: A arrives at vector.dtype (layout.q_addr, m x kd
+                           row-major) and every activation load is quantized to INT8 into
+                           the act buffer on chip (compiler/fusion.h) */
 } gemm_shape;
 
 typedef struct {
     uint64_t a_addr, w_addr, c_addr, image_bytes; /* DRAM layout */
     uint64_t t_addr, s_addr, t_row_bytes;          /* tables_in_dram: tables, sums */
     uint64_t e_addr;       /* epilogue's second operand (two-source epi.fn), else 0 */
+    uint64_t q_addr;       /* in_quant: A at vector.dtype, else 0 */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */

@@ -43,7 +43,7 @@ static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
            x->tables_in_dram == y->tables_in_dram && x->float_out == y->float_out &&
-           memcmp(&x->epi, &y->epi, sizeof x->epi) == 0 &&
+           memcmp(&x->epi, &y->epi, sizeof x->epi) == 0 && x->in_quant == y->in_quant &&
            x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
 }
 
@@ -234,6 +234,41 @@ static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
     return count_mul(count_add(kv, qo, ovf), layers, ovf);
 }
 
+/* Linear op i as shape g (its fusion from the plan): a fused schedule
+ * that does not fit the buffers falls back to the plain one (fusion_drop);
+ * an input quantize pass (fusion_qin) runs before it, in its row. */
+static int time_linear(const arch_t *a, const energy_model *em, cache *c, const model_op *ops,
+                       int i, gemm_shape *g, sim_stats *st, int *sampled, gemm_shape *best,
+                       char *err, size_t errlen)
+{
+    fusion_plan *fp = &c->fusion;
+    g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
+    if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0) {
+        if (!g->epi.on && !g->in_quant)
+            return -1;
+        fusion_drop(fp, ops, i);
+        g->epi = fp->epi[i];
+        g->float_out = g->in_quant = 0;
+        if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0)
+            return -1;
+    }
+    if (fp->qin[i] != FUSION_QIN_PASS)
+        return 0;
+    vec_shape v = { VFN_QUANT_F32, ops[i].m, ops[i].k, 0, 1 };
+    sim_stats qs, both;
+    int qsampled = 0;
+    if (time_vec(a, em, c, &v, &qs, &qsampled, err, errlen) != 0)
+        return -1;
+    memset(&both, 0, sizeof both);
+    if (sim_stats_add(&both, &qs, 1) != 0 || sim_stats_add(&both, st, 1) != 0) {
+        snprintf(err, errlen, "its cycles or events exceed 2^63 - 1, the most lutsim can count");
+        return -1;
+    }
+    *st = both;
+    *sampled = *sampled || qsampled;
+    return 0;
+}
+
 static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
                      const quant_preset *q, const model_phase *ph, const model_op *ops, int n,
                      op_result *out, cache *cp, char *err, size_t errlen)
@@ -306,9 +341,10 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         memset(&one, 0, sizeof one);
         int sampled = 0;
         char e[512];
-        if (fp->into[i] >= 0) { /* runs in a GEMM's epilogue: no program of its own */
+        if (fp->into[i] >= 0)
             snprintf(r->fused_into, sizeof r->fused_into, "%s%s%s", ops[fp->into[i]].name,
                      fp->also[i] >= 0 ? "," : "", fp->also[i] >= 0 ? ops[fp->also[i]].name : "");
+        if (fp->into[i] >= 0 && fp->left[i] == 0) { /* in a GEMM's epilogue: no program */
             if (c->progress)
                 c->progress(c->progress_ctx, i + 1, n);
             continue;
@@ -323,11 +359,12 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = (o->n * o->k * (uint64_t)q->w.bits + 7) / 8;
-            if (time_gemm(a, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
+            if (time_linear(a, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
+            r->quant_in = fp->qin[i];
             r->compulsory_bytes = count_mul(
                 fusion_compulsory_bytes(a, &g, mapper_compulsory_bytes(a, &g)), r->instances, &ovf);
         } else if (attn) {
@@ -378,6 +415,11 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
              * are independent rows of one program. */
             if (count_mul(rows, o->count, &ovf) <= ((uint64_t)1 << 40)) {
                 rows *= o->count;
+                mult = o->repeat;
+            }
+            if (fp->left[i]) { /* the part a partner GEMM could not absorb */
+                rows = 1;
+                cols = fp->left[i];
                 mult = o->repeat;
             }
             vec_shape v = { fn, rows, cols, 0, feeds[i] };

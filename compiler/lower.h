@@ -44,6 +44,9 @@ typedef struct {
     int fused;           /* precompute fused: linear loads tables / vector op makes them */
     uint64_t compulsory_bytes; /* LUT ops, all instances: each operand once at its stored
                                   precision (mapper_compulsory_bytes); 0 for vector work */
+    int quant_in;        /* linear: fusion_qin (compiler/fusion.h): its INT8 input made by a
+                            quantize pass in this row (1) or its fused prologue (2); 0: the
+                            producer quantized */
     char fused_into[2 * MODEL_NAME_MAX]; /* vector.fused: the GEMM(s) whose epilogue runs this
                                   operation (its st, macs stay 0: the GEMM's row has its
                                   cycles and energy); "" when it runs on its own */

@@ -104,7 +104,7 @@ typedef struct {
     double d;
 } op_field;
 
-/* 36 plain keys and the energy breakdown (op_fields_of) */
+/* 37 plain keys and the energy breakdown (op_fields_of) */
 #define OP_FIELDS_MAX (40 + EN_COUNT)
 
 typedef struct {
@@ -160,6 +160,8 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_b(fs, "fast_forwarded", r->sampled);
     add_b(fs, "fused_precompute", r->fused);
     add_s(fs, "fused_into", r->fused_into[0] ? r->fused_into : "-");
+    static const char *const qin[] = { "-", "pass", "prologue" };
+    add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 2 ? r->quant_in : 0]);
     /* What the mapper did (linear layers; attention runs its own schedule,
      * compiler/attention.c, and vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;
