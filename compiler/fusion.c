@@ -48,6 +48,18 @@ uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t 
     return ovf ? COUNT_MAX : b;
 }
 
+uint64_t fusion_out_reserve(const arch_t *a, const gemm_shape *s, uint64_t act_tile,
+                            uint64_t c_tile)
+{
+    const uint64_t esz = (uint64_t)fusion_elem_bytes(a);
+    uint64_t r = 0;
+    if (s->in_quant)
+        r += 2 * gemm_align(act_tile * esz);
+    if (fusion_epi_sources(s) == 2)
+        r += 2 * gemm_align(c_tile * esz);
+    return r;
+}
+
 /* ---- the epilogue woven into a program ---- */
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }

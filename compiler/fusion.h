@@ -47,6 +47,13 @@ int fusion_out_bytes(const arch_t *arch, const gemm_shape *s);
 /* Operands of s's epilogue function: 0 without an epilogue, else 1 or 2. */
 int fusion_epi_sources(const gemm_shape *s);
 
+/* Output-buffer bytes a blocked schedule of s leaves free for its fused
+ * work: two stages of an activation tile of act_tile INT8 elements
+ * (in_quant) and two slots of an output tile of c_tile elements (a
+ * two-source epilogue), at vector.dtype; 0 without fusion. */
+uint64_t fusion_out_reserve(const arch_t *arch, const gemm_shape *s, uint64_t act_tile,
+                            uint64_t c_tile);
+
 /* Weaves s's epilogue into p, a program gemm_lower built for s (lay its
  * layout); 0 or -1 with a message. */
 int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay, program *p,

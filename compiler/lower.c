@@ -243,7 +243,13 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
 {
     fusion_plan *fp = &c->fusion;
     g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
-    if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0) {
+    int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
+        g->in_quant = 0;
+        if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
+            fp->qin[i] = FUSION_QIN_PASS;
+    }
+    if (rc != 0) {
         if (!g->epi.on && !g->in_quant)
             return -1;
         fusion_drop(fp, ops, i);
