@@ -14,7 +14,10 @@
  *              that feeds a linear layer quantizes its output to the INT8
  *              the layer reads; with vector.fused the element-wise ones
  *              run in the epilogue of the GEMM next to them (fusion.h) and
- *              keep their row with fused_into set and nothing counted.
+ *              keep their row with fused_into set and nothing counted;
+ *   a linear layer fed by attention (o_proj) quantizes its input first: a
+ *              vector pass in its row, or with vector.fused its prologue
+ *              (op_result.quant_in).
  * Each operation is timed alone; repeated instances of a shape are
  * simulated once (a cache keyed by shape) and multiplied.  The phase's
  * overlap of neighbouring operations is in lower_info (overlap.h).
