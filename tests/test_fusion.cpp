@@ -24,6 +24,7 @@
 #include "ref_gemm.h"
 #include "run_argv.h"
 #include "sim.h"
+#include "test_support.h"
 #include "vector.h"
 
 namespace {
@@ -84,7 +85,7 @@ struct Data {
     std::vector<uint8_t> aq; // in_quant: A at the element type (a = its quantization)
 };
 
-int8_t ref_quant(float x);
+using testsupport::ref_quant;
 
 Data make_data(const Case &c, fp_type t, unsigned seed)
 {
@@ -230,16 +231,6 @@ Outcome unfused(const arch_t &a, const Case &c, const Data &d0)
     return r;
 }
 
-int8_t ref_quant(float x)
-{
-    if (std::isnan(x))
-        return 0;
-    if (x >= 127.0f)
-        return 127;
-    if (x <= -128.0f)
-        return -128;
-    return (int8_t)std::round(x);
-}
 
 // ref_gemm's float32 result, rounded to the element type, the function in
 // binary32, rounded again (and quantized): what the operations mean.
@@ -338,27 +329,10 @@ TEST(Fusion, RefusesAnOperandWithNoRoomAtFloat32)
     EXPECT_NE(std::string(err).find("float_out"), std::string::npos) << err;
 }
 
-model_cfg tiny()
-{
-    // workloads/models/tiny.json
-    model_cfg m;
-    model_cfg_init(&m, MODEL_LLAMA);
-    m.hidden_size = 128;
-    m.intermediate_size = 344;
-    m.num_attention_heads = 4;
-    m.num_key_value_heads = 2;
-    m.num_hidden_layers = 2;
-    m.vocab_size = 512;
-    return m;
-}
+// workloads/models/tiny.json
+model_cfg tiny() { return testsupport::llama(128, 344, 4, 2, 2, 512); }
 
-const op_result *find(const op_result *r, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (std::strcmp(r[i].op.name, name) == 0)
-            return &r[i];
-    return nullptr;
-}
+using testsupport::find;
 
 TEST(Fusion, LoweringAbsorbsTheElementWiseOpsIntoTheirGemms)
 {
