@@ -481,6 +481,8 @@ static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
     return d->ff ? (d->base - 1 + 2 * (uint64_t)j) * d->unit + d->last : total;
 }
 
+#define FUSED_SETTLE 2 /* units more than plain schedules (tests: fast-forward = full) */
+
 int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s0, sim_stats *st,
                     int *sampled, char *err, size_t errlen)
 {
@@ -491,16 +493,19 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
      * blocks, and the sub-tiles of a single row block when they are the
      * outer loop (GEMM_LOOP_ROWS; inside GEMM_LOOP_K they share each
      * group's weight load, so their cost is not linear in their count). */
-    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt, 1);
+    /* A fused epilogue or prologue (fusion.h) settles over more units: its
+     * stores wait for the vector unit, and the next units' loads behind them */
+    const uint64_t more = s.epi.on || s.in_quant ? FUSED_SETTLE : 0;
+    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt, 1 + more);
     if (dm.unit != s.sched.mb && s.sched.loop == GEMM_LOOP_K)
         dm.ff = 0;
     /* columns: whole column blocks only (the column tiles of one block are
      * simulated in full, as a memory-bound block's prefetch never settles
      * within 4 or 6 tiles) */
-    ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt, 2);
+    ff_dim dn = dim_of((uint64_t)s.n, (uint64_t)s.force_nb, (uint64_t)s.force_nt, 2 + more);
     if (dn.unit != (uint64_t)s.force_nb || s.force_nb >= s.n)
         dn.ff = 0;
-    const ff_dim dk = dim_of((uint64_t)s.kd, (uint64_t)s.group_size, (uint64_t)s.group_size, 2);
+    const ff_dim dk = dim_of((uint64_t)s.kd, (uint64_t)s.group_size, (uint64_t)s.group_size, 2 + more);
     sim_stats r[2][2][2];
     for (int i = 0; i <= dk.ff; i++) {
         for (int j = 0; j <= dn.ff; j++) {
