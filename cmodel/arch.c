@@ -67,6 +67,7 @@ void arch_ideal(arch_t *a)
     a->vector_lanes = 64;
     a->vector_latency = 8;
     a->vector_dtype = FP_F16;
+    a->vec_fused = 0;
     a->queue_depth = 4;
     a->ibuf_entries = 0;
 }

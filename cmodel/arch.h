@@ -89,6 +89,10 @@ typedef struct {
     int vector_lanes;     /* elements per cycle */
     int vector_latency;
     int vector_dtype;     /* fp_type (fp_arith.h): element type in DRAM and buffers */
+    /* 1: element-wise work next to a GEMM (rope, residual adds, the
+     * activation and gate multiply, their quantize step) runs as the GEMM's
+     * epilogue on the output tile in the buffer (compiler/fusion.h). */
+    int vec_fused;
     /* Issue: instructions each unit may hold waiting (in-order per unit). */
     int queue_depth;
     /* Instruction buffer entries (16-byte instructions fetched from DRAM

@@ -67,6 +67,12 @@ typedef enum {
     VFN_ATTN_SOFTMAX, /* int8 P = round(127 exp2(S 2^-imm - max)), state updated */
     VFN_ATTN_ACC,     /* float O = O * alpha + PV (imm 1: O = PV), PV int32 */
     VFN_ATTN_NORM,    /* float dst = O / sum (0 if the sum is 0) */
+    /* float32 -> the element type, rounded to nearest even: a GEMM's
+     * float32 output tile becomes vector.dtype on chip (fused epilogues,
+     * compiler/fusion.h); dst may be src (elements are read before the
+     * narrower results overwrite them). */
+    VFN_CVT_F16,
+    VFN_CVT_BF16,
     VFN_COUNT
 } isa_vfn;
 

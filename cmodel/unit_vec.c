@@ -51,6 +51,8 @@ static const vfn_shape base_shapes[VFN_COUNT] = {
     [VFN_ATTN_SOFTMAX] = { 4, 1, 0, 3, 1 },
     [VFN_ATTN_ACC] = { 4, 4, 0, 1, 1 },
     [VFN_ATTN_NORM] = { 4, 4, 0, 1, 1 },
+    [VFN_CVT_F16] = { 4, 2, 0, 1 },
+    [VFN_CVT_BF16] = { 4, 2, 0, 1 },
 };
 
 static vfn_shape shape_of(isa_vfn f)
@@ -309,6 +311,13 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
         const float l = ld_f32(b + 4);
         for (uint32_t i = 0; i < n; i++)
             st_f32(d + 4 * i, l > 0.0f ? ld_f32(a + 4 * i) / l : 0.0f);
+        break;
+    }
+    case VFN_CVT_F16:
+    case VFN_CVT_BF16: {
+        const fp_type t = in->fn == VFN_CVT_F16 ? FP_F16 : FP_BF16;
+        for (uint32_t i = 0; i < n; i++) /* in place: element i is read before 2i is written */
+            fp_store(d, t, i, ld_f32(a + 4 * i));
         break;
     }
     case VFN_COUNT:

@@ -2,6 +2,8 @@
 #include "gemm.h"
 #include "gemm_int.h"
 
+#include "fusion.h"
+
 #include "count.h"
 #include "lut_arith.h"
 #include "periodic.h"
@@ -252,6 +254,18 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
         lay->s_addr = align_up(count_addmul(lay->t_addr, s->m, lay->t_row_bytes, &ovf), ALIGN);
         end = count_add(lay->s_addr, count_mul3((uint64_t)ngroups, s->m, 4, &ovf), &ovf);
     }
+    lay->e_addr = 0;
+    if (fusion_epi_sources(s) == 2) {
+        lay->e_addr = align_up(end, ALIGN);
+        end = count_add(lay->e_addr, count_mul3(s->m, (uint64_t)s->n,
+                                                (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
+    }
+    lay->q_addr = 0;
+    if (s->in_quant) {
+        lay->q_addr = align_up(end, ALIGN);
+        end = count_add(lay->q_addr, count_mul3(s->m, (uint64_t)s->kd,
+                                                (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
+    }
     lay->image_bytes = end;
     if (ovf || end > COUNT_MAX - ALIGN) {
         snprintf(err, errlen, "a %llux%dx%d GEMM's memory image exceeds 2^63 bytes",
@@ -261,8 +275,32 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
     return 0;
 }
 
-int gemm_lower(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *lay,
+static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *lay,
+                       char *err, size_t errlen);
+
+/* The schedule, then (fusion) the epilogue woven into it. */
+int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
                char *err, size_t errlen)
+{
+    if (s->epi.on && !s->float_out) {
+        snprintf(err, errlen, "a fused epilogue needs the float32 output (float_out)");
+        return -1;
+    }
+    if (s->in_quant && s->tables_in_dram) {
+        snprintf(err, errlen, "a fused input quantize step needs activations, not tables");
+        return -1;
+    }
+    if (lower_plain(a, s, p, lay, err, errlen) != 0)
+        return -1;
+    if (p && (s->epi.on || s->in_quant) && fusion_weave(a, s, lay, p, err, errlen) != 0) {
+        program_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_layout *lay,
+                       char *err, size_t errlen)
 {
     if (p)
         program_init(p);

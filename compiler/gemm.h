@@ -55,6 +55,20 @@ typedef struct {
     uint64_t mb;  /* rows per block (mt .. m) */
 } gemm_sched;
 
+/* A fused epilogue (arch vector.fused, compiler/fusion.h): vector work
+ * on each finished output tile while it is still in the output buffer,
+ * before its store.  The tile (float32 from dq, so float_out must be 1)
+ * is converted to vector.dtype in place, fn runs on it (a two-source fn
+ * reads its second operand from DRAM at vector.dtype, layout.e_addr,
+ * m x n row-major), quant makes it the INT8 input of the next linear
+ * layer; the store writes the result (vector.dtype, or INT8) at c_addr,
+ * m x n row-major.  on = 0: no epilogue (int32 or float32 stored). */
+typedef struct {
+    int on;
+    int fn;    /* isa_vfn base (float32 form: VFN_ADD_F32, ...) or VFN_COPY for none */
+    int quant; /* 1: quantize to INT8 */
+} gemm_epilogue;
+
 typedef struct {
     lut_wtype wtype;
     int group_size; /* scale group; one longer than an lmma may reduce over
@@ -75,11 +89,17 @@ typedef struct {
     gemm_sched sched;   /* loop GEMM_LOOP_LEGACY (0): the schedule above; else a
                            blocked schedule with force_mt / force_nt / force_nb
                            as its sub-tile, column tile and column block */
+    gemm_epilogue epi;  /* fused vector work on the output tiles (on = 0: none) */
+    int in_quant;       /* fused prologue: A arrives at vector.dtype (layout.q_addr, m x kd
+                           row-major) and every activation load is quantized to INT8 into
+                           the act buffer on chip (compiler/fusion.h) */
 } gemm_shape;
 
 typedef struct {
     uint64_t a_addr, w_addr, c_addr, image_bytes; /* DRAM layout */
     uint64_t t_addr, s_addr, t_row_bytes;          /* tables_in_dram: tables, sums */
+    uint64_t e_addr;       /* epilogue's second operand (two-source epi.fn), else 0 */
+    uint64_t q_addr;       /* in_quant: A at vector.dtype, else 0 */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */

@@ -4,6 +4,8 @@
  */
 #include "gemm_int.h"
 
+#include "fusion.h"
+
 #include "count.h"
 #include "lut_arith.h"
 #include "periodic.h"
@@ -89,13 +91,16 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     pl->acc_half = gemm_align((uint64_t)mt * nt * 4);
     const uint64_t prows = s->sched.loop == GEMM_LOOP_K ? mb : (uint64_t)mt;
     pl->psum = gemm_align(prows * (uint64_t)nb * 4);
-    const uint64_t outb = arch_buf_bytes(a, BUF_OUT);
+    /* room above the schedule for a fused epilogue's operands and a fused
+     * prologue's stages (fusion.c places them there) */
+    const uint64_t fz = fusion_out_reserve(a, s, pl->act_slot, (uint64_t)mt * nt);
+    const uint64_t outb = arch_buf_bytes(a, BUF_OUT) > fz ? arch_buf_bytes(a, BUF_OUT) - fz : 0;
     pl->psum_slots = 2 * pl->acc_half + 2 * pl->psum <= outb ? 2 : 1;
     struct { buf_id b; uint64_t need; } use[4] = {
         { BUF_ACT, (uint64_t)pl->act_slots * pl->act_slot },
         { BUF_TBL, pl->sum_base + 4 * pl->sum_slot },
         { BUF_WGT, (uint64_t)pl->wgt_slots * pl->wgt_slot },
-        { BUF_OUT, 2 * pl->acc_half + (uint64_t)pl->psum_slots * pl->psum },
+        { BUF_OUT, 2 * pl->acc_half + (uint64_t)pl->psum_slots * pl->psum + fz },
     };
     for (int i = 0; i < 4; i++)
         if (use[i].need > arch_buf_bytes(a, use[i].b)) {
@@ -477,6 +482,8 @@ static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
     return d->ff ? (d->base - 1 + 2 * (uint64_t)j) * d->unit + d->last : total;
 }
 
+#define FUSED_SETTLE 2 /* row blocks more than plain schedules (tests: fast-forward = full) */
+
 int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s0, sim_stats *st,
                     int *sampled, char *err, size_t errlen)
 {
@@ -487,7 +494,11 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
      * blocks, and the sub-tiles of a single row block when they are the
      * outer loop (GEMM_LOOP_ROWS; inside GEMM_LOOP_K they share each
      * group's weight load, so their cost is not linear in their count). */
-    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt, 1);
+    /* A fused epilogue or prologue (fusion.h) settles over more row blocks:
+     * its stores wait for the vector unit, and the next block's loads behind
+     * them (columns and groups settle as fast as without it: the tests) */
+    const uint64_t more = s.epi.on || s.in_quant ? FUSED_SETTLE : 0;
+    ff_dim dm = dim_of(s.m, s.sched.mb, (uint64_t)s.force_mt, 1 + more);
     if (dm.unit != s.sched.mb && s.sched.loop == GEMM_LOOP_K)
         dm.ff = 0;
     /* columns: whole column blocks only (the column tiles of one block are

@@ -3,6 +3,7 @@
 
 #include "attention.h"
 #include "count.h"
+#include "fusion.h"
 #include "gemm.h"
 #include "overlap.h"
 #include "mapper.h"
@@ -31,6 +32,7 @@ typedef struct {
     lower_progress_fn progress;
     void *progress_ctx;
     map_objective objective;
+    fusion_plan fusion;
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -42,6 +44,8 @@ static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
            x->tables_in_dram == y->tables_in_dram && x->mfmt == y->mfmt &&
+           x->float_out == y->float_out && memcmp(&x->epi, &y->epi, sizeof x->epi) == 0 &&
+           x->in_quant == y->in_quant &&
            x->group_size == y->group_size && x->m == y->m && x->n == y->n && x->kd == y->kd;
 }
 
@@ -256,6 +260,47 @@ static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
     return count_mul(count_add(kv, qo, ovf), layers, ovf);
 }
 
+/* Linear op i as shape g (its fusion from the plan): a fused schedule
+ * that does not fit the buffers falls back to the plain one (fusion_drop);
+ * an input quantize pass (fusion_qin) runs before it, in its row. */
+static int time_linear(const arch_t *a, const energy_model *em, cache *c, const model_op *ops,
+                       int i, gemm_shape *g, sim_stats *st, int *sampled, gemm_shape *best,
+                       char *err, size_t errlen)
+{
+    fusion_plan *fp = &c->fusion;
+    g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
+    int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
+        g->in_quant = 0;
+        if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
+            fp->qin[i] = FUSION_QIN_PASS;
+    }
+    if (rc != 0) {
+        if (!g->epi.on && !g->in_quant)
+            return -1;
+        fusion_drop(fp, ops, i);
+        g->epi = fp->epi[i];
+        g->float_out = g->in_quant = 0;
+        if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0)
+            return -1;
+    }
+    if (fp->qin[i] != FUSION_QIN_PASS)
+        return 0;
+    vec_shape v = { VFN_QUANT_F32, ops[i].m, ops[i].k, 0, 1 };
+    sim_stats qs, both;
+    int qsampled = 0;
+    if (time_vec(a, em, c, &v, &qs, &qsampled, err, errlen) != 0)
+        return -1;
+    memset(&both, 0, sizeof both);
+    if (sim_stats_add(&both, &qs, 1) != 0 || sim_stats_add(&both, st, 1) != 0) {
+        snprintf(err, errlen, "its cycles or events exceed 2^63 - 1, the most lutsim can count");
+        return -1;
+    }
+    *st = both;
+    *sampled = *sampled || qsampled;
+    return 0;
+}
+
 static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
                      const quant_preset *q, const model_phase *ph, const model_op *ops, int n,
                      op_result *out, cache *cp, char *err, size_t errlen)
@@ -273,6 +318,9 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
      * a linear fed by attention reads its output as it is. */
     int produces[MODEL_MAX_OPS] = { 0 }, fused_in[MODEL_MAX_OPS] = { 0 };
     int feeds[MODEL_MAX_OPS] = { 0 };
+    /* vector.fused: element-wise work runs as GEMM epilogues (fusion.h) */
+    fusion_plan *fp = &c->fusion;
+    fusion_plan_of(a, ops, n, fp);
     {
         int last = -1;
         for (int i = 0; i < n; i++) {
@@ -280,7 +328,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 last = i;
                 continue;
             }
-            if (last < 0 || ops[last].kind == MODEL_OP_ATTENTION)
+            if (last < 0 || ops[last].kind == MODEL_OP_ATTENTION || fp->into[last] >= 0)
                 continue;
             uint64_t rows = strcmp(ops[last].name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             uint64_t cols = ops[last].elements / rows;
@@ -326,8 +374,17 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         memset(&one, 0, sizeof one);
         int sampled = 0;
         char e[512];
+        if (fp->into[i] >= 0)
+            snprintf(r->fused_into, sizeof r->fused_into, "%s%s%s", ops[fp->into[i]].name,
+                     fp->also[i] >= 0 ? "," : "", fp->also[i] >= 0 ? ops[fp->also[i]].name : "");
+        if (fp->into[i] >= 0 && fp->left[i] == 0) { /* in a GEMM's epilogue: no program */
+            if (c->progress)
+                c->progress(c->progress_ctx, i + 1, n);
+            continue;
+        }
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { .m = o->m, .tables_in_dram = fused_in[i] };
+            gemm_shape g = { .m = o->m, .tables_in_dram = fused_in[i],
+                             .epi = fp->epi[i], .float_out = fp->epi[i].on };
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
             quant_gemm_fields(q, &g);
@@ -337,12 +394,14 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = qb.weight_bytes;
-            if (time_gemm(a, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
+            if (time_linear(a, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
-            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf);
+            r->quant_in = fp->qin[i];
+            r->compulsory_bytes = count_mul(
+                fusion_compulsory_bytes(a, &g, mapper_compulsory_bytes(a, &g)), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
@@ -396,6 +455,11 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
              * are independent rows of one program. */
             if (count_mul(rows, o->count, &ovf) <= ((uint64_t)1 << 40)) {
                 rows *= o->count;
+                mult = o->repeat;
+            }
+            if (fp->left[i]) { /* the part a partner GEMM could not absorb */
+                rows = 1;
+                cols = fp->left[i];
                 mult = o->repeat;
             }
             vec_shape v = { fn, rows, cols, 0, feeds[i] };

@@ -12,7 +12,12 @@
  *   norm, activation, element-wise: the vector unit, streaming
  *              activations at vector.dtype from and to DRAM; an operation
  *              that feeds a linear layer quantizes its output to the INT8
- *              the layer reads.
+ *              the layer reads; with vector.fused the element-wise ones
+ *              run in the epilogue of the GEMM next to them (fusion.h) and
+ *              keep their row with fused_into set and nothing counted;
+ *   a linear layer fed by attention (o_proj) quantizes its input first: a
+ *              vector pass in its row, or with vector.fused its prologue
+ *              (op_result.quant_in).
  * Each operation is timed alone; repeated instances of a shape are
  * simulated once (a cache keyed by shape) and multiplied.  The phase's
  * overlap of neighbouring operations is in lower_info (overlap.h).
@@ -47,6 +52,12 @@ typedef struct {
      * "columns:128/512"; 1 and "" elsewhere. */
     double occupancy;
     char occupancy_of[32];
+    int quant_in;        /* linear: fusion_qin (compiler/fusion.h): its INT8 input made by a
+                            quantize pass in this row (1) or its fused prologue (2); 0: the
+                            producer quantized */
+    char fused_into[2 * MODEL_NAME_MAX]; /* vector.fused: the GEMM(s) whose epilogue runs this
+                                  operation (its st, macs stay 0: the GEMM's row has its
+                                  cycles and energy); "" when it runs on its own */
 } op_result;
 
 typedef struct {

@@ -358,6 +358,8 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
         sim_stats cst;
         int smp = 0;
         if (gemm_timing(a, em, &c.s, &cst, &smp, err, errlen) != 0) {
+            if (c.s.epi.on || c.s.in_quant)
+                continue; /* its fused epilogue or prologue has no room: the next */
             free(cs);
             return -1;
         }
@@ -375,7 +377,7 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
         }
     }
     free(cs);
-    return 0;
+    return found ? 0 : -1; /* none: err says why the last fused candidate failed */
 }
 
 void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)

@@ -264,7 +264,9 @@ static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile 
     const uint64_t base = x->slot * pl->half, esz = pl->esz;
     const uint64_t dst = base + x->n * esz * (uint64_t)pl->srcs;
     const uint64_t per = row_op(v->fn) ? v->cols : x->n;
-    for (uint64_t r = 0; r < x->n / per; r++)
+    /* quant alone (a linear layer's input quantize step): no work before it */
+    const int only_quant = isa_vfn_base(v->fn) == VFN_QUANT_F32;
+    for (uint64_t r = 0; !only_quant && r < x->n / per; r++)
         if (vop(p, pl->lay.fn, BUF_OUT, base + r * per * esz, base + x->n * esz + r * per * esz,
                 BUF_OUT, dst + r * per * esz, per, err, errlen))
             return -1;
@@ -273,7 +275,7 @@ static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile 
                    errlen);
     const isa_vfn q = (isa_vfn)isa_vfn_at(VFN_QUANT_F32, isa_vfn_type(pl->lay.fn));
     const uint64_t abase = x->slot * pl->act_half;
-    if (vop(p, q, BUF_OUT, dst, 0, BUF_ACT, abase, x->n, err, errlen))
+    if (vop(p, q, BUF_OUT, only_quant ? base : dst, 0, BUF_ACT, abase, x->n, err, errlen))
         return -1;
     if (v->tables_group > 0) /* the tables replace the INT8 output */
         return emit_tables(p, pl, v, x, abase, gi, err, errlen);

@@ -29,7 +29,8 @@ extern "C" {
 #endif
 
 typedef struct {
-    isa_vfn fn; /* any element-type form: the program uses arch vector.dtype's */
+    isa_vfn fn; /* any element-type form: the program uses arch vector.dtype's;
+                   quant (with quant_out 1): the quantize step alone */
     uint64_t rows, cols;
     /* Fused table precompute (arch precompute.fused): > 0 makes the
      * operation also quantize its output rows to INT8, build their tables

@@ -17,6 +17,7 @@
 #include "attention.h"
 #include "lower.h"
 #include "model_json.h"
+#include "test_support.h"
 
 namespace {
 
@@ -428,26 +429,9 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
 
 namespace {
 
-model_cfg gqa_model()
-{
-    model_cfg m;
-    model_cfg_init(&m, MODEL_LLAMA);
-    m.hidden_size = 512;
-    m.intermediate_size = 1024;
-    m.num_attention_heads = 8;
-    m.num_key_value_heads = 2;
-    m.num_hidden_layers = 3;
-    m.vocab_size = 1000;
-    return m;
-}
+model_cfg gqa_model() { return testsupport::llama(512, 1024, 8, 2, 3, 1000); }
 
-const op_result *find(const op_result *r, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (std::string(r[i].op.name) == name)
-            return &r[i];
-    return nullptr;
-}
+using testsupport::find;
 
 TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
 {

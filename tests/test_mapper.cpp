@@ -16,6 +16,7 @@ extern "C" {
 #include "mapper.h"
 #include "ref_gemm.h"
 #include "sim.h"
+#include "test_support.h"
 }
 
 namespace {
@@ -222,25 +223,13 @@ TEST(Mapper, FastForwardEqualsFullSimulation)
         s.n = sh[1];
         s.kd = sh[2];
         gemm_shape best;
-        sim_stats ff, full;
+        sim_stats ff;
         int sampled, sims;
         char err[512];
         ASSERT_EQ(mapper_search(&a, &em, &s, MAP_EDP, &best, &ff, &sampled, &sims, err, sizeof err), 0)
             << err;
         SCOPED_TRACE(name(best));
-        program p;
-        gemm_layout lay;
-        ASSERT_EQ(gemm_lower(&a, &best, &p, &lay, err, sizeof err), 0) << err;
-        ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &full, err, sizeof err), 0) << err;
-        program_free(&p);
-        EXPECT_EQ(ff.instructions, full.instructions);
-        EXPECT_EQ(ff.ev.dram_read_bytes, full.ev.dram_read_bytes);
-        EXPECT_EQ(ff.ev.dram_write_bytes, full.ev.dram_write_bytes);
-        EXPECT_EQ(ff.ev.table_reads, full.ev.table_reads);
-        EXPECT_EQ(ff.unit[UNIT_LUT].busy_cycles, full.unit[UNIT_LUT].busy_cycles);
-        // cycles: steady state repeats exactly; the fill of the 4- and
-        // 6-unit programs may differ by a few cycles per fast-forwarded axis
-        EXPECT_NEAR((double)ff.cycles, (double)full.cycles, 1e-4 * (double)full.cycles + 16);
+        testsupport::expect_full_equals(a, &em, best, ff);
     }
 }
 

@@ -21,6 +21,7 @@
 #include "program.h"
 #include "sim.h"
 #include "vector.h"
+#include "test_support.h"
 
 namespace {
 
@@ -159,16 +160,7 @@ float ref_load(fp_type t, const std::vector<uint8_t> &img, uint64_t at, uint64_t
     return f32((uint32_t)h << 16);
 }
 
-int8_t ref_quant(float x)
-{
-    if (std::isnan(x))
-        return 0;
-    if (x >= 127.0f)
-        return 127;
-    if (x <= -128.0f)
-        return -128;
-    return (int8_t)std::round(x);
-}
+using testsupport::ref_quant;
 
 // The documented semantics: binary32 arithmetic on widened elements, one
 // rounding per result; rows of `cols` for the row functions.

@@ -91,6 +91,7 @@ static const field vector_fields[] = {
     { "lanes", K_INT, AO(vector_lanes), 1, 4096, NULL, NULL },
     { "latency_cycles", K_INT, AO(vector_latency), 0, 1024, NULL, NULL },
     { "dtype", K_DTYPE, AO(vector_dtype), 0, FP_COUNT - 1, NULL, NULL },
+    { "fused", K_BOOL, AO(vec_fused), 0, 1, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field issue_fields[] = {

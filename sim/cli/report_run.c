@@ -74,6 +74,8 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->utilization = f->seconds > 0 ? f->achieved / peak : 0.0;
     f->bound = st->unit[UNIT_DMA].busy_cycles >= busy ? "memory" : "compute";
     limiter_of(a, r, f, ops / (peak / (a->clock_ghz * 1e9)), busy);
+    if (r->fused_into[0])
+        f->bound = "fused"; /* its work is in the GEMM's row */
 }
 
 typedef struct {
@@ -138,8 +140,8 @@ typedef struct {
     double d;
 } op_field;
 
-/* 38 plain keys and the energy breakdown (op_fields_of) */
-#define OP_FIELDS_MAX (40 + EN_COUNT)
+/* 40 plain keys and the energy breakdown (op_fields_of) */
+#define OP_FIELDS_MAX (44 + EN_COUNT)
 
 typedef struct {
     op_field f[OP_FIELDS_MAX];
@@ -194,6 +196,9 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "instructions", r->st.instructions);
     add_b(fs, "fast_forwarded", r->sampled);
     add_b(fs, "fused_precompute", r->fused);
+    add_s(fs, "fused_into", r->fused_into[0] ? r->fused_into : "-");
+    static const char *const qin[] = { "-", "pass", "prologue" };
+    add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 2 ? r->quant_in : 0]);
     /* What the mapper did (linear layers; attention runs its own schedule,
      * compiler/attention.c, and vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;

@@ -99,6 +99,12 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
              "engines)", a->dma_engines);
         return -1;
     }
+    if (a->vec_fused) {
+        fail(err, errlen,
+             "the RTL has no vector unit: vector.fused true (GEMM epilogues) needs the C model "
+             "(use false to compare engines)");
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&

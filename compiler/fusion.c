@@ -1,0 +1,390 @@
+/* fusion.c - which vector work fuses into which GEMM, and the epilogue
+ * woven into the GEMM's program (the rules are in fusion.h). */
+#include "fusion.h"
+
+#include "count.h"
+#include "fp_arith.h"
+#include "gemm_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int fusion_elem_bytes(const arch_t *a) { return fp_bytes((fp_type)a->vector_dtype); }
+
+int fusion_out_bytes(const arch_t *a, const gemm_shape *s)
+{
+    return s->epi.quant ? 1 : fusion_elem_bytes(a);
+}
+
+int fusion_epi_sources(const gemm_shape *s)
+{
+    if (!s->epi.on)
+        return 0;
+    return s->epi.fn == VFN_ADD_F32 || s->epi.fn == VFN_MUL_F32 ? 2 : 1;
+}
+
+uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t plain)
+{
+    if (!s->epi.on && !s->in_quant)
+        return plain;
+    if (!s->epi.on) {
+        int ovf = 0;
+        uint64_t b = count_addmul(plain, count_mul(s->m, (uint64_t)s->kd, &ovf),
+                                  (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
+        return ovf ? COUNT_MAX : b;
+    }
+    int ovf = 0;
+    const uint64_t mn = count_mul(s->m, (uint64_t)s->n, &ovf);
+    uint64_t b = plain - count_mul(mn, 4, &ovf);
+    b = count_addmul(b, mn, (uint64_t)fusion_out_bytes(a, s), &ovf);
+    if (fusion_epi_sources(s) == 2)
+        b = count_addmul(b, mn, (uint64_t)fusion_elem_bytes(a), &ovf);
+    if (s->in_quant) /* A once at vector.dtype instead of INT8 */
+        b = count_addmul(b, count_mul(s->m, (uint64_t)s->kd, &ovf),
+                         (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
+    return ovf ? COUNT_MAX : b;
+}
+
+uint64_t fusion_out_reserve(const arch_t *a, const gemm_shape *s, uint64_t act_tile,
+                            uint64_t c_tile)
+{
+    const uint64_t esz = (uint64_t)fusion_elem_bytes(a);
+    uint64_t r = 0;
+    if (s->in_quant)
+        r += 2 * gemm_align(act_tile * esz);
+    if (fusion_epi_sources(s) == 2)
+        r += 2 * gemm_align(c_tile * esz);
+    return r;
+}
+
+/* ---- the epilogue woven into a program ---- */
+
+static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* The end of what instruction `in` touches in the output buffer (an upper
+ * bound: every vop element counted at 4 bytes). */
+static uint64_t out_end(const isa_instr *in)
+{
+    const uint64_t mn4 = (uint64_t)in->m * in->n * 4, len4 = (uint64_t)in->len * 4;
+    switch (in->op) {
+    case OP_LOAD:
+    case OP_STORE:
+        return in->buf == BUF_OUT ? in->sram + (uint64_t)in->rows * in->bytes : 0;
+    case OP_LMMA: return in->acc + mn4;
+    case OP_DQ: return max64(in->acc, in->dst) + mn4;
+    case OP_VOP: {
+        uint64_t e = 0;
+        if (in->sbuf == BUF_OUT)
+            e = max64(in->src, in->src2) + len4;
+        if (in->dbuf == BUF_OUT)
+            e = max64(e, in->dst + len4);
+        return e;
+    }
+    default: return 0;
+    }
+}
+
+/* Everything one weave needs. */
+typedef struct {
+    const arch_t *a;
+    const gemm_shape *s;
+    const gemm_layout *lay;
+    program *out;
+    int esz, osz, srcs;
+    isa_vfn cvt;         /* VFN_COPY: vector.dtype is float32, nothing to convert */
+    isa_vfn fn, quant;   /* at vector.dtype; fn VFN_COPY: none */
+    uint64_t slot_base, slot_bytes;
+    int slots;           /* 2: prefetched operands; 0: in the tile's upper half */
+    uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
+    int stages;
+    uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
+    char *err;
+    size_t errlen;
+} weave;
+
+static int is_c_store(const weave *w, const isa_instr *in)
+{
+    const uint64_t c_end = w->lay->c_addr + w->s->m * (uint64_t)w->s->n * 4;
+    return in->op == OP_STORE && in->buf == BUF_OUT && in->dram >= w->lay->c_addr &&
+           in->dram < c_end;
+}
+
+static int is_a_load(const weave *w, const isa_instr *in)
+{
+    const uint64_t a_end = w->lay->a_addr + w->s->m * (uint64_t)w->s->kd;
+    return w->s->in_quant && in->op == OP_LOAD && in->buf == BUF_ACT &&
+           in->dram >= w->lay->a_addr && in->dram < a_end;
+}
+
+static int emit(weave *w, const isa_instr *in)
+{
+    return gemm_emit(w->out, in, w->err, w->errlen);
+}
+
+/* The store's geometry at `esz` bytes an element from `base` (its
+ * elements' offsets are those of the float32 store into C). */
+static isa_instr rescaled(const weave *w, const isa_instr *st, isa_op op, uint64_t base, int esz)
+{
+    isa_instr in = *st;
+    in.op = op;
+    in.bytes = st->bytes / 4 * (uint32_t)esz;
+    in.stride = st->rows == 1 ? in.bytes : st->stride / 4 * (uint32_t)esz;
+    in.dram = base + (st->dram - w->lay->c_addr) / 4 * (uint64_t)esz;
+    return in;
+}
+
+/* The second operand of the tile that `st` stores, into buffer address at. */
+static int emit_operand(weave *w, const isa_instr *st, uint64_t at)
+{
+    isa_instr in = rescaled(w, st, OP_LOAD, w->lay->e_addr, w->esz);
+    in.sram = (uint32_t)at;
+    return emit(w, &in);
+}
+
+static int vop(weave *w, isa_vfn fn, uint64_t src, uint64_t src2, uint64_t dst, uint64_t len)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_VOP;
+    in.fn = (uint32_t)fn;
+    in.sbuf = BUF_OUT;
+    in.dbuf = BUF_OUT;
+    in.src = (uint32_t)src;
+    in.src2 = (uint32_t)src2;
+    in.dst = (uint32_t)dst;
+    in.len = (uint32_t)len;
+    return emit(w, &in);
+}
+
+/* The prologue of an activation load ld: the tile at vector.dtype into a
+ * stage slot of the output buffer, quantized into ld's place (the INT8 the
+ * schedule's tprec reads). */
+static int emit_prologue(weave *w, const isa_instr *ld)
+{
+    isa_instr in = *ld;
+    in.buf = BUF_OUT;
+    in.sram = (uint32_t)(w->stage_base + (w->nstaged++ % (uint64_t)w->stages) * w->stage_bytes);
+    in.bytes = ld->bytes * (uint32_t)w->esz;
+    in.stride = ld->rows == 1 ? in.bytes : ld->stride * (uint32_t)w->esz;
+    in.dram = w->lay->q_addr + (ld->dram - w->lay->a_addr) * (uint64_t)w->esz;
+    if (emit(w, &in) != 0)
+        return -1;
+    isa_instr q;
+    memset(&q, 0, sizeof q);
+    q.op = OP_VOP;
+    q.fn = (uint32_t)isa_vfn_at(VFN_QUANT_F32, (fp_type)w->a->vector_dtype);
+    q.sbuf = BUF_OUT;
+    q.src = in.sram;
+    q.dbuf = BUF_ACT;
+    q.dst = ld->sram;
+    q.len = (uint32_t)((uint64_t)ld->rows * ld->bytes);
+    return emit(w, &q);
+}
+
+/* The j-th tile's epilogue and its store (st: the plain store). */
+static int emit_epilogue(weave *w, const isa_instr *st, uint64_t j)
+{
+    const uint64_t t = st->sram, len = (uint64_t)st->rows * st->bytes / 4;
+    if (w->cvt != VFN_COPY && vop(w, w->cvt, t, 0, t, len) != 0)
+        return -1;
+    if (w->fn != VFN_COPY) {
+        uint64_t src2 = 0;
+        if (w->srcs == 2 && w->slots == 0) {
+            src2 = t + len * (uint64_t)w->esz;
+            if (emit_operand(w, st, src2) != 0)
+                return -1;
+        } else if (w->srcs == 2) {
+            src2 = w->slot_base + (j % 2) * w->slot_bytes;
+        }
+        if (vop(w, w->fn, t, src2, t, len) != 0)
+            return -1;
+    }
+    if (w->quant != VFN_COPY && vop(w, w->quant, t, 0, t, len) != 0)
+        return -1;
+    isa_instr out = rescaled(w, st, OP_STORE, w->lay->c_addr, w->osz);
+    return emit(w, &out);
+}
+
+static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
+{
+    const fp_type t = (fp_type)w->a->vector_dtype;
+    w->esz = fp_bytes(t);
+    w->osz = fusion_out_bytes(w->a, w->s);
+    w->srcs = fusion_epi_sources(w->s);
+    w->cvt = t == FP_F16 ? VFN_CVT_F16 : t == FP_BF16 ? VFN_CVT_BF16 : VFN_COPY;
+    w->fn = VFN_COPY;
+    if (w->s->epi.fn != VFN_COPY) {
+        const int f = isa_vfn_at((isa_vfn)w->s->epi.fn, t);
+        if (f < 0)
+            FAIL("fused epilogue: vector function %d has no %s form", w->s->epi.fn,
+                 fp_type_names[t]);
+        w->fn = (isa_vfn)f;
+    }
+    w->quant = w->s->epi.quant ? (isa_vfn)isa_vfn_at(VFN_QUANT_F32, t) : VFN_COPY;
+    uint64_t high = 0, tile = 0, atile = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const isa_instr *in = &p->ins[i];
+        high = max64(high, out_end(in));
+        if (w->s->epi.on && is_c_store(w, in))
+            tile = max64(tile, (uint64_t)in->rows * in->bytes / 4 * (uint64_t)w->esz);
+        if (is_a_load(w, in))
+            atile = max64(atile, (uint64_t)in->rows * in->bytes * (uint64_t)w->esz);
+    }
+    w->slot_base = gemm_align(high);
+    w->slot_bytes = gemm_align(tile);
+    w->slots = w->srcs == 2 && w->slot_base + 2 * w->slot_bytes <= arch_buf_bytes(w->a, BUF_OUT)
+                   ? 2 : 0;
+    if (w->srcs == 2 && w->slots == 0 && w->esz == 4)
+        FAIL("fused epilogue: no room in the output buffer for its second operand "
+             "(%llu B above the schedule's %llu B; vector.dtype float32 frees none in place)",
+             (unsigned long long)(2 * w->slot_bytes), (unsigned long long)high);
+    /* the prologue's stage slots above the operand slots: two when they fit */
+    const uint64_t room = arch_buf_bytes(w->a, BUF_OUT);
+    w->stage_base = w->slot_base + (uint64_t)w->slots * w->slot_bytes;
+    w->stage_bytes = gemm_align(atile);
+    w->stages = w->stage_base + 2 * w->stage_bytes <= room ? 2
+              : w->stage_base + w->stage_bytes <= room ? 1 : 0;
+    if (w->s->in_quant && w->stages == 0)
+        FAIL("fused prologue: no room in the output buffer for an activation tile at %s "
+             "(%llu B above the schedule's %llu B)", fp_type_names[t],
+             (unsigned long long)w->stage_bytes, (unsigned long long)w->stage_base);
+    return 0;
+}
+
+int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, program *p,
+                 char *err, size_t errlen)
+{
+    weave w;
+    memset(&w, 0, sizeof w);
+    w.a = a;
+    w.s = s;
+    w.lay = lay;
+    w.err = err;
+    w.errlen = errlen;
+    if (weave_setup(&w, p, err, errlen) != 0)
+        return -1;
+    program out;
+    program_init(&out);
+    w.out = &out;
+    /* the C stores in order: operand j + 1 is fetched before tile j's epilogue */
+    size_t nst = 0, *at = NULL;
+    for (size_t i = 0; s->epi.on && i < p->n; i++)
+        nst += is_c_store(&w, &p->ins[i]);
+    if (nst && !(at = malloc(nst * sizeof *at))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0, k = 0; k < nst && i < p->n; i++)
+        if (is_c_store(&w, &p->ins[i]))
+            at[k++] = i;
+    int rc = 0;
+    if (w.slots && nst)
+        rc = emit_operand(&w, &p->ins[at[0]], w.slot_base);
+    for (size_t i = 0, j = 0; rc == 0 && i < p->n; i++) {
+        if (j < nst && at[j] == i) {
+            if (w.slots && j + 1 < nst)
+                rc = emit_operand(&w, &p->ins[at[j + 1]], w.slot_base + ((j + 1) % 2) * w.slot_bytes);
+            if (rc == 0)
+                rc = emit_epilogue(&w, &p->ins[i], j);
+            j++;
+        } else if (is_a_load(&w, &p->ins[i])) {
+            rc = emit_prologue(&w, &p->ins[i]);
+        } else {
+            rc = emit(&w, &p->ins[i]);
+        }
+    }
+    free(at);
+    program_free(p);
+    *p = out;
+    if (rc != 0)
+        program_free(p);
+    return rc;
+}
+
+/* ---- what fuses ---- */
+
+static int named(const model_op *o, const char *name) { return strcmp(o->name, name) == 0; }
+
+static int find(const model_op *ops, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (named(&ops[i], name))
+            return i;
+    return -1;
+}
+
+/* Linear l's output is exactly the elements of op v. */
+static int covers(const model_op *l, const model_op *v, uint64_t extra)
+{
+    return l->kind == MODEL_OP_LINEAR && l->count == 1 && v->count == 1 &&
+           l->repeat == v->repeat && l->m * l->n + extra == v->elements;
+}
+
+static void absorb(fusion_plan *fp, int v, int l, int fn, int quant)
+{
+    fp->into[v] = l;
+    fp->epi[l] = (gemm_epilogue){ 1, fn, quant };
+}
+
+void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp)
+{
+    for (int i = 0; i < MODEL_MAX_OPS; i++) {
+        fp->into[i] = fp->also[i] = -1;
+        fp->left[i] = 0;
+        fp->epi[i] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+        fp->qin[i] = FUSION_QIN_NONE;
+    }
+    for (int i = 1; i < n; i++)
+        if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION)
+            fp->qin[i] = a->vec_fused ? FUSION_QIN_PROLOGUE : FUSION_QIN_PASS;
+    if (!a->vec_fused)
+        return;
+    for (int i = 1; i < n; i++) {
+        const model_op *o = &ops[i];
+        const int next_linear = i + 1 < n && ops[i + 1].kind == MODEL_OP_LINEAR;
+        if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "add") == 0) {
+            if (covers(&ops[i - 1], o, 0)) /* residual after o_proj, down_proj, fc2 */
+                absorb(fp, i, i - 1, VFN_ADD_F32, next_linear);
+        } else if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "rope") == 0) {
+            const int q = find(ops, i, "layer.q_proj"), k = find(ops, i, "layer.k_proj");
+            if (q >= 0 && k >= 0 && covers(&ops[q], o, ops[k].m * ops[k].n)) {
+                absorb(fp, i, q, VFN_MUL_F32, 0);
+                fp->epi[k] = fp->epi[q];
+                fp->also[i] = k;
+            }
+        } else if (o->kind == MODEL_OP_ACTIVATION) {
+            /* gated: gate_proj, up_proj, act_fn, mul; else fc1, act_fn */
+            const int g = named(&ops[i - 1], "layer.up_proj") ? find(ops, i, "layer.gate_proj")
+                                                             : i - 1;
+            if (g >= 0 && covers(&ops[g], o, 0))
+                absorb(fp, i, g, strncmp(o->func, "gelu", 4) == 0 ? VFN_GELU_F32 : VFN_SILU_F32,
+                       next_linear);
+        } else if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "mul") == 0) {
+            const int u = find(ops, i, "layer.up_proj");
+            /* silu(gate) as gate_proj's epilogue wrote it, times the up tile */
+            if (u >= 0 && fp->into[i - 1] >= 0 && covers(&ops[u], o, 0))
+                absorb(fp, i, u, VFN_MUL_F32, next_linear);
+        }
+    }
+}
+
+void fusion_drop(fusion_plan *fp, const model_op *ops, int l)
+{
+    if (fp->qin[l] == FUSION_QIN_PROLOGUE)
+        fp->qin[l] = FUSION_QIN_PASS;
+    fp->epi[l] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+    for (int v = 0; v < MODEL_MAX_OPS; v++) {
+        if (fp->also[v] == l) { /* rope: k_proj's part runs on its own */
+            fp->also[v] = -1;
+            fp->left[v] = ops[l].m * ops[l].n;
+        } else if (fp->into[v] == l) {
+            if (fp->also[v] >= 0) /* q_proj failed before k_proj ran: neither fuses */
+                fp->epi[fp->also[v]] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+            fp->into[v] = fp->also[v] = -1;
+            fp->left[v] = 0;
+        }
+    }
+}

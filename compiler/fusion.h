@@ -1,0 +1,97 @@
+/* fusion.h - element-wise vector work run as the epilogue of the GEMM
+ * that produces its input (arch vector.fused).
+ *
+ * What fuses (fusion_plan_of, over model.h's operation list):
+ *   layer.rope          the epilogue of layer.q_proj and layer.k_proj: the
+ *                       (cos, sin) multiply on their output tiles;
+ *   layer.residual_attn the epilogue of layer.o_proj (add the residual);
+ *   layer.residual_mlp  the epilogue of layer.down_proj (or layer.fc2);
+ *   layer.act_fn        the epilogue of layer.gate_proj (gated MLP) or
+ *                       layer.fc1 (quantized there: fc2 reads it);
+ *   layer.mul           the epilogue of layer.up_proj: silu(gate), written
+ *                       by gate_proj's epilogue, times the up tile, then
+ *                       the quantize step into down_proj's INT8 input.
+ * An absorbed operation runs no program of its own: its tensor never goes
+ * to DRAM and back.  The quantize step of a linear layer fed by attention
+ * (o_proj) runs as its prologue: each activation tile is loaded at
+ * vector.dtype and quantized to INT8 on chip (without fusion: a quantize
+ * pass of its own).  Norms (they need a whole row's statistics) stay
+ * unfused.
+ *
+ * How (fusion_weave): the GEMM's schedule is emitted as without fusion,
+ * then every store of a finished output tile is preceded by vops on the
+ * tile in the output buffer (compiler/gemm.h: gemm_epilogue) and rewritten
+ * to store the result at its type; a second operand is loaded from DRAM
+ * one tile ahead into two slots above everything the schedule uses in the
+ * output buffer, or, when there is no room there, into the upper half of
+ * the tile itself once the conversion to a 2-byte type has freed it (that
+ * load then waits for the conversion).  The vector unit's time, its
+ * buffer traffic and the DRAM bytes all come from the simulated program:
+ * the scoreboard decides how the epilogue overlaps the LUT array.
+ */
+#ifndef FUSION_H
+#define FUSION_H
+
+#include "gemm.h"
+#include "model.h"
+#include "program.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes of an element at vector.dtype. */
+int fusion_elem_bytes(const arch_t *arch);
+/* Bytes per output element the epilogue stores (INT8, or vector.dtype). */
+int fusion_out_bytes(const arch_t *arch, const gemm_shape *s);
+/* Operands of s's epilogue function: 0 without an epilogue, else 1 or 2. */
+int fusion_epi_sources(const gemm_shape *s);
+
+/* Output-buffer bytes a blocked schedule of s leaves free for its fused
+ * work: two stages of an activation tile of act_tile INT8 elements
+ * (in_quant) and two slots of an output tile of c_tile elements (a
+ * two-source epilogue), at vector.dtype; 0 without fusion. */
+uint64_t fusion_out_reserve(const arch_t *arch, const gemm_shape *s, uint64_t act_tile,
+                            uint64_t c_tile);
+
+/* Weaves s's epilogue into p, a program gemm_lower built for s (lay its
+ * layout); 0 or -1 with a message. */
+int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay, program *p,
+                 char *err, size_t errlen);
+
+/* Compulsory DRAM bytes of a fused GEMM given those of its plain form
+ * (mapper_compulsory_bytes): the output at its stored type, plus the
+ * epilogue's second operand once. */
+uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64_t plain);
+
+/* How a linear layer's INT8 input is made when its producer does not
+ * quantize (attention's output, read by o_proj). */
+typedef enum {
+    FUSION_QIN_NONE = 0, /* the producer wrote INT8 (or tables) */
+    FUSION_QIN_PASS,     /* a quantize pass of its own on the vector unit first */
+    FUSION_QIN_PROLOGUE  /* vector.fused: quantized on chip after each load (in_quant) */
+} fusion_qin;
+
+typedef struct {
+    int into[MODEL_MAX_OPS];          /* vector op i: the linear it fuses into, or -1 */
+    int also[MODEL_MAX_OPS];          /* ... and a second one (rope: k_proj), or -1 */
+    uint64_t left[MODEL_MAX_OPS];     /* vector op i: elements still run on their own
+                                         (a partner whose fused schedule failed) */
+    gemm_epilogue epi[MODEL_MAX_OPS]; /* linear i: its epilogue */
+    int qin[MODEL_MAX_OPS];           /* linear i: fusion_qin */
+} fusion_plan;
+
+/* What fuses in the n operations (in model_layers' order) on arch: with
+ * vector.fused false nothing does (every into = -1, every epi off; qin
+ * PASS where a quantize step is needed). */
+void fusion_plan_of(const arch_t *arch, const model_op *ops, int n, fusion_plan *fp);
+
+/* Linear l's fused schedule cannot be built (no buffer room): it runs
+ * plain, and what it absorbed runs on its own (or the part of it that was
+ * l's: left).  Call before the absorbed operations are lowered. */
+void fusion_drop(fusion_plan *fp, const model_op *ops, int l);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
