@@ -499,7 +499,7 @@ TEST(Fusion, TheMapperLeavesRoomWhereTheDefaultTilerHasNone)
 TEST(Fusion, RtlRefusesAFusedArchitectureWithOneLine)
 {
     testproc::TmpDir t;
-    write_file(t.p("arch.json"), "{\"vector\": {\"fused\": true}}");
+    write_file(t.p("arch.json"), "{\"base\": \"ideal\", \"vector\": {\"fused\": true}}");
     testproc::CliResult r = testproc::lutsim(
         t, "gemm --random 2x128x128 --wfmt int --wbits 2 --engine rtl --quiet --arch " +
                t.p("arch.json"));
@@ -515,7 +515,7 @@ TEST(Fusion, RtlRefusesAFusedArchitectureWithOneLine)
 TEST(Fusion, ReportNamesTheGemmEachAbsorbedOpRunsIn)
 {
     testproc::TmpDir t;
-    write_file(t.p("arch.json"), "{\"vector\": {\"fused\": true}}");
+    write_file(t.p("arch.json"), "{\"base\": \"ideal\", \"vector\": {\"fused\": true}}");
     testproc::CliResult r = testproc::lutsim(
         t, "run --model " + std::string(SRC_DIR) + "/workloads/models/tiny.json --quant W2A8 "
            "--phase decode --context 64 --arch " + t.p("arch.json") + " --json " + t.p("r.json"));

@@ -123,7 +123,7 @@ TEST(IsaDecode, RejectsIllegalEncodings)
     w = {{(uint64_t)OP_HALT | (1ull << 40), 0}}; // halt has no fields
     EXPECT_EQ(isa_decode(&w, &out, err, sizeof err), -1);
     EXPECT_NE(std::string(err).find("reserved"), std::string::npos);
-    w = {{(uint64_t)OP_DQ, 1ull << 63}}; // dq ends at bit 124
+    w = {{(uint64_t)OP_VOP, 1ull << 63}}; // vop ends at bit 110
     EXPECT_EQ(isa_decode(&w, &out, err, sizeof err), -1);
     w = {{(uint64_t)OP_VOP | ((uint64_t)31 << 6), 0}}; // vector function 31
     EXPECT_EQ(isa_decode(&w, &out, err, sizeof err), -1);

@@ -26,7 +26,7 @@ namespace {
 arch_t pinned_arch()
 {
     arch_t a;
-    arch_default(&a);
+    arch_ideal(&a);
     a.lut_cores = 4;
     a.tile_m = 2;
     a.tile_n = 64;
