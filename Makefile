@@ -79,6 +79,8 @@ $(FRONT_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(FRONT_SRC))
 # (NAME = its path under workloads/ with /, . and - as _, e.g. energy_default)
 # defining `const char embed_NAME[]`, linked into libfront.a.
 EMBED      := workloads/energy/default.json
+# the area figures and the fitted logic coefficients (`make area-fit`)
+EMBED      += workloads/area/default.json workloads/area/logic_fit.json
 # model configs and quantization presets, looked up by short name in
 # sim/cli/workload_embed.c
 EMBED      += $(patsubst %,workloads/models/%.json,llama-2-7b llama-2-13b llama-2-70b llama-3-8b bitnet-b1.58-3b \
@@ -216,8 +218,17 @@ SEED  ?= 1
 rtl-regress: $(RTL_COMPARE)
 	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED)
 
-area: $(RTL_GEN)
-	@bash scripts/area.sh $(BUILD)
+# The area model (README "Area") of the default architecture: no synthesis.
+area: $(LUTSIM)
+	$(LUTSIM) arch --area
+# The area model's logic coefficients: synthesise every RTL unit at its fit
+# and held-out points and fit (writes the committed workloads/area/logic_fit.json);
+# area-check synthesises the held-out points again against the committed file.
+.PHONY: area-fit area-check
+area-fit: $(RTL_GEN_TOOL)
+	@/usr/bin/python3 scripts/area-fit.py fit $(BUILD) workloads/area/logic_fit.json
+area-check: $(RTL_GEN_TOOL)
+	@/usr/bin/python3 scripts/area-fit.py check $(BUILD) workloads/area/logic_fit.json
 # end RTL -------------------------------------------------------------------
 
 # Fuzzing and the corpus replay test ---------------------------------------

@@ -239,3 +239,9 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
              a->table_entry_bits, tbits / 8);
     return 0;
 }
+
+int arch_sb_ring_depth(const arch_t *a, int ring)
+{
+    const int lat[4] = { a->dram_latency, a->tprec_latency, a->lmma_latency, a->dequant_latency };
+    return a->queue_depth + lat[ring] + 2;
+}

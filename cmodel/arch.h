@@ -121,6 +121,12 @@ int arch_weight_bits_per_cycle(const arch_t *a);
 /* Smallest signed table-entry width holding every sum of tile_k activations
  * of act_bits exactly (11 for K = 4, INT8). */
 int arch_min_entry_bits(const arch_t *a);
+/* Entries of the RTL's scoreboard ring of unit ring (0 DMA, 1 precompute,
+ * 2 LUT array, 3 dequant): queue + (latency + 1) in flight + 1 being
+ * dispatched, the most instructions of one unit that can be dispatched and
+ * not yet complete (completion is in order per unit).  The RTL include
+ * generator and the area model (area.h) both use it. */
+int arch_sb_ring_depth(const arch_t *a, int ring);
 
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2

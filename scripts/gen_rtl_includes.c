@@ -116,13 +116,11 @@ static void print_arch(const arch_t *a)
     printf("`define ARCH_VEC_LANES %d\n", a->vector_lanes);
     printf("`define ARCH_VEC_LATENCY %d\n", a->vector_latency);
     printf("`define ARCH_QUEUE_DEPTH %d\n", a->queue_depth);
-    /* Scoreboard ring per unit: queue + (latency + 1) in flight + 1 being
-     * dispatched -- the most instructions of one unit that can be
-     * dispatched and not yet complete (completion is in order per unit). */
-    printf("`define ARCH_SB_DMA %d\n", a->queue_depth + a->dram_latency + 2);
-    printf("`define ARCH_SB_TPREC %d\n", a->queue_depth + a->tprec_latency + 2);
-    printf("`define ARCH_SB_LUT %d\n", a->queue_depth + a->lmma_latency + 2);
-    printf("`define ARCH_SB_DQ %d\n", a->queue_depth + a->dequant_latency + 2);
+    /* Scoreboard ring per unit (arch.h, arch_sb_ring_depth). */
+    printf("`define ARCH_SB_DMA %d\n", arch_sb_ring_depth(a, 0));
+    printf("`define ARCH_SB_TPREC %d\n", arch_sb_ring_depth(a, 1));
+    printf("`define ARCH_SB_LUT %d\n", arch_sb_ring_depth(a, 2));
+    printf("`define ARCH_SB_DQ %d\n", arch_sb_ring_depth(a, 3));
     printf("`endif\n");
 }
 

@@ -1,6 +1,7 @@
 /* report_run.c - per-operation and total figures of a model run. */
 #include "report_run.h"
 
+#include "area_json.h"
 #include "mapper.h"
 #include "quant_layout.h"
 #include "units.h"
@@ -255,6 +256,21 @@ static json_t *op_to_json(const arch_t *a, const op_result *r)
     return o;
 }
 
+/* The design point's area (area.h) in a phase's totals, and the phase's
+ * throughput per mm^2; null when the area tables cannot price the arch. */
+static void area_totals_json(const arch_t *a, const totals *t, json_t *to)
+{
+    area_report ar;
+    char err[256];
+    if (area_of_arch(a, &ar, err, sizeof err) != 0 || area_report_to_json(&ar, to) != 0) {
+        json_object_set_new(to, "area_mm2", json_null());
+        json_object_set_new(to, "tops_per_mm2", json_null());
+        return;
+    }
+    const double tops = t->seconds > 0 ? 2.0 * (double)t->macs / t->seconds / 1e12 : 0;
+    json_object_set_new(to, "tops_per_mm2", json_real(tops / ar.total_mm2));
+}
+
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph)
 {
@@ -300,6 +316,7 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "seconds_overlapped", json_real(t.seconds - saved_s));
         json_object_set_new(to, "simulations", json_integer(rp->info.simulations));
         json_object_set_new(to, "host_seconds", json_real(rp->host_seconds));
+        area_totals_json(a, &t, to);
         json_object_set_new(po, "total", to);
         json_array_append_new(phases, po);
     }
@@ -392,6 +409,22 @@ static void print_op(FILE *f, const arch_t *a, const op_result *r)
             SI(got, x.achieved, "OPS"));
 }
 
+/* One line: the area, its largest parts and the throughput per mm^2. */
+static void print_area(FILE *f, const arch_t *a, double ops_per_s)
+{
+    area_report r;
+    char err[256], b[UNITS_LEN];
+    if (area_of_arch(a, &r, err, sizeof err) != 0) {
+        fprintf(f, "       area: not priced (%s)\n", err);
+        return;
+    }
+    const double bufs = r.part_mm2[AREA_BUF_ACT] + r.part_mm2[AREA_BUF_WEIGHT] +
+                        r.part_mm2[AREA_BUF_TABLE] + r.part_mm2[AREA_BUF_OUTPUT];
+    fprintf(f, "       area %.4g mm^2 at %d nm (LUT array %.4g mm^2, buffers %.4g mm^2, other "
+               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm, r.part_mm2[AREA_LUT_ARRAY], bufs,
+            r.total_mm2 - r.part_mm2[AREA_LUT_ARRAY] - bufs, SI(b, ops_per_s / r.total_mm2, "OPS"));
+}
+
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
                const quant_preset *q, const run_phase *p)
 {
@@ -424,6 +457,7 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
     fprintf(f, "       overlap: prologues started under the previous operation save %s = %s "
                "(%s with overlap)\n", SI(b[0], p->info.overlap_saved_cycles, " cycles"),
             SI(b[1], saved_s, "s"), SI(b[2], t.seconds - saved_s, "s"));
+    print_area(f, a, t.seconds > 0 ? ops / t.seconds : 0);
     fprintf(f, "       (OPS = 2 ops per MAC; 'roof' = attainable at the op's ops/B; "
                "%d programs simulated, %d cache hits, %s host)\n",
             p->info.simulations, p->info.cache_hits, SI(b[0], p->host_seconds, "s"));

@@ -1,0 +1,117 @@
+/* area.h - silicon area of any architecture: the cost layer (no I/O).
+ *
+ * The figures are data: workloads/area/default.json (cited cell areas,
+ * SRAM bitcells and array efficiencies, node scaling) and
+ * workloads/area/logic_fit.json (per RTL unit, a closed form fitted to
+ * yosys synthesis by `make area-fit`); the front end parses both into an
+ * area_table (sim/cli/area_json.c).  area_eval prices a design point in
+ * microseconds:
+ *
+ *   logic unit  = sum over its terms of um2 x product of the term's
+ *                 parameters (tile m, columns = tile_n x cores, table
+ *                 entries, lanes, queue depth, ring entries, ...), at the
+ *                 fit's node (45 nm, NanGate45 cells), times the logic
+ *                 scaling factor to the architecture's tech_nm;
+ *   SRAM buffer = banks x (bank bits x bitcell(node) x ports
+ *                 / efficiency(node, width_bits));
+ *   vector unit = lanes x a cited per-lane FP16 add + multiply area (the
+ *                 RTL has no vector unit), scaled like logic.
+ * Node figures between two tabulated nodes are linear in the node; a node
+ * outside the tables is an error.  Nothing here is placed or routed: the
+ * figures are cell area (logic) and macro area (SRAM).
+ */
+#ifndef AREA_H
+#define AREA_H
+
+#include <stddef.h>
+
+#include "arch.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The parts of the breakdown (area_breakdown_mm2 keys, area_part_names). */
+typedef enum {
+    AREA_LUT_ARRAY = 0, AREA_PRECOMPUTE, AREA_DEQUANT, AREA_VECTOR, AREA_DMA,
+    AREA_SCOREBOARD, AREA_CONTROLLER,
+    AREA_BUF_ACT, AREA_BUF_WEIGHT, AREA_BUF_TABLE, AREA_BUF_OUTPUT, /* BUF_ACT + buf_id */
+    AREA_IBUF,
+    AREA_PART_COUNT
+} area_part;
+extern const char *const area_part_names[AREA_PART_COUNT];
+
+/* The fitted RTL units (logic_fit.json "units" keys, area_unit_names). */
+typedef enum {
+    AREA_U_LUT = 0, AREA_U_TPREC, AREA_U_DQ, AREA_U_DMA, AREA_U_CTRL, AREA_U_RING,
+    AREA_UNIT_COUNT
+} area_unit;
+extern const char *const area_unit_names[AREA_UNIT_COUNT];
+
+#define AREA_MAX_TERMS 8
+#define AREA_MAX_TERM_VARS 4
+#define AREA_MAX_POINTS 16
+#define AREA_VAR_LEN 16
+
+typedef struct {
+    int nvars;
+    char var[AREA_MAX_TERM_VARS][AREA_VAR_LEN];
+    double um2;
+} area_term;
+
+typedef struct {
+    int nterms;
+    area_term term[AREA_MAX_TERMS];
+} area_fit;
+
+typedef struct { int node_nm; double value; } area_node_value;
+
+typedef struct {
+    area_fit unit[AREA_UNIT_COUNT]; /* um^2 at fit_node_nm */
+    int fit_node_nm;
+    int nscale;                     /* logic area factor from fit_node_nm, by node */
+    area_node_value scale[AREA_MAX_POINTS];
+    int nbitcell;                   /* 6T bitcell, um^2, by node */
+    area_node_value bitcell[AREA_MAX_POINTS];
+    int neff;                       /* array efficiency by node and width */
+    int eff_node[AREA_MAX_POINTS], eff_width[AREA_MAX_POINTS];
+    double eff[AREA_MAX_POINTS];
+    double port_factor;             /* extra bitcell area per port beyond the first */
+    double vector_lane_um2;         /* at fit_node_nm */
+    double double_acc_bit_um2;      /* at fit_node_nm */
+} area_table;
+
+typedef struct {
+    int node_nm;
+    double total_mm2;
+    double part_mm2[AREA_PART_COUNT];
+} area_report;
+
+/* Names of the parameters a unit's terms may use (NULL-terminated), so a
+ * parser can refuse a term naming anything else. */
+const char *const *area_unit_vars(area_unit u);
+
+/* One unit's closed form at the named values (vars[i] has value vals[i]);
+ * -1 with a message if a term names a parameter not among them. */
+int area_fit_um2(const area_fit *f, const char *const *vars, const double *vals, double *um2,
+                 char *err, size_t errlen);
+
+/* Logic area factor from the fit's node to node_nm; -1 if outside the table. */
+int area_logic_factor(const area_table *t, int node_nm, double *factor, char *err, size_t errlen);
+
+/* One SRAM buffer of banks banks, each bank_bits bits wide width_bits with
+ * ports ports, at node_nm, in mm^2. */
+int area_sram_mm2(const area_table *t, int node_nm, double bank_bits, int width_bits, int ports,
+                  int banks, double *mm2, char *err, size_t errlen);
+
+/* Sanity of a parsed table (positive figures, ascending nodes); 0 or -1. */
+int area_table_check(const area_table *t, char *err, size_t errlen);
+
+/* The area of architecture a at a->tech_nm: every part and the total (the
+ * parts sum to it).  0, or -1 with a message naming what is missing. */
+int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
