@@ -27,6 +27,10 @@
 
 #include "sweep_expr.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SWEEP_KEY_MAX 128
 
 typedef enum { SW_GRID, SW_ZIP, SW_RANDOM } sw_source;
@@ -79,4 +83,7 @@ int sweep_is_option(const char *name);
 /* splitmix64, the counter-based generator of random points. */
 uint64_t sweep_splitmix64(uint64_t x);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
