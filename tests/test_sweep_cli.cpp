@@ -143,60 +143,85 @@ TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
     EXPECT_LT(kept, 6400);
 }
 
-// The figures of `lutsim run --json` on the point equal its row.
+// The figures of `lutsim run --json` on point id of spec equal its row in db
+// (quant, seq and context from the row when swept, else W2A8, 128, 96).
+void expect_row_equals_run(const std::string &spec, const std::string &db, int id)
+{
+    SCOPED_TRACE(id);
+    TmpDir k;
+    ASSERT_EQ(testproc::lutsim("sweep point " + spec + " --id " + std::to_string(id) + " --arch-out " + k.p("a.json"),
+                               k.p("p.out"), k.p("p.err")), 0)
+        << testproc::slurp(k.p("p.err"));
+    sqlite3 *d;
+    ASSERT_EQ(sqlite3_open_v2(db.c_str(), &d, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt *st;
+    std::string sql = "SELECT * FROM points WHERE id = " + std::to_string(id);
+    ASSERT_EQ(sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    std::map<std::string, double> row;
+    std::string quant = "W2A8", seq = "128", context = "96";
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+        std::string name = sqlite3_column_name(st, c);
+        const char *text = (const char *)sqlite3_column_text(st, c);
+        if (name == "quant")
+            quant = text;
+        else if (name == "seq")
+            seq = text;
+        else if (name == "context")
+            context = text;
+        if (sqlite3_column_type(st, c) != SQLITE_TEXT && sqlite3_column_type(st, c) != SQLITE_NULL)
+            row[name] = sqlite3_column_double(st, c);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    ASSERT_EQ(testproc::lutsim("run --model tiny --quant " + quant + " --seq " + seq + " --context " + context +
+                               " --quiet --arch " + k.p("a.json") + " --json " + k.p("r.json"), "", k.p("r.err")), 0)
+        << testproc::slurp(k.p("r.err"));
+    json_error_t je;
+    json_t *r = json_load_file(k.p("r.json").c_str(), 0, &je);
+    ASSERT_TRUE(r);
+    int compared = 0;
+    size_t i;
+    json_t *ph;
+    json_array_foreach(json_object_get(r, "phases"), i, ph) {
+        const char *phase = json_string_value(json_object_get(ph, "phase"));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(ph, "total"), key, v) {
+            std::string col = std::string(phase) + "." + key;
+            if (!json_is_number(v) || !strcmp(key, "host_seconds") || !strcmp(key, "simulations"))
+                continue;
+            EXPECT_TRUE(row.count(col)) << col;
+            EXPECT_EQ(row[col], json_number_value(v)) << col;
+            compared++;
+        }
+    }
+    json_decref(r);
+    EXPECT_GE(compared, 30);
+    // the point's report on stdout is `lutsim run`'s
+    std::string pout = testproc::slurp(k.p("p.out"));
+    EXPECT_NE(pout.find("tiny " + quant + ", decode: batch 1, context " + context), std::string::npos) << pout;
+}
+
 TEST_F(SweepCli, EveryRowEqualsLutsimRunOnThatPoint)
 {
-    sqlite3 *d;
-    ASSERT_EQ(sqlite3_open_v2(t->p("ref/results.sqlite").c_str(), &d, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    for (int id : {0, 137, 250, 399}) {
-        SCOPED_TRACE(id);
-        TmpDir k;
-        ASSERT_EQ(testproc::lutsim("sweep point " + t->p("spec.json") + " --id " + std::to_string(id) +
-                                   " --arch-out " + k.p("a.json"), k.p("p.out"), k.p("p.err")), 0)
-            << testproc::slurp(k.p("p.err"));
-        sqlite3_stmt *st;
-        std::string sql = "SELECT * FROM points WHERE id = " + std::to_string(id);
-        ASSERT_EQ(sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
-        ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-        std::map<std::string, double> row;
-        std::string quant;
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            std::string name = sqlite3_column_name(st, c);
-            if (name == "quant")
-                quant = (const char *)sqlite3_column_text(st, c);
-            else if (sqlite3_column_type(st, c) != SQLITE_TEXT && sqlite3_column_type(st, c) != SQLITE_NULL)
-                row[name] = sqlite3_column_double(st, c);
-        }
-        sqlite3_finalize(st);
-        ASSERT_EQ(testproc::lutsim("run --model tiny --quant " + quant + " --seq 128 --context 96 --quiet"
-                                   " --arch " + k.p("a.json") + " --json " + k.p("r.json"), "", k.p("r.err")), 0)
-            << testproc::slurp(k.p("r.err"));
-        json_error_t je;
-        json_t *r = json_load_file(k.p("r.json").c_str(), 0, &je);
-        ASSERT_TRUE(r);
-        int compared = 0;
-        size_t i;
-        json_t *ph;
-        json_array_foreach(json_object_get(r, "phases"), i, ph) {
-            const char *phase = json_string_value(json_object_get(ph, "phase"));
-            const char *key;
-            json_t *v;
-            json_object_foreach(json_object_get(ph, "total"), key, v) {
-                std::string col = std::string(phase) + "." + key;
-                if (!json_is_number(v) || !strcmp(key, "host_seconds") || !strcmp(key, "simulations"))
-                    continue;
-                ASSERT_TRUE(row.count(col)) << col;
-                EXPECT_EQ(row[col], json_number_value(v)) << col;
-                compared++;
-            }
-        }
-        json_decref(r);
-        EXPECT_GE(compared, 30);
-        // the point's report on stdout is `lutsim run`'s
-        std::string pout = testproc::slurp(k.p("p.out"));
-        EXPECT_NE(pout.find("tiny " + quant + ", decode: batch 1, context 96"), std::string::npos) << pout;
-    }
-    sqlite3_close(d);
+    for (int id : {0, 137, 250, 399})
+        expect_row_equals_run(t->p("spec.json"), t->p("ref/results.sqlite"), id);
+}
+
+// Points that share a phase reuse its results (one worker: every repeat is
+// a hit), and the reused rows still equal `lutsim run`.
+TEST_F(SweepCli, SharedPhasesAreReusedAndStillEqualLutsimRun)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json")) << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"arch\": \"" << t->p("arch.json")
+                                 << "\"}, \"grid\": {\"seq\": [32, 64, 96], \"context\": [32, 64]}}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " -j 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    // 3 prefill + 2 decode phases distinct, 12 phases in all
+    EXPECT_NE(r.out.find("5 phases simulated, 7 reused from earlier points"), std::string::npos) << r.out;
+    for (int id : {1, 4, 5})
+        expect_row_equals_run(k.p("s.json"), k.p("run/results.sqlite"), id);
 }
 
 TEST_F(SweepCli, ShardsMergeIntoTheSingleRun)

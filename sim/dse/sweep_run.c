@@ -98,6 +98,10 @@ static void worker_main(const sweep_spec *s, int in, int out, int want_ops)
             _exit(3);
         free(text);
     }
+    /* last, what the cache saved (the summary's, never a row's) */
+    fprintf(fo, "{\"stats\": {\"reused\": %llu, \"simulated\": %llu}}\n",
+            (unsigned long long)c->cache_hits, (unsigned long long)c->cache_misses);
+    fflush(fo);
     _exit(0);
 }
 
@@ -172,6 +176,7 @@ typedef struct {
     uint64_t first, last;
     uint64_t *todo;
     uint64_t ntodo, next, stored;
+    uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
     int want_ops, quiet, nworkers;
 } run_state;
 
@@ -202,7 +207,13 @@ static int take_rows(run_state *r, worker *w, char *err, size_t errlen)
         json_error_t je;
         json_t *row = json_loads(w->buf + used, 0, &je);
         used = (size_t)(nl - w->buf) + 1;
-        json_t *e = json_object_get(row, "error");
+        json_t *e = json_object_get(row, "error"), *stats = json_object_get(row, "stats");
+        if (stats) {
+            r->reused += (uint64_t)json_integer_value(json_object_get(stats, "reused"));
+            r->simulated += (uint64_t)json_integer_value(json_object_get(stats, "simulated"));
+            json_decref(row);
+            continue;
+        }
         if (!row || e) {
             snprintf(err, errlen, "%s", e ? json_string_value(e) : "a worker sent a broken row");
             json_decref(row);
@@ -366,9 +377,10 @@ static void print_summary(run_state *r, double seconds)
         printf("%s", strcmp(sep, ", ") ? "" : ")");
         sqlite3_finalize(st);
     }
-    printf("\n       %llu evaluated now in %.3f s (%.1f points/s on %d workers)\n",
+    printf("\n       %llu evaluated now in %.3f s (%.1f points/s on %d workers); %llu phases "
+           "simulated, %llu reused from earlier points\n",
            (unsigned long long)r->stored, seconds, seconds > 0 ? (double)r->stored / seconds : 0.0,
-           r->nworkers);
+           r->nworkers, (unsigned long long)r->simulated, (unsigned long long)r->reused);
 }
 
 int sweep_cmd_run(int argc, char **argv)
