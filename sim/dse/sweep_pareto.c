@@ -258,19 +258,12 @@ int sweep_cmd_pareto(int argc, char **argv)
     points p;
     memset(&p, 0, sizeof p);
     char err[2048];
-    sx_expr *w = NULL;
+    sx_expr *w;
     if (parse_objectives(objs, &p) != 0)
         return 2;
-    if (where && !(w = sx_parse(where, err, sizeof err))) {
-        cli_error("--where: %s", err);
-        return 2;
-    }
     sweep_table t;
-    if (sweep_table_open(&t, dir, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        sx_free(w);
-        return 1;
-    }
+    if ((rc = sweep_table_open_where(&t, dir, where, &w)) != 0)
+        return rc;
     int status = 1;
     unsigned char *front = NULL;
     outfiles of;

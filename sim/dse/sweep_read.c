@@ -164,17 +164,10 @@ int sweep_cmd_best(int argc, char **argv)
     best_state b = { .id = -1 };
     if (sweep_parse_objective(by, key, sizeof key, &b.max) != 0)
         return 2;
-    sx_expr *w = NULL;
-    if (where && !(w = sx_parse(where, err, sizeof err))) {
-        cli_error("--where: %s", err);
-        return 2;
-    }
+    sx_expr *w;
     sweep_table t;
-    if (sweep_table_open(&t, dir, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        sx_free(w);
-        return 1;
-    }
+    if ((rc = sweep_table_open_where(&t, dir, where, &w)) != 0)
+        return rc;
     int status = 1;
     b.col = sweep_table_col(&t, key);
     b.ncols = (int)json_array_size(t.cols);

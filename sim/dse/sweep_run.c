@@ -402,7 +402,6 @@ int sweep_cmd_run(int argc, char **argv)
     sweep_spec s;
     if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
-        sweep_spec_free(&s);
         return 1;
     }
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {

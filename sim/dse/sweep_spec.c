@@ -397,7 +397,7 @@ static int count_points(sweep_spec *s, char *err, size_t errlen)
     return 0;
 }
 
-int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
+static int load(const char *path, sweep_spec *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->label, sizeof s->label, "%s", path);
@@ -431,6 +431,14 @@ int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
         count_points(s, err, errlen) != 0)
         return -1;
     return 0;
+}
+
+int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
+{
+    if (load(path, s, err, errlen) == 0)
+        return 0;
+    sweep_spec_free(s);
+    return -1;
 }
 
 void sweep_spec_free(sweep_spec *s)

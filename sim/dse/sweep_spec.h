@@ -70,7 +70,8 @@ typedef struct {
     uint64_t hash;           /* FNV-1a 64 of the canonical spec and the files it names */
 } sweep_spec;
 
-/* Reads and checks a spec file; 0, or -1 with one line in err. */
+/* Reads and checks a spec file; 0, or -1 with one line in err (and s
+ * freed: sweep_spec_free is then a no-op). */
 int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen);
 void sweep_spec_free(sweep_spec *s);
 

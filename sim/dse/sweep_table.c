@@ -1,6 +1,7 @@
 /* sweep_table.c - reading a sweep's points (sweep_table.h). */
 #include "sweep_table.h"
 
+#include "commands.h"
 #include "report_run.h"
 
 #include <stdlib.h>
@@ -112,4 +113,21 @@ void sweep_table_csv_row(const sweep_table *t, FILE *f)
         }
     }
     fputc('\n', f);
+}
+
+int sweep_table_open_where(sweep_table *t, const char *dir, const char *where, sx_expr **w)
+{
+    char err[2048];
+    *w = NULL;
+    if (where && !(*w = sx_parse(where, err, sizeof err))) {
+        cli_error("--where: %s", err);
+        return 2;
+    }
+    if (sweep_table_open(t, dir, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        sx_free(*w);
+        *w = NULL;
+        return 1;
+    }
+    return 0;
 }
