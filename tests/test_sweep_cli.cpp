@@ -287,6 +287,16 @@ TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
     EXPECT_EQ(sqlite3_column_int(st, 1), 1);
     sqlite3_finalize(st);
     sqlite3_close(d);
+    // `sweep point` on them: the row's status and reason, one line, no output file
+    testproc::CliResult p = testproc::lutsim(k, "sweep point " + k.p("s.json") + " --id 1 --json " + k.p("r.json"));
+    EXPECT_EQ(p.status, 1);
+    EXPECT_NE(p.err.find("point 1 of " + k.p("s.json") + " is constrained: constraint 'arch.lut.tile.m * arch.lut.tile.n <= 128' fails"),
+              std::string::npos) << p.err;
+    EXPECT_EQ(std::count(p.err.begin(), p.err.end(), '\n'), 1);
+    EXPECT_FALSE(std::ifstream(k.p("r.json")).good());
+    p = testproc::lutsim(k, "sweep point " + k.p("s.json") + " --id 2");
+    EXPECT_EQ(p.status, 1);
+    EXPECT_NE(p.err.find(" is invalid: "), std::string::npos) << p.err;
     // a constraint on a figure the report lacks stops the sweep with one line
     std::ofstream(k.p("s2.json"))
         << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
