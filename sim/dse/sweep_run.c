@@ -174,8 +174,8 @@ typedef struct {
     const sweep_spec *s;
     sweep_db db;
     uint64_t first, last;
-    uint64_t *todo;
-    uint64_t ntodo, next, stored;
+    unsigned char *done;        /* done[id - first]: stored before this run */
+    uint64_t ntodo, sent, cursor, stored; /* cursor: the next id - first to look at */
     uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
     int want_ops, quiet, nworkers;
 } run_state;
@@ -183,14 +183,18 @@ typedef struct {
 /* Sends ids to w until it has SWEEP_IN_FLIGHT or none are left. */
 static int feed(run_state *r, worker *w)
 {
-    while (w->inflight < SWEEP_IN_FLIGHT && r->next < r->ntodo) {
+    while (w->inflight < SWEEP_IN_FLIGHT && r->sent < r->ntodo) {
+        while (r->done[r->cursor])
+            r->cursor++;
+        uint64_t id = r->first + r->cursor++;
         char line[32];
-        int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)r->todo[r->next]);
+        int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)id);
         if (write(w->cmd, line, (size_t)n) != n)
             return -1;
-        w->ids[w->inflight++] = r->todo[r->next++];
+        w->ids[w->inflight++] = id;
+        r->sent++;
     }
-    if (r->next >= r->ntodo && w->cmd >= 0 && w->inflight == 0) {
+    if (r->sent >= r->ntodo && w->cmd >= 0 && w->inflight == 0) {
         close(w->cmd); /* nothing more for it: it ends */
         w->cmd = -1;
     }
@@ -423,15 +427,15 @@ int sweep_cmd_run(int argc, char **argv)
     }
     uint64_t range = r.last - r.first;
     done = calloc(range + 1, 1);
-    r.todo = malloc(sizeof *r.todo * (range + 1));
-    if (!done || !r.todo) {
+    r.done = done;
+    if (!done) {
         cli_error("out of memory for %llu points", (unsigned long long)range);
         goto end;
     }
     sweep_db_done(&r.db, r.first, r.last, done);
     for (uint64_t i = 0; i < range; i++)
         if (!done[i])
-            r.todo[r.ntodo++] = r.first + i;
+            r.ntodo++;
     r.nworkers = jobs ? jobs : default_workers();
     if ((uint64_t)r.nworkers > r.ntodo)
         r.nworkers = r.ntodo ? (int)r.ntodo : 1;
@@ -462,7 +466,6 @@ int sweep_cmd_run(int argc, char **argv)
     }
 end:
     free(done);
-    free(r.todo);
     sweep_db_close(&r.db);
     sweep_spec_free(&s);
     return status;

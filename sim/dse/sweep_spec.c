@@ -389,8 +389,9 @@ static int count_points(sweep_spec *s, char *err, size_t errlen)
     uint64_t n = 1;
     for (int i = 0; i < s->ndigits + 1; i++) {
         uint64_t r = i < s->ndigits ? s->grid_radix[i] : (s->random_count ? s->random_count : 1);
-        if (n > (UINT64_C(1) << 40) / r)
-            return fail(err, errlen, "%s: more than 2^40 points", s->label);
+        if (n > SWEEP_MAX_POINTS / r)
+            return fail(err, errlen, "%s: more than %llu points (split the spec)", s->label,
+                        (unsigned long long)SWEEP_MAX_POINTS);
         n *= r;
     }
     s->npoints = n;

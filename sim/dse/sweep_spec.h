@@ -32,6 +32,8 @@ extern "C" {
 #endif
 
 #define SWEEP_KEY_MAX 128
+/* A run keeps a byte per point of its range in memory. */
+#define SWEEP_MAX_POINTS UINT64_C(1000000000)
 
 typedef enum { SW_GRID, SW_ZIP, SW_RANDOM } sw_source;
 typedef enum { RV_LIST, RV_LINEAR, RV_LOG, RV_INT } sw_range;
