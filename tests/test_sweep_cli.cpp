@@ -297,13 +297,16 @@ TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
     p = testproc::lutsim(k, "sweep point " + k.p("s.json") + " --id 2");
     EXPECT_EQ(p.status, 1);
     EXPECT_NE(p.err.find(" is invalid: "), std::string::npos) << p.err;
-    // a constraint on a figure the report lacks stops the sweep with one line
+    // a constraint on a figure the report lacks is refused with one line
     std::ofstream(k.p("s2.json"))
         << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
            " \"constraints\": [\"no_such_figure_mm2 <= 20\"]}";
     testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s2.json") + " --out " + k.p("run2") + " --quiet");
     EXPECT_EQ(r.status, 1);
-    EXPECT_NE(r.err.find("constraints[0] 'no_such_figure_mm2 <= 20': no_such_figure_mm2 is unknown"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("s2.json: constraints[0]: no_such_figure_mm2 is not a figure of this build's report"),
+              std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_FALSE(std::ifstream(k.p("run2/results.sqlite")).good()); // refused before any work
 }
 
 // Read the export back: id -> (a, b), the brute-force front, and pareto's.

@@ -68,6 +68,11 @@ int sweep_cmd_point(int argc, char **argv)
         cli_error("%s", err);
         return 1;
     }
+    if (sweep_check_figures(&s, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        sweep_spec_free(&s);
+        return 1;
+    }
     char *end;
     unsigned long long id = strtoull(id_text, &end, 10);
     if (*id_text < '0' || *id_text > '9' || *end || id >= s.npoints) {

@@ -403,3 +403,43 @@ json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t er
     }
     return row;
 }
+
+int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen)
+{
+    int need = 0;
+    for (int i = 0; i < s->nc; i++)
+        need |= s->c[i].after_run;
+    if (!need)
+        return 0;
+    /* the names of a report do not depend on its numbers: an empty one of
+     * each phase (no operation simulated) has them all */
+    static sweep_inputs in;
+    energy_table t;
+    char e[512];
+    arch_default(&in.a);
+    if (energy_table_default(&t, e, sizeof e) != 0 || energy_model_build(&t, &in.a, &in.em, e, sizeof e) != 0 ||
+        model_from_hf_config("tiny", &in.m, e, sizeof e) != 0 ||
+        quant_from_name_or_file("W2A8", &in.q, e, sizeof e) != 0 ||
+        run_phase_prepare(&in.m, "tiny", 0, 1, 1, 1, &in.ph[0], e, sizeof e) != 0 ||
+        run_phase_prepare(&in.m, "tiny", 1, 1, 1, 1, &in.ph[1], e, sizeof e) != 0) {
+        snprintf(err, errlen, "cannot list the report's figures: %s", e);
+        return -1;
+    }
+    in.nph = 2;
+    json_t *figs = json_object();
+    report_figures(&in, figs, NULL);
+    int rc = 0;
+    for (int i = 0; i < s->nc && rc == 0; i++) {
+        const char *n;
+        for (int j = 0; s->c[i].after_run && (n = sx_name(s->c[i].e, j)) && rc == 0; j++) {
+            if (strncmp(n, "arch.", 5) != 0 && !sweep_is_option(n) && !json_object_get(figs, n)) {
+                snprintf(err, errlen, "%s: constraints[%d]: %s is not a figure of this build's "
+                         "report (figures are PHASE.KEY of the report's totals, e.g. "
+                         "decode.seconds, or its top-level numbers)", s->label, i, n);
+                rc = -1;
+            }
+        }
+    }
+    json_decref(figs);
+    return rc;
+}

@@ -74,6 +74,11 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
 int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rlen);
 void sweep_inputs_free(sweep_inputs *in);
 
+/* Checks that every report figure the constraints name is one this build
+ * reports (area_mm2 only with the area model); 0, or -1 with err naming
+ * the constraint. */
+int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen);
+
 /* Evaluates point id into a new row (see above); NULL with err only on a
  * failure that stops the sweep (a constraint naming an unknown figure). */
 json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t errlen);

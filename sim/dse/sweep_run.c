@@ -408,6 +408,11 @@ int sweep_cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 1;
     }
+    if (sweep_check_figures(&s, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        sweep_spec_free(&s);
+        return 1;
+    }
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {
         cli_error("%s: cannot create: %s", out, strerror(errno));
         sweep_spec_free(&s);

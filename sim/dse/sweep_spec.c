@@ -116,7 +116,7 @@ static int add_param(sweep_spec *s, const char *where, const char *key, sw_sourc
                     SWEEP_KEY_MAX - 1);
     for (int i = 0; i < s->np; i++)
         if (!strcmp(s->p[i].key, key))
-            return fail(err, errlen, "%s: %s: swept twice (once is enough)", s->label, where);
+            return fail(err, errlen, "%s: %s: swept twice (a key is swept in one place: grid, one zip group or random)", s->label, where);
     if (check_key(s, where, key, err, errlen) != 0)
         return -1;
     sw_param *np = realloc(s->p, sizeof *np * (size_t)(s->np + 1));
