@@ -121,6 +121,33 @@ TEST_F(SweepCli, KilledMidwayAndResumedExportsByteIdentical)
     EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
 }
 
+// A worker killed mid-sweep (as by the OOM killer): its point gets status
+// error, a new worker goes on, and a rerun retries that point alone.
+TEST_F(SweepCli, AKilledWorkerCostsOnePointWhichARerunRetries)
+{
+    TmpDir k;
+    std::vector<std::string> argv = {LUTSIM_BIN, "sweep", "run", t->p("spec.json"), "--out", k.p("run"),
+                                     "-j", "2", "--quiet"};
+    pid_t pid = testproc::start(argv, k.p("1.out"), k.p("1.err"));
+    ASSERT_TRUE(wait_rows(k.p("run/results.sqlite"), 40));
+    std::ifstream kids("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    long worker = 0;
+    ASSERT_TRUE(kids >> worker) << "no worker process found";
+    ASSERT_EQ(kill((pid_t)worker, SIGKILL), 0);
+    EXPECT_EQ(testproc::wait_status(pid), 1);
+    std::string err = testproc::slurp(k.p("1.err"));
+    EXPECT_NE(err.find("1 point failed (the worker evaluating it died): run the same command again"),
+              std::string::npos) << err;
+    std::string db = k.p("run/results.sqlite");
+    EXPECT_EQ(rows(db, "status = 'error' AND reason LIKE 'the worker evaluating it was killed by signal 9%'"), 1);
+    EXPECT_EQ(rows(db, "status = 'ok'"), 399);
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 2 --quiet");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("\n       1 evaluated now"), std::string::npos) << r.out;
+    ASSERT_EQ(testproc::lutsim("sweep export " + k.p("run") + " --csv " + k.p("e.csv")), 0);
+    EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
+}
+
 TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
 {
     TmpDir k;
