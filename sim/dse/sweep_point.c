@@ -443,3 +443,14 @@ int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen)
     json_decref(figs);
     return rc;
 }
+
+int sweep_spec_load_checked(const char *path, sweep_spec *s, char *err, size_t errlen)
+{
+    if (sweep_spec_load(path, s, err, errlen) != 0)
+        return -1;
+    if (sweep_check_figures(s, err, errlen) != 0) {
+        sweep_spec_free(s);
+        return -1;
+    }
+    return 0;
+}

@@ -79,6 +79,9 @@ void sweep_inputs_free(sweep_inputs *in);
  * the constraint. */
 int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen);
 
+/* sweep_spec_load, then sweep_check_figures (s freed on failure). */
+int sweep_spec_load_checked(const char *path, sweep_spec *s, char *err, size_t errlen);
+
 /* Evaluates point id into a new row (see above); NULL with err only on a
  * failure that stops the sweep (a constraint naming an unknown figure). */
 json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t errlen);

@@ -461,13 +461,8 @@ int sweep_cmd_run(int argc, char **argv)
         return 2;
     char err[2048];
     sweep_spec s;
-    if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
+    if (sweep_spec_load_checked(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
-        return 1;
-    }
-    if (sweep_check_figures(&s, err, sizeof err) != 0) {
-        cli_error("%s", err);
-        sweep_spec_free(&s);
         return 1;
     }
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {
