@@ -78,13 +78,14 @@ int sweep_cmd_point(int argc, char **argv)
     }
     sweep_ctx *c = malloc(sizeof *c);
     json_t *vals[s.np > 0 ? s.np : 1];
-    if (!c || sweep_point_values(&s, id, vals) != 0) {
+    if (!c || sweep_ctx_init(c, &s) != 0 || sweep_point_values(&s, id, vals) != 0) {
         cli_error("out of memory");
+        if (c)
+            sweep_ctx_free(c);
         free(c);
         sweep_spec_free(&s);
         return 1;
     }
-    sweep_ctx_init(c, &s);
     printf("point %llu of %s (%llu points)\n", id, s.label, (unsigned long long)s.npoints);
     for (int j = 0; j < s.np; j++) {
         char *v = json_dumps(vals[j], JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));

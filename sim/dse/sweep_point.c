@@ -10,16 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sweep_ctx_init(sweep_ctx *c, const sweep_spec *s)
+int sweep_ctx_init(sweep_ctx *c, const sweep_spec *s)
 {
     memset(c, 0, sizeof *c);
     c->s = s;
+    c->shapes = lower_cache_new();
+    return c->shapes ? 0 : -1;
 }
 
 void sweep_ctx_free(sweep_ctx *c)
 {
     json_decref(c->arch_file_doc);
     c->arch_file_doc = NULL;
+    lower_cache_free(c->shapes);
+    c->shapes = NULL;
     for (int i = 0; i < SWEEP_CACHE_MAX; i++) {
         free(c->cache[i].key);
         c->cache[i].key = NULL;
@@ -285,7 +289,7 @@ int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rl
             free(key);
         } else {
             if (run_phase_time(&in->a, &in->em, &in->m, in->model, &in->q, in->objective, p,
-                               c->ops[in->nph], NULL, NULL, reason, rlen) != 0) {
+                               c->ops[in->nph], NULL, NULL, c->shapes, reason, rlen) != 0) {
                 free(key);
                 return 1;
             }

@@ -45,6 +45,7 @@ typedef struct {
      * sweep over seq reuses every decode phase and one over context every
      * prefill phase.  Round-robin replacement. */
     sweep_cached_phase cache[SWEEP_CACHE_MAX];
+    lower_cache *shapes;     /* and GEMM and vector shapes of one machine (lower.h) */
     int cache_next;
     uint64_t cache_hits, cache_misses;
 } sweep_ctx;
@@ -62,7 +63,8 @@ typedef struct {
     int nph;
 } sweep_inputs;
 
-void sweep_ctx_init(sweep_ctx *c, const sweep_spec *s);
+/* 0, or -1 if out of memory. */
+int sweep_ctx_init(sweep_ctx *c, const sweep_spec *s);
 void sweep_ctx_free(sweep_ctx *c);
 
 /* Builds the inputs of point id (vals from sweep_point_values).  0 ready,

@@ -82,9 +82,8 @@ static void worker_main(const sweep_spec *s, int in, int out, int want_ops)
     signal(SIGTERM, SIG_DFL);
     FILE *fi = fdopen(in, "r"), *fo = fdopen(out, "w");
     sweep_ctx *c = malloc(sizeof *c);
-    if (!fi || !fo || !c)
+    if (!fi || !fo || !c || sweep_ctx_init(c, s) != 0)
         _exit(3);
-    sweep_ctx_init(c, s);
     char line[64], err[1024];
     while (fgets(line, sizeof line, fi)) {
         uint64_t id = strtoull(line, NULL, 10);
