@@ -264,6 +264,19 @@ TEST_F(SweepCli, ShardsMergeIntoTheSingleRun)
     EXPECT_NE(st.find("resubmit: --array=1\n"), std::string::npos) << st;
     EXPECT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 1);
     EXPECT_FALSE(std::ifstream(k.p("run/results.sqlite")).good());
+    // shard 1 killed part-way: partial, and still to resubmit
+    pid_t pid = testproc::start({LUTSIM_BIN, "sweep", "run", t->p("spec.json"), "--out", k.p("run"), "-j", "1",
+                                 "--quiet", "--shard", "1/3"});
+    ASSERT_TRUE(wait_rows(k.p("run/shard-1-of-3.sqlite"), 10));
+    kill(pid, SIGKILL);
+    testproc::wait_status(pid);
+    long long part = rows(k.p("run/shard-1-of-3.sqlite"));
+    ASSERT_LT(part, 133);
+    EXPECT_EQ(testproc::lutsim("sweep status " + k.p("run"), k.p("st.out")), 3);
+    st = testproc::slurp(k.p("st.out"));
+    EXPECT_NE(st.find("shard 1 of 3: partial, " + std::to_string(part) + " of 133 points (ids 133..265)"),
+              std::string::npos) << st;
+    EXPECT_NE(st.find("2 of 3 shards complete; resubmit: --array=1\n"), std::string::npos) << st;
     ASSERT_EQ(testproc::lutsim("sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 2 --quiet --shard 1/3"), 0);
     EXPECT_EQ(testproc::lutsim("sweep status " + k.p("run"), k.p("st.out")), 0);
     ASSERT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 0) << testproc::slurp(k.p("m.err"));
