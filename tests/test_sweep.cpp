@@ -256,7 +256,7 @@ TEST(SweepPareto, ExactlyTheNonDominatedSet)
         std::vector<double> v(n * k);
         for (double &x : v) // few distinct values: ties and duplicates happen
             x = trial % 2 ? double(rng() % 7) : std::ldexp(double(rng() % 100000), -10);
-        int max[3] = {int(rng() % 2), int(rng() % 2), int(rng() % 2)};
+        int max[4] = {int(rng() % 2), int(rng() % 2), int(rng() % 2), int(rng() % 2)};
         std::vector<unsigned char> got(n);
         long nf = sweep_pareto_front(v.data(), n, k, max, got.data());
         std::vector<unsigned char> want = brute(v, n, k, max);
