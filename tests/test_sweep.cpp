@@ -319,10 +319,10 @@ TEST(SweepShapeCache, SameResultsFewerSimulations)
 {
     char err[512];
     arch_t a, b;
-    ASSERT_EQ(arch_from_json_string("{\"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\"}}",
+    ASSERT_EQ(arch_from_json_string("{\"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\", \"channels\": 0}}",
                                     "a", &a, err, sizeof err), 0) << err;
     ASSERT_EQ(arch_from_json_string("{\"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\","
-                                    " \"bandwidth_gbps\": 16}}", "b", &b, err, sizeof err), 0) << err;
+                                    " \"channels\": 0, \"bandwidth_gbps\": 16}}", "b", &b, err, sizeof err), 0) << err;
     lower_cache *lc = lower_cache_new();
     ASSERT_TRUE(lc);
     Phase d32 = lower(a, 1, 32, lc), d64 = lower(a, 1, 64, lc); // the linear layers repeat

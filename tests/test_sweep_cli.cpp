@@ -22,8 +22,12 @@ namespace {
 using testproc::TmpDir;
 
 // An ideal architecture pinned here (not the embedded default's figures).
-const char *kArch = "{\"name\": \"test-ideal\", \"buffers\": {\"ideal\": true},"
-                    " \"dram\": {\"model\": \"ideal\", \"bandwidth_gbps\": 64}}";
+// Every key that the realistic default sets otherwise (banked buffers, a DRAM
+// device, bounded DMA, instruction fetch) is given.
+const char *kArch = "{\"name\": \"test-ideal\", \"clock_ghz\": 1.0, \"lut\": {\"cores\": 8, \"tile\": {\"m\": 2, \"n\": 64, \"k\": 4}},"
+                    " \"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\", \"channels\": 0, \"bandwidth_gbps\": 64,"
+                    " \"latency_cycles\": 100, \"burst_bytes\": 64}, \"dma\": {\"max_outstanding\": 0},"
+                    " \"issue\": {\"ibuf_entries\": 0}}";
 
 // 400 points of the tiny model: grid x random.
 std::string spec_text(const std::string &arch, int count = 25)
@@ -171,8 +175,9 @@ TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
 }
 
 // The figures of `lutsim run --json` on point id of spec equal its row in db
-// (quant, seq and context from the row when swept, else W2A8, 128, 96).
-void expect_row_equals_run(const std::string &spec, const std::string &db, int id)
+// (quant, seq and context from the row when swept, else W2A8 and the given).
+void expect_row_equals_run(const std::string &spec, const std::string &db, int id,
+                           const std::string &base_seq = "128", const std::string &base_context = "96")
 {
     SCOPED_TRACE(id);
     TmpDir k;
@@ -186,7 +191,7 @@ void expect_row_equals_run(const std::string &spec, const std::string &db, int i
     ASSERT_EQ(sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     std::map<std::string, double> row;
-    std::string quant = "W2A8", seq = "128", context = "96";
+    std::string quant = "W2A8", seq = base_seq, context = base_context;
     for (int c = 0; c < sqlite3_column_count(st); c++) {
         std::string name = sqlite3_column_name(st, c);
         const char *text = (const char *)sqlite3_column_text(st, c);
@@ -347,6 +352,29 @@ TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
               std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
     EXPECT_FALSE(std::ifstream(k.p("run2/results.sqlite")).good()); // refused before any work
+}
+
+// base's arch.* keys apply to every point, and the overrides start from the
+// file as written: a device's bandwidth follows from swept channels.
+TEST_F(SweepCli, BaseOverridesAndDerivedKeys)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32,"
+           " \"arch\": \"" SRC_DIR "/workloads/arch/lpddr5-mobile.json\", \"arch.buffers.ideal\": true},"
+           " \"grid\": {\"arch.dram.channels\": [1, 4]}}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " -j 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string db = k.p("run/results.sqlite");
+    EXPECT_EQ(rows(db, "status = 'ok'"), 2) << testproc::slurp(k.p("err"));
+    EXPECT_EQ(rows(db, "(SELECT \"decode.seconds\" FROM points WHERE id = 0) > (SELECT \"decode.seconds\" FROM points WHERE id = 1)"), 2);
+    ASSERT_EQ(testproc::lutsim("sweep point " + k.p("s.json") + " --id 0 --arch-out " + k.p("a.json"), "", k.p("p.err")), 0)
+        << testproc::slurp(k.p("p.err"));
+    std::string a = testproc::slurp(k.p("a.json"));
+    EXPECT_NE(a.find("\"channels\": 1"), std::string::npos) << a;
+    EXPECT_NE(a.find("\"ideal\": true"), std::string::npos) << a;
+    EXPECT_NE(a.find("\"bandwidth_gbps\": 12.8"), std::string::npos) << a; // LPDDR5-6400 x16: 12.8 GB/s a channel
+    expect_row_equals_run(k.p("s.json"), db, 1, "32", "32");
 }
 
 // Read the export back: id -> (a, b), the brute-force front, and pareto's.

@@ -83,7 +83,7 @@ static json_t *arch_start(sweep_ctx *c, const char *path, char *err, size_t errl
 {
     json_t *base = json_object_get(c->s->base, "arch");
     if (!path || (base && !strcmp(path, json_string_value(base))))
-        return json_deep_copy(c->s->arch_doc);
+        return json_deep_copy(c->s->arch_file);
     if (!c->arch_file_doc || strcmp(c->arch_path, path) != 0) {
         json_decref(c->arch_file_doc);
         c->arch_file_doc = NULL;
@@ -206,9 +206,17 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
     const char *arch_path = opt_str(s, vals, "arch", NULL);
     if (!(in->arch_doc = arch_start(c, arch_path, reason, rlen)))
         return 1;
+    /* base's arch.* keys first, then the swept ones */
+    const char *k;
+    json_t *v;
+    json_object_foreach(s->base, k, v)
+        if (!strncmp(k, "arch.", 5) && set_path(in->arch_doc, k + 5, v) != 0) {
+            snprintf(reason, rlen, "%s: cannot be set", k);
+            return 1;
+        }
     for (int j = 0; j < s->np; j++)
         if (!strncmp(s->p[j].key, "arch.", 5) && set_path(in->arch_doc, s->p[j].key + 5, vals[j]) != 0) {
-            snprintf(reason, rlen, "arch.%s: cannot be set", s->p[j].key + 5);
+            snprintf(reason, rlen, "%s: cannot be set", s->p[j].key);
             return 1;
         }
     if (arch_from_json(in->arch_doc, arch_path ? arch_path : s->arch_label, &in->a, reason, rlen) != 0 ||

@@ -59,6 +59,7 @@ typedef struct {
     json_t *doc;
     json_t *base;            /* run options and "arch" */
     json_t *arch_doc;        /* the base architecture's JSON (every key) */
+    json_t *arch_file;       /* the same as written in its file ({} for the default) */
     char arch_label[512];    /* its file name, or "<default arch>" */
     sw_param *p;
     int np;
