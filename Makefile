@@ -19,12 +19,13 @@ SAN_FLAGS ?=
 override CFLAGS   += $(SAN_FLAGS)
 override CXXFLAGS += $(SAN_FLAGS)
 override LDFLAGS  += $(SAN_FLAGS)
-INC      := -Icmodel -Icompiler -Isim/cli -Isim/rtl -I$(BUILD)/gen
-LDLIBS   := -ljansson -lm
+INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -I$(BUILD)/gen
+LDLIBS   := -ljansson -lsqlite3 -lm
 
 CMODEL_SRC := $(wildcard cmodel/*.c)
 COMPILER_SRC := $(wildcard compiler/*.c)
-FRONT_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c))
+# sim/dse/ is the exploration layer (sweeps); it builds into the front-end library.
+FRONT_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)) $(wildcard sim/dse/*.c)
 TEST_SRC   := $(wildcard tests/test_*.cpp)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 
@@ -117,6 +118,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 
 # The tests find the command line and the python interop helper here.
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_DIR='"$(abspath .)"'
+
+# bench_sweep times `lutsim sweep` against a loop over `lutsim run`.
+$(BUILD)/obj/tests/bench/bench_sweep.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"'
+$(BUILD)/bench/bench_sweep: | $(LUTSIM)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
