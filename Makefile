@@ -19,12 +19,13 @@ SAN_FLAGS ?=
 override CFLAGS   += $(SAN_FLAGS)
 override CXXFLAGS += $(SAN_FLAGS)
 override LDFLAGS  += $(SAN_FLAGS)
-INC      := -Icmodel -Icompiler -Isim/cli -Isim/rtl -I$(BUILD)/gen
-LDLIBS   := -ljansson -lm
+INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -I$(BUILD)/gen
+LDLIBS   := -ljansson -lsqlite3 -lm
 
 CMODEL_SRC := $(wildcard cmodel/*.c)
 COMPILER_SRC := $(wildcard compiler/*.c)
-FRONT_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c))
+# sim/dse/ is the exploration layer (sweeps); it builds into the front-end library.
+FRONT_SRC  := $(filter-out sim/cli/main.c,$(wildcard sim/cli/*.c)) $(wildcard sim/dse/*.c)
 TEST_SRC   := $(wildcard tests/test_*.cpp)
 BENCH_SRC  := $(wildcard tests/bench/*.c)
 

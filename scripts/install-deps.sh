@@ -12,6 +12,7 @@ PKGS=(
     gcc g++ make            # C11 model and compiler, C++17 tests and harnesses
     libgtest-dev            # GoogleTest suites
     libjansson-dev          # JSON: arch, energy tables, statistics
+    libsqlite3-dev          # sweep results (lutsim sweep)
     verilator               # RTL simulation and lint
     libsystemc-dev          # SystemC system model
     gnuplot-nox             # roofline and energy plots

@@ -12,6 +12,7 @@
 #include "randgen.h"
 #include "ref_gemm.h"
 #include "report_run.h"
+#include "run_eval.h"
 #include "workload_embed.h"
 
 #include "mapper.h"
@@ -204,17 +205,6 @@ static int write_trace(const char *path, const arch_t *a, const run_phase *ph, i
  * shipping in 2025 (192-288 GB); it needs many devices, not one core. */
 #define KV_CACHE_WARN_BYTES ((uint64_t)1 << 40)
 
-/* "--batch B x --seq S (T tokens)": the options that size the phase, for
- * errors and warnings about it. */
-static void phase_options(const model_phase *ph, char *out, size_t n)
-{
-    if (ph->kind == MODEL_PREFILL)
-        snprintf(out, n, "--batch %d x --seq %d (%.3g tokens)", ph->batch, ph->seq_len,
-                 (double)model_phase_tokens(ph));
-    else
-        snprintf(out, n, "--batch %d x --context %d", ph->batch, ph->context);
-}
-
 /* Warnings that do not stop the run: positions the model was not trained
  * for, and a KV cache no accelerator holds. */
 static void warn_phase(const model_cfg *m, const run_phase *p)
@@ -227,7 +217,7 @@ static void warn_phase(const model_cfg *m, const run_phase *p)
                     m->max_position_embeddings);
     uint64_t kv;
     char what[96];
-    phase_options(&p->ph, what, sizeof what);
+    run_phase_options(&p->ph, what, sizeof what);
     if (model_kv_cache_bytes(m, &p->ph, &kv) != 0)
         cli_warning("%s: the INT8 KV cache of %s passes 2^63 bytes, far beyond any "
                     "accelerator's DRAM (warned above 1 TiB)", p->phase, what);
@@ -340,17 +330,8 @@ int cmd_run(int argc, char **argv)
         if ((k == 0 && !want_prefill) || (k == 1 && !want_decode))
             continue;
         run_phase *p = &want[nwant++];
-        memset(p, 0, sizeof *p);
-        p->phase = k == 0 ? "prefill" : "decode";
-        p->ph.kind = k == 0 ? MODEL_PREFILL : MODEL_DECODE;
-        p->ph.batch = batch;
-        p->ph.seq_len = seq;
-        p->ph.context = context;
-        char what[96];
-        model_totals mt;
-        if (model_phase_totals(&m, &p->ph, &mt, err, sizeof err) != 0) {
-            phase_options(&p->ph, what, sizeof what);
-            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
+        if (run_phase_prepare(&m, model, k, batch, seq, context, p, err, sizeof err) != 0) {
+            cli_error("%s", err);
             return 1;
         }
         warn_phase(&m, p);
@@ -380,23 +361,13 @@ int cmd_run(int argc, char **argv)
     for (int k = 0; k < nwant; k++) {
         run_phase *p = &ph[nph];
         *p = want[k];
-        char what[96];
-        phase_options(&p->ph, what, sizeof what);
-        double t0 = cli_now_seconds();
         progress pr;
         progress_init(&pr, p->phase, "operations", 0, quiet);
-        int n = lower_model_ex(&a, &em, &m, &q, &p->ph, objective, ops[nph], MODEL_MAX_OPS, &p->info,
-                                     on_op_timed, &pr, err, sizeof err);
+        int rc = run_phase_time(&a, &em, &m, model, &q, objective, p, ops[nph], on_op_timed, &pr,
+                                err, sizeof err);
         progress_end(&pr);
-        if (n < 0) {
-            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
-            goto done;
-        }
-        p->host_seconds = cli_now_seconds() - t0;
-        p->ops = ops[nph];
-        p->nops = n;
-        if (run_check_totals(&a, &q, p, err, sizeof err) != 0) {
-            cli_error("%s: %s, %s: %s", model, p->phase, what, err);
+        if (rc != 0) {
+            cli_error("%s", err);
             goto done;
         }
         run_print(stdout, &a, &em, &m, &q, p);

@@ -9,9 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "version.h" /* LUTSIM_GIT_DESCRIBE, written by the Makefile */
-
-#define LUTSIM_VERSION "0.1.0"
+#include "lutsim_version.h"
 
 static const char usage[] =
     "usage: lutsim COMMAND [OPTIONS]\n"
@@ -96,6 +94,7 @@ static const command commands[] = {
     { "disasm", cmd_disasm },
     { "exec", cmd_exec },
     { "run", cmd_run },
+    { "sweep", cmd_sweep },
 };
 
 int main(int argc, char **argv)
@@ -120,10 +119,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(name, "version") || !strcmp(name, "--version")) {
-        if (LUTSIM_GIT_DESCRIBE[0])
-            printf("lutsim %s (git %s)\n", LUTSIM_VERSION, LUTSIM_GIT_DESCRIBE);
-        else
-            printf("lutsim %s\n", LUTSIM_VERSION);
+        printf("lutsim %s\n", lutsim_version());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -260,9 +260,7 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
     return root;
 }
 
-/* One CSV field, quoted as RFC 4180 asks when it holds a comma, a quote,
- * CR or LF (quotes doubled). */
-static void csv_string(FILE *f, const char *s)
+void csv_string(FILE *f, const char *s)
 {
     if (!strpbrk(s, ",\"\r\n")) {
         fputs(s, f);

@@ -49,6 +49,9 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
  * booleans true/false, strings quoted as RFC 4180 asks. */
 int run_to_csv(FILE *f, const arch_t *a, const model_cfg *m, const quant_preset *q,
                const run_phase *ph, int nph);
+/* One CSV field, quoted as RFC 4180 asks when it holds a comma, a quote,
+ * CR or LF (quotes doubled); also the sweep's CSV. */
+void csv_string(FILE *f, const char *s);
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
                const quant_preset *q, const run_phase *ph);
 

@@ -1,0 +1,64 @@
+/* sweep_point.h - one point of a sweep: its inputs, its simulation through
+ * the same path as `lutsim run` (run_eval.h), and its row.
+ *
+ * A row is a JSON object {"cols": {...}, "ops": [...]}; cols holds, in this
+ * order: id, every swept parameter by its key path, status ("ok",
+ * "invalid": a combination the inputs reject or a phase that does not fit,
+ * "constrained": a constraint fails), reason (why, or "") and, for "ok",
+ * every number of the report: its top-level figures (area_mm2 and any
+ * nested object, "area.logic_mm2") and each phase's totals as PHASE.KEY,
+ * except the host's own measurements (host_seconds, simulations), which are
+ * not the design's.  ops (with --ops) holds one flat object per operation.
+ */
+#ifndef SWEEP_POINT_H
+#define SWEEP_POINT_H
+
+#include "sweep_spec.h"
+
+#include "arch.h"
+#include "energy.h"
+#include "energy_json.h"
+#include "model.h"
+#include "report_run.h"
+
+typedef struct {
+    const sweep_spec *s;
+    /* caches of the inputs that points share */
+    char energy_path[512];
+    int energy_loaded;
+    energy_table et;
+    char arch_path[512];
+    json_t *arch_file_doc;
+    op_result ops[2][MODEL_MAX_OPS];
+} sweep_ctx;
+
+/* A point's inputs, ready to simulate. */
+typedef struct {
+    arch_t a;
+    energy_model em;
+    model_cfg m;
+    quant_preset q;
+    json_t *arch_doc;        /* the point's arch.json (owned) */
+    const char *model, *quant, *phase, *objective_name;
+    int objective, batch, seq, context, want[2];
+    run_phase ph[2];
+    int nph;
+} sweep_inputs;
+
+void sweep_ctx_init(sweep_ctx *c, const sweep_spec *s);
+void sweep_ctx_free(sweep_ctx *c);
+
+/* Builds the inputs of point id (vals from sweep_point_values).  0 ready,
+ * 1 the point is invalid or constrained (*status and reason set), -1 a
+ * failure that stops the sweep (err). */
+int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
+                       const char **status, char *reason, size_t rlen);
+/* Simulates every phase of in; 0, or 1 with the reason (a phase that does not fit). */
+int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rlen);
+void sweep_inputs_free(sweep_inputs *in);
+
+/* Evaluates point id into a new row (see above); NULL with err only on a
+ * failure that stops the sweep (a constraint naming an unknown figure). */
+json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t errlen);
+
+#endif
