@@ -8,7 +8,8 @@
 #   slurm-local.sh stop   DIR   cancel the jobs, stop the daemons and their job steps
 #
 # All state (key, sockets, spool, logs, PID files) lives in DIR; nothing under
-# /etc or /run is touched.  Clients reach the cluster with
+# /etc or /run is touched.  munged wants every folder above DIR searchable by
+# all (a `mktemp -d` folder is 0700: chmod 0755 it).  Clients reach the cluster with
 #   export SLURM_CONF=DIR/slurm.conf
 # Daemons are started and stopped by the PIDs they recorded in DIR, never by
 # name, so other clusters or daemons on the machine are left alone.  The
