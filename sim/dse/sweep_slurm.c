@@ -264,12 +264,11 @@ static int parse_args(int argc, char **argv, slurm_args *a)
         return 2;
     if (optind < argc)
         a->spec = argv[optind++];
-    const char *missing = optind < argc ? NULL : !a->spec ? "SPEC" : !a->out ? "--out DIR"
-                                                 : !a->tasks ? "--tasks N" : NULL;
     if (optind < argc) {
         cli_error("sweep slurm: unexpected argument '%s'", argv[optind]);
         return 2;
     }
+    const char *missing = !a->spec ? "SPEC" : !a->out ? "--out DIR" : !a->tasks ? "--tasks N" : NULL;
     if (missing) {
         cli_error("sweep slurm: give %s (see `lutsim sweep slurm --help`)", missing);
         return 2;
@@ -341,6 +340,7 @@ static int plan_and_write(const slurm_args *a, slurm_plan *p, outfiles *o)
     sweep_spec s;
     if (sweep_spec_load(a->spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
+        sweep_spec_free(&s);
         return 1;
     }
     p->points = s.npoints > LONG_MAX ? LONG_MAX : (long)s.npoints;
@@ -370,35 +370,40 @@ static int plan_and_write(const slurm_args *a, slurm_plan *p, outfiles *o)
     return 0;
 }
 
+/* The absolute names a task needs: the spec, this lutsim binary, the folder
+ * the spec's relative names start from.  0, or -1 after an error line. */
+static int resolve_names(const char *spec, slurm_plan *p)
+{
+    char err[PATH_MAX + 256];
+    if (check_text("SPEC", spec, err, sizeof err) != 0) {
+        cli_error("sweep slurm: %s", err);
+        return -1;
+    }
+    if (!(p->spec = realpath(spec, NULL))) {
+        cli_error("sweep slurm: %s: %s", spec, strerror(errno));
+        return -1;
+    }
+    if (!(p->lutsim = realpath("/proc/self/exe", NULL)) || !(p->cwd = getcwd(NULL, 0))) {
+        cli_error("sweep slurm: cannot find the lutsim binary or this folder: %s", strerror(errno));
+        return -1;
+    }
+    if (check_text("the current folder", p->cwd, err, sizeof err) != 0) {
+        cli_error("sweep slurm: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 int sweep_cmd_slurm(int argc, char **argv)
 {
     slurm_args a;
     int r = parse_args(argc, argv, &a);
     if (r != 0)
         return r == 1 ? 0 : r;
-    char err[PATH_MAX + 256];
-    char *spec = NULL, *self = NULL, *cwd = NULL;
-    if (check_text("SPEC", a.spec, err, sizeof err) != 0)
-        r = 1;
-    else if (!(spec = realpath(a.spec, NULL)))
-        snprintf(err, sizeof err, "%s: %s", a.spec, strerror(errno)), r = 1;
-    else if (!(self = realpath("/proc/self/exe", NULL)) || !(cwd = getcwd(NULL, 0)))
-        snprintf(err, sizeof err, "cannot find the lutsim binary or this folder: %s",
-                 strerror(errno)), r = 1;
-    else if (check_text("the current folder", cwd, err, sizeof err) != 0)
-        r = 1;
-    if (r != 0) {
-        cli_error("sweep slurm: %s", err);
-        free(spec);
-        free(self);
-        free(cwd);
-        return 1;
-    }
-    slurm_plan p = { .lutsim = self, .spec = spec, .cwd = cwd, .time = a.time,
-                     .partition = a.partition, .cpus = a.cpus };
+    slurm_plan p = { .time = a.time, .partition = a.partition, .cpus = a.cpus };
     outfiles o;
     out_init(&o);
-    r = plan_and_write(&a, &p, &o);
+    r = resolve_names(a.spec, &p) != 0 ? 1 : plan_and_write(&a, &p, &o);
     if (r == 0) {
         printf("sweep slurm: %ld points in %d array task%s (%d at once, %d CPU%s each); "
                "scripts in %s/slurm/\n", p.points, p.tasks, p.tasks == 1 ? "" : "s", p.throttle,
@@ -409,9 +414,9 @@ int sweep_cmd_slurm(int argc, char **argv)
     } else {
         out_abort(&o);
     }
-    free((char *)p.dir);
-    free(spec);
-    free(self);
-    free(cwd);
+    free(p.dir);
+    free(p.spec);
+    free(p.lutsim);
+    free(p.cwd);
     return r;
 }

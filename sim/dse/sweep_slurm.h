@@ -30,10 +30,10 @@
 #define SLURM_POINT_SECONDS 0.005
 
 typedef struct {
-    const char *lutsim;    /* absolute path of the lutsim binary */
-    const char *spec;      /* absolute path of the sweep spec */
-    const char *dir;       /* absolute path of the sweep folder */
-    const char *cwd;       /* where `sweep slurm` ran: the spec's relative names */
+    char *lutsim;          /* absolute path of the lutsim binary */
+    char *spec;            /* absolute path of the sweep spec */
+    char *dir;             /* absolute path of the sweep folder */
+    char *cwd;             /* where `sweep slurm` ran: the spec's relative names */
     const char *time;      /* --time, Slurm's format */
     const char *partition; /* --partition, or NULL for the cluster's default */
     long points;           /* points in the spec */
