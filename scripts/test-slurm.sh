@@ -19,6 +19,7 @@ cd "$root" || exit 1
 lutsim=$(realpath "$BUILD/lutsim")
 spec=tests/slurm/sweep.json
 tasks=4
+shard_points=50 # tests/slurm/sweep.json: 200 points in 4 shards
 wait_limit=${SLURM_TEST_WAIT:-300} # seconds for the whole array and merge
 t0=$(date +%s.%N)
 
@@ -95,10 +96,12 @@ if [ "$state" = CANCELLED ]; then
 else
     fail "task $victim was $state at the cancel, not running (shard too short?)"
 fi
-if "$lutsim" sweep status "$sweep" > "$work/status.log" 2>&1; then
-    fail "sweep status after the cancel: reports nothing missing"
+"$lutsim" sweep status "$sweep" --shards $tasks > "$work/status.log" 2>&1
+line=$(grep '^shard 1 of' "$work/status.log")
+if [[ $line == *partial* ]]; then
+    pass "sweep status after the cancel: $line"
 else
-    pass "sweep status after the cancel names what is missing: $(tr '\n' ' ' < "$work/status.log" | cut -c1-120)"
+    fail "sweep status after the cancel: '$line', not partial"
 fi
 if scontrol requeue "$victim" > "$work/requeue.log" 2>&1; then
     pass "scontrol requeue $victim"
@@ -116,8 +119,11 @@ for ((i = 0; i < tasks; i++)); do
     state=$(job_state "${jid}_$i")
     [ "$state" = COMPLETED ] || fail "task ${jid}_$i ended $state (log: $(tail -2 "$sweep/slurm/logs/shard-$i.out" 2>/dev/null | tr '\n' ' '))"
 done
-if grep -q 'restart 1,' "$sweep/slurm/logs/shard-1.out" 2>/dev/null; then
-    pass "task $victim ran again after the requeue"
+# The rerun resumed the shard: it evaluated only the points the first run
+# had not stored ("N evaluated now" of sweep run's closing lines).
+again=$(sed -n 's/^ *\([0-9]*\) evaluated now.*/\1/p' "$sweep/slurm/logs/shard-1.out" 2>/dev/null | tail -1)
+if grep -q 'restart 1,' "$sweep/slurm/logs/shard-1.out" 2>/dev/null && [ -n "$again" ] && [ "$again" -lt $shard_points ]; then
+    pass "task $victim ran again after the requeue and evaluated the $again points left"
 else
     fail "task $victim did not run again (log: $(tr '\n' ' ' < "$sweep/slurm/logs/shard-1.out" 2>/dev/null))"
 fi
