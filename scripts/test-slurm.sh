@@ -21,7 +21,7 @@ spec=tests/slurm/sweep.json
 tasks=4
 shard_points=50 # tests/slurm/sweep.json: 200 points in 4 shards
 wait_limit=${SLURM_TEST_WAIT:-300} # seconds for the whole array and merge
-t0=$(date +%s.%N)
+t0=$EPOCHREALTIME
 
 work=$(mktemp -d /tmp/lutsim-slurm.XXXXXX)
 chmod 0755 "$work" # munged: every folder above its socket searchable by all
@@ -41,9 +41,7 @@ passed=0 failed=0
 pass() { echo "   ok: $1"; passed=$((passed + 1)); }
 fail() { echo "   FAILED: $1"; failed=$((failed + 1)); }
 finish() {
-    local t1
-    t1=$(date +%s.%N)
-    echo "test-slurm: run time $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
+    echo "test-slurm: run time $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
     exit
@@ -56,8 +54,8 @@ job_state() { # job_state ID: Slurm's JobState of a job or array task
 }
 
 echo "== test-slurm: cluster in $cluster"
+started=1 # (a start that fails half-way leaves daemons to stop)
 bash scripts/slurm-local.sh start "$cluster" > "$work/start.log" 2>&1 || fatal "slurm-local.sh start" "$work/start.log"
-started=1
 export SLURM_CONF=$cluster/slurm.conf
 
 "$lutsim" sweep slurm "$spec" --out "$sweep" --tasks $tasks --cpus 1 --throttle 2 \
