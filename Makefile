@@ -116,6 +116,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 # The tests find the command line and the python interop helper here.
 $(BUILD)/obj/tests/%.o: CXXFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_DIR='"$(abspath .)"'
 
+# bench_sweep times `lutsim sweep` against a loop over `lutsim run`.
+$(BUILD)/obj/tests/bench/bench_sweep.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"'
+$(BUILD)/bench/bench_sweep: | $(LUTSIM)
+
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@bash scripts/demo.sh $(BUILD)

@@ -4,9 +4,9 @@
 
 #include "arch_json.h"
 #include "report_run.h"
+#include "sweep_args.h"
 #include "sweep_point.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,35 +52,18 @@ static int write_json(const char *path, json_t *j)
 
 int sweep_cmd_point(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "id", required_argument, 0, 'i' },       { "json", required_argument, 0, 'j' },
-        { "arch-out", required_argument, 0, 'a' }, { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
+    const char *json = NULL, *arch_out = NULL, *id_text = NULL, *spec = NULL;
+    const sweep_opt opts[] = {
+        { "id", &id_text, NULL, 1 }, { "json", &json, NULL, 0 }, { "arch-out", &arch_out, NULL, 0 },
+        { NULL, NULL, NULL, 0 },
     };
-    const char *json = NULL, *arch_out = NULL, *id_text = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'i': id_text = optarg; break;
-        case 'j': json = optarg; break;
-        case 'a': arch_out = optarg; break;
-        case 'h': fputs(point_usage, stdout); return 0;
-        default:
-            cli_error("sweep point: unknown or incomplete option '%s'", argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc || !id_text) {
-        cli_error("sweep point: expected SPEC and --id N (see `lutsim sweep point --help`)");
-        return 2;
-    }
+    int rc = sweep_args(argc, argv, "sweep point", opts, point_usage, "SPEC", &spec);
+    if (rc >= 0)
+        return rc;
     char err[2048];
     sweep_spec s;
-    if (sweep_spec_load(argv[optind], &s, err, sizeof err) != 0) {
+    if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
-        sweep_spec_free(&s);
         return 1;
     }
     char *end;
@@ -109,7 +92,7 @@ int sweep_cmd_point(int argc, char **argv)
     sweep_inputs in;
     const char *status = "ok";
     char reason[1024] = "";
-    int rc = sweep_point_inputs(c, vals, &in, &status, reason, sizeof reason);
+    rc = sweep_point_inputs(c, vals, &in, &status, reason, sizeof reason);
     if (rc == 0 && arch_out) {
         json_t *aj = arch_to_json(&in.a);
         rc = write_json(arch_out, aj) ? -1 : 0;

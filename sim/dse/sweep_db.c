@@ -217,46 +217,54 @@ static void bind_json(sqlite3_stmt *st, int i, json_t *v)
         sqlite3_bind_null(st, i);
 }
 
+char *sweep_db_column_list(json_t *names, json_t *present)
+{
+    size_t cap = 256, len = 0, i = 0;
+    char *list = calloc(1, cap);
+    void *it = json_is_object(names) ? json_object_iter(names) : NULL;
+    for (;; i++) {
+        const char *name = it ? json_object_iter_key(it)
+                              : json_string_value(json_array_get(names, i));
+        if (!name || !list)
+            break;
+        if (it)
+            it = json_object_iter_next(names, it);
+        if (present && !json_object_get(present, name))
+            continue;
+        char q[512];
+        sweep_db_quote(name, q, sizeof q);
+        while (list && len + strlen(q) + 2 > cap) {
+            char *g = realloc(list, cap *= 2);
+            if (!g)
+                free(list);
+            list = g;
+        }
+        if (list)
+            len += (size_t)snprintf(list + len, cap - len, "%s%s", len ? "," : "", q);
+    }
+    return list;
+}
+
 /* INSERT OR REPLACE of one flat object into table t. */
 static int insert(sweep_db *d, int t, json_t *obj, char *err, size_t errlen)
 {
-    size_t n = json_object_size(obj), cap = 64 + n * 80, len = 0;
-    char *sql = malloc(cap);
+    size_t n = json_object_size(obj);
+    char *list = sweep_db_column_list(obj, NULL);
+    size_t cap = (list ? strlen(list) : 0) + 2 * n + 64;
+    char *sql = list ? malloc(cap) : NULL;
     if (!sql) {
+        free(list);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    len += (size_t)snprintf(sql, cap, "INSERT OR REPLACE INTO %s(", tables[t]);
-    const char *k;
-    json_t *v;
-    int i = 0;
-    json_object_foreach(obj, k, v) {
-        char q[512];
-        sweep_db_quote(k, q, sizeof q);
-        if (len + strlen(q) + 8 > cap) {
-            char *g = realloc(sql, cap *= 2);
-            if (!g) {
-                free(sql);
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
-            sql = g;
-        }
-        len += (size_t)snprintf(sql + len, cap - len, "%s%s", i++ ? "," : "", q);
-    }
-    while (len + 2 * n + 16 > cap) {
-        char *g = realloc(sql, cap *= 2);
-        if (!g) {
-            free(sql);
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        sql = g;
-    }
-    len += (size_t)snprintf(sql + len, cap - len, ") VALUES(");
+    size_t len = (size_t)snprintf(sql, cap, "INSERT OR REPLACE INTO %s(%s) VALUES(", tables[t], list);
+    free(list);
     for (size_t j = 0; j < n; j++)
         len += (size_t)snprintf(sql + len, cap - len, "%s?", j ? "," : "");
     snprintf(sql + len, cap - len, ")");
+    const char *k;
+    json_t *v;
+    int i;
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(d->db, sql, -1, &st, NULL);
     free(sql);
@@ -370,29 +378,6 @@ static int attach(sweep_db *d, const char *src, char *err, size_t errlen)
     return 0;
 }
 
-/* "a","b",... of the canonical columns of the shard's table t. */
-static char *column_list(json_t *cols, json_t *present)
-{
-    size_t cap = 256, len = 0, i;
-    json_t *c;
-    char *list = calloc(1, cap);
-    json_array_foreach(cols, i, c) {
-        if (!list || !json_object_get(present, json_string_value(c)))
-            continue;
-        char qc[512];
-        sweep_db_quote(json_string_value(c), qc, sizeof qc);
-        while (list && len + strlen(qc) + 2 > cap) {
-            char *g = realloc(list, cap *= 2);
-            if (!g)
-                free(list);
-            list = g;
-        }
-        if (list)
-            len += (size_t)snprintf(list + len, cap - len, "%s%s", len ? "," : "", qc);
-    }
-    return list;
-}
-
 int sweep_db_absorb(sweep_db *d, const char *src, char *err, size_t errlen)
 {
     sweep_db s;
@@ -409,7 +394,7 @@ int sweep_db_absorb(sweep_db *d, const char *src, char *err, size_t errlen)
             if (json_object_get(s.cols[t], json_string_value(c)))
                 json_object_set_new(set, json_string_value(c), json_true());
         bad = add_columns(d, t, set, err, errlen);
-        list[t] = column_list(cols, s.cols[t]);
+        list[t] = sweep_db_column_list(cols, s.cols[t]);
         json_decref(set);
         json_decref(cols);
         if (!bad && !list[t]) {

@@ -62,6 +62,11 @@ json_t *sweep_db_columns(sweep_db *d, const char *table);
 /* Copies every row of the database file src into d (merge).  0 or -1. */
 int sweep_db_absorb(sweep_db *d, const char *src, char *err, size_t errlen);
 
+/* The quoted, comma-separated names of a JSON array of strings or of an
+ * object's keys, in order, only those in the set present (NULL: all); a
+ * malloc'd string, NULL if out of memory. */
+char *sweep_db_column_list(json_t *names, json_t *present);
+
 /* Quotes an identifier for SQL ("a.b" -> "\"a.b\""), into out. */
 void sweep_db_quote(const char *name, char *out, size_t n);
 

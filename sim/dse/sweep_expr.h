@@ -18,6 +18,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
     int is_str;
     double num;
@@ -41,4 +45,7 @@ int sx_eval(const sx_expr *e, sx_lookup fn, void *ctx, sx_value *value, int *tru
 /* The i-th name the expression refers to (in order of appearance), or NULL. */
 const char *sx_name(const sx_expr *e, int i);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

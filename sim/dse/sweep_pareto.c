@@ -6,9 +6,9 @@
 #include "commands.h"
 #include "gnuplot.h"
 #include "outfiles.h"
+#include "sweep_args.h"
 #include "sweep_table.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,47 +247,23 @@ static int plot(const char *dir, outfiles *of, const points *p, const unsigned c
 
 int sweep_cmd_pareto(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "objectives", required_argument, 0, 'o' }, { "where", required_argument, 0, 'w' },
-        { "csv", required_argument, 0, 'c' },        { "plot", required_argument, 0, 'p' },
-        { "help", no_argument, 0, 'h' },             { 0, 0, 0, 0 },
+    const char *objs = NULL, *where = NULL, *csv = NULL, *plotdir = NULL, *dir = NULL;
+    const sweep_opt opts[] = {
+        { "objectives", &objs, NULL, 1 }, { "where", &where, NULL, 0 }, { "csv", &csv, NULL, 0 },
+        { "plot", &plotdir, NULL, 0 },    { NULL, NULL, NULL, 0 },
     };
-    const char *objs = NULL, *where = NULL, *csv = NULL, *plotdir = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': objs = optarg; break;
-        case 'w': where = optarg; break;
-        case 'c': csv = optarg; break;
-        case 'p': plotdir = optarg; break;
-        case 'h': fputs(pareto_usage, stdout); return 0;
-        default:
-            cli_error("sweep pareto: unknown or incomplete option '%s'", argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc || !objs) {
-        cli_error("sweep pareto: expected DIR and --objectives (see `lutsim sweep pareto --help`)");
-        return 2;
-    }
+    int rc = sweep_args(argc, argv, "sweep pareto", opts, pareto_usage, "DIR", &dir);
+    if (rc >= 0)
+        return rc;
     points p;
     memset(&p, 0, sizeof p);
     char err[2048];
-    sx_expr *w = NULL;
+    sx_expr *w;
     if (parse_objectives(objs, &p) != 0)
         return 2;
-    if (where && !(w = sx_parse(where, err, sizeof err))) {
-        cli_error("--where: %s", err);
-        return 2;
-    }
     sweep_table t;
-    if (sweep_table_open(&t, argv[optind], err, sizeof err) != 0) {
-        cli_error("%s", err);
-        sx_free(w);
-        return 1;
-    }
+    if ((rc = sweep_table_open_where(&t, dir, where, &w)) != 0)
+        return rc;
     int status = 1;
     unsigned char *front = NULL;
     outfiles of;

@@ -11,9 +11,16 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /* v holds n points of k objectives (row-major, v[i*k + j]); max[j] 1 to
  * maximise objective j.  Sets front[i] = 1 for the non-dominated points;
  * returns their number, or -1 if out of memory. */
 long sweep_pareto_front(const double *v, size_t n, int k, const int *max, unsigned char *front);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

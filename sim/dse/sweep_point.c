@@ -20,6 +20,10 @@ void sweep_ctx_free(sweep_ctx *c)
 {
     json_decref(c->arch_file_doc);
     c->arch_file_doc = NULL;
+    for (int i = 0; i < SWEEP_CACHE_MAX; i++) {
+        free(c->cache[i].key);
+        c->cache[i].key = NULL;
+    }
 }
 
 void sweep_inputs_free(sweep_inputs *in)
@@ -204,11 +208,59 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
             return 1;
         }
     if (arch_from_json(in->arch_doc, arch_path ? arch_path : s->arch_label, &in->a, reason, rlen) != 0 ||
-        energy_of(c, opt_str(s, vals, "energy", NULL), &in->a, &in->em, reason, rlen) != 0 ||
+        energy_of(c, (in->energy = opt_str(s, vals, "energy", NULL)), &in->a, &in->em, reason,
+                  rlen) != 0 ||
         model_from_hf_config(in->model, &in->m, reason, rlen) != 0 ||
         quant_from_name_or_file(in->quant, &in->q, reason, rlen) != 0)
         return 1;
     return 0;
+}
+
+/* The inputs of phase k of in as text: what its results depend on. */
+static char *phase_key(const sweep_inputs *in, int k)
+{
+    json_t *a = arch_to_json(&in->a);
+    char *arch = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(a);
+    if (!arch)
+        return NULL;
+    size_t n = strlen(arch) + strlen(in->model) + strlen(in->quant) +
+               (in->energy ? strlen(in->energy) : 0) + 128;
+    char *key = malloc(n);
+    if (key)
+        snprintf(key, n, "%s|%s|%s|%s|%d|%d|%d|%s", in->model, in->quant,
+                 in->energy ? in->energy : "-", in->objective_name, k, in->batch,
+                 k == 0 ? in->seq : in->context, arch);
+    free(arch);
+    return key;
+}
+
+static uint64_t text_hash(const char *s)
+{
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 0x100000001B3ull;
+    return h;
+}
+
+static sweep_cached_phase *cache_find(sweep_ctx *c, const char *key, uint64_t h)
+{
+    for (int i = 0; i < SWEEP_CACHE_MAX; i++)
+        if (c->cache[i].key && c->cache[i].hash == h && !strcmp(c->cache[i].key, key))
+            return &c->cache[i];
+    return NULL;
+}
+
+static void cache_store(sweep_ctx *c, char *key, uint64_t h, const run_phase *p)
+{
+    sweep_cached_phase *e = &c->cache[c->cache_next];
+    c->cache_next = (c->cache_next + 1) % SWEEP_CACHE_MAX;
+    free(e->key);
+    e->key = key;
+    e->hash = h;
+    memcpy(e->ops, p->ops, sizeof e->ops[0] * (size_t)p->nops);
+    e->nops = p->nops;
+    e->info = p->info;
 }
 
 int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rlen)
@@ -219,10 +271,28 @@ int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rl
             continue;
         run_phase *p = &in->ph[in->nph];
         if (run_phase_prepare(&in->m, in->model, k, in->batch, in->seq, in->context, p, reason,
-                              rlen) != 0 ||
-            run_phase_time(&in->a, &in->em, &in->m, in->model, &in->q, in->objective, p,
-                           c->ops[in->nph], NULL, NULL, reason, rlen) != 0)
+                              rlen) != 0)
             return 1;
+        char *key = phase_key(in, k);
+        uint64_t h = key ? text_hash(key) : 0;
+        sweep_cached_phase *e = key ? cache_find(c, key, h) : NULL;
+        if (e) { /* the same inputs: the same results, not simulated again */
+            memcpy(c->ops[in->nph], e->ops, sizeof e->ops[0] * (size_t)e->nops);
+            p->ops = c->ops[in->nph];
+            p->nops = e->nops;
+            p->info = e->info;
+            c->cache_hits++;
+            free(key);
+        } else {
+            if (run_phase_time(&in->a, &in->em, &in->m, in->model, &in->q, in->objective, p,
+                               c->ops[in->nph], NULL, NULL, reason, rlen) != 0) {
+                free(key);
+                return 1;
+            }
+            c->cache_misses++;
+            if (key)
+                cache_store(c, key, h, p);
+        }
         in->nph++;
     }
     return 0;

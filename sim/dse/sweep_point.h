@@ -21,6 +21,16 @@
 #include "model.h"
 #include "report_run.h"
 
+/* A phase's results, kept for the points that share the phase's inputs. */
+#define SWEEP_CACHE_MAX 32
+typedef struct {
+    char *key;               /* the phase's inputs as text (NULL: empty slot) */
+    uint64_t hash;
+    op_result ops[MODEL_MAX_OPS];
+    int nops;
+    lower_info info;
+} sweep_cached_phase;
+
 typedef struct {
     const sweep_spec *s;
     /* caches of the inputs that points share */
@@ -30,6 +40,13 @@ typedef struct {
     char arch_path[512];
     json_t *arch_file_doc;
     op_result ops[2][MODEL_MAX_OPS];
+    /* Phases already simulated (same architecture, energy table, model,
+     * quantization, phase shape and objective give the same results), so a
+     * sweep over seq reuses every decode phase and one over context every
+     * prefill phase.  Round-robin replacement. */
+    sweep_cached_phase cache[SWEEP_CACHE_MAX];
+    int cache_next;
+    uint64_t cache_hits, cache_misses;
 } sweep_ctx;
 
 /* A point's inputs, ready to simulate. */
@@ -39,7 +56,7 @@ typedef struct {
     model_cfg m;
     quant_preset q;
     json_t *arch_doc;        /* the point's arch.json (owned) */
-    const char *model, *quant, *phase, *objective_name;
+    const char *model, *quant, *phase, *objective_name, *energy;
     int objective, batch, seq, context, want[2];
     run_phase ph[2];
     int nph;

@@ -3,9 +3,9 @@
 
 #include "commands.h"
 #include "outfiles.h"
+#include "sweep_args.h"
 #include "sweep_table.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,29 +55,14 @@ static int csv_row(sweep_table *t, void *f)
 
 int sweep_cmd_export(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "csv", required_argument, 0, 'c' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    const char *csv = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': csv = optarg; break;
-        case 'h': fputs(export_usage, stdout); return 0;
-        default:
-            cli_error("sweep export: unknown or incomplete option '%s'", argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc || !csv) {
-        cli_error("sweep export: expected DIR and --csv F (see `lutsim sweep export --help`)");
-        return 2;
-    }
+    const char *csv = NULL, *dir = NULL;
+    const sweep_opt opts[] = { { "csv", &csv, NULL, 1 }, { NULL, NULL, NULL, 0 } };
+    int rc = sweep_args(argc, argv, "sweep export", opts, export_usage, "DIR", &dir);
+    if (rc >= 0)
+        return rc;
     char err[2048];
     sweep_table t;
-    if (sweep_table_open(&t, argv[optind], err, sizeof err) != 0) {
+    if (sweep_table_open(&t, dir, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
     }
@@ -168,43 +153,21 @@ int sweep_parse_objective(const char *s, char *key, size_t n, int *max)
 
 int sweep_cmd_best(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "by", required_argument, 0, 'b' }, { "where", required_argument, 0, 'w' },
-        { "help", no_argument, 0, 'h' },     { 0, 0, 0, 0 },
+    const char *by = NULL, *where = NULL, *dir = NULL;
+    const sweep_opt opts[] = {
+        { "by", &by, NULL, 1 }, { "where", &where, NULL, 0 }, { NULL, NULL, NULL, 0 },
     };
-    const char *by = NULL, *where = NULL;
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'b': by = optarg; break;
-        case 'w': where = optarg; break;
-        case 'h': fputs(best_usage, stdout); return 0;
-        default:
-            cli_error("sweep best: unknown or incomplete option '%s'", argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc || !by) {
-        cli_error("sweep best: expected DIR and --by KEY (see `lutsim sweep best --help`)");
-        return 2;
-    }
+    int rc = sweep_args(argc, argv, "sweep best", opts, best_usage, "DIR", &dir);
+    if (rc >= 0)
+        return rc;
     char key[256], err[2048];
     best_state b = { .id = -1 };
     if (sweep_parse_objective(by, key, sizeof key, &b.max) != 0)
         return 2;
-    sx_expr *w = NULL;
-    if (where && !(w = sx_parse(where, err, sizeof err))) {
-        cli_error("--where: %s", err);
-        return 2;
-    }
+    sx_expr *w;
     sweep_table t;
-    if (sweep_table_open(&t, argv[optind], err, sizeof err) != 0) {
-        cli_error("%s", err);
-        sx_free(w);
-        return 1;
-    }
+    if ((rc = sweep_table_open_where(&t, dir, where, &w)) != 0)
+        return rc;
     int status = 1;
     b.col = sweep_table_col(&t, key);
     b.ncols = (int)json_array_size(t.cols);

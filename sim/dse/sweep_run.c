@@ -4,11 +4,11 @@
 #include "commands.h"
 #include "lutsim_version.h"
 #include "progress.h"
+#include "sweep_args.h"
 #include "sweep_db.h"
 #include "sweep_point.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -98,6 +98,10 @@ static void worker_main(const sweep_spec *s, int in, int out, int want_ops)
             _exit(3);
         free(text);
     }
+    /* last, what the cache saved (the summary's, never a row's) */
+    fprintf(fo, "{\"stats\": {\"reused\": %llu, \"simulated\": %llu}}\n",
+            (unsigned long long)c->cache_hits, (unsigned long long)c->cache_misses);
+    fflush(fo);
     _exit(0);
 }
 
@@ -172,6 +176,7 @@ typedef struct {
     uint64_t first, last;
     uint64_t *todo;
     uint64_t ntodo, next, stored;
+    uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
     int want_ops, quiet, nworkers;
 } run_state;
 
@@ -202,7 +207,13 @@ static int take_rows(run_state *r, worker *w, char *err, size_t errlen)
         json_error_t je;
         json_t *row = json_loads(w->buf + used, 0, &je);
         used = (size_t)(nl - w->buf) + 1;
-        json_t *e = json_object_get(row, "error");
+        json_t *e = json_object_get(row, "error"), *stats = json_object_get(row, "stats");
+        if (stats) {
+            r->reused += (uint64_t)json_integer_value(json_object_get(stats, "reused"));
+            r->simulated += (uint64_t)json_integer_value(json_object_get(stats, "simulated"));
+            json_decref(row);
+            continue;
+        }
         if (!row || e) {
             snprintf(err, errlen, "%s", e ? json_string_value(e) : "a worker sent a broken row");
             json_decref(row);
@@ -366,47 +377,31 @@ static void print_summary(run_state *r, double seconds)
         printf("%s", strcmp(sep, ", ") ? "" : ")");
         sqlite3_finalize(st);
     }
-    printf("\n       %llu evaluated now in %.3f s (%.1f points/s on %d workers)\n",
+    printf("\n       %llu evaluated now in %.3f s (%.1f points/s on %d workers); %llu phases "
+           "simulated, %llu reused from earlier points\n",
            (unsigned long long)r->stored, seconds, seconds > 0 ? (double)r->stored / seconds : 0.0,
-           r->nworkers);
+           r->nworkers, (unsigned long long)r->simulated, (unsigned long long)r->reused);
 }
 
 int sweep_cmd_run(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "out", required_argument, 0, 'o' }, { "shard", required_argument, 0, 's' },
-        { "force", no_argument, 0, 'f' },     { "ops", no_argument, 0, 'O' },
-        { "quiet", no_argument, 0, 'q' },     { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
+    const char *out = NULL, *jobs_text = NULL, *shard_text = NULL, *spec = NULL;
+    int jobs = 0, shard = 0, nshards = 0, force = 0, want_ops = 0, quiet = 0;
+    const sweep_opt opts[] = {
+        { "out", &out, NULL, 1 },      { "j", &jobs_text, NULL, 0 }, { "shard", &shard_text, NULL, 0 },
+        { "force", NULL, &force, 0 },  { "ops", NULL, &want_ops, 0 }, { "quiet", NULL, &quiet, 0 },
+        { NULL, NULL, NULL, 0 },
     };
-    const char *out = NULL;
-    int jobs = 0, shard = 0, nshards = 0, force = 0, want_ops = 0, quiet = 0, ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': out = optarg; break;
-        case 'j': if (cli_parse_int("-j", optarg, 1, 1024, &jobs)) return 2; break;
-        case 's': if (sweep_parse_shard(optarg, &shard, &nshards)) return 2; break;
-        case 'f': force = 1; break;
-        case 'O': want_ops = 1; break;
-        case 'q': quiet = 1; break;
-        case 'h': fputs(run_usage, stdout); return 0;
-        default:
-            cli_error("sweep run: unknown or incomplete option '%s' (see `lutsim sweep run --help`)",
-                      argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc || !out) {
-        cli_error("sweep run: expected SPEC and --out DIR (see `lutsim sweep run --help`)");
+    int rc = sweep_args(argc, argv, "sweep run", opts, run_usage, "SPEC", &spec);
+    if (rc >= 0)
+        return rc;
+    if ((jobs_text && cli_parse_int("-j", jobs_text, 1, 1024, &jobs)) ||
+        (shard_text && sweep_parse_shard(shard_text, &shard, &nshards)))
         return 2;
-    }
     char err[2048];
     sweep_spec s;
-    if (sweep_spec_load(argv[optind], &s, err, sizeof err) != 0) {
+    if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
-        sweep_spec_free(&s);
         return 1;
     }
     if (mkdir(out, 0777) != 0 && errno != EEXIST) {
@@ -449,7 +444,7 @@ int sweep_cmd_run(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
     signal(SIGPIPE, SIG_IGN);
     double t0 = cli_now_seconds();
-    int rc = r.ntodo ? run_workers(&r, err, sizeof err) : 0;
+    rc = r.ntodo ? run_workers(&r, err, sizeof err) : 0;
     double t = cli_now_seconds() - t0;
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);

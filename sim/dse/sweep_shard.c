@@ -3,11 +3,11 @@
 #include "sweep_cmds.h"
 
 #include "commands.h"
+#include "sweep_args.h"
 #include "sweep_db.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,39 +125,16 @@ static const char merge_usage[] =
     "Refuses, naming them, while shards are missing or partial, or when they\n"
     "come from different specs or lutsim versions.\n";
 
-static int parse_dir_args(int argc, char **argv, const char *usage, int *shards)
-{
-    static const struct option opts[] = {
-        { "shards", required_argument, 0, 's' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
-    };
-    int ch;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 's':
-            if (!shards || cli_parse_int("--shards", optarg, 1, 100000, shards))
-                return shards ? 2 : (cli_error("unknown option --shards"), 2);
-            break;
-        case 'h': fputs(usage, stdout); return 0;
-        default:
-            cli_error("%s: unknown or incomplete option '%s'", argv[0], argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (optind + 1 != argc) {
-        cli_error("%s: expected DIR", argv[0]);
-        return 2;
-    }
-    return -1;
-}
-
 int sweep_cmd_status(int argc, char **argv)
 {
-    int shards = 0, rc = parse_dir_args(argc, argv, status_usage, &shards);
+    const char *shards_text = NULL, *dir = NULL;
+    int shards = 0;
+    const sweep_opt opts[] = { { "shards", &shards_text, NULL, 0 }, { NULL, NULL, NULL, 0 } };
+    int rc = sweep_args(argc, argv, "sweep status", opts, status_usage, "DIR", &dir);
     if (rc >= 0)
         return rc;
-    const char *dir = argv[optind];
+    if (shards_text && cli_parse_int("--shards", shards_text, 1, 100000, &shards) != 0)
+        return 2;
     char err[2048], list[4096];
     shard_set set;
     if (scan(dir, shards, &set, err, sizeof err) != 0) {
@@ -212,10 +189,11 @@ static int merged_meta(sweep_db *out, const char *first_shard, long long npoints
 
 int sweep_cmd_merge(int argc, char **argv)
 {
-    int rc = parse_dir_args(argc, argv, merge_usage, NULL);
+    const char *dir = NULL;
+    const sweep_opt opts[] = { { NULL, NULL, NULL, 0 } };
+    int rc = sweep_args(argc, argv, "sweep merge", opts, merge_usage, "DIR", &dir);
     if (rc >= 0)
         return rc;
-    const char *dir = argv[optind];
     char err[2048], list[4096];
     shard_set set;
     if (scan(dir, 0, &set, err, sizeof err) != 0) {

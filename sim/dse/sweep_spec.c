@@ -64,14 +64,26 @@ static json_t *arch_leaf(json_t *doc, const char *path)
     return v && !json_is_object(v) ? v : NULL;
 }
 
-/* Checks that value suits parameter key; where names the value in errors. */
+/* Checks that key is an arch.json key path ("arch.") or a run option. */
+static int check_key(const sweep_spec *s, const char *where, const char *key, char *err,
+                     size_t errlen)
+{
+    if (!strncmp(key, "arch.", 5))
+        return arch_leaf(s->arch_doc, key + 5) ? 0
+               : fail(err, errlen, "%s: %s: %s is not an arch.json key", s->label, where, key + 5);
+    if (option_index(key) < 0)
+        return fail(err, errlen, "%s: %s: unknown key (an arch.json key path after 'arch.', or "
+                    "a run option: model, quant, phase, batch, seq, context, arch, energy, "
+                    "objective)", s->label, where);
+    return 0;
+}
+
+/* Checks that value suits the (checked) key; where names the value in errors. */
 static int check_value(const sweep_spec *s, const char *where, const char *key, json_t *value,
                        char *err, size_t errlen)
 {
     if (!strncmp(key, "arch.", 5)) {
         json_t *ref = arch_leaf(s->arch_doc, key + 5);
-        if (!ref)
-            return fail(err, errlen, "%s: %s: %s is not an arch.json key", s->label, where, key + 5);
         int ok = json_is_integer(ref)  ? json_is_integer(value)
                  : json_is_real(ref)   ? json_is_number(value)
                  : json_is_string(ref) ? json_is_string(value)
@@ -82,10 +94,6 @@ static int check_value(const sweep_spec *s, const char *where, const char *key, 
         return 0;
     }
     int o = option_index(key);
-    if (o < 0)
-        return fail(err, errlen, "%s: %s: unknown key (an arch.json key path after 'arch.', or "
-                    "a run option: model, quant, phase, batch, seq, context, arch, energy, "
-                    "objective)", s->label, where);
     if (!options[o].integer)
         return json_is_string(value) ? 0
                : fail(err, errlen, "%s: %s: expected string, got %s", s->label, where,
@@ -109,6 +117,8 @@ static int add_param(sweep_spec *s, const char *where, const char *key, sw_sourc
     for (int i = 0; i < s->np; i++)
         if (!strcmp(s->p[i].key, key))
             return fail(err, errlen, "%s: %s: swept twice (once is enough)", s->label, where);
+    if (check_key(s, where, key, err, errlen) != 0)
+        return -1;
     sw_param *np = realloc(s->p, sizeof *np * (size_t)(s->np + 1));
     if (!np)
         return fail(err, errlen, "out of memory");
@@ -354,7 +364,7 @@ static int parse_base(sweep_spec *s, char *err, size_t errlen)
     json_object_foreach(s->base, key, v) {
         char where[SWEEP_KEY_MAX + 16];
         snprintf(where, sizeof where, "base.%s", key);
-        if (check_value(s, where, key, v, err, errlen) != 0)
+        if (check_key(s, where, key, err, errlen) != 0 || check_value(s, where, key, v, err, errlen) != 0)
             return -1;
     }
     return 0;
@@ -387,7 +397,7 @@ static int count_points(sweep_spec *s, char *err, size_t errlen)
     return 0;
 }
 
-int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
+static int load(const char *path, sweep_spec *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->label, sizeof s->label, "%s", path);
@@ -421,6 +431,14 @@ int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
         count_points(s, err, errlen) != 0)
         return -1;
     return 0;
+}
+
+int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen)
+{
+    if (load(path, s, err, errlen) == 0)
+        return 0;
+    sweep_spec_free(s);
+    return -1;
 }
 
 void sweep_spec_free(sweep_spec *s)

@@ -27,6 +27,10 @@
 
 #include "sweep_expr.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define SWEEP_KEY_MAX 128
 
 typedef enum { SW_GRID, SW_ZIP, SW_RANDOM } sw_source;
@@ -66,7 +70,8 @@ typedef struct {
     uint64_t hash;           /* FNV-1a 64 of the canonical spec and the files it names */
 } sweep_spec;
 
-/* Reads and checks a spec file; 0, or -1 with one line in err. */
+/* Reads and checks a spec file; 0, or -1 with one line in err (and s
+ * freed: sweep_spec_free is then a no-op). */
 int sweep_spec_load(const char *path, sweep_spec *s, char *err, size_t errlen);
 void sweep_spec_free(sweep_spec *s);
 
@@ -79,4 +84,7 @@ int sweep_is_option(const char *name);
 /* splitmix64, the counter-based generator of random points. */
 uint64_t sweep_splitmix64(uint64_t x);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

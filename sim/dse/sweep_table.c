@@ -1,6 +1,7 @@
 /* sweep_table.c - reading a sweep's points (sweep_table.h). */
 #include "sweep_table.h"
 
+#include "commands.h"
 #include "report_run.h"
 
 #include <stdlib.h>
@@ -25,26 +26,14 @@ int sweep_table_open(sweep_table *t, const char *dir, char *err, size_t errlen)
         return -1;
     t->cols = sweep_db_columns(&t->db, "points");
     t->index = json_object();
-    size_t cap = 64, len = 0, i;
-    char *sql = malloc(cap);
+    size_t i;
     json_t *c;
-    len = (size_t)snprintf(sql, cap, "SELECT ");
-    json_array_foreach(t->cols, i, c) {
-        char q[512];
-        sweep_db_quote(json_string_value(c), q, sizeof q);
-        while (sql && len + strlen(q) + 64 > cap) {
-            char *g = realloc(sql, cap *= 2);
-            if (!g)
-                free(sql);
-            sql = g;
-        }
-        if (!sql)
-            break;
-        len += (size_t)snprintf(sql + len, cap - len, "%s%s", i ? "," : "", q);
+    json_array_foreach(t->cols, i, c)
         json_object_set_new(t->index, json_string_value(c), json_integer((json_int_t)i));
-    }
-    if (sql)
-        snprintf(sql + len, cap - len, " FROM points ORDER BY id");
+    char *list = sweep_db_column_list(t->cols, NULL), *sql = NULL;
+    if (list && (sql = malloc(strlen(list) + 64)))
+        sprintf(sql, "SELECT %s FROM points ORDER BY id", list);
+    free(list);
     int rc = sql ? sqlite3_prepare_v2(t->db.db, sql, -1, &t->st, NULL) : SQLITE_NOMEM;
     free(sql);
     if (rc != SQLITE_OK) {
@@ -124,4 +113,21 @@ void sweep_table_csv_row(const sweep_table *t, FILE *f)
         }
     }
     fputc('\n', f);
+}
+
+int sweep_table_open_where(sweep_table *t, const char *dir, const char *where, sx_expr **w)
+{
+    char err[2048];
+    *w = NULL;
+    if (where && !(*w = sx_parse(where, err, sizeof err))) {
+        cli_error("--where: %s", err);
+        return 2;
+    }
+    if (sweep_table_open(t, dir, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        sx_free(*w);
+        *w = NULL;
+        return 1;
+    }
+    return 0;
 }

@@ -15,6 +15,10 @@ typedef struct {
     sqlite3_stmt *st;    /* SELECT cols FROM points ORDER BY id */
 } sweep_table;
 
+/* sweep_table_open for a command with --where EXPR (may be NULL), parsed
+ * into *w: 0, or the exit status after printing the error (2: EXPR, 1: DIR). */
+int sweep_table_open_where(sweep_table *t, const char *dir, const char *where, sx_expr **w);
+
 /* Opens DIR/results.sqlite (or the file DIR names) and prepares the rows.
  * 0, or -1 with err ("DIR/results.sqlite: no sweep here: ..."). */
 int sweep_table_open(sweep_table *t, const char *dir, char *err, size_t errlen);

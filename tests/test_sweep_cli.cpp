@@ -1,0 +1,371 @@
+// `lutsim sweep` end to end, from argument vectors: a sweep killed with
+// SIGKILL and resumed exports byte-identical to an uninterrupted one, every
+// row equals `lutsim run` on its point, shards merge into the single run,
+// SIGINT stops at once, a changed spec is refused, pareto is exact.
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <jansson.h>
+
+#include "run_argv.h"
+
+namespace {
+
+using testproc::TmpDir;
+
+// An ideal architecture pinned here (not the embedded default's figures).
+const char *kArch = "{\"name\": \"test-ideal\", \"buffers\": {\"ideal\": true},"
+                    " \"dram\": {\"model\": \"ideal\", \"bandwidth_gbps\": 64}}";
+
+// 400 points of the tiny model: grid x random.
+std::string spec_text(const std::string &arch, int count = 25)
+{
+    return "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"phase\": \"both\", \"seq\": 128,"
+           " \"context\": 96, \"arch\": \"" + arch + "\"},"
+           " \"grid\": {\"arch.lut.tile.n\": [16, 32, 64, 128], \"arch.buffers.weight.kib\": [64, 256],"
+           " \"quant\": [\"W2A8\", \"W4A8\"]},"
+           " \"random\": {\"count\": " + std::to_string(count) + ", \"seed\": 3, \"ranges\":"
+           " {\"arch.dram.bandwidth_gbps\": {\"log\": [16, 1024]}}}}";
+}
+
+long long rows(const std::string &db, const char *where = "1")
+{
+    sqlite3 *d = nullptr;
+    long long n = -1;
+    if (sqlite3_open_v2(db.c_str(), &d, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(d, 2000);
+        sqlite3_stmt *st;
+        std::string sql = std::string("SELECT count(*) FROM points WHERE ") + where;
+        if (sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                n = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(d);
+    return n;
+}
+
+// Waits until db holds at least n points (false after 30 s).
+bool wait_rows(const std::string &db, long long n)
+{
+    for (int i = 0; i < 3000; i++) {
+        if (access(db.c_str(), F_OK) == 0 && rows(db) >= n)
+            return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+class SweepCli : public ::testing::Test {
+  protected:
+    static TmpDir *t;
+    static void SetUpTestSuite()
+    {
+        t = new TmpDir;
+        std::ofstream(t->p("arch.json")) << kArch;
+        std::ofstream(t->p("spec.json")) << spec_text(t->p("arch.json"));
+        // the reference: one uninterrupted run on 2 workers
+        ASSERT_EQ(testproc::lutsim("sweep run " + t->p("spec.json") + " --out " + t->p("ref") +
+                                       " -j 2 --quiet", t->p("ref.out"), t->p("ref.err")), 0)
+            << testproc::slurp(t->p("ref.err"));
+        ASSERT_EQ(testproc::lutsim("sweep export " + t->p("ref") + " --csv " + t->p("ref.csv")), 0);
+    }
+    static void TearDownTestSuite() { delete t; }
+    std::string ref_csv() { return testproc::slurp(t->p("ref.csv")); }
+};
+TmpDir *SweepCli::t = nullptr;
+
+TEST_F(SweepCli, ReferenceRunStoresEveryPoint)
+{
+    EXPECT_EQ(rows(t->p("ref/results.sqlite")), 400);
+    EXPECT_EQ(rows(t->p("ref/results.sqlite"), "status = 'ok'"), 400);
+    std::string csv = ref_csv();
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 401);
+    EXPECT_EQ(csv.rfind("id,arch.lut.tile.n,arch.buffers.weight.kib,quant,arch.dram.bandwidth_gbps,status,reason,", 0), 0u)
+        << csv.substr(0, 200);
+    EXPECT_NE(csv.find(",decode.seconds,"), std::string::npos);
+    EXPECT_NE(csv.find(",prefill.energy_per_token_pj,"), std::string::npos);
+    EXPECT_EQ(csv.find("host_seconds"), std::string::npos); // the host's time is not a figure
+}
+
+TEST_F(SweepCli, KilledMidwayAndResumedExportsByteIdentical)
+{
+    TmpDir k;
+    std::vector<std::string> argv = {LUTSIM_BIN, "sweep", "run", t->p("spec.json"), "--out", k.p("run"),
+                                     "-j", "2", "--quiet"};
+    pid_t pid = testproc::start(argv, k.p("1.out"), k.p("1.err"));
+    ASSERT_GT(pid, 0);
+    ASSERT_TRUE(wait_rows(k.p("run/results.sqlite"), 60));
+    kill(pid, SIGKILL);
+    EXPECT_EQ(testproc::wait_status(pid), -1);
+    long long kept = rows(k.p("run/results.sqlite"));
+    ASSERT_GE(kept, 60);
+    ASSERT_LT(kept, 400) << "the sweep finished before the kill: the test proves nothing";
+    // the same command again continues
+    ASSERT_EQ(testproc::run(argv, k.p("2.out"), k.p("2.err")), 0) << testproc::slurp(k.p("2.err"));
+    std::string out = testproc::slurp(k.p("2.out"));
+    EXPECT_NE(out.find("400 points stored of 400"), std::string::npos) << out;
+    long long now = std::stoll(out.substr(out.find("\n") + 1));
+    EXPECT_LE(now, 400 - kept + 8) << out; // at most the points in flight again
+    EXPECT_GE(now, 400 - kept) << out;
+    ASSERT_EQ(testproc::lutsim("sweep export " + k.p("run") + " --csv " + k.p("e.csv")), 0);
+    EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
+}
+
+TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
+{
+    TmpDir k;
+    std::ofstream(k.p("spec.json")) << spec_text(t->p("arch.json"), 400); // 6400 points
+    std::vector<std::string> argv = {LUTSIM_BIN, "sweep", "run", k.p("spec.json"), "--out", k.p("run"),
+                                     "-j", "2", "--quiet"};
+    pid_t pid = testproc::start(argv, k.p("1.out"), k.p("1.err"));
+    ASSERT_TRUE(wait_rows(k.p("run/results.sqlite"), 20));
+    auto t0 = std::chrono::steady_clock::now();
+    kill(pid, SIGINT);
+    int st = testproc::wait_status(pid);
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_EQ(st, 130);
+    EXPECT_LT(s, 1.5);
+    std::string err = testproc::slurp(k.p("1.err"));
+    EXPECT_NE(err.find("sweep stopped by SIGINT"), std::string::npos) << err;
+    EXPECT_NE(err.find("run the same command again to continue"), std::string::npos) << err;
+    long long kept = rows(k.p("run/results.sqlite"));
+    EXPECT_GE(kept, 20);
+    EXPECT_LT(kept, 6400);
+}
+
+// The figures of `lutsim run --json` on point id of spec equal its row in db
+// (quant, seq and context from the row when swept, else W2A8, 128, 96).
+void expect_row_equals_run(const std::string &spec, const std::string &db, int id)
+{
+    SCOPED_TRACE(id);
+    TmpDir k;
+    ASSERT_EQ(testproc::lutsim("sweep point " + spec + " --id " + std::to_string(id) + " --arch-out " + k.p("a.json"),
+                               k.p("p.out"), k.p("p.err")), 0)
+        << testproc::slurp(k.p("p.err"));
+    sqlite3 *d;
+    ASSERT_EQ(sqlite3_open_v2(db.c_str(), &d, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt *st;
+    std::string sql = "SELECT * FROM points WHERE id = " + std::to_string(id);
+    ASSERT_EQ(sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    std::map<std::string, double> row;
+    std::string quant = "W2A8", seq = "128", context = "96";
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+        std::string name = sqlite3_column_name(st, c);
+        const char *text = (const char *)sqlite3_column_text(st, c);
+        if (name == "quant")
+            quant = text;
+        else if (name == "seq")
+            seq = text;
+        else if (name == "context")
+            context = text;
+        if (sqlite3_column_type(st, c) != SQLITE_TEXT && sqlite3_column_type(st, c) != SQLITE_NULL)
+            row[name] = sqlite3_column_double(st, c);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    ASSERT_EQ(testproc::lutsim("run --model tiny --quant " + quant + " --seq " + seq + " --context " + context +
+                               " --quiet --arch " + k.p("a.json") + " --json " + k.p("r.json"), "", k.p("r.err")), 0)
+        << testproc::slurp(k.p("r.err"));
+    json_error_t je;
+    json_t *r = json_load_file(k.p("r.json").c_str(), 0, &je);
+    ASSERT_TRUE(r);
+    int compared = 0;
+    size_t i;
+    json_t *ph;
+    json_array_foreach(json_object_get(r, "phases"), i, ph) {
+        const char *phase = json_string_value(json_object_get(ph, "phase"));
+        const char *key;
+        json_t *v;
+        json_object_foreach(json_object_get(ph, "total"), key, v) {
+            std::string col = std::string(phase) + "." + key;
+            if (!json_is_number(v) || !strcmp(key, "host_seconds") || !strcmp(key, "simulations"))
+                continue;
+            EXPECT_TRUE(row.count(col)) << col;
+            EXPECT_EQ(row[col], json_number_value(v)) << col;
+            compared++;
+        }
+    }
+    json_decref(r);
+    EXPECT_GE(compared, 30);
+    // the point's report on stdout is `lutsim run`'s
+    std::string pout = testproc::slurp(k.p("p.out"));
+    EXPECT_NE(pout.find("tiny " + quant + ", decode: batch 1, context " + context), std::string::npos) << pout;
+}
+
+TEST_F(SweepCli, EveryRowEqualsLutsimRunOnThatPoint)
+{
+    for (int id : {0, 137, 250, 399})
+        expect_row_equals_run(t->p("spec.json"), t->p("ref/results.sqlite"), id);
+}
+
+// Points that share a phase reuse its results (one worker: every repeat is
+// a hit), and the reused rows still equal `lutsim run`.
+TEST_F(SweepCli, SharedPhasesAreReusedAndStillEqualLutsimRun)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json")) << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"arch\": \"" << t->p("arch.json")
+                                 << "\"}, \"grid\": {\"seq\": [32, 64, 96], \"context\": [32, 64]}}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " -j 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    // 3 prefill + 2 decode phases distinct, 12 phases in all
+    EXPECT_NE(r.out.find("5 phases simulated, 7 reused from earlier points"), std::string::npos) << r.out;
+    for (int id : {1, 4, 5})
+        expect_row_equals_run(k.p("s.json"), k.p("run/results.sqlite"), id);
+}
+
+TEST_F(SweepCli, ShardsMergeIntoTheSingleRun)
+{
+    TmpDir k;
+    for (int i : {2, 0}) // out of order, one missing for now
+        ASSERT_EQ(testproc::lutsim("sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 1 --quiet"
+                                   " --shard " + std::to_string(i) + "/3", "", k.p("err")), 0)
+            << testproc::slurp(k.p("err"));
+    testproc::lutsim("sweep status " + k.p("run"), k.p("st.out"));
+    std::string st = testproc::slurp(k.p("st.out"));
+    EXPECT_NE(st.find("shard 1 of 3: missing"), std::string::npos) << st;
+    EXPECT_NE(st.find("resubmit: --array=1\n"), std::string::npos) << st;
+    EXPECT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 1);
+    EXPECT_FALSE(std::ifstream(k.p("run/results.sqlite")).good());
+    ASSERT_EQ(testproc::lutsim("sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 2 --quiet --shard 1/3"), 0);
+    EXPECT_EQ(testproc::lutsim("sweep status " + k.p("run"), k.p("st.out")), 0);
+    ASSERT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 0) << testproc::slurp(k.p("m.err"));
+    ASSERT_EQ(testproc::lutsim("sweep export " + k.p("run") + " --csv " + k.p("e.csv")), 0);
+    EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
+    EXPECT_EQ(rows(k.p("run/shard-0-of-3.sqlite")) + rows(k.p("run/shard-1-of-3.sqlite")) +
+                  rows(k.p("run/shard-2-of-3.sqlite")), 400);
+}
+
+TEST_F(SweepCli, AChangedSpecIsRefusedUnlessForced)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json")) << spec_text(t->p("arch.json"), 1);
+    ASSERT_EQ(testproc::lutsim("sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet"), 0);
+    std::ofstream(k.p("s.json")) << spec_text(t->p("arch.json"), 2);
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("results.sqlite: holds results of another spec"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("use --force"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_EQ(rows(k.p("run/results.sqlite")), 16); // untouched
+    r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet --force");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(rows(k.p("run/results.sqlite")), 32);
+}
+
+TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
+{
+    TmpDir k;
+    std::ofstream(k.p("arch.json")) << kArch;
+    std::ofstream(k.p("s.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
+           " \"grid\": {\"arch.lut.tile.n\": [32, 8192], \"arch.lut.tile.m\": [2, 8]},"
+           " \"constraints\": [\"arch.lut.tile.m * arch.lut.tile.n <= 128\", \"decode.seconds < 1\"]}";
+    ASSERT_EQ(testproc::lutsim("sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet --ops -j 2", "", k.p("err")), 0)
+        << testproc::slurp(k.p("err"));
+    std::string db = k.p("run/results.sqlite");
+    EXPECT_EQ(rows(db, "status = 'ok'"), 1);  // 32 x 2
+    EXPECT_EQ(rows(db, "status = 'constrained' AND reason = 'constraint ''arch.lut.tile.m * arch.lut.tile.n <= 128'' fails'"), 1);
+    EXPECT_EQ(rows(db, "status = 'invalid' AND reason LIKE '%lut.tile.n%'"), 2) << testproc::slurp(k.p("err"));
+    EXPECT_EQ(rows(db, "status = 'ok' AND \"decode.seconds\" > 0"), 1);
+    sqlite3 *d;
+    ASSERT_EQ(sqlite3_open_v2(db.c_str(), &d, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_prepare_v2(d, "SELECT count(*), count(DISTINCT point_id) FROM ops", -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_GE(sqlite3_column_int(st, 0), 10); // both phases' operations of the one ok point
+    EXPECT_EQ(sqlite3_column_int(st, 1), 1);
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    // a constraint on a figure the report lacks stops the sweep with one line
+    std::ofstream(k.p("s2.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
+           " \"constraints\": [\"no_such_figure_mm2 <= 20\"]}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s2.json") + " --out " + k.p("run2") + " --quiet");
+    EXPECT_EQ(r.status, 1);
+    EXPECT_NE(r.err.find("constraints[0] 'no_such_figure_mm2 <= 20': no_such_figure_mm2 is unknown"), std::string::npos) << r.err;
+}
+
+// Read the export back: id -> (a, b), the brute-force front, and pareto's.
+TEST_F(SweepCli, ParetoIsTheNonDominatedSetOfTheExport)
+{
+    TmpDir k;
+    testproc::CliResult r = testproc::lutsim(k, "sweep pareto " + t->p("ref") +
+                                          " --objectives decode.seconds:min,prefill.energy_per_token_pj:min,arch.lut.tile.n:max"
+                                          " --where 'quant == \"W2A8\"' --csv " + k.p("f.csv") + " --plot " + k.p("plot"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    sqlite3 *d;
+    ASSERT_EQ(sqlite3_open_v2(t->p("ref/results.sqlite").c_str(), &d, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt *st;
+    ASSERT_EQ(sqlite3_prepare_v2(d, "SELECT id, \"decode.seconds\", \"prefill.energy_per_token_pj\", \"arch.lut.tile.n\""
+                                    " FROM points WHERE quant = 'W2A8' AND status = 'ok'", -1, &st, nullptr), SQLITE_OK);
+    std::vector<std::array<double, 4>> p;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        p.push_back({sqlite3_column_double(st, 0), sqlite3_column_double(st, 1), sqlite3_column_double(st, 2),
+                     -sqlite3_column_double(st, 3)});
+    sqlite3_finalize(st);
+    sqlite3_close(d);
+    ASSERT_EQ(p.size(), 200u);
+    std::set<long long> want;
+    for (auto &a : p) {
+        bool dom = false;
+        for (auto &b : p)
+            dom = dom || (b[1] <= a[1] && b[2] <= a[2] && b[3] <= a[3] && (b[1] < a[1] || b[2] < a[2] || b[3] < a[3]));
+        if (!dom)
+            want.insert((long long)a[0]);
+    }
+    std::set<long long> got;
+    std::istringstream csv(testproc::slurp(k.p("f.csv")));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line.rfind("id,arch.lut.tile.n,", 0), 0u);
+    while (std::getline(csv, line))
+        got.insert(std::stoll(line));
+    EXPECT_GE(want.size(), 2u);
+    EXPECT_LT(want.size(), 200u);
+    EXPECT_EQ(got, want);
+    EXPECT_NE(r.out.find("Pareto front: " + std::to_string(want.size()) + " of 200 points"), std::string::npos) << r.out;
+    for (const char *f : {"pareto.dat", "pareto.gp", "pareto-decode.seconds--prefill.energy_per_token_pj.png",
+                          "pareto-decode.seconds--arch.lut.tile.n.svg", "pareto-prefill.energy_per_token_pj--arch.lut.tile.n.pdf"})
+        EXPECT_GT(testproc::slurp(k.p(std::string("plot/") + f)).size(), 100u) << f;
+    // best agrees with the front's least decode.seconds
+    r = testproc::lutsim(k, "sweep best " + t->p("ref") + " --by decode.seconds --where 'quant == \"W2A8\"'");
+    ASSERT_EQ(r.status, 0) << r.err;
+    double least = 1e300;
+    for (auto &a : p)
+        least = std::min(least, a[1]);
+    long long best = -1;
+    for (auto &a : p)
+        if (a[1] == least && best < 0)
+            best = (long long)a[0];
+    EXPECT_EQ(r.out.rfind("best by decode.seconds (min): point " + std::to_string(best) + "\n", 0), 0u) << r.out;
+}
+
+TEST_F(SweepCli, UsageErrorsAreOneLine)
+{
+    TmpDir k;
+    EXPECT_EQ(testproc::lutsim("sweep"), 2); // the usage, like `lutsim` alone
+    for (const std::string &args : {std::string("sweep frobnicate"),
+                                    "sweep run " + t->p("spec.json"), "sweep run " + t->p("spec.json") + " --out " + k.p("o") + " --shard 3/3",
+                                    "sweep run " + t->p("spec.json") + " --out " + k.p("o") + " -j 0",
+                                    "sweep pareto " + t->p("ref") + " --objectives decode.seconds:least",
+                                    "sweep best " + t->p("ref") + " --by no.such.column",
+                                    "sweep export " + k.p("nothing") + " --csv " + k.p("x.csv")}) {
+        testproc::CliResult r = testproc::lutsim(k, args);
+        EXPECT_NE(r.status, 0) << args;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\n" << r.err;
+        EXPECT_FALSE(std::ifstream(k.p("x.csv")).good());
+    }
+}
+
+} // namespace
