@@ -143,7 +143,8 @@ TEST(SweepSlurm, BadTasksOneLine)
     }
     CliResult r = sweep_slurm(t, {spec, "--out", t.p("sw")});
     EXPECT_EQ(r.status, 2);
-    EXPECT_EQ(r.err, "lutsim: sweep slurm: give --tasks N (see `lutsim sweep slurm --help`)\n");
+    EXPECT_EQ(r.err, "lutsim: sweep slurm: expected SPEC and --out and --tasks (see `lutsim sweep slurm "
+                     "--help`)\n");
 }
 
 TEST(SweepSlurm, HostileOutAndOptionsRefused)

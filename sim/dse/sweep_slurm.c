@@ -4,11 +4,11 @@
 
 #include "commands.h"
 #include "outfiles.h"
+#include "sweep_args.h"
 #include "sweep_cmds.h"
 #include "sweep_spec.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,54 +225,27 @@ typedef struct {
     int tasks, cpus, throttle, min_seconds;
 } slurm_args;
 
-/* Parses the options; 0, 1 after --help, or 2 after a usage error. */
+/* Parses and checks the options; -1 to go on, else the exit status (0
+ * after --help, 2 after a one-line error). */
 static int parse_args(int argc, char **argv, slurm_args *a)
 {
-    static const struct option opts[] = {
-        { "out", required_argument, 0, 'o' },
-        { "tasks", required_argument, 0, 'n' },
-        { "cpus", required_argument, 0, 'c' },
-        { "time", required_argument, 0, 't' },
-        { "partition", required_argument, 0, 'p' },
-        { "throttle", required_argument, 0, 'k' },
-        { "min-task-seconds", required_argument, 0, 'm' },
-        { "help", no_argument, 0, 'h' },
-        { 0, 0, 0, 0 },
-    };
+    const char *tasks = NULL, *cpus = NULL, *throttle = NULL, *min_seconds = NULL;
     *a = (slurm_args){ .time = SLURM_DEFAULT_TIME, .cpus = SLURM_DEFAULT_CPUS,
                        .min_seconds = SLURM_DEFAULT_MIN_SECONDS };
-    optind = 1;
-    opterr = 0;
-    int ch, r = 0;
-    while (r == 0 && (ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'o': a->out = optarg; break;
-        case 'n': r = cli_parse_int("--tasks", optarg, 1, SLURM_MAX_TASKS, &a->tasks); break;
-        case 'c': r = cli_parse_int("--cpus", optarg, 1, 1024, &a->cpus); break;
-        case 't': a->time = optarg; break;
-        case 'p': a->partition = optarg; break;
-        case 'k': r = cli_parse_int("--throttle", optarg, 1, SLURM_MAX_TASKS, &a->throttle); break;
-        case 'm': r = cli_parse_int("--min-task-seconds", optarg, 0, 86400, &a->min_seconds); break;
-        case 'h': fputs(slurm_usage, stdout); return 1;
-        default:
-            cli_error("sweep slurm: unknown or incomplete option '%s' (see `lutsim sweep slurm --help`)",
-                      argv[optind - 1]);
-            return 2;
-        }
-    }
-    if (r != 0)
+    const sweep_opt opts[] = {
+        { "out", &a->out, NULL, 1 },         { "tasks", &tasks, NULL, 1 },
+        { "cpus", &cpus, NULL, 0 },          { "time", &a->time, NULL, 0 },
+        { "partition", &a->partition, NULL, 0 }, { "throttle", &throttle, NULL, 0 },
+        { "min-task-seconds", &min_seconds, NULL, 0 }, { NULL, NULL, NULL, 0 },
+    };
+    int rc = sweep_args(argc, argv, "sweep slurm", opts, slurm_usage, "SPEC", &a->spec);
+    if (rc >= 0)
+        return rc;
+    if (cli_parse_int("--tasks", tasks, 1, SLURM_MAX_TASKS, &a->tasks) != 0 ||
+        (cpus && cli_parse_int("--cpus", cpus, 1, 1024, &a->cpus) != 0) ||
+        (throttle && cli_parse_int("--throttle", throttle, 1, SLURM_MAX_TASKS, &a->throttle) != 0) ||
+        (min_seconds && cli_parse_int("--min-task-seconds", min_seconds, 0, 86400, &a->min_seconds) != 0))
         return 2;
-    if (optind < argc)
-        a->spec = argv[optind++];
-    if (optind < argc) {
-        cli_error("sweep slurm: unexpected argument '%s'", argv[optind]);
-        return 2;
-    }
-    const char *missing = !a->spec ? "SPEC" : !a->out ? "--out DIR" : !a->tasks ? "--tasks N" : NULL;
-    if (missing) {
-        cli_error("sweep slurm: give %s (see `lutsim sweep slurm --help`)", missing);
-        return 2;
-    }
     if (check_time(a->time) != 0) {
         cli_error("sweep slurm: --time: expected MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
                   "D-HH:MM:SS, got '%s'", a->time);
@@ -284,7 +257,7 @@ static int parse_args(int argc, char **argv, slurm_args *a)
         cli_error("sweep slurm: %s", err);
         return 2;
     }
-    return 0;
+    return -1;
 }
 
 /* The sweep folder with DIR/slurm/logs made, as an absolute path checked
@@ -398,8 +371,8 @@ int sweep_cmd_slurm(int argc, char **argv)
 {
     slurm_args a;
     int r = parse_args(argc, argv, &a);
-    if (r != 0)
-        return r == 1 ? 0 : r;
+    if (r >= 0)
+        return r;
     slurm_plan p = { .time = a.time, .partition = a.partition, .cpus = a.cpus };
     outfiles o;
     out_init(&o);
