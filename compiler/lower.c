@@ -135,10 +135,50 @@ int lower_model_progress(const arch_t *a, const energy_model *em, const model_cf
     return lower_model_ex(a, em, m, q, ph, MAP_EDP, out, cap, info, fn, ctx, err, errlen);
 }
 
+struct lower_cache {
+    arch_t a;        /* the machine the entries were timed on (bytes compared: */
+    energy_model em; /* a copy differing only in padding just empties the cache) */
+    int objective, valid;
+    cache c;
+};
+
+lower_cache *lower_cache_new(void)
+{
+    return calloc(1, sizeof(lower_cache));
+}
+
+void lower_cache_free(lower_cache *lc)
+{
+    free(lc);
+}
+
+/* lc's shapes if they were timed on this machine, else lc emptied for it. */
+static cache *cache_for(lower_cache *lc, const arch_t *a, const energy_model *em, int objective)
+{
+    if (!lc->valid || lc->objective != objective || memcmp(&lc->a, a, sizeof *a) != 0 ||
+        memcmp(&lc->em, em, sizeof *em) != 0) {
+        memset(&lc->c, 0, sizeof lc->c);
+        memcpy(&lc->a, a, sizeof *a);
+        memcpy(&lc->em, em, sizeof *em);
+        lc->objective = objective;
+        lc->valid = 1;
+    }
+    return &lc->c;
+}
+
 int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
                    const quant_preset *q, const model_phase *ph, int objective, op_result *out,
                    int cap, lower_info *info, lower_progress_fn fn, void *ctx, char *err,
                    size_t errlen)
+{
+    return lower_model_cached(a, em, m, q, ph, objective, out, cap, info, fn, ctx, NULL, err,
+                              errlen);
+}
+
+int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg *m,
+                       const quant_preset *q, const model_phase *ph, int objective,
+                       op_result *out, int cap, lower_info *info, lower_progress_fn fn,
+                       void *ctx, lower_cache *lc, char *err, size_t errlen)
 {
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
@@ -148,7 +188,7 @@ int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
         snprintf(err, errlen, "too many operations (%d)", n);
         return -1;
     }
-    cache *cp = calloc(1, sizeof *cp);
+    cache *cp = lc ? cache_for(lc, a, em, objective) : calloc(1, sizeof *cp);
     if (!cp) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -159,7 +199,8 @@ int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
-    free(cp);
+    if (!lc)
+        free(cp);
     /* lower_ops gives the number of results (fused attention folds three
      * operations into one) */
     if (rc >= 0 && overlap_saved(a, out, rc, &info->overlap_saved_cycles) != 0) {

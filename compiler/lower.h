@@ -76,6 +76,20 @@ int lower_model_ex(const arch_t *arch, const energy_model *em, const model_cfg *
                    int cap, lower_info *info, lower_progress_fn fn, void *ctx, char *err,
                    size_t errlen);
 
+/* Timed GEMM and vector shapes kept across calls of lower_model_cached
+ * (a sweep's points): one architecture, energy model and objective at a
+ * time, emptied when the next call brings another; so the same shape on the
+ * same machine is simulated once, not once per call. */
+typedef struct lower_cache lower_cache;
+lower_cache *lower_cache_new(void); /* NULL if out of memory */
+void lower_cache_free(lower_cache *lc);
+
+/* lower_model_ex with lc (NULL: a cache for this call only). */
+int lower_model_cached(const arch_t *arch, const energy_model *em, const model_cfg *m,
+                       const quant_preset *q, const model_phase *ph, int objective,
+                       op_result *out, int cap, lower_info *info, lower_progress_fn fn,
+                       void *ctx, lower_cache *lc, char *err, size_t errlen);
+
 /* Peak LUT-array throughput in MACs per cycle for w-bit weights. */
 double lut_peak_macs_per_cycle(const arch_t *arch, int wbits);
 

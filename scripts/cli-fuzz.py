@@ -153,6 +153,16 @@ def read(path):
         return f.read()
 
 
+SWEEP_SEED = json.dumps({
+    "base": {"model": "tiny", "quant": "W2A8", "phase": "both", "seq": 16, "context": 32},
+    "grid": {"arch.lut.tile.n": [32, 64], "quant": ["W2A8", "W4A8"]},
+    "zip": [{"arch.lut.tile.m": [2, 4], "arch.buffers.table.kib": [16, 32]}],
+    "random": {"count": 2, "seed": 7, "ranges": {"arch.dram.bandwidth_gbps": {"log": [16, 1024]},
+                                                  "arch.lut.cores": {"int": [1, 8]}}},
+    "constraints": ["arch.lut.tile.m * arch.lut.tile.n <= 256 and decode.seconds < 1"],
+}).encode()
+
+
 def make_targets(lutsim, work, rng):
     wl = os.path.join(SRC, "workloads")
 
@@ -202,6 +212,10 @@ def make_targets(lutsim, work, rng):
                           "--phase", "prefill", "--plot", out + "-plot"], [out + "-plot"]),
         Target("quant", files("quant"), mutate_json,
                lambda f: run + ["--quant", f, "--json", out + ".json"], [out + ".json"]),
+        # a sweep spec: one point of it evaluated alone
+        Target("sweep-spec", [SWEEP_SEED], mutate_json,
+               lambda f: [lutsim, "sweep", "point", f, "--id", "1", "--json", out + ".json"],
+               [out + ".json"]),
         Target("asm", [asm], mutate_bytes,
                lambda f: [lutsim, "asm", f, "-o", out + ".bin"], [out + ".bin"]),
         Target("program", [read(prog)], mutate_bytes,

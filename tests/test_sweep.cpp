@@ -256,7 +256,7 @@ TEST(SweepPareto, ExactlyTheNonDominatedSet)
         std::vector<double> v(n * k);
         for (double &x : v) // few distinct values: ties and duplicates happen
             x = trial % 2 ? double(rng() % 7) : std::ldexp(double(rng() % 100000), -10);
-        int max[3] = {int(rng() % 2), int(rng() % 2), int(rng() % 2)};
+        int max[4] = {int(rng() % 2), int(rng() % 2), int(rng() % 2), int(rng() % 2)};
         std::vector<unsigned char> got(n);
         long nf = sweep_pareto_front(v.data(), n, k, max, got.data());
         std::vector<unsigned char> want = brute(v, n, k, max);
@@ -266,6 +266,77 @@ TEST(SweepPareto, ExactlyTheNonDominatedSet)
         ASSERT_EQ(nf, nw) << "trial " << trial;
         ASSERT_EQ(got, want) << "trial " << trial;
     }
+}
+
+} // namespace
+
+// lower_model_cached (the sweep's shape cache, compiler/lower.h): the same
+// results as without it, fewer simulations when shapes repeat across calls,
+// and another machine empties it rather than reusing its shapes.
+#include "arch_json.h"
+#include "energy_json.h"
+#include "lower.h"
+#include "model_json.h"
+
+namespace {
+
+struct Phase {
+    std::vector<op_result> ops = std::vector<op_result>(MODEL_MAX_OPS);
+    lower_info info;
+    int n = 0;
+};
+
+Phase lower(const arch_t &a, int kind, int context, lower_cache *lc)
+{
+    char err[512];
+    energy_table t;
+    energy_model em;
+    model_cfg m;
+    quant_preset q;
+    EXPECT_EQ(energy_table_default(&t, err, sizeof err), 0);
+    EXPECT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0);
+    EXPECT_EQ(model_from_hf_config("tiny", &m, err, sizeof err), 0);
+    EXPECT_EQ(quant_from_name_or_file("W2A8", &q, err, sizeof err), 0);
+    model_phase ph = {kind ? MODEL_DECODE : MODEL_PREFILL, 1, 32, context};
+    Phase p;
+    p.n = lower_model_cached(&a, &em, &m, &q, &ph, 0, p.ops.data(), MODEL_MAX_OPS, &p.info, nullptr,
+                             nullptr, lc, err, sizeof err);
+    EXPECT_GT(p.n, 0) << err;
+    return p;
+}
+
+void expect_same(const Phase &x, const Phase &y)
+{
+    ASSERT_EQ(x.n, y.n);
+    for (int i = 0; i < x.n; i++) {
+        EXPECT_EQ(x.ops[i].st.cycles, y.ops[i].st.cycles) << x.ops[i].op.name;
+        EXPECT_EQ(x.ops[i].st.energy_pj, y.ops[i].st.energy_pj) << x.ops[i].op.name;
+        EXPECT_EQ(x.ops[i].tiling.m, y.ops[i].tiling.m) << x.ops[i].op.name;
+    }
+}
+
+TEST(SweepShapeCache, SameResultsFewerSimulations)
+{
+    char err[512];
+    arch_t a, b;
+    ASSERT_EQ(arch_from_json_string("{\"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\", \"channels\": 0}}",
+                                    "a", &a, err, sizeof err), 0) << err;
+    ASSERT_EQ(arch_from_json_string("{\"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\","
+                                    " \"channels\": 0, \"bandwidth_gbps\": 16}}", "b", &b, err, sizeof err), 0) << err;
+    lower_cache *lc = lower_cache_new();
+    ASSERT_TRUE(lc);
+    Phase d32 = lower(a, 1, 32, lc), d64 = lower(a, 1, 64, lc); // the linear layers repeat
+    Phase alone = lower(a, 1, 64, nullptr);
+    expect_same(d64, alone);
+    EXPECT_LT(d64.info.simulations, alone.info.simulations);
+    EXPECT_GT(d64.info.cache_hits, alone.info.cache_hits);
+    // another machine: its own results, none of a's reused
+    Phase b64 = lower(b, 1, 64, lc), b_alone = lower(b, 1, 64, nullptr);
+    expect_same(b64, b_alone);
+    EXPECT_EQ(b64.info.simulations, b_alone.info.simulations);
+    EXPECT_NE(b64.ops[1].st.cycles + b64.ops[2].st.cycles, d64.ops[1].st.cycles + d64.ops[2].st.cycles);
+    lower_cache_free(lc);
+    (void)d32;
 }
 
 } // namespace

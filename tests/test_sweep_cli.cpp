@@ -22,8 +22,12 @@ namespace {
 using testproc::TmpDir;
 
 // An ideal architecture pinned here (not the embedded default's figures).
-const char *kArch = "{\"name\": \"test-ideal\", \"buffers\": {\"ideal\": true},"
-                    " \"dram\": {\"model\": \"ideal\", \"bandwidth_gbps\": 64}}";
+// Every key that the realistic default sets otherwise (banked buffers, a DRAM
+// device, bounded DMA, instruction fetch) is given.
+const char *kArch = "{\"name\": \"test-ideal\", \"clock_ghz\": 1.0, \"lut\": {\"cores\": 8, \"tile\": {\"m\": 2, \"n\": 64, \"k\": 4}},"
+                    " \"buffers\": {\"ideal\": true}, \"dram\": {\"model\": \"ideal\", \"channels\": 0, \"bandwidth_gbps\": 64,"
+                    " \"latency_cycles\": 100, \"burst_bytes\": 64}, \"dma\": {\"max_outstanding\": 0},"
+                    " \"issue\": {\"ibuf_entries\": 0}}";
 
 // 400 points of the tiny model: grid x random.
 std::string spec_text(const std::string &arch, int count = 25)
@@ -121,6 +125,33 @@ TEST_F(SweepCli, KilledMidwayAndResumedExportsByteIdentical)
     EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
 }
 
+// A worker killed mid-sweep (as by the OOM killer): its point gets status
+// error, a new worker goes on, and a rerun retries that point alone.
+TEST_F(SweepCli, AKilledWorkerCostsOnePointWhichARerunRetries)
+{
+    TmpDir k;
+    std::vector<std::string> argv = {LUTSIM_BIN, "sweep", "run", t->p("spec.json"), "--out", k.p("run"),
+                                     "-j", "2", "--quiet"};
+    pid_t pid = testproc::start(argv, k.p("1.out"), k.p("1.err"));
+    ASSERT_TRUE(wait_rows(k.p("run/results.sqlite"), 40));
+    std::ifstream kids("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+    long worker = 0;
+    ASSERT_TRUE(kids >> worker) << "no worker process found";
+    ASSERT_EQ(kill((pid_t)worker, SIGKILL), 0);
+    EXPECT_EQ(testproc::wait_status(pid), 1);
+    std::string err = testproc::slurp(k.p("1.err"));
+    EXPECT_NE(err.find("1 point failed (the worker evaluating it died): run the same command again"),
+              std::string::npos) << err;
+    std::string db = k.p("run/results.sqlite");
+    EXPECT_EQ(rows(db, "status = 'error' AND reason LIKE 'the worker evaluating it was killed by signal 9%'"), 1);
+    EXPECT_EQ(rows(db, "status = 'ok'"), 399);
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 2 --quiet");
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("\n       1 evaluated now"), std::string::npos) << r.out;
+    ASSERT_EQ(testproc::lutsim("sweep export " + k.p("run") + " --csv " + k.p("e.csv")), 0);
+    EXPECT_TRUE(testproc::slurp(k.p("e.csv")) == ref_csv());
+}
+
 TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
 {
     TmpDir k;
@@ -144,8 +175,9 @@ TEST_F(SweepCli, SigintStopsWithinASecondKeepingFinishedPoints)
 }
 
 // The figures of `lutsim run --json` on point id of spec equal its row in db
-// (quant, seq and context from the row when swept, else W2A8, 128, 96).
-void expect_row_equals_run(const std::string &spec, const std::string &db, int id)
+// (quant, seq and context from the row when swept, else W2A8 and the given).
+void expect_row_equals_run(const std::string &spec, const std::string &db, int id,
+                           const std::string &base_seq = "128", const std::string &base_context = "96")
 {
     SCOPED_TRACE(id);
     TmpDir k;
@@ -159,7 +191,7 @@ void expect_row_equals_run(const std::string &spec, const std::string &db, int i
     ASSERT_EQ(sqlite3_prepare_v2(d, sql.c_str(), -1, &st, nullptr), SQLITE_OK);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
     std::map<std::string, double> row;
-    std::string quant = "W2A8", seq = "128", context = "96";
+    std::string quant = "W2A8", seq = base_seq, context = base_context;
     for (int c = 0; c < sqlite3_column_count(st); c++) {
         std::string name = sqlite3_column_name(st, c);
         const char *text = (const char *)sqlite3_column_text(st, c);
@@ -237,6 +269,19 @@ TEST_F(SweepCli, ShardsMergeIntoTheSingleRun)
     EXPECT_NE(st.find("resubmit: --array=1\n"), std::string::npos) << st;
     EXPECT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 1);
     EXPECT_FALSE(std::ifstream(k.p("run/results.sqlite")).good());
+    // shard 1 killed part-way: partial, and still to resubmit
+    pid_t pid = testproc::start({LUTSIM_BIN, "sweep", "run", t->p("spec.json"), "--out", k.p("run"), "-j", "1",
+                                 "--quiet", "--shard", "1/3"});
+    ASSERT_TRUE(wait_rows(k.p("run/shard-1-of-3.sqlite"), 10));
+    kill(pid, SIGKILL);
+    testproc::wait_status(pid);
+    long long part = rows(k.p("run/shard-1-of-3.sqlite"));
+    ASSERT_LT(part, 133);
+    EXPECT_EQ(testproc::lutsim("sweep status " + k.p("run"), k.p("st.out")), 3);
+    st = testproc::slurp(k.p("st.out"));
+    EXPECT_NE(st.find("shard 1 of 3: partial, " + std::to_string(part) + " of 133 points (ids 133..265)"),
+              std::string::npos) << st;
+    EXPECT_NE(st.find("2 of 3 shards complete; resubmit: --array=1\n"), std::string::npos) << st;
     ASSERT_EQ(testproc::lutsim("sweep run " + t->p("spec.json") + " --out " + k.p("run") + " -j 2 --quiet --shard 1/3"), 0);
     EXPECT_EQ(testproc::lutsim("sweep status " + k.p("run"), k.p("st.out")), 0);
     ASSERT_EQ(testproc::lutsim("sweep merge " + k.p("run"), "", k.p("m.err")), 0) << testproc::slurp(k.p("m.err"));
@@ -287,13 +332,49 @@ TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
     EXPECT_EQ(sqlite3_column_int(st, 1), 1);
     sqlite3_finalize(st);
     sqlite3_close(d);
-    // a constraint on a figure the report lacks stops the sweep with one line
+    // `sweep point` on them: the row's status and reason, one line, no output file
+    testproc::CliResult p = testproc::lutsim(k, "sweep point " + k.p("s.json") + " --id 1 --json " + k.p("r.json"));
+    EXPECT_EQ(p.status, 1);
+    EXPECT_NE(p.err.find("point 1 of " + k.p("s.json") + " is constrained: constraint 'arch.lut.tile.m * arch.lut.tile.n <= 128' fails"),
+              std::string::npos) << p.err;
+    EXPECT_EQ(std::count(p.err.begin(), p.err.end(), '\n'), 1);
+    EXPECT_FALSE(std::ifstream(k.p("r.json")).good());
+    p = testproc::lutsim(k, "sweep point " + k.p("s.json") + " --id 2");
+    EXPECT_EQ(p.status, 1);
+    EXPECT_NE(p.err.find(" is invalid: "), std::string::npos) << p.err;
+    // a constraint on a figure the report lacks is refused with one line
     std::ofstream(k.p("s2.json"))
         << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
            " \"constraints\": [\"no_such_figure_mm2 <= 20\"]}";
     testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s2.json") + " --out " + k.p("run2") + " --quiet");
     EXPECT_EQ(r.status, 1);
-    EXPECT_NE(r.err.find("constraints[0] 'no_such_figure_mm2 <= 20': no_such_figure_mm2 is unknown"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("s2.json: constraints[0]: no_such_figure_mm2 is not a figure of this build's report"),
+              std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1);
+    EXPECT_FALSE(std::ifstream(k.p("run2/results.sqlite")).good()); // refused before any work
+}
+
+// base's arch.* keys apply to every point, and the overrides start from the
+// file as written: a device's bandwidth follows from swept channels.
+TEST_F(SweepCli, BaseOverridesAndDerivedKeys)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32,"
+           " \"arch\": \"" SRC_DIR "/workloads/arch/lpddr5-mobile.json\", \"arch.buffers.ideal\": true},"
+           " \"grid\": {\"arch.dram.channels\": [1, 4]}}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " -j 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string db = k.p("run/results.sqlite");
+    EXPECT_EQ(rows(db, "status = 'ok'"), 2) << testproc::slurp(k.p("err"));
+    EXPECT_EQ(rows(db, "(SELECT \"decode.seconds\" FROM points WHERE id = 0) > (SELECT \"decode.seconds\" FROM points WHERE id = 1)"), 2);
+    ASSERT_EQ(testproc::lutsim("sweep point " + k.p("s.json") + " --id 0 --arch-out " + k.p("a.json"), "", k.p("p.err")), 0)
+        << testproc::slurp(k.p("p.err"));
+    std::string a = testproc::slurp(k.p("a.json"));
+    EXPECT_NE(a.find("\"channels\": 1"), std::string::npos) << a;
+    EXPECT_NE(a.find("\"ideal\": true"), std::string::npos) << a;
+    EXPECT_NE(a.find("\"bandwidth_gbps\": 12.8"), std::string::npos) << a; // LPDDR5-6400 x16: 12.8 GB/s a channel
+    expect_row_equals_run(k.p("s.json"), db, 1, "32", "32");
 }
 
 // Read the export back: id -> (a, b), the brute-force front, and pareto's.

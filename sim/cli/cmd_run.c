@@ -364,7 +364,7 @@ int cmd_run(int argc, char **argv)
         progress pr;
         progress_init(&pr, p->phase, "operations", 0, quiet);
         int rc = run_phase_time(&a, &em, &m, model, &q, objective, p, ops[nph], on_op_timed, &pr,
-                                err, sizeof err);
+                                NULL, err, sizeof err);
         progress_end(&pr);
         if (rc != 0) {
             cli_error("%s", err);

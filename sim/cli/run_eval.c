@@ -43,12 +43,13 @@ int run_phase_prepare(const model_cfg *m, const char *model_label, int kind, int
 
 int run_phase_time(const arch_t *a, const energy_model *em, const model_cfg *m,
                    const char *model_label, const quant_preset *q, int objective, run_phase *p,
-                   op_result *ops, lower_progress_fn fn, void *ctx, char *err, size_t errlen)
+                   op_result *ops, lower_progress_fn fn, void *ctx, lower_cache *lc, char *err,
+                   size_t errlen)
 {
     char why[512];
     double t0 = cli_now_seconds();
-    int n = lower_model_ex(a, em, m, q, &p->ph, objective, ops, MODEL_MAX_OPS, &p->info, fn, ctx,
-                           why, sizeof why);
+    int n = lower_model_cached(a, em, m, q, &p->ph, objective, ops, MODEL_MAX_OPS, &p->info, fn,
+                               ctx, lc, why, sizeof why);
     if (n < 0) {
         phase_error(model_label, p, why, err, errlen);
         return -1;

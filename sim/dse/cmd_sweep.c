@@ -3,6 +3,7 @@
 #include "sweep_cmds.h"
 
 #include "arch_json.h"
+#include "outfiles.h"
 #include "report_run.h"
 #include "sweep_args.h"
 #include "sweep_point.h"
@@ -41,10 +42,11 @@ static const char point_usage[] =
     "  --json R.json      the report as JSON, like `lutsim run --json`\n"
     "  --arch-out A.json  the point's architecture, for `lutsim run --arch`\n";
 
-static int write_json(const char *path, json_t *j)
+/* Writes j to the staged file tmp of the output named shown. */
+static int write_json(const char *tmp, const char *shown, json_t *j)
 {
-    if (json_dump_file(j, path, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
-        cli_error("%s: cannot write", path);
+    if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) != 0) {
+        cli_error("%s: cannot write", shown);
         return -1;
     }
     return 0;
@@ -62,7 +64,7 @@ int sweep_cmd_point(int argc, char **argv)
         return rc;
     char err[2048];
     sweep_spec s;
-    if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
+    if (sweep_spec_load_checked(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
     }
@@ -76,41 +78,66 @@ int sweep_cmd_point(int argc, char **argv)
     }
     sweep_ctx *c = malloc(sizeof *c);
     json_t *vals[s.np > 0 ? s.np : 1];
-    if (!c || sweep_point_values(&s, id, vals) != 0) {
+    if (!c || sweep_ctx_init(c, &s) != 0 || sweep_point_values(&s, id, vals) != 0) {
         cli_error("out of memory");
+        if (c)
+            sweep_ctx_free(c);
         free(c);
         sweep_spec_free(&s);
         return 1;
     }
-    sweep_ctx_init(c, &s);
     printf("point %llu of %s (%llu points)\n", id, s.label, (unsigned long long)s.npoints);
     for (int j = 0; j < s.np; j++) {
         char *v = json_dumps(vals[j], JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
         printf("  %s = %s\n", s.p[j].key, v ? v : "?");
         free(v);
     }
+    /* the row first (constraints too), then the report: a second
+     * simulation of the same phases is a hit in c's cache */
+    json_t *row = sweep_eval(c, id, 0, err, sizeof err);
+    json_t *cols = json_object_get(row, "cols");
+    const char *status = json_string_value(json_object_get(cols, "status"));
     sweep_inputs in;
-    const char *status = "ok";
-    char reason[1024] = "";
-    rc = sweep_point_inputs(c, vals, &in, &status, reason, sizeof reason);
-    if (rc == 0 && arch_out) {
+    memset(&in, 0, sizeof in);
+    outfiles of;
+    out_init(&of);
+    out_input(&of, spec, "SPEC");
+    const char *tj = NULL, *ta = NULL;
+    rc = -1;
+    if (!row)
+        cli_error("%s", err);
+    else if (strcmp(status, "ok") != 0)
+        cli_error("point %llu of %s is %s: %s", id, s.label, status,
+                  json_string_value(json_object_get(cols, "reason")));
+    else if ((json && !(tj = out_stage(&of, json, err, sizeof err))) ||
+             (arch_out && !(ta = out_stage(&of, arch_out, err, sizeof err))))
+        cli_error("%s", err);
+    else if (sweep_point_inputs(c, vals, &in, &status, err, sizeof err) != 0 ||
+             sweep_point_simulate(c, &in, err, sizeof err) != 0)
+        cli_error("point %llu: %s", id, err); /* cannot be: the row said ok */
+    else
+        rc = 0;
+    for (int k = 0; rc == 0 && k < in.nph; k++) {
+        printf("\n");
+        run_print(stdout, &in.a, &in.em, &in.m, &in.q, &in.ph[k]);
+    }
+    if (rc == 0 && tj) {
+        json_t *r = run_to_json(&in.a, &in.em, &in.m, &in.q, in.ph, in.nph);
+        rc = write_json(tj, json, r);
+        json_decref(r);
+    }
+    if (rc == 0 && ta) {
         json_t *aj = arch_to_json(&in.a);
-        rc = write_json(arch_out, aj) ? -1 : 0;
+        rc = write_json(ta, arch_out, aj);
         json_decref(aj);
     }
-    if (rc == 0 && (rc = sweep_point_simulate(c, &in, reason, sizeof reason)) == 0) {
-        for (int k = 0; k < in.nph; k++) {
-            printf("\n");
-            run_print(stdout, &in.a, &in.em, &in.m, &in.q, &in.ph[k]);
-        }
-        if (json) {
-            json_t *r = run_to_json(&in.a, &in.em, &in.m, &in.q, in.ph, in.nph);
-            rc = write_json(json, r) ? -1 : 0;
-            json_decref(r);
-        }
+    if (rc == 0 && out_commit(&of, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        rc = -1;
     }
-    if (rc > 0)
-        printf("\nstatus %s: %s\n", status, reason);
+    if (rc != 0)
+        out_abort(&of);
+    json_decref(row);
     sweep_inputs_free(&in);
     for (int j = 0; j < s.np; j++)
         json_decref(vals[j]);

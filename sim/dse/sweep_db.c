@@ -171,8 +171,10 @@ int64_t sweep_db_done(sweep_db *d, uint64_t first, uint64_t last, unsigned char 
 {
     sqlite3_stmt *st;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(d->db, "SELECT id FROM points WHERE id >= ? AND id < ?", -1, &st,
-                           NULL) != SQLITE_OK)
+    /* a point whose worker died has a row, but is evaluated again */
+    const char *sql = done ? "SELECT id FROM points WHERE id >= ? AND id < ? AND status != 'error'"
+                           : "SELECT id FROM points WHERE id >= ? AND id < ?";
+    if (sqlite3_prepare_v2(d->db, sql, -1, &st, NULL) != SQLITE_OK)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)first);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)last);

@@ -47,7 +47,9 @@ int sweep_db_create(sweep_db *d, char *err, size_t errlen);
 int sweep_db_init(sweep_db *d, const sweep_spec *s, const char *version, int shard,
                   int nshards, uint64_t first, uint64_t last, char *err, size_t errlen);
 
-/* done[id - first] = 1 for every point stored in first..last-1; the count. */
+/* The number of points stored in first..last-1; with done (not NULL),
+ * done[id - first] = 1 for each, except those of status "error" (their
+ * worker died: a rerun evaluates them again), and only those are counted. */
 int64_t sweep_db_done(sweep_db *d, uint64_t first, uint64_t last, unsigned char *done);
 
 /* Stores a row (sweep_point.h) in one transaction, replacing the point's

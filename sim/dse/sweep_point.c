@@ -10,16 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void sweep_ctx_init(sweep_ctx *c, const sweep_spec *s)
+int sweep_ctx_init(sweep_ctx *c, const sweep_spec *s)
 {
     memset(c, 0, sizeof *c);
     c->s = s;
+    c->shapes = lower_cache_new();
+    return c->shapes ? 0 : -1;
 }
 
 void sweep_ctx_free(sweep_ctx *c)
 {
     json_decref(c->arch_file_doc);
     c->arch_file_doc = NULL;
+    lower_cache_free(c->shapes);
+    c->shapes = NULL;
     for (int i = 0; i < SWEEP_CACHE_MAX; i++) {
         free(c->cache[i].key);
         c->cache[i].key = NULL;
@@ -79,7 +83,7 @@ static json_t *arch_start(sweep_ctx *c, const char *path, char *err, size_t errl
 {
     json_t *base = json_object_get(c->s->base, "arch");
     if (!path || (base && !strcmp(path, json_string_value(base))))
-        return json_deep_copy(c->s->arch_doc);
+        return json_deep_copy(c->s->arch_file);
     if (!c->arch_file_doc || strcmp(c->arch_path, path) != 0) {
         json_decref(c->arch_file_doc);
         c->arch_file_doc = NULL;
@@ -202,9 +206,17 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
     const char *arch_path = opt_str(s, vals, "arch", NULL);
     if (!(in->arch_doc = arch_start(c, arch_path, reason, rlen)))
         return 1;
+    /* base's arch.* keys first, then the swept ones */
+    const char *k;
+    json_t *v;
+    json_object_foreach(s->base, k, v)
+        if (!strncmp(k, "arch.", 5) && set_path(in->arch_doc, k + 5, v) != 0) {
+            snprintf(reason, rlen, "%s: cannot be set", k);
+            return 1;
+        }
     for (int j = 0; j < s->np; j++)
         if (!strncmp(s->p[j].key, "arch.", 5) && set_path(in->arch_doc, s->p[j].key + 5, vals[j]) != 0) {
-            snprintf(reason, rlen, "arch.%s: cannot be set", s->p[j].key + 5);
+            snprintf(reason, rlen, "%s: cannot be set", s->p[j].key);
             return 1;
         }
     if (arch_from_json(in->arch_doc, arch_path ? arch_path : s->arch_label, &in->a, reason, rlen) != 0 ||
@@ -285,7 +297,7 @@ int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rl
             free(key);
         } else {
             if (run_phase_time(&in->a, &in->em, &in->m, in->model, &in->q, in->objective, p,
-                               c->ops[in->nph], NULL, NULL, reason, rlen) != 0) {
+                               c->ops[in->nph], NULL, NULL, c->shapes, reason, rlen) != 0) {
                 free(key);
                 return 1;
             }
@@ -402,4 +414,55 @@ json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t er
         return NULL;
     }
     return row;
+}
+
+int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen)
+{
+    int need = 0;
+    for (int i = 0; i < s->nc; i++)
+        need |= s->c[i].after_run;
+    if (!need)
+        return 0;
+    /* the names of a report do not depend on its numbers: an empty one of
+     * each phase (no operation simulated) has them all */
+    static sweep_inputs in;
+    energy_table t;
+    char e[512];
+    arch_default(&in.a);
+    if (energy_table_default(&t, e, sizeof e) != 0 || energy_model_build(&t, &in.a, &in.em, e, sizeof e) != 0 ||
+        model_from_hf_config("tiny", &in.m, e, sizeof e) != 0 ||
+        quant_from_name_or_file("W2A8", &in.q, e, sizeof e) != 0 ||
+        run_phase_prepare(&in.m, "tiny", 0, 1, 1, 1, &in.ph[0], e, sizeof e) != 0 ||
+        run_phase_prepare(&in.m, "tiny", 1, 1, 1, 1, &in.ph[1], e, sizeof e) != 0) {
+        snprintf(err, errlen, "cannot list the report's figures: %s", e);
+        return -1;
+    }
+    in.nph = 2;
+    json_t *figs = json_object();
+    report_figures(&in, figs, NULL);
+    int rc = 0;
+    for (int i = 0; i < s->nc && rc == 0; i++) {
+        const char *n;
+        for (int j = 0; s->c[i].after_run && (n = sx_name(s->c[i].e, j)) && rc == 0; j++) {
+            if (strncmp(n, "arch.", 5) != 0 && !sweep_is_option(n) && !json_object_get(figs, n)) {
+                snprintf(err, errlen, "%s: constraints[%d]: %s is not a figure of this build's "
+                         "report (figures are PHASE.KEY of the report's totals, e.g. "
+                         "decode.seconds, or its top-level numbers)", s->label, i, n);
+                rc = -1;
+            }
+        }
+    }
+    json_decref(figs);
+    return rc;
+}
+
+int sweep_spec_load_checked(const char *path, sweep_spec *s, char *err, size_t errlen)
+{
+    if (sweep_spec_load(path, s, err, errlen) != 0)
+        return -1;
+    if (sweep_check_figures(s, err, errlen) != 0) {
+        sweep_spec_free(s);
+        return -1;
+    }
+    return 0;
 }

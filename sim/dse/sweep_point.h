@@ -45,6 +45,7 @@ typedef struct {
      * sweep over seq reuses every decode phase and one over context every
      * prefill phase.  Round-robin replacement. */
     sweep_cached_phase cache[SWEEP_CACHE_MAX];
+    lower_cache *shapes;     /* and GEMM and vector shapes of one machine (lower.h) */
     int cache_next;
     uint64_t cache_hits, cache_misses;
 } sweep_ctx;
@@ -62,7 +63,8 @@ typedef struct {
     int nph;
 } sweep_inputs;
 
-void sweep_ctx_init(sweep_ctx *c, const sweep_spec *s);
+/* 0, or -1 if out of memory. */
+int sweep_ctx_init(sweep_ctx *c, const sweep_spec *s);
 void sweep_ctx_free(sweep_ctx *c);
 
 /* Builds the inputs of point id (vals from sweep_point_values).  0 ready,
@@ -73,6 +75,14 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
 /* Simulates every phase of in; 0, or 1 with the reason (a phase that does not fit). */
 int sweep_point_simulate(sweep_ctx *c, sweep_inputs *in, char *reason, size_t rlen);
 void sweep_inputs_free(sweep_inputs *in);
+
+/* Checks that every report figure the constraints name is one this build
+ * reports (area_mm2 only with the area model); 0, or -1 with err naming
+ * the constraint. */
+int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen);
+
+/* sweep_spec_load, then sweep_check_figures (s freed on failure). */
+int sweep_spec_load_checked(const char *path, sweep_spec *s, char *err, size_t errlen);
 
 /* Evaluates point id into a new row (see above); NULL with err only on a
  * failure that stops the sweep (a constraint naming an unknown figure). */

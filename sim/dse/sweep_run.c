@@ -82,9 +82,8 @@ static void worker_main(const sweep_spec *s, int in, int out, int want_ops)
     signal(SIGTERM, SIG_DFL);
     FILE *fi = fdopen(in, "r"), *fo = fdopen(out, "w");
     sweep_ctx *c = malloc(sizeof *c);
-    if (!fi || !fo || !c)
+    if (!fi || !fo || !c || sweep_ctx_init(c, s) != 0)
         _exit(3);
-    sweep_ctx_init(c, s);
     char line[64], err[1024];
     while (fgets(line, sizeof line, fi)) {
         uint64_t id = strtoull(line, NULL, 10);
@@ -174,23 +173,38 @@ typedef struct {
     const sweep_spec *s;
     sweep_db db;
     uint64_t first, last;
-    uint64_t *todo;
-    uint64_t ntodo, next, stored;
+    unsigned char *done;        /* done[id - first]: stored before this run */
+    uint64_t ntodo, sent, cursor, stored; /* cursor: the next id - first to look at */
     uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
     int want_ops, quiet, nworkers;
+    uint64_t *retry;            /* ids sent to a worker that died before doing them */
+    int nretry, crashes;
+    worker *w;                  /* all the workers (a restarted one closes the others' pipes) */
 } run_state;
+
+/* A worker dies this often before the sweep gives up (a bug, not a point). */
+#define SWEEP_MAX_CRASHES 32
 
 /* Sends ids to w until it has SWEEP_IN_FLIGHT or none are left. */
 static int feed(run_state *r, worker *w)
 {
-    while (w->inflight < SWEEP_IN_FLIGHT && r->next < r->ntodo) {
+    while (w->inflight < SWEEP_IN_FLIGHT && (r->nretry > 0 || r->sent < r->ntodo)) {
+        uint64_t id;
+        if (r->nretry > 0) {
+            id = r->retry[--r->nretry];
+        } else {
+            while (r->done[r->cursor])
+                r->cursor++;
+            id = r->first + r->cursor++;
+            r->sent++;
+        }
         char line[32];
-        int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)r->todo[r->next]);
+        int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)id);
         if (write(w->cmd, line, (size_t)n) != n)
             return -1;
-        w->ids[w->inflight++] = r->todo[r->next++];
+        w->ids[w->inflight++] = id;
     }
-    if (r->next >= r->ntodo && w->cmd >= 0 && w->inflight == 0) {
+    if (r->sent >= r->ntodo && r->nretry == 0 && w->cmd >= 0 && w->inflight == 0) {
         close(w->cmd); /* nothing more for it: it ends */
         w->cmd = -1;
     }
@@ -232,6 +246,48 @@ static int take_rows(run_state *r, worker *w, char *err, size_t errlen)
     return 0;
 }
 
+/* The worker w died with points in flight: the one it was evaluating gets
+ * a row with status "error" (a rerun retries it), the others go to the
+ * next worker, and a new worker takes w's place.  0, or -1 to give up. */
+static int worker_died(run_state *r, worker *w, int st, char *err, size_t errlen)
+{
+    uint64_t id = w->ids[0];
+    for (int i = 1; i < w->inflight; i++)
+        r->retry[r->nretry++] = w->ids[i];
+    char reason[160];
+    if (WIFSIGNALED(st))
+        snprintf(reason, sizeof reason, "the worker evaluating it was killed by signal %d (a "
+                 "rerun retries it)", WTERMSIG(st));
+    else
+        snprintf(reason, sizeof reason, "the worker evaluating it exited with status %d (a "
+                 "rerun retries it)", WEXITSTATUS(st));
+    if (++r->crashes > SWEEP_MAX_CRASHES) {
+        snprintf(err, errlen, "workers died %d times, the last at point %llu: %s", r->crashes,
+                 (unsigned long long)id, reason);
+        return -1;
+    }
+    json_t *vals[r->s->np > 0 ? r->s->np : 1];
+    json_t *row = json_object(), *cols = json_object();
+    json_object_set_new(row, "cols", cols);
+    json_object_set_new(cols, "id", json_integer((json_int_t)id));
+    if (sweep_point_values(r->s, id, vals) == 0) {
+        for (int j = 0; j < r->s->np; j++)
+            json_object_set_new(cols, r->s->p[j].key, vals[j]);
+    }
+    json_object_set_new(cols, "status", json_string("error"));
+    json_object_set_new(cols, "reason", json_string(reason));
+    int rc = sweep_db_put(&r->db, row, err, errlen);
+    json_decref(row);
+    free(w->buf);
+    if (rc != 0 || start_worker(w, r->s, r->want_ops, r->w, r->nworkers) != 0 || feed(r, w) != 0) {
+        if (rc == 0)
+            snprintf(err, errlen, "cannot restart a worker: %s", strerror(errno));
+        return -1;
+    }
+    r->stored++;
+    return 0;
+}
+
 static int read_worker(run_state *r, worker *w, char *err, size_t errlen)
 {
     if (w->cap - w->len < 65536) {
@@ -253,13 +309,9 @@ static int read_worker(run_state *r, worker *w, char *err, size_t errlen)
         close(w->res);
         if (w->cmd >= 0)
             close(w->cmd);
-        if (w->inflight > 0) {
-            snprintf(err, errlen, "a worker %s at point %llu",
-                     WIFSIGNALED(st) ? "was killed by a signal" : "died",
-                     (unsigned long long)w->ids[0]);
-            return -1;
-        }
-        return 1;
+        if (w->inflight == 0)
+            return 1;
+        return worker_died(r, w, st, err, errlen);
     }
     w->len += (size_t)n;
     return take_rows(r, w, err, errlen);
@@ -277,7 +329,13 @@ static int run_workers(run_state *r, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    r->w = w;
+    r->retry = malloc(sizeof *r->retry * (size_t)n * SWEEP_IN_FLIGHT);
     int rc = 0, alive = 0;
+    if (!r->retry) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
     for (int i = 0; i < n && rc == 0; i++) {
         if (start_worker(&w[i], r->s, r->want_ops, w, i) != 0 || feed(r, &w[i]) != 0) {
             snprintf(err, errlen, "cannot start a worker: %s", strerror(errno));
@@ -322,6 +380,8 @@ static int run_workers(run_state *r, char *err, size_t errlen)
     stop_workers(w, n);
     free(w);
     free(pf);
+    free(r->retry);
+    r->retry = NULL;
     return rc;
 }
 
@@ -400,7 +460,7 @@ int sweep_cmd_run(int argc, char **argv)
         return 2;
     char err[2048];
     sweep_spec s;
-    if (sweep_spec_load(spec, &s, err, sizeof err) != 0) {
+    if (sweep_spec_load_checked(spec, &s, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
     }
@@ -423,15 +483,15 @@ int sweep_cmd_run(int argc, char **argv)
     }
     uint64_t range = r.last - r.first;
     done = calloc(range + 1, 1);
-    r.todo = malloc(sizeof *r.todo * (range + 1));
-    if (!done || !r.todo) {
+    r.done = done;
+    if (!done) {
         cli_error("out of memory for %llu points", (unsigned long long)range);
         goto end;
     }
     sweep_db_done(&r.db, r.first, r.last, done);
     for (uint64_t i = 0; i < range; i++)
         if (!done[i])
-            r.todo[r.ntodo++] = r.first + i;
+            r.ntodo++;
     r.nworkers = jobs ? jobs : default_workers();
     if ((uint64_t)r.nworkers > r.ntodo)
         r.nworkers = r.ntodo ? (int)r.ntodo : 1;
@@ -459,10 +519,14 @@ int sweep_cmd_run(int argc, char **argv)
     } else {
         print_summary(&r, t);
         status = 0;
+        if (r.crashes > 0) {
+            cli_error("%d point%s failed (the worker evaluating it died): run the same command "
+                      "again to retry", r.crashes, r.crashes > 1 ? "s" : "");
+            status = 1;
+        }
     }
 end:
     free(done);
-    free(r.todo);
     sweep_db_close(&r.db);
     sweep_spec_free(&s);
     return status;

@@ -116,7 +116,7 @@ static int add_param(sweep_spec *s, const char *where, const char *key, sw_sourc
                     SWEEP_KEY_MAX - 1);
     for (int i = 0; i < s->np; i++)
         if (!strcmp(s->p[i].key, key))
-            return fail(err, errlen, "%s: %s: swept twice (once is enough)", s->label, where);
+            return fail(err, errlen, "%s: %s: swept twice (a key is swept in one place: grid, one zip group or random)", s->label, where);
     if (check_key(s, where, key, err, errlen) != 0)
         return -1;
     sw_param *np = realloc(s->p, sizeof *np * (size_t)(s->np + 1));
@@ -316,37 +316,35 @@ static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
     return h;
 }
 
-/* The base architecture: base.arch read and checked, or the default's keys. */
+/* The base architecture: base.arch read and checked (or the default), kept
+ * as written (the overrides start from it, so keys it leaves out, such as
+ * a DRAM device's derived bandwidth, stay derived) and with every key (for
+ * checking key paths and types). */
 static int load_base_arch(sweep_spec *s, char *err, size_t errlen)
 {
     json_t *path = json_object_get(s->base, "arch");
-    if (!path) {
-        arch_t a;
-        arch_default(&a);
-        s->arch_doc = arch_to_json(&a);
-        snprintf(s->arch_label, sizeof s->arch_label, "<default arch>");
-        return s->arch_doc ? 0 : fail(err, errlen, "out of memory");
-    }
-    if (!json_is_string(path))
-        return fail(err, errlen, "%s: base.arch: expected string, got %s", s->label,
-                    cfg_json_kind(path));
-    const char *p = json_string_value(path);
-    snprintf(s->arch_label, sizeof s->arch_label, "%s", p);
-    char *text = cfg_read_text_file(p, err, errlen);
-    if (!text)
-        return -1;
-    s->hash = fnv1a(s->hash, text, strlen(text));
-    json_t *doc = cfg_parse(text, p, err, errlen);
-    free(text);
     arch_t a;
-    if (!doc || arch_from_json(doc, p, &a, err, errlen) != 0) {
-        json_decref(doc);
-        return -1;
+    if (!path) {
+        arch_default(&a);
+        s->arch_file = json_object();
+        snprintf(s->arch_label, sizeof s->arch_label, "<default arch>");
+    } else {
+        if (!json_is_string(path))
+            return fail(err, errlen, "%s: base.arch: expected string, got %s", s->label,
+                        cfg_json_kind(path));
+        const char *p = json_string_value(path);
+        snprintf(s->arch_label, sizeof s->arch_label, "%s", p);
+        char *text = cfg_read_text_file(p, err, errlen);
+        if (!text)
+            return -1;
+        s->hash = fnv1a(s->hash, text, strlen(text));
+        s->arch_file = cfg_parse(text, p, err, errlen);
+        free(text);
+        if (!s->arch_file || arch_from_json(s->arch_file, p, &a, err, errlen) != 0)
+            return -1;
     }
-    json_decref(doc);
-    /* every key, so that key paths and constraints see the defaults too */
     s->arch_doc = arch_to_json(&a);
-    return s->arch_doc ? 0 : fail(err, errlen, "out of memory");
+    return s->arch_doc && s->arch_file ? 0 : fail(err, errlen, "out of memory");
 }
 
 static int parse_base(sweep_spec *s, char *err, size_t errlen)
@@ -389,8 +387,9 @@ static int count_points(sweep_spec *s, char *err, size_t errlen)
     uint64_t n = 1;
     for (int i = 0; i < s->ndigits + 1; i++) {
         uint64_t r = i < s->ndigits ? s->grid_radix[i] : (s->random_count ? s->random_count : 1);
-        if (n > (UINT64_C(1) << 40) / r)
-            return fail(err, errlen, "%s: more than 2^40 points", s->label);
+        if (n > SWEEP_MAX_POINTS / r)
+            return fail(err, errlen, "%s: more than %llu points (split the spec)", s->label,
+                        (unsigned long long)SWEEP_MAX_POINTS);
         n *= r;
     }
     s->npoints = n;
@@ -450,6 +449,7 @@ void sweep_spec_free(sweep_spec *s)
     free(s->c);
     free(s->p);
     json_decref(s->arch_doc);
+    json_decref(s->arch_file);
     json_decref(s->doc);
     memset(s, 0, sizeof *s);
 }

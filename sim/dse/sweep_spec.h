@@ -32,6 +32,8 @@ extern "C" {
 #endif
 
 #define SWEEP_KEY_MAX 128
+/* A run keeps a byte per point of its range in memory. */
+#define SWEEP_MAX_POINTS UINT64_C(1000000000)
 
 typedef enum { SW_GRID, SW_ZIP, SW_RANDOM } sw_source;
 typedef enum { RV_LIST, RV_LINEAR, RV_LOG, RV_INT } sw_range;
@@ -57,6 +59,7 @@ typedef struct {
     json_t *doc;
     json_t *base;            /* run options and "arch" */
     json_t *arch_doc;        /* the base architecture's JSON (every key) */
+    json_t *arch_file;       /* the same as written in its file ({} for the default) */
     char arch_label[512];    /* its file name, or "<default arch>" */
     sw_param *p;
     int np;

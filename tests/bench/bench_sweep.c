@@ -72,10 +72,13 @@ int main(void)
     snprintf(spec, sizeof spec, "%s/spec.json", dir);
     snprintf(out, sizeof out, "%s/out", dir);
     int rc = 1;
+    /* every key the realistic default sets otherwise is given */
     if (write_file(arch, "{\"name\": \"bench-ideal\", \"clock_ghz\": 1.0,"
                          " \"lut\": {\"cores\": 8, \"tile\": {\"m\": 2, \"n\": 64, \"k\": 4}},"
                          " \"buffers\": {\"ideal\": true},"
-                         " \"dram\": {\"model\": \"ideal\", \"bandwidth_gbps\": 64}}\n") != 0)
+                         " \"dram\": {\"model\": \"ideal\", \"channels\": 0, \"bandwidth_gbps\": 64,"
+                         " \"latency_cycles\": 100, \"burst_bytes\": 64},"
+                         " \"dma\": {\"max_outstanding\": 0}, \"issue\": {\"ibuf_entries\": 0}}\n") != 0)
         goto done;
     snprintf(text, sizeof text,
              "{\"base\": {\"model\": \"llama-2-7b\", \"quant\": \"W2A8\", \"phase\": \"both\","
