@@ -135,6 +135,15 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
 	@bash scripts/run-bench.sh $(BUILD)
 
+# A sweep on a private single-node Slurm cluster (scripts/slurm-local.sh,
+# Debian's munge and slurm-wlm: `install-deps.sh slurm`) equals the same sweep
+# on one machine (scripts/test-slurm.sh).
+.PHONY: test-slurm
+test-slurm:
+	@bash scripts/install-deps.sh slurm
+	@$(MAKE) --no-print-directory -j$$(nproc) $(LUTSIM)
+	@bash scripts/test-slurm.sh $(BUILD)
+
 # Mutation fuzz of every reader through the command line (scripts/cli-fuzz.py):
 # crashes, hangs, multi-line errors, partial outputs, executed names.
 CLI_FUZZ_CASES ?= 300

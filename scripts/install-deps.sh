@@ -4,6 +4,7 @@
 #
 #   install-deps.sh          what `make`, `make run`, `make test` need
 #   install-deps.sh fuzz     that, and clang with libFuzzer for `make fuzz`
+#   install-deps.sh slurm    that, and a single-node Slurm for `make test-slurm`
 set -euo pipefail
 
 # One package per need; keep this list and README's in step.
@@ -22,7 +23,8 @@ PKGS=(
 for group in "$@"; do
     case $group in
         fuzz) PKGS+=(clang libclang-rt-14-dev) ;; # libFuzzer and its sanitizer runtimes
-        *) echo "install-deps: unknown group '$group' (known: fuzz)" >&2; exit 2 ;;
+        slurm) PKGS+=(munge slurmctld slurmd slurm-client) ;; # scripts/slurm-local.sh
+        *) echo "install-deps: unknown group '$group' (known: fuzz, slurm)" >&2; exit 2 ;;
     esac
 done
 
