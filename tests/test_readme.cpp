@@ -19,11 +19,10 @@ namespace {
 // lutsim's stdout for args (from an argument vector: no shell).
 std::string run(const std::string &args)
 {
-    const std::string out = ::testing::TempDir() + "/lutsim-readme.out";
+    testproc::TmpDir t; // a folder of its own: parallel runs cannot collide
+    const std::string out = t.p("lutsim-readme.out");
     testproc::lutsim(args, out, "");
-    std::string text = testproc::slurp(out);
-    std::remove(out.c_str());
-    return text;
+    return testproc::slurp(out);
 }
 
 // Options written as -x or --long-name, standing alone (not inside words

@@ -216,9 +216,9 @@ TEST(SweepExpr, ErrorsAreMessagesNeverExecution)
     eval("1 +", &rc, &err);
     EXPECT_EQ(rc, -2);
     EXPECT_EQ(err, "column 4: unexpected end");
-    eval("system(\"rm\")", &rc, &err);
+    eval("exec(\"rm\")", &rc, &err);
     EXPECT_EQ(rc, -2);
-    EXPECT_EQ(err, "column 7: unexpected text after the expression");
+    EXPECT_EQ(err, "column 5: unexpected text after the expression");
     eval("(1 + 2", &rc, &err);
     EXPECT_EQ(err, "column 7: expected ')'");
     eval("'open", &rc, &err);
