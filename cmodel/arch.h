@@ -111,6 +111,14 @@ int arch_weight_bits_per_cycle(const arch_t *a);
 /* Smallest signed table-entry width holding every sum of tile_k activations
  * of act_bits exactly (11 for K = 4, INT8). */
 int arch_min_entry_bits(const arch_t *a);
+/* Bytes one table entry occupies in the table buffer: ceil(entry bits / 8)
+ * (A4 tables of 7-bit entries take 1 byte, INT8 2, A16's 19 bits 3). */
+int arch_entry_bytes(const arch_t *a);
+/* Runs a workload of `bits`-bit activations (4, 8 or 16) on a: act_bits
+ * becomes bits and, when that changes it, the table entries become the
+ * narrowest that hold every sum exactly (bits + ceil(log2 tk) + 1), so the
+ * table buffer holds more (A4) or fewer (A16) tables. */
+void arch_set_act_bits(arch_t *a, int bits);
 
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2

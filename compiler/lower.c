@@ -31,6 +31,7 @@ typedef struct {
     lower_progress_fn progress;
     void *progress_ctx;
     map_objective objective;
+    arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -159,6 +160,10 @@ int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
     cp->progress = fn;
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
+    if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
+        free(cp);
+        return -1;
+    }
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     free(cp);
     /* lower_ops gives the number of results (fused attention folds three
@@ -312,12 +317,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = qb.weight_bytes;
-            if (time_gemm(a, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
+            const arch_t *la = &c->linear_arch;
+            if (time_gemm(la, em, c, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
-            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(a, &g), r->instances, &ovf);
+            r->compulsory_bytes = count_mul(mapper_compulsory_bytes(la, &g), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;

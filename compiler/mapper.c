@@ -56,12 +56,12 @@ static void operands_of(const arch_t *a, const gemm_shape *s, int nt, operands *
         uint64_t ib;
         o->w += times[i] * ((uint64_t)(ntiles - 1) * gemm_tile_bytes(s, tk, ch, nt, &ib) +
                             gemm_tile_bytes(s, tk, ch, last, &ib));
-        o->act += times[i] * moved(a, s->m, (uint64_t)gl[i], ng == 1);
+        o->act += times[i] * moved(a, s->m, gemm_act_bytes(a, (uint64_t)gl[i]), ng == 1);
         o->ch_total += times[i] * ch;
     }
     if (s->tables_in_dram) {
         const uint64_t E = (uint64_t)1 << (tk - 1);
-        o->act = s->m * o->ch_total * E * 2 + (uint64_t)ng * s->m * 4;
+        o->act = s->m * o->ch_total * E * gemm_entry_bytes(a) + (uint64_t)ng * s->m * 4;
     }
     for (int b = 0; b < ntiles; b++)
         o->out += moved(a, s->m, (uint64_t)(b + 1 < ntiles ? nt : last) * 4, ntiles == 1);
@@ -187,7 +187,7 @@ static int mt_max(const arch_t *a, const gemm_shape *s, uint64_t rq)
 {
     const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
     const uint64_t G = (uint64_t)(s->group_size < s->kd ? s->group_size : s->kd);
-    const uint64_t per = gemm_cdiv(G, (uint64_t)a->tile_k) * E * 2;
+    const uint64_t per = gemm_cdiv(G, (uint64_t)a->tile_k) * E * gemm_entry_bytes(a);
     uint64_t mt = min64(min64(gemm_field_max(OP_LMMA, "m"), gemm_field_max(OP_TPREC, "rows")), s->m);
     while (mt > 1 && 2 * (gemm_align(mt * per) + gemm_align(mt * 4)) > arch_buf_bytes(a, BUF_TBL))
         mt = mt > 64 ? mt - mt / 8 : mt - 1;
