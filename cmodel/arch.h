@@ -39,7 +39,7 @@ typedef struct {
     int tile_m, tile_n, tile_k; /* tables x columns x activations per table */
     int table_entry_bits; /* stored table entry width */
     int wbits_min, wbits_max; /* weight bit-widths the array steps through */
-    int act_bits;         /* activation width (INT8) */
+    int act_bits;         /* activation width the precompute reads: 4, 8 or 16 */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     int lut_partition;    /* how the cores split an lmma: 0 columns (lockstep on
                              adjacent column blocks), 1 rows (different rows,

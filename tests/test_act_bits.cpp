@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "gemm_support.h"
 #include "lut_arith.h"
 #include "mapper.h"
 #include "model_json.h"
@@ -21,23 +22,11 @@
 
 namespace {
 
-// Pinned: the byte counts depend on the burst, the tile and the buffers.
+// The quantization suites' pinned architecture with a 16 KiB table buffer.
 arch_t pinned_arch()
 {
-    arch_t a;
-    arch_default(&a);
-    a.lut_cores = 4;
-    a.tile_m = 2;
-    a.tile_n = 64;
-    a.tile_k = 4;
-    a.table_entry_bits = 16;
-    a.act_bits = 8;
-    a.tprec_fused = 0;
-    a.dram_burst = 64;
-    a.buf[BUF_ACT].kib = 64;
+    arch_t a = gemmtest::pinned_quant_arch();
     a.buf[BUF_TBL].kib = 16;
-    a.buf[BUF_WGT].kib = 256;
-    a.buf[BUF_OUT].kib = 256;
     return a;
 }
 
@@ -65,9 +54,13 @@ struct Lowered {
     program p;
     gemm_layout lay;
     gemm_shape s;
+    int rc;
 };
 
-Lowered lower(const arch_t &a, lut_wtype wt, uint64_t m, int n, int k, int group)
+// Lowers an m x n x k GEMM; a lowering error fails the test unless the
+// caller asks for it (err): then its message is there and rc is -1.
+Lowered lower(const arch_t &a, lut_wtype wt, uint64_t m, int n, int k, int group,
+              std::string *err = nullptr)
 {
     Lowered L;
     std::memset(&L, 0, sizeof L);
@@ -76,8 +69,12 @@ Lowered lower(const arch_t &a, lut_wtype wt, uint64_t m, int n, int k, int group
     L.s.m = m;
     L.s.n = n;
     L.s.kd = k;
-    char err[512] = "";
-    EXPECT_EQ(gemm_lower(&a, &L.s, &L.p, &L.lay, err, sizeof err), 0) << err;
+    char why[512] = "";
+    L.rc = gemm_lower(&a, &L.s, &L.p, &L.lay, why, sizeof why);
+    if (err)
+        *err = why;
+    else
+        EXPECT_EQ(L.rc, 0) << why;
     return L;
 }
 
@@ -268,18 +265,11 @@ TEST(ActBits, A16AccumulatorBound)
 TEST(ActBits, Refusals)
 {
     // odd K at A4: two activations share a byte
-    const arch_t a4 = arch_for(4);
-    gemm_shape s = {};
-    s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
-    s.group_size = 33;
-    s.m = 1;
-    s.n = 64;
-    s.kd = 99;
-    program p;
-    gemm_layout lay;
+    std::string e;
+    Lowered L = lower(arch_for(4), lut_wtype{ LUT_WFMT_INT, 2 }, 1, 64, 99, 33, &e);
+    EXPECT_NE(L.rc, 0);
+    EXPECT_NE(e.find("4-bit activations need an even K"), std::string::npos) << e;
     char err[512] = "";
-    EXPECT_NE(gemm_lower(&a4, &s, &p, &lay, err, sizeof err), 0);
-    EXPECT_NE(std::string(err).find("4-bit activations need an even K"), std::string::npos) << err;
     // abits other than 4, 8, 16
     quant_preset q;
     EXPECT_NE(quant_from_json_string(R"({"wfmt": "int", "wbits": 4, "abits": 6})", "q.json", &q,
