@@ -136,6 +136,19 @@ int arch_min_entry_bits(const arch_t *a)
     return bits;
 }
 
+int arch_entry_bytes(const arch_t *a)
+{
+    return (a->table_entry_bits + 7) / 8;
+}
+
+void arch_set_act_bits(arch_t *a, int bits)
+{
+    if (a->act_bits == bits)
+        return;
+    a->act_bits = bits;
+    a->table_entry_bits = arch_min_entry_bits(a);
+}
+
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int arch_dram_spec(const arch_t *a, dram_spec *s, char *err, size_t errlen)
@@ -184,8 +197,8 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
              a->wbits_max);
     if (a->wbits_min > a->wbits_max)
         FAIL("lut.wbits_min: %d exceeds lut.wbits_max %d", a->wbits_min, a->wbits_max);
-    if (a->act_bits < 2 || a->act_bits > 16)
-        FAIL("act_bits: must be 2..16, got %d", a->act_bits);
+    if (a->act_bits != 4 && a->act_bits != 8 && a->act_bits != 16)
+        FAIL("act_bits: the datapath reads 4-, 8- or 16-bit activations, got %d", a->act_bits);
     int need = arch_min_entry_bits(a);
     if (a->table_entry_bits < need)
         FAIL("lut.table_entry_bits: %d bits cannot hold exact sums of %d %d-bit activations "

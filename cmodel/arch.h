@@ -39,7 +39,7 @@ typedef struct {
     int tile_m, tile_n, tile_k; /* tables x columns x activations per table */
     int table_entry_bits; /* stored table entry width */
     int wbits_min, wbits_max; /* weight bit-widths the array steps through */
-    int act_bits;         /* activation width (INT8) */
+    int act_bits;         /* activation width the precompute reads: 4, 8 or 16 */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     int lut_partition;    /* how the cores split an lmma: 0 columns (lockstep on
                              adjacent column blocks), 1 rows (different rows,
@@ -127,6 +127,14 @@ int arch_min_entry_bits(const arch_t *a);
  * not yet complete (completion is in order per unit).  The RTL include
  * generator and the area model (area.h) both use it. */
 int arch_sb_ring_depth(const arch_t *a, int ring);
+/* Bytes one table entry occupies in the table buffer: ceil(entry bits / 8)
+ * (A4 tables of 7-bit entries take 1 byte, INT8 2, A16's 19 bits 3). */
+int arch_entry_bytes(const arch_t *a);
+/* Runs a workload of `bits`-bit activations (4, 8 or 16) on a: act_bits
+ * becomes bits and, when that changes it, the table entries become the
+ * narrowest that hold every sum exactly (bits + ceil(log2 tk) + 1), so the
+ * table buffer holds more (A4) or fewer (A16) tables. */
+void arch_set_act_bits(arch_t *a, int bits);
 
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2

@@ -75,10 +75,60 @@ static inline void lut_field_put(uint8_t *row, uint64_t j, int tk, unsigned fiel
     }
 }
 
-/* Table precompute for one group of tk INT8 activations (positions past the
+/* Table precompute for one group of tk activations (positions past the
  * end of the reduction are zero).  Writes lut_table_entries(tk) entries and
- * returns the number of additions a hardware unit performs for it. */
+ * returns the number of additions a hardware unit performs for it.  The
+ * int32 form serves every activation width (A4, A8, A16: |entry| <=
+ * tk * 2^15 fits easily); the INT8 form fills the host GEMM's int16 tables. */
+int lut_table_precompute_i32(const int32_t *a, int tk, int32_t *table);
 int lut_table_precompute_i8(const int8_t *a, int tk, lut_entry_t *table);
+
+/* Activations as the act buffer and DRAM store them: `bits` (4, 8 or 16)
+ * per element, two's complement, packed LSB-first (A4: element 2j in the
+ * low nibble of byte j; A16: little-endian).  Bytes of n elements: */
+static inline uint64_t lut_act_bytes(uint64_t n, int bits)
+{
+    return (n * (uint64_t)bits + 7) / 8;
+}
+static inline int32_t lut_act_get(const uint8_t *p, uint64_t j, int bits)
+{
+    if (bits == 4) {
+        unsigned v = (p[j / 2] >> (4 * (j % 2))) & 0xFu;
+        return (int32_t)v - (v & 8u ? 16 : 0);
+    }
+    if (bits == 16)
+        return (int16_t)(uint16_t)(p[2 * j] | p[2 * j + 1] << 8);
+    return (int8_t)p[j];
+}
+static inline void lut_act_put(uint8_t *p, uint64_t j, int bits, int32_t v)
+{
+    if (bits == 4) {
+        unsigned sh = 4 * (unsigned)(j % 2);
+        p[j / 2] = (uint8_t)((p[j / 2] & ~(0xFu << sh)) | (((unsigned)v & 0xFu) << sh));
+    } else if (bits == 16) {
+        p[2 * j] = (uint8_t)v;
+        p[2 * j + 1] = (uint8_t)((uint32_t)v >> 8);
+    } else {
+        p[j] = (uint8_t)v;
+    }
+}
+
+/* Table entries in the table buffer: `eb` bytes each (ceil(entry bits / 8),
+ * 1..4), little-endian two's complement. */
+static inline int32_t lut_entry_get(const uint8_t *p, int eb)
+{
+    uint32_t u = 0;
+    for (int i = 0; i < eb; i++)
+        u |= (uint32_t)p[i] << (8 * i);
+    if (eb < 4 && (u >> (8 * eb - 1)) & 1u)
+        u |= ~0u << (8 * eb);
+    return (int32_t)u;
+}
+static inline void lut_entry_put(uint8_t *p, int eb, int32_t v)
+{
+    for (int i = 0; i < eb; i++)
+        p[i] = (uint8_t)((uint32_t)v >> (8 * i));
+}
 
 /* A table entry as a table of `bits`-bit signed entries stores it: narrower
  * tables saturate, as they would in silicon. */
@@ -95,9 +145,17 @@ static inline int32_t lut_lookup(const lut_entry_t *table, uint8_t idx)
     return (idx & LUT_IDX_NEG) ? -v : v;
 }
 
+/* The same look-up in the table buffer's own tables (int32 entries: any
+ * activation width). */
+static inline int32_t lut_lookup_wide(const int32_t *table, uint8_t idx)
+{
+    int32_t v = table[idx & LUT_IDX_MASK];
+    return (idx & LUT_IDX_NEG) ? -v : v;
+}
+
 /* Shift-accumulate of bit-plane i into a doubled partial sum: acc + t * 2^i
- * in the 32-bit accumulator (|t| <= 2^15 and i <= 7, so the term itself
- * always fits).  Computed modulo 2^32, as the RTL's adder does; the host
+ * in the 32-bit accumulator (|t| <= 8 * 2^15 at A16 and i <= 7, so the term
+ * itself always fits).  Computed modulo 2^32, as the RTL's adder does; the host
  * GEMM cannot overflow it (lut_gemm_cfg_check bounds the group size). */
 static inline int32_t lut_shift_acc(int32_t acc, int32_t t, int plane)
 {

@@ -49,12 +49,14 @@ int lut_gemm_cfg_check(const lut_gemm_cfg *cfg, char *err, size_t errlen)
     return 0;
 }
 
-int lut_gemm_group_max(int wbits)
+int lut_gemm_group_max_a(int wbits, int abits)
 {
     /* The doubled group sum is held in int32: |sum_i 2^i T_i| and the
-     * zero-point term are each at most (2^W - 1) * 128 * group. */
-    return (int)(INT32_MAX / (2 * (int64_t)((1 << wbits) - 1) * 128));
+     * zero-point term are each at most (2^W - 1) * 2^(abits-1) * group. */
+    return (int)(INT32_MAX / (2 * (int64_t)((1 << wbits) - 1) * ((int64_t)1 << (abits - 1))));
 }
+
+int lut_gemm_group_max(int wbits) { return lut_gemm_group_max_a(wbits, 8); }
 
 void lut_packed_free(lut_packed *p)
 {

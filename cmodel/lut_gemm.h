@@ -62,6 +62,9 @@ int lut_gemm_cfg_check(const lut_gemm_cfg *cfg, char *err, size_t errlen);
  * for any INT8 activations and wbits-bit weights (cfg_check's limit):
  * 2 (2^W - 1) 128 group <= 2^31 - 1, e.g. 32896 for W = 8. */
 int lut_gemm_group_max(int wbits);
+/* The same for abits-bit activations (|a| <= 2^(abits-1)): 2184 at W4A16,
+ * 128 at W8A16. */
+int lut_gemm_group_max_a(int wbits, int abits);
 
 /* Packs W (n x kd, row-major, one stored value per byte, see lut_types.h).
  * z2 is NULL except for UINT, where it holds n x ngroups doubled zero-points.

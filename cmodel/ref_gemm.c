@@ -1,6 +1,8 @@
 /* ref_gemm.c - naive reference GEMM over dequantized integer weights. */
 #include "ref_gemm.h"
 
+#include <stddef.h>
+
 int ref_weight_value2(lut_wtype t, int v, int z2)
 {
     switch (t.fmt) {
@@ -14,19 +16,20 @@ int ref_weight_value2(lut_wtype t, int v, int z2)
     return 0;
 }
 
-/* Dot product of one group, as an exact integer. */
-static int64_t group_dot(lut_wtype t, const int8_t *a, const int8_t *w,
+/* Dot product of one group, as an exact integer; the activations are
+ * INT8 (a8) or wider (a32, when not NULL). */
+static int64_t group_dot(lut_wtype t, const int8_t *a8, const int32_t *a32, const int8_t *w,
                          int z2, int k0, int k1)
 {
     int64_t s2 = 0;
     for (int k = k0; k < k1; k++)
-        s2 += (int64_t)a[k] * ref_weight_value2(t, lut_wtype_stored(t, w[k]), z2);
+        s2 += (int64_t)(a32 ? a32[k] : a8[k]) *
+              ref_weight_value2(t, lut_wtype_stored(t, w[k]), z2);
     return s2 / 2;
 }
 
-void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
-                  const int32_t *z2, int group_size, int m, int n, int kd,
-                  int64_t *c)
+static void gemm_i64(lut_wtype t, const int8_t *a8, const int32_t *a32, const int8_t *w,
+                     const int32_t *z2, int group_size, int m, int n, int kd, int64_t *c)
 {
     int ngroups = (kd + group_size - 1) / group_size;
     for (int i = 0; i < m; i++) {
@@ -35,11 +38,25 @@ void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
             for (int g = 0; g < ngroups; g++) {
                 int k0 = g * group_size, k1 = k0 + group_size > kd ? kd : k0 + group_size;
                 int zz = z2 ? z2[(size_t)j * ngroups + g] : 0;
-                s += group_dot(t, a + (size_t)i * kd, w + (size_t)j * kd, zz, k0, k1);
+                s += group_dot(t, a8 ? a8 + (size_t)i * kd : NULL,
+                               a32 ? a32 + (size_t)i * kd : NULL, w + (size_t)j * kd, zz, k0, k1);
             }
             c[(size_t)i * n + j] = s;
         }
     }
+}
+
+void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
+                  const int32_t *z2, int group_size, int m, int n, int kd,
+                  int64_t *c)
+{
+    gemm_i64(t, a, NULL, w, z2, group_size, m, n, kd, c);
+}
+
+void ref_gemm_i64_wide(lut_wtype t, const int32_t *a, const int8_t *w, const int32_t *z2,
+                       int group_size, int m, int n, int kd, int64_t *c)
+{
+    gemm_i64(t, NULL, a, w, z2, group_size, m, n, kd, c);
 }
 
 static void gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w, const int32_t *z2,
@@ -53,7 +70,7 @@ static void gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w, const int32_
             for (int g = 0; g < ngroups; g++) {
                 int k0 = g * group_size, k1 = k0 + group_size > kd ? kd : k0 + group_size;
                 int zz = z2 ? z2[(size_t)j * ngroups + g] : 0;
-                int64_t d = group_dot(t, a + (size_t)i * kd, w + (size_t)j * kd, zz, k0, k1);
+                int64_t d = group_dot(t, a + (size_t)i * kd, NULL, w + (size_t)j * kd, zz, k0, k1);
                 float sc = scales ? scales[(size_t)j * ngroups + g] : 1.0f;
                 float prod = (round ? lut_scale_round(st, sc) : sc) * (float)d;
                 o = o + prod;

@@ -23,6 +23,10 @@ void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
                   const int32_t *z2, int group_size, int m, int n, int kd,
                   int64_t *c);
 
+/* The same for activations of any width (A4, A16) held as int32 values. */
+void ref_gemm_i64_wide(lut_wtype t, const int32_t *a, const int8_t *w, const int32_t *z2,
+                       int group_size, int m, int n, int kd, int64_t *c);
+
 /* out (m x n) = sum_g scale[n][g] * (group dot product), groups in order. */
 void ref_gemm_f32(lut_wtype t, const int8_t *a, const int8_t *w,
                   const int32_t *z2, const float *scales, int group_size,

@@ -238,7 +238,7 @@ static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tb
     for (uint64_t r = 0; r < in->m; r++)
         for (uint64_t j = 0; j < chunks * (uint64_t)E; j++) {
             const uint8_t *e = tbl + r * rstride + j * eb;
-            int64_t v = (int16_t)(uint16_t)(e[0] | e[1] << 8);
+            int64_t v = lut_entry_get(e, eb);
             max_entry = v < 0 ? (-v > max_entry ? -v : max_entry) : (v > max_entry ? v : max_entry);
         }
     for (uint64_t j = 0; in->accum && j < (uint64_t)in->m * in->n; j++) {
@@ -269,7 +269,7 @@ static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     for (uint64_t j = 0; j < mn; j++)
         acc[j] = in->accum ? ld_i32(out + j * 4) : 0;
     const int careful = may_overflow(m, in, tbl, out, chunks);
-    lut_entry_t t[1 << (LUT_MAX_TK - 1)];
+    int32_t t[1 << (LUT_MAX_TK - 1)];
     for (uint64_t c = 0; c < chunks; c++) {
         for (uint32_t i = 0; i < in->wbits; i++) {
             const uint8_t *row = wgt + (c * in->wbits + i) * rb;
@@ -278,16 +278,16 @@ static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
             for (uint32_t r = 0; r < in->m; r++) {
                 const uint8_t *te = tbl + (uint64_t)r * rstride + c * E * eb;
                 for (int e = 0; e < E; e++)
-                    t[e] = (lut_entry_t)(uint16_t)(te[e * eb] | te[e * eb + 1] << 8);
+                    t[e] = lut_entry_get(te + e * eb, eb);
                 int32_t *a = acc + (uint64_t)r * in->n;
                 if (!careful) {
                     for (uint32_t col = 0; col < in->n; col++)
-                        a[col] = lut_shift_acc(a[col], lut_lookup(t, idx[col]), (int)i);
+                        a[col] = lut_shift_acc(a[col], lut_lookup_wide(t, idx[col]), (int)i);
                     continue;
                 }
                 uint32_t bad = in->n; /* first column that overflowed */
                 for (uint32_t col = 0; col < in->n; col++)
-                    if (lut_shift_acc_checked(&a[col], lut_lookup(t, idx[col]), (int)i) &&
+                    if (lut_shift_acc_checked(&a[col], lut_lookup_wide(t, idx[col]), (int)i) &&
                         bad == in->n)
                         bad = col;
                 if (bad < in->n) {

@@ -4,6 +4,14 @@
  * 2^(tk-1)-entry table (lut_arith.c) and the row's activation sum, which
  * the dequant unit needs for the zero-point term.  Entries saturate to the
  * architecture's table entry width, as a narrower table would in silicon.
+ *
+ * Activation width (act_bits 4, 8 or 16): the act buffer holds rows packed
+ * at that width (klen counts elements, src and stride are bytes).  The
+ * adders are as wide as the entries (act_bits + ceil(log2 tk) + 1 bits), so
+ * A16 costs one pass with wider adders, the same additions per table as A8,
+ * rather than two 8-bit half passes that would double the work and need a
+ * combining shift-add anyway; the wider entries cost table-buffer bytes
+ * (entry_bytes) and port cycles instead.
  */
 #include "lut_arith.h"
 #include "machine.h"
@@ -21,12 +29,13 @@ static int tprec_footprint(const machine *m, const isa_instr *in, footprint *fp,
         snprintf(err, errlen, "empty precompute (rows=%u klen=%u)", in->rows, in->klen);
         return -1;
     }
-    if (in->rows > 1 && in->stride < in->klen) {
+    if (in->rows > 1 && in->stride < lut_act_bytes(in->klen, m->arch->act_bits)) {
         snprintf(err, errlen, "activation stride %u is smaller than klen %u", in->stride, in->klen);
         return -1;
     }
     fp->nr = 1;
-    fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)(in->rows - 1) * in->stride + in->klen };
+    fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)(in->rows - 1) * in->stride +
+                                                  lut_act_bytes(in->klen, m->arch->act_bits) };
     fp->nw = 2;
     fp->w[0] = (mem_range){ BUF_TBL, in->dst, in->dst + table_span(m, in->rows, in->klen, in->tpad) };
     fp->w[1] = (mem_range){ BUF_TBL, in->sum, in->sum + (uint64_t)in->rows * 4 };
@@ -42,7 +51,8 @@ static void tprec_banked(const machine *m, const isa_instr *in, uint64_t tables,
     sram_geom_of(m->arch, BUF_ACT, &ga);
     sram_geom_of(m->arch, BUF_TBL, &gt);
     uint64_t aw, acyc;
-    sram_strided(&ga, in->src, in->stride, in->rows, in->klen, &aw, &acyc);
+    sram_strided(&ga, in->src, in->stride, in->rows, lut_act_bytes(in->klen, m->arch->act_bits),
+                 &aw, &acyc);
     uint64_t tw = sram_range_words(&gt, in->sum, (uint64_t)in->rows * 4);
     if (in->tpad == 0) { /* one contiguous range */
         tw += sram_range_words(&gt, in->dst, tables * table_bytes(m));
@@ -71,7 +81,7 @@ static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_
      * and the running activation sum. */
     ev->precompute_adds += tables * (uint64_t)((m->tk - 1) + (m->entries - 1)) +
                            (uint64_t)in->rows * in->klen;
-    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->rows * in->klen;
+    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->rows * lut_act_bytes(in->klen, a->act_bits);
     ev->buf_write_bytes[BUF_TBL] += tables * m->entries * m->entry_bytes + (uint64_t)in->rows * 4;
 }
 
@@ -80,28 +90,26 @@ static int tprec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
-    const int bits = m->arch->table_entry_bits;
+    const int bits = m->arch->table_entry_bits, ab = m->arch->act_bits;
     const uint64_t chunks = chunks_of(m, in->klen);
     uint8_t *act = m->buf[BUF_ACT], *tbl = m->buf[BUF_TBL];
     for (uint32_t r = 0; r < in->rows; r++) {
-        const int8_t *row = (const int8_t *)(act + in->src + (uint64_t)r * in->stride);
+        const uint8_t *row = act + in->src + (uint64_t)r * in->stride;
         int32_t sum = 0;
         for (uint64_t c = 0; c < chunks; c++) {
-            int8_t chunk[LUT_MAX_TK] = { 0 };
+            int32_t chunk[LUT_MAX_TK] = { 0 };
             uint64_t k0 = c * (uint64_t)tk;
             uint64_t len = in->klen - k0 < (uint64_t)tk ? in->klen - k0 : (uint64_t)tk;
-            memcpy(chunk, row + k0, len);
-            for (uint64_t j = 0; j < len; j++)
+            for (uint64_t j = 0; j < len; j++) {
+                chunk[j] = lut_act_get(row, k0 + j, ab);
                 sum += chunk[j];
-            lut_entry_t t[1 << (LUT_MAX_TK - 1)];
-            lut_table_precompute_i8(chunk, tk, t);
+            }
+            int32_t t[1 << (LUT_MAX_TK - 1)];
+            lut_table_precompute_i32(chunk, tk, t);
             uint8_t *dst = tbl + in->dst + (uint64_t)r * table_row_stride(m, in->klen, in->tpad) +
                            c * E * eb;
-            for (int e = 0; e < E; e++) {
-                int32_t v = lut_entry_saturate(t[e], bits);
-                dst[e * eb] = (uint8_t)v;
-                dst[e * eb + 1] = (uint8_t)((uint32_t)v >> 8);
-            }
+            for (int e = 0; e < E; e++)
+                lut_entry_put(dst + e * eb, eb, lut_entry_saturate(t[e], bits));
         }
         st_i32(tbl + in->sum + (uint64_t)r * 4, sum);
     }

@@ -31,19 +31,19 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
 /* The longest group one pass of the program can take: one lmma and one
  * tprec reduce over it (their klen fields), the LUT array's 32-bit
- * accumulators hold its sums for any INT8 activations
- * (lut_gemm_group_max), and its weight tile (chunks x wbits index rows), its
+ * accumulators hold its sums for any act_bits-bit activations
+ * (lut_gemm_group_max_a), and its weight tile (chunks x wbits index rows), its
  * activation rows and (fused) its tables are one load each. */
 static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
 {
     const uint64_t tk = (uint64_t)a->tile_k, E = (uint64_t)1 << (a->tile_k - 1);
-    uint64_t lim = (uint64_t)lut_gemm_group_max(s->wtype.bits);
+    uint64_t lim = (uint64_t)lut_gemm_group_max_a(s->wtype.bits, a->act_bits);
     lim = min64(lim, gemm_field_max(OP_LMMA, "klen"));
     lim = min64(lim, gemm_field_max(OP_TPREC, "klen"));
     lim = min64(lim, gemm_field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
-    lim = min64(lim, gemm_field_max(OP_LOAD, "bytes"));
+    lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") * 8 / (uint64_t)a->act_bits);
     if (s->tables_in_dram)
-        lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") / (2 * E) * tk);
+        lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") / (gemm_entry_bytes(a) * E) * tk);
     return lim;
 }
 
@@ -93,7 +93,7 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     pl->E = E;
     pl->wrow = ((uint64_t)nt * tk + 7) / 8;
     /* activations arrive one scale group at a time: mt rows x group */
-    pl->act_half = align_up((uint64_t)mt * (s->group_size < s->kd ? s->group_size : s->kd), ALIGN);
+    pl->act_half = align_up((uint64_t)mt * gemm_act_bytes(a, (uint64_t)(s->group_size < s->kd ? s->group_size : s->kd)), ALIGN);
     pl->sum_off = align_up(gemm_table_span(a, s, (uint64_t)mt), ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
     pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) +
@@ -208,18 +208,20 @@ uint64_t gemm_tile_offset(const gemm_shape *s, int tk, int nt, int g, int nb,
 }
 
 /* Loads rows x (group g) activations into act half gi % 2. */
-static int emit_act_load(program *p, const gemm_shape *s, const gemm_layout *lay, const plan *pl,
-                         uint64_t gi, uint64_t m0, int rows, int g, char *err, size_t errlen)
+static int emit_act_load(const arch_t *a, program *p, const gemm_shape *s, const gemm_layout *lay,
+                         const plan *pl, uint64_t gi, uint64_t m0, int rows, int g, char *err,
+                         size_t errlen)
 {
     isa_instr in;
     memset(&in, 0, sizeof in);
     in.op = OP_LOAD;
     in.buf = BUF_ACT;
     in.sram = (uint32_t)((gi % 2) * pl->act_half);
-    in.dram = lay->a_addr + m0 * (uint64_t)s->kd + (uint64_t)g * s->group_size;
+    in.dram = lay->a_addr + m0 * gemm_act_bytes(a, (uint64_t)s->kd) +
+              gemm_act_bytes(a, (uint64_t)g * s->group_size);
     in.rows = (uint32_t)rows;
-    in.bytes = (uint32_t)gemm_group_len(s, g);
-    return gemm_emit_dma(p, in, (uint64_t)s->kd, err, errlen);
+    in.bytes = (uint32_t)gemm_act_bytes(a, (uint64_t)gemm_group_len(s, g));
+    return gemm_emit_dma(p, in, gemm_act_bytes(a, (uint64_t)s->kd), err, errlen);
 }
 
 /* DRAM layout: A, the weight tiles, C, then (fused) tables and sums; every
@@ -232,7 +234,7 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
     int ovf = 0;
     lay->ngroups = ngroups;
     lay->a_addr = 0;
-    lay->w_addr = align_up(count_mul(s->m, (uint64_t)s->kd, &ovf), ALIGN);
+    lay->w_addr = align_up(count_mul(s->m, gemm_act_bytes(a, (uint64_t)s->kd), &ovf), ALIGN);
     uint64_t ib, tb, wtotal = 0;
     for (int g = 0; g < ngroups; g++)
         for (int b = 0; b < ntiles; b++) {
@@ -247,9 +249,9 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
     if (s->tables_in_dram) {
         /* Precomputed tables, [row][group][chunk][entry], then the
          * activation sums, [group][row] so a tile's sums are contiguous. */
-        const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
-        lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E * 2 +
-                           cdiv((uint64_t)gemm_group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E * 2;
+        const uint64_t E = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+        lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E +
+                           cdiv((uint64_t)gemm_group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E;
         lay->t_addr = align_up(end, ALIGN);
         lay->s_addr = align_up(count_addmul(lay->t_addr, s->m, lay->t_row_bytes, &ovf), ALIGN);
         end = count_add(lay->s_addr, count_mul3((uint64_t)ngroups, s->m, 4, &ovf), &ovf);
@@ -322,6 +324,13 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
     if (s->m < 1 || s->n < 1 || s->kd < 1) {
         snprintf(err, errlen, "GEMM sizes must be positive, not %llux%dx%d",
                  (unsigned long long)s->m, s->n, s->kd);
+        return -1;
+    }
+    if (a->act_bits == 4 && (s->kd % 2 || s->group_size % 2)) {
+        /* two A4 activations share a byte: every row and group must start
+         * on a byte */
+        snprintf(err, errlen, "4-bit activations need an even K and scale group, not K %d, "
+                 "group %d", s->kd, s->group_size);
         return -1;
     }
     if (s->sched.loop != GEMM_LOOP_LEGACY)
@@ -406,7 +415,7 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
          * the DMA queue to drain a group's weight tiles; those of the next
          * tile's first group go ahead of this tile's stores. */
         if (!s->tables_in_dram && !act_ready &&
-            emit_act_load(p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
+            emit_act_load(a, p, s, lay, &pl, gi, m0, rows, 0, err, errlen))
             goto fail;
         act_ready = 0;
         for (int g = 0; g < ngroups; g++, gi++) {
@@ -416,9 +425,9 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
             if (s->tables_in_dram) {
                 /* Fused precompute: the tables were made by the operation
                  * that produced the activations; load them and the sums. */
-                const uint64_t E = (uint64_t)1 << (a->tile_k - 1);
-                const uint64_t gbytes = cdiv((uint64_t)klen, (uint64_t)a->tile_k) * E * 2;
-                const uint64_t goff = (uint64_t)g * cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * E * 2;
+                const uint64_t E = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+                const uint64_t gbytes = cdiv((uint64_t)klen, (uint64_t)a->tile_k) * E;
+                const uint64_t goff = (uint64_t)g * cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * E;
                 memset(&in, 0, sizeof in);
                 in.op = OP_LOAD;
                 in.buf = BUF_TBL;
@@ -443,12 +452,12 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
                 in.sum = (uint32_t)(tbase + pl.sum_off);
                 in.rows = (uint32_t)rows;
                 in.klen = (uint32_t)klen;
-                in.stride = (uint32_t)klen;
+                in.stride = (uint32_t)gemm_act_bytes(a, (uint64_t)klen);
                 in.tpad = (uint32_t)gemm_table_pad(a, (uint64_t)klen);
                 if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 if (g + 1 < ngroups &&
-                    emit_act_load(p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
+                    emit_act_load(a, p, s, lay, &pl, gi + 1, m0, rows, g + 1, err, errlen))
                     goto fail;
             }
             for (int b = b_lo; b < b_hi; b++) {
@@ -488,7 +497,7 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
         const uint64_t next_m0 = m0 + (uint64_t)mt < s->m ? m0 + (uint64_t)mt : 0;
         if (more && !s->tables_in_dram) {
             const int next_rows = s->m - next_m0 < (uint64_t)mt ? (int)(s->m - next_m0) : mt;
-            if (emit_act_load(p, s, lay, &pl, gi, next_m0, next_rows, 0, err, errlen))
+            if (emit_act_load(a, p, s, lay, &pl, gi, next_m0, next_rows, 0, err, errlen))
                 goto fail;
             act_ready = 1;
         }
@@ -571,7 +580,7 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
     if (lut_pack(&cfg, w, s->n, s->kd, z2, &pk, err, errlen) != 0)
         return -1;
     memset(image, 0, lay->image_bytes);
-    memcpy(image + lay->a_addr, act, (size_t)s->m * s->kd);
+    memcpy(image + lay->a_addr, act, (size_t)gemm_act_bytes(a, s->m * (uint64_t)s->kd));
     plan pl;
     pl.tk = a->tile_k;
     const int nt = lay->nt, ntiles = (s->n + nt - 1) / nt, W = s->wtype.bits;
@@ -605,25 +614,25 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
     if (s->tables_in_dram) {
         /* What the fused producer writes: the tables and sums tprec would
          * have built, with the same arithmetic and saturation. */
-        const int tk = a->tile_k, E = 1 << (tk - 1);
+        const int tk = a->tile_k, E = 1 << (tk - 1), eb = arch_entry_bytes(a);
+        const uint8_t *ap = (const uint8_t *)act;
         for (uint64_t r = 0; r < s->m; r++) {
             uint8_t *row = image + lay->t_addr + r * lay->t_row_bytes;
             for (int g = 0; g < lay->ngroups; g++) {
                 const int k0 = g * s->group_size, klen = gemm_group_len(s, g);
                 int32_t sum = 0;
                 for (int c = 0; c * tk < klen; c++) {
-                    int8_t chunk[LUT_MAX_TK] = { 0 };
+                    int32_t chunk[LUT_MAX_TK] = { 0 };
                     int len = klen - c * tk < tk ? klen - c * tk : tk;
-                    memcpy(chunk, act + (size_t)r * s->kd + k0 + c * tk, (size_t)len);
-                    for (int j = 0; j < len; j++)
+                    for (int j = 0; j < len; j++) {
+                        chunk[j] = lut_act_get(ap, r * (uint64_t)s->kd + (uint64_t)(k0 + c * tk + j),
+                                               a->act_bits);
                         sum += chunk[j];
-                    lut_entry_t t[1 << (LUT_MAX_TK - 1)];
-                    lut_table_precompute_i8(chunk, tk, t);
-                    for (int e = 0; e < E; e++) {
-                        int32_t v = lut_entry_saturate(t[e], a->table_entry_bits);
-                        *row++ = (uint8_t)v;
-                        *row++ = (uint8_t)((uint32_t)v >> 8);
                     }
+                    int32_t t[1 << (LUT_MAX_TK - 1)];
+                    lut_table_precompute_i32(chunk, tk, t);
+                    for (int e = 0; e < E; e++, row += eb)
+                        lut_entry_put(row, eb, lut_entry_saturate(t[e], a->table_entry_bits));
                 }
                 uint8_t *sp = image + lay->s_addr + ((uint64_t)g * s->m + r) * 4;
                 for (int k = 0; k < 4; k++)

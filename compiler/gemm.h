@@ -116,7 +116,8 @@ typedef struct {
 int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout *lay,
                char *err, size_t errlen);
 
-/* Writes A (m x kd int8) and W (n x kd stored values) into image (of
+/* Writes A (m x kd activations as stored: arch->act_bits each, packed as
+ * lut_act_put does, i.e. plain int8 at A8) and W (n x kd stored values) into image (of
  * lay->image_bytes bytes) as the program expects.  z2 / scales may be NULL
  * (defaults: the format's zero-point, unit scales); else they hold
  * n x ceil(kd / s->group_size) values, one per column and scale group of

@@ -58,7 +58,7 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     if (s->tables_in_dram) {
         pl->act_slots = 0;
     } else if (s->sched.res == GEMM_RES_ACT) {
-        pl->act_slot = gemm_align(mb * (uint64_t)s->kd);
+        pl->act_slot = gemm_align(mb * gemm_act_bytes(a, (uint64_t)s->kd));
         pl->act_slots = 2 * pl->act_slot <= arch_buf_bytes(a, BUF_ACT) ? 2 : 1;
     } else {
         /* Little's law: enough activation tiles in flight to cover the DRAM
@@ -68,9 +68,10 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
         const uint64_t rq = (uint64_t)a->tile_m * (s->sched.part ? a->lut_cores : 1);
         const uint64_t t_sub = gemm_cdiv((uint64_t)mt, rq) * gemm_cdiv((uint64_t)nb, cq) * gch *
                                (uint64_t)s->wtype.bits;
-        const uint64_t xfer = (uint64_t)((double)(mt * (uint64_t)G) / arch_dram_bytes_per_cycle(a));
+        const uint64_t xfer = (uint64_t)((double)(mt * gemm_act_bytes(a, (uint64_t)G)) /
+                                         arch_dram_bytes_per_cycle(a));
         uint64_t want = 1 + gemm_cdiv((uint64_t)a->dram_latency + xfer + gch * (uint64_t)mt, t_sub ? t_sub : 1);
-        pl->act_slot = gemm_align((uint64_t)mt * G);
+        pl->act_slot = gemm_align((uint64_t)mt * gemm_act_bytes(a, (uint64_t)G));
         want = want < 2 ? 2 : want > MAX_SLOTS ? MAX_SLOTS : want;
         while (want > 2 && want * pl->act_slot > arch_buf_bytes(a, BUF_ACT))
             want--;
@@ -211,9 +212,9 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
     isa_instr in;
     memset(&in, 0, sizeof in);
     if (s->tables_in_dram) {
-        const uint64_t E = (uint64_t)c->pl->E, tk = (uint64_t)c->pl->tk;
-        const uint64_t gbytes = gemm_cdiv((uint64_t)klen, tk) * E * 2;
-        const uint64_t goff = (uint64_t)g * gemm_cdiv((uint64_t)s->group_size, tk) * E * 2;
+        const uint64_t E = (uint64_t)c->pl->E * gemm_entry_bytes(c->a), tk = (uint64_t)c->pl->tk;
+        const uint64_t gbytes = gemm_cdiv((uint64_t)klen, tk) * E;
+        const uint64_t goff = (uint64_t)g * gemm_cdiv((uint64_t)s->group_size, tk) * E;
         if (dma(c, OP_LOAD, BUF_TBL, tbase, c->lay->t_addr + m0 * c->lay->t_row_bytes + goff,
                 (uint64_t)rows, gbytes, c->lay->t_row_bytes) != 0)
             return -1;
@@ -226,7 +227,7 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
     in.sum = (uint32_t)sbase;
     in.rows = (uint32_t)rows;
     in.klen = (uint32_t)klen;
-    in.stride = (uint32_t)klen;
+    in.stride = (uint32_t)gemm_act_bytes(c->a, (uint64_t)klen);
     in.tpad = (uint32_t)gemm_table_pad(c->a, (uint64_t)klen);
     return gemm_emit(c->p, &in, c->err, c->errlen);
 }
@@ -274,11 +275,12 @@ static int sub_tile_tables(ectx *c, uint64_t abase, uint64_t m0b, uint64_t mrb, 
     if (s->tables_in_dram) {
         at = 0;
     } else if (s->sched.res == GEMM_RES_ACT) {
-        at = abase + (uint64_t)g * mrb * c->pl->G + (r0 - m0b) * (uint64_t)klen;
+        at = abase + gemm_act_bytes(c->a, (uint64_t)g * mrb * c->pl->G + (r0 - m0b) * (uint64_t)klen);
     } else {
         at = (c->act_i++ % (uint64_t)c->pl->act_slots) * c->pl->act_slot;
-        if (dma(c, OP_LOAD, BUF_ACT, at, c->lay->a_addr + r0 * (uint64_t)s->kd +
-                (uint64_t)g * s->group_size, (uint64_t)rows, (uint64_t)klen, (uint64_t)s->kd) != 0)
+        if (dma(c, OP_LOAD, BUF_ACT, at, c->lay->a_addr + r0 * gemm_act_bytes(c->a, (uint64_t)s->kd) +
+                gemm_act_bytes(c->a, (uint64_t)g * s->group_size), (uint64_t)rows,
+                gemm_act_bytes(c->a, (uint64_t)klen), gemm_act_bytes(c->a, (uint64_t)s->kd)) != 0)
             return -1;
     }
     c->step++;
@@ -424,9 +426,11 @@ int gemm_blk_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
         if (s->sched.res == GEMM_RES_ACT && bm != last_bm) {
             abase = (ablk++ % (uint64_t)pl.act_slots) * pl.act_slot;
             for (int g = 0; g < lay->ngroups; g++)
-                if (dma(&c, OP_LOAD, BUF_ACT, abase + (uint64_t)g * mrb * pl.G,
-                        lay->a_addr + m0b * (uint64_t)s->kd + (uint64_t)g * s->group_size, mrb,
-                        (uint64_t)gemm_group_len(s, g), (uint64_t)s->kd) != 0)
+                if (dma(&c, OP_LOAD, BUF_ACT, abase + gemm_act_bytes(a, (uint64_t)g * mrb * pl.G),
+                        lay->a_addr + m0b * gemm_act_bytes(a, (uint64_t)s->kd) +
+                            gemm_act_bytes(a, (uint64_t)g * s->group_size), mrb,
+                        gemm_act_bytes(a, (uint64_t)gemm_group_len(s, g)),
+                        gemm_act_bytes(a, (uint64_t)s->kd)) != 0)
                     goto fail;
         }
         if (s->sched.res == GEMM_RES_WGT && bn != last_bn) {

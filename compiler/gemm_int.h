@@ -16,6 +16,14 @@ static inline uint64_t gemm_meta_bytes(const gemm_shape *s, uint64_t ncols)
 }
 #define GEMM_ALIGN 64
 
+/* Bytes of n activations as DRAM and the act buffer store them (act_bits
+ * each, packed: A4 two per byte) and of one table entry (arch.h). */
+static inline uint64_t gemm_act_bytes(const arch_t *a, uint64_t n)
+{
+    return lut_act_bytes(n, a->act_bits);
+}
+static inline uint64_t gemm_entry_bytes(const arch_t *a) { return (uint64_t)arch_entry_bytes(a); }
+
 static inline uint64_t gemm_align(uint64_t v) { return (v + GEMM_ALIGN - 1) / GEMM_ALIGN * GEMM_ALIGN; }
 static inline uint64_t gemm_cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 

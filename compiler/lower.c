@@ -33,6 +33,7 @@ typedef struct {
     void *progress_ctx;
     map_objective objective;
     fusion_plan fusion;
+    arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -203,6 +204,10 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     cp->progress = fn;
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
+    if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
+        free(cp);
+        return -1;
+    }
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     if (!lc)
         free(cp);
@@ -435,14 +440,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->on_lut = 1;
             r->wbits = q->w.bits;
             r->weight_bytes = qb.weight_bytes;
-            if (time_linear(a, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
+            const arch_t *la = &c->linear_arch;
+            if (time_linear(la, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,
                          (unsigned long long)o->n, (unsigned long long)o->k, e);
                 return -1;
             }
             r->quant_in = fp->qin[i];
             r->compulsory_bytes = count_mul(
-                fusion_compulsory_bytes(a, &g, mapper_compulsory_bytes(a, &g)), r->instances, &ovf);
+                fusion_compulsory_bytes(la, &g, mapper_compulsory_bytes(la, &g)), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;

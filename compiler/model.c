@@ -456,15 +456,9 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
                  q->kv_bits);
         return -1;
     }
-    if (q->abits < 2 || q->abits > 16) {
-        snprintf(err, errlen, "abits: expected an integer 2..16, got %d", q->abits);
-        return -1;
-    }
-    if (q->abits != 8) {
-        /* Refused rather than ignored: A4 would need packed activations on
-         * the DMA path and narrower table entries, A16 two table passes. */
-        snprintf(err, errlen, "abits: %d-bit activations are not modelled; the table "
-                 "precompute reads INT8 activations (use 8)", q->abits);
+    if (q->abits != 4 && q->abits != 8 && q->abits != 16) {
+        /* what the act buffer and the precompute read (lut_act_get) */
+        snprintf(err, errlen, "abits: expected 4, 8 or 16 (activation bits), got %d", q->abits);
         return -1;
     }
     return quant_layout_check(q, err, errlen);

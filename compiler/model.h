@@ -187,7 +187,7 @@ typedef struct {
     int zp_bits;     /* zero-point per group: 0 none (symmetric), 8 an int8, 32 the old
                         int32 factor (with an fp32 scale: 8 B per group) */
     int packing;     /* quant_packing: how weights are stored in DRAM */
-    int abits;       /* activation bits (8) */
+    int abits;       /* activation bits: 4, 8 (default) or 16 (quant_arch) */
     int kv_bits;     /* K/V cache: signed INT8 (8, or 0: the default) or INT4 (4),
                         run on the LUT array's bit-serial path (compiler/attention.h) */
 } quant_preset;

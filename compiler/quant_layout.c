@@ -91,3 +91,22 @@ int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
     }
     return 0;
 }
+
+int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen)
+{
+    *out = *a;
+    if (a->tprec_fused && q->abits != a->act_bits) {
+        /* the producer's vector epilogue writes tables of a->act_bits */
+        snprintf(err, errlen, "abits: %d-bit activations with precompute.fused need %d-bit "
+                 "producers (set precompute.fused false)", q->abits, a->act_bits);
+        return -1;
+    }
+    arch_set_act_bits(out, q->abits);
+    char why[512];
+    if (arch_check(out, why, sizeof why) != 0) {
+        snprintf(err, errlen, "abits: %d-bit activations on this architecture: %s", q->abits,
+                 why);
+        return -1;
+    }
+    return 0;
+}

@@ -37,6 +37,11 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
  * metadata, so the chunking is free). */
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 
+/* The architecture as it runs q: *out = *a with act_bits = q->abits (and
+ * the table entries as wide as that needs, arch_set_act_bits), checked.
+ * Idempotent.  0, or -1 with "abits: ..." when the tables no longer fit. */
+int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen);
+
 /* 0, or -1 with "KEY: problem" when q's format cannot be stored. */
 int quant_layout_check(const quant_preset *q, char *err, size_t errlen);
 

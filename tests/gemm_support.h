@@ -38,6 +38,27 @@ inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint
     return st;
 }
 
+// The quantization suites' architecture, pinned (the byte counts depend on
+// the burst, the tile, the entry width and the buffers, not the default's).
+inline arch_t pinned_quant_arch()
+{
+    arch_t a;
+    arch_ideal(&a); // ideal memory: the byte counts exclude instruction fetch
+    a.lut_cores = 4;
+    a.tile_m = 2;
+    a.tile_n = 64;
+    a.tile_k = 4;
+    a.table_entry_bits = 16;
+    a.act_bits = 8;
+    a.tprec_fused = 0;
+    a.dram_burst = 64;
+    a.buf[BUF_ACT].kib = 64;
+    a.buf[BUF_TBL].kib = 64;
+    a.buf[BUF_WGT].kib = 256;
+    a.buf[BUF_OUT].kib = 256;
+    return a;
+}
+
 // The decode GEMV of the hardware-realism issue: 1 x 4096 x 4096, W2.
 inline sim_stats gemv(const arch_t &a) { return run(a, nullptr, lut_wtype{LUT_WFMT_INT, 2}, 1, 4096, 4096); }
 

@@ -400,7 +400,8 @@ TEST(UnitTprec, NarrowEntriesSaturate)
                 int32_t exact = pattern_sum(g, tk, (unsigned)(e << 1) | 1u);
                 int32_t want = exact > 127 ? 127 : exact < -128 ? -128 : exact;
                 saturated += want != exact;
-                EXPECT_EQ(get_i16(r.img, r.tbl_at + ((row * 2 + c) * E + e) * 2), want)
+                // 8-bit entries take one byte each (ceil(bits / 8))
+                EXPECT_EQ(lut_entry_get(r.img.data() + r.tbl_at + (row * 2 + c) * E + e, 1), want)
                     << "row " << row << " chunk " << c << " entry " << e;
             }
         }

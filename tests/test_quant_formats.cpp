@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "gemm_support.h"
 #include "lut_meta.h"
 #include "mapper.h"
 #include "model_json.h"
@@ -22,22 +23,7 @@
 
 namespace {
 
-// Pinned: byte counts below depend on the burst and the array width only.
-arch_t pinned_arch()
-{
-    arch_t a;
-    arch_ideal(&a);
-    a.lut_cores = 4;
-    a.tile_m = 2;
-    a.tile_n = 64;
-    a.tile_k = 4;
-    a.dram_burst = 64;
-    a.buf[BUF_ACT].kib = 64;
-    a.buf[BUF_TBL].kib = 64;
-    a.buf[BUF_WGT].kib = 256;
-    a.buf[BUF_OUT].kib = 256;
-    return a;
-}
+arch_t pinned_arch() { return gemmtest::pinned_quant_arch(); }
 
 quant_preset preset(const std::string &json)
 {

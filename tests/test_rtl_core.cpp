@@ -128,6 +128,13 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("fmode=1"), std::string::npos) << err;
     program_free(&p);
+    // 4- or 16-bit activations: the RTL's precompute reads INT8
+    arch_set_act_bits(&a, 16);
+    p = assemble("halt\n");
+    EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("act_bits 16 needs the C model"), std::string::npos) << err;
+    program_free(&p);
+    a = def();
     a.lut_cores = 4;
     p = assemble("halt\n");
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);

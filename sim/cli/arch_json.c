@@ -43,7 +43,7 @@ static const field tile_fields[] = {
 static const field lut_fields[] = {
     { "cores", K_INT, AO(lut_cores), 1, 1024, NULL, NULL },
     { "tile", K_OBJ, 0, 0, 0, tile_fields, NULL },
-    { "table_entry_bits", K_INT, AO(table_entry_bits), 4, 16, NULL, NULL }, /* entries are stored in 2 bytes */
+    { "table_entry_bits", K_INT, AO(table_entry_bits), 4, 24, NULL, NULL }, /* stored in ceil(bits / 8) bytes */
     { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL, NULL },
     { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL, NULL },
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },

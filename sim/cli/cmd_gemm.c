@@ -401,6 +401,12 @@ int cmd_gemm(int argc, char **argv)
             cli_error("%s", err);
             return 1;
         }
+        if (arch.act_bits != 8) {
+            cli_error("%s: act_bits %d: lutsim gemm reads INT8 activations (an int8 .npy); "
+                      "4- and 16-bit activations run with lutsim run --quant", o.arch,
+                      arch.act_bits);
+            return 2;
+        }
         if (o.tk && o.tk != arch.tile_k) {
             cli_error("--tk %d differs from the architecture's lut.tile.k = %d "
                       "(the C model takes K from the architecture)", o.tk, arch.tile_k);

@@ -16,6 +16,7 @@
 #include "workload_embed.h"
 
 #include "mapper.h"
+#include "quant_layout.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -82,10 +83,35 @@ static void print_usage(void)
     printf(run_usage, models, quants);
 }
 
+/* n random activations of `bits` bits: the values in v, stored (packed as
+ * DRAM holds them) in act.  INT8 takes the generator's bytes as they come;
+ * A4 their high nibbles, A16 two bytes each. */
+static void rand_act_values(int32_t *v, uint8_t *act, size_t n, int bits, uint32_t *st)
+{
+    const size_t per = bits == 16 ? 2 : 1;
+    int8_t *raw = (int8_t *)act; /* act holds at least n bytes only at A8, A16 */
+    int8_t one[2];
+    for (size_t j = 0; j < n; j++) {
+        int8_t *r = bits == 4 ? one : raw + j * per;
+        rand_acts(r, per, st);
+        v[j] = bits == 16 ? (int16_t)(uint16_t)((uint8_t)r[0] | (uint8_t)r[1] << 8)
+                          : bits == 4 ? r[0] / 16 : r[0];
+    }
+    for (size_t j = 0; j < n; j++)
+        lut_act_put(act, j, bits, v[j]);
+}
+
 /* Executes every linear layer of the phase with real data. */
-static int run_functional(const arch_t *a, const energy_model *em, const quant_preset *q,
+static int run_functional(const arch_t *a0, const energy_model *em, const quant_preset *q,
                           const run_phase *p, unsigned seed, int quiet)
 {
+    arch_t qa; /* the arch the linear layers were timed on (lower_model_ex) */
+    char qerr[512];
+    if (quant_arch(a0, q, &qa, qerr, sizeof qerr) != 0) {
+        cli_error("%s", qerr);
+        return -1;
+    }
+    const arch_t *a = &qa;
     uint64_t layers = 0, checked = 0;
     for (int i = 0; i < p->nops; i++)
         if (p->ops[i].op.kind == MODEL_OP_LINEAR)
@@ -112,17 +138,20 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 cli_error("%s: %s", o->name, err);
                 return -1;
             }
-            int8_t *act = malloc((size_t)g.m * g.kd), *w = malloc((size_t)g.n * g.kd);
+            const size_t na = (size_t)g.m * g.kd;
+            uint8_t *act = malloc(lut_act_bytes(na, a->act_bits) + 1);
+            int32_t *av = malloc(na * sizeof *av);
+            int8_t *w = malloc((size_t)g.n * g.kd);
             uint8_t *img = malloc(lay.image_bytes);
             int64_t *ref = malloc(sizeof(int64_t) * (size_t)g.m * g.n);
             int32_t *z2 = NULL;
             int rc = -1;
-            if (!act || !w || !img || !ref) {
+            if (!act || !av || !w || !img || !ref) {
                 cli_error("%s: out of memory for a functional run", o->name);
                 goto next;
             }
             uint32_t st = rand_seed_state(seed * 7919u + (unsigned)(i * 1000 + (int)layer));
-            rand_acts(act, (size_t)g.m * g.kd, &st);
+            rand_act_values(av, act, na, a->act_bits, &st);
             rand_weights(w, (size_t)g.n * g.kd, q->w, &st);
             if (q->w.fmt == LUT_WFMT_UINT) { /* a random zero-point per column and group */
                 const size_t nz = (size_t)g.n * ((g.kd + g.group_size - 1) / g.group_size);
@@ -133,7 +162,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 }
                 rand_zero_points(z2, nz, q->w, &st);
             }
-            if (gemm_fill(a, &g, &lay, act, w, z2, NULL, img, err, sizeof err) != 0) {
+            if (gemm_fill(a, &g, &lay, (const int8_t *)act, w, z2, NULL, img, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 goto next;
             }
@@ -143,7 +172,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
                 goto next;
             }
-            ref_gemm_i64(q->w, act, w, z2, g.group_size, (int)g.m, g.n, g.kd, ref);
+            ref_gemm_i64_wide(q->w, av, w, z2, g.group_size, (int)g.m, g.n, g.kd, ref);
             for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
                 int32_t v;
                 memcpy(&v, img + lay.c_addr + 4 * j, 4);
@@ -159,6 +188,7 @@ static int run_functional(const arch_t *a, const energy_model *em, const quant_p
         next:
             free(z2);
             free(act);
+            free(av);
             free(w);
             free(img);
             free(ref);

@@ -11,6 +11,7 @@ X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2
 X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
 X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
+X(quant_W2A4) X(quant_W4A4) X(quant_W4A16)
 #undef X
 
 typedef struct {
@@ -43,6 +44,9 @@ static const entry quants[] = {
     { "W4A8-asym", embed_quant_W4A8_asym },
     { "W4A8-e8", embed_quant_W4A8_e8 },
     { "W1.58A8-tensor", embed_quant_W1_58A8_tensor },
+    { "W2A4", embed_quant_W2A4 },
+    { "W4A4", embed_quant_W4A4 },
+    { "W4A16", embed_quant_W4A16 },
     { NULL, NULL },
 };
 

@@ -105,6 +105,12 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
              "(use false to compare engines)");
         return -1;
     }
+    if (a->act_bits != 8) {
+        fail(err, errlen,
+             "the RTL's precompute reads INT8 activations: act_bits %d needs the C model (use "
+             "8 to compare engines)", a->act_bits);
+        return -1;
+    }
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
