@@ -26,7 +26,7 @@ int lut_table_precompute_i32(const int32_t *a, int tk, int32_t *table)
 
 int lut_table_precompute_i8(const int8_t *a, int tk, lut_entry_t *table)
 {
-    int32_t wide[LUT_MAX_TK], t[1 << (LUT_MAX_TK - 1)];
+    int32_t wide[LUT_MAX_TK] = { 0 }, t[1 << (LUT_MAX_TK - 1)];
     for (int k = 0; k < tk; k++)
         wide[k] = a[k];
     int adds = lut_table_precompute_i32(wide, tk, t);
