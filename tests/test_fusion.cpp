@@ -39,6 +39,7 @@ arch_t pinned(fp_type t, int out_kib)
     a.sram_ideal = 1;
     a.lut_double_acc = 0;
     std::snprintf(a.dram_model, sizeof a.dram_model, "%s", "ideal");
+    a.dram_channels = 0; // only device models have channels
     a.dram_gbps = 64.0;
     a.dram_latency = 100;
     a.dma_engines = 1;
