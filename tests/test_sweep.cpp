@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "run_argv.h"
 #include "sweep_expr.h"
 #include "sweep_pareto.h"
+#include "sweep_point.h"
 #include "sweep_spec.h"
 
 namespace {
@@ -111,6 +113,95 @@ TEST(SweepSpec, RandomPointsFollowFromTheirIndexAndStayInRange)
     EXPECT_NE(c.value(0, 0), a.value(0, 0));
 }
 
+// The issue's example spec (issue 12), random count cut to 5, on ideal.json:
+// arch.lut.tile.n in the grid and in the zip group.
+std::string issue_spec(const std::string &constraints)
+{
+    return "{\"base\": {\"model\": \"llama-2-7b\", \"quant\": \"W2A8\", \"phase\": \"both\", \"batch\": 1,"
+           " \"seq\": 2048, \"context\": 2048, \"arch\": \"" SRC_DIR "/workloads/arch/ideal.json\"},"
+           " \"grid\": {\"arch.lut.tile.n\": [32, 64, 128], \"arch.buffers.table.kib\": [16, 64, 256],"
+           " \"quant\": [\"W2A8\", \"W4A8\"]},"
+           " \"zip\": [{\"arch.lut.tile.m\": [2, 4, 8], \"arch.lut.tile.n\": [256, 128, 64]}],"
+           " \"random\": {\"count\": 5, \"seed\": 7, \"ranges\": {\"arch.dram.bandwidth_gbps\": {\"log\": [16, 1024]},"
+           " \"arch.lut.cores\": {\"int\": [1, 64]}}},"
+           " \"constraints\": [" + constraints + "]}";
+}
+
+// Every point's row: status -> count; each ok row checked by ok(cols).
+template <class F>
+std::map<std::string, int> eval_all(const sweep_spec &s, F ok)
+{
+    std::map<std::string, int> n;
+    sweep_ctx *c = new sweep_ctx;
+    EXPECT_EQ(sweep_ctx_init(c, &s), 0);
+    for (uint64_t id = 0; id < s.npoints; id++) {
+        char err[512] = "";
+        json_t *row = sweep_eval(c, id, 0, err, sizeof err);
+        EXPECT_TRUE(row) << err;
+        if (!row)
+            break;
+        json_t *cols = json_object_get(row, "cols");
+        std::string st = json_string_value(json_object_get(cols, "status"));
+        n[st]++;
+        if (st == "ok")
+            ok(cols);
+        else
+            n[st + ": " + json_string_value(json_object_get(cols, "reason"))]++;
+        json_decref(row);
+    }
+    sweep_ctx_free(c);
+    delete c;
+    return n;
+}
+
+long long col_int(json_t *cols, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(cols, k));
+}
+
+TEST(SweepSpec, AKeyOnSeveralAxesFiltersByAgreement)
+{
+    testproc::TmpDir t;
+    // as the issue writes it: with ideal.json's K = 4 no agreed point has
+    // M N K = 512 (agreed: M4 N128, M8 N64, so M N K = 2048)
+    Spec sp(t, issue_spec("\"area_mm2 <= 20\", \"arch.lut.tile.m * arch.lut.tile.n * arch.lut.tile.k == 512\""));
+    ASSERT_EQ(sp.rc, 0) << sp.err;
+    ASSERT_EQ(sp.s.npoints, 3u * 3 * 2 * 3 * 5);
+    std::map<std::string, int> n = eval_all(sp.s, [](json_t *) {});
+    EXPECT_EQ(n["ok"], 0);
+    EXPECT_EQ(n["constrained"], 60);
+    EXPECT_EQ(n["invalid"], 210);
+    // 3 x 2 x 5 points of each disagreeing pair, named by key and values
+    EXPECT_EQ(n["invalid: arch.lut.tile.n: grid 32, zip 256 (the axes disagree)"], 30);
+    EXPECT_EQ(n["invalid: arch.lut.tile.n: grid 128, zip 64 (the axes disagree)"], 30);
+    EXPECT_EQ(n["invalid: arch.lut.tile.n: grid 64, zip 128 (the axes disagree)"], 30);
+    EXPECT_EQ(n["invalid: arch.lut.tile.n: grid 64, zip 64 (the axes disagree)"], 0);
+    EXPECT_EQ(n["constrained: constraint 'arch.lut.tile.m * arch.lut.tile.n * arch.lut.tile.k == 512' fails"], 60);
+
+    // at the work the agreed pairs have, every agreed point runs; the
+    // column holds the agreed value and the area model is a column and a
+    // constraint
+    Spec ok(t, issue_spec("\"area_mm2 <= 8\", \"arch.lut.tile.m * arch.lut.tile.n * arch.lut.tile.k == 2048\""));
+    ASSERT_EQ(ok.rc, 0) << ok.err;
+    int checked = 0;
+    n = eval_all(ok.s, [&](json_t *cols) {
+        long long m = col_int(cols, "arch.lut.tile.m"), nn = col_int(cols, "arch.lut.tile.n");
+        EXPECT_TRUE((m == 4 && nn == 128) || (m == 8 && nn == 64)) << m << " " << nn; // both axes
+        EXPECT_EQ(m * nn * 4, 2048);
+        double area = json_number_value(json_object_get(cols, "area_mm2"));
+        EXPECT_GT(area, 0);
+        EXPECT_LE(area, 8);
+        EXPECT_GT(json_number_value(json_object_get(cols, "decode.seconds")), 0);
+        EXPECT_GT(json_number_value(json_object_get(cols, "prefill.energy_per_token_pj")), 0);
+        checked++;
+    });
+    EXPECT_EQ(n["invalid"], 210);
+    EXPECT_EQ(checked, n["ok"]);
+    EXPECT_GT(n["ok"], 0);
+    EXPECT_GT(n["constrained: constraint 'area_mm2 <= 8' fails"], 0); // the area bites
+    EXPECT_EQ(n["ok"] + n["constrained"], 60);
+}
+
 struct BadSpec {
     const char *body, *want;
 };
@@ -125,7 +216,6 @@ TEST(SweepSpec, ErrorsNameTheKeyPath)
         {"\"grid\": {\"batch\": [0]}", "spec.json: grid.batch[0]: 0 is out of range 1..65536"},
         {"\"zip\": [{\"arch.lut.tile.m\": [2, 4], \"arch.lut.tile.n\": [1]}]",
          "spec.json: zip[0].arch.lut.tile.n: 1 values, the group's first key has 2"},
-        {"\"grid\": {\"quant\": [\"W2A8\"]}, \"zip\": [{\"quant\": [\"W4A8\"]}]", "spec.json: zip[0].quant: swept twice"},
         {"\"random\": {\"count\": 3, \"ranges\": {\"arch.lut.cores\": {\"log\": [1, 8]}}}",
          "spec.json: random.ranges.arch.lut.cores: expected integer, got number (an integer key takes {\"int\": [lo, hi]})"},
         {"\"random\": {\"count\": 3, \"ranges\": {\"arch.clock_ghz\": {\"cube\": [1, 8]}}}",

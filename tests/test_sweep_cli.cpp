@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
@@ -220,7 +221,8 @@ void expect_row_equals_run(const std::string &spec, const std::string &db, int i
         const char *key;
         json_t *v;
         json_object_foreach(json_object_get(ph, "total"), key, v) {
-            std::string col = std::string(phase) + "." + key;
+            // the area is the point's: one column, not one per phase
+            std::string col = strncmp(key, "area_", 5) ? std::string(phase) + "." + key : std::string(key);
             if (!json_is_number(v) || !strcmp(key, "host_seconds") || !strcmp(key, "simulations"))
                 continue;
             EXPECT_TRUE(row.count(col)) << col;
@@ -308,14 +310,77 @@ TEST_F(SweepCli, AChangedSpecIsRefusedUnlessForced)
     EXPECT_EQ(rows(k.p("run/results.sqlite")), 32);
 }
 
+// k/s.json: the tiny model on k/arch.json (kArch), with the axes and
+// constraints in body.
+void write_tiny_spec(const TmpDir &k, const std::string &body)
+{
+    std::ofstream(k.p("arch.json")) << kArch;
+    std::ofstream(k.p("s.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \""
+        << k.p("arch.json") << "\"}, " << body << "}";
+}
+
+// The hash covers every file a point reads: a swept arch file, the energy
+// table, a quantization file changed since the run refuse to resume.
+TEST_F(SweepCli, AChangedInputFileIsRefusedUnlessForced)
+{
+    TmpDir k;
+    const std::string one = "\"clock_ghz\": 1.0";
+    std::string a2 = std::string(kArch).replace(std::string(kArch).find(one), one.size(), "\"clock_ghz\": 2.0");
+    std::ofstream(k.p("a1.json")) << kArch;
+    std::ofstream(k.p("a2.json")) << a2;
+    std::ofstream(k.p("e.json")) << testproc::slurp(SRC_DIR "/workloads/energy/default.json");
+    std::ofstream(k.p("s.json"))
+        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 16, \"context\": 16,"
+           " \"energy\": \"" << k.p("e.json") << "\"},"
+           " \"grid\": {\"arch\": [\"" << k.p("a1.json") << "\", \"" << k.p("a2.json") << "\"]}}";
+    std::string run = "sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet";
+    ASSERT_EQ(testproc::lutsim(k, run).status, 0);
+    EXPECT_EQ(rows(k.p("run/results.sqlite"), "status = 'ok'"), 2);
+    EXPECT_EQ(testproc::lutsim(k, run).status, 0); // unchanged: resumes (nothing to do)
+    const std::string changed[][2] = {{"a2.json", a2 + " "}, {"e.json", testproc::slurp(k.p("e.json")) + "\n"}};
+    for (const auto &c : changed) {
+        std::ofstream(k.p(c[0])) << c[1]; // one byte more
+        testproc::CliResult r = testproc::lutsim(k, run);
+        EXPECT_EQ(r.status, 1) << c[0];
+        EXPECT_NE(r.err.find("holds results of another spec"), std::string::npos) << c[0] << ": " << r.err;
+        EXPECT_EQ(testproc::lutsim(k, run + " --force").status, 0) << c[0];
+        EXPECT_EQ(testproc::lutsim(k, run).status, 0) << c[0]; // the forced run recorded the new hash
+    }
+}
+
+// The issue's reading commands on a sweep whose area varies: area_mm2 is a
+// column, an objective of pareto and a key of best.
+TEST_F(SweepCli, ParetoAndBestTakeTheIssuesKeys)
+{
+    TmpDir k;
+    write_tiny_spec(k, "\"grid\": {\"arch.lut.cores\": [1, 2, 4, 8], \"arch.buffers.table.kib\": [16, 64]},"
+                       " \"constraints\": [\"area_mm2 <= 1000\"]");
+    ASSERT_EQ(testproc::lutsim("sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet -j 2"), 0);
+    EXPECT_EQ(rows(k.p("run/results.sqlite"), "status = 'ok' AND area_mm2 > 0"), 8);
+    EXPECT_EQ(rows(k.p("run/results.sqlite"), "\"area_breakdown_mm2.lut_array\" > 0"), 8);
+    testproc::CliResult r = testproc::lutsim(k, "sweep pareto " + k.p("run") +
+        " --objectives decode.seconds:min,prefill.energy_per_token_pj:min,area_mm2:min --csv " + k.p("p.csv"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::string csv = testproc::slurp(k.p("p.csv"));
+    std::string head = "," + csv.substr(0, csv.find('\n')) + ",";
+    for (const char *c : {",decode.seconds,", ",prefill.energy_per_token_pj,", ",area_mm2,"})
+        EXPECT_NE(head.find(c), std::string::npos) << c;
+    EXPECT_GE(std::count(csv.begin(), csv.end(), '\n'), 3); // more cores: faster, larger
+    r = testproc::lutsim(k, "sweep best " + k.p("run") + " --by decode.seconds");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("arch.lut.cores = 8"), std::string::npos) << r.out;
+    r = testproc::lutsim(k, "sweep best " + k.p("run") + " --by area_mm2");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("arch.lut.cores = 1"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("arch.buffers.table.kib = 16"), std::string::npos) << r.out;
+}
+
 TEST_F(SweepCli, InvalidPointsAreRecordedWithTheirReason)
 {
     TmpDir k;
-    std::ofstream(k.p("arch.json")) << kArch;
-    std::ofstream(k.p("s.json"))
-        << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 32, \"context\": 32, \"arch\": \"" << k.p("arch.json") << "\"},"
-           " \"grid\": {\"arch.lut.tile.n\": [32, 8192], \"arch.lut.tile.m\": [2, 8]},"
-           " \"constraints\": [\"arch.lut.tile.m * arch.lut.tile.n <= 128\", \"decode.seconds < 1\"]}";
+    write_tiny_spec(k, "\"grid\": {\"arch.lut.tile.n\": [32, 8192], \"arch.lut.tile.m\": [2, 8]},"
+                       " \"constraints\": [\"arch.lut.tile.m * arch.lut.tile.n <= 128\", \"decode.seconds < 1\"]");
     ASSERT_EQ(testproc::lutsim("sweep run " + k.p("s.json") + " --out " + k.p("run") + " --quiet --ops -j 2", "", k.p("err")), 0)
         << testproc::slurp(k.p("err"));
     std::string db = k.p("run/results.sqlite");

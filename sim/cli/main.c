@@ -75,13 +75,6 @@ int cli_parse_int(const char *opt, const char *s, int lo, int hi, int *out)
     return 0;
 }
 
-double cli_now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 typedef struct {
     const char *name;
     int (*fn)(int, char **);

@@ -140,7 +140,8 @@ int sweep_db_init(sweep_db *d, const sweep_spec *s, const char *version, int sha
                                                         JSON_REAL_PRECISION(17));
     json_t *params = json_array();
     for (int i = 0; i < s->np; i++)
-        json_array_append_new(params, json_string(s->p[i].key));
+        if (sweep_param_first(s, i))
+            json_array_append_new(params, json_string(s->p[i].key));
     char *ptext = json_dumps(params, JSON_COMPACT);
     json_decref(params);
     snprintf(buf, sizeof buf, "%016llx", (unsigned long long)s->hash);

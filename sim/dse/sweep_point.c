@@ -2,6 +2,7 @@
 #include "sweep_point.h"
 
 #include "arch_json.h"
+#include "area_json.h"
 #include "mapper.h"
 #include "model_json.h"
 #include "run_eval.h"
@@ -165,8 +166,13 @@ static int check_constraints(const sweep_spec *s, lookup_ctx *l, int after_run, 
         int t;
         char why[256];
         if (sx_eval(s->c[i].e, lookup, l, NULL, &t, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s: constraints[%d] '%s': %s%s", s->label, i, s->c[i].text, why,
-                     after_run ? " (not a figure of this build's report)" : "");
+            if (after_run) { /* a figure the build reports (sweep_check_figures), but not
+                              * for this point: an area the tables cannot price */
+                snprintf(reason, rlen, "constraint '%s': %s (not reported for this point)",
+                         s->c[i].text, why);
+                return 1;
+            }
+            snprintf(err, errlen, "%s: constraints[%d] '%s': %s", s->label, i, s->c[i].text, why);
             return -1;
         }
         if (!t) {
@@ -183,6 +189,8 @@ int sweep_point_inputs(sweep_ctx *c, json_t *const *vals, sweep_inputs *in,
     const sweep_spec *s = c->s;
     memset(in, 0, sizeof *in);
     *status = "invalid";
+    if (sweep_point_conflict(s, vals, reason, rlen))
+        return 1;
     in->model = opt_str(s, vals, "model", NULL);
     in->quant = opt_str(s, vals, "quant", NULL);
     in->phase = opt_str(s, vals, "phase", "both");
@@ -346,6 +354,9 @@ static void report_figures(const sweep_inputs *in, json_t *cols, json_t *ops)
         json_t *tot = json_object_get(ph, "total");
         json_object_del(tot, "host_seconds"); /* the host's, not the design's */
         json_object_del(tot, "simulations");
+        json_object_del(tot, "area_mm2"); /* the point's, one column each (below) */
+        json_object_del(tot, "area_breakdown_mm2");
+        json_object_del(tot, "area_node_nm");
         flatten(cols, name, tot, 0);
         size_t j;
         json_t *op;
@@ -358,6 +369,15 @@ static void report_figures(const sweep_inputs *in, json_t *cols, json_t *ops)
         }
     }
     json_decref(r);
+    /* the design's area is the point's, not a phase's: top-level columns
+     * area_mm2, area_breakdown_mm2.PART, area_node_nm (absent if the area
+     * tables cannot price the architecture) */
+    area_report ar;
+    char e[256];
+    json_t *area = json_object();
+    if (area_of_arch(&in->a, &ar, e, sizeof e) == 0 && area_report_to_json(&ar, area) == 0)
+        flatten(cols, "", area, 0);
+    json_decref(area);
 }
 
 json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t errlen)
@@ -374,7 +394,8 @@ json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t er
         json_object_set_new(row, "ops", ops);
     json_object_set_new(cols, "id", json_integer((json_int_t)id));
     for (int j = 0; j < s->np; j++)
-        json_object_set(cols, s->p[j].key, vals[j]);
+        if (sweep_param_first(s, j))
+            json_object_set(cols, s->p[j].key, vals[j]);
     const char *status = "ok";
     char reason[1024] = "";
     sweep_inputs in;

@@ -5,10 +5,11 @@
  * order: id, every swept parameter by its key path, status ("ok",
  * "invalid": a combination the inputs reject or a phase that does not fit,
  * "constrained": a constraint fails), reason (why, or "") and, for "ok",
- * every number of the report: its top-level figures (area_mm2 and any
- * nested object, "area.logic_mm2") and each phase's totals as PHASE.KEY,
+ * every number of the report: its top-level figures, the design's area
+ * (area_mm2, area_breakdown_mm2.PART, area_node_nm: the point's, not a
+ * phase's) and each phase's totals as PHASE.KEY ("decode.seconds"),
  * except the host's own measurements (host_seconds, simulations), which are
- * not the design's.  ops (with --ops) holds one flat object per operation.
+ * not the design's, and the area, given once.  ops (with --ops) holds one flat object per operation.
  */
 #ifndef SWEEP_POINT_H
 #define SWEEP_POINT_H
@@ -20,6 +21,10 @@
 #include "energy_json.h"
 #include "model.h"
 #include "report_run.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* A phase's results, kept for the points that share the phase's inputs. */
 #define SWEEP_CACHE_MAX 32
@@ -88,4 +93,7 @@ int sweep_spec_load_checked(const char *path, sweep_spec *s, char *err, size_t e
  * failure that stops the sweep (a constraint naming an unknown figure). */
 json_t *sweep_eval(sweep_ctx *c, uint64_t id, int want_ops, char *err, size_t errlen);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -272,7 +272,10 @@ static int worker_died(run_state *r, worker *w, int st, char *err, size_t errlen
     json_object_set_new(cols, "id", json_integer((json_int_t)id));
     if (sweep_point_values(r->s, id, vals) == 0) {
         for (int j = 0; j < r->s->np; j++)
-            json_object_set_new(cols, r->s->p[j].key, vals[j]);
+            if (sweep_param_first(r->s, j))
+                json_object_set_new(cols, r->s->p[j].key, vals[j]);
+            else
+                json_decref(vals[j]);
     }
     json_object_set_new(cols, "status", json_string("error"));
     json_object_set_new(cols, "reason", json_string(reason));

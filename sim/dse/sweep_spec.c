@@ -114,9 +114,6 @@ static int add_param(sweep_spec *s, const char *where, const char *key, sw_sourc
     if (strlen(key) >= SWEEP_KEY_MAX)
         return fail(err, errlen, "%s: %s: key path longer than %d bytes", s->label, where,
                     SWEEP_KEY_MAX - 1);
-    for (int i = 0; i < s->np; i++)
-        if (!strcmp(s->p[i].key, key))
-            return fail(err, errlen, "%s: %s: swept twice (a key is swept in one place: grid, one zip group or random)", s->label, where);
     if (check_key(s, where, key, err, errlen) != 0)
         return -1;
     sw_param *np = realloc(s->p, sizeof *np * (size_t)(s->np + 1));
@@ -316,6 +313,44 @@ static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
     return h;
 }
 
+/* Adds the contents of the file value names (if it is one: a model or
+ * quantization may be an embedded name) to the hash, so an input changed
+ * since a run refuses to resume; a missing file adds a mark. */
+static void hash_file(sweep_spec *s, json_t *value)
+{
+    if (!json_is_string(value))
+        return;
+    FILE *f = fopen(json_string_value(value), "rb");
+    if (!f) {
+        s->hash = fnv1a(s->hash, "\0missing", 8);
+        return;
+    }
+    char buf[8192];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        s->hash = fnv1a(s->hash, buf, n);
+    fclose(f);
+}
+
+/* Hashes every file a point reads beyond the base arch (load_base_arch):
+ * the files of the arch, model, quant and energy options, in base and in
+ * every axis's values. */
+static void hash_inputs(sweep_spec *s)
+{
+    static const char *const files[] = { "arch", "model", "quant", "energy" };
+    for (int f = 0; f < 4; f++) {
+        if (f > 0) /* base.arch is hashed as it is read */
+            hash_file(s, json_object_get(s->base, files[f]));
+        for (int j = 0; j < s->np; j++) {
+            json_t *v;
+            size_t i;
+            if (!strcmp(s->p[j].key, files[f]))
+                json_array_foreach(s->p[j].values, i, v)
+                    hash_file(s, v);
+        }
+    }
+}
+
 /* The base architecture: base.arch read and checked (or the default), kept
  * as written (the overrides start from it, so keys it leaves out, such as
  * a DRAM device's derived bandwidth, stay derived) and with every key (for
@@ -429,6 +464,7 @@ static int load(const char *path, sweep_spec *s, char *err, size_t errlen)
         (c && parse_constraints(s, c, err, errlen) != 0) || check_required(s, err, errlen) != 0 ||
         count_points(s, err, errlen) != 0)
         return -1;
+    hash_inputs(s);
     return 0;
 }
 
@@ -482,5 +518,50 @@ int sweep_point_values(const sweep_spec *s, uint64_t id, json_t **vals)
         if (!vals[j])
             return -1;
     }
+    return 0;
+}
+
+int sweep_param_first(const sweep_spec *s, int j)
+{
+    for (int i = 0; i < j; i++)
+        if (!strcmp(s->p[i].key, s->p[j].key))
+            return 0;
+    return 1;
+}
+
+/* Two values of one key agree: equal JSON, or equal numbers (32 and 32.0). */
+static int agree(json_t *a, json_t *b)
+{
+    if (json_is_number(a) && json_is_number(b))
+        return json_number_value(a) == json_number_value(b);
+    return json_equal(a, b);
+}
+
+/* v as a user reads it: a string without quotes, a number in full. */
+static void value_text(json_t *v, char *out, size_t n)
+{
+    if (json_is_string(v)) {
+        snprintf(out, n, "%s", json_string_value(v));
+        return;
+    }
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_REAL_PRECISION(17));
+    snprintf(out, n, "%s", t ? t : "?");
+    free(t);
+}
+
+int sweep_point_conflict(const sweep_spec *s, json_t *const *vals, char *reason, size_t rlen)
+{
+    static const char *const src[] = { "grid", "zip", "random" };
+    for (int j = 0; j < s->np; j++)
+        for (int i = 0; i < j; i++) {
+            if (strcmp(s->p[i].key, s->p[j].key) != 0 || agree(vals[i], vals[j]))
+                continue;
+            char a[128], b[128];
+            value_text(vals[i], a, sizeof a);
+            value_text(vals[j], b, sizeof b);
+            snprintf(reason, rlen, "%s: %s %s, %s %s (the axes disagree)", s->p[i].key,
+                     src[s->p[i].src], a, src[s->p[j].src], b);
+            return 1;
+        }
     return 0;
 }

@@ -70,7 +70,8 @@ typedef struct {
     sw_constraint *c;
     int nc;
     uint64_t npoints;
-    uint64_t hash;           /* FNV-1a 64 of the canonical spec and the files it names */
+    uint64_t hash;           /* FNV-1a 64 of the canonical spec and every file a point
+                              * reads (arch, model, quant, energy: base and swept) */
 } sweep_spec;
 
 /* Reads and checks a spec file; 0, or -1 with one line in err (and s
@@ -80,6 +81,16 @@ void sweep_spec_free(sweep_spec *s);
 
 /* The values of point id, one new reference per parameter into vals[0..np-1]. */
 int sweep_point_values(const sweep_spec *s, uint64_t id, json_t **vals);
+
+/* A key may be swept by several axes (grid, zip groups, random): each is a
+ * factor of the product as usual, and a point where they give the key
+ * different values is invalid, so one axis filters another.  Parameter j
+ * names its key's column if it is the key's first (1), else 0. */
+int sweep_param_first(const sweep_spec *s, int j);
+
+/* 1 with reason ("arch.lut.tile.n: grid 32, zip 256 (the axes disagree)")
+ * if two parameters of one key have different values in vals, else 0. */
+int sweep_point_conflict(const sweep_spec *s, json_t *const *vals, char *reason, size_t rlen);
 
 /* A run option name ("model", "batch", ...), 1 if it is one. */
 int sweep_is_option(const char *name);
