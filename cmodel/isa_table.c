@@ -32,35 +32,42 @@ const char *const isa_vfn_names[VFN_COUNT] = {
     "attn_softmax", "attn_acc", "attn_norm", "cvt_f16", "cvt_bf16"
 };
 
-/* The float functions in the order of isa_vfn, one row per element type. */
-static const isa_vfn float_fns[FP_COUNT][7] = {
-    { VFN_ADD_F32, VFN_MUL_F32, VFN_SILU_F32, VFN_GELU_F32, VFN_RMSNORM_F32, VFN_SOFTMAX_F32,
-      VFN_QUANT_F32 },
-    { VFN_ADD_F16, VFN_MUL_F16, VFN_SILU_F16, VFN_GELU_F16, VFN_RMSNORM_F16, VFN_SOFTMAX_F16,
-      VFN_QUANT_F16 },
-    { VFN_ADD_BF16, VFN_MUL_BF16, VFN_SILU_BF16, VFN_GELU_BF16, VFN_RMSNORM_BF16,
-      VFN_SOFTMAX_BF16, VFN_QUANT_BF16 },
-};
+/* The float functions: one row of FLOAT_FNS per element type, each row in
+ * the order of isa_vfn (add, mul, silu, gelu, rmsnorm, softmax, quant), so
+ * the slot and the type of one are arithmetic (vector units ask per
+ * instruction). */
+#define FLOAT_FNS 7
+_Static_assert(VFN_QUANT_F32 == VFN_ADD_F32 + FLOAT_FNS - 1 &&
+               VFN_ADD_F16 == VFN_ADD_F32 + FLOAT_FNS * FP_F16 &&
+               VFN_ADD_BF16 == VFN_ADD_F32 + FLOAT_FNS * FP_BF16 &&
+               VFN_QUANT_BF16 == VFN_ADD_F32 + FLOAT_FNS * FP_COUNT - 1,
+               "float functions: one row of 7 per element type");
+
+static isa_vfn float_fn(fp_type t, int i)
+{
+    return (isa_vfn)(VFN_ADD_F32 + FLOAT_FNS * (int)t + i);
+}
 
 static int float_slot(isa_vfn f, int *t)
 {
-    for (*t = 0; *t < FP_COUNT; (*t)++)
-        for (int i = 0; i < 7; i++)
-            if (float_fns[*t][i] == f)
-                return i;
-    return -1;
+    int k = (int)f - VFN_ADD_F32;
+    if (k < 0 || k >= FLOAT_FNS * FP_COUNT)
+        return -1;
+    *t = k / FLOAT_FNS;
+    return k % FLOAT_FNS;
 }
 
 isa_vfn isa_vfn_base(isa_vfn f)
 {
     int t, i = float_slot(f, &t);
-    return i < 0 ? f : float_fns[FP_F32][i];
+    return i < 0 ? f : float_fn(FP_F32, i);
 }
 
 fp_type isa_vfn_type(isa_vfn f)
 {
-    int t, i = float_slot(f, &t);
-    return i < 0 ? FP_F32 : (fp_type)t;
+    int t = FP_F32;
+    float_slot(f, &t);
+    return (fp_type)t;
 }
 
 int isa_vfn_at(isa_vfn base, fp_type t)
@@ -70,7 +77,7 @@ int isa_vfn_at(isa_vfn base, fp_type t)
         return -1;
     if (i < 0)
         return t == FP_F32 ? (int)base : -1;
-    return (int)float_fns[t][i];
+    return (int)float_fn(t, i);
 }
 
 const char *const isa_buf_names[4] = { "act", "weight", "table", "output" };

@@ -3,7 +3,11 @@
  * Two parts hold the entries that may still delay a later instruction.
  * The recent list (SB_RECENT entries) is scanned one by one: at the usual
  * latencies nearly every entry completes while it is there, and a short
- * scan is the cheapest check.  When it is full, the entry that completes
+ * scan is the cheapest check.  It is kept latest completion first, so the
+ * first conflict found is the answer, and each entry's per-space boxes
+ * turn most non-conflicting pairs away with one comparison per range
+ * (a timing-only run checks every instruction against a dozen entries,
+ * most of them not in conflict).  When it is full, the entry that completes
  * last moves to the trees, so long-lived entries (a DRAM latency of a
  * million cycles keeps every load in flight) cost O(log) each, not a scan.
  *
@@ -38,6 +42,8 @@ enum { SB_READ = 0, SB_WRITE = 1 };
 void sb_init(scoreboard *sb)
 {
     memset(sb, 0, sizeof *sb);
+    for (int k = 0; k < SB_RECENT; k++)
+        sb->order[k] = (uint8_t)k;
     sb->used = 1; /* node 0 means "none" */
     sb->sweep_at = SB_MIN_NODES;
 }
@@ -243,52 +249,91 @@ static int conflicts(const footprint *mine, const footprint *old)
     return 0;
 }
 
-static unsigned space_mask(const mem_range *r, int n)
+static int in_box(const mem_range *r, const sb_box *b)
 {
-    unsigned m = 0;
-    for (int i = 0; i < n; i++)
-        m |= 1u << r[i].space;
-    return m;
+    return r->lo < b->hi && b->lo < r->hi;
+}
+
+/* Whether fp may conflict with e: false means it does not. */
+static int may_conflict(const footprint *fp, const sb_recent *e)
+{
+    for (int i = 0; i < fp->nr; i++)
+        if (in_box(&fp->r[i], &e->wbox[fp->r[i].space]))
+            return 1;
+    for (int i = 0; i < fp->nw; i++)
+        if (in_box(&fp->w[i], &e->abox[fp->w[i].space]))
+            return 1;
+    return 0;
+}
+
+static void box_add(sb_box *b, const mem_range *r)
+{
+    if (r->lo < b->lo)
+        b->lo = r->lo;
+    if (r->hi > b->hi)
+        b->hi = r->hi;
+}
+
+static void set_boxes(sb_recent *e)
+{
+    for (int s = 0; s < SB_SPACES; s++) {
+        e->wbox[s].lo = e->abox[s].lo = UINT64_MAX;
+        e->wbox[s].hi = e->abox[s].hi = 0;
+    }
+    for (int i = 0; i < e->fp.nr; i++)
+        box_add(&e->abox[e->fp.r[i].space], &e->fp.r[i]);
+    for (int i = 0; i < e->fp.nw; i++) {
+        box_add(&e->wbox[e->fp.w[i].space], &e->fp.w[i]);
+        box_add(&e->abox[e->fp.w[i].space], &e->fp.w[i]);
+    }
 }
 
 uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now)
 {
-    uint64_t best = now;
-    const unsigned rmask = space_mask(fp->r, fp->nr), wmask = space_mask(fp->w, fp->nw);
     sb->now = now;
-    for (int k = 0; k < sb->n;) {
-        sb_recent *e = &sb->recent[k];
-        if (e->complete <= now) {
-            *e = sb->recent[--sb->n]; /* done: the last entry takes its place */
-            continue;
+    while (sb->n > 0 && sb->recent[sb->order[sb->n - 1]].complete <= now)
+        sb->n--; /* done: the slot joins the free ones after order[n) */
+    uint64_t best = now;
+    for (int k = 0; k < sb->n; k++) {
+        const sb_recent *e = &sb->recent[sb->order[k]];
+        if (may_conflict(fp, e) && conflicts(fp, &e->fp)) {
+            best = e->complete; /* the rest complete no later */
+            break;
         }
-        if (e->complete > best && ((rmask & e->wmask) | (wmask & (e->rmask | e->wmask))) &&
-            conflicts(fp, &e->fp))
-            best = e->complete;
-        k++;
     }
     return tree_latest(sb, fp, best);
+}
+
+/* Puts fp in a free slot, keeping order latest completion first. */
+static void recent_add(scoreboard *sb, const footprint *fp, uint64_t complete)
+{
+    int k = 0;
+    while (k < sb->n && sb->recent[sb->order[k]].complete >= complete)
+        k++;
+    uint8_t slot = sb->order[sb->n];
+    memmove(&sb->order[k + 1], &sb->order[k], (size_t)(sb->n - k));
+    sb->order[k] = slot;
+    sb->n++;
+    sb_recent *e = &sb->recent[slot];
+    e->complete = complete;
+    e->fp = *fp;
+    set_boxes(e);
 }
 
 int sb_record(scoreboard *sb, const footprint *fp, uint64_t complete)
 {
     if (sb->n == SB_RECENT) {
         /* Full: the entry that completes last moves to the tree. */
-        int last = 0;
-        for (int k = 1; k < sb->n; k++)
-            if (sb->recent[k].complete > sb->recent[last].complete)
-                last = k;
-        if (complete >= sb->recent[last].complete)
+        uint8_t last = sb->order[0];
+        const sb_recent *e = &sb->recent[last];
+        if (complete >= e->complete)
             return tree_record(sb, fp, complete);
-        sb_recent *e = &sb->recent[last];
         if (tree_record(sb, &e->fp, e->complete) != 0)
             return -1;
-        *e = sb->recent[--sb->n];
+        sb->n--;
+        memmove(&sb->order[0], &sb->order[1], (size_t)sb->n);
+        sb->order[sb->n] = last;
     }
-    sb_recent *e = &sb->recent[sb->n++];
-    e->complete = complete;
-    e->rmask = space_mask(fp->r, fp->nr);
-    e->wmask = space_mask(fp->w, fp->nw);
-    e->fp = *fp;
+    recent_add(sb, fp, complete);
     return 0;
 }

@@ -34,16 +34,28 @@ typedef struct {
     uint32_t kid[2];   /* lower and upper half; 0 = none */
 } sb_node;
 
-/* A recent entry; the masks (bit s: the footprint reads / writes address
- * space s) reject most pairs before the range-by-range comparison. */
+/* The smallest range holding some ranges of one space; lo > hi if none. */
+typedef struct {
+    uint64_t lo, hi;
+} sb_box;
+
+/* A recent entry; its boxes (per address space: around the ranges it
+ * writes, and around all it touches) reject most pairs with one
+ * comparison per range asked about, before the range-by-range one. */
 typedef struct {
     uint64_t complete;
-    unsigned rmask, wmask;
+    sb_box wbox[SB_SPACES];
+    sb_box abox[SB_SPACES];
     footprint fp;
 } sb_recent;
 
+/* The recent entries sit in fixed slots; order lists the slots in use
+ * (order[0, n)) latest completion first, then the free ones, so a check
+ * stops at the first conflict, completed entries leave from the end, and
+ * the entry that completes last is order[0]. */
 typedef struct {
     sb_recent recent[SB_RECENT];
+    uint8_t order[SB_RECENT];
     int n;             /* recent entries in use */
     uint64_t now;      /* the latest sb_check's cycle */
     sb_node *node;     /* the trees' nodes; node[0] is unused (0 = "none") */

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "isa.h"
 #include "program.h"
@@ -214,4 +215,42 @@ TEST(ProgramFile, BinaryRoundTripAndErrors)
     program e;
     EXPECT_EQ(program_from_asm("halt\nhalt\nbogus\n", &e, err, sizeof err), -1);
     EXPECT_NE(std::string(err).find("line 3"), std::string::npos) << err;
+}
+
+// The float functions' element type, base and per-type variant, checked
+// against their names: stem_f32 / stem_f16 / stem_bf16 are one function in
+// three types; every other function is its own base, in fp32 only.
+TEST(IsaVfn, TypeBaseAndVariantFollowTheNames)
+{
+    const char *const stems[] = { "add", "mul", "silu", "gelu", "rmsnorm", "softmax", "quant" };
+    const char *const suffix[FP_COUNT] = { "_f32", "_f16", "_bf16" };
+    auto by_name = [](const std::string &n) {
+        for (int f = 0; f < VFN_COUNT; f++)
+            if (n == isa_vfn_names[f])
+                return f;
+        return -1;
+    };
+    std::vector<bool> floats(VFN_COUNT, false);
+    for (const char *stem : stems) {
+        const int base = by_name(std::string(stem) + "_f32");
+        ASSERT_GE(base, 0) << stem;
+        for (int t = 0; t < FP_COUNT; t++) {
+            const int f = by_name(std::string(stem) + suffix[t]);
+            ASSERT_GE(f, 0) << stem << suffix[t];
+            floats[f] = true;
+            EXPECT_EQ(isa_vfn_type((isa_vfn)f), (fp_type)t) << isa_vfn_names[f];
+            EXPECT_EQ(isa_vfn_base((isa_vfn)f), (isa_vfn)base) << isa_vfn_names[f];
+            EXPECT_EQ(isa_vfn_at((isa_vfn)base, (fp_type)t), f) << isa_vfn_names[f];
+            EXPECT_EQ(isa_vfn_at((isa_vfn)f, (fp_type)t), f) << isa_vfn_names[f];
+        }
+    }
+    for (int f = 0; f < VFN_COUNT; f++) {
+        if (floats[f])
+            continue;
+        EXPECT_EQ(isa_vfn_type((isa_vfn)f), FP_F32) << isa_vfn_names[f];
+        EXPECT_EQ(isa_vfn_base((isa_vfn)f), (isa_vfn)f) << isa_vfn_names[f];
+        EXPECT_EQ(isa_vfn_at((isa_vfn)f, FP_F32), f) << isa_vfn_names[f];
+        EXPECT_EQ(isa_vfn_at((isa_vfn)f, FP_F16), -1) << isa_vfn_names[f];
+    }
+    EXPECT_EQ(isa_vfn_at(VFN_ADD_F32, FP_COUNT), -1);
 }
