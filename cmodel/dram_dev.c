@@ -329,10 +329,14 @@ static int keys_of(dram_dev *d, const request *q)
     if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
         return 0;
     const uint64_t b0 = q->r.addr / B, n = (q->r.addr + q->r.row_bytes - 1) / B + 1 - b0;
+    /* Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
+     * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C
+     * (0 if i >= n); it lies in the second stripe if c < b0 mod C.  With
+     * the divisions hoisted out of the loop (it runs for every request). */
+    const uint64_t r = b0 % C, full = n / C, rem = n % C;
     for (uint64_t c = 0; c < C; c++) {
-        uint64_t i = (c + C - b0 % C) % C;
-        uint64_t k = i < n ? (n - i + C - 1) / C : 0;
-        d->key[c] = 2 * k + (b0 % C + i >= C);
+        uint64_t i = c >= r ? c - r : c + C - r;
+        d->key[c] = 2 * (full + (i < rem)) + (c < r);
     }
     return 1;
 }
