@@ -140,9 +140,15 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
     for (int i = 0; i < 4; i++) /* oldest first */
         if (!same_timer(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
             return 0;
-    for (uint64_t k = 1; k <= (uint64_t)g->Q; k++)
-        if (!same_timer(freed_back(a, g, k), freed_back(b, g, k), f))
+    /* Served bursts' column commands ascend, so freed_back descends in k:
+     * once both are below the floor, so are all older ones. */
+    for (uint64_t k = 1; k <= (uint64_t)g->Q; k++) {
+        const int64_t x = freed_back(a, g, k), y = freed_back(b, g, k);
+        if (x <= f && y <= f)
+            break;
+        if (x != y)
             return 0;
+    }
     return 1;
 }
 

@@ -4,6 +4,15 @@
 #include <stdio.h>
 #include <string.h>
 
+/* log2 of x if x is a power of two, else -1: digits of power-of-two
+ * fields (the common case) are then a shift and a mask, not a division. */
+static int8_t log2_exact(uint64_t x)
+{
+    if (x == 0 || (x & (x - 1)))
+        return -1;
+    return (int8_t)__builtin_ctzll(x);
+}
+
 static const char *const field_names[DRAM_F_COUNT] = { "ro", "ba", "bg", "co", "ch" };
 
 int dram_map_init(dram_map *m, const char *text, uint32_t rows, uint32_t banks_per_group,
@@ -43,17 +52,25 @@ int dram_map_init(dram_map *m, const char *text, uint32_t rows, uint32_t banks_p
         }
     }
     m->burst_bytes = burst_bytes;
+    for (int i = 0; i < DRAM_F_COUNT; i++)
+        m->shift[i] = log2_exact(m->radix[i]);
+    m->burst_shift = log2_exact(burst_bytes);
     return 0;
 }
 
 void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COUNT])
 {
-    uint64_t x = addr / m->burst_bytes;
+    uint64_t x = m->burst_shift >= 0 ? addr >> m->burst_shift : addr / m->burst_bytes;
     if (x <= UINT32_MAX) { /* the same in 32-bit arithmetic, several times faster */
         uint32_t y = (uint32_t)x;
         for (int i = 0; i < DRAM_F_COUNT; i++) {
-            digit[i] = y % m->radix[i];
-            y /= m->radix[i];
+            if (m->shift[i] >= 0) {
+                digit[i] = y & (m->radix[i] - 1);
+                y >>= m->shift[i];
+            } else {
+                digit[i] = y % m->radix[i];
+                y /= m->radix[i];
+            }
         }
         return;
     }
@@ -69,8 +86,13 @@ void dram_map_add_in(const dram_map *m, uint32_t digit[DRAM_F_COUNT], int fixed,
         if (i == fixed)
             continue;
         uint64_t v = digit[i] + n;
-        digit[i] = (uint32_t)(v % m->radix[i]);
-        n = v / m->radix[i];
+        if (m->shift[i] >= 0) {
+            digit[i] = (uint32_t)(v & (m->radix[i] - 1));
+            n = v >> m->shift[i];
+        } else {
+            digit[i] = (uint32_t)(v % m->radix[i]);
+            n = v / m->radix[i];
+        }
     }
 }
 

@@ -30,6 +30,8 @@ enum { DRAM_F_RO = 0, DRAM_F_BA, DRAM_F_BG, DRAM_F_CO, DRAM_F_CH, DRAM_F_COUNT }
 typedef struct {
     int field[DRAM_F_COUNT];       /* digit i (least significant first) holds this field */
     uint32_t radix[DRAM_F_COUNT];  /* size of digit i */
+    int8_t shift[DRAM_F_COUNT];    /* log2 of radix[i] if a power of two, else -1 */
+    int8_t burst_shift;            /* log2 of burst_bytes if a power of two, else -1 */
     uint64_t burst_bytes;
 } dram_map;
 

@@ -148,6 +148,31 @@ TEST(DramMap, MixedRadixDecodeAndIncrement)
     }
 }
 
+// Adding n bursts at once (power-of-two digits shift and mask, the others
+// divide) lands where n single steps do, across every digit's carry.
+TEST(DramMap, AddingManyBurstsEqualsSteppingOneByOne)
+{
+    dram_map m;
+    char err[256];
+    // 3 channels and 5 rows (divided), 2 bank groups, 8 columns, 4 banks (shifted)
+    ASSERT_EQ(dram_map_init(&m, "ro:ba:co:bg:ch", 5, 4, 2, 8, 3, 32, err, sizeof err), 0) << err;
+    for (int fixed : { -1, 0 }) { // the address's own count; one channel's
+        for (uint64_t n : { 1u, 2u, 5u, 7u, 48u, 191u, 500u }) {
+            uint32_t a[DRAM_F_COUNT], b[DRAM_F_COUNT];
+            dram_map_digits(&m, 77 * 32, a);
+            std::memcpy(b, a, sizeof a);
+            dram_map_add_in(&m, a, fixed, n);
+            for (uint64_t i = 0; i < n; i++) {
+                if (fixed < 0)
+                    dram_map_next(&m, b);
+                else
+                    dram_map_next_in(&m, b, fixed);
+            }
+            ASSERT_EQ(std::memcmp(a, b, sizeof a), 0) << "fixed " << fixed << " n " << n;
+        }
+    }
+}
+
 TEST(DramTiming, ClosedBankReadIsTrcdPlusTclPlusBurst)
 {
     dram_spec s = preset("ddr4-3200");
