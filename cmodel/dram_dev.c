@@ -176,6 +176,22 @@ static uint64_t to_host(const dram_dev *d, int64_t dev)
     return ((uint64_t)dev * d->den + d->num - 1) / d->num;
 }
 
+/* The burst holding byte a, and where a burst lies among the channels
+ * (channels interleaving burst by burst): shifts for powers of two, as the
+ * map decodes (these run for every row of every request). */
+static inline uint64_t burst_of(const dram_dev *d, uint64_t a)
+{
+    return d->map.burst_shift >= 0 ? a >> d->map.burst_shift : a / d->map.burst_bytes;
+}
+
+static inline void chan_split(const dram_dev *d, uint64_t x, uint64_t *quot, uint64_t *rem)
+{
+    const int sh = d->map.shift[d->dch];
+    const uint64_t C = (uint64_t)d->sp.channels;
+    *quot = sh >= 0 ? x >> sh : x / C;
+    *rem = sh >= 0 ? x & (C - 1) : x % C;
+}
+
 static request *req_of(dram_dev *d, long id) { return &d->rq[id & (d->cap - 1)]; }
 
 /* ---- requests and the front end -------------------------------------- */
@@ -328,12 +344,15 @@ static int keys_of(dram_dev *d, const request *q)
     const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
     if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
         return 0;
-    const uint64_t b0 = q->r.addr / B, n = (q->r.addr + q->r.row_bytes - 1) / B + 1 - b0;
+    const uint64_t b0 = burst_of(d, q->r.addr);
+    const uint64_t n = burst_of(d, q->r.addr + q->r.row_bytes - 1) + 1 - b0;
     /* Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
      * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C
      * (0 if i >= n); it lies in the second stripe if c < b0 mod C.  With
      * the divisions hoisted out of the loop (it runs for every request). */
-    const uint64_t r = b0 % C, full = n / C, rem = n % C;
+    uint64_t r, full, rem, unused;
+    chan_split(d, b0, &unused, &r);
+    chan_split(d, n, &full, &rem);
     for (uint64_t c = 0; c < C; c++) {
         uint64_t i = c >= r ? c - r : c + C - r;
         d->key[c] = 2 * (full + (i < rem)) + (c < r);
@@ -446,16 +465,20 @@ typedef struct {
  * 0 if there is none. */
 static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
 {
-    const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
+    const uint64_t C = (uint64_t)d->sp.channels;
     for (; r < q->r.rows; r++) {
         uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
-        uint64_t b0 = a / B, n = (a + q->r.row_bytes - 1) / B + 1 - b0, k;
+        uint64_t b0 = burst_of(d, a), n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0, k;
         if (d->dch == 0) {
-            /* channels interleave burst by burst: ch's first is b0 + i */
-            uint64_t i = ((uint64_t)ch + C - b0 % C) % C;
+            /* channels interleave burst by burst: ch's first is b0 + i,
+             * and it has n / C, plus one if i < n mod C (as in keys_of) */
+            uint64_t lo, full, rem, unused; /* lo: b0's channel */
+            chan_split(d, b0, &unused, &lo);
+            uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
             if (i >= n)
                 continue;
-            k = (n - i + C - 1) / C;
+            chan_split(d, n, &full, &rem);
+            k = full + (i < rem);
             if (q->memo_row != r) { /* decoded once for all channels */
                 dram_map_digits(&d->map, a, q->memo_dg);
                 q->memo_row = r;
