@@ -13,9 +13,8 @@
 
 namespace gemmtest {
 
-// m x n x k with weights of wt, timed by sim_run (em may be null: no energy).
-inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint64_t m, int n,
-                     int k)
+// m x n x k with weights of wt, in scale groups of 128.
+inline gemm_shape shape(lut_wtype wt, uint64_t m, int n, int k)
 {
     gemm_shape s;
     std::memset(&s, 0, sizeof s);
@@ -24,6 +23,29 @@ inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint
     s.m = m;
     s.n = n;
     s.kd = k;
+    return s;
+}
+
+// s timed fast-forwarded (gemm_timing) into *ff and lowered and simulated in
+// full into *full, for the suites that check the two agree.
+inline void fast_and_full(const arch_t &a, const energy_model &em, const gemm_shape &s,
+                          sim_stats *ff, sim_stats *full)
+{
+    int sampled;
+    char err[512] = "";
+    ASSERT_EQ(gemm_timing(&a, &em, &s, ff, &sampled, err, sizeof err), 0) << err;
+    program p;
+    gemm_layout lay;
+    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+    EXPECT_EQ(sim_run(&a, &em, &p, nullptr, full, err, sizeof err), 0) << err;
+    program_free(&p);
+}
+
+// m x n x k with weights of wt, timed by sim_run (em may be null: no energy).
+inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint64_t m, int n,
+                     int k)
+{
+    const gemm_shape s = shape(wt, m, n, k);
     program p;
     gemm_layout lay;
     char err[512] = "";

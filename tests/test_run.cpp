@@ -15,6 +15,7 @@
 #include <string>
 
 #include "gemm.h"
+#include "gemm_support.h"
 #include "run_argv.h"
 #include "lower.h"
 #include "vector.h"
@@ -253,27 +254,15 @@ TEST(FastForward, EqualsFullSimulationOnPeriodicPrograms)
     const int shapes[][3] = {{100, 4096, 4096}, {517, 4096, 2048}, {300, 11008, 1024},
                              {64, 4096, 11008}, {1, 4096, 4096}, {77, 3000, 1000}};
     for (const auto &sh : shapes) {
-        gemm_shape s = {};
-        s.wtype = {LUT_WFMT_INT, 2};
-        s.group_size = 128;
-        s.m = sh[0];
-        s.n = sh[1];
-        s.kd = sh[2];
-        sim_stats ff, full;
-        int sampled;
-        char err[256];
-        ASSERT_EQ(gemm_timing(&a, &em, &s, &ff, &sampled, err, sizeof err), 0) << err;
-        program p;
-        gemm_layout lay;
-        ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0);
-        ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &full, err, sizeof err), 0) << err;
+        const gemm_shape s = gemmtest::shape({LUT_WFMT_INT, 2}, sh[0], sh[1], sh[2]);
+        sim_stats ff = {}, full = {};
+        gemmtest::fast_and_full(a, em, s, &ff, &full);
         SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.kd));
         EXPECT_EQ(ff.cycles, full.cycles);
         EXPECT_EQ(ff.instructions, full.instructions);
         EXPECT_EQ(ff.ev.dram_read_bytes, full.ev.dram_read_bytes);
         EXPECT_EQ(ff.ev.table_reads, full.ev.table_reads);
         EXPECT_EQ(ff.unit[UNIT_LUT].busy_cycles, full.unit[UNIT_LUT].busy_cycles);
-        program_free(&p);
     }
     const vec_shape vs[] = {{VFN_RMSNORM_F32, 700, 4096, 0, 0}, {VFN_ADD_F32, 300, 8192, 0, 1},
                             {VFN_SOFTMAX_F32, 5000, 300, 0, 0}, {VFN_RMSNORM_F32, 700, 4096, 128, 0}};

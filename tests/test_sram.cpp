@@ -558,24 +558,12 @@ TEST(Sram, FastForwardHoldsOnBankedBuffers)
     em.leakage_pj_per_cycle = 1;
     const int shapes[][3] = { { 100, 4096, 4096 }, { 77, 3000, 1000 }, { 1, 4096, 4096 } };
     for (const auto &sh : shapes) {
-        gemm_shape s = {};
-        s.wtype = { LUT_WFMT_INT, 2 };
-        s.group_size = 128;
-        s.m = sh[0];
-        s.n = sh[1];
-        s.kd = sh[2];
-        sim_stats ff, full;
-        int sampled;
-        char err[256];
-        ASSERT_EQ(gemm_timing(&a, &em, &s, &ff, &sampled, err, sizeof err), 0) << err;
-        program p;
-        gemm_layout lay;
-        ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0);
-        ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &full, err, sizeof err), 0) << err;
+        const gemm_shape s = gemmtest::shape({LUT_WFMT_INT, 2}, sh[0], sh[1], sh[2]);
+        sim_stats ff = {}, full = {};
+        gemmtest::fast_and_full(a, em, s, &ff, &full);
         SCOPED_TRACE(std::to_string(s.m) + "x" + std::to_string(s.n) + "x" + std::to_string(s.kd));
         EXPECT_EQ(ff.cycles, full.cycles);
         EXPECT_EQ(ff.unit[UNIT_LUT].busy_cycles, full.unit[UNIT_LUT].busy_cycles);
-        program_free(&p);
     }
 }
 
