@@ -1,5 +1,7 @@
 /* model.c - decoder-only LLM: op list, MACs, parameters, quantized bytes. */
 #include "model.h"
+#include "moe.h"
+#include "oplist.h"
 #include "quant_layout.h"
 
 #include "count.h"
@@ -10,6 +12,8 @@
 
 static const char *const family_names[MODEL_FAMILY_COUNT] = {
     "llama", "mistral", "qwen2", "opt", "phi3", "gemma", "bitnet",
+    "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "olmoe", "phimoe",
+    "qwen3",
 };
 
 const char *model_family_name(model_family f)
@@ -41,7 +45,7 @@ void model_cfg_init(model_cfg *m, model_family f)
     const char *act = f == MODEL_OPT ? "relu" : f == MODEL_GEMMA ? "gelu"
                       : f == MODEL_BITNET ? "relu2" : "silu";
     snprintf(m->act, sizeof m->act, "%s", act);
-    m->qkv_bias = f == MODEL_QWEN2;
+    m->qkv_bias = f == MODEL_QWEN2 || f == MODEL_QWEN2_MOE;
     m->linear_bias = f == MODEL_OPT;
     m->norm_bias = f == MODEL_OPT;
     m->sub_norms = f == MODEL_BITNET;
@@ -105,90 +109,14 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
                  m->num_attention_heads, m->num_key_value_heads);
         return -1;
     }
+    if (moe_cfg_finish(m, err, errlen) != 0)
+        return -1;
     if (!m->name[0])
         snprintf(m->name, sizeof m->name, "%s", model_family_name(m->family));
     return 0;
 }
 
 /* ---- op list ---- */
-
-/* Sizes multiply up fast (tokens x features x features): every product
- * goes through count.h with the list's sticky flag, and the first
- * operation whose figures would pass 2^63 - 1 is named. */
-typedef struct {
-    model_op *ops;
-    int cap, n;
-    int full;
-    int ov;             /* a product or sum overflowed (count.h) */
-    const char *ov_at;  /* in the figures of this operation */
-} oplist;
-
-static uint64_t mul(oplist *l, uint64_t a, uint64_t b) { return count_mul(a, b, &l->ov); }
-
-/* Names the operation just built if its figures overflowed. */
-static void note(oplist *l, const char *name)
-{
-    if (l->ov && !l->ov_at)
-        l->ov_at = name;
-}
-
-static model_op *add(oplist *l, const char *name, model_op_kind kind, const char *func,
-                     uint64_t repeat)
-{
-    if (l->n >= l->cap) {
-        l->full = 1;
-        return NULL;
-    }
-    model_op *o = &l->ops[l->n++];
-    memset(o, 0, sizeof *o);
-    snprintf(o->name, sizeof o->name, "%s", name);
-    o->kind = kind;
-    snprintf(o->func, sizeof o->func, "%s", func);
-    o->count = 1;
-    o->repeat = repeat;
-    return o;
-}
-
-static void linear(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
-                   uint64_t repeat)
-{
-    model_op *o = add(l, name, MODEL_OP_LINEAR, "", repeat);
-    if (!o)
-        return;
-    o->m = m;
-    o->n = n;
-    o->k = k;
-    o->macs = count_mul3(m, n, k, &l->ov);
-    o->weight_params = mul(l, n, k);
-    note(l, name);
-}
-
-/* elements was computed with mul(l, ...), so note() covers it too. */
-static void elems(oplist *l, const char *name, model_op_kind kind, const char *func,
-                  uint64_t count, uint64_t elements, uint64_t repeat)
-{
-    model_op *o = add(l, name, kind, func, repeat);
-    if (!o)
-        return;
-    o->count = count;
-    o->elements = elements;
-    note(l, name);
-}
-
-/* One (sequence, query head) of attention: m x n x k, macs per instance. */
-static void attention(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
-                      uint64_t macs, uint64_t count, uint64_t repeat)
-{
-    model_op *o = add(l, name, MODEL_OP_ATTENTION, "", repeat);
-    if (!o)
-        return;
-    o->m = m;
-    o->n = n;
-    o->k = k;
-    o->macs = macs;
-    o->count = count;
-    note(l, name);
-}
 
 static int phase_check(const model_phase *ph, char *err, size_t errlen)
 {
@@ -238,38 +166,41 @@ int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int c
     const char *norm = c.norm_bias ? "layernorm" : "rmsnorm";
 
     oplist l = { ops, cap, 0, 0, 0, NULL };
-    elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, h), L);
-    linear(&l, "layer.q_proj", T, qd, h, L);
-    linear(&l, "layer.k_proj", T, kvd, h, L);
-    linear(&l, "layer.v_proj", T, kvd, h, L);
+    const uint64_t Lm = (uint64_t)moe_layer_count(&c), Ld = L - Lm; /* MoE, dense MLP layers */
+    ol_elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, h), L);
+    ol_linear(&l, "layer.q_proj", T, qd, h, 1, L);
+    ol_linear(&l, "layer.k_proj", T, kvd, h, 1, L);
+    ol_linear(&l, "layer.v_proj", T, kvd, h, 1, L);
     if (!c.learned_positions)
-        elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, mul(&l, T, qd + kvd), L);
-    attention(&l, "layer.attn_score", qrows, keys, hd, mul(&l, entries, hd), BH, L);
-    elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", BH, entries, L);
-    attention(&l, "layer.attn_context", qrows, hd, keys, mul(&l, entries, hd), BH, L);
+        ol_elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, ol_mul(&l, T, qd + kvd), L);
+    ol_attention(&l, "layer.attn_score", qrows, keys, hd, ol_mul(&l, entries, hd), BH, L);
+    ol_elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", BH, entries, L);
+    ol_attention(&l, "layer.attn_context", qrows, hd, keys, ol_mul(&l, entries, hd), BH, L);
     if (c.sub_norms)
-        elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, qd), L);
-    linear(&l, "layer.o_proj", T, h, qd, L);
-    elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, mul(&l, T, h), L);
-    elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, h), L);
-    if (c.gated_mlp) {
-        linear(&l, "layer.gate_proj", T, im, h, L);
-        linear(&l, "layer.up_proj", T, im, h, L);
-        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, mul(&l, T, im), L);
-        elems(&l, "layer.mul", MODEL_OP_ELEMENTWISE, "mul", 1, mul(&l, T, im), L);
+        ol_elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, qd), L);
+    ol_linear(&l, "layer.o_proj", T, h, qd, 1, L);
+    ol_elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, ol_mul(&l, T, h), L);
+    ol_elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, h), L);
+    if (Ld > 0 && c.gated_mlp) {
+        ol_linear(&l, "layer.gate_proj", T, im, h, 1, Ld);
+        ol_linear(&l, "layer.up_proj", T, im, h, 1, Ld);
+        ol_elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, ol_mul(&l, T, im), Ld);
+        ol_elems(&l, "layer.mul", MODEL_OP_ELEMENTWISE, "mul", 1, ol_mul(&l, T, im), Ld);
         if (c.sub_norms)
-            elems(&l, "layer.ffn_sub_norm", MODEL_OP_NORM, norm, 1, mul(&l, T, im), L);
-        linear(&l, "layer.down_proj", T, h, im, L);
-    } else {
-        linear(&l, "layer.fc1", T, im, h, L);
-        elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, mul(&l, T, im), L);
-        linear(&l, "layer.fc2", T, h, im, L);
+            ol_elems(&l, "layer.ffn_sub_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, im), Ld);
+        ol_linear(&l, "layer.down_proj", T, h, im, 1, Ld);
+    } else if (Ld > 0) {
+        ol_linear(&l, "layer.fc1", T, im, h, 1, Ld);
+        ol_elems(&l, "layer.act_fn", MODEL_OP_ACTIVATION, c.act, 1, ol_mul(&l, T, im), Ld);
+        ol_linear(&l, "layer.fc2", T, h, im, 1, Ld);
     }
-    elems(&l, "layer.residual_mlp", MODEL_OP_ELEMENTWISE, "add", 1, mul(&l, T, h), L);
+    if (Lm > 0 && moe_block_ops(&l, &c, ph, err, errlen) != 0)
+        return -1;
+    ol_elems(&l, "layer.residual_mlp", MODEL_OP_ELEMENTWISE, "add", 1, ol_mul(&l, T, h), L);
     /* the LM head (and so the final norm) only needs the last token of each
      * sequence */
-    elems(&l, "final_norm", MODEL_OP_NORM, norm, 1, B * h, 1);
-    linear(&l, "lm_head", B, (uint64_t)c.vocab_size, h, 1);
+    ol_elems(&l, "final_norm", MODEL_OP_NORM, norm, 1, B * h, 1);
+    ol_linear(&l, "lm_head", B, (uint64_t)c.vocab_size, h, 1, 1);
     if (l.full) {
         snprintf(err, errlen, "op list needs more than %d entries", cap);
         return -1;
@@ -359,10 +290,11 @@ void model_param_count(const model_cfg *mc, model_params *p)
     const uint64_t V = (uint64_t)c.vocab_size;
     uint64_t attn = h * q + 2 * h * kv + q * h;
     uint64_t mlp = (c.gated_mlp ? 3 : 2) * h * im;
-    p->linear = L * (attn + mlp);
+    const uint64_t Lm = (uint64_t)moe_layer_count(&c);
+    p->linear = L * attn + (L - Lm) * mlp + Lm * moe_layer_params(&c);
     uint64_t bias = 0;
     if (c.linear_bias)
-        bias = q + 2 * kv + h + (c.gated_mlp ? 2 * im : im) + h;
+        bias = q + 2 * kv + h + (c.gated_mlp ? 2 * im : im) + h; /* dense families only */
     else if (c.qkv_bias)
         bias = q + 2 * kv;
     p->bias = L * bias;
@@ -488,8 +420,22 @@ void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes 
     matrix_bytes(b, q, qd, h, L);
     matrix_bytes(b, q, kv, h, 2 * L);
     matrix_bytes(b, q, h, qd, L);
-    matrix_bytes(b, q, im, h, (c.gated_mlp ? 2 : 1) * L);
-    matrix_bytes(b, q, h, im, L);
+    const uint64_t Lm = (uint64_t)moe_layer_count(&c), Ld = L - Lm;
+    matrix_bytes(b, q, im, h, (c.gated_mlp ? 2 : 1) * Ld);
+    matrix_bytes(b, q, h, im, Ld);
+    if (Lm) { /* router, every routed expert, the shared experts and their gate */
+        const uint64_t E = (uint64_t)c.moe_experts, eim = (uint64_t)c.moe_intermediate;
+        const uint64_t sh = (uint64_t)c.moe_shared_intermediate;
+        matrix_bytes(b, q, E, h, Lm);
+        matrix_bytes(b, q, eim, h, 2 * E * Lm);
+        matrix_bytes(b, q, h, eim, E * Lm);
+        if (sh) {
+            matrix_bytes(b, q, sh, h, 2 * Lm);
+            matrix_bytes(b, q, h, sh, Lm);
+        }
+        if (c.moe_shared_gate)
+            matrix_bytes(b, q, 1, h, Lm);
+    }
     model_params p;
     model_param_count(&c, &p);
     b->fp16_bytes = 2 * (p.total - p.linear);

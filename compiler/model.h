@@ -49,6 +49,15 @@ typedef enum {
     MODEL_PHI3,
     MODEL_GEMMA,
     MODEL_BITNET, /* model_type "bitnet" (BitNet b1.58 2B4T style: relu2, sub-norms) */
+    /* mixture-of-experts families (compiler/moe.h) and today's dense ones */
+    MODEL_MIXTRAL,
+    MODEL_QWEN2_MOE,
+    MODEL_QWEN3_MOE,
+    MODEL_DEEPSEEK_V2,
+    MODEL_DEEPSEEK_V3,
+    MODEL_OLMOE,
+    MODEL_PHIMOE,
+    MODEL_QWEN3,
     MODEL_FAMILY_COUNT
 } model_family;
 
@@ -58,6 +67,7 @@ const char *model_family_name(model_family f);
 int model_family_from_name(const char *s);
 
 #define MODEL_NAME_MAX 64
+#define MODEL_MAX_LAYERS 4096
 #define MODEL_ACT_MAX 24
 
 typedef struct {
@@ -80,6 +90,16 @@ typedef struct {
     int sub_norms;           /* BitNet: attn_sub_norm (h) and ffn_sub_norm (i) */
     int learned_positions;   /* OPT: learned position table rows (max_pos + 2); 0 = RoPE */
     int max_position_embeddings; /* longest position the model was trained for; 0 = not given */
+    /* Mixture-of-experts (compiler/moe.h); moe_experts 0: every layer dense. */
+    int moe_experts;             /* routed experts per MoE layer, E */
+    int moe_top_k;               /* routed experts per token, k (1..E) */
+    int moe_intermediate;        /* one routed expert's intermediate size */
+    int moe_shared_intermediate; /* all shared experts together (0: none) */
+    int moe_shared_gate;         /* qwen2_moe: sigmoid(h -> 1) scales the shared output */
+    /* bit l set: decoder layer l runs the MoE block, else a dense MLP of
+     * intermediate_size (first_k_dense_replace, moe_layer_freq,
+     * decoder_sparse_step, mlp_only_layers fill it) */
+    uint64_t moe_layer_mask[MODEL_MAX_LAYERS / 64];
 } model_cfg;
 
 /* Zeroes *m and sets the family's defaults: gated_mlp, act, tie, biases
@@ -95,11 +115,21 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen);
 
 typedef enum { MODEL_PREFILL = 0, MODEL_DECODE } model_phase_kind;
 
+/* How tokens pick experts (compiler/routing.h). */
+typedef enum {
+    MOE_ROUTE_UNIFORM = 0, /* expected distinct experts, closed form (deterministic) */
+    MOE_ROUTE_ZIPF         /* sampled, seeded: popularity ~ rank^-zipf_s */
+} moe_routing;
+
 typedef struct {
     model_phase_kind kind;
     int batch;   /* B, sequences, 1..65536 */
     int seq_len; /* S, prefill tokens per sequence, 1..1048576 */
     int context; /* C, decode: keys attended to (incl. the new token), 1..1048576 */
+    /* mixture-of-experts routing (ignored by dense models); zero = uniform */
+    int routing;         /* moe_routing */
+    double zipf_s;       /* MOE_ROUTE_ZIPF exponent, 0..8 (0: uniform, sampled) */
+    uint32_t route_seed; /* MOE_ROUTE_ZIPF seed */
 } model_phase;
 
 /* Tokens of the phase: B*S prefill (up to 2^36, beyond 32 bits), B decode. */
@@ -118,7 +148,7 @@ typedef enum {
 const char *model_op_kind_name(model_op_kind k);
 
 #define MODEL_OP_NAME_MAX 32
-#define MODEL_MAX_OPS 32
+#define MODEL_MAX_OPS 128
 
 typedef struct {
     char name[MODEL_OP_NAME_MAX]; /* "layer.q_proj", ..., "final_norm", "lm_head" */

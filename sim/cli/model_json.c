@@ -2,6 +2,7 @@
 #include "model_json.h"
 
 #include "arch_json.h" /* cfg_json_kind, cfg_parse, cfg_read_text_file */
+#include "hf_keys.h"
 #include "workload_embed.h"
 
 #include <ctype.h>
@@ -10,16 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    const char *label;
-    char *err;
-    size_t errlen;
-} ctx;
+typedef hf_ctx ctx;
 
-#define FAIL(c, ...) do { char m_[400]; snprintf(m_, sizeof m_, __VA_ARGS__); \
-        snprintf((c)->err, (c)->errlen, "%s: %s", (c)->label, m_); return -1; } while (0)
-
-static void got_text(const json_t *v, char *out, size_t n)
+void hf_got_text(const json_t *v, char *out, size_t n)
 {
     if (json_is_integer(v))
         snprintf(out, n, "%lld", (long long)json_integer_value(v));
@@ -33,7 +27,7 @@ static void got_text(const json_t *v, char *out, size_t n)
 
 /* Reads a positive integer (integral numbers like 4096.0 are accepted).
  * Absent or null: -1 "missing" if required, else *out is left alone. */
-static int get_int(const ctx *c, const json_t *doc, const char *key, int required, int lo,
+int hf_get_int(const hf_ctx *c, const json_t *doc, const char *key, int required, int lo,
                    int *out)
 {
     const json_t *v = json_object_get(doc, key);
@@ -43,7 +37,7 @@ static int get_int(const ctx *c, const json_t *doc, const char *key, int require
         return 0;
     }
     char got[80];
-    got_text(v, got, sizeof got);
+    hf_got_text(v, got, sizeof got);
     double d = json_is_number(v) ? json_number_value(v) : NAN;
     if (!json_is_number(v) || d != floor(d) || d < lo)
         FAIL(c, "%s: expected %s integer, got %s", key, lo > 0 ? "a positive" : "a non-negative",
@@ -54,14 +48,14 @@ static int get_int(const ctx *c, const json_t *doc, const char *key, int require
     return 0;
 }
 
-static int get_bool(const ctx *c, const json_t *doc, const char *key, int *out)
+int hf_get_bool(const hf_ctx *c, const json_t *doc, const char *key, int *out)
 {
     const json_t *v = json_object_get(doc, key);
     if (!v || json_is_null(v))
         return 0;
     if (!json_is_boolean(v)) {
         char got[80];
-        got_text(v, got, sizeof got);
+        hf_got_text(v, got, sizeof got);
         FAIL(c, "%s: expected true or false, got %s", key, got);
     }
     *out = json_is_true(v);
@@ -98,45 +92,51 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
     if (!json_is_object(doc))
         FAIL(&c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
 
-    /* mixture-of-experts first: their configs also look like dense ones */
-    static const char *const moe_keys[] = { "num_local_experts", "num_experts",
-                                            "n_routed_experts", "moe_num_experts", NULL };
-    for (const char *const *k = moe_keys; *k; k++) {
-        const json_t *v = json_object_get(doc, *k);
-        if (v && !json_is_null(v) && !(json_is_number(v) && json_number_value(v) <= 1))
-            FAIL(&c, "%s: mixture-of-experts models are not supported yet", *k);
-    }
     const json_t *mt = json_object_get(doc, "model_type");
     if (!mt)
         FAIL(&c, "missing key \"model_type\"");
     if (!json_is_string(mt))
         FAIL(&c, "model_type: expected a string, got %s", cfg_json_kind(mt));
     const char *type = json_string_value(mt);
-    if (is_moe_type(type))
-        FAIL(&c, "model_type: \"%.40s\": mixture-of-experts models are not supported yet", type);
     int fam = model_family_from_name(type);
+    if (fam < 0 && is_moe_type(type))
+        FAIL(&c, "model_type: \"%.40s\": this mixture-of-experts family is not supported "
+             "(supported: mixtral, qwen2_moe, qwen3_moe, deepseek_v2, deepseek_v3, olmoe, "
+             "phimoe)", type);
     if (fam < 0)
-        FAIL(&c, "model_type: unsupported \"%.40s\" (supported: llama, mistral, qwen2, opt, "
-             "phi3, gemma, bitnet)", type);
+        FAIL(&c, "model_type: unsupported \"%.40s\" (supported: llama, mistral, qwen2, qwen3, "
+             "opt, phi3, gemma, bitnet and the mixture-of-experts families mixtral, qwen2_moe, "
+             "qwen3_moe, deepseek_v2, deepseek_v3, olmoe, phimoe)", type);
+    if (!hf_is_moe_family((model_family)fam)) {
+        /* expert keys in a dense family's config: a misspelt model_type */
+        static const char *const moe_keys[] = { "num_local_experts", "num_experts",
+                                                "n_routed_experts", "moe_num_experts", NULL };
+        for (const char *const *k = moe_keys; *k; k++) {
+            const json_t *v = json_object_get(doc, *k);
+            if (v && !json_is_null(v) && !(json_is_number(v) && json_number_value(v) <= 1))
+                FAIL(&c, "%s: mixture-of-experts key in a \"%s\" config (a MoE model_type is "
+                     "needed: mixtral, qwen2_moe, ...)", *k, type);
+        }
+    }
 
     model_cfg m;
     model_cfg_init(&m, (model_family)fam);
     const int opt = fam == MODEL_OPT;
-    if (get_int(&c, doc, "hidden_size", 1, 1, &m.hidden_size) ||
-        get_int(&c, doc, opt ? "ffn_dim" : "intermediate_size", 1, 1, &m.intermediate_size) ||
-        get_int(&c, doc, "num_attention_heads", 1, 1, &m.num_attention_heads) ||
-        get_int(&c, doc, "num_key_value_heads", 0, 1, &m.num_key_value_heads) ||
-        get_int(&c, doc, "head_dim", 0, 1, &m.head_dim) ||
-        get_int(&c, doc, "num_hidden_layers", 1, 1, &m.num_hidden_layers) ||
-        get_int(&c, doc, "vocab_size", 1, 1, &m.vocab_size) ||
-        get_int(&c, doc, "max_position_embeddings", 0, 1, &m.max_position_embeddings) ||
-        get_bool(&c, doc, "tie_word_embeddings", &m.tie_word_embeddings))
+    if (hf_get_int(&c, doc, "hidden_size", 1, 1, &m.hidden_size) ||
+        hf_get_int(&c, doc, opt ? "ffn_dim" : "intermediate_size", 1, 1, &m.intermediate_size) ||
+        hf_get_int(&c, doc, "num_attention_heads", 1, 1, &m.num_attention_heads) ||
+        hf_get_int(&c, doc, "num_key_value_heads", 0, 1, &m.num_key_value_heads) ||
+        hf_get_int(&c, doc, "head_dim", 0, 1, &m.head_dim) ||
+        hf_get_int(&c, doc, "num_hidden_layers", 1, 1, &m.num_hidden_layers) ||
+        hf_get_int(&c, doc, "vocab_size", 1, 1, &m.vocab_size) ||
+        hf_get_int(&c, doc, "max_position_embeddings", 0, 1, &m.max_position_embeddings) ||
+        hf_get_bool(&c, doc, "tie_word_embeddings", &m.tie_word_embeddings))
         return -1;
     if (opt) {
         int proj = m.hidden_size, bias = 1;
         const int maxpos = m.max_position_embeddings ? m.max_position_embeddings : 2048;
-        if (get_int(&c, doc, "word_embed_proj_dim", 0, 1, &proj) ||
-            get_bool(&c, doc, "enable_bias", &bias))
+        if (hf_get_int(&c, doc, "word_embed_proj_dim", 0, 1, &proj) ||
+            hf_get_bool(&c, doc, "enable_bias", &bias))
             return -1;
         if (proj != m.hidden_size)
             FAIL(&c, "word_embed_proj_dim: %d differs from hidden_size (%d); projected "
@@ -172,6 +172,8 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
             base_name(c.label, m.name, sizeof m.name);
     }
 
+    if (hf_is_moe_family((model_family)fam) && hf_moe_keys(&c, doc, &m) != 0)
+        return -1;
     char why[300];
     if (model_cfg_finish(&m, why, sizeof why))
         FAIL(&c, "%s", why);
@@ -260,7 +262,7 @@ static int get_choice(const ctx *c, const json_t *doc, const char *key,
         }
     }
     char got[64];
-    got_text(v, got, sizeof got);
+    hf_got_text(v, got, sizeof got);
     FAIL(c, "%s: expected one of %s, got %s", key, expect, got);
 }
 
@@ -280,7 +282,7 @@ static int quant_format_keys(const ctx *c, const json_t *doc, quant_preset *q)
                     "got \"%.40s\"", gs);
         q->group_size = 0; /* one group of k per output column */
         q->per_tensor = gs[0] == 't';
-    } else if (get_int(c, doc, "group_size", 0, 0, &q->group_size)) {
+    } else if (hf_get_int(c, doc, "group_size", 0, 0, &q->group_size)) {
         return -1;
     }
     int zp;
@@ -337,24 +339,24 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (strcmp(fs, "int") == 0) {
         q.w.fmt = LUT_WFMT_INT;
         q.w.bits = 0;
-        if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
+        if (hf_get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
             return -1;
     } else if (strcmp(fs, "uint") == 0) {
         q.w.fmt = LUT_WFMT_UINT;
         q.w.bits = 0;
-        if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
+        if (hf_get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
             return -1;
     } else if (strcmp(fs, "ternary") == 0 || strcmp(fs, "binary") == 0) {
         q.w.fmt = fs[0] == 't' ? LUT_WFMT_TERNARY : LUT_WFMT_BINARY;
         q.w.bits = fs[0] == 't' ? 2 : 1;
-        if (get_int(&c, doc, "wbits", 0, 1, &q.w.bits))
+        if (hf_get_int(&c, doc, "wbits", 0, 1, &q.w.bits))
             return -1;
     } else {
         FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\", got \"%.40s\"",
              fs);
     }
     q.abits = 8;
-    if (quant_format_keys(&c, doc, &q) || get_int(&c, doc, "abits", 0, 1, &q.abits))
+    if (quant_format_keys(&c, doc, &q) || hf_get_int(&c, doc, "abits", 0, 1, &q.abits))
         return -1;
     q.kv_bits = 8;
     const json_t *kvf = json_object_get(doc, "kv_format");

@@ -98,10 +98,11 @@ static int totals_of(const arch_t *a, const quant_preset *q, const run_phase *p,
         t->macs = count_add(t->macs, f.macs, &ov);
         if (r->op.kind == MODEL_OP_LINEAR) {
             t->linear_macs = count_add(t->linear_macs, f.macs, &ov);
-            t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->op.repeat, &ov);
+            /* instances: MoE experts stream once per (layer, expert touched) */
+            t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->instances, &ov);
             quant_bytes qb; /* scales and zero-points as the preset stores them */
             quant_matrix_bytes(q, r->op.n, r->op.k, &qb);
-            t->scale_bytes = count_addmul(t->scale_bytes, qb.meta_bytes, r->op.repeat, &ov);
+            t->scale_bytes = count_addmul(t->scale_bytes, qb.meta_bytes, r->instances, &ov);
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
             t->attention_macs = count_add(t->attention_macs, f.macs, &ov);
         }

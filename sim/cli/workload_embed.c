@@ -9,6 +9,8 @@
 X(models_llama_2_7b) X(models_llama_2_13b) X(models_llama_2_70b) X(models_llama_3_8b)
 X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2_7b)
 X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
+X(models_mixtral_8x7b) X(models_qwen1_5_moe_a2_7b) X(models_olmoe_1b_7b)
+X(models_deepseek_v2_lite)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
 X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
 X(quant_W2A4) X(quant_W4A4) X(quant_W4A16)
@@ -31,6 +33,10 @@ static const entry models[] = {
     { "phi-3-mini", embed_models_phi_3_mini },
     { "gemma-7b", embed_models_gemma_7b },
     { "tiny", embed_models_tiny },
+    { "mixtral-8x7b", embed_models_mixtral_8x7b },
+    { "qwen1.5-moe-a2.7b", embed_models_qwen1_5_moe_a2_7b },
+    { "olmoe-1b-7b", embed_models_olmoe_1b_7b },
+    { "deepseek-v2-lite", embed_models_deepseek_v2_lite },
     { NULL, NULL },
 };
 
