@@ -56,6 +56,9 @@ void arch_ideal(arch_t *a)
     a->dram_gbps = 64.0;
     a->dram_latency = 100;
     a->dram_burst = 64;
+    /* assumption: a 16 GiB LPDDR5 package set, the size of phones and edge
+     * boards built on 64 GB/s of LPDDR5 (e.g. 16 GB LPDDR5X parts) */
+    a->dram_capacity_gib = 16.0;
     a->dma_engines = 1;
     a->dma_max_outstanding = 0;
     a->tprec_tables_per_cycle = 1;

@@ -65,6 +65,8 @@ typedef struct {
     double dram_gbps;     /* bandwidth, GB/s (1e9 bytes per second) */
     int dram_latency;     /* cycles from request to first data */
     int dram_burst;       /* bytes per burst: transfers round up to it */
+    double dram_capacity_gib; /* DRAM size, GiB (2^30 B): what the weights and KV cache
+                                 must fit (`lutsim run --phase generate`) */
     /* DMA engines: 1 = one in-order queue for loads and stores; 2 = loads
      * and stores on separate in-order queues, which share the DRAM bus. */
     int dma_engines;

@@ -65,6 +65,7 @@ static const field dram_fields[] = {
     { "bandwidth_gbps", K_NUM, AO(dram_gbps), 0.1, 100000, NULL, NULL },
     { "latency_cycles", K_INT, AO(dram_latency), 0, 1000000, NULL, NULL },
     { "burst_bytes", K_INT, AO(dram_burst), 1, 4096, NULL, NULL },
+    { "capacity_gib", K_NUM, AO(dram_capacity_gib), 0.001, 1048576, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dma_fields[] = {

@@ -12,7 +12,9 @@
 #include "randgen.h"
 #include "ref_gemm.h"
 #include "report_run.h"
+#include "report_moe.h"
 #include "run_eval.h"
+#include "run_generate.h"
 #include "workload_embed.h"
 
 #include "mapper.h"
@@ -27,8 +29,10 @@
 #include <time.h>
 
 static const char run_usage[] =
-    "usage: lutsim run --model M --quant Q [--phase prefill|decode|both]\n"
+    "usage: lutsim run --model M --quant Q [--phase prefill|decode|both|generate]\n"
     "                  [--batch B] [--seq S] [--context C] [--arch A.json]\n"
+    "                  [--prompt P] [--new T] [--every-step] [--routing R]\n"
+    "                  [--route-seed N]\n"
     "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
     "                  [--functional] [--seed S] [--energy E.json] [--objective O]\n"
     "                  [--quiet]\n"
@@ -41,7 +45,18 @@ static const char run_usage[] =
     "  --quant Q        a preset (%s) or a JSON file\n"
     "  --phase P        prefill (batch B x sequence S, LM head on the last token),\n"
     "                   decode (batch B, one new token over a context of C keys)\n"
-    "                   or both (default)\n"
+    "                   or both (default); generate: a whole request, prefill of\n"
+    "                   --prompt P tokens then --new T decode steps, every step\n"
+    "                   simulated (time to first token, per output token, energy\n"
+    "                   per token, KV cache peak against dram.capacity_gib)\n"
+    "  --prompt P       generate: prompt tokens per sequence (default 512)\n"
+    "  --new T          generate: decode steps, 1..1048576 (default 256)\n"
+    "  --every-step     generate: simulate every decode step (default: the first,\n"
+    "                   the last and, by bisection, where the cost changes)\n"
+    "  --routing R      mixture-of-experts routing: uniform (default: the expected\n"
+    "                   distinct experts, closed form) or zipf:S (seeded sampling,\n"
+    "                   expert popularity ~ rank^-S, S in 0..8)\n"
+    "  --route-seed N   seed of zipf routing, 0..1073741824 (default 1)\n"
     "  --batch B        sequences, 1..65536 (default 1)\n"
     "  --seq S          prefill tokens per sequence, 1..1048576 (default 2048)\n"
     "  --context C      decode context in keys, new token included, 1..1048576\n"
@@ -287,6 +302,11 @@ int cmd_run(int argc, char **argv)
         { "seed", required_argument, 0, 'S' },
         { "quiet", no_argument, 0, 'Q' },
         { "objective", required_argument, 0, 'O' },
+        { "prompt", required_argument, 0, 'R' },
+        { "new", required_argument, 0, 'N' },
+        { "routing", required_argument, 0, 'r' },
+        { "route-seed", required_argument, 0, 'X' },
+        { "every-step", no_argument, 0, 'W' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -295,6 +315,8 @@ int cmd_run(int argc, char **argv)
     int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1, quiet = 0;
     int seq_given = 0, context_given = 0, seed_given = 0;
     map_objective objective = MAP_EDP;
+    int prompt = 512, new_tokens = 256, route_seed = 1, every_step = 0;
+    model_phase route = { MODEL_DECODE, 1, 0, 1, MOE_ROUTE_UNIFORM, 0, 1 };
     optind = 1;
     opterr = 0;
     int ch;
@@ -324,6 +346,18 @@ int cmd_run(int argc, char **argv)
                   context_given = 1; break;
         case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &seed)) return 2;
                   seed_given = 1; break;
+        case 'W': every_step = 1; break;
+        case 'R': if (cli_parse_int("--prompt", optarg, 1, 1 << 20, &prompt)) return 2; break;
+        case 'N': if (cli_parse_int("--new", optarg, 1, 1 << 20, &new_tokens)) return 2; break;
+        case 'X': if (cli_parse_int("--route-seed", optarg, 0, 1 << 30, &route_seed)) return 2;
+                  break;
+        case 'r':
+            if (moe_parse_routing(optarg, &route) != 0) {
+                cli_error("--routing: expected uniform or zipf:S with S in 0..8, got '%s'",
+                          optarg);
+                return 2;
+            }
+            break;
         case 'h': print_usage(); return 0;
         default:
             cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
@@ -339,10 +373,15 @@ int cmd_run(int argc, char **argv)
         cli_error("run: --model and --quant are required (see `lutsim run --help`)");
         return 2;
     }
+    route.route_seed = (uint32_t)route_seed;
+    if (!strcmp(phase, "generate"))
+        return run_generate_cmd(model, quant, arch_path, energy, json, objective, &route, prompt,
+                                new_tokens, batch, every_step,
+                                csv || trace || plot || functional || seq_given || context_given);
     int want_prefill = !strcmp(phase, "prefill") || !strcmp(phase, "both");
     int want_decode = !strcmp(phase, "decode") || !strcmp(phase, "both");
     if (!want_prefill && !want_decode) {
-        cli_error("--phase: expected prefill, decode or both, got '%s'", phase);
+        cli_error("--phase: expected prefill, decode, both or generate, got '%s'", phase);
         return 2;
     }
     /* options the chosen phases do not use */
@@ -375,6 +414,9 @@ int cmd_run(int argc, char **argv)
             cli_error("%s", err);
             return 1;
         }
+        p->ph.routing = route.routing;
+        p->ph.zipf_s = route.zipf_s;
+        p->ph.route_seed = route.route_seed;
         warn_phase(&m, p);
     }
     outfiles of;
@@ -412,12 +454,26 @@ int cmd_run(int argc, char **argv)
             goto done;
         }
         run_print(stdout, &a, &em, &m, &q, p);
+        if (moe_print(stdout, &m, &q, &p->ph, err, sizeof err) != 0) {
+            cli_error("%s", err);
+            goto done;
+        }
         if (functional && run_functional(&a, &em, &q, p, (unsigned)seed, quiet) != 0)
             goto done;
         nph++;
     }
     if (tj) {
         json_t *r = run_to_json(&a, &em, &m, &q, ph, nph);
+        json_t *moe = json_array();
+        for (int k = 0; k < nph; k++) {
+            json_t *x = moe_to_json(&m, &q, &ph[k].ph);
+            if (x)
+                json_array_append_new(moe, x);
+        }
+        if (json_array_size(moe))
+            json_object_set_new(r, "moe", moe);
+        else
+            json_decref(moe);
         int bad = json_dump_file(r, tj, JSON_INDENT(2));
         json_decref(r);
         if (bad) {

@@ -126,6 +126,17 @@ int run_check_totals(const arch_t *a, const quant_preset *q, const run_phase *p,
     return 0;
 }
 
+int run_phase_sums(const arch_t *a, const quant_preset *q, const run_phase *p, uint64_t *cycles,
+                   double *energy_pj, uint64_t *dram_bytes)
+{
+    totals t;
+    int ov = totals_of(a, q, p, &t);
+    *cycles = t.cycles;
+    *energy_pj = t.energy_pj;
+    *dram_bytes = t.dram_bytes;
+    return ov ? -1 : 0;
+}
+
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
 /* ---- per-operation fields: one list for the JSON report and the CSV ---- */

@@ -55,6 +55,11 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f);
 int run_check_totals(const arch_t *a, const quant_preset *q, const run_phase *p, char *err,
                      size_t errlen);
 
+/* The phase's total cycles (operations run alone, as the report's total),
+ * energy and DRAM bytes; 0, or -1 if a sum passed 2^63 - 1. */
+int run_phase_sums(const arch_t *a, const quant_preset *q, const run_phase *p, uint64_t *cycles,
+                   double *energy_pj, uint64_t *dram_bytes);
+
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph);
 /* One row per operation: model, quant, arch, phase, then the per-operation
