@@ -235,9 +235,10 @@ static int gemm_nk(const model_op *o, uint64_t n, uint64_t k, int *ni, int *ki, 
     return 0;
 }
 
-/* The attention shape of one layer of the phase. */
+/* The attention shape of one layer of the phase; o's geometry (model.h:
+ * sliding windows, latent attention) replaces the config's where set. */
 static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_phase *ph,
-                         attn_shape *s, char *err, size_t errlen)
+                         const model_op *o, attn_shape *s, char *err, size_t errlen)
 {
     model_cfg c = *m;
     if (model_cfg_finish(&c, err, errlen) != 0)
@@ -247,30 +248,38 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
                        .kv_heads = c.num_key_value_heads, .head_dim = c.head_dim,
                        .batch = ph->batch, .q_len = prefill ? ph->seq_len : 1,
                        .kv_len = prefill ? ph->seq_len : ph->context, .shift = 0 };
+    if (o->attn_heads) {
+        s->heads = o->attn_heads;
+        s->kv_heads = o->attn_kv_heads;
+        s->head_dim = o->attn_head_dim;
+        if (!prefill)
+            s->kv_len = (int)o->attn_keys;
+    }
     return 0;
 }
 
 /* One layer's attention at stage st (attention.h): every sequence and
  * head of the layer in a few programs. */
 static int time_attention(const arch_t *a, const energy_model *em, const model_cfg *m,
-                          const quant_preset *q, const model_phase *ph, attn_stage st,
+                          const quant_preset *q, const model_phase *ph, const model_op *o,
+                          attn_stage st,
                           sim_stats *layer, int *sampled, int *programs, char *err,
                           size_t errlen)
 {
     attn_shape s;
-    if (attn_shape_of(m, q, ph, &s, err, errlen) != 0)
+    if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
     return attn_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
 }
 
 /* The array occupancy of the layer's attention (attn_occupancy) into r. */
 static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_preset *q,
-                               const model_phase *ph, attn_stage st, op_result *r, char *err,
+                               const model_phase *ph, const model_op *o, attn_stage st, op_result *r, char *err,
                                size_t errlen)
 {
     attn_shape s;
     attn_plan pl;
-    if (attn_shape_of(m, q, ph, &s, err, errlen) != 0 ||
+    if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0 ||
         attn_plan_make(a, &s, &pl, err, errlen) != 0)
         return -1;
     r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
@@ -288,22 +297,26 @@ static int attn_stage_of(const arch_t *a, const model_op *o)
     return strstr(o->name, "score") ? ATTN_SCORE : ATTN_CONTEXT;
 }
 
-/* Fused attention's compulsory traffic over `layers` layers: K and V of every
+/* Fused attention's compulsory traffic over the op's layers: K and V of every
  * KV head once at the cache's precision, Q in (INT8) and O out (float32)
- * once; the keys are the context (decode) or the sequence (prefill). */
+ * once; the keys are the op's (decode: a window bounds them) or the sequence. */
 static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
-                                      const model_phase *ph, uint64_t layers, int *ovf)
+                                      const model_phase *ph, const model_op *o, int *ovf)
 {
     const int prefill = ph->kind == MODEL_PREFILL;
-    const uint64_t B = (uint64_t)ph->batch, hd = (uint64_t)m->head_dim;
-    const uint64_t keys = prefill ? (uint64_t)ph->seq_len : (uint64_t)ph->context;
+    const uint64_t B = (uint64_t)ph->batch;
+    const uint64_t hd = (uint64_t)(o->attn_heads ? o->attn_head_dim : m->head_dim);
+    const uint64_t kvh = (uint64_t)(o->attn_heads ? o->attn_kv_heads : m->num_key_value_heads);
+    const uint64_t heads = (uint64_t)(o->attn_heads ? o->attn_heads : m->num_attention_heads);
+    const uint64_t keys = prefill ? (uint64_t)ph->seq_len
+                                  : o->attn_heads ? o->attn_keys : (uint64_t)ph->context;
     const uint64_t queries = prefill ? (uint64_t)ph->seq_len : 1;
     const uint64_t kv_bits = q->kv_bits ? (uint64_t)q->kv_bits : 8;
-    uint64_t kv = count_mul3(B, (uint64_t)m->num_key_value_heads, keys, ovf);
+    uint64_t kv = count_mul3(B, kvh, keys, ovf);
     kv = count_mul(count_mul(kv, hd, ovf), 2 * kv_bits, ovf) / 8;
-    uint64_t qo = count_mul3(B, queries, (uint64_t)m->num_attention_heads, ovf);
+    uint64_t qo = count_mul3(B, queries, heads, ovf);
     qo = count_mul(count_mul(qo, hd, ovf), 1 + 4, ovf);
-    return count_mul(count_add(kv, qo, ovf), layers, ovf);
+    return count_mul(count_add(kv, qo, ovf), o->repeat, ovf);
 }
 
 /* Linear op i as shape g (its fusion from the plan): a fused schedule
@@ -408,11 +421,16 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         r->occupancy = 1.0;
         if (attn && stage == ATTN_FUSED) {
             /* score + softmax + context: the MACs of both matmuls */
-            snprintf(r->op.name, sizeof r->op.name, "layer.attention");
+            snprintf(r->op.name, sizeof r->op.name, "layer.attention%s",
+                     strstr(o->name, "_swa") ? "_swa" : "");
         }
         int ovf = 0;
-        if (attn && stage == ATTN_FUSED)
-            r->op.macs = count_mul(o->macs, 2, &ovf);
+        if (attn && stage == ATTN_FUSED) { /* + its context op (MLA: other dimensions) */
+            int ctx = i + 1;
+            while (ctx < n && ops[ctx].kind != MODEL_OP_ATTENTION)
+                ctx++;
+            r->op.macs = count_add(o->macs, ctx < n ? ops[ctx].macs : o->macs, &ovf);
+        }
         r->instances = count_mul(r->op.count, r->op.repeat, &ovf);
         r->macs = count_mul(r->op.macs, r->instances, &ovf);
         uint64_t mult = r->instances; /* runs of the program timed below */
@@ -454,20 +472,20 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
             int programs = 0;
-            if (time_attention(a, em, m, q, ph, (attn_stage)stage, &layer, &sampled, &programs,
+            if (time_attention(a, em, m, q, ph, o, (attn_stage)stage, &layer, &sampled, &programs,
                                e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
             if (r->on_lut &&
-                attn_occupancy_into(a, m, q, ph, (attn_stage)stage, r, e, sizeof e) != 0) {
+                attn_occupancy_into(a, m, q, ph, o, (attn_stage)stage, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
             r->sampled = sampled;
             c->info->simulations += programs;
             if (stage == ATTN_FUSED)
-                r->compulsory_bytes = attn_compulsory_bytes(m, q, ph, o->repeat, &ovf);
+                r->compulsory_bytes = attn_compulsory_bytes(m, q, ph, o, &ovf);
             if (ovf || sim_stats_add(&r->st, &layer, o->repeat) != 0) {
                 snprintf(err, errlen, "%s: its %llu layers' cycles or events exceed 2^63 - 1, "
                          "the most lutsim can count", r->op.name,

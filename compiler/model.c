@@ -1,5 +1,6 @@
 /* model.c - decoder-only LLM: op list, MACs, parameters, quantized bytes. */
 #include "model.h"
+#include "attn_ops.h"
 #include "moe.h"
 #include "oplist.h"
 #include "quant_layout.h"
@@ -13,7 +14,7 @@
 static const char *const family_names[MODEL_FAMILY_COUNT] = {
     "llama", "mistral", "qwen2", "opt", "phi3", "gemma", "bitnet",
     "mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v2", "deepseek_v3", "olmoe", "phimoe",
-    "qwen3",
+    "qwen3", "gemma2",
 };
 
 const char *model_family_name(model_family f)
@@ -41,8 +42,8 @@ void model_cfg_init(model_cfg *m, model_family f)
     memset(m, 0, sizeof *m);
     m->family = f;
     m->gated_mlp = f != MODEL_OPT;
-    m->tie_word_embeddings = f == MODEL_OPT || f == MODEL_GEMMA;
-    const char *act = f == MODEL_OPT ? "relu" : f == MODEL_GEMMA ? "gelu"
+    m->tie_word_embeddings = f == MODEL_OPT || f == MODEL_GEMMA || f == MODEL_GEMMA2;
+    const char *act = f == MODEL_OPT ? "relu" : f == MODEL_GEMMA || f == MODEL_GEMMA2 ? "gelu"
                       : f == MODEL_BITNET ? "relu2" : "silu";
     snprintf(m->act, sizeof m->act, "%s", act);
     m->qkv_bias = f == MODEL_QWEN2 || f == MODEL_QWEN2_MOE;
@@ -109,7 +110,7 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen)
                  m->num_attention_heads, m->num_key_value_heads);
         return -1;
     }
-    if (moe_cfg_finish(m, err, errlen) != 0)
+    if (moe_cfg_finish(m, err, errlen) != 0 || attn_cfg_finish(m, err, errlen) != 0)
         return -1;
     if (!m->name[0])
         snprintf(m->name, sizeof m->name, "%s", model_family_name(m->family));
@@ -153,32 +154,13 @@ int model_layers(const model_cfg *m, const model_phase *ph, model_op *ops, int c
         return -1;
     const uint64_t B = (uint64_t)ph->batch, L = (uint64_t)c.num_hidden_layers;
     const uint64_t h = (uint64_t)c.hidden_size, im = (uint64_t)c.intermediate_size;
-    const uint64_t heads = (uint64_t)c.num_attention_heads;
-    const uint64_t kv = (uint64_t)c.num_key_value_heads, hd = (uint64_t)c.head_dim;
-    const int prefill = ph->kind == MODEL_PREFILL;
-    const uint64_t S = prefill ? (uint64_t)ph->seq_len : 1;
     const uint64_t T = model_phase_tokens(ph);
-    /* per (sequence, head): query rows, keys, score entries computed
-     * (S <= 2^20, heads and head_dim <= 4096: these products fit) */
-    const uint64_t qrows = S, keys = prefill ? S : (uint64_t)ph->context;
-    const uint64_t entries = prefill ? S * (S + 1) / 2 : keys;
-    const uint64_t qd = heads * hd, kvd = kv * hd, BH = B * heads;
     const char *norm = c.norm_bias ? "layernorm" : "rmsnorm";
 
     oplist l = { ops, cap, 0, 0, 0, NULL };
     const uint64_t Lm = (uint64_t)moe_layer_count(&c), Ld = L - Lm; /* MoE, dense MLP layers */
     ol_elems(&l, "layer.input_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, h), L);
-    ol_linear(&l, "layer.q_proj", T, qd, h, 1, L);
-    ol_linear(&l, "layer.k_proj", T, kvd, h, 1, L);
-    ol_linear(&l, "layer.v_proj", T, kvd, h, 1, L);
-    if (!c.learned_positions)
-        ol_elems(&l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, ol_mul(&l, T, qd + kvd), L);
-    ol_attention(&l, "layer.attn_score", qrows, keys, hd, ol_mul(&l, entries, hd), BH, L);
-    ol_elems(&l, "layer.softmax", MODEL_OP_SOFTMAX, "softmax", BH, entries, L);
-    ol_attention(&l, "layer.attn_context", qrows, hd, keys, ol_mul(&l, entries, hd), BH, L);
-    if (c.sub_norms)
-        ol_elems(&l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, qd), L);
-    ol_linear(&l, "layer.o_proj", T, h, qd, 1, L);
+    attn_block_ops(&l, &c, ph);
     ol_elems(&l, "layer.residual_attn", MODEL_OP_ELEMENTWISE, "add", 1, ol_mul(&l, T, h), L);
     ol_elems(&l, "layer.post_attn_norm", MODEL_OP_NORM, norm, 1, ol_mul(&l, T, h), L);
     if (Ld > 0 && c.gated_mlp) {
@@ -267,9 +249,7 @@ int model_kv_cache_bytes(const model_cfg *mc, const model_phase *ph, uint64_t *b
         return -1;
     const uint64_t keys = ph->kind == MODEL_PREFILL ? (uint64_t)ph->seq_len : (uint64_t)ph->context;
     int ov = 0;
-    uint64_t per_key = count_mul3(2 * (uint64_t)c.num_hidden_layers, (uint64_t)c.num_key_value_heads,
-                                  (uint64_t)c.head_dim, &ov);
-    *bytes = count_mul3(per_key, keys, (uint64_t)ph->batch, &ov);
+    *bytes = count_mul(attn_kv_values(&c, keys, &ov), (uint64_t)ph->batch, &ov);
     return ov ? -1 : 0;
 }
 
@@ -288,7 +268,7 @@ void model_param_count(const model_cfg *mc, model_params *p)
     const uint64_t q = (uint64_t)c.num_attention_heads * hd;
     const uint64_t kv = (uint64_t)c.num_key_value_heads * hd;
     const uint64_t V = (uint64_t)c.vocab_size;
-    uint64_t attn = h * q + 2 * h * kv + q * h;
+    uint64_t attn = attn_layer_params(&c);
     uint64_t mlp = (c.gated_mlp ? 3 : 2) * h * im;
     const uint64_t Lm = (uint64_t)moe_layer_count(&c);
     p->linear = L * attn + (L - Lm) * mlp + Lm * moe_layer_params(&c);
@@ -299,7 +279,7 @@ void model_param_count(const model_cfg *mc, model_params *p)
         bias = q + 2 * kv;
     p->bias = L * bias;
     uint64_t nw = c.norm_bias ? 2 : 1; /* weight (+ bias) per normalized feature */
-    uint64_t layer_norm = 2 * h + (c.sub_norms ? q + im : 0);
+    uint64_t layer_norm = 2 * h + (c.sub_norms ? q + im : 0) + attn_layer_norm_params(&c);
     p->norm = nw * (L * layer_norm + h);
     p->embed = V * h + (uint64_t)c.learned_positions * h;
     p->lm_head = c.tie_word_embeddings ? 0 : V * h;
@@ -406,6 +386,18 @@ static void matrix_bytes(model_bytes *b, const quant_preset *q, uint64_t n, uint
     b->scale_bytes += times * qb.meta_bytes;
 }
 
+struct attn_bytes {
+    model_bytes *b;
+    const quant_preset *q;
+    uint64_t layers;
+};
+
+static void attn_matrix_bytes(void *ctx, uint64_t n, uint64_t k, uint64_t times)
+{
+    struct attn_bytes *a = ctx;
+    matrix_bytes(a->b, a->q, n, k, times * a->layers);
+}
+
 void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes *b)
 {
     memset(b, 0, sizeof *b);
@@ -414,12 +406,9 @@ void model_weight_bytes(const model_cfg *mc, const quant_preset *q, model_bytes 
     if (model_cfg_finish(&c, err, sizeof err))
         return;
     const uint64_t L = (uint64_t)c.num_hidden_layers, h = (uint64_t)c.hidden_size;
-    const uint64_t im = (uint64_t)c.intermediate_size, hd = (uint64_t)c.head_dim;
-    const uint64_t qd = (uint64_t)c.num_attention_heads * hd;
-    const uint64_t kv = (uint64_t)c.num_key_value_heads * hd;
-    matrix_bytes(b, q, qd, h, L);
-    matrix_bytes(b, q, kv, h, 2 * L);
-    matrix_bytes(b, q, h, qd, L);
+    const uint64_t im = (uint64_t)c.intermediate_size;
+    struct attn_bytes ab = { b, q, L };
+    attn_layer_matrices(&c, attn_matrix_bytes, &ab);
     const uint64_t Lm = (uint64_t)moe_layer_count(&c), Ld = L - Lm;
     matrix_bytes(b, q, im, h, (c.gated_mlp ? 2 : 1) * Ld);
     matrix_bytes(b, q, h, im, Ld);

@@ -58,6 +58,7 @@ typedef enum {
     MODEL_OLMOE,
     MODEL_PHIMOE,
     MODEL_QWEN3,
+    MODEL_GEMMA2, /* sliding and global attention layers alternate */
     MODEL_FAMILY_COUNT
 } model_family;
 
@@ -65,6 +66,12 @@ typedef enum {
 const char *model_family_name(model_family f);
 /* -1 if s is not one of the names above (exact, lower case). */
 int model_family_from_name(const char *s);
+
+/* How tokens pick experts (compiler/routing.h). */
+typedef enum {
+    MOE_ROUTE_UNIFORM = 0, /* expected distinct experts, closed form (deterministic) */
+    MOE_ROUTE_ZIPF         /* sampled, seeded: popularity ~ rank^-moe_zipf_s */
+} moe_routing;
 
 #define MODEL_NAME_MAX 64
 #define MODEL_MAX_LAYERS 4096
@@ -100,6 +107,20 @@ typedef struct {
      * intermediate_size (first_k_dense_replace, moe_layer_freq,
      * decoder_sparse_step, mlp_only_layers fill it) */
     uint64_t moe_layer_mask[MODEL_MAX_LAYERS / 64];
+    /* How this run's tokens pick experts (routing.h; set by the caller, not
+     * read from config.json; zero = uniform) */
+    int moe_routing;         /* moe_routing */
+    double moe_zipf_s;       /* MOE_ROUTE_ZIPF exponent, 0..8 (0: uniform, sampled) */
+    uint32_t moe_route_seed; /* MOE_ROUTE_ZIPF seed */
+    /* Sliding-window attention (compiler/attn_ops.h): a query attends to at
+     * most sliding_window keys, itself included, in the layers whose bit is
+     * set; 0: every layer attends to the whole context. */
+    int sliding_window;
+    uint64_t window_layer_mask[MODEL_MAX_LAYERS / 64];
+    /* Multi-head latent attention (DeepSeek-V2/V3), on when mla_kv_lora > 0:
+     * q_lora_rank (0: a plain q_proj), kv_lora_rank, qk_nope_head_dim,
+     * qk_rope_head_dim, v_head_dim. */
+    int mla_q_lora, mla_kv_lora, mla_qk_nope, mla_qk_rope, mla_v_head;
 } model_cfg;
 
 /* Zeroes *m and sets the family's defaults: gated_mlp, act, tie, biases
@@ -115,21 +136,11 @@ int model_cfg_finish(model_cfg *m, char *err, size_t errlen);
 
 typedef enum { MODEL_PREFILL = 0, MODEL_DECODE } model_phase_kind;
 
-/* How tokens pick experts (compiler/routing.h). */
-typedef enum {
-    MOE_ROUTE_UNIFORM = 0, /* expected distinct experts, closed form (deterministic) */
-    MOE_ROUTE_ZIPF         /* sampled, seeded: popularity ~ rank^-zipf_s */
-} moe_routing;
-
 typedef struct {
     model_phase_kind kind;
     int batch;   /* B, sequences, 1..65536 */
     int seq_len; /* S, prefill tokens per sequence, 1..1048576 */
     int context; /* C, decode: keys attended to (incl. the new token), 1..1048576 */
-    /* mixture-of-experts routing (ignored by dense models); zero = uniform */
-    int routing;         /* moe_routing */
-    double zipf_s;       /* MOE_ROUTE_ZIPF exponent, 0..8 (0: uniform, sampled) */
-    uint32_t route_seed; /* MOE_ROUTE_ZIPF seed */
 } model_phase;
 
 /* Tokens of the phase: B*S prefill (up to 2^36, beyond 32 bits), B decode. */
@@ -161,6 +172,11 @@ typedef struct {
     uint64_t weight_params;       /* linear: n*k; else 0 */
     uint64_t count;               /* instances per repeat */
     uint64_t repeat;              /* num_hidden_layers, or 1 (final_norm, lm_head) */
+    /* attention and softmax ops: the geometry the attention kernel runs
+     * (query heads, KV heads, dimension per key, keys per sequence in
+     * decode); 0 elsewhere */
+    int attn_heads, attn_kv_heads, attn_head_dim;
+    uint64_t attn_keys;
 } model_op;
 
 /* Writes the op list (see the top of this file) into ops[0..cap-1] and

@@ -78,7 +78,7 @@ int moe_route(const model_cfg *m, const model_phase *ph, int *touched, int nmoe,
         snprintf(err, errlen, "--routing: the model has no valid experts (E %d, top-k %d)", E, k);
         return -1;
     }
-    if (ph->routing == MOE_ROUTE_UNIFORM) {
+    if (m->moe_routing == MOE_ROUTE_UNIFORM) {
         const double d = moe_expected_touched(E, k, T);
         long long sum = llround(d * nmoe);
         const long long lo = (long long)k * nmoe, hi = (long long)E * nmoe;
@@ -87,7 +87,7 @@ int moe_route(const model_cfg *m, const model_phase *ph, int *touched, int nmoe,
             touched[i] = (int)(sum / nmoe + (i < sum % nmoe));
         return 0;
     }
-    if (ph->routing != MOE_ROUTE_ZIPF || !(ph->zipf_s >= 0 && ph->zipf_s <= 8)) {
+    if (m->moe_routing != MOE_ROUTE_ZIPF || !(m->moe_zipf_s >= 0 && m->moe_zipf_s <= 8)) {
         snprintf(err, errlen, "--routing: expected uniform or zipf:S with S in 0..8");
         return -1;
     }
@@ -100,11 +100,11 @@ int moe_route(const model_cfg *m, const model_phase *ph, int *touched, int nmoe,
         return -1;
     }
     for (int i = 0; i < E; i++)
-        w[i] = pow(i + 1.0, -ph->zipf_s);
+        w[i] = pow(i + 1.0, -m->moe_zipf_s);
     double work = 0;
     int rc = 0;
     for (int l = 0; l < nmoe && rc == 0; l++) {
-        uint64_t seed = ((uint64_t)ph->route_seed << 32) ^ (uint64_t)l * 0x100000001b3ull;
+        uint64_t seed = ((uint64_t)m->moe_route_seed << 32) ^ (uint64_t)l * 0x100000001b3ull;
         touched[l] = zipf_layer(w, E, k, T, seed, hit, w + E, &work);
         if (touched[l] < 0) {
             snprintf(err, errlen, "--routing zipf: %llu tokens x %d MoE layers are too many "

@@ -13,7 +13,7 @@
  *   zipf (MOE_ROUTE_ZIPF): expert i (0-based popularity rank) has weight
  *     (i + 1)^-s; each token draws k distinct experts one after another,
  *     each with probability its weight over the weights not yet drawn;
- *     seeded (splitmix64 of seed and layer), so a run is reproducible.
+ *     seeded (splitmix64 of moe_route_seed and layer), so a run is reproducible.
  *     s = 0 is uniform routing sampled rather than expected.
  * An expert's weights cross DRAM in a phase only if some token uses it
  * (compiler/moe.h), so decode traffic grows with the batch as D(B) does.
@@ -33,7 +33,8 @@ extern "C" {
 /* D(T) above (T = 0: 0). */
 double moe_expected_touched(int experts, int top_k, uint64_t tokens);
 
-/* touched[i]: experts the phase's tokens touch in the i-th MoE layer,
+/* touched[i]: experts the phase's tokens touch in the i-th MoE layer, routed
+ * as m->moe_routing says,
  * i = 0..nmoe-1 (nmoe = moe_layer_count).  0, or -1 with a message
  * ("--routing: ..." for a bad model or a sample too large to draw). */
 int moe_route(const model_cfg *m, const model_phase *ph, int *touched, int nmoe, char *err,

@@ -71,10 +71,9 @@ Sums separate_decode(const Machine &s, const model_cfg &m, int B, int C)
 gen_result generate(const Machine &s, const model_cfg &m, int P, int T, int B, int every)
 {
     static op_result ops[MODEL_MAX_OPS];
-    model_phase route = {MODEL_DECODE, 1, 0, 1, 0, 0, 0};
     gen_result g;
     char err[1024] = "";
-    EXPECT_EQ(run_generate(&s.a, &s.em, &m, "m", &s.q, 0, &route, P, T, B, every, ops, &g, err,
+    EXPECT_EQ(run_generate(&s.a, &s.em, &m, "m", &s.q, 0, P, T, B, every, ops, &g, err,
                            sizeof err), 0) << err;
     return g;
 }

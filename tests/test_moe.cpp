@@ -73,12 +73,16 @@ void check_totals(const model_cfg &m, const Dims &d)
 {
     for (int B : {1, 3, 8}) {
         for (int routing : {0, 1}) {
-            model_phase pre = {MODEL_PREFILL, B, 37, 0, routing, 1.1, 7};
-            model_phase dec = {MODEL_DECODE, B, 0, 129, routing, 1.1, 7};
+            model_phase pre = {MODEL_PREFILL, B, 37, 0};
+            model_phase dec = {MODEL_DECODE, B, 0, 129};
+            model_cfg r = m;
+            r.moe_routing = routing;
+            r.moe_zipf_s = 1.1;
+            r.moe_route_seed = 7;
             for (const model_phase &ph : {pre, dec}) {
                 model_totals t;
                 char err[512] = "";
-                ASSERT_EQ(model_phase_totals(&m, &ph, &t, err, sizeof err), 0) << err;
+                ASSERT_EQ(model_phase_totals(&r, &ph, &t, err, sizeof err), 0) << err;
                 const u64 T = ph.kind == MODEL_PREFILL ? (u64)B * 37 : (u64)B;
                 SCOPED_TRACE(std::string(m.name) + (ph.kind == MODEL_PREFILL ? " prefill" : " decode") +
                              " B=" + std::to_string(B) + " routing=" + std::to_string(routing));
@@ -167,13 +171,16 @@ TEST(MoeRouting, ZipfSampledIsSeededAndUniformOnAverage)
     ASSERT_EQ(n, 256);
     std::vector<int> a(n), b(n), c(n), skew(n);
     char err[256] = "";
-    model_phase u0 = {MODEL_DECODE, 16, 0, 1, MOE_ROUTE_ZIPF, 0.0, 3};
-    ASSERT_EQ(moe_route(&m, &u0, a.data(), n, err, sizeof err), 0) << err;
-    ASSERT_EQ(moe_route(&m, &u0, b.data(), n, err, sizeof err), 0) << err;
+    model_phase ph = {MODEL_DECODE, 16, 0, 1};
+    m.moe_routing = MOE_ROUTE_ZIPF;
+    m.moe_zipf_s = 0;
+    m.moe_route_seed = 3;
+    ASSERT_EQ(moe_route(&m, &ph, a.data(), n, err, sizeof err), 0) << err;
+    ASSERT_EQ(moe_route(&m, &ph, b.data(), n, err, sizeof err), 0) << err;
     EXPECT_EQ(a, b); // same seed, same draw
-    model_phase u1 = u0;
-    u1.route_seed = 4;
-    ASSERT_EQ(moe_route(&m, &u1, c.data(), n, err, sizeof err), 0) << err;
+    model_cfg m4 = m;
+    m4.moe_route_seed = 4;
+    ASSERT_EQ(moe_route(&m4, &ph, c.data(), n, err, sizeof err), 0) << err;
     EXPECT_NE(a, c);
     double mean = 0;
     for (int v : a) {
@@ -184,9 +191,9 @@ TEST(MoeRouting, ZipfSampledIsSeededAndUniformOnAverage)
     mean /= n;
     const double expect = 64 * (1 - std::pow(60.0 / 64, 16)); // 41.2
     EXPECT_NEAR(mean, expect, 0.02 * expect);
-    model_phase z = u0;
-    z.zipf_s = 1.5;
-    ASSERT_EQ(moe_route(&m, &z, skew.data(), n, err, sizeof err), 0) << err;
+    model_cfg z = m;
+    z.moe_zipf_s = 1.5;
+    ASSERT_EQ(moe_route(&z, &ph, skew.data(), n, err, sizeof err), 0) << err;
     double mskew = 0;
     for (int v : skew)
         mskew += v;
@@ -213,7 +220,7 @@ TEST(MoeTraffic, DecodeDramGrowsWithBatchAsDistinctExpertsImply)
     std::vector<op_result> ops(MODEL_MAX_OPS);
     double prev = 0;
     for (int B : {1, 2, 4, 8, 16}) {
-        model_phase ph = {MODEL_DECODE, B, 0, 64, MOE_ROUTE_UNIFORM, 0, 0};
+        model_phase ph = {MODEL_DECODE, B, 0, 64};
         lower_info info;
         int n = lower_model(&a, &em, &m, &q, &ph, ops.data(), MODEL_MAX_OPS, &info, err, sizeof err);
         ASSERT_GT(n, 0) << err;
@@ -250,7 +257,7 @@ TEST(MoeEmbedded, ParameterCountsMatchPublishedFigures)
         model_params p;
         model_param_count(&m, &p);
         EXPECT_NEAR((double)p.total, w.total, 0.06e9) << w.name;
-        model_phase ph = {MODEL_DECODE, 1, 0, 1, 0, 0, 0};
+        model_phase ph = {MODEL_DECODE, 1, 0, 1};
         model_totals t;
         ASSERT_EQ(model_phase_totals(&m, &ph, &t, err, sizeof err), 0) << err;
         const double active = (double)t.linear_macs + (double)m.vocab_size * m.hidden_size;

@@ -10,8 +10,8 @@
 #include <stdio.h>
 
 int run_generate_cmd(const char *model, const char *quant, const char *arch_path,
-                     const char *energy, const char *json, int objective,
-                     const model_phase *route, int prompt, int new_tokens, int batch,
+                     const char *energy, const char *json, int objective, int routing,
+                     double zipf_s, uint32_t route_seed, int prompt, int new_tokens, int batch,
                      int every_step, int others)
 {
     if (others) {
@@ -31,6 +31,9 @@ int run_generate_cmd(const char *model, const char *quant, const char *arch_path
         cli_error("%s", err);
         return 1;
     }
+    m.moe_routing = routing;
+    m.moe_zipf_s = zipf_s;
+    m.moe_route_seed = route_seed;
     gen_result g;
     if (run_generate_check(&a, &m, model, &q, prompt, new_tokens, batch, &g, err, sizeof err)) {
         cli_error("%s", err);
@@ -48,7 +51,7 @@ int run_generate_cmd(const char *model, const char *quant, const char *arch_path
     static op_result ops[MODEL_MAX_OPS];
     int status = 1;
     if ((json && !(tj = out_stage(&of, json, err, sizeof err))) ||
-        run_generate(&a, &em, &m, model, &q, objective, route, prompt, new_tokens, batch,
+        run_generate(&a, &em, &m, model, &q, objective, prompt, new_tokens, batch,
                      every_step, ops,
                      &g, err, sizeof err) != 0) {
         cli_error("%s", err);

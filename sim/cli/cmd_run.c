@@ -316,7 +316,8 @@ int cmd_run(int argc, char **argv)
     int seq_given = 0, context_given = 0, seed_given = 0;
     map_objective objective = MAP_EDP;
     int prompt = 512, new_tokens = 256, route_seed = 1, every_step = 0;
-    model_phase route = { MODEL_DECODE, 1, 0, 1, MOE_ROUTE_UNIFORM, 0, 1 };
+    int routing = MOE_ROUTE_UNIFORM;
+    double zipf_s = 0;
     optind = 1;
     opterr = 0;
     int ch;
@@ -352,7 +353,7 @@ int cmd_run(int argc, char **argv)
         case 'X': if (cli_parse_int("--route-seed", optarg, 0, 1 << 30, &route_seed)) return 2;
                   break;
         case 'r':
-            if (moe_parse_routing(optarg, &route) != 0) {
+            if (moe_parse_routing(optarg, &routing, &zipf_s) != 0) {
                 cli_error("--routing: expected uniform or zipf:S with S in 0..8, got '%s'",
                           optarg);
                 return 2;
@@ -373,9 +374,9 @@ int cmd_run(int argc, char **argv)
         cli_error("run: --model and --quant are required (see `lutsim run --help`)");
         return 2;
     }
-    route.route_seed = (uint32_t)route_seed;
     if (!strcmp(phase, "generate"))
-        return run_generate_cmd(model, quant, arch_path, energy, json, objective, &route, prompt,
+        return run_generate_cmd(model, quant, arch_path, energy, json, objective, routing, zipf_s,
+                                (uint32_t)route_seed, prompt,
                                 new_tokens, batch, every_step,
                                 csv || trace || plot || functional || seq_given || context_given);
     int want_prefill = !strcmp(phase, "prefill") || !strcmp(phase, "both");
@@ -402,6 +403,9 @@ int cmd_run(int argc, char **argv)
         cli_error("%s", err);
         return 1;
     }
+    m.moe_routing = routing;
+    m.moe_zipf_s = zipf_s;
+    m.moe_route_seed = (uint32_t)route_seed;
     /* Counts first: a phase beyond 2^63 - 1 MACs is refused before any
      * simulation (and any output), naming the options that make it so large. */
     run_phase want[2];
@@ -414,9 +418,6 @@ int cmd_run(int argc, char **argv)
             cli_error("%s", err);
             return 1;
         }
-        p->ph.routing = route.routing;
-        p->ph.zipf_s = route.zipf_s;
-        p->ph.route_seed = route.route_seed;
         warn_phase(&m, p);
     }
     outfiles of;

@@ -33,4 +33,9 @@ int hf_is_moe_family(model_family f);
  * and num_hidden_layers are known).  0 or -1. */
 int hf_moe_keys(const hf_ctx *c, const json_t *doc, model_cfg *m);
 
+/* sliding_window (with use_sliding_window / max_window_layers for the
+ * qwen families, alternate layers for gemma2) and DeepSeek's latent
+ * attention keys into m.  0 or -1. */
+int hf_attention_keys(const hf_ctx *c, const json_t *doc, model_cfg *m);
+
 #endif

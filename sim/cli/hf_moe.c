@@ -73,6 +73,9 @@ int hf_moe_keys(const hf_ctx *c, const json_t *doc, model_cfg *m)
     int E = 0, k = 0;
     if (m->num_hidden_layers > MODEL_MAX_LAYERS)
         FAIL(c, "num_hidden_layers: at most %d, got %d", MODEL_MAX_LAYERS, m->num_hidden_layers);
+    const int deepseek = f == MODEL_DEEPSEEK_V2 || f == MODEL_DEEPSEEK_V3;
+    if (deepseek && json_is_null(json_object_get(doc, ekey))) /* n_routed_experts null: dense */
+        return 0;
     if (hf_get_int(c, doc, ekey, 1, 0, &E) != 0)
         return -1;
     if (E == 0) /* Qwen2-MoE with num_experts 0: a dense model */

@@ -105,7 +105,7 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
              "phimoe)", type);
     if (fam < 0)
         FAIL(&c, "model_type: unsupported \"%.40s\" (supported: llama, mistral, qwen2, qwen3, "
-             "opt, phi3, gemma, bitnet and the mixture-of-experts families mixtral, qwen2_moe, "
+             "opt, phi3, gemma, gemma2, bitnet and the mixture-of-experts families mixtral, qwen2_moe, "
              "qwen3_moe, deepseek_v2, deepseek_v3, olmoe, phimoe)", type);
     if (!hf_is_moe_family((model_family)fam)) {
         /* expert keys in a dense family's config: a misspelt model_type */
@@ -172,7 +172,8 @@ int model_from_hf_json(const json_t *doc, const char *label, const char *name,
             base_name(c.label, m.name, sizeof m.name);
     }
 
-    if (hf_is_moe_family((model_family)fam) && hf_moe_keys(&c, doc, &m) != 0)
+    if ((hf_is_moe_family((model_family)fam) && hf_moe_keys(&c, doc, &m) != 0) ||
+        hf_attention_keys(&c, doc, &m) != 0)
         return -1;
     char why[300];
     if (model_cfg_finish(&m, why, sizeof why))

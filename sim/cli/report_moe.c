@@ -56,7 +56,7 @@ int moe_print(FILE *f, const model_cfg *m, const quant_preset *q, const model_ph
     fprintf(f, "experts (%s routing): %d MoE layers touch %llu of %d x %d experts "
                "(uniform expectation %.4g a layer for %llu tokens, top-%d), %s of expert "
                "weights at %s each\n",
-            ph->routing == MOE_ROUTE_ZIPF ? "zipf" : "uniform", n, (unsigned long long)sum, n,
+            m->moe_routing == MOE_ROUTE_ZIPF ? "zipf" : "uniform", n, (unsigned long long)sum, n,
             m->moe_experts, moe_expected_touched(m->moe_experts, m->moe_top_k,
                                                   model_phase_tokens(ph)),
             (unsigned long long)model_phase_tokens(ph), m->moe_top_k,
@@ -80,9 +80,9 @@ json_t *moe_to_json(const model_cfg *m, const quant_preset *q, const model_phase
         return NULL;
     const uint64_t eb = expert_bytes(m, q);
     json_t *o = json_object(), *ls = json_array();
-    json_object_set_new(o, "routing", json_string(ph->routing == MOE_ROUTE_ZIPF ? "zipf" : "uniform"));
-    json_object_set_new(o, "zipf_s", json_real(ph->zipf_s));
-    json_object_set_new(o, "seed", json_integer(ph->route_seed));
+    json_object_set_new(o, "routing", json_string(m->moe_routing == MOE_ROUTE_ZIPF ? "zipf" : "uniform"));
+    json_object_set_new(o, "zipf_s", json_real(m->moe_zipf_s));
+    json_object_set_new(o, "seed", json_integer(m->moe_route_seed));
     json_object_set_new(o, "experts", json_integer(m->moe_experts));
     json_object_set_new(o, "top_k", json_integer(m->moe_top_k));
     json_object_set_new(o, "expected_touched",
@@ -102,10 +102,10 @@ json_t *moe_to_json(const model_cfg *m, const quant_preset *q, const model_phase
     return o;
 }
 
-int moe_parse_routing(const char *s, model_phase *ph)
+int moe_parse_routing(const char *s, int *routing, double *zipf_s)
 {
     if (strcmp(s, "uniform") == 0) {
-        ph->routing = MOE_ROUTE_UNIFORM;
+        *routing = MOE_ROUTE_UNIFORM;
         return 0;
     }
     if (strncmp(s, "zipf:", 5) != 0 || !s[5])
@@ -116,7 +116,7 @@ int moe_parse_routing(const char *s, model_phase *ph)
     double v = strtod(s + 5, &end);
     if (*end || !(v >= 0 && v <= 8))
         return -1;
-    ph->routing = MOE_ROUTE_ZIPF;
-    ph->zipf_s = v;
+    *routing = MOE_ROUTE_ZIPF;
+    *zipf_s = v;
     return 0;
 }

@@ -16,7 +16,8 @@ int moe_print(FILE *f, const model_cfg *m, const quant_preset *q, const model_ph
  * dense model or on error. */
 json_t *moe_to_json(const model_cfg *m, const quant_preset *q, const model_phase *ph);
 
-/* "uniform" or "zipf:S" into *ph's routing fields; 0 or -1. */
-int moe_parse_routing(const char *s, model_phase *ph);
+/* "uniform" or "zipf:S" (S decimal, 0..8) as moe_routing and exponent;
+ * 0 or -1. */
+int moe_parse_routing(const char *s, int *routing, double *zipf_s);
 
 #endif

@@ -29,7 +29,7 @@ int run_generate_check(const arch_t *a, const model_cfg *m, const char *label,
                  label, what, (long long)P + T);
         return -1;
     }
-    model_phase last = { MODEL_DECODE, B, 0, P + T, 0, 0, 0 };
+    model_phase last = { MODEL_DECODE, B, 0, P + T };
     model_bytes wb;
     model_weight_bytes(m, q, &wb);
     g->weight_bytes = wb.weight_bytes + wb.scale_bytes + wb.fp16_bytes;
@@ -52,18 +52,18 @@ int run_generate_check(const arch_t *a, const model_cfg *m, const char *label,
 
 /* One decode step at context C with the request's cache: cycles, energy. */
 static int decode_step(const arch_t *a, const energy_model *em, const model_cfg *m,
-                       const char *label, const quant_preset *q, int objective,
-                       const model_phase *route, int step, int B, int C, lower_cache *lc,
+                       const char *label, const quant_preset *q, int objective, int step,
+                       int B, int C, lower_cache *lc,
                        uint64_t *cycles, double *energy, uint64_t *dram, char *err, size_t errlen)
 {
     static op_result ops[MODEL_MAX_OPS];
+    static model_cfg c; /* zipf routing: the step's own draw */
+    c = *m;
+    c.moe_route_seed += (uint32_t)step;
     run_phase p;
-    if (run_phase_prepare(m, label, 1, B, 0, C, &p, err, errlen) != 0)
+    if (run_phase_prepare(&c, label, 1, B, 0, C, &p, err, errlen) != 0)
         return -1;
-    p.ph.routing = route->routing;
-    p.ph.zipf_s = route->zipf_s;
-    p.ph.route_seed = route->route_seed + (uint32_t)step;
-    if (run_phase_time(a, em, m, label, q, objective, &p, ops, NULL, NULL, lc, err, errlen) != 0)
+    if (run_phase_time(a, em, &c, label, q, objective, &p, ops, NULL, NULL, lc, err, errlen) != 0)
         return -1;
     if (run_phase_sums(a, q, &p, cycles, energy, dram) != 0) {
         snprintf(err, errlen, "%s: decode at context %d: its totals pass 2^63 - 1", label, C);
@@ -85,7 +85,6 @@ typedef struct {
     const char *label;
     const quant_preset *q;
     int objective;
-    const model_phase *route;
     int B, P;
     lower_cache *lc;
     step_cost *sc;
@@ -102,7 +101,7 @@ static int step_at(steps *s, int j)
         return 0;
     s->simulated++;
     c->done = 1;
-    return decode_step(s->a, s->em, s->m, s->label, s->q, s->objective, s->route, j + 1, s->B,
+    return decode_step(s->a, s->em, s->m, s->label, s->q, s->objective, j + 1, s->B,
                        s->P + j + 1, s->lc, &c->cycles, &c->energy, &c->dram, s->err,
                        s->errlen);
 }
@@ -129,7 +128,7 @@ static int segment(steps *s, int lo, int hi)
 }
 
 int run_generate(const arch_t *a, const energy_model *em, const model_cfg *m, const char *label,
-                 const quant_preset *q, int objective, const model_phase *route, int P, int T,
+                 const quant_preset *q, int objective, int P, int T,
                  int B, int every_step, op_result *prefill_ops, gen_result *g, char *err,
                  size_t errlen)
 {
@@ -146,9 +145,6 @@ int run_generate(const arch_t *a, const energy_model *em, const model_cfg *m, co
     uint64_t dram = 0;
     if (run_phase_prepare(m, label, 0, B, P, 0, pf, err, errlen) != 0)
         goto done;
-    pf->ph.routing = route->routing;
-    pf->ph.zipf_s = route->zipf_s;
-    pf->ph.route_seed = route->route_seed;
     if (run_phase_time(a, em, m, label, q, objective, pf, prefill_ops, NULL, NULL, lc, err,
                        errlen) != 0 ||
         run_phase_sums(a, q, pf, &g->prefill_cycles, &g->prefill_energy_pj, &dram) != 0)
@@ -158,8 +154,8 @@ int run_generate(const arch_t *a, const energy_model *em, const model_cfg *m, co
         snprintf(err, errlen, "out of memory");
         goto done;
     }
-    steps st = { a, em, m, label, q, objective, route, B, P, lc, sc, 0, err, errlen };
-    const int every = every_step || route->routing != MOE_ROUTE_UNIFORM;
+    steps st = { a, em, m, label, q, objective, B, P, lc, sc, 0, err, errlen };
+    const int every = every_step || (m->moe_experts && m->moe_routing != MOE_ROUTE_UNIFORM);
     int bad = 0;
     if (every) {
         for (int j = 0; j < T && !bad; j++)

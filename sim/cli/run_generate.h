@@ -9,7 +9,7 @@
  * op) are timed once and only attention is re-timed.
  *
  * Which steps are simulated: with every_step (and always for zipf routing,
- * whose step j draws its experts with route_seed + j) all T.  Otherwise
+ * whose step j draws its experts with moe_route_seed + j) all T.  Otherwise
  * the first and the last, and then by bisection: where the two ends of a
  * span of steps cost exactly the same (cycles, DRAM bytes and energy), the
  * steps inside take that cost; else the middle step is simulated and both
@@ -55,10 +55,10 @@ int run_generate_check(const arch_t *a, const model_cfg *m, const char *label,
                        const quant_preset *q, int prompt, int new_tokens, int batch,
                        gen_result *g, char *err, size_t errlen);
 
-/* Simulates the request (route: the MoE routing of every phase, model.h);
+/* Simulates the request (MoE routing as m says: model_cfg.moe_routing);
  * prefill_ops holds MODEL_MAX_OPS results.  0 or -1 with a message. */
 int run_generate(const arch_t *a, const energy_model *em, const model_cfg *m, const char *label,
-                 const quant_preset *q, int objective, const model_phase *route, int prompt,
+                 const quant_preset *q, int objective, int prompt,
                  int new_tokens, int batch, int every_step, op_result *prefill_ops,
                  gen_result *g, char *err, size_t errlen);
 
@@ -73,7 +73,7 @@ json_t *gen_to_json(const gen_result *g);
  * option generate does not take was given (--csv, --trace, --plot,
  * --functional, --seq, --context).  Returns the exit status. */
 int run_generate_cmd(const char *model, const char *quant, const char *arch_path,
-                     const char *energy, const char *json, int objective,
-                     const model_phase *route, int prompt, int new_tokens, int batch,
+                     const char *energy, const char *json, int objective, int routing,
+                     double zipf_s, uint32_t route_seed, int prompt, int new_tokens, int batch,
                      int every_step, int others);
 #endif
