@@ -32,16 +32,26 @@ static model_op *add(oplist *l, const char *name, model_op_kind kind, const char
     return o;
 }
 
+/* A GEMM-shaped op: m x n x k, count instances per repeat. */
+static model_op *shaped(oplist *l, const char *name, model_op_kind kind, uint64_t m, uint64_t n,
+                        uint64_t k, uint64_t count, uint64_t repeat)
+{
+    model_op *o = add(l, name, kind, "", repeat);
+    if (o) {
+        o->m = m;
+        o->n = n;
+        o->k = k;
+        o->count = count;
+    }
+    return o;
+}
+
 void ol_linear(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
                uint64_t count, uint64_t repeat)
 {
-    model_op *o = add(l, name, MODEL_OP_LINEAR, "", repeat);
+    model_op *o = shaped(l, name, MODEL_OP_LINEAR, m, n, k, count, repeat);
     if (!o)
         return;
-    o->m = m;
-    o->n = n;
-    o->k = k;
-    o->count = count;
     o->macs = count_mul3(m, n, k, &l->ov);
     o->weight_params = ol_mul(l, n, k);
     note(l, o->name);
@@ -61,13 +71,9 @@ void ol_elems(oplist *l, const char *name, model_op_kind kind, const char *func,
 void ol_attention(oplist *l, const char *name, uint64_t m, uint64_t n, uint64_t k,
                   uint64_t macs, uint64_t count, uint64_t repeat)
 {
-    model_op *o = add(l, name, MODEL_OP_ATTENTION, "", repeat);
+    model_op *o = shaped(l, name, MODEL_OP_ATTENTION, m, n, k, count, repeat);
     if (!o)
         return;
-    o->m = m;
-    o->n = n;
-    o->k = k;
     o->macs = macs;
-    o->count = count;
     note(l, o->name);
 }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include "model_support.h"
+
 extern "C" {
 #include "engine_setup.h"
 #include "lower.h"
@@ -19,14 +21,7 @@ namespace {
 
 typedef unsigned long long u64;
 
-model_cfg from_json(const std::string &text)
-{
-    model_cfg m;
-    char err[512] = "";
-    EXPECT_EQ(model_from_hf_string(text.c_str(), "held_out.json", nullptr, &m, err, sizeof err), 0)
-        << err;
-    return m;
-}
+using modeltest::from_json;
 
 model_totals totals(const model_cfg &m, model_phase_kind kind, int B, int S, int C)
 {
@@ -112,18 +107,13 @@ TEST(SlidingWindow, DecodeKvTrafficStopsGrowingAtTheWindow)
         "num_hidden_layers": 2, "vocab_size": 64)";
     model_cfg win = from_json(cfg + R"(, "sliding_window": 1024})");
     model_cfg full = from_json(cfg + "}");
-    arch_t a;
-    energy_model em;
+    modeltest::Machine s = modeltest::ideal_machine("W4A8");
     char err[1024] = "";
-    ASSERT_EQ(engine_setup(SRC_DIR "/workloads/arch/ideal.json", nullptr, &a, &em, err, sizeof err), 0)
-        << err;
-    quant_preset q;
-    ASSERT_EQ(quant_preset_named("W4A8", &q), 0);
     auto attn_bytes = [&](const model_cfg &m, int C) {
         static op_result ops[MODEL_MAX_OPS];
         model_phase ph = {MODEL_DECODE, 1, 0, C};
         lower_info info;
-        int n = lower_model(&a, &em, &m, &q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
+        int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
         EXPECT_GT(n, 0) << err;
         double b = 0;
         for (int i = 0; i < n; i++)

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "model_support.h"
 #include "run_argv.h"
 
 extern "C" {
@@ -21,21 +22,8 @@ extern "C" {
 
 namespace {
 
-struct Machine {
-    arch_t a;
-    energy_model em;
-    quant_preset q;
-};
-
-Machine ideal(const char *quant = "W4A8")
-{
-    Machine s;
-    char err[1024] = "";
-    EXPECT_EQ(engine_setup(SRC_DIR "/workloads/arch/ideal.json", nullptr, &s.a, &s.em, err, sizeof err),
-              0) << err;
-    EXPECT_EQ(quant_preset_named(quant, &s.q), 0);
-    return s;
-}
+using modeltest::Machine;
+Machine ideal() { return modeltest::ideal_machine("W4A8"); }
 
 model_cfg model(const char *name_or_json)
 {

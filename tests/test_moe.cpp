@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "model_support.h"
+
 extern "C" {
 #include "engine_setup.h"
 #include "lower.h"
@@ -22,13 +24,7 @@ namespace {
 
 typedef unsigned long long u64;
 
-model_cfg from_json(const std::string &text, const char *label = "held_out.json")
-{
-    model_cfg m;
-    char err[512] = "";
-    EXPECT_EQ(model_from_hf_string(text.c_str(), label, nullptr, &m, err, sizeof err), 0) << err;
-    return m;
-}
+using modeltest::from_json;
 
 std::string load_error(const std::string &text)
 {
@@ -209,20 +205,15 @@ TEST(MoeTraffic, DecodeDramGrowsWithBatchAsDistinctExpertsImply)
         "intermediate_size": 8192, "num_attention_heads": 32, "num_key_value_heads": 8,
         "num_hidden_layers": 2, "vocab_size": 256, "num_local_experts": 8,
         "num_experts_per_tok": 2})");
-    arch_t a;
-    energy_model em;
+    modeltest::Machine s = modeltest::ideal_machine("W4A8");
     char err[1024] = "";
-    ASSERT_EQ(engine_setup(SRC_DIR "/workloads/arch/ideal.json", nullptr, &a, &em, err, sizeof err), 0)
-        << err;
-    quant_preset q;
-    ASSERT_EQ(quant_preset_named("W4A8", &q), 0);
     const double expert = 2 * w4_matrix_bytes(8192, 4096) + w4_matrix_bytes(4096, 8192);
     std::vector<op_result> ops(MODEL_MAX_OPS);
     double prev = 0;
     for (int B : {1, 2, 4, 8, 16}) {
         model_phase ph = {MODEL_DECODE, B, 0, 64};
         lower_info info;
-        int n = lower_model(&a, &em, &m, &q, &ph, ops.data(), MODEL_MAX_OPS, &info, err, sizeof err);
+        int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops.data(), MODEL_MAX_OPS, &info, err, sizeof err);
         ASSERT_GT(n, 0) << err;
         double bytes = 0;
         for (int i = 0; i < n; i++)

@@ -15,6 +15,7 @@
 #include "report_moe.h"
 #include "run_eval.h"
 #include "run_generate.h"
+#include "run_inputs.h"
 #include "workload_embed.h"
 
 #include "mapper.h"
@@ -374,10 +375,10 @@ int cmd_run(int argc, char **argv)
         cli_error("run: --model and --quant are required (see `lutsim run --help`)");
         return 2;
     }
+    const run_inputs in = { model, quant, arch_path, energy, routing, zipf_s,
+                            (uint32_t)route_seed };
     if (!strcmp(phase, "generate"))
-        return run_generate_cmd(model, quant, arch_path, energy, json, objective, routing, zipf_s,
-                                (uint32_t)route_seed, prompt,
-                                new_tokens, batch, every_step,
+        return run_generate_cmd(&in, json, objective, prompt, new_tokens, batch, every_step,
                                 csv || trace || plot || functional || seq_given || context_given);
     int want_prefill = !strcmp(phase, "prefill") || !strcmp(phase, "both");
     int want_decode = !strcmp(phase, "decode") || !strcmp(phase, "both");
@@ -397,15 +398,10 @@ int cmd_run(int argc, char **argv)
     energy_model em;
     model_cfg m;
     quant_preset q;
-    if (engine_setup(arch_path, energy, &a, &em, err, sizeof err) != 0 ||
-        model_from_hf_config(model, &m, err, sizeof err) != 0 ||
-        quant_from_name_or_file(quant, &q, err, sizeof err) != 0) {
+    if (run_inputs_load(&in, &a, &em, &m, &q, err, sizeof err) != 0) {
         cli_error("%s", err);
         return 1;
     }
-    m.moe_routing = routing;
-    m.moe_zipf_s = zipf_s;
-    m.moe_route_seed = (uint32_t)route_seed;
     /* Counts first: a phase beyond 2^63 - 1 MACs is refused before any
      * simulation (and any output), naming the options that make it so large. */
     run_phase want[2];
@@ -422,12 +418,7 @@ int cmd_run(int argc, char **argv)
     }
     outfiles of;
     out_init(&of);
-    if (!workload_model_text(model))
-        out_input(&of, model, "--model");
-    if (!workload_quant_text(quant))
-        out_input(&of, quant, "--quant");
-    out_input(&of, arch_path, "--arch");
-    out_input(&of, energy, "--energy");
+    run_inputs_guard(&of, &in);
     const char *tj = NULL, *tc = NULL, *tt = NULL;
     plot_files pf;
     int status = 1;

@@ -35,6 +35,7 @@
 
 #include "lower.h"
 #include "report_run.h"
+#include "run_inputs.h"
 
 typedef struct {
     int prompt, new_tokens, batch;
@@ -68,12 +69,10 @@ json_t *gen_to_json(const gen_result *g);
 
 
 
-/* `lutsim run --phase generate`: loads the inputs, simulates, prints and
+/* `lutsim run --phase generate`: loads the inputs (in), simulates, prints and
  * writes json (staged: nothing is left behind on an error).  others: an
  * option generate does not take was given (--csv, --trace, --plot,
  * --functional, --seq, --context).  Returns the exit status. */
-int run_generate_cmd(const char *model, const char *quant, const char *arch_path,
-                     const char *energy, const char *json, int objective, int routing,
-                     double zipf_s, uint32_t route_seed, int prompt, int new_tokens, int batch,
-                     int every_step, int others);
+int run_generate_cmd(const run_inputs *in, const char *json, int objective, int prompt,
+                     int new_tokens, int batch, int every_step, int others);
 #endif
