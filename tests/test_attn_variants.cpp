@@ -219,3 +219,28 @@ TEST(LatentAttention, BadKeysNameTheKey)
     EXPECT_NE(std::string(err).find("bad.json: sliding_window: expected a positive integer"),
               std::string::npos) << err;
 }
+
+// DeepSeek-V3 shape in small: latent attention with query compression, the
+// first layer dense, then every second layer sparse (moe_layer_freq 2), one
+// shared expert.  Layers 0..4: dense 0, 1, 3; sparse 2, 4.
+TEST(LatentAttention, WithExpertsAndDenseLayersEqualsClosedForm)
+{
+    model_cfg m = from_json(R"({"model_type": "deepseek_v3", "hidden_size": 128,
+        "intermediate_size": 384, "num_attention_heads": 4, "num_hidden_layers": 5,
+        "vocab_size": 90, "kv_lora_rank": 48, "q_lora_rank": 64, "qk_nope_head_dim": 24,
+        "qk_rope_head_dim": 8, "v_head_dim": 16, "n_routed_experts": 16,
+        "num_experts_per_tok": 3, "moe_intermediate_size": 40, "n_shared_experts": 1,
+        "first_k_dense_replace": 1, "moe_layer_freq": 2})");
+    const u64 h = 128, H = 4, dn = 24, dr = 8, dv = 16, rq = 64, rkv = 48, L = 5, V = 90;
+    const u64 attn = h * rq + rq * H * (dn + dr) + h * (rkv + dr) + rkv * H * (dn + dv) + H * dv * h;
+    const u64 dense = 3 * h * 384, moe = h * 16 + 3 * 3 * h * 40 + 3 * h * 40;
+    const u64 per_token = L * attn + 3 * dense + 2 * moe;
+    for (int B : {1, 4}) {
+        model_totals p = totals(m, MODEL_PREFILL, B, 21, 0);
+        EXPECT_EQ((u64)p.linear_macs, (u64)B * 21 * per_token + B * h * V);
+        EXPECT_EQ((u64)p.attention_macs, B * L * H * (21 * 22 / 2) * (dn + dr + dv));
+        model_totals d = totals(m, MODEL_DECODE, B, 0, 300);
+        EXPECT_EQ((u64)d.linear_macs, (u64)B * per_token + B * h * V);
+        EXPECT_EQ((u64)d.attention_macs, B * L * H * 300 * (rkv + dr + rkv));
+    }
+}
