@@ -105,6 +105,18 @@ TEST(Generate, EqualsTheSumOfSeparatelySimulatedDecodeSteps)
     expect_equals_separate_steps(s, model(kMoe), 512, 256, 4);
 }
 
+TEST(Generate, EqualsSeparateStepsOnTheRealisticDefault)
+{
+    // LPDDR5 device timing, bounded DMA, banked buffers: the bisection's
+    // premise (equal ends, equal inside) checked where DRAM is not ideal
+    Machine s;
+    char err[1024] = "";
+    ASSERT_EQ(engine_setup(nullptr, nullptr, &s.a, &s.em, err, sizeof err), 0) << err;
+    ASSERT_EQ(quant_preset_named("W2A8", &s.q), 0);
+    expect_equals_separate_steps(s, model("tiny"), 512, 256, 1);
+    expect_equals_separate_steps(s, model(kMoe), 200, 100, 3);
+}
+
 TEST(Generate, FiguresFollowFromTheirDefinitions)
 {
     Machine s = ideal();
