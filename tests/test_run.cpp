@@ -191,7 +191,7 @@ TEST(RunReport, BadConfigsAreRejectedNamingTheKey)
     const Bad bads[] = {
         {"{\"model_type\": \"llama\", \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 64}", "hidden_size"},
         {"{\"model_type\": \"llama\", \"hidden_size\": 100, \"num_attention_heads\": 3, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 64}", "num_attention_heads"},
-        {"{\"model_type\": \"mixtral\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 64, \"num_local_experts\": 8}", "mixture-of-experts"},
+        {"{\"model_type\": \"mixtral\", \"hidden_size\": 64, \"num_attention_heads\": 4, \"num_hidden_layers\": 2, \"vocab_size\": 10, \"intermediate_size\": 64, \"num_local_experts\": 8}", "missing key \"num_experts_per_tok\""},
         {"{\"model_type\": \"llama\", \"hidden_size\": \"big\"", "config.json"},
     };
     for (const Bad &b : bads) {
