@@ -57,6 +57,7 @@ typedef struct {
     const char *suffix;
     uint64_t qrows, keys, entries, qk, v, repeat;
     int heads, kv_heads, head_dim; /* as the kernel runs it */
+    int window;                    /* prefill with a binding window: W */
 } attn_group;
 
 static void set_geometry(oplist *l, int first, const attn_group *g)
@@ -66,6 +67,7 @@ static void set_geometry(oplist *l, int first, const attn_group *g)
         l->ops[i].attn_kv_heads = g->kv_heads;
         l->ops[i].attn_head_dim = g->head_dim;
         l->ops[i].attn_keys = g->keys;
+        l->ops[i].attn_window = g->window;
     }
 }
 
@@ -98,7 +100,7 @@ static void matmuls(oplist *l, const model_cfg *c, const model_phase *ph, uint64
     const uint64_t L = (uint64_t)c->num_hidden_layers, Lw = binds ? (uint64_t)windowed : 0;
     const uint64_t BH = (uint64_t)ph->batch * (uint64_t)c->num_attention_heads;
     attn_group full = { "", S, keys, prefill ? S * (S + 1) / 2 : keys, qk, v, L - Lw,
-                        heads, kv_heads, head_dim };
+                        heads, kv_heads, head_dim, 0 };
     if (L > Lw)
         group_ops(l, BH, &full);
     if (Lw) {
@@ -107,6 +109,7 @@ static void matmuls(oplist *l, const model_cfg *c, const model_phase *ph, uint64
         w.keys = prefill ? S : W;
         w.entries = prefill ? attn_window_entries(S, W) : W;
         w.repeat = Lw;
+        w.window = prefill ? (int)W : 0;
         group_ops(l, BH, &w);
     }
 }

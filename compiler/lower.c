@@ -2,6 +2,7 @@
 #include "lower.h"
 
 #include "attention.h"
+#include "attn_window.h"
 #include "count.h"
 #include "fusion.h"
 #include "gemm.h"
@@ -269,7 +270,8 @@ static int time_attention(const arch_t *a, const energy_model *em, const model_c
     attn_shape s;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
-    return attn_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
+    return attn_window_timing(a, em, &s, o->attn_window, st, layer, sampled, programs, err,
+                              errlen);
 }
 
 /* The array occupancy of the layer's attention (attn_occupancy) into r. */

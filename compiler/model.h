@@ -177,6 +177,7 @@ typedef struct {
      * decode); 0 elsewhere */
     int attn_heads, attn_kv_heads, attn_head_dim;
     uint64_t attn_keys;
+    int attn_window; /* prefill of a binding sliding window: W (attn_window.h); else 0 */
 } model_op;
 
 /* Writes the op list (see the top of this file) into ops[0..cap-1] and

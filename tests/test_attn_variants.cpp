@@ -244,3 +244,32 @@ TEST(LatentAttention, WithExpertsAndDenseLayersEqualsClosedForm)
         EXPECT_EQ((u64)d.attention_macs, B * L * H * 300 * (rkv + dr + rkv));
     }
 }
+
+TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
+{
+    const std::string cfg = R"({"model_type": "mistral", "hidden_size": 512,
+        "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 4,
+        "num_hidden_layers": 1, "vocab_size": 64)";
+    model_cfg win = from_json(cfg + R"(, "sliding_window": 512})");
+    model_cfg full = from_json(cfg + "}");
+    modeltest::Machine s = modeltest::ideal_machine("W4A8");
+    char err[1024] = "";
+    auto attn_cycles = [&](const model_cfg &m, int S) {
+        static op_result ops[MODEL_MAX_OPS];
+        model_phase ph = {MODEL_PREFILL, 1, S, 0};
+        lower_info info;
+        int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
+        EXPECT_GT(n, 0) << err;
+        double c = 0;
+        for (int i = 0; i < n; i++)
+            if (ops[i].op.kind == MODEL_OP_ATTENTION)
+                c += (double)ops[i].st.cycles;
+        return c;
+    };
+    // S = 4W: the window's score entries are about 3.5 W^2, the kernel's
+    // chunks compute about 5 W^2 (0.5 + 3 x 1.5), the whole triangle 8 W^2
+    const double w = attn_cycles(win, 2048), f = attn_cycles(full, 2048), one = attn_cycles(win, 512);
+    EXPECT_EQ(one, attn_cycles(full, 512)); // S <= W: no chunks
+    EXPECT_LT(w, 0.8 * f);
+    EXPECT_GT(w, 4 * one);
+}
