@@ -273,3 +273,23 @@ TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
     EXPECT_LT(w, 0.8 * f);
     EXPECT_GT(w, 4 * one);
 }
+
+// DeepSeek-V3's config (held out: not embedded), its published size: 671 B
+// parameters without the multi-token-prediction module, 37 B activated per
+// token (DeepSeek-AI, "DeepSeek-V3 Technical Report", 2024).
+TEST(LatentAttention, DeepseekV3MatchesPublishedSize)
+{
+    model_cfg m = from_json(R"({"model_type": "deepseek_v3", "hidden_size": 7168,
+        "intermediate_size": 18432, "moe_intermediate_size": 2048, "num_attention_heads": 128,
+        "num_key_value_heads": 128, "num_hidden_layers": 61, "vocab_size": 129280,
+        "n_routed_experts": 256, "n_shared_experts": 1, "num_experts_per_tok": 8,
+        "first_k_dense_replace": 3, "moe_layer_freq": 1, "q_lora_rank": 1536,
+        "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+        "v_head_dim": 128, "n_group": 8, "topk_group": 4})");
+    model_params p;
+    model_param_count(&m, &p);
+    EXPECT_NEAR((double)p.total, 671e9, 1e9);
+    model_totals t = totals(m, MODEL_DECODE, 1, 0, 1);
+    const double active = (double)t.linear_macs + (double)m.vocab_size * m.hidden_size;
+    EXPECT_NEAR(active, 37e9, 0.6e9);
+}
