@@ -187,3 +187,23 @@ TEST(Generate, CommandLine)
     EXPECT_EQ(r.status, 2);
     EXPECT_NE(r.err.find("--routing"), std::string::npos) << r.err;
 }
+
+TEST(Generate, ZipfRoutingStepsEveryTokenWithItsOwnDraw)
+{
+    Machine s = ideal();
+    model_cfg m = model(kMoe);
+    m.moe_routing = MOE_ROUTE_ZIPF;
+    m.moe_zipf_s = 1.2;
+    m.moe_route_seed = 9;
+    gen_result a = generate(s, m, 64, 20, 4, 0), b = generate(s, m, 64, 20, 4, 0);
+    EXPECT_EQ(a.steps_simulated, 20); // no bisection: each step routes anew
+    EXPECT_EQ(a.decode_cycles, b.decode_cycles); // seeded
+    // step j draws with seed + j: the sum of those decode phases on their own
+    double sum = 0;
+    for (int j = 0; j < 20; j++) {
+        model_cfg c = m;
+        c.moe_route_seed = m.moe_route_seed + (uint32_t)(j + 1);
+        sum += separate_decode(s, c, 4, 64 + j + 1).cycles;
+    }
+    EXPECT_EQ((double)a.decode_cycles, sum);
+}
