@@ -68,6 +68,29 @@ void check_window(const model_cfg &m, u64 h, u64 heads, u64 kv, u64 hd, u64 im, 
     }
 }
 
+// Attention's cycles and DRAM bytes in one phase, on the ideal machine s.
+struct AttnCost {
+    double cycles = 0, bytes = 0;
+};
+
+AttnCost attn_cost(const modeltest::Machine &s, const model_cfg &m, model_phase_kind kind, int S,
+                   int C)
+{
+    static op_result ops[MODEL_MAX_OPS];
+    model_phase ph = {kind, 1, S, C};
+    lower_info info;
+    char err[1024] = "";
+    int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
+    EXPECT_GT(n, 0) << err;
+    AttnCost c;
+    for (int i = 0; i < n; i++)
+        if (ops[i].op.kind == MODEL_OP_ATTENTION) {
+            c.cycles += (double)ops[i].st.cycles;
+            c.bytes += (double)(ops[i].st.ev.dram_read_bytes + ops[i].st.ev.dram_write_bytes);
+        }
+    return c;
+}
+
 } // namespace
 
 TEST(SlidingWindow, MistralEveryLayer)
@@ -108,18 +131,8 @@ TEST(SlidingWindow, DecodeKvTrafficStopsGrowingAtTheWindow)
     model_cfg win = from_json(cfg + R"(, "sliding_window": 1024})");
     model_cfg full = from_json(cfg + "}");
     modeltest::Machine s = modeltest::ideal_machine("W4A8");
-    char err[1024] = "";
     auto attn_bytes = [&](const model_cfg &m, int C) {
-        static op_result ops[MODEL_MAX_OPS];
-        model_phase ph = {MODEL_DECODE, 1, 0, C};
-        lower_info info;
-        int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
-        EXPECT_GT(n, 0) << err;
-        double b = 0;
-        for (int i = 0; i < n; i++)
-            if (ops[i].op.kind == MODEL_OP_ATTENTION)
-                b += (double)(ops[i].st.ev.dram_read_bytes + ops[i].st.ev.dram_write_bytes);
-        return b;
+        return attn_cost(s, m, MODEL_DECODE, 0, C).bytes;
     };
     const double at_w = attn_bytes(win, 1024), at_4w = attn_bytes(win, 4096);
     EXPECT_EQ(at_4w, at_w);                        // bounded by the window
@@ -253,18 +266,8 @@ TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
     model_cfg win = from_json(cfg + R"(, "sliding_window": 512})");
     model_cfg full = from_json(cfg + "}");
     modeltest::Machine s = modeltest::ideal_machine("W4A8");
-    char err[1024] = "";
     auto attn_cycles = [&](const model_cfg &m, int S) {
-        static op_result ops[MODEL_MAX_OPS];
-        model_phase ph = {MODEL_PREFILL, 1, S, 0};
-        lower_info info;
-        int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
-        EXPECT_GT(n, 0) << err;
-        double c = 0;
-        for (int i = 0; i < n; i++)
-            if (ops[i].op.kind == MODEL_OP_ATTENTION)
-                c += (double)ops[i].st.cycles;
-        return c;
+        return attn_cost(s, m, MODEL_PREFILL, S, 0).cycles;
     };
     // S = 4W: the window's score entries are about 3.5 W^2, the kernel's
     // chunks compute about 5 W^2 (0.5 + 3 x 1.5), the whole triangle 8 W^2
