@@ -288,3 +288,20 @@ TEST(MoeErrors, BadExpertKeysNameTheFileAndKey)
         EXPECT_EQ(e.find('\n'), std::string::npos) << e;
     }
 }
+
+TEST(MoeTotals, EveryLayerDenseMeansADenseModel)
+{
+    // all layers in mlp_only_layers, or first_k_dense_replace = all: no router
+    model_cfg q = from_json(R"({"model_type": "qwen2_moe", "hidden_size": 64,
+        "intermediate_size": 96, "moe_intermediate_size": 32, "num_attention_heads": 2,
+        "num_hidden_layers": 2, "vocab_size": 10, "num_experts": 4, "num_experts_per_tok": 2,
+        "mlp_only_layers": [0, 1]})");
+    model_cfg d = from_json(R"({"model_type": "deepseek_v2", "hidden_size": 64,
+        "intermediate_size": 96, "moe_intermediate_size": 32, "num_attention_heads": 2,
+        "num_hidden_layers": 2, "vocab_size": 10, "n_routed_experts": 4,
+        "num_experts_per_tok": 2, "first_k_dense_replace": 2})");
+    for (const model_cfg &m : {q, d}) {
+        EXPECT_EQ(moe_layer_count(&m), 0);
+        check_totals(m, Dims{64, 2, 2, 32, 2, 10, 96, 2, 0, 0, 0, 0, 0, 0});
+    }
+}

@@ -100,7 +100,9 @@ int hf_moe_keys(const hf_ctx *c, const json_t *doc, model_cfg *m)
             return -1;
         m->moe_shared_intermediate = sh;
         m->moe_shared_gate = sh > 0; /* sigmoid(shared_expert_gate(x)) * shared(x) */
-        return qwen_layers(c, doc, m);
+        if (qwen_layers(c, doc, m) != 0)
+            return -1;
+        break;
     }
     case MODEL_DEEPSEEK_V2:
     case MODEL_DEEPSEEK_V3: {
@@ -112,11 +114,19 @@ int hf_moe_keys(const hf_ctx *c, const json_t *doc, model_cfg *m)
             FAIL(c, "n_shared_experts: %d x moe_intermediate_size %d is too large", shared,
                  m->moe_intermediate);
         m->moe_shared_intermediate = shared * m->moe_intermediate;
-        return deepseek_layers(c, doc, m);
+        if (deepseek_layers(c, doc, m) != 0)
+            return -1;
+        break;
     }
     default: /* every layer sparse */
         for (int l = 0; l < m->num_hidden_layers; l++)
             set_moe(m, l);
         return 0;
     }
+    int any = 0; /* no sparse layer left (all in mlp_only_layers, ...): a dense model */
+    for (int w = 0; w < MODEL_MAX_LAYERS / 64; w++)
+        any |= m->moe_layer_mask[w] != 0;
+    if (!any)
+        m->moe_experts = 0;
+    return 0;
 }
