@@ -94,6 +94,22 @@ int isa_encode(const isa_instr *in, isa_word *out, char *err, size_t errlen)
     return 0;
 }
 
+int isa_check(const isa_instr *in, char *err, size_t errlen)
+{
+    const isa_opdef *d = isa_def(in->op);
+    isa_word w;
+    if (!d)
+        return isa_encode(in, &w, err, errlen);
+    for (int i = 0; i < d->nfields; i++) {
+        const isa_field *f = &d->fields[i];
+        uint64_t v = get_member(in, f);
+        int lim = enum_limit(f->kind);
+        if (v > field_max(f->width) || (lim >= 0 && v >= (uint64_t)lim))
+            return isa_encode(in, &w, err, errlen); /* the same test, with its message */
+    }
+    return 0;
+}
+
 int isa_decode(const isa_word *w, isa_instr *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
