@@ -470,8 +470,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
             int programs = 0;
-            if (time_attention(a, em, c->memo, m, q, ph, (attn_stage)stage, &layer, &sampled, &programs,
-                               e, sizeof e) != 0) {
+            if (time_attention(a, em, c->memo, m, q, ph, (attn_stage)stage, &layer, &sampled,
+                               &programs, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
