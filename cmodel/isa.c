@@ -94,6 +94,26 @@ int isa_encode(const isa_instr *in, isa_word *out, char *err, size_t errlen)
     return 0;
 }
 
+int isa_check(const isa_instr *in, char *err, size_t errlen)
+{
+    const isa_opdef *d = isa_def(in->op);
+    isa_word w;
+    if (!d)
+        return isa_encode(in, &w, err, errlen);
+    /* the fields' overflow bits ORed: one test at the end (the rare
+     * failure is found again by isa_encode, with its message) */
+    uint64_t over = 0;
+    for (int i = 0; i < d->nfields; i++) {
+        const isa_field *f = &d->fields[i];
+        uint64_t v = get_member(in, f);
+        if (f->width < 64)
+            over |= v >> f->width;
+        if (f->kind >= FK_BUF)
+            over |= v >= (uint64_t)enum_limit(f->kind);
+    }
+    return over ? isa_encode(in, &w, err, errlen) : 0;
+}
+
 int isa_decode(const isa_word *w, isa_instr *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);

@@ -161,6 +161,9 @@ int isa_vfn_at(isa_vfn base, fp_type t);
 
 /* Encodes; -1 with a message if a field does not fit or op is unknown. */
 int isa_encode(const isa_instr *in, isa_word *out, char *err, size_t errlen);
+/* Whether isa_encode would succeed, without building the word (a compiler
+ * checks every instruction it emits): 0, or -1 with isa_encode's message. */
+int isa_check(const isa_instr *in, char *err, size_t errlen);
 /* Decodes; -1 with a message for an unknown opcode, bits set outside every
  * field, or an enum field out of range. */
 int isa_decode(const isa_word *w, isa_instr *out, char *err, size_t errlen);

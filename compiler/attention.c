@@ -428,9 +428,8 @@ typedef struct {
 
 static int push(emitter *e, const isa_instr *in)
 {
-    isa_word w;
     char why[256];
-    if (isa_encode(in, &w, why, sizeof why) != 0) {
+    if (isa_check(in, why, sizeof why) != 0) {
         snprintf(e->err, e->errlen, "attention: cannot encode: %s", why);
         return -1;
     }

@@ -6,8 +6,8 @@
 #include <string.h>
 
 /* Adds the timing of `batch` sequences of q queries over kv keys to out. */
-static int chunk(const arch_t *a, const energy_model *em, const attn_shape *s, int batch, int q,
-                 int kv, attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
+static int chunk(attn_memo *mm, const arch_t *a, const energy_model *em, const attn_shape *s,
+                 int batch, int q, int kv, attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
                  size_t errlen)
 {
     attn_shape c = *s;
@@ -16,7 +16,7 @@ static int chunk(const arch_t *a, const energy_model *em, const attn_shape *s, i
     c.kv_len = kv;
     sim_stats one;
     int smp = 0, progs = 0;
-    if (attn_timing(a, em, &c, st, &one, &smp, &progs, err, errlen) != 0)
+    if (attn_timing_memo(mm, a, em, &c, st, &one, &smp, &progs, err, errlen) != 0)
         return -1;
     *sampled |= smp;
     *programs += progs;
@@ -27,14 +27,14 @@ static int chunk(const arch_t *a, const energy_model *em, const attn_shape *s, i
     return 0;
 }
 
-int attn_window_timing(const arch_t *a, const energy_model *em, const attn_shape *s, int W,
-                       attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
+int attn_window_timing(attn_memo *mm, const arch_t *a, const energy_model *em,
+                       const attn_shape *s, int W, attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
                        size_t errlen)
 {
     int progs = 0;
     *sampled = 0;
     if (W <= 0 || s->q_len <= W || s->q_len != s->kv_len) {
-        int rc = attn_timing(a, em, s, st, out, sampled, &progs, err, errlen);
+        int rc = attn_timing_memo(mm, a, em, s, st, out, sampled, &progs, err, errlen);
         if (programs)
             *programs = progs;
         return rc;
@@ -46,12 +46,12 @@ int attn_window_timing(const arch_t *a, const energy_model *em, const attn_shape
                  s->batch, whole - 1);
         return -1;
     }
-    int rc = chunk(a, em, s, s->batch, W, W, st, out, sampled, &progs, err, errlen);
+    int rc = chunk(mm, a, em, s, s->batch, W, W, st, out, sampled, &progs, err, errlen);
     if (rc == 0 && whole > 1)
-        rc = chunk(a, em, s, s->batch * (whole - 1), W, 2 * W - 1, st, out, sampled, &progs, err,
+        rc = chunk(mm, a, em, s, s->batch * (whole - 1), W, 2 * W - 1, st, out, sampled, &progs, err,
                    errlen);
     if (rc == 0 && r > 0)
-        rc = chunk(a, em, s, s->batch, r, W - 1 + r, st, out, sampled, &progs, err, errlen);
+        rc = chunk(mm, a, em, s, s->batch, r, W - 1 + r, st, out, sampled, &progs, err, errlen);
     if (programs)
         *programs = progs;
     return rc;

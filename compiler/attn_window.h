@@ -15,15 +15,17 @@
 #define ATTN_WINDOW_H
 
 #include "attention.h"
+#include "attn_memo.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* attn_timing of s (a causal prefill, q_len == kv_len) with window W;
+/* attn_timing of s (a causal prefill, q_len == kv_len) with window W,
+ * each chunk through the memo mm (NULL: none; attn_memo.h);
  * W <= 0 or q_len <= W: attn_timing of s unchanged. */
-int attn_window_timing(const arch_t *arch, const energy_model *em, const attn_shape *s, int W,
-                       attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
+int attn_window_timing(attn_memo *mm, const arch_t *arch, const energy_model *em,
+                       const attn_shape *s, int W, attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
                        size_t errlen);
 
 #ifdef __cplusplus

@@ -117,9 +117,8 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
 
 int gemm_emit(program *p, const isa_instr *in, char *err, size_t errlen)
 {
-    isa_word w;
     char e[256];
-    if (isa_encode(in, &w, e, sizeof e) != 0) {
+    if (isa_check(in, e, sizeof e) != 0) {
         snprintf(err, errlen, "cannot encode: %s", e);
         return -1;
     }

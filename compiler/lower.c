@@ -2,6 +2,7 @@
 #include "lower.h"
 
 #include "attention.h"
+#include "attn_memo.h"
 #include "attn_window.h"
 #include "count.h"
 #include "fusion.h"
@@ -35,6 +36,7 @@ typedef struct {
     map_objective objective;
     fusion_plan fusion;
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
+    attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -147,15 +149,28 @@ struct lower_cache {
     energy_model em; /* a copy differing only in padding just empties the cache) */
     int objective, valid;
     cache c;
+    attn_memo *memo; /* kept across machines: its key holds the machine */
 };
 
 lower_cache *lower_cache_new(void)
 {
-    return calloc(1, sizeof(lower_cache));
+    lower_cache *lc = calloc(1, sizeof(lower_cache));
+    if (lc && !(lc->memo = attn_memo_new())) {
+        free(lc);
+        return NULL;
+    }
+    return lc;
+}
+
+void lower_cache_attn_counts(const lower_cache *lc, uint64_t *reused, uint64_t *simulated)
+{
+    attn_memo_counts(lc ? lc->memo : NULL, reused, simulated);
 }
 
 void lower_cache_free(lower_cache *lc)
 {
+    if (lc)
+        attn_memo_free(lc->memo);
     free(lc);
 }
 
@@ -205,6 +220,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     cp->progress = fn;
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
+    cp->memo = lc ? lc->memo : NULL;
     if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
         free(cp);
         return -1;
@@ -261,16 +277,15 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
 
 /* One layer's attention at stage st (attention.h): every sequence and
  * head of the layer in a few programs. */
-static int time_attention(const arch_t *a, const energy_model *em, const model_cfg *m,
-                          const quant_preset *q, const model_phase *ph, const model_op *o,
-                          attn_stage st,
-                          sim_stats *layer, int *sampled, int *programs, char *err,
-                          size_t errlen)
+static int time_attention(const arch_t *a, const energy_model *em, attn_memo *mm,
+                          const model_cfg *m, const quant_preset *q, const model_phase *ph,
+                          const model_op *o, attn_stage st, sim_stats *layer, int *sampled,
+                          int *programs, char *err, size_t errlen)
 {
     attn_shape s;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
-    return attn_window_timing(a, em, &s, o->attn_window, st, layer, sampled, programs, err,
+    return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, err,
                               errlen);
 }
 
@@ -474,8 +489,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
             int programs = 0;
-            if (time_attention(a, em, m, q, ph, o, (attn_stage)stage, &layer, &sampled, &programs,
-                               e, sizeof e) != 0) {
+            if (time_attention(a, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
+                               &programs, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }

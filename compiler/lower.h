@@ -99,6 +99,10 @@ int lower_model_ex(const arch_t *arch, const energy_model *em, const model_cfg *
 typedef struct lower_cache lower_cache;
 lower_cache *lower_cache_new(void); /* NULL if out of memory */
 void lower_cache_free(lower_cache *lc);
+/* lc also keeps attention timings across machines (attn_memo.h: keyed by
+ * all that determines them); how many were answered from it, and
+ * simulated. */
+void lower_cache_attn_counts(const lower_cache *lc, uint64_t *reused, uint64_t *simulated);
 
 /* lower_model_ex with lc (NULL: a cache for this call only). */
 int lower_model_cached(const arch_t *arch, const energy_model *em, const model_cfg *m,

@@ -258,6 +258,29 @@ TEST_F(SweepCli, SharedPhasesAreReusedAndStillEqualLutsimRun)
         expect_row_equals_run(k.p("s.json"), k.p("run/results.sqlite"), id);
 }
 
+// Attention timings are kept across machines that differ only where the
+// plan absorbs it (buffer sizes, attn_memo.h) and answered from the memo;
+// `lutsim run` (no memo) on each point gives the same figures.
+TEST_F(SweepCli, AttentionTimingsReusedAcrossBuffersStillEqualLutsimRun)
+{
+    TmpDir k;
+    std::ofstream(k.p("s.json")) << "{\"base\": {\"model\": \"tiny\", \"quant\": \"W2A8\", \"seq\": 128, "
+                                    "\"context\": 96, \"arch\": \"" << t->p("arch.json")
+                                 << "\"}, \"grid\": {\"arch.buffers.weight.kib\": [256, 512, 1024],"
+                                    " \"arch.buffers.output.kib\": [256, 1024]}}";
+    testproc::CliResult r = testproc::lutsim(k, "sweep run " + k.p("s.json") + " --out " + k.p("run") + " -j 1 --quiet");
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string tag = "attention timings ";
+    size_t at = r.out.find(tag);
+    ASSERT_NE(at, std::string::npos) << r.out;
+    unsigned long sim = 0, reused = 0;
+    ASSERT_EQ(std::sscanf(r.out.c_str() + at, "attention timings %lu simulated, %lu reused", &sim, &reused), 2);
+    EXPECT_EQ(sim + reused, 12u) << r.out; // 6 points x 2 phases, fused attention
+    EXPECT_GT(reused, 0u) << r.out;
+    for (int id = 0; id < 6; id++)
+        expect_row_equals_run(k.p("s.json"), k.p("run/results.sqlite"), id);
+}
+
 TEST_F(SweepCli, ShardsMergeIntoTheSingleRun)
 {
     TmpDir k;

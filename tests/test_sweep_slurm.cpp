@@ -101,22 +101,52 @@ TEST(SweepSlurm, FewerTasksWhenShardsWouldBeShort)
 {
     TmpDir t;
     // 240 points at 5 ms on 4 CPUs: 0.3 s in all, one task.
-    CliResult r = sweep_slurm(t, {write_spec(t, "small.json", 240), "--out", t.p("a"), "--tasks", "100"});
+    CliResult r = sweep_slurm(t, {write_spec(t, "small.json", 240), "--out", t.p("a"), "--tasks", "100",
+                                  "--point-ms", "5"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(lines(r.err), 1) << r.err;
     EXPECT_NE(r.err.find("warning: sweep slurm: --tasks 100"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("using 1 tasks"), std::string::npos) << r.err;
     EXPECT_NE(slurp(t.p("a/slurm/array.sbatch")).find("\n#SBATCH --array=0-0%1\n"), std::string::npos);
-    // 100000 points on 1 CPU: 500 s, 16 shards of at least 30 s.
+    // 100000 points at 5 ms on 1 CPU: 500 s, 4 shards of at least 120 s.
     r = sweep_slurm(t, {write_spec(t, "mid.json", 100000), "--out", t.p("b"), "--tasks", "100",
-                        "--cpus", "1"});
+                        "--cpus", "1", "--point-ms", "5"});
     ASSERT_EQ(r.status, 0) << r.err;
-    EXPECT_NE(slurp(t.p("b/slurm/array.sbatch")).find("\n#SBATCH --array=0-15%16\n"), std::string::npos);
-    // Shards of 50 s each: --tasks kept, no warning.
-    r = sweep_slurm(t, {t.p("mid.json"), "--out", t.p("c"), "--tasks", "10", "--cpus", "1"});
+    EXPECT_NE(slurp(t.p("b/slurm/array.sbatch")).find("\n#SBATCH --array=0-3%4\n"), std::string::npos);
+    // At 20 ms a point, shards of 200 s each: --tasks kept, no warning.
+    r = sweep_slurm(t, {t.p("mid.json"), "--out", t.p("c"), "--tasks", "10", "--cpus", "1",
+                        "--point-ms", "20"});
     ASSERT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out.find("timed"), std::string::npos) << "given, not measured";
     EXPECT_NE(slurp(t.p("c/slurm/array.sbatch")).find("\n#SBATCH --array=0-9%10\n"), std::string::npos);
+}
+
+// Without --point-ms the points are timed here, the figure printed and used:
+// the tasks follow from it by the same arithmetic (points x ms / CPUs over
+// --min-task-seconds).
+TEST(SweepSlurm, MeasuresThePointTimeWhenNotGiven)
+{
+    TmpDir t;
+    CliResult r = sweep_slurm(t, {write_spec(t, "m.json", 100000), "--out", t.p("m"), "--tasks", "1000",
+                                  "--cpus", "1", "--min-task-seconds", "60"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string tag = "sweep slurm: a point takes ";
+    size_t at = r.out.find(tag);
+    ASSERT_NE(at, std::string::npos) << r.out;
+    double ms = std::stod(r.out.substr(at + tag.size()));
+    EXPECT_NE(r.out.find(" ms of CPU here (4 points timed"), std::string::npos) << r.out;
+    ASSERT_GT(ms, 0.0);
+    long want = (long)(100000 * ms * 1e-3 / 60); // printed to 3 digits: allow one either way
+    if (want < 1)
+        want = 1;
+    if (want > 1000)
+        want = 1000;
+    std::string script = slurp(t.p("m/slurm/array.sbatch"));
+    size_t a = script.find("#SBATCH --array=0-");
+    ASSERT_NE(a, std::string::npos);
+    long got = std::stol(script.substr(a + 18)) + 1;
+    EXPECT_LE(std::labs(got - want), 1 + want / 100) << "tasks " << got << " for " << ms << " ms";
 }
 
 TEST(SweepSlurm, NoEmptyShard)

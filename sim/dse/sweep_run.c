@@ -98,8 +98,11 @@ static void worker_main(const sweep_spec *s, int in, int out, int want_ops)
         free(text);
     }
     /* last, what the cache saved (the summary's, never a row's) */
-    fprintf(fo, "{\"stats\": {\"reused\": %llu, \"simulated\": %llu}}\n",
-            (unsigned long long)c->cache_hits, (unsigned long long)c->cache_misses);
+    uint64_t ah, am;
+    lower_cache_attn_counts(c->shapes, &ah, &am);
+    fprintf(fo, "{\"stats\": {\"reused\": %llu, \"simulated\": %llu, \"attn_reused\": %llu, "
+            "\"attn_simulated\": %llu}}\n", (unsigned long long)c->cache_hits,
+            (unsigned long long)c->cache_misses, (unsigned long long)ah, (unsigned long long)am);
     fflush(fo);
     _exit(0);
 }
@@ -176,6 +179,7 @@ typedef struct {
     unsigned char *done;        /* done[id - first]: stored before this run */
     uint64_t ntodo, sent, cursor, stored; /* cursor: the next id - first to look at */
     uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
+    uint64_t attn_reused, attn_simulated; /* attention timings (attn_memo.h) likewise */
     int want_ops, quiet, nworkers;
     uint64_t *retry;            /* ids sent to a worker that died before doing them */
     int nretry, crashes;
@@ -225,6 +229,9 @@ static int take_rows(run_state *r, worker *w, char *err, size_t errlen)
         if (stats) {
             r->reused += (uint64_t)json_integer_value(json_object_get(stats, "reused"));
             r->simulated += (uint64_t)json_integer_value(json_object_get(stats, "simulated"));
+            r->attn_reused += (uint64_t)json_integer_value(json_object_get(stats, "attn_reused"));
+            r->attn_simulated +=
+                (uint64_t)json_integer_value(json_object_get(stats, "attn_simulated"));
             json_decref(row);
             continue;
         }
@@ -441,9 +448,11 @@ static void print_summary(run_state *r, double seconds)
         sqlite3_finalize(st);
     }
     printf("\n       %llu evaluated now in %.3f s (%.1f points/s on %d workers); %llu phases "
-           "simulated, %llu reused from earlier points\n",
+           "simulated, %llu reused from earlier points; attention timings %llu simulated, "
+           "%llu reused\n",
            (unsigned long long)r->stored, seconds, seconds > 0 ? (double)r->stored / seconds : 0.0,
-           r->nworkers, (unsigned long long)r->simulated, (unsigned long long)r->reused);
+           r->nworkers, (unsigned long long)r->simulated, (unsigned long long)r->reused,
+           (unsigned long long)r->attn_simulated, (unsigned long long)r->attn_reused);
 }
 
 int sweep_cmd_run(int argc, char **argv)

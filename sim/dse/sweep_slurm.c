@@ -6,6 +6,7 @@
 #include "outfiles.h"
 #include "sweep_args.h"
 #include "sweep_cmds.h"
+#include "sweep_point.h"
 #include "sweep_spec.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Real clusters cap arrays: MaxArraySize defaults to 1001 (indices 0..1000). */
@@ -20,11 +22,14 @@
 #define SLURM_DEFAULT_CPUS 4
 #define SLURM_DEFAULT_THROTTLE 64
 #define SLURM_DEFAULT_TIME "01:00:00"
-#define SLURM_DEFAULT_MIN_SECONDS 30
+#define SLURM_DEFAULT_MIN_SECONDS 120
+/* Points timed when --point-ms is not given. */
+#define SLURM_TIMED_POINTS 4
 
 static const char slurm_usage[] =
     "usage: lutsim sweep slurm SPEC --out DIR --tasks N [--cpus C] [--time T]\n"
     "                          [--partition P] [--throttle K] [--min-task-seconds S]\n"
+    "                          [--point-ms MS]\n"
     "\n"
     "Writes (does not submit) a Slurm job array for the sweep SPEC: task I of N\n"
     "runs `lutsim sweep run SPEC --out DIR --shard I/N -j C`, and a merge job,\n"
@@ -42,19 +47,21 @@ static const char slurm_usage[] =
     "  --throttle K           tasks running at once, the %K of --array (default\n"
     "                         64, at most N)\n"
     "  --min-task-seconds S   fewer tasks are used when a shard would hold under S\n"
-    "                         seconds of work, estimated at 5 ms a point per CPU\n"
-    "                         (a task costs about 1 s of scheduling); default 30,\n"
-    "                         0 keeps N\n"
+    "                         seconds of work (a task costs about 1 s of\n"
+    "                         scheduling); default 120, 0 keeps N\n"
+    "  --point-ms MS          host milliseconds one point takes on one CPU, for the\n"
+    "                         shard sizes, 1..3600000 (default: measured here, the\n"
+    "                         CPU time of 4 points spread over the spec, printed)\n"
     "  -h, --help             this text\n"
     "\n"
     "Exit status: 0 on success, 1 on a bad spec or an unwritable DIR, 2 on bad usage.\n";
 
-int slurm_tasks_for(long points, int asked, int cpus, double min_seconds)
+int slurm_tasks_for(long points, int asked, int cpus, double min_seconds, double point_seconds)
 {
     int tasks = asked;
     if (points < tasks)
         tasks = points > 0 ? (int)points : 1;
-    double work = (double)points * SLURM_POINT_SECONDS / cpus; /* seconds, all shards */
+    double work = (double)points * point_seconds / cpus; /* seconds, all shards */
     if (min_seconds > 0 && work / tasks < min_seconds) {
         long fit = (long)(work / min_seconds);
         tasks = fit < 1 ? 1 : fit < tasks ? (int)fit : tasks;
@@ -223,20 +230,23 @@ void slurm_write_submit(FILE *f, const slurm_plan *p)
 typedef struct {
     const char *spec, *out, *time, *partition;
     int tasks, cpus, throttle, min_seconds;
+    int point_ms; /* --point-ms, 0: measure */
 } slurm_args;
 
 /* Parses and checks the options; -1 to go on, else the exit status (0
  * after --help, 2 after a one-line error). */
 static int parse_args(int argc, char **argv, slurm_args *a)
 {
-    const char *tasks = NULL, *cpus = NULL, *throttle = NULL, *min_seconds = NULL;
+    const char *tasks = NULL, *cpus = NULL, *throttle = NULL, *min_seconds = NULL,
+               *point_ms = NULL;
     *a = (slurm_args){ .time = SLURM_DEFAULT_TIME, .cpus = SLURM_DEFAULT_CPUS,
                        .min_seconds = SLURM_DEFAULT_MIN_SECONDS };
     const sweep_opt opts[] = {
         { "out", &a->out, NULL, 1 },         { "tasks", &tasks, NULL, 1 },
         { "cpus", &cpus, NULL, 0 },          { "time", &a->time, NULL, 0 },
         { "partition", &a->partition, NULL, 0 }, { "throttle", &throttle, NULL, 0 },
-        { "min-task-seconds", &min_seconds, NULL, 0 }, { NULL, NULL, NULL, 0 },
+        { "min-task-seconds", &min_seconds, NULL, 0 }, { "point-ms", &point_ms, NULL, 0 },
+        { NULL, NULL, NULL, 0 },
     };
     int rc = sweep_args(argc, argv, "sweep slurm", opts, slurm_usage, "SPEC", &a->spec);
     if (rc >= 0)
@@ -244,7 +254,8 @@ static int parse_args(int argc, char **argv, slurm_args *a)
     if (cli_parse_int("--tasks", tasks, 1, SLURM_MAX_TASKS, &a->tasks) != 0 ||
         (cpus && cli_parse_int("--cpus", cpus, 1, 1024, &a->cpus) != 0) ||
         (throttle && cli_parse_int("--throttle", throttle, 1, SLURM_MAX_TASKS, &a->throttle) != 0) ||
-        (min_seconds && cli_parse_int("--min-task-seconds", min_seconds, 0, 86400, &a->min_seconds) != 0))
+        (min_seconds && cli_parse_int("--min-task-seconds", min_seconds, 0, 86400, &a->min_seconds) != 0) ||
+        (point_ms && cli_parse_int("--point-ms", point_ms, 1, 3600000, &a->point_ms) != 0))
         return 2;
     if (check_time(a->time) != 0) {
         cli_error("sweep slurm: --time: expected MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or "
@@ -307,6 +318,43 @@ static int write_script(outfiles *o, const slurm_plan *p, const char *name,
     return 0;
 }
 
+/* The CPU seconds of one point of s on this host: the mean of up to
+ * SLURM_TIMED_POINTS points spread over the spec, each evaluated as a
+ * sweep worker does, from a fresh context (a shard's later points reuse
+ * sub-results, so this errs towards longer shards).  -1 after an error line. */
+static double time_points(const sweep_spec *s, int *timed)
+{
+    sweep_ctx *c = malloc(sizeof *c);
+    if (!c || sweep_ctx_init(c, s) != 0) {
+        free(c);
+        cli_error("sweep slurm: out of memory");
+        return -1;
+    }
+    uint64_t k = s->npoints < SLURM_TIMED_POINTS ? s->npoints : SLURM_TIMED_POINTS;
+    double cpu = 0;
+    char err[1024];
+    for (uint64_t i = 0; i < k; i++) {
+        /* golden-ratio steps: spread over every digit of a mixed-radix grid */
+        double at = (double)i * 0.6180339887498949;
+        uint64_t id = (uint64_t)((at - (double)(uint64_t)at) * (double)s->npoints);
+        if (id >= s->npoints)
+            id = s->npoints - 1;
+        clock_t t0 = clock();
+        json_t *row = sweep_eval(c, id, 0, err, sizeof err);
+        cpu += (double)(clock() - t0) / CLOCKS_PER_SEC;
+        if (!row) {
+            cli_error("sweep slurm: timing point %llu: %s", (unsigned long long)id, err);
+            k = 0;
+            break;
+        }
+        json_decref(row);
+    }
+    sweep_ctx_free(c);
+    free(c);
+    *timed = (int)k;
+    return k ? cpu / (double)k : -1;
+}
+
 static int plan_and_write(const slurm_args *a, slurm_plan *p, outfiles *o)
 {
     char err[PATH_MAX + 256];
@@ -317,19 +365,26 @@ static int plan_and_write(const slurm_args *a, slurm_plan *p, outfiles *o)
         return 1;
     }
     p->points = s.npoints > LONG_MAX ? LONG_MAX : (long)s.npoints;
+    int timed = 0;
+    double point_s = a->point_ms ? a->point_ms * 1e-3 : time_points(&s, &timed);
     sweep_spec_free(&s);
+    if (point_s < 0)
+        return 1;
+    if (timed)
+        printf("sweep slurm: a point takes %.3g ms of CPU here (%d point%s timed; "
+               "--point-ms sets it)\n", point_s * 1e3, timed, timed == 1 ? "" : "s");
     out_input(o, a->spec, "SPEC");
     if (!(p->dir = make_dirs(o, a->out)))
         return 1;
-    p->tasks = slurm_tasks_for(p->points, a->tasks, a->cpus, a->min_seconds);
+    p->tasks = slurm_tasks_for(p->points, a->tasks, a->cpus, a->min_seconds, point_s);
     if (p->tasks < a->tasks && p->tasks == p->points)
         cli_warning("sweep slurm: the spec has %ld points: using %d tasks", p->points, p->tasks);
     else if (p->tasks < a->tasks)
         cli_warning("sweep slurm: --tasks %d would give shards of about %.3g s of work "
-                    "(%ld points at %g ms a point on %d CPUs, assumption) against about 1 s "
+                    "(%ld points at %.3g ms a point on %d CPUs, %s) against about 1 s "
                     "of scheduling a task: using %d tasks (--min-task-seconds 0 keeps --tasks)",
-                    a->tasks, (double)p->points / a->tasks * SLURM_POINT_SECONDS / a->cpus,
-                    p->points, SLURM_POINT_SECONDS * 1e3, a->cpus, p->tasks);
+                    a->tasks, (double)p->points / a->tasks * point_s / a->cpus, p->points,
+                    point_s * 1e3, a->cpus, timed ? "measured" : "--point-ms", p->tasks);
     p->throttle = a->throttle ? a->throttle : SLURM_DEFAULT_THROTTLE;
     if (p->throttle > p->tasks)
         p->throttle = p->tasks;

@@ -15,19 +15,17 @@
  * anything else (blank, quote, $, %, a control character) is refused with
  * one line, before anything is written.
  *
- * Shards: a Slurm task costs about a second of scheduling and a point a few
- * milliseconds (slurm.md), so fewer tasks than asked are used when a shard
- * would hold under --min-task-seconds of estimated work; the command says so.
+ * Shards: a Slurm task costs about a second of scheduling (slurm.md) and a
+ * point tens of milliseconds, measured when the scripts are written (the
+ * CPU time of a few points of the spec) or given by --point-ms; fewer tasks
+ * than asked are used when a shard would hold under --min-task-seconds of
+ * that work; the command says so.
  */
 #ifndef SWEEP_SLURM_H
 #define SWEEP_SLURM_H
 
 #include <stddef.h>
 #include <stdio.h>
-
-/* Estimated host seconds of one point on one CPU (assumption: the issue's
- * "a point a few ms"; `lutsim sweep run` prints the measured rate). */
-#define SLURM_POINT_SECONDS 0.005
 
 typedef struct {
     char *lutsim;          /* absolute path of the lutsim binary */
@@ -42,10 +40,11 @@ typedef struct {
     int cpus;              /* CPUs per task, and sweep run's -j */
 } slurm_plan;
 
-/* The number of tasks to use for `asked` tasks over `points` points with
- * `cpus` workers each, so that a shard holds at least min_seconds of
- * estimated work (and no task is empty).  Never more than asked, at least 1. */
-int slurm_tasks_for(long points, int asked, int cpus, double min_seconds);
+/* The number of tasks to use for `asked` tasks over `points` points of
+ * point_seconds each (one CPU) with `cpus` workers a task, so that a shard
+ * holds at least min_seconds of work (and no task is empty).  Never more
+ * than asked, at least 1. */
+int slurm_tasks_for(long points, int asked, int cpus, double min_seconds, double point_seconds);
 
 /* Writes the job-array script, the merge script, the submit line. */
 void slurm_write_array(FILE *f, const slurm_plan *p);
