@@ -295,7 +295,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
         a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
         a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
-        a.lut_partition = rnd(0, 2);
+        a.lut_partition = rnd(0, 3);
         attn_shape s = {};
         s.kv_bits = rnd(0, 1) ? 8 : 4;
         s.kv_heads = rnd(1, 3);
@@ -315,7 +315,8 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         planned++;
         // the plan's regions end inside their buffers ...
         EXPECT_LE(pl.act_p[1] + (uint64_t)pl.rows * pl.nk, arch_buf_bytes(&a, BUF_ACT));
-        EXPECT_LE(pl.wgt_v[1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.wgt_v[pl.kv_slots - 1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.tbl_psum[1] + (uint64_t)pl.cgroups * pl.rows * 4, arch_buf_bytes(&a, BUF_TBL));
         EXPECT_LE(pl.out_st[3] + (uint64_t)pl.rows * 16, arch_buf_bytes(&a, BUF_OUT));
         EXPECT_LE(pl.rows, 4095);
         // ... and every instruction of every program is checked by the C model
@@ -360,7 +361,7 @@ TEST(Attention, FastForwardEqualsFullSimulation)
         {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
         {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
     };
-    for (int part : {0, 2})
+    for (int part : {0, 2, 3})
     for (const attn_shape &s : shapes)
         for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT}) {
             a.lut_partition = part;
