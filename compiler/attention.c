@@ -614,22 +614,18 @@ static int context_subs(const emitter *e, const unit *u, int j)
     return j == u->nb - 1 ? u->last_subs : e->pl->nk / e->pl->pk;
 }
 
-/* Block j's inputs from DRAM, issued a block ahead of their use so that
- * in-order dispatch never holds a load behind a waiting vector op. */
-enum { LOAD_K = 1, LOAD_REST = 2, LOAD_ALL = 3 };
-
-static int loads(emitter *e, const unit *u, int j, int what)
+/* Block j's inputs from DRAM, issued blocks ahead of their use (ahead_of)
+ * so that in-order dispatch never holds a load behind a waiting vector op. */
+static int loads(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ks = kv_slot(e, u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
     const uint64_t ub = unit_block(e, u, j);
-    if ((what & LOAD_K) && has(e, ATTN_SCORE) &&
+    if (has(e, ATTN_SCORE) &&
         dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[ks], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
             pl->k_tile, 0))
         return -1;
-    if (!(what & LOAD_REST))
-        return 0;
     if (e->st == ATTN_SOFTMAX &&
         dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
         return -1;
@@ -825,12 +821,12 @@ static int prologue(emitter *e, const unit *u, int preloaded)
              tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
             return -1;
     }
-    if (!preloaded && loads(e, u, 0, LOAD_ALL))
+    if (!preloaded && loads(e, u, 0))
         return -1;
     if (has(e, ATTN_SCORE) && score(e, u, 0))
         return -1;
     for (int d = 1; !preloaded && d < ahead_of(e) && d < u->nb; d++)
-        if (loads(e, u, d, LOAD_ALL))
+        if (loads(e, u, d))
             return -1;
     return 0;
 }
@@ -846,8 +842,8 @@ static int body(emitter *e, const unit *u, const unit *next)
     const int ahead = ahead_of(e);
     for (int j = 0; j < u->nb; j++) {
         const int jj = j + ahead;
-        if ((jj < u->nb && loads(e, u, jj, LOAD_ALL)) ||
-            (jj >= u->nb && next && preloads(e, u) && loads(e, next, jj - u->nb, LOAD_ALL)) ||
+        if ((jj < u->nb && loads(e, u, jj)) ||
+            (jj >= u->nb && next && preloads(e, u) && loads(e, next, jj - u->nb)) ||
             (j + 1 < u->nb && has(e, ATTN_SCORE) && score(e, u, j + 1)))
             return -1;
         if (j == 0 && store_pending(e) != 0)
