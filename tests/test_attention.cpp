@@ -156,6 +156,24 @@ arch_t small_arch()
     return a;
 }
 
+// Fused and unfused O of random data (seed) equal the reference bit for bit.
+void expect_bit_exact(const arch_t &a, const attn_shape &s, const attn_plan &pl, unsigned seed)
+{
+    Data d = random_data(s, seed);
+    std::vector<float> want = reference(s, pl, d);
+    std::vector<float> fused = run(a, s, pl, d, {ATTN_FUSED});
+    std::vector<float> unfused = run(a, s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
+    ASSERT_EQ(want.size(), fused.size());
+    size_t nonzero = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+        ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
+                                                           << " want " << want[i];
+        ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
+        nonzero += want[i] != 0.0f;
+    }
+    EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+}
+
 struct Case {
     const char *name;
     attn_shape s;
@@ -199,19 +217,7 @@ TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
             EXPECT_LT(pl.qk, c.s.head_dim) << "the case should rebuild Q tables in chunks";
         }
         grouped += pl.cgroups > 1;
-        Data d = random_data(c.s, 7);
-        std::vector<float> want = reference(c.s, pl, d);
-        std::vector<float> fused = run(a, c.s, pl, d, {ATTN_FUSED});
-        std::vector<float> unfused = run(a, c.s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
-        ASSERT_EQ(want.size(), fused.size());
-        size_t nonzero = 0;
-        for (size_t i = 0; i < want.size(); i++) {
-            ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
-                                                               << " want " << want[i];
-            ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
-            nonzero += want[i] != 0.0f;
-        }
-        EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+        expect_bit_exact(a, c.s, pl, 7);
     }
     EXPECT_GE(grouped, 1) << "core groups should be the cheapest for some case";
 }
@@ -241,18 +247,7 @@ TEST(Attention, CoreGroupsAreBitExactAgainstTheReference)
         ASSERT_EQ(attn_plan_make(&a, &c.s, &pl, err, sizeof err), 0) << err;
         EXPECT_EQ(pl.cgroups, 128 / c.s.head_dim) << "the groups fill head_dim columns";
         EXPECT_GT(pl.nb_max, 1) << "the case should cross key blocks";
-        Data d = random_data(c.s, 5);
-        std::vector<float> want = reference(c.s, pl, d);
-        std::vector<float> fused = run(a, c.s, pl, d, {ATTN_FUSED});
-        std::vector<float> unfused = run(a, c.s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
-        ASSERT_EQ(want.size(), fused.size());
-        size_t nonzero = 0;
-        for (size_t i = 0; i < want.size(); i++) {
-            ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "]";
-            ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
-            nonzero += want[i] != 0.0f;
-        }
-        EXPECT_GT(nonzero, want.size() / 2);
+        expect_bit_exact(a, c.s, pl, 5);
         // the program holds lmmag and the RTL's column split is not asked for
         program p;
         ASSERT_EQ(attn_lower(&a, &c.s, &pl, ATTN_FUSED, 0, 0, &p, err, sizeof err), 0) << err;

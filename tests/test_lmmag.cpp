@@ -12,19 +12,12 @@
 #include <vector>
 
 #include "arch.h"
+#include "isa_build.h"
 #include "isa.h"
 #include "program.h"
 #include "sim.h"
 
 namespace {
-
-isa_instr blank(isa_op op)
-{
-    isa_instr in;
-    std::memset(&in, 0, sizeof in);
-    in.op = op;
-    return in;
-}
 
 isa_instr dma(isa_op op, int buf, uint32_t sram, uint64_t dram, uint32_t bytes)
 {
@@ -41,16 +34,7 @@ isa_instr dma(isa_op op, int buf, uint32_t sram, uint64_t dram, uint32_t bytes)
 isa_instr mm(isa_op op, uint32_t tbl, uint32_t wgt, uint32_t acc, uint32_t m, uint32_t n,
              uint32_t klen, uint32_t wbits, uint32_t groups)
 {
-    isa_instr in = blank(op);
-    in.tbl = tbl;
-    in.wgt = wgt;
-    in.acc = acc;
-    in.m = m;
-    in.n = n;
-    in.klen = klen;
-    in.wbits = wbits;
-    in.groups = groups;
-    return in;
+    return lut_op(op, tbl, wgt, acc, m, n, klen, wbits, 0, groups);
 }
 
 program make(const std::vector<isa_instr> &ins)
