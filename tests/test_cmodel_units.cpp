@@ -26,19 +26,6 @@ namespace {
 
 // ---- instruction builders -------------------------------------------------
 
-isa_instr ld(int buf, uint32_t sram, uint64_t dram, uint32_t rows, uint32_t bytes, uint32_t stride,
-             isa_op op = OP_LOAD)
-{
-    isa_instr in = blank(op);
-    in.buf = (uint32_t)buf;
-    in.sram = sram;
-    in.dram = dram;
-    in.rows = rows;
-    in.bytes = bytes;
-    in.stride = stride;
-    return in;
-}
-
 isa_instr st(int buf, uint32_t sram, uint64_t dram, uint32_t rows, uint32_t bytes, uint32_t stride)
 {
     return ld(buf, sram, dram, rows, bytes, stride, OP_STORE);

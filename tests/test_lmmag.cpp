@@ -19,16 +19,10 @@
 
 namespace {
 
+// One contiguous row of bytes between a buffer and DRAM.
 isa_instr dma(isa_op op, int buf, uint32_t sram, uint64_t dram, uint32_t bytes)
 {
-    isa_instr in = blank(op);
-    in.buf = (uint32_t)buf;
-    in.sram = sram;
-    in.dram = dram;
-    in.rows = 1;
-    in.bytes = bytes;
-    in.stride = bytes;
-    return in;
+    return ld(buf, sram, dram, 1, bytes, bytes, op);
 }
 
 isa_instr mm(isa_op op, uint32_t tbl, uint32_t wgt, uint32_t acc, uint32_t m, uint32_t n,
