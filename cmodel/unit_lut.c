@@ -223,27 +223,64 @@ static uint64_t step_words(const sram_geom *g, const uint64_t *lo, uint64_t n, u
     return w;
 }
 
-/* One block (row pass rp, column pass cp of every group at once) of an
- * lmmag: per chunk, wbits steps in which every group reads one weight row
- * (group g the bit-plane (step + g) mod wbits: the planes of a chunk may
- * go in any order, and skewed the groups' rows, a weight block apart, fall
- * in different banks where the geometry allows), and the groups' tile_m
- * tables of the chunk in one step; then the groups' accumulator rows are
- * written back, row by row.  Chunks repeat with the period of their
- * weight and table bytes over a buffer row. */
-static uint64_t grid_block(const machine *m, const isa_instr *in, uint64_t rp, uint64_t cp,
-                           uint64_t *lo, lut_banked *b)
+/* How the cores share an lmma that is not a plain column split: `groups`
+ * sets of cores side by side, each covering `cols` columns a pass; group
+ * g's rows of a row pass start `grow` rows after group g - 1's and its
+ * tables, weights and outputs `tstep`, `wstep`, `ostep` bytes after.
+ * lmmag: groups of cores / groups cores, each its own lmma (grow 0, the
+ * steps one group's operands); row split (part 1): every core a group of
+ * tile_m rows of one lmma on the same weights (grow tile_m, wstep 0: each
+ * weight word read once serves every core). */
+typedef struct {
+    uint64_t groups, cols, grow, tstep, wstep, ostep;
+} lut_split;
+
+static lut_split split_of(const machine *m, const isa_instr *in)
 {
     const arch_t *a = m->arch;
-    const uint64_t G = in->groups, wb = in->wbits, chunks = ceil_div(in->klen, (uint64_t)m->tk);
-    const uint64_t cols = (uint64_t)a->tile_n * (uint64_t)a->lut_cores / G, col0 = cp * cols;
-    const uint64_t ncols = in->n - col0 < cols ? in->n - col0 : cols;
-    const uint64_t row0 = rp * (uint64_t)a->tile_m;
-    const uint64_t rows = in->m - row0 < (uint64_t)a->tile_m ? in->m - row0 : (uint64_t)a->tile_m;
-    const uint64_t rb = wrow_bytes(m, in->n), wspan = chunks * wb * rb;
-    const uint64_t tbytes = (uint64_t)m->entries * m->entry_bytes;
-    const uint64_t rstride = table_row_stride(m, in->klen, 0), tspan = table_span(m, in->m, in->klen, 0);
-    const uint64_t mn4 = (uint64_t)in->m * in->n * 4;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    lut_split sp;
+    if (in->op == OP_LMMAG) {
+        sp.groups = in->groups;
+        sp.cols = (uint64_t)a->tile_n * (uint64_t)a->lut_cores / in->groups;
+        sp.grow = 0;
+        sp.tstep = table_span(m, in->m, in->klen, 0);
+        sp.wstep = chunks * in->wbits * wrow_bytes(m, in->n);
+        sp.ostep = (uint64_t)in->m * in->n * 4;
+    } else {
+        sp.groups = (uint64_t)a->lut_cores;
+        sp.cols = (uint64_t)a->tile_n;
+        sp.grow = (uint64_t)a->tile_m;
+        sp.tstep = sp.wstep = sp.ostep = 0;
+    }
+    return sp;
+}
+
+/* One block (row pass rp, column pass cp of every group at once) of a
+ * split lmma: per chunk, wbits steps in which every group reads its
+ * weight row (with weights of its own, group g the bit-plane (step + g)
+ * mod wbits: the planes of a chunk may go in any order, and skewed the
+ * groups' rows, a weight block apart, fall in different banks where the
+ * geometry allows), and the groups' tile_m tables of the chunk in one
+ * step; then the groups' accumulator rows are written back, row by row.
+ * Chunks repeat with the period of their weight and table bytes over a
+ * buffer row. */
+static uint64_t split_block(const machine *m, const isa_instr *in, const lut_split *sp,
+                            uint64_t rp, uint64_t cp, uint64_t *lo, lut_banked *b)
+{
+    const arch_t *a = m->arch;
+    const uint64_t G = sp->groups, wb = in->wbits, chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    const uint64_t col0 = cp * sp->cols, tm = (uint64_t)a->tile_m;
+    const uint64_t ncols = in->n - col0 < sp->cols ? in->n - col0 : sp->cols;
+    const uint64_t row0 = rp * (tm + sp->grow * (G - 1));
+    const uint64_t rb = wrow_bytes(m, in->n), tbytes = (uint64_t)m->entries * m->entry_bytes;
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
+    /* group g's first row and rows of the pass (0: idle in the last pass) */
+    uint64_t rows[64];
+    for (uint64_t g = 0; g < G && g < 64; g++) {
+        const uint64_t r0 = row0 + g * sp->grow;
+        rows[g] = r0 >= in->m ? 0 : in->m - r0 < tm ? in->m - r0 : tm;
+    }
     sram_geom gw, gt, go;
     sram_geom_of(a, BUF_WGT, &gw);
     sram_geom_of(a, BUF_TBL, &gt);
@@ -256,17 +293,20 @@ static uint64_t grid_block(const machine *m, const isa_instr *in, uint64_t rp, u
     for (uint64_t j = 0; j < p; j++) {
         uint64_t wc = 0, wce = 0, ww = 0, e;
         for (uint64_t st = 0; st < wb; st++) {
+            uint64_t k = 0;
             for (uint64_t g = 0; g < G; g++)
-                lo[g] = in->wgt + g * wspan + (j * wb + (st + g) % wb) * rb + col0 * m->tk / 8;
-            const uint64_t w = step_words(&gw, lo, G, wrow_bytes(m, ncols), &e);
+                if (rows[g])
+                    lo[k++] = in->wgt + g * sp->wstep + col0 * m->tk / 8 +
+                              (j * wb + (sp->wstep ? (st + g) % wb : st)) * rb;
+            const uint64_t w = step_words(&gw, lo, k, wrow_bytes(m, ncols), &e);
             wc += sram_cycles(&gw, w);
             wce += sram_cycles(&gw, e);
             ww += w;
         }
         uint64_t k = 0;
         for (uint64_t g = 0; g < G; g++)
-            for (uint64_t r = 0; r < rows; r++)
-                lo[k++] = in->tbl + g * tspan + (row0 + r) * rstride + j * tbytes;
+            for (uint64_t r = 0; r < rows[g]; r++)
+                lo[k++] = in->tbl + g * sp->tstep + (row0 + g * sp->grow + r) * rstride + j * tbytes;
         const uint64_t tw = step_words(&gt, lo, k, tbytes, &e);
         const uint64_t t = sram_cycles(&gt, tw), te = sram_cycles(&gt, e);
         const uint64_t cnt = class_count(chunks, p, j);
@@ -276,11 +316,14 @@ static uint64_t grid_block(const machine *m, const isa_instr *in, uint64_t rp, u
         b->words[BUF_TBL] += cnt * tw;
     }
     uint64_t wbc = 0, wbe = 0, aw = 0;
-    for (uint64_t r = 0; r < rows; r++) {
-        uint64_t e;
+    for (uint64_t r = 0; r < tm; r++) {
+        uint64_t e, k = 0;
         for (uint64_t g = 0; g < G; g++)
-            lo[g] = in->acc + g * mn4 + ((row0 + r) * in->n + col0) * 4;
-        const uint64_t w = step_words(&go, lo, G, ncols * 4, &e);
+            if (r < rows[g])
+                lo[k++] = in->acc + g * sp->ostep + ((row0 + g * sp->grow + r) * in->n + col0) * 4;
+        if (k == 0)
+            break;
+        const uint64_t w = step_words(&go, lo, k, ncols * 4, &e);
         wbc += sram_cycles(&go, w);
         wbe += sram_cycles(&go, e);
         aw += w;
@@ -296,23 +339,26 @@ static uint64_t grid_block(const machine *m, const isa_instr *in, uint64_t rp, u
     return cyc + wbc * k;
 }
 
-/* Every block of an lmmag, by classes of row and column passes (the row
- * passes repeat with the table and output rows' periods, as in
- * lut_banked_cost; the column passes of a group are few). */
-static int lut_grid_cost(const machine *m, const isa_instr *in, lut_banked *b)
+/* Every block of a split lmma, by classes of row and column passes (the
+ * row passes repeat with the table and output rows' periods, as in
+ * lut_banked_cost; a group's column passes are few).  -1: no host memory,
+ * or more than 64 groups. */
+static int lut_split_cost(const machine *m, const isa_instr *in, lut_banked *b)
 {
     const arch_t *a = m->arch;
-    const uint64_t G = in->groups;
-    const uint64_t cols = (uint64_t)a->tile_n * (uint64_t)a->lut_cores / G;
-    const uint64_t rps = ceil_div(in->m, (uint64_t)a->tile_m), cps = ceil_div(in->n, cols);
+    const lut_split sp = split_of(m, in);
+    const uint64_t tm = (uint64_t)a->tile_m, rows_pass = tm + sp.grow * (sp.groups - 1);
+    const uint64_t rps = ceil_div(in->m, rows_pass), cps = ceil_div(in->n, sp.cols);
     const arch_buffer *t = &a->buf[BUF_TBL], *o = &a->buf[BUF_OUT];
-    uint64_t pr = sram_lcm(sram_period((uint64_t)a->tile_m * table_row_stride(m, in->klen, 0),
+    uint64_t pr = sram_lcm(sram_period(rows_pass * table_row_stride(m, in->klen, in->tpad),
                                        (uint64_t)t->banks * t->width_bits / 8),
-                           sram_period((uint64_t)a->tile_m * in->n * 4, (uint64_t)o->width_bits / 8));
+                           sram_period(rows_pass * in->n * 4, (uint64_t)o->width_bits / 8));
     pr = pr < CLASS_CAP ? pr : CLASS_CAP;
-    const uint64_t full_r = in->m / a->tile_m, nr = full_r < pr ? full_r : pr;
+    const uint64_t full_r = in->m / rows_pass, nr = full_r < pr ? full_r : pr;
     const uint64_t nc = cps < CLASS_CAP ? cps : CLASS_CAP;
-    uint64_t *lo = malloc(sizeof *lo * (G * (uint64_t)a->tile_m + 1));
+    if (sp.groups > 64)
+        return -1;
+    uint64_t *lo = malloc(sizeof *lo * (sp.groups * tm + 1));
     if (!lo)
         return -1;
     memset(b, 0, sizeof *b);
@@ -324,7 +370,7 @@ static int lut_grid_cost(const machine *m, const isa_instr *in, lut_banked *b)
             const uint64_t ccnt = class_count(cps, nc, cp);
             lut_banked one;
             memset(&one, 0, sizeof one);
-            const uint64_t cyc = grid_block(m, in, rp, cp, lo, &one);
+            const uint64_t cyc = split_block(m, in, &sp, rp, cp, lo, &one);
             b->occupancy += rcnt * ccnt * cyc;
             b->even += rcnt * ccnt * one.even;
             for (int k = 0; k < BUF_COUNT; k++)
@@ -355,8 +401,9 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         uint64_t per_pass = need > supply ? ceil_div(need, supply) : 1;
         c->occupancy = row_passes * col_passes * chunks * in->wbits * per_pass;
     } else {
-        if (G > 1 ? lut_grid_cost(m, in, &b) != 0 : (lut_banked_cost(m, in, &b), 0)) {
-            /* out of host memory: the array's own rate */
+        if (G > 1 || in->part ? lut_split_cost(m, in, &b) != 0 : (lut_banked_cost(m, in, &b), 0)) {
+            /* out of host memory (or over 64 cores split by rows): the
+             * array's own rate */
             memset(&b, 0, sizeof b);
             b.occupancy = b.even = row_passes * col_passes * chunks * in->wbits;
         }

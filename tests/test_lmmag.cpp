@@ -2,7 +2,8 @@
 // operands that follow the previous group's (isa_table.c, unit_lut.c).
 // Functional: equal to the groups' lmmas at addresses computed here.
 // Timing: array passes per group, hand-derived, on ideal buffers, and on
-// banked ones where the groups' weight rows share banks.
+// banked ones where the groups' weight rows share banks; and the row
+// split (lmma part=1), costed on banked buffers by the same code.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -145,4 +146,23 @@ TEST(Lmmag, BankedGroupsShareTheWeightBanks)
     a.buf[BUF_WGT].banks = 1;
     a.buf[BUF_WGT].ports = 1;
     EXPECT_EQ(lut_busy(a, in), 8u * 256);
+}
+
+// The row split (lmma part=1) on banked buffers: the 8 cores take 2 rows
+// each of m 16, n 128 (2 column passes of 64), klen 32 (8 chunks), 8
+// planes: 1 x 2 x 8 x 8 = 128 passes.  A step reads one 32 B weight word
+// that every core shares; per chunk the 16 rows' tables (rows 128 B apart:
+// all in one of the default's 2 table banks) are 16 words / 2 ports = 8
+// cycles, as long as the chunk's 8 steps.  One single-ported table bank
+// doubles that: 16 cycles a chunk, 256 in all.
+TEST(Lmmag, BankedRowSplitSharesTheWeightWords)
+{
+    arch_t a;
+    arch_default(&a);
+    isa_instr in = lut_op(OP_LMMA, 0, 0, 0, 16, 128, 32, 8, 0, 0);
+    in.part = 1;
+    EXPECT_EQ(lut_busy(a, in), 128u);
+    a.buf[BUF_TBL].banks = 1;
+    a.buf[BUF_TBL].ports = 1;
+    EXPECT_EQ(lut_busy(a, in), 256u);
 }
