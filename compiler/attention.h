@@ -12,7 +12,10 @@
  *   attn_norm divides O by the softmax sum; O (float32) goes to DRAM.
  * Scores of the next key block are issued before the softmax and context of
  * this one (software pipelining), and every buffer region is double-buffered
- * by unit or block parity.  K and V sit in DRAM in the array's packed
+ * by unit or block parity, but K and V: three slots where the weight
+ * buffer holds them, loaded two blocks ahead (fused), across units too.
+ * With core groups (cgroups, lut.partition grid or auto) the context runs
+ * cgroups table chunks at once on as many groups of cores (lmmag).  K and V sit in DRAM in the array's packed
  * bit-plane layout, block by block (the k/v projection's epilogue writes
  * them so), at the KV-cache precision of the quantization preset (INT8 or
  * INT4 on the array's bit-serial path), with today's 8-byte per-column
