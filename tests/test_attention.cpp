@@ -517,7 +517,21 @@ TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
         EXPECT_EQ(f->macs, 2 * per_mm);
         EXPECT_EQ(find(r, n, "layer.softmax"), nullptr);
         EXPECT_EQ(find(r, n, "layer.attn_context"), nullptr);
+        EXPECT_STREQ(f->attn_partition, "columns");
         const uint64_t fused_dram = f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes;
+        // grid, decode: per 512-key block K and V take (36 + 32.5) KiB / 64 B
+        // = 1096 cycles; the array 8 planes x (score 2 row passes x 16 chunks
+        // + context 2 row passes x 512 / (4 g) chunks): 1280 cycles with 2
+        // groups of 4 cores, 768 with 4 groups of 2 (128 columns, head_dim 64
+        // fills half), 512 with 8: from 4 groups on the block is bound by K
+        // and V, and the first of equal cost (fewer groups) is kept
+        a.lut_partition = 3;
+        ASSERT_GT(lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err), 0)
+            << err;
+        if (ph.kind == MODEL_DECODE) {
+            EXPECT_STREQ(find(r, n, "layer.attention")->attn_partition, "grid:4");
+        }
+        a.lut_partition = 0;
 
         a.attn_fused = 0;
         int n3 = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
