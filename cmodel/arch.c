@@ -99,7 +99,11 @@ void arch_default(arch_t *a)
     a->dma_engines = 2;
     a->dma_max_outstanding = 320;
     a->ibuf_entries = 512;
+    /* attention's context (N = head_dim) on groups of cores (lmmag) */
+    a->lut_partition = 3;
 }
+
+int arch_may_group(const arch_t *a) { return a->lut_partition == 2 || a->lut_partition == 3; }
 
 double arch_dram_bytes_per_cycle(const arch_t *a)
 {

@@ -43,7 +43,9 @@ typedef struct {
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     int lut_partition;    /* how the cores split an lmma: 0 columns (lockstep on
                              adjacent column blocks), 1 rows (different rows,
-                             same columns), 2 auto (the mapper picks per GEMM) */
+                             same columns), 2 auto (the mapper picks per GEMM,
+                             grid included), 3 grid (columns, and the cores
+                             may run in groups, each its own lmma: lmmag) */
     arch_buffer buf[BUF_COUNT];
     /* buffers.ideal: 1 = every buffer serves any access pattern in the
      * cycles its unit's own rate allows (banks, widths and ports ignored,
@@ -112,6 +114,8 @@ void arch_ideal(arch_t *a);
 
 /* Derived figures, used by timing and reports. */
 double arch_dram_bytes_per_cycle(const arch_t *a);
+/* Whether lmmag may group the cores (lut.partition grid or auto). */
+int arch_may_group(const arch_t *a);
 size_t arch_buf_bytes(const arch_t *a, buf_id b);
 const char *arch_buf_name(buf_id b); /* "act", "weight", "table", "output" */
 /* Bits of one table set: tile_m tables x 2^(tile_k-1) entries x entry bits. */

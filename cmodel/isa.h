@@ -33,6 +33,7 @@ typedef enum {
     OP_DQ,        /* zero-point correction and dequantization of a group */
     OP_VOP,       /* vector unit: element-wise and row operations */
     OP_BARRIER,   /* wait until every earlier instruction has completed */
+    OP_LMMAG,     /* grouped lmma: `groups` lmmas side by side on groups of cores */
     OP_COUNT
 } isa_op;
 
@@ -101,6 +102,7 @@ typedef struct {
     uint32_t wbits; /* lmma: weight bit-planes */
     uint32_t accum; /* lmma, dq: 1 = add to the destination, 0 = overwrite */
     uint32_t part;  /* lmma: how the cores share it: 0 = column blocks, 1 = row blocks */
+    uint32_t groups;/* lmmag: independent lmmas, one per group of cores / groups cores */
     uint32_t tpad;  /* tprec, lmma: unused table slots after each row's tables (the
                        table row stride is chunks + tpad tables: rows in other banks) */
     uint32_t fmode; /* dq: 0 = int32 result, 1 = float32 dequantized */

@@ -137,6 +137,23 @@ const isa_opdef isa_ops[OP_COUNT] = {
                   "dbuf[dst] = fn(sbuf[src], sbuf[src2]) over len elements" },
     [OP_BARRIER] = { OP_BARRIER, "barrier", UNIT_CTRL, 0, { { 0 } },
                      "wait until every earlier instruction has completed" },
+    /* The cores in `groups` groups (lut.partition grid), each group a
+     * column split of its cores: group i runs the m x n x klen lmma whose
+     * operands follow group i - 1's (tables one table set of m rows on,
+     * weights one klen x n weight block on, outputs m x n int32 on), so a
+     * reduction split into chunks, or several heads, run side by side. */
+    [OP_LMMAG] = { OP_LMMAG, "lmmag", UNIT_LUT, 9, {
+                      F("tbl", tbl, 6, 22, FK_ADDR),
+                      F("wgt", wgt, 28, 22, FK_ADDR),
+                      F("acc", acc, 50, 22, FK_ADDR),
+                      F("m", m, 72, 12, FK_UINT),
+                      F("n", n, 84, 16, FK_UINT),
+                      F("klen", klen, 100, 18, FK_UINT),
+                      F("wbits", wbits, 118, 4, FK_UINT),
+                      F("accum", accum, 122, 1, FK_UINT),
+                      F("groups", groups, 123, 4, FK_UINT) },
+                  "groups x { output[acc + g*m*n*4] (+)= lmma of table[tbl + g*T] and "
+                  "weight[wgt + g*W] } (T, W: one group's table and weight spans)" },
 };
 
 const isa_opdef *isa_def(isa_op op)

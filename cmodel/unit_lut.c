@@ -20,10 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Groups of an lmma (1 for lmma) and group g's lmma: operands one group's
+ * span on from the previous group's. */
+static uint64_t lut_groups(const isa_instr *in) { return in->op == OP_LMMAG ? in->groups : 1; }
+
+static isa_instr lut_group_at(const machine *m, const isa_instr *in, uint64_t g)
+{
+    isa_instr s = *in;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    s.op = OP_LMMA;
+    s.groups = 0;
+    s.tbl = (uint32_t)(in->tbl + g * table_span(m, in->m, in->klen, 0));
+    s.wgt = (uint32_t)(in->wgt + g * chunks * in->wbits * wrow_bytes(m, in->n));
+    s.acc = (uint32_t)(in->acc + g * (uint64_t)in->m * in->n * 4);
+    return s;
+}
+
 static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
     const arch_t *a = m->arch;
+    if (in->op == OP_LMMAG &&
+        (in->groups < 1 || in->groups > (uint32_t)a->lut_cores || a->lut_cores % in->groups)) {
+        snprintf(err, errlen, "lmmag: groups=%u does not divide the array's %d cores",
+                 in->groups, a->lut_cores);
+        return -1;
+    }
     if (in->m == 0 || in->n == 0 || in->klen == 0) {
         snprintf(err, errlen, "empty tile (m=%u n=%u klen=%u)", in->m, in->n, in->klen);
         return -1;
@@ -34,10 +56,14 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
         return -1;
     }
     uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    /* a group's operands end where the next group's begin */
+    const uint64_t G = lut_groups(in);
+    const uint64_t tspan = G > 1 ? G * table_span(m, in->m, in->klen, 0)
+                                 : table_span(m, in->m, in->klen, in->tpad);
     fp->nr = 2;
-    fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + table_span(m, in->m, in->klen, in->tpad) };
-    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + chunks * in->wbits * wrow_bytes(m, in->n) };
-    mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
+    fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + tspan };
+    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + G * chunks * in->wbits * wrow_bytes(m, in->n) };
+    mem_range acc = { BUF_OUT, in->acc, in->acc + G * (uint64_t)in->m * in->n * 4 };
     if (in->accum)
         fp->r[fp->nr++] = acc;
     fp->nw = 1;
@@ -182,25 +208,205 @@ static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b
     }
 }
 
+/* Busiest-bank words of one step of n accesses of len bytes at lo[] (more
+ * than sram_step_words takes at once: in sets, one after another). */
+static uint64_t step_words(const sram_geom *g, const uint64_t *lo, uint64_t n, uint64_t len,
+                           uint64_t *even)
+{
+    uint64_t w = 0, e = 0;
+    for (uint64_t i = 0; i < n; i += 64) {
+        uint64_t ei, k = n - i < 64 ? n - i : 64;
+        w += sram_step_words(g, lo + i, (int)k, len, &ei);
+        e += ei;
+    }
+    *even = e;
+    return w;
+}
+
+/* How the cores share an lmma that is not a plain column split: `groups`
+ * sets of cores side by side, each covering `cols` columns a pass; group
+ * g's rows of a row pass start `grow` rows after group g - 1's and its
+ * tables, weights and outputs `tstep`, `wstep`, `ostep` bytes after.
+ * lmmag: groups of cores / groups cores, each its own lmma (grow 0, the
+ * steps one group's operands); row split (part 1): every core a group of
+ * tile_m rows of one lmma on the same weights (grow tile_m, wstep 0: each
+ * weight word read once serves every core). */
+typedef struct {
+    uint64_t groups, cols, grow, tstep, wstep, ostep;
+} lut_split;
+
+static lut_split split_of(const machine *m, const isa_instr *in)
+{
+    const arch_t *a = m->arch;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    lut_split sp;
+    if (in->op == OP_LMMAG) {
+        sp.groups = in->groups;
+        sp.cols = (uint64_t)a->tile_n * (uint64_t)a->lut_cores / in->groups;
+        sp.grow = 0;
+        sp.tstep = table_span(m, in->m, in->klen, 0);
+        sp.wstep = chunks * in->wbits * wrow_bytes(m, in->n);
+        sp.ostep = (uint64_t)in->m * in->n * 4;
+    } else {
+        sp.groups = (uint64_t)a->lut_cores;
+        sp.cols = (uint64_t)a->tile_n;
+        sp.grow = (uint64_t)a->tile_m;
+        sp.tstep = sp.wstep = sp.ostep = 0;
+    }
+    return sp;
+}
+
+/* One block (row pass rp, column pass cp of every group at once) of a
+ * split lmma: per chunk, wbits steps in which every group reads its
+ * weight row (with weights of its own, group g the bit-plane (step + g)
+ * mod wbits: the planes of a chunk may go in any order, and skewed the
+ * groups' rows, a weight block apart, fall in different banks where the
+ * geometry allows), and the groups' tile_m tables of the chunk in one
+ * step; then the groups' accumulator rows are written back, row by row.
+ * Chunks repeat with the period of their weight and table bytes over a
+ * buffer row. */
+static uint64_t split_block(const machine *m, const isa_instr *in, const lut_split *sp,
+                            uint64_t rp, uint64_t cp, uint64_t *lo, lut_banked *b)
+{
+    const arch_t *a = m->arch;
+    const uint64_t G = sp->groups, wb = in->wbits, chunks = ceil_div(in->klen, (uint64_t)m->tk);
+    const uint64_t col0 = cp * sp->cols, tm = (uint64_t)a->tile_m;
+    const uint64_t ncols = in->n - col0 < sp->cols ? in->n - col0 : sp->cols;
+    const uint64_t row0 = rp * (tm + sp->grow * (G - 1));
+    const uint64_t rb = wrow_bytes(m, in->n), tbytes = (uint64_t)m->entries * m->entry_bytes;
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
+    /* group g's first row and rows of the pass (0: idle in the last pass) */
+    uint64_t rows[64];
+    for (uint64_t g = 0; g < G && g < 64; g++) {
+        const uint64_t r0 = row0 + g * sp->grow;
+        rows[g] = r0 >= in->m ? 0 : in->m - r0 < tm ? in->m - r0 : tm;
+    }
+    sram_geom gw, gt, go;
+    sram_geom_of(a, BUF_WGT, &gw);
+    sram_geom_of(a, BUF_TBL, &gt);
+    sram_geom_of(a, BUF_OUT, &go);
+    uint64_t p = sram_lcm(sram_period(wb * rb, gw.width * gw.banks),
+                          sram_period(tbytes, gt.width * gt.banks));
+    p = p < chunks ? p : chunks;
+    p = p < CLASS_CAP ? p : CLASS_CAP; /* beyond: classes by chunk mod the cap */
+    uint64_t cyc = 0, even = 0;
+    for (uint64_t j = 0; j < p; j++) {
+        uint64_t wc = 0, wce = 0, ww = 0, e;
+        for (uint64_t st = 0; st < wb; st++) {
+            uint64_t k = 0;
+            for (uint64_t g = 0; g < G; g++)
+                if (rows[g])
+                    lo[k++] = in->wgt + g * sp->wstep + col0 * m->tk / 8 +
+                              (j * wb + (sp->wstep ? (st + g) % wb : st)) * rb;
+            const uint64_t w = step_words(&gw, lo, k, wrow_bytes(m, ncols), &e);
+            wc += sram_cycles(&gw, w);
+            wce += sram_cycles(&gw, e);
+            ww += w;
+        }
+        uint64_t k = 0;
+        for (uint64_t g = 0; g < G; g++)
+            for (uint64_t r = 0; r < rows[g]; r++)
+                lo[k++] = in->tbl + g * sp->tstep + (row0 + g * sp->grow + r) * rstride + j * tbytes;
+        const uint64_t tw = step_words(&gt, lo, k, tbytes, &e);
+        const uint64_t t = sram_cycles(&gt, tw), te = sram_cycles(&gt, e);
+        const uint64_t cnt = class_count(chunks, p, j);
+        cyc += cnt * (t > wc ? t : wc);
+        even += cnt * (te > wce ? te : wce);
+        b->words[BUF_WGT] += cnt * ww;
+        b->words[BUF_TBL] += cnt * tw;
+    }
+    uint64_t wbc = 0, wbe = 0, aw = 0;
+    for (uint64_t r = 0; r < tm; r++) {
+        uint64_t e, k = 0;
+        for (uint64_t g = 0; g < G; g++)
+            if (r < rows[g])
+                lo[k++] = in->acc + g * sp->ostep + ((row0 + g * sp->grow + r) * in->n + col0) * 4;
+        if (k == 0)
+            break;
+        const uint64_t w = step_words(&go, lo, k, ncols * 4, &e);
+        wbc += sram_cycles(&go, w);
+        wbe += sram_cycles(&go, e);
+        aw += w;
+    }
+    const uint64_t k = in->accum ? 2 : 1;
+    b->words[BUF_OUT] += aw * k;
+    b->last_wb = wbc * k;
+    if (a->lut_double_acc) {
+        b->even += even > wbe * k ? even : wbe * k;
+        return cyc > wbc * k ? cyc : wbc * k;
+    }
+    b->even += even + wbe * k;
+    return cyc + wbc * k;
+}
+
+/* Every block of a split lmma, by classes of row and column passes (the
+ * row passes repeat with the table and output rows' periods, as in
+ * lut_banked_cost; a group's column passes are few).  -1: no host memory,
+ * or more than 64 groups. */
+static int lut_split_cost(const machine *m, const isa_instr *in, lut_banked *b)
+{
+    const arch_t *a = m->arch;
+    const lut_split sp = split_of(m, in);
+    const uint64_t tm = (uint64_t)a->tile_m, rows_pass = tm + sp.grow * (sp.groups - 1);
+    const uint64_t rps = ceil_div(in->m, rows_pass), cps = ceil_div(in->n, sp.cols);
+    const arch_buffer *t = &a->buf[BUF_TBL], *o = &a->buf[BUF_OUT];
+    uint64_t pr = sram_lcm(sram_period(rows_pass * table_row_stride(m, in->klen, in->tpad),
+                                       (uint64_t)t->banks * t->width_bits / 8),
+                           sram_period(rows_pass * in->n * 4, (uint64_t)o->width_bits / 8));
+    pr = pr < CLASS_CAP ? pr : CLASS_CAP;
+    const uint64_t full_r = in->m / rows_pass, nr = full_r < pr ? full_r : pr;
+    const uint64_t nc = cps < CLASS_CAP ? cps : CLASS_CAP;
+    if (sp.groups > 64)
+        return -1;
+    uint64_t *lo = malloc(sizeof *lo * (sp.groups * tm + 1));
+    if (!lo)
+        return -1;
+    memset(b, 0, sizeof *b);
+    for (uint64_t rc = 0; rc < nr + (rps > full_r); rc++) {
+        const int r_last = rc >= nr;
+        const uint64_t rp = r_last ? rps - 1 : rc;
+        const uint64_t rcnt = r_last ? 1 : class_count(full_r, nr, rc);
+        for (uint64_t cp = 0; cp < nc; cp++) {
+            const uint64_t ccnt = class_count(cps, nc, cp);
+            lut_banked one;
+            memset(&one, 0, sizeof one);
+            const uint64_t cyc = split_block(m, in, &sp, rp, cp, lo, &one);
+            b->occupancy += rcnt * ccnt * cyc;
+            b->even += rcnt * ccnt * one.even;
+            for (int k = 0; k < BUF_COUNT; k++)
+                b->words[k] += rcnt * ccnt * one.words[k];
+            b->last_wb = one.last_wb;
+        }
+    }
+    free(lo);
+    return 0;
+}
+
 static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
     uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
-    const uint64_t cores = (uint64_t)a->lut_cores;
-    uint64_t cols = (uint64_t)a->tile_n * (in->part ? 1 : cores);
+    const uint64_t cores = (uint64_t)a->lut_cores, G = lut_groups(in);
+    /* per group (lmma: one group of every core) */
+    uint64_t cols = (uint64_t)a->tile_n * (in->part ? 1 : cores / G);
     uint64_t row_passes = ceil_div(in->m, (uint64_t)a->tile_m * (in->part ? cores : 1));
     uint64_t col_passes = ceil_div(in->n, cols);
     c->latency = (uint64_t)a->lmma_latency;
     c->dram_cycles = 0;
+    lut_banked b;
     if (a->sram_ideal) {
-        uint64_t need = cols * (uint64_t)m->tk; /* index bits per pass */
+        uint64_t need = cols * G * (uint64_t)m->tk; /* index bits per pass */
         const arch_buffer *wb = &a->buf[BUF_WGT];
         uint64_t supply = (uint64_t)wb->banks * wb->width_bits;
         uint64_t per_pass = need > supply ? ceil_div(need, supply) : 1;
         c->occupancy = row_passes * col_passes * chunks * in->wbits * per_pass;
     } else {
-        lut_banked b;
-        lut_banked_cost(m, in, &b);
+        if (G > 1 || in->part ? lut_split_cost(m, in, &b) != 0 : (lut_banked_cost(m, in, &b), 0)) {
+            /* out of host memory (or over 64 cores split by rows): the
+             * array's own rate */
+            memset(&b, 0, sizeof b);
+            b.occupancy = b.even = row_passes * col_passes * chunks * in->wbits;
+        }
         /* the array's own rate is one pass a cycle; beyond it, the buffers */
         const uint64_t passes = row_passes * col_passes * chunks * in->wbits;
         c->occupancy = b.occupancy;
@@ -210,19 +416,19 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
             c->latency += b.last_wb;
         memcpy(c->port_words, b.words, sizeof c->port_words);
     }
-    uint64_t lookups = (uint64_t)in->m * in->n * chunks * in->wbits;
+    uint64_t lookups = G * in->m * in->n * chunks * in->wbits;
     ev->table_reads += lookups;
     ev->accum_adds += lookups;
-    ev->macs += (uint64_t)in->m * in->n * in->klen;
+    ev->macs += G * in->m * in->n * in->klen;
     /* Weights stream once per row pass; each table is loaded into the
-     * array once per column pass. */
-    ev->buf_read_bytes[BUF_WGT] += row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
-    ev->buf_read_bytes[BUF_TBL] += col_passes * in->m * chunks * m->entries * m->entry_bytes;
-    /* what is read is broadcast over the array to every core */
-    ev->table_bcast_bytes += col_passes * in->m * chunks * m->entries * m->entry_bytes;
-    ev->buf_write_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;
+     * array once per column pass (per group). */
+    ev->buf_read_bytes[BUF_WGT] += G * row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
+    ev->buf_read_bytes[BUF_TBL] += G * col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    /* what is read is broadcast over the array (a group's segment of it) */
+    ev->table_bcast_bytes += G * col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    ev->buf_write_bytes[BUF_OUT] += G * in->m * in->n * 4;
     if (in->accum)
-        ev->buf_read_bytes[BUF_OUT] += (uint64_t)in->m * in->n * 4;
+        ev->buf_read_bytes[BUF_OUT] += G * in->m * in->n * 4;
 }
 
 /* Whether any partial sum of the lmma could leave int32: a bound from the
@@ -249,7 +455,7 @@ static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tb
     return max_acc + (int64_t)chunks * (((int64_t)1 << in->wbits) - 1) * max_entry > INT32_MAX;
 }
 
-static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
+static int lut_exec_one(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk), rb = wrow_bytes(m, in->n);
@@ -310,6 +516,17 @@ out:
     free(acc);
     free(idx);
     return rc;
+}
+
+/* lmmag: its groups' lmmas (they touch disjoint outputs). */
+static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
+{
+    for (uint64_t g = 0; g < lut_groups(in); g++) {
+        const isa_instr s = in->op == OP_LMMAG ? lut_group_at(m, in, g) : *in;
+        if (lut_exec_one(m, &s, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 const unit_ops unit_lut_ops = { lut_footprint, lut_cost, lut_exec };

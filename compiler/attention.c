@@ -39,6 +39,16 @@ static uint64_t passes(const arch_t *a, uint64_t m, uint64_t n, int part)
     return part ? cdiv(m, tm * cores) * cdiv(n, tn) : cdiv(m, tm) * cdiv(n, tn * cores);
 }
 
+/* Array passes per chunk and bit-plane of the context's lmma (or lmmag
+ * over g groups of cores: per group, and g chunks in one). */
+static uint64_t ctx_passes(const arch_t *a, const attn_plan *pl, uint64_t hd)
+{
+    const uint64_t g = (uint64_t)pl->cgroups, R = (uint64_t)pl->rows;
+    if (g <= 1)
+        return passes(a, R, hd, pl->part_ctx);
+    return cdiv(R, (uint64_t)a->tile_m) * cdiv(hd, (uint64_t)a->tile_n * (uint64_t)a->lut_cores / g);
+}
+
 /* The split of an m x n lmma: lut.partition rows or columns as given,
  * auto the one with fewer passes (columns on a tie: the RTL's). */
 static int part_of(const arch_t *a, uint64_t m, uint64_t n)
@@ -86,18 +96,23 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
         place(&at, pl->tbl_q, 2, tables(a, R, (uint64_t)pl->qk));
         place(&at, pl->tbl_qsum, 2, R * 4);
     }
-    place(&at, pl->tbl_p, 2, tables(a, R, (uint64_t)pl->pk));
-    if (place(&at, pl->tbl_psum, 2, R * 4) > arch_buf_bytes(a, BUF_TBL))
+    const uint64_t g = pl->cgroups > 1 ? (uint64_t)pl->cgroups : 1; /* a table set per group */
+    place(&at, pl->tbl_p, 2, g * tables(a, R, (uint64_t)pl->pk));
+    if (place(&at, pl->tbl_psum, 2, g * R * 4) > arch_buf_bytes(a, BUF_TBL))
         return -1;
-    at = 0;
-    place(&at, pl->wgt_k, 2, pl->k_tile);
-    if (place(&at, pl->wgt_v, 2, pl->v_tile) > arch_buf_bytes(a, BUF_WGT))
-        return -1;
+    for (pl->kv_slots = 3;; pl->kv_slots--) {
+        at = 0;
+        place(&at, pl->wgt_k, pl->kv_slots, pl->k_tile);
+        if (place(&at, pl->wgt_v, pl->kv_slots, pl->v_tile) <= arch_buf_bytes(a, BUF_WGT))
+            break;
+        if (pl->kv_slots == 2)
+            return -1;
+    }
     at = 0;
     place(&at, pl->out_s, 2, R * nk * 4);
     if (!resident) /* the lmma results of the chunks, summed by dq into S */
         place(&at, pl->out_sacc, 2, R * nk * 4);
-    place(&at, pl->out_acc, 2, R * hd * 4);
+    place(&at, pl->out_acc, 2, g * R * hd * 4);
     place(&at, pl->out_pv, 2, R * hd * 4);
     place(&at, pl->out_o, 2, R * hd * 4);
     if (place(&at, pl->out_st, 4, R * STATE_BYTES) > arch_buf_bytes(a, BUF_OUT))
@@ -196,7 +211,7 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
 static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
 {
     pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)pl->nk);
-    pl->part_ctx = part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
+    pl->part_ctx = pl->cgroups > 1 ? 0 : part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
     pl->head_groups = s->heads / pl->gh;
     pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
     pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
@@ -214,7 +229,8 @@ static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *p
     const uint64_t tk = (uint64_t)a->tile_k;
     const double lut = (double)s->kv_bits *
                        (double)(passes(a, R, nk, pl->part_score) * cdiv(hd, tk) +
-                                passes(a, R, hd, pl->part_ctx) * cdiv(nk, tk));
+                                ctx_passes(a, pl, hd) *
+                                    cdiv(nk, tk * (uint64_t)(pl->cgroups > 1 ? pl->cgroups : 1)));
     const double dma = (double)(pl->k_tile + pl->v_tile) / arch_dram_bytes_per_cycle(a);
     const double tpc = (double)a->tprec_tables_per_cycle;
     double tp = (double)(R * cdiv(nk, tk)) / tpc;
@@ -240,15 +256,17 @@ static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *p
  * longest table chunk and Q tables resident if they fit (resident: only
  * then); 0 or -1. */
 static int largest_fit(const arch_t *a, const attn_shape *s, int gh, int nk, int bq_max,
-                       int quantum, int resident, attn_plan *pl)
+                       int quantum, int resident, int groups, attn_plan *pl)
 {
     const int tk = a->tile_k;
     for (int bq = bq_max; bq >= 1; bq--) {
         if (bq > 1 && gh * bq % quantum != 0)
             continue;
-        for (int pk = nk; pk >= tk; pk = pk / 2 / tk * tk) {
-            if (nk % pk || pk < (nk < PK_MIN ? nk : PK_MIN))
+        for (int pk = nk / groups / tk * tk; pk >= tk; pk = pk / 2 / tk * tk) {
+            /* (grouped: whole steps of groups chunks per block) */
+            if (nk % (pk * groups) || pk < (nk < PK_MIN ? nk : PK_MIN))
                 continue;
+            pl->cgroups = groups;
             pl->gh = gh;
             pl->bq = bq;
             pl->rows = gh * bq;
@@ -301,13 +319,15 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
         if (bq_max > 256)
             bq_max = 256;
         for (int nk = nk0; nk >= tk; nk = nk / 2 / tk * tk) {
-            for (int v = 0; v < 4; v++) {
-                const int strict = v & 1, resident = v >> 1;
-                if (strict && a->lut_partition == 0)
+            for (int v = 0; v < 4 * a->lut_cores; v++) {
+                const int strict = v & 1, resident = (v >> 1) & 1, groups = 1 + v / 4;
+                if ((strict && a->lut_partition != 1 && a->lut_partition != 2) ||
+                    (groups > 1 && (!arch_may_group(a) || a->lut_cores % groups ||
+                                    strict)))
                     continue;
                 memset(&c, 0, sizeof c);
                 if (largest_fit(a, s, gh, nk, bq_max, a->tile_m * (strict ? a->lut_cores : 1),
-                                resident, &c) != 0)
+                                resident, groups, &c) != 0)
                     continue;
                 plan_finish(a, s, &c);
                 const double cost = plan_cost(a, s, &c);
@@ -346,11 +366,12 @@ static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, in
     return subs < nsub ? subs : nsub;
 }
 
-/* Lanes of a pass that hold work, for an m x n lmma split by part. */
-static double fill(const arch_t *a, uint64_t m, uint64_t n, int part)
+/* Lanes of a pass that hold work, for an m x n lmma split by part, or g
+ * of them side by side on g groups of cores in np passes. */
+static double fill(const arch_t *a, uint64_t m, uint64_t n, uint64_t g, uint64_t np)
 {
-    return (double)(m * n) / ((double)passes(a, m, n, part) * (double)a->tile_m *
-                              (double)a->tile_n * (double)a->lut_cores);
+    return (double)(m * n * g) /
+           ((double)np * (double)a->tile_m * (double)a->tile_n * (double)a->lut_cores);
 }
 
 double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st,
@@ -359,14 +380,18 @@ double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl,
     const uint64_t R = (uint64_t)pl->rows, hd = (uint64_t)s->head_dim, nk = (uint64_t)pl->nk;
     /* per key block: the score runs head_dim / tk chunks, the context nk / tk */
     /* the stage's lmmas: the unfused score or context alone */
-    const double ps = st == ATTN_CONTEXT ? 0 : (double)passes(a, R, nk, pl->part_score) * (double)hd;
-    const double pc = st == ATTN_SCORE ? 0 : (double)passes(a, R, hd, pl->part_ctx) * (double)nk;
-    const double fs = fill(a, R, nk, pl->part_score), fc = fill(a, R, hd, pl->part_ctx);
+    /* (the context: g chunks at a time on g groups of cores) */
+    const uint64_t g = pl->cgroups > 1 ? (uint64_t)pl->cgroups : 1;
+    const uint64_t sp = passes(a, R, nk, pl->part_score), cp = ctx_passes(a, pl, hd);
+    const double ps = st == ATTN_CONTEXT ? 0 : (double)sp * (double)hd;
+    const double pc = st == ATTN_SCORE ? 0 : (double)cp * (double)nk / (double)g;
+    const double fs = fill(a, R, nk, 1, sp), fc = fill(a, R, hd, g, cp);
     const int ctx = st == ATTN_CONTEXT || (st != ATTN_SCORE && fc <= fs);
     const int part = ctx ? pl->part_ctx : pl->part_score;
     const uint64_t n = ctx ? hd : nk;
-    /* the lanes the worse lmma leaves empty: columns (lockstep) or rows */
-    const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores);
+    /* the lanes the worse lmma leaves empty: columns (lockstep, a group's
+     * with core groups) or rows */
+    const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores / (ctx ? g : 1));
     const uint64_t rows = (uint64_t)a->tile_m * (part ? (uint64_t)a->lut_cores : 1);
     const int col_short = n % cols != 0 && (double)n / (double)(cdiv(n, cols) * cols) <=
                           (double)R / (double)(cdiv(R, rows) * rows);
@@ -484,14 +509,14 @@ static int tprec(emitter *e, uint64_t src, uint64_t rows, uint64_t klen, uint64_
     return push(e, &in);
 }
 
-/* lmma then dq (int32, in place when acc == dst). */
-static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows,
-                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum,
-                  int part)
+/* lmma (groups 1) or lmmag of groups lmmas whose operands follow one
+ * another. */
+static int lmm(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows, uint64_t n,
+               uint64_t klen, uint64_t groups, int part)
 {
     isa_instr in;
     memset(&in, 0, sizeof in);
-    in.op = OP_LMMA;
+    in.op = groups > 1 ? OP_LMMAG : OP_LMMA;
     in.tbl = (uint32_t)tbl;
     in.wgt = (uint32_t)wgt;
     in.acc = (uint32_t)acc;
@@ -500,8 +525,15 @@ static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t
     in.klen = (uint32_t)klen;
     in.wbits = (uint32_t)e->s->kv_bits;
     in.part = (uint32_t)part;
-    if (push(e, &in) != 0)
-        return -1;
+    in.groups = groups > 1 ? (uint32_t)groups : 0;
+    return push(e, &in);
+}
+
+/* dq of an int32 tile onto dst (accum) or into it. */
+static int dequant(emitter *e, uint64_t acc, uint64_t sum, uint64_t meta, uint64_t dst,
+                   uint64_t rows, uint64_t n, int accum)
+{
+    isa_instr in;
     memset(&in, 0, sizeof in);
     in.op = OP_DQ;
     in.acc = (uint32_t)acc;
@@ -513,6 +545,15 @@ static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t
     in.accum = (uint32_t)accum;
     in.shift = 1;
     return push(e, &in);
+}
+
+/* lmma then dq (int32, in place when acc == dst). */
+static int matmul(emitter *e, uint64_t tbl, uint64_t wgt, uint64_t acc, uint64_t rows,
+                  uint64_t n, uint64_t klen, uint64_t sum, uint64_t meta, uint64_t dst, int accum,
+                  int part)
+{
+    return lmm(e, tbl, wgt, acc, rows, n, klen, 1, part) ||
+           dequant(e, acc, sum, meta, dst, rows, n, accum);
 }
 
 static int vop(emitter *e, isa_vfn fn, int sbuf, uint64_t src, uint64_t src2, int dbuf,
@@ -553,6 +594,12 @@ static uint64_t kv_block(const emitter *e, const unit *u, int j)
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
 
+/* The K and V slot of block j. */
+static int kv_slot(const emitter *e, const unit *u, int j)
+{
+    return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % (uint64_t)e->pl->kv_slots);
+}
+
 /* Bytes of V index rows per context table chunk. */
 static uint64_t v_sub_bytes(const emitter *e)
 {
@@ -566,22 +613,18 @@ static int context_subs(const emitter *e, const unit *u, int j)
     return j == u->nb - 1 ? u->last_subs : e->pl->nk / e->pl->pk;
 }
 
-/* Block j's inputs from DRAM, issued a block ahead of their use so that
- * in-order dispatch never holds a load behind a waiting vector op. */
-enum { LOAD_K = 1, LOAD_REST = 2, LOAD_ALL = 3 };
-
-static int loads(emitter *e, const unit *u, int j, int what)
+/* Block j's inputs from DRAM, issued blocks ahead of their use (ahead_of)
+ * so that in-order dispatch never holds a load behind a waiting vector op. */
+static int loads(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j);
+    const int h = half(u, j), ks = kv_slot(e, u, j);
     const uint64_t rk = (uint64_t)pl->rows * pl->nk, R = (uint64_t)u->rows;
     const uint64_t ub = unit_block(e, u, j);
-    if ((what & LOAD_K) && has(e, ATTN_SCORE) &&
-        dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[h], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
+    if (has(e, ATTN_SCORE) &&
+        dma(e, OP_LOAD, BUF_WGT, pl->wgt_k[ks], pl->k_addr + kv_block(e, u, j) * pl->k_tile, 1,
             pl->k_tile, 0))
         return -1;
-    if (!(what & LOAD_REST))
-        return 0;
     if (e->st == ATTN_SOFTMAX &&
         dma(e, OP_LOAD, BUF_OUT, pl->out_s[h], pl->s_addr + ub * rk * 4, 1, R * pl->nk * 4, 0))
         return -1;
@@ -594,20 +637,20 @@ static int loads(emitter *e, const unit *u, int j, int what)
     const uint64_t v = pl->v_addr + kv_block(e, u, j) * pl->v_tile;
     const uint64_t idx = (uint64_t)context_subs(e, u, j) * v_sub_bytes(e);
     if (idx == pl->v_idx)
-        return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, pl->v_tile, 0);
-    return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h], v, 1, idx, 0) ||
-           dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[h] + pl->v_idx, v + pl->v_idx, 1,
+        return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[ks], v, 1, pl->v_tile, 0);
+    return dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[ks], v, 1, idx, 0) ||
+           dma(e, OP_LOAD, BUF_WGT, pl->wgt_v[ks] + pl->v_idx, v + pl->v_idx, 1,
                pl->v_tile - pl->v_idx, 0);
 }
 
 static int score(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j), ua = (int)(u->ul % 2);
+    const int h = half(u, j), ua = (int)(u->ul % 2), ks = kv_slot(e, u, j);
     const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows, nk = (uint64_t)pl->nk;
     if (pl->qk == e->s->head_dim) {
-        if (matmul(e, pl->tbl_q[ua], pl->wgt_k[h], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
-                   pl->wgt_k[h] + pl->k_idx, pl->out_s[h], 0, pl->part_score))
+        if (matmul(e, pl->tbl_q[ua], pl->wgt_k[ks], pl->out_s[h], R, nk, hd, pl->tbl_qsum[ua],
+                   pl->wgt_k[ks] + pl->k_idx, pl->out_s[h], 0, pl->part_score))
             return -1;
     } else {
         /* Q tables of qk dimensions at a time, the chunk's K index rows */
@@ -617,8 +660,8 @@ static int score(emitter *e, const unit *u, int j)
             const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nq + c) % 2);
             const uint64_t len = hd - c * qk < qk ? hd - c * qk : qk;
             if (tprec(e, pl->act_q[ua] + c * qk, R, len, hd, pl->tbl_q[sh], pl->tbl_qsum[sh]) ||
-                matmul(e, pl->tbl_q[sh], pl->wgt_k[h] + c * kw, pl->out_sacc[sh], R, nk, len,
-                       pl->tbl_qsum[sh], pl->wgt_k[h] + pl->k_idx, pl->out_s[h], c > 0,
+                matmul(e, pl->tbl_q[sh], pl->wgt_k[ks] + c * kw, pl->out_sacc[sh], R, nk, len,
+                       pl->tbl_qsum[sh], pl->wgt_k[ks] + pl->k_idx, pl->out_s[h], c > 0,
                        pl->part_score))
                 return -1;
         }
@@ -674,7 +717,7 @@ static int softmax(emitter *e, const unit *u, int j)
 static int context(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
-    const int h = half(u, j);
+    const int h = half(u, j), ks = kv_slot(e, u, j);
     const uint64_t nk = (uint64_t)pl->nk;
     const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows;
     const uint64_t st = state_at(e, u, j);
@@ -685,17 +728,30 @@ static int context(emitter *e, const unit *u, int j)
             pl->st_addr + unit_block(e, u, j) * (uint64_t)pl->rows * STATE_BYTES, 1,
             R * STATE_BYTES, 0))
         return -1;
-    /* tables of P built just in time, pk keys at a time */
-    /* the parity of sub-chunk c counts as if every block ran nsub of them */
+    /* tables of P built just in time, pk keys at a time; with core groups
+     * g chunks a step, one lmmag, then each chunk's dq adds its partial
+     * sums (the same dq chain as one chunk a step) */
+    /* the parity of a step counts as if every block ran all its steps */
     const uint64_t nsub = nk / (uint64_t)pl->pk, pk = (uint64_t)pl->pk;
+    const uint64_t g = (uint64_t)pl->cgroups, ts = tables(e->a, R, pk);
     const uint64_t sub_w = v_sub_bytes(e), run = (uint64_t)context_subs(e, u, j);
-    for (uint64_t c = 0; c < run; c++) {
-        const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * nsub + c) % 2);
-        if (tprec(e, pl->act_p[h] + c * pk, R, pk, nk, pl->tbl_p[sh], pl->tbl_psum[sh]) ||
-            matmul(e, pl->tbl_p[sh], pl->wgt_v[h] + c * sub_w, pl->out_acc[sh], R, hd, pk,
-                   pl->tbl_psum[sh], pl->wgt_v[h] + pl->v_idx, pl->out_pv[h], c > 0,
-                   pl->part_ctx))
+    for (uint64_t c = 0, n; c < run; c += n) {
+        /* a last step of fewer chunks: groups that divide the cores */
+        n = run - c < g ? run - c : g;
+        while (e->a->lut_cores % (int)n)
+            n--;
+        const int sh = (int)(((u->ul * (uint64_t)u->nb + (uint64_t)j) * (nsub / g) + c / g) % 2);
+        for (uint64_t i = 0; i < n; i++)
+            if (tprec(e, pl->act_p[h] + (c + i) * pk, R, pk, nk, pl->tbl_p[sh] + i * ts,
+                      pl->tbl_psum[sh] + i * R * 4))
+                return -1;
+        if (lmm(e, pl->tbl_p[sh], pl->wgt_v[ks] + c * sub_w, pl->out_acc[sh], R, hd, pk, n,
+                pl->part_ctx))
             return -1;
+        for (uint64_t i = 0; i < n; i++)
+            if (dequant(e, pl->out_acc[sh] + i * R * hd * 4, pl->tbl_psum[sh] + i * R * 4,
+                        pl->wgt_v[ks] + pl->v_idx, pl->out_pv[h], R, hd, c + i > 0))
+                return -1;
     }
     return 0;
 }
@@ -740,8 +796,17 @@ static int store_pending(emitter *e)
                (uint64_t)pl->gh * hd * 4, H * hd * 4);
 }
 
-/* Q and its tables, block 0's inputs and scores. */
-static int prologue(emitter *e, const unit *u)
+/* Blocks the loads run ahead of the array: one per K/V slot past the
+ * one in use (the unfused stages also load S or P, double-buffered: one). */
+static int ahead_of(const emitter *e) { return e->st == ATTN_FUSED ? e->pl->kv_slots - 1 : 1; }
+
+/* Whether u's body loads the next unit's first blocks: units of a class
+ * have the same blocks, at least `ahead` of them. */
+static int preloads(const emitter *e, const unit *u) { return u->nb >= ahead_of(e); }
+
+/* Q and its tables, block 0's scores, and (preloaded 0: the layer's
+ * first unit) the inputs of its first blocks. */
+static int prologue(emitter *e, const unit *u, int preloaded)
 {
     const attn_plan *pl = e->pl;
     const int ua = (int)(u->ul % 2);
@@ -755,14 +820,14 @@ static int prologue(emitter *e, const unit *u)
              tprec(e, pl->act_q[ua], (uint64_t)u->rows, hd, hd, pl->tbl_q[ua], pl->tbl_qsum[ua])))
             return -1;
     }
-    /* block 0, and block 1's K: its half is free once the previous unit's
-     * last score ran, and the in-order dispatch of the previous unit's
-     * last vector ops would otherwise hold it until that unit's context
-     * is done (the array would wait for it) */
-    return loads(e, u, 0, LOAD_ALL) || (has(e, ATTN_SCORE) && score(e, u, 0)) ||
-                   (u->nb > 1 && loads(e, u, 1, LOAD_K))
-               ? -1
-               : 0;
+    if (!preloaded && loads(e, u, 0))
+        return -1;
+    if (has(e, ATTN_SCORE) && score(e, u, 0))
+        return -1;
+    for (int d = 1; !preloaded && d < ahead_of(e) && d < u->nb; d++)
+        if (loads(e, u, d))
+            return -1;
+    return 0;
 }
 
 /* Program order per block j: the next block's loads and scores (the array
@@ -771,11 +836,14 @@ static int prologue(emitter *e, const unit *u)
  * previous block's context) and context, then the previous block's
  * attn_acc (it waits for that context; placed before it, its vector ops
  * would hold in-order dispatch, and this block's tables, behind it). */
-static int body(emitter *e, const unit *u)
+static int body(emitter *e, const unit *u, const unit *next)
 {
+    const int ahead = ahead_of(e);
     for (int j = 0; j < u->nb; j++) {
-        if (j + 1 < u->nb && (loads(e, u, j + 1, j == 0 ? LOAD_REST : LOAD_ALL) ||
-                              (has(e, ATTN_SCORE) && score(e, u, j + 1))))
+        const int jj = j + ahead;
+        if ((jj < u->nb && loads(e, u, jj)) ||
+            (jj >= u->nb && next && preloads(e, u) && loads(e, next, jj - u->nb)) ||
+            (j + 1 < u->nb && has(e, ATTN_SCORE) && score(e, u, j + 1)))
             return -1;
         if (j == 0 && store_pending(e) != 0)
             return -1;
@@ -802,18 +870,19 @@ static int tail(emitter *e, const unit *u)
 }
 
 /* Units in the order body(u), prologue(u + 1), tail(u): the next unit's
- * loads are dispatched before this one's last vector ops, and u's store
- * after the first loads of body(u + 1). */
+ * first blocks are loaded from u's last blocks on (the loads run `ahead`
+ * blocks ahead of the array across units too), its Q before this one's
+ * last vector ops, and u's store after the first loads of body(u + 1). */
 static int emit_unit(emitter *e, const unit *u, const unit *prev)
 {
     if (!prev)
-        return prologue(e, u);
-    return body(e, prev) || prologue(e, u) || tail(e, prev) ? -1 : 0;
+        return prologue(e, u, 0);
+    return body(e, prev, u) || prologue(e, u, preloads(e, prev)) || tail(e, prev) ? -1 : 0;
 }
 
 static int emit_last(emitter *e, const unit *u)
 {
-    return body(e, u) || tail(e, u) || store_pending(e) ? -1 : 0;
+    return body(e, u, NULL) || tail(e, u) || store_pending(e) ? -1 : 0;
 }
 
 int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_stage st, int c,

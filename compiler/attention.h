@@ -12,7 +12,10 @@
  *   attn_norm divides O by the softmax sum; O (float32) goes to DRAM.
  * Scores of the next key block are issued before the softmax and context of
  * this one (software pipelining), and every buffer region is double-buffered
- * by unit or block parity.  K and V sit in DRAM in the array's packed
+ * by unit or block parity, but K and V: three slots where the weight
+ * buffer holds them, loaded two blocks ahead (fused), across units too.
+ * With core groups (cgroups, lut.partition grid or auto) the context runs
+ * cgroups table chunks at once on as many groups of cores (lmmag).  K and V sit in DRAM in the array's packed
  * bit-plane layout, block by block (the k/v projection's epilogue writes
  * them so), at the KV-cache precision of the quantization preset (INT8 or
  * INT4 on the array's bit-serial path), with today's 8-byte per-column
@@ -72,10 +75,19 @@ typedef struct {
      * passes (the context's N = head_dim fills head_dim of the
      * tile_n x cores lockstep columns, rows fill the columns of one core) */
     int part_score, part_ctx;
+    /* Core groups of the context (lmmag, lut.partition grid or auto): 1 is
+     * one lmma of every core per table chunk; g > 1 runs g chunks of pk
+     * keys at once, each on cores / g cores (tile_n x cores / g columns,
+     * head_dim fills them), their partial sums added by the dq that
+     * follows each, as the chunks of one lmma unit are today */
+    int cgroups;
     /* buffer regions: [2] halves, byte offsets in their buffer */
     uint64_t act_q[2], act_p[2];
     uint64_t tbl_q[2], tbl_qsum[2], tbl_p[2], tbl_psum[2];
-    uint64_t wgt_k[2], wgt_v[2];
+    /* K and V: kv_slots (3 where the weight buffer holds them, else 2)
+     * slots in turn, so the DMA can run a block further ahead of the array */
+    int kv_slots;
+    uint64_t wgt_k[3], wgt_v[3];
     uint64_t out_s[2], out_sacc[2], out_acc[2], out_pv[2], out_o[2], out_st[4];
     uint64_t k_idx, v_idx;         /* index bytes of a K / V block (metadata follows) */
     uint64_t k_tile, v_tile;       /* bytes of one packed K / V block */

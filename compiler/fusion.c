@@ -74,6 +74,7 @@ static uint64_t out_end(const isa_instr *in)
     case OP_STORE:
         return in->buf == BUF_OUT ? in->sram + (uint64_t)in->rows * in->bytes : 0;
     case OP_LMMA: return in->acc + mn4;
+    case OP_LMMAG: return in->acc + (uint64_t)in->groups * mn4;
     case OP_DQ: return max64(in->acc, in->dst) + mn4;
     case OP_VOP: {
         uint64_t e = 0;

@@ -300,6 +300,13 @@ static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_
         attn_plan_make(a, &s, &pl, err, errlen) != 0)
         return -1;
     r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
+    if (pl.cgroups > 1)
+        snprintf(r->attn_partition, sizeof r->attn_partition, "grid:%d", pl.cgroups);
+    else if (pl.part_score == pl.part_ctx)
+        snprintf(r->attn_partition, sizeof r->attn_partition, "%s", pl.part_ctx ? "rows" : "columns");
+    else
+        snprintf(r->attn_partition, sizeof r->attn_partition, "score %s, context %s",
+                 pl.part_score ? "rows" : "columns", pl.part_ctx ? "rows" : "columns");
     return 0;
 }
 

@@ -52,6 +52,10 @@ typedef struct {
      * "columns:128/512"; 1 and "" elsewhere. */
     double occupancy;
     char occupancy_of[32];
+    /* Attention: how the cores split its lmmas, "columns", "rows",
+     * "score columns, context rows" or "grid:G" (the context on G core
+     * groups, lmmag); "" elsewhere. */
+    char attn_partition[40];
     int quant_in;        /* linear: fusion_qin (compiler/fusion.h): its INT8 input made by a
                             quantize pass in this row (1) or its fused prologue (2); 0: the
                             producer quantized */

@@ -156,6 +156,24 @@ arch_t small_arch()
     return a;
 }
 
+// Fused and unfused O of random data (seed) equal the reference bit for bit.
+void expect_bit_exact(const arch_t &a, const attn_shape &s, const attn_plan &pl, unsigned seed)
+{
+    Data d = random_data(s, seed);
+    std::vector<float> want = reference(s, pl, d);
+    std::vector<float> fused = run(a, s, pl, d, {ATTN_FUSED});
+    std::vector<float> unfused = run(a, s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
+    ASSERT_EQ(want.size(), fused.size());
+    size_t nonzero = 0;
+    for (size_t i = 0; i < want.size(); i++) {
+        ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
+                                                           << " want " << want[i];
+        ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
+        nonzero += want[i] != 0.0f;
+    }
+    EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+}
+
 struct Case {
     const char *name;
     attn_shape s;
@@ -176,9 +194,11 @@ const Case cases[] = {
 
 TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
 {
-    // every case with the cores splitting columns, rows, and auto (the
-    // score and the context split each their own way)
-    for (int part = 0; part < 3; part++)
+    // every case with the cores splitting columns, rows, auto (the score
+    // and the context split each their own way) and grid (the context's
+    // table chunks side by side on groups of cores, lmmag)
+    int grouped = 0;
+    for (int part = 0; part < 4; part++)
     for (const Case &c : cases) {
         SCOPED_TRACE(std::string(c.name) + " partition " + std::to_string(part));
         arch_t a = small_arch();
@@ -196,19 +216,46 @@ TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
         if (c.tbl_kib) {
             EXPECT_LT(pl.qk, c.s.head_dim) << "the case should rebuild Q tables in chunks";
         }
-        Data d = random_data(c.s, 7);
-        std::vector<float> want = reference(c.s, pl, d);
-        std::vector<float> fused = run(a, c.s, pl, d, {ATTN_FUSED});
-        std::vector<float> unfused = run(a, c.s, pl, d, {ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT});
-        ASSERT_EQ(want.size(), fused.size());
-        size_t nonzero = 0;
-        for (size_t i = 0; i < want.size(); i++) {
-            ASSERT_EQ(std::memcmp(&want[i], &fused[i], 4), 0) << "fused O[" << i << "] " << fused[i]
-                                                               << " want " << want[i];
-            ASSERT_EQ(std::memcmp(&want[i], &unfused[i], 4), 0) << "unfused O[" << i << "]";
-            nonzero += want[i] != 0.0f;
-        }
-        EXPECT_GT(nonzero, want.size() / 2); // a result that says something
+        grouped += pl.cgroups > 1;
+        expect_bit_exact(a, c.s, pl, 7);
+    }
+    EXPECT_GE(grouped, 1) << "core groups should be the cheapest for some case";
+}
+
+// lut.partition grid: the context's table chunks run side by side on
+// groups of cores (lmmag), their partial sums added by one dq each.  4
+// cores x 32 columns, head_dim 32 or 64: the context fills one core's
+// columns (4 groups) or two (2 groups); 128-key blocks of 4 or 2 steps of
+// 32-key chunks; the causal cases end blocks in fewer chunks than groups.
+TEST(Attention, CoreGroupsAreBitExactAgainstTheReference)
+{
+    const Case grid_cases[] = {
+        {"gqa decode", {8, 8, 2, 32, 2, 1, 300, 12}, false, 0},
+        {"decode int4, head_dim 64", {4, 4, 4, 64, 1, 1, 260, 9}, false, 0},
+        {"causal prefill gqa", {8, 4, 2, 32, 1, 150, 150, 11}, false, 0},
+        {"causal prefill, key cache longer", {8, 2, 1, 32, 1, 40, 200, 10}, false, 0},
+    };
+    for (const Case &c : grid_cases) {
+        SCOPED_TRACE(c.name);
+        arch_t a;
+        arch_ideal(&a);
+        a.lut_cores = 4;
+        a.tile_n = 32;
+        a.lut_partition = 3;
+        attn_plan pl;
+        char err[512];
+        ASSERT_EQ(attn_plan_make(&a, &c.s, &pl, err, sizeof err), 0) << err;
+        EXPECT_EQ(pl.cgroups, 128 / c.s.head_dim) << "the groups fill head_dim columns";
+        EXPECT_GT(pl.nb_max, 1) << "the case should cross key blocks";
+        expect_bit_exact(a, c.s, pl, 5);
+        // the program holds lmmag and the RTL's column split is not asked for
+        program p;
+        ASSERT_EQ(attn_lower(&a, &c.s, &pl, ATTN_FUSED, 0, 0, &p, err, sizeof err), 0) << err;
+        size_t grouped = 0;
+        for (size_t i = 0; i < p.n; i++)
+            grouped += p.ins[i].op == OP_LMMAG;
+        program_free(&p);
+        EXPECT_GT(grouped, 0u);
     }
 }
 
@@ -243,7 +290,7 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         a.buf[BUF_ACT].kib = 1 << rnd(4, 8);
         a.buf[BUF_WGT].kib = 1 << rnd(5, 9);
         a.buf[BUF_OUT].kib = 1 << rnd(5, 8);
-        a.lut_partition = rnd(0, 2);
+        a.lut_partition = rnd(0, 3);
         attn_shape s = {};
         s.kv_bits = rnd(0, 1) ? 8 : 4;
         s.kv_heads = rnd(1, 3);
@@ -263,7 +310,8 @@ TEST(Attention, SchedulesStayInsideEveryBuffer)
         planned++;
         // the plan's regions end inside their buffers ...
         EXPECT_LE(pl.act_p[1] + (uint64_t)pl.rows * pl.nk, arch_buf_bytes(&a, BUF_ACT));
-        EXPECT_LE(pl.wgt_v[1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.wgt_v[pl.kv_slots - 1] + pl.v_tile, arch_buf_bytes(&a, BUF_WGT));
+        EXPECT_LE(pl.tbl_psum[1] + (uint64_t)pl.cgroups * pl.rows * 4, arch_buf_bytes(&a, BUF_TBL));
         EXPECT_LE(pl.out_st[3] + (uint64_t)pl.rows * 16, arch_buf_bytes(&a, BUF_OUT));
         EXPECT_LE(pl.rows, 4095);
         // ... and every instruction of every program is checked by the C model
@@ -308,7 +356,7 @@ TEST(Attention, FastForwardEqualsFullSimulation)
         {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
         {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
     };
-    for (int part : {0, 2})
+    for (int part : {0, 2, 3})
     for (const attn_shape &s : shapes)
         for (attn_stage st : {ATTN_FUSED, ATTN_SCORE, ATTN_SOFTMAX, ATTN_CONTEXT}) {
             a.lut_partition = part;
@@ -355,42 +403,52 @@ TEST(Attention, FastForwardNearFullSimulationOnDramDevices)
 }
 
 // The context's N is head_dim: on 8 cores x 64 lockstep columns a
-// 128-wide context fills a quarter of each pass; split by rows (lut.partition
-// auto) its 8 rows fill half of the 16 a pass takes.  Per key block of 512,
-// hand-derived from the pass counts (unit_lut.c), tile M2 N64 K4 x 8 cores:
+// 128-wide context fills a quarter of each pass; split by rows
+// (lut.partition rows) its 8 rows fill half of the 16 a pass takes; on 4
+// groups of 2 cores (lut.partition grid, and auto, which takes the
+// cheapest) 4 table chunks run at once, each on 128 columns, full.
+// Per key block of 512, hand-derived from the pass counts (unit_lut.c),
+// tile M2 N64 K4 x 8 cores:
 //   score   8 x 512 x 128: 4 row passes x 1 column pass x 32 chunks, full;
 //   context 8 x 128 x 512, columns: 4 x 1 x 128 chunks at 1/4;
-//                          rows:    1 x 2 x 128 chunks at 1/2.
+//                          rows:    1 x 2 x 128 chunks at 1/2;
+//                          grid:    4 x 1 x 128 / 4 chunks a group, full.
 // occupancy = (4*32*1 + 4*128/4) / (4*32 + 4*128) = 0.4 with columns,
-//             (4*32*1 + 2*128/2) / (4*32 + 2*128) = 2/3 with auto.
-TEST(Attention, RowSplitContextFillsMoreOfTheArray)
+//             0.5 with rows (the score split by rows fills half too),
+//             1 with groups.
+TEST(Attention, RowSplitAndCoreGroupsFillMoreOfTheArray)
 {
     arch_t a;
     arch_default(&a);
     pin_lut_array(&a); // a pass takes one cycle
     const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10}; // Llama-2-70B-like GQA decode
     char err[512], what[32];
-    uint64_t cycles[3];
-    for (int part = 0; part < 3; part++) {
+    uint64_t cycles[4];
+    for (int part = 0; part < 4; part++) {
+        SCOPED_TRACE("partition " + std::to_string(part));
         a.lut_partition = part;
+        const int grouped = part >= 2; // auto finds the groups cheapest
         attn_plan pl;
         ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
         ASSERT_EQ(pl.rows, 8);
         ASSERT_EQ(pl.nk, 512);
         EXPECT_EQ(pl.part_score, part == 1);
-        EXPECT_EQ(pl.part_ctx, part != 0);
+        EXPECT_EQ(pl.part_ctx, part == 1);
+        EXPECT_EQ(pl.cgroups, grouped ? 4 : 1);
         const double occ = attn_occupancy(&a, &s, &pl, ATTN_FUSED, what, sizeof what);
         // unfused, each lmma alone: the score fills its passes by columns
         EXPECT_DOUBLE_EQ(attn_occupancy(&a, &s, &pl, ATTN_SCORE, what, sizeof what),
                          part == 1 ? 0.5 : 1.0);
         EXPECT_DOUBLE_EQ(attn_occupancy(&a, &s, &pl, ATTN_CONTEXT, what, sizeof what),
-                         part ? 0.5 : 0.25);
+                         grouped ? 1.0 : part ? 0.5 : 0.25);
         if (part == 0) {
             EXPECT_DOUBLE_EQ(occ, 0.4);
             EXPECT_STREQ(what, "columns:128/512");
-        } else if (part == 2) {
-            EXPECT_DOUBLE_EQ(occ, 2.0 / 3.0);
+        } else if (part == 1) {
+            EXPECT_DOUBLE_EQ(occ, 0.5);
             EXPECT_STREQ(what, "rows:8/16");
+        } else {
+            EXPECT_DOUBLE_EQ(occ, 1.0);
         }
         sim_stats st;
         int sampled;
@@ -398,11 +456,15 @@ TEST(Attention, RowSplitContextFillsMoreOfTheArray)
                               sizeof err), 0) << err;
         cycles[part] = st.cycles;
         // the array is busy for exactly its passes: 16 units x 4 blocks x
-        // 8 bit-planes x (score 128 + context 512 or 256 passes)
-        const uint64_t ctx = part ? 256 : 512, sc = part == 1 ? 32 * 8 : 128;
+        // 8 bit-planes x (score 128 or 256 + context 512, 256 or 128 passes)
+        const uint64_t ctx = grouped ? 128 : part ? 256 : 512, sc = part == 1 ? 32 * 8 : 128;
         EXPECT_EQ(st.unit[UNIT_LUT].busy_cycles, 16u * 4 * 8 * (sc + ctx));
     }
-    EXPECT_LT(cycles[2], cycles[0] * 7 / 10);
+    // the array's passes fall to (128 + 128) / (128 + 512) = 0.4 of the
+    // column split's; K and V (2048 cycles a block at 64 B a cycle, as
+    // long as the array's 256 x 8) bound it from below
+    EXPECT_LT(cycles[3], cycles[0] * 6 / 10);
+    EXPECT_EQ(cycles[2], cycles[3]);
 }
 
 TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
@@ -455,7 +517,21 @@ TEST(Attention, LoweringReportsOneFusedOpOrThreeUnfusedWithTheClosedFormMacs)
         EXPECT_EQ(f->macs, 2 * per_mm);
         EXPECT_EQ(find(r, n, "layer.softmax"), nullptr);
         EXPECT_EQ(find(r, n, "layer.attn_context"), nullptr);
+        EXPECT_STREQ(f->attn_partition, "columns");
         const uint64_t fused_dram = f->st.ev.dram_read_bytes + f->st.ev.dram_write_bytes;
+        // grid, decode: per 512-key block K and V take (36 + 32.5) KiB / 64 B
+        // = 1096 cycles; the array 8 planes x (score 2 row passes x 16 chunks
+        // + context 2 row passes x 512 / (4 g) chunks): 1280 cycles with 2
+        // groups of 4 cores, 768 with 4 groups of 2 (128 columns, head_dim 64
+        // fills half), 512 with 8: from 4 groups on the block is bound by K
+        // and V, and the first of equal cost (fewer groups) is kept
+        a.lut_partition = 3;
+        ASSERT_GT(lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err), 0)
+            << err;
+        if (ph.kind == MODEL_DECODE) {
+            EXPECT_STREQ(find(r, n, "layer.attention")->attn_partition, "grid:4");
+        }
+        a.lut_partition = 0;
 
         a.attn_fused = 0;
         int n3 = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);

@@ -27,44 +27,16 @@
 #include "energy.h"
 #include "gemm.h"
 #include "isa.h"
+#include "isa_build.h"
 #include "program.h"
 #include "sim.h"
 
 namespace {
 
-isa_instr blank(isa_op op)
-{
-    isa_instr in;
-    std::memset(&in, 0, sizeof in);
-    in.op = op;
-    return in;
-}
-
-isa_instr ld(int buf, uint32_t sram, uint64_t dram, uint32_t rows, uint32_t bytes, uint32_t stride,
-             isa_op op = OP_LOAD)
-{
-    isa_instr in = blank(op);
-    in.buf = (uint32_t)buf;
-    in.sram = sram;
-    in.dram = dram;
-    in.rows = rows;
-    in.bytes = bytes;
-    in.stride = stride;
-    return in;
-}
-
 isa_instr lmma(uint32_t tbl, uint32_t wgt, uint32_t acc, uint32_t m, uint32_t n, uint32_t klen,
                uint32_t wbits)
 {
-    isa_instr in = blank(OP_LMMA);
-    in.tbl = tbl;
-    in.wgt = wgt;
-    in.acc = acc;
-    in.m = m;
-    in.n = n;
-    in.klen = klen;
-    in.wbits = wbits;
-    return in;
+    return lut_op(OP_LMMA, tbl, wgt, acc, m, n, klen, wbits, 0, 0);
 }
 
 isa_instr copy(uint32_t src, uint32_t dst, uint32_t len)

@@ -149,6 +149,12 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("row partitioning"), std::string::npos) << err;
     program_free(&p);
+    // grouped cores (lmmag, lut.partition grid / auto) are a C-model mode only
+    p = assemble("lmmag tbl=0 wgt=0 acc=0 m=2 n=64 klen=8 wbits=2 accum=0 groups=2\nhalt\n");
+    EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("grouped cores (lut.partition grid)"), std::string::npos) << err;
+    EXPECT_EQ(std::string(err).find('\n'), std::string::npos) << err;
+    program_free(&p);
     // padded table rows (tpad, banked table buffers) are a C-model layout only
     const char *padded[] = {
         "lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=8 wbits=2 accum=0 tpad=2\nhalt\n",

@@ -22,7 +22,7 @@ typedef struct field {
     const char *const *names; /* K_ENUM: the values' names (stored as their index), NULL-terminated */
 } field;
 
-static const char *const partition_names[] = { "columns", "rows", "auto", NULL };
+static const char *const partition_names[] = { "columns", "rows", "auto", "grid", NULL };
 
 #define AO(m) offsetof(arch_t, m)
 #define BO(m) offsetof(arch_buffer, m)
@@ -47,7 +47,7 @@ static const field lut_fields[] = {
     { "wbits_min", K_INT, AO(wbits_min), 1, 8, NULL, NULL },
     { "wbits_max", K_INT, AO(wbits_max), 1, 8, NULL, NULL },
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },
-    { "partition", K_ENUM, AO(lut_partition), 0, 2, NULL, partition_names },
+    { "partition", K_ENUM, AO(lut_partition), 0, 3, NULL, partition_names },
     { "double_acc", K_BOOL, AO(lut_double_acc), 0, 1, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };

@@ -213,13 +213,15 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     static const char *const qin[] = { "-", "pass", "prologue" };
     add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 2 ? r->quant_in : 0]);
     /* What the mapper did (linear layers; attention runs its own schedule,
-     * compiler/attention.c, and vector work: "-" and zeros). */
+     * compiler/attention.c: its partition only; vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;
     map_info mi;
     memset(&mi, 0, sizeof mi);
     mi.loop = mi.stationary = mi.partition = mi.reuse_bound = "-";
     if (mapped)
         mapper_describe(a, &r->tiling, &mi);
+    else if (r->attn_partition[0])
+        mi.partition = r->attn_partition;
     add_s(fs, "loop", mi.loop);
     add_s(fs, "stationary", mi.stationary);
     add_s(fs, "partition", mi.partition);

@@ -153,6 +153,11 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
             fail(err, errlen, "instruction %zu (vop): the RTL has no vector unit", i);
             return -1;
         }
+        if (in->op == OP_LMMAG) {
+            fail(err, errlen, "instruction %zu (lmmag): grouped cores (lut.partition grid) are "
+                 "not in the RTL, which splits columns only", i);
+            return -1;
+        }
         if (in->op == OP_LMMA && in->part) {
             fail(err, errlen, "instruction %zu (lmma): row partitioning (part=1, "
                  "lut.partition rows) is not in the RTL, which splits columns only", i);
