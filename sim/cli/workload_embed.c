@@ -11,7 +11,7 @@ X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2
 X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
 X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
-X(quant_W2A4) X(quant_W4A4) X(quant_W4A16)
+X(quant_W2A4) X(quant_W4A4) X(quant_W4A16) X(quant_W3A8_bitmod) X(quant_W4A8_bitmod)
 #undef X
 
 typedef struct {
@@ -47,6 +47,8 @@ static const entry quants[] = {
     { "W2A4", embed_quant_W2A4 },
     { "W4A4", embed_quant_W4A4 },
     { "W4A16", embed_quant_W4A16 },
+    { "W3A8-bitmod", embed_quant_W3A8_bitmod },
+    { "W4A8-bitmod", embed_quant_W4A8_bitmod },
     { NULL, NULL },
 };
 
