@@ -36,6 +36,11 @@
 extern "C" {
 #endif
 
+/* The signed INT bit-planes the grid needs on the LUT core: FP3's -6..6
+ * fits INT4, FP4's -16..16 (halves) INT6. */
+#define BITMOD_FP3_PLANES 4
+#define BITMOD_FP4_PLANES 6
+
 typedef enum {
     BITMOD_ER_POS = 0, /* FP3 +3, FP4 +5 */
     BITMOD_ER_NEG,     /* FP3 -3, FP4 -5 */

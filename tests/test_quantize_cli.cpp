@@ -231,6 +231,56 @@ TEST_F(QuantizeCli, WritesCodesLutsimGemmRuns)
     EXPECT_NE(table.find("bits/weight"), std::string::npos);
 }
 
+// BitMoD runs on the LUT core as the INT bit-planes of its grid: the grid
+// values times the group scales are the dequantized weights, they fit
+// INT4 (FP3) and INT6 (FP4), and `lutsim gemm` with the manifest's options
+// multiplies them exactly.
+TEST_F(QuantizeCli, BitmodGridRunsAsIntPlanes)
+{
+    ASSERT_EQ(testproc::run({kPython, kRef, "matrices", dir_}, "", "-"), 0);
+    npy_array a;
+    char err[512];
+    const int64_t ashape[2] = {1, 1024};
+    ASSERT_EQ(npy_alloc(&a, NPY_INT8, 2, ashape), 0);
+    ((int8_t *)a.data)[3] = 1; // C[0][n] = W[n][3]
+    ASSERT_EQ(npy_write((dir_ + "/a.npy").c_str(), &a, err, sizeof err), 0);
+    npy_free(&a);
+    for (int bits : {3, 4}) {
+        const std::string q = "W" + std::to_string(bits) + "A8-bitmod", out = dir_ + "/o" + q;
+        ASSERT_EQ(Quantize({"--in", dir_ + "/outliers.npy", "--quant", q, "--out", out}), 0)
+            << Stderr();
+        json_t *man = json_load_file((out + "/manifest.json").c_str(), 0, nullptr);
+        ASSERT_NE(man, nullptr);
+        json_t *t0 = json_array_get(json_object_get(man, "tensors"), 0);
+        const std::string planes = bits == 3 ? "4" : "6";
+        EXPECT_STREQ(json_string_value(json_object_get(t0, "gemm")),
+                     ("--wfmt int --wbits " + planes + " --group 128").c_str());
+        EXPECT_STREQ(json_string_value(json_object_get(t0, "gemm_weight")), "outliers.grid.npy");
+        json_decref(man);
+        npy_array g, s, d, c;
+        ASSERT_EQ(npy_read((out + "/outliers.grid.npy").c_str(), &g, err, sizeof err), 0) << err;
+        ASSERT_EQ(npy_read((out + "/outliers.scales.npy").c_str(), &s, err, sizeof err), 0) << err;
+        ASSERT_EQ(npy_read((out + "/outliers.dequant.npy").c_str(), &d, err, sizeof err), 0) << err;
+        const int8_t *gv = (const int8_t *)g.data;
+        const float *sv = (const float *)s.data, *dv = (const float *)d.data;
+        const int lim = bits == 3 ? 6 : 16;
+        for (int i = 0; i < 128 * 1024; i++) {
+            ASSERT_LE(std::abs((int)gv[i]), lim) << i;
+            ASSERT_EQ(dv[i], (float)gv[i] * sv[(i / 1024) * 8 + (i % 1024) / 128]) << i;
+        }
+        ASSERT_EQ(testproc::run({LUTSIM_BIN, "gemm", "--engine", "host", "--act", dir_ + "/a.npy",
+                                 "--weight", out + "/outliers.grid.npy", "--wfmt", "int", "--wbits",
+                                 planes, "--out", dir_ + "/c.npy", "--quiet"},
+                                "", dir_ + "/stderr"),
+                  0) << Stderr();
+        ASSERT_EQ(npy_read((dir_ + "/c.npy").c_str(), &c, err, sizeof err), 0) << err;
+        for (int n = 0; n < 128; n++)
+            EXPECT_EQ(((const int32_t *)c.data)[n], gv[n * 1024 + 3]) << n;
+        for (npy_array *x : {&g, &s, &d, &c})
+            npy_free(x);
+    }
+}
+
 // A safetensors file: 8-byte header length, the JSON header, the data.
 std::string SafeTensors(const std::string &header, size_t data_bytes, uint64_t len_override = 0)
 {

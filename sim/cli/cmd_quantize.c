@@ -1,5 +1,6 @@
 /* cmd_quantize.c - `lutsim quantize`: float weights -> a preset's codes and error. */
 #include "commands.h"
+#include "bitmod_types.h"
 #include "lut_meta.h"
 #include "model_json.h"
 #include "npy.h"
@@ -34,8 +35,10 @@ static const char quantize_usage[] =
     "                  ternary and binary the int8 W that `lutsim gemm --weight`\n"
     "                  takes), NAME.scales.npy (float32, one per row and group),\n"
     "                  NAME.zeros.npy (uint8 zero-points, uint presets),\n"
-    "                  NAME.variants.npy, NAME.scale_codes.npy, NAME.row_scales.npy\n"
-    "                  (BitMoD), NAME.dequant.npy (float32), and manifest.json\n"
+    "                  NAME.variants.npy, NAME.scale_codes.npy, NAME.row_scales.npy,\n"
+    "                  NAME.grid.npy (BitMoD: each code's signed grid value, int8,\n"
+    "                  w = grid x scale), NAME.dequant.npy (float32), and\n"
+    "                  manifest.json (with the `lutsim gemm` options per tensor)\n"
     "  --report R.json the figures as JSON: {\"tensors\": [{\"name\", \"shape\",\n"
     "                  \"mse\", \"sqnr_db\", \"bits_per_weight\", ...}], \"total\": {...}}\n"
     "  --csv R.csv     the same figures as CSV, one row per tensor and \"total\"\n"
@@ -87,16 +90,16 @@ static int parse_opts(int argc, char **argv, quantize_opts *o)
     return 0;
 }
 
-enum { F_CODES, F_SCALES, F_ZEROS, F_VARIANTS, F_SCODES, F_ROWS, F_DEQ, F_COUNT };
+enum { F_CODES, F_SCALES, F_ZEROS, F_VARIANTS, F_SCODES, F_ROWS, F_GRID, F_DEQ, F_COUNT };
 static const char *const suffix[F_COUNT] = { "codes", "scales", "zeros", "variants",
-                                             "scale_codes", "row_scales", "dequant" };
+                                             "scale_codes", "row_scales", "grid", "dequant" };
 
 /* Which files a tensor gets under q. */
 static int has_file(const quant_preset *q, int f)
 {
     if (f == F_ZEROS)
         return q->w.fmt == LUT_WFMT_UINT;
-    if (f == F_VARIANTS || f == F_SCODES || f == F_ROWS)
+    if (f == F_VARIANTS || f == F_SCODES || f == F_ROWS || f == F_GRID)
         return q->mixture == QUANT_MIX_BITMOD;
     return 1;
 }
@@ -154,6 +157,27 @@ static int write_npy(const char *tmp, npy_dtype d, int ndim, uint64_t n, uint64_
     return npy_write(tmp, &a, err, errlen);
 }
 
+/* BitMoD's codes as the signed integers of their grid (FP4 in halves), so
+ * that w' = grid x scale: what the LUT core's INT bit-planes execute. */
+static int write_grid(const quant_preset *q, const char *tmp, const quant_result *r, char *err,
+                      size_t errlen)
+{
+    int8_t *g = malloc(r->n * r->k);
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (uint64_t i = 0; i < r->n; i++)
+        for (uint64_t j = 0; j < r->k; j++) {
+            const bitmod_variant v =
+                (bitmod_variant)r->variants[i * r->groups_per_row + j / (uint64_t)r->group_len];
+            g[i * r->k + j] = (int8_t)bitmod_value(q->w.bits, v, (uint8_t)r->codes[i * r->k + j]);
+        }
+    int rc = write_npy(tmp, NPY_INT8, 2, r->n, r->k, g, err, errlen);
+    free(g);
+    return rc;
+}
+
 static int write_tensor(const quant_preset *q, const tensor_files *tf, const quant_result *r,
                         char *err, size_t errlen)
 {
@@ -170,18 +194,30 @@ static int write_tensor(const quant_preset *q, const tensor_files *tf, const qua
         rc = write_npy(tf->tmp[F_SCODES], NPY_UINT8, 2, r->n, g, r->scale_codes, err, errlen);
     if (!rc && r->row_scales)
         rc = write_npy(tf->tmp[F_ROWS], NPY_FLOAT32, 1, r->n, 1, r->row_scales, err, errlen);
+    if (!rc && r->variants)
+        rc = write_grid(q, tf->tmp[F_GRID], r, err, errlen);
     return rc;
 }
 
-/* The `lutsim gemm` options that run a tensor's codes, or NULL. */
-static const char *gemm_args(const quant_preset *q, char *buf, size_t len)
+/* The `lutsim gemm` options that run a tensor's integer weights (which
+ * file in *weight), or NULL.  BitMoD runs as the INT bit-planes of its grid:
+ * FP3's -6..6 needs INT4 (4 passes for 3 stored bits), FP4's -16..16 (in
+ * halves) INT6 (6 passes for 4). */
+static const char *gemm_args(const quant_preset *q, char *buf, size_t len, int *weight)
 {
-    if (q->mixture || q->w.fmt == LUT_WFMT_UINT)
-        return NULL; /* no engine takes BitMoD codes or zero-points from a file yet */
-    snprintf(buf, len, "--wfmt %s --wbits %d --group %d", lut_wfmt_name(q->w.fmt), q->w.bits,
-             q->per_tensor ? 0 : q->group_size);
+    *weight = F_CODES;
+    if (q->w.fmt == LUT_WFMT_UINT)
+        return NULL; /* no engine takes zero-points from a file yet */
+    int bits = q->w.bits;
+    if (q->mixture == QUANT_MIX_BITMOD) {
+        *weight = F_GRID;
+        bits = q->w.bits == 3 ? BITMOD_FP3_PLANES : BITMOD_FP4_PLANES;
+    }
     if (q->per_tensor)
-        snprintf(buf, len, "--wfmt %s --wbits %d", lut_wfmt_name(q->w.fmt), q->w.bits);
+        snprintf(buf, len, "--wfmt %s --wbits %d", lut_wfmt_name(q->w.fmt), bits);
+    else
+        snprintf(buf, len, "--wfmt %s --wbits %d --group %d", lut_wfmt_name(q->w.fmt), bits,
+                 q->group_size);
     return buf;
 }
 
@@ -197,10 +233,13 @@ static json_t *manifest_entry(const quant_preset *q, const qin_matrix *m, const 
         json_object_set_new(files, suffix[f], json_string(name));
     }
     char gb[96];
-    const char *ga = gemm_args(q, gb, sizeof gb);
-    return json_pack("{s:s, s:[I, I], s:s, s:i, s:o, s:o}", "name", m->name, "shape",
+    int wf;
+    const char *ga = gemm_args(q, gb, sizeof gb, &wf);
+    snprintf(name, sizeof name, "%s.%s.npy", tf->stem, suffix[wf]);
+    return json_pack("{s:s, s:[I, I], s:s, s:i, s:o, s:o, s:o}", "name", m->name, "shape",
                      (json_int_t)m->n, (json_int_t)m->k, "source", m->file, "group_len",
-                     r->group_len, "files", files, "gemm", ga ? json_string(ga) : json_null());
+                     r->group_len, "files", files, "gemm", ga ? json_string(ga) : json_null(),
+                     "gemm_weight", ga ? json_string(name) : json_null());
 }
 
 static int write_manifest(const char *tmp, const char *label, const quant_preset *q,
