@@ -36,22 +36,54 @@ int bitmod_vmax(int bits, bitmod_variant v)
     return sp > top ? sp : top;
 }
 
+/* A variant's values in ascending order with their codes: the nearest
+ * value is then a binary search, not a scan of every code. */
+typedef struct {
+    int n;
+    float val[16];
+    uint8_t code[16];
+} sorted_grid;
+
+static void grid_of(int bits, bitmod_variant v, sorted_grid *g)
+{
+    g->n = 1 << bits;
+    for (int c = 0; c < g->n; c++) {
+        const float x = (float)bitmod_value(bits, v, (unsigned)c);
+        int i = c;
+        for (; i > 0 && g->val[i - 1] > x; i--) {
+            g->val[i] = g->val[i - 1];
+            g->code[i] = g->code[i - 1];
+        }
+        g->val[i] = x;
+        g->code[i] = (uint8_t)c;
+    }
+}
+
+static unsigned nearest(const sorted_grid *g, float x)
+{
+    if (x <= g->val[0])
+        return g->code[0];
+    if (x >= g->val[g->n - 1])
+        return g->code[g->n - 1];
+    int lo = 0, hi = g->n - 1; /* val[lo] <= x < val[hi] */
+    while (hi - lo > 1) {
+        const int mid = (lo + hi) / 2;
+        if (g->val[mid] <= x)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    const float dl = x - g->val[lo], dh = g->val[hi] - x;
+    if (dl != dh)
+        return dl < dh ? g->code[lo] : g->code[hi];
+    return fabsf(g->val[lo]) <= fabsf(g->val[hi]) ? g->code[lo] : g->code[hi];
+}
+
 unsigned bitmod_encode(int bits, bitmod_variant v, float x)
 {
-    unsigned best = 0;
-    float best_d = INFINITY;
-    int best_mag = 0;
-    for (unsigned c = 0; c < (1u << bits); c++) {
-        int val = bitmod_value(bits, v, c);
-        float d = fabsf(x - (float)val);
-        int mag = val < 0 ? -val : val;
-        if (d < best_d || (d == best_d && mag < best_mag)) {
-            best = c;
-            best_d = d;
-            best_mag = mag;
-        }
-    }
-    return best;
+    sorted_grid g;
+    grid_of(bits, v, &g);
+    return nearest(&g, x);
 }
 
 float bitmod_row_scale(int bits, float absmax)
@@ -91,12 +123,14 @@ void bitmod_quant_group(int bits, const float *w, int n, float row_scale, bitmod
     g->variant = BITMOD_ER_POS;
     g->scale_code = 0;
     g->sse = INFINITY;
+    sorted_grid grids[BITMOD_VARIANTS];
     for (int v = 0; v < BITMOD_VARIANTS; v++) {
+        grid_of(bits, (bitmod_variant)v, &grids[v]);
         const uint8_t sc = scale_code_of(bits, (bitmod_variant)v, absmax, row_scale);
         const float s = (float)sc * row_scale;
         double sse = 0.0;
         for (int i = 0; i < n; i++) {
-            unsigned c = s > 0.0f ? bitmod_encode(bits, (bitmod_variant)v, w[i] / s) : 0;
+            unsigned c = s > 0.0f ? nearest(&grids[v], w[i] / s) : 0;
             double e = (double)bitmod_dequant(bits, (bitmod_variant)v, c, sc, row_scale) - w[i];
             sse += e * e;
         }
@@ -108,7 +142,7 @@ void bitmod_quant_group(int bits, const float *w, int n, float row_scale, bitmod
     }
     const float s = (float)g->scale_code * row_scale;
     for (int i = 0; i < n; i++) {
-        unsigned c = s > 0.0f ? bitmod_encode(bits, g->variant, w[i] / s) : 0;
+        unsigned c = s > 0.0f ? nearest(&grids[g->variant], w[i] / s) : 0;
         if (codes)
             codes[i] = (uint8_t)c;
         if (deq)
