@@ -5,6 +5,7 @@
 #include "model_json.h"
 #include "npy.h"
 #include "outfiles.h"
+#include "progress.h"
 #include "quant_inputs.h"
 #include "quant_report.h"
 #include "quantize.h"
@@ -17,7 +18,7 @@
 
 static const char quantize_usage[] =
     "usage: lutsim quantize --in FILE|DIR --quant Q --out DIR [--report R.json]\n"
-    "                       [--csv R.csv]\n"
+    "                       [--csv R.csv] [--quiet]\n"
     "\n"
     "Quantizes a model's linear-layer weights to a preset and reports, per tensor\n"
     "and overall, the mean-square error, the SQNR and the stored bits per weight\n"
@@ -42,6 +43,8 @@ static const char quantize_usage[] =
     "  --report R.json the figures as JSON: {\"tensors\": [{\"name\", \"shape\",\n"
     "                  \"mse\", \"sqnr_db\", \"bits_per_weight\", ...}], \"total\": {...}}\n"
     "  --csv R.csv     the same figures as CSV, one row per tensor and \"total\"\n"
+    "  --quiet         no progress line on stderr (shown, in weights, for a run\n"
+    "                  longer than a second)\n"
     "  -h, --help      this text\n"
     "\n"
     "Nothing is written unless every tensor quantizes.  Exit status: 0 on\n"
@@ -49,6 +52,7 @@ static const char quantize_usage[] =
 
 typedef struct {
     const char *in, *quant, *out, *report, *csv;
+    int quiet;
 } quantize_opts;
 
 /* 0 to go on, 1 after --help, 2 on a usage error. */
@@ -57,7 +61,8 @@ static int parse_opts(int argc, char **argv, quantize_opts *o)
     static const struct option opts[] = {
         { "in", required_argument, 0, 'i' },     { "quant", required_argument, 0, 'q' },
         { "out", required_argument, 0, 'o' },    { "report", required_argument, 0, 'r' },
-        { "csv", required_argument, 0, 'c' },    { "help", no_argument, 0, 'h' },
+        { "csv", required_argument, 0, 'c' },    { "quiet", no_argument, 0, 'Q' },
+        { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -71,6 +76,7 @@ static int parse_opts(int argc, char **argv, quantize_opts *o)
         case 'o': o->out = optarg; break;
         case 'r': o->report = optarg; break;
         case 'c': o->csv = optarg; break;
+        case 'Q': o->quiet = 1; break;
         case 'h': fputs(quantize_usage, stdout); return 1;
         default:
             cli_error("quantize: unknown or incomplete option '%s' (see `lutsim quantize "
@@ -257,35 +263,50 @@ static int write_manifest(const char *tmp, const char *label, const quant_preset
     return rc;
 }
 
-/* Quantizes every matrix, writing its files and adding its row. */
-static int quantize_all(const quant_preset *q, const qin_set *in, const tensor_files *tf,
+/* Matrix i: its files, its report row and its manifest entry. */
+static int quantize_one(const quant_preset *q, const qin_set *in, int i, const tensor_files *tf,
                         qrep *rep, json_t *entries, char *err, size_t errlen)
 {
-    for (int i = 0; i < in->n; i++) {
-        const qin_matrix *m = &in->m[i];
-        float *w = qin_read(in, i, err, errlen);
-        if (!w)
-            return -1;
-        quant_result r;
-        char why[256];
-        int rc = quantize_matrix(q, w, m->n, m->k, &r, why, sizeof why);
-        free(w);
-        if (rc != 0) {
-            snprintf(err, errlen, "%s: tensor \"%.200s\": %s", m->file, m->name, why);
-            return -1;
-        }
-        qrep_row row = { m->name, m->dtype, m->n, m->k, r.sse, r.ssw, r.stored_bytes };
-        rc = write_tensor(q, &tf[i], &r, err, errlen);
-        if (rc == 0 && (qrep_add(rep, &row) != 0 ||
-                        json_array_append_new(entries, manifest_entry(q, m, &tf[i], &r)) != 0)) {
-            snprintf(err, errlen, "out of memory");
-            rc = -1;
-        }
-        quant_result_free(&r);
-        if (rc != 0)
-            return -1;
+    const qin_matrix *m = &in->m[i];
+    float *w = qin_read(in, i, err, errlen);
+    if (!w)
+        return -1;
+    quant_result r;
+    char why[256];
+    int rc = quantize_matrix(q, w, m->n, m->k, &r, why, sizeof why);
+    free(w);
+    if (rc != 0) {
+        snprintf(err, errlen, "%s: tensor \"%.200s\": %s", m->file, m->name, why);
+        return -1;
     }
-    return 0;
+    qrep_row row = { m->name, m->dtype, m->n, m->k, r.sse, r.ssw, r.stored_bytes };
+    rc = write_tensor(q, tf, &r, err, errlen);
+    if (rc == 0 && (qrep_add(rep, &row) != 0 ||
+                    json_array_append_new(entries, manifest_entry(q, m, tf, &r)) != 0)) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+    }
+    quant_result_free(&r);
+    return rc;
+}
+
+/* Quantizes every matrix, writing its files and adding its row. */
+static int quantize_all(const quant_preset *q, const qin_set *in, const tensor_files *tf,
+                        qrep *rep, json_t *entries, int quiet, char *err, size_t errlen)
+{
+    uint64_t total = 0, done = 0;
+    for (int i = 0; i < in->n; i++)
+        total += in->m[i].n * in->m[i].k;
+    progress pg;
+    progress_init(&pg, "quantize", "weights", total, quiet);
+    int rc = 0;
+    for (int i = 0; i < in->n && rc == 0; i++) {
+        rc = quantize_one(q, in, i, &tf[i], rep, entries, err, errlen);
+        done += in->m[i].n * in->m[i].k;
+        progress_update(&pg, done);
+    }
+    progress_end(&pg);
+    return rc;
 }
 
 int cmd_quantize(int argc, char **argv)
@@ -325,7 +346,7 @@ int cmd_quantize(int argc, char **argv)
         stage_all(&of, &o, &q, &in, tf, &manifest, err, sizeof err) != 0 ||
         (o.report && !(tmp_report = out_stage(&of, o.report, err, sizeof err))) ||
         (o.csv && !(tmp_csv = out_stage(&of, o.csv, err, sizeof err))) ||
-        quantize_all(&q, &in, tf, &rep, entries, err, sizeof err) != 0 ||
+        quantize_all(&q, &in, tf, &rep, entries, o.quiet, err, sizeof err) != 0 ||
         write_manifest(manifest, "manifest.json", &q, entries, err, sizeof err) != 0 ||
         (tmp_report && qrep_write_json(tmp_report, o.report, &rep, err, sizeof err) != 0) ||
         (tmp_csv && qrep_write_csv(tmp_csv, o.csv, &rep, err, sizeof err) != 0) ||
