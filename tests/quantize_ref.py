@@ -4,7 +4,8 @@ safetensors files and quantizes from the formulas of the issue and the
 BitMoD paper (reference: shared/reference/bitmod-and-baselines.md).
 
   quantize_ref.py model DIR          a two-layer sharded model (F16 + BF16)
-  quantize_ref.py matrices DIR       gauss.npy and outliers.npy (float32)
+  quantize_ref.py matrices DIR       gauss.npy and outliers.npy (float32), half.npy
+                                     (float16, 40 x 200)
   quantize_ref.py expect PRESET.json OUT.json INPUT...
       per input (a .safetensors file's linear weights, or a .npy) the mse,
       sqnr_db and bits_per_weight numpy computes under the preset
@@ -93,6 +94,7 @@ def make_matrices(d):
     idx = rng.choice(o.size, size=o.size // 200, replace=False)  # 0.5 % outliers
     o.flat[idx] = rng.choice([-1.0, 1.0], size=idx.size) * rng.uniform(8, 16, size=idx.size)
     np.save(f"{d}/outliers.npy", o.astype(F32))
+    np.save(f"{d}/half.npy", (rng.standard_normal((40, 200)) * 0.03).astype(np.float16))
 
 
 # ---- the quantizers, from the formulas ----

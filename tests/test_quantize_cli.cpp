@@ -281,6 +281,30 @@ TEST_F(QuantizeCli, BitmodGridRunsAsIntPlanes)
     }
 }
 
+// A float16 .npy (K = 200: a short last group) under every preset, as numpy
+// computes it.
+TEST_F(QuantizeCli, Float16NpyMatchesNumpy)
+{
+    ASSERT_EQ(testproc::run({kPython, kRef, "matrices", dir_}, "", "-"), 0);
+    const std::string in = dir_ + "/half.npy";
+    for (const char *q : {"W2A8", "W4A8-asym", "W1.58A8-tensor", "W3A8-bitmod", "W4A8-e8"}) {
+        const std::string rep = dir_ + "/r.json", exp = dir_ + "/e.json";
+        ASSERT_EQ(Quantize({"--in", in, "--quant", q, "--out", dir_ + "/o" + q, "--report", rep}),
+                  0) << Stderr();
+        ASSERT_EQ(testproc::run({kPython, kRef, "expect",
+                                 std::string(SRC_DIR) + "/workloads/quant/" + q + ".json", exp, in},
+                                "", "-"), 0);
+        auto got = ReadFigures(rep, true), want = ReadFigures(exp, false);
+        ASSERT_EQ(got.size(), 1u);
+        ASSERT_EQ(want.size(), 1u);
+        const Figures &g = got.begin()->second, &w = want.begin()->second;
+        EXPECT_EQ(got.begin()->first, "half");
+        ExpectClose(g.mse, w.mse, std::string(q) + " mse");
+        ExpectClose(g.sqnr_db, w.sqnr_db, std::string(q) + " sqnr_db");
+        EXPECT_EQ(g.bits, w.bits) << q;
+    }
+}
+
 // A safetensors file: 8-byte header length, the JSON header, the data.
 std::string SafeTensors(const std::string &header, size_t data_bytes, uint64_t len_override = 0)
 {
