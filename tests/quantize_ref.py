@@ -6,9 +6,10 @@ BitMoD paper (reference: shared/reference/bitmod-and-baselines.md).
   quantize_ref.py model DIR          a two-layer sharded model (F16 + BF16)
   quantize_ref.py matrices DIR       gauss.npy and outliers.npy (float32), half.npy
                                      (float16, 40 x 200)
-  quantize_ref.py expect PRESET.json OUT.json INPUT...
-      per input (a .safetensors file's linear weights, or a .npy) the mse,
-      sqnr_db and bits_per_weight numpy computes under the preset
+  quantize_ref.py expect P1.json,P2.json,... OUT-{}.json INPUT...
+      per preset (OUT with {} = the preset's base name) and per input (a
+      .safetensors file's linear weights, or a .npy) the mse, sqnr_db and
+      bits_per_weight numpy computes under the preset
 """
 import json
 import math
@@ -88,9 +89,9 @@ def make_model(d):
 
 def make_matrices(d):
     rng = np.random.default_rng(11)
-    g = rng.standard_normal((128, 1024)).astype(F32)
+    g = rng.standard_normal((64, 1024)).astype(F32)
     np.save(f"{d}/gauss.npy", g)
-    o = rng.standard_normal((128, 1024)).astype(F32)
+    o = rng.standard_normal((64, 1024)).astype(F32)
     idx = rng.choice(o.size, size=o.size // 200, replace=False)  # 0.5 % outliers
     o.flat[idx] = rng.choice([-1.0, 1.0], size=idx.size) * rng.uniform(8, 16, size=idx.size)
     np.save(f"{d}/outliers.npy", o.astype(F32))
@@ -224,6 +225,12 @@ def stored_bits(p, n, k, glen):
     return 8 * (wbytes + meta)
 
 
+def expect_all(presets, out_pattern, inputs):
+    for path in presets.split(","):
+        base = path.rsplit("/", 1)[-1][:-len(".json")]
+        expect(path, out_pattern.replace("{}", base), inputs)
+
+
 def expect(preset_path, out_path, inputs):
     p = json.load(open(preset_path))
     res = []
@@ -249,4 +256,4 @@ if __name__ == "__main__":
     elif cmd == "matrices":
         make_matrices(sys.argv[2])
     else:
-        expect(sys.argv[2], sys.argv[3], sys.argv[4:])
+        expect_all(sys.argv[2], sys.argv[3], sys.argv[4:])
