@@ -260,6 +260,11 @@ static json_t *index_shards(const char *index_path, const char ***names, size_t 
     }
     *names = calloc(json_object_size(map), sizeof **names);
     *n = 0;
+    if (!*names) {
+        snprintf(err, errlen, "%s: out of memory", index_path);
+        json_decref(doc);
+        return NULL;
+    }
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)map, key, v) {
@@ -291,6 +296,12 @@ int st_open_index(const char *index_path, st_file **files, int *nfiles, char *er
         return -1;
     *files = calloc(n, sizeof **files);
     *nfiles = 0;
+    if (!*files) {
+        snprintf(err, errlen, "%s: out of memory", index_path);
+        free(names);
+        json_decref(doc);
+        return -1;
+    }
     const char *slash = strrchr(index_path, '/');
     const int dirlen = slash ? (int)(slash - index_path) + 1 : 0;
     int rc = 0;
