@@ -395,4 +395,27 @@ TEST_F(QuantizeCli, BitmodPresetIsRefusedByTheEngines)
         << Stderr();
 }
 
+TEST_F(QuantizeCli, BitmodPresetKeysAreChecked)
+{
+    struct Case {
+        const char *json, *expect;
+    } cases[] = {
+        {R"({"wfmt": "bitmod", "wbits": 5})", "wbits: BitMoD weights are 3 or 4 bits, got 5"},
+        {R"({"wfmt": "bitmod", "wbits": 4, "scale": "fp16"})",
+         "scale: BitMoD group scales are INT8 codes under one FP16 scale per row"},
+        {R"({"wfmt": "bitmod", "wbits": 4, "group_size": "tensor"})",
+         "wfmt: BitMoD weights take a group size"},
+        {R"({"wfmt": "bitmod", "wbits": 3, "zero_point": "int8"})",
+         "wfmt: BitMoD weights take a group size (\"group_size\": N), no zero_point"},
+    };
+    std::ofstream(dir_ + "/w.npy"); // never read: the preset fails first
+    for (const Case &c : cases) {
+        const std::string q = dir_ + "/q.json";
+        std::ofstream(q) << c.json;
+        EXPECT_EQ(Quantize({"--in", dir_ + "/w.npy", "--quant", q, "--out", dir_ + "/never"}), 1);
+        EXPECT_NE(Stderr().find(q + ": " + c.expect), std::string::npos) << Stderr();
+        EXPECT_FALSE(fs::exists(dir_ + "/never"));
+    }
+}
+
 } // namespace
