@@ -59,12 +59,13 @@ static void grid_of(int bits, bitmod_variant v, sorted_grid *g)
     }
 }
 
-static unsigned nearest(const sorted_grid *g, float x)
+/* The index in g of the value nearest x. */
+static int nearest_index(const sorted_grid *g, float x)
 {
     if (x <= g->val[0])
-        return g->code[0];
+        return 0;
     if (x >= g->val[g->n - 1])
-        return g->code[g->n - 1];
+        return g->n - 1;
     int lo = 0, hi = g->n - 1; /* val[lo] <= x < val[hi] */
     while (hi - lo > 1) {
         const int mid = (lo + hi) / 2;
@@ -75,8 +76,13 @@ static unsigned nearest(const sorted_grid *g, float x)
     }
     const float dl = x - g->val[lo], dh = g->val[hi] - x;
     if (dl != dh)
-        return dl < dh ? g->code[lo] : g->code[hi];
-    return fabsf(g->val[lo]) <= fabsf(g->val[hi]) ? g->code[lo] : g->code[hi];
+        return dl < dh ? lo : hi;
+    return fabsf(g->val[lo]) <= fabsf(g->val[hi]) ? lo : hi;
+}
+
+static unsigned nearest(const sorted_grid *g, float x)
+{
+    return g->code[nearest_index(g, x)];
 }
 
 unsigned bitmod_encode(int bits, bitmod_variant v, float x)
@@ -130,8 +136,9 @@ void bitmod_quant_group(int bits, const float *w, int n, float row_scale, bitmod
         const float s = (float)sc * row_scale;
         double sse = 0.0;
         for (int i = 0; i < n; i++) {
-            unsigned c = s > 0.0f ? nearest(&grids[v], w[i] / s) : 0;
-            double e = (double)bitmod_dequant(bits, (bitmod_variant)v, c, sc, row_scale) - w[i];
+            /* the grid value times s is bitmod_dequant's product */
+            const float d = s > 0.0f ? grids[v].val[nearest_index(&grids[v], w[i] / s)] * s : 0.0f;
+            double e = (double)d - w[i];
             sse += e * e;
         }
         if (sse < g->sse) {
