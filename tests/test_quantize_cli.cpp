@@ -383,6 +383,18 @@ TEST_F(QuantizeCli, BadIndexAndPartialFolderWriteNothing)
     fs::remove(dir_ + "/s2.safetensors");
     EXPECT_EQ(Quantize({"--in", dir_, "--quant", "W4A8", "--out", out}), 0) << Stderr();
     EXPECT_TRUE(fs::exists(out + "/l.q_proj.weight.codes.npy"));
+    // an output that is one of the inputs is refused before any work
+    const std::string index = dir_ + "/model.safetensors.index.json";
+    const std::string text = R"({"weight_map": {"l.q_proj.weight": "s1.safetensors"}})";
+    std::ofstream(index) << text;
+    for (const std::string &victim : {index, dir_ + "/s1.safetensors"}) {
+        EXPECT_EQ(Quantize({"--in", dir_, "--quant", "W4A8", "--out", dir_ + "/o2", "--report",
+                            victim}), 1) << victim;
+        EXPECT_NE(Stderr().find("--in"), std::string::npos) << Stderr();
+        EXPECT_FALSE(fs::exists(dir_ + "/o2"));
+    }
+    EXPECT_EQ(Slurp(index), text);
+    EXPECT_EQ(Slurp(dir_ + "/s1.safetensors"), good);
 }
 
 TEST_F(QuantizeCli, BitmodPresetIsRefusedByTheEngines)

@@ -328,9 +328,16 @@ int cmd_quantize(int argc, char **argv)
     }
     outfiles of;
     out_init(&of);
+    /* every file read: --in itself (an index), the folder's index, the
+     * shards and the .npy files, so that no output replaces one */
+    char idx[4096];
+    snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", o.in);
     out_input(&of, o.quant, "--quant");
-    if (in.nfiles == 0 && in.n == 1)
-        out_input(&of, in.m[0].file, "--in");
+    out_input(&of, o.in, "--in");
+    out_input(&of, idx, "--in");
+    for (int i = 0; i < in.n; i++)
+        if (!in.m[i].sf)
+            out_input(&of, in.m[i].file, "--in");
     for (int i = 0; i < in.nfiles; i++)
         out_input(&of, in.files[i].path, "--in");
     tensor_files *tf = calloc((size_t)in.n, sizeof *tf);
