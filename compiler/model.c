@@ -5,6 +5,8 @@
 #include "oplist.h"
 #include "quant_layout.h"
 
+#include "bitmod_types.h"
+
 #include "count.h"
 
 #include <ctype.h>
@@ -332,6 +334,14 @@ int quant_preset_named(const char *name, quant_preset *out)
 
 int quant_check(const quant_preset *q, char *err, size_t errlen)
 {
+    if (q->mixture == QUANT_MIX_BITMOD && (q->w.fmt != LUT_WFMT_INT || !bitmod_bits_ok(q->w.bits))) {
+        snprintf(err, errlen, "wbits: BitMoD weights are 3 or 4 bits, got %d", q->w.bits);
+        return -1;
+    }
+    if (q->mixture != QUANT_MIX_NONE && q->mixture != QUANT_MIX_BITMOD) {
+        snprintf(err, errlen, "wfmt: unknown datatype mixture %d", q->mixture);
+        return -1;
+    }
     switch (q->w.fmt) {
     case LUT_WFMT_INT:
     case LUT_WFMT_UINT:

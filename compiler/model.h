@@ -237,7 +237,11 @@ typedef struct {
     int abits;       /* activation bits: 4, 8 (default) or 16 (quant_arch) */
     int kv_bits;     /* K/V cache: signed INT8 (8, or 0: the default) or INT4 (4),
                         run on the LUT array's bit-serial path (compiler/attention.h) */
+    int mixture;     /* quant_mixture: BitMoD's per-group FP3/FP4 datatypes
+                        (cmodel/bitmod_types.h); w is then INT of the code width,
+                        for sizing only: the LUT core does not execute them yet */
 } quant_preset;
+typedef enum { QUANT_MIX_NONE = 0, QUANT_MIX_BITMOD } quant_mixture;
 
 /* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, scale,
  * zero_point, packing, abits, kv_format). */

@@ -26,6 +26,13 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
     else
         b->weight_bytes = (n * k * (uint64_t)q->w.bits + 7) / 8;
     const uint64_t g = (uint64_t)quant_group_len(q, k);
+    if (q->mixture == QUANT_MIX_BITMOD) {
+        /* per group an INT8 scale code and the 2-bit variant, per row the
+         * FP16 scale of the codes (bitmod_types.h) */
+        b->groups = q->per_tensor ? 1 : n * ((k + g - 1) / g);
+        b->meta_bytes = (b->groups * QUANT_BITMOD_GROUP_BITS + 7) / 8 + 2 * n;
+        return;
+    }
     if (q->per_tensor) {
         /* one scale for the matrix, applied outside the LUT array */
         b->groups = 1;
@@ -52,6 +59,14 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
 
 int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
 {
+    if (q->mixture == QUANT_MIX_BITMOD) {
+        if (q->zp_bits || q->per_tensor || q->packing != QUANT_PACK_NONE || q->group_size <= 0) {
+            snprintf(err, errlen, "wfmt: BitMoD weights take a group size (\"group_size\": N), "
+                     "no zero_point and no packing");
+            return -1;
+        }
+        return 0;
+    }
     const lut_scale_type t = (lut_scale_type)q->scale;
     if ((unsigned)q->scale >= LUT_SCALE_NONE) {
         snprintf(err, errlen, "scale: expected \"fp16\", \"bf16\", \"fp32\" or \"int8_exp\"");
@@ -95,6 +110,11 @@ int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
 int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen)
 {
     *out = *a;
+    if (q->mixture == QUANT_MIX_BITMOD) {
+        snprintf(err, errlen, "wfmt: BitMoD (\"bitmod\") weights are not a LUT core format yet; "
+                 "`lutsim quantize` measures their error and size");
+        return -1;
+    }
     if (a->tprec_fused && q->abits != a->act_bits) {
         /* the producer's vector epilogue writes tables of a->act_bits */
         snprintf(err, errlen, "abits: %d-bit activations with precompute.fused need %d-bit "

@@ -16,10 +16,14 @@
 extern "C" {
 #endif
 
+/* BitMoD metadata per group: an INT8 scale code and a 2-bit datatype. */
+#define QUANT_BITMOD_GROUP_BITS 10
+
 typedef struct {
     uint64_t weight_bytes; /* packed weights: ceil(n k bits / 8), ternary trit5 ceil(n k / 5) */
     uint64_t groups;       /* scale groups: n ceil(k / group), 1 per tensor */
-    uint64_t meta_bytes;   /* scales + zero-points: groups x (scale + zero-point bytes) */
+    uint64_t meta_bytes;   /* scales + zero-points: groups x (scale + zero-point bytes);
+                              BitMoD: ceil(groups x 10 bits / 8) + 2 B per row */
 } quant_bytes;
 
 /* The scale-group length of a matrix with reduction length k. */
@@ -37,7 +41,8 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
  * metadata, so the chunking is free). */
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 
-/* The architecture as it runs q: *out = *a with act_bits = q->abits (and
+/* The architecture as it runs q (a BitMoD preset is refused: no engine
+ * executes its codes yet): *out = *a with act_bits = q->abits (and
  * the table entries as wide as that needs, arch_set_act_bits), checked.
  * Idempotent.  0, or -1 with "abits: ..." when the tables no longer fit. */
 int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen);

@@ -32,6 +32,7 @@ int fuzz_quant_one_input(const uint8_t *, size_t);
 int fuzz_asm_one_input(const uint8_t *, size_t);
 int fuzz_prog_one_input(const uint8_t *, size_t);
 int fuzz_sim_one_input(const uint8_t *, size_t);
+int fuzz_safetensors_one_input(const uint8_t *, size_t);
 }
 
 namespace {
@@ -53,6 +54,7 @@ const Target targets[] = {
     { "asm", fuzz_asm_one_input, nullptr },
     { "prog", fuzz_prog_one_input, nullptr },
     { "sim", fuzz_sim_one_input, nullptr },
+    { "safetensors", fuzz_safetensors_one_input, nullptr },
 };
 
 std::vector<std::string> files_in(const std::string &dir)

@@ -93,8 +93,12 @@ static void print_usage(void)
         snprintf(models + l, sizeof models - l, "%s%s", i ? ", " : "", workload_model_name(i));
     }
     for (int i = 0; workload_quant_name(i); i++) {
+        quant_preset q;
+        char e[256];
+        if (quant_from_name_or_file(workload_quant_name(i), &q, e, sizeof e) != 0 || q.mixture)
+            continue; /* BitMoD presets are for `lutsim quantize` only */
         size_t l = strlen(quants);
-        snprintf(quants + l, sizeof quants - l, "%s%s", i ? ", " : "", workload_quant_name(i));
+        snprintf(quants + l, sizeof quants - l, "%s%s", l ? ", " : "", workload_quant_name(i));
     }
     printf(run_usage, models, quants);
 }

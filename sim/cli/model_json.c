@@ -334,8 +334,8 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (!f)
         FAIL(&c, "missing key \"wfmt\"");
     if (!json_is_string(f))
-        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\", got %s",
-             cfg_json_kind(f));
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\" or \"bitmod\", "
+                 "got %s", cfg_json_kind(f));
     const char *fs = json_string_value(f);
     if (strcmp(fs, "int") == 0) {
         q.w.fmt = LUT_WFMT_INT;
@@ -352,9 +352,18 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         q.w.bits = fs[0] == 't' ? 2 : 1;
         if (hf_get_int(&c, doc, "wbits", 0, 1, &q.w.bits))
             return -1;
+    } else if (strcmp(fs, "bitmod") == 0) {
+        q.w.fmt = LUT_WFMT_INT; /* sizing: codes of wbits bits */
+        q.w.bits = 0;
+        q.mixture = QUANT_MIX_BITMOD;
+        if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
+            return -1;
+        if (json_object_get(doc, "scale"))
+            FAIL(&c, "scale: BitMoD group scales are INT8 codes under one FP16 scale per row; "
+                     "leave the key out");
     } else {
-        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\" or \"binary\", got \"%.40s\"",
-             fs);
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\" or \"bitmod\", "
+                 "got \"%.40s\"", fs);
     }
     q.abits = 8;
     if (quant_format_keys(&c, doc, &q) || hf_get_int(&c, doc, "abits", 0, 1, &q.abits))

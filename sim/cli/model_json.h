@@ -14,7 +14,7 @@
  *   "a.json: num_local_experts: mixture-of-experts models are not supported yet"
  *   "a.json: line 4, column 3: jansson's message"
  *
- * Quant presets: {"name": S, "wfmt": "int"|"ternary"|"binary", "wbits": B,
+ * Quant presets: {"name": S, "wfmt": "int"|"uint"|"ternary"|"binary"|"bitmod", "wbits": B,
  * "group_size": G, "abits": A, "description": S}; wfmt is required, wbits
  * too for int (ternary is 2, binary 1), group_size defaults to 128 (0: one
  * scale per output row), abits to 8, name to the file's base name.  Unknown

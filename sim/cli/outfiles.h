@@ -21,8 +21,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define OUT_MAX 16
-#define OUT_MAX_INPUTS 8
+#define OUT_MAX 2048 /* lutsim quantize: a few files per tensor of a 7B model */
+#define OUT_MAX_INPUTS 256 /* lutsim quantize: every shard of a large model */
 #define OUT_MAX_DIRS 4
 
 typedef struct {

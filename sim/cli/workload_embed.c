@@ -13,7 +13,7 @@ X(models_mixtral_8x7b) X(models_qwen1_5_moe_a2_7b) X(models_olmoe_1b_7b)
 X(models_deepseek_v2_lite)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
 X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
-X(quant_W2A4) X(quant_W4A4) X(quant_W4A16)
+X(quant_W2A4) X(quant_W4A4) X(quant_W4A16) X(quant_W3A8_bitmod) X(quant_W4A8_bitmod)
 #undef X
 
 typedef struct {
@@ -53,6 +53,8 @@ static const entry quants[] = {
     { "W2A4", embed_quant_W2A4 },
     { "W4A4", embed_quant_W4A4 },
     { "W4A16", embed_quant_W4A16 },
+    { "W3A8-bitmod", embed_quant_W3A8_bitmod },
+    { "W4A8-bitmod", embed_quant_W4A8_bitmod },
     { NULL, NULL },
 };
 

@@ -12,7 +12,7 @@
 #     input in tests/fuzz/corpus/NAME/ (inputs that once found a bug) and
 #     the workloads/ files through the same targets.
 
-FUZZ_NAMES   := npy arch energy model quant asm prog sim
+FUZZ_NAMES   := npy arch energy model quant asm prog sim safetensors
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

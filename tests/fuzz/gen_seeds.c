@@ -1,12 +1,14 @@
 /* gen_seeds.c - small seed inputs for the fuzz targets, made at build time
  * (nothing binary is committed): `gen_seeds DIR` writes DIR/npy/,
+ * DIR/safetensors/,
  * DIR/asm/, DIR/prog/ and DIR/sim/.  The JSON targets take their seeds
  * from workloads/ as they are.
  *   npy   arrays of every dtype and rank lutsim reads, written by npy_write,
  *         and one version 2.0 header;
  *   asm   a compiled GEMM program as text, and each instruction alone;
  *   prog  the same as binaries;
- *   sim   choice bytes (fuzz_sim.c) from a fixed xorshift stream.
+ *   sim   choice bytes (fuzz_sim.c) from a fixed xorshift stream;
+ *   safetensors  a file of three tensors (F16, BF16, I64) and an empty one.
  */
 #include "arch.h"
 #include "gemm.h"
@@ -160,6 +162,25 @@ static void sim_seeds(void)
     }
 }
 
+/* Safetensors files: two tensors (F16, BF16), one skipped dtype, metadata. */
+static void safetensors_seeds(void)
+{
+    make_dir("safetensors");
+    static const char hdr[] =
+        "{\"__metadata__\":{\"format\":\"pt\"},"
+        "\"l.q_proj.weight\":{\"dtype\":\"F16\",\"shape\":[2,2],\"data_offsets\":[0,8]},"
+        "\"l.k_proj.weight\":{\"dtype\":\"BF16\",\"shape\":[1,2],\"data_offsets\":[8,12]},"
+        "\"ids\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[12,20]}}";
+    uint8_t buf[8 + sizeof hdr - 1 + 20] = { 0 };
+    const uint64_t n = sizeof hdr - 1;
+    for (int i = 0; i < 8; i++)
+        buf[i] = (uint8_t)(n >> (8 * i));
+    memcpy(buf + 8, hdr, n);
+    buf[8 + n + 1] = 0x3c; /* 1.0 in F16 */
+    write_seed("safetensors", "three.safetensors", buf, sizeof buf);
+    write_seed("safetensors", "empty.safetensors", "\x02\0\0\0\0\0\0\0{}", 10);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -172,5 +193,6 @@ int main(int argc, char **argv)
     npy_seeds();
     program_seeds();
     sim_seeds();
+    safetensors_seeds();
     return 0;
 }
