@@ -356,7 +356,7 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         q.w.fmt = LUT_WFMT_INT; /* sizing: codes of wbits bits */
         q.w.bits = 0;
         q.mixture = QUANT_MIX_BITMOD;
-        if (get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
+        if (hf_get_int(&c, doc, "wbits", 1, 1, &q.w.bits))
             return -1;
         if (json_object_get(doc, "scale"))
             FAIL(&c, "scale: BitMoD group scales are INT8 codes under one FP16 scale per row; "
