@@ -316,21 +316,59 @@ static void own(dram_dev *d, int c)
     d->nfol[c] = 0;
 }
 
-/* Makes leader c follow an earlier leader with the same bursts (key) in
- * the same state from cycle t. */
-static void merge(dram_dev *d, int c, int64_t t)
+/* Makes leader c (with its followers) follow leader L. */
+static void follow(dram_dev *d, int c, int L)
 {
-    for (int L = 0; L < c; L++) {
-        if (d->lead[L] != L || d->key[L] != d->key[c] ||
-            !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+    for (int k = c; k < d->sp.channels; k++)
+        if (d->lead[k] == c)
+            d->lead[k] = (uint16_t)L;
+    d->nfol[L] += d->nfol[c] + 1;
+    d->nsame += 1;
+    d->nfol[c] = 0;
+}
+
+/* Makes each leader follow the first earlier leader with the same bursts
+ * (key) in the same state from cycle t, in channel order.  Leaders are
+ * kept in lists by key (a request gives at most a few keys), so a leader
+ * is compared only with leaders of its own key. */
+static void merge_all(dram_dev *d, int64_t t)
+{
+    enum { KEYS = 8 };
+    uint64_t kv[KEYS];
+    int first[KEYS], last[KEYS], nk = 0;
+    int next[DRAM_MAX_CHANNELS];
+    for (int c = 0; c < d->sp.channels; c++) {
+        if (d->lead[c] != c)
             continue;
-        for (int k = c; k < d->sp.channels; k++)
-            if (d->lead[k] == c)
-                d->lead[k] = (uint16_t)L;
-        d->nfol[L] += d->nfol[c] + 1;
-        d->nsame += 1;
-        d->nfol[c] = 0;
-        return;
+        int b = 0;
+        while (b < nk && kv[b] != d->key[c])
+            b++;
+        if (b == nk) {
+            if (nk == KEYS) { /* more keys than lists: compare with every leader */
+                for (int L = 0; L < c; L++)
+                    if (d->lead[L] == L && d->key[L] == d->key[c] &&
+                        dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t)) {
+                        follow(d, c, L);
+                        break;
+                    }
+                continue;
+            }
+            kv[nk] = d->key[c];
+            first[nk] = last[nk] = c;
+            next[c] = -1;
+            nk++;
+            continue;
+        }
+        int L = first[b];
+        while (L >= 0 && !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+            L = next[L];
+        if (L >= 0) {
+            follow(d, c, L);
+        } else {
+            next[last[b]] = c;
+            next[c] = -1;
+            last[b] = c;
+        }
     }
 }
 
@@ -616,9 +654,7 @@ static void feed_lockstep(dram_dev *d, request *q)
 {
     const int C = d->sp.channels;
     split(d);
-    for (int c = 1; c < C; c++)
-        if (d->lead[c] == c)
-            merge(d, c, q->arrival);
+    merge_all(d, q->arrival);
     for (int c = 0; c < C; c++) {
         if (d->lead[c] != c || d->key[c] < 2) /* followers, and channels without bursts */
             continue;
