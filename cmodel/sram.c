@@ -74,28 +74,35 @@ void sram_strided(const sram_geom *g, uint64_t base, uint64_t stride, uint64_t c
 #define STEP_MAX 64
 #define BANKS_MAX 64
 
-/* x / d and x % d, by shift and mask when d is a power of two (the
- * usual widths and bank counts: this runs for every chunk step). */
-static inline uint64_t div_by(uint64_t x, uint64_t d)
+/* A divisor, by shift and mask when a power of two (the usual widths and
+ * bank counts: this runs for every chunk step). */
+typedef struct {
+    uint64_t d;
+    int sh; /* log2 d, or -1 */
+} divisor;
+
+static inline divisor divisor_of(uint64_t d)
 {
-    return (d & (d - 1)) == 0 ? x >> __builtin_ctzll(d) : x / d;
+    divisor v = { d, (d & (d - 1)) == 0 ? __builtin_ctzll(d) : -1 };
+    return v;
 }
 
-static inline uint64_t mod_by(uint64_t x, uint64_t d)
+static inline uint64_t div_by(uint64_t x, divisor v) { return v.sh >= 0 ? x >> v.sh : x / v.d; }
+static inline uint64_t mod_by(uint64_t x, divisor v)
 {
-    return (d & (d - 1)) == 0 ? x & (d - 1) : x % d;
+    return v.sh >= 0 ? x & (v.d - 1) : x % v.d;
 }
 
-/* sram_step_words for one or two accesses (an lmma's tile_m rows, the
- * common case) without a per-bank table: an interval of span words puts
- * span / B in every bank and one more in the span % B banks from its first
- * word's on (a circular range); two disjoint intervals' busiest bank has
- * both fulls plus 2 if their ranges meet (one holds the other's start),
- * else 1 if either range is non-empty. */
-static uint64_t step_words_few(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
-                               uint64_t *even)
+/* One or two accesses (an lmma's tile_m rows, the common case), without a
+ * per-bank table: an interval of span words puts span / B in every bank
+ * and one more in the span % B banks from its first word's on (a circular
+ * range); two disjoint intervals' busiest bank has both fulls plus 2 if
+ * their ranges meet (one holds the other's start), else 1 if either range
+ * is non-empty. */
+static inline uint64_t step_words_few(const sram_geom *g, const uint64_t *lo, int n,
+                                      uint64_t len, uint64_t *even)
 {
-    const uint64_t W = g->width, B = g->banks;
+    const divisor W = divisor_of(g->width), B = divisor_of(g->banks);
     uint64_t a0 = div_by(lo[0], W), b0 = div_by(lo[0] + len - 1, W), a1 = a0, b1 = b0;
     if (n == 2) {
         a1 = div_by(lo[1], W);
@@ -110,39 +117,31 @@ static uint64_t step_words_few(const sram_geom *g, const uint64_t *lo, int n, ui
         }
     }
     if (n == 1 || a1 <= b0 + 1) { /* one interval after merging */
-        const uint64_t span = (b1 > b0 ? b1 : b0) - a0 + 1;
+        const uint64_t words = div_by((b1 > b0 ? b1 : b0) - a0 + B.d, B);
         if (even)
-            *even = div_by(span + B - 1, B);
-        return div_by(span + B - 1, B);
+            *even = words;
+        return words;
     }
     const uint64_t s0 = b0 - a0 + 1, s1 = b1 - a1 + 1;
     const uint64_t r0 = mod_by(s0, B), r1 = mod_by(s1, B);
     uint64_t most = div_by(s0, B) + div_by(s1, B);
     if (r0 && r1) {
-        const uint64_t d = mod_by(mod_by(a1, B) + B - mod_by(a0, B), B);
-        most += d < r0 || mod_by(B - d, B) < r1 ? 2 : 1;
+        const uint64_t d = mod_by(mod_by(a1, B) + B.d - mod_by(a0, B), B);
+        most += d < r0 || mod_by(B.d - d, B) < r1 ? 2 : 1;
     } else if (r0 || r1) {
         most += 1;
     }
     if (even)
-        *even = div_by(s0 + s1 + B - 1, B);
+        *even = div_by(s0 + s1 + B.d - 1, B);
     return most;
 }
 
-uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
-                         uint64_t *even)
+/* Any number of accesses: word intervals sorted by start (insertion sort
+ * of at most 64), merged, then counted per bank. */
+static uint64_t step_words_many(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
+                                uint64_t *even)
 {
-    if (even)
-        *even = 0;
-    if (n <= 0 || len == 0)
-        return 0;
-    if (n > STEP_MAX)
-        n = STEP_MAX;
-    const uint64_t W = g->width;
-    if (n <= 2 && g->banks <= BANKS_MAX)
-        return step_words_few(g, lo, n, len, even);
-    /* Word intervals of the accesses, sorted by start (insertion sort of at
-     * most 64), merged, then counted per bank. */
+    const divisor W = divisor_of(g->width);
     uint64_t w0[STEP_MAX], w1[STEP_MAX];
     for (int i = 0; i < n; i++) {
         uint64_t a = div_by(lo[i], W), b = div_by(lo[i] + len - 1, W);
@@ -155,8 +154,8 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
         w1[j] = b;
     }
     uint64_t per_bank[BANKS_MAX];
-    const uint64_t B = g->banks < BANKS_MAX ? g->banks : BANKS_MAX;
-    memset(per_bank, 0, (size_t)B * sizeof *per_bank);
+    const divisor B = divisor_of(g->banks < BANKS_MAX ? g->banks : BANKS_MAX);
+    memset(per_bank, 0, (size_t)B.d * sizeof *per_bank);
     uint64_t cur0 = w0[0], cur1 = w1[0], distinct = 0, full = 0;
     for (int i = 1; i <= n; i++) {
         if (i < n && w0[i] <= cur1 + 1) { /* overlaps or touches: merge */
@@ -171,7 +170,7 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
         full += div_by(span, B);
         for (uint64_t t = 0, k = mod_by(cur0, B); t < rem; t++) {
             per_bank[k]++;
-            if (++k == B)
+            if (++k == B.d)
                 k = 0;
         }
         if (i < n) {
@@ -180,12 +179,25 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
         }
     }
     uint64_t most = 0;
-    for (uint64_t j = 0; j < B; j++)
+    for (uint64_t j = 0; j < B.d; j++)
         if (per_bank[j] > most)
             most = per_bank[j];
     if (even)
-        *even = div_by(distinct + B - 1, B);
+        *even = div_by(distinct + B.d - 1, B);
     return most + full;
+}
+
+uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t len,
+                         uint64_t *even)
+{
+    if (n <= 0 || len == 0) {
+        if (even)
+            *even = 0;
+        return 0;
+    }
+    if (n <= 2 && g->banks <= BANKS_MAX)
+        return step_words_few(g, lo, n, len, even);
+    return step_words_many(g, lo, n < STEP_MAX ? n : STEP_MAX, len, even);
 }
 
 /* Slots of buffer b's recorded windows that fall in [lo, hi), pro rata. */
