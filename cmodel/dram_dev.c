@@ -42,10 +42,10 @@ static inline int set_next(const chan_set *s, int nw, int c)
     return i * 64 + __builtin_ctzll(w);
 }
 
-/* Channels lo .. hi - 1. */
-static void set_range(chan_set *s, int lo, int hi)
+/* Channels lo .. hi - 1 (nw words). */
+static void set_range(chan_set *s, int nw, int lo, int hi)
 {
-    for (int i = 0; i < DRAM_MAX_CHANNELS / 64; i++) {
+    for (int i = 0; i < nw; i++) {
         const int a = lo > 64 * i ? lo - 64 * i : 0, b = hi < 64 * (i + 1) ? hi - 64 * i : 64;
         s->w[i] = a < b ? (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1) : 0;
     }
@@ -456,17 +456,18 @@ static int keys_of(dram_dev *d, const request *q)
     d->kr = (int)r;
     d->krem = rem;
     d->kfull = full;
+    const int nw = d->nw;
     chan_set more, second, all;
-    set_range(&all, 0, (int)C);
-    set_range(&second, 0, (int)r);
-    set_range(&more, (int)r, (int)(r + rem < C ? r + rem : C));
+    set_range(&all, nw, 0, (int)C);
+    set_range(&second, nw, 0, (int)r);
+    set_range(&more, nw, (int)r, (int)(r + rem < C ? r + rem : C));
     if (r + rem > C) {
         chan_set wrap;
-        set_range(&wrap, 0, (int)(r + rem - C));
-        for (int i = 0; i < d->nw; i++)
+        set_range(&wrap, nw, 0, (int)(r + rem - C));
+        for (int i = 0; i < nw; i++)
             more.w[i] |= wrap.w[i];
     }
-    for (int i = 0; i < d->nw; i++) {
+    for (int i = 0; i < nw; i++) {
         d->kind[3].w[i] = more.w[i] & second.w[i];
         d->kind[2].w[i] = more.w[i] & ~second.w[i];
         d->kind[1].w[i] = ~more.w[i] & second.w[i];
@@ -482,9 +483,12 @@ static void split(dram_dev *d)
     const int nw = d->nw;
     const chan_set lead = d->leaders;
     for (int L = set_next(&lead, nw, -1); L >= 0; L = set_next(&lead, nw, L)) {
-        if (set_count(&d->members[L], nw) == 1)
-            continue;
         const int own_kind = kind_of(d, L);
+        uint64_t other = 0; /* members of other kinds */
+        for (int i = 0; i < nw; i++)
+            other |= d->members[L].w[i] & ~d->kind[own_kind].w[i];
+        if (!other)
+            continue;
         for (int k = 0; k < 4; k++) {
             if (k == own_kind)
                 continue;
