@@ -204,6 +204,8 @@ uint64_t sram_step_words(const sram_geom *g, const uint64_t *lo, int n, uint64_t
 static double overlap_words(const sram_ports *p, int b, uint64_t lo, uint64_t hi)
 {
     double sum = 0;
+    if (p->b[b].hi_max <= lo) /* every window ended before: none overlaps */
+        return sum;
     for (int k = 0; k < p->b[b].n; k++) {
         uint64_t a = p->b[b].lo[k] > lo ? p->b[b].lo[k] : lo;
         uint64_t z = p->b[b].hi[k] < hi ? p->b[b].hi[k] : hi;
@@ -241,6 +243,8 @@ uint64_t sram_ports_use(sram_ports *p, const arch_t *a, int dma, uint64_t start,
         int k = p->b[b].next;
         p->b[b].lo[k] = start;
         p->b[b].hi[k] = start + (need ? need : 1);
+        if (p->b[b].hi[k] > p->b[b].hi_max)
+            p->b[b].hi_max = p->b[b].hi[k];
         p->b[b].words[k] = words[b];
         p->b[b].next = (k + 1) % SRAM_PORT_RECENT;
         if (p->b[b].n < SRAM_PORT_RECENT)
