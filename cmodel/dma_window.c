@@ -52,8 +52,20 @@ uint64_t dma_window_ready(const dma_window *w, uint64_t g)
 
 void dma_window_push(dma_window *w, uint64_t g, uint64_t free_at)
 {
-    for (uint64_t i = 0; i < g && w->cap > 0; i++)
-        w->ring[w->issued++ % (uint64_t)w->cap] = free_at;
+    if (w->cap == 0)
+        return;
+    const uint64_t cap = (uint64_t)w->cap;
+    uint64_t pos = w->issued % cap; /* one division, not one per burst */
+    w->issued += g;
+    if (g > cap) { /* only the last cap bursts' slots are kept */
+        pos = (pos + g - cap) % cap;
+        g = cap;
+    }
+    for (uint64_t i = 0; i < g; i++) {
+        w->ring[pos] = free_at;
+        if (++pos == cap)
+            pos = 0;
+    }
 }
 
 static uint64_t up(double x) { return x <= EPS ? 0 : (uint64_t)ceil(x - EPS); }

@@ -102,10 +102,12 @@ void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom 
         memcpy(ring, src->ring, (g->ring_mask + 1) * sizeof *ring);
 }
 
-/* Timers are compared as max(x, floor): below it none binds any more. */
-static int same_timer(int64_t a, int64_t b, int64_t floor)
+/* Timers are compared as max(x, floor): below it none binds any more.
+ * Nonzero if they differ so; branch-free, so that a whole bank's or
+ * group's timers are tested at once. */
+static inline int64_t differ(int64_t a, int64_t b, int64_t floor)
 {
-    return a == b || (a <= floor && b <= floor);
+    return (a != b) & ((a > floor) | (b > floor));
 }
 
 /* The slot freed by the k-th last served burst (k >= 1), or long ago. */
@@ -121,24 +123,31 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
     if (a->nq || b->nq || a->ref_due != b->ref_due)
         return 0;
     /* the channel's timers first: they differ most often, and are cheap */
-    if (!(same_timer(a->last_cas, b->last_cas, f) && same_timer(a->last_rd, b->last_rd, f) &&
-          same_timer(a->last_wr, b->last_wr, f) && same_timer(a->bus_free, b->bus_free, f) &&
-          same_timer(a->last_act, b->last_act, f) && same_timer(a->fe_time, b->fe_time, f)))
+    if (differ(a->last_cas, b->last_cas, f) | differ(a->last_rd, b->last_rd, f) |
+        differ(a->last_wr, b->last_wr, f) | differ(a->bus_free, b->bus_free, f) |
+        differ(a->last_act, b->last_act, f) | differ(a->fe_time, b->fe_time, f))
         return 0;
-    for (int i = 0; i < g->nbanks; i++) {
-        const dram_bank *x = &a->bk[i], *y = &b->bk[i];
-        if (x->open_row != y->open_row || !same_timer(x->act_ok, y->act_ok, f) ||
-            !same_timer(x->rd_ok, y->rd_ok, f) || !same_timer(x->wr_ok, y->wr_ok, f) ||
-            !same_timer(x->pre_ok, y->pre_ok, f))
-            return 0;
-    }
+    /* open rows first (where states differ, a bank's row mostly does),
+     * then the banks' timers, unless they are equal bit for bit */
+    int rows = 0;
+    for (int i = 0; i < g->nbanks; i++)
+        rows |= a->bk[i].open_row != b->bk[i].open_row;
+    if (rows)
+        return 0;
+    if (memcmp(a->bk, b->bk, (size_t)g->nbanks * sizeof *a->bk) != 0)
+        for (int i = 0; i < g->nbanks; i++) {
+            const dram_bank *x = &a->bk[i], *y = &b->bk[i];
+            if (differ(x->act_ok, y->act_ok, f) | differ(x->rd_ok, y->rd_ok, f) |
+                differ(x->wr_ok, y->wr_ok, f) | differ(x->pre_ok, y->pre_ok, f))
+                return 0;
+        }
     for (int i = 0; i < nbg; i++)
-        if (!same_timer(a->last_cas_bg[i], b->last_cas_bg[i], f) ||
-            !same_timer(a->last_wr_bg[i], b->last_wr_bg[i], f) ||
-            !same_timer(a->last_act_bg[i], b->last_act_bg[i], f))
+        if (differ(a->last_cas_bg[i], b->last_cas_bg[i], f) |
+            differ(a->last_wr_bg[i], b->last_wr_bg[i], f) |
+            differ(a->last_act_bg[i], b->last_act_bg[i], f))
             return 0;
     for (int i = 0; i < 4; i++) /* oldest first */
-        if (!same_timer(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
+        if (differ(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
             return 0;
     /* Served bursts' column commands ascend, so freed_back descends in k:
      * once both are below the floor, so are all older ones. */

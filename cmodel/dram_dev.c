@@ -12,6 +12,47 @@
 enum { REQ_FREE = 0, REQ_LIVE };
 
 typedef struct {
+    uint64_t w[DRAM_MAX_CHANNELS / 64];
+} chan_set;
+
+/* Sets of channels, one bit each. */
+static inline void set_add(chan_set *s, int c) { s->w[c >> 6] |= 1ull << (c & 63); }
+static inline void set_del(chan_set *s, int c) { s->w[c >> 6] &= ~(1ull << (c & 63)); }
+
+static inline int set_count(const chan_set *s, int nw)
+{
+    int n = 0;
+    for (int i = 0; i < nw; i++)
+        n += __builtin_popcountll(s->w[i]);
+    return n;
+}
+
+/* The lowest channel in s after c (c = -1: the lowest), or -1. */
+static inline int set_next(const chan_set *s, int nw, int c)
+{
+    int i = (c + 1) >> 6;
+    if (i >= nw)
+        return -1;
+    uint64_t w = s->w[i] & (~0ull << ((c + 1) & 63));
+    while (!w) {
+        if (++i == nw)
+            return -1;
+        w = s->w[i];
+    }
+    return i * 64 + __builtin_ctzll(w);
+}
+
+/* Channels lo .. hi - 1 (nw words). */
+static void set_range(chan_set *s, int nw, int lo, int hi)
+{
+    for (int i = 0; i < nw; i++) {
+        const int a = lo > 64 * i ? lo - 64 * i : 0, b = hi < 64 * (i + 1) ? hi - 64 * i : 64;
+        s->w[i] = a < b ? (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1) : 0;
+    }
+}
+
+
+typedef struct {
     long id;
     int state;
     dram_req r;
@@ -44,8 +85,14 @@ struct dram_dev {
      * per leader, and its counts are added for the followers. */
     int lockstep;           /* 0: every channel is scheduled on its own */
     uint16_t *lead;         /* per channel: the channel it follows (itself: none) */
-    int *nfol;              /* per leader: its followers */
-    uint64_t *key;          /* per channel: which bursts the request gives it */
+    chan_set *members;      /* per leader: its class (itself and its followers) */
+    chan_set leaders;
+    int nw;                 /* words of a chan_set in use */
+    chan_set kind[4];       /* the request's channels by the bursts they get (keys_of) */
+    int kr;                 /* its first burst's channel */
+    uint64_t krem, kfull;   /* its bursts: kfull per channel, one more in krem channels */
+    uint64_t *retry;        /* per leader: no merge attempt before this request */
+    uint8_t *backoff;       /* per leader: log2 of the requests its last attempt waited */
     int nsame;              /* followers in all */
     dram_counts x;          /* what followers did */
     dram_chan *ch;
@@ -113,16 +160,21 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
     d->queued = calloc((size_t)s->channels, 1);
     d->lead = calloc((size_t)s->channels, sizeof *d->lead);
-    d->nfol = calloc((size_t)s->channels, sizeof *d->nfol);
-    d->key = calloc((size_t)s->channels, sizeof *d->key);
+    d->members = calloc((size_t)s->channels, sizeof *d->members);
+    d->nw = (s->channels + 63) / 64;
+    d->retry = calloc((size_t)s->channels, sizeof *d->retry);
+    d->backoff = calloc((size_t)s->channels, sizeof *d->backoff);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued && d->lead && d->nfol && d->key;
+    int ok = d->ch && d->rq && d->queued && d->lead && d->members && d->retry && d->backoff;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
-    for (int c = 0; ok && c < s->channels; c++)
+    for (int c = 0; ok && c < s->channels; c++) {
         d->lead[c] = (uint16_t)c;
+        set_add(&d->members[c], c);
+        set_add(&d->leaders, c);
+    }
     d->lockstep = s->channels > 1;
     if (!ok) {
         dram_dev_free(d);
@@ -141,8 +193,9 @@ void dram_dev_free(dram_dev *d)
             dram_chan_free(&d->ch[c]);
     free(d->ch);
     free(d->lead);
-    free(d->nfol);
-    free(d->key);
+    free(d->members);
+    free(d->retry);
+    free(d->backoff);
     free(d->rq);
     free(d->queued);
     free(d);
@@ -284,6 +337,23 @@ static inline void serve(dram_dev *d, dram_chan *c)
 
 /* ---- lockstep channels ------------------------------------------------ */
 
+/* Makes channel f lead the channels `part` (taken from leader L's class,
+ * f among them) with L's state. */
+static void lead_part(dram_dev *d, int L, int f, const chan_set *part)
+{
+    const int nw = d->nw;
+    dram_chan_copy_state(&d->ch[f], &d->ch[L], &d->g);
+    for (int i = 0; i < nw; i++)
+        d->members[L].w[i] &= ~part->w[i];
+    d->members[f] = *part;
+    for (int k = set_next(part, nw, -1); k >= 0; k = set_next(part, nw, k))
+        d->lead[k] = (uint16_t)f;
+    set_add(&d->leaders, f);
+    d->retry[f] = 0;
+    d->backoff[f] = 0;
+    d->nsame--;
+}
+
 /* Gives channel c its own state before it is scheduled on its own: a
  * follower copies its leader's; a leader hands its followers to the first
  * of them. */
@@ -292,53 +362,87 @@ static void own(dram_dev *d, int c)
     if (d->nsame == 0)
         return;
     const int L = d->lead[c];
+    chan_set part;
     if (L != c) {
-        dram_chan_copy_state(&d->ch[c], &d->ch[L], &d->g);
-        d->lead[c] = (uint16_t)c;
-        d->nfol[L]--;
-        d->nsame--;
+        memset(&part, 0, sizeof part);
+        set_add(&part, c);
+        lead_part(d, L, c, &part);
         return;
     }
-    if (d->nfol[c] == 0)
-        return;
-    int f = -1;
-    for (int k = c + 1; k < d->sp.channels; k++) {
-        if (d->lead[k] != c)
-            continue;
-        if (f < 0) {
-            f = k;
-            dram_chan_copy_state(&d->ch[f], &d->ch[c], &d->g);
-            d->nfol[f] = d->nfol[c] - 1;
-            d->nsame--;
-        }
-        d->lead[k] = (uint16_t)f;
-    }
-    d->nfol[c] = 0;
+    part = d->members[c];
+    set_del(&part, c);
+    const int f = set_next(&part, d->nw, -1);
+    if (f >= 0)
+        lead_part(d, c, f, &part);
 }
 
-/* Makes leader c follow an earlier leader with the same bursts (key) in
- * the same state from cycle t. */
-static void merge(dram_dev *d, int c, int64_t t)
+/* Makes leader c (with its followers) follow leader L. */
+static void follow(dram_dev *d, int c, int L)
 {
-    for (int L = 0; L < c; L++) {
-        if (d->lead[L] != L || d->key[L] != d->key[c] ||
-            !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
-            continue;
-        for (int k = c; k < d->sp.channels; k++)
-            if (d->lead[k] == c)
-                d->lead[k] = (uint16_t)L;
-        d->nfol[L] += d->nfol[c] + 1;
-        d->nsame += 1;
-        d->nfol[c] = 0;
-        return;
+    const chan_set *m = &d->members[c];
+    for (int k = set_next(m, d->nw, -1); k >= 0; k = set_next(m, d->nw, k))
+        d->lead[k] = (uint16_t)L;
+    for (int i = 0; i < d->nw; i++)
+        d->members[L].w[i] |= m->w[i];
+    set_del(&d->leaders, c);
+    d->nsame += 1;
+}
+
+/* Which bursts of the request channel c receives (keys_of): kind 0..3. */
+static inline int kind_of(const dram_dev *d, int c)
+{
+    const int C = d->sp.channels;
+    const uint64_t i = c >= d->kr ? (uint64_t)(c - d->kr) : (uint64_t)(c + C - d->kr);
+    return 2 * (i < d->krem) + (c < d->kr);
+}
+
+/* Makes each leader follow the first earlier leader with the same bursts
+ * (kind) in the same state from cycle t, in channel order: a leader is
+ * compared only with the leaders of its own kind.  A leader whose
+ * comparisons all failed tries again only after 2, 4, ... 16 requests (a
+ * merge is never required: skipping one costs time, not exactness). */
+#ifndef BACKOFF_MAX
+#define BACKOFF_MAX 4
+#endif
+static void merge_all(dram_dev *d, int64_t t)
+{
+    int first[4] = { -1, -1, -1, -1 }, last[4] = { -1, -1, -1, -1 };
+    int next[DRAM_MAX_CHANNELS];
+    const chan_set lead = d->leaders;
+    for (int c = set_next(&lead, d->nw, -1); c >= 0; c = set_next(&lead, d->nw, c)) {
+        const int b = kind_of(d, c);
+        int L = -1;
+        if (first[b] >= 0 && d->requests >= d->retry[c]) {
+            L = first[b];
+            while (L >= 0 && !dram_chan_same_from(&d->ch[c], &d->ch[L], &d->g, t))
+                L = next[L];
+            if (L < 0) { /* try again later, the later the more often it failed */
+                if (d->backoff[c] < BACKOFF_MAX)
+                    d->backoff[c]++;
+                d->retry[c] = d->requests + (1u << d->backoff[c]);
+            }
+        }
+        if (L >= 0) {
+            follow(d, c, L);
+        } else {
+            if (first[b] < 0)
+                first[b] = c;
+            else
+                next[last[b]] = c;
+            next[c] = -1;
+            last[b] = c;
+        }
     }
 }
 
 /* Channels that receive the same bursts of request q, but for the channel
- * digit, get the same key: where channels interleave burst by burst, a
- * channel's bursts in a row are its count and whether its first lies in
+ * digit, are of the same kind: where channels interleave burst by burst,
+ * a channel's bursts in a row are its count and whether its first lies in
  * the row's second stripe; with a stride of whole stripes every row splits
- * alike.  0 if q's rows split differently. */
+ * alike.  Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
+ * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C (0 if
+ * i >= n); it lies in the second stripe if c < b0 mod C.  So the kinds are
+ * four ranges of channels.  0 if q's rows split differently. */
 static int keys_of(dram_dev *d, const request *q)
 {
     const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
@@ -346,44 +450,54 @@ static int keys_of(dram_dev *d, const request *q)
         return 0;
     const uint64_t b0 = burst_of(d, q->r.addr);
     const uint64_t n = burst_of(d, q->r.addr + q->r.row_bytes - 1) + 1 - b0;
-    /* Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
-     * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C
-     * (0 if i >= n); it lies in the second stripe if c < b0 mod C.  With
-     * the divisions hoisted out of the loop (it runs for every request). */
     uint64_t r, full, rem, unused;
     chan_split(d, b0, &unused, &r);
     chan_split(d, n, &full, &rem);
-    for (uint64_t c = 0; c < C; c++) {
-        uint64_t i = c >= r ? c - r : c + C - r;
-        d->key[c] = 2 * (full + (i < rem)) + (c < r);
+    d->kr = (int)r;
+    d->krem = rem;
+    d->kfull = full;
+    const int nw = d->nw;
+    chan_set more, second, all;
+    set_range(&all, nw, 0, (int)C);
+    set_range(&second, nw, 0, (int)r);
+    set_range(&more, nw, (int)r, (int)(r + rem < C ? r + rem : C));
+    if (r + rem > C) {
+        chan_set wrap;
+        set_range(&wrap, nw, 0, (int)(r + rem - C));
+        for (int i = 0; i < nw; i++)
+            more.w[i] |= wrap.w[i];
+    }
+    for (int i = 0; i < nw; i++) {
+        d->kind[3].w[i] = more.w[i] & second.w[i];
+        d->kind[2].w[i] = more.w[i] & ~second.w[i];
+        d->kind[1].w[i] = ~more.w[i] & second.w[i];
+        d->kind[0].w[i] = all.w[i] & ~more.w[i] & ~second.w[i];
     }
     return 1;
 }
 
-/* Splits each class by key: the first follower of leader L with another
- * key than L's takes L's state and leads the others with its key. */
+/* Splits each class by kind: the first channel of each other kind in
+ * leader L's class takes L's state and leads the others of its kind. */
 static void split(dram_dev *d)
 {
-    int from[8], to[8], n = 0;
-    for (int f = 1; f < d->sp.channels; f++) {
-        const int L = d->lead[f];
-        if (L == f || d->key[f] == d->key[L])
+    const int nw = d->nw;
+    const chan_set lead = d->leaders;
+    for (int L = set_next(&lead, nw, -1); L >= 0; L = set_next(&lead, nw, L)) {
+        const int own_kind = kind_of(d, L);
+        uint64_t other = 0; /* members of other kinds */
+        for (int i = 0; i < nw; i++)
+            other |= d->members[L].w[i] & ~d->kind[own_kind].w[i];
+        if (!other)
             continue;
-        int j = 0;
-        while (j < n && !(from[j] == L && d->key[to[j]] == d->key[f]))
-            j++;
-        d->nfol[L]--;
-        if (j < n) {
-            d->lead[f] = (uint16_t)to[j];
-            d->nfol[to[j]]++;
-            continue;
-        }
-        dram_chan_copy_state(&d->ch[f], &d->ch[L], &d->g);
-        d->lead[f] = (uint16_t)f;
-        d->nsame--;
-        if (n < 8) {
-            from[n] = L;
-            to[n++] = f;
+        for (int k = 0; k < 4; k++) {
+            if (k == own_kind)
+                continue;
+            chan_set part;
+            int any = 0;
+            for (int i = 0; i < nw; i++)
+                any |= (part.w[i] = d->members[L].w[i] & d->kind[k].w[i]) != 0;
+            if (any)
+                lead_part(d, L, set_next(&part, nw, -1), &part);
         }
     }
 }
@@ -614,13 +728,11 @@ static void feed_channel(dram_dev *d, request *q, int ch)
  * would join them before the wait that serves them. */
 static void feed_lockstep(dram_dev *d, request *q)
 {
-    const int C = d->sp.channels;
     split(d);
-    for (int c = 1; c < C; c++)
-        if (d->lead[c] == c)
-            merge(d, c, q->arrival);
-    for (int c = 0; c < C; c++) {
-        if (d->lead[c] != c || d->key[c] < 2) /* followers, and channels without bursts */
+    merge_all(d, q->arrival);
+    const chan_set lead = d->leaders;
+    for (int c = set_next(&lead, d->nw, -1); c >= 0; c = set_next(&lead, d->nw, c)) {
+        if (d->kfull == 0 && !(kind_of(d, c) & 2)) /* a class without bursts */
             continue;
         dram_chan *l = &d->ch[c];
         const dram_counts before = l->n;
@@ -628,9 +740,11 @@ static void feed_lockstep(dram_dev *d, request *q)
         feed_channel(d, q, c);
         while (l->nq)
             serve(d, l);
-        const uint64_t k = (uint64_t)d->nfol[c];
-        dram_counts_add(&d->x, &l->n, &before, k);
-        q->bursts += (q->bursts - bursts) * k;
+        const uint64_t k = (uint64_t)set_count(&d->members[c], d->nw) - 1;
+        if (k) {
+            dram_counts_add(&d->x, &l->n, &before, k);
+            q->bursts += (q->bursts - bursts) * k;
+        }
     }
 }
 

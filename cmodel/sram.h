@@ -94,7 +94,8 @@ typedef struct sram_ports {
     struct {
         uint64_t lo[SRAM_PORT_RECENT], hi[SRAM_PORT_RECENT], words[SRAM_PORT_RECENT];
         int n, next;
-        uint64_t debt; /* cycles DMAs took from compute on this buffer */
+        uint64_t debt;   /* cycles DMAs took from compute on this buffer */
+        uint64_t hi_max; /* no window recorded ends later (0 when zeroed) */
     } b[BUF_COUNT];
 } sram_ports;
 

@@ -665,3 +665,70 @@ TEST(DramDevice, FastPathsEqualTheBurstByBurstScheduler)
     // lockstep was exercised: on every multi-channel preset's sequential run at least
     EXPECT_GE(followed, 2 * dram_preset_count() - 1);
 }
+
+// Lockstep classes kept as channel bit sets over more than one 64-bit word
+// (65, 130 and 256 channels), against the burst-by-burst scheduler: a
+// stream whose rows are not whole stripes, so that the channels that get
+// one burst more rotate and wrap past the last channel, split into classes
+// by what they receive and merge back once equal; single-burst reads
+// elsewhere (instruction-fetch-like) and writes make single channels
+// diverge, and a leader's merge attempts back off while it stays apart
+// (the merges then happen later, never wrongly).  Every request's cycles
+// and every statistic must agree, and classes must have both split and
+// merged.
+TEST(DramDevice, LockstepOverManyChannelsEqualsTheBurstByBurstScheduler)
+{
+    for (const char *name : { "hbm2", "hbm3" }) {
+        for (int channels : { 65, 130, 256 }) {
+            dram_spec s = preset(name);
+            s.channels = channels;
+            const uint64_t B = (uint64_t)s.burst_bytes, stripe = B * (uint64_t)channels;
+            Dev a(s, 1.0), b(s, 1.0);
+            dram_dev_no_shortcuts(b.d);
+            uint64_t rng = 0x2545F4914F6CDD1Dull + (uint64_t)channels, t = 0, addr = 0;
+            int most = 0, fell = 0, rose = 0, prev = 0;
+            for (int i = 0; i < 600; i++) {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                dram_req r;
+                std::memset(&r, 0, sizeof r);
+                r.rows = 1;
+                if (i % 9 == 4) { // one burst in some channel
+                    r.addr = (1ull << 26) + (rng % 4096) * B;
+                    r.row_bytes = B;
+                } else if (i % 13 == 6) { // a strided write, rows of two stripes
+                    r.addr = (1ull << 27) + (uint64_t)i * 8 * stripe;
+                    r.rows = 3;
+                    r.row_bytes = 2 * stripe;
+                    r.stride = 4 * stripe;
+                    r.write = 1;
+                } else { // the stream: 1.25 stripes per request
+                    r.addr = addr;
+                    r.row_bytes = stripe + stripe / 4 + B;
+                    addr += r.row_bytes;
+                }
+                r.arrival = t;
+                dram_done da, db;
+                ASSERT_EQ(dram_wait(a.d, dram_submit(a.d, &r), &da), 0);
+                ASSERT_EQ(dram_wait(b.d, dram_submit(b.d, &r), &db), 0);
+                ASSERT_EQ(da.complete, db.complete) << name << " x" << channels << " " << i;
+                ASSERT_EQ(da.accepted, db.accepted) << name << " x" << channels << " " << i;
+                ASSERT_EQ(da.bursts, db.bursts);
+                const int f = dram_dev_followers(a.d);
+                most = std::max(most, f);
+                fell += f < prev;
+                rose += f > prev;
+                prev = f;
+                // mostly back to back; now and then idle past every timer
+                t = i % 50 == 49 ? da.complete + 20000 : i % 3 ? da.accepted : da.complete;
+            }
+            dram_stats sa = a.stats(), sb = b.stats();
+            EXPECT_EQ(std::memcmp(&sa, &sb, sizeof sa), 0) << name << " x" << channels;
+            EXPECT_GT(sa.refreshes, 0u) << name << " x" << channels;
+            EXPECT_GT(most, channels / 2) << name << " x" << channels;
+            EXPECT_GT(fell, 0) << name << " x" << channels;
+            EXPECT_GT(rose, 0) << name << " x" << channels;
+        }
+    }
+}

@@ -132,6 +132,38 @@ TEST(Sram, BankMappingAndRanges)
     EXPECT_EQ(sram_step_words(&g, one, 2, 16, nullptr), 1u);
 }
 
+// sram_step_words (closed forms for one or two accesses, a per-bank table
+// for more) against counting every distinct word of the step in its bank:
+// widths and bank counts powers of two or not, accesses overlapping,
+// touching, apart, and in the same bank.
+TEST(Sram, StepWordsEqualCountingEveryWord)
+{
+    std::mt19937 rng(11);
+    const uint64_t widths[] = { 1, 2, 3, 16, 24, 32, 64 };
+    for (int t = 0; t < 4000; t++) {
+        sram_geom g = { widths[rng() % 7], (uint64_t)1 + rng() % 9, 1 };
+        const int n = 1 + (int)(rng() % 5);
+        const uint64_t len = 1 + rng() % (rng() % 2 ? 8 : 200);
+        uint64_t lo[5];
+        for (int i = 0; i < n; i++) // near each other often, so that they overlap or touch
+            lo[i] = i > 0 && rng() % 2 ? lo[i - 1] + rng() % (2 * len + 2 * g.width)
+                                       : rng() % 2000;
+        std::vector<uint64_t> words;
+        for (int i = 0; i < n; i++)
+            for (uint64_t w = lo[i] / g.width; w <= (lo[i] + len - 1) / g.width; w++)
+                words.push_back(w);
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        std::vector<uint64_t> per_bank(g.banks, 0);
+        for (uint64_t w : words)
+            per_bank[w % g.banks]++;
+        const uint64_t most = *std::max_element(per_bank.begin(), per_bank.end());
+        uint64_t even = 0;
+        EXPECT_EQ(sram_step_words(&g, lo, n, len, &even), most) << t;
+        EXPECT_EQ(even, (words.size() + g.banks - 1) / g.banks) << t;
+    }
+}
+
 TEST(Sram, StridedEqualsTheSumOfItsAccesses)
 {
     std::mt19937 rng(7);
