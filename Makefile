@@ -168,7 +168,8 @@ RTL_VLIB     := $(RTL_VDIR)/Vlutc_top__ALL.a
 RTL_VRT      := $(RTL_VDIR)/verilated.o $(RTL_VDIR)/verilated_vcd_c.o $(RTL_VDIR)/verilated_threads.o
 RTL_LIB      := $(BUILD)/librtl.a
 RTL_VINC     := /usr/share/verilator/include
-RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_compare.o
+RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o \
+                $(BUILD)/obj/sim/rtl/rtl_compare.o
 RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
 RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
 RTL_BENCH    := $(BUILD)/bench/bench_rtl
@@ -208,7 +209,7 @@ $(RTL_VRT): $(RTL_VLIB)
 
 $(BUILD)/obj/sim/rtl/%.o $(BUILD)/obj/tests/test_rtl_%.o $(BUILD)/obj/tests/bench/bench_rtl.o: \
     CXXFLAGS += -Isim/rtl -isystem $(RTL_VDIR) -isystem $(RTL_VINC) -isystem $(RTL_VINC)/vltstd
-$(BUILD)/obj/sim/rtl/rtl_engine.o: $(RTL_VLIB)
+$(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o: $(RTL_VLIB)
 
 $(RTL_LIB): $(RTL_OBJS) $(RTL_VLIB) $(RTL_VRT)
 	rm -rf $(BUILD)/rtl/ar && mkdir -p $(BUILD)/rtl/ar

@@ -66,7 +66,7 @@ static int run_rtl(const arch_t *arch, const program *p, uint8_t *image, size_t 
         snprintf(err, errlen, "out of memory for the schedule of %zu instructions", p->n);
         return -1;
     }
-    int rc = rtl_run_ex(arch, p, image, image_size, vcd, st, s, err, errlen);
+    int rc = rtl_run_ex(arch, p, image, image_size, NULL, vcd, st, s, err, errlen);
     for (size_t i = 0; rc == 0 && s && i < p->n; i++)
         if (s[i].ran)
             trace->trace(trace->trace_ctx, i, &p->ins[i], (isa_unit)s[i].unit, s[i].start,

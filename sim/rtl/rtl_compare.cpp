@@ -57,7 +57,7 @@ RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
     }
     std::vector<rtl_sched> rsch(p->n);
     rtl_vcd wave = { vcd_path, 0, 0, nullptr };
-    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), vcd_path ? &wave : nullptr, &rs,
+    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), nullptr, vcd_path ? &wave : nullptr, &rs,
                    rsch.data(), err, sizeof err) != 0) {
         r.msg = std::string("RTL: ") + err;
         return r;
