@@ -157,7 +157,7 @@ static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
                 SAME(act_bits) && SAME(lmma_latency) && (device || SAME(dram_gbps)) &&
                 SAME(dram_latency) &&
-                SAME(dram_burst) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
+                (device || SAME(dram_burst)) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
                 SAME(dequant_lanes) && SAME(dequant_latency) && SAME(vector_lanes) &&
                 SAME(vector_latency) && SAME(queue_depth);
     for (int b = 0; b < BUF_COUNT; b++)
@@ -289,7 +289,9 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
         top->eval();
     };
 
-    RtlMemory port(arch, mem, dram, dram_size);
+    arch_t built; // the RTL's build: its port is that arch's burst wide
+    arch_ideal(&built);
+    RtlMemory port(arch, mem, (uint64_t)built.dram_burst, dram, dram_size);
     if (!port.error().empty()) {
         fail(err, errlen, "%s", port.error().c_str());
         return -1;

@@ -6,9 +6,10 @@
 #include <cstdio>
 #include <cstring>
 
-RtlMemory::RtlMemory(const arch_t *arch, const rtl_memory *mode, uint8_t *image, size_t size)
+RtlMemory::RtlMemory(const arch_t *arch, const rtl_memory *mode, uint64_t beat, uint8_t *image,
+                     size_t size)
     : arch_(arch), kind_(mode ? mode->kind : RTL_MEM_IDEAL), img_(image), size_(size),
-      L_((uint64_t)arch->dram_latency), B_((uint64_t)arch->dram_burst),
+      L_((uint64_t)arch->dram_latency), B_(beat),
       bpc_(arch_dram_bytes_per_cycle(arch)), rng_(mode ? mode->seed : 0)
 {
     if (kind_ == RTL_MEM_DRAM) {

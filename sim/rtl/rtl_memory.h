@@ -33,7 +33,10 @@ class Vlutc_top;
 
 class RtlMemory {
 public:
-    RtlMemory(const arch_t *arch, const rtl_memory *mode, uint8_t *image, size_t size);
+    // beat: the port's data bytes (the RTL build's dram burst; a DRAM
+    // device may move it in smaller bursts of its own)
+    RtlMemory(const arch_t *arch, const rtl_memory *mode, uint64_t beat, uint8_t *image,
+              size_t size);
     ~RtlMemory();
     RtlMemory(const RtlMemory &) = delete;
     RtlMemory &operator=(const RtlMemory &) = delete;
@@ -45,7 +48,7 @@ public:
     // core broke the protocol (an unknown ID, a burst outside the image).
     bool observe(Vlutc_top *top, uint64_t n);
     size_t outstanding() const { return pend_.size() + aw_.size(); }
-    uint64_t read_bytes = 0, write_bytes = 0; // bursts x burst bytes
+    uint64_t read_bytes = 0, write_bytes = 0; // beats x beat bytes
 
 private:
     struct Rsp {
