@@ -178,6 +178,12 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
     return arch_supported(a, false, err, errlen);
 }
 
+extern "C" int rtl_arch_supported_mem(const arch_t *a, const rtl_memory *mem, char *err,
+                                      size_t errlen)
+{
+    return arch_supported(a, mem && mem->kind == RTL_MEM_DRAM, err, errlen);
+}
+
 extern "C" int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
                        const char *vcd_path, sim_stats *st, char *err, size_t errlen)
 {

@@ -70,8 +70,11 @@ int rtl_memory_parse(const char *s, rtl_memory *m, char *err, size_t errlen);
 /* "ideal", "dram", "random:SEED" into buf. */
 const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t len);
 
-/* 0 if the RTL was built for arch, else -1 with a one-line reason. */
+/* 0 if the RTL was built for arch, else -1 with a one-line reason.  The
+ * _mem form for a memory (NULL: ideal): dram needs an arch naming a DRAM
+ * device, and takes its bandwidth and burst from that device. */
 int rtl_arch_supported(const arch_t *arch, char *err, size_t errlen);
+int rtl_arch_supported_mem(const arch_t *arch, const rtl_memory *mem, char *err, size_t errlen);
 
 /* Runs p with dram (dram_size bytes, read and written) as the memory image,
  * served as mem says (NULL: ideal).  vcd: the waveform to write (NULL: none).  sched: NULL, or p->n entries
