@@ -169,7 +169,7 @@ RTL_VRT      := $(RTL_VDIR)/verilated.o $(RTL_VDIR)/verilated_vcd_c.o $(RTL_VDIR
 RTL_LIB      := $(BUILD)/librtl.a
 RTL_VINC     := /usr/share/verilator/include
 RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o \
-                $(BUILD)/obj/sim/rtl/rtl_compare.o
+                $(BUILD)/obj/sim/rtl/rtl_compare.o $(BUILD)/obj/sim/rtl/rtl_junit.o
 RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
 RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
 RTL_BENCH    := $(BUILD)/bench/bench_rtl
@@ -228,10 +228,11 @@ $(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LDLIBS)
 
-SEEDS ?= 50
-SEED  ?= 1
+SEEDS  ?= 50
+SEED   ?= 1
+MEMORY ?= all
 rtl-regress: $(RTL_COMPARE)
-	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED)
+	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY)
 
 # The area model (README "Area") of the default architecture: no synthesis.
 area: $(LUTSIM)

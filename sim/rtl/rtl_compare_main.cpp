@@ -3,7 +3,9 @@
 //   rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]
 //   rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]
 //               [--group G] [--seed S] [--trace OUT.vcd]
-//   rtl-compare --regress N [--seed S]      (random GEMMs + random programs)
+//   rtl-compare --regress N [--seed S] [--junit OUT.xml]
+//                                          (random GEMMs + random programs;
+//                                          JUnit XML: one test case per seed)
 //   any of them with --memory ideal|dram|random[:SEED] (default ideal; dram
 //   serves the RTL with the lpddr5-6400 device on the ideal arch; regress
 //   with random draws a memory seed per case)
@@ -14,6 +16,7 @@
 // of the cycle differences.
 #include "rtl_compare.h"
 #include "rtl_engine.h"
+#include "rtl_junit.h"
 
 #include <algorithm>
 #include <chrono>
@@ -57,13 +60,21 @@ static void print_distribution(std::vector<double> d)
            100 * sum / (double)d.size());
 }
 
-static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0)
+static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0,
+                   const char *junit)
 {
+    JUnitReport rep;
+    char mname[48];
+    rtl_memory_name(mem0, mname, sizeof mname);
     std::mt19937 rng(seed);
     int passed = 0, failed = 0;
     std::vector<double> diffs;
     for (int i = 0; i < n; i++) {
         uint32_t s = rng();
+        auto t0 = std::chrono::steady_clock::now();
+        auto secs = [&]() {
+            return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        };
         RtlCompare r;
         std::string what;
         rtl_memory mem = *mem0;
@@ -87,6 +98,7 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             GemmCase gc;
             if (!rtl_make_gemm(a, f, bits, m, nn, kd, g, s, &gc)) {
                 printf("SKIP %s: %s\n", what.c_str(), gc.err.c_str());
+                rep.add(what, secs(), JUnitReport::SKIP, gc.err);
                 continue;
             }
             r = rtl_compare_program(a, &gc.prog, gc.image, gc.lay.c_addr,
@@ -99,12 +111,14 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             what = "random program seed " + std::to_string(s);
             if (!rtl_make_random_program(a, s, &p, &img, &err)) {
                 printf("SKIP %s: %s\n", what.c_str(), err.c_str());
+                rep.add(what, secs(), JUnitReport::SKIP, err);
                 continue;
             }
             r = rtl_compare_program(a, &p, img, 0, 0, 0, nullptr, &mem);
             if (!r.ran && r.msg.rfind("C model:", 0) == 0) {
                 // an illegal random draw (e.g. out of bounds): not a mismatch
                 printf("skip %s (%s)\n", what.c_str(), r.msg.c_str());
+                rep.add(what, secs(), JUnitReport::SKIP, r.msg);
                 program_free(&p);
                 continue;
             }
@@ -119,6 +133,7 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
         }
         if (r.ok()) {
             passed++;
+            rep.add(what, secs(), JUnitReport::PASS);
             if (r.ideal)
                 printf("ok   %s: %llu cycles\n", what.c_str(), (unsigned long long)r.c_cycles);
             else
@@ -128,6 +143,7 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
                        (unsigned long long)r.c_own_cycles);
         } else {
             failed++;
+            rep.add(what, secs(), JUnitReport::FAIL, r.msg);
             printf("FAIL %s\n     %s", what.c_str(), r.msg.c_str());
             if (r.msg.empty() || r.msg.back() != '\n')
                 printf("\n");
@@ -136,13 +152,17 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
     }
     print_distribution(diffs);
     printf("%d passed, %d failed\n", passed, failed);
+    if (junit && !rep.write(junit, std::string("rtl-regress.") + mname)) {
+        fprintf(stderr, "rtl-compare: %s: cannot write the JUnit report\n", junit);
+        return 1;
+    }
     return failed ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
     const char *prog = nullptr, *memfile = nullptr, *vcd = nullptr, *gemm = nullptr;
-    const char *wfmt = "int", *memory = "ideal";
+    const char *wfmt = "int", *memory = "ideal", *junit = nullptr;
     int wbits = 2, group = 128, nreg = -1;
     uint32_t seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -163,11 +183,12 @@ int main(int argc, char **argv)
         else if (o == "--seed") seed = (uint32_t)strtoul(val(), nullptr, 0);
         else if (o == "--regress") nreg = atoi(val());
         else if (o == "--memory") memory = val();
+        else if (o == "--junit") junit = val();
         else if (o == "-h" || o == "--help") {
             puts("usage: rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]\n"
                  "       rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]\n"
                  "                   [--group G] [--seed S] [--trace OUT.vcd]\n"
-                 "       rtl-compare --regress N [--seed S]\n"
+                 "       rtl-compare --regress N [--seed S] [--junit OUT.xml]\n"
                  "       (each with --memory ideal|dram|random[:SEED])");
             return 0;
         } else if (o[0] != '-' && !prog) prog = argv[i];
@@ -189,7 +210,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (nreg >= 0)
-        return regress(&a, nreg, seed, &mem);
+        return regress(&a, nreg, seed, &mem, junit);
     if (gemm) {
         int m, n, k;
         lut_wfmt f;
