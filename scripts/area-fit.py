@@ -144,8 +144,8 @@ UNITS = {
         "held_out": [dma_point(128, 32.0)],
     },
     "controller": {
-        "top": "lutc_ctrl", "files": ["lutc_cost.v", "lutc_ctrl.v"], "ring_blackbox": True,
-        "why": "fetch, decode, the per-unit cost logic, 4 queues of q entries (each "
+        "top": "lutc_ctrl", "files": ["lutc_decode.v", "lutc_ctrl.v"], "ring_blackbox": True,
+        "why": "fetch, decode (footprints), 4 queues of q entries (each "
                "a 128-bit word and an s-bit dependency mask, s = the four rings' "
                "entries); synthesised with the smallest instruction memory (2 x 128 "
                "bits, IMEM_AW 1: about 1% of the unit), which lutsim prices as the "
@@ -156,7 +156,7 @@ UNITS = {
     },
     "scoreboard_ring": {
         "top": "lutc_sb_ring", "files": ["lutc_sb_ring.v"],
-        "why": "per entry: a 64-bit completion time, nr read and nw write ranges "
+        "why": "per entry: a completion bit set by its unit's completion port, nr read and nw write ranges "
                "of 99 bits and their comparators against the candidate's 4 read "
                "and 2 write ranges; fixed: head/tail pointers",
         "terms": [[], ["depth"], ["depth", "nr"], ["depth", "nw"]],
