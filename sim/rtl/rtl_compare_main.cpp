@@ -3,6 +3,7 @@
 //   rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]
 //   rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]
 //               [--group G] [--seed S] [--trace OUT.vcd]
+//   rtl-compare --random-program SEED [--trace OUT.vcd]   (one regress case)
 //   rtl-compare --regress N [--seed S] [--junit OUT.xml]
 //                                          (random GEMMs + random programs;
 //                                          JUnit XML: one test case per seed)
@@ -76,7 +77,7 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         };
         RtlCompare r;
-        std::string what;
+        std::string what, again; // the case, and the command that reruns it
         rtl_memory mem = *mem0;
         if (mem.kind == RTL_MEM_RANDOM)
             mem.seed = mem0->seed * 1000003u + s; // one memory per case
@@ -95,6 +96,9 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             snprintf(b, sizeof b, "gemm %dx%dx%d %s W%d group %d seed %u", m, nn, kd,
                      fmt_name(f), bits, g, s);
             what = b;
+            snprintf(b, sizeof b, "--gemm %dx%dx%d --wfmt %s --wbits %d --group %d --seed %u", m,
+                     nn, kd, fmt_name(f), bits, g, s);
+            again = b;
             GemmCase gc;
             if (!rtl_make_gemm(a, f, bits, m, nn, kd, g, s, &gc)) {
                 printf("SKIP %s: %s\n", what.c_str(), gc.err.c_str());
@@ -109,6 +113,7 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             std::vector<uint8_t> img;
             std::string err;
             what = "random program seed " + std::to_string(s);
+            again = "--random-program " + std::to_string(s);
             if (!rtl_make_random_program(a, s, &p, &img, &err)) {
                 printf("SKIP %s: %s\n", what.c_str(), err.c_str());
                 rep.add(what, secs(), JUnitReport::SKIP, err);
@@ -147,6 +152,9 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             printf("FAIL %s\n     %s", what.c_str(), r.msg.c_str());
             if (r.msg.empty() || r.msg.back() != '\n')
                 printf("\n");
+            char b[48];
+            printf("     rerun with its waveform: rtl-compare %s --memory %s --trace case.vcd\n",
+                   again.c_str(), rtl_memory_name(&mem, b, sizeof b));
         }
         fflush(stdout);
     }
@@ -164,6 +172,7 @@ int main(int argc, char **argv)
     const char *prog = nullptr, *memfile = nullptr, *vcd = nullptr, *gemm = nullptr;
     const char *wfmt = "int", *memory = "ideal", *junit = nullptr;
     int wbits = 2, group = 128, nreg = -1;
+    long long rprog = -1;
     uint32_t seed = 1;
     for (int i = 1; i < argc; i++) {
         std::string o = argv[i];
@@ -184,10 +193,12 @@ int main(int argc, char **argv)
         else if (o == "--regress") nreg = atoi(val());
         else if (o == "--memory") memory = val();
         else if (o == "--junit") junit = val();
+        else if (o == "--random-program") rprog = strtoll(val(), nullptr, 0);
         else if (o == "-h" || o == "--help") {
             puts("usage: rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]\n"
                  "       rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]\n"
                  "                   [--group G] [--seed S] [--trace OUT.vcd]\n"
+                 "       rtl-compare --random-program SEED [--trace OUT.vcd]\n"
                  "       rtl-compare --regress N [--seed S] [--junit OUT.xml]\n"
                  "       (each with --memory ideal|dram|random[:SEED])");
             return 0;
@@ -211,6 +222,21 @@ int main(int argc, char **argv)
     }
     if (nreg >= 0)
         return regress(&a, nreg, seed, &mem, junit);
+    if (rprog >= 0) {
+        program p;
+        std::vector<uint8_t> img;
+        std::string e;
+        if (!rtl_make_random_program(&a, (uint32_t)rprog, &p, &img, &e)) {
+            fprintf(stderr, "rtl-compare: %s\n", e.c_str());
+            return 1;
+        }
+        RtlCompare r = rtl_compare_program(&a, &p, img, 0, 0, 0, vcd, &mem);
+        printf("%s: %zu instructions, C model %llu cycles, RTL %llu cycles\n%s",
+               r.ok() ? "equal" : "MISMATCH", p.n, (unsigned long long)r.c_cycles,
+               (unsigned long long)r.rtl_cycles, r.msg.c_str());
+        program_free(&p);
+        return r.ok() ? 0 : 1;
+    }
     if (gemm) {
         int m, n, k;
         lut_wfmt f;
