@@ -173,7 +173,7 @@ RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memor
 RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
 RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
 RTL_BENCH    := $(BUILD)/bench/bench_rtl
-RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen
+RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen --unroll-count 600 --unroll-stmts 1000000
 
 .PHONY: rtl rtl-lint rtl-regress area
 all: $(RTL_LIB) $(RTL_COMPARE) $(RTL_BENCH)

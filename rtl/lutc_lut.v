@@ -95,8 +95,13 @@ module lutc_lut (
     reg signed [31:0] v;
     reg [31:0] init, base, fi;
     /* verilator tracing_on */
+    // (an idle array computes nothing: its sums are written only while busy)
     always @* begin
-        for (lh = 0; lh < COLS; lh = lh + 1) begin
+        /* verilator lint_off WIDTHCONCAT */
+        f = {TK{1'b0}}; fi = 32'd0; e = 16'sd0; v = 32'sd0; init = 32'd0; base = 32'd0;
+        if (!busy) a_wdata = '0;
+        /* verilator lint_on WIDTHCONCAT */
+        else for (lh = 0; lh < COLS; lh = lh + 1) begin
             f = w_data[lh*TK +: TK];
             fi = {{(32-SB){1'b0}}, f[SB-1:0]};
             for (lg = 0; lg < TM; lg = lg + 1) begin
