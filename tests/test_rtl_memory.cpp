@@ -4,11 +4,16 @@
 // responses (sim_opts.dma_replay) within 1% of the RTL's cycles.
 #include "rtl_compare.h"
 #include "rtl_engine.h"
+#include "rtl_junit.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace {
@@ -169,4 +174,34 @@ TEST(RtlMemoryDram, DeviceServedRunsBitExactAndReplayed)
     // and the ideal and random memories refuse a device arch
     EXPECT_NE(rtl_arch_supported(&a, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("--memory dram"), std::string::npos) << err;
+}
+
+// The regression's JUnit XML: one test case per case, failures and skips
+// counted, messages escaped (a CI server parses it).
+TEST(RtlJUnit, CountsAndEscapes)
+{
+    JUnitReport rep;
+    rep.add("gemm 1x2x3 seed 4", 0.5, JUnitReport::PASS);
+    rep.add("random program seed 9", 0.25, JUnitReport::FAIL, "C model 1 < RTL 2 & \"x\"\n");
+    rep.add("gemm 0x1x1", 0, JUnitReport::SKIP, "bad <shape>");
+    char path[] = "/tmp/lutsim-junit-XXXXXX";
+    int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    ASSERT_TRUE(rep.write(path, "rtl-regress.random:1"));
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string x = ss.str();
+    unlink(path);
+    EXPECT_NE(x.find("<testsuite name=\"rtl-regress.random:1\" tests=\"3\" failures=\"1\" "
+                     "skipped=\"1\" time=\"0.750\">"), std::string::npos) << x;
+    EXPECT_NE(x.find("<failure message=\"mismatch\">C model 1 &lt; RTL 2 &amp; &quot;x&quot;\n"
+                     "</failure>"), std::string::npos) << x;
+    EXPECT_NE(x.find("<skipped message=\"bad &lt;shape&gt;\"/>"), std::string::npos) << x;
+    size_t cases = 0;
+    for (size_t at = 0; (at = x.find("<testcase ", at)) != std::string::npos; at++)
+        cases++;
+    EXPECT_EQ(cases, 3u);
+    EXPECT_FALSE(rep.write("/nonexistent-dir/x.xml", "s"));
 }
