@@ -42,11 +42,13 @@ SAFE = re.compile(r"^[A-Za-z0-9._/+-]+$")
 # rings are priced as their own unit).
 RING_BB = """(* blackbox *)
 module lutc_sb_ring #(parameter integer DEPTH = 8, parameter integer NR = 4,
-                      parameter integer NW = 2, parameter integer IW = 4) (
-    input clk, input rst, input [63:0] now, input [4*99-1:0] c_rd,
+                      parameter integer NW = 2, parameter integer IW = 4,
+                      parameter integer NC = 1) (
+    input clk, input rst, input [4*99-1:0] c_rd,
     input [2*99-1:0] c_wr, output [DEPTH-1:0] conflict, output [DEPTH-1:0] done,
     output can_alloc, output all_done, input alloc, input alloc_start,
-    input start_q, input [63:0] complete_at_in);
+    input start_q, output [IW-1:0] start_tag, input [NC-1:0] cpl_v,
+    input [NC*IW-1:0] cpl_tag);
 endmodule
 """
 
