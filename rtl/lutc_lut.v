@@ -95,6 +95,12 @@ module lutc_lut (
     reg signed [31:0] v;
     reg [31:0] init, base, fi;
     /* verilator tracing_on */
+    // The tile_m tables as an array of entries: a column's lookup is then an
+    // index, not a variable bit slice of the whole table vector.
+    reg [15:0] tent [0:TM*E-1];
+    integer q;
+    always @*
+        for (q = 0; q < TM*E; q = q + 1) tent[q] = t_data[q*16 +: 16];
     // (an idle array computes nothing: its sums are written only while busy)
     always @* begin
         /* verilator lint_off WIDTHCONCAT */
@@ -105,7 +111,7 @@ module lutc_lut (
             f = w_data[lh*TK +: TK];
             fi = {{(32-SB){1'b0}}, f[SB-1:0]};
             for (lg = 0; lg < TM; lg = lg + 1) begin
-                e = t_data[(lg*E + fi)*16 +: 16];
+                e = tent[lg*E + fi];
                 v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
                 init = accum ? a_rdata[(lg*COLS + lh)*32 +: 32] : 32'd0;
                 base = first ? init : acc_q[(lg*COLS + lh)*32 +: 32];
