@@ -124,9 +124,32 @@ void RtlMemory::drive(Vlutc_top *top, uint64_t n)
     }
 }
 
+bool RtlMemory::held_ok(const char *ch, Held *h, bool valid, bool ready, uint64_t addr,
+                        uint32_t id)
+{
+    if (h->valid && (!valid || addr != h->addr || id != h->id)) {
+        char e[200];
+        snprintf(e, sizeof e, "RTL broke the %s handshake: a valid not accepted the cycle "
+                 "before was %s", ch, valid ? "changed" : "dropped");
+        err_ = e;
+        return false;
+    }
+    h->valid = valid && !ready;
+    h->addr = addr;
+    h->id = id;
+    return true;
+}
+
 bool RtlMemory::observe(Vlutc_top *top, uint64_t n)
 {
     char e[200];
+    uint64_t wsum = 0; // W: a digest of data and strobes stands for its payload
+    for (int k = 0; k < (int)(B_ + 3) / 4; k++)
+        wsum = wsum * 1000003u + top->m_wdata[k];
+    if (!held_ok("AR", &har_, top->m_arvalid, arr_, top->m_araddr, top->m_arid) ||
+        !held_ok("AW", &haw_, top->m_awvalid, awr_, top->m_awaddr, top->m_awid) ||
+        !held_ok("W", &hw_, top->m_wvalid, wr_, wsum ^ top->m_wstrb, 0))
+        return false;
     // responses taken (erase the later index first)
     size_t rm[2];
     int nrm = 0;

@@ -15,7 +15,9 @@
 //           each response dram_latency + U[0, 2 x dram_latency] cycles
 //           after its request, due responses returned in random order
 //           (across IDs) with gaps.
-// One R beat and one B response per cycle at most.
+// One R beat and one B response per cycle at most.  It also checks the
+// core's side of the handshakes: a valid that was not accepted must stay
+// up with the same address and ID (W: the same data) the next cycle.
 #ifndef RTL_MEMORY_H
 #define RTL_MEMORY_H
 
@@ -77,6 +79,14 @@ private:
     std::vector<Rsp> pend_;
     std::deque<Aw> aw_;             // accepted AW waiting for its W
     std::deque<std::vector<uint8_t>> w_; // accepted W waiting for its AW (data, strobes)
+    // AXI: a valid not yet taken stays up, its payload unchanged
+    struct Held {
+        bool valid = false;
+        uint64_t addr = 0;
+        uint32_t id = 0;
+    };
+    bool held_ok(const char *ch, Held *h, bool valid, bool ready, uint64_t addr, uint32_t id);
+    Held har_, haw_, hw_;
     bool rdrive_ = false, bdrive_ = false;
     size_t rsel_ = 0, bsel_ = 0;
     bool arr_ = false, awr_ = false, wr_ = false;
