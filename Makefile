@@ -169,11 +169,12 @@ RTL_VLIB     := $(RTL_VDIR)/Vlutc_top__ALL.a
 RTL_VRT      := $(RTL_VDIR)/verilated.o $(RTL_VDIR)/verilated_vcd_c.o $(RTL_VDIR)/verilated_threads.o
 RTL_LIB      := $(BUILD)/librtl.a
 RTL_VINC     := /usr/share/verilator/include
-RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_compare.o
+RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o \
+                $(BUILD)/obj/sim/rtl/rtl_compare.o $(BUILD)/obj/sim/rtl/rtl_junit.o
 RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
 RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
 RTL_BENCH    := $(BUILD)/bench/bench_rtl
-RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen
+RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen --unroll-count 600 --unroll-stmts 1000000
 
 .PHONY: rtl rtl-lint rtl-regress area
 all: $(RTL_LIB) $(RTL_COMPARE) $(RTL_BENCH)
@@ -209,7 +210,7 @@ $(RTL_VRT): $(RTL_VLIB)
 
 $(BUILD)/obj/sim/rtl/%.o $(BUILD)/obj/tests/test_rtl_%.o $(BUILD)/obj/tests/bench/bench_rtl.o: \
     CXXFLAGS += -Isim/rtl -isystem $(RTL_VDIR) -isystem $(RTL_VINC) -isystem $(RTL_VINC)/vltstd
-$(BUILD)/obj/sim/rtl/rtl_engine.o: $(RTL_VLIB)
+$(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o: $(RTL_VLIB)
 
 $(RTL_LIB): $(RTL_OBJS) $(RTL_VLIB) $(RTL_VRT)
 	rm -rf $(BUILD)/rtl/ar && mkdir -p $(BUILD)/rtl/ar
@@ -228,10 +229,11 @@ $(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LDLIBS)
 
-SEEDS ?= 50
-SEED  ?= 1
+SEEDS  ?= 50
+SEED   ?= 1
+MEMORY ?= all
 rtl-regress: $(RTL_COMPARE)
-	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED)
+	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY)
 
 # The area model (README "Area") of the default architecture: no synthesis.
 area: $(LUTSIM)

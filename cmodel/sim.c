@@ -405,6 +405,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         if (u == UNIT_DMA)
             dma_limits(&m, in, start, &c, &win[qu == QUEUE_STORE], &st->unit[u]);
+        if (u == UNIT_DMA && opt && opt->dma_replay) {
+            c.occupancy = c.dram_cycles = opt->dma_replay[i].occupancy;
+            c.latency = opt->dma_replay[i].latency;
+        }
         if (!arch->sram_ideal) {
             sram_ports_apply(&ports, arch, u == UNIT_DMA, start, &c);
             st->unit[u].stall_bank_conflict += c.bank_conflict;

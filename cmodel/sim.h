@@ -119,11 +119,23 @@ typedef struct {
 typedef void (*sim_trace_fn)(void *ctx, size_t index, const isa_instr *in, isa_unit unit,
                              uint64_t start, uint64_t busy_end, uint64_t complete);
 
+/* One DMA transfer's timing as another engine measured it (the RTL
+ * cross-check replays the RTL's memory responses): cycles busy from its
+ * start (its last request accepted) and cycles from then to completion
+ * (its last read beat written or write response returned). */
+typedef struct {
+    uint64_t occupancy, latency;
+} sim_dma_time;
+
 typedef struct {
     uint8_t *dram;     /* functional mode: the memory image (read and written) */
     size_t dram_size;  /* NULL / 0: timing-only */
     sim_trace_fn trace;
     void *trace_ctx;
+    /* NULL, or one entry per instruction (DMA entries read): each DMA
+     * transfer takes these cycles instead of the memory model's; the
+     * scoreboard, queues and compute units schedule as always. */
+    const sim_dma_time *dma_replay;
 } sim_opts;
 
 /* Runs p.  Returns 0, or -1 with "instruction N (mnemonic): reason". */

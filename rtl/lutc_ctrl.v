@@ -1,10 +1,13 @@
 // lutc_ctrl.v - the controller: instruction memory, fetch, decode, in-order
 // dispatch (one instruction per cycle) into per-unit queues, and the
 // scoreboard that starts each unit's oldest queued instruction when
-//   - the unit is free (its previous instruction's busy_end has passed),
+//   - the unit is ready (idle, or taking its last beat this cycle: its own
+//     handshake, u_ready),
 //   - every earlier conflicting instruction has completed (dependency mask
-//     taken at dispatch against every live scoreboard entry),
-// the rules of cmodel/sim.c.  A just-dispatched instruction may start in the
+//     taken at dispatch against every live scoreboard entry; an entry
+//     completes when its unit names its tag on a completion port),
+// the rules of cmodel/sim.c.  No cycle count is computed here: timing is
+// what the units and the memory do.  A just-dispatched instruction may start in the
 // cycle it is dispatched (bypass), as sim.c's start = max(disp, ...) allows.
 // A full queue stalls dispatch until its oldest entry starts (same cycle).
 // barrier / halt wait until every scoreboard entry is complete.
@@ -24,11 +27,17 @@ module lutc_ctrl #(
     output wire [3:0]     u_start,
     output wire [4*128-1:0] u_word,
     output wire [4*32-1:0]  u_pc,     // instruction index (trace)
-    output wire [4*48-1:0]  u_occ,    // occupancy (trace, checks)
+    output wire [4*8-1:0]   u_tag,    // scoreboard tag of what starts
+    input  wire [3:0]       u_ready,  // the unit can start an instruction now
+    // completion ports: DMA reads, DMA writes, precompute, LUT, dequant
+    input  wire [4:0]       cpl_v,
+    /* verilator lint_off UNUSEDSIGNAL */ // (8-bit tag fields, rings use IW bits)
+    input  wire [5*8-1:0]   cpl_tag,
+    /* verilator lint_on UNUSEDSIGNAL */
     // status
     output reg            halted,
     output reg  [63:0]    now,
-    output reg  [63:0]    end_cycle,  // latest completion so far
+    output reg  [63:0]    end_cycle,  // latest completion so far (visible from)
     output wire           ctrl_fire,  // barrier / halt retires this cycle
     output wire [31:0]    pc_out,
     output reg  [7:0]     err,        // bit0 illegal op, bit3 scoreboard full
@@ -55,48 +64,51 @@ module lutc_ctrl #(
 
     wire [2:0]  c_unit;
     wire        c_ctrl, c_halt, c_ill;
-    wire [47:0] c_occ;
-    wire [15:0] unused_c_lat; // latency is per unit (c_lat_u)
     wire [4*99-1:0] c_rd;
     wire [2*99-1:0] c_wr;
-    lutc_cost cost (.word(cur), .unit(c_unit), .is_ctrl(c_ctrl), .is_halt(c_halt),
-                    .illegal(c_ill), .occ(c_occ), .lat(unused_c_lat), .rd(c_rd), .wr(c_wr));
+    lutc_decode dec (.word(cur), .unit(c_unit), .is_ctrl(c_ctrl), .is_halt(c_halt),
+                     .illegal(c_ill), .rd(c_rd), .wr(c_wr));
 
     // ---- scoreboard rings --------------------------------------------------
     wire [S-1:0] conflict, done;
     wire [3:0]   can_alloc, all_done;
     wire [3:0]   alloc, alloc_start, start_q;
-    wire [4*64-1:0] cpl_in;
+    localparam integer I0 = $clog2(D0), I1 = $clog2(D1), I2 = $clog2(D2), I3 = $clog2(D3);
+    wire [I0-1:0] tag0;
+    wire [I1-1:0] tag1;
+    wire [I2-1:0] tag2;
+    wire [I3-1:0] tag3;
 
-    lutc_sb_ring #(.DEPTH(D0), .NR(1), .NW(1), .IW($clog2(D0))) r0 (
-        .clk(clk), .rst(rst), .now(now), .c_rd(c_rd), .c_wr(c_wr),
+    lutc_sb_ring #(.DEPTH(D0), .NR(1), .NW(1), .IW(I0), .NC(2)) r0 (
+        .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
         .conflict(conflict[O0 +: D0]), .done(done[O0 +: D0]), .can_alloc(can_alloc[0]),
         .all_done(all_done[0]), .alloc(alloc[0]), .alloc_start(alloc_start[0]),
-        .start_q(start_q[0]), .complete_at_in(cpl_in[0 +: 64]));
-    lutc_sb_ring #(.DEPTH(D1), .NR(1), .NW(2), .IW($clog2(D1))) r1 (
-        .clk(clk), .rst(rst), .now(now), .c_rd(c_rd), .c_wr(c_wr),
+        .start_q(start_q[0]), .start_tag(tag0), .cpl_v(cpl_v[1:0]),
+        .cpl_tag({cpl_tag[8 +: I0], cpl_tag[0 +: I0]}));
+    lutc_sb_ring #(.DEPTH(D1), .NR(1), .NW(2), .IW(I1)) r1 (
+        .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
         .conflict(conflict[O1 +: D1]), .done(done[O1 +: D1]), .can_alloc(can_alloc[1]),
         .all_done(all_done[1]), .alloc(alloc[1]), .alloc_start(alloc_start[1]),
-        .start_q(start_q[1]), .complete_at_in(cpl_in[64 +: 64]));
-    lutc_sb_ring #(.DEPTH(D2), .NR(3), .NW(1), .IW($clog2(D2))) r2 (
-        .clk(clk), .rst(rst), .now(now), .c_rd(c_rd), .c_wr(c_wr),
+        .start_q(start_q[1]), .start_tag(tag1), .cpl_v(cpl_v[2]), .cpl_tag(cpl_tag[16 +: I1]));
+    lutc_sb_ring #(.DEPTH(D2), .NR(3), .NW(1), .IW(I2)) r2 (
+        .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
         .conflict(conflict[O2 +: D2]), .done(done[O2 +: D2]), .can_alloc(can_alloc[2]),
         .all_done(all_done[2]), .alloc(alloc[2]), .alloc_start(alloc_start[2]),
-        .start_q(start_q[2]), .complete_at_in(cpl_in[128 +: 64]));
-    lutc_sb_ring #(.DEPTH(D3), .NR(4), .NW(1), .IW($clog2(D3))) r3 (
-        .clk(clk), .rst(rst), .now(now), .c_rd(c_rd), .c_wr(c_wr),
+        .start_q(start_q[2]), .start_tag(tag2), .cpl_v(cpl_v[3]), .cpl_tag(cpl_tag[24 +: I2]));
+    lutc_sb_ring #(.DEPTH(D3), .NR(4), .NW(1), .IW(I3)) r3 (
+        .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
         .conflict(conflict[O3 +: D3]), .done(done[O3 +: D3]), .can_alloc(can_alloc[3]),
         .all_done(all_done[3]), .alloc(alloc[3]), .alloc_start(alloc_start[3]),
-        .start_q(start_q[3]), .complete_at_in(cpl_in[192 +: 64]));
+        .start_q(start_q[3]), .start_tag(tag3), .cpl_v(cpl_v[4]), .cpl_tag(cpl_tag[32 +: I3]));
+    assign u_tag = {{(8-I3){1'b0}}, tag3, {(8-I2){1'b0}}, tag2, {(8-I1){1'b0}}, tag1,
+                    {(8-I0){1'b0}}, tag0};
 
     // ---- per-unit queues (instructions dispatched, not started) -----------
     reg [127:0] q_word [0:4*Q-1];
     reg [S-1:0] q_mask [0:4*Q-1];
-    reg [47:0]  q_occ  [0:4*Q-1];
     reg [31:0]  q_pc   [0:4*Q-1];
     reg [QW-1:0] q_head [0:3];
     reg [QW-1:0] q_cnt  [0:3];
-    reg [63:0]  free_at [0:3];
 
     function [QW-1:0] qinc(input [QW-1:0] i);
         qinc = (i == QLAST) ? {QW{1'b0}} : i + 1'b1;
@@ -112,9 +124,7 @@ module lutc_ctrl #(
 
     reg [3:0]   to_u, hd_present, hd_from_q, deps_ok, free_now, st, disp_ok;
     reg [127:0] st_word [0:3];
-    reg [47:0]  st_occ [0:3];
     reg [31:0]  st_pc [0:3];
-    reg [63:0]  st_cpl [0:3];
     reg         dispatch, qfull_stall, sb_full;
     integer u;
     always @* begin
@@ -122,7 +132,7 @@ module lutc_ctrl #(
         for (u = 0; u < 4; u = u + 1) begin
             to_u[u] = unit_op && ({29'd0, c_unit} == u + 1);
             hd_from_q[u] = q_cnt[u] != 0;
-            free_now[u] = now >= free_at[u];
+            free_now[u] = u_ready[u];
             // dispatch room: queue not full once its head starts this cycle
             // (the head's start does not depend on dispatch: no loop)
             deps_ok[u] = hd_from_q[u]
@@ -137,9 +147,7 @@ module lutc_ctrl #(
                 st[u] = disp_ok[u] && free_now[u] && deps_ok[u];
             hd_present[u] = hd_from_q[u] || disp_ok[u];
             st_word[u] = hd_from_q[u] ? q_word[qi(u, q_head[u])] : cur;
-            st_occ[u]  = hd_from_q[u] ? q_occ[qi(u, q_head[u])] : c_occ;
             st_pc[u]   = hd_from_q[u] ? q_pc[qi(u, q_head[u])] : pc;
-            st_cpl[u]  = now + {16'd0, st_occ[u]} + {48'd0, c_lat_u(u)};
             if (disp_ok[u]) dispatch = 1'b1;
             if (to_u[u] && !disp_ok[u]) begin
                 if (!can_alloc[u]) sb_full = 1'b1;
@@ -147,14 +155,6 @@ module lutc_ctrl #(
             end
         end
     end
-    function [15:0] c_lat_u(input integer k);
-        case (k)
-            0: c_lat_u = `ARCH_DRAM_LATENCY;
-            1: c_lat_u = `ARCH_TPREC_LATENCY;
-            2: c_lat_u = `ARCH_LMMA_LATENCY;
-            default: c_lat_u = `ARCH_DQ_LATENCY;
-        endcase
-    endfunction
 
     assign ctrl_fire = run && c_ctrl && all_idle;
     genvar g;
@@ -163,21 +163,13 @@ module lutc_ctrl #(
             assign alloc[g] = disp_ok[g];
             assign alloc_start[g] = disp_ok[g] && !hd_from_q[g] && st[g];
             assign start_q[g] = st[g] && hd_from_q[g];
-            assign cpl_in[g*64 +: 64] = st_cpl[g];
             assign u_start[g] = st[g];
             assign u_word[g*128 +: 128] = st_word[g];
             assign u_pc[g*32 +: 32] = st_pc[g];
-            assign u_occ[g*48 +: 48] = st_occ[g];
         end
     endgenerate
 
     integer k, s;
-    reg [63:0] emax;
-    always @* begin
-        emax = end_cycle;
-        for (k = 0; k < 4; k = k + 1)
-            if (st[k] && st_cpl[k] > emax) emax = st_cpl[k];
-    end
     always @(posedge clk) begin
         if (imem_we) imem[imem_addr] <= imem_wdata;
         if (rst) begin
@@ -191,7 +183,6 @@ module lutc_ctrl #(
             for (k = 0; k < 4; k = k + 1) begin
                 q_head[k] <= {QW{1'b0}};
                 q_cnt[k] <= {QW{1'b0}};
-                free_at[k] <= 64'd0;
             end
         end else if (!halted) begin
             now <= now + 64'd1;
@@ -210,19 +201,17 @@ module lutc_ctrl #(
                 // dependency masks forget entries that completed
                 for (s = 0; s < Q; s = s + 1)
                     q_mask[k*Q + s] <= q_mask[k*Q + s] & ~done;
-                if (st[k]) free_at[k] <= now + {16'd0, st_occ[k]};
                 if (start_q[k]) q_head[k] <= qinc(q_head[k]);
                 if (disp_ok[k] && !(st[k] && !hd_from_q[k])) begin
                     q_word[qi(k, qadd(q_head[k], q_cnt[k]))] <= cur;
                     q_mask[qi(k, qadd(q_head[k], q_cnt[k]))] <= live_conf & ~done;
-                    q_occ[qi(k, qadd(q_head[k], q_cnt[k]))] <= c_occ;
                     q_pc[qi(k, qadd(q_head[k], q_cnt[k]))] <= pc;
                 end
                 q_cnt[k] <= q_cnt[k]
                     + ((disp_ok[k] && !(st[k] && !hd_from_q[k])) ? {{(QW-1){1'b0}}, 1'b1} : {QW{1'b0}})
                     - (start_q[k] ? {{(QW-1){1'b0}}, 1'b1} : {QW{1'b0}});
             end
-            end_cycle <= emax;
+            if (|cpl_v) end_cycle <= now + 64'd1; // complete from the next cycle
         end
     end
 endmodule

@@ -1,48 +1,76 @@
-// lutc_dma.v - the DMA engine.  Busy for max(dram_cycles, sram_cycles)
-// (unit_dma.c); in each of its first dram_cycles cycles it issues one
-// burst on the DRAM port: contiguous transfers (stride == bytes or one row)
-// as one run of bursts over rows*bytes, strided ones as whole bursts per
-// row.  Loads: the port returns the data dram_latency cycles after the
-// start (testbench), tagged with buffer and address, and it is written into
-// the buffer from there.  Stores: the burst's bytes are read from the buffer
-// and sent with the request.
-// Assumes dram bytes per cycle == burst bytes (one burst per cycle).
+// lutc_dma.v - the DMA engine on an AXI4-style master port.
+//
+// Issue.  A started transfer is cut into bursts of up to ARCH_DRAM_BURST
+// bytes: contiguous transfers (stride == bytes or one row) as one run over
+// rows*bytes, strided ones per row.  Each burst is one transaction of one
+// beat (the data bus is one burst wide): a read on AR, or a write on AW
+// and W together (the burst's bytes read from the buffer, wstrb marking
+// them).  A transaction needs a free ID; IDs are the slots of the
+// outstanding-transaction table (OT of them: dma.max_outstanding, or the
+// DRAM latency when that is 0, which an ideal bus never fills), so at most
+// OT transactions are in flight, reads and writes together.
+// The engine is busy until its last transaction's request is accepted: it
+// takes the next transfer in that cycle (ready = !busy || last handshake).
+//
+// Completion.  Each table entry remembers the scoreboard tag of its
+// transfer (and, for reads, the buffer, address and byte count).  A read
+// beat (R) is written into the buffer at the clock edge; a write response
+// (B) frees its entry.  A transfer completes in the cycle its last
+// outstanding entry frees once its issue is over: cpl_r (last read beat
+// written) or cpl_b (last write response), with its tag.  Responses may
+// come in any order across IDs (random memory); the table does not care.
+//
+// Beats carry the bytes from the transaction's address on (byte lane i is
+// address + i; an AXI4 simplification of unaligned transfers).
 // Instruction words carry fields this unit does not use, and addresses are
 // computed wide and cut to the 22-bit ISA address: unused bits by design.
 /* verilator lint_off UNUSEDSIGNAL */
 `include "isa.vh"
 `include "arch_params.vh"
-module lutc_dma (
+module lutc_dma #(
+    parameter integer TW = 8 // scoreboard tag bits
+) (
     input  wire          clk,
     input  wire          rst,
     input  wire          start,
     input  wire [127:0]  word,
+    input  wire [TW-1:0] tag,
     output reg           busy,
-    output wire          last,     // busy, and this is its last cycle
-    // DRAM request port (served by the testbench)
-    output wire          req_valid,
-    output wire          req_we,
-    output wire [47:0]   req_addr,
-    output wire [15:0]   req_len,
-    output wire [23:0]   req_tag,   // {buf[1:0], sram[21:0]} returned with the data
-    // buffer read port (stores)
+    output wire          last,     // busy, and its last request is accepted now
+    // AXI4-style master
+    output wire          arvalid,
+    input  wire          arready,
+    output wire [47:0]   araddr,
+    output wire [`ARCH_DMA_IDW-1:0] arid,
+    input  wire          rvalid,
+    output wire          rready,
+    input  wire [`ARCH_DMA_IDW-1:0] rid,
+    output wire          awvalid,
+    input  wire          awready,
+    output wire [47:0]   awaddr,
+    output wire [`ARCH_DMA_IDW-1:0] awid,
+    output wire          wvalid,
+    input  wire          wready,
+    output wire [`ARCH_DRAM_BURST-1:0] wstrb,
+    input  wire          bvalid,
+    output wire          bready,
+    input  wire [`ARCH_DMA_IDW-1:0] bid,
+    // buffer side: read data to write (loads), store data to read
+    output wire          dw_en,
+    output wire [23:0]   dw_tag,   // {buf, addr}
+    output wire [15:0]   dw_len,
     output wire [1:0]    rd_buf,
     output wire [21:0]   rd_addr,
-    output wire          rd_en
+    output wire          rd_en,
+    // completion
+    output wire          cpl_r,
+    output wire [TW-1:0] cpl_r_tag,
+    output wire          cpl_b,
+    output wire [TW-1:0] cpl_b_tag
 );
     localparam [47:0] BURST = `ARCH_DRAM_BURST;
-    localparam [47:0] BPC = `ARCH_DRAM_BYTES_PER_CYCLE;
-    function [47:0] cdiv(input [47:0] a, input [47:0] b);
-        cdiv = (a + b - 48'd1) / b;
-    endfunction
-    function [47:0] rowb(input [1:0] b);
-        case (b)
-            2'd0: rowb = `ARCH_BUF_ACT_ROW_BYTES;
-            2'd1: rowb = `ARCH_BUF_WEIGHT_ROW_BYTES;
-            2'd2: rowb = `ARCH_BUF_TABLE_ROW_BYTES;
-            default: rowb = `ARCH_BUF_OUTPUT_ROW_BYTES;
-        endcase
-    endfunction
+    localparam integer OT = `ARCH_DMA_OT, IDW = `ARCH_DMA_IDW;
+    localparam [IDW:0] OTN = OT[IDW:0];
 
     wire        w_store  = word[`ISA_OPCODE_LSB +: `ISA_OPCODE_W] == `OP_STORE;
     wire [1:0]  w_buf    = word[`F_LOAD_BUF_LSB +: `F_LOAD_BUF_W];
@@ -53,69 +81,152 @@ module lutc_dma (
     wire [47:0] w_stride = {24'd0, word[`F_LOAD_STRIDE_LSB +: `F_LOAD_STRIDE_W]};
     wire [47:0] w_total  = w_rows * w_bytes;
     wire        w_contig = (w_stride == w_bytes) || (w_rows == 48'd1);
-    wire [47:0] w_bursts = w_contig ? cdiv(w_total, BURST) : w_rows * cdiv(w_bytes, BURST);
-    wire [47:0] w_dramc  = cdiv(w_bursts * BURST, BPC);
-    wire [47:0] w_sramc  = cdiv(w_total, rowb(w_buf));
-    wire [47:0] w_occ    = w_dramc > w_sramc ? w_dramc : w_sramc;
 
+    // ---- issue ----------------------------------------------------------
     reg         store, contig;
     reg [1:0]   bufid;
+    reg [TW-1:0] cur_tag;
     reg [47:0]  sram, dram, bytes, stride, total;
-    reg [47:0]  beats_left, bursts_left;
-    reg [47:0]  off;      // contiguous: offset of this burst
+    reg [47:0]  off;              // contiguous: offset of this burst
     reg [47:0]  row_d, row_s, boff; // strided: row bases, offset in the row
+    reg [15:0]  rows_left;        // strided: rows still to issue (incl. this)
+    reg         aw_ok, w_ok;      // this write's AW / W already accepted
 
-    wire        issuing = busy && bursts_left != 48'd0;
     wire [47:0] cur_off_d = contig ? off : row_d + boff;
     wire [47:0] cur_off_s = contig ? off : row_s + boff;
     wire [47:0] remain    = contig ? total - off : bytes - boff;
     wire [47:0] len       = remain < BURST ? remain : BURST;
+    wire        final_b   = contig ? remain <= BURST : (rows_left == 16'd1 && remain <= BURST);
+    wire [47:0] sram_a    = sram + cur_off_s;
 
-    assign last = busy && beats_left == 48'd1;
-    assign req_valid = issuing;
-    assign req_we    = store;
-    assign req_addr  = dram + cur_off_d;
-    assign req_len   = len[15:0];
-    wire [47:0] sram_a = sram + cur_off_s;
-    assign req_tag   = {bufid, sram_a[21:0]};
-    assign rd_buf    = bufid;
-    assign rd_addr   = sram_a[21:0];
-    assign rd_en     = issuing && store;
+    // free IDs: never used ones first (fresh), then those freed (a FIFO)
+    reg [IDW:0]   fresh;
+    reg [IDW-1:0] fl [0:OT-1];
+    reg [IDW:0]   fl_head, fl_cnt;
+    wire          id_avail = fresh < OTN || fl_cnt != {(IDW+1){1'b0}};
+    wire [IDW-1:0] id_next = fresh < OTN ? fresh[IDW-1:0] : fl[fl_head[IDW-1:0]];
+
+    wire        want = busy && id_avail;
+    assign arvalid = want && !store;
+    assign awvalid = want && store && !aw_ok;
+    assign wvalid  = want && store && !w_ok;
+    assign araddr  = dram + cur_off_d;
+    assign awaddr  = araddr;
+    assign arid    = id_next;
+    assign awid    = id_next;
+    genvar g;
+    generate
+        for (g = 0; g < `ARCH_DRAM_BURST; g = g + 1) begin : strb
+            assign wstrb[g] = g < len;
+        end
+    endgenerate
+    assign rd_buf  = bufid;
+    assign rd_addr = sram_a[21:0];
+    assign rd_en   = busy && store;
+
+    wire ar_hs = arvalid && arready;
+    wire aw_done = aw_ok || (awvalid && awready);
+    wire w_done  = w_ok || (wvalid && wready);
+    wire wr_hs = want && store && aw_done && w_done; // the write burst is fully accepted
+    wire take  = ar_hs || wr_hs;                       // a transaction issues this cycle
+    assign last = busy && take && final_b;
+
+    // ---- outstanding-transaction table ------------------------------------
+    reg [OT-1:0]  t_valid;
+    reg [TW-1:0]  t_tag  [0:OT-1];
+    reg [23:0]    t_dst  [0:OT-1];   // reads: {buf, addr}
+    reg [6:0]     t_len  [0:OT-1];   // reads: bytes (<= 64)
+
+    assign rready = 1'b1;
+    assign bready = 1'b1;
+    wire [IDW-1:0] ri = rid, bi = bid;
+    assign dw_en  = rvalid;
+    assign dw_tag = t_dst[ri];
+    assign dw_len = {9'd0, t_len[ri]};
+
+    // a transfer is over when no other entry of its tag is outstanding and
+    // its issue is over (the transfer issuing now is not)
+    reg r_more, b_more;
+    integer e;
+    always @* begin
+        r_more = 1'b0;
+        b_more = 1'b0;
+        for (e = 0; e < OT; e = e + 1) begin
+            if (t_valid[e] && e != {{(32-IDW){1'b0}}, ri} && t_tag[e] == t_tag[ri]) r_more = 1'b1;
+            if (t_valid[e] && e != {{(32-IDW){1'b0}}, bi} && t_tag[e] == t_tag[bi]) b_more = 1'b1;
+        end
+    end
+    assign cpl_r = rvalid && !r_more && !(busy && cur_tag == t_tag[ri]);
+    assign cpl_b = bvalid && !b_more && !(busy && cur_tag == t_tag[bi]);
+    assign cpl_r_tag = t_tag[ri];
+    assign cpl_b_tag = t_tag[bi];
+
+    wire [IDW:0] nfree = {{IDW{1'b0}}, rvalid} + {{IDW{1'b0}}, bvalid};
+    wire [IDW:0] tail0 = fl_head + fl_cnt >= OTN ? fl_head + fl_cnt - OTN : fl_head + fl_cnt;
+    wire [IDW:0] tail1 = tail0 + 1'b1 >= OTN ? tail0 + 1'b1 - OTN : tail0 + 1'b1;
+    wire take_fifo = take && !(fresh < OTN);
 
     always @(posedge clk) begin
         if (rst) begin
             busy <= 1'b0;
-            beats_left <= 48'd0;
-            bursts_left <= 48'd0;
-        end else if (start) begin
-            busy <= 1'b1;
-            store <= w_store;
-            contig <= w_contig;
-            bufid <= w_buf;
-            sram <= w_sram;
-            dram <= w_dram;
-            bytes <= w_bytes;
-            stride <= w_stride;
-            total <= w_total;
-            beats_left <= w_occ;
-            bursts_left <= w_bursts;
-            off <= 48'd0;
-            row_d <= 48'd0;
-            row_s <= 48'd0;
-            boff <= 48'd0;
-        end else if (busy) begin
-            beats_left <= beats_left - 48'd1;
-            if (beats_left == 48'd1) busy <= 1'b0;
-            if (issuing) begin
-                bursts_left <= bursts_left - 48'd1;
+            aw_ok <= 1'b0;
+            w_ok <= 1'b0;
+            t_valid <= {OT{1'b0}};
+            fresh <= {(IDW+1){1'b0}};
+            fl_head <= {(IDW+1){1'b0}};
+            fl_cnt <= {(IDW+1){1'b0}};
+        end else begin
+            // responses free their entries (pushed on the free list)
+            if (rvalid) begin
+                t_valid[ri] <= 1'b0;
+                fl[tail0[IDW-1:0]] <= ri;
+            end
+            if (bvalid) begin
+                t_valid[bi] <= 1'b0;
+                fl[rvalid ? tail1[IDW-1:0] : tail0[IDW-1:0]] <= bi;
+            end
+            if (take) begin
+                t_valid[id_next] <= 1'b1;
+                t_tag[id_next] <= cur_tag;
+                t_dst[id_next] <= {bufid, sram_a[21:0]};
+                t_len[id_next] <= len[6:0];
+                if (fresh < OTN) fresh <= fresh + 1'b1;
+                else fl_head <= fl_head + 1'b1 >= OTN ? fl_head + 1'b1 - OTN : fl_head + 1'b1;
+            end
+            fl_cnt <= fl_cnt + nfree - {{IDW{1'b0}}, take_fifo};
+            // a write burst's AW and W may be accepted in different cycles
+            if (want && store) begin
+                aw_ok <= wr_hs ? 1'b0 : aw_done;
+                w_ok  <= wr_hs ? 1'b0 : w_done;
+            end
+            if (take) begin
+                if (final_b) busy <= 1'b0;
                 off <= off + BURST;
                 if (boff + BURST >= bytes) begin
                     boff <= 48'd0;
                     row_d <= row_d + stride;
                     row_s <= row_s + bytes;
+                    rows_left <= rows_left - 16'd1;
                 end else begin
                     boff <= boff + BURST;
                 end
+            end
+            if (start) begin // (the previous transfer's last request was accepted)
+                busy <= 1'b1;
+                store <= w_store;
+                contig <= w_contig;
+                bufid <= w_buf;
+                cur_tag <= tag;
+                sram <= w_sram;
+                dram <= w_dram;
+                bytes <= w_bytes;
+                stride <= w_stride;
+                total <= w_total;
+                rows_left <= w_rows[15:0];
+                off <= 48'd0;
+                row_d <= 48'd0;
+                row_s <= 48'd0;
+                boff <= 48'd0;
             end
         end
     end

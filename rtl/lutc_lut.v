@@ -95,12 +95,23 @@ module lutc_lut (
     reg signed [31:0] v;
     reg [31:0] init, base, fi;
     /* verilator tracing_on */
+    // The tile_m tables as an array of entries: a column's lookup is then an
+    // index, not a variable bit slice of the whole table vector.
+    reg [15:0] tent [0:TM*E-1];
+    integer q;
+    always @*
+        for (q = 0; q < TM*E; q = q + 1) tent[q] = t_data[q*16 +: 16];
+    // (an idle array computes nothing: its sums are written only while busy)
     always @* begin
-        for (lh = 0; lh < COLS; lh = lh + 1) begin
+        /* verilator lint_off WIDTHCONCAT */
+        f = {TK{1'b0}}; fi = 32'd0; e = 16'sd0; v = 32'sd0; init = 32'd0; base = 32'd0;
+        if (!busy) a_wdata = '0;
+        /* verilator lint_on WIDTHCONCAT */
+        else for (lh = 0; lh < COLS; lh = lh + 1) begin
             f = w_data[lh*TK +: TK];
             fi = {{(32-SB){1'b0}}, f[SB-1:0]};
             for (lg = 0; lg < TM; lg = lg + 1) begin
-                e = t_data[(lg*E + fi)*16 +: 16];
+                e = tent[lg*E + fi];
                 v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
                 init = accum ? a_rdata[(lg*COLS + lh)*32 +: 32] : 32'd0;
                 base = first ? init : acc_q[(lg*COLS + lh)*32 +: 32];

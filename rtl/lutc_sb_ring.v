@@ -1,8 +1,10 @@
 // lutc_sb_ring.v - one unit's scoreboard: a ring of the instructions that
 // unit has been dispatched and that have not completed, oldest first.
-// Entries [head, sp) have started (complete_at known); [sp, tail) wait in
-// the unit's queue.  Completion is in order per unit (constant latency,
-// strictly increasing busy_end), so entries free from the head.
+// Entries [head, sp) have started; [sp, tail) wait in the unit's queue.
+// An instruction's ring index is its tag: the unit carries it and names it
+// on a completion port when its results are in the buffers (or DRAM); the
+// entry is complete from the next cycle.  Completions may come in any order
+// (the DMA's responses); entries free from the head once complete.
 // The ring compares a candidate footprint against every live entry
 // (read-after-write, write-after-read, write-after-write on any range)
 // exactly as cmodel/sim.c's conflicts() does.
@@ -10,11 +12,11 @@ module lutc_sb_ring #(
     parameter integer DEPTH = 8,
     parameter integer NR = 4,   // read ranges stored per entry
     parameter integer NW = 2,   // write ranges stored per entry
-    parameter integer IW = 4    // index bits (2^IW >= DEPTH)
+    parameter integer IW = 4,   // index bits (2^IW >= DEPTH)
+    parameter integer NC = 1    // completion ports
 ) (
     input  wire                clk,
     input  wire                rst,
-    input  wire [63:0]         now,
     // candidate (the instruction at the dispatch point)
     input  wire [4*99-1:0]     c_rd,
     input  wire [2*99-1:0]     c_wr,
@@ -27,13 +29,15 @@ module lutc_sb_ring #(
     input  wire                alloc_start,
     // start the oldest waiting entry (from the queue)
     input  wire                start_q,
-    input  wire [63:0]         complete_at_in  // for whichever starts
+    output wire [IW-1:0]       start_tag,  // the tag of whichever starts
+    // completion: the unit's results for these tags are visible
+    input  wire [NC-1:0]       cpl_v,
+    input  wire [NC*IW-1:0]    cpl_tag
 );
     localparam integer LAST_I = DEPTH - 1;
     localparam [IW-1:0] LAST = LAST_I[IW-1:0];
     localparam [IW:0]   FULL = DEPTH[IW:0];
-    reg [DEPTH-1:0] valid, started;
-    reg [63:0]      cpl [0:DEPTH-1];
+    reg [DEPTH-1:0] valid, cdone;
     reg [NR*99-1:0] frd [0:DEPTH-1];
     reg [NW*99-1:0] fwr [0:DEPTH-1];
     reg [IW-1:0]    head, sp, tail;
@@ -50,7 +54,7 @@ module lutc_sb_ring #(
     genvar g;
     generate
         for (g = 0; g < DEPTH; g = g + 1) begin : ent
-            assign done[g] = !valid[g] || (started[g] && now >= cpl[g]);
+            assign done[g] = !valid[g] || cdone[g];
         end
     endgenerate
 
@@ -79,11 +83,12 @@ module lutc_sb_ring #(
     wire free_head = valid[head] && done[head];
     assign can_alloc = (count < FULL) || free_head;
     assign all_done = &done;
+    assign start_tag = sp;
 
     always @(posedge clk) begin
         if (rst) begin
             valid <= {DEPTH{1'b0}};
-            started <= {DEPTH{1'b0}};
+            cdone <= {DEPTH{1'b0}};
             head <= {IW{1'b0}};
             sp <= {IW{1'b0}};
             tail <= {IW{1'b0}};
@@ -93,15 +98,12 @@ module lutc_sb_ring #(
                 valid[head] <= 1'b0;
                 head <= inc(head);
             end
-            if (start_q) begin
-                started[sp] <= 1'b1;
-                cpl[sp] <= complete_at_in;
-                sp <= inc(sp);
-            end
+            for (i = 0; i < NC; i = i + 1)
+                if (cpl_v[i]) cdone[cpl_tag[i*IW +: IW]] <= 1'b1;
+            if (start_q) sp <= inc(sp);
             if (alloc) begin
                 valid[tail] <= 1'b1;
-                started[tail] <= alloc_start;
-                cpl[tail] <= complete_at_in;
+                cdone[tail] <= 1'b0;
                 frd[tail] <= c_rd[NR*99-1:0];
                 fwr[tail] <= c_wr[NW*99-1:0];
                 tail <= inc(tail);

@@ -1,6 +1,9 @@
 // lutc_top.v - the LUT accelerator core: controller, DMA, table precompute,
-// LUT array, dequantization, and the four buffers.  DRAM is outside: the
-// DMA's request port is served by the testbench with the arch's timing.
+// LUT array, dequantization, and the four buffers.  DRAM is outside, on an
+// AXI4-style master port (AR/R, AW/W/B with valid/ready and IDs; one beat
+// of ARCH_DRAM_BURST bytes per transaction; at most ARCH_DMA_OT
+// transactions in flight); the testbench serves it (sim/rtl/rtl_memory.h).
+// Every unit starts on its own ready and reports completion itself.
 `include "isa.vh"
 `include "arch_params.vh"
 module lutc_top #(
@@ -11,18 +14,31 @@ module lutc_top #(
     input  wire          imem_we,
     input  wire [IMEM_AW-1:0] imem_addr,
     input  wire [127:0]  imem_wdata,
-    // DRAM request (one burst per cycle at most)
-    output wire          dram_req_valid,
-    output wire          dram_req_we,
-    output wire [47:0]   dram_req_addr,
-    output wire [15:0]   dram_req_len,
-    output wire [23:0]   dram_req_tag,
-    output wire [`ARCH_DRAM_BURST*8-1:0] dram_req_wdata,
-    // DRAM read response (tag and length as requested)
-    input  wire          dram_rsp_valid,
-    input  wire [23:0]   dram_rsp_tag,
-    input  wire [15:0]   dram_rsp_len,
-    input  wire [`ARCH_DRAM_BURST*8-1:0] dram_rsp_data,
+    // memory port: read address / data
+    output wire          m_arvalid,
+    input  wire          m_arready,
+    output wire [47:0]   m_araddr,
+    output wire [7:0]    m_arlen,    // beats - 1 (always 0: one beat per burst)
+    output wire [`ARCH_DMA_IDW-1:0] m_arid,
+    input  wire          m_rvalid,
+    output wire          m_rready,
+    input  wire [`ARCH_DMA_IDW-1:0] m_rid,
+    input  wire [`ARCH_DRAM_BURST*8-1:0] m_rdata,
+    input  wire          m_rlast,
+    // write address / data / response
+    output wire          m_awvalid,
+    input  wire          m_awready,
+    output wire [47:0]   m_awaddr,
+    output wire [7:0]    m_awlen,
+    output wire [`ARCH_DMA_IDW-1:0] m_awid,
+    output wire          m_wvalid,
+    input  wire          m_wready,
+    output wire [`ARCH_DRAM_BURST*8-1:0] m_wdata,
+    output wire [`ARCH_DRAM_BURST-1:0] m_wstrb,
+    output wire          m_wlast,
+    input  wire          m_bvalid,
+    output wire          m_bready,
+    input  wire [`ARCH_DMA_IDW-1:0] m_bid,
     // status and trace
     output wire          halted,
     output wire [63:0]   now,
@@ -30,7 +46,10 @@ module lutc_top #(
     output wire [7:0]    err,
     output wire [3:0]    u_start,
     output wire [4*32-1:0] u_pc,
-    output wire [4*48-1:0] u_occ,
+    output wire [4*8-1:0] u_tag,
+    output wire [3:0]    u_bend,   // a unit's last beat (busy_end) is this cycle
+    output wire [4:0]    cpl_v,    // completions: DMA read, DMA write, tprec, lut, dq
+    output wire [5*8-1:0] cpl_tag,
     output wire          ctrl_fire,
     output wire [31:0]   pc,
     output wire [63:0]   stall_qfull,
@@ -45,30 +64,58 @@ module lutc_top #(
     wire fmode_err;
     reg  [1:0] uerr;
     assign err = cerr | {5'd0, fmode_err, uerr};
+    wire [3:0] u_ready = ~busy | last;
+    assign u_bend = busy & last;
+    assign m_arlen = 8'd0;
+    assign m_awlen = 8'd0;
+    assign m_wlast = 1'b1;
+    wire unused_rlast = m_rlast; // one beat per transaction
 
     lutc_ctrl #(.IMEM_AW(IMEM_AW)) ctrl (
         .clk(clk), .rst(rst), .imem_we(imem_we), .imem_addr(imem_addr),
         .imem_wdata(imem_wdata), .u_start(u_start), .u_word(u_word), .u_pc(u_pc),
-        .u_occ(u_occ), .halted(halted), .now(now), .end_cycle(end_cycle),
+        .u_tag(u_tag), .u_ready(u_ready), .cpl_v(cpl_v), .cpl_tag(cpl_tag), .halted(halted), .now(now), .end_cycle(end_cycle),
         .ctrl_fire(ctrl_fire), .pc_out(pc), .err(cerr), .stall_qfull(stall_qfull),
         .stall_dep(stall_dep));
 
-    // A unit must be idle when the controller starts it (its occupancy is
-    // exactly what the controller charged): bit 1 flags a violation.
+    // A unit must be ready when the controller starts it: bit 1 flags a
+    // violation.
     always @(posedge clk) begin
         if (rst) uerr <= 2'd0;
         else if (|(u_start & busy & ~last)) uerr[1] <= 1'b1;
     end
 
+    // Compute units complete in order: the tag of the instruction a unit
+    // runs is latched at its start and passes its result pipeline.
+    reg [7:0] run_tag [1:3];
+    integer t;
+    always @(posedge clk)
+        for (t = 1; t < 4; t = t + 1)
+            if (u_start[t]) run_tag[t] <= u_tag[t*8 +: 8];
+
     // ---- DMA ----
     wire [1:0]  dr_buf;
     wire [21:0] dr_addr;
-    wire        dr_en;
+    wire        dr_en, dw_en;
+    wire [23:0] dw_tag;
+    wire [15:0] dw_len;
     lutc_dma dma (
-        .clk(clk), .rst(rst), .start(u_start[0]), .word(u_word[0 +: 128]), .busy(busy[0]), .last(last[0]),
-        .req_valid(dram_req_valid), .req_we(dram_req_we), .req_addr(dram_req_addr),
-        .req_len(dram_req_len), .req_tag(dram_req_tag),
-        .rd_buf(dr_buf), .rd_addr(dr_addr), .rd_en(dr_en));
+        .clk(clk), .rst(rst), .start(u_start[0]), .word(u_word[0 +: 128]), .tag(u_tag[0 +: 8]),
+        .busy(busy[0]), .last(last[0]),
+        .arvalid(m_arvalid), .arready(m_arready), .araddr(m_araddr), .arid(m_arid),
+        .rvalid(m_rvalid), .rready(m_rready), .rid(m_rid),
+        .awvalid(m_awvalid), .awready(m_awready), .awaddr(m_awaddr), .awid(m_awid),
+        .wvalid(m_wvalid), .wready(m_wready), .wstrb(m_wstrb),
+        .bvalid(m_bvalid), .bready(m_bready), .bid(m_bid),
+        .dw_en(dw_en), .dw_tag(dw_tag), .dw_len(dw_len),
+        .rd_buf(dr_buf), .rd_addr(dr_addr), .rd_en(dr_en),
+        .cpl_r(cpl_v[0]), .cpl_r_tag(cpl_tag[0 +: 8]), .cpl_b(cpl_v[1]), .cpl_b_tag(cpl_tag[8 +: 8]));
+    lutc_cpl_pipe #(.LAT(`ARCH_TPREC_LATENCY)) cp1 (.clk(clk), .rst(rst), .in(busy[1] & last[1]),
+        .in_tag(run_tag[1]), .out(cpl_v[2]), .out_tag(cpl_tag[16 +: 8]));
+    lutc_cpl_pipe #(.LAT(`ARCH_LMMA_LATENCY)) cp2 (.clk(clk), .rst(rst), .in(busy[2] & last[2]),
+        .in_tag(run_tag[2]), .out(cpl_v[3]), .out_tag(cpl_tag[24 +: 8]));
+    lutc_cpl_pipe #(.LAT(`ARCH_DQ_LATENCY)) cp3 (.clk(clk), .rst(rst), .in(busy[3] & last[3]),
+        .in_tag(run_tag[3]), .out(cpl_v[4]), .out_tag(cpl_tag[32 +: 8]));
 
     // ---- precompute ----
     wire [21:0] tp_aaddr, tp_taddr, tp_saddr;
@@ -111,9 +158,9 @@ module lutc_top #(
 
     lutc_buffers bufs (
         .clk(clk),
-        .dw_en(dram_rsp_valid), .dw_tag(dram_rsp_tag), .dw_len(dram_rsp_len),
-        .dw_data(dram_rsp_data), .dr_en(dr_en), .dr_buf(dr_buf), .dr_addr(dr_addr),
-        .dr_data(dram_req_wdata),
+        .dw_en(dw_en), .dw_tag(dw_tag), .dw_len(dw_len),
+        .dw_data(m_rdata), .dr_en(dr_en), .dr_buf(dr_buf), .dr_addr(dr_addr),
+        .dr_data(m_wdata),
         .tp_aen(tp_aen), .tp_aaddr(tp_aaddr), .tp_adata(tp_adata), .tp_twe(tp_twe),
         .tp_taddr(tp_taddr), .tp_tdata(tp_tdata), .tp_swe(tp_swe), .tp_saddr(tp_saddr),
         .tp_sdata(tp_sdata),

@@ -42,11 +42,13 @@ SAFE = re.compile(r"^[A-Za-z0-9._/+-]+$")
 # rings are priced as their own unit).
 RING_BB = """(* blackbox *)
 module lutc_sb_ring #(parameter integer DEPTH = 8, parameter integer NR = 4,
-                      parameter integer NW = 2, parameter integer IW = 4) (
-    input clk, input rst, input [63:0] now, input [4*99-1:0] c_rd,
+                      parameter integer NW = 2, parameter integer IW = 4,
+                      parameter integer NC = 1) (
+    input clk, input rst, input [4*99-1:0] c_rd,
     input [2*99-1:0] c_wr, output [DEPTH-1:0] conflict, output [DEPTH-1:0] done,
     output can_alloc, output all_done, input alloc, input alloc_start,
-    input start_q, input [63:0] complete_at_in);
+    input start_q, output [IW-1:0] start_tag, input [NC-1:0] cpl_v,
+    input [NC*IW-1:0] cpl_tag);
 endmodule
 """
 
@@ -144,8 +146,8 @@ UNITS = {
         "held_out": [dma_point(128, 32.0)],
     },
     "controller": {
-        "top": "lutc_ctrl", "files": ["lutc_cost.v", "lutc_ctrl.v"], "ring_blackbox": True,
-        "why": "fetch, decode, the per-unit cost logic, 4 queues of q entries (each "
+        "top": "lutc_ctrl", "files": ["lutc_decode.v", "lutc_ctrl.v"], "ring_blackbox": True,
+        "why": "fetch, decode (footprints), 4 queues of q entries (each "
                "a 128-bit word and an s-bit dependency mask, s = the four rings' "
                "entries); synthesised with the smallest instruction memory (2 x 128 "
                "bits, IMEM_AW 1: about 1% of the unit), which lutsim prices as the "
@@ -156,7 +158,7 @@ UNITS = {
     },
     "scoreboard_ring": {
         "top": "lutc_sb_ring", "files": ["lutc_sb_ring.v"],
-        "why": "per entry: a 64-bit completion time, nr read and nw write ranges "
+        "why": "per entry: a completion bit set by its unit's completion port, nr read and nw write ranges "
                "of 99 bits and their comparators against the candidate's 4 read "
                "and 2 write ranges; fixed: head/tail pointers",
         "terms": [[], ["depth"], ["depth", "nr"], ["depth", "nw"]],

@@ -1,11 +1,23 @@
 #!/bin/bash
-# make rtl-regress SEEDS=N [SEED=S]: N constrained-random cases through the C
-# model and the RTL (random GEMM shapes / formats / bit-widths / group sizes
-# lowered by gemm_lower, and random hand-built instruction sequences);
-# prints every mismatch and ends with "N passed, N failed".
+# make rtl-regress SEEDS=N [SEED=S] [MEMORY=all|ideal|dram|random]: N
+# constrained-random cases through the C model and the RTL (random GEMM
+# shapes / formats / bit-widths / group sizes lowered by gemm_lower, and
+# random hand-built instruction sequences) on each memory the RTL's port can
+# be served by (all: ideal, dram, random, a memory seed per case); prints
+# every mismatch, the cycle-difference distribution and "N passed, N failed"
+# per memory, and writes BUILD/rtl-regress-MEMORY.xml (JUnit, one test case
+# per seed).
 set -uo pipefail
 BUILD=${1:-build}
 N=${2:-50}
 SEED=${3:-1}
-"$BUILD/rtl/rtl-compare" --regress "$N" --seed "$SEED" | grep -v '^ok '
-exit "${PIPESTATUS[0]}"
+MEMORY=${4:-all}
+[ "$MEMORY" = all ] && MEMORY="ideal dram random"
+rc=0
+for m in $MEMORY; do
+    echo "== memory $m"
+    "$BUILD/rtl/rtl-compare" --regress "$N" --seed "$SEED" --memory "$m" \
+        --junit "$BUILD/rtl-regress-$m.xml" | grep -v '^ok '
+    [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+done
+exit $rc

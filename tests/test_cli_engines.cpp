@@ -120,3 +120,42 @@ TEST(Engines, RtlRejectsBadInputLikeTheCmodel)
     EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
     EXPECT_EQ(t.run("gemm --random 2x8x8 --wfmt int --wbits 2 --engine rtl --timing-only", &out, &err), 2);
 }
+
+// --memory: the RTL's port served by random (seeded) or DRAM-device memory;
+// both engines stay bit-exact and the C model, given the RTL's memory
+// responses, within 1% (the line names the replay).
+TEST(Engines, MemoryModesThroughTheCommandLine)
+{
+    T t;
+    std::string out, err;
+    const std::string g = "gemm --random 6x200x160 --wfmt int --wbits 3"; // (on ideal.json)
+    ASSERT_EQ(t.run(g + " --engine both --memory random:9", &out, &err), 0) << err;
+    EXPECT_NE(out.find("engines agree: outputs bit-exact; cycles C model (given the RTL's memory "
+                       "responses)"), std::string::npos) << out;
+    ASSERT_EQ(t.run(g + " --engine rtl --memory random:9 --stats " + t.p("r9.json"), &out, &err), 0)
+        << err;
+    ASSERT_EQ(t.run(g + " --engine rtl --stats " + t.p("id.json"), &out, &err), 0) << err;
+    auto cycles = [&](const std::string &f) {
+        std::ifstream in(t.p(f));
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string s = ss.str();
+        size_t at = s.find("\"cycles\":");
+        return at == std::string::npos ? -1LL : atoll(s.c_str() + at + 9);
+    };
+    EXPECT_GT(cycles("r9.json"), cycles("id.json")) << "random memory must be slower than ideal";
+    // the DRAM device: an arch that names one
+    std::ofstream(t.p("lp.json")) << "{\"base\": \"ideal\", \"name\": \"ideal-lpddr5\", "
+                                     "\"dram\": {\"model\": \"lpddr5-6400\", \"latency_cycles\": 100}}";
+    ASSERT_EQ(t.run("gemm --random 6x200x160 --wfmt int --wbits 3 --arch " + t.p("lp.json") +
+                        " --engine both --memory dram", &out, &err), 0) << err;
+    EXPECT_NE(out.find("engines agree: outputs bit-exact"), std::string::npos) << out;
+    // refusals: a bad mode, the C model alone, ideal memory on a device arch
+    EXPECT_EQ(t.run(g + " --engine rtl --memory random:x", &out, &err), 2);
+    EXPECT_NE(err.find("--memory: expected random:SEED"), std::string::npos) << err;
+    EXPECT_EQ(t.run(g + " --memory random", &out, &err), 2);
+    EXPECT_NE(err.find("--memory needs --engine rtl or both"), std::string::npos) << err;
+    EXPECT_EQ(t.run("gemm --random 6x200x160 --wfmt int --wbits 3 --arch " + t.p("lp.json") +
+                        " --engine rtl", &out, &err), 1);
+    EXPECT_NE(err.find("--memory dram"), std::string::npos) << err;
+}

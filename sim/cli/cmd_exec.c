@@ -18,8 +18,8 @@
 static const char exec_usage[] =
     "usage: lutsim exec PROGRAM [--arch A.json] [--mem IMAGE] [--dump-mem OUT]\n"
     "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
-    "                   [--engine cmodel|rtl|both] [--vcd W.vcd [--vcd-window START:END]\n"
-    "                   [--vcd-scope PREFIX]]\n"
+    "                   [--engine cmodel|rtl|both] [--memory ideal|dram|random[:SEED]]\n"
+    "                   [--vcd W.vcd [--vcd-window START:END] [--vcd-scope PREFIX]]\n"
     "\n"
     "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
     "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
@@ -37,6 +37,11 @@ static const char exec_usage[] =
     "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
     "                    or both: the same program on each, compared\n"
+    "  --memory M        with rtl or both: the memory serving the RTL's AXI port:\n"
+    "                    ideal (default; fixed latency and bandwidth), dram (the\n"
+    "                    arch's DRAM device model), random[:SEED] (seeded latency\n"
+    "                    and backpressure); on dram or random, both gives the C\n"
+    "                    model the RTL's memory responses (within 1%)\n"
     "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"
     "                    time (picoseconds at the architecture's clock_ghz)\n"
     "  --vcd-window S:E  only cycles S..E-1 in the waveform (S: or :E open-ended)\n"
@@ -63,12 +68,15 @@ int cmd_exec(int argc, char **argv)
         { "quiet", no_argument, 0, 'Q' },
         { "vcd-window", required_argument, 0, 'W' },
         { "vcd-scope", required_argument, 0, 'C' },
+        { "memory", required_argument, 0, 'M' },
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
                *trace = NULL, *vcd = NULL, *window = NULL;
     rtl_vcd wave = { NULL, 0, 0, NULL };
+    rtl_memory memory = { RTL_MEM_IDEAL, 1 };
+    int memory_set = 0;
     engine_kind engine = ENGINE_CMODEL;
     int quiet = 0;
     char err[512];
@@ -86,6 +94,13 @@ int cmd_exec(int argc, char **argv)
         case 'V': vcd = optarg; break;
         case 'Q': quiet = 1; break;
         case 'C': wave.scope = optarg; break;
+        case 'M':
+            memory_set = 1;
+            if (rtl_memory_parse(optarg, &memory, err, sizeof err) != 0) {
+                cli_error("%s", err);
+                return 2;
+            }
+            break;
         case 'W':
             window = optarg;
             if (engine_parse_vcd_window(optarg, &wave, err, sizeof err) != 0) {
@@ -112,6 +127,10 @@ int cmd_exec(int argc, char **argv)
     }
     if (engine != ENGINE_CMODEL && !mem) {
         cli_error("exec: --engine %s needs --mem (the RTL runs with data)", engine_name(engine));
+        return 2;
+    }
+    if (memory_set && engine == ENGINE_CMODEL) {
+        cli_error("exec: --memory needs --engine rtl or both");
         return 2;
     }
     if (vcd && engine == ENGINE_CMODEL) {
@@ -173,7 +192,7 @@ int cmd_exec(int argc, char **argv)
         cli_error("%s", err);
         goto done;
     }
-    sim_opts so = { image, ilen, NULL, NULL };
+    sim_opts so = { .dram = image, .dram_size = ilen };
     if (tmp_trace) {
         if (trace_open(&tw, tmp_trace, &arch) != 0) {
             cli_error("%s: cannot write", trace);
@@ -187,15 +206,16 @@ int cmd_exec(int argc, char **argv)
     engine_compare cmp;
     sim_progress sp;
     sim_progress_attach(&sp, &so, &p, path, quiet);
-    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &st, &cmp, err,
-                    sizeof err);
+    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &memory, &st,
+                    &cmp, err, sizeof err);
     sim_progress_end(&sp);
     if (rc != 0) {
         cli_error("%s: %s", path, err);
         goto done;
     }
     if (engine == ENGINE_BOTH)
-        printf("engines agree: DRAM images bit-exact; cycles C model %llu, RTL %llu (%+.3f%%)\n",
+        printf("engines agree: DRAM images bit-exact; cycles C model%s %llu, RTL %llu (%+.3f%%)\n",
+               cmp.replayed ? " (given the RTL's memory responses)" : "",
                (unsigned long long)cmp.cmodel_cycles, (unsigned long long)cmp.rtl_cycles,
                cmp.cmodel_cycles ? 100.0 * ((double)cmp.rtl_cycles - (double)cmp.cmodel_cycles) /
                                        (double)cmp.cmodel_cycles : 0.0);

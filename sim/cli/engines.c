@@ -56,53 +56,75 @@ int engine_parse_vcd_window(const char *s, rtl_vcd *w, char *err, size_t errlen)
 }
 
 /* The RTL alone; its schedule replayed into the trace callback, in
- * program order, as the C model reports it. */
+ * program order, as the C model reports it.  keep: NULL, or where the
+ * schedule is handed to the caller (to free). */
 static int run_rtl(const arch_t *arch, const program *p, uint8_t *image, size_t image_size,
-                   const sim_opts *trace, const rtl_vcd *vcd, sim_stats *st, char *err,
-                   size_t errlen)
+                   const sim_opts *trace, const rtl_vcd *vcd, const rtl_memory *mem,
+                   sim_stats *st, rtl_sched **keep, char *err, size_t errlen)
 {
     rtl_sched *s = NULL;
-    if (trace && trace->trace && !(s = calloc(p->n ? p->n : 1, sizeof *s))) {
+    if (((trace && trace->trace) || keep) && !(s = calloc(p->n ? p->n : 1, sizeof *s))) {
         snprintf(err, errlen, "out of memory for the schedule of %zu instructions", p->n);
         return -1;
     }
-    int rc = rtl_run_ex(arch, p, image, image_size, vcd, st, s, err, errlen);
-    for (size_t i = 0; rc == 0 && s && i < p->n; i++)
+    int rc = rtl_run_ex(arch, p, image, image_size, mem, vcd, st, s, err, errlen);
+    for (size_t i = 0; rc == 0 && s && trace && trace->trace && i < p->n; i++)
         if (s[i].ran)
             trace->trace(trace->trace_ctx, i, &p->ins[i], (isa_unit)s[i].unit, s[i].start,
                          s[i].busy_end, s[i].complete);
-    free(s);
+    if (keep && rc == 0)
+        *keep = s;
+    else
+        free(s);
     return rc;
+}
+
+/* Each DMA transfer's busy and completion cycles as the RTL ran them. */
+static sim_dma_time *replay_of(const program *p, const rtl_sched *s)
+{
+    sim_dma_time *r = calloc(p->n ? p->n : 1, sizeof *r);
+    for (size_t i = 0; r && i < p->n; i++)
+        if (s[i].ran && s[i].unit == UNIT_DMA) {
+            r[i].occupancy = s[i].busy_end - s[i].start;
+            r[i].latency = s[i].complete - s[i].busy_end;
+        }
+    return r;
 }
 
 int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const program *p,
                uint8_t *image, size_t image_size, const sim_opts *trace, const rtl_vcd *vcd,
-               sim_stats *st, engine_compare *cmp, char *err, size_t errlen)
+               const rtl_memory *mem, sim_stats *st, engine_compare *cmp, char *err,
+               size_t errlen)
 {
-    sim_opts so = { image, image_size, trace ? trace->trace : NULL, trace ? trace->trace_ctx : NULL };
+    sim_opts so = { .dram = image, .dram_size = image_size,
+                    .trace = trace ? trace->trace : NULL,
+                    .trace_ctx = trace ? trace->trace_ctx : NULL };
+    const int replay = mem && mem->kind != RTL_MEM_IDEAL;
     char e1[512];
     if (cmp) {
         cmp->cmodel_cycles = cmp->rtl_cycles = 0;
         cmp->first_diff = -1;
+        cmp->replayed = 0;
     }
     if (e != ENGINE_CMODEL && !image) {
         snprintf(err, errlen, "the RTL engine runs with data only (no timing-only mode)");
         return -1;
     }
-    if (e != ENGINE_CMODEL && rtl_arch_supported(arch, e1, sizeof e1) != 0) {
+    if (e != ENGINE_CMODEL && rtl_arch_supported_mem(arch, mem, e1, sizeof e1) != 0) {
         snprintf(err, errlen, "%s", e1);
         return -1;
     }
     if (e == ENGINE_CMODEL)
         return sim_run(arch, em, p, &so, st, err, errlen);
     if (e == ENGINE_RTL) {
-        if (run_rtl(arch, p, image, image_size, trace, vcd, st, err, errlen) != 0)
+        if (run_rtl(arch, p, image, image_size, trace, vcd, mem, st, NULL, err, errlen) != 0)
             return -1;
         if (em)
             sim_energy(em, st);
         return 0;
     }
-    /* both: each engine on its own copy of the image */
+    /* both: each engine on its own copy of the image; the C model checks
+     * the program first (both refuse the same programs, with its message) */
     uint8_t *copy = malloc(image_size ? image_size : 1);
     if (!copy) {
         snprintf(err, errlen, "out of memory for a second %zu-byte memory image", image_size);
@@ -110,16 +132,32 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
     }
     memcpy(copy, image, image_size);
     sim_stats rst;
+    rtl_sched *sched = NULL;
+    sim_dma_time *rp = NULL;
     int rc = -1;
+    if (replay) { /* the RTL first: its memory responses are the C model's */
+        if (run_rtl(arch, p, copy, image_size, NULL, vcd, mem, &rst, &sched, e1,
+                    sizeof e1) != 0) {
+            snprintf(err, errlen, "RTL: %s", e1);
+            goto out;
+        }
+        if (!(rp = replay_of(p, sched))) {
+            snprintf(err, errlen, "out of memory for the replay of %zu instructions", p->n);
+            goto out;
+        }
+        so.dma_replay = rp;
+    }
     if (sim_run(arch, em, p, &so, st, err, errlen) != 0)
         goto out;
-    if (run_rtl(arch, p, copy, image_size, NULL, vcd, &rst, e1, sizeof e1) != 0) {
+    if (!replay &&
+        run_rtl(arch, p, copy, image_size, NULL, vcd, mem, &rst, NULL, e1, sizeof e1) != 0) {
         snprintf(err, errlen, "RTL: %s", e1);
         goto out;
     }
     if (cmp) {
         cmp->cmodel_cycles = st->cycles;
         cmp->rtl_cycles = rst.cycles;
+        cmp->replayed = replay;
     }
     for (size_t i = 0; i < image_size; i++) {
         if (image[i] != copy[i]) {
@@ -130,8 +168,21 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
             goto out;
         }
     }
+    if (replay) {
+        double d = st->cycles ? ((double)rst.cycles - (double)st->cycles) / (double)st->cycles
+                              : 0.0;
+        if (d > ENGINE_REPLAY_TOLERANCE || d < -ENGINE_REPLAY_TOLERANCE) {
+            snprintf(err, errlen, "engines disagree: RTL %llu cycles, C model given the RTL's "
+                     "memory responses %llu (%+.3f%%, more than %.0f%%)",
+                     (unsigned long long)rst.cycles, (unsigned long long)st->cycles, 100 * d,
+                     100 * ENGINE_REPLAY_TOLERANCE);
+            goto out;
+        }
+    }
     rc = 0;
 out:
+    free(rp);
+    free(sched);
     free(copy);
     return rc;
 }

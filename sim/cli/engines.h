@@ -4,7 +4,10 @@
  * for the default architecture), "both" runs each on its own copy of the
  * memory image and compares: the whole image bit for bit, then cycles.  The
  * statistics returned are the C model's for "cmodel" and "both", the RTL's
- * for "rtl". */
+ * for "rtl".  The RTL's memory (--memory) is ideal, dram or random; on any
+ * but ideal, "both" gives the C model the RTL's memory responses (each DMA
+ * transfer's busy and completion cycles, sim_opts.dma_replay) and requires
+ * its cycles within 1% of the RTL's. */
 #ifndef ENGINES_H
 #define ENGINES_H
 
@@ -25,18 +28,24 @@ const char *engine_name(engine_kind e);
  * 0, or -1 with "--vcd-window: ..." in err. */
 int engine_parse_vcd_window(const char *s, rtl_vcd *w, char *err, size_t errlen);
 
+/* The cycle tolerance of "both" on a memory other than ideal. */
+#define ENGINE_REPLAY_TOLERANCE 0.01
+
 typedef struct {
     uint64_t cmodel_cycles, rtl_cycles;
+    int replayed; /* the C model ran on the RTL's memory responses */
     int64_t first_diff; /* byte offset of the first differing DRAM byte, or -1 */
 } engine_compare;
 
 /* Runs p.  image may be NULL (timing-only; C model only).  trace/vcd may be
  * NULL.  trace gets every instruction's schedule from the engine whose
  * statistics are returned (the RTL's start and completion cycles for
- * "rtl"); vcd is the RTL's waveform.  Returns 0, or -1 with a one-line
+ * "rtl"); vcd is the RTL's waveform; mem the RTL's memory (NULL: ideal).
+ * Returns 0, or -1 with a one-line
  * message (including a mismatch between the engines, described in cmp). */
 int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const program *p,
                uint8_t *image, size_t image_size, const sim_opts *trace, const rtl_vcd *vcd,
-               sim_stats *st, engine_compare *cmp, char *err, size_t errlen);
+               const rtl_memory *mem, sim_stats *st, engine_compare *cmp, char *err,
+               size_t errlen);
 
 #endif

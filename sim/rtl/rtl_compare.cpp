@@ -38,34 +38,55 @@ std::string fmt(const char *f, ...)
 
 RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
                                const std::vector<uint8_t> &image, uint64_t out_lo,
-                               uint64_t out_hi, int cols, const char *vcd_path)
+                               uint64_t out_hi, int cols, const char *vcd_path,
+                               const rtl_memory *mem)
 {
     RtlCompare r;
+    r.ideal = !mem || mem->kind == RTL_MEM_IDEAL;
+    r.device = mem && mem->kind == RTL_MEM_DRAM;
     std::vector<uint8_t> cimg = image, rimg = image;
     CTrace ct;
     ct.s.assign(p->n, rtl_sched{ 0, 0, 0, 0, 0 });
+    sim_stats cs{}, rs{};
+    char err[512];
     sim_opts o{};
     o.dram = cimg.data();
     o.dram_size = cimg.size();
     o.trace = ctrace;
     o.trace_ctx = &ct;
-    sim_stats cs{}, rs{};
-    char err[512];
     if (sim_run(arch, nullptr, p, &o, &cs, err, sizeof err) != 0) {
         r.msg = std::string("C model: ") + err;
         return r;
     }
     std::vector<rtl_sched> rsch(p->n);
     rtl_vcd wave = { vcd_path, 0, 0, nullptr };
-    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), vcd_path ? &wave : nullptr, &rs,
+    if (rtl_run_ex(arch, p, rimg.data(), rimg.size(), mem, vcd_path ? &wave : nullptr, &rs,
                    rsch.data(), err, sizeof err) != 0) {
         r.msg = std::string("RTL: ") + err;
         return r;
+    }
+    r.c_own_cycles = cs.cycles;
+    if (!r.ideal) { // again, given the RTL's memory responses
+        std::vector<sim_dma_time> replay(p->n, sim_dma_time{ 0, 0 });
+        for (size_t i = 0; i < p->n; i++)
+            if (rsch[i].ran && rsch[i].unit == UNIT_DMA)
+                replay[i] = sim_dma_time{ rsch[i].busy_end - rsch[i].start,
+                                          rsch[i].complete - rsch[i].busy_end };
+        cimg = image;
+        ct.s.assign(p->n, rtl_sched{ 0, 0, 0, 0, 0 });
+        o.dram = cimg.data();
+        o.dma_replay = replay.data();
+        if (sim_run(arch, nullptr, p, &o, &cs, err, sizeof err) != 0) {
+            r.msg = std::string("C model (replay): ") + err;
+            return r;
+        }
     }
     r.ran = true;
     r.c_cycles = cs.cycles;
     r.rtl_cycles = rs.cycles;
     r.cycles_equal = cs.cycles == rs.cycles;
+    r.rel_diff = cs.cycles ? ((double)rs.cycles - (double)cs.cycles) / (double)cs.cycles
+                           : (rs.cycles ? 1.0 : 0.0);
     if (!r.cycles_equal)
         r.msg += fmt("cycles differ: C model %llu, RTL %llu (%+lld)\n",
                      (unsigned long long)cs.cycles, (unsigned long long)rs.cycles,
@@ -113,6 +134,8 @@ RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
             break;
         }
     }
+    r.bytes_equal = cs.ev.dram_read_bytes == rs.ev.dram_read_bytes &&
+                    cs.ev.dram_write_bytes == rs.ev.dram_write_bytes;
     r.stats_equal = cs.instructions == rs.instructions &&
                     cs.stall_queue_full == rs.stall_queue_full &&
                     cs.ev.dram_read_bytes == rs.ev.dram_read_bytes &&

@@ -1,27 +1,46 @@
 // rtl_compare.h - one program, two engines (C model and RTL): outputs
 // bit-exact, cycles equal, first differing DRAM byte / instruction schedule
 // named on a mismatch.  Also builds GEMM and random hand-built programs.
+// On a memory other than ideal (rtl_memory) the C model is given the same
+// memory responses: every DMA transfer's busy and completion cycles as the
+// RTL measured them (sim_opts.dma_replay); outputs must be bit-exact and
+// cycles within 1% (kRtlReplayTolerance).
 #ifndef RTL_COMPARE_H
 #define RTL_COMPARE_H
 
 #include "arch.h"
 #include "gemm.h"
 #include "program.h"
+#include "rtl_engine.h"
 #include "sim.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+constexpr double kRtlReplayTolerance = 0.01;
+
 struct RtlCompare {
+    bool ideal = true;       // ideal memory: everything equal; else replayed
+    bool device = false;     // dram: the device counts its own bytes (its bursts)
     bool ran = false;        // both engines ran without error
     bool data_equal = false; // DRAM images equal
     bool cycles_equal = false;
     bool sched_equal = false; // every instruction's start/busy_end/complete
     bool stats_equal = false; // instructions, busy, stalls, DRAM bytes
+    bool bytes_equal = false; // DRAM bytes read and written
     uint64_t c_cycles = 0, rtl_cycles = 0;
+    uint64_t c_own_cycles = 0; // the C model on its own memory model (no replay)
+    double rel_diff = 0; // (RTL - C model) / C model cycles
     std::string msg; // one line per finding; empty when all equal
-    bool ok() const { return ran && data_equal && cycles_equal && sched_equal && stats_equal; }
+    bool ok() const
+    {
+        if (!ran || !data_equal)
+            return false;
+        if (ideal)
+            return cycles_equal && sched_equal && stats_equal;
+        return (bytes_equal || device) && rel_diff <= kRtlReplayTolerance && rel_diff >= -kRtlReplayTolerance;
+    }
 };
 
 // Runs p on both engines from image (not modified); out_lo/out_hi: the
@@ -30,7 +49,8 @@ struct RtlCompare {
 RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
                                const std::vector<uint8_t> &image, uint64_t out_lo = 0,
                                uint64_t out_hi = 0, int cols = 0,
-                               const char *vcd_path = nullptr);
+                               const char *vcd_path = nullptr,
+                               const rtl_memory *mem = nullptr);
 
 // A random GEMM (seeded A, W of the format) lowered with gemm_lower.
 struct GemmCase {

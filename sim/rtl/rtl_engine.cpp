@@ -1,6 +1,8 @@
 // rtl_engine.cpp - the Verilator harness of the LUT core (plain C++, --cc).
 #include "rtl_engine.h"
 
+#include "rtl_memory.h"
+
 #include "Vlutc_top.h"
 #include "verilated.h"
 #include "verilated_vcd_c.h"
@@ -36,12 +38,6 @@ uint64_t wbits(const uint32_t *w, int lsb, int width)
     return v;
 }
 
-struct DramRsp {
-    uint64_t due;
-    uint32_t tag, len;
-    uint8_t data[64];
-};
-
 /* Whether the VCD header written so far declares any signal (a scope that
  * matches nothing leaves it without $var lines). */
 bool vcd_declares_signals(VerilatedVcdC *vcd, const char *path)
@@ -64,14 +60,58 @@ bool vcd_declares_signals(VerilatedVcdC *vcd, const char *path)
 
 } // namespace
 
-extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
+extern "C" int rtl_memory_parse(const char *s, rtl_memory *m, char *err, size_t errlen)
+{
+    m->seed = 1;
+    if (std::strcmp(s, "ideal") == 0) {
+        m->kind = RTL_MEM_IDEAL;
+        return 0;
+    }
+    if (std::strcmp(s, "dram") == 0) {
+        m->kind = RTL_MEM_DRAM;
+        return 0;
+    }
+    if (std::strncmp(s, "random", 6) == 0 && (s[6] == 0 || s[6] == ':')) {
+        m->kind = RTL_MEM_RANDOM;
+        if (s[6] == ':') {
+            char *end;
+            unsigned long long v = strtoull(s + 7, &end, 10);
+            if (!s[7] || *end || s[7] == '-') {
+                fail(err, errlen, "--memory: expected random:SEED with SEED a decimal "
+                     "number, got '%s'", s);
+                return -1;
+            }
+            m->seed = v;
+        }
+        return 0;
+    }
+    fail(err, errlen, "--memory: expected ideal, dram or random[:SEED], got '%s'", s);
+    return -1;
+}
+
+extern "C" const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t len)
+{
+    if (m->kind == RTL_MEM_RANDOM)
+        snprintf(buf, len, "random:%llu", (unsigned long long)m->seed);
+    else
+        snprintf(buf, len, "%s", m->kind == RTL_MEM_DRAM ? "dram" : "ideal");
+    return buf;
+}
+
+static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen)
 {
     arch_t d;
     arch_ideal(&d);
-    if (std::strcmp(a->dram_model, "ideal") != 0) {
+    if (device && std::strcmp(a->dram_model, "ideal") == 0) {
         fail(err, errlen,
-             "the RTL runs on ideal memory: dram.model \"%s\" needs the C model "
-             "(use dram.model \"ideal\" to compare engines)", a->dram_model);
+             "--memory dram: arch \"%s\" has dram.model \"ideal\": name a DRAM device "
+             "(e.g. \"lpddr5-6400\") to serve the RTL with it", a->name);
+        return -1;
+    }
+    if (!device && std::strcmp(a->dram_model, "ideal") != 0) {
+        fail(err, errlen,
+             "the RTL's ideal and random memories serve dram.model \"ideal\": \"%s\" needs "
+             "--memory dram (or dram.model \"ideal\")", a->dram_model);
         return -1;
     }
     if (!a->sram_ideal || a->lut_double_acc) {
@@ -83,8 +123,9 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
     }
     if (a->dma_max_outstanding != 0) {
         fail(err, errlen,
-             "the RTL's DMA has no limit on bursts in flight: dma.max_outstanding %d needs "
-             "the C model (use 0 to compare engines)", a->dma_max_outstanding);
+             "the RTL is built with dma.max_outstanding 0 (dram.latency_cycles transactions "
+             "in flight): %d needs a build for that arch (use 0 to compare engines)",
+             a->dma_max_outstanding);
         return -1;
     }
     if (a->ibuf_entries != 0) {
@@ -114,8 +155,9 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
-                SAME(act_bits) && SAME(lmma_latency) && SAME(dram_gbps) && SAME(dram_latency) &&
-                SAME(dram_burst) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
+                SAME(act_bits) && SAME(lmma_latency) && (device || SAME(dram_gbps)) &&
+                SAME(dram_latency) &&
+                (device || SAME(dram_burst)) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
                 SAME(dequant_lanes) && SAME(dequant_latency) && SAME(vector_lanes) &&
                 SAME(vector_latency) && SAME(queue_depth);
     for (int b = 0; b < BUF_COUNT; b++)
@@ -131,19 +173,31 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
     return 0;
 }
 
+extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
+{
+    return arch_supported(a, false, err, errlen);
+}
+
+extern "C" int rtl_arch_supported_mem(const arch_t *a, const rtl_memory *mem, char *err,
+                                      size_t errlen)
+{
+    return arch_supported(a, mem && mem->kind == RTL_MEM_DRAM, err, errlen);
+}
+
 extern "C" int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
                        const char *vcd_path, sim_stats *st, char *err, size_t errlen)
 {
     rtl_vcd v = { vcd_path, 0, 0, nullptr };
-    return rtl_run_ex(arch, p, dram, dram_size, vcd_path ? &v : nullptr, st, nullptr, err, errlen);
+    return rtl_run_ex(arch, p, dram, dram_size, nullptr, vcd_path ? &v : nullptr, st, nullptr, err,
+                      errlen);
 }
 
 extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
-                          size_t dram_size, const rtl_vcd *wave, sim_stats *st,
-                          rtl_sched *sched, char *err, size_t errlen)
+                          size_t dram_size, const rtl_memory *mem, const rtl_vcd *wave,
+                          sim_stats *st, rtl_sched *sched, char *err, size_t errlen)
 {
     const char *vcd_path = wave ? wave->path : nullptr;
-    if (rtl_arch_supported(arch, err, errlen) != 0)
+    if (arch_supported(arch, mem && mem->kind == RTL_MEM_DRAM, err, errlen) != 0)
         return -1;
     // What the RTL does not implement, up to the halt.
     size_t nrun = p->n;
@@ -246,9 +300,17 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
         top->eval();
     };
 
+    arch_t built; // the RTL's build: its port is that arch's burst wide
+    arch_ideal(&built);
+    RtlMemory port(arch, mem, (uint64_t)built.dram_burst, dram, dram_size);
+    if (!port.error().empty()) {
+        fail(err, errlen, "%s", port.error().c_str());
+        return -1;
+    }
     top->rst = 1;
     top->imem_we = 0;
-    top->dram_rsp_valid = 0;
+    top->m_rvalid = 0;
+    top->m_bvalid = 0;
     top->clk = 0;
     top->eval();
     for (size_t i = 0; i < nrun; i++) {
@@ -274,13 +336,17 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
     if (sched)
         for (size_t i = 0; i < p->n; i++)
             sched[i] = rtl_sched{ 0, 0, 0, 0, 0 };
-    const uint64_t lat[4] = { (uint64_t)arch->dram_latency, (uint64_t)arch->tprec_latency,
-                              (uint64_t)arch->lmma_latency, (uint64_t)arch->dequant_latency };
-    const uint64_t L = (uint64_t)arch->dram_latency;
-    const uint64_t burst = (uint64_t)arch->dram_burst;
-    // Generous bound: the C model's cycle count plus slack.
-    const uint64_t limit = cst.cycles * 4 + 100000;
-    std::deque<DramRsp> pend;
+    /* What each unit runs (program index by scoreboard tag, and the
+     * instructions started and not past their last beat, oldest first):
+     * the trace follows the core's own start, last-beat and completion
+     * signals. */
+    std::vector<std::vector<uint32_t>> by_tag(4, std::vector<uint32_t>(256, 0));
+    std::vector<std::deque<uint32_t>> running(4);
+    std::vector<uint64_t> started(p->n, 0);
+    static const int cpl_unit[5] = { 0, 0, 1, 2, 3 };
+    // Generous bound: the C model's cycle count (x 4 for slower memories)
+    // plus slack.
+    const uint64_t limit = cst.cycles * (mem && mem->kind != RTL_MEM_IDEAL ? 40 : 4) + 100000;
     uint64_t n = 0;
     uint32_t last_pc = 0xffffffffu;
     int rc = 0;
@@ -308,49 +374,18 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                 sched[pc].start = n; // reached dispatch (kept for ctrl)
             last_pc = pc;
         }
-        if (top->dram_req_valid) {
-            uint64_t a = top->dram_req_addr;
-            uint32_t len = top->dram_req_len;
-            if (a + len > dram_size || len > 64) {
-                fail(err, errlen, "RTL DRAM request [0x%llx, +%u) outside the %zu-byte image",
-                     (unsigned long long)a, len, dram_size);
-                rc = -1;
-                break;
-            }
-            const uint32_t *wd = top->dram_req_wdata.data();
-            if (top->dram_req_we) {
-                for (uint32_t i = 0; i < len; i++)
-                    dram[a + i] = (uint8_t)(wd[i / 4] >> (8 * (i % 4)));
-                st->ev.dram_write_bytes += burst;
-            } else {
-                DramRsp r;
-                r.due = n + (L > 0 ? L - 1 : 0);
-                r.tag = top->dram_req_tag;
-                r.len = len;
-                memset(r.data, 0, sizeof r.data);
-                memcpy(r.data, dram + a, len);
-                pend.push_back(r);
-                st->ev.dram_read_bytes += burst;
-            }
-        }
-        top->dram_rsp_valid = 0;
-        if (!pend.empty() && pend.front().due <= n) {
-            const DramRsp &r = pend.front();
-            top->dram_rsp_valid = 1;
-            top->dram_rsp_tag = r.tag;
-            top->dram_rsp_len = r.len;
-            for (int k = 0; k < 16; k++)
-                top->dram_rsp_data[k] = (uint32_t)r.data[4 * k] | (uint32_t)r.data[4 * k + 1] << 8 |
-                                        (uint32_t)r.data[4 * k + 2] << 16 |
-                                        (uint32_t)r.data[4 * k + 3] << 24;
-            pend.pop_front();
-        }
+        port.drive(top.get(), n);
         top->clk = 0;
         top->eval();
         if (top->err) {
             fail(err, errlen, "RTL error flags 0x%02x at cycle %llu (bit0 illegal op, bit1 unit "
                  "started while busy, bit2 float dq, bit3 scoreboard full)",
                  (unsigned)top->err, (unsigned long long)n);
+            rc = -1;
+            break;
+        }
+        if (!port.observe(top.get(), n)) {
+            fail(err, errlen, "%s at cycle %llu", port.error().c_str(), (unsigned long long)n);
             rc = -1;
             break;
         }
@@ -363,22 +398,45 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                 sched[pc].ran = 1;
             }
         }
+        // last beats first: a unit may start its next instruction in the
+        // cycle of the previous one's last beat
+        uint32_t be = top->u_bend;
+        for (int u = 0; u < 4; u++) {
+            if (!((be >> u) & 1u) || running[u].empty())
+                continue;
+            uint32_t ipc = running[u].front();
+            running[u].pop_front();
+            st->unit[u + 1].busy_cycles += n - started[ipc];
+            if (sched)
+                sched[ipc].busy_end = n;
+        }
         uint32_t us = top->u_start;
         for (int u = 0; u < 4; u++) {
             if (!((us >> u) & 1u))
                 continue;
             uint32_t ipc = (uint32_t)wbits(top->u_pc.data(), 32 * u, 32);
-            uint64_t occ = wbits(top->u_occ.data(), 48 * u, 48);
+            uint32_t tag = (top->u_tag >> (8 * u)) & 0xffu;
             st->instructions++;
             st->unit[u + 1].instructions++;
-            st->unit[u + 1].busy_cycles += occ;
-            if (sched && ipc < p->n) {
-                sched[ipc].start = n;
-                sched[ipc].busy_end = n + occ;
-                sched[ipc].complete = n + occ + lat[u];
-                sched[ipc].unit = u + 1;
-                sched[ipc].ran = 1;
+            if (ipc < p->n) {
+                by_tag[u][tag] = ipc;
+                running[u].push_back(ipc);
+                started[ipc] = n;
+                if (sched) {
+                    sched[ipc].start = n;
+                    sched[ipc].unit = u + 1;
+                    sched[ipc].ran = 1;
+                }
             }
+        }
+        uint32_t cv = top->cpl_v;
+        for (int k = 0; k < 5; k++) {
+            if (!((cv >> k) & 1u))
+                continue;
+            uint32_t tag = (uint32_t)(top->cpl_tag >> (8 * k)) & 0xffu;
+            uint32_t ipc = by_tag[cpl_unit[k]][tag];
+            if (sched && ipc < p->n)
+                sched[ipc].complete = n + 1; // visible from the next cycle
         }
         dump(n, 0);
         top->clk = 1;
@@ -388,10 +446,13 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
     if (rc == 0) {
         st->cycles = top->end_cycle;
         st->stall_queue_full = top->stall_qfull;
+        st->ev.dram_read_bytes = port.read_bytes;
+        st->ev.dram_write_bytes = port.write_bytes;
         for (int u = 0; u < 4; u++)
             st->unit[u + 1].stall_dependency = wbits(top->stall_dep.data(), 64 * u, 64);
-        if (!pend.empty()) {
-            fail(err, errlen, "RTL halted with %zu DRAM responses outstanding", pend.size());
+        if (port.outstanding() != 0) {
+            fail(err, errlen, "RTL halted with %zu memory transactions outstanding",
+                 port.outstanding());
             rc = -1;
         } else if (vcd && win_from >= n) {
             fail(err, errlen, "--vcd-window: starts at cycle %llu, after the run's last cycle "

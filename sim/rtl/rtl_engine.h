@@ -1,5 +1,11 @@
 /* rtl_engine.h - run a program on the Verilated RTL of the LUT core.
  *
+ * The core's DRAM side is an AXI4-style port (rtl/lutc_top.v); the harness
+ * serves it with one of three memories (rtl_memory, rtl_memory.h): ideal
+ * (fixed latency and bandwidth, the C model's ideal memory), dram (the C
+ * model's DRAM device, cmodel/dram_dev.h), random (seeded latency and
+ * backpressure).  The core's timing is its own: the harness only counts.
+ *
  * The RTL is built for one architecture (arch_default(), compile-time
  * parameters from build/gen/arch_params.vh); rtl_run refuses any other with
  * a one-line error, and also refuses what the RTL does not implement:
@@ -52,17 +58,32 @@ typedef struct {
                         * from the top, e.g. "lutc.lutc_top.dma" (NULL: all) */
 } rtl_vcd;
 
-/* 0 if the RTL was built for arch, else -1 with a one-line reason. */
-int rtl_arch_supported(const arch_t *arch, char *err, size_t errlen);
+/* The memory behind the RTL's port (--memory ideal|dram|random[:SEED]). */
+typedef enum { RTL_MEM_IDEAL = 0, RTL_MEM_DRAM, RTL_MEM_RANDOM } rtl_memory_kind;
+typedef struct {
+    rtl_memory_kind kind;
+    uint64_t seed; /* random: the seed (default 1) */
+} rtl_memory;
+/* Parses "ideal", "dram", "random" or "random:SEED"; 0, or -1 with a
+ * one-line error naming the option. */
+int rtl_memory_parse(const char *s, rtl_memory *m, char *err, size_t errlen);
+/* "ideal", "dram", "random:SEED" into buf. */
+const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t len);
 
-/* Runs p with dram (dram_size bytes, read and written) as the memory image.
- * vcd: the waveform to write (NULL: none).  sched: NULL, or p->n entries
+/* 0 if the RTL was built for arch, else -1 with a one-line reason.  The
+ * _mem form for a memory (NULL: ideal): dram needs an arch naming a DRAM
+ * device, and takes its bandwidth and burst from that device. */
+int rtl_arch_supported(const arch_t *arch, char *err, size_t errlen);
+int rtl_arch_supported_mem(const arch_t *arch, const rtl_memory *mem, char *err, size_t errlen);
+
+/* Runs p with dram (dram_size bytes, read and written) as the memory image,
+ * served as mem says (NULL: ideal).  vcd: the waveform to write (NULL: none).  sched: NULL, or p->n entries
  * filled per instruction.  Returns 0, or -1 with a one-line error (also
  * when vcd->scope names no signal). */
 int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
-               const rtl_vcd *vcd, sim_stats *st, rtl_sched *sched, char *err,
-               size_t errlen);
-/* The same with the whole waveform, or none (vcd_path NULL). */
+               const rtl_memory *mem, const rtl_vcd *vcd, sim_stats *st, rtl_sched *sched,
+               char *err, size_t errlen);
+/* The same on ideal memory with the whole waveform, or none (vcd_path NULL). */
 int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
             const char *vcd_path, sim_stats *st, char *err, size_t errlen);
 

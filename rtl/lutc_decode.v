@@ -1,19 +1,18 @@
-// lutc_cost.v - decode of one instruction word: unit, occupancy, latency and
-// footprint (buffer / DRAM byte ranges read and written), the same figures
-// cmodel/unit_*.c compute in footprint() and cost().  Combinational.
+// lutc_decode.v - decode of one instruction word: unit and footprint (the
+// buffer / DRAM byte ranges it reads and writes, the ranges
+// cmodel/unit_*.c name in footprint()), for the scoreboard.  Combinational.
+// No timing: every unit signals its own completion.
 //
 // A range is {space[2:0], lo[47:0], hi[47:0]} = [lo, hi) in space
 // (0..3 = act, weight, table, output; 4 = DRAM; 7 = none).
 `include "isa.vh"
 `include "arch_params.vh"
-module lutc_cost (
+module lutc_decode (
     input  wire [127:0] word,
     output reg  [2:0]   unit,      // ISA unit number (isa_unit)
     output reg          is_ctrl,   // barrier or halt
     output reg          is_halt,
     output reg          illegal,   // opcode unknown, or not in the RTL (vop)
-    output reg  [47:0]  occ,       // cycles the unit is busy
-    output reg  [15:0]  lat,       // further cycles until results are visible
     output reg  [4*99-1:0] rd,     // up to 4 read ranges
     output reg  [2*99-1:0] wr      // up to 2 write ranges
 );
@@ -21,7 +20,6 @@ module lutc_cost (
     localparam integer TK = `ARCH_TILE_K;
     localparam [47:0] TK48 = 48'd`ARCH_TILE_K;
     localparam integer EB = `ARCH_ENTRIES * `ARCH_ENTRY_BYTES; // bytes per table
-    localparam [47:0] BURST = `ARCH_DRAM_BURST;
 
     wire [5:0] op = word[`ISA_OPCODE_LSB +: `ISA_OPCODE_W];
 
@@ -64,24 +62,8 @@ module lutc_cost (
     function [47:0] cdiv(input [47:0] a, input [47:0] b);
         cdiv = (a + b - 48'd1) / b;
     endfunction
-    function [47:0] max48(input [47:0] a, input [47:0] b);
-        max48 = a > b ? a : b;
-    endfunction
-    function [47:0] buf_row_bytes(input [1:0] b);
-        case (b)
-            2'd0: buf_row_bytes = `ARCH_BUF_ACT_ROW_BYTES;
-            2'd1: buf_row_bytes = `ARCH_BUF_WEIGHT_ROW_BYTES;
-            2'd2: buf_row_bytes = `ARCH_BUF_TABLE_ROW_BYTES;
-            default: buf_row_bytes = `ARCH_BUF_OUTPUT_ROW_BYTES;
-        endcase
-    endfunction
 
-    // DMA: bursts as unit_dma.c counts them
     wire [47:0] d_total  = d_rows * d_bytes;
-    wire        d_contig = (d_stride == d_bytes) || (d_rows == 48'd1);
-    wire [47:0] d_bursts = d_contig ? cdiv(d_total, BURST) : d_rows * cdiv(d_bytes, BURST);
-    wire [47:0] d_dramc  = cdiv(d_bursts * BURST, `ARCH_DRAM_BYTES_PER_CYCLE);
-    wire [47:0] d_sramc  = cdiv(d_total, buf_row_bytes(d_buf));
     wire [47:0] d_dhi    = d_dram + (d_rows - 48'd1) * d_stride + d_bytes;
     // tprec
     wire [47:0] t_chunks = cdiv(t_klen, TK48);
@@ -95,7 +77,6 @@ module lutc_cost (
 
     always @* begin
         unit = 3'd0; is_ctrl = 1'b0; is_halt = 1'b0; illegal = 1'b0;
-        occ = 48'd0; lat = 16'd0;
         rd = {4{rng(SP_NONE, 48'd0, 48'd0)}};
         wr = {2{rng(SP_NONE, 48'd0, 48'd0)}};
         case (op)
@@ -103,31 +84,22 @@ module lutc_cost (
             `OP_BARRIER: begin unit = `OP_BARRIER_UNIT; is_ctrl = 1'b1; end
             `OP_LOAD: begin
                 unit = `OP_LOAD_UNIT;
-                occ = max48(d_dramc, d_sramc);
-                lat = `ARCH_DRAM_LATENCY;
                 rd[0 +: 99] = rng(SP_DRAM, d_dram, d_dhi);
                 wr[0 +: 99] = rng({1'b0, d_buf}, d_sram, d_sram + d_total);
             end
             `OP_STORE: begin
                 unit = `OP_STORE_UNIT;
-                occ = max48(d_dramc, d_sramc);
-                lat = `ARCH_DRAM_LATENCY;
                 rd[0 +: 99] = rng({1'b0, d_buf}, s_sram, s_sram + d_total);
                 wr[0 +: 99] = rng(SP_DRAM, d_dram, d_dhi);
             end
             `OP_TPREC: begin
                 unit = `OP_TPREC_UNIT;
-                occ = cdiv(t_tables, `ARCH_TPREC_TPC);
-                lat = `ARCH_TPREC_LATENCY;
                 rd[0 +: 99] = rng(3'd0, t_src, t_src + (t_rows - 48'd1) * t_stride + t_klen);
                 wr[0 +: 99] = rng(3'd2, t_dst, t_dst + t_tables * EB);
                 wr[99 +: 99] = rng(3'd2, t_sum, t_sum + t_rows * 48'd4);
             end
             `OP_LMMA: begin
                 unit = `OP_LMMA_UNIT;
-                occ = cdiv(l_m, `ARCH_TILE_M) * cdiv(l_n, `ARCH_COLS) * l_chunks * l_wbits
-                      * `ARCH_LMMA_PER_PASS;
-                lat = `ARCH_LMMA_LATENCY;
                 rd[0 +: 99] = rng(3'd2, l_tbl, l_tbl + l_m * l_chunks * EB);
                 rd[99 +: 99] = rng(3'd1, l_wgt, l_wgt + l_chunks * l_wbits * l_wrow);
                 if (l_accum) rd[198 +: 99] = rng(3'd3, l_acc, l_acc + l_mn4);
@@ -135,8 +107,6 @@ module lutc_cost (
             end
             `OP_DQ: begin
                 unit = `OP_DQ_UNIT;
-                occ = cdiv(q_mn, `ARCH_DQ_LANES);
-                lat = `ARCH_DQ_LATENCY;
                 rd[0 +: 99] = rng(3'd3, q_acc, q_acc + q_mn * 48'd4);
                 rd[99 +: 99] = rng(3'd2, q_sum, q_sum + q_m * 48'd4);
                 rd[198 +: 99] = rng(3'd1, q_meta, q_meta + q_n * 48'd8);
