@@ -119,11 +119,40 @@ typedef struct {
 typedef void (*sim_trace_fn)(void *ctx, size_t index, const isa_instr *in, isa_unit unit,
                              uint64_t start, uint64_t busy_end, uint64_t complete);
 
+/* The DRAM port: one memory transaction as the C model asks for it (a DMA
+ * transfer, rows x row_bytes every stride bytes, or an instruction-fetch
+ * read), from the cycle it could start. */
+typedef struct {
+    uint64_t addr;
+    uint32_t rows;
+    uint64_t row_bytes, stride;
+    int write;
+    uint64_t arrival; /* the cycle the transfer could start */
+    uint64_t bursts;  /* ideal memory: the bursts it moves (0 on a device: the memory decides) */
+} sim_dram_req;
+/* The memory's answer, in the accelerator's cycles: the transfer takes the
+ * bus from grant (>= arrival), its last burst was accepted at accepted
+ * (the DMA is busy until then, at least its buffer side's cycles), its
+ * data has moved at complete (results visible dram_latency later). */
+typedef struct {
+    uint64_t grant, accepted, complete;
+    uint64_t bursts; /* bursts moved (a device's count; DRAM bytes = bursts x burst) */
+} sim_dram_grant;
+/* Called once per DRAM transaction, in the order the C model schedules
+ * them (DMA arrivals are non-decreasing with one DMA queue).  With a port
+ * the memory outside decides the timing: the C model neither uses its own
+ * DRAM bus nor opens a device, and counts no device statistics (a device's
+ * traffic: bursts from the answers; row and refresh counters are the
+ * port's to add).  Unset (NULL): the C model's own memory, as always. */
+typedef void (*sim_dram_port_fn)(void *ctx, const sim_dram_req *r, sim_dram_grant *g);
+
 typedef struct {
     uint8_t *dram;     /* functional mode: the memory image (read and written) */
     size_t dram_size;  /* NULL / 0: timing-only */
     sim_trace_fn trace;
     void *trace_ctx;
+    sim_dram_port_fn dram_port; /* NULL: the C model's own memory */
+    void *dram_port_ctx;
 } sim_opts;
 
 /* Runs p.  Returns 0, or -1 with "instruction N (mnemonic): reason". */

@@ -23,9 +23,19 @@ int sim_dram_open(machine *m, char *err, size_t errlen)
     return 0;
 }
 
+void sim_port_request(machine *m, uint64_t addr, uint32_t rows, uint64_t row_bytes,
+                      uint64_t stride, int write, uint64_t arrival, uint64_t bursts,
+                      sim_dram_grant *g)
+{
+    sim_dram_req r = { addr, rows, row_bytes, stride, write, arrival, bursts };
+    g->grant = g->accepted = g->complete = arrival;
+    g->bursts = bursts;
+    m->port(m->port_ctx, &r, g);
+}
+
 void sim_dram_stats(const machine *m, sim_events *ev)
 {
-    if (!m->dev)
+    if (!m->dev || m->port) /* a port's memory counts its own */
         return;
     dram_stats ds;
     dram_get_stats(m->dev, &ds);

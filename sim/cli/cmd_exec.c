@@ -173,7 +173,7 @@ int cmd_exec(int argc, char **argv)
         cli_error("%s", err);
         goto done;
     }
-    sim_opts so = { image, ilen, NULL, NULL };
+    sim_opts so = { .dram = image, .dram_size = ilen };
     if (tmp_trace) {
         if (trace_open(&tw, tmp_trace, &arch) != 0) {
             cli_error("%s: cannot write", trace);

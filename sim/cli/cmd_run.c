@@ -166,7 +166,7 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
                 cli_error("%s: %s", o->name, err);
                 goto next;
             }
-            sim_opts so = { img, lay.image_bytes, NULL, NULL };
+            sim_opts so = { .dram = img, .dram_size = lay.image_bytes };
             sim_stats ss;
             if (sim_run(a, em, &prog, &so, &ss, err, sizeof err) != 0) {
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);

@@ -79,7 +79,8 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
                uint8_t *image, size_t image_size, const sim_opts *trace, const rtl_vcd *vcd,
                sim_stats *st, engine_compare *cmp, char *err, size_t errlen)
 {
-    sim_opts so = { image, image_size, trace ? trace->trace : NULL, trace ? trace->trace_ctx : NULL };
+    sim_opts so = { .dram = image, .dram_size = image_size, .trace = trace ? trace->trace : NULL,
+                    .trace_ctx = trace ? trace->trace_ctx : NULL };
     char e1[512];
     if (cmp) {
         cmp->cmodel_cycles = cmp->rtl_cycles = 0;

@@ -212,7 +212,7 @@ static int run(const arch_t *a, const energy_model *em, const program *p, uint8_
                sim_stats *st, char *err, size_t errlen)
 {
     trace_state t = { 0 };
-    sim_opts o = { dram, dram ? DRAM_BYTES : 0, on_trace, &t };
+    sim_opts o = { .dram = dram, .dram_size = dram ? DRAM_BYTES : 0, .trace = on_trace, .trace_ctx = &t };
     int rc = sim_run(a, em, p, &o, st, err, errlen);
     if (rc != 0)
         fuzz_check_instruction_error("sim", err, p->n);
