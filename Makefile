@@ -19,7 +19,7 @@ SAN_FLAGS ?=
 override CFLAGS   += $(SAN_FLAGS)
 override CXXFLAGS += $(SAN_FLAGS)
 override LDFLAGS  += $(SAN_FLAGS)
-INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -I$(BUILD)/gen
+INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -Isim/sc -I$(BUILD)/gen
 LDLIBS   := -ljansson -lsqlite3 -lm
 
 CMODEL_SRC := $(wildcard cmodel/*.c)
@@ -104,9 +104,19 @@ endef
 $(foreach f,$(EMBED),$(eval $(call embed_rule,$(f))))
 $(FRONT_LIB): $(EMBED_OBJ)
 
+# The SystemC system model (sim/sc/, --engine systemc): Debian's SystemC
+# 2.3.4 is built for C++17 (the project's standard).  libsystemc.so defines
+# main(); the command line's own main.o comes first on the link line.
+SC_SRC     := $(wildcard sim/sc/*.cpp)
+SC_LIB     := $(BUILD)/libsc.a
+SC_LDLIBS  := -lsystemc
+$(SC_LIB): $(patsubst %.cpp,$(BUILD)/obj/%.o,$(SC_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # The command line links the Verilated RTL (--engine rtl|both): C++ link.
-$(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS)
-	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(LDLIBS)
+$(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS) $(SC_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(SC_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(SC_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(dir $@)

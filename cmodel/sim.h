@@ -171,6 +171,15 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
 double sim_dram_efficiency(const arch_t *a, const sim_stats *st);
 double sim_dram_refresh_share(const arch_t *a, const sim_stats *st);
 
+/* The DRAM device the C model opens for a's dram.model, refresh phase
+ * included (*dev NULL for "ideal"): 0, or -1 with a message.  A memory
+ * behind a port opens its device with this to match the C model's own. */
+int sim_dram_new(const arch_t *a, dram_dev **dev, char *err, size_t errlen);
+/* Adds a device's statistics (its own cycles) to ev in accelerator cycles,
+ * as the C model reports its device. */
+void sim_dram_add_stats(const arch_t *a, const dram_spec *s, const dram_stats *ds,
+                        sim_events *ev);
+
 /* Prices events and cycles into st->energy_pj and its parts. */
 void sim_energy(const energy_model *em, sim_stats *st);
 
