@@ -10,8 +10,9 @@
 namespace lsc {
 
 accel_cmodel::accel_cmodel(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
-                           const clock_base &clk)
-    : sc_module(n), regs("regs"), mem("mem"), irq("irq"), arch_(arch), em_(em), clk_(clk)
+                           const clock_base &clk, uint64_t window)
+    : sc_module(n), regs("regs"), mem("mem"), irq("irq"), arch_(arch), em_(em), clk_(clk),
+      window_(window)
 {
     regs.register_b_transport(this, &accel_cmodel::reg_access);
     SC_THREAD(run);
@@ -51,11 +52,11 @@ void accel_cmodel::port(const sim_dram_req *r, sim_dram_grant *g)
         sc_core::wait(clk_.at(at) - sc_core::sc_time_stamp());
     xfer_ext x;
     x.req = *r;
-    x.req.addr += reg_[REG_IMAGE_BASE / 8];
+    x.acc = (int)(reg_[REG_IMAGE_BASE / 8] / window_);
     x.req.arrival = at;
     tlm::tlm_generic_payload gp;
     gp.set_command(r->write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-    gp.set_address(x.req.addr);
+    gp.set_address(reg_[REG_IMAGE_BASE / 8]); // routes to this accelerator's memory
     gp.set_data_ptr(nullptr);
     gp.set_data_length(0);
     gp.set_extension(&x);

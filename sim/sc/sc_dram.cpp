@@ -99,12 +99,12 @@ void dram_target::timing(int acc, xfer_ext &x)
         return;
     }
     dram_dev *d = devs[(size_t)m];
-    // a private memory sees addresses inside its window, a shared one the whole map
-    const uint64_t addr = nmem_ == 1 ? r.addr : r.addr - (uint64_t)acc * window_;
-    dram_req q = { addr, r.rows, r.row_bytes, r.stride, r.write, r.arrival };
+    // a shared memory holds the accelerators' spaces one after another
+    const uint64_t addr = nmem_ == 1 ? r.addr + (uint64_t)acc * window_ : r.addr;
+    dram_req q = { addr, r.rows, r.row_bytes, r.stride, r.write, r.arrival - origin_ };
     dram_stats before, after;
     dram_get_stats(d, &before);
-    dram_done done = { r.arrival, r.arrival, 0 };
+    dram_done done = { q.arrival, q.arrival, 0 };
     long id = dram_submit(d, &q);
     if (id >= 0)
         dram_wait(d, id, &done);
@@ -116,7 +116,7 @@ void dram_target::timing(int acc, xfer_ext &x)
     for (size_t i = 0; i < sizeof(dram_stats) / sizeof(uint64_t); i++)
         s[i] += a[i] - b[i];
     bytes[acc] += done.bursts * (uint64_t)dram_dev_spec(d)->burst_bytes;
-    x.got = { r.arrival, done.accepted, done.complete, done.bursts };
+    x.got = { r.arrival, done.accepted + origin_, done.complete + origin_, done.bursts };
 }
 
 void dram_target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay)
@@ -125,12 +125,12 @@ void dram_target::b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &de
     const int acc = (int)(addr / window_);
     xfer_ext *x = nullptr;
     gp.get_extension(x);
-    if (acc >= nacc_) {
+    if (acc >= nacc_ && !x) {
         gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
     if (x) { // timing only: the data moves through DMI
-        timing(acc, *x);
+        timing(x->acc < nacc_ ? x->acc : 0, *x);
         gp.set_response_status(tlm::TLM_OK_RESPONSE);
         return;
     }

@@ -102,6 +102,8 @@ void host::run()
         reg_write(i, REG_PROG_BYTES, prog_.size());
     }
     run_start = clk_.now();
+    if (on_start)
+        on_start(run_start);
     for (int i = 0; i < nacc_; i++) // the start writes take no time: all start together
         reg_write(i, REG_CTRL, 1);
     for (int i = 0; i < nacc_; i++) {

@@ -14,6 +14,7 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,8 @@ struct clock_base {
 // A DRAM transaction of the C model's port, carried by a TLM payload (its
 // data moves through the DMI pointer the accelerator holds).
 struct xfer_ext : tlm::tlm_extension<xfer_ext> {
-    sim_dram_req req{};   // address in the interconnect's map; arrival: global cycle
+    int acc = 0;          // the accelerator asking (its window)
+    sim_dram_req req{};   // the C model's address; arrival: global cycle
     sim_dram_grant got{}; // global cycles
     tlm::tlm_extension_base *clone() const override { return new xfer_ext(*this); }
     void copy_from(const tlm::tlm_extension_base &e) override
@@ -65,6 +67,9 @@ struct dram_target : sc_core::sc_module {
     uint64_t memories_busy() const; // see sc_system_result.dram_busy_cycles
     bool device() const { return !devs.empty() && devs[0]; }
     const dram_spec *spec() const;
+    // the device's cycle 0 (its refresh phase, as the C model's) is the
+    // cycle the accelerators start
+    void set_origin(uint64_t cycle) { origin_ = cycle; }
     uint64_t late = 0;
 
   private:
@@ -75,6 +80,7 @@ struct dram_target : sc_core::sc_module {
     clock_base clk_;
     int nacc_, nmem_;
     uint64_t window_;
+    uint64_t origin_ = 0;
     std::vector<dram_dev *> devs;        // device per memory (empty/NULL: ideal)
     std::vector<uint64_t> bus_free;      // ideal: each memory's bus free from
     std::vector<uint64_t> own_free;      // per accelerator: its own last release
@@ -99,7 +105,7 @@ struct accel_cmodel : sc_core::sc_module {
     sc_core::sc_signal<bool> irq;
     SC_HAS_PROCESS(accel_cmodel);
     accel_cmodel(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
-                 const clock_base &clk);
+                 const clock_base &clk, uint64_t window);
     sim_stats st{};
     std::string error;
     uint64_t start_cycle = 0, end_cycle = 0;
@@ -114,6 +120,7 @@ struct accel_cmodel : sc_core::sc_module {
     uint64_t reg_[6] = { 0 };
     sc_core::sc_event start_ev_;
     uint64_t t0_ = 0;
+    uint64_t window_;
 };
 
 // The host: loads, starts, waits, reads back.
@@ -126,6 +133,7 @@ struct host : sc_core::sc_module {
     std::vector<std::vector<uint8_t>> result; // each accelerator's image read back
     uint64_t load_cycles = 0, run_start = 0, run_end = 0, readback_cycles = 0;
     std::string error;
+    std::function<void(uint64_t)> on_start; // called with the cycle the accelerators start
 
   private:
     void run();

@@ -74,11 +74,13 @@ extern "C" int sc_system_run(const sc_system_cfg *cfg, const arch_t *arch, const
             return -1;
         d.bus.reset(new lsc::interconnect("bus"));
         d.hst.reset(new lsc::host("host", d.clk, img, prog, n, window));
+        lsc::dram_target *dr = d.dram.get();
+        d.hst->on_start = [dr](uint64_t c) { dr->set_origin(c); };
         d.bus->to_dram.bind(d.dram->sock);
         d.hst->bus.bind(d.bus->in);
         for (int i = 0; i < n; i++) {
             d.acc.emplace_back(new lsc::accel_cmodel(("acc" + std::to_string(i)).c_str(), arch,
-                                                     em, d.clk));
+                                                     em, d.clk, window));
             d.acc.back()->mem.bind(d.bus->in);
             d.bus->to_mmio.bind(d.acc.back()->regs);
             d.hst->irq.push_back(&d.acc.back()->irq);
@@ -87,12 +89,14 @@ extern "C" int sc_system_run(const sc_system_cfg *cfg, const arch_t *arch, const
     } catch (const std::exception &e) {
         return fail(err, errlen, std::string("SystemC: ") + e.what());
     }
+    for (int i = 0; i < n; i++)
+        if (!d.acc[(size_t)i]->error.empty())
+            return fail(err, errlen, "accelerator " + std::to_string(i) + ": " +
+                                         d.acc[(size_t)i]->error);
     if (!d.hst->error.empty())
         return fail(err, errlen, d.hst->error);
     for (int i = 0; i < n; i++) {
         lsc::accel_cmodel &a = *d.acc[(size_t)i];
-        if (!a.error.empty())
-            return fail(err, errlen, "accelerator " + std::to_string(i) + ": " + a.error);
         sim_stats &st = res->acc[i];
         st = a.st;
         if (d.dram->device())
