@@ -132,6 +132,9 @@ $(BUILD)/obj/tests/%.o: CXXFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_
 # bench_sweep times `lutsim sweep` against a loop over `lutsim run`.
 $(BUILD)/obj/tests/bench/bench_sweep.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"'
 $(BUILD)/bench/bench_sweep: | $(LUTSIM)
+# bench_systemc times `lutsim gemm --engine cmodel|systemc` (one process each).
+$(BUILD)/obj/tests/bench/bench_systemc.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_DIR='"$(abspath .)"'
+$(BUILD)/bench/bench_systemc: | $(LUTSIM)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all
