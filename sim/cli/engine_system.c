@@ -81,12 +81,18 @@ void engine_system_print(FILE *f, const arch_t *arch, const sc_system_cfg *c,
     fprintf(f, "  system DRAM: %llu bytes moved, utilisation %.1f%% of the memories' peak over "
                "the run\n",
             (unsigned long long)r->dram_bytes, 100.0 * r->dram_utilisation);
-    for (int i = 0; i < n; i++)
-        fprintf(f, "  accelerator %d: %llu cycles, DRAM stall %llu cycles, arbitration stall %llu "
-                   "cycles, image %016llx\n",
+    for (int i = 0; i < n; i++) {
+        char arb[40];
+        if (r->arb_measured)
+            snprintf(arb, sizeof arb, "%llu cycles", (unsigned long long)r->arb_stall[i]);
+        else
+            snprintf(arb, sizeof arb, "not measured (device)");
+        fprintf(f, "  accelerator %d: %llu cycles, DRAM stall %llu cycles, arbitration stall %s, "
+                   "image %016llx\n",
                 i, (unsigned long long)r->acc[i].cycles,
-                (unsigned long long)r->acc[i].unit[UNIT_DMA].stall_dram,
-                (unsigned long long)r->arb_stall[i], (unsigned long long)r->digest[i]);
+                (unsigned long long)r->acc[i].unit[UNIT_DMA].stall_dram, arb,
+                (unsigned long long)r->digest[i]);
+    }
 }
 
 void engine_system_json(json_t *js, const arch_t *arch, const energy_model *em,
@@ -100,7 +106,8 @@ void engine_system_json(json_t *js, const arch_t *arch, const energy_model *em,
         json_t *a = stats_to_json(arch, em, &r->acc[i], "systemc", 1);
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)r->digest[i]);
         json_object_set_new(a, "image_digest", json_string(hex));
-        json_object_set_new(a, "arbitration_stall_cycles", json_integer((json_int_t)r->arb_stall[i]));
+        json_object_set_new(a, "arbitration_stall_cycles",
+                            r->arb_measured ? json_integer((json_int_t)r->arb_stall[i]) : json_null());
         json_object_set_new(a, "start_cycle", json_integer((json_int_t)r->start_cycle[i]));
         json_object_set_new(a, "end_cycle", json_integer((json_int_t)r->end_cycle[i]));
         json_array_append_new(accs, a);
@@ -115,7 +122,9 @@ void engine_system_json(json_t *js, const arch_t *arch, const energy_model *em,
     json_object_set_new(sys, "dram_bytes", json_integer((json_int_t)r->dram_bytes));
     json_object_set_new(sys, "dram_busy_cycles", json_integer((json_int_t)r->dram_busy_cycles));
     json_object_set_new(sys, "dram_utilisation", json_real(r->dram_utilisation));
-    json_object_set_new(sys, "arbitration_stall_cycles", json_integer((json_int_t)arb));
+    /* null on a device: its controller's queues interleave the requests */
+    json_object_set_new(sys, "arbitration_stall_cycles",
+                        r->arb_measured ? json_integer((json_int_t)arb) : json_null());
     json_object_set_new(sys, "late_requests", json_integer((json_int_t)r->late_requests));
     json_object_set_new(js, "system", sys);
     json_object_set_new(js, "accelerators", accs);

@@ -116,6 +116,7 @@ extern "C" int sc_system_run(const sc_system_cfg *cfg, const arch_t *arch, const
     res->memories = (uint64_t)memories;
     res->dram_busy_cycles = d.dram->memories_busy();
     res->late_requests = d.dram->late;
+    res->arb_measured = !d.dram->device();
     const double peak = arch_dram_bytes_per_cycle(arch) * (double)memories * (double)res->run_cycles;
     res->dram_utilisation = peak > 0 ? (double)res->dram_bytes / peak : 0.0;
     return 0;

@@ -38,6 +38,7 @@ typedef struct {
     sim_stats acc[SC_MAX_ACCELERATORS];      /* each accelerator's, from its start */
     uint64_t digest[SC_MAX_ACCELERATORS];    /* FNV-1a 64 of its image read back */
     uint64_t arb_stall[SC_MAX_ACCELERATORS]; /* cycles its transfers waited for others' */
+    int arb_measured;                        /* 1 on ideal memory; a device's queues: 0 */
     uint64_t start_cycle[SC_MAX_ACCELERATORS], end_cycle[SC_MAX_ACCELERATORS];
     uint64_t load_cycles;     /* the host's writes of images and programs */
     uint64_t run_cycles;      /* first start to last interrupt */
