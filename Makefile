@@ -19,7 +19,7 @@ SAN_FLAGS ?=
 override CFLAGS   += $(SAN_FLAGS)
 override CXXFLAGS += $(SAN_FLAGS)
 override LDFLAGS  += $(SAN_FLAGS)
-INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -I$(BUILD)/gen
+INC      := -Icmodel -Icompiler -Isim/cli -Isim/dse -Isim/rtl -Isim/sc -I$(BUILD)/gen
 LDLIBS   := -ljansson -lsqlite3 -lm
 
 CMODEL_SRC := $(wildcard cmodel/*.c)
@@ -105,9 +105,19 @@ endef
 $(foreach f,$(EMBED),$(eval $(call embed_rule,$(f))))
 $(FRONT_LIB): $(EMBED_OBJ)
 
+# The SystemC system model (sim/sc/, --engine systemc): Debian's SystemC
+# 2.3.4 is built for C++17 (the project's standard).  libsystemc.so defines
+# main(); the command line's own main.o comes first on the link line.
+SC_SRC     := $(wildcard sim/sc/*.cpp)
+SC_LIB     := $(BUILD)/libsc.a
+SC_LDLIBS  := -lsystemc
+$(SC_LIB): $(patsubst %.cpp,$(BUILD)/obj/%.o,$(SC_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # The command line links the Verilated RTL (--engine rtl|both): C++ link.
-$(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS)
-	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(LDLIBS)
+$(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS) $(SC_LIB)
+	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(SC_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(SC_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(dir $@)
@@ -123,6 +133,9 @@ $(BUILD)/obj/tests/%.o: CXXFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_
 # bench_sweep times `lutsim sweep` against a loop over `lutsim run`.
 $(BUILD)/obj/tests/bench/bench_sweep.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"'
 $(BUILD)/bench/bench_sweep: | $(LUTSIM)
+# bench_systemc times `lutsim gemm --engine cmodel|systemc` (one process each).
+$(BUILD)/obj/tests/bench/bench_systemc.o: CFLAGS += -DLUTSIM_BIN='"$(abspath $(LUTSIM))"' -DSRC_DIR='"$(abspath .)"'
+$(BUILD)/bench/bench_systemc: | $(LUTSIM)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all

@@ -58,7 +58,14 @@ typedef struct {
     uint8_t *dram;                /* NULL in timing-only mode */
     size_t dram_size;
     dram_dev *dev;                /* DRAM device model; NULL: "ideal" */
+    sim_dram_port_fn port;        /* sim_opts.dram_port: the memory is outside */
+    void *port_ctx;
 } machine;
+
+/* One transaction through the port (m->port set): fills g. */
+void sim_port_request(machine *m, uint64_t addr, uint32_t rows, uint64_t row_bytes,
+                      uint64_t stride, int write, uint64_t arrival, uint64_t bursts,
+                      sim_dram_grant *g);
 
 typedef struct {
     /* Fills fp; returns 0 or -1 with a reason (bad field values). */

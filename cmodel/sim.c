@@ -220,6 +220,22 @@ static void dma_limits(machine *m, const isa_instr *in, uint64_t start, unit_cos
     us->stall_outstanding += stall;
 }
 
+/* A DMA transfer on an ideal memory behind the port, asked for at `start`:
+ * returns its grant; the answer stretches the occupancy to its acceptance
+ * and the latency to its completion (an ideal channel of the C model's
+ * bandwidth changes neither). */
+static uint64_t port_transfer(machine *m, const isa_instr *in, uint64_t start, unit_cost *c)
+{
+    sim_dram_grant g;
+    sim_port_request(m, in->dram, in->rows, in->bytes, in->stride, in->op == OP_STORE, start,
+                     c->bursts, &g);
+    if (g.accepted > g.grant + c->occupancy)
+        c->occupancy = g.accepted - g.grant;
+    if (g.complete > g.grant + c->occupancy)
+        c->latency += g.complete - (g.grant + c->occupancy);
+    return g.grant;
+}
+
 /* One instruction-fetch block requested at `req`: on the ideal memory it
  * takes the earliest bus gap from then (it competes with the DMA), on a
  * device it is a read request; it arrives the latency after its data moved.
@@ -238,7 +254,13 @@ static uint64_t fetch_block(machine *m, bus_sched *bus, uint64_t *dram_free, uin
         uint64_t cyc = (uint64_t)((double)bytes / bpc);
         if ((double)cyc * bpc < (double)bytes)
             cyc++;
-        done = bus_reserve(bus, req, cyc) + cyc;
+        if (m->port) { /* the memory outside decides */
+            sim_dram_grant g;
+            sim_port_request(m, addr, 1, bytes, bytes, 0, req, bytes / B, &g);
+            done = g.complete;
+        } else {
+            done = bus_reserve(bus, req, cyc) + cyc;
+        }
         if (done > *dram_free)
             *dram_free = done;
         ev->dram_read_bytes += bytes; /* a device counts its own traffic */
@@ -304,6 +326,10 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     if (functional) {
         m.dram = opt->dram;
         m.dram_size = opt->dram_size;
+    }
+    if (opt && opt->dram_port) {
+        m.port = opt->dram_port;
+        m.port_ctx = opt->dram_port_ctx;
     }
     if (sim_dram_open(&m, err, errlen) != 0)
         goto out;
@@ -398,6 +424,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
              * earliest gap the other left (loads pass a waiting store). */
             uint64_t bus = shared_bus ? bus_reserve(&bus_sched, start, c.dram_cycles)
                                       : dram_free;
+            if (m.port && !m.dev) /* ideal memory outside: its grant (a device: dma_limits) */
+                bus = port_transfer(&m, in, start, &c);
             if (bus > start) {
                 st->unit[u].stall_dram += bus - start;
                 start = bus;

@@ -126,6 +126,32 @@ typedef void (*sim_trace_fn)(void *ctx, size_t index, const isa_instr *in, isa_u
 typedef struct {
     uint64_t occupancy, latency;
 } sim_dma_time;
+/* The DRAM port: one memory transaction as the C model asks for it (a DMA
+ * transfer, rows x row_bytes every stride bytes, or an instruction-fetch
+ * read), from the cycle it could start. */
+typedef struct {
+    uint64_t addr;
+    uint32_t rows;
+    uint64_t row_bytes, stride;
+    int write;
+    uint64_t arrival; /* the cycle the transfer could start */
+    uint64_t bursts;  /* ideal memory: the bursts it moves (0 on a device: the memory decides) */
+} sim_dram_req;
+/* The memory's answer, in the accelerator's cycles: the transfer takes the
+ * bus from grant (>= arrival), its last burst was accepted at accepted
+ * (the DMA is busy until then, at least its buffer side's cycles), its
+ * data has moved at complete (results visible dram_latency later). */
+typedef struct {
+    uint64_t grant, accepted, complete;
+    uint64_t bursts; /* bursts moved (a device's count; DRAM bytes = bursts x burst) */
+} sim_dram_grant;
+/* Called once per DRAM transaction, in the order the C model schedules
+ * them (DMA arrivals are non-decreasing with one DMA queue).  With a port
+ * the memory outside decides the timing: the C model neither uses its own
+ * DRAM bus nor opens a device, and counts no device statistics (a device's
+ * traffic: bursts from the answers; row and refresh counters are the
+ * port's to add).  Unset (NULL): the C model's own memory, as always. */
+typedef void (*sim_dram_port_fn)(void *ctx, const sim_dram_req *r, sim_dram_grant *g);
 
 typedef struct {
     uint8_t *dram;     /* functional mode: the memory image (read and written) */
@@ -136,6 +162,8 @@ typedef struct {
      * transfer takes these cycles instead of the memory model's; the
      * scoreboard, queues and compute units schedule as always. */
     const sim_dma_time *dma_replay;
+    sim_dram_port_fn dram_port; /* NULL: the C model's own memory */
+    void *dram_port_ctx;
 } sim_opts;
 
 /* Runs p.  Returns 0, or -1 with "instruction N (mnemonic): reason". */
@@ -153,6 +181,15 @@ int sim_stats_add(sim_stats *a, const sim_stats *b, uint64_t k);
  * (0 for "ideal"). */
 double sim_dram_efficiency(const arch_t *a, const sim_stats *st);
 double sim_dram_refresh_share(const arch_t *a, const sim_stats *st);
+
+/* The DRAM device the C model opens for a's dram.model, refresh phase
+ * included (*dev NULL for "ideal"): 0, or -1 with a message.  A memory
+ * behind a port opens its device with this to match the C model's own. */
+int sim_dram_new(const arch_t *a, dram_dev **dev, char *err, size_t errlen);
+/* Adds a device's statistics (its own cycles) to ev in accelerator cycles,
+ * as the C model reports its device. */
+void sim_dram_add_stats(const arch_t *a, const dram_spec *s, const dram_stats *ds,
+                        sim_events *ev);
 
 /* Prices events and cycles into st->energy_pj and its parts. */
 void sim_energy(const energy_model *em, sim_stats *st);

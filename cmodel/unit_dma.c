@@ -85,6 +85,14 @@ static void device_request(machine *m, uint64_t addr, uint32_t rows, uint64_t by
     dram_req r = { addr, rows, bytes, stride, write, arrival };
     done->accepted = done->complete = arrival;
     done->bursts = 0;
+    if (m->port) { /* the device is outside (sim_opts.dram_port) */
+        sim_dram_grant g;
+        sim_port_request(m, addr, rows, bytes, stride, write, arrival, 0, &g);
+        done->accepted = g.accepted;
+        done->complete = g.complete;
+        done->bursts = g.bursts;
+        return;
+    }
     long id = dram_submit(m->dev, &r);
     if (id >= 0)
         dram_wait(m->dev, id, done); /* footprint checked the fields: cannot fail */

@@ -181,7 +181,9 @@ void expect_same_as_oracle(const arch_t *arch, const program *p, const std::stri
     std::vector<Sched> want, got;
     sim_stats ws, gs;
     oracle_run(arch, p, &ws, &want);
-    sim_opts o = { nullptr, 0, record, &got, nullptr };
+    sim_opts o{};
+    o.trace = record;
+    o.trace_ctx = &got;
     char err[512];
     ASSERT_EQ(sim_run(arch, nullptr, p, &o, &gs, err, sizeof err), 0) << what << ": " << err;
     ASSERT_EQ(got.size(), want.size()) << what;

@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "engine_setup.h"
 #include "engines.h"
+#include "engine_system.h"
 #include "fileio.h"
 #include "outfiles.h"
 #include "program.h"
@@ -20,6 +21,8 @@ static const char exec_usage[] =
     "                   [--stats S.json] [--trace T.json] [--energy E.json]\n"
     "                   [--engine cmodel|rtl|both] [--memory ideal|dram|random[:SEED]]\n"
     "                   [--vcd W.vcd [--vcd-window START:END] [--vcd-scope PREFIX]]\n"
+    "                   [--engine systemc [--accelerators N] [--dram shared|private]\n"
+    "                    [--core cmodel|rtl]]\n"
     "\n"
     "Runs PROGRAM (binary from `lutsim asm`, or assembly text) on the C model.\n"
     "With --mem, functional mode: IMAGE is the DRAM contents from address 0\n"
@@ -36,7 +39,10 @@ static const char exec_usage[] =
     "                    slice per instruction, from the engine whose statistics\n"
     "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
-    "                    or both: the same program on each, compared\n"
+    "                    or both: the same program on each, compared; systemc:\n"
+    "                    the SystemC system (needs --mem; --stats adds \"system\"\n"
+    "                    and \"accelerators\"; --dump-mem: accelerator 0's image)\n"
+    ENGINE_SYSTEM_HELP
     "  --memory M        with rtl or both: the memory serving the RTL's AXI port:\n"
     "                    ideal (default; fixed latency and bandwidth), dram (the\n"
     "                    arch's DRAM device model), random[:SEED] (seeded latency\n"
@@ -69,6 +75,7 @@ int cmd_exec(int argc, char **argv)
         { "vcd-window", required_argument, 0, 'W' },
         { "vcd-scope", required_argument, 0, 'C' },
         { "memory", required_argument, 0, 'M' },
+        ENGINE_SYSTEM_LONGOPTS,
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -78,6 +85,9 @@ int cmd_exec(int argc, char **argv)
     rtl_memory memory = { RTL_MEM_IDEAL, 1 };
     int memory_set = 0;
     engine_kind engine = ENGINE_CMODEL;
+    sc_system_cfg sys;
+    sc_system_result *sres = NULL;
+    engine_system_defaults(&sys);
     int quiet = 0;
     char err[512];
     optind = 1;
@@ -115,6 +125,9 @@ int cmd_exec(int argc, char **argv)
             }
             break;
         case 'h': fputs(exec_usage, stdout); return 0;
+        case ENGSYS_OPT_ACCEL: case ENGSYS_OPT_DRAM: case ENGSYS_OPT_CORE:
+            if (engine_system_option(ch, optarg, &sys) != 0) return 2;
+            break;
         default:
             cli_error("exec: unknown or incomplete option '%s' (see `lutsim exec --help`)",
                       argv[optind - 1]);
@@ -129,8 +142,16 @@ int cmd_exec(int argc, char **argv)
         cli_error("exec: --engine %s needs --mem (the RTL runs with data)", engine_name(engine));
         return 2;
     }
-    if (memory_set && engine == ENGINE_CMODEL) {
+    if (memory_set && engine != ENGINE_RTL && engine != ENGINE_BOTH) {
         cli_error("exec: --memory needs --engine rtl or both");
+        return 2;
+    }
+    if (engine_system_given(&sys) && engine != ENGINE_SYSTEMC) {
+        cli_error("exec: --accelerators, --dram and --core need --engine systemc");
+        return 2;
+    }
+    if (engine == ENGINE_SYSTEMC && (trace || vcd)) {
+        cli_error("exec: --trace and --vcd are not written by --engine systemc");
         return 2;
     }
     if (vcd && engine == ENGINE_CMODEL) {
@@ -206,8 +227,10 @@ int cmd_exec(int argc, char **argv)
     engine_compare cmp;
     sim_progress sp;
     sim_progress_attach(&sp, &so, &p, path, quiet);
-    rc = engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &memory, &st,
-                    &cmp, err, sizeof err);
+    rc = engine == ENGINE_SYSTEMC
+             ? engine_system_run(&sys, &arch, &em, &p, image, ilen, &st, &sres, err, sizeof err)
+             : engine_run(engine, &arch, &em, &p, image, ilen, &so, vcd ? &wave : NULL, &memory,
+                          &st, &cmp, err, sizeof err);
     sim_progress_end(&sp);
     if (rc != 0) {
         cli_error("%s: %s", path, err);
@@ -227,9 +250,15 @@ int cmd_exec(int argc, char **argv)
         }
     }
     printf("%s: %s mode\n", path, mem ? "functional" : "timing-only");
-    stats_print(stdout, &arch, &st, engine == ENGINE_RTL ? "RTL" : "C model");
+    stats_print(stdout, &arch, &st, engine == ENGINE_RTL ? "RTL"
+                                    : sres ? "SystemC accelerator 0" : "C model");
+    if (sres)
+        engine_system_print(stdout, &arch, &sys, sres);
     if (tmp_stats) {
-        json_t *js = stats_to_json(&arch, &em, &st, engine == ENGINE_RTL ? "rtl" : "cmodel", mem != NULL);
+        json_t *js = stats_to_json(&arch, &em, &st, engine == ENGINE_RTL ? "rtl"
+                                                    : sres ? "systemc" : "cmodel", mem != NULL);
+        if (sres)
+            engine_system_json(js, &arch, &em, &sys, sres);
         int bad = json_dump_file(js, tmp_stats, JSON_INDENT(2) | JSON_SORT_KEYS);
         json_decref(js);
         if (bad) {
@@ -251,6 +280,7 @@ done:
         trace_close(&tw);
     if (status)
         out_abort(&of);
+    free(sres);
     free(bytes);
     free(image);
     program_free(&p);

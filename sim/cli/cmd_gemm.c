@@ -6,6 +6,7 @@
 #include "ref_gemm.h"
 #include "engine_setup.h"
 #include "engines.h"
+#include "engine_system.h"
 #include "lut_meta.h"
 #include "fileio.h"
 #include "gemm.h"
@@ -29,6 +30,8 @@
 static const char gemm_usage[] =
     "usage: lutsim gemm --act A.npy --weight W.npy --wfmt FMT [--wbits B] --out C.npy\n"
     "                   [--arch A.json] [--stats S.json] [--trace T.json] [options]\n"
+    "                   [--engine systemc [--accelerators N] [--dram shared|private]\n"
+    "                    [--core cmodel|rtl]]\n"
     "       lutsim gemm --random MxNxK --wfmt FMT [--wbits B] [--seed S] [options]\n"
     "\n"
     "Computes C = A * W^T exactly.  The default engine compiles the GEMM into a\n"
@@ -53,7 +56,11 @@ static const char gemm_usage[] =
     "                    rtl: the Verilated RTL of the core (default architecture);\n"
     "                    both: C model and RTL on the same program, compared\n"
     "                    (outputs bit for bit, then cycles);\n"
-    "                    host: the LUT datapath on the host CPU, no timing\n"
+    "                    host: the LUT datapath on the host CPU, no timing;\n"
+    "                    systemc: the SystemC system (host, interconnect, DRAM,\n"
+    "                    accelerators with the C model inside); --stats adds\n"
+    "                    \"system\" and \"accelerators\" (each with every key)\n"
+    ENGINE_SYSTEM_HELP
     "  --memory M        with rtl or both: the memory serving the RTL's AXI port:\n"
     "                    ideal (default; fixed latency and bandwidth), dram (the\n"
     "                    arch's DRAM device model), random[:SEED] (seeded latency\n"
@@ -231,6 +238,7 @@ typedef struct {
     int wbits, tk, group, seed, check, timing_only, host, quiet, mfmt;
     map_objective objective;
     engine_kind engine;
+    sc_system_cfg sys; /* --engine systemc */
 } gemm_opts;
 
 static int parse_opts(int argc, char **argv, gemm_opts *o)
@@ -260,10 +268,12 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "vcd-scope", required_argument, 0, 'C' },
         { "scale", required_argument, 0, 'X' },
         { "memory", required_argument, 0, 'M' },
+        ENGINE_SYSTEM_LONGOPTS,
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
+    engine_system_defaults(&o->sys);
     o->group = LUT_DEFAULT_GROUP;
     o->seed = 1;
     optind = 1;
@@ -324,6 +334,9 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
             }
             break;
         case 'h': fputs(gemm_usage, stdout); return 0;
+        case ENGSYS_OPT_ACCEL: case ENGSYS_OPT_DRAM: case ENGSYS_OPT_CORE:
+            if (engine_system_option(ch, optarg, &o->sys) != 0) return 2;
+            break;
         default:
             cli_error("gemm: unknown or incomplete option '%s' (see `lutsim gemm --help`)",
                       argv[optind - 1]);
@@ -352,7 +365,11 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
                   "engine must be cmodel");
         return 2;
     }
-    if (o->vcd && (o->host || o->engine == ENGINE_CMODEL)) {
+    if (engine_system_given(&o->sys) && o->engine != ENGINE_SYSTEMC) {
+        cli_error("gemm: --accelerators, --dram and --core need --engine systemc");
+        return 2;
+    }
+    if (o->vcd && (o->host || o->engine == ENGINE_CMODEL || o->engine == ENGINE_SYSTEMC)) {
         cli_error("gemm: --vcd needs --engine rtl or both");
         return 2;
     }
@@ -360,7 +377,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         cli_error("gemm: --vcd-window and --vcd-scope need --vcd");
         return 2;
     }
-    if (o->memory && (o->host || o->engine == ENGINE_CMODEL)) {
+    if (o->memory && (o->host || (o->engine != ENGINE_RTL && o->engine != ENGINE_BOTH))) {
         cli_error("gemm: --memory needs --engine rtl or both");
         return 2;
     }
@@ -368,13 +385,18 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         o->check = 0;
     /* metadata format: FP16 scales on the C model; the RTL reads the
      * 8-byte layout only, so it stays that engine's default */
-    const char *sc = o->scale ? o->scale : o->engine == ENGINE_CMODEL ? "fp16" : "legacy";
+    const char *sc = o->scale ? o->scale : o->engine == ENGINE_CMODEL || o->engine == ENGINE_SYSTEMC
+                     ? "fp16" : "legacy";
     lut_scale_type st;
     o->mfmt = strcmp(sc, "legacy") == 0 ? LUT_META_LEGACY
               : lut_scale_parse(sc, &st) == 0 ? lut_meta_code(st, 0) : -1;
-    if (o->mfmt < 0 || (o->mfmt && o->engine != ENGINE_CMODEL && !o->host)) {
+    if (o->mfmt < 0 || (o->mfmt && o->engine != ENGINE_CMODEL && o->engine != ENGINE_SYSTEMC && !o->host)) {
         cli_error("--scale: expected fp16, bf16, fp32, int8_exp or legacy (rtl and both: legacy "
                   "only), got '%s'", sc);
+        return 2;
+    }
+    if (o->engine == ENGINE_SYSTEMC && o->trace) {
+        cli_error("gemm: --trace is not written by --engine systemc");
         return 2;
     }
     if (o->host && (o->trace || o->arch || o->prog)) {
@@ -448,6 +470,7 @@ int cmd_gemm(int argc, char **argv)
     program prog;
     program_init(&prog);
     uint8_t *image = NULL, *pbytes = NULL;
+    sc_system_result *sres = NULL; /* --engine systemc */
     int status = 1;
     trace_writer tw;
     int trace_open_ok = 0;
@@ -557,8 +580,12 @@ int cmd_gemm(int argc, char **argv)
         sim_progress sp;
         sim_progress_attach(&sp, &so, &prog, "gemm", o.quiet);
         double t0 = cli_now_seconds();
-        int bad = engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so,
-                             o.vcd ? &o.wave : NULL, &o.mem, &st, &cmp, err, sizeof err);
+        cmp.first_diff = -1;
+        int bad = o.engine == ENGINE_SYSTEMC
+                      ? engine_system_run(&o.sys, &arch, &em, &prog, so.dram, so.dram_size, &st,
+                                          &sres, err, sizeof err)
+                      : engine_run(o.engine, &arch, &em, &prog, so.dram, so.dram_size, &so,
+                                   o.vcd ? &o.wave : NULL, &o.mem, &st, &cmp, err, sizeof err);
         sim_progress_end(&sp);
         if (bad) {
             if (cmp.first_diff >= (int64_t)lay.c_addr) {
@@ -594,14 +621,21 @@ int cmd_gemm(int argc, char **argv)
                "loop %s, %s-stationary, cores split %s; weights %s packed\n",
                prog.n, lay.mt, lay.nt, (unsigned long long)lay.mb, lay.nb, mi.loop, mi.stationary,
                mi.partition, units_si(b[0], UNITS_LEN, (double)lay.weight_bytes, "B"));
-        stats_print(stdout, &arch, &st, o.engine == ENGINE_RTL ? "RTL" : "C model");
+        stats_print(stdout, &arch, &st, o.engine == ENGINE_RTL ? "RTL"
+                                        : o.engine == ENGINE_SYSTEMC ? "SystemC accelerator 0"
+                                                                     : "C model");
+        if (sres)
+            engine_system_print(stdout, &arch, &o.sys, sres);
         printf("  host time %s (%s mode)\n", units_si(b[1], UNITS_LEN, secs, "s"),
                o.timing_only ? "timing-only" : "functional");
         if (!o.timing_only)
             memcpy(C.data, image + lay.c_addr, (size_t)m * n * 4);
         if (tmp_stats) {
-            json_t *js = stats_to_json(&arch, &em, &st, o.engine == ENGINE_RTL ? "rtl" : "cmodel",
+            json_t *js = stats_to_json(&arch, &em, &st, o.engine == ENGINE_RTL ? "rtl"
+                                                        : sres ? "systemc" : "cmodel",
                                        !o.timing_only);
+            if (sres)
+                engine_system_json(js, &arch, &em, &o.sys, sres);
             json_object_set_new(js, "m", json_integer(m));
             json_object_set_new(js, "n", json_integer(n));
             json_object_set_new(js, "k", json_integer(kd));
@@ -635,6 +669,7 @@ int cmd_gemm(int argc, char **argv)
     }
     status = 0;
 fail:
+    free(sres);
     if (trace_open_ok)
         trace_close(&tw);
     if (status != 0)

@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[] = { "cmodel", "rtl", "both" };
+static const char *const names[] = { "cmodel", "rtl", "both", "systemc" };
 
 int engine_parse(const char *s, engine_kind *out)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (strcmp(s, names[i]) == 0) {
             *out = (engine_kind)i;
             return 0;
@@ -105,6 +105,10 @@ int engine_run(engine_kind e, const arch_t *arch, const energy_model *em, const 
         cmp->cmodel_cycles = cmp->rtl_cycles = 0;
         cmp->first_diff = -1;
         cmp->replayed = 0;
+    }
+    if (e == ENGINE_SYSTEMC) {
+        snprintf(err, errlen, "--engine systemc runs through engine_system_run (gemm, exec)");
+        return -1;
     }
     if (e != ENGINE_CMODEL && !image) {
         snprintf(err, errlen, "the RTL engine runs with data only (no timing-only mode)");

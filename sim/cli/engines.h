@@ -17,9 +17,11 @@
 #include "rtl_engine.h"
 #include "sim.h"
 
-typedef enum { ENGINE_CMODEL = 0, ENGINE_RTL, ENGINE_BOTH } engine_kind;
+/* ENGINE_SYSTEMC: the SystemC system model (engine_system.h), for gemm and
+ * exec; engine_run refuses it. */
+typedef enum { ENGINE_CMODEL = 0, ENGINE_RTL, ENGINE_BOTH, ENGINE_SYSTEMC } engine_kind;
 
-/* Parses "cmodel", "rtl", "both"; -1 if unknown. */
+/* Parses "cmodel", "rtl", "both", "systemc"; -1 if unknown. */
 int engine_parse(const char *s, engine_kind *out);
 const char *engine_name(engine_kind e);
 

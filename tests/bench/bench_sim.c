@@ -69,7 +69,7 @@ static int bench(const arch_t *arch, const energy_model *em, const program *p, u
                  size_t image_bytes, int min_runs, uint64_t min_instr, double min_s, measure *m)
 {
     char err[512];
-    sim_opts so = { image, image_bytes, NULL, NULL };
+    sim_opts so = { .dram = image, .dram_size = image_bytes };
     sim_stats st, first;
     memset(&first, 0, sizeof first);
     uint64_t total = 0;

@@ -1,0 +1,131 @@
+// sc_system.cpp - elaborates the system (host, interconnect, DRAM target,
+// accelerators), runs it, and gathers each accelerator's statistics.
+#include "sc_modules.h"
+#include "sc_system.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace {
+
+uint64_t fnv1a(const std::vector<uint8_t> &v)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (uint8_t b : v)
+        h = (h ^ b) * 1099511628211ull;
+    return h;
+}
+
+struct design {
+    lsc::clock_base clk;
+    std::unique_ptr<lsc::dram_target> dram;
+    std::unique_ptr<lsc::interconnect> bus;
+    std::vector<std::unique_ptr<lsc::accel_cmodel>> acc;
+    std::unique_ptr<lsc::host> hst;
+};
+
+int fail(char *err, size_t errlen, const std::string &m)
+{
+    std::snprintf(err, errlen, "%s", m.c_str());
+    return -1;
+}
+
+} // namespace
+
+extern "C" int sc_system_run(const sc_system_cfg *cfg, const arch_t *arch, const energy_model *em,
+                             const program *p, uint8_t *image, size_t image_size,
+                             sc_system_result *res, char *err, size_t errlen)
+{
+    static bool elaborated = false; // SystemC elaborates once per process
+    const int n = cfg->accelerators;
+    if (elaborated)
+        return fail(err, errlen, "the SystemC system runs once per process");
+    if (n < 1 || n > SC_MAX_ACCELERATORS)
+        return fail(err, errlen, "--accelerators: expected 1 to " +
+                                     std::to_string(SC_MAX_ACCELERATORS));
+    if (cfg->core == SC_CORE_RTL)
+        return fail(err, errlen, "--core rtl: the Verilated core is not inside the SystemC "
+                                 "system yet (its DRAM port has no ready, so it could only run "
+                                 "on ideal memory); use --core cmodel");
+    if (!image)
+        return fail(err, errlen, "the SystemC system moves data: no timing-only mode");
+    std::vector<uint8_t> prog, img(image, image + image_size);
+    {
+        uint8_t *pb = nullptr;
+        size_t plen = 0;
+        if (program_to_bytes(p, &pb, &plen, err, errlen) != 0)
+            return -1;
+        prog.assign(pb, pb + plen);
+        std::free(pb);
+    }
+    const uint64_t prog_at = (image_size + 63) / 64 * 64;
+    const uint64_t window = (prog_at + prog.size() + 4095) / 4096 * 4096;
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    elaborated = true;
+    std::memset(res, 0, sizeof *res);
+    design d;
+    d.clk.period_ps = 1000.0 / arch->clock_ghz;
+    const int memories = cfg->dram_private ? n : 1;
+    try {
+        d.dram.reset(new lsc::dram_target("dram", arch, d.clk, n, memories, window));
+        if (d.dram->open(err, errlen) != 0)
+            return -1;
+        d.bus.reset(new lsc::interconnect("bus"));
+        d.hst.reset(new lsc::host("host", d.clk, img, prog, n, window));
+        lsc::dram_target *dr = d.dram.get();
+        d.hst->on_start = [dr](uint64_t c) { dr->set_origin(c); };
+        d.bus->to_dram.bind(d.dram->sock);
+        d.hst->bus.bind(d.bus->in);
+        for (int i = 0; i < n; i++) {
+            d.acc.emplace_back(new lsc::accel_cmodel(("acc" + std::to_string(i)).c_str(), arch,
+                                                     em, d.clk, window));
+            d.acc.back()->mem.bind(d.bus->in);
+            d.bus->to_mmio.bind(d.acc.back()->regs);
+            d.hst->irq.push_back(&d.acc.back()->irq);
+        }
+        sc_core::sc_start();
+    } catch (const std::exception &e) {
+        return fail(err, errlen, std::string("SystemC: ") + e.what());
+    }
+    for (int i = 0; i < n; i++)
+        if (!d.acc[(size_t)i]->error.empty())
+            return fail(err, errlen, "accelerator " + std::to_string(i) + ": " +
+                                         d.acc[(size_t)i]->error);
+    if (!d.hst->error.empty())
+        return fail(err, errlen, d.hst->error);
+    for (int i = 0; i < n; i++) {
+        lsc::accel_cmodel &a = *d.acc[(size_t)i];
+        sim_stats &st = res->acc[i];
+        st = a.st;
+        if (d.dram->device())
+            sim_dram_add_stats(arch, d.dram->spec(), &d.dram->dev_stats[(size_t)i], &st.ev);
+        if (em)
+            sim_energy(em, &st);
+        res->digest[i] = fnv1a(d.hst->result[(size_t)i]);
+        res->arb_stall[i] = d.dram->arb_stall[(size_t)i];
+        res->start_cycle[i] = a.start_cycle;
+        res->end_cycle[i] = a.end_cycle;
+        res->dram_bytes += d.dram->bytes[(size_t)i];
+    }
+    std::memcpy(image, d.hst->result[0].data(), image_size);
+    res->load_cycles = d.hst->load_cycles;
+    res->run_cycles = d.hst->run_end - d.hst->run_start;
+    res->readback_cycles = d.hst->readback_cycles;
+    res->memories = (uint64_t)memories;
+    res->dram_busy_cycles = d.dram->memories_busy();
+    res->late_requests = d.dram->late;
+    res->arb_measured = !d.dram->device();
+    const double peak = arch_dram_bytes_per_cycle(arch) * (double)memories * (double)res->run_cycles;
+    res->dram_utilisation = peak > 0 ? (double)res->dram_bytes / peak : 0.0;
+    return 0;
+}
+
+// libsystemc.so's main() calls sc_main; lutsim has its own main() and builds
+// the design from sc_system_run, so this is never reached.
+extern "C" int sc_main(int, char **)
+{
+    std::fprintf(stderr, "lutsim: the SystemC system is started by sc_system_run\n");
+    return 1;
+}
