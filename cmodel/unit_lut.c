@@ -24,6 +24,11 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
     const arch_t *a = m->arch;
+    if (a->compute_kind != COMPUTE_LUT) {
+        snprintf(err, errlen, "lmma needs the LUT array (compute.kind is %s)",
+                 arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (in->m == 0 || in->n == 0 || in->klen == 0) {
         snprintf(err, errlen, "empty tile (m=%u n=%u klen=%u)", in->m, in->n, in->klen);
         return -1;

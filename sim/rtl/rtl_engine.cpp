@@ -68,6 +68,11 @@ extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 {
     arch_t d;
     arch_ideal(&d);
+    if (a->compute_kind != COMPUTE_LUT) {
+        fail(err, errlen, "the RTL has only the LUT array: compute.kind %s needs the C model",
+             arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (std::strcmp(a->dram_model, "ideal") != 0) {
         fail(err, errlen,
              "the RTL runs on ideal memory: dram.model \"%s\" needs the C model "
