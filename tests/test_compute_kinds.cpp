@@ -128,7 +128,7 @@ TEST(Systolic, SplittingTheStreamedDimensionCostsFills)
     gemm_layout lay;
     char err[256];
     ASSERT_EQ(gemm_lower(&a, &s, nullptr, &lay, err, sizeof err), 0) << err;
-    const uint64_t chunks = (8192 + lay.nb - 1) / lay.nb;
+    const uint64_t chunks = (4096 + lay.nb - 1) / lay.nb;
     EXPECT_GT(chunks, 1u);
     EXPECT_EQ(chunks, 4u);
     EXPECT_EQ(array_cycles(a, s), 4096u + 62 * chunks);
