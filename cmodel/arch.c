@@ -234,6 +234,10 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("systolic: rows and cols must be positive, dataflow os, ws or is");
     if (a->mac_m < 1 || a->mac_n < 1 || a->mac_k < 1 || a->mac_dq_lanes < 1 || a->mac_latency < 0)
         FAIL("mac.tile: m, n, k and mac.dequant_lanes must be positive");
+    if (a->compute_kind != COMPUTE_LUT && a->vec_fused)
+        FAIL("vector.fused: GEMM epilogues are on the LUT core's dequant path; compute.kind %s "
+             "runs element-wise work as separate vector programs (set it false)",
+             arch_kind_name(a->compute_kind));
     if (a->queue_depth < 1)
         FAIL("issue.queue_depth: must be at least 1, got %d", a->queue_depth);
     if (a->tprec_tables_per_cycle < 1 || a->dequant_lanes < 1 || a->vector_lanes < 1)

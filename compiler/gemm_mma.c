@@ -93,9 +93,8 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
 static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_tiling *t,
                   char *err, size_t errlen)
 {
-    if (s->wtype.fmt != LUT_WFMT_INT || s->wtype.bits > 8 || s->float_out || s->epi.on ||
-        s->in_quant || s->tables_in_dram) {
-        snprintf(err, errlen, "compute.kind %s runs INT weights of up to 8 bits into int32 "
+    if (s->wtype.bits > 8 || s->float_out || s->epi.on || s->in_quant || s->tables_in_dram) {
+        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits into int32 "
                  "outputs (no float output, fused epilogue or precompute)",
                  arch_kind_name(a->compute_kind));
         return -1;
@@ -221,13 +220,20 @@ int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                   const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen)
 {
     (void)a;
-    const int lo = -(1 << (s->wtype.bits - 1)), hi = (1 << (s->wtype.bits - 1)) - 1;
+    if (s->wtype.fmt == LUT_WFMT_UINT) {
+        snprintf(err, errlen, "unsigned weights with zero-points run timing-only on compute.kind "
+                 "%s (the array takes signed weight values)", arch_kind_name(a->compute_kind));
+        return -1;
+    }
+    /* the array multiplies weight values: INTB, ternary -1..1, binary -1 or 1 */
+    const int lo = s->wtype.fmt == LUT_WFMT_INT ? -(1 << (s->wtype.bits - 1)) : -1;
+    const int hi = s->wtype.fmt == LUT_WFMT_INT ? (1 << (s->wtype.bits - 1)) - 1 : 1;
     const uint64_t nw = (uint64_t)s->n * s->kd;
     for (uint64_t i = 0; i < nw; i++)
-        if (w[i] < lo || w[i] > hi) {
-            snprintf(err, errlen, "weight [%llu][%llu] = %d is outside INT%d",
+        if (w[i] < lo || w[i] > hi || (s->wtype.fmt == LUT_WFMT_BINARY && w[i] == 0)) {
+            snprintf(err, errlen, "weight [%llu][%llu] = %d is outside %s%d",
                      (unsigned long long)(i / s->kd), (unsigned long long)(i % s->kd), w[i],
-                     s->wtype.bits);
+                     lut_wfmt_name(s->wtype.fmt), s->wtype.bits);
             return -1;
         }
     memset(image, 0, lay->image_bytes);

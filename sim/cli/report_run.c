@@ -56,7 +56,7 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->cycles = st->cycles;
     f->seconds = (double)st->cycles / (a->clock_ghz * 1e9);
     f->energy_pj = st->energy_pj;
-    f->unit = r->on_lut ? "lut" : "vector";
+    f->unit = r->on_lut ? arch_kind_name(a->compute_kind) : "vector";
     const double bw = a->dram_gbps * 1e9;
     double ops, peak;
     uint64_t busy;
@@ -185,6 +185,7 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "macs", f.macs);
     add_u(fs, "dram_bytes", f.dram_bytes);
     add_u(fs, "cycles", f.cycles);
+    add_u(fs, "compute_cycles", r->st.unit[UNIT_LUT].busy_cycles); /* the array's busy cycles */
     add_d(fs, "seconds", f.seconds);
     add_s(fs, "bound", f.bound);
     add_d(fs, "utilization", f.utilization);
@@ -300,6 +301,11 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "linear_macs", u64(t.linear_macs));
         json_object_set_new(to, "attention_macs", u64(t.attention_macs));
         json_object_set_new(to, "cycles", u64(t.cycles));
+        uint64_t busy = 0; /* the compute array's busy cycles over the operations */
+        for (int i = 0; i < rp->nops; i++)
+            busy += rp->ops[i].st.unit[UNIT_LUT].busy_cycles;
+        json_object_set_new(to, "compute_kind", json_string(arch_kind_name(a->compute_kind)));
+        json_object_set_new(to, "compute_cycles", u64(busy));
         json_object_set_new(to, "seconds", json_real(t.seconds));
         json_object_set_new(to, "tokens", u64(t.tokens));
         json_object_set_new(to, "tokens_per_s", json_real(t.seconds > 0 ? (double)t.tokens / t.seconds : 0));
