@@ -146,8 +146,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("klen", klen, 100, 18, FK_UINT),
                       F("accum", accum, 118, 1, FK_UINT),
                       FO("wbits", wbits, 119, 4, FK_UINT) },
-                  "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 operands, int32 "
-                  "sums, on the compute.kind array (systolic or mac)" },
+                  "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
+                  "wbits-bit packed weights (0: 8), int32 sums, on the compute.kind array" },
 };
 
 const isa_opdef *isa_def(isa_op op)

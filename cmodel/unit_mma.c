@@ -1,8 +1,13 @@
 /* unit_mma.c - mma on the array compute.kind selects (systolic or mac).
  *
  * Operands in the buffers: the activation tile is m rows of klen int8 at
- * act, the weight tile n rows of klen int8 at wgt (the GEMM's W, n x K),
- * the result m x n int32 row-major at acc, added to when accum is set.
+ * act, the weight tile n rows of klen weights at wgt (the GEMM's W, n x K),
+ * each row ceil(klen x B / 8) bytes of B-bit weights packed from bit 0 up
+ * (B = wbits, 0 meaning 8: two's complement, except B = 1: bit 1 is +1,
+ * bit 0 is -1), the result m x n int32 row-major at acc, added to when
+ * accum is set.  Unpacking is sign extension, wiring in front of a
+ * systolic array; the mac array's dequant stage converts them to its
+ * operand type (mma_array.h).
  * The products are exact (int8 x int8 summed in 32 bits; klen < 2^17
  * keeps |sum| < 2^31).  The array's timing is mma_array.h's; this file
  * counts the buffer traffic each array's structure implies.
@@ -11,6 +16,29 @@
 #include "mma_array.h"
 
 #include <stdio.h>
+
+static int wbits_of(const isa_instr *in) { return in->wbits ? (int)in->wbits : 8; }
+
+/* Bytes of one packed weight row of the tile. */
+static uint64_t mma_wrow_bytes(const isa_instr *in)
+{
+    return ((uint64_t)in->klen * (uint64_t)wbits_of(in) + 7) / 8;
+}
+
+/* Weight k of a packed row. */
+static int32_t weight_at(const uint8_t *row, uint32_t k, int b)
+{
+    if (b == 8)
+        return (int8_t)row[k];
+    const uint64_t bit = (uint64_t)k * (uint64_t)b;
+    uint32_t v = row[bit / 8];
+    if (bit % 8 + (uint64_t)b > 8) /* it spans into the next byte */
+        v |= (uint32_t)row[bit / 8 + 1] << 8;
+    v = (v >> (bit % 8)) & ((1u << b) - 1);
+    if (b == 1)
+        return v ? 1 : -1;
+    return (int32_t)(v ^ (1u << (b - 1))) - (int32_t)(1u << (b - 1)); /* sign extension */
+}
 
 static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, char *err,
                          size_t errlen)
@@ -30,7 +58,7 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
     }
     fp->nr = 2;
     fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)in->m * in->klen };
-    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * in->klen };
+    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * mma_wrow_bytes(in) };
     mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
     if (in->accum)
         fp->r[fp->nr++] = acc;
@@ -45,7 +73,7 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
  * reads back the partial sums it adds to. */
 static void systolic_traffic(const isa_instr *in, const sys_timing *t, sim_events *ev)
 {
-    const uint64_t A = (uint64_t)in->m * in->klen, W = (uint64_t)in->n * in->klen;
+    const uint64_t A = (uint64_t)in->m * in->klen, W = (uint64_t)in->n * mma_wrow_bytes(in);
     const uint64_t O = (uint64_t)in->m * in->n * 4;
     uint64_t a_reads = A, w_reads = W, o_reads = in->accum ? O : 0, o_writes = O;
     if (t->sr == in->m && t->sc == in->n) { /* os: A per column fold, W per row fold */
@@ -80,12 +108,14 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         return;
     }
     mac_timing t;
-    mac_time(a, in->m, in->n, in->klen, in->wbits ? (int)in->wbits : 8, &t);
-    /* the array reads each tile's operands once: A per column tile, W per row tile */
-    const uint64_t rt = ceil_div(in->m, (uint64_t)a->mac_m), ct = ceil_div(in->n, (uint64_t)a->mac_n);
+    mac_time(a, in->m, in->n, in->klen, wbits_of(in), &t);
+    /* Each n x k weight tile is read once (through the dequant stage) and
+     * held while every row tile streams past: A is read once per column
+     * tile, W once. */
+    const uint64_t ct = ceil_div(in->n, (uint64_t)a->mac_n);
     const uint64_t O = (uint64_t)in->m * in->n * 4;
     ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * ct;
-    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * in->klen * (t.dq_weights ? 1 : rt);
+    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(in);
     ev->buf_read_bytes[BUF_OUT] += in->accum ? O : 0;
     ev->buf_write_bytes[BUF_OUT] += O;
     ev->mac_dq_weights += t.dq_weights;
@@ -98,14 +128,17 @@ static int mma_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     const int8_t *A = (const int8_t *)m->buf[BUF_ACT] + in->src;
-    const int8_t *W = (const int8_t *)m->buf[BUF_WGT] + in->wgt;
+    const uint8_t *W = m->buf[BUF_WGT] + in->wgt;
+    const uint64_t wrow = mma_wrow_bytes(in);
+    const int b = wbits_of(in);
     uint8_t *C = m->buf[BUF_OUT] + in->acc;
     for (uint32_t i = 0; i < in->m; i++)
         for (uint32_t j = 0; j < in->n; j++) {
             int32_t s = 0;
-            const int8_t *ar = A + (size_t)i * in->klen, *wr = W + (size_t)j * in->klen;
+            const int8_t *ar = A + (size_t)i * in->klen;
+            const uint8_t *wr = W + (size_t)j * wrow;
             for (uint32_t k = 0; k < in->klen; k++)
-                s += (int32_t)ar[k] * wr[k];
+                s += (int32_t)ar[k] * weight_at(wr, k, b);
             uint8_t *p = C + ((size_t)i * in->n + j) * 4;
             st_i32(p, in->accum ? (int32_t)((uint32_t)ld_i32(p) + (uint32_t)s) : s);
         }

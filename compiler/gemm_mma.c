@@ -17,6 +17,18 @@ typedef struct {
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
+/* Bits a weight is packed in (mma's wbits): INTB and UINTB B, ternary 2,
+ * binary 1. */
+static int pack_bits(const gemm_shape *s) { return s->wtype.bits; }
+
+/* Bytes of klen packed weights. */
+static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
+{
+    return (klen * (uint64_t)pack_bits(s) + 7) / 8;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
+
 /* Rounds v down to a multiple of u (at least u), capped at the full size. */
 static uint64_t fit_unit(uint64_t v, uint64_t u, uint64_t full)
 {
@@ -44,10 +56,10 @@ static void tiling_units(const arch_t *a, mma_tiling *t)
 }
 
 /* Whether tile t fits: two A chunks, two W chunks, two output tiles. */
-static int tile_fits(const arch_t *a, const uint64_t t[3])
+static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
 {
     return 2 * t[DM] * t[DK] <= arch_buf_bytes(a, BUF_ACT) &&
-           2 * t[DN] * t[DK] <= arch_buf_bytes(a, BUF_WGT) &&
+           2 * t[DN] * wbytes(s, t[DK]) <= arch_buf_bytes(a, BUF_WGT) &&
            2 * t[DM] * t[DN] * 4 <= arch_buf_bytes(a, BUF_OUT);
 }
 
@@ -58,6 +70,8 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
                         size_t errlen)
 {
     tiling_units(a, t);
+    /* a K chunk starts on a byte of the packed weight rows */
+    t->unit[DK] = t->unit[DK] / gcd64(t->unit[DK], 8) * 8;
     const uint64_t full[3] = { s->m, (uint64_t)s->n, (uint64_t)s->kd };
     const uint64_t cap[3] = {
         min64(gemm_field_max(OP_MMA, "m"), gemm_field_max(OP_LOAD, "rows")),
@@ -66,7 +80,7 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
     };
     for (int d = 0; d < 3; d++)
         t->t[d] = fit_unit(min64(full[d], cap[d]), t->unit[d], full[d]);
-    while (!tile_fits(a, t->t)) {
+    while (!tile_fits(a, s, t->t)) {
         int pick = -1;
         for (int pass = 0; pass < 2 && pick < 0; pass++)
             for (int d = 0; d < 3; d++) {
@@ -81,7 +95,7 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
                      (unsigned long long)t->t[DM], (unsigned long long)t->t[DN],
                      (unsigned long long)t->t[DK],
                      (unsigned long long)(t->t[DM] * t->t[DK]),
-                     (unsigned long long)(t->t[DN] * t->t[DK]),
+                     (unsigned long long)(t->t[DN] * wbytes(s, t->t[DK])),
                      (unsigned long long)(t->t[DM] * t->t[DN] * 4));
             return -1;
         }
@@ -108,7 +122,7 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
     memset(lay, 0, sizeof *lay);
     lay->a_addr = 0;
     lay->w_addr = gemm_align(s->m * (uint64_t)s->kd);
-    lay->weight_bytes = (uint64_t)s->n * s->kd;
+    lay->weight_bytes = (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
     lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * 4);
     lay->mt = (int)t->t[DM];
@@ -165,8 +179,9 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, pr
                         return -1;
                 }
                 wslot ^= 1;
-                if (load(p, BUF_WGT, wslot * wh, lay->w_addr + n0 * K + k0, cols, kl, K, err,
-                         errlen))
+                const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
+                if (load(p, BUF_WGT, wslot * wh, lay->w_addr + n0 * wrow + wbytes(s, k0), cols,
+                         wbytes(s, kl), wrow, err, errlen))
                     return -1;
                 isa_instr in;
                 memset(&in, 0, sizeof in);
@@ -178,7 +193,7 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, pr
                 in.n = (uint32_t)cols;
                 in.klen = (uint32_t)kl;
                 in.accum = kc > 0;
-                in.wbits = s->wtype.bits >= 8 ? 0 : (uint32_t)s->wtype.bits;
+                in.wbits = pack_bits(s) >= 8 ? 0 : (uint32_t)pack_bits(s);
                 if (gemm_emit(p, &in, err, errlen) != 0)
                     return -1;
             }
@@ -238,6 +253,16 @@ int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
         }
     memset(image, 0, lay->image_bytes);
     memcpy(image + lay->a_addr, act, s->m * (uint64_t)s->kd);
-    memcpy(image + lay->w_addr, w, nw);
+    const int b = pack_bits(s);
+    const uint64_t wrow = wbytes(s, (uint64_t)s->kd);
+    for (uint64_t i = 0; i < nw; i++) {
+        const uint64_t r = i / (uint64_t)s->kd, bit = (i % (uint64_t)s->kd) * (uint64_t)b;
+        /* two's complement in b bits; binary: 1 for +1, 0 for -1 (unit_mma.c) */
+        const uint32_t code = b == 1 ? (w[i] > 0) : (uint32_t)(uint8_t)w[i] & ((1u << b) - 1);
+        uint8_t *q = image + lay->w_addr + r * wrow + bit / 8;
+        q[0] |= (uint8_t)(code << (bit % 8));
+        if (bit % 8 + (uint64_t)b > 8)
+            q[1] |= (uint8_t)(code >> (8 - bit % 8));
+    }
     return 0;
 }

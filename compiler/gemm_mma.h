@@ -1,7 +1,9 @@
 /* gemm_mma.h - lower a GEMM onto a systolic or mac array (compute.kind).
  *
- * C (m x n, int32) = A (m x kd, int8) x W^T (W n x kd, int8 stored values:
- * INT weights of wbits <= 8 held one a byte).  The program tiles the output
+ * C (m x n, int32) = A (m x kd, int8) x W^T (W n x kd weight values,
+ * packed in DRAM and the weight buffer at their bits as unit_mma.c reads
+ * them: INTB in B bits, ternary in 2, binary in 1; UINT with zero-points
+ * runs timing-only).  The program tiles the output
  * into mt x nt tiles and the reduction into kt chunks: per tile and chunk
  * it loads the A and W chunks (double-buffered, so the next loads overlap
  * this mma), runs mma accumulating over the chunks, then stores the tile.

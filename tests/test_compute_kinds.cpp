@@ -179,6 +179,7 @@ void check_exact(const arch_t &a, uint64_t M, int N, int K, int wbits)
     for (uint64_t i = 0; i < M * (uint64_t)N; i++)
         ASSERT_EQ(C[i], ref[i]) << "element " << i;
     EXPECT_EQ(st.ev.array_macs, M * (uint64_t)N * K);
+    EXPECT_EQ(lay.weight_bytes, (uint64_t)N * ((K * wbits + 7) / 8)); // packed at wbits
 }
 
 TEST(Kinds, Int8GemmExactOnEveryArray)
@@ -188,6 +189,9 @@ TEST(Kinds, Int8GemmExactOnEveryArray)
     arch_t small = systolic(16, 16, SYS_OS);
     small.buf[BUF_ACT].kib = 4; // forces K chunks accumulated with accum=1
     check_exact(small, 40, 33, 1000, 8);
+    // packed weights: 3 and 5 bits straddle bytes; K chunks start on whole bytes
+    check_exact(small, 40, 33, 1000, 3);
+    check_exact(systolic(7, 5, SYS_WS), 9, 11, 301, 5);
     check_exact(mac(MAC_INT8, 64), 19, 21, 77, 8);
     check_exact(mac(MAC_FP16, 64), 19, 21, 77, 4);
 }
@@ -229,6 +233,13 @@ TEST(KindsCli, GemmReportsScaleSimCyclesAndChecks)
     EXPECT_EQ(json_integer_value(json_object_get(j, "compute_cycles")), 5720);
     EXPECT_GE(json_integer_value(json_object_get(j, "cycles")), 5720);
     json_decref(j);
+    // ternary and binary weights run on the array too (packed in 2 and 1 bits)
+    for (const char *fmt : {"ternary", "binary"}) {
+        r = testproc::lutsim(t, "gemm --arch " + t.p("sys.json") + " --random 20x30x77 --wfmt " +
+                                    fmt + " --check");
+        ASSERT_EQ(r.status, 0) << fmt << ": " << r.err;
+        EXPECT_NE(r.out.find("exact"), std::string::npos) << r.out;
+    }
     std::ofstream(t.p("bad.json")) << R"({"compute": {"kind": "tpu"}})";
     r = testproc::lutsim(t, "gemm --arch " + t.p("bad.json") + " --random 8x8x8 --wbits 8");
     EXPECT_NE(r.status, 0);

@@ -302,7 +302,7 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "attention_macs", u64(t.attention_macs));
         json_object_set_new(to, "cycles", u64(t.cycles));
         uint64_t busy = 0; /* the compute array's busy cycles over the operations */
-        for (int i = 0; i < rp->nops; i++)
+            for (int i = 0; i < rp->nops; i++)
             busy += rp->ops[i].st.unit[UNIT_LUT].busy_cycles;
         json_object_set_new(to, "compute_kind", json_string(arch_kind_name(a->compute_kind)));
         json_object_set_new(to, "compute_cycles", u64(busy));
@@ -424,9 +424,13 @@ static void print_area(FILE *f, const arch_t *a, double ops_per_s)
     }
     const double bufs = r.part_mm2[AREA_BUF_ACT] + r.part_mm2[AREA_BUF_WEIGHT] +
                         r.part_mm2[AREA_BUF_TABLE] + r.part_mm2[AREA_BUF_OUTPUT];
-    fprintf(f, "       area %.4g mm^2 at %d nm (LUT array %.4g mm^2, buffers %.4g mm^2, other "
-               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm, r.part_mm2[AREA_LUT_ARRAY], bufs,
-            r.total_mm2 - r.part_mm2[AREA_LUT_ARRAY] - bufs, SI(b, ops_per_s / r.total_mm2, "OPS"));
+    const int lut = a->compute_kind == COMPUTE_LUT;
+    const double arr = lut ? r.part_mm2[AREA_LUT_ARRAY]
+                           : r.part_mm2[AREA_MMA_ARRAY] + r.part_mm2[AREA_MMA_DEQUANT];
+    fprintf(f, "       area %.4g mm^2 at %d nm (%s array %.4g mm^2, buffers %.4g mm^2, other "
+               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm,
+            lut ? "LUT" : arch_kind_name(a->compute_kind), arr, bufs, r.total_mm2 - arr - bufs,
+            SI(b, ops_per_s / r.total_mm2, "OPS"));
 }
 
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
