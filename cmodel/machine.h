@@ -102,6 +102,16 @@ void sram_raise(unit_cost *c, uint64_t cycles);
 int sim_dram_open(machine *m, char *err, size_t errlen);
 void sim_dram_stats(const machine *m, sim_events *ev);
 
+/* The m x n int32 accumulator tile at in->acc that lmma and mma write,
+ * and read first when in->accum: appended to fp's ranges. */
+static inline void fp_acc_tile(footprint *fp, const isa_instr *in)
+{
+    const mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
+    if (in->accum)
+        fp->r[fp->nr++] = acc;
+    fp->w[fp->nw++] = acc;
+}
+
 /* Bytes of one packed weight-index row of n columns (tk bits each). */
 static inline uint64_t wrow_bytes(const machine *m, uint64_t n)
 {

@@ -42,11 +42,8 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
     fp->nr = 2;
     fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + table_span(m, in->m, in->klen, in->tpad) };
     fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + chunks * in->wbits * wrow_bytes(m, in->n) };
-    mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
-    if (in->accum)
-        fp->r[fp->nr++] = acc;
-    fp->nw = 1;
-    fp->w[0] = acc;
+    fp->nw = 0;
+    fp_acc_tile(fp, in);
     return 0;
 }
 

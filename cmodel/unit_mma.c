@@ -59,11 +59,8 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
     fp->nr = 2;
     fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)in->m * in->klen };
     fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * mma_wrow_bytes(in) };
-    mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * 4 };
-    if (in->accum)
-        fp->r[fp->nr++] = acc;
-    fp->nw = 1;
-    fp->w[0] = acc;
+    fp->nw = 0;
+    fp_acc_tile(fp, in);
     return 0;
 }
 
