@@ -246,4 +246,42 @@ TEST(KindsCli, GemmReportsScaleSimCyclesAndChecks)
     EXPECT_NE(r.err.find("compute.kind"), std::string::npos) << r.err;
 }
 
+// The model flow on the other arrays: linear layers bit-exact, attention
+// lowered (score GEMM, softmax, context GEMM), the run JSON's compute keys.
+TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
+{
+    testproc::TmpDir t;
+    for (const char *preset : {"mac-int8", "systolic-32x32-ws"}) {
+        const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + preset + ".json";
+        auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --functional --batch 2 --seq 9"
+                                     " --context 17 --arch " + arch + " --json " + t.p("r.json"));
+        ASSERT_EQ(r.status, 0) << preset << ": " << r.err;
+        EXPECT_NE(r.out.find("functional (prefill): 15 linear layer executions bit-exact"),
+                  std::string::npos) << r.out;
+        json_error_t je;
+        json_t *j = json_load_file(t.p("r.json").c_str(), 0, &je);
+        ASSERT_NE(j, nullptr) << je.text;
+        json_t *phases = json_object_get(j, "phases");
+        ASSERT_TRUE(json_is_array(phases)) << r.out;
+        json_t *tot = json_object_get(json_array_get(phases, 0), "total");
+        ASSERT_TRUE(json_is_object(tot)) << r.out;
+        const std::string kind = preset[0] == 'm' ? "mac" : "systolic";
+        const char *k = json_string_value(json_object_get(tot, "compute_kind"));
+        EXPECT_EQ(k ? k : "", kind);
+        const json_int_t busy = json_integer_value(json_object_get(tot, "compute_cycles"));
+        EXPECT_GT(busy, 0);
+        EXPECT_LT(busy, json_integer_value(json_object_get(tot, "cycles")));
+        // every linear layer and the attention ran on the array
+        size_t i;
+        json_t *op;
+        int on_array = 0;
+        json_array_foreach(json_object_get(json_array_get(phases, 0), "ops"), i, op) {
+            const char *u = json_string_value(json_object_get(op, "unit"));
+            on_array += u && u == kind;
+        }
+        EXPECT_EQ(on_array, 9) << r.out; // q k v, attention, o, gate up down, lm_head
+        json_decref(j);
+    }
+}
+
 } // namespace

@@ -47,6 +47,16 @@ static void limiter_of(const arch_t *a, const op_result *r, op_figures *f,
     snprintf(f->limiter, sizeof f->limiter, "%s", why);
 }
 
+/* The compute array's busy cycles over a phase's operations (the unit
+ * slot lmma and mma run on). */
+static uint64_t array_busy(const run_phase *p)
+{
+    uint64_t busy = 0;
+    for (int i = 0; i < p->nops; i++)
+        busy += p->ops[i].st.unit[UNIT_LUT].busy_cycles;
+    return busy;
+}
+
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
 {
     const sim_stats *st = &r->st;
@@ -455,6 +465,8 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
             SI(b[1], t.linear_macs, " MAC"), SI(b[2], t.attention_macs, " MAC"),
             SI(b[3], t.cycles, " cycles"), SI(b[4], t.seconds, "s"),
             SI(b[5], t.seconds > 0 ? (double)t.tokens / t.seconds : 0, " tokens/s"));
+    fprintf(f, "       compute (%s array) busy %s\n", arch_kind_name(a->compute_kind),
+            SI(b[0], array_busy(p), " cycles"));
     fprintf(f, "       energy %s (%s per token), %s, %s, DRAM %s, packed weights %s + scales %s\n",
             SI(b[0], t.energy_pj * 1e-12, "J"),
             SI(b[1], t.tokens ? t.energy_pj * 1e-12 / (double)t.tokens : 0, "J"),
