@@ -110,6 +110,8 @@ typedef struct {
     uint32_t fn;    /* vop: isa_vfn */
     uint32_t len;   /* vop: elements */
     uint32_t imm;   /* vop: shift amount */
+    uint32_t chain; /* mma: continues the previous mma's output-stationary fold (its
+                       accumulators still in the PEs, the K stream goes on): no fill */
 } isa_instr;
 
 typedef struct {

@@ -137,7 +137,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
                   "dbuf[dst] = fn(sbuf[src], sbuf[src2]) over len elements" },
     [OP_BARRIER] = { OP_BARRIER, "barrier", UNIT_CTRL, 0, { { 0 } },
                      "wait until every earlier instruction has completed" },
-    [OP_MMA] = { OP_MMA, "mma", UNIT_LUT, 8, {
+    [OP_MMA] = { OP_MMA, "mma", UNIT_LUT, 9, {
                       F("act", src, 6, 22, FK_ADDR),
                       F("wgt", wgt, 28, 22, FK_ADDR),
                       F("acc", acc, 50, 22, FK_ADDR),
@@ -145,7 +145,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("n", n, 84, 16, FK_UINT),
                       F("klen", klen, 100, 18, FK_UINT),
                       F("accum", accum, 118, 1, FK_UINT),
-                      FO("wbits", wbits, 119, 4, FK_UINT) },
+                      FO("wbits", wbits, 119, 4, FK_UINT),
+                      FO("chain", chain, 123, 1, FK_UINT) },
                   "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
                   "wbits-bit packed weights (0: 8), int32 sums, on the compute.kind array" },
 };

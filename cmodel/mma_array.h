@@ -40,8 +40,11 @@ typedef struct {
     uint64_t cycles;                 /* cycles the array is busy */
 } sys_timing;
 
-/* Times an m x n x k GEMM (k the reduction) on a's systolic array. */
-void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, sys_timing *t);
+/* Times an m x n x k GEMM (k the reduction) on a's systolic array.
+ * chained (mma chain=1, os only, one fold): the fold goes on from the
+ * previous mma, whose K stream this one continues: no fill. */
+void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int chained,
+                   sys_timing *t);
 
 typedef struct {
     uint64_t passes;      /* tile products: ceil(m/tm) ceil(n/tn) ceil(k/tk) */

@@ -56,6 +56,12 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
         snprintf(err, errlen, "wbits=%u: weights are 1..8 bits (0 means 8)", in->wbits);
         return -1;
     }
+    if (in->chain && (a->compute_kind != COMPUTE_SYSTOLIC || a->sys_dataflow != SYS_OS ||
+                      in->m > (uint32_t)a->sys_rows || in->n > (uint32_t)a->sys_cols || !in->accum)) {
+        snprintf(err, errlen, "chain=1 continues one output-stationary fold: it needs a "
+                 "systolic os array, m <= rows, n <= cols and accum=1");
+        return -1;
+    }
     fp->nr = 2;
     fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)in->m * in->klen };
     fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * mma_wrow_bytes(in) };
@@ -98,7 +104,7 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     ev->array_macs += macs;
     if (a->compute_kind == COMPUTE_SYSTOLIC) {
         sys_timing t;
-        systolic_time(a, in->m, in->n, in->klen, &t);
+        systolic_time(a, in->m, in->n, in->klen, (int)in->chain, &t);
         systolic_traffic(in, &t, ev);
         c->occupancy = t.cycles;
         c->latency = 0; /* the drain is inside the folds' phases */

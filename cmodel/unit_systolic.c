@@ -7,11 +7,12 @@
 
 
 /* The phases of one fold of T streamed operands. */
-static void fold_phases(const arch_t *a, uint64_t T, sys_timing *t)
+static void fold_phases(const arch_t *a, uint64_t T, int chained, sys_timing *t)
 {
     const uint64_t R = (uint64_t)a->sys_rows, C = (uint64_t)a->sys_cols;
     if (a->sys_dataflow == SYS_OS) {
-        t->fill += (R - 1) + (C - 1); /* rows and columns both skewed */
+        if (!chained) /* a continued stream keeps the skew it already has */
+            t->fill += (R - 1) + (C - 1); /* rows and columns both skewed */
         t->stream += T;
     } else {
         t->preload += R;  /* the stationary operand moves down R rows */
@@ -21,7 +22,8 @@ static void fold_phases(const arch_t *a, uint64_t T, sys_timing *t)
     }
 }
 
-void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, sys_timing *t)
+void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int chained,
+                   sys_timing *t)
 {
     memset(t, 0, sizeof *t);
     switch (a->sys_dataflow) {
@@ -36,6 +38,6 @@ void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, sys_timi
      * phase (none today) would be counted where it happens. */
     for (uint64_t fr = 0; fr < t->row_folds; fr++)
         for (uint64_t fc = 0; fc < t->col_folds; fc++)
-            fold_phases(a, t->t, t);
+            fold_phases(a, t->t, chained, t);
     t->cycles = t->preload + t->fill + t->stream + t->drain;
 }

@@ -13,6 +13,7 @@ typedef struct {
     uint64_t t[3];    /* tile: mt, nt, kt */
     uint64_t unit[3]; /* each dimension's multiple (fold or MAC tile) */
     int time_dim;     /* systolic: the dimension streamed in time; -1: none */
+    int chained;      /* os, K split: one fold a tile, K chunks chained (mma chain) */
 } mma_tiling;
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -101,6 +102,20 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
         }
         t->t[pick] = fit_unit(t->t[pick] / 2, t->unit[pick], full[pick]);
     }
+    /* os with K split: one fold a tile, its K chunks chained through the
+     * array (mma chain), so the split costs no fills; K as long as fits */
+    t->chained = 0;
+    if (a->compute_kind == COMPUTE_SYSTOLIC && a->sys_dataflow == SYS_OS && t->t[DK] < full[DK]) {
+        const mma_tiling plain = *t;
+        t->t[DM] = min64(t->unit[DM], full[DM]);
+        t->t[DN] = min64(t->unit[DN], full[DN]);
+        t->t[DK] = fit_unit(min64(full[DK], cap[DK]), t->unit[DK], full[DK]);
+        while (!tile_fits(a, s, t->t) && t->t[DK] > t->unit[DK])
+            t->t[DK] = fit_unit(t->t[DK] / 2, t->unit[DK], full[DK]);
+        t->chained = tile_fits(a, s, t->t);
+        if (!t->chained)
+            *t = plain;
+    }
     return 0;
 }
 
@@ -153,8 +168,8 @@ static int load(program *p, buf_id b, uint64_t sram, uint64_t dram, uint64_t row
 
 /* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
  * reuse its A chunk when K is one chunk. */
-static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, program *p,
-                char *err, size_t errlen)
+static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                program *p, char *err, size_t errlen)
 {
     const uint64_t M = s->m, N = (uint64_t)s->n, K = (uint64_t)s->kd;
     const uint64_t mt = (uint64_t)lay->mt, nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
@@ -193,6 +208,7 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, pr
                 in.n = (uint32_t)cols;
                 in.klen = (uint32_t)kl;
                 in.accum = kc > 0;
+                in.chain = chained && kc > 0;
                 in.wbits = pack_bits(s) >= 8 ? 0 : (uint32_t)pack_bits(s);
                 if (gemm_emit(p, &in, err, errlen) != 0)
                     return -1;
@@ -224,7 +240,7 @@ int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
     if (!p)
         return 0;
     program_init(p);
-    if (emit(a, s, lay, p, err, errlen) != 0) {
+    if (emit(a, s, lay, t.chained, p, err, errlen) != 0) {
         program_free(p);
         return -1;
     }
