@@ -8,12 +8,14 @@
 #include <jansson.h>
 
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "arch.h"
+#include "energy_json.h"
 #include "gemm.h"
 #include "mma_array.h"
 #include "ref_gemm.h"
@@ -164,6 +166,34 @@ TEST(Mac, PassesAndDequantStage)
     arch_t f = mac(MAC_FP16, 16);
     EXPECT_EQ(array_cycles(f, shape(8, 128, 256, 8)), 2048u);
     EXPECT_EQ(array_cycles(f, shape(256, 128, 256, 8)), 32u * 32 * 16);
+}
+
+// Each kind's MAC energy: the cited entry, scaled 45 -> 28 nm linearly
+// (0.3 pJ x 28/45 for INT8 mac, 0.35 for systolic); the LUT kind prices
+// none (its fields are set even when the model struct held garbage).
+TEST(Kinds, ArrayEnergyPerMac)
+{
+    energy_table t;
+    char err[256];
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    energy_model m;
+    memset(&m, 0xff, sizeof m); // NaN everywhere: a field left unset shows
+    arch_t l;
+    arch_ideal(&l);
+    ASSERT_EQ(energy_model_build(&t, &l, &m, err, sizeof err), 0) << err;
+    EXPECT_EQ(m.array_mac_pj, 0.0);
+    EXPECT_EQ(m.mac_dq_pj, 0.0);
+    arch_t a = mac(MAC_INT8, 64);
+    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.array_mac_pj, 0.3 * 28 / 45, 1e-12);
+    EXPECT_NEAR(m.mac_dq_pj, 1.1 * 28 / 45, 1e-12);
+    a = systolic(8, 8, SYS_OS);
+    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.array_mac_pj, 0.35 * 28 / 45, 1e-12);
+    // a table without the kind's entry: the error names it
+    t.systolic_pe.value = 0;
+    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("entries.systolic_pe"), std::string::npos) << err;
 }
 
 // Functional: the program's C equals the naive reference exactly.
