@@ -35,6 +35,19 @@ void arch_ideal(arch_t *a)
     snprintf(a->name, sizeof a->name, "%s", "ideal");
     a->clock_ghz = 1.0;
     a->tech_nm = 28;
+    a->compute_kind = COMPUTE_LUT;
+    /* A systolic array of the LUT core's 1024 MACs a cycle (8 x 2 x 64). */
+    a->sys_rows = 32;
+    a->sys_cols = 32;
+    a->sys_dataflow = SYS_OS;
+    /* A100's tensor core tile (8 x 4 x 16 per cycle: NVIDIA A100 whitepaper,
+     * 256 FP16 FMA per tensor core per clock). */
+    a->mac_m = 8;
+    a->mac_n = 4;
+    a->mac_k = 16;
+    a->mac_dtype = MAC_INT8;
+    a->mac_latency = 4;   /* assumption: a 4-stage multiply, adder tree, accumulate pipeline */
+    a->mac_dq_lanes = 64; /* assumption: as many weights a cycle as the LUT core's dequant lanes */
     a->lut_cores = 8;
     a->tile_m = 2;
     a->tile_n = 64;
@@ -156,6 +169,18 @@ void arch_set_act_bits(arch_t *a, int bits)
     a->table_entry_bits = arch_min_entry_bits(a);
 }
 
+const char *arch_kind_name(int kind)
+{
+    static const char *const n[COMPUTE_KIND_COUNT] = { "lut", "systolic", "mac" };
+    return (unsigned)kind < COMPUTE_KIND_COUNT ? n[kind] : "?";
+}
+
+const char *arch_dataflow_name(int df)
+{
+    static const char *const n[3] = { "os", "ws", "is" };
+    return (unsigned)df < 3 ? n[df] : "?";
+}
+
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
 int arch_dram_spec(const arch_t *a, dram_spec *s, char *err, size_t errlen)
@@ -210,6 +235,16 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
     if (a->table_entry_bits < need)
         FAIL("lut.table_entry_bits: %d bits cannot hold exact sums of %d %d-bit activations "
              "(need %d)", a->table_entry_bits, a->tile_k, a->act_bits, need);
+    if (a->compute_kind < 0 || a->compute_kind >= COMPUTE_KIND_COUNT)
+        FAIL("compute.kind: expected lut, systolic or mac, got %d", a->compute_kind);
+    if (a->sys_rows < 1 || a->sys_cols < 1 || a->sys_dataflow < SYS_OS || a->sys_dataflow > SYS_IS)
+        FAIL("systolic: rows and cols must be positive, dataflow os, ws or is");
+    if (a->mac_m < 1 || a->mac_n < 1 || a->mac_k < 1 || a->mac_dq_lanes < 1 || a->mac_latency < 0)
+        FAIL("mac.tile: m, n, k and mac.dequant_lanes must be positive");
+    if (a->compute_kind != COMPUTE_LUT && a->vec_fused)
+        FAIL("vector.fused: GEMM epilogues are on the LUT core's dequant path; compute.kind %s "
+             "runs element-wise work as separate vector programs (set it false)",
+             arch_kind_name(a->compute_kind));
     if (a->queue_depth < 1)
         FAIL("issue.queue_depth: must be at least 1, got %d", a->queue_depth);
     if (a->tprec_tables_per_cycle < 1 || a->dequant_lanes < 1 || a->vector_lanes < 1)

@@ -30,9 +30,29 @@ typedef struct {
     int ports;      /* read/write ports */
 } arch_buffer;
 
+/* compute.kind: the array that runs the GEMMs.  Everything else (DMA,
+ * buffers, DRAM, vector unit, energy, compiler, reports) is shared. */
+typedef enum { COMPUTE_LUT = 0, COMPUTE_SYSTOLIC, COMPUTE_MAC, COMPUTE_KIND_COUNT } compute_kind;
+/* systolic.dataflow: which operand stays in the PEs (unit_systolic.c). */
+typedef enum { SYS_OS = 0, SYS_WS, SYS_IS } sys_dataflow;
+/* mac.dtype: the operand type of the dot-product tensor core. */
+typedef enum { MAC_INT8 = 0, MAC_FP16 } mac_dtype;
+
 typedef struct {
     char name[64];
     double clock_ghz;
+    int compute_kind;     /* compute_kind; COMPUTE_LUT is today's core */
+    /* systolic: an R x C array of PEs, one MAC a PE a cycle */
+    int sys_rows, sys_cols;
+    int sys_dataflow;     /* sys_dataflow */
+    /* mac: a dot-product tensor core doing one mac_m x mac_n x mac_k tile
+     * product a cycle (A100: 8 x 4 x 16), mac_latency cycles of pipeline;
+     * weights narrower than the operand type go through a dequant stage of
+     * mac_dq_lanes weights a cycle before the array. */
+    int mac_m, mac_n, mac_k;
+    int mac_dtype;        /* mac_dtype */
+    int mac_latency;
+    int mac_dq_lanes;
     int tech_nm;          /* technology node the energy table is for */
     /* LUT array: cores work in lockstep on adjacent column blocks. */
     int lut_cores;
@@ -141,6 +161,10 @@ int arch_entry_bytes(const arch_t *a);
  * narrowest that hold every sum exactly (bits + ceil(log2 tk) + 1), so the
  * table buffer holds more (A4) or fewer (A16) tables. */
 void arch_set_act_bits(arch_t *a, int bits);
+
+/* "lut", "systolic", "mac"; "os", "ws", "is"; "int8", "fp16". */
+const char *arch_kind_name(int kind);
+const char *arch_dataflow_name(int df);
 
 /* Range of tile_k (activations per table) the datapath supports. */
 #define ARCH_MIN_TK 2

@@ -9,10 +9,12 @@
 const char *const area_part_names[AREA_PART_COUNT] = {
     "lut_array", "precompute", "dequant", "vector", "dma", "scoreboard", "controller",
     "buffer_act", "buffer_weight", "buffer_table", "buffer_output", "instruction_buffer",
+    "mma_array", "mma_dequant",
 };
 
 const char *const area_unit_names[AREA_UNIT_COUNT] = {
     "lut_array", "precompute", "dequant", "dma", "controller", "scoreboard_ring",
+    "pe_mac_int", "pe_systolic",
 };
 
 /* The parameters each unit's closed form may use, as scripts/area-fit.py
@@ -23,11 +25,12 @@ static const char *const dq_vars[] = { "lanes", NULL };
 static const char *const dma_vars[] = { "burst_bytes", "bytes_per_cycle", NULL };
 static const char *const ctrl_vars[] = { "q", "s", "dram_latency", NULL };
 static const char *const ring_vars[] = { "depth", "nr", "nw", NULL };
+static const char *const pe_vars[] = { "aw", "ww", "accw", NULL };
 
 const char *const *area_unit_vars(area_unit u)
 {
     static const char *const *const v[AREA_UNIT_COUNT] = {
-        lut_vars, tprec_vars, dq_vars, dma_vars, ctrl_vars, ring_vars,
+        lut_vars, tprec_vars, dq_vars, dma_vars, ctrl_vars, ring_vars, pe_vars, pe_vars,
     };
     return v[u];
 }
@@ -196,6 +199,30 @@ static int logic_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_
     return 0;
 }
 
+/* A systolic or mac array in place of the LUT path's array, precompute and
+ * dequant unit (they are not built): um2 at the fit's node. */
+static int mma_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_COUNT], char *err,
+                   size_t errlen)
+{
+    static const double int8_pe[] = { 8, 8, 32 };
+    double pe;
+    um2[AREA_LUT_ARRAY] = um2[AREA_PRECOMPUTE] = um2[AREA_DEQUANT] = 0;
+    if (a->compute_kind == COMPUTE_SYSTOLIC) {
+        if (area_fit_um2(&t->unit[AREA_U_PE_SYS], pe_vars, int8_pe, &pe, err, errlen))
+            return -1;
+        um2[AREA_MMA_ARRAY] = (double)a->sys_rows * a->sys_cols * pe;
+        return 0;
+    }
+    const double lanes = (double)a->mac_m * a->mac_n * a->mac_k;
+    if (a->mac_dtype == MAC_FP16)
+        pe = t->vector_lane_um2;
+    else if (area_fit_um2(&t->unit[AREA_U_PE_MAC], pe_vars, int8_pe, &pe, err, errlen))
+        return -1;
+    um2[AREA_MMA_ARRAY] = lanes * pe;
+    const double dq_v[] = { a->mac_dq_lanes };
+    return area_fit_um2(&t->unit[AREA_U_DQ], dq_vars, dq_v, &um2[AREA_MMA_DEQUANT], err, errlen);
+}
+
 int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -203,8 +230,11 @@ int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, s
     double um2[AREA_PART_COUNT] = { 0 }, factor;
     if (logic_um2(t, a, um2, err, errlen) || area_logic_factor(t, a->tech_nm, &factor, err, errlen))
         return -1;
-    for (int p = 0; p < AREA_BUF_ACT; p++)
-        r->part_mm2[p] = um2[p] * factor * 1e-6;
+    if (a->compute_kind != COMPUTE_LUT && mma_um2(t, a, um2, err, errlen))
+        return -1;
+    for (int p = 0; p < AREA_PART_COUNT; p++)
+        if (p < AREA_BUF_ACT || p >= AREA_MMA_ARRAY)
+            r->part_mm2[p] = um2[p] * factor * 1e-6;
     for (int b = 0; b < BUF_COUNT; b++) {
         const arch_buffer *x = &a->buf[b];
         const double bank_bits = (double)arch_buf_bytes(a, (buf_id)b) * 8.0 / x->banks;

@@ -15,7 +15,13 @@
  *   SRAM buffer = banks x (bank bits x bitcell(node) x ports
  *                 / efficiency(node, width_bits));
  *   vector unit = lanes x a cited per-lane FP16 add + multiply area (the
- *                 RTL has no vector unit), scaled like logic.
+ *                 RTL has no vector unit), scaled like logic;
+ *   mma array   = compute.kind systolic: R x C fitted pe_systolic (8 x 8
+ *                 bits into 32); mac INT8: tile m x n x k fitted pe_mac_int;
+ *                 mac FP16: as many of the vector unit's cited FP16
+ *                 multiply + add lanes (no FP16 PE is synthesised); the
+ *                 mac's dequant stage is the fitted dequant unit at
+ *                 mac.dequant_lanes lanes.
  * Node figures between two tabulated nodes are linear in the node; a node
  * outside the tables is an error.  Nothing here is placed or routed: the
  * figures are cell area (logic) and macro area (SRAM).
@@ -37,6 +43,10 @@ typedef enum {
     AREA_SCOREBOARD, AREA_CONTROLLER,
     AREA_BUF_ACT, AREA_BUF_WEIGHT, AREA_BUF_TABLE, AREA_BUF_OUTPUT, /* BUF_ACT + buf_id */
     AREA_IBUF,
+    /* compute.kind systolic and mac: the array and the mac's dequant stage
+     * (0 for lut, whose array is lut_array; precompute and dequant are the
+     * LUT path's and 0 for the other kinds) */
+    AREA_MMA_ARRAY, AREA_MMA_DEQUANT,
     AREA_PART_COUNT
 } area_part;
 extern const char *const area_part_names[AREA_PART_COUNT];
@@ -44,6 +54,7 @@ extern const char *const area_part_names[AREA_PART_COUNT];
 /* The fitted RTL units (logic_fit.json "units" keys, area_unit_names). */
 typedef enum {
     AREA_U_LUT = 0, AREA_U_TPREC, AREA_U_DQ, AREA_U_DMA, AREA_U_CTRL, AREA_U_RING,
+    AREA_U_PE_MAC, AREA_U_PE_SYS, /* rtl/pe/: the baseline arrays' PEs (aw, ww, accw bits) */
     AREA_UNIT_COUNT
 } area_unit;
 extern const char *const area_unit_names[AREA_UNIT_COUNT];

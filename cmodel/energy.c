@@ -124,6 +124,22 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
     m->acc_register_pj = energy_entry_at(&t->acc_register, node);
     m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
     m->vector_op_pj = energy_entry_at(&t->vector_op, node);
+    m->array_mac_pj = m->mac_dq_pj = 0; /* the LUT array prices its own events */
+    if (a->compute_kind != COMPUTE_LUT) {
+        const energy_entry *pe = a->compute_kind == COMPUTE_SYSTOLIC ? &t->systolic_pe
+                                 : a->mac_dtype == MAC_FP16          ? &t->mac_fp16
+                                                                     : &t->mac_int8;
+        const char *name = a->compute_kind == COMPUTE_SYSTOLIC ? "systolic_pe"
+                           : a->mac_dtype == MAC_FP16          ? "mac_fp16"
+                                                               : "mac_int8";
+        if (!(pe->value > 0))
+            FAIL("the energy table has no entries.%s, which compute.kind %s needs", name,
+                 arch_kind_name(a->compute_kind));
+        if (a->compute_kind == COMPUTE_MAC && !(t->mac_dequant.value > 0))
+            FAIL("the energy table has no entries.mac_dequant, which compute.kind mac needs");
+        m->array_mac_pj = energy_entry_at(pe, node);
+        m->mac_dq_pj = a->compute_kind == COMPUTE_MAC ? energy_entry_at(&t->mac_dequant, node) : 0;
+    }
     double leak_uw = kib_total * energy_entry_at(&t->leak_sram_uw_per_kib, node) +
                      (double)a->lut_cores * energy_entry_at(&t->leak_core_uw, node);
     /* 1 uW for 1 ns is 1e-15 J = 1e-3 pJ; a cycle lasts 1 / clock_ghz ns. */

@@ -50,6 +50,9 @@ typedef struct {
     energy_entry vector_op;                        /* pJ per vector element op */
     energy_entry leak_sram_uw_per_kib;             /* uW per KiB of on-chip buffer */
     energy_entry leak_core_uw;                     /* uW per LUT core (with its share of units) */
+    /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
+     * weight of the mac array's dequant stage. */
+    energy_entry mac_int8, mac_fp16, systolic_pe, mac_dequant;
 } energy_table;
 
 typedef struct {
@@ -67,6 +70,8 @@ typedef struct {
     double lookup_shift_pj, acc_register_pj;
     double dequant_mul_pj;
     double vector_op_pj;
+    double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind) */
+    double mac_dq_pj;      /* per weight through the mac array's dequant stage */
     double leakage_pj_per_cycle;
     int node_nm;
 } energy_model;
@@ -89,6 +94,8 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen);
  * read and write energy per bit and activation energy per row, and its
  * refresh energy as a power over the whole run (a DRAM refreshes every
  * tREFI whether or not it is busy: channels x ref_pj per tREFI).
+ * A systolic or mac compute.kind needs its entries (systolic_pe; mac_int8
+ * or mac_fp16 and mac_dequant): absent ones are an error naming them.
  * Leakage per cycle = (buffer KiB x leak_sram + cores x leak_core) uW / clock. */
 int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
                        size_t errlen);

@@ -34,6 +34,7 @@ typedef enum {
     OP_VOP,       /* vector unit: element-wise and row operations */
     OP_BARRIER,   /* wait until every earlier instruction has completed */
     OP_LMMAG,     /* grouped lmma: `groups` lmmas side by side on groups of cores */
+    OP_MMA,       /* matrix multiply-accumulate on a systolic or MAC array (compute.kind) */
     OP_COUNT
 } isa_op;
 
@@ -87,14 +88,14 @@ typedef struct {
     uint32_t rows;  /* load/store: rows; tprec: activation rows */
     uint32_t bytes; /* load/store: bytes per row */
     uint32_t stride;/* load/store: DRAM bytes between rows; tprec: act row stride */
-    uint32_t src;   /* tprec: act address; vop: source address */
+    uint32_t src;   /* tprec: act address; vop: source address; mma: act tile */
     uint32_t src2;  /* vop: second source address */
     uint32_t sbuf;  /* vop: source buffer */
     uint32_t dbuf;  /* vop: destination buffer */
     uint32_t dst;   /* tprec: table address; dq, vop: destination address */
     uint32_t sum;   /* tprec, dq: activation-sum address (table buffer) */
     uint32_t tbl;   /* lmma: table address */
-    uint32_t wgt;   /* lmma: weight-index address */
+    uint32_t wgt;   /* lmma: weight-index address; mma: weight tile (n rows of klen) */
     uint32_t acc;   /* lmma: accumulator address; dq: its input */
     uint32_t meta;  /* dq: per-column zero-point factor and scale (weight buffer) */
     uint32_t m, n;  /* lmma, dq: rows and columns of the tile */
@@ -111,6 +112,8 @@ typedef struct {
     uint32_t fn;    /* vop: isa_vfn */
     uint32_t len;   /* vop: elements */
     uint32_t imm;   /* vop: shift amount */
+    uint32_t chain; /* mma: continues the previous mma's output-stationary fold (its
+                       accumulators still in the PEs, the K stream goes on): no fill */
 } isa_instr;
 
 typedef struct {

@@ -154,6 +154,18 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("groups", groups, 123, 4, FK_UINT) },
                   "groups x { output[acc + g*m*n*4] (+)= lmma of table[tbl + g*T] and "
                   "weight[wgt + g*W] } (T, W: one group's table and weight spans)" },
+    [OP_MMA] = { OP_MMA, "mma", UNIT_LUT, 9, {
+                      F("act", src, 6, 22, FK_ADDR),
+                      F("wgt", wgt, 28, 22, FK_ADDR),
+                      F("acc", acc, 50, 22, FK_ADDR),
+                      F("m", m, 72, 12, FK_UINT),
+                      F("n", n, 84, 16, FK_UINT),
+                      F("klen", klen, 100, 18, FK_UINT),
+                      F("accum", accum, 118, 1, FK_UINT),
+                      FO("wbits", wbits, 119, 4, FK_UINT),
+                      FO("chain", chain, 123, 1, FK_UINT) },
+                  "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
+                  "wbits-bit packed weights (0: 8), int32 sums, on the compute.kind array" },
 };
 
 const isa_opdef *isa_def(isa_op op)

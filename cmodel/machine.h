@@ -78,6 +78,8 @@ typedef struct {
 } unit_ops;
 
 extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, unit_vec_ops;
+/* mma: on the array slot (UNIT_LUT) of a systolic or mac compute.kind */
+extern const unit_ops unit_mma_ops;
 
 /* DMA on a DRAM device model: the transfer goes to m->dev at cycle start;
  * sets c's occupancy and latency from the device's answer (dma_cost has
@@ -106,6 +108,16 @@ void sram_raise(unit_cost *c, uint64_t cycles);
  * counters to ev (accelerator cycles). */
 int sim_dram_open(machine *m, char *err, size_t errlen);
 void sim_dram_stats(const machine *m, sim_events *ev);
+
+/* The m x n int32 accumulator tile at in->acc that lmma and mma write,
+ * and read first when in->accum: appended to fp's ranges. */
+static inline void fp_acc_tile(footprint *fp, const isa_instr *in, uint64_t tiles)
+{
+    const mem_range acc = { BUF_OUT, in->acc, in->acc + tiles * in->m * in->n * 4 };
+    if (in->accum)
+        fp->r[fp->nr++] = acc;
+    fp->w[fp->nw++] = acc;
+}
 
 /* Bytes of one packed weight-index row of n columns (tk bits each). */
 static inline uint64_t wrow_bytes(const machine *m, uint64_t n)

@@ -13,7 +13,8 @@
 const char *const sim_energy_names[EN_COUNT] = {
     "dram", "buffer_act", "buffer_weight", "buffer_table", "buffer_output",
     "precompute", "lut_lookup", "accumulate", "table_broadcast", "lookup_shift",
-    "acc_register", "dequant", "vector", "leakage"
+    "acc_register", "dequant", "vector", "leakage",
+    "array_mac", "mac_dequant"
 };
 
 float ld_f32(const uint8_t *p)
@@ -31,8 +32,10 @@ void st_f32(uint8_t *p, float v)
     st_i32(p, (int32_t)u);
 }
 
-static const unit_ops *ops_for(isa_unit u)
+static const unit_ops *ops_for(const isa_instr *in, isa_unit u)
 {
+    if (in->op == OP_MMA) /* the array slot holds whichever array compute.kind selects */
+        return &unit_mma_ops;
     switch (u) {
     case UNIT_DMA: return &unit_dma_ops;
     case UNIT_TPREC: return &unit_tprec_ops;
@@ -93,6 +96,8 @@ void sim_energy(const energy_model *em, sim_stats *st)
     p[EN_DEQUANT] = (double)(ev->zp_macs + ev->dequant_muls) * em->dequant_mul_pj;
     p[EN_VECTOR] = (double)ev->vector_ops * em->vector_op_pj;
     p[EN_LEAKAGE] = (double)st->cycles * em->leakage_pj_per_cycle;
+    p[EN_ARRAY_MAC] = (double)ev->array_macs * em->array_mac_pj;
+    p[EN_MAC_DEQUANT] = (double)ev->mac_dq_weights * em->mac_dq_pj;
     st->energy_pj = 0.0;
     for (int i = 0; i < EN_COUNT; i++)
         st->energy_pj += p[i];
@@ -385,7 +390,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                 end = t; /* the run lasts until halt was fetched (free fetch: as before) */
             continue;
         }
-        const unit_ops *ops = ops_for(u);
+        const unit_ops *ops = ops_for(in, u);
         footprint fp;
         fp.nr = fp.nw = 0; /* the unit fills the ranges it uses */
         if (ops->footprint(&m, in, &fp, why, sizeof why) != 0 ||

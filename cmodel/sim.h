@@ -57,6 +57,9 @@ typedef struct {
     uint64_t dequant_muls;
     uint64_t vector_ops;
     uint64_t macs; /* weight x activation multiply-accumulates (logical) */
+    /* mma (systolic and mac arrays): MACs the array's PEs did, and weights
+     * the mac array's dequant stage converted */
+    uint64_t array_macs, mac_dq_weights;
     /* DRAM device model (dram.model other than "ideal"; 0 otherwise).
      * Cycles are the accelerator's; refresh cycles are summed over
      * channels; busy: cycles with a transfer in the device. */
@@ -91,7 +94,7 @@ typedef struct {
 enum {
     EN_DRAM = 0, EN_BUF_ACT, EN_BUF_WGT, EN_BUF_TBL, EN_BUF_OUT, EN_PRECOMPUTE,
     EN_LOOKUP, EN_ACCUMULATE, EN_BROADCAST, EN_SHIFT, EN_ACC_REG, EN_DEQUANT, EN_VECTOR,
-    EN_LEAKAGE, EN_COUNT
+    EN_LEAKAGE, EN_ARRAY_MAC, EN_MAC_DEQUANT, EN_COUNT
 };
 extern const char *const sim_energy_names[EN_COUNT];
 

@@ -40,6 +40,11 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
     const arch_t *a = m->arch;
+    if (a->compute_kind != COMPUTE_LUT) {
+        snprintf(err, errlen, "%s needs the LUT array (compute.kind is %s)",
+                 in->op == OP_LMMAG ? "lmmag" : "lmma", arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (in->op == OP_LMMAG &&
         (in->groups < 1 || in->groups > (uint32_t)a->lut_cores || a->lut_cores % in->groups)) {
         snprintf(err, errlen, "lmmag: groups=%u does not divide the array's %d cores",
@@ -63,11 +68,8 @@ static int lut_footprint(const machine *m, const isa_instr *in, footprint *fp,
     fp->nr = 2;
     fp->r[0] = (mem_range){ BUF_TBL, in->tbl, in->tbl + tspan };
     fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + G * chunks * in->wbits * wrow_bytes(m, in->n) };
-    mem_range acc = { BUF_OUT, in->acc, in->acc + G * (uint64_t)in->m * in->n * 4 };
-    if (in->accum)
-        fp->r[fp->nr++] = acc;
-    fp->nw = 1;
-    fp->w[0] = acc;
+    fp->nw = 0;
+    fp_acc_tile(fp, in, G);
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* gemm.c - GEMM lowering: tiling, buffer placement, instruction emission. */
 #include "gemm.h"
 #include "gemm_int.h"
+#include "gemm_mma.h"
 
 #include "fusion.h"
 
@@ -283,6 +284,8 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
 int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
                char *err, size_t errlen)
 {
+    if (a->compute_kind != COMPUTE_LUT)
+        return gemm_mma_lower(a, s, p, lay, err, errlen);
     if (s->epi.on && !s->float_out) {
         snprintf(err, errlen, "a fused epilogue needs the float32 output (float_out)");
         return -1;
@@ -551,6 +554,8 @@ int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
               const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen)
 {
+    if (a->compute_kind != COMPUTE_LUT) /* plain int8 operands: no zero-points or scales */
+        return gemm_mma_fill(a, s0, lay, act, w, image, err, errlen);
     gemm_shape x = *s0;
     x.group_size = gemm_sub_group(a, s0);
     if (x.group_size == s0->group_size)
@@ -706,6 +711,8 @@ int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
 {
     gemm_layout lay;
     *sampled = 0;
+    if (arch->compute_kind != COMPUTE_LUT) /* programs of a few instructions per tile */
+        return gemm_run_timing(arch, em, s, st, &lay, err, errlen);
     if (s->sched.loop != GEMM_LOOP_LEGACY)
         return gemm_blk_timing(arch, em, s, st, sampled, err, errlen);
     /* The tiles the full program would use. */

@@ -2,6 +2,7 @@
 #include "lower.h"
 
 #include "attention.h"
+#include "attention_mma.h"
 #include "attn_memo.h"
 #include "attn_window.h"
 #include "count.h"
@@ -41,6 +42,10 @@ typedef struct {
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
 {
+    if (a->compute_kind == COMPUTE_SYSTOLIC) /* one MAC a PE a cycle */
+        return (double)a->sys_rows * a->sys_cols;
+    if (a->compute_kind == COMPUTE_MAC) /* one tile product a cycle, any weight width */
+        return (double)a->mac_m * a->mac_n * a->mac_k;
     return (double)a->tile_m * a->tile_n * a->lut_cores * a->tile_k / (double)wbits;
 }
 
@@ -285,6 +290,8 @@ static int time_attention(const arch_t *a, const energy_model *em, attn_memo *mm
     attn_shape s;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
+    if (a->compute_kind != COMPUTE_LUT)
+        return attn_mma_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
     return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, err,
                               errlen);
 }
@@ -296,6 +303,8 @@ static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_
 {
     attn_shape s;
     attn_plan pl;
+    if (a->compute_kind != COMPUTE_LUT) /* the GEMMs' own tiling: not the LUT plan's figure */
+        return 0;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0 ||
         attn_plan_make(a, &s, &pl, err, errlen) != 0)
         return -1;
@@ -421,7 +430,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             vec_shape v = { VFN_RMSNORM_F32, rows, cols, group ? group : (int)cols, 1 };
             vec_layout lay;
             char why[256];
-            if (a->tprec_fused && cols <= half_out / 12 &&
+            if (a->tprec_fused && a->compute_kind == COMPUTE_LUT && cols <= half_out / 12 &&
                 vec_layout_of(a, &v, &lay, why, sizeof why) == 0) {
                 produces[last] = 1;
                 fused_in[i] = 1;

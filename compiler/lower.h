@@ -114,7 +114,9 @@ int lower_model_cached(const arch_t *arch, const energy_model *em, const model_c
                        op_result *out, int cap, lower_info *info, lower_progress_fn fn,
                        void *ctx, lower_cache *lc, char *err, size_t errlen);
 
-/* Peak LUT-array throughput in MACs per cycle for w-bit weights. */
+/* Peak throughput of the compute array in MACs per cycle for w-bit
+ * weights: the LUT array's (bit-serial: / w), a systolic array's R x C,
+ * a mac array's tile m x n x k (its dequant stage can pace it lower). */
 double lut_peak_macs_per_cycle(const arch_t *arch, int wbits);
 
 #ifdef __cplusplus

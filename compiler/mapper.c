@@ -328,6 +328,11 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
     memset(&s.sched, 0, sizeof s.sched);
     s.force_mt = s.force_nt = s.force_nb = 0;
     *simulated = 0;
+    if (a->compute_kind != COMPUTE_LUT) { /* one tiling (gemm_mma.h): nothing to search */
+        *best = s;
+        *simulated = 1;
+        return gemm_timing(a, em, &s, st, sampled, err, errlen);
+    }
     cand *cs = malloc(sizeof *cs * MAX_CANDS);
     if (!cs) {
         snprintf(err, errlen, "out of memory");
@@ -385,6 +390,16 @@ void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)
     static const char *const loops[] = { "legacy", "rows", "k" };
     static const char *const res[] = { "output", "input", "weight" };
     memset(info, 0, sizeof *info);
+    if (a->compute_kind != COMPUTE_LUT) { /* gemm_mma.h's tiling */
+        static const char *const df[] = { "output", "weight", "input" };
+        info->compulsory_bytes = s->m * (uint64_t)s->kd + (uint64_t)s->n * s->kd +
+                                 s->m * (uint64_t)s->n * 4;
+        info->loop = "mma";
+        info->stationary = a->compute_kind == COMPUTE_SYSTOLIC ? df[a->sys_dataflow] : "output";
+        info->partition = "none";
+        info->reuse_bound = "none";
+        return;
+    }
     info->compulsory_bytes = mapper_compulsory_bytes(a, s);
     info->loop = loops[s->sched.loop];
     info->stationary = res[s->sched.res];

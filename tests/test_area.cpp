@@ -140,11 +140,47 @@ TEST(Area, BreakdownSumsToTotal)
     const area_report r = eval(t, a);
     double sum = 0;
     for (int p = 0; p < AREA_PART_COUNT; p++) {
-        EXPECT_GT(r.part_mm2[p], 0) << area_part_names[p];
+        if (p == AREA_MMA_ARRAY || p == AREA_MMA_DEQUANT) // the other kinds' arrays
+            EXPECT_EQ(r.part_mm2[p], 0) << area_part_names[p];
+        else
+            EXPECT_GT(r.part_mm2[p], 0) << area_part_names[p];
         sum += r.part_mm2[p];
     }
     EXPECT_DOUBLE_EQ(sum, r.total_mm2);
     EXPECT_EQ(r.node_nm, 28);
+}
+
+// compute.kind systolic and mac: the fitted PEs times the array's PEs, no
+// LUT array, precompute or LUT dequant; the rest of the design unchanged.
+TEST(Area, MmaKindsPricedByTheirFittedPes)
+{
+    const area_table t = table();
+    arch_t a = pinned_arch();
+    const area_report lut = eval(t, a);
+    const double pe_vals[] = { 8, 8, 32 };
+    const char *const pe_vars[] = { "aw", "ww", "accw", nullptr };
+    double sys_pe, mac_pe, factor;
+    char err[256];
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_SYS], pe_vars, pe_vals, &sys_pe, err, sizeof err), 0);
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_MAC], pe_vars, pe_vals, &mac_pe, err, sizeof err), 0);
+    ASSERT_EQ(area_logic_factor(&t, 28, &factor, err, sizeof err), 0);
+    // the committed fit's own synthesis points at 8 x 8 -> 32 bits (logic_fit.json)
+    EXPECT_NEAR(sys_pe, 1461.936, 0.1 * 1461.936);
+    EXPECT_NEAR(mac_pe, 1359.792, 0.1 * 1359.792);
+    a.compute_kind = COMPUTE_SYSTOLIC;
+    a.sys_rows = 16, a.sys_cols = 8;
+    area_report r = eval(t, a);
+    EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 128 * sys_pe * factor * 1e-6, 1e-12);
+    EXPECT_EQ(r.part_mm2[AREA_LUT_ARRAY] + r.part_mm2[AREA_PRECOMPUTE] + r.part_mm2[AREA_DEQUANT], 0);
+    EXPECT_EQ(r.part_mm2[AREA_MMA_DEQUANT], 0);
+    EXPECT_DOUBLE_EQ(r.part_mm2[AREA_BUF_WEIGHT], lut.part_mm2[AREA_BUF_WEIGHT]);
+    a.compute_kind = COMPUTE_MAC;
+    a.mac_m = 8, a.mac_n = 4, a.mac_k = 16;
+    r = eval(t, a);
+    EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 512 * mac_pe * factor * 1e-6, 1e-12);
+    EXPECT_GT(r.part_mm2[AREA_MMA_DEQUANT], 0);
+    a.mac_dtype = MAC_FP16; // FP16 lanes: the cited FP16 multiply + add, larger than INT8
+    EXPECT_GT(eval(t, a).part_mm2[AREA_MMA_ARRAY], r.part_mm2[AREA_MMA_ARRAY] * 1.5);
 }
 
 // Each change must grow its part strictly and the total with it.

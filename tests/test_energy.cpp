@@ -90,7 +90,8 @@ TEST(Energy, EveryEntryHasASourceUnitAndNode)
             check(e);
         }
     }
-    EXPECT_EQ(n, 15); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register
+    EXPECT_EQ(n, 19); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register,
+                    // then the mma arrays' mac_int8, mac_fp16, systolic_pe, mac_dequant
     json_decref(doc);
 }
 

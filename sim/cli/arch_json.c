@@ -27,6 +27,32 @@ static const char *const partition_names[] = { "columns", "rows", "auto", "grid"
 #define AO(m) offsetof(arch_t, m)
 #define BO(m) offsetof(arch_buffer, m)
 
+static const char *const kind_names[] = { "lut", "systolic", "mac", NULL };
+static const char *const dataflow_names[] = { "os", "ws", "is", NULL };
+static const char *const mac_dtype_names[] = { "int8", "fp16", NULL };
+static const field compute_fields[] = {
+    { "kind", K_ENUM, AO(compute_kind), 0, COMPUTE_KIND_COUNT - 1, NULL, kind_names },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
+};
+static const field systolic_fields[] = {
+    { "rows", K_INT, AO(sys_rows), 1, 4096, NULL, NULL },
+    { "cols", K_INT, AO(sys_cols), 1, 4096, NULL, NULL },
+    { "dataflow", K_ENUM, AO(sys_dataflow), 0, 2, NULL, dataflow_names },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
+};
+static const field mac_tile_fields[] = {
+    { "m", K_INT, AO(mac_m), 1, 256, NULL, NULL },
+    { "n", K_INT, AO(mac_n), 1, 256, NULL, NULL },
+    { "k", K_INT, AO(mac_k), 1, 256, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
+};
+static const field mac_fields[] = {
+    { "tile", K_OBJ, 0, 0, 0, mac_tile_fields, NULL },
+    { "dtype", K_ENUM, AO(mac_dtype), 0, 1, NULL, mac_dtype_names },
+    { "latency_cycles", K_INT, AO(mac_latency), 0, 1024, NULL, NULL },
+    { "dequant_lanes", K_INT, AO(mac_dq_lanes), 1, 4096, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
+};
 static const field buffer_fields[] = {
     { "kib", K_INT, BO(kib), 1, 4096, NULL, NULL }, /* ISA buffer addresses are 22 bits */
     { "banks", K_INT, BO(banks), 1, 64, NULL, NULL },
@@ -106,7 +132,10 @@ static const field root_fields[] = {
     { "base", K_DESC, 0, 0, 0, NULL, NULL }, /* read by arch_base below */
     { "clock_ghz", K_NUM, AO(clock_ghz), 0.01, 100, NULL, NULL },
     { "tech_nm", K_INT, AO(tech_nm), 1, 1000, NULL, NULL },
+    { "compute", K_OBJ, 0, 0, 0, compute_fields, NULL },
     { "lut", K_OBJ, 0, 0, 0, lut_fields, NULL },
+    { "systolic", K_OBJ, 0, 0, 0, systolic_fields, NULL },
+    { "mac", K_OBJ, 0, 0, 0, mac_fields, NULL },
     { "act_bits", K_INT, AO(act_bits), 2, 16, NULL, NULL },
     { "buffers", K_OBJ, 0, 0, 0, buffers_fields, NULL },
     { "dram", K_OBJ, 0, 0, 0, dram_fields, NULL },

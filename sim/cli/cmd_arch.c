@@ -44,13 +44,16 @@ static json_t *area_json(const arch_t *a, char *err, size_t errlen)
     json_object_set_new(j, "arch", json_string(a->name));
     json_object_set_new(j, "clock_ghz", json_real(a->clock_ghz));
     static const int wbits[] = { 1, 2, 4, 8 };
+    /* peak throughput per mm^2 of the compute array compute.kind selects */
+    const int lut = a->compute_kind == COMPUTE_LUT;
+    const double array_mm2 = r.part_mm2[lut ? AREA_LUT_ARRAY : AREA_MMA_ARRAY];
     for (int i = 0; i < 4; i++) {
         char k[8];
         snprintf(k, sizeof k, "w%d", wbits[i]);
         const double tops = 2.0 * lut_peak_macs_per_cycle(a, wbits[i]) * a->clock_ghz * 1e9 / 1e12;
-        json_object_set_new(d, k, json_real(tops / r.part_mm2[AREA_LUT_ARRAY]));
+        json_object_set_new(d, k, json_real(tops / array_mm2));
     }
-    json_object_set_new(j, "lut_array_peak_tops_per_mm2", d);
+    json_object_set_new(j, lut ? "lut_array_peak_tops_per_mm2" : "array_peak_tops_per_mm2", d);
     return j;
 }
 

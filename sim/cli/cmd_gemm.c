@@ -38,14 +38,16 @@ static const char gemm_usage[] =
     "program for the LUT accelerator and runs it on the C model (functional:\n"
     "real data, bit-exact, with cycles and energy).  W is packed into bit-plane\n"
     "table indices, A into tables of 2^(K-1) entries per group of K activations,\n"
-    "one look-up per weight bit-plane.\n"
+    "one look-up per weight bit-plane.  On an architecture of compute.kind\n"
+    "systolic or mac the GEMM runs as mma instructions on that array instead\n"
+    "(INT weights of up to 8 bits held one a byte, int8 x int8 into int32).\n"
     "\n"
     "  --act A.npy       int8 array, M x K (activations)\n"
     "  --weight W.npy    int8 array, N x K, holding integer weights of FMT:\n"
     "                      int     signed INTB, -2^(B-1) .. 2^(B-1)-1 (B = 2..8)\n"
     "                      ternary -1, 0, +1 (BitNet b1.58; B = 2)\n"
     "                      binary  -1, +1 (B = 1)\n"
-    "  --wfmt FMT        int, ternary or binary\n"
+    "  --wfmt FMT        int, ternary or binary (default int when --wbits is given)\n"
     "  --wbits B         weight bit-width (required for int; implied otherwise)\n"
     "  --out C.npy       int32 array, M x N (written only if the run succeeds)\n"
     "  --random MxNxK    instead of files: seeded random A (M x K) and W (N x K);\n"
@@ -347,8 +349,10 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         cli_error("gemm: unexpected argument '%s'", argv[optind]);
         return 2;
     }
+    if (!o->fmt && o->wbits)
+        o->fmt = "int"; /* --wbits B alone: signed INTB */
     if (!o->fmt) {
-        cli_error("gemm: --wfmt is required (see `lutsim gemm --help`)");
+        cli_error("gemm: --wfmt or --wbits is required (see `lutsim gemm --help`)");
         return 2;
     }
     if (o->random) {

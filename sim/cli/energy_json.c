@@ -165,8 +165,12 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
     static const char *const entry_keys[] = {
         "dram", "sram_read", "sram_write_ratio", "precompute_add", "table_read",
         "accumulate_add", "table_broadcast", "lookup_shift", "acc_register", "dequant_mul",
-        "vector_op", "leakage_sram", "leakage_core", NULL,
+        "vector_op", "leakage_sram", "leakage_core",
+        /* optional: the systolic and mac arrays (energy_model_build asks for
+         * them when compute.kind needs them) */
+        "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", NULL,
     };
+    const char *const first_optional = "mac_int8";
     if (!json_is_object(doc))
         FAIL(c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
     if (only_keys(c, doc, "", top_keys))
@@ -207,7 +211,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         FAIL(c, "entries: expected an object, got %s", cfg_json_kind(en));
     if (only_keys(c, en, "entries", entry_keys))
         return -1;
-    for (const char *const *k = entry_keys; *k; k++)
+    for (const char *const *k = entry_keys; *k && strcmp(*k, first_optional) != 0; k++)
         if (!need(c, en, "entries", *k))
             return -1;
 
@@ -262,6 +266,17 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         { "leakage_sram", leak_kib_units, &t->leak_sram_uw_per_kib },
         { "leakage_core", leak_core_units, &t->leak_core_uw },
     };
+    const struct { const char *key; energy_entry *e; } opt[] = {
+        { "mac_int8", &t->mac_int8 }, { "mac_fp16", &t->mac_fp16 },
+        { "systolic_pe", &t->systolic_pe }, { "mac_dequant", &t->mac_dequant },
+    };
+    for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "entries.%s", opt[i].key);
+        const json_t *v = json_object_get(en, opt[i].key);
+        if (v && parse_entry(c, v, path, op_units, 0, opt[i].e, NULL))
+            return -1;
+    }
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
         char path[64];
         snprintf(path, sizeof path, "entries.%s", ops[i].key);

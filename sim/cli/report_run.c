@@ -47,6 +47,16 @@ static void limiter_of(const arch_t *a, const op_result *r, op_figures *f,
     snprintf(f->limiter, sizeof f->limiter, "%s", why);
 }
 
+/* The compute array's busy cycles over a phase's operations (the unit
+ * slot lmma and mma run on). */
+static uint64_t array_busy(const run_phase *p)
+{
+    uint64_t busy = 0;
+    for (int i = 0; i < p->nops; i++)
+        busy += p->ops[i].st.unit[UNIT_LUT].busy_cycles;
+    return busy;
+}
+
 void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
 {
     const sim_stats *st = &r->st;
@@ -56,7 +66,7 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->cycles = st->cycles;
     f->seconds = (double)st->cycles / (a->clock_ghz * 1e9);
     f->energy_pj = st->energy_pj;
-    f->unit = r->on_lut ? "lut" : "vector";
+    f->unit = r->on_lut ? arch_kind_name(a->compute_kind) : "vector";
     const double bw = a->dram_gbps * 1e9;
     double ops, peak;
     uint64_t busy;
@@ -197,6 +207,7 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_u(fs, "macs", f.macs);
     add_u(fs, "dram_bytes", f.dram_bytes);
     add_u(fs, "cycles", f.cycles);
+    add_u(fs, "compute_cycles", r->st.unit[UNIT_LUT].busy_cycles); /* the array's busy cycles */
     add_d(fs, "seconds", f.seconds);
     add_s(fs, "bound", f.bound);
     add_d(fs, "utilization", f.utilization);
@@ -314,6 +325,11 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "linear_macs", u64(t.linear_macs));
         json_object_set_new(to, "attention_macs", u64(t.attention_macs));
         json_object_set_new(to, "cycles", u64(t.cycles));
+        uint64_t busy = 0; /* the compute array's busy cycles over the operations */
+            for (int i = 0; i < rp->nops; i++)
+            busy += rp->ops[i].st.unit[UNIT_LUT].busy_cycles;
+        json_object_set_new(to, "compute_kind", json_string(arch_kind_name(a->compute_kind)));
+        json_object_set_new(to, "compute_cycles", u64(busy));
         json_object_set_new(to, "seconds", json_real(t.seconds));
         json_object_set_new(to, "tokens", u64(t.tokens));
         json_object_set_new(to, "tokens_per_s", json_real(t.seconds > 0 ? (double)t.tokens / t.seconds : 0));
@@ -432,9 +448,13 @@ static void print_area(FILE *f, const arch_t *a, double ops_per_s)
     }
     const double bufs = r.part_mm2[AREA_BUF_ACT] + r.part_mm2[AREA_BUF_WEIGHT] +
                         r.part_mm2[AREA_BUF_TABLE] + r.part_mm2[AREA_BUF_OUTPUT];
-    fprintf(f, "       area %.4g mm^2 at %d nm (LUT array %.4g mm^2, buffers %.4g mm^2, other "
-               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm, r.part_mm2[AREA_LUT_ARRAY], bufs,
-            r.total_mm2 - r.part_mm2[AREA_LUT_ARRAY] - bufs, SI(b, ops_per_s / r.total_mm2, "OPS"));
+    const int lut = a->compute_kind == COMPUTE_LUT;
+    const double arr = lut ? r.part_mm2[AREA_LUT_ARRAY]
+                           : r.part_mm2[AREA_MMA_ARRAY] + r.part_mm2[AREA_MMA_DEQUANT];
+    fprintf(f, "       area %.4g mm^2 at %d nm (%s array %.4g mm^2, buffers %.4g mm^2, other "
+               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm,
+            lut ? "LUT" : arch_kind_name(a->compute_kind), arr, bufs, r.total_mm2 - arr - bufs,
+            SI(b, ops_per_s / r.total_mm2, "OPS"));
 }
 
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -459,6 +479,8 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
             SI(b[1], t.linear_macs, " MAC"), SI(b[2], t.attention_macs, " MAC"),
             SI(b[3], t.cycles, " cycles"), SI(b[4], t.seconds, "s"),
             SI(b[5], t.seconds > 0 ? (double)t.tokens / t.seconds : 0, " tokens/s"));
+    fprintf(f, "       compute (%s array) busy %s\n", arch_kind_name(a->compute_kind),
+            SI(b[0], array_busy(p), " cycles"));
     fprintf(f, "       energy %s (%s per token), %s, %s, DRAM %s, packed weights %s + scales %s\n",
             SI(b[0], t.energy_pj * 1e-12, "J"),
             SI(b[1], t.tokens ? t.energy_pj * 1e-12 / (double)t.tokens : 0, "J"),

@@ -16,6 +16,7 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(o, "arch", json_string(arch->name));
     json_object_set_new(o, "clock_ghz", json_real(arch->clock_ghz));
     json_object_set_new(o, "cycles", u64(st->cycles));
+    stats_compute_json(o, arch, st);
     json_object_set_new(o, "seconds", json_real((double)st->cycles / (arch->clock_ghz * 1e9)));
     json_object_set_new(o, "instructions", u64(st->instructions));
     json_object_set_new(o, "macs", u64(st->ev.macs));
@@ -100,6 +101,39 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     return o;
 }
 
+void stats_compute_json(json_t *o, const arch_t *arch, const sim_stats *st)
+{
+    const uint64_t busy = st->unit[UNIT_LUT].busy_cycles;
+    json_object_set_new(o, "compute_kind", json_string(arch_kind_name(arch->compute_kind)));
+    json_object_set_new(o, "compute_cycles", u64(busy));
+    if (arch->compute_kind == COMPUTE_SYSTOLIC) {
+        /* SCALE-Sim reports the index, from 0, of the cycle that serves the
+         * last output: one less than the cycles the array is busy */
+        json_object_set_new(o, "compute_cycles_scalesim", u64(busy ? busy - 1 : 0));
+        json_object_set_new(o, "systolic", json_pack("{s:i, s:i, s:s}", "rows", arch->sys_rows,
+                                                     "cols", arch->sys_cols, "dataflow",
+                                                     arch_dataflow_name(arch->sys_dataflow)));
+    }
+}
+
+static void print_compute(FILE *f, const arch_t *arch, const sim_stats *st)
+{
+    const uint64_t busy = st->unit[UNIT_LUT].busy_cycles;
+    char b[UNITS_LEN];
+    fprintf(f, "  compute (%s", arch_kind_name(arch->compute_kind));
+    if (arch->compute_kind == COMPUTE_SYSTOLIC)
+        fprintf(f, " %dx%d %s", arch->sys_rows, arch->sys_cols,
+                arch_dataflow_name(arch->sys_dataflow));
+    else if (arch->compute_kind == COMPUTE_MAC)
+        fprintf(f, " %dx%dx%d %s", arch->mac_m, arch->mac_n, arch->mac_k,
+                arch->mac_dtype == MAC_FP16 ? "fp16" : "int8");
+    fprintf(f, "): array busy %s", units_si(b, UNITS_LEN, (double)busy, " cycles"));
+    if (arch->compute_kind == COMPUTE_SYSTOLIC)
+        fprintf(f, " (%llu cycles in SCALE-Sim's convention: last cycle's index from 0)",
+                (unsigned long long)(busy ? busy - 1 : 0));
+    fputc('\n', f);
+}
+
 void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *engine)
 {
     double secs = (double)st->cycles / (arch->clock_ghz * 1e9);
@@ -126,6 +160,7 @@ void stats_print(FILE *f, const arch_t *arch, const sim_stats *st, const char *e
                 100 * sim_dram_refresh_share(arch, st), (unsigned long long)st->ev.dram_row_hits,
                 (unsigned long long)st->ev.dram_row_misses,
                 (unsigned long long)st->ev.dram_row_conflicts);
+    print_compute(f, arch, st);
     fprintf(f, "  unit busy:");
     for (int u = 1; u < UNIT_COUNT; u++)
         fprintf(f, " %s %.1f%%", isa_unit_names[u],

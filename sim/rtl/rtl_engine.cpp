@@ -102,6 +102,11 @@ static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen
 {
     arch_t d;
     arch_ideal(&d);
+    if (a->compute_kind != COMPUTE_LUT) {
+        fail(err, errlen, "the RTL has only the LUT array: compute.kind %s needs the C model",
+             arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (device && std::strcmp(a->dram_model, "ideal") == 0) {
         fail(err, errlen,
              "--memory dram: arch \"%s\" has dram.model \"ideal\": name a DRAM device "

@@ -1,0 +1,62 @@
+/* mma_array.h - the timing of the arrays that execute mma (compute.kind
+ * systolic and mac): one call per array, from its structure.
+ *
+ * systolic (unit_systolic.c): an R x C grid of PEs.  SCALE-Sim's mapping
+ * of a GEMM (act M x K, weights K x N, out M x N) gives, per dataflow, the
+ * dimension laid on the rows (Sr), on the columns (Sc) and in time (T):
+ *     os  Sr = M, Sc = N, T = K   outputs stay in the PEs
+ *     ws  Sr = K, Sc = N, T = M   weights preloaded into the PEs
+ *     is  Sr = K, Sc = M, T = N   activations preloaded into the PEs
+ * The array runs ceil(Sr / R) x ceil(Sc / C) folds one after another; a
+ * fold is preload (ws, is: the stationary operand shifts down the R rows,
+ * one row a cycle), fill (the streaming operand's skew: the wavefront
+ * needs R - 1 cycles to reach the last row, os also C - 1 to reach the
+ * last column), stream (T operands), drain (ws, is: the last partial sum
+ * crosses the C - 1 further columns; os: none, outputs shift out behind
+ * the next fold's wavefront).  Operands cross the whole array even in a
+ * partial fold, so a fold's phases depend on R and C, not on how much of
+ * the array it fills.
+ *
+ * mac (unit_mac.c): a dot-product tensor core doing one tm x tn x tk tile
+ * product a cycle; weights narrower than the operand type pass a dequant
+ * stage of mac.dequant_lanes weights a cycle first, pipelined with the
+ * array (the slower stage sets the pace).
+ */
+#ifndef MMA_ARRAY_H
+#define MMA_ARRAY_H
+
+#include "arch.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    uint64_t sr, sc, t;              /* the GEMM dimensions on rows, columns, time */
+    uint64_t row_folds, col_folds;   /* ceil(sr / R), ceil(sc / C) */
+    uint64_t preload, fill, stream, drain; /* summed over the folds */
+    uint64_t cycles;                 /* cycles the array is busy */
+} sys_timing;
+
+/* Times an m x n x k GEMM (k the reduction) on a's systolic array.
+ * chained (mma chain=1, os only, one fold): the fold goes on from the
+ * previous mma, whose K stream this one continues: no fill. */
+void systolic_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int chained,
+                   sys_timing *t);
+
+typedef struct {
+    uint64_t passes;      /* tile products: ceil(m/tm) ceil(n/tn) ceil(k/tk) */
+    uint64_t dq_weights;  /* weights through the dequant stage (0: none needed) */
+    uint64_t dq_cycles;   /* ceil(dq_weights / lanes) */
+    uint64_t cycles;      /* cycles busy: max(passes, dq_cycles) */
+} mac_timing;
+
+/* Times an m x n x k GEMM with wbits-bit weights on a's MAC array. */
+void mac_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int wbits, mac_timing *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

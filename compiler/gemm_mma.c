@@ -1,0 +1,284 @@
+/* gemm_mma.c - GEMM tiling and code for the systolic and mac arrays (gemm_mma.h). */
+#include "gemm_mma.h"
+
+#include "gemm_int.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Dimensions in the order m, n, k. */
+enum { DM = 0, DN, DK };
+
+typedef struct {
+    uint64_t t[3];    /* tile: mt, nt, kt */
+    uint64_t unit[3]; /* each dimension's multiple (fold or MAC tile) */
+    int time_dim;     /* systolic: the dimension streamed in time; -1: none */
+    int chained;      /* os, K split: one fold a tile, K chunks chained (mma chain) */
+} mma_tiling;
+
+static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+
+/* Bits a weight is packed in (mma's wbits): INTB and UINTB B, ternary 2,
+ * binary 1. */
+static int pack_bits(const gemm_shape *s) { return s->wtype.bits; }
+
+/* Bytes of klen packed weights. */
+static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
+{
+    return (klen * (uint64_t)pack_bits(s) + 7) / 8;
+}
+
+static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
+
+/* Rounds v down to a multiple of u (at least u), capped at the full size. */
+static uint64_t fit_unit(uint64_t v, uint64_t u, uint64_t full)
+{
+    if (v >= full)
+        return full;
+    v = v / u * u;
+    return v < u ? min64(u, full) : v;
+}
+
+static void tiling_units(const arch_t *a, mma_tiling *t)
+{
+    t->time_dim = -1;
+    if (a->compute_kind == COMPUTE_MAC) {
+        t->unit[DM] = (uint64_t)a->mac_m;
+        t->unit[DN] = (uint64_t)a->mac_n;
+        t->unit[DK] = (uint64_t)a->mac_k;
+        return;
+    }
+    const uint64_t R = (uint64_t)a->sys_rows, C = (uint64_t)a->sys_cols;
+    switch (a->sys_dataflow) { /* rows, columns, time as mma_array.h maps them */
+    case SYS_WS: t->unit[DK] = R; t->unit[DN] = C; t->unit[DM] = 1; t->time_dim = DM; break;
+    case SYS_IS: t->unit[DK] = R; t->unit[DM] = C; t->unit[DN] = 1; t->time_dim = DN; break;
+    default: t->unit[DM] = R; t->unit[DN] = C; t->unit[DK] = 1; t->time_dim = DK; break;
+    }
+}
+
+/* Whether tile t fits: two A chunks, two W chunks, two output tiles. */
+static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
+{
+    return 2 * t[DM] * t[DK] <= arch_buf_bytes(a, BUF_ACT) &&
+           2 * t[DN] * wbytes(s, t[DK]) <= arch_buf_bytes(a, BUF_WGT) &&
+           2 * t[DM] * t[DN] * 4 <= arch_buf_bytes(a, BUF_OUT);
+}
+
+/* The largest tile that fits: start from the whole GEMM (within the ISA's
+ * fields), halve the largest dimension other than the time dimension
+ * until it fits, and the time dimension only when nothing else is left. */
+static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, char *err,
+                        size_t errlen)
+{
+    tiling_units(a, t);
+    /* a K chunk starts on a byte of the packed weight rows */
+    t->unit[DK] = t->unit[DK] / gcd64(t->unit[DK], 8) * 8;
+    const uint64_t full[3] = { s->m, (uint64_t)s->n, (uint64_t)s->kd };
+    const uint64_t cap[3] = {
+        min64(gemm_field_max(OP_MMA, "m"), gemm_field_max(OP_LOAD, "rows")),
+        min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / 4),
+        min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes")),
+    };
+    for (int d = 0; d < 3; d++)
+        t->t[d] = fit_unit(min64(full[d], cap[d]), t->unit[d], full[d]);
+    while (!tile_fits(a, s, t->t)) {
+        int pick = -1;
+        for (int pass = 0; pass < 2 && pick < 0; pass++)
+            for (int d = 0; d < 3; d++) {
+                if ((pass == 0 && d == t->time_dim) || t->t[d] <= t->unit[d] || t->t[d] == 1)
+                    continue;
+                if (pick < 0 || t->t[d] > t->t[pick])
+                    pick = d;
+            }
+        if (pick < 0) {
+            snprintf(err, errlen, "the buffers cannot hold even a %llu x %llu x %llu tile "
+                     "(act %llu B, weight %llu B, output %llu B, double-buffered)",
+                     (unsigned long long)t->t[DM], (unsigned long long)t->t[DN],
+                     (unsigned long long)t->t[DK],
+                     (unsigned long long)(t->t[DM] * t->t[DK]),
+                     (unsigned long long)(t->t[DN] * wbytes(s, t->t[DK])),
+                     (unsigned long long)(t->t[DM] * t->t[DN] * 4));
+            return -1;
+        }
+        t->t[pick] = fit_unit(t->t[pick] / 2, t->unit[pick], full[pick]);
+    }
+    /* os with K split: one fold a tile, its K chunks chained through the
+     * array (mma chain), so the split costs no fills; K as long as fits */
+    t->chained = 0;
+    if (a->compute_kind == COMPUTE_SYSTOLIC && a->sys_dataflow == SYS_OS && t->t[DK] < full[DK]) {
+        const mma_tiling plain = *t;
+        t->t[DM] = min64(t->unit[DM], full[DM]);
+        t->t[DN] = min64(t->unit[DN], full[DN]);
+        t->t[DK] = fit_unit(min64(full[DK], cap[DK]), t->unit[DK], full[DK]);
+        while (!tile_fits(a, s, t->t) && t->t[DK] > t->unit[DK])
+            t->t[DK] = fit_unit(t->t[DK] / 2, t->unit[DK], full[DK]);
+        t->chained = tile_fits(a, s, t->t);
+        if (!t->chained)
+            *t = plain;
+    }
+    return 0;
+}
+
+static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_tiling *t,
+                  char *err, size_t errlen)
+{
+    if (s->wtype.bits > 8 || s->float_out || s->epi.on || s->in_quant || s->tables_in_dram) {
+        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits into int32 "
+                 "outputs (no float output, fused epilogue or precompute)",
+                 arch_kind_name(a->compute_kind));
+        return -1;
+    }
+    if (s->m == 0 || s->n <= 0 || s->kd <= 0) {
+        snprintf(err, errlen, "empty GEMM %llux%dx%d", (unsigned long long)s->m, s->n, s->kd);
+        return -1;
+    }
+    if (choose_tiles(a, s, t, err, errlen) != 0)
+        return -1;
+    memset(lay, 0, sizeof *lay);
+    lay->a_addr = 0;
+    lay->w_addr = gemm_align(s->m * (uint64_t)s->kd);
+    lay->weight_bytes = (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
+    lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
+    lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * 4);
+    lay->mt = (int)t->t[DM];
+    lay->nt = (int)t->t[DN];
+    lay->nb = (int)t->t[DK];
+    lay->mb = s->m;
+    lay->ngroups = (int)gemm_cdiv((uint64_t)s->kd, t->t[DK]);
+    if (lay->image_bytes >> 40) {
+        snprintf(err, errlen, "the GEMM's memory image passes the ISA's 40-bit DRAM addresses");
+        return -1;
+    }
+    return 0;
+}
+
+static int load(program *p, buf_id b, uint64_t sram, uint64_t dram, uint64_t rows,
+                uint64_t bytes, uint64_t stride, char *err, size_t errlen)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_LOAD;
+    in.buf = (uint32_t)b;
+    in.sram = (uint32_t)sram;
+    in.dram = dram;
+    in.rows = (uint32_t)rows;
+    in.bytes = (uint32_t)bytes;
+    return gemm_emit_dma(p, in, stride, err, errlen);
+}
+
+/* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
+ * reuse its A chunk when K is one chunk. */
+static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                program *p, char *err, size_t errlen)
+{
+    const uint64_t M = s->m, N = (uint64_t)s->n, K = (uint64_t)s->kd;
+    const uint64_t mt = (uint64_t)lay->mt, nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
+    const uint64_t ah = arch_buf_bytes(a, BUF_ACT) / 2, wh = arch_buf_bytes(a, BUF_WGT) / 2;
+    const uint64_t oh = arch_buf_bytes(a, BUF_OUT) / 2;
+    int aslot = 1, wslot = 1, oslot = 1;
+    uint64_t a_key = UINT64_MAX; /* the A chunk resident in slot aslot: mi * chunks + kc */
+    const uint64_t chunks = gemm_cdiv(K, kt);
+    for (uint64_t m0 = 0; m0 < M; m0 += mt) {
+        const uint64_t rows = min64(mt, M - m0);
+        for (uint64_t n0 = 0; n0 < N; n0 += nt) {
+            const uint64_t cols = min64(nt, N - n0);
+            oslot ^= 1;
+            for (uint64_t kc = 0; kc < chunks; kc++) {
+                const uint64_t k0 = kc * kt, kl = min64(kt, K - k0);
+                const uint64_t key = (m0 / mt) * chunks + kc;
+                if (key != a_key) {
+                    aslot ^= 1;
+                    a_key = key;
+                    if (load(p, BUF_ACT, aslot * ah, lay->a_addr + m0 * K + k0, rows, kl, K,
+                             err, errlen))
+                        return -1;
+                }
+                wslot ^= 1;
+                const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
+                if (load(p, BUF_WGT, wslot * wh, lay->w_addr + n0 * wrow + wbytes(s, k0), cols,
+                         wbytes(s, kl), wrow, err, errlen))
+                    return -1;
+                isa_instr in;
+                memset(&in, 0, sizeof in);
+                in.op = OP_MMA;
+                in.src = (uint32_t)(aslot * ah);
+                in.wgt = (uint32_t)(wslot * wh);
+                in.acc = (uint32_t)(oslot * oh);
+                in.m = (uint32_t)rows;
+                in.n = (uint32_t)cols;
+                in.klen = (uint32_t)kl;
+                in.accum = kc > 0;
+                in.chain = chained && kc > 0;
+                in.wbits = pack_bits(s) >= 8 ? 0 : (uint32_t)pack_bits(s);
+                if (gemm_emit(p, &in, err, errlen) != 0)
+                    return -1;
+            }
+            isa_instr st;
+            memset(&st, 0, sizeof st);
+            st.op = OP_STORE;
+            st.buf = BUF_OUT;
+            st.sram = (uint32_t)(oslot * oh);
+            st.dram = lay->c_addr + (m0 * N + n0) * 4;
+            st.rows = (uint32_t)rows;
+            st.bytes = (uint32_t)(cols * 4);
+            if (gemm_emit_dma(p, st, N * 4, err, errlen) != 0)
+                return -1;
+        }
+    }
+    isa_instr h;
+    memset(&h, 0, sizeof h);
+    h.op = OP_HALT;
+    return gemm_emit(p, &h, err, errlen);
+}
+
+int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
+                   char *err, size_t errlen)
+{
+    mma_tiling t;
+    if (layout(a, s, lay, &t, err, errlen) != 0)
+        return -1;
+    if (!p)
+        return 0;
+    program_init(p);
+    if (emit(a, s, lay, t.chained, p, err, errlen) != 0) {
+        program_free(p);
+        return -1;
+    }
+    return 0;
+}
+
+int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+                  const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen)
+{
+    (void)a;
+    if (s->wtype.fmt == LUT_WFMT_UINT) {
+        snprintf(err, errlen, "unsigned weights with zero-points run timing-only on compute.kind "
+                 "%s (the array takes signed weight values)", arch_kind_name(a->compute_kind));
+        return -1;
+    }
+    /* the array multiplies weight values: INTB, ternary -1..1, binary -1 or 1 */
+    const int lo = s->wtype.fmt == LUT_WFMT_INT ? -(1 << (s->wtype.bits - 1)) : -1;
+    const int hi = s->wtype.fmt == LUT_WFMT_INT ? (1 << (s->wtype.bits - 1)) - 1 : 1;
+    const uint64_t nw = (uint64_t)s->n * s->kd;
+    for (uint64_t i = 0; i < nw; i++)
+        if (w[i] < lo || w[i] > hi || (s->wtype.fmt == LUT_WFMT_BINARY && w[i] == 0)) {
+            snprintf(err, errlen, "weight [%llu][%llu] = %d is outside %s%d",
+                     (unsigned long long)(i / s->kd), (unsigned long long)(i % s->kd), w[i],
+                     lut_wfmt_name(s->wtype.fmt), s->wtype.bits);
+            return -1;
+        }
+    memset(image, 0, lay->image_bytes);
+    memcpy(image + lay->a_addr, act, s->m * (uint64_t)s->kd);
+    const int b = pack_bits(s);
+    const uint64_t wrow = wbytes(s, (uint64_t)s->kd);
+    for (uint64_t i = 0; i < nw; i++) {
+        const uint64_t r = i / (uint64_t)s->kd, bit = (i % (uint64_t)s->kd) * (uint64_t)b;
+        /* two's complement in b bits; binary: 1 for +1, 0 for -1 (unit_mma.c) */
+        const uint32_t code = b == 1 ? (w[i] > 0) : (uint32_t)(uint8_t)w[i] & ((1u << b) - 1);
+        uint8_t *q = image + lay->w_addr + r * wrow + bit / 8;
+        q[0] |= (uint8_t)(code << (bit % 8));
+        if (bit % 8 + (uint64_t)b > 8)
+            q[1] |= (uint8_t)(code >> (8 - bit % 8));
+    }
+    return 0;
+}

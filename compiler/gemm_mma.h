@@ -1,0 +1,41 @@
+/* gemm_mma.h - lower a GEMM onto a systolic or mac array (compute.kind).
+ *
+ * C (m x n, int32) = A (m x kd, int8) x W^T (W n x kd weight values,
+ * packed in DRAM and the weight buffer at their bits as unit_mma.c reads
+ * them: INTB in B bits, ternary in 2, binary in 1; UINT with zero-points
+ * runs timing-only).  The program tiles the output
+ * into mt x nt tiles and the reduction into kt chunks: per tile and chunk
+ * it loads the A and W chunks (double-buffered, so the next loads overlap
+ * this mma), runs mma accumulating over the chunks, then stores the tile.
+ * An A chunk is loaded once and kept while consecutive tiles reuse it.
+ *
+ * Tile sizes follow the array: on a systolic array each tile dimension the
+ * dataflow lays on rows or columns is a multiple of R or C (so the tiles'
+ * folds are exactly the GEMM's folds), and the dimension it streams in time
+ * (os: K, ws: M, is: N) is kept whole when the buffers allow: each split
+ * of it costs another fill and drain per fold.  With that, the array's busy
+ * cycles are SCALE-Sim's for the whole GEMM (mma_array.h).  On a mac array
+ * tiles are multiples of its m, n, k tile.
+ *
+ * No I/O, no global state.
+ */
+#ifndef GEMM_MMA_H
+#define GEMM_MMA_H
+
+#include "gemm.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* gemm_lower, gemm_fill and gemm_timing for compute.kind systolic and mac
+ * (they call these; the layout's mt, nt are the tile, nb the kt chunk). */
+int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *lay,
+                   char *err, size_t errlen);
+int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+                  const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

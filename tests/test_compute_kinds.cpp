@@ -1,0 +1,332 @@
+// compute.kind systolic and mac: the systolic array's busy cycles against
+// SCALE-Sim's counts derived by hand from its method (peer-semantics.md:
+// folds = ceil(Sr/R) x ceil(Sc/C), per fold os T + R + C - 2, ws/is
+// T + 2R + C - 2, reported as folds x per-fold - 1), the mac array's
+// passes and dequant stage, exact INT8 results, and the arch.json keys.
+#include <gtest/gtest.h>
+
+#include <jansson.h>
+
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+#include "energy_json.h"
+#include "gemm.h"
+#include "mma_array.h"
+#include "ref_gemm.h"
+#include "run_argv.h"
+#include "sim.h"
+
+namespace {
+
+arch_t systolic(int rows, int cols, sys_dataflow df)
+{
+    arch_t a;
+    arch_ideal(&a);
+    a.compute_kind = COMPUTE_SYSTOLIC;
+    a.sys_rows = rows;
+    a.sys_cols = cols;
+    a.sys_dataflow = df;
+    return a;
+}
+
+arch_t mac(mac_dtype t, int dq_lanes)
+{
+    arch_t a;
+    arch_ideal(&a);
+    a.compute_kind = COMPUTE_MAC;
+    a.mac_m = 8, a.mac_n = 4, a.mac_k = 16;
+    a.mac_dtype = t;
+    a.mac_dq_lanes = dq_lanes;
+    return a;
+}
+
+gemm_shape shape(uint64_t m, int n, int k, int wbits = 8)
+{
+    gemm_shape s{};
+    s.wtype.fmt = LUT_WFMT_INT;
+    s.wtype.bits = wbits;
+    s.group_size = 128;
+    s.m = m, s.n = n, s.kd = k;
+    return s;
+}
+
+// The compiled GEMM's array busy cycles (timing-only run).
+uint64_t array_cycles(const arch_t &a, const gemm_shape &s)
+{
+    sim_stats st;
+    int sampled = 0;
+    char err[512] = "";
+    EXPECT_EQ(gemm_timing(&a, nullptr, &s, &st, &sampled, err, sizeof err), 0) << err;
+    return st.unit[UNIT_LUT].busy_cycles;
+}
+
+struct Case {
+    int R, C;
+    sys_dataflow df;
+    uint64_t M;
+    int N, K;
+    uint64_t scalesim; // SCALE-Sim's reported cycles, derived in the comment
+};
+
+// Hand derivations (Sr, Sc, T per peer-semantics.md's table):
+//  os 32x32, 64x128x256: Sr=M=64 -> 2, Sc=N=128 -> 4, 8 folds x (256+32+32-2=318) = 2544 - 1
+//  ws 32x32, 64x128x256: Sr=K=256 -> 8, Sc=N=128 -> 4, 32 x (64+64+32-2=158) = 5056 - 1
+//  is 16x8, 100x50x70:   Sr=K=70 -> 5, Sc=M=100 -> 13, 65 x (50+32+8-2=88) = 5720 - 1
+//  os 8x16, 30x40x17:    Sr=M=30 -> 4, Sc=N=40 -> 3, 12 x (17+8+16-2=39) = 468 - 1
+//  ws 32x32, 1x4096x4096 (a GEMV): 128 x 128 folds x (1+64+32-2=95) = 1556480 - 1
+//  is 32x32, 512x64x128: Sr=K=128 -> 4, Sc=M=512 -> 16, 64 x (64+64+32-2=158) = 10112 - 1
+//  ws 4x8, 7x9x10:       Sr=K=10 -> 3, Sc=N=9 -> 2, 6 x (7+8+8-2=21) = 126 - 1
+const Case cases[] = {
+    {32, 32, SYS_OS, 64, 128, 256, 2543},     {32, 32, SYS_WS, 64, 128, 256, 5055},
+    {16, 8, SYS_IS, 100, 50, 70, 5719},       {8, 16, SYS_OS, 30, 40, 17, 467},
+    {32, 32, SYS_WS, 1, 4096, 4096, 1556479}, {32, 32, SYS_IS, 512, 64, 128, 10111},
+    {4, 8, SYS_WS, 7, 9, 10, 125},
+};
+
+TEST(Systolic, CompiledGemmMatchesScaleSimCycles)
+{
+    for (const Case &c : cases) {
+        arch_t a = systolic(c.R, c.C, c.df);
+        EXPECT_EQ(array_cycles(a, shape(c.M, c.N, c.K)), c.scalesim + 1)
+            << arch_dataflow_name(c.df) << " " << c.R << "x" << c.C << " " << c.M << "x" << c.N
+            << "x" << c.K;
+    }
+}
+
+TEST(Systolic, FoldPhasesFromStructure)
+{
+    // ws 4x8, 7x9x10: 6 folds of preload 4, fill 3, stream 7, drain 7
+    arch_t a = systolic(4, 8, SYS_WS);
+    sys_timing t;
+    systolic_time(&a, 7, 9, 10, 0, &t);
+    EXPECT_EQ(t.row_folds, 3u);
+    EXPECT_EQ(t.col_folds, 2u);
+    EXPECT_EQ(t.preload, 6u * 4);
+    EXPECT_EQ(t.fill, 6u * 3);
+    EXPECT_EQ(t.stream, 6u * 7);
+    EXPECT_EQ(t.drain, 6u * 7);
+    // os has no preload and no drain: the skew over both edges is its fill
+    a.sys_dataflow = SYS_OS;
+    systolic_time(&a, 7, 9, 10, 0, &t);
+    EXPECT_EQ(t.preload + t.drain, 0u);
+    EXPECT_EQ(t.fill, 4u * (3 + 7)); // Sr=M=7 -> 2, Sc=N=9 -> 2: 4 folds of R-1 + C-1
+    EXPECT_EQ(t.row_folds * t.col_folds, 2u * 2);
+}
+
+TEST(Systolic, SplittingTheStreamedDimensionCostsFills)
+{
+    // ws streams M: with buffers too small for all of M in one tile the
+    // compiler splits it, and each split pays another preload, fill and
+    // drain per fold (2R + C - 2 = 94 on 32 x 32).
+    arch_t w = systolic(32, 32, SYS_WS);
+    const gemm_shape ws = shape(4096, 32, 32); // output tile 2 x M x 32 x 4 B: 1 MiB for all of M
+    gemm_layout wl;
+    char werr[256];
+    ASSERT_EQ(gemm_lower(&w, &ws, nullptr, &wl, werr, sizeof werr), 0) << werr;
+    const uint64_t mchunks = (4096 + wl.mt - 1) / wl.mt;
+    EXPECT_GT(mchunks, 1u);
+    EXPECT_EQ(array_cycles(w, ws), 4096u + 94 * mchunks);
+    // os streams K: split over K, each tile is one fold whose K chunks are
+    // chained through the array (mma chain=1): no further fill, so the
+    // cycles stay SCALE-Sim's (K + R + C - 2 per fold).
+    arch_t a = systolic(32, 32, SYS_OS);
+    const gemm_shape s = shape(32, 32, 4096); // two A chunks of 32 x 4096 fill 256 KiB
+    EXPECT_EQ(array_cycles(a, s), 4096u + 62);
+    a.buf[BUF_ACT].kib = 64; // two A chunks of 32 x kt must fit: kt <= 1024
+    gemm_layout lay;
+    char err[256];
+    ASSERT_EQ(gemm_lower(&a, &s, nullptr, &lay, err, sizeof err), 0) << err;
+    const uint64_t chunks = (4096 + lay.nb - 1) / lay.nb;
+    EXPECT_GT(chunks, 1u);
+    EXPECT_EQ(chunks, 4u);
+    EXPECT_EQ(array_cycles(a, s), 4096u + 62);
+    // a larger os GEMM with K split: 64 x 96 x 8192 on 32 x 32, 2 x 3 folds
+    // of 8192 + 62 (SCALE-Sim: 6 x 8254 - 1 = 49523)
+    EXPECT_EQ(array_cycles(a, shape(64, 96, 8192)), 6u * 8254);
+}
+
+TEST(Mac, PassesAndDequantStage)
+{
+    // 8x4x16 tiles: 64x128x256 is 8 x 32 x 16 = 4096 tile products; INT8
+    // weights need no dequant on INT8 operands.
+    arch_t a = mac(MAC_INT8, 64);
+    EXPECT_EQ(array_cycles(a, shape(64, 128, 256)), 4096u);
+    // 4-bit weights: the stage converts 128 x 256 = 32768 weights at 16 a
+    // cycle, 2048 cycles; the array needs ceil(8/8) x 32 x 16 = 512: the
+    // stage sets the pace.
+    a.mac_dq_lanes = 16;
+    EXPECT_EQ(array_cycles(a, shape(8, 128, 256, 4)), 2048u);
+    // FP16 operands convert every weight, even 8-bit ones
+    arch_t f = mac(MAC_FP16, 16);
+    EXPECT_EQ(array_cycles(f, shape(8, 128, 256, 8)), 2048u);
+    EXPECT_EQ(array_cycles(f, shape(256, 128, 256, 8)), 32u * 32 * 16);
+}
+
+// Each kind's MAC energy: the cited entry, scaled 45 -> 28 nm linearly
+// (0.3 pJ x 28/45 for INT8 mac, 0.35 for systolic); the LUT kind prices
+// none (its fields are set even when the model struct held garbage).
+TEST(Kinds, ArrayEnergyPerMac)
+{
+    energy_table t;
+    char err[256];
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    energy_model m;
+    memset(&m, 0xff, sizeof m); // NaN everywhere: a field left unset shows
+    arch_t l;
+    arch_ideal(&l);
+    ASSERT_EQ(energy_model_build(&t, &l, &m, err, sizeof err), 0) << err;
+    EXPECT_EQ(m.array_mac_pj, 0.0);
+    EXPECT_EQ(m.mac_dq_pj, 0.0);
+    arch_t a = mac(MAC_INT8, 64);
+    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.array_mac_pj, 0.3 * 28 / 45, 1e-12);
+    EXPECT_NEAR(m.mac_dq_pj, 1.1 * 28 / 45, 1e-12);
+    a = systolic(8, 8, SYS_OS);
+    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.array_mac_pj, 0.35 * 28 / 45, 1e-12);
+    // a table without the kind's entry: the error names it
+    t.systolic_pe.value = 0;
+    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("entries.systolic_pe"), std::string::npos) << err;
+}
+
+// Functional: the program's C equals the naive reference exactly.
+void check_exact(const arch_t &a, uint64_t M, int N, int K, int wbits)
+{
+    const gemm_shape s = shape(M, N, K, wbits);
+    std::mt19937 rng(7);
+    const int lo = -(1 << (wbits - 1)), hi = (1 << (wbits - 1)) - 1;
+    std::vector<int8_t> A(M * K), W((size_t)N * K);
+    for (auto &v : A) v = (int8_t)((int)(rng() % 256) - 128);
+    for (auto &v : W) v = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
+    program p;
+    gemm_layout lay;
+    char err[512] = "";
+    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+    std::vector<uint8_t> img(lay.image_bytes);
+    ASSERT_EQ(gemm_fill(&a, &s, &lay, A.data(), W.data(), nullptr, nullptr, img.data(), err,
+                        sizeof err), 0) << err;
+    sim_opts so{};
+    so.dram = img.data();
+    so.dram_size = img.size();
+    sim_stats st;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, &so, &st, err, sizeof err), 0) << err;
+    program_free(&p);
+    std::vector<int64_t> ref(M * N);
+    ref_gemm_i64(s.wtype, A.data(), W.data(), nullptr, 128, (int)M, N, K, ref.data());
+    const int32_t *C = (const int32_t *)(img.data() + lay.c_addr);
+    for (uint64_t i = 0; i < M * (uint64_t)N; i++)
+        ASSERT_EQ(C[i], ref[i]) << "element " << i;
+    EXPECT_EQ(st.ev.array_macs, M * (uint64_t)N * K);
+    EXPECT_EQ(lay.weight_bytes, (uint64_t)N * ((K * wbits + 7) / 8)); // packed at wbits
+}
+
+TEST(Kinds, Int8GemmExactOnEveryArray)
+{
+    for (sys_dataflow df : {SYS_OS, SYS_WS, SYS_IS})
+        check_exact(systolic(8, 16, df), 37, 45, 300, 8);
+    arch_t small = systolic(16, 16, SYS_OS);
+    small.buf[BUF_ACT].kib = 4; // forces K chunks accumulated with accum=1
+    check_exact(small, 40, 33, 1000, 8); // K split: chained os folds
+    // packed weights: 3 and 5 bits straddle bytes; K chunks start on whole bytes
+    check_exact(small, 40, 33, 1000, 3);
+    check_exact(systolic(7, 5, SYS_WS), 9, 11, 301, 5);
+    check_exact(mac(MAC_INT8, 64), 19, 21, 77, 8);
+    check_exact(mac(MAC_FP16, 64), 19, 21, 77, 4);
+}
+
+TEST(Kinds, LutInstructionsRefusedOnOtherArrays)
+{
+    arch_t a = systolic(8, 8, SYS_OS);
+    program p;
+    char err[512];
+    ASSERT_EQ(program_from_asm("lmma tbl=0 wgt=0 acc=0 m=2 n=64 klen=4 wbits=2 accum=0\nhalt\n", &p,
+                               err, sizeof err), 0) << err;
+    sim_stats st;
+    EXPECT_NE(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("compute.kind is systolic"), std::string::npos) << err;
+    program_free(&p);
+    arch_t l;
+    arch_ideal(&l);
+    ASSERT_EQ(program_from_asm("mma act=0 wgt=0 acc=0 m=2 n=4 klen=4 accum=0\nhalt\n", &p, err,
+                               sizeof err), 0) << err;
+    EXPECT_NE(sim_run(&l, nullptr, &p, nullptr, &st, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("compute.kind is lut"), std::string::npos) << err;
+    program_free(&p);
+}
+
+TEST(KindsCli, GemmReportsScaleSimCyclesAndChecks)
+{
+    testproc::TmpDir t;
+    std::ofstream(t.p("sys.json")) << R"({"base": "ideal", "compute": {"kind": "systolic"},
+        "systolic": {"rows": 16, "cols": 8, "dataflow": "is"}})";
+    auto r = testproc::lutsim(t, "gemm --arch " + t.p("sys.json") +
+                                     " --random 100x50x70 --wbits 8 --check --stats " + t.p("s.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("exact"), std::string::npos) << r.out;
+    json_error_t je;
+    json_t *j = json_load_file(t.p("s.json").c_str(), 0, &je);
+    ASSERT_NE(j, nullptr) << je.text;
+    EXPECT_STREQ(json_string_value(json_object_get(j, "compute_kind")), "systolic");
+    EXPECT_EQ(json_integer_value(json_object_get(j, "compute_cycles_scalesim")), 5719);
+    EXPECT_EQ(json_integer_value(json_object_get(j, "compute_cycles")), 5720);
+    EXPECT_GE(json_integer_value(json_object_get(j, "cycles")), 5720);
+    json_decref(j);
+    // ternary and binary weights run on the array too (packed in 2 and 1 bits)
+    for (const char *fmt : {"ternary", "binary"}) {
+        r = testproc::lutsim(t, "gemm --arch " + t.p("sys.json") + " --random 20x30x77 --wfmt " +
+                                    fmt + " --check");
+        ASSERT_EQ(r.status, 0) << fmt << ": " << r.err;
+        EXPECT_NE(r.out.find("exact"), std::string::npos) << r.out;
+    }
+    std::ofstream(t.p("bad.json")) << R"({"compute": {"kind": "tpu"}})";
+    r = testproc::lutsim(t, "gemm --arch " + t.p("bad.json") + " --random 8x8x8 --wbits 8");
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("compute.kind"), std::string::npos) << r.err;
+}
+
+// The model flow on the other arrays: linear layers bit-exact, attention
+// lowered (score GEMM, softmax, context GEMM), the run JSON's compute keys.
+TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
+{
+    testproc::TmpDir t;
+    for (const char *preset : {"mac-int8", "systolic-32x32-ws"}) {
+        const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + preset + ".json";
+        auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --functional --batch 2 --seq 9"
+                                     " --context 17 --arch " + arch + " --json " + t.p("r.json"));
+        ASSERT_EQ(r.status, 0) << preset << ": " << r.err;
+        EXPECT_NE(r.out.find("functional (prefill): 15 linear layer executions bit-exact"),
+                  std::string::npos) << r.out;
+        json_error_t je;
+        json_t *j = json_load_file(t.p("r.json").c_str(), 0, &je);
+        ASSERT_NE(j, nullptr) << je.text;
+        json_t *phases = json_object_get(j, "phases");
+        ASSERT_TRUE(json_is_array(phases)) << r.out;
+        json_t *tot = json_object_get(json_array_get(phases, 0), "total");
+        ASSERT_TRUE(json_is_object(tot)) << r.out;
+        const std::string kind = preset[0] == 'm' ? "mac" : "systolic";
+        const char *k = json_string_value(json_object_get(tot, "compute_kind"));
+        EXPECT_EQ(k ? k : "", kind);
+        const json_int_t busy = json_integer_value(json_object_get(tot, "compute_cycles"));
+        EXPECT_GT(busy, 0);
+        EXPECT_LT(busy, json_integer_value(json_object_get(tot, "cycles")));
+        // every linear layer and the attention ran on the array
+        size_t i;
+        json_t *op;
+        int on_array = 0;
+        json_array_foreach(json_object_get(json_array_get(phases, 0), "ops"), i, op) {
+            const char *u = json_string_value(json_object_get(op, "unit"));
+            on_array += u && u == kind;
+        }
+        EXPECT_EQ(on_array, 9) << r.out; // q k v, attention, o, gate up down, lm_head
+        json_decref(j);
+    }
+}
+
+} // namespace
