@@ -133,6 +133,8 @@ static uint64_t pick_legal(choices *c, const isa_field *f, const arch_t *a, cons
         return b % 32;
     if (!strcmp(n, "tpad"))
         return b % 16;
+    if (!strcmp(n, "groups")) /* lmmag: 1..8, mostly dividing the cores */
+        return 1 + b % 8;
     if (f->width <= 3) /* a flag or a small code (dq mfmt) */
         return b & field_max(f->width);
     return (uint64_t)(b % 64) * 64; /* an address: sram, dram, src, dst, acc, ... */
