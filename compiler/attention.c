@@ -19,6 +19,8 @@
 #define PK_MIN 32       /* shortest context table chunk, keys */
 #define DMA_PIECE 65536 /* contiguous transfers are cut into pieces of this */
 
+int attn_v_dim(const attn_shape *s) { return s->v_dim > 0 ? s->v_dim : s->head_dim; }
+
 static uint64_t align_up(uint64_t v) { return (v + ALIGN - 1) / ALIGN * ALIGN; }
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -73,10 +75,11 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
 {
     const uint64_t hd = (uint64_t)s->head_dim, R = (uint64_t)pl->rows, nk = (uint64_t)pl->nk;
     const uint64_t kb = (uint64_t)s->kv_bits, tk = (uint64_t)a->tile_k;
+    const uint64_t vd = (uint64_t)attn_v_dim(s);
     pl->k_idx = cdiv(hd, tk) * kb * wrow(a, nk);
-    pl->v_idx = cdiv(nk, tk) * kb * wrow(a, hd);
+    pl->v_idx = cdiv(nk, tk) * kb * wrow(a, vd);
     pl->k_tile = pl->k_idx + nk * META_BYTES;
-    pl->v_tile = pl->v_idx + hd * META_BYTES;
+    pl->v_tile = pl->v_idx + vd * META_BYTES;
     /* Q and its tables once: they are read by every block of the unit, and
      * the next unit's Q waits only for this one's last score lmma, which
      * comes a whole context (four times longer) before the array needs it */
@@ -112,9 +115,9 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
     place(&at, pl->out_s, 2, R * nk * 4);
     if (!resident) /* the lmma results of the chunks, summed by dq into S */
         place(&at, pl->out_sacc, 2, R * nk * 4);
-    place(&at, pl->out_acc, 2, g * R * hd * 4);
-    place(&at, pl->out_pv, 2, R * hd * 4);
-    place(&at, pl->out_o, 2, R * hd * 4);
+    place(&at, pl->out_acc, 2, g * R * vd * 4);
+    place(&at, pl->out_pv, 2, R * vd * 4);
+    place(&at, pl->out_o, 2, R * vd * 4);
     if (place(&at, pl->out_st, 4, R * STATE_BYTES) > arch_buf_bytes(a, BUF_OUT))
         return -1;
     return 0;
@@ -136,6 +139,7 @@ static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err,
     const uint64_t units = count_mul3(B, (uint64_t)pl->head_groups, (uint64_t)pl->qblocks, &ov);
     const uint64_t ub = count_mul(units, (uint64_t)pl->nb_max, &ov); /* unit blocks */
     const uint64_t q = count_mul3(B, (uint64_t)s->q_len, H * hd, &ov);
+    const uint64_t o = count_mul3(B, (uint64_t)s->q_len, H * (uint64_t)attn_v_dim(s), &ov);
     uint64_t at = 0;
     pl->q_addr = at;
     at = align_up(count_add(at, q, &ov));
@@ -144,7 +148,7 @@ static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err,
     pl->v_addr = at;
     at = align_up(count_addmul(at, KB, pl->v_tile, &ov));
     pl->o_addr = at;
-    at = align_up(count_addmul(at, q, 4, &ov));
+    at = align_up(count_addmul(at, o, 4, &ov));
     /* the unfused path's S, P and row states, per unit and block */
     const uint64_t rk = (uint64_t)pl->rows * (uint64_t)pl->nk;
     pl->s_addr = at;
@@ -193,10 +197,11 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
         return -1;
     }
     if (s->heads < 1 || s->kv_heads < 1 || s->heads % s->kv_heads || s->head_dim < 1 ||
-        s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31) {
+        s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31 ||
+        s->v_dim < 0 || s->v_dim > s->head_dim) {
         snprintf(err, errlen, "attention: inconsistent shape (heads %d, kv heads %d, head_dim "
-                 "%d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads, s->head_dim,
-                 s->batch, s->q_len, s->kv_len);
+                 "%d, v_dim %d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads,
+                 s->head_dim, s->v_dim, s->batch, s->q_len, s->kv_len);
         return -1;
     }
     if ((uint64_t)s->heads * (uint64_t)s->head_dim * 4 >= (1u << 24)) {
@@ -211,7 +216,7 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
 static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
 {
     pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)pl->nk);
-    pl->part_ctx = pl->cgroups > 1 ? 0 : part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
+    pl->part_ctx = pl->cgroups > 1 ? 0 : part_of(a, (uint64_t)pl->rows, (uint64_t)attn_v_dim(s));
     pl->head_groups = s->heads / pl->gh;
     pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
     pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
@@ -229,7 +234,7 @@ static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *p
     const uint64_t tk = (uint64_t)a->tile_k;
     const double lut = (double)s->kv_bits *
                        (double)(passes(a, R, nk, pl->part_score) * cdiv(hd, tk) +
-                                ctx_passes(a, pl, hd) *
+                                ctx_passes(a, pl, (uint64_t)attn_v_dim(s)) *
                                     cdiv(nk, tk * (uint64_t)(pl->cgroups > 1 ? pl->cgroups : 1)));
     const double dma = (double)(pl->k_tile + pl->v_tile) / arch_dram_bytes_per_cycle(a);
     const double tpc = (double)a->tprec_tables_per_cycle;
@@ -382,13 +387,14 @@ double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl,
     /* the stage's lmmas: the unfused score or context alone */
     /* (the context: g chunks at a time on g groups of cores) */
     const uint64_t g = pl->cgroups > 1 ? (uint64_t)pl->cgroups : 1;
-    const uint64_t sp = passes(a, R, nk, pl->part_score), cp = ctx_passes(a, pl, hd);
+    const uint64_t vd = (uint64_t)attn_v_dim(s);
+    const uint64_t sp = passes(a, R, nk, pl->part_score), cp = ctx_passes(a, pl, vd);
     const double ps = st == ATTN_CONTEXT ? 0 : (double)sp * (double)hd;
     const double pc = st == ATTN_SCORE ? 0 : (double)cp * (double)nk / (double)g;
-    const double fs = fill(a, R, nk, 1, sp), fc = fill(a, R, hd, g, cp);
+    const double fs = fill(a, R, nk, 1, sp), fc = fill(a, R, vd, g, cp);
     const int ctx = st == ATTN_CONTEXT || (st != ATTN_SCORE && fc <= fs);
     const int part = ctx ? pl->part_ctx : pl->part_score;
-    const uint64_t n = ctx ? hd : nk;
+    const uint64_t n = ctx ? vd : nk;
     /* the lanes the worse lmma leaves empty: columns (lockstep, a group's
      * with core groups) or rows */
     const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores / (ctx ? g : 1));
@@ -604,7 +610,7 @@ static int kv_slot(const emitter *e, const unit *u, int j)
 static uint64_t v_sub_bytes(const emitter *e)
 {
     return (uint64_t)e->pl->pk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits *
-           wrow(e->a, (uint64_t)e->s->head_dim);
+           wrow(e->a, (uint64_t)attn_v_dim(e->s));
 }
 
 /* Context table chunks block j runs: all but in the unit's last block. */
@@ -719,7 +725,7 @@ static int context(emitter *e, const unit *u, int j)
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ks = kv_slot(e, u, j);
     const uint64_t nk = (uint64_t)pl->nk;
-    const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows;
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), R = (uint64_t)u->rows;
     const uint64_t st = state_at(e, u, j);
     /* (unfused) the block's row states: read only by its attn_acc, so
      * loaded here, after the previous block's attn_acc has read its half */
@@ -761,7 +767,7 @@ static int accumulate(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ua = (int)(u->ul % 2);
-    const uint64_t hd = (uint64_t)e->s->head_dim, st = state_at(e, u, j);
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), st = state_at(e, u, j);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_ACC, BUF_OUT, pl->out_pv[h] + r * hd * 4, st + r * STATE_BYTES,
                 BUF_OUT, pl->out_o[ua] + r * hd * 4, hd, j == 0))
@@ -771,7 +777,7 @@ static int accumulate(emitter *e, const unit *u, int j)
 
 static int normalize(emitter *e, const unit *u)
 {
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = e->pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), o = e->pl->out_o[u->ul % 2];
     const uint64_t st = state_at(e, u, u->nb - 1);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_NORM, BUF_OUT, o + r * hd * 4, st + r * STATE_BYTES, BUF_OUT,
@@ -788,7 +794,7 @@ static int store_pending(emitter *e)
     e->has_pending = 0;
     const unit *u = &e->pending;
     const attn_plan *pl = e->pl;
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), o = pl->out_o[u->ul % 2];
     const uint64_t H = (uint64_t)e->s->heads;
     const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                           (uint64_t)u->hg * pl->gh;
@@ -995,7 +1001,8 @@ int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const i
     memset(image, 0, pl->image_bytes);
     const size_t hd = (size_t)s->head_dim, nk = (size_t)pl->nk;
     memcpy(image + pl->q_addr, q, (size_t)s->batch * s->q_len * s->heads * hd);
-    int8_t *kw = malloc(nk * hd), *vw = malloc(nk * hd);
+    const size_t vd = (size_t)attn_v_dim(s);
+    int8_t *kw = malloc(nk * hd), *vw = malloc(nk * vd);
     int rc = -1;
     if (!kw || !vw) {
         snprintf(err, errlen, "out of memory");
@@ -1003,19 +1010,21 @@ int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const i
     }
     for (int b = 0; b < s->batch; b++)
         for (int h = 0; h < s->kv_heads; h++) {
-            const size_t base = ((size_t)b * s->kv_heads + h) * s->kv_len * hd;
+            const size_t kh = (size_t)b * s->kv_heads + h, base = kh * s->kv_len * hd;
+            const size_t vbase = kh * s->kv_len * vd;
             for (int j = 0; j < pl->kv_blocks; j++) {
                 memset(kw, 0, nk * hd);
-                memset(vw, 0, nk * hd);
-                for (size_t x = 0; x < nk && j * nk + x < (size_t)s->kv_len; x++)
-                    for (size_t d = 0; d < hd; d++) {
+                memset(vw, 0, nk * vd);
+                for (size_t x = 0; x < nk && j * nk + x < (size_t)s->kv_len; x++) {
+                    for (size_t d = 0; d < hd; d++)
                         kw[x * hd + d] = k[base + (j * nk + x) * hd + d];
-                        vw[d * nk + x] = v[base + (j * nk + x) * hd + d]; /* V^T */
-                    }
+                    for (size_t d = 0; d < vd; d++)
+                        vw[d * nk + x] = v[vbase + (j * nk + x) * vd + d]; /* V^T */
+                }
                 const size_t blk = ((size_t)b * s->kv_heads + h) * pl->kv_blocks + j;
                 if (put_tile(a, s->kv_bits, kw, (int)nk, (int)hd,
                              image + pl->k_addr + blk * pl->k_tile, pl->k_idx, err, errlen) ||
-                    put_tile(a, s->kv_bits, vw, (int)hd, (int)nk,
+                    put_tile(a, s->kv_bits, vw, (int)vd, (int)nk,
                              image + pl->v_addr + blk * pl->v_tile, pl->v_idx, err, errlen))
                     goto out;
             }
@@ -1030,7 +1039,7 @@ out:
 void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image, float *o)
 {
     memcpy(o, image + pl->o_addr,
-           (size_t)s->batch * s->q_len * s->heads * (size_t)s->head_dim * sizeof(float));
+           (size_t)s->batch * s->q_len * s->heads * (size_t)attn_v_dim(s) * sizeof(float));
 }
 
 /* ---- timing ---- */

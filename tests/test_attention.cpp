@@ -33,7 +33,7 @@ Data random_data(const attn_shape &s, unsigned seed)
     Data d;
     d.q.resize((size_t)s.batch * s.q_len * s.heads * s.head_dim);
     d.k.resize((size_t)s.batch * s.kv_heads * s.kv_len * s.head_dim);
-    d.v.resize(d.k.size());
+    d.v.resize((size_t)s.batch * s.kv_heads * s.kv_len * attn_v_dim(&s));
     for (auto &x : d.q) x = (int8_t)act(rng);
     for (auto &x : d.k) x = (int8_t)kv(rng);
     for (auto &x : d.v) x = (int8_t)kv(rng);
@@ -45,8 +45,9 @@ Data random_data(const attn_shape &s, unsigned seed)
 // block's softmax step and rescale exactly as unit_vec.c states them.
 std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Data &d)
 {
-    const int hd = s.head_dim, G = s.heads / s.kv_heads, off = s.kv_len - s.q_len;
-    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * hd);
+    const int hd = s.head_dim, vd = s.v_dim ? s.v_dim : hd, G = s.heads / s.kv_heads;
+    const int off = s.kv_len - s.q_len;
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * vd);
     const float scale = ldexpf(1.0f, -s.shift);
     for (int b = 0; b < s.batch; b++)
         for (int p = 0; p < s.q_len; p++)
@@ -55,11 +56,11 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                 const int qb = p / pl.bq, ulast = std::min(qb * pl.bq + pl.bq, s.q_len) - 1;
                 const int nb = (ulast + off) / pl.nk + 1;
                 const int8_t *q = &d.q[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
-                auto key = [&](const std::vector<int8_t> &m, int key, int j) {
-                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * hd + j];
+                auto key = [&](const std::vector<int8_t> &m, int w, int key, int j) {
+                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * w + j];
                 };
                 float mx = -INFINITY, l = 0.0f;
-                std::vector<float> o(hd, 0.0f);
+                std::vector<float> o(vd, 0.0f);
                 for (int j = 0; j < nb; j++) {
                     const int k0 = j * pl.nk;
                     const int valid = std::max(0, std::min(pl.nk, last - k0 + 1));
@@ -67,7 +68,7 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                     for (int x = 0; x < valid; x++) {
                         int32_t acc = 0;
                         for (int t = 0; t < hd; t++)
-                            acc += q[t] * key(d.k, k0 + x, t);
+                            acc += q[t] * key(d.k, hd, k0 + x, t);
                         S[x] = acc;
                     }
                     const float mold = mx;
@@ -82,10 +83,10 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                     }
                     const float lsc = l * alpha;
                     l = lsc + (float)sum;
-                    for (int t = 0; t < hd; t++) {
+                    for (int t = 0; t < vd; t++) {
                         int32_t pv = 0;
                         for (int x = 0; x < valid; x++)
-                            pv += P[x] * key(d.v, k0 + x, t);
+                            pv += P[x] * key(d.v, vd, k0 + x, t);
                         if (j == 0) {
                             o[t] = (float)pv;
                         } else {
@@ -94,8 +95,8 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                         }
                     }
                 }
-                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
-                for (int t = 0; t < hd; t++)
+                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * vd];
+                for (int t = 0; t < vd; t++)
                     dst[t] = l > 0.0f ? o[t] / l : 0.0f;
             }
     return out;
@@ -142,7 +143,7 @@ std::vector<float> run(const arch_t &a, const attn_shape &s, const attn_plan &pl
             same_stats(fn, t);
             program_free(&p);
         }
-    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * attn_v_dim(&s));
     attn_output(&s, &pl, image.data(), out.data());
     return out;
 }
@@ -190,6 +191,11 @@ const Case cases[] = {
     {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false, 0},
     {"Q tables in chunks", {8, 4, 2, 128, 1, 1, 45, 15}, true, 1},
     {"Q tables in chunks, prefill", {4, 2, 1, 96, 1, 19, 19, 10}, true, 1},
+    // V narrower than K (MLA): the latent's first v_dim values in decode,
+    // d_v beside d_n + d_r in prefill
+    {"latent decode, V the first 16 of 24", {8, 4, 1, 24, 2, 1, 45, 12, 16}, true, 0},
+    {"latent prefill, v_dim 8 of 12", {8, 2, 2, 12, 1, 23, 23, 10, 8}, true, 0},
+    {"latent decode default arch", {8, 16, 1, 72, 1, 1, 300, 16, 64}, false, 0},
 };
 
 TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
