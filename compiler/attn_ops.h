@@ -29,9 +29,11 @@
  *            per (sequence, head), v_absorb T H r_kv d_v (W_UV);
  *   o_proj   T H d_v h.
  * The cache holds r_kv + d_r values a key and layer (no heads).  Timing:
- * prefill attention runs the kernel with head_dim d_n + d_r (the context's
- * d_v is padded to it), decode as one KV head (the latent, read as K and as
- * V) of head_dim r_kv + d_r shared by all H query heads. */
+ * prefill attention runs the kernel with head_dim d_n + d_r and v_dim d_v
+ * (attention.h), decode as one KV head of head_dim r_kv + d_r shared by all
+ * H query heads, V the latent's first r_kv values (v_dim r_kv): the kernel
+ * reads the latent as K and its first r_kv values again as V, each packed
+ * along its own contraction (README gives the bytes). */
 #ifndef ATTN_OPS_H
 #define ATTN_OPS_H
 
