@@ -123,12 +123,28 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
     return 0;
 }
 
-/* Key blocks of one unit: its last row at position pos0 + npos - 1 sees
- * keys up to that + kv_len - q_len. */
-static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
+/* The key block past a unit's last: its last row at position
+ * pos0 + npos - 1 sees keys up to that + kv_len - q_len. */
+static int unit_end(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
 {
     const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
     return (int)(last / pl->nk) + 1;
+}
+
+/* A unit's first key block: with a window W its first row sees keys from
+ * its own key position - W + 1 on; the blocks wholly below are skipped. */
+static int unit_first(const attn_shape *s, const attn_plan *pl, int pos0)
+{
+    if (s->window <= 0)
+        return 0;
+    const int64_t first = (int64_t)pos0 + s->kv_len - s->q_len - s->window + 1;
+    return first <= 0 ? 0 : (int)(first / pl->nk);
+}
+
+/* Key blocks one unit runs. */
+static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
+{
+    return unit_end(s, pl, pos0, npos) - unit_first(s, pl, pos0);
 }
 
 static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err, size_t errlen)
@@ -198,7 +214,7 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
     }
     if (s->heads < 1 || s->kv_heads < 1 || s->heads % s->kv_heads || s->head_dim < 1 ||
         s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31 ||
-        s->v_dim < 0 || s->v_dim > s->head_dim) {
+        s->v_dim < 0 || s->v_dim > s->head_dim || s->window < 0) {
         snprintf(err, errlen, "attention: inconsistent shape (heads %d, kv heads %d, head_dim "
                  "%d, v_dim %d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads,
                  s->head_dim, s->v_dim, s->batch, s->q_len, s->kv_len);
@@ -220,8 +236,12 @@ static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
     pl->head_groups = s->heads / pl->gh;
     pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
     pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
-    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * pl->bq,
-                             s->q_len - (pl->qblocks - 1) * pl->bq);
+    pl->nb_max = 0; /* (a window: not always the last unit's) */
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        const int nb = unit_blocks(s, pl, p0, np);
+        pl->nb_max = nb > pl->nb_max ? nb : pl->nb_max;
+    }
 }
 
 /* Estimated cycles of the layer under plan pl: per key block the largest
@@ -361,8 +381,9 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
 
 /* Context table chunks of a unit's last block that hold a key visible
  * to its last row, rounded up to a half of the block's chunks. */
-static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos, int nb)
+static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
 {
+    const int nb = unit_end(s, pl, pos0, npos);
     const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
     const int valid = (int)(last - (int64_t)(nb - 1) * pl->nk) + 1;
     const int nsub = pl->nk / pl->pk, q = nsub < 2 ? 1 : nsub / 2;
@@ -418,7 +439,7 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
     const uint64_t per_q = (uint64_t)s->batch * (uint64_t)pl->head_groups;
     for (int q = 0; q < pl->qblocks; q++) {
         const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
-        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np, b);
+        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np);
         int c = 0;
         while (c < n && (out[c].nb != b || out[c].npos != np || out[c].last_subs != ls))
             c++;
@@ -437,6 +458,7 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
 
 typedef struct {
     int b, hg, kvh, pos0, npos, rows, nb;
+    int j0;        /* the first key block (a window skips the ones below) */
     int last_subs; /* context table chunks of the last block */
     uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
     uint64_t ul;  /* unit index in the program: buffer halves */
@@ -595,7 +617,8 @@ static uint64_t seq_at(const emitter *e, const unit *u)
 
 static uint64_t kv_block(const emitter *e, const unit *u, int j)
 {
-    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks + (uint64_t)j;
+    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks +
+           (uint64_t)(u->j0 + j);
 }
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
@@ -683,7 +706,7 @@ static int score(emitter *e, const unit *u, int j)
 static uint64_t masked(const emitter *e, const unit *u, int r, int j)
 {
     const int64_t last = (int64_t)u->pos0 + r / e->pl->gh + e->s->kv_len - e->s->q_len;
-    int64_t valid = last - (int64_t)j * e->pl->nk + 1;
+    int64_t valid = last - (int64_t)(u->j0 + j) * e->pl->nk + 1;
     valid = valid < 0 ? 0 : valid > e->pl->nk ? e->pl->nk : valid;
     return (uint64_t)(e->pl->nk - valid);
 }
@@ -917,7 +940,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
         const int p0 = q * pl->bq, n = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
         const int nb = unit_blocks(s, pl, p0, n);
         if (n != cls[c].npos || nb != cls[c].nb ||
-            unit_last_subs(s, pl, p0, n, nb) != cls[c].last_subs)
+            unit_last_subs(s, pl, p0, n) != cls[c].last_subs)
             continue;
         for (int b = 0; b < s->batch; b++)
             for (int hg = 0; hg < pl->head_groups; hg++) {
@@ -930,6 +953,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                 u.npos = n;
                 u.rows = n * pl->gh;
                 u.nb = nb;
+                u.j0 = unit_first(s, pl, p0);
                 u.last_subs = cls[c].last_subs;
                 u.uid = ((uint64_t)(b % pl->addr_batch) * pl->head_groups + (uint64_t)hg) *
                             pl->qblocks + (uint64_t)q;
@@ -994,6 +1018,11 @@ static int put_tile(const arch_t *a, int bits, const int8_t *w, int n, int kd, u
 int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const int8_t *q,
               const int8_t *k, const int8_t *v, uint8_t *image, char *err, size_t errlen)
 {
+    if (s->window > 0) {
+        snprintf(err, errlen, "attention: a window's first block is not masked below it: "
+                 "windowed shapes are timing-only");
+        return -1;
+    }
     if (pl->addr_batch != s->batch) {
         snprintf(err, errlen, "attention: the layer's memory image passes 40-bit DRAM addresses");
         return -1;

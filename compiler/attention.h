@@ -62,6 +62,12 @@ typedef struct {
      * serves MLA: V is the first v_dim values of each key (the latent
      * without its rope part in decode, d_v beside d_n + d_r in prefill) */
     int v_dim;
+    /* Sliding window W (0: none): a row sees at most its last W keys.  Each
+     * unit skips the key blocks wholly below its first row's window; the
+     * keys below it in its first block are not masked, so windowed shapes
+     * are timing-only (attn_fill refuses them): the timed work is the
+     * window's, rounded out to whole key blocks per unit */
+    int window;
 } attn_shape;
 
 /* s's V and O dimensions per head (v_dim, or head_dim where it is 0). */

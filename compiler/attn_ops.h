@@ -12,10 +12,9 @@
  * KV cache holds min(keys, W) keys.  Windowed layers whose window binds form
  * their own group of ops (layer.attn_score_swa, ...; fused: layer.attention_swa)
  * with repeat = their count; where it does not bind they stay with the rest.
- * Timing: decode runs the kernel over min(C, W) keys; prefill runs it in
- * chunks of W queries (attn_window.h), each over its window and up to W - 1
- * older keys the kernel cannot skip: the timed work is an upper bound
- * (at most about 1.5x) while the MACs are exact.
+ * Timing: decode runs the kernel over min(C, W) keys; prefill runs it with
+ * the window as a lower key bound (attn_window.h): the window's work rounded
+ * out to whole key blocks per unit, while the MACs are exact.
  *
  * MLA (DeepSeek-V2/V3), H heads, d_n = qk_nope, d_r = qk_rope, d_v =
  * v_head_dim, r_q = q_lora_rank, r_kv = kv_lora_rank, T tokens:

@@ -270,6 +270,7 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
         s->kv_heads = o->attn_kv_heads;
         s->head_dim = o->attn_head_dim;
         s->v_dim = o->attn_v_dim;
+        s->window = o->attn_window; /* (a binding prefill window: attn_window.h) */
         if (!prefill)
             s->kv_len = (int)o->attn_keys;
     }

@@ -259,7 +259,7 @@ TEST(LatentAttention, WithExpertsAndDenseLayersEqualsClosedForm)
     }
 }
 
-TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
+TEST(SlidingWindow, PrefillTimedOverTheWindowsKeyBlocks)
 {
     const std::string cfg = R"({"model_type": "mistral", "hidden_size": 512,
         "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 4,
@@ -270,12 +270,15 @@ TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
     auto attn_cycles = [&](const model_cfg &m, int S) {
         return attn_cost(s, m, MODEL_PREFILL, S, 0).cycles;
     };
-    // S = 4W: the window's score entries are about 3.5 W^2, the kernel's
-    // chunks compute about 5 W^2 (0.5 + 3 x 1.5), the whole triangle 8 W^2
+    // S = 4W: the window's score entries are about 3.5 W^2, the whole
+    // triangle's 8 W^2; each further W queries adds W^2 (twice the first
+    // W's triangle), the same every time
     const double w = attn_cycles(win, 2048), f = attn_cycles(full, 2048), one = attn_cycles(win, 512);
-    EXPECT_EQ(one, attn_cycles(full, 512)); // S <= W: no chunks
+    EXPECT_EQ(one, attn_cycles(full, 512)); // S <= W: the window does not bind
     EXPECT_LT(w, 0.8 * f);
     EXPECT_GT(w, 4 * one);
+    const double w3 = attn_cycles(win, 1536), w2 = attn_cycles(win, 1024);
+    EXPECT_NEAR(w - w3, w3 - w2, 0.02 * (w3 - w2));
 }
 
 // DeepSeek-V3's config (held out: not embedded), its published size: 671 B
@@ -321,7 +324,7 @@ TEST(LatentAttention, DecodeTrafficIsTheCompressedCacheOnceAsKAndItsLatentOnceAs
     for (int B : {1, 3}) {
         for (int C : {1024, 4096}) {
             SCOPED_TRACE("B=" + std::to_string(B) + " C=" + std::to_string(C));
-            const attn_shape sh = {(int)kvbits, (int)H, 1, (int)(rkv + dr), B, 1, C, 0, (int)rkv};
+            const attn_shape sh = {(int)kvbits, (int)H, 1, (int)(rkv + dr), B, 1, C, 0, (int)rkv, 0};
             attn_plan pl;
             char err[512] = "";
             ASSERT_EQ(attn_plan_make(&s.a, &sh, &pl, err, sizeof err), 0) << err;
