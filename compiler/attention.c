@@ -19,6 +19,8 @@
 #define PK_MIN 32       /* shortest context table chunk, keys */
 #define DMA_PIECE 65536 /* contiguous transfers are cut into pieces of this */
 
+int attn_v_dim(const attn_shape *s) { return s->v_dim > 0 ? s->v_dim : s->head_dim; }
+
 static uint64_t align_up(uint64_t v) { return (v + ALIGN - 1) / ALIGN * ALIGN; }
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
@@ -73,10 +75,11 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
 {
     const uint64_t hd = (uint64_t)s->head_dim, R = (uint64_t)pl->rows, nk = (uint64_t)pl->nk;
     const uint64_t kb = (uint64_t)s->kv_bits, tk = (uint64_t)a->tile_k;
+    const uint64_t vd = (uint64_t)attn_v_dim(s);
     pl->k_idx = cdiv(hd, tk) * kb * wrow(a, nk);
-    pl->v_idx = cdiv(nk, tk) * kb * wrow(a, hd);
+    pl->v_idx = cdiv(nk, tk) * kb * wrow(a, vd);
     pl->k_tile = pl->k_idx + nk * META_BYTES;
-    pl->v_tile = pl->v_idx + hd * META_BYTES;
+    pl->v_tile = pl->v_idx + vd * META_BYTES;
     /* Q and its tables once: they are read by every block of the unit, and
      * the next unit's Q waits only for this one's last score lmma, which
      * comes a whole context (four times longer) before the array needs it */
@@ -112,20 +115,36 @@ static int fits(const arch_t *a, const attn_shape *s, attn_plan *pl)
     place(&at, pl->out_s, 2, R * nk * 4);
     if (!resident) /* the lmma results of the chunks, summed by dq into S */
         place(&at, pl->out_sacc, 2, R * nk * 4);
-    place(&at, pl->out_acc, 2, g * R * hd * 4);
-    place(&at, pl->out_pv, 2, R * hd * 4);
-    place(&at, pl->out_o, 2, R * hd * 4);
+    place(&at, pl->out_acc, 2, g * R * vd * 4);
+    place(&at, pl->out_pv, 2, R * vd * 4);
+    place(&at, pl->out_o, 2, R * vd * 4);
     if (place(&at, pl->out_st, 4, R * STATE_BYTES) > arch_buf_bytes(a, BUF_OUT))
         return -1;
     return 0;
 }
 
-/* Key blocks of one unit: its last row at position pos0 + npos - 1 sees
- * keys up to that + kv_len - q_len. */
-static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
+/* The key block past a unit's last: its last row at position
+ * pos0 + npos - 1 sees keys up to that + kv_len - q_len. */
+static int unit_end(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
 {
     const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
     return (int)(last / pl->nk) + 1;
+}
+
+/* A unit's first key block: with a window W its first row sees keys from
+ * its own key position - W + 1 on; the blocks wholly below are skipped. */
+static int unit_first(const attn_shape *s, const attn_plan *pl, int pos0)
+{
+    if (s->window <= 0)
+        return 0;
+    const int64_t first = (int64_t)pos0 + s->kv_len - s->q_len - s->window + 1;
+    return first <= 0 ? 0 : (int)(first / pl->nk);
+}
+
+/* Key blocks one unit runs. */
+static int unit_blocks(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
+{
+    return unit_end(s, pl, pos0, npos) - unit_first(s, pl, pos0);
 }
 
 static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err, size_t errlen)
@@ -136,6 +155,7 @@ static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err,
     const uint64_t units = count_mul3(B, (uint64_t)pl->head_groups, (uint64_t)pl->qblocks, &ov);
     const uint64_t ub = count_mul(units, (uint64_t)pl->nb_max, &ov); /* unit blocks */
     const uint64_t q = count_mul3(B, (uint64_t)s->q_len, H * hd, &ov);
+    const uint64_t o = count_mul3(B, (uint64_t)s->q_len, H * (uint64_t)attn_v_dim(s), &ov);
     uint64_t at = 0;
     pl->q_addr = at;
     at = align_up(count_add(at, q, &ov));
@@ -144,7 +164,7 @@ static int layout_for(const attn_shape *s, attn_plan *pl, uint64_t B, char *err,
     pl->v_addr = at;
     at = align_up(count_addmul(at, KB, pl->v_tile, &ov));
     pl->o_addr = at;
-    at = align_up(count_addmul(at, q, 4, &ov));
+    at = align_up(count_addmul(at, o, 4, &ov));
     /* the unfused path's S, P and row states, per unit and block */
     const uint64_t rk = (uint64_t)pl->rows * (uint64_t)pl->nk;
     pl->s_addr = at;
@@ -193,10 +213,11 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
         return -1;
     }
     if (s->heads < 1 || s->kv_heads < 1 || s->heads % s->kv_heads || s->head_dim < 1 ||
-        s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31) {
+        s->batch < 1 || s->q_len < 1 || s->kv_len < s->q_len || s->shift < 0 || s->shift > 31 ||
+        s->v_dim < 0 || s->v_dim > s->head_dim || s->window < 0) {
         snprintf(err, errlen, "attention: inconsistent shape (heads %d, kv heads %d, head_dim "
-                 "%d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads, s->head_dim,
-                 s->batch, s->q_len, s->kv_len);
+                 "%d, v_dim %d, batch %d, queries %d, keys %d)", s->heads, s->kv_heads,
+                 s->head_dim, s->v_dim, s->batch, s->q_len, s->kv_len);
         return -1;
     }
     if ((uint64_t)s->heads * (uint64_t)s->head_dim * 4 >= (1u << 24)) {
@@ -211,12 +232,16 @@ static int shape_check(const arch_t *a, const attn_shape *s, char *err, size_t e
 static void plan_finish(const arch_t *a, const attn_shape *s, attn_plan *pl)
 {
     pl->part_score = part_of(a, (uint64_t)pl->rows, (uint64_t)pl->nk);
-    pl->part_ctx = pl->cgroups > 1 ? 0 : part_of(a, (uint64_t)pl->rows, (uint64_t)s->head_dim);
+    pl->part_ctx = pl->cgroups > 1 ? 0 : part_of(a, (uint64_t)pl->rows, (uint64_t)attn_v_dim(s));
     pl->head_groups = s->heads / pl->gh;
     pl->qblocks = (int)cdiv((uint64_t)s->q_len, (uint64_t)pl->bq);
     pl->kv_blocks = (int)cdiv((uint64_t)s->kv_len, (uint64_t)pl->nk);
-    pl->nb_max = unit_blocks(s, pl, (pl->qblocks - 1) * pl->bq,
-                             s->q_len - (pl->qblocks - 1) * pl->bq);
+    pl->nb_max = 0; /* (a window: not always the last unit's) */
+    for (int q = 0; q < pl->qblocks; q++) {
+        const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
+        const int nb = unit_blocks(s, pl, p0, np);
+        pl->nb_max = nb > pl->nb_max ? nb : pl->nb_max;
+    }
 }
 
 /* Estimated cycles of the layer under plan pl: per key block the largest
@@ -229,7 +254,7 @@ static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *p
     const uint64_t tk = (uint64_t)a->tile_k;
     const double lut = (double)s->kv_bits *
                        (double)(passes(a, R, nk, pl->part_score) * cdiv(hd, tk) +
-                                ctx_passes(a, pl, hd) *
+                                ctx_passes(a, pl, (uint64_t)attn_v_dim(s)) *
                                     cdiv(nk, tk * (uint64_t)(pl->cgroups > 1 ? pl->cgroups : 1)));
     const double dma = (double)(pl->k_tile + pl->v_tile) / arch_dram_bytes_per_cycle(a);
     const double tpc = (double)a->tprec_tables_per_cycle;
@@ -356,8 +381,9 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
 
 /* Context table chunks of a unit's last block that hold a key visible
  * to its last row, rounded up to a half of the block's chunks. */
-static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos, int nb)
+static int unit_last_subs(const attn_shape *s, const attn_plan *pl, int pos0, int npos)
 {
+    const int nb = unit_end(s, pl, pos0, npos);
     const int64_t last = (int64_t)pos0 + npos - 1 + s->kv_len - s->q_len;
     const int valid = (int)(last - (int64_t)(nb - 1) * pl->nk) + 1;
     const int nsub = pl->nk / pl->pk, q = nsub < 2 ? 1 : nsub / 2;
@@ -382,13 +408,14 @@ double attn_occupancy(const arch_t *a, const attn_shape *s, const attn_plan *pl,
     /* the stage's lmmas: the unfused score or context alone */
     /* (the context: g chunks at a time on g groups of cores) */
     const uint64_t g = pl->cgroups > 1 ? (uint64_t)pl->cgroups : 1;
-    const uint64_t sp = passes(a, R, nk, pl->part_score), cp = ctx_passes(a, pl, hd);
+    const uint64_t vd = (uint64_t)attn_v_dim(s);
+    const uint64_t sp = passes(a, R, nk, pl->part_score), cp = ctx_passes(a, pl, vd);
     const double ps = st == ATTN_CONTEXT ? 0 : (double)sp * (double)hd;
     const double pc = st == ATTN_SCORE ? 0 : (double)cp * (double)nk / (double)g;
-    const double fs = fill(a, R, nk, 1, sp), fc = fill(a, R, hd, g, cp);
+    const double fs = fill(a, R, nk, 1, sp), fc = fill(a, R, vd, g, cp);
     const int ctx = st == ATTN_CONTEXT || (st != ATTN_SCORE && fc <= fs);
     const int part = ctx ? pl->part_ctx : pl->part_score;
-    const uint64_t n = ctx ? hd : nk;
+    const uint64_t n = ctx ? vd : nk;
     /* the lanes the worse lmma leaves empty: columns (lockstep, a group's
      * with core groups) or rows */
     const uint64_t cols = (uint64_t)a->tile_n * (part ? 1 : (uint64_t)a->lut_cores / (ctx ? g : 1));
@@ -412,7 +439,7 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
     const uint64_t per_q = (uint64_t)s->batch * (uint64_t)pl->head_groups;
     for (int q = 0; q < pl->qblocks; q++) {
         const int p0 = q * pl->bq, np = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
-        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np, b);
+        const int b = unit_blocks(s, pl, p0, np), ls = unit_last_subs(s, pl, p0, np);
         int c = 0;
         while (c < n && (out[c].nb != b || out[c].npos != np || out[c].last_subs != ls))
             c++;
@@ -431,6 +458,7 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
 
 typedef struct {
     int b, hg, kvh, pos0, npos, rows, nb;
+    int j0;        /* the first key block (a window skips the ones below) */
     int last_subs; /* context table chunks of the last block */
     uint64_t uid; /* unit index over the layer: S, P and states in DRAM */
     uint64_t ul;  /* unit index in the program: buffer halves */
@@ -589,7 +617,8 @@ static uint64_t seq_at(const emitter *e, const unit *u)
 
 static uint64_t kv_block(const emitter *e, const unit *u, int j)
 {
-    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks + (uint64_t)j;
+    return (seq_at(e, u) * e->s->kv_heads + (uint64_t)u->kvh) * e->pl->kv_blocks +
+           (uint64_t)(u->j0 + j);
 }
 
 static int half(const unit *u, int j) { return (int)((u->ul * (uint64_t)u->nb + (uint64_t)j) % 2); }
@@ -604,7 +633,7 @@ static int kv_slot(const emitter *e, const unit *u, int j)
 static uint64_t v_sub_bytes(const emitter *e)
 {
     return (uint64_t)e->pl->pk / (uint64_t)e->a->tile_k * (uint64_t)e->s->kv_bits *
-           wrow(e->a, (uint64_t)e->s->head_dim);
+           wrow(e->a, (uint64_t)attn_v_dim(e->s));
 }
 
 /* Context table chunks block j runs: all but in the unit's last block. */
@@ -677,7 +706,7 @@ static int score(emitter *e, const unit *u, int j)
 static uint64_t masked(const emitter *e, const unit *u, int r, int j)
 {
     const int64_t last = (int64_t)u->pos0 + r / e->pl->gh + e->s->kv_len - e->s->q_len;
-    int64_t valid = last - (int64_t)j * e->pl->nk + 1;
+    int64_t valid = last - (int64_t)(u->j0 + j) * e->pl->nk + 1;
     valid = valid < 0 ? 0 : valid > e->pl->nk ? e->pl->nk : valid;
     return (uint64_t)(e->pl->nk - valid);
 }
@@ -719,7 +748,7 @@ static int context(emitter *e, const unit *u, int j)
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ks = kv_slot(e, u, j);
     const uint64_t nk = (uint64_t)pl->nk;
-    const uint64_t hd = (uint64_t)e->s->head_dim, R = (uint64_t)u->rows;
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), R = (uint64_t)u->rows;
     const uint64_t st = state_at(e, u, j);
     /* (unfused) the block's row states: read only by its attn_acc, so
      * loaded here, after the previous block's attn_acc has read its half */
@@ -761,7 +790,7 @@ static int accumulate(emitter *e, const unit *u, int j)
 {
     const attn_plan *pl = e->pl;
     const int h = half(u, j), ua = (int)(u->ul % 2);
-    const uint64_t hd = (uint64_t)e->s->head_dim, st = state_at(e, u, j);
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), st = state_at(e, u, j);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_ACC, BUF_OUT, pl->out_pv[h] + r * hd * 4, st + r * STATE_BYTES,
                 BUF_OUT, pl->out_o[ua] + r * hd * 4, hd, j == 0))
@@ -771,7 +800,7 @@ static int accumulate(emitter *e, const unit *u, int j)
 
 static int normalize(emitter *e, const unit *u)
 {
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = e->pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), o = e->pl->out_o[u->ul % 2];
     const uint64_t st = state_at(e, u, u->nb - 1);
     for (uint64_t r = 0; r < (uint64_t)u->rows; r++)
         if (vop(e, VFN_ATTN_NORM, BUF_OUT, o + r * hd * 4, st + r * STATE_BYTES, BUF_OUT,
@@ -788,7 +817,7 @@ static int store_pending(emitter *e)
     e->has_pending = 0;
     const unit *u = &e->pending;
     const attn_plan *pl = e->pl;
-    const uint64_t hd = (uint64_t)e->s->head_dim, o = pl->out_o[u->ul % 2];
+    const uint64_t hd = (uint64_t)attn_v_dim(e->s), o = pl->out_o[u->ul % 2];
     const uint64_t H = (uint64_t)e->s->heads;
     const uint64_t row0 = (seq_at(e, u) * e->s->q_len + (uint64_t)u->pos0) * H +
                           (uint64_t)u->hg * pl->gh;
@@ -911,7 +940,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
         const int p0 = q * pl->bq, n = s->q_len - p0 < pl->bq ? s->q_len - p0 : pl->bq;
         const int nb = unit_blocks(s, pl, p0, n);
         if (n != cls[c].npos || nb != cls[c].nb ||
-            unit_last_subs(s, pl, p0, n, nb) != cls[c].last_subs)
+            unit_last_subs(s, pl, p0, n) != cls[c].last_subs)
             continue;
         for (int b = 0; b < s->batch; b++)
             for (int hg = 0; hg < pl->head_groups; hg++) {
@@ -924,6 +953,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
                 u.npos = n;
                 u.rows = n * pl->gh;
                 u.nb = nb;
+                u.j0 = unit_first(s, pl, p0);
                 u.last_subs = cls[c].last_subs;
                 u.uid = ((uint64_t)(b % pl->addr_batch) * pl->head_groups + (uint64_t)hg) *
                             pl->qblocks + (uint64_t)q;
@@ -988,6 +1018,11 @@ static int put_tile(const arch_t *a, int bits, const int8_t *w, int n, int kd, u
 int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const int8_t *q,
               const int8_t *k, const int8_t *v, uint8_t *image, char *err, size_t errlen)
 {
+    if (s->window > 0) {
+        snprintf(err, errlen, "attention: a window's first block is not masked below it: "
+                 "windowed shapes are timing-only");
+        return -1;
+    }
     if (pl->addr_batch != s->batch) {
         snprintf(err, errlen, "attention: the layer's memory image passes 40-bit DRAM addresses");
         return -1;
@@ -995,7 +1030,8 @@ int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const i
     memset(image, 0, pl->image_bytes);
     const size_t hd = (size_t)s->head_dim, nk = (size_t)pl->nk;
     memcpy(image + pl->q_addr, q, (size_t)s->batch * s->q_len * s->heads * hd);
-    int8_t *kw = malloc(nk * hd), *vw = malloc(nk * hd);
+    const size_t vd = (size_t)attn_v_dim(s);
+    int8_t *kw = malloc(nk * hd), *vw = malloc(nk * vd);
     int rc = -1;
     if (!kw || !vw) {
         snprintf(err, errlen, "out of memory");
@@ -1003,19 +1039,21 @@ int attn_fill(const arch_t *a, const attn_shape *s, const attn_plan *pl, const i
     }
     for (int b = 0; b < s->batch; b++)
         for (int h = 0; h < s->kv_heads; h++) {
-            const size_t base = ((size_t)b * s->kv_heads + h) * s->kv_len * hd;
+            const size_t kh = (size_t)b * s->kv_heads + h, base = kh * s->kv_len * hd;
+            const size_t vbase = kh * s->kv_len * vd;
             for (int j = 0; j < pl->kv_blocks; j++) {
                 memset(kw, 0, nk * hd);
-                memset(vw, 0, nk * hd);
-                for (size_t x = 0; x < nk && j * nk + x < (size_t)s->kv_len; x++)
-                    for (size_t d = 0; d < hd; d++) {
+                memset(vw, 0, nk * vd);
+                for (size_t x = 0; x < nk && j * nk + x < (size_t)s->kv_len; x++) {
+                    for (size_t d = 0; d < hd; d++)
                         kw[x * hd + d] = k[base + (j * nk + x) * hd + d];
-                        vw[d * nk + x] = v[base + (j * nk + x) * hd + d]; /* V^T */
-                    }
+                    for (size_t d = 0; d < vd; d++)
+                        vw[d * nk + x] = v[vbase + (j * nk + x) * vd + d]; /* V^T */
+                }
                 const size_t blk = ((size_t)b * s->kv_heads + h) * pl->kv_blocks + j;
                 if (put_tile(a, s->kv_bits, kw, (int)nk, (int)hd,
                              image + pl->k_addr + blk * pl->k_tile, pl->k_idx, err, errlen) ||
-                    put_tile(a, s->kv_bits, vw, (int)hd, (int)nk,
+                    put_tile(a, s->kv_bits, vw, (int)vd, (int)nk,
                              image + pl->v_addr + blk * pl->v_tile, pl->v_idx, err, errlen))
                     goto out;
             }
@@ -1030,7 +1068,7 @@ out:
 void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image, float *o)
 {
     memcpy(o, image + pl->o_addr,
-           (size_t)s->batch * s->q_len * s->heads * (size_t)s->head_dim * sizeof(float));
+           (size_t)s->batch * s->q_len * s->heads * (size_t)attn_v_dim(s) * sizeof(float));
 }
 
 /* ---- timing ---- */

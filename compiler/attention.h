@@ -58,7 +58,20 @@ typedef struct {
     int batch;                     /* sequences */
     int q_len, kv_len;             /* query positions and keys per sequence */
     int shift;                     /* scores scaled by 2^-shift before exp2 */
+    /* V and O dimensions per head, at most head_dim (0: head_dim).  Less
+     * serves MLA: V is the first v_dim values of each key (the latent
+     * without its rope part in decode, d_v beside d_n + d_r in prefill) */
+    int v_dim;
+    /* Sliding window W (0: none): a row sees at most its last W keys.  Each
+     * unit skips the key blocks wholly below its first row's window; the
+     * keys below it in its first block are not masked, so windowed shapes
+     * are timing-only (attn_fill refuses them): the timed work is the
+     * window's, rounded out to whole key blocks per unit */
+    int window;
 } attn_shape;
+
+/* s's V and O dimensions per head (v_dim, or head_dim where it is 0). */
+int attn_v_dim(const attn_shape *s);
 
 typedef struct {
     int gh, bq, rows;     /* heads and positions per unit, rows = gh * bq */
@@ -134,14 +147,14 @@ int attn_classes(const attn_shape *s, const attn_plan *pl, attn_class *out, int 
 int attn_lower(const arch_t *arch, const attn_shape *s, const attn_plan *pl, attn_stage st,
                int c, uint64_t limit, program *p, char *err, size_t errlen);
 
-/* Writes Q ([b][pos][head][d] int8), K and V ([b][kv head][key][d] int8
- * values of kv_bits) into image (pl->image_bytes, zeroed first) in the
+/* Writes Q ([b][pos][head][d] int8), K ([b][kv head][key][d]) and V
+ * ([b][kv head][key][v_dim]) int8 values of kv_bits into image (pl->image_bytes, zeroed first) in the
  * layout the programs read.  0 or -1 with a message (a value outside the
  * format). */
 int attn_fill(const arch_t *arch, const attn_shape *s, const attn_plan *pl, const int8_t *q,
               const int8_t *k, const int8_t *v, uint8_t *image, char *err, size_t errlen);
 
-/* O of the layer after the programs ran: [b][pos][head][d] float32. */
+/* O of the layer after the programs ran: [b][pos][head][v_dim] float32. */
 void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image, float *o);
 
 /* Timing-only statistics of the layer's attention at stage st (every

@@ -56,7 +56,7 @@ int attn_cfg_finish(model_cfg *m, char *err, size_t errlen)
 typedef struct {
     const char *suffix;
     uint64_t qrows, keys, entries, qk, v, repeat;
-    int heads, kv_heads, head_dim; /* as the kernel runs it */
+    int heads, kv_heads, head_dim, v_dim; /* as the kernel runs it */
     int window;                    /* prefill with a binding window: W */
 } attn_group;
 
@@ -66,6 +66,7 @@ static void set_geometry(oplist *l, int first, const attn_group *g)
         l->ops[i].attn_heads = g->heads;
         l->ops[i].attn_kv_heads = g->kv_heads;
         l->ops[i].attn_head_dim = g->head_dim;
+        l->ops[i].attn_v_dim = g->v_dim;
         l->ops[i].attn_keys = g->keys;
         l->ops[i].attn_window = g->window;
     }
@@ -87,7 +88,7 @@ static void group_ops(oplist *l, uint64_t BH, const attn_group *g)
 /* The attention matmuls, split into the layers whose window binds and the
  * rest. */
 static void matmuls(oplist *l, const model_cfg *c, const model_phase *ph, uint64_t qk,
-                    uint64_t v, int heads, int kv_heads, int head_dim)
+                    uint64_t v, int heads, int kv_heads, int head_dim, int v_dim)
 {
     const int prefill = ph->kind == MODEL_PREFILL;
     const uint64_t S = prefill ? (uint64_t)ph->seq_len : 1;
@@ -100,7 +101,7 @@ static void matmuls(oplist *l, const model_cfg *c, const model_phase *ph, uint64
     const uint64_t L = (uint64_t)c->num_hidden_layers, Lw = binds ? (uint64_t)windowed : 0;
     const uint64_t BH = (uint64_t)ph->batch * (uint64_t)c->num_attention_heads;
     attn_group full = { "", S, keys, prefill ? S * (S + 1) / 2 : keys, qk, v, L - Lw,
-                        heads, kv_heads, head_dim, 0 };
+                        heads, kv_heads, head_dim, v_dim, 0 };
     if (L > Lw)
         group_ops(l, BH, &full);
     if (Lw) {
@@ -125,7 +126,7 @@ static void plain_block(oplist *l, const model_cfg *c, const model_phase *ph, co
     ol_linear(l, "layer.v_proj", T, kvd, h, 1, L);
     if (!c->learned_positions)
         ol_elems(l, "layer.rope", MODEL_OP_ELEMENTWISE, "rope", 1, ol_mul(l, T, qd + kvd), L);
-    matmuls(l, c, ph, hd, hd, c->num_attention_heads, c->num_key_value_heads, c->head_dim);
+    matmuls(l, c, ph, hd, hd, c->num_attention_heads, c->num_key_value_heads, c->head_dim, 0);
     if (c->sub_norms)
         ol_elems(l, "layer.attn_sub_norm", MODEL_OP_NORM, norm, 1, ol_mul(l, T, qd), L);
     ol_linear(l, "layer.o_proj", T, h, qd, 1, L);
@@ -151,10 +152,10 @@ static void mla_block(oplist *l, const model_cfg *c, const model_phase *ph, cons
     const int H_ = c->num_attention_heads;
     if (ph->kind == MODEL_PREFILL) {
         ol_linear(l, "layer.kv_b_proj", T, H * (dn + dv), rkv, 1, L);
-        matmuls(l, c, ph, dn + dr, dv, H_, H_, (int)(dn + dr > dv ? dn + dr : dv));
+        matmuls(l, c, ph, dn + dr, dv, H_, H_, (int)(dn + dr > dv ? dn + dr : dv), (int)dv);
     } else {
         ol_linear(l, "layer.q_absorb", T, rkv, dn, H, L);
-        matmuls(l, c, ph, rkv + dr, rkv, H_, 1, (int)(rkv + dr));
+        matmuls(l, c, ph, rkv + dr, rkv, H_, 1, (int)(rkv + dr), (int)rkv);
         ol_linear(l, "layer.v_absorb", T, dv, rkv, H, L);
     }
     ol_linear(l, "layer.o_proj", T, h, H * dv, 1, L);

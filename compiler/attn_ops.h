@@ -12,10 +12,9 @@
  * KV cache holds min(keys, W) keys.  Windowed layers whose window binds form
  * their own group of ops (layer.attn_score_swa, ...; fused: layer.attention_swa)
  * with repeat = their count; where it does not bind they stay with the rest.
- * Timing: decode runs the kernel over min(C, W) keys; prefill runs it in
- * chunks of W queries (attn_window.h), each over its window and up to W - 1
- * older keys the kernel cannot skip: the timed work is an upper bound
- * (at most about 1.5x) while the MACs are exact.
+ * Timing: decode runs the kernel over min(C, W) keys; prefill runs it with
+ * the window as a lower key bound (attn_window.h): the window's work rounded
+ * out to whole key blocks per unit, while the MACs are exact.
  *
  * MLA (DeepSeek-V2/V3), H heads, d_n = qk_nope, d_r = qk_rope, d_v =
  * v_head_dim, r_q = q_lora_rank, r_kv = kv_lora_rank, T tokens:
@@ -29,9 +28,11 @@
  *            per (sequence, head), v_absorb T H r_kv d_v (W_UV);
  *   o_proj   T H d_v h.
  * The cache holds r_kv + d_r values a key and layer (no heads).  Timing:
- * prefill attention runs the kernel with head_dim d_n + d_r (the context's
- * d_v is padded to it), decode as one KV head (the latent, read as K and as
- * V) of head_dim r_kv + d_r shared by all H query heads. */
+ * prefill attention runs the kernel with head_dim d_n + d_r and v_dim d_v
+ * (attention.h), decode as one KV head of head_dim r_kv + d_r shared by all
+ * H query heads, V the latent's first r_kv values (v_dim r_kv): the kernel
+ * reads the latent as K and its first r_kv values again as V, each packed
+ * along its own contraction (README gives the bytes). */
 #ifndef ATTN_OPS_H
 #define ATTN_OPS_H
 

@@ -274,6 +274,8 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
         s->heads = o->attn_heads;
         s->kv_heads = o->attn_kv_heads;
         s->head_dim = o->attn_head_dim;
+        s->v_dim = o->attn_v_dim;
+        s->window = o->attn_window; /* (a binding prefill window: attn_window.h) */
         if (!prefill)
             s->kv_len = (int)o->attn_keys;
     }
@@ -339,6 +341,7 @@ static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
     const int prefill = ph->kind == MODEL_PREFILL;
     const uint64_t B = (uint64_t)ph->batch;
     const uint64_t hd = (uint64_t)(o->attn_heads ? o->attn_head_dim : m->head_dim);
+    const uint64_t vd = o->attn_heads && o->attn_v_dim ? (uint64_t)o->attn_v_dim : hd;
     const uint64_t kvh = (uint64_t)(o->attn_heads ? o->attn_kv_heads : m->num_key_value_heads);
     const uint64_t heads = (uint64_t)(o->attn_heads ? o->attn_heads : m->num_attention_heads);
     const uint64_t keys = prefill ? (uint64_t)ph->seq_len
@@ -346,9 +349,9 @@ static uint64_t attn_compulsory_bytes(const model_cfg *m, const quant_preset *q,
     const uint64_t queries = prefill ? (uint64_t)ph->seq_len : 1;
     const uint64_t kv_bits = q->kv_bits ? (uint64_t)q->kv_bits : 8;
     uint64_t kv = count_mul3(B, kvh, keys, ovf);
-    kv = count_mul(count_mul(kv, hd, ovf), 2 * kv_bits, ovf) / 8;
+    kv = count_mul(count_mul(kv, hd + vd, ovf), kv_bits, ovf) / 8;
     uint64_t qo = count_mul3(B, queries, heads, ovf);
-    qo = count_mul(count_mul(qo, hd, ovf), 1 + 4, ovf);
+    qo = count_mul(qo, count_add(hd, 4 * vd, ovf), ovf);
     return count_mul(count_add(kv, qo, ovf), o->repeat, ovf);
 }
 

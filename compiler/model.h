@@ -174,8 +174,8 @@ typedef struct {
     uint64_t repeat;              /* num_hidden_layers, or 1 (final_norm, lm_head) */
     /* attention and softmax ops: the geometry the attention kernel runs
      * (query heads, KV heads, dimension per key, keys per sequence in
-     * decode); 0 elsewhere */
-    int attn_heads, attn_kv_heads, attn_head_dim;
+     * decode, V and O dimensions: attn_shape.v_dim); 0 elsewhere */
+    int attn_heads, attn_kv_heads, attn_head_dim, attn_v_dim;
     uint64_t attn_keys;
     int attn_window; /* prefill of a binding sliding window: W (attn_window.h); else 0 */
 } model_op;

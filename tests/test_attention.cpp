@@ -5,6 +5,7 @@
 // equals full simulation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -33,7 +34,7 @@ Data random_data(const attn_shape &s, unsigned seed)
     Data d;
     d.q.resize((size_t)s.batch * s.q_len * s.heads * s.head_dim);
     d.k.resize((size_t)s.batch * s.kv_heads * s.kv_len * s.head_dim);
-    d.v.resize(d.k.size());
+    d.v.resize((size_t)s.batch * s.kv_heads * s.kv_len * attn_v_dim(&s));
     for (auto &x : d.q) x = (int8_t)act(rng);
     for (auto &x : d.k) x = (int8_t)kv(rng);
     for (auto &x : d.v) x = (int8_t)kv(rng);
@@ -45,8 +46,9 @@ Data random_data(const attn_shape &s, unsigned seed)
 // block's softmax step and rescale exactly as unit_vec.c states them.
 std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Data &d)
 {
-    const int hd = s.head_dim, G = s.heads / s.kv_heads, off = s.kv_len - s.q_len;
-    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * hd);
+    const int hd = s.head_dim, vd = s.v_dim ? s.v_dim : hd, G = s.heads / s.kv_heads;
+    const int off = s.kv_len - s.q_len;
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * vd);
     const float scale = ldexpf(1.0f, -s.shift);
     for (int b = 0; b < s.batch; b++)
         for (int p = 0; p < s.q_len; p++)
@@ -55,11 +57,11 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                 const int qb = p / pl.bq, ulast = std::min(qb * pl.bq + pl.bq, s.q_len) - 1;
                 const int nb = (ulast + off) / pl.nk + 1;
                 const int8_t *q = &d.q[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
-                auto key = [&](const std::vector<int8_t> &m, int key, int j) {
-                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * hd + j];
+                auto key = [&](const std::vector<int8_t> &m, int w, int key, int j) {
+                    return (int)m[(((size_t)b * s.kv_heads + kvh) * s.kv_len + key) * w + j];
                 };
                 float mx = -INFINITY, l = 0.0f;
-                std::vector<float> o(hd, 0.0f);
+                std::vector<float> o(vd, 0.0f);
                 for (int j = 0; j < nb; j++) {
                     const int k0 = j * pl.nk;
                     const int valid = std::max(0, std::min(pl.nk, last - k0 + 1));
@@ -67,7 +69,7 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                     for (int x = 0; x < valid; x++) {
                         int32_t acc = 0;
                         for (int t = 0; t < hd; t++)
-                            acc += q[t] * key(d.k, k0 + x, t);
+                            acc += q[t] * key(d.k, hd, k0 + x, t);
                         S[x] = acc;
                     }
                     const float mold = mx;
@@ -82,10 +84,10 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                     }
                     const float lsc = l * alpha;
                     l = lsc + (float)sum;
-                    for (int t = 0; t < hd; t++) {
+                    for (int t = 0; t < vd; t++) {
                         int32_t pv = 0;
                         for (int x = 0; x < valid; x++)
-                            pv += P[x] * key(d.v, k0 + x, t);
+                            pv += P[x] * key(d.v, vd, k0 + x, t);
                         if (j == 0) {
                             o[t] = (float)pv;
                         } else {
@@ -94,8 +96,8 @@ std::vector<float> reference(const attn_shape &s, const attn_plan &pl, const Dat
                         }
                     }
                 }
-                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * hd];
-                for (int t = 0; t < hd; t++)
+                float *dst = &out[(((size_t)b * s.q_len + p) * s.heads + h) * vd];
+                for (int t = 0; t < vd; t++)
                     dst[t] = l > 0.0f ? o[t] / l : 0.0f;
             }
     return out;
@@ -142,7 +144,7 @@ std::vector<float> run(const arch_t &a, const attn_shape &s, const attn_plan &pl
             same_stats(fn, t);
             program_free(&p);
         }
-    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * s.head_dim);
+    std::vector<float> out((size_t)s.batch * s.q_len * s.heads * attn_v_dim(&s));
     attn_output(&s, &pl, image.data(), out.data());
     return out;
 }
@@ -182,14 +184,19 @@ struct Case {
 };
 
 const Case cases[] = {
-    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12}, true, 0},
-    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9}, true, 0},
-    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11}, true, 0},
-    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8}, true, 0},
-    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14}, false, 0},
-    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16}, false, 0},
-    {"Q tables in chunks", {8, 4, 2, 128, 1, 1, 45, 15}, true, 1},
-    {"Q tables in chunks, prefill", {4, 2, 1, 96, 1, 19, 19, 10}, true, 1},
+    {"gqa decode", {8, 4, 2, 16, 2, 1, 37, 12, 0, 0}, true, 0},
+    {"gqa decode int4", {4, 6, 2, 8, 3, 1, 50, 9, 0, 0}, true, 0},
+    {"causal prefill", {8, 2, 1, 8, 1, 21, 21, 11, 0, 0}, true, 0},
+    {"causal prefill int4 gqa", {4, 4, 2, 12, 2, 29, 29, 8, 0, 0}, true, 0},
+    {"prefill default arch", {8, 2, 2, 32, 1, 40, 40, 14, 0, 0}, false, 0},
+    {"decode default arch", {8, 8, 1, 64, 1, 1, 600, 16, 0, 0}, false, 0},
+    {"Q tables in chunks", {8, 4, 2, 128, 1, 1, 45, 15, 0, 0}, true, 1},
+    {"Q tables in chunks, prefill", {4, 2, 1, 96, 1, 19, 19, 10, 0, 0}, true, 1},
+    // V narrower than K (MLA): the latent's first v_dim values in decode,
+    // d_v beside d_n + d_r in prefill
+    {"latent decode, V the first 16 of 24", {8, 4, 1, 24, 2, 1, 45, 12, 16, 0}, true, 0},
+    {"latent prefill, v_dim 8 of 12", {8, 2, 2, 12, 1, 23, 23, 10, 8, 0}, true, 0},
+    {"latent decode default arch", {8, 16, 1, 72, 1, 1, 300, 16, 64, 0}, false, 0},
 };
 
 TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
@@ -230,10 +237,10 @@ TEST(Attention, FusedAndUnfusedAreBitExactAgainstTheReference)
 TEST(Attention, CoreGroupsAreBitExactAgainstTheReference)
 {
     const Case grid_cases[] = {
-        {"gqa decode", {8, 8, 2, 32, 2, 1, 300, 12}, false, 0},
-        {"decode int4, head_dim 64", {4, 4, 4, 64, 1, 1, 260, 9}, false, 0},
-        {"causal prefill gqa", {8, 4, 2, 32, 1, 150, 150, 11}, false, 0},
-        {"causal prefill, key cache longer", {8, 2, 1, 32, 1, 40, 200, 10}, false, 0},
+        {"gqa decode", {8, 8, 2, 32, 2, 1, 300, 12, 0, 0}, false, 0},
+        {"decode int4, head_dim 64", {4, 4, 4, 64, 1, 1, 260, 9, 0, 0}, false, 0},
+        {"causal prefill gqa", {8, 4, 2, 32, 1, 150, 150, 11, 0, 0}, false, 0},
+        {"causal prefill, key cache longer", {8, 2, 1, 32, 1, 40, 200, 10, 0, 0}, false, 0},
     };
     for (const Case &c : grid_cases) {
         SCOPED_TRACE(c.name);
@@ -352,9 +359,9 @@ TEST(Attention, FastForwardEqualsFullSimulation)
     energy_model em = {};
     em.dram_pj_per_byte = 1;
     const attn_shape shapes[] = {
-        {8, 32, 8, 128, 3, 1, 1500, 10},  // decode, 24 units
-        {8, 16, 16, 64, 1, 100, 100, 10}, // causal prefill, several classes
-        {4, 16, 2, 128, 5, 1, 700, 10},   // int4 GQA decode, 10 units
+        {8, 32, 8, 128, 3, 1, 1500, 10, 0, 0},  // decode, 24 units
+        {8, 16, 16, 64, 1, 100, 100, 10, 0, 0}, // causal prefill, several classes
+        {4, 16, 2, 128, 5, 1, 700, 10, 0, 0},   // int4 GQA decode, 10 units
     };
     for (int part : {0, 2, 3})
     for (const attn_shape &s : shapes)
@@ -376,8 +383,8 @@ TEST(Attention, FastForwardEqualsFullSimulation)
 TEST(Attention, FastForwardNearFullSimulationOnDramDevices)
 {
     const attn_shape shapes[] = {
-        {8, 32, 8, 128, 24, 1, 1500, 10}, // decode, 48 units
-        {8, 16, 16, 128, 2, 200, 200, 10}, // causal prefill
+        {8, 32, 8, 128, 24, 1, 1500, 10, 0, 0}, // decode, 48 units
+        {8, 16, 16, 128, 2, 200, 200, 10, 0, 0}, // causal prefill
     };
     for (const char *preset : {"lpddr5-mobile.json", "ddr4-edge.json"}) {
         arch_t a;
@@ -421,7 +428,7 @@ TEST(Attention, RowSplitAndCoreGroupsFillMoreOfTheArray)
     arch_t a;
     arch_default(&a);
     pin_lut_array(&a); // a pass takes one cycle
-    const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10}; // Llama-2-70B-like GQA decode
+    const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10, 0, 0}; // Llama-2-70B-like GQA decode
     char err[512], what[32];
     uint64_t cycles[4];
     for (int part = 0; part < 4; part++) {
@@ -473,7 +480,7 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
     // reads are the packed K and V blocks once, plus Q.
     arch_t a;
     arch_ideal(&a);
-    const attn_shape s = {8, 32, 8, 128, 1, 1, 4096, 10};
+    const attn_shape s = {8, 32, 8, 128, 1, 1, 4096, 10, 0, 0};
     attn_plan pl;
     char err[512];
     ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
@@ -485,6 +492,57 @@ TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
     const uint64_t q = 32 * 128;
     EXPECT_EQ(st.ev.dram_read_bytes, kv + q);
     EXPECT_EQ(st.ev.dram_write_bytes, q * 4); // O in float32
+}
+
+// A window W as the kernel's lower key bound: each unit (bq query rows at
+// p0..p0+np-1) runs the key blocks from the one holding key p0 - W + 1 (its
+// first row's oldest visible key) to the one holding p0 + np - 1, and the
+// score stage reads Q once a unit and each of those K blocks once.
+TEST(Attention, WindowedPrefillRunsOnlyTheWindowsKeyBlocks)
+{
+    arch_t a;
+    arch_ideal(&a);
+    uint64_t full = 0;
+    for (int W : {0, 200, 512}) {
+        SCOPED_TRACE("window " + std::to_string(W));
+        const attn_shape s = {8, 4, 2, 64, 2, 1500, 1500, 10, 0, W};
+        attn_plan pl;
+        char err[512];
+        ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+        uint64_t want = 0, blocks = 0;
+        for (int p0 = 0; p0 < s.q_len; p0 += pl.bq) {
+            const int np = std::min(pl.bq, s.q_len - p0);
+            const int first = W && p0 - W + 1 > 0 ? (p0 - W + 1) / pl.nk : 0;
+            const int nb = (p0 + np - 1) / pl.nk - first + 1;
+            blocks += (uint64_t)nb;
+            want += (uint64_t)s.batch * pl.head_groups *
+                    ((uint64_t)np * pl.gh * s.head_dim + (uint64_t)nb * pl.k_tile);
+        }
+        sim_stats st;
+        int sampled;
+        ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_SCORE, &st, &sampled, nullptr, err,
+                              sizeof err), 0) << err;
+        EXPECT_EQ(st.ev.dram_read_bytes, want);
+        // a unit spans at most W + bq - 1 keys: ceil of that / nk blocks, + 1
+        // where it straddles a boundary (the whole triangle's grow with p0)
+        if (W) {
+            EXPECT_LE(blocks, (uint64_t)((W + pl.bq - 1 + pl.nk - 1) / pl.nk + 1) *
+                                  (uint64_t)pl.qblocks);
+            EXPECT_LT(st.ev.dram_read_bytes, full);
+        } else {
+            full = st.ev.dram_read_bytes;
+        }
+    }
+    // functional runs need the window's first block masked below it: refused
+    const attn_shape w = {8, 4, 2, 64, 1, 300, 300, 10, 0, 100};
+    attn_plan pl;
+    char err[512];
+    ASSERT_EQ(attn_plan_make(&a, &w, &pl, err, sizeof err), 0) << err;
+    std::vector<uint8_t> image(pl.image_bytes);
+    Data d = random_data(w, 1);
+    EXPECT_NE(attn_fill(&a, &w, &pl, d.q.data(), d.k.data(), d.v.data(), image.data(), err,
+                        sizeof err), 0);
+    EXPECT_NE(std::string(err).find("timing-only"), std::string::npos) << err;
 }
 
 } // namespace

@@ -53,7 +53,7 @@ void same_as_direct(attn_memo *mm, const arch_t &a, const energy_model &em, cons
 }
 
 // decode: one query row, so buffers twice as large make the same plan
-const attn_shape kDecode = { 8, 32, 8, 128, 3, 1, 1500, 10 };
+const attn_shape kDecode = { 8, 32, 8, 128, 3, 1, 1500, 10, 0, 0 };
 
 void same_plan(const arch_t &x, const arch_t &y, const attn_shape &s)
 {

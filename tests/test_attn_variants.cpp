@@ -11,6 +11,7 @@
 #include "model_support.h"
 
 extern "C" {
+#include "attention.h"
 #include "engine_setup.h"
 #include "lower.h"
 #include "model.h"
@@ -74,10 +75,10 @@ struct AttnCost {
 };
 
 AttnCost attn_cost(const modeltest::Machine &s, const model_cfg &m, model_phase_kind kind, int S,
-                   int C)
+                   int C, int B = 1)
 {
     static op_result ops[MODEL_MAX_OPS];
-    model_phase ph = {kind, 1, S, C};
+    model_phase ph = {kind, B, S, C};
     lower_info info;
     char err[1024] = "";
     int n = lower_model(&s.a, &s.em, &m, &s.q, &ph, ops, MODEL_MAX_OPS, &info, err, sizeof err);
@@ -258,7 +259,7 @@ TEST(LatentAttention, WithExpertsAndDenseLayersEqualsClosedForm)
     }
 }
 
-TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
+TEST(SlidingWindow, PrefillTimedOverTheWindowsKeyBlocks)
 {
     const std::string cfg = R"({"model_type": "mistral", "hidden_size": 512,
         "intermediate_size": 512, "num_attention_heads": 4, "num_key_value_heads": 4,
@@ -269,12 +270,15 @@ TEST(SlidingWindow, PrefillTimedInChunksOfTheWindow)
     auto attn_cycles = [&](const model_cfg &m, int S) {
         return attn_cost(s, m, MODEL_PREFILL, S, 0).cycles;
     };
-    // S = 4W: the window's score entries are about 3.5 W^2, the kernel's
-    // chunks compute about 5 W^2 (0.5 + 3 x 1.5), the whole triangle 8 W^2
+    // S = 4W: the window's score entries are about 3.5 W^2, the whole
+    // triangle's 8 W^2; each further W queries adds W^2 (twice the first
+    // W's triangle), the same every time
     const double w = attn_cycles(win, 2048), f = attn_cycles(full, 2048), one = attn_cycles(win, 512);
-    EXPECT_EQ(one, attn_cycles(full, 512)); // S <= W: no chunks
+    EXPECT_EQ(one, attn_cycles(full, 512)); // S <= W: the window does not bind
     EXPECT_LT(w, 0.8 * f);
     EXPECT_GT(w, 4 * one);
+    const double w3 = attn_cycles(win, 1536), w2 = attn_cycles(win, 1024);
+    EXPECT_NEAR(w - w3, w3 - w2, 0.02 * (w3 - w2));
 }
 
 // DeepSeek-V3's config (held out: not embedded), its published size: 671 B
@@ -295,4 +299,45 @@ TEST(LatentAttention, DeepseekV3MatchesPublishedSize)
     model_totals t = totals(m, MODEL_DECODE, 1, 0, 1);
     const double active = (double)t.linear_macs + (double)m.vocab_size * m.hidden_size;
     EXPECT_NEAR(active, 37e9, 0.6e9);
+}
+
+// MLA decode's attention DRAM traffic against a closed form written out
+// here, on a DeepSeek-V2-Lite-like config (kv_lora_rank 512,
+// qk_rope_head_dim 64, 16 heads).  The compressed cache is
+//   cache = L B C (r_kv + d_r) kv_bytes,
+// and the kernel reads it once as K (the packed latent, 8 bytes of
+// metadata a key) and, for the context, its first r_kv values once more as
+// V (packed along the keys, 8 bytes a column and key block of nk keys):
+// the LUT array contracts K over the dimensions and V over the keys, so
+// the two are packed differently and one DRAM copy cannot serve both.
+// Q goes in as INT8 (r_kv + d_r a head), O out as float32 (r_kv a head).
+TEST(LatentAttention, DecodeTrafficIsTheCompressedCacheOnceAsKAndItsLatentOnceAsV)
+{
+    const u64 L = 3, H = 16, rkv = 512, dr = 64;
+    model_cfg m = from_json(R"({"model_type": "deepseek_v2", "hidden_size": 2048,
+        "intermediate_size": 1024, "num_attention_heads": 16, "num_key_value_heads": 16,
+        "num_hidden_layers": 3, "vocab_size": 100, "kv_lora_rank": 512, "q_lora_rank": null,
+        "qk_nope_head_dim": 128, "qk_rope_head_dim": 64, "v_head_dim": 128,
+        "n_routed_experts": null, "num_experts_per_tok": null})");
+    modeltest::Machine s = modeltest::ideal_machine("W4A8");
+    const u64 kvbits = s.q.kv_bits ? (u64)s.q.kv_bits : 8;
+    for (int B : {1, 3}) {
+        for (int C : {1024, 4096}) {
+            SCOPED_TRACE("B=" + std::to_string(B) + " C=" + std::to_string(C));
+            const attn_shape sh = {(int)kvbits, (int)H, 1, (int)(rkv + dr), B, 1, C, 0, (int)rkv, 0};
+            attn_plan pl;
+            char err[512] = "";
+            ASSERT_EQ(attn_plan_make(&s.a, &sh, &pl, err, sizeof err), 0) << err;
+            ASSERT_EQ((u64)C % (u64)pl.nk, 0u) << "the closed form has no padding keys";
+            const u64 cache = L * B * C * (rkv + dr) * kvbits / 8;
+            model_phase ph = {MODEL_DECODE, B, 0, C};
+            uint64_t kvb = 0;
+            ASSERT_EQ(model_kv_cache_bytes(&m, &ph, &kvb), 0);
+            EXPECT_EQ((u64)kvb, cache);
+            const u64 k_meta = L * B * C * 8;
+            const u64 v = L * B * (C * rkv * kvbits / 8 + (u64)C / (u64)pl.nk * rkv * 8);
+            const u64 qo = L * B * H * ((rkv + dr) + 4 * rkv);
+            EXPECT_EQ((u64)attn_cost(s, m, MODEL_DECODE, 0, C, B).bytes, cache + k_meta + v + qo);
+        }
+    }
 }
