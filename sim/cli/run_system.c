@@ -147,7 +147,7 @@ static void print_phase(FILE *f, const arch_t *a, const sc_system_cfg *c, int na
         else
             snprintf(arb, sizeof arb, "not measured (device)");
         fprintf(f, "  accelerator %d: %llu cycles, DRAM stall %llu cycles, arbitration stall "
-                   "%s (linear layers)\n",
+                   "%s (the linear layers' programs)\n",
                 i, (unsigned long long)s->acc_cycles[i], (unsigned long long)s->acc_stall[i],
                 arb);
     }
