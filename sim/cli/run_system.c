@@ -1,6 +1,7 @@
 /* run_system.c - `lutsim run --engine systemc` (run_system.h). */
 #include "run_system.h"
 
+#include "engine_system.h"
 #include "gemm.h"
 #include "quant_layout.h"
 #include "vector.h"
@@ -142,10 +143,7 @@ static void print_phase(FILE *f, const arch_t *a, const sc_system_cfg *c, int na
             (unsigned long long)s->load);
     for (int i = 0; i < nacc; i++) {
         char arb[40];
-        if (res0->arb_measured)
-            snprintf(arb, sizeof arb, "%llu cycles", (unsigned long long)s->acc_arb[i]);
-        else
-            snprintf(arb, sizeof arb, "not measured (device)");
+        engine_system_arb_text(arb, sizeof arb, res0->arb_measured, s->acc_arb[i]);
         fprintf(f, "  accelerator %d: %llu cycles, DRAM stall %llu cycles, arbitration stall "
                    "%s (the linear layers' programs)\n",
                 i, (unsigned long long)s->acc_cycles[i], (unsigned long long)s->acc_stall[i],
@@ -190,13 +188,7 @@ int run_system(FILE *f, json_t *js, const sc_system_cfg *c0, const arch_t *a,
                const energy_model *em, const quant_preset *q, const run_phase *ph, int nph,
                char *err, size_t errlen)
 {
-    sc_system_cfg c = *c0;
-    if (c.accelerators == 0)
-        c.accelerators = 1;
-    if (c.dram_private < 0)
-        c.dram_private = 0;
-    if ((int)c.core < 0)
-        c.core = SC_CORE_CMODEL;
+    const sc_system_cfg c = engine_system_resolved(c0);
     const int nacc = c.accelerators;
     arch_t qa;
     if (quant_arch(a, q, &qa, err, errlen) != 0)
