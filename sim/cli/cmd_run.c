@@ -389,9 +389,12 @@ int cmd_run(int argc, char **argv)
             systemc = strcmp(optarg, "systemc") == 0;
             break;
         case 'h': print_usage(); return 0;
+        case ENGSYS_OPT_CORE: /* refused before any output: the C model core only */
+            cli_error("run: --core: `run --engine systemc` puts the C model in each "
+                      "accelerator; no other core");
+            return 2;
         case ENGSYS_OPT_ACCEL:
         case ENGSYS_OPT_DRAM:
-        case ENGSYS_OPT_CORE:
             if (engine_system_option(ch, optarg, &sys) != 0)
                 return 2;
             break;
@@ -410,7 +413,7 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     if (!systemc && engine_system_given(&sys)) {
-        cli_error("run: --accelerators, --dram and --core need --engine systemc");
+        cli_error("run: --accelerators and --dram need --engine systemc");
         return 2;
     }
     if (systemc && !strcmp(phase, "generate")) {
