@@ -24,7 +24,14 @@ struct Json {
         json_error_t e;
         j = json_load_file(path.c_str(), 0, &e);
     }
+    Json() = default;
     ~Json() { json_decref(j); }
+    void load(const std::string &path)
+    {
+        json_error_t e;
+        json_decref(j);
+        j = json_load_file(path.c_str(), 0, &e);
+    }
     Json(const Json &) = delete;
     Json &operator=(const Json &) = delete;
 };
@@ -236,5 +243,95 @@ TEST(SystemC, ExecMovesTheSameBytesAsTheCModel)
         const int64_t arb = json_integer_value(json_object_get(a, "arbitration_stall_cycles"));
         EXPECT_EQ(arb, want[i]) << "accelerator " << i;
         EXPECT_EQ(cycles_of(a), alone + arb) << "accelerator " << i;
+    }
+}
+
+namespace {
+
+// `lutsim run --engine systemc` on a DRAM-bound decode step: a Llama-style
+// model of 2 layers, hidden 2048, intermediate 5632, vocabulary 4096, W2A8
+// (group 128, FP16 scales) on ideal.json (one 64 GB/s channel at 1 GHz = 64
+// bytes per cycle).  Weights by hand: per layer q, k, v, o 4 x 2048 x 2048
+// and gate, up, down 3 x 5632 x 2048 = 51,380,224; two layers and the LM
+// head 4096 x 2048: 111,149,056 weights, 2 bits each = 27,787,264 bytes, and
+// 111,149,056 / 128 scales x 2 bytes = 1,736,704: W = 29,523,968 bytes.
+// One accelerator: its linear layers take at least W / 64 = 461,312 cycles.
+// Private DRAM, N accelerators: each streams W / N over its own channel, at
+// least W / (64 N); a DRAM-bound step is within 10% of that.  Shared: the
+// one channel still carries all of W, so at least W / 64 whatever N.
+struct RunSystem {
+    TmpDir t;
+    std::string model;
+    RunSystem()
+    {
+        model = t.p("m.json");
+        std::ofstream m(model);
+        m << "{\"architectures\": [\"LlamaForCausalLM\"], \"hidden_act\": \"silu\","
+             " \"hidden_size\": 2048, \"intermediate_size\": 5632,"
+             " \"max_position_embeddings\": 256, \"model_type\": \"llama\","
+             " \"num_attention_heads\": 16, \"num_hidden_layers\": 2,"
+             " \"num_key_value_heads\": 16, \"rms_norm_eps\": 1e-05,"
+             " \"tie_word_embeddings\": false, \"vocab_size\": 4096}\n";
+    }
+    // the "systemc" entry of the decode phase, and the plain phase total
+    json_t *run(Json &out, int n, const std::string &dram, int64_t *plain_total)
+    {
+        const std::string js = t.p("r" + std::to_string(n) + dram + ".json");
+        auto r = testproc::lutsim(t, "run --model " + model + " --quant W2A8 --phase decode"
+                                     " --context 64 --arch " + std::string(SRC_DIR) +
+                                     "/workloads/arch/ideal.json --quiet --engine systemc"
+                                     " --accelerators " + std::to_string(n) + " --dram " + dram +
+                                     " --json " + js);
+        EXPECT_EQ(r.status, 0) << r.err;
+        out.load(js);
+        if (!out.j)
+            return nullptr;
+        *plain_total = json_integer_value(json_object_get(
+            json_object_get(json_array_get(json_object_get(out.j, "phases"), 0), "total"),
+            "cycles"));
+        return json_array_get(json_object_get(out.j, "systemc"), 0);
+    }
+};
+
+int64_t key(json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); }
+
+} // namespace
+
+TEST(SystemC, RunOneAcceleratorEqualsPlainRun)
+{
+    RunSystem rs;
+    Json out;
+    int64_t plain = 0;
+    json_t *s = rs.run(out, 1, "shared", &plain);
+    ASSERT_NE(s, nullptr);
+    // ideal memory, one accelerator: the system is the C model
+    EXPECT_EQ(key(s, "linear_cycles"), key(s, "linear_alone_cycles"));
+    EXPECT_EQ(key(s, "linear_cycles"), key(s, "linear_run_cycles"));
+    EXPECT_EQ(key(s, "cycles"), plain);
+    EXPECT_EQ(key(s, "run_cycles"), plain);
+    EXPECT_EQ(json_array_size(json_object_get(s, "per_accelerator")), 1u);
+    const double bound = 29523968.0 / 64.0;
+    EXPECT_GE((double)key(s, "linear_cycles"), bound);
+    EXPECT_LE((double)key(s, "linear_cycles"), 1.1 * bound) << "not DRAM-bound";
+}
+
+TEST(SystemC, RunPrivateDramSpeedsUpNSharedDoesNot)
+{
+    RunSystem rs;
+    const double w = 29523968.0;
+    for (int n : { 2, 4 }) {
+        SCOPED_TRACE(std::to_string(n) + " accelerators");
+        Json po, so;
+        int64_t plain = 0;
+        json_t *p = rs.run(po, n, "private", &plain), *s = rs.run(so, n, "shared", &plain);
+        ASSERT_TRUE(p && s);
+        EXPECT_EQ(json_array_size(json_object_get(p, "per_accelerator")), (size_t)n);
+        const double one = (double)key(p, "linear_run_cycles");
+        EXPECT_GE((double)key(p, "linear_cycles"), w / (64.0 * n));
+        EXPECT_LE((double)key(p, "linear_cycles"), 1.1 * w / (64.0 * n));
+        EXPECT_GE(one / (double)key(p, "linear_cycles"), 0.9 * n);
+        // the shared channel carries all the weights: no faster than W / 64
+        EXPECT_GE((double)key(s, "linear_cycles"), w / 64.0);
+        EXPECT_LT(one / (double)key(s, "linear_cycles"), 1.1);
     }
 }

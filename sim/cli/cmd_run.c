@@ -2,6 +2,7 @@
  * per-operation throughput, energy and roofline out. */
 #include "commands.h"
 #include "engine_setup.h"
+#include "engine_system.h"
 #include "gemm.h"
 #include "lower.h"
 #include "model.h"
@@ -16,6 +17,7 @@
 #include "run_eval.h"
 #include "run_generate.h"
 #include "run_inputs.h"
+#include "run_system.h"
 #include "workload_embed.h"
 
 #include "mapper.h"
@@ -36,7 +38,8 @@ static const char run_usage[] =
     "                  [--route-seed N]\n"
     "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
     "                  [--functional] [--seed S] [--energy E.json] [--objective O]\n"
-    "                  [--quiet]\n"
+    "                  [--quiet] [--engine systemc [--accelerators N]\n"
+    "                  [--dram shared|private]]\n"
     "\n"
     "Lowers every operation of a quantized decoder-only LLM onto the LUT\n"
     "accelerator and simulates it on the C model (timing-only by default).\n"
@@ -76,6 +79,15 @@ static const char run_usage[] =
     "  --seed S         seed for --functional, 0..1073741824 (default 1)\n"
     "  --objective O    what the GEMM mapper minimises per shape: edp (default:\n"
     "                   energy x cycles), cycles, or energy\n"
+    "  --engine E       cmodel (default), or systemc: the phases' linear layers\n"
+    "                   also tensor-parallel on the SystemC system (each of N\n"
+    "                   accelerators 1/N of every layer's output columns, its own\n"
+    "                   program, all at once through shared or private DRAM;\n"
+    "                   attention and vector work not split), compared with one\n"
+    "                   accelerator (README \"The SystemC system\")\n"
+    "  --accelerators N --engine systemc: accelerators, 1..64 (default 1)\n"
+    "  --dram D         --engine systemc: shared (default; one memory for all) or\n"
+    "                   private (one per accelerator)\n"
     "  --quiet          no progress line on stderr (shown when a phase's timing\n"
     "                   or functional run takes longer than a second)\n"
     "  -h, --help       this text\n"
@@ -312,6 +324,8 @@ int cmd_run(int argc, char **argv)
         { "routing", required_argument, 0, 'r' },
         { "route-seed", required_argument, 0, 'X' },
         { "every-step", no_argument, 0, 'W' },
+        { "engine", required_argument, 0, 'e' },
+        ENGINE_SYSTEM_LONGOPTS,
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
     };
@@ -323,6 +337,9 @@ int cmd_run(int argc, char **argv)
     int prompt = 512, new_tokens = 256, route_seed = 1, every_step = 0;
     int routing = MOE_ROUTE_UNIFORM;
     double zipf_s = 0;
+    int systemc = 0;
+    sc_system_cfg sys;
+    engine_system_defaults(&sys);
     optind = 1;
     opterr = 0;
     int ch;
@@ -364,7 +381,23 @@ int cmd_run(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'e':
+            if (strcmp(optarg, "cmodel") && strcmp(optarg, "systemc")) {
+                cli_error("--engine: expected cmodel or systemc, got '%s'", optarg);
+                return 2;
+            }
+            systemc = strcmp(optarg, "systemc") == 0;
+            break;
         case 'h': print_usage(); return 0;
+        case ENGSYS_OPT_CORE: /* refused before any output: the C model core only */
+            cli_error("run: --core: `run --engine systemc` puts the C model in each "
+                      "accelerator; no other core");
+            return 2;
+        case ENGSYS_OPT_ACCEL:
+        case ENGSYS_OPT_DRAM:
+            if (engine_system_option(ch, optarg, &sys) != 0)
+                return 2;
+            break;
         default:
             cli_error("run: unknown or incomplete option '%s' (see `lutsim run --help`)",
                       argv[optind - 1]);
@@ -377,6 +410,14 @@ int cmd_run(int argc, char **argv)
     }
     if (!model || !quant) {
         cli_error("run: --model and --quant are required (see `lutsim run --help`)");
+        return 2;
+    }
+    if (!systemc && engine_system_given(&sys)) {
+        cli_error("run: --accelerators and --dram need --engine systemc");
+        return 2;
+    }
+    if (systemc && !strcmp(phase, "generate")) {
+        cli_error("run: --engine systemc times prefill and decode, not --phase generate");
         return 2;
     }
     const run_inputs in = { model, quant, arch_path, energy, routing, zipf_s,
@@ -429,6 +470,7 @@ int cmd_run(int argc, char **argv)
     static op_result ops[2][MODEL_MAX_OPS];
     run_phase ph[2];
     int nph = 0;
+    json_t *sysj = json_object(); /* --engine systemc's "systemc" */
     /* the plot folder first: --json DIR/report.json may go into it */
     if ((plot && plot_stage(&of, plot, &pf, err, sizeof err) != 0) ||
         (json && !(tj = out_stage(&of, json, err, sizeof err))) ||
@@ -458,8 +500,13 @@ int cmd_run(int argc, char **argv)
             goto done;
         nph++;
     }
+    if (systemc && run_system(stdout, sysj, &sys, &a, &em, &q, ph, nph, err, sizeof err) != 0) {
+        cli_error("--engine systemc: %s", err);
+        goto done;
+    }
     if (tj) {
         json_t *r = run_to_json(&a, &em, &m, &q, ph, nph);
+        json_object_update(r, sysj);
         json_t *moe = json_array();
         for (int k = 0; k < nph; k++) {
             json_t *x = moe_to_json(&m, &q, &ph[k].ph);
@@ -500,6 +547,7 @@ int cmd_run(int argc, char **argv)
         printf("\nroofline: %s/roofline.png, .svg, .pdf\n", plot);
     status = 0;
 done:
+    json_decref(sysj);
     if (status)
         out_abort(&of);
     return status;

@@ -44,9 +44,7 @@ int engine_system_option(int ch, const char *arg, sc_system_cfg *c)
     }
 }
 
-int engine_system_run(const sc_system_cfg *c, const arch_t *arch, const energy_model *em,
-                      const program *p, uint8_t *image, size_t image_size, sim_stats *st,
-                      sc_system_result **res, char *err, size_t errlen)
+sc_system_cfg engine_system_resolved(const sc_system_cfg *c)
 {
     sc_system_cfg k = *c;
     if (k.accelerators == 0)
@@ -55,6 +53,22 @@ int engine_system_run(const sc_system_cfg *c, const arch_t *arch, const energy_m
         k.dram_private = 0;
     if ((int)k.core < 0)
         k.core = SC_CORE_CMODEL;
+    return k;
+}
+
+void engine_system_arb_text(char *buf, size_t n, int measured, uint64_t cycles)
+{
+    if (measured)
+        snprintf(buf, n, "%llu cycles", (unsigned long long)cycles);
+    else
+        snprintf(buf, n, "not measured (device)");
+}
+
+int engine_system_run(const sc_system_cfg *c, const arch_t *arch, const energy_model *em,
+                      const program *p, uint8_t *image, size_t image_size, sim_stats *st,
+                      sc_system_result **res, char *err, size_t errlen)
+{
+    sc_system_cfg k = engine_system_resolved(c);
     *res = malloc(sizeof **res);
     if (!*res) {
         snprintf(err, errlen, "out of memory for the system's statistics");
@@ -83,10 +97,7 @@ void engine_system_print(FILE *f, const arch_t *arch, const sc_system_cfg *c,
             (unsigned long long)r->dram_bytes, 100.0 * r->dram_utilisation);
     for (int i = 0; i < n; i++) {
         char arb[40];
-        if (r->arb_measured)
-            snprintf(arb, sizeof arb, "%llu cycles", (unsigned long long)r->arb_stall[i]);
-        else
-            snprintf(arb, sizeof arb, "not measured (device)");
+        engine_system_arb_text(arb, sizeof arb, r->arb_measured, r->arb_stall[i]);
         fprintf(f, "  accelerator %d: %llu cycles, DRAM stall %llu cycles, arbitration stall %s, "
                    "image %016llx\n",
                 i, (unsigned long long)r->acc[i].cycles,

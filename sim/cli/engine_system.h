@@ -29,6 +29,11 @@ int engine_system_option(int ch, const char *arg, sc_system_cfg *c);
 /* Whether an option was given that needs --engine systemc. */
 int engine_system_given(const sc_system_cfg *c);
 
+/* c with what was not given at its default (1, shared, cmodel). */
+sc_system_cfg engine_system_resolved(const sc_system_cfg *c);
+/* "N cycles", or "not measured (device)" when !measured. */
+void engine_system_arb_text(char *buf, size_t n, int measured, uint64_t cycles);
+
 /* Runs the system; *st gets accelerator 0's statistics, *res (malloc'd,
  * free it) everything.  0, or -1 with a message. */
 int engine_system_run(const sc_system_cfg *c, const arch_t *arch, const energy_model *em,

@@ -96,7 +96,7 @@ void accel_cmodel::run()
         }
         t0_ = start_cycle = clk_.now();
         sim_opts so{};
-        so.dram = ok ? d + base : nullptr;
+        so.dram = ok && size ? d + base : nullptr; // no image: timing-only
         so.dram_size = (size_t)size;
         so.dram_port = port_cb;
         so.dram_port_ctx = this;

@@ -54,6 +54,15 @@ int dram_target::open(char *err, size_t errlen)
 
 const dram_spec *dram_target::spec() const { return device() ? dram_dev_spec(devs[0]) : nullptr; }
 
+void dram_target::clear_counters()
+{
+    for (auto &s : dev_stats)
+        std::memset(&s, 0, sizeof s);
+    for (size_t i = 0; i < bytes.size(); i++)
+        arb_stall[i] = bytes[i] = 0;
+    late = 0;
+}
+
 uint64_t dram_target::memories_busy() const
 {
     uint64_t s = 0;

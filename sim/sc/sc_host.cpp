@@ -35,10 +35,9 @@ bool interconnect::get_dmi(int, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi)
     return gp.get_address() < SC_MMIO_BASE && to_dram->get_direct_mem_ptr(gp, dmi);
 }
 
-host::host(sc_core::sc_module_name n, const clock_base &clk, const std::vector<uint8_t> &image,
-           const std::vector<uint8_t> &prog, int accelerators, uint64_t window)
-    : sc_module(n), bus("bus"), clk_(clk), image_(image), prog_(prog), nacc_(accelerators),
-      window_(window)
+host::host(sc_core::sc_module_name n, const clock_base &clk, const std::vector<host_job> &jobs,
+           int accelerators, uint64_t window)
+    : sc_module(n), bus("bus"), clk_(clk), jobs_(jobs), nacc_(accelerators), window_(window)
 {
     result.resize((size_t)accelerators);
     SC_THREAD(run);
@@ -85,13 +84,24 @@ uint64_t host::reg_read(int acc, uint64_t reg)
 
 void host::run()
 {
+    for (size_t j = 0; j < jobs_.size(); j++) {
+        if (!run_job(jobs_[j]))
+            return;
+        if (on_done)
+            on_done((int)j);
+    }
+}
+
+bool host::run_job(const host_job &job)
+{
+    const std::vector<uint8_t> &image_ = job.image, &prog_ = job.prog;
     const uint64_t t0 = clk_.now();
     const uint64_t prog_at = (image_.size() + 63) / 64 * 64;
     for (int i = 0; i < nacc_; i++) { // each window: its image, then its program
         const uint64_t base = (uint64_t)i * window_;
         if (!access(tlm::TLM_WRITE_COMMAND, base, (uint8_t *)image_.data(), image_.size()) ||
             !access(tlm::TLM_WRITE_COMMAND, base + prog_at, (uint8_t *)prog_.data(), prog_.size()))
-            return;
+            return false;
     }
     load_cycles = clk_.now() - t0;
     for (int i = 0; i < nacc_; i++) {
@@ -107,7 +117,9 @@ void host::run()
     for (int i = 0; i < nacc_; i++) // the start writes take no time: all start together
         reg_write(i, REG_CTRL, 1);
     for (int i = 0; i < nacc_; i++) {
-        while (!irq[(size_t)i]->read())
+        // the status, not the line: the line is still high from the last job
+        // until the accelerator's thread lowers it
+        while (reg_read(i, REG_STATUS) == ST_RUNNING)
             sc_core::wait(irq[(size_t)i]->posedge_event());
         if (reg_read(i, REG_STATUS) != ST_DONE && error.empty())
             error = "accelerator " + std::to_string(i) + " stopped with an error";
@@ -117,9 +129,10 @@ void host::run()
         result[(size_t)i].resize(image_.size());
         if (!access(tlm::TLM_READ_COMMAND, (uint64_t)i * window_, result[(size_t)i].data(),
                     image_.size()))
-            return;
+            return false;
     }
     readback_cycles = clk_.now() - run_end;
+    return error.empty();
 }
 
 } // namespace lsc

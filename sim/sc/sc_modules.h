@@ -71,6 +71,8 @@ struct dram_target : sc_core::sc_module {
     // cycle the accelerators start
     void set_origin(uint64_t cycle) { origin_ = cycle; }
     uint64_t late = 0;
+    // a new job of a sequence (sc_system_run_jobs): its counters from zero
+    void clear_counters();
 
   private:
     void b_transport(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
@@ -123,25 +125,34 @@ struct accel_cmodel : sc_core::sc_module {
     uint64_t window_;
 };
 
-// The host: loads, starts, waits, reads back.
+// One job of the host: every accelerator runs prog on its own copy of
+// image (empty: timing-only, nothing loaded or read back but the program).
+struct host_job {
+    std::vector<uint8_t> image, prog;
+};
+
+// The host: for each job in turn, loads, starts, waits, reads back.
 struct host : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<host> bus;
     std::vector<sc_core::sc_signal<bool> *> irq;
     SC_HAS_PROCESS(host);
-    host(sc_core::sc_module_name n, const clock_base &clk, const std::vector<uint8_t> &image,
-         const std::vector<uint8_t> &prog, int accelerators, uint64_t window);
+    host(sc_core::sc_module_name n, const clock_base &clk, const std::vector<host_job> &jobs,
+         int accelerators, uint64_t window);
     std::vector<std::vector<uint8_t>> result; // each accelerator's image read back
+    // the current (last) job's
     uint64_t load_cycles = 0, run_start = 0, run_end = 0, readback_cycles = 0;
     std::string error;
     std::function<void(uint64_t)> on_start; // called with the cycle the accelerators start
+    std::function<void(int)> on_done;       // called after job j's read-back
 
   private:
     void run();
     bool access(tlm::tlm_command cmd, uint64_t addr, uint8_t *data, size_t len);
     void reg_write(int acc, uint64_t reg, uint64_t v);
     uint64_t reg_read(int acc, uint64_t reg);
+    bool run_job(const host_job &j);
     clock_base clk_;
-    const std::vector<uint8_t> &image_, &prog_;
+    const std::vector<host_job> &jobs_;
     int nacc_;
     uint64_t window_;
 };

@@ -57,6 +57,17 @@ int sc_system_run(const sc_system_cfg *cfg, const arch_t *arch, const energy_mod
                   const program *p, uint8_t *image, size_t image_size, sc_system_result *res,
                   char *err, size_t errlen);
 
+/* Timing-only jobs in sequence on one elaboration (`lutsim run`): job j's
+ * program runs on every accelerator at once, in sim_run's timing-only mode
+ * (no memory image; every DRAM transfer's timing still goes through the
+ * DRAM target, so a shared channel's contention is simulated); res[j] (of
+ * njobs) gets its figures, the DRAM counters from its start (a device's
+ * bank state and clock carry over from job to job).  Once per process,
+ * like sc_system_run.  0, or -1 with a one-line message. */
+int sc_system_run_jobs(const sc_system_cfg *cfg, const arch_t *arch, const energy_model *em,
+                       const program *const *progs, int njobs, sc_system_result *res,
+                       char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
