@@ -276,6 +276,24 @@ static double plan_cost(const arch_t *a, const attn_shape *s, const attn_plan *p
     return (double)s->batch * (double)pl->head_groups * (blocks * blk + (double)pl->qblocks * unit);
 }
 
+/* Table-buffer bytes that every fits call of a block of R rows needs at
+ * least: its Q tables at their smallest (resident, or two of the shortest
+ * chunk the qk chain reaches), their sums, and two sets of context tables
+ * of the shortest chunk pk_min with their sums.  A block that cannot have
+ * them fails at the table buffer for every chunk, before anything of the
+ * plan that the fitting call does not rewrite. */
+static uint64_t tbl_floor(const arch_t *a, const attn_shape *s, uint64_t R, int resident,
+                          int groups, uint64_t qk_min, uint64_t pk_min)
+{
+    const uint64_t hd = (uint64_t)s->head_dim, g = groups > 1 ? (uint64_t)groups : 1;
+    uint64_t q = align_up(tables(a, R, hd)) + align_up(R * 4);
+    if (!resident && qk_min < hd) {
+        const uint64_t chunked = 2 * align_up(tables(a, R, qk_min)) + 2 * align_up(R * 4);
+        q = chunked < q ? chunked : q;
+    }
+    return q + 2 * align_up(g * tables(a, R, pk_min)) + 2 * align_up(g * R * 4);
+}
+
 /* The largest query block of at most bq_max positions (rows a multiple of
  * quantum) with gh heads and nk-key blocks that fits the buffers, with its
  * longest table chunk and Q tables resident if they fit (resident: only
@@ -284,8 +302,19 @@ static int largest_fit(const arch_t *a, const attn_shape *s, int gh, int nk, int
                        int quantum, int resident, int groups, attn_plan *pl)
 {
     const int tk = a->tile_k;
+    int pk_min = 0, qk_min = s->head_dim; /* the ends of the chains below */
+    for (int pk = nk / groups / tk * tk; pk >= tk; pk = pk / 2 / tk * tk)
+        if (!(nk % (pk * groups) || pk < (nk < PK_MIN ? nk : PK_MIN)))
+            pk_min = pk;
+    if (pk_min == 0)
+        return -1;
+    while (qk_min % tk == 0 && qk_min / 2 >= tk)
+        qk_min = qk_min / 2 / tk * tk;
     for (int bq = bq_max; bq >= 1; bq--) {
         if (bq > 1 && gh * bq % quantum != 0)
+            continue;
+        if (tbl_floor(a, s, (uint64_t)(gh * bq), resident, groups, (uint64_t)qk_min,
+                      (uint64_t)pk_min) > arch_buf_bytes(a, BUF_TBL))
             continue;
         for (int pk = nk / groups / tk * tk; pk >= tk; pk = pk / 2 / tk * tk) {
             /* (grouped: whole steps of groups chunks per block) */

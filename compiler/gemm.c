@@ -76,6 +76,7 @@ typedef struct {
     uint64_t wrow;           /* bytes of one index row of nt columns */
     uint64_t act_half, tbl_half, wgt_half, acc_half, out_tile;
     uint64_t sum_off;        /* sums after the tables in each table half */
+    gemm_tpads tpads;        /* table pads of the group lengths */
 } plan;
 
 int gemm_group_len(const gemm_shape *s, int g)
@@ -95,7 +96,8 @@ static int fits(const arch_t *a, const gemm_shape *s, int mt, int nt, int nb, pl
     pl->wrow = ((uint64_t)nt * tk + 7) / 8;
     /* activations arrive one scale group at a time: mt rows x group */
     pl->act_half = align_up((uint64_t)mt * gemm_act_bytes(a, (uint64_t)(s->group_size < s->kd ? s->group_size : s->kd)), ALIGN);
-    pl->sum_off = align_up(gemm_table_span(a, s, (uint64_t)mt), ALIGN);
+    gemm_tpads_of(a, s, &pl->tpads);
+    pl->sum_off = align_up(gemm_table_span(a, s, &pl->tpads, (uint64_t)mt), ALIGN);
     pl->tbl_half = pl->sum_off + align_up((uint64_t)mt * 4, ALIGN);
     pl->wgt_half = align_up(gchunks * s->wtype.bits * pl->wrow, ALIGN) +
                    align_up(gemm_meta_bytes(s, (uint64_t)nt), ALIGN);
@@ -455,7 +457,7 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
                 in.rows = (uint32_t)rows;
                 in.klen = (uint32_t)klen;
                 in.stride = (uint32_t)gemm_act_bytes(a, (uint64_t)klen);
-                in.tpad = (uint32_t)gemm_table_pad(a, (uint64_t)klen);
+                in.tpad = (uint32_t)gemm_tpad_for(a, &pl.tpads, (uint64_t)klen);
                 if (gemm_emit(p, &in, err, errlen))
                     goto fail;
                 if (g + 1 < ngroups &&
@@ -488,7 +490,7 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
                 const gemm_group_op go = {
                     tbase, wbase, (acc_i++ % 2) * pl.acc_half, tbase + pl.sum_off, meta_at,
                     obase + (uint64_t)rows * (n0 - bn0) * 4, rows, ncols, klen, g > 0, 0,
-                    s->tables_in_dram ? 0 : gemm_table_pad(a, (uint64_t)klen)
+                    s->tables_in_dram ? 0 : gemm_tpad_for(a, &pl.tpads, (uint64_t)klen)
                 };
                 if (gemm_emit_group(p, s, &go, err, errlen))
                     goto fail;

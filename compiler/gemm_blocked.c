@@ -51,7 +51,8 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     pl->E = E;
     pl->G = G;
     const uint64_t gch = gemm_cdiv((uint64_t)G, (uint64_t)tk);
-    pl->tbl_half = gemm_align(gemm_table_span(a, s, (uint64_t)mt));
+    gemm_tpads_of(a, s, &pl->tpads);
+    pl->tbl_half = gemm_align(gemm_table_span(a, s, &pl->tpads, (uint64_t)mt));
     pl->sum_slot = gemm_align((uint64_t)mt * 4);
     pl->tbl_slots = 3 * pl->tbl_half + 4 * pl->sum_slot <= arch_buf_bytes(a, BUF_TBL) ? 3 : 2;
     pl->sum_base = (uint64_t)pl->tbl_slots * pl->tbl_half;
@@ -228,7 +229,7 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
     in.rows = (uint32_t)rows;
     in.klen = (uint32_t)klen;
     in.stride = (uint32_t)gemm_act_bytes(c->a, (uint64_t)klen);
-    in.tpad = (uint32_t)gemm_table_pad(c->a, (uint64_t)klen);
+    in.tpad = (uint32_t)gemm_tpad_for(c->a, &c->pl->tpads, (uint64_t)klen);
     return gemm_emit(c->p, &in, c->err, c->errlen);
 }
 
@@ -240,7 +241,7 @@ static int compute(ectx *c, uint64_t tbase, uint64_t sbase, uint64_t wbase, uint
     const gemm_group_op go = {
         tbase, wbase, (c->acc_i++ % 2) * c->pl->acc_half, sbase, wbase + gemm_align(ib), dst,
         rows, ncols, gemm_group_len(s, g), g > 0, s->sched.part,
-        s->tables_in_dram ? 0 : gemm_table_pad(c->a, (uint64_t)gemm_group_len(s, g))
+        s->tables_in_dram ? 0 : gemm_tpad_for(c->a, &c->pl->tpads, (uint64_t)gemm_group_len(s, g))
     };
     return gemm_emit_group(c->p, s, &go, c->err, c->errlen);
 }

@@ -44,11 +44,22 @@ int gemm_sub_group(const arch_t *a, const gemm_shape *s);
 /* Length of group g (the last one may be shorter). */
 int gemm_group_len(const gemm_shape *s, int g);
 /* Table layout (table_pad.c): the tpad of tprec and lmma for tables of
- * klen activations per row (0 on ideal buffers), and the table-buffer
- * bytes of rows rows' tables of any group of s (tables loaded from DRAM
- * stay dense). */
+ * klen activations per row (0 on ideal buffers). */
 int gemm_table_pad(const arch_t *a, uint64_t klen);
-uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, uint64_t rows);
+/* The pads of s's two group lengths (a full group and the last), worked
+ * out once per shape: the search behind a pad is the costly part, and a
+ * lowering asks for it at every tprec and lmma. */
+typedef struct {
+    uint64_t klen[2]; /* a full group's length, the last group's */
+    int pad[2];       /* gemm_table_pad of each */
+} gemm_tpads;
+void gemm_tpads_of(const arch_t *a, const gemm_shape *s, gemm_tpads *t);
+/* gemm_table_pad(a, klen), from t when klen is one of its lengths. */
+int gemm_tpad_for(const arch_t *a, const gemm_tpads *t, uint64_t klen);
+/* The table-buffer bytes of rows rows' tables of any group of s, with
+ * s's pads t (tables loaded from DRAM stay dense). */
+uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, const gemm_tpads *t,
+                         uint64_t rows);
 /* Lowers s (its own schedule) and times it on the C model without data;
  * *lay gets the layout. */
 int gemm_run_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
@@ -82,6 +93,7 @@ typedef struct {
     int tk, E, G;           /* activations per table, entries, (sub-)group length */
     uint64_t act_slot;      /* one act slot: a streamed mt x G tile, or a resident block */
     int act_slots;          /* streamed: 2..8 (Little's law); resident: 2 or 1 */
+    gemm_tpads tpads;       /* table pads of the group lengths */
     uint64_t tbl_half;      /* one table slot (tables only) */
     int tbl_slots;          /* 3 when they fit, else 2 */
     uint64_t sum_base, sum_slot; /* activation sums: a ring of 4 slots after the tables,

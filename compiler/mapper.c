@@ -186,7 +186,9 @@ static int reuse_bound(const gemm_shape *s)
 static int mt_max(const arch_t *a, const gemm_shape *s, uint64_t rq)
 {
     uint64_t mt = min64(min64(gemm_field_max(OP_LMMA, "m"), gemm_field_max(OP_TPREC, "rows")), s->m);
-    while (mt > 1 && 2 * (gemm_align(gemm_table_span(a, s, mt)) + gemm_align(mt * 4)) >
+    gemm_tpads t;
+    gemm_tpads_of(a, s, &t);
+    while (mt > 1 && 2 * (gemm_align(gemm_table_span(a, s, &t, mt)) + gemm_align(mt * 4)) >
                          arch_buf_bytes(a, BUF_TBL))
         mt = mt > 64 ? mt - mt / 8 : mt - 1;
     if (mt > rq && mt < s->m)

@@ -27,6 +27,19 @@ static uint64_t steps_cost(const arch_t *a, const sram_geom *g, uint64_t chunks,
     return cost;
 }
 
+/* A cost no pad can beat: every step reads rows disjoint tables (a row's
+ * stride is at least one table), so at least ceil(rows x tbytes / width)
+ * distinct words, of which the busiest bank serves at least a 1 / banks
+ * share; 2 x min(period, chunks) steps whatever the stride. */
+static uint64_t cost_floor(const arch_t *a, const sram_geom *g, uint64_t chunks, uint64_t tbytes)
+{
+    const uint64_t rows = (uint64_t)(a->tile_m < 64 ? a->tile_m : 64);
+    const uint64_t period = sram_period(tbytes, g->width * g->banks);
+    const uint64_t n = period < chunks ? period : chunks;
+    const uint64_t words = gemm_cdiv(rows * tbytes, g->width);
+    return 2 * n * sram_cycles(g, gemm_cdiv(words, g->banks));
+}
+
 int gemm_table_pad(const arch_t *a, uint64_t klen)
 {
     if (a->sram_ideal || klen == 0)
@@ -35,16 +48,35 @@ int gemm_table_pad(const arch_t *a, uint64_t klen)
     sram_geom_of(a, BUF_TBL, &g);
     const uint64_t tbytes = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
     const uint64_t chunks = gemm_cdiv(klen, (uint64_t)a->tile_k);
+    const uint64_t least = cost_floor(a, &g, chunks, tbytes);
     int best = 0;
     uint64_t best_cost = steps_cost(a, &g, chunks, tbytes, chunks * tbytes);
-    for (int pad = 1; pad <= PAD_MAX && best_cost > 0; pad++) {
+    /* Once a pad costs the floor no larger pad is cheaper: stop there (the
+     * least pad among the cheapest, as the full search would pick). */
+    for (int pad = 1; pad <= PAD_MAX && best_cost > least; pad++) {
         uint64_t c = steps_cost(a, &g, chunks, tbytes, (chunks + (uint64_t)pad) * tbytes);
-        if (c < best_cost) { /* the least pad among the cheapest */
+        if (c < best_cost) {
             best_cost = c;
             best = pad;
         }
     }
     return best;
+}
+
+void gemm_tpads_of(const arch_t *a, const gemm_shape *s, gemm_tpads *t)
+{
+    t->klen[0] = (uint64_t)(s->group_size < s->kd ? s->group_size : s->kd);
+    t->klen[1] = (uint64_t)gemm_group_len(s, (s->kd + s->group_size - 1) / s->group_size - 1);
+    t->pad[0] = gemm_table_pad(a, t->klen[0]);
+    t->pad[1] = t->klen[1] == t->klen[0] ? t->pad[0] : gemm_table_pad(a, t->klen[1]);
+}
+
+int gemm_tpad_for(const arch_t *a, const gemm_tpads *t, uint64_t klen)
+{
+    for (int i = 0; i < 2; i++)
+        if (t->klen[i] == klen)
+            return t->pad[i];
+    return gemm_table_pad(a, klen);
 }
 
 /* Bytes of rows rows' tables for a group of klen activations. */
@@ -55,12 +87,11 @@ static uint64_t span_of(const arch_t *a, uint64_t rows, uint64_t klen, int pad)
     return rows == 0 ? 0 : (rows - 1) * (chunks + (uint64_t)pad) * tbytes + chunks * tbytes;
 }
 
-uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, uint64_t rows)
+uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, const gemm_tpads *t,
+                         uint64_t rows)
 {
-    const int G = s->group_size < s->kd ? s->group_size : s->kd;
-    const int last = gemm_group_len(s, (s->kd + s->group_size - 1) / s->group_size - 1);
-    const int pg = s->tables_in_dram ? 0 : gemm_table_pad(a, (uint64_t)G);
-    const int pl = s->tables_in_dram ? 0 : gemm_table_pad(a, (uint64_t)last);
-    uint64_t full = span_of(a, rows, (uint64_t)G, pg), tail = span_of(a, rows, (uint64_t)last, pl);
+    const int pg = s->tables_in_dram ? 0 : t->pad[0];
+    const int pl = s->tables_in_dram ? 0 : t->pad[1];
+    uint64_t full = span_of(a, rows, t->klen[0], pg), tail = span_of(a, rows, t->klen[1], pl);
     return full > tail ? full : tail;
 }

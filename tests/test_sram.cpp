@@ -353,6 +353,99 @@ TEST(Sram, CompilerLayoutsHaveNoAvoidableBankConflicts)
     EXPECT_EQ(gemm_table_pad(&ideal, 128), 0); // ideal buffers keep the dense layout
 }
 
+// The pad search stops early (at a cost no pad can beat) and a shape's
+// pads are worked out once (gemm_tpads): both must pick what the full
+// search over every pad picks.  Reference: for each pad 0..15 the cost of
+// one period of chunk steps of two row passes, each step's busiest bank
+// counted by hand (distinct words per bank, over the ports), and the least
+// pad among the cheapest.
+static uint64_t ref_pad_cost(const arch_t &a, uint64_t chunks, uint64_t tbytes, uint64_t stride)
+{
+    const arch_buffer &b = a.buf[BUF_TBL];
+    const uint64_t W = (uint64_t)b.width_bits / 8, B = (uint64_t)b.banks, P = (uint64_t)b.ports;
+    const uint64_t rows = (uint64_t)std::min(a.tile_m, 64), R = W * B;
+    uint64_t g = R, m = tbytes % R; // period of j x tbytes mod R: R / gcd(tbytes mod R, R)
+    for (uint64_t x = m; x != 0;) {
+        const uint64_t t = g % x;
+        g = x;
+        x = t;
+    }
+    const uint64_t period = m == 0 ? 1 : R / g;
+    const uint64_t n = std::min(period, chunks);
+    uint64_t cost = 0;
+    for (uint64_t row0 = 0; row0 <= rows; row0 += rows)
+        for (uint64_t j = 0; j < n; j++) {
+            std::vector<uint64_t> words;
+            for (uint64_t r = 0; r < rows; r++) {
+                const uint64_t lo = (row0 + r) * stride + j * tbytes;
+                for (uint64_t w = lo / W; w <= (lo + tbytes - 1) / W; w++)
+                    words.push_back(w);
+            }
+            std::sort(words.begin(), words.end());
+            words.erase(std::unique(words.begin(), words.end()), words.end());
+            std::vector<uint64_t> per(B, 0);
+            for (uint64_t w : words)
+                per[w % B]++;
+            const uint64_t busiest = *std::max_element(per.begin(), per.end());
+            cost += (busiest + P - 1) / P;
+        }
+    return cost;
+}
+
+static int ref_pad(const arch_t &a, uint64_t klen)
+{
+    const uint64_t tbytes = ((uint64_t)1 << (a.tile_k - 1)) * gemm_entry_bytes(&a);
+    const uint64_t chunks = (klen + (uint64_t)a.tile_k - 1) / (uint64_t)a.tile_k;
+    int best = 0;
+    uint64_t best_cost = ref_pad_cost(a, chunks, tbytes, chunks * tbytes);
+    for (int pad = 1; pad <= 15; pad++) {
+        const uint64_t c = ref_pad_cost(a, chunks, tbytes, (chunks + (uint64_t)pad) * tbytes);
+        if (c < best_cost) {
+            best_cost = c;
+            best = pad;
+        }
+    }
+    return best;
+}
+
+TEST(Sram, TablePadIsTheFullSearchsLeastCheapestPad)
+{
+    const uint64_t klens[] = { 1, 3, 4, 7, 8, 16, 28, 32, 64, 96, 100, 128, 129, 192, 256, 344, 512, 1000 };
+    int nonzero = 0, cases = 0;
+    for (int tm : { 1, 2, 4, 8, 16 })
+        for (int tk : { 2, 3, 4, 5 })
+            for (int eb : { 8, 16 })
+                for (int banks : { 1, 2, 4, 8 })
+                    for (int wb : { 64, 128, 256 })
+                        for (int ports : { 1, 2 }) {
+                            arch_t a = banked();
+                            a.tile_m = tm;
+                            a.tile_k = tk;
+                            a.table_entry_bits = eb;
+                            a.buf[BUF_TBL].banks = banks;
+                            a.buf[BUF_TBL].width_bits = wb;
+                            a.buf[BUF_TBL].ports = ports;
+                            for (uint64_t k : klens) {
+                                const int want = ref_pad(a, k);
+                                ASSERT_EQ(gemm_table_pad(&a, k), want)
+                                    << "tile " << tm << "x" << tk << " entry " << eb << " banks "
+                                    << banks << " x " << wb << " bits, " << ports << " ports, klen " << k;
+                                nonzero += want != 0;
+                                cases++;
+                            }
+                            gemm_shape s = {};
+                            s.group_size = 128;
+                            s.kd = 1000; // 7 groups of 128 and one of 104
+                            gemm_tpads t;
+                            gemm_tpads_of(&a, &s, &t);
+                            EXPECT_EQ(gemm_tpad_for(&a, &t, 128), ref_pad(a, 128));
+                            EXPECT_EQ(gemm_tpad_for(&a, &t, 104), ref_pad(a, 104));
+                            EXPECT_EQ(gemm_tpad_for(&a, &t, 96), ref_pad(a, 96)); // neither
+                        }
+    // the search is not vacuous: many layouts need a pad
+    EXPECT_GT(nonzero, cases / 10);
+}
+
 TEST(Sram, DequantGathersAtTheOutputBuffersBandwidth)
 {
     // dq m=2 n=512 accumulating: 1024 outputs on 64 lanes = 16 cycles
