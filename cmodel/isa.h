@@ -156,6 +156,9 @@ extern const char *const isa_vfn_names[VFN_COUNT];
 extern const char *const isa_buf_names[4];
 
 const isa_opdef *isa_def(isa_op op); /* NULL if op is out of range */
+/* The largest value field `name` of op holds (0 if op has no such field):
+ * what a compiler may emit, read from the table rather than restated. */
+uint64_t isa_field_max(isa_op op, const char *name);
 
 /* A float vector function's fp32 form and element type (integer functions
  * and copy are their own base, FP_F32); isa_vfn_at gives the function of

@@ -5,6 +5,8 @@
  */
 #include "isa.h"
 
+#include <string.h>
+
 #include <stddef.h>
 
 #define F(name, member, lsb, width, kind) \
@@ -171,4 +173,14 @@ const isa_opdef isa_ops[OP_COUNT] = {
 const isa_opdef *isa_def(isa_op op)
 {
     return ((unsigned)op < OP_COUNT) ? &isa_ops[op] : NULL;
+}
+
+uint64_t isa_field_max(isa_op op, const char *name)
+{
+    const isa_opdef *d = isa_def(op);
+    for (int i = 0; d && i < d->nfields; i++)
+        if (strcmp(d->fields[i].name, name) == 0)
+            return d->fields[i].width >= 64 ? UINT64_MAX
+                                            : (UINT64_C(1) << d->fields[i].width) - 1;
+    return 0;
 }

@@ -377,7 +377,8 @@ int attn_plan_make(const arch_t *a, const attn_shape *s, attn_plan *pl, char *er
                 const int strict = v & 1, resident = (v >> 1) & 1, groups = 1 + v / 4;
                 if ((strict && a->lut_partition != 1 && a->lut_partition != 2) ||
                     (groups > 1 && (!arch_may_group(a) || a->lut_cores % groups ||
-                                    strict)))
+                                    strict ||
+                                    (uint64_t)groups > isa_field_max(OP_LMMAG, "groups"))))
                     continue;
                 memset(&c, 0, sizeof c);
                 if (largest_fit(a, s, gh, nk, bq_max, a->tile_m * (strict ? a->lut_cores : 1),

@@ -474,6 +474,28 @@ TEST(Attention, RowSplitAndCoreGroupsFillMoreOfTheArray)
     EXPECT_EQ(cycles[2], cycles[3]);
 }
 
+// On an array of many cores the planner offers only the group counts the
+// lmmag's groups field holds (the table says how wide it is), and the
+// timing program it emits encodes.
+TEST(Attention, CoreGroupsStayWithinTheGroupsField)
+{
+    arch_t a;
+    arch_default(&a);
+    pin_lut_array(&a);
+    a.lut_cores = 432; // a100-lut-8x.json's array: 16 would divide it
+    a.lut_partition = 2;
+    const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10, 0, 0};
+    char err[512];
+    attn_plan pl;
+    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+    EXPECT_LE((uint64_t)pl.cgroups, isa_field_max(OP_LMMAG, "groups"));
+    EXPECT_EQ(isa_field_max(OP_LMMAG, "groups"), 15u);
+    sim_stats st;
+    int sampled;
+    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err, sizeof err),
+              0) << err;
+}
+
 TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
 {
     // GQA decode: every query head of a group in one unit, so the DRAM
