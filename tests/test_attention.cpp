@@ -476,24 +476,29 @@ TEST(Attention, RowSplitAndCoreGroupsFillMoreOfTheArray)
 
 // On an array of many cores the planner offers only the group counts the
 // lmmag's groups field holds (the table says how wide it is), and the
-// timing program it emits encodes.
+// program it emits encodes: a100-lut-8x.json's 432 cores asked for 16
+// groups on Llama-2-7B's prefill and decode attention.
 TEST(Attention, CoreGroupsStayWithinTheGroupsField)
 {
     arch_t a;
-    arch_default(&a);
-    pin_lut_array(&a);
-    a.lut_cores = 432; // a100-lut-8x.json's array: 16 would divide it
-    a.lut_partition = 2;
-    const attn_shape s = {8, 64, 8, 128, 2, 1, 2048, 10, 0, 0};
     char err[512];
-    attn_plan pl;
-    ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
-    EXPECT_LE((uint64_t)pl.cgroups, isa_field_max(OP_LMMAG, "groups"));
-    EXPECT_EQ(isa_field_max(OP_LMMAG, "groups"), 15u);
-    sim_stats st;
-    int sampled;
-    ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err, sizeof err),
+    ASSERT_EQ(arch_from_json_file(SRC_DIR "/workloads/arch/a100-lut-8x.json", &a, err, sizeof err),
               0) << err;
+    ASSERT_EQ(isa_field_max(OP_LMMAG, "groups"), 15u);
+    const attn_shape shapes[] = {
+        {8, 32, 32, 128, 1, 512, 512, 10, 0, 0}, // Llama-2-7B prefill S=512
+        {8, 32, 32, 128, 1, 1, 1024, 10, 0, 0},  // and decode at context 1024
+    };
+    for (const attn_shape &s : shapes) {
+        SCOPED_TRACE("q_len " + std::to_string(s.q_len));
+        attn_plan pl;
+        ASSERT_EQ(attn_plan_make(&a, &s, &pl, err, sizeof err), 0) << err;
+        EXPECT_LE((uint64_t)pl.cgroups, isa_field_max(OP_LMMAG, "groups"));
+        sim_stats st;
+        int sampled;
+        ASSERT_EQ(attn_timing(&a, nullptr, &s, ATTN_FUSED, &st, &sampled, nullptr, err, sizeof err),
+                  0) << err;
+    }
 }
 
 TEST(Attention, KeysAndValuesOfAKvHeadAreReadOncePerUnit)
