@@ -12,6 +12,7 @@
 #include <vector>
 #include "arch.h"
 #include "fp_arith.h"
+#include "isa_build.h"
 #include "isa.h"
 #include "program.h"
 #include "sim.h"
@@ -23,33 +24,7 @@ constexpr uint32_t kRows = 4, kCols = 1000; // 1000: a partial last lane group
 
 isa_instr dma(isa_op op, buf_id buf, uint64_t sram, uint64_t dram, uint32_t rows, uint32_t bytes)
 {
-    isa_instr in;
-    std::memset(&in, 0, sizeof in);
-    in.op = op;
-    in.buf = buf;
-    in.sram = (uint32_t)sram;
-    in.dram = dram;
-    in.rows = rows;
-    in.bytes = bytes;
-    in.stride = bytes;
-    return in;
-}
-
-isa_instr vop(isa_vfn fn, buf_id sb, uint64_t src, uint64_t src2, buf_id db, uint64_t dst,
-              uint32_t len, uint32_t imm)
-{
-    isa_instr in;
-    std::memset(&in, 0, sizeof in);
-    in.op = OP_VOP;
-    in.fn = fn;
-    in.sbuf = sb;
-    in.dbuf = db;
-    in.src = (uint32_t)src;
-    in.src2 = (uint32_t)src2;
-    in.dst = (uint32_t)dst;
-    in.len = len;
-    in.imm = imm;
-    return in;
+    return ld(buf, (uint32_t)sram, dram, rows, bytes, bytes, op);
 }
 
 // DRAM: rows at t from 0; INT8 result stored at 0x10000.
@@ -74,10 +49,7 @@ std::vector<isa_instr> program_of(fp_type t, bool split)
         }
     }
     v.push_back(dma(OP_STORE, BUF_ACT, 0, kOut, kRows, kCols));
-    isa_instr h;
-    std::memset(&h, 0, sizeof h);
-    h.op = OP_HALT;
-    v.push_back(h);
+    v.push_back(blank(OP_HALT));
     return v;
 }
 
@@ -192,9 +164,7 @@ TEST(NormSplit, RefusesAnElementTypeOutsideTheThree)
     for (isa_vfn fn : { VFN_RMS_STAT, VFN_RMS_APPLY }) {
         program p;
         program_init(&p);
-        isa_instr h;
-        std::memset(&h, 0, sizeof h);
-        h.op = OP_HALT;
+        const isa_instr h = blank(OP_HALT);
         const isa_instr v = vop(fn, BUF_OUT, 0, 0x8000, BUF_ACT, 0, 64, 3);
         ASSERT_EQ(program_push(&p, &v), 0);
         ASSERT_EQ(program_push(&p, &h), 0);
