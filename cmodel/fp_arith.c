@@ -3,6 +3,7 @@
  * rounding mode or its half-precision support). */
 #include "fp_arith.h"
 
+#include <math.h>
 #include <string.h>
 
 const char *const fp_type_names[FP_COUNT] = { "fp32", "fp16", "bf16" };
@@ -108,4 +109,21 @@ void fp_store(uint8_t *p, fp_type t, uint64_t i, float v)
     const uint16_t h = t == FP_F16 ? fp_f32_to_f16(v) : fp_f32_to_bf16(v);
     p[2 * i] = (uint8_t)h;
     p[2 * i + 1] = (uint8_t)(h >> 8);
+}
+
+float fp_rms_inv(const uint8_t *p, fp_type t, uint32_t n)
+{
+    float ss = 0.0f;
+    for (uint32_t i = 0; i < n; i++) {
+        const float x = fp_load(p, t, i);
+        ss += x * x;
+    }
+    return 1.0f / sqrtf(ss / (float)n + 1e-6f);
+}
+
+float fp_rms_apply(float x, float inv, fp_type t)
+{
+    uint8_t r[4];
+    fp_store(r, t, 0, x * inv);
+    return fp_load(r, t, 0);
 }

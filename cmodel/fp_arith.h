@@ -34,6 +34,14 @@ float fp_load(const uint8_t *p, fp_type t, uint64_t i);
 /* Rounds v to t (nearest even) and stores it as element i at p. */
 void fp_store(uint8_t *p, fp_type t, uint64_t i, float v);
 
+/* RMSNorm split in two, the one definition every path uses (the vector
+ * unit's rmsnorm, and rms_stat + rms_apply, the statistic pass and the
+ * final scaling a GEMM prologue runs): the statistic of a row of n
+ * elements of t at p is 1 / sqrtf(ss / n + 1e-6f), ss the binary32 sum of
+ * x * x in index order; the normalised element is x * inv, rounded to t. */
+float fp_rms_inv(const uint8_t *p, fp_type t, uint32_t n);
+float fp_rms_apply(float x, float inv, fp_type t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -75,6 +75,13 @@ typedef enum {
      * narrower results overwrite them). */
     VFN_CVT_F16,
     VFN_CVT_BF16,
+    /* RMSNorm split (fp_arith.h: fp_rms_inv, fp_rms_apply), the element
+     * type in imm[1:0] (fp_type): rms_stat writes the row's statistic
+     * (one float32 at dst); rms_apply is the final scaling and the
+     * quantize step, int8 dst[i] = quant(x[i] * inv rounded to the type),
+     * inv the float32 at src2 in sbuf. */
+    VFN_RMS_STAT,
+    VFN_RMS_APPLY,
     VFN_COUNT
 } isa_vfn;
 

@@ -31,7 +31,8 @@ const char *const isa_vfn_names[VFN_COUNT] = {
     "add_f16", "mul_f16", "silu_f16", "gelu_f16", "rmsnorm_f16", "softmax_f16", "quant_f16",
     "add_bf16", "mul_bf16", "silu_bf16", "gelu_bf16", "rmsnorm_bf16", "softmax_bf16",
     "quant_bf16",
-    "attn_softmax", "attn_acc", "attn_norm", "cvt_f16", "cvt_bf16"
+    "attn_softmax", "attn_acc", "attn_norm", "cvt_f16", "cvt_bf16",
+    "rms_stat", "rms_apply"
 };
 
 /* The float functions: one row of FLOAT_FNS per element type, each row in

@@ -53,7 +53,17 @@ static const vfn_shape base_shapes[VFN_COUNT] = {
     [VFN_ATTN_NORM] = { 4, 4, 0, 1, 1 },
     [VFN_CVT_F16] = { 4, 2, 0, 1 },
     [VFN_CVT_BF16] = { 4, 2, 0, 1 },
+    /* one pass each: the sum of squares; the multiply, rounding and
+     * quantize (in_bytes at the type in imm: shape_of_instr) */
+    [VFN_RMS_STAT] = { 4, 0, 0, 1 },
+    [VFN_RMS_APPLY] = { 4, 1, 0, 1 },
 };
+
+_Static_assert(VFN_COUNT <= 32, "vop's fn field is 5 bits");
+
+/* The rms functions' statistic: one float32 (rms_stat writes it,
+ * rms_apply reads it at src2). */
+#define RMS_STAT_BYTES 4
 
 static vfn_shape shape_of(isa_vfn f)
 {
@@ -64,6 +74,18 @@ static vfn_shape shape_of(isa_vfn f)
         if (s.out_bytes == 4)
             s.out_bytes = b;
     }
+    return s;
+}
+
+static int is_rms(uint32_t fn) { return fn == VFN_RMS_STAT || fn == VFN_RMS_APPLY; }
+
+/* shape_of for an instruction: the rms functions take their element type
+ * from imm[1:0]. */
+static vfn_shape shape_of_instr(const isa_instr *in)
+{
+    vfn_shape s = shape_of((isa_vfn)in->fn);
+    if (is_rms(in->fn))
+        s.in_bytes = fp_bytes((fp_type)(in->imm & 3));
     return s;
 }
 
@@ -94,8 +116,15 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->len >> 12, n);
         return -1;
     }
-    const vfn_shape shape = shape_of((isa_vfn)in->fn), *s = &shape;
+    if (is_rms(in->fn) && (in->imm & 3) >= FP_COUNT) {
+        snprintf(err, errlen, "%s: element type %u in imm[1:0] is not 0..%d",
+                 isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
+        return -1;
+    }
+    const vfn_shape shape = shape_of_instr(in), *s = &shape;
     uint64_t ib = (uint64_t)n * s->in_bytes, ob = (uint64_t)n * s->out_bytes;
+    if (in->fn == VFN_RMS_STAT)
+        ob = RMS_STAT_BYTES;
     const mem_range dst = { (int)in->dbuf, in->dst, in->dst + ob };
     fp->nr = 1;
     fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
@@ -103,6 +132,8 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ib };
     if (s->state)
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ATTN_STATE_BYTES };
+    if (in->fn == VFN_RMS_APPLY)
+        fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + RMS_STAT_BYTES };
     if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
         fp->r[fp->nr++] = dst;
     fp->nw = 1;
@@ -122,6 +153,10 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
     sram_geom_of(m->arch, (buf_id)in->dbuf, &gd);
     /* vec_len: attn_softmax's len field also carries the masked tail */
     uint64_t ib = vec_len(in) * s->in_bytes, ob = vec_len(in) * s->out_bytes;
+    if (in->fn == VFN_RMS_STAT)
+        ob = RMS_STAT_BYTES;
+    else if (in->fn == VFN_RMS_APPLY)
+        c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, RMS_STAT_BYTES);
     c->port_words[in->sbuf] += sram_range_words(&gs, in->src, ib);
     if (s->two_sources)
         c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, ib);
@@ -135,7 +170,7 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
 
 static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
-    const vfn_shape shape = shape_of((isa_vfn)in->fn), *s = &shape;
+    const vfn_shape shape = shape_of_instr(in), *s = &shape;
     const uint64_t n = vec_len(in);
     c->occupancy = ceil_div(n, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
     if (!m->arch->sram_ideal)
@@ -145,7 +180,9 @@ static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     ev->vector_ops += n * s->passes;
     ev->buf_read_bytes[in->sbuf] += n * s->in_bytes * (s->two_sources ? 2 : 1) +
                                     (s->state ? ATTN_STATE_BYTES : 0);
-    ev->buf_write_bytes[in->dbuf] += n * s->out_bytes;
+    ev->buf_write_bytes[in->dbuf] += in->fn == VFN_RMS_STAT ? RMS_STAT_BYTES : n * s->out_bytes;
+    if (in->fn == VFN_RMS_APPLY)
+        ev->buf_read_bytes[in->sbuf] += RMS_STAT_BYTES;
     if (in->fn == VFN_ATTN_SOFTMAX)
         ev->buf_write_bytes[in->sbuf] += ATTN_STATE_BYTES;
     else if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
@@ -208,14 +245,9 @@ static void float_exec(machine *m, const isa_instr *in)
         }
         break;
     case VFN_RMSNORM_F32: {
-        float ss = 0.0f;
-        for (uint32_t i = 0; i < n; i++) {
-            float x = fp_load(a, t, i);
-            ss += x * x;
-        }
-        float inv = 1.0f / sqrtf(ss / (float)n + 1e-6f);
+        const float inv = fp_rms_inv(a, t, n);
         for (uint32_t i = 0; i < n; i++)
-            fp_store(d, t, i, fp_load(a, t, i) * inv);
+            fp_store(d, t, i, fp_rms_apply(fp_load(a, t, i), inv, t));
         break;
     }
     case VFN_SOFTMAX_F32: {
@@ -318,6 +350,16 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
         const fp_type t = in->fn == VFN_CVT_F16 ? FP_F16 : FP_BF16;
         for (uint32_t i = 0; i < n; i++) /* in place: element i is read before 2i is written */
             fp_store(d, t, i, ld_f32(a + 4 * i));
+        break;
+    }
+    case VFN_RMS_STAT:
+        st_f32(d, fp_rms_inv(a, (fp_type)(in->imm & 3), n));
+        break;
+    case VFN_RMS_APPLY: {
+        const fp_type t = (fp_type)(in->imm & 3);
+        const float inv = ld_f32(b);
+        for (uint32_t i = 0; i < n; i++)
+            d[i] = (uint8_t)quant8(fp_rms_apply(fp_load(a, t, i), inv, t));
         break;
     }
     case VFN_COUNT:

@@ -48,4 +48,20 @@ inline isa_instr lut_op(isa_op op, uint32_t tbl, uint32_t wgt, uint32_t acc, uin
     return in;
 }
 
+// A vector operation.
+inline isa_instr vop(isa_vfn fn, int sbuf, uint32_t src, uint32_t src2, int dbuf, uint32_t dst,
+                     uint32_t len, uint32_t imm = 0)
+{
+    isa_instr in = blank(OP_VOP);
+    in.fn = (uint32_t)fn;
+    in.sbuf = (uint32_t)sbuf;
+    in.src = src;
+    in.src2 = src2;
+    in.dbuf = (uint32_t)dbuf;
+    in.dst = dst;
+    in.len = len;
+    in.imm = imm;
+    return in;
+}
+
 #endif

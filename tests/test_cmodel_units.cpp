@@ -66,21 +66,6 @@ isa_instr dq(uint32_t acc, uint32_t sum, uint32_t meta, uint32_t dst, uint32_t m
     return in;
 }
 
-isa_instr vop(isa_vfn fn, int sbuf, uint32_t src, uint32_t src2, int dbuf, uint32_t dst,
-              uint32_t len, uint32_t imm = 0)
-{
-    isa_instr in = blank(OP_VOP);
-    in.fn = (uint32_t)fn;
-    in.sbuf = (uint32_t)sbuf;
-    in.src = src;
-    in.src2 = src2;
-    in.dbuf = (uint32_t)dbuf;
-    in.dst = dst;
-    in.len = len;
-    in.imm = imm;
-    return in;
-}
-
 struct Prog {
     program p;
     Prog() { program_init(&p); }

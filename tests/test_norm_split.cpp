@@ -1,0 +1,179 @@
+// RMSNorm split for fusion (cmodel/unit_vec.c rms_stat, rms_apply): the
+// statistic pass (one float32 per row) and the final scaling + quantize
+// step are bit-exact with the unfused pair rmsnorm + quant and with a
+// reference written here from the definition; the vector unit's time
+// follows its passes; a bad element type is refused.
+#include <gtest/gtest.h>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+#include "arch.h"
+#include "fp_arith.h"
+#include "isa_build.h"
+#include "isa.h"
+#include "program.h"
+#include "sim.h"
+#include "test_support.h"
+
+namespace {
+
+constexpr uint32_t kRows = 4, kCols = 1000; // 1000: a partial last lane group
+
+isa_instr dma(isa_op op, buf_id buf, uint64_t sram, uint64_t dram, uint32_t rows, uint32_t bytes)
+{
+    return ld(buf, (uint32_t)sram, dram, rows, bytes, bytes, op);
+}
+
+// DRAM: rows at t from 0; INT8 result stored at 0x10000.
+constexpr uint64_t kOut = 0x10000;
+
+// Unfused: rmsnorm at t into the output buffer, then quant into act.
+// Split: rms_stat per row (4 B each at 0x8000), rms_apply per row into act.
+std::vector<isa_instr> program_of(fp_type t, bool split)
+{
+    const uint32_t esz = (uint32_t)fp_bytes(t), rb = kCols * esz;
+    std::vector<isa_instr> v{ dma(OP_LOAD, BUF_OUT, 0, 0, kRows, rb) };
+    for (uint32_t r = 0; r < kRows; r++) {
+        if (split) {
+            v.push_back(vop(VFN_RMS_STAT, BUF_OUT, r * rb, 0, BUF_OUT, 0x8000 + 4 * r, kCols, t));
+            v.push_back(vop(VFN_RMS_APPLY, BUF_OUT, r * rb, 0x8000 + 4 * r, BUF_ACT, r * kCols,
+                            kCols, t));
+        } else {
+            v.push_back(vop((isa_vfn)isa_vfn_at(VFN_RMSNORM_F32, t), BUF_OUT, r * rb, 0, BUF_OUT,
+                            0x4000 + r * rb, kCols, 0));
+            v.push_back(vop((isa_vfn)isa_vfn_at(VFN_QUANT_F32, t), BUF_OUT, 0x4000 + r * rb, 0,
+                            BUF_ACT, r * kCols, kCols, 0));
+        }
+    }
+    v.push_back(dma(OP_STORE, BUF_ACT, 0, kOut, kRows, kCols));
+    v.push_back(blank(OP_HALT));
+    return v;
+}
+
+struct Outcome {
+    std::vector<int8_t> q;
+    sim_stats st;
+};
+
+Outcome run_rows(const arch_t &a, fp_type t, bool split, const std::vector<uint8_t> &rows)
+{
+    program p;
+    program_init(&p);
+    for (const isa_instr &in : program_of(t, split))
+        EXPECT_EQ(program_push(&p, &in), 0);
+    std::vector<uint8_t> img(kOut + kRows * kCols, 0);
+    std::memcpy(img.data(), rows.data(), rows.size());
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = img.data();
+    o.dram_size = img.size();
+    Outcome r;
+    char err[256] = "";
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &r.st, err, sizeof err), 0) << err;
+    sim_stats timing;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
+    EXPECT_EQ(timing.cycles, r.st.cycles);
+    program_free(&p);
+    r.q.assign(img.begin() + kOut, img.end());
+    return r;
+}
+
+// From the definition: binary32 sum of squares in index order, the
+// statistic 1 / sqrt(mean + 1e-6), x * inv rounded to t, quantized.
+std::vector<int8_t> reference(fp_type t, const std::vector<uint8_t> &rows)
+{
+    const size_t esz = (size_t)fp_bytes(t);
+    std::vector<int8_t> q;
+    for (uint32_t r = 0; r < kRows; r++) {
+        const uint8_t *row = rows.data() + r * kCols * esz;
+        float ss = 0.0f;
+        for (uint32_t i = 0; i < kCols; i++) {
+            const float x = fp_load(row, t, i);
+            ss += x * x;
+        }
+        const float inv = 1.0f / std::sqrt(ss / (float)kCols + 1e-6f);
+        uint8_t y[4];
+        for (uint32_t i = 0; i < kCols; i++) {
+            fp_store(y, t, 0, fp_load(row, t, i) * inv);
+            q.push_back(testsupport::ref_quant(fp_load(y, t, 0)));
+        }
+    }
+    return q;
+}
+
+std::vector<uint8_t> rows_of(fp_type t, unsigned seed, float scale)
+{
+    std::mt19937 rng(seed);
+    std::vector<uint8_t> v(kRows * kCols * fp_bytes(t));
+    for (uint32_t i = 0; i < kRows * kCols; i++)
+        fp_store(v.data(), t, i, std::uniform_real_distribution<float>(-scale, scale)(rng));
+    return v;
+}
+
+TEST(NormSplit, StatisticAndApplyAreBitExactWithRmsnormQuantAndTheReference)
+{
+    arch_t a;
+    arch_ideal(&a);
+    for (fp_type t : { FP_F32, FP_F16, FP_BF16 }) {
+        SCOPED_TRACE(fp_type_names[t]);
+        std::vector<uint8_t> rows = rows_of(t, 5 + t, 40.0f);
+        // a spike: its row's other elements shrink, it quantizes near sqrt(kCols)
+        fp_store(rows.data(), t, kCols + 3, 900.0f);
+        const Outcome u = run_rows(a, t, false, rows), s = run_rows(a, t, true, rows);
+        const std::vector<int8_t> ref = reference(t, rows);
+        EXPECT_EQ(s.q, u.q);
+        EXPECT_EQ(s.q, ref);
+        // the reference can fail: a spike in row 0 changes its outputs
+        std::vector<uint8_t> other = rows;
+        fp_store(other.data(), t, 7, 900.0f);
+        EXPECT_NE(reference(t, other), ref);
+    }
+}
+
+// The vector unit on ideal SRAM: an instruction holds it for
+// ceil(len / lanes) cycles per pass.  rmsnorm makes three passes (sum of
+// squares, scale, store) and quant one; the split makes one each: the
+// statistic pass only reads its row, the apply pass multiplies, rounds and
+// quantizes as the elements stream through.
+TEST(NormSplit, VectorTimeFollowsThePasses)
+{
+    arch_t a;
+    arch_ideal(&a);
+    const fp_type t = FP_F16;
+    const std::vector<uint8_t> rows = rows_of(t, 3, 2.0f);
+    const uint64_t groups = (kCols + (uint64_t)a.vector_lanes - 1) / (uint64_t)a.vector_lanes;
+    const Outcome u = run_rows(a, t, false, rows), s = run_rows(a, t, true, rows);
+    EXPECT_EQ(u.st.unit[UNIT_VEC].busy_cycles, kRows * groups * (3 + 1));
+    EXPECT_EQ(s.st.unit[UNIT_VEC].busy_cycles, kRows * groups * (1 + 1));
+    // buffer traffic: the statistic writes 4 B a row and apply reads it back
+    EXPECT_EQ(s.st.ev.buf_write_bytes[BUF_ACT], (uint64_t)kRows * kCols);
+    EXPECT_EQ(s.st.ev.buf_read_bytes[BUF_OUT],
+              2ull * kRows * kCols * fp_bytes(t) + 4ull * kRows);
+    // the DRAM bytes are the same program's: rows in at t, INT8 out
+    EXPECT_EQ(s.st.ev.dram_read_bytes, u.st.ev.dram_read_bytes);
+    EXPECT_EQ(s.st.ev.dram_write_bytes, u.st.ev.dram_write_bytes);
+}
+
+TEST(NormSplit, RefusesAnElementTypeOutsideTheThree)
+{
+    arch_t a;
+    arch_ideal(&a);
+    for (isa_vfn fn : { VFN_RMS_STAT, VFN_RMS_APPLY }) {
+        program p;
+        program_init(&p);
+        const isa_instr h = blank(OP_HALT);
+        const isa_instr v = vop(fn, BUF_OUT, 0, 0x8000, BUF_ACT, 0, 64, 3);
+        ASSERT_EQ(program_push(&p, &v), 0);
+        ASSERT_EQ(program_push(&p, &h), 0);
+        sim_stats st;
+        char err[256] = "";
+        EXPECT_NE(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0);
+        EXPECT_NE(std::string(err).find("element type"), std::string::npos) << err;
+        program_free(&p);
+    }
+}
+
+} // namespace
