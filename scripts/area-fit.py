@@ -83,7 +83,9 @@ def dma_point(burst, ot):
     """On ideal memory (a DRAM device fixes the burst); ot = dma.max_outstanding,
     the outstanding-transaction table's slots (arch_dma_ot)."""
     idw = max(1, (ot - 1).bit_length()) if ot > 1 else 1
-    return {"params": {"burst_bytes": burst, "ot": ot, "idw": idw},
+    # the table's reads by ID decode the whole 2^idw ID space: pad IDs
+    # beyond the ot slots still cost multiplexer inputs
+    return {"params": {"burst_bytes": burst, "ot": ot, "idw": idw, "pad": 2 ** idw - ot},
             "arch": {"dram": {"model": "ideal", "channels": 0, "burst_bytes": burst},
                      "dma": {"max_outstanding": ot}}}
 
@@ -148,10 +150,12 @@ UNITS = {
                "comparators; the outstanding-transaction table: per slot a valid bit, "
                "scoreboard tag, buffer address and length, two tag comparators (the "
                "last-response test of R and B), the free-ID list of idw-bit entries, "
-               "and the ot:1 read multiplexers of the R and B IDs",
-        "terms": [[], ["burst_bytes"], ["ot"], ["ot", "idw"]],
+               "and the read multiplexers of the R and B IDs over the 2^idw ID space "
+               "(pad = 2^idw - ot IDs with no slot)",
+        "terms": [[], ["burst_bytes"], ["ot"], ["ot", "idw"], ["pad"]],
         "fit": [dma_point(32, 2), dma_point(32, 8), dma_point(64, 8), dma_point(16, 32),
-                dma_point(32, 32), dma_point(64, 64), dma_point(32, 128), dma_point(32, 256)],
+                dma_point(32, 32), dma_point(64, 64), dma_point(32, 128), dma_point(32, 256),
+                dma_point(32, 24), dma_point(32, 96), dma_point(32, 160)],
         "held_out": [dma_point(32, 320), dma_point(64, 48)],
     },
     "controller": {
@@ -214,9 +218,9 @@ def load_cells():
 
 
 def point_label(unit, p):
-    # (k_npot follows from k: not part of the name)
+    # (k_npot follows from k, pad from ot: not part of the name)
     return unit + "_" + "_".join("%s%s" % (k, v) for k, v in sorted(p["params"].items())
-                                 if k != "k_npot")
+                                 if k not in ("k_npot", "pad"))
 
 
 def write_if_changed(path, data):
