@@ -300,3 +300,9 @@ int arch_sb_ring_depth(const arch_t *a, int ring)
     const int lat[4] = { a->dram_latency, a->tprec_latency, a->lmma_latency, a->dequant_latency };
     return a->queue_depth + lat[ring] + 2;
 }
+
+int arch_dma_ot(const arch_t *a)
+{
+    return a->dma_max_outstanding > 0 ? a->dma_max_outstanding
+           : (a->dram_latency > 1 ? a->dram_latency : 1);
+}

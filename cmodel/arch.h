@@ -153,6 +153,11 @@ int arch_min_entry_bits(const arch_t *a);
  * not yet complete (completion is in order per unit).  The RTL include
  * generator and the area model (area.h) both use it. */
 int arch_sb_ring_depth(const arch_t *a, int ring);
+/* Slots of the RTL DMA's outstanding-transaction table (its AXI IDs):
+ * dma.max_outstanding, or without a bound the DRAM latency, which a bus
+ * taking one burst per cycle never fills (a slot is held latency cycles:
+ * Little's law).  The RTL include generator and the area model use it. */
+int arch_dma_ot(const arch_t *a);
 /* Bytes one table entry occupies in the table buffer: ceil(entry bits / 8)
  * (A4 tables of 7-bit entries take 1 byte, INT8 2, A16's 19 bits 3). */
 int arch_entry_bytes(const arch_t *a);

@@ -22,7 +22,7 @@ const char *const area_unit_names[AREA_UNIT_COUNT] = {
 static const char *const lut_vars[] = { "m", "cols", "k", "entries", "k_npot", NULL };
 static const char *const tprec_vars[] = { "k", "entries", "k_npot", NULL };
 static const char *const dq_vars[] = { "lanes", NULL };
-static const char *const dma_vars[] = { "burst_bytes", "bytes_per_cycle", NULL };
+static const char *const dma_vars[] = { "burst_bytes", "ot", "idw", "pad", NULL };
 static const char *const ctrl_vars[] = { "q", "s", "dram_latency", NULL };
 static const char *const ring_vars[] = { "depth", "nr", "nw", NULL };
 static const char *const pe_vars[] = { "aw", "ww", "accw", NULL };
@@ -169,7 +169,11 @@ static int logic_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_
     const double lut_v[] = { a->tile_m, cols, a->tile_k, entries, npot };
     const double tprec_v[] = { a->tile_k, entries, npot };
     const double dq_v[] = { a->dequant_lanes };
-    const double dma_v[] = { a->dram_burst, arch_dram_bytes_per_cycle(a) };
+    /* the DMA's outstanding-transaction table: ot slots, idw-bit IDs (as
+     * gen_rtl_includes prints ARCH_DMA_OT / ARCH_DMA_IDW) */
+    const int ot = arch_dma_ot(a);
+    const double idw = ot > 1 ? ceil(log2((double)ot)) : 1;
+    const double dma_v[] = { a->dram_burst, ot, idw, ldexp(1.0, (int)idw) - ot };
     double s = 0;
     for (int r = 0; r < 4; r++)
         s += arch_sb_ring_depth(a, r);

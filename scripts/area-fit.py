@@ -22,6 +22,7 @@ checked to hold only [A-Za-z0-9._/+-] (yosys splits commands at blanks
 and ';').
 """
 import concurrent.futures
+import hashlib
 import json
 import os
 import re
@@ -78,9 +79,15 @@ def dq_point(lanes):
     return {"params": {"lanes": lanes}, "arch": {"dequant": {"lanes": lanes}}}
 
 
-def dma_point(burst, gbps):
-    return {"params": {"burst_bytes": burst, "bytes_per_cycle": gbps},
-            "arch": {"dram": {"burst_bytes": burst, "bandwidth_gbps": gbps}}}
+def dma_point(burst, ot):
+    """On ideal memory (a DRAM device fixes the burst); ot = dma.max_outstanding,
+    the outstanding-transaction table's slots (arch_dma_ot)."""
+    idw = max(1, (ot - 1).bit_length()) if ot > 1 else 1
+    # the table's reads by ID decode the whole 2^idw ID space: pad IDs
+    # beyond the ot slots still cost multiplexer inputs
+    return {"params": {"burst_bytes": burst, "ot": ot, "idw": idw, "pad": 2 ** idw - ot},
+            "arch": {"dram": {"model": "ideal", "channels": 0, "burst_bytes": burst},
+                     "dma": {"max_outstanding": ot}}}
 
 
 def ctrl_point(q, lat):
@@ -139,11 +146,17 @@ UNITS = {
     },
     "dma": {
         "top": "lutc_dma", "files": ["lutc_dma.v"],
-        "why": "one engine: 2-D address generation and counters; its constants "
-               "(burst, bytes per cycle) change no width",
-        "terms": [[]],
-        "fit": [dma_point(64, 64.0)],
-        "held_out": [dma_point(128, 32.0)],
+        "why": "2-D address generation and counters (48-bit); burst_bytes write-strobe "
+               "comparators; the outstanding-transaction table: per slot a valid bit, "
+               "scoreboard tag, buffer address and length, two tag comparators (the "
+               "last-response test of R and B), the free-ID list of idw-bit entries, "
+               "and the read multiplexers of the R and B IDs over the 2^idw ID space "
+               "(pad = 2^idw - ot IDs with no slot)",
+        "terms": [[], ["burst_bytes"], ["ot"], ["ot", "idw"], ["pad"]],
+        "fit": [dma_point(32, 2), dma_point(32, 8), dma_point(64, 8), dma_point(16, 32),
+                dma_point(32, 32), dma_point(64, 64), dma_point(32, 128), dma_point(32, 256),
+                dma_point(32, 24), dma_point(32, 96), dma_point(32, 160)],
+        "held_out": [dma_point(32, 320), dma_point(64, 48)],
     },
     "controller": {
         "top": "lutc_ctrl", "files": ["lutc_decode.v", "lutc_ctrl.v"], "ring_blackbox": True,
@@ -205,9 +218,9 @@ def load_cells():
 
 
 def point_label(unit, p):
-    # (k_npot follows from k: not part of the name)
+    # (k_npot follows from k, pad from ot: not part of the name)
     return unit + "_" + "_".join("%s%s" % (k, v) for k, v in sorted(p["params"].items())
-                                 if k != "k_npot")
+                                 if k not in ("k_npot", "pad"))
 
 
 def write_if_changed(path, data):
@@ -251,22 +264,45 @@ def synth(build, work, unit, spec, p, cells):
               "tee -q -o %s stat" % stat]
     ys = os.path.join(d, "synth.ys")
     text = "\n".join(lines) + "\n"
-    # a point synthesised before with the same script and sources: reuse
-    # its result (AREA_FRESH=1 forces synthesis)
-    if os.environ.get("AREA_FRESH") != "1" and os.path.exists(stat) and os.path.exists(ys):
-        with open(ys) as f:
-            same = f.read() == text
-        newest = max(os.path.getmtime(x) for x in files + [os.path.join(d, "arch_params.vh")])
-        if same and os.path.getmtime(stat) > newest:
-            return area_of_stat(stat, cells) + (0.0,)
+    # a point synthesised before from the same script, sources and generated
+    # includes (their SHA-256, kept beside stat.txt) reuses its result;
+    # AREA_FRESH=1 forces synthesis
+    key = source_hash(text, files + [os.path.join(d, "isa.vh"), os.path.join(d, "arch_params.vh")])
+    keyf = os.path.join(d, "source.sha256")
+    if os.environ.get("AREA_FRESH") != "1" and os.path.exists(stat) and os.path.exists(keyf):
+        with open(keyf) as f:
+            if f.read().strip() == key:
+                return area_of_stat(stat, cells) + (0.0,)
+    for stale in (stat, keyf):
+        if os.path.exists(stale):
+            os.remove(stale)
     with open(ys, "w") as f:
         f.write(text)
     t0 = time.time()
-    r = subprocess.run(["yosys", "-q", "-l", os.path.join(d, "yosys.log"), "-s", ys],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
-    if r.returncode != 0:
-        die("%s: yosys failed (log: %s/yosys.log)" % (point_label(unit, p), d))
+    log = os.path.join(d, "yosys.log")
+    try:
+        r = subprocess.run(["yosys", "-q", "-l", log, "-s", ys],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SynthError("%s: yosys did not finish in %d s (AREA_TIMEOUT; log: %s)" %
+                         (point_label(unit, p), TIMEOUT, log))
+    if r.returncode != 0 or not os.path.exists(stat):
+        raise SynthError("%s: yosys failed, exit %d (log: %s)" % (point_label(unit, p), r.returncode, log))
+    with open(keyf, "w") as f:
+        f.write(key + "\n")
     return area_of_stat(stat, cells) + (time.time() - t0,)
+
+
+class SynthError(Exception):
+    """A point that did not synthesise: the run fails, nothing is written."""
+
+
+def source_hash(script, paths):
+    h = hashlib.sha256(script.encode())
+    for path in paths:
+        with open(path, "rb") as f:
+            h.update(os.path.basename(path).encode() + b"\0" + f.read() + b"\0")
+    return h.hexdigest()
 
 
 def area_of_stat(path, cells):
@@ -325,13 +361,22 @@ def run_points(build, work, jobs_list, cells):
     """jobs_list: [(unit, spec, point)] -> fills point['synth_um2'], ['cells']."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as ex:
         futs = {ex.submit(synth, build, work, u, s, p, cells): (u, p) for u, s, p in jobs_list}
+        failed = []
         for fu in concurrent.futures.as_completed(futs):
             u, p = futs[fu]
-            area, ncells, sec = fu.result()
+            try:
+                area, ncells, sec = fu.result()
+            except SynthError as e:
+                print("  FAILED " + str(e), file=sys.stderr, flush=True)
+                failed.append(str(e))
+                continue
             p["synth_um2"] = round(area, 3)
             p["cells"] = ncells
             print("  %-60s %10d cells %14.1f um^2  (%.0f s)" % (point_label(u, p), ncells, area, sec),
                   flush=True)
+    if failed:
+        die("%d of %d points did not synthesise (a unit left out is an error): %s" %
+            (len(failed), len(jobs_list), "; ".join(failed)))
 
 
 def yosys_version():

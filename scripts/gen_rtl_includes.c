@@ -109,11 +109,8 @@ static void print_arch(const arch_t *a)
     printf("`define ARCH_DRAM_BURST_LOG2 %d\n", clog2(a->dram_burst));
     printf("`define ARCH_DRAM_BYTES_PER_CYCLE %lld%s\n", (long long)bpc,
            (double)(long long)bpc == bpc ? "" : " // NOTE: not integral in the arch");
-    /* DMA transactions in flight (the memory port's IDs): the arch's bound,
-     * or, without one, the DRAM latency, which a bus taking one burst per
-     * cycle never fills (a slot is held latency cycles: Little's law). */
-    const int ot = a->dma_max_outstanding > 0 ? a->dma_max_outstanding
-                   : (a->dram_latency > 1 ? a->dram_latency : 1);
+    /* DMA transactions in flight (the memory port's IDs): arch.h, arch_dma_ot */
+    const int ot = arch_dma_ot(a);
     printf("`define ARCH_DMA_OT %d\n", ot);
     printf("`define ARCH_DMA_IDW %d\n", ot > 1 ? clog2(ot) : 1);
     printf("`define ARCH_TPREC_TPC %d\n", a->tprec_tables_per_cycle);

@@ -35,6 +35,7 @@ arch_t pinned_arch()
     a.dequant_lanes = 64;
     a.vector_lanes = 64;
     a.dma_engines = 1;
+    a.dma_max_outstanding = 64;
     a.dram_burst = 64; a.dram_gbps = 64.0; a.dram_latency = 100;
     a.queue_depth = 4;
     a.tprec_latency = 2; a.lmma_latency = 4; a.dequant_latency = 4;
@@ -205,6 +206,8 @@ TEST(Area, MonotoneInTheScalingParameters)
         { "dequant lanes", AREA_DEQUANT, [](arch_t *a) { a->dequant_lanes = 128; } },
         { "vector lanes", AREA_VECTOR, [](arch_t *a) { a->vector_lanes = 128; } },
         { "dma engines", AREA_DMA, [](arch_t *a) { a->dma_engines = 2; } },
+        { "dma max_outstanding", AREA_DMA, [](arch_t *a) { a->dma_max_outstanding = 128; } },
+        { "dram burst (write strobes)", AREA_DMA, [](arch_t *a) { a->dram_burst = 128; } },
         { "dram latency (ring)", AREA_SCOREBOARD, [](arch_t *a) { a->dram_latency = 200; } },
         { "queue depth", AREA_CONTROLLER, [](arch_t *a) { a->queue_depth = 8; } },
         { "act kib", AREA_BUF_ACT, [](arch_t *a) { a->buf[BUF_ACT].kib = 512; } },
@@ -221,6 +224,25 @@ TEST(Area, MonotoneInTheScalingParameters)
         EXPECT_GT(r.part_mm2[c.part], r0.part_mm2[c.part]) << c.what;
         EXPECT_GT(r.total_mm2, r0.total_mm2) << c.what;
     }
+}
+
+// Without a bound the DMA's outstanding-transaction table has the DRAM
+// latency's slots (gen_rtl_includes' ARCH_DMA_OT): the area model prices
+// that table, so max_outstanding 0 and max_outstanding = latency agree, and
+// the two-engine DMA is twice the one-engine one.
+TEST(Area, DmaTableFollowsTheRtlSlots)
+{
+    const area_table t = table();
+    arch_t a = pinned_arch();
+    a.dma_max_outstanding = 0;
+    const double unbounded = eval(t, a).part_mm2[AREA_DMA];
+    a.dma_max_outstanding = a.dram_latency;
+    EXPECT_DOUBLE_EQ(eval(t, a).part_mm2[AREA_DMA], unbounded);
+    a.dma_max_outstanding = a.dram_latency + 1;
+    EXPECT_GT(eval(t, a).part_mm2[AREA_DMA], unbounded);
+    a.dma_max_outstanding = 0;
+    a.dma_engines = 2;
+    EXPECT_DOUBLE_EQ(eval(t, a).part_mm2[AREA_DMA], 2 * unbounded);
 }
 
 // One 64 KiB bank, 64 bits wide, one port, 28 nm: bits x bitcell /
