@@ -55,7 +55,7 @@ int trit5_decode_row(const uint8_t *packed, uint64_t rb, int tk, uint8_t *planes
                 *bad = w / 5;
                 return -1;
             }
-            const unsigned code = (unsigned)(t[w % 5] + 3) & 3u; /* (t - 1) & 3 */
+            const unsigned code = (unsigned)t[w % 5] + 1u; /* weight t - 1, offset by 2 */
             p0 |= (code & 1u) << k;
             p1 |= (code >> 1) << k;
         }
@@ -65,23 +65,24 @@ int trit5_decode_row(const uint8_t *packed, uint64_t rb, int tk, uint8_t *planes
     return 0;
 }
 
-int trit5_encode_row(const uint8_t *planes, uint64_t rb, int tk, uint8_t *packed, uint64_t *bad)
+int trit5_encode_row(const uint8_t *planes, uint64_t rb, int tk, int kvalid, uint8_t *packed,
+                     uint64_t *bad)
 {
     const uint64_t fields = 8 * rb / (uint64_t)tk, n = fields * (uint64_t)tk;
     uint8_t t[5];
     for (uint64_t w = 0; w < (n + 4) / 5 * 5; w++) {
-        unsigned tr = 1; /* past the last weight: weight 0 */
-        if (w < n) {
+        unsigned tr = 1; /* past the last weight or the reduction: weight 0 */
+        const int k = (int)(w % (uint64_t)tk);
+        if (w < n && k < kvalid) {
             const uint64_t f = w / (uint64_t)tk;
-            const int k = (int)(w % (uint64_t)tk);
             const unsigned b0 = (field_pattern(lut_field_get(planes, f, tk), tk) >> k) & 1u;
             const unsigned b1 = (field_pattern(lut_field_get(planes + rb, f, tk), tk) >> k) & 1u;
             const unsigned code = b0 | b1 << 1;
-            if (code == 2) {
+            if (code == 0) { /* the weight -2 */
                 *bad = w;
                 return -1;
             }
-            tr = (code + 1) & 3u;
+            tr = code - 1;
         }
         t[w % 5] = (uint8_t)tr;
         if (w % 5 == 4)

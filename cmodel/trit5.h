@@ -2,8 +2,9 @@
  *
  * A byte holds five trits t0..t4 in {0, 1, 2} as b = t0 + 3 t1 + 9 t2 +
  * 27 t3 + 81 t4 (0..242; 243..255 are not codes).  Trit t is the ternary
- * weight t - 1, i.e. the 2-bit two's-complement code (t - 1) & 3 of the
- * INT2 planes the LUT array reads (code 2, the weight -2, has no trit).
+ * weight t - 1, i.e. the INT2 code t + 1 (offset binary, weight + 2,
+ * lut_wtype_code) of the planes the LUT array reads; code 0, the weight
+ * -2, has no trit.
  *
  * A trit5 row is one chunk of a weight tile: the two bit-planes of the
  * weight buffer, rb bytes each (plane 0 first, fields of tk bits LSB
@@ -36,8 +37,10 @@ uint64_t trit5_row_bytes(uint64_t rb, int tk);
 int trit5_decode_row(const uint8_t *packed, uint64_t rb, int tk, uint8_t *planes,
                      uint64_t *bad);
 /* Packs two planes into trit5_row_bytes(rb, tk) bytes; 0, or -1 when a
- * weight is -2 (no trit), its index in *bad. */
-int trit5_encode_row(const uint8_t *planes, uint64_t rb, int tk, uint8_t *packed,
+ * weight is -2 (no trit), its index in *bad.  Positions k >= kvalid of a
+ * field lie past the reduction (their activations are zero, so any
+ * weight gives the same sums) and are stored as weight 0. */
+int trit5_encode_row(const uint8_t *planes, uint64_t rb, int tk, int kvalid, uint8_t *packed,
                      uint64_t *bad);
 
 #ifdef __cplusplus

@@ -628,7 +628,8 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                         lut_field_put(row, (uint64_t)j, pl.tk, lut_field_from_idx(src[j], pl.tk));
                 }
                 uint64_t bad;
-                if (s->trit5 && trit5_encode_row(planes, rb, pl.tk,
+                const int kvalid = gemm_group_len(s, g) - c * pl.tk; /* > tk: a full chunk */
+                if (s->trit5 && trit5_encode_row(planes, rb, pl.tk, kvalid,
                                                  tile + (uint64_t)c * trit5_row_bytes(rb, pl.tk),
                                                  &bad) != 0) {
                     snprintf(err, errlen, "packing: trit5 holds ternary weights -1, 0, +1; "

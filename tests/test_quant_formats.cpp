@@ -117,8 +117,9 @@ TEST(QuantFormats, MetadataBytesFollowTheFormat)
     }
 }
 
-// Ternary is stored as 2-bit codes (1 x 512 x 1024: 128 KiB); 5-trit
-// packing is refused until a decoder models it.
+// Ternary is stored as 2-bit codes (1 x 512 x 1024: 128 KiB), or 5 trits
+// per byte (packing trit5, tests/test_trit5.cpp), which needs ternary
+// weights without a zero-point.
 TEST(QuantFormats, TernaryStorage)
 {
     const quant_preset q = preset(R"({"wfmt": "ternary", "group_size": 128})");
@@ -130,7 +131,8 @@ TEST(QuantFormats, TernaryStorage)
     p.packing = QUANT_PACK_TRIT5;
     quant_matrix_bytes(&p, 512, 1024, &b);
     EXPECT_EQ(b.weight_bytes, (512u * 1024 + 4) / 5); // 1.6 bits per weight
-    EXPECT_NE(preset_error(R"({"wfmt": "ternary", "packing": "trit5"})").find("packing:"),
+    EXPECT_NE(preset_error(R"({"wfmt": "ternary", "zero_point": "int32", "scale": "fp32", "packing": "trit5"})")
+                  .find("packing:"),
               std::string::npos);
 }
 
