@@ -35,6 +35,7 @@ typedef enum {
     OP_BARRIER,   /* wait until every earlier instruction has completed */
     OP_LMMAG,     /* grouped lmma: `groups` lmmas side by side on groups of cores */
     OP_MMA,       /* matrix multiply-accumulate on a systolic or MAC array (compute.kind) */
+    OP_LOADT,     /* DMA: DRAM -> buffer with the trit5 decoder (5 ternary weights per byte) */
     OP_COUNT
 } isa_op;
 

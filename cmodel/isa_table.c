@@ -169,6 +169,12 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       FO("chain", chain, 123, 1, FK_UINT) },
                   "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
                   "wbits-bit packed weights (0: 8), int32 sums, on the compute.kind array" },
+    /* load through the trit5 decoder (trit5.h): a row is one chunk of
+     * ternary weights, bytes = one bit-plane row of the buffer. */
+    [OP_LOADT] = { OP_LOADT, "loadt", UNIT_DMA, 6, {
+                      DMA_FIELDS },
+                  "trit5(DRAM[dram + r*stride ..+ceil(8*bytes/tk*tk/5)]) -> "
+                  "buf[sram + r*2*bytes ..+2*bytes] (2 bit-planes), r < rows" },
 };
 
 const isa_opdef *isa_def(isa_op op)

@@ -87,6 +87,9 @@ extern const unit_ops unit_mma_ops;
 /* With a window of bursts in flight (w->cap > 0) the transfer goes in
  * chunks that each wait for their slots; *stall gets the cycles lost to
  * that wait. */
+/* The DRAM side of a DMA instruction: *in itself, or for loadt the
+ * packed rows (bytes = trit5 row bytes) the device moves. */
+isa_instr dma_dram_view(const machine *m, const isa_instr *in);
 void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
                      dma_window *w, uint64_t *stall);
 /* A read of `bytes` at addr that arrives at the device at `arrival`

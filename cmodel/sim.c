@@ -232,8 +232,8 @@ static void dma_limits(machine *m, const isa_instr *in, uint64_t start, unit_cos
 static uint64_t port_transfer(machine *m, const isa_instr *in, uint64_t start, unit_cost *c)
 {
     sim_dram_grant g;
-    sim_port_request(m, in->dram, in->rows, in->bytes, in->stride, in->op == OP_STORE, start,
-                     c->bursts, &g);
+    const isa_instr d = dma_dram_view(m, in);
+    sim_port_request(m, d.dram, d.rows, d.bytes, d.stride, d.op == OP_STORE, start, c->bursts, &g);
     if (g.accepted > g.grant + c->occupancy)
         c->occupancy = g.accepted - g.grant;
     if (g.complete > g.grant + c->occupancy)
@@ -464,7 +464,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
             end = complete;
         if (u != UNIT_DMA && start < lead)
             lead = start;
-        if (in->op == OP_LOAD && lead == UINT64_MAX) { /* before any compute */
+        if ((in->op == OP_LOAD || in->op == OP_LOADT) && lead == UINT64_MAX) { /* before any compute */
             if (fp.w[0].hi > st->lead_bytes[in->buf])
                 st->lead_bytes[in->buf] = fp.w[0].hi;
             if (in->buf == BUF_WGT)

@@ -1,14 +1,35 @@
 /* unit_dma.c - the DMA engine: 2-D transfers between DRAM and a buffer. */
 #include "machine.h"
 #include "sram.h"
+#include "trit5.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int dma_footprint(const machine *m, const isa_instr *in, footprint *fp,
+/* Assumption: the trit5 decoder (base-3 digit split and the fold into
+ * table-index fields, a few gate levels per trit) sits between the DMA
+ * and the weight buffer and keeps up with the buffer's write port; it
+ * adds this pipeline depth to a loadt's latency. */
+#define TRIT5_DECODE_LATENCY 2
+
+isa_instr dma_dram_view(const machine *m, const isa_instr *in)
+{
+    isa_instr d = *in;
+    if (in->op == OP_LOADT)
+        d.bytes = (uint32_t)trit5_row_bytes(in->bytes, m->arch->tile_k);
+    return d;
+}
+
+/* Bytes a DMA row occupies in the buffer. */
+static uint64_t buf_row_bytes(const isa_instr *in)
+{
+    return in->op == OP_LOADT ? 2 * (uint64_t)in->bytes : in->bytes;
+}
+
+static int dma_footprint(const machine *m, const isa_instr *in_, footprint *fp,
                          char *err, size_t errlen)
 {
-    (void)m;
+    const isa_instr dv = dma_dram_view(m, in_), *in = &dv;
     if (in->buf >= BUF_COUNT) {
         snprintf(err, errlen, "illegal buffer %u", in->buf);
         return -1;
@@ -22,11 +43,15 @@ static int dma_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->bytes);
         return -1;
     }
-    mem_range sram = { (int)in->buf, in->sram, in->sram + (uint64_t)in->rows * in->bytes };
+    if (in->op == OP_LOADT && in->buf != BUF_WGT) {
+        snprintf(err, errlen, "loadt decodes weights: buffer must be weight, not %u", in->buf);
+        return -1;
+    }
+    mem_range sram = { (int)in->buf, in->sram, in->sram + (uint64_t)in->rows * buf_row_bytes(in_) };
     mem_range dram = { SPACE_DRAM, in->dram,
                        in->dram + (uint64_t)(in->rows - 1) * in->stride + in->bytes };
     fp->nr = fp->nw = 1;
-    if (in->op == OP_LOAD) {
+    if (in->op != OP_STORE) {
         fp->r[0] = dram;
         fp->w[0] = sram;
     } else {
@@ -36,15 +61,16 @@ static int dma_footprint(const machine *m, const isa_instr *in, footprint *fp,
     return 0;
 }
 
-static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
+static void dma_cost(const machine *m, const isa_instr *in_, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
+    const isa_instr dv = dma_dram_view(m, in_), *in = &dv; /* DRAM side */
     uint64_t burst = (uint64_t)a->dram_burst;
     /* Contiguous rows form one burst sequence; strided rows each start one. */
     uint64_t moved = (in->stride == in->bytes || in->rows == 1)
                          ? ceil_div((uint64_t)in->rows * in->bytes, burst) * burst
                          : (uint64_t)in->rows * ceil_div(in->bytes, burst) * burst;
-    uint64_t payload = (uint64_t)in->rows * in->bytes;
+    uint64_t payload = (uint64_t)in->rows * buf_row_bytes(in_); /* buffer side */
     double bpc = arch_dram_bytes_per_cycle(a);
     uint64_t dram_cycles = (uint64_t)((double)moved / bpc);
     if ((double)dram_cycles * bpc < (double)moved)
@@ -68,8 +94,8 @@ static void dma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         sram_raise(c, sram_cycles); /* the buffer side is slower than the bus */
     else if (sram_cycles > c->occupancy)
         c->occupancy = sram_cycles; /* a device: dma_device_cost decides */
-    c->latency = (uint64_t)a->dram_latency;
-    if (in->op == OP_LOAD) {
+    c->latency = (uint64_t)a->dram_latency + (in->op == OP_LOADT ? TRIT5_DECODE_LATENCY : 0);
+    if (in->op != OP_STORE) {
         ev->dram_read_bytes += moved;
         ev->buf_write_bytes[in->buf] += payload;
     } else {
@@ -144,9 +170,10 @@ uint64_t dma_device_read(machine *m, uint64_t addr, uint64_t bytes, uint64_t arr
     return d.complete;
 }
 
-void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost *c,
+void dma_device_cost(machine *m, const isa_instr *in_, uint64_t start, unit_cost *c,
                      dma_window *w, uint64_t *stall)
 {
+    const isa_instr dv = dma_dram_view(m, in_), *in = &dv;
     dram_done done;
     *stall = 0;
     if (w && w->cap > 0)
@@ -158,14 +185,26 @@ void dma_device_cost(machine *m, const isa_instr *in, uint64_t start, unit_cost 
     if (done.accepted - start > c->occupancy)
         c->occupancy = done.accepted - start;
     uint64_t end = start + c->occupancy;
-    c->latency = (done.complete > end ? done.complete - end : 0) + (uint64_t)m->arch->dram_latency;
+    c->latency = (done.complete > end ? done.complete - end : 0) + (uint64_t)m->arch->dram_latency +
+                 (in->op == OP_LOADT ? TRIT5_DECODE_LATENCY : 0);
 }
 
 static int dma_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
     uint8_t *sram = m->buf[in->buf] + in->sram;
+    if (in->op == OP_LOADT) {
+        for (uint32_t r = 0; r < in->rows; r++) {
+            const uint64_t at = in->dram + (uint64_t)r * in->stride;
+            uint64_t bad = 0;
+            if (trit5_decode_row(m->dram + at, in->bytes, m->arch->tile_k,
+                                 sram + (uint64_t)r * 2 * in->bytes, &bad) != 0) {
+                snprintf(err, errlen, "loadt: DRAM byte %llu (0x%02x) is not a trit5 code (0..242)",
+                         (unsigned long long)(at + bad), m->dram[at + bad]);
+                return -1;
+            }
+        }
+        return 0;
+    }
     for (uint32_t r = 0; r < in->rows; r++) {
         uint8_t *d = m->dram + in->dram + (uint64_t)r * in->stride;
         uint8_t *s = sram + (uint64_t)r * in->bytes;

@@ -8,6 +8,7 @@
 #include "count.h"
 #include "lut_arith.h"
 #include "periodic.h"
+#include "trit5.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,8 +189,34 @@ int gemm_emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t e
 uint64_t gemm_tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes)
 {
     uint64_t rb = ((uint64_t)ncols * tk + 7) / 8;
-    *idx_bytes = ch * s->wtype.bits * rb;
+    *idx_bytes = s->trit5 ? ch * trit5_row_bytes(rb, tk) : ch * s->wtype.bits * rb;
     return *idx_bytes + gemm_meta_bytes(s, (uint64_t)ncols);
+}
+
+int gemm_emit_wtile(program *p, const gemm_shape *s, int tk, int ncols, uint64_t ib, uint64_t tb,
+                    uint64_t sram, uint64_t dram, char *err, size_t errlen)
+{
+    const uint64_t rb = ((uint64_t)ncols * tk + 7) / 8;
+    const uint64_t drow = s->trit5 ? trit5_row_bytes(rb, tk) : rb; /* DRAM bytes per row */
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = s->trit5 ? OP_LOADT : OP_LOAD;
+    in.buf = BUF_WGT;
+    in.sram = (uint32_t)sram;
+    in.dram = dram;
+    in.rows = (uint32_t)(ib / drow);
+    in.bytes = (uint32_t)rb;
+    in.stride = (uint32_t)drow;
+    if (gemm_emit(p, &in, err, errlen))
+        return -1;
+    in.op = OP_LOAD;
+    const uint64_t ch = in.rows / (s->trit5 ? 1u : (uint64_t)s->wtype.bits);
+    in.sram = (uint32_t)(sram + align_up(gemm_tile_idx_sram(s, tk, ch, ncols), ALIGN));
+    in.dram = dram + ib;
+    in.rows = 1;
+    in.bytes = (uint32_t)(tb - ib);
+    in.stride = in.bytes;
+    return in.bytes ? gemm_emit(p, &in, err, errlen) : 0;
 }
 
 /* Byte offset of the weight tile (g, nb) in the weight region: tiles are
@@ -468,24 +495,11 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
                 const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
                 const uint64_t wbase = (wtile++ % 2) * pl.wgt_half;
                 const uint64_t off = gemm_tile_offset(s, pl.tk, nt, g, b, &ib, &tb);
-                const uint64_t rb = ((uint64_t)ncols * pl.tk + 7) / 8;
-                const uint64_t meta_at = wbase + align_up(ib, ALIGN);
-                memset(&in, 0, sizeof in);
-                in.op = OP_LOAD;
-                in.buf = BUF_WGT;
-                in.sram = (uint32_t)wbase;
-                in.dram = lay->w_addr + off;
-                in.rows = (uint32_t)(ib / rb);
-                in.bytes = (uint32_t)rb;
-                in.stride = (uint32_t)rb;
-                if (gemm_emit(p, &in, err, errlen))
-                    goto fail;
-                in.sram = (uint32_t)meta_at;
-                in.dram = lay->w_addr + off + ib;
-                in.rows = 1;
-                in.bytes = (uint32_t)(tb - ib);
-                in.stride = in.bytes;
-                if (in.bytes && gemm_emit(p, &in, err, errlen))
+                const uint64_t ch = cdiv((uint64_t)klen, (uint64_t)pl.tk);
+                const uint64_t meta_at =
+                    wbase + align_up(gemm_tile_idx_sram(s, pl.tk, ch, ncols), ALIGN);
+                if (gemm_emit_wtile(p, s, pl.tk, ncols, ib, tb, wbase, lay->w_addr + off, err,
+                                    errlen))
                     goto fail;
                 const gemm_group_op go = {
                     tbase, wbase, (acc_i++ % 2) * pl.acc_half, tbase + pl.sum_off, meta_at,
@@ -585,6 +599,13 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
     lut_packed pk;
     if (lut_pack(&cfg, w, s->n, s->kd, z2, &pk, err, errlen) != 0)
         return -1;
+    /* one chunk's bit-planes before trit5 encoding (W x rb of an nt tile) */
+    uint8_t *scratch = s->trit5 ? malloc((size_t)(2 * (((uint64_t)lay->nt * a->tile_k + 7) / 8))) : NULL;
+    if (s->trit5 && !scratch) {
+        snprintf(err, errlen, "out of memory for the trit5 encoder");
+        lut_packed_free(&pk);
+        return -1;
+    }
     memset(image, 0, lay->image_bytes);
     memcpy(image + lay->a_addr, act, (size_t)gemm_act_bytes(a, s->m * (uint64_t)s->kd));
     plan pl;
@@ -598,24 +619,41 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
             const int n0 = b * nt, ncols = s->n - n0 < nt ? s->n - n0 : nt;
             const uint64_t rb = ((uint64_t)ncols * pl.tk + 7) / 8;
             uint8_t *tile = image + lay->w_addr + off;
-            for (int c = 0; c < nch; c++)
+            for (int c = 0; c < nch; c++) {
+                /* trit5: the planes of one chunk go through the encoder */
+                uint8_t *planes = s->trit5 ? scratch : tile + (uint64_t)c * W * rb;
+                memset(planes, 0, (size_t)(W * rb));
                 for (int i = 0; i < W; i++) {
-                    uint8_t *row = tile + ((uint64_t)c * W + i) * rb;
+                    uint8_t *row = planes + (uint64_t)i * rb;
                     const uint8_t *src = pk.idx + ((size_t)(c0 + c) * W + i) * s->n + n0;
                     for (int j = 0; j < ncols; j++)
                         lut_field_put(row, (uint64_t)j, pl.tk, lut_field_from_idx(src[j], pl.tk));
                 }
+                uint64_t bad;
+                const int kvalid = gemm_group_len(s, g) - c * pl.tk; /* > tk: a full chunk */
+                if (s->trit5 && trit5_encode_row(planes, rb, pl.tk, kvalid,
+                                                 tile + (uint64_t)c * trit5_row_bytes(rb, pl.tk),
+                                                 &bad) != 0) {
+                    snprintf(err, errlen, "packing: trit5 holds ternary weights -1, 0, +1; "
+                             "column %llu has -2", (unsigned long long)(n0 + bad / (uint64_t)pl.tk));
+                    free(scratch);
+                    lut_packed_free(&pk);
+                    return -1;
+                }
+            }
             for (int j = 0; j < ncols; j++) {
                 int32_t corr = pk.corr[(size_t)(n0 + j) * lay->ngroups + g];
                 float sc = scales ? scales[(size_t)(n0 + j) * lay->ngroups + g] : 1.0f;
                 if (lut_meta_put(s->mfmt, tile + ib, (uint32_t)ncols, (uint32_t)j, corr, sc,
                                  lut_post_shift(s->wtype.fmt), err, errlen) != 0) {
+                    free(scratch);
                     lut_packed_free(&pk);
                     return -1;
                 }
             }
         }
     }
+    free(scratch);
     lut_packed_free(&pk);
     if (s->tables_in_dram) {
         /* What the fused producer writes: the tables and sums tprec would

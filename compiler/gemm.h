@@ -93,6 +93,9 @@ typedef struct {
     int in_quant;       /* fused prologue: A arrives at vector.dtype (layout.q_addr, m x kd
                            row-major) and every activation load is quantized to INT8 into
                            the act buffer on chip (compiler/fusion.h) */
+    int trit5;          /* ternary weights cross DRAM at 5 per byte (cmodel/trit5.h) and
+                           loadt expands them to the two bit-planes; needs a metadata
+                           format without the zero-point factor (INT2 codes) */
 } gemm_shape;
 
 typedef struct {

@@ -24,7 +24,7 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static uint64_t tile_sram(const gemm_shape *s, int tk, int g, int ncols, uint64_t *ib)
 {
     uint64_t ch = gemm_cdiv((uint64_t)gemm_group_len(s, g), (uint64_t)tk);
-    gemm_tile_bytes(s, tk, ch, ncols, ib);
+    *ib = gemm_tile_idx_sram(s, tk, ch, ncols);
     return gemm_align(*ib) + gemm_align(gemm_meta_bytes(s, (uint64_t)ncols));
 }
 
@@ -182,11 +182,8 @@ static int load_tile(ectx *c, int g, int b, uint64_t sram)
     const int nt = c->lay->nt, ncols = s->n - b * nt < nt ? s->n - b * nt : nt;
     uint64_t ib, tb;
     const uint64_t off = gemm_tile_offset(s, c->pl->tk, nt, g, b, &ib, &tb);
-    const uint64_t rb = ((uint64_t)ncols * c->pl->tk + 7) / 8;
-    const uint64_t at = c->lay->w_addr + off;
-    if (dma(c, OP_LOAD, BUF_WGT, sram, at, ib / rb, rb, rb) != 0)
-        return -1;
-    return tb == ib ? 0 : dma(c, OP_LOAD, BUF_WGT, sram + gemm_align(ib), at + ib, 1, tb - ib, 0);
+    return gemm_emit_wtile(c->p, s, c->pl->tk, ncols, ib, tb, sram, c->lay->w_addr + off, c->err,
+                           c->errlen);
 }
 
 /* Group g's tiles of the columns [n0, n0 + ncb) from sram on. */

@@ -78,6 +78,18 @@ int gemm_emit_group(program *p, const gemm_shape *s, const gemm_group_op *g, cha
                     size_t errlen);
 /* A 2-D DMA, issued row by row when the stride does not fit its field. */
 int gemm_emit_dma(program *p, isa_instr in, uint64_t stride, char *err, size_t errlen);
+/* Index bytes of one weight tile in the weight buffer (ch chunks x planes
+ * x rows of ncols tk-bit fields); DRAM holds the same, or trit5-packed. */
+static inline uint64_t gemm_tile_idx_sram(const gemm_shape *s, int tk, uint64_t ch, int ncols)
+{
+    return ch * (uint64_t)s->wtype.bits * (((uint64_t)ncols * (uint64_t)tk + 7) / 8);
+}
+/* Loads weight tile (ib index, tb total DRAM bytes of ncols columns, its
+ * chunks from the tile's ib) from DRAM at dram into the weight buffer at
+ * sram: load, or loadt for trit5, then the metadata at the aligned end
+ * of the buffer's index rows. */
+int gemm_emit_wtile(program *p, const gemm_shape *s, int tk, int ncols, uint64_t ib, uint64_t tb,
+                    uint64_t sram, uint64_t dram, char *err, size_t errlen);
 /* Bytes of one weight tile in DRAM (index rows of ch chunks, then metadata). */
 uint64_t gemm_tile_bytes(const gemm_shape *s, int tk, uint64_t ch, int ncols, uint64_t *idx_bytes);
 /* DRAM offset and size of weight tile (group g, column tile b of nt). */

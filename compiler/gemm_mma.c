@@ -235,6 +235,11 @@ int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
                    char *err, size_t errlen)
 {
     mma_tiling t;
+    if (s->trit5) {
+        snprintf(err, errlen, "packing: trit5 weights need the LUT array's loadt decoder; "
+                 "compute.kind %s reads plain codes", arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (layout(a, s, lay, &t, err, errlen) != 0)
         return -1;
     if (!p)

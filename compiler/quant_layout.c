@@ -49,6 +49,7 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
     g->wtype = q->w;
     g->group_size = quant_group_len(q, (uint64_t)g->kd);
     g->mfmt = quant_meta_code(q);
+    g->trit5 = q->packing == QUANT_PACK_TRIT5;
     /* Per-tensor: no per-group scale or zero-point, so the reduction may
      * be cut anywhere without changing a bit of the int32 result or a byte
      * of metadata; chunks of the default group keep the tables in the
@@ -97,11 +98,10 @@ int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
                  lut_scale_name(t), q->zp_bits);
         return -1;
     }
-    if (q->packing == QUANT_PACK_TRIT5) {
-        /* The weight buffer holds bit-planes; 5-trit bytes would need a
-         * decoder on the DMA path that no engine models yet. */
-        snprintf(err, errlen, "packing: \"trit5\" (5 trits per byte, 1.6 bits) is not "
-                 "modelled: ternary weights are stored as 2-bit codes; use \"none\"");
+    if (q->packing == QUANT_PACK_TRIT5 && (q->w.fmt != LUT_WFMT_TERNARY || q->zp_bits)) {
+        /* loadt decodes trits to the INT2 codes of -1, 0, +1 (trit5.h) */
+        snprintf(err, errlen, "packing: \"trit5\" (5 trits per byte, 1.6 bits) holds ternary "
+                 "weights with no zero-point (\"wfmt\": \"ternary\", \"zero_point\": \"none\")");
         return -1;
     }
     return 0;

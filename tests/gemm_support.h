@@ -6,8 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <random>
+#include <vector>
 
 #include "gemm.h"
+#include "ref_gemm.h"
 #include "program.h"
 #include "sim.h"
 
@@ -83,5 +86,48 @@ inline arch_t pinned_quant_arch()
 
 // The decode GEMV of the hardware-realism issue: 1 x 4096 x 4096, W2.
 inline sim_stats gemv(const arch_t &a) { return run(a, nullptr, lut_wtype{LUT_WFMT_INT, 2}, 1, 4096, 4096); }
+
+// The int32 outputs in img (at lay.c_addr) against the reference GEMM of
+// act and w; the first mismatch is a failure naming its row and column.
+inline void expect_int32_outputs(const gemm_shape &s, const gemm_layout &lay,
+                                 const std::vector<int8_t> &act, const std::vector<int8_t> &w,
+                                 const std::vector<uint8_t> &img)
+{
+    std::vector<int64_t> want((size_t)s.m * s.n);
+    ref_gemm_i64(s.wtype, act.data(), w.data(), nullptr, s.group_size, (int)s.m, s.n, s.kd,
+                 want.data());
+    for (size_t j = 0; j < want.size(); j++) {
+        int32_t got;
+        std::memcpy(&got, img.data() + lay.c_addr + 4 * j, 4);
+        if (got != (int32_t)want[j]) {
+            ADD_FAILURE() << "mismatch at row " << j / s.n << " col " << j % s.n << ": " << got
+                          << " vs " << want[j];
+            return;
+        }
+    }
+}
+
+// p (lowered from s into lay) run functionally on random INT8 activations
+// and ternary weights (seeded), then its int32 outputs checked against the
+// reference GEMM; *st gets the run's statistics.
+inline void ternary_functional_exact(const arch_t &a, const gemm_shape &s, const program &p,
+                                     const gemm_layout &lay, unsigned seed, sim_stats *st)
+{
+    std::mt19937 rng(seed);
+    std::vector<int8_t> act((size_t)s.m * s.kd), w((size_t)s.n * s.kd);
+    for (auto &v : act)
+        v = (int8_t)(rng() % 256);
+    for (auto &v : w)
+        v = (int8_t)((int)(rng() % 3) - 1);
+    std::vector<uint8_t> img(lay.image_bytes);
+    char err[512] = "";
+    ASSERT_EQ(gemm_fill(&a, &s, &lay, act.data(), w.data(), nullptr, nullptr, img.data(), err,
+                        sizeof err), 0) << err;
+    sim_opts o = {};
+    o.dram = img.data();
+    o.dram_size = img.size();
+    ASSERT_EQ(sim_run(&a, nullptr, &p, &o, st, err, sizeof err), 0) << err;
+    expect_int32_outputs(s, lay, act, w, img);
+}
 
 } // namespace gemmtest

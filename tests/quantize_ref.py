@@ -215,6 +215,8 @@ def stored_bits(p, n, k, glen):
     fmt, b = p["wfmt"], p.get("wbits", 2 if p["wfmt"] == "ternary" else 1)
     groups = n * -(-k // glen)
     wbytes = -(-n * k * b // 8)
+    if p.get("packing") == "trit5":
+        wbytes = -(-n * k // 5)  # 5 ternary weights per byte
     scale_b = {"fp16": 2, "bf16": 2, "fp32": 4, "int8_exp": 1}[p.get("scale", "fp16")]
     if fmt == "bitmod":
         meta = -(-groups * 10 // 8) + 2 * n  # 8-bit scale + 2-bit type per group, fp16 per row

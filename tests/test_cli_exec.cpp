@@ -135,6 +135,7 @@ const char kEveryInstruction[] =
     "# every instruction once\n"
     "load buf=act sram=0x0 rows=2 bytes=16 dram=0x0 stride=32\n"
     "load dram=0x100 buf=weight sram=0x40 rows=1 bytes=64 stride=64   # fields in any order\n"
+    "loadt buf=weight sram=0x800 rows=2 bytes=8 dram=0x200 stride=16\n"
     "tprec src=0x0 dst=0x0 sum=0x200 rows=2 klen=16 stride=16\n"
     "\n"
     "lmma tbl=0x0 wgt=0x40 acc=0x0 m=2 n=16 klen=16 wbits=2 accum=0\n"
@@ -154,8 +155,8 @@ TEST_F(CliExec, AsmDisasmAsmIsByteIdentical)
     CmdResult a = lutsim("asm p.s -o p.bin");
     ASSERT_EQ(a.status, 0) << a.err;
     std::string bin = slurp(p("p.bin"));
-    // header + 11 instructions of 16 bytes
-    EXPECT_EQ(bin.size(), 16u + 11 * 16);
+    // header + 12 instructions of 16 bytes
+    EXPECT_EQ(bin.size(), 16u + 12 * 16);
     EXPECT_EQ(bin.substr(0, 8), "LUTPROG1");
     CmdResult d = lutsim("disasm p.bin -o q.s");
     ASSERT_EQ(d.status, 0) << d.err;
@@ -163,7 +164,7 @@ TEST_F(CliExec, AsmDisasmAsmIsByteIdentical)
     // Every mnemonic appears in the disassembly.
     for (int op = 0; op < OP_COUNT; op++)
         EXPECT_NE(text.find(isa_ops[op].mnemonic), std::string::npos) << isa_ops[op].mnemonic;
-    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 11);
+    EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 12);
     CmdResult a2 = lutsim("asm q.s -o q.bin");
     ASSERT_EQ(a2.status, 0) << a2.err;
     EXPECT_EQ(slurp(p("q.bin")), bin);
@@ -177,7 +178,7 @@ TEST_F(CliExec, AsmDisasmAsmIsByteIdentical)
     json_t *s = load_json(p("s.json"));
     ASSERT_NE(s, nullptr);
     check_stats(s);
-    EXPECT_EQ(num(s, "instructions"), 11);
+    EXPECT_EQ(num(s, "instructions"), 12);
     EXPECT_EQ(num(s, "macs"), 2 * 16 * 16 + 2 * (2 * 16 * 8)); // lmma, lmmag of 2 groups
     json_decref(s);
 }

@@ -12,6 +12,7 @@
 extern "C" {
 #include "arch.h"
 #include "gemm.h"
+#include "gemm_support.h"
 #include "lut_arith.h"
 #include "mapper.h"
 #include "ref_gemm.h"
@@ -86,18 +87,7 @@ sim_stats run_exact(const arch_t &a, const gemm_shape &s, uint32_t seed)
     o.dram_size = img.size();
     EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
     program_free(&p);
-    std::vector<int64_t> want((size_t)s.m * s.n);
-    ref_gemm_i64(s.wtype, act.data(), w.data(), nullptr, s.group_size, (int)s.m, s.n, s.kd,
-                 want.data());
-    for (size_t j = 0; j < want.size(); j++) {
-        int32_t got;
-        std::memcpy(&got, img.data() + lay.c_addr + 4 * j, 4);
-        if (got != (int32_t)want[j]) {
-            ADD_FAILURE() << "mismatch at row " << j / s.n << " col " << j % s.n << ": " << got
-                          << " vs " << want[j];
-            break;
-        }
-    }
+    gemmtest::expect_int32_outputs(s, lay, act, w, img);
     return st;
 }
 

@@ -12,7 +12,7 @@ X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
 X(models_mixtral_8x7b) X(models_qwen1_5_moe_a2_7b) X(models_olmoe_1b_7b)
 X(models_deepseek_v2_lite)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
-X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor)
+X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor) X(quant_W1_58A8_trit5)
 X(quant_W2A4) X(quant_W4A4) X(quant_W4A16) X(quant_W3A8_bitmod) X(quant_W4A8_bitmod)
 #undef X
 
@@ -50,6 +50,7 @@ static const entry quants[] = {
     { "W4A8-asym", embed_quant_W4A8_asym },
     { "W4A8-e8", embed_quant_W4A8_e8 },
     { "W1.58A8-tensor", embed_quant_W1_58A8_tensor },
+    { "W1.58A8-trit5", embed_quant_W1_58A8_trit5 },
     { "W2A4", embed_quant_W2A4 },
     { "W4A4", embed_quant_W4A4 },
     { "W4A16", embed_quant_W4A16 },

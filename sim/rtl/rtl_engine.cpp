@@ -212,6 +212,10 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
             fail(err, errlen, "instruction %zu (vop): the RTL has no vector unit", i);
             return -1;
         }
+        if (in->op == OP_LOADT) {
+            fail(err, errlen, "instruction %zu (loadt): the RTL has no trit5 decoder", i);
+            return -1;
+        }
         if (in->op == OP_LMMAG) {
             fail(err, errlen, "instruction %zu (lmmag): grouped cores (lut.partition grid) are "
                  "not in the RTL, which splits columns only", i);
