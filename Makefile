@@ -91,6 +91,7 @@ EMBED      += $(patsubst %,workloads/quant/%.json,W1.58A8 W1A8 W2A8 W3A8 W4A8 W8
                 W1.58A8-tensor W1.58A8-trit5 W2A4 W4A4 W4A16 W3A8-bitmod W4A8-bitmod)
 # the roofline plot script, written into DIR/roofline.gp by `lutsim run --plot`
 EMBED      += scripts/plots/roofline.gp
+EMBED      += scripts/plots/compare.gp
 EMBED_TOOL := $(BUILD)/embed
 embed_name  = $(subst -,_,$(subst .,_,$(subst /,_,$(basename $(patsubst workloads/%,%,$(1))))))
 EMBED_OBJ  := $(foreach f,$(EMBED),$(BUILD)/obj/$(BUILD)/gen/embed_$(call embed_name,$(f)).o)

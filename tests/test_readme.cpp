@@ -83,7 +83,7 @@ std::map<std::string, std::string> readme_synopses()
 TEST(Readme, EverySynopsisListsEveryOptionOfItsHelp)
 {
     std::map<std::string, std::string> syn = readme_synopses();
-    for (const char *cmd : {"arch", "asm", "disasm", "exec", "gemm", "run", "quantize"}) {
+    for (const char *cmd : {"arch", "asm", "disasm", "exec", "gemm", "run", "compare", "quantize"}) {
         SCOPED_TRACE(cmd);
         std::string help = run(std::string(cmd) + " --help");
         ASSERT_NE(help.find("usage: lutsim " + std::string(cmd)), std::string::npos) << help;

@@ -24,6 +24,7 @@ static const char usage[] =
     "  exec      run a program on the C model (functional or timing-only)\n"
     "  gemm      multiply INT8 activations by low-bit weights on the accelerator\n"
     "  run       a quantized LLM on the accelerator: throughput, energy, roofline\n"
+    "  compare   one model on several designs: latency, energy, area, ratios\n"
     "  quantize  quantize float weights (safetensors, .npy) to a preset: error, size\n"
     "  help      show this text, or `lutsim help COMMAND` for one command\n"
     "  version   print the version\n"
@@ -88,6 +89,7 @@ static const command commands[] = {
     { "disasm", cmd_disasm },
     { "exec", cmd_exec },
     { "run", cmd_run },
+    { "compare", cmd_compare },
     { "quantize", cmd_quantize },
     { "sweep", cmd_sweep },
 };

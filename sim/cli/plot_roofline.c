@@ -13,19 +13,24 @@
 
 extern const char embed_scripts_plots_roofline[];
 
-static const char *const file_names[PLOT_NFILES] = {
-    "roofline.dat", "roofline.gp", "roofline.png", "roofline.svg", "roofline.pdf",
-};
+static const char *const file_ext[PLOT_NFILES] = { "dat", "gp", "png", "svg", "pdf" };
 
 int plot_stage(outfiles *o, const char *dir, plot_files *pf, char *err, size_t errlen)
 {
+    return plot_stage_as(o, dir, "roofline", pf, err, errlen);
+}
+
+int plot_stage_as(outfiles *o, const char *dir, const char *stem, plot_files *pf, char *err,
+                  size_t errlen)
+{
     memset(pf, 0, sizeof *pf);
     pf->dir = dir;
+    pf->stem = stem;
     if (out_dir(o, dir, err, errlen) != 0)
         return -1;
     for (int i = 0; i < PLOT_NFILES; i++) {
         char path[4096];
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file_names[i]) >= sizeof path) {
+        if ((size_t)snprintf(path, sizeof path, "%s/%s.%s", dir, stem, file_ext[i]) >= sizeof path) {
             snprintf(err, errlen, "%s: path too long", dir);
             return -1;
         }
@@ -116,8 +121,7 @@ static void compute_ceilings(const arch_t *a, const quant_preset *q, ceilings *c
     c->n++;
 }
 
-/* Writes s as a quoted gnuplot string; -1 if out of memory. */
-static int put_quoted(FILE *f, const char *s)
+int plot_put_quoted(FILE *f, const char *s)
 {
     char *qs = malloc(GP_QUOTED_SIZE(strlen(s)));
     if (!qs)
@@ -140,7 +144,7 @@ static int write_script(const char *path, const char *title, const arch_t *a, co
                "# Redraw it (after restyling, say) without lutsim: cd DIR && gnuplot roofline.gp\n"
                "# (reads roofline.dat beside it, writes roofline.png, .svg and .pdf there).\n");
     fputs("plot_title = ", f);
-    bad |= put_quoted(f, title);
+    bad |= plot_put_quoted(f, title);
     fprintf(f, "\nbw_gbs = %.9e  # DRAM bandwidth, GB/s\n", a->dram_gbps);
     fprintf(f, "array ceil_ops[%d] = [", c->n);
     for (int i = 0; i < c->n; i++)
@@ -148,7 +152,7 @@ static int write_script(const char *path, const char *title, const arch_t *a, co
     fprintf(f, "]  # compute ceilings, ops/s\narray ceil_label[%d] = [", c->n);
     for (int i = 0; i < c->n; i++) {
         fputs(i ? ", " : "", f);
-        bad |= put_quoted(f, c->label[i]);
+        bad |= plot_put_quoted(f, c->label[i]);
     }
     fputs("]\n\n", f);
     fputs(embed_scripts_plots_roofline, f);
@@ -247,7 +251,7 @@ int plot_roofline(const plot_files *pf, outfiles *o, const arch_t *a, const mode
         return -1;
     }
     if (write_points(pf->tmp[PLOT_DAT], pts, np) != 0) {
-        snprintf(err, errlen, "%s/%s: write failed", pf->dir, file_names[PLOT_DAT]);
+        snprintf(err, errlen, "%s/roofline.dat: write failed", pf->dir);
         return -1;
     }
     ceilings c;
@@ -255,9 +259,14 @@ int plot_roofline(const plot_files *pf, outfiles *o, const arch_t *a, const mode
     char title[2048];
     make_title(a, m, q, title, sizeof title);
     if (write_script(pf->tmp[PLOT_GP], title, a, &c) != 0) {
-        snprintf(err, errlen, "%s/%s: write failed", pf->dir, file_names[PLOT_GP]);
+        snprintf(err, errlen, "%s/roofline.gp: write failed", pf->dir);
         return -1;
     }
+    return plot_draw(pf, o, err, errlen);
+}
+
+int plot_draw(const plot_files *pf, outfiles *o, char *err, size_t errlen)
+{
     char *defs = staged_names(pf);
     if (!defs) {
         snprintf(err, errlen, "out of memory");
@@ -270,7 +279,8 @@ int plot_roofline(const plot_files *pf, outfiles *o, const arch_t *a, const mode
     for (int i = PLOT_PNG; i < PLOT_NFILES; i++) {
         struct stat sb;
         if (stat(pf->tmp[i], &sb) != 0 || sb.st_size == 0) {
-            snprintf(err, errlen, "%s/%s: gnuplot wrote nothing", pf->dir, file_names[i]);
+            snprintf(err, errlen, "%s/%s.%s: gnuplot wrote nothing", pf->dir, pf->stem,
+                     file_ext[i]);
             return -1;
         }
     }
