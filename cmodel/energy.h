@@ -53,6 +53,7 @@ typedef struct {
     /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
      * weight of the mac array's dequant stage. */
     energy_entry mac_int8, mac_fp16, systolic_pe, mac_dequant;
+    energy_entry bitserial_pe; /* pJ per PE per cycle of the bitserial array */
 } energy_table;
 
 typedef struct {
@@ -72,6 +73,7 @@ typedef struct {
     double vector_op_pj;
     double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind) */
     double mac_dq_pj;      /* per weight through the mac array's dequant stage */
+    double array_pe_cycle_pj; /* per PE per cycle of the bitserial array */
     double leakage_pj_per_cycle;
     int node_nm;
 } energy_model;

@@ -109,6 +109,26 @@ static int logic_item(const json_t *doc, const char *label, const char *key, int
     return 0;
 }
 
+/* A logic figure published at another node than the fit's: brought to the
+ * fit's node through the logic scaling table (t->scale must be read). */
+static int logic_item_scaled(const json_t *doc, const char *label, const char *key,
+                             const area_table *t, double *um2, char *err, size_t errlen)
+{
+    const json_t *o = json_object_get(doc, key);
+    const char *unit;
+    int n;
+    double f;
+    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm", &n) ||
+        cited(o, label, key, "value", um2, err, errlen))
+        return -1;
+    if (strcmp(unit, "um2") != 0)
+        FAIL("%s: %s.unit: expected \"um2\", got \"%.20s\"", label, key, unit);
+    if (area_logic_factor(t, n, &f, err, errlen))
+        FAIL("%s: %s.node_nm: %d is outside logic_scaling's nodes", label, key, n);
+    *um2 /= f;
+    return 0;
+}
+
 static int parse_fit_unit(const json_t *units, const char *label, area_unit u, area_fit *f,
                           char *err, size_t errlen)
 {
@@ -165,7 +185,8 @@ static int parse_docs(const json_t *fig, const char *flabel, const json_t *fit, 
         parse_sram(fig, flabel, t, err, errlen) ||
         logic_item(fig, flabel, "vector_lane", t->fit_node_nm, &t->vector_lane_um2, err, errlen) ||
         logic_item(fig, flabel, "double_acc_bit", t->fit_node_nm, &t->double_acc_bit_um2, err,
-                   errlen))
+                   errlen) ||
+        logic_item_scaled(fig, flabel, "bitserial_pe", t, &t->bitserial_pe_um2, err, errlen))
         return -1;
     if (from != t->fit_node_nm)
         FAIL("%s: logic_scaling.from_nm: %d differs from the logic fit's node (%d nm)", flabel,

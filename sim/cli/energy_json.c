@@ -168,7 +168,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         "vector_op", "leakage_sram", "leakage_core",
         /* optional: the systolic and mac arrays (energy_model_build asks for
          * them when compute.kind needs them) */
-        "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", NULL,
+        "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", "bitserial_pe", NULL,
     };
     const char *const first_optional = "mac_int8";
     if (!json_is_object(doc))
@@ -269,6 +269,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
     const struct { const char *key; energy_entry *e; } opt[] = {
         { "mac_int8", &t->mac_int8 }, { "mac_fp16", &t->mac_fp16 },
         { "systolic_pe", &t->systolic_pe }, { "mac_dequant", &t->mac_dequant },
+        { "bitserial_pe", &t->bitserial_pe },
     };
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
         char path[64];
