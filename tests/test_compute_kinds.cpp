@@ -400,7 +400,7 @@ TEST(KindsCli, GemmReportsScaleSimCyclesAndChecks)
 TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
 {
     testproc::TmpDir t;
-    for (const char *preset : {"mac-int8", "systolic-32x32-ws"}) {
+    for (const char *preset : {"mac-int8", "systolic-32x32-ws", "bitmod"}) {
         const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + preset + ".json";
         auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --functional --batch 2 --seq 9"
                                      " --context 17 --arch " + arch + " --json " + t.p("r.json"));
@@ -414,7 +414,8 @@ TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
         ASSERT_TRUE(json_is_array(phases)) << r.out;
         json_t *tot = json_object_get(json_array_get(phases, 0), "total");
         ASSERT_TRUE(json_is_object(tot)) << r.out;
-        const std::string kind = preset[0] == 'm' ? "mac" : "systolic";
+        const std::string kind = preset[0] == 'm' ? "mac" : preset[0] == 'b' ? "bitserial"
+                                                                          : "systolic";
         const char *k = json_string_value(json_object_get(tot, "compute_kind"));
         EXPECT_EQ(k ? k : "", kind);
         const json_int_t busy = json_integer_value(json_object_get(tot, "compute_cycles"));
