@@ -175,6 +175,10 @@ void arch_set_act_bits(arch_t *a, int bits)
     a->table_entry_bits = arch_min_entry_bits(a);
 }
 
+const char *const arch_bs_pe_keys[BS_PE_COUNT] = {
+    "bitserial_pe", "bitserial_pe_fp16", "bitserial_pe_ant", "bitserial_pe_olive",
+};
+
 const char *arch_kind_name(int kind)
 {
     static const char *const n[COMPUTE_KIND_COUNT] = { "lut", "systolic", "mac", "bitserial" };
@@ -247,8 +251,10 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("systolic: rows and cols must be positive, dataflow os, ws or is");
     if (a->mac_m < 1 || a->mac_n < 1 || a->mac_k < 1 || a->mac_dq_lanes < 1 || a->mac_latency < 0)
         FAIL("mac.tile: m, n, k and mac.dequant_lanes must be positive");
-    if (a->bs_rows < 1 || a->bs_cols < 1 || a->bs_dp < 1 || a->bs_bits_per_cycle < 1)
-        FAIL("bitserial: rows, cols, dp and bits_per_cycle must be positive");
+    if (a->bs_rows < 1 || a->bs_cols < 1 || a->bs_dp < 1 || a->bs_bits_per_cycle < 1 ||
+        a->bs_pe < 0 || a->bs_pe >= BS_PE_COUNT)
+        FAIL("bitserial: rows, cols, dp and bits_per_cycle must be positive, pe bitmod, fp16, "
+             "ant or olive");
     if (a->compute_kind != COMPUTE_LUT && a->vec_fused)
         FAIL("vector.fused: GEMM epilogues are on the LUT core's dequant path; compute.kind %s "
              "runs element-wise work as separate vector programs (set it false)",

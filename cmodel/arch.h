@@ -35,6 +35,11 @@ typedef struct {
 typedef enum { COMPUTE_LUT = 0, COMPUTE_SYSTOLIC, COMPUTE_MAC, COMPUTE_BITSERIAL, COMPUTE_KIND_COUNT } compute_kind;
 /* systolic.dataflow: which operand stays in the PEs (unit_systolic.c). */
 typedef enum { SYS_OS = 0, SYS_WS, SYS_IS } sys_dataflow;
+/* bitserial.pe: whose PE the bitserial array is built of (BitMoD, HPCA'25,
+ * publishes the figures of each): its energy and area entries. */
+typedef enum { BS_PE_BITMOD = 0, BS_PE_FP16, BS_PE_ANT, BS_PE_OLIVE, BS_PE_COUNT } bs_pe;
+/* "bitserial_pe", "bitserial_pe_fp16", ...: the energy and area keys. */
+extern const char *const arch_bs_pe_keys[BS_PE_COUNT];
 /* mac.dtype: the operand type of the dot-product tensor core. */
 typedef enum { MAC_INT8 = 0, MAC_FP16 } mac_dtype;
 
@@ -58,6 +63,7 @@ typedef struct {
      * columns tokens; weights pass term by term, bs_bits_per_cycle weight
      * bits a cycle (BitMoD: 2). */
     int bs_rows, bs_cols, bs_dp, bs_bits_per_cycle;
+    int bs_pe;            /* bs_pe */
     int tech_nm;          /* technology node the energy table is for */
     /* LUT array: cores work in lockstep on adjacent column blocks. */
     int lut_cores;

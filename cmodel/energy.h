@@ -53,7 +53,7 @@ typedef struct {
     /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
      * weight of the mac array's dequant stage. */
     energy_entry mac_int8, mac_fp16, systolic_pe, mac_dequant;
-    energy_entry bitserial_pe; /* pJ per PE per cycle of the bitserial array */
+    energy_entry bitserial_pe[BS_PE_COUNT]; /* pJ per PE per cycle, by bitserial.pe */
 } energy_table;
 
 typedef struct {

@@ -307,7 +307,7 @@ TEST(Bitserial, EnergyAndAreaPerPe)
     ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
     EXPECT_NEAR(m.array_pe_cycle_pj, 0.56 * 1.5, 1e-12);
     EXPECT_EQ(m.array_mac_pj, 0.0);
-    t.bitserial_pe.value = 0;
+    t.bitserial_pe[BS_PE_BITMOD].value = 0;
     EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("entries.bitserial_pe"), std::string::npos) << err;
     area_table at;
@@ -316,6 +316,18 @@ TEST(Bitserial, EnergyAndAreaPerPe)
     ASSERT_EQ(area_eval(&at, &a, &r, err, sizeof err), 0) << err;
     EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 1024 * 1507.7e-6, 1e-9);
     EXPECT_EQ(r.part_mm2[AREA_MMA_DEQUANT], 0.0);
+    // the other PEs BitMoD publishes: FP16 baseline 0.77 pJ, 1968.7 um^2;
+    // ANT 0.56, 1318.6; OliVe 0.613, 1318.6 (energy x 1.5 place-and-route)
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    const struct { bs_pe pe; double pj, um2; } pes[] = {
+        {BS_PE_FP16, 0.77, 1968.7}, {BS_PE_ANT, 0.56, 1318.6}, {BS_PE_OLIVE, 0.613, 1318.6}};
+    for (const auto &p : pes) {
+        a.bs_pe = p.pe;
+        ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+        EXPECT_NEAR(m.array_pe_cycle_pj, p.pj * 1.5, 1e-12) << p.pe;
+        ASSERT_EQ(area_eval(&at, &a, &r, err, sizeof err), 0) << err;
+        EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 1024 * p.um2 * 1e-6, 1e-9) << p.pe;
+    }
 }
 
 TEST(KindsCli, BitserialGemmAndRtlRefusal)
@@ -343,6 +355,29 @@ TEST(KindsCli, BitserialGemmAndRtlRefusal)
     r = testproc::lutsim(t, "gemm --arch " + t.p("bad.json") + " --random 8x8x8 --wbits 8");
     EXPECT_NE(r.status, 0);
     EXPECT_NE(r.err.find("bitserial.dp"), std::string::npos) << r.err;
+}
+
+// BitMoD's designs (peer-semantics.md's table), 256 x 512 x 512 INT4 by hand:
+//  bitmod 32x32x4, 2 terms:  ceil(512/32)=16 x ceil(256/32)=8 x 512/4=128 x 2 = 32768
+//  fp16   32x24x1, 1 term:   16 x ceil(256/24)=11 x 512 = 90112
+//  ant    32x32x1:           16 x 8 x 512 = 65536
+//  olive  36x32x1:           ceil(512/36)=15 x 8 x 512 = 61440
+TEST(KindsCli, BitmodPresetsComputeCycles)
+{
+    testproc::TmpDir t;
+    const struct { const char *preset; json_int_t cycles; } cases[] = {
+        {"bitmod", 32768}, {"bitmod-fp16", 90112}, {"bitmod-ant", 65536}, {"bitmod-olive", 61440}};
+    for (const auto &c : cases) {
+        const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + c.preset + ".json";
+        auto r = testproc::lutsim(t, "gemm --arch " + arch + " --random 256x512x512 --wbits 4"
+                                     " --timing-only --stats " + t.p("s.json"));
+        ASSERT_EQ(r.status, 0) << c.preset << ": " << r.err;
+        json_error_t je;
+        json_t *j = json_load_file(t.p("s.json").c_str(), 0, &je);
+        ASSERT_NE(j, nullptr) << je.text;
+        EXPECT_EQ(json_integer_value(json_object_get(j, "compute_cycles")), c.cycles) << c.preset;
+        json_decref(j);
+    }
 }
 
 TEST(Kinds, LutInstructionsRefusedOnOtherArrays)

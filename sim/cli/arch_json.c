@@ -53,11 +53,13 @@ static const field mac_fields[] = {
     { "dequant_lanes", K_INT, AO(mac_dq_lanes), 1, 4096, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
+static const char *const bs_pe_names[] = { "bitmod", "fp16", "ant", "olive", NULL };
 static const field bitserial_fields[] = {
     { "rows", K_INT, AO(bs_rows), 1, 4096, NULL, NULL },
     { "cols", K_INT, AO(bs_cols), 1, 4096, NULL, NULL },
     { "dp", K_INT, AO(bs_dp), 1, 256, NULL, NULL },
     { "bits_per_cycle", K_INT, AO(bs_bits_per_cycle), 1, 8, NULL, NULL },
+    { "pe", K_ENUM, AO(bs_pe), 0, BS_PE_COUNT - 1, NULL, bs_pe_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field buffer_fields[] = {

@@ -129,6 +129,16 @@ static int logic_item_scaled(const json_t *doc, const char *label, const char *k
     return 0;
 }
 
+static int bs_pe_items(const json_t *fig, const char *flabel, area_table *t, char *err,
+                       size_t errlen)
+{
+    for (int p = 0; p < BS_PE_COUNT; p++)
+        if (logic_item_scaled(fig, flabel, arch_bs_pe_keys[p], t, &t->bitserial_pe_um2[p], err,
+                              errlen))
+            return -1;
+    return 0;
+}
+
 static int parse_fit_unit(const json_t *units, const char *label, area_unit u, area_fit *f,
                           char *err, size_t errlen)
 {
@@ -186,7 +196,7 @@ static int parse_docs(const json_t *fig, const char *flabel, const json_t *fit, 
         logic_item(fig, flabel, "vector_lane", t->fit_node_nm, &t->vector_lane_um2, err, errlen) ||
         logic_item(fig, flabel, "double_acc_bit", t->fit_node_nm, &t->double_acc_bit_um2, err,
                    errlen) ||
-        logic_item_scaled(fig, flabel, "bitserial_pe", t, &t->bitserial_pe_um2, err, errlen))
+        bs_pe_items(fig, flabel, t, err, errlen))
         return -1;
     if (from != t->fit_node_nm)
         FAIL("%s: logic_scaling.from_nm: %d differs from the logic fit's node (%d nm)", flabel,
