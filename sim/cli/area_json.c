@@ -92,18 +92,28 @@ static int parse_sram(const json_t *doc, const char *label, area_table *t, char 
     return 0;
 }
 
-/* A cited per-item logic area at the fit's node. */
-static int logic_item(const json_t *doc, const char *label, const char *key, int node,
-                      double *um2, char *err, size_t errlen)
+/* A cited per-item logic area in um2 and the node it is given at. */
+static int logic_figure(const json_t *doc, const char *label, const char *key, double *um2,
+                        int *node, char *err, size_t errlen)
 {
     const json_t *o = json_object_get(doc, key);
     const char *unit;
-    int n;
-    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm", &n) ||
+    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm",
+               node) ||
         cited(o, label, key, "value", um2, err, errlen))
         return -1;
     if (strcmp(unit, "um2") != 0)
         FAIL("%s: %s.unit: expected \"um2\", got \"%.20s\"", label, key, unit);
+    return 0;
+}
+
+/* A cited per-item logic area at the fit's node. */
+static int logic_item(const json_t *doc, const char *label, const char *key, int node,
+                      double *um2, char *err, size_t errlen)
+{
+    int n;
+    if (logic_figure(doc, label, key, um2, &n, err, errlen))
+        return -1;
     if (n != node)
         FAIL("%s: %s.node_nm: %d differs from the logic fit's node (%d nm)", label, key, n, node);
     return 0;
@@ -114,15 +124,10 @@ static int logic_item(const json_t *doc, const char *label, const char *key, int
 static int logic_item_scaled(const json_t *doc, const char *label, const char *key,
                              const area_table *t, double *um2, char *err, size_t errlen)
 {
-    const json_t *o = json_object_get(doc, key);
-    const char *unit;
     int n;
     double f;
-    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm", &n) ||
-        cited(o, label, key, "value", um2, err, errlen))
+    if (logic_figure(doc, label, key, um2, &n, err, errlen))
         return -1;
-    if (strcmp(unit, "um2") != 0)
-        FAIL("%s: %s.unit: expected \"um2\", got \"%.20s\"", label, key, unit);
     if (area_logic_factor(t, n, &f, err, errlen))
         FAIL("%s: %s.node_nm: %d is outside logic_scaling's nodes", label, key, n);
     *um2 /= f;
