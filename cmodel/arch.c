@@ -48,6 +48,12 @@ void arch_ideal(arch_t *a)
     a->mac_dtype = MAC_INT8;
     a->mac_latency = 4;   /* assumption: a 4-stage multiply, adder tree, accumulate pipeline */
     a->mac_dq_lanes = 64; /* assumption: as many weights a cycle as the LUT core's dequant lanes */
+    /* BitMoD's prefill array (HPCA'25, its simulator's test scripts): 32 x 32
+     * PEs of a 4-way dot product, 2 weight bits a cycle. */
+    a->bs_rows = 32;
+    a->bs_cols = 32;
+    a->bs_dp = 4;
+    a->bs_bits_per_cycle = 2;
     a->lut_cores = 8;
     a->tile_m = 2;
     a->tile_n = 64;
@@ -169,9 +175,13 @@ void arch_set_act_bits(arch_t *a, int bits)
     a->table_entry_bits = arch_min_entry_bits(a);
 }
 
+const char *const arch_bs_pe_keys[BS_PE_COUNT] = {
+    "bitserial_pe", "bitserial_pe_fp16", "bitserial_pe_ant", "bitserial_pe_olive",
+};
+
 const char *arch_kind_name(int kind)
 {
-    static const char *const n[COMPUTE_KIND_COUNT] = { "lut", "systolic", "mac" };
+    static const char *const n[COMPUTE_KIND_COUNT] = { "lut", "systolic", "mac", "bitserial" };
     return (unsigned)kind < COMPUTE_KIND_COUNT ? n[kind] : "?";
 }
 
@@ -236,11 +246,15 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("lut.table_entry_bits: %d bits cannot hold exact sums of %d %d-bit activations "
              "(need %d)", a->table_entry_bits, a->tile_k, a->act_bits, need);
     if (a->compute_kind < 0 || a->compute_kind >= COMPUTE_KIND_COUNT)
-        FAIL("compute.kind: expected lut, systolic or mac, got %d", a->compute_kind);
+        FAIL("compute.kind: expected lut, systolic, mac or bitserial, got %d", a->compute_kind);
     if (a->sys_rows < 1 || a->sys_cols < 1 || a->sys_dataflow < SYS_OS || a->sys_dataflow > SYS_IS)
         FAIL("systolic: rows and cols must be positive, dataflow os, ws or is");
     if (a->mac_m < 1 || a->mac_n < 1 || a->mac_k < 1 || a->mac_dq_lanes < 1 || a->mac_latency < 0)
         FAIL("mac.tile: m, n, k and mac.dequant_lanes must be positive");
+    if (a->bs_rows < 1 || a->bs_cols < 1 || a->bs_dp < 1 || a->bs_bits_per_cycle < 1 ||
+        a->bs_pe < 0 || a->bs_pe >= BS_PE_COUNT)
+        FAIL("bitserial: rows, cols, dp and bits_per_cycle must be positive, pe bitmod, fp16, "
+             "ant or olive");
     if (a->compute_kind != COMPUTE_LUT && a->vec_fused)
         FAIL("vector.fused: GEMM epilogues are on the LUT core's dequant path; compute.kind %s "
              "runs element-wise work as separate vector programs (set it false)",

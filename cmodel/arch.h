@@ -32,9 +32,14 @@ typedef struct {
 
 /* compute.kind: the array that runs the GEMMs.  Everything else (DMA,
  * buffers, DRAM, vector unit, energy, compiler, reports) is shared. */
-typedef enum { COMPUTE_LUT = 0, COMPUTE_SYSTOLIC, COMPUTE_MAC, COMPUTE_KIND_COUNT } compute_kind;
+typedef enum { COMPUTE_LUT = 0, COMPUTE_SYSTOLIC, COMPUTE_MAC, COMPUTE_BITSERIAL, COMPUTE_KIND_COUNT } compute_kind;
 /* systolic.dataflow: which operand stays in the PEs (unit_systolic.c). */
 typedef enum { SYS_OS = 0, SYS_WS, SYS_IS } sys_dataflow;
+/* bitserial.pe: whose PE the bitserial array is built of (BitMoD, HPCA'25,
+ * publishes the figures of each): its energy and area entries. */
+typedef enum { BS_PE_BITMOD = 0, BS_PE_FP16, BS_PE_ANT, BS_PE_OLIVE, BS_PE_COUNT } bs_pe;
+/* "bitserial_pe", "bitserial_pe_fp16", ...: the energy and area keys. */
+extern const char *const arch_bs_pe_keys[BS_PE_COUNT];
 /* mac.dtype: the operand type of the dot-product tensor core. */
 typedef enum { MAC_INT8 = 0, MAC_FP16 } mac_dtype;
 
@@ -53,6 +58,12 @@ typedef struct {
     int mac_dtype;        /* mac_dtype */
     int mac_latency;
     int mac_dq_lanes;
+    /* bitserial: a BitMoD-style rows x cols array of PEs, each a dot product
+     * of bs_dp weights with bs_dp activations; rows map output channels,
+     * columns tokens; weights pass term by term, bs_bits_per_cycle weight
+     * bits a cycle (BitMoD: 2). */
+    int bs_rows, bs_cols, bs_dp, bs_bits_per_cycle;
+    int bs_pe;            /* bs_pe */
     int tech_nm;          /* technology node the energy table is for */
     /* LUT array: cores work in lockstep on adjacent column blocks. */
     int lut_cores;
@@ -167,7 +178,7 @@ int arch_entry_bytes(const arch_t *a);
  * table buffer holds more (A4) or fewer (A16) tables. */
 void arch_set_act_bits(arch_t *a, int bits);
 
-/* "lut", "systolic", "mac"; "os", "ws", "is"; "int8", "fp16". */
+/* "lut", "systolic", "mac", "bitserial"; "os", "ws", "is"; "int8", "fp16". */
 const char *arch_kind_name(int kind);
 const char *arch_dataflow_name(int df);
 

@@ -211,6 +211,10 @@ static int mma_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_CO
     static const double int8_pe[] = { 8, 8, 32 };
     double pe;
     um2[AREA_LUT_ARRAY] = um2[AREA_PRECOMPUTE] = um2[AREA_DEQUANT] = 0;
+    if (a->compute_kind == COMPUTE_BITSERIAL) { /* BitMoD's per-PE figure, not synthesised */
+        um2[AREA_MMA_ARRAY] = (double)a->bs_rows * a->bs_cols * t->bitserial_pe_um2[a->bs_pe];
+        return 0;
+    }
     if (a->compute_kind == COMPUTE_SYSTOLIC) {
         if (area_fit_um2(&t->unit[AREA_U_PE_SYS], pe_vars, int8_pe, &pe, err, errlen))
             return -1;

@@ -90,6 +90,7 @@ typedef struct {
     double port_factor;             /* extra bitcell area per port beyond the first */
     double vector_lane_um2;         /* at fit_node_nm */
     double double_acc_bit_um2;      /* at fit_node_nm */
+    double bitserial_pe_um2[BS_PE_COUNT]; /* at fit_node_nm: published per-PE figures, scaled */
 } area_table;
 
 typedef struct {

@@ -124,8 +124,14 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
     m->acc_register_pj = energy_entry_at(&t->acc_register, node);
     m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
     m->vector_op_pj = energy_entry_at(&t->vector_op, node);
-    m->array_mac_pj = m->mac_dq_pj = 0; /* the LUT array prices its own events */
-    if (a->compute_kind != COMPUTE_LUT) {
+    m->array_mac_pj = m->mac_dq_pj = m->array_pe_cycle_pj = 0; /* the LUT array prices its own */
+    if (a->compute_kind == COMPUTE_BITSERIAL) {
+        const energy_entry *pe = &t->bitserial_pe[a->bs_pe];
+        if (!(pe->value > 0))
+            FAIL("the energy table has no entries.%s, which compute.kind bitserial needs",
+                 arch_bs_pe_keys[a->bs_pe]);
+        m->array_pe_cycle_pj = energy_entry_at(pe, node);
+    } else if (a->compute_kind != COMPUTE_LUT) {
         const energy_entry *pe = a->compute_kind == COMPUTE_SYSTOLIC ? &t->systolic_pe
                                  : a->mac_dtype == MAC_FP16          ? &t->mac_fp16
                                                                      : &t->mac_int8;

@@ -53,6 +53,7 @@ typedef struct {
     /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
      * weight of the mac array's dequant stage. */
     energy_entry mac_int8, mac_fp16, systolic_pe, mac_dequant;
+    energy_entry bitserial_pe[BS_PE_COUNT]; /* pJ per PE per cycle, by bitserial.pe */
 } energy_table;
 
 typedef struct {
@@ -70,8 +71,9 @@ typedef struct {
     double lookup_shift_pj, acc_register_pj;
     double dequant_mul_pj;
     double vector_op_pj;
-    double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind) */
+    double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind; bitserial prices PE-cycles) */
     double mac_dq_pj;      /* per weight through the mac array's dequant stage */
+    double array_pe_cycle_pj; /* per PE per cycle of the bitserial array */
     double leakage_pj_per_cycle;
     int node_nm;
 } energy_model;
@@ -94,7 +96,7 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen);
  * read and write energy per bit and activation energy per row, and its
  * refresh energy as a power over the whole run (a DRAM refreshes every
  * tREFI whether or not it is busy: channels x ref_pj per tREFI).
- * A systolic or mac compute.kind needs its entries (systolic_pe; mac_int8
+ * A systolic, mac or bitserial compute.kind needs its entries (systolic_pe; bitserial_pe*; mac_int8
  * or mac_fp16 and mac_dequant): absent ones are an error naming them.
  * Leakage per cycle = (buffer KiB x leak_sram + cores x leak_core) uW / clock. */
 int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,

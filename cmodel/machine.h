@@ -78,7 +78,7 @@ typedef struct {
 } unit_ops;
 
 extern const unit_ops unit_dma_ops, unit_tprec_ops, unit_lut_ops, unit_dq_ops, unit_vec_ops;
-/* mma: on the array slot (UNIT_LUT) of a systolic or mac compute.kind */
+/* mma: on the array slot (UNIT_LUT) of a systolic, mac or bitserial compute.kind */
 extern const unit_ops unit_mma_ops;
 
 /* DMA on a DRAM device model: the transfer goes to m->dev at cycle start;

@@ -21,6 +21,12 @@
  * product a cycle; weights narrower than the operand type pass a dequant
  * stage of mac.dequant_lanes weights a cycle first, pipelined with the
  * array (the slower stage sets the pace).
+ *
+ * bitserial (unit_bitserial.c): BitMoD's PE array, output-stationary.
+ * Each of rows x cols PEs owns one output (an output channel on its row, a
+ * token on its column) and takes, per step, dp weights and dp activations;
+ * the weights enter term by term, bits_per_cycle bits of each a cycle, so
+ * a step lasts as many cycles as a weight has terms.
  */
 #ifndef MMA_ARRAY_H
 #define MMA_ARRAY_H
@@ -55,6 +61,20 @@ typedef struct {
 
 /* Times an m x n x k GEMM with wbits-bit weights on a's MAC array. */
 void mac_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int wbits, mac_timing *t);
+
+typedef struct {
+    uint64_t row_tiles;   /* ceil(n / rows): output channels down the rows */
+    uint64_t col_tiles;   /* ceil(m / cols): tokens across the columns */
+    uint64_t k_steps;     /* ceil(k / dp): dot-product steps per output */
+    uint64_t terms;       /* weight terms a PE steps through per step */
+    uint64_t tiles;       /* row_tiles x col_tiles x k_steps */
+    uint64_t cycles;      /* cycles busy: tiles x terms */
+} bs_timing;
+
+/* Terms a wbits-bit weight splits into on a's bit-serial PE. */
+uint64_t bitserial_terms(const arch_t *a, int wbits);
+/* Times an m x n x k GEMM with wbits-bit weights on a's bit-serial array. */
+void bitserial_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int wbits, bs_timing *t);
 
 #ifdef __cplusplus
 }

@@ -96,7 +96,8 @@ void sim_energy(const energy_model *em, sim_stats *st)
     p[EN_DEQUANT] = (double)(ev->zp_macs + ev->dequant_muls) * em->dequant_mul_pj;
     p[EN_VECTOR] = (double)ev->vector_ops * em->vector_op_pj;
     p[EN_LEAKAGE] = (double)st->cycles * em->leakage_pj_per_cycle;
-    p[EN_ARRAY_MAC] = (double)ev->array_macs * em->array_mac_pj;
+    p[EN_ARRAY_MAC] = (double)ev->array_macs * em->array_mac_pj +
+                      (double)ev->array_pe_cycles * em->array_pe_cycle_pj;
     p[EN_MAC_DEQUANT] = (double)ev->mac_dq_weights * em->mac_dq_pj;
     st->energy_pj = 0.0;
     for (int i = 0; i < EN_COUNT; i++)

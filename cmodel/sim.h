@@ -60,6 +60,8 @@ typedef struct {
     /* mma (systolic and mac arrays): MACs the array's PEs did, and weights
      * the mac array's dequant stage converted */
     uint64_t array_macs, mac_dq_weights;
+    /* bitserial array: PEs x cycles busy (every PE is clocked) */
+    uint64_t array_pe_cycles;
     /* DRAM device model (dram.model other than "ideal"; 0 otherwise).
      * Cycles are the accelerator's; refresh cycles are summed over
      * channels; busy: cycles with a transfer in the device. */

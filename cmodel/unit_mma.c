@@ -1,4 +1,4 @@
-/* unit_mma.c - mma on the array compute.kind selects (systolic or mac).
+/* unit_mma.c - mma on the array compute.kind selects (systolic, mac or bitserial).
  *
  * Operands in the buffers: the activation tile is m rows of klen int8 at
  * act, the weight tile n rows of klen weights at wgt (the GEMM's W, n x K),
@@ -45,7 +45,7 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
 {
     const arch_t *a = m->arch;
     if (a->compute_kind == COMPUTE_LUT) {
-        snprintf(err, errlen, "mma needs a systolic or mac array (compute.kind is lut)");
+        snprintf(err, errlen, "mma needs a systolic, mac or bitserial array (compute.kind is lut)");
         return -1;
     }
     if (in->m == 0 || in->n == 0 || in->klen == 0) {
@@ -96,18 +96,41 @@ static void systolic_traffic(const isa_instr *in, const sys_timing *t, sim_event
     ev->buf_write_bytes[BUF_OUT] += o_writes;
 }
 
+/* Output-stationary: each tile reads its dp x rows weights and dp x cols
+ * activations, so A is read once per row tile, W once per column tile;
+ * the outputs leave once.  Every PE is clocked every cycle (BitMoD gates
+ * none), so energy is per PE-cycle. */
+static void bitserial_cost(const arch_t *a, const isa_instr *in, unit_cost *c, sim_events *ev)
+{
+    bs_timing t;
+    bitserial_time(a, in->m, in->n, in->klen, wbits_of(in), &t);
+    const uint64_t O = (uint64_t)in->m * in->n * 4;
+    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * t.row_tiles;
+    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(in) * t.col_tiles;
+    ev->buf_read_bytes[BUF_OUT] += in->accum ? O : 0;
+    ev->buf_write_bytes[BUF_OUT] += O;
+    ev->array_pe_cycles += (uint64_t)a->bs_rows * a->bs_cols * t.cycles;
+    c->occupancy = t.cycles;
+    c->latency = 0; /* outputs are in the PEs when the last term is in */
+}
+
 static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     const arch_t *a = m->arch;
     const uint64_t macs = (uint64_t)in->m * in->n * in->klen;
     ev->macs += macs;
-    ev->array_macs += macs;
+    if (a->compute_kind != COMPUTE_BITSERIAL) /* it prices PE-cycles instead */
+        ev->array_macs += macs;
     if (a->compute_kind == COMPUTE_SYSTOLIC) {
         sys_timing t;
         systolic_time(a, in->m, in->n, in->klen, (int)in->chain, &t);
         systolic_traffic(in, &t, ev);
         c->occupancy = t.cycles;
         c->latency = 0; /* the drain is inside the folds' phases */
+        return;
+    }
+    if (a->compute_kind == COMPUTE_BITSERIAL) {
+        bitserial_cost(a, in, c, ev);
         return;
     }
     mac_timing t;

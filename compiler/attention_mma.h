@@ -1,4 +1,4 @@
-/* attention_mma.h - a layer's attention on a systolic or mac array.
+/* attention_mma.h - a layer's attention on a systolic, mac or bitserial array.
  *
  * Without the LUT core's fused kernel (attention.h), attention runs as the
  * plain sequence a GEMM accelerator runs: per sequence and KV head, the

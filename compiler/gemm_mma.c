@@ -42,6 +42,12 @@ static uint64_t fit_unit(uint64_t v, uint64_t u, uint64_t full)
 static void tiling_units(const arch_t *a, mma_tiling *t)
 {
     t->time_dim = -1;
+    if (a->compute_kind == COMPUTE_BITSERIAL) { /* columns tokens, rows channels */
+        t->unit[DM] = (uint64_t)a->bs_cols;
+        t->unit[DN] = (uint64_t)a->bs_rows;
+        t->unit[DK] = (uint64_t)a->bs_dp;
+        return;
+    }
     if (a->compute_kind == COMPUTE_MAC) {
         t->unit[DM] = (uint64_t)a->mac_m;
         t->unit[DN] = (uint64_t)a->mac_n;

@@ -1,4 +1,4 @@
-/* gemm_mma.h - lower a GEMM onto a systolic or mac array (compute.kind).
+/* gemm_mma.h - lower a GEMM onto a systolic, mac or bitserial array (compute.kind).
  *
  * C (m x n, int32) = A (m x kd, int8) x W^T (W n x kd weight values,
  * packed in DRAM and the weight buffer at their bits as unit_mma.c reads

@@ -10,6 +10,7 @@
 #include "gemm.h"
 #include "overlap.h"
 #include "mapper.h"
+#include "mma_array.h"
 #include "periodic.h"
 #include "quant_layout.h"
 #include "vector.h"
@@ -44,6 +45,8 @@ double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
 {
     if (a->compute_kind == COMPUTE_SYSTOLIC) /* one MAC a PE a cycle */
         return (double)a->sys_rows * a->sys_cols;
+    if (a->compute_kind == COMPUTE_BITSERIAL) /* a dp-wide step per PE, one term a cycle */
+        return (double)a->bs_rows * a->bs_cols * a->bs_dp / (double)bitserial_terms(a, wbits);
     if (a->compute_kind == COMPUTE_MAC) /* one tile product a cycle, any weight width */
         return (double)a->mac_m * a->mac_n * a->mac_k;
     return (double)a->tile_m * a->tile_n * a->lut_cores * a->tile_k / (double)wbits;

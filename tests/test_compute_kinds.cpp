@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -15,6 +16,8 @@
 #include <vector>
 
 #include "arch.h"
+#include "area.h"
+#include "area_json.h"
 #include "energy_json.h"
 #include "gemm.h"
 #include "mma_array.h"
@@ -46,6 +49,16 @@ arch_t mac(mac_dtype t, int dq_lanes)
     return a;
 }
 
+arch_t bitserial(int rows, int cols, int dp, int bits_per_cycle)
+{
+    arch_t a;
+    arch_ideal(&a);
+    a.compute_kind = COMPUTE_BITSERIAL;
+    a.bs_rows = rows, a.bs_cols = cols, a.bs_dp = dp;
+    a.bs_bits_per_cycle = bits_per_cycle;
+    return a;
+}
+
 gemm_shape shape(uint64_t m, int n, int k, int wbits = 8)
 {
     gemm_shape s{};
@@ -64,6 +77,19 @@ uint64_t array_cycles(const arch_t &a, const gemm_shape &s)
     char err[512] = "";
     EXPECT_EQ(gemm_timing(&a, nullptr, &s, &st, &sampled, err, sizeof err), 0) << err;
     return st.unit[UNIT_LUT].busy_cycles;
+}
+
+// compute_cycles of a --stats file (-1 when it cannot be read).
+json_int_t stats_compute_cycles(const std::string &path)
+{
+    json_error_t je;
+    json_t *j = json_load_file(path.c_str(), 0, &je);
+    EXPECT_NE(j, nullptr) << path << ": " << je.text;
+    const json_int_t c = j ? json_integer_value(json_object_get(j, "compute_cycles")) : -1;
+    const char *k = j ? json_string_value(json_object_get(j, "compute_kind")) : nullptr;
+    EXPECT_STREQ(k ? k : "", "bitserial");
+    json_decref(j);
+    return c;
 }
 
 struct Case {
@@ -223,7 +249,12 @@ void check_exact(const arch_t &a, uint64_t M, int N, int K, int wbits)
     const int32_t *C = (const int32_t *)(img.data() + lay.c_addr);
     for (uint64_t i = 0; i < M * (uint64_t)N; i++)
         ASSERT_EQ(C[i], ref[i]) << "element " << i;
-    EXPECT_EQ(st.ev.array_macs, M * (uint64_t)N * K);
+    EXPECT_EQ(st.ev.macs, M * (uint64_t)N * K);
+    if (a.compute_kind == COMPUTE_BITSERIAL) // priced per PE-cycle: every PE, every busy cycle
+        EXPECT_EQ(st.ev.array_pe_cycles,
+                  (uint64_t)a.bs_rows * a.bs_cols * st.unit[UNIT_LUT].busy_cycles);
+    else
+        EXPECT_EQ(st.ev.array_macs, M * (uint64_t)N * K);
     EXPECT_EQ(lay.weight_bytes, (uint64_t)N * ((K * wbits + 7) / 8)); // packed at wbits
 }
 
@@ -239,6 +270,118 @@ TEST(Kinds, Int8GemmExactOnEveryArray)
     check_exact(systolic(7, 5, SYS_WS), 9, 11, 301, 5);
     check_exact(mac(MAC_INT8, 64), 19, 21, 77, 8);
     check_exact(mac(MAC_FP16, 64), 19, 21, 77, 4);
+}
+
+// The bit-serial array: tiles of dp x rows x cols (rows output channels N,
+// columns tokens M), one after another, each lasting one cycle per weight
+// term (ceil(wbits / bits_per_cycle)).  Hand derivations on 4 x 8 PEs, dp 4:
+//  16x8x32 INT8: ceil(8/4)=2 x ceil(16/8)=2 x ceil(32/4)=8 = 32 tiles x 4 terms = 128
+//  the same at INT6 (3 terms) 96, INT4 and INT3 (2 terms) 64, INT2 (1 term) 32
+//  10x5x30 INT8: partial tiles cost full ones: 2 x 2 x 8 = 32 x 4 = 128
+//  at 1 bit a cycle INT8 has 8 terms: 32 x 8 = 256
+//  8x12x4 INT8: 3 x 1 x 1 = 3 tiles x 4 = 12
+TEST(Bitserial, TilesTimesTerms)
+{
+    arch_t a = bitserial(4, 8, 4, 2);
+    EXPECT_EQ(array_cycles(a, shape(16, 8, 32, 8)), 128u);
+    EXPECT_EQ(array_cycles(a, shape(16, 8, 32, 6)), 96u);
+    EXPECT_EQ(array_cycles(a, shape(16, 8, 32, 4)), 64u);
+    EXPECT_EQ(array_cycles(a, shape(16, 8, 32, 3)), 64u);
+    EXPECT_EQ(array_cycles(a, shape(16, 8, 32, 2)), 32u);
+    EXPECT_EQ(array_cycles(a, shape(10, 5, 30, 8)), 128u);
+    EXPECT_EQ(array_cycles(a, shape(8, 12, 4, 8)), 12u);
+    EXPECT_EQ(array_cycles(bitserial(4, 8, 4, 1), shape(16, 8, 32, 8)), 256u);
+    // BitMoD's term counts at 2 bits a cycle (bitmod-and-baselines.md):
+    // INT8 4 Booth terms, INT6 3, FP4 and FP3 (4 and 3 bits) 2
+    const arch_t b = bitserial(32, 32, 4, 2);
+    EXPECT_EQ(bitserial_terms(&b, 8), 4u);
+    EXPECT_EQ(bitserial_terms(&b, 6), 3u);
+    EXPECT_EQ(bitserial_terms(&b, 4), 2u);
+    EXPECT_EQ(bitserial_terms(&b, 3), 2u);
+}
+
+TEST(Bitserial, ExactIntResults)
+{
+    check_exact(bitserial(4, 8, 4, 2), 19, 21, 77, 8);
+    check_exact(bitserial(4, 8, 4, 2), 19, 21, 77, 4);
+    check_exact(bitserial(32, 32, 4, 2), 40, 33, 300, 6);
+}
+
+// Energy per PE-cycle: BitMoD's 0.56 pJ x 1.5 place-and-route at 28 nm
+// (the default table's node is 28 nm, so no scaling); area per PE:
+// BitMoD's 1507.7 um^2 at 28 nm, so 32 x 32 PEs are 1.5439 mm^2 at 28 nm.
+TEST(Bitserial, EnergyAndAreaPerPe)
+{
+    energy_table t;
+    char err[256];
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    energy_model m;
+    arch_t a = bitserial(32, 32, 4, 2);
+    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.array_pe_cycle_pj, 0.56 * 1.5, 1e-12);
+    EXPECT_EQ(m.array_mac_pj, 0.0);
+    t.bitserial_pe[BS_PE_BITMOD].value = 0;
+    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("entries.bitserial_pe"), std::string::npos) << err;
+    area_table at;
+    ASSERT_EQ(area_table_default(&at, err, sizeof err), 0) << err;
+    area_report r;
+    ASSERT_EQ(area_eval(&at, &a, &r, err, sizeof err), 0) << err;
+    EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 1024 * 1507.7e-6, 1e-9);
+    EXPECT_EQ(r.part_mm2[AREA_MMA_DEQUANT], 0.0);
+    // the other PEs BitMoD publishes: FP16 baseline 0.77 pJ, 1968.7 um^2;
+    // ANT 0.56, 1318.6; OliVe 0.613, 1318.6 (energy x 1.5 place-and-route)
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    const struct { bs_pe pe; double pj, um2; } pes[] = {
+        {BS_PE_FP16, 0.77, 1968.7}, {BS_PE_ANT, 0.56, 1318.6}, {BS_PE_OLIVE, 0.613, 1318.6}};
+    for (const auto &p : pes) {
+        a.bs_pe = p.pe;
+        ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+        EXPECT_NEAR(m.array_pe_cycle_pj, p.pj * 1.5, 1e-12) << p.pe;
+        ASSERT_EQ(area_eval(&at, &a, &r, err, sizeof err), 0) << err;
+        EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 1024 * p.um2 * 1e-6, 1e-9) << p.pe;
+    }
+}
+
+TEST(KindsCli, BitserialGemmAndRtlRefusal)
+{
+    testproc::TmpDir t;
+    std::ofstream(t.p("bs.json")) << R"({"base": "ideal", "compute": {"kind": "bitserial"},
+        "bitserial": {"rows": 4, "cols": 8, "dp": 4, "bits_per_cycle": 2}})";
+    auto r = testproc::lutsim(t, "gemm --arch " + t.p("bs.json") +
+                                     " --random 16x8x32 --wbits 4 --check --stats " + t.p("s.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("exact"), std::string::npos) << r.out;
+    EXPECT_EQ(stats_compute_cycles(t.p("s.json")), 64); // as TilesTimesTerms
+    r = testproc::lutsim(t, "gemm --arch " + t.p("bs.json") +
+                                " --random 16x8x32 --wbits 4 --engine rtl");
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("compute.kind bitserial needs the C model"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    std::ofstream(t.p("bad.json")) << R"({"compute": {"kind": "bitserial"},
+        "bitserial": {"dp": 0}})";
+    r = testproc::lutsim(t, "gemm --arch " + t.p("bad.json") + " --random 8x8x8 --wbits 8");
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("bitserial.dp"), std::string::npos) << r.err;
+}
+
+// BitMoD's designs (peer-semantics.md's table), 256 x 512 x 512 INT4 by hand:
+//  bitmod 32x32x4, 2 terms:  ceil(512/32)=16 x ceil(256/32)=8 x 512/4=128 x 2 = 32768
+//  fp16   32x24x1, 1 term:   16 x ceil(256/24)=11 x 512 = 90112
+//  ant    32x32x1:           16 x 8 x 512 = 65536
+//  olive  36x32x1:           ceil(512/36)=15 x 8 x 512 = 61440
+TEST(KindsCli, BitmodPresetsComputeCycles)
+{
+    testproc::TmpDir t;
+    const struct { const char *preset; json_int_t cycles; } cases[] = {
+        {"bitmod", 32768}, {"bitmod-fp16", 90112}, {"bitmod-ant", 65536}, {"bitmod-olive", 61440}};
+    for (const auto &c : cases) {
+        const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + c.preset + ".json";
+        auto r = testproc::lutsim(t, "gemm --arch " + arch + " --random 256x512x512 --wbits 4"
+                                     " --timing-only --stats " + t.p("s.json"));
+        ASSERT_EQ(r.status, 0) << c.preset << ": " << r.err;
+        EXPECT_EQ(stats_compute_cycles(t.p("s.json")), c.cycles) << c.preset;
+    }
 }
 
 TEST(Kinds, LutInstructionsRefusedOnOtherArrays)
@@ -296,7 +439,7 @@ TEST(KindsCli, GemmReportsScaleSimCyclesAndChecks)
 TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
 {
     testproc::TmpDir t;
-    for (const char *preset : {"mac-int8", "systolic-32x32-ws"}) {
+    for (const char *preset : {"mac-int8", "systolic-32x32-ws", "bitmod"}) {
         const std::string arch = std::string(SRC_DIR) + "/workloads/arch/" + preset + ".json";
         auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --functional --batch 2 --seq 9"
                                      " --context 17 --arch " + arch + " --json " + t.p("r.json"));
@@ -310,7 +453,8 @@ TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
         ASSERT_TRUE(json_is_array(phases)) << r.out;
         json_t *tot = json_object_get(json_array_get(phases, 0), "total");
         ASSERT_TRUE(json_is_object(tot)) << r.out;
-        const std::string kind = preset[0] == 'm' ? "mac" : "systolic";
+        const std::string kind = preset[0] == 'm' ? "mac" : preset[0] == 'b' ? "bitserial"
+                                                                          : "systolic";
         const char *k = json_string_value(json_object_get(tot, "compute_kind"));
         EXPECT_EQ(k ? k : "", kind);
         const json_int_t busy = json_integer_value(json_object_get(tot, "compute_cycles"));

@@ -90,8 +90,9 @@ TEST(Energy, EveryEntryHasASourceUnitAndNode)
             check(e);
         }
     }
-    EXPECT_EQ(n, 19); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register,
-                    // then the mma arrays' mac_int8, mac_fp16, systolic_pe, mac_dequant
+    EXPECT_EQ(n, 23); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register,
+                    // then the mma arrays' mac_int8, mac_fp16, systolic_pe, mac_dequant, and
+                    // bitserial_pe, _fp16, _ant, _olive
     json_decref(doc);
 }
 

@@ -27,7 +27,7 @@ static const char *const partition_names[] = { "columns", "rows", "auto", "grid"
 #define AO(m) offsetof(arch_t, m)
 #define BO(m) offsetof(arch_buffer, m)
 
-static const char *const kind_names[] = { "lut", "systolic", "mac", NULL };
+static const char *const kind_names[] = { "lut", "systolic", "mac", "bitserial", NULL };
 static const char *const dataflow_names[] = { "os", "ws", "is", NULL };
 static const char *const mac_dtype_names[] = { "int8", "fp16", NULL };
 static const field compute_fields[] = {
@@ -51,6 +51,15 @@ static const field mac_fields[] = {
     { "dtype", K_ENUM, AO(mac_dtype), 0, 1, NULL, mac_dtype_names },
     { "latency_cycles", K_INT, AO(mac_latency), 0, 1024, NULL, NULL },
     { "dequant_lanes", K_INT, AO(mac_dq_lanes), 1, 4096, NULL, NULL },
+    { NULL, 0, 0, 0, 0, NULL, NULL },
+};
+static const char *const bs_pe_names[] = { "bitmod", "fp16", "ant", "olive", NULL };
+static const field bitserial_fields[] = {
+    { "rows", K_INT, AO(bs_rows), 1, 4096, NULL, NULL },
+    { "cols", K_INT, AO(bs_cols), 1, 4096, NULL, NULL },
+    { "dp", K_INT, AO(bs_dp), 1, 256, NULL, NULL },
+    { "bits_per_cycle", K_INT, AO(bs_bits_per_cycle), 1, 8, NULL, NULL },
+    { "pe", K_ENUM, AO(bs_pe), 0, BS_PE_COUNT - 1, NULL, bs_pe_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field buffer_fields[] = {
@@ -136,6 +145,7 @@ static const field root_fields[] = {
     { "lut", K_OBJ, 0, 0, 0, lut_fields, NULL },
     { "systolic", K_OBJ, 0, 0, 0, systolic_fields, NULL },
     { "mac", K_OBJ, 0, 0, 0, mac_fields, NULL },
+    { "bitserial", K_OBJ, 0, 0, 0, bitserial_fields, NULL },
     { "act_bits", K_INT, AO(act_bits), 2, 16, NULL, NULL },
     { "buffers", K_OBJ, 0, 0, 0, buffers_fields, NULL },
     { "dram", K_OBJ, 0, 0, 0, dram_fields, NULL },

@@ -92,20 +92,55 @@ static int parse_sram(const json_t *doc, const char *label, area_table *t, char 
     return 0;
 }
 
-/* A cited per-item logic area at the fit's node. */
-static int logic_item(const json_t *doc, const char *label, const char *key, int node,
-                      double *um2, char *err, size_t errlen)
+/* A cited per-item logic area in um2 and the node it is given at. */
+static int logic_figure(const json_t *doc, const char *label, const char *key, double *um2,
+                        int *node, char *err, size_t errlen)
 {
     const json_t *o = json_object_get(doc, key);
     const char *unit;
-    int n;
-    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm", &n) ||
+    if (unpack(doc, label, key, err, errlen, "{s:{s:s, s:i}}", key, "unit", &unit, "node_nm",
+               node) ||
         cited(o, label, key, "value", um2, err, errlen))
         return -1;
     if (strcmp(unit, "um2") != 0)
         FAIL("%s: %s.unit: expected \"um2\", got \"%.20s\"", label, key, unit);
+    return 0;
+}
+
+/* A cited per-item logic area at the fit's node. */
+static int logic_item(const json_t *doc, const char *label, const char *key, int node,
+                      double *um2, char *err, size_t errlen)
+{
+    int n;
+    if (logic_figure(doc, label, key, um2, &n, err, errlen))
+        return -1;
     if (n != node)
         FAIL("%s: %s.node_nm: %d differs from the logic fit's node (%d nm)", label, key, n, node);
+    return 0;
+}
+
+/* A logic figure published at another node than the fit's: brought to the
+ * fit's node through the logic scaling table (t->scale must be read). */
+static int logic_item_scaled(const json_t *doc, const char *label, const char *key,
+                             const area_table *t, double *um2, char *err, size_t errlen)
+{
+    int n;
+    double f;
+    if (logic_figure(doc, label, key, um2, &n, err, errlen))
+        return -1;
+    if (area_logic_factor(t, n, &f, err, errlen))
+        FAIL("%s: %s.node_nm: %d is outside logic_scaling's nodes", label, key, n);
+    *um2 /= f;
+    return 0;
+}
+
+static int bs_pe_items(const json_t *fig, const char *flabel, area_table *t, char *err,
+                       size_t errlen)
+{
+    for (int p = 0; p < BS_PE_COUNT; p++)
+        if (logic_item_scaled(fig, flabel, arch_bs_pe_keys[p], t, &t->bitserial_pe_um2[p], err,
+                              errlen))
+            return -1;
     return 0;
 }
 
@@ -165,7 +200,8 @@ static int parse_docs(const json_t *fig, const char *flabel, const json_t *fit, 
         parse_sram(fig, flabel, t, err, errlen) ||
         logic_item(fig, flabel, "vector_lane", t->fit_node_nm, &t->vector_lane_um2, err, errlen) ||
         logic_item(fig, flabel, "double_acc_bit", t->fit_node_nm, &t->double_acc_bit_um2, err,
-                   errlen))
+                   errlen) ||
+        bs_pe_items(fig, flabel, t, err, errlen))
         return -1;
     if (from != t->fit_node_nm)
         FAIL("%s: logic_scaling.from_nm: %d differs from the logic fit's node (%d nm)", flabel,

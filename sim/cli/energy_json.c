@@ -168,7 +168,8 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         "vector_op", "leakage_sram", "leakage_core",
         /* optional: the systolic and mac arrays (energy_model_build asks for
          * them when compute.kind needs them) */
-        "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", NULL,
+        "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", "bitserial_pe",
+        "bitserial_pe_fp16", "bitserial_pe_ant", "bitserial_pe_olive", NULL,
     };
     const char *const first_optional = "mac_int8";
     if (!json_is_object(doc))
@@ -269,6 +270,10 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
     const struct { const char *key; energy_entry *e; } opt[] = {
         { "mac_int8", &t->mac_int8 }, { "mac_fp16", &t->mac_fp16 },
         { "systolic_pe", &t->systolic_pe }, { "mac_dequant", &t->mac_dequant },
+        { arch_bs_pe_keys[BS_PE_BITMOD], &t->bitserial_pe[BS_PE_BITMOD] },
+        { arch_bs_pe_keys[BS_PE_FP16], &t->bitserial_pe[BS_PE_FP16] },
+        { arch_bs_pe_keys[BS_PE_ANT], &t->bitserial_pe[BS_PE_ANT] },
+        { arch_bs_pe_keys[BS_PE_OLIVE], &t->bitserial_pe[BS_PE_OLIVE] },
     };
     for (size_t i = 0; i < sizeof opt / sizeof opt[0]; i++) {
         char path[64];

@@ -127,6 +127,9 @@ static void print_compute(FILE *f, const arch_t *arch, const sim_stats *st)
     else if (arch->compute_kind == COMPUTE_MAC)
         fprintf(f, " %dx%dx%d %s", arch->mac_m, arch->mac_n, arch->mac_k,
                 arch->mac_dtype == MAC_FP16 ? "fp16" : "int8");
+    else if (arch->compute_kind == COMPUTE_BITSERIAL)
+        fprintf(f, " %dx%d PEs, dp %d, %d weight bits/cycle", arch->bs_rows, arch->bs_cols,
+                arch->bs_dp, arch->bs_bits_per_cycle);
     fprintf(f, "): array busy %s", units_si(b, UNITS_LEN, (double)busy, " cycles"));
     if (arch->compute_kind == COMPUTE_SYSTOLIC)
         fprintf(f, " (%llu cycles in SCALE-Sim's convention: last cycle's index from 0)",
