@@ -21,6 +21,13 @@
     F("rows", rows, 30, 16, FK_UINT), F("bytes", bytes, 46, 18, FK_UINT), \
     F("dram", dram, 64, 40, FK_ADDR), F("stride", stride, 104, 24, FK_UINT)
 
+/* The operands and shape of an lmma, shared by lmmag (its groups follow). */
+#define LMMA_FIELDS \
+    F("tbl", tbl, 6, 22, FK_ADDR), F("wgt", wgt, 28, 22, FK_ADDR), \
+    F("acc", acc, 50, 22, FK_ADDR), F("m", m, 72, 12, FK_UINT), \
+    F("n", n, 84, 16, FK_UINT), F("klen", klen, 100, 18, FK_UINT), \
+    F("wbits", wbits, 118, 4, FK_UINT), F("accum", accum, 122, 1, FK_UINT)
+
 const char *const isa_unit_names[UNIT_COUNT] = {
     "ctrl", "dma", "precompute", "lut", "dequant", "vector"
 };
@@ -105,14 +112,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
                   "tables of act[src + r*stride ..+klen] -> table[dst] (row r at "
                   "r*(chunks+tpad) tables), sums -> table[sum]" },
     [OP_LMMA] = { OP_LMMA, "lmma", UNIT_LUT, 10, {
-                      F("tbl", tbl, 6, 22, FK_ADDR),
-                      F("wgt", wgt, 28, 22, FK_ADDR),
-                      F("acc", acc, 50, 22, FK_ADDR),
-                      F("m", m, 72, 12, FK_UINT),
-                      F("n", n, 84, 16, FK_UINT),
-                      F("klen", klen, 100, 18, FK_UINT),
-                      F("wbits", wbits, 118, 4, FK_UINT),
-                      F("accum", accum, 122, 1, FK_UINT),
+                      LMMA_FIELDS,
                       FO("part", part, 123, 1, FK_UINT),
                       FO("tpad", tpad, 124, 4, FK_UINT) },
                   "output[acc] (+)= doubled bit-plane sums of m x n over klen" },
@@ -146,14 +146,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
      * weights one klen x n weight block on, outputs m x n int32 on), so a
      * reduction split into chunks, or several heads, run side by side. */
     [OP_LMMAG] = { OP_LMMAG, "lmmag", UNIT_LUT, 9, {
-                      F("tbl", tbl, 6, 22, FK_ADDR),
-                      F("wgt", wgt, 28, 22, FK_ADDR),
-                      F("acc", acc, 50, 22, FK_ADDR),
-                      F("m", m, 72, 12, FK_UINT),
-                      F("n", n, 84, 16, FK_UINT),
-                      F("klen", klen, 100, 18, FK_UINT),
-                      F("wbits", wbits, 118, 4, FK_UINT),
-                      F("accum", accum, 122, 1, FK_UINT),
+                      LMMA_FIELDS,
                       F("groups", groups, 123, 4, FK_UINT) },
                   "groups x { output[acc + g*m*n*4] (+)= lmma of table[tbl + g*T] and "
                   "weight[wgt + g*W] } (T, W: one group's table and weight spans)" },

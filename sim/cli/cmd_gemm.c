@@ -64,11 +64,7 @@ static const char gemm_usage[] =
     "                    accelerators with the C model inside); --stats adds\n"
     "                    \"system\" and \"accelerators\" (each with every key)\n"
     ENGINE_SYSTEM_HELP
-    "  --memory M        with rtl or both: the memory serving the RTL's AXI port:\n"
-    "                    ideal (default; fixed latency and bandwidth), dram (the\n"
-    "                    arch's DRAM device model), random[:SEED] (seeded latency\n"
-    "                    and backpressure); on dram or random, both gives the C\n"
-    "                    model the RTL's memory responses (within 1%)\n"
+    RTL_MEMORY_HELP
     "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"
     "                    time (picoseconds at the architecture's clock_ghz)\n"
     "  --vcd-window S:E  only cycles S..E-1 in the waveform (S: or :E open-ended)\n"

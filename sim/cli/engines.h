@@ -39,6 +39,14 @@ typedef struct {
     int64_t first_diff; /* byte offset of the first differing DRAM byte, or -1 */
 } engine_compare;
 
+/* --memory's lines in the --help of gemm and exec (rtl_memory_parse reads it). */
+#define RTL_MEMORY_HELP                                                                  \
+    "  --memory M        with rtl or both: the memory serving the RTL's AXI port:\n"     \
+    "                    ideal (default; fixed latency and bandwidth), dram (the\n"     \
+    "                    arch's DRAM device model), random[:SEED] (seeded latency\n"    \
+    "                    and backpressure); on dram or random, both gives the C\n"      \
+    "                    model the RTL's memory responses (within 1%)\n"
+
 /* Runs p.  image may be NULL (timing-only; C model only).  trace/vcd may be
  * NULL.  trace gets every instruction's schedule from the engine whose
  * statistics are returned (the RTL's start and completion cycles for
