@@ -40,8 +40,8 @@ static const char exec_usage[] =
     "                    are reported (rtl: the RTL's own start/complete cycles)\n"
     "  --engine E        cmodel (default), rtl (the Verilated RTL; needs --mem),\n"
     "                    or both: the same program on each, compared; systemc:\n"
-    "                    the SystemC system (needs --mem; --stats adds \"system\"\n"
-    "                    and \"accelerators\"; --dump-mem: accelerator 0's image)\n"
+    "                    the SystemC system, with --mem; --stats adds \"system\"\n"
+    "                    and \"accelerators\"; --dump-mem: accelerator 0's image\n"
     ENGINE_SYSTEM_HELP
     RTL_MEMORY_HELP
     "  --vcd W.vcd       with rtl or both: the RTL's waveform, in the core's real\n"

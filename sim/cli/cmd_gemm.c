@@ -60,8 +60,8 @@ static const char gemm_usage[] =
     "                    both: C model and RTL on the same program, compared\n"
     "                    (outputs bit for bit, then cycles);\n"
     "                    host: the LUT datapath on the host CPU, no timing;\n"
-    "                    systemc: the SystemC system (host, interconnect, DRAM,\n"
-    "                    accelerators with the C model inside); --stats adds\n"
+    "                    systemc: the SystemC system of host, interconnect, DRAM,\n"
+    "                    accelerators with the C model inside; --stats adds\n"
     "                    \"system\" and \"accelerators\" (each with every key)\n"
     ENGINE_SYSTEM_HELP
     RTL_MEMORY_HELP

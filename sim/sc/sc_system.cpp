@@ -1,5 +1,5 @@
-// sc_system.cpp - elaborates the system (host, interconnect, DRAM target,
-// accelerators), runs it, and gathers each accelerator's statistics.
+// sc_system.cpp - elaborates the system of host, interconnect, DRAM target,
+// accelerators, runs it, and gathers each accelerator's statistics.
 #include "sc_modules.h"
 #include "sc_system.h"
 
