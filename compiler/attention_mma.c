@@ -54,7 +54,7 @@ int attn_mma_timing(const arch_t *a, const energy_model *em, const attn_shape *s
         return -1;
     n += st == ATTN_FUSED || st == ATTN_SCORE;
     if (st == ATTN_FUSED || st == ATTN_SOFTMAX) {
-        vec_shape v = { VFN_SOFTMAX_F32, units * m, (uint64_t)s->kv_len, 0, 1 };
+        vec_shape v = { VFN_SOFTMAX_F32, units * m, (uint64_t)s->kv_len, 0, 1, 0 };
         sim_stats vs;
         int smp = 0;
         if (vec_timing(a, em, &v, &vs, &smp, err, errlen) != 0 || add(stats, &vs, 1, err, errlen))

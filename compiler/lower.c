@@ -96,7 +96,8 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
     for (int i = 0; i < c->n; i++) {
         const vec_shape *w = &c->e[i].v;
         if (c->e[i].kind == 1 && w->fn == v->fn && w->rows == v->rows && w->cols == v->cols &&
-            w->tables_group == v->tables_group && w->quant_out == v->quant_out) {
+            w->tables_group == v->tables_group && w->quant_out == v->quant_out &&
+            w->norm_split == v->norm_split) {
             *st = c->e[i].st;
             *sampled = c->e[i].sampled;
             c->info->cache_hits++;
@@ -384,7 +385,7 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     }
     if (fp->qin[i] != FUSION_QIN_PASS)
         return 0;
-    vec_shape v = { VFN_QUANT_F32, ops[i].m, ops[i].k, 0, 1 };
+    vec_shape v = { VFN_QUANT_F32, ops[i].m, ops[i].k, 0, 1, 0 };
     sim_stats qs, both;
     int qsampled = 0;
     if (time_vec(a, em, c, &v, &qs, &qsampled, err, errlen) != 0)
@@ -433,7 +434,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             if (cols * rows != ops[last].elements || cols != ops[i].k)
                 continue;
             feeds[last] = 1;
-            vec_shape v = { VFN_RMSNORM_F32, rows, cols, group ? group : (int)cols, 1 };
+            vec_shape v = { VFN_RMSNORM_F32, rows, cols, group ? group : (int)cols, 1, 0 };
             vec_layout lay;
             char why[256];
             if (a->tprec_fused && a->compute_kind == COMPUTE_LUT && cols <= half_out / 12 &&
@@ -566,7 +567,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 cols = fp->left[i];
                 mult = o->repeat;
             }
-            vec_shape v = { fn, rows, cols, 0, feeds[i] };
+            vec_shape v = { fn, rows, cols, 0, feeds[i], 0 };
+            /* vector.fused: an rmsnorm of whole rows into a linear layer runs
+             * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h) */
+            v.norm_split = a->vec_fused && o->kind == MODEL_OP_NORM && feeds[i] &&
+                           !produces[i] && strcmp(o->func, "rmsnorm") == 0 &&
+                           cols * (strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T) ==
+                               o->elements; /* whole rows, not spans */
             if (produces[i]) {
                 v.rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
                 v.cols = o->elements / v.rows;

@@ -101,6 +101,9 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     pl->esz = (uint64_t)pl->lay.elem_bytes;
     pl->srcs = two_sources(v->fn) ? 2 : 1;
     pl->quant = v->quant_out || v->tables_group > 0;
+    if (v->norm_split && (isa_vfn_base(v->fn) != VFN_RMSNORM_F32 || !v->quant_out ||
+                          v->tables_group > 0))
+        FAIL("the norm split is an rmsnorm that quantizes for a linear layer, without tables");
     pl->half = arch_buf_bytes(a, BUF_OUT) / 2;
     pl->act_half = arch_buf_bytes(a, BUF_ACT) / 2;
     const int rows_whole = row_op(v->fn) || v->tables_group > 0;
@@ -257,6 +260,37 @@ static int emit_tables(program *p, const plan *pl, const vec_shape *v, const til
     return 0;
 }
 
+/* The norm split of a tile's rows (v->norm_split): per row its statistic
+ * (4 B at dst + 4 r, where the unfused rmsnorm wrote its output) and the
+ * scaling and quantize into the act buffer at abase. */
+static int emit_split(program *p, const plan *pl, const vec_shape *v, const tile *x,
+                      uint64_t base, uint64_t dst, uint64_t abase, char *err, size_t errlen)
+{
+    const uint64_t per = v->cols, esz = pl->esz;
+    const uint32_t t = (uint32_t)isa_vfn_type(pl->lay.fn);
+    for (uint64_t r = 0; r < x->n / per; r++) {
+        isa_instr in;
+        memset(&in, 0, sizeof in);
+        in.op = OP_VOP;
+        in.fn = VFN_RMS_STAT;
+        in.imm = t;
+        in.sbuf = BUF_OUT;
+        in.src = (uint32_t)(base + r * per * esz);
+        in.dbuf = BUF_OUT;
+        in.dst = (uint32_t)(dst + 4 * r);
+        in.len = (uint32_t)per;
+        if (push(p, &in, err, errlen))
+            return -1;
+        in.fn = VFN_RMS_APPLY;
+        in.src2 = in.dst;
+        in.dbuf = BUF_ACT;
+        in.dst = (uint32_t)(abase + r * per);
+        if (push(p, &in, err, errlen))
+            return -1;
+    }
+    return dma(p, OP_STORE, BUF_ACT, abase, pl->lay.out_addr + x->e0, x->n, err, errlen);
+}
+
 /* The tile's work and its store (or tables). */
 static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile *x, uint64_t *gi,
                      char *err, size_t errlen)
@@ -264,6 +298,8 @@ static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile 
     const uint64_t base = x->slot * pl->half, esz = pl->esz;
     const uint64_t dst = base + x->n * esz * (uint64_t)pl->srcs;
     const uint64_t per = row_op(v->fn) ? v->cols : x->n;
+    if (v->norm_split)
+        return emit_split(p, pl, v, x, base, dst, x->slot * pl->act_half, err, errlen);
     /* quant alone (a linear layer's input quantize step): no work before it */
     const int only_quant = isa_vfn_base(v->fn) == VFN_QUANT_F32;
     for (uint64_t r = 0; !only_quant && r < x->n / per; r++)

@@ -41,6 +41,10 @@ typedef struct {
      * program quantizes each tile (a quant vop into the act buffer) and
      * stores one byte per element.  (Fused precompute quantizes anyway.) */
     int quant_out;
+    /* 1 (rmsnorm with quant_out, arch vector.fused): the norm split, one
+     * rms_stat and one rms_apply per row (2 passes) instead of rmsnorm and
+     * quant (4), bit-exact with them (README "Norm split"). */
+    int norm_split;
 } vec_shape;
 
 typedef struct {

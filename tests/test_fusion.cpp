@@ -214,7 +214,7 @@ Outcome unfused(const arch_t &a, const Case &c, const Data &d0)
     Outcome r;
     Data d = d0;
     if (c.in_quant) {
-        std::vector<uint8_t> q = run_vec(a, vec_shape{ VFN_QUANT_F32, c.m, (uint64_t)c.k, 0, 1 },
+        std::vector<uint8_t> q = run_vec(a, vec_shape{ VFN_QUANT_F32, c.m, (uint64_t)c.k, 0, 1, 0 },
                                          d.aq, {}, r.dram);
         std::memcpy(d.a.data(), q.data(), q.size());
     }
@@ -228,7 +228,7 @@ Outcome unfused(const arch_t &a, const Case &c, const Data &d0)
     for (uint64_t i = 0; i < c.m * c.n; i++)
         fp_store(x.data(), t, i, fp_load(img.data() + lay.c_addr, FP_F32, i));
     const bool two = c.fn == VFN_ADD_F32 || c.fn == VFN_MUL_F32;
-    r.out = run_vec(a, vec_shape{ c.fn, 1, c.m * c.n, 0, c.quant }, x,
+    r.out = run_vec(a, vec_shape{ c.fn, 1, c.m * c.n, 0, c.quant, 0 }, x,
                     two ? d.e : std::vector<uint8_t>(), r.dram);
     return r;
 }

@@ -2,7 +2,9 @@
 // statistic pass (one float32 per row) and the final scaling + quantize
 // step are bit-exact with the unfused pair rmsnorm + quant and with a
 // reference written here from the definition; the vector unit's time
-// follows its passes; a bad element type is refused.
+// follows its passes; a bad element type is refused.  With vector.fused
+// the compiler's norm program is the split (compiler/vector.c): bit-exact,
+// same DRAM bytes, half the vector passes.
 #include <gtest/gtest.h>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +13,11 @@
 #include <string>
 #include <vector>
 #include "arch.h"
+#include "arch_json.h"
+#include "lower.h"
+#include "model.h"
+#include "quantize.h"
+#include "vector.h"
 #include "fp_arith.h"
 #include "isa_build.h"
 #include "isa.h"
@@ -177,3 +184,102 @@ TEST(NormSplit, RefusesAnElementTypeOutsideTheThree)
 }
 
 } // namespace
+
+namespace {
+
+// workloads/arch/default.json, read from the file (pinned, not the
+// embedded default).
+arch_t default_file()
+{
+    arch_t a;
+    char err[256] = "";
+    EXPECT_EQ(arch_from_json_file(SRC_DIR "/workloads/arch/default.json", &a, err, sizeof err), 0)
+        << err;
+    return a;
+}
+
+// vec_lower's program for the norm of rows (whole rows of kCols, fp16),
+// run functionally: the INT8 rows it stores and its statistics.
+Outcome run_norm(const arch_t &a, bool split, const std::vector<uint8_t> &rows)
+{
+    const vec_shape v = { VFN_RMSNORM_F32, kRows, kCols, 0, 1, split ? 1 : 0 };
+    vec_layout lay;
+    char err[256] = "";
+    EXPECT_EQ(vec_layout_of(&a, &v, &lay, err, sizeof err), 0) << err;
+    program p;
+    uint64_t tiles = 0;
+    EXPECT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
+    std::vector<uint8_t> img(lay.image_bytes, 0);
+    std::memcpy(img.data() + lay.in_addr, rows.data(), rows.size());
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = img.data();
+    o.dram_size = img.size();
+    Outcome r;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &r.st, err, sizeof err), 0) << err;
+    program_free(&p);
+    r.q.assign(img.begin() + (long)lay.out_addr, img.begin() + (long)(lay.out_addr + kRows * kCols));
+    return r;
+}
+
+} // namespace
+
+// The norm program the compiler emits with vector.fused (norm_split) gives
+// the INT8 rows of the unfused one (rmsnorm + quant) and of the reference;
+// by hand its DRAM is the same, rows in at fp16 (2 B), INT8 out (1 B), and
+// the vector unit makes 2 passes a row instead of 4.
+TEST(NormSplit, TheCompilersSplitNormProgramIsBitExactAndHalvesTheVectorPasses)
+{
+    const arch_t a = default_file();
+    ASSERT_EQ(a.vector_dtype, FP_F16);
+    const std::vector<uint8_t> rows = rows_of(FP_F16, 11, 30.0f);
+    const Outcome u = run_norm(a, false, rows), s = run_norm(a, true, rows);
+    EXPECT_EQ(s.q, u.q);
+    EXPECT_EQ(s.q, reference(FP_F16, rows));
+    const uint64_t burst = (uint64_t)a.dram_burst;
+    // data reads (instruction fetch apart: the split has one more vop a row)
+    const uint64_t sd = s.st.ev.dram_read_bytes - s.st.ev.ifetch_bytes;
+    EXPECT_GE(sd, 2ull * kRows * kCols);
+    EXPECT_LT(sd, 2ull * kRows * kCols + 16 * burst);
+    EXPECT_EQ(sd, u.st.ev.dram_read_bytes - u.st.ev.ifetch_bytes);
+    EXPECT_GT(s.st.ev.ifetch_bytes, u.st.ev.ifetch_bytes);
+    EXPECT_EQ(s.st.ev.dram_write_bytes, u.st.ev.dram_write_bytes);
+    const uint64_t groups = (kCols + (uint64_t)a.vector_lanes - 1) / (uint64_t)a.vector_lanes;
+    EXPECT_EQ(s.st.ev.vector_ops * 2, u.st.ev.vector_ops);
+    EXPECT_LE(s.st.unit[UNIT_VEC].busy_cycles, kRows * groups * 2 + 2 * kRows * 4);
+    EXPECT_GE(u.st.unit[UNIT_VEC].busy_cycles, kRows * groups * 4);
+}
+
+// lower_model with vector.fused: the norms into linear layers run the
+// split (half the vector element passes of vector.fused off), with the
+// same DRAM bytes; fails if the lowering stops emitting it.
+TEST(NormSplit, FusedLoweringRunsTheNormsSplit)
+{
+    model_cfg m = testsupport::llama(128, 344, 4, 2, 2, 512); // workloads/models/tiny.json
+    quant_preset q;
+    ASSERT_EQ(quant_preset_named("W2A8", &q), 0);
+    const model_phase phases[] = { { MODEL_PREFILL, 1, 64, 0 }, { MODEL_DECODE, 1, 0, 128 } };
+    for (const model_phase &ph : phases) {
+        static op_result r[MODEL_MAX_OPS], u[MODEL_MAX_OPS];
+        lower_info info;
+        char err[512] = "";
+        arch_t a = default_file();
+        a.vec_fused = 0;
+        const int nu = lower_model(&a, nullptr, &m, &q, &ph, u, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(nu, 0) << err;
+        a.vec_fused = 1;
+        const int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_EQ(n, nu) << err;
+        for (const char *name : { "layer.input_norm", "layer.post_attn_norm", "final_norm" }) {
+            SCOPED_TRACE(name);
+            const op_result *f = testsupport::find(r, n, name), *o = testsupport::find(u, n, name);
+            ASSERT_NE(f, nullptr);
+            ASSERT_NE(o, nullptr);
+            EXPECT_EQ(f->st.ev.vector_ops * 2, o->st.ev.vector_ops);
+            EXPECT_EQ(f->st.ev.dram_read_bytes - f->st.ev.ifetch_bytes,
+                      o->st.ev.dram_read_bytes - o->st.ev.ifetch_bytes);
+            EXPECT_EQ(f->st.ev.dram_write_bytes, o->st.ev.dram_write_bytes);
+            EXPECT_LT(f->st.unit[UNIT_VEC].busy_cycles, o->st.unit[UNIT_VEC].busy_cycles);
+        }
+    }
+}

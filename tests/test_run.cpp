@@ -264,8 +264,8 @@ TEST(FastForward, EqualsFullSimulationOnPeriodicPrograms)
         EXPECT_EQ(ff.ev.table_reads, full.ev.table_reads);
         EXPECT_EQ(ff.unit[UNIT_LUT].busy_cycles, full.unit[UNIT_LUT].busy_cycles);
     }
-    const vec_shape vs[] = {{VFN_RMSNORM_F32, 700, 4096, 0, 0}, {VFN_ADD_F32, 300, 8192, 0, 1},
-                            {VFN_SOFTMAX_F32, 5000, 300, 0, 0}, {VFN_RMSNORM_F32, 700, 4096, 128, 0}};
+    const vec_shape vs[] = {{VFN_RMSNORM_F32, 700, 4096, 0, 0, 0}, {VFN_ADD_F32, 300, 8192, 0, 1, 0}, {VFN_RMSNORM_F32, 700, 4096, 0, 1, 1},
+                            {VFN_SOFTMAX_F32, 5000, 300, 0, 0, 0}, {VFN_RMSNORM_F32, 700, 4096, 128, 0, 0}};
     for (const vec_shape &v : vs) {
         sim_stats ff, full;
         int sampled;

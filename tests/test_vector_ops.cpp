@@ -239,7 +239,7 @@ TEST(VectorOps, FunctionalBitExactAtFp16AndBf16)
         a.buf[BUF_OUT].kib = 64; // several tiles
         for (const VecCase &c : cases) {
             SCOPED_TRACE(std::string(fp_type_names[t]) + " " + isa_vfn_names[c.fn]);
-            vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant};
+            vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant, 0};
             vec_layout l;
             char err[256];
             ASSERT_EQ(vec_layout_of(&a, &v, &l, err, sizeof err), 0) << err;
@@ -292,7 +292,7 @@ TEST(VectorOps, RandomShapesAndArchitecturesStayInsideBuffersAndFastForwardExact
         a.buf[BUF_ACT].kib = 16 << (rng() % 5);
         a.vector_lanes = 16 << (rng() % 4);
         a.dram_latency = (int)(rng() % 400);
-        vec_shape v = {fns[rng() % 5], 1 + rng() % 300, 1 + rng() % 6000, 0, (int)(rng() % 2)};
+        vec_shape v = {fns[rng() % 5], 1 + rng() % 300, 1 + rng() % 6000, 0, (int)(rng() % 2), 0};
         if (rng() % 4 == 0 && v.fn == VFN_RMSNORM_F32)
             v.tables_group = 128;
         char err[256];
@@ -413,7 +413,7 @@ TEST(DmaEngines, TwoQueuesNeverShareTheBusAndOnlyHelpVectorPrograms)
 {
     const energy_model em = unit_energy();
     for (isa_vfn fn : {VFN_ADD_F32, VFN_RMSNORM_F32, VFN_SILU_F32}) {
-        vec_shape v = {fn, 64, 4096, 0, 1};
+        vec_shape v = {fn, 64, 4096, 0, 1, 0};
         sim_stats s1, s2;
         char err[256];
         int sampled;
@@ -445,7 +445,7 @@ TEST(VectorOps, PrefillVectorOpsRunWithinTheirRooflineBound)
     const int passes[] = {3, 1, 4, 1, 4};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const VecCase &c = cases[i];
-        vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant};
+        vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant, 0};
         sim_stats st;
         int sampled;
         char err[256];
@@ -487,7 +487,7 @@ TEST(VectorOps, SmallDecodeOpsPipelineTheirTiles)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const VecCase &c = cases[i];
         SCOPED_TRACE(isa_vfn_names[c.fn]);
-        vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant};
+        vec_shape v = {c.fn, c.rows, c.cols, 0, c.quant, 0};
         vec_layout l;
         char err[256];
         ASSERT_EQ(vec_layout_of(&a, &v, &l, err, sizeof err), 0) << err;

@@ -65,7 +65,7 @@ static int plan_phases(rs_plan *pl, int nacc, const arch_t *qa, const energy_mod
             }
             pl->job[p][i] = j;
             if (o->quant_in == 1) { /* its input's quantize pass, as lower.c times it */
-                vec_shape v = { VFN_QUANT_F32, o->op.m, o->op.k, 0, 1 };
+                vec_shape v = { VFN_QUANT_F32, o->op.m, o->op.k, 0, 1, 0 };
                 sim_stats qs;
                 int sampled = 0;
                 if (vec_timing(qa, em, &v, &qs, &sampled, why, sizeof why) != 0) {
