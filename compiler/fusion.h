@@ -15,8 +15,17 @@
  * to DRAM and back.  The quantize step of a linear layer fed by attention
  * (o_proj) runs as its prologue: each activation tile is loaded at
  * vector.dtype and quantized to INT8 on chip (without fusion: a quantize
- * pass of its own).  Norms (they need a whole row's statistics) stay
- * unfused.
+ * pass of its own).  Norms (they need a whole row's statistics) keep a
+ * program of their own, a cheaper one: an rmsnorm of whole rows into a
+ * linear layer runs split (compiler/vector.c, vec_shape.norm_split: one
+ * rms_stat and one rms_apply a row, 2 vector passes instead of rmsnorm +
+ * quant's 4, bit-exact, the same data bytes; one more vop a row to
+ * fetch).  Not done: the statistic in the residual add's epilogue (the
+ * only placement README "Norm split" shows saves DRAM bytes; it needs a
+ * partial-sum form of rms_stat carried across column tiles) and
+ * rms_apply as the consumer's prologue (costs bytes: every consumer
+ * would read the fp16 row).  layernorm, precompute.fused norms and rows
+ * cut into spans keep rmsnorm + quant.
  *
  * How (fusion_weave): the GEMM's schedule is emitted as without fusion,
  * then every store of a finished output tile is preceded by vops on the
