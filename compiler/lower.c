@@ -568,14 +568,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 mult = o->repeat;
             }
             vec_shape v = { fn, rows, cols, 0, feeds[i], 0 };
+            /* the op's rows when it runs on whole rows (a norm's tokens) */
+            const uint64_t tokens = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             /* vector.fused: an rmsnorm of whole rows into a linear layer runs
              * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h) */
             v.norm_split = a->vec_fused && o->kind == MODEL_OP_NORM && feeds[i] &&
                            !produces[i] && strcmp(o->func, "rmsnorm") == 0 &&
-                           cols * (strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T) ==
-                               o->elements; /* whole rows, not spans */
+                           cols * tokens == o->elements; /* whole rows, not spans */
             if (produces[i]) {
-                v.rows = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+                v.rows = tokens;
                 v.cols = o->elements / v.rows;
                 v.tables_group = group ? group : (int)v.cols;
                 r->fused = 1;
