@@ -181,11 +181,109 @@ TEST(SystemC, SharedChannelSaturatesPrivateChannelsDoNot)
     }
 }
 
+// The Verilated RTL inside the system (--core rtl): its AXI bursts go one by
+// one through the same DRAM target as the C model's transfers.  The RTL's
+// scale layout is the legacy one (rtl_engine.h).
+std::string rtl_args(const std::string &shape, const std::string &fmt, const std::string &arch)
+{
+    return "gemm --random " + shape + " " + fmt + " --scale legacy --arch " + arch + " --quiet";
+}
+
+struct Figures {
+    int64_t cycles = 0, instructions = 0, rd = 0, wr = 0;
+    std::string out;
+};
+
+Figures run_gemm(const TmpDir &t, const std::string &args, const std::string &tag)
+{
+    Figures f;
+    auto r = testproc::lutsim(t, args + " --stats " + t.p(tag + ".json") + " --out " +
+                                     t.p(tag + ".npy"));
+    EXPECT_EQ(r.status, 0) << args << ": " << r.err;
+    Json j(t.p(tag + ".json"));
+    if (!j.j)
+        return f;
+    f.cycles = cycles_of(j.j);
+    f.instructions = json_integer_value(json_object_get(j.j, "instructions"));
+    f.rd = json_integer_value(json_object_get(j.j, "dram_read_bytes"));
+    f.wr = json_integer_value(json_object_get(j.j, "dram_write_bytes"));
+    f.out = testproc::slurp(t.p(tag + ".npy"));
+    return f;
+}
+
+TEST(SystemC, RtlInsideEqualsTheCModelInside)
+{
+    const std::string ideal = std::string(SRC_DIR) + "/workloads/arch/ideal.json";
+    for (const auto &[shape, fmt] : std::vector<std::pair<std::string, std::string>>{
+             { "64x512x256", "--wfmt int --wbits 2" }, { "16x384x640", "--wfmt int --wbits 4" },
+             { "8x256x512", "--wfmt ternary" } }) {
+        SCOPED_TRACE(shape + " " + fmt);
+        TmpDir t;
+        const std::string base = rtl_args(shape, fmt, ideal) + " --engine systemc";
+        Figures c = run_gemm(t, base + " --core cmodel", "c");
+        Figures r = run_gemm(t, base + " --core rtl", "r");
+        ASSERT_FALSE(c.out.empty());
+        EXPECT_EQ(r.out, c.out) << "outputs differ";
+        EXPECT_EQ(r.instructions, c.instructions);
+        EXPECT_EQ(r.rd, c.rd);
+        EXPECT_EQ(r.wr, c.wr);
+        // the RTL takes each burst's data dram_latency after the memory's
+        // completion, the C model a transfer's: at most a cycle per exposed
+        // transfer apart (the cross-engine tolerance of README, 1%)
+        EXPECT_GE(r.cycles, c.cycles);
+        EXPECT_LE((double)(r.cycles - c.cycles), 0.01 * (double)c.cycles)
+            << r.cycles << " vs " << c.cycles;
+        // two accelerators, a memory each: each runs as alone
+        auto q = testproc::lutsim(t, base + " --core rtl --accelerators 2 --dram private --stats " +
+                                         t.p("p.json"));
+        ASSERT_EQ(q.status, 0) << q.err;
+        Json p(t.p("p.json"));
+        json_t *accs = json_object_get(p.j, "accelerators");
+        ASSERT_EQ(json_array_size(accs), 2u);
+        for (size_t i = 0; i < 2; i++)
+            EXPECT_EQ(cycles_of(json_array_get(accs, i)), r.cycles);
+        // sharing one channel, the RTL waits for the other's bursts
+        q = testproc::lutsim(t, base + " --core rtl --accelerators 2 --dram shared --stats " +
+                                    t.p("s.json"));
+        ASSERT_EQ(q.status, 0) << q.err;
+        Json s(t.p("s.json"));
+        accs = json_object_get(s.j, "accelerators");
+        ASSERT_EQ(json_array_size(accs), 2u);
+        EXPECT_GT(std::max(cycles_of(json_array_get(accs, 0)), cycles_of(json_array_get(accs, 1))),
+                  r.cycles);
+    }
+}
+
+// On a DRAM device the bridge adds nothing: the RTL inside the system, on
+// its own channel, is the RTL served by the same device in its harness
+// (`--engine rtl --memory dram`), cycle for cycle and byte for byte.
+TEST(SystemC, RtlInsideOnADeviceEqualsTheRtlOnThatDevice)
+{
+    TmpDir t;
+    {
+        std::ofstream a(t.p("dev.json"));
+        a << "{\"name\": \"ideal-lpddr5\", \"base\": \"ideal\", "
+             "\"dram\": {\"model\": \"lpddr5-6400\", \"channels\": 0}}\n";
+    }
+    const std::string base = rtl_args("64x512x256", "--wfmt int --wbits 2", t.p("dev.json"));
+    Figures h = run_gemm(t, base + " --engine rtl --memory dram", "h");
+    Figures r = run_gemm(t, base + " --engine systemc --core rtl", "r");
+    Figures c = run_gemm(t, base + " --engine systemc --core cmodel", "c");
+    ASSERT_GT(h.cycles, 0);
+    EXPECT_EQ(r.cycles, h.cycles);
+    EXPECT_EQ(r.rd, h.rd);
+    EXPECT_EQ(r.wr, h.wr);
+    EXPECT_EQ(r.out, h.out);
+    EXPECT_EQ(r.out, c.out);
+    EXPECT_EQ(r.rd, c.rd);
+}
+
 TEST(SystemC, BadOptionsAreOneLineErrorsWithoutOutput)
 {
     TmpDir t;
     const std::string base = gemm_args("8x128x128", "--wfmt int --wbits 2", "ideal.json") +
                              " --stats " + t.p("s.json");
+    // (--core rtl: the RTL reads the legacy scale layout only, not fp16)
     for (const std::string extra : { " --engine systemc --core rtl",
                                      " --accelerators 2",
                                      " --engine systemc --accelerators 0",

@@ -19,8 +19,9 @@ enum { ENGSYS_OPT_ACCEL = 0x1501, ENGSYS_OPT_DRAM, ENGSYS_OPT_CORE };
     "                    on its own copy of the memory image (1..64, default 1)\n"      \
     "  --dram D          --engine systemc: shared (default; one memory for all) or\n"   \
     "                    private (one per accelerator); the architecture's dram.model\n" \
-    "  --core C          --engine systemc: cmodel (default); rtl is refused (the RTL\n" \
-    "                    has no memory port that can wait yet)\n"
+    "  --core C          --engine systemc: cmodel (default), or rtl: the Verilated\n" \
+    "                    core in each accelerator, its AXI bursts bridged to the\n" \
+    "                    DRAM target (the RTL's architecture; --scale legacy)\n"
 
 void engine_system_defaults(sc_system_cfg *c);
 /* Handles one of the codes above: 0, -1 after a one-line error (exit 2);

@@ -94,12 +94,15 @@ extern "C" const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t le
     if (m->kind == RTL_MEM_RANDOM)
         snprintf(buf, len, "random:%llu", (unsigned long long)m->seed);
     else
-        snprintf(buf, len, "%s", m->kind == RTL_MEM_DRAM ? "dram" : "ideal");
+        snprintf(buf, len, "%s", m->kind == RTL_MEM_DRAM   ? "dram"
+                                 : m->kind == RTL_MEM_PORT ? "port"
+                                                           : "ideal");
     return buf;
 }
 
-static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen)
+static int arch_supported(const arch_t *a, bool device, bool port, char *err, size_t errlen)
 {
+    device = device || port; /* the memory outside sets bandwidth and burst */
     arch_t d;
     arch_ideal(&d);
     if (a->compute_kind != COMPUTE_LUT) {
@@ -107,13 +110,14 @@ static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen
              arch_kind_name(a->compute_kind));
         return -1;
     }
-    if (device && std::strcmp(a->dram_model, "ideal") == 0) {
+    if (port) { /* the memory outside decides: any dram.model */
+    } else if (device && std::strcmp(a->dram_model, "ideal") == 0) {
         fail(err, errlen,
              "--memory dram: arch \"%s\" has dram.model \"ideal\": name a DRAM device "
              "(e.g. \"lpddr5-6400\") to serve the RTL with it", a->name);
         return -1;
     }
-    if (!device && std::strcmp(a->dram_model, "ideal") != 0) {
+    if (!port && !device && std::strcmp(a->dram_model, "ideal") != 0) {
         fail(err, errlen,
              "the RTL's ideal and random memories serve dram.model \"ideal\": \"%s\" needs "
              "--memory dram (or dram.model \"ideal\")", a->dram_model);
@@ -180,13 +184,14 @@ static int arch_supported(const arch_t *a, bool device, char *err, size_t errlen
 
 extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
 {
-    return arch_supported(a, false, err, errlen);
+    return arch_supported(a, false, false, err, errlen);
 }
 
 extern "C" int rtl_arch_supported_mem(const arch_t *a, const rtl_memory *mem, char *err,
                                       size_t errlen)
 {
-    return arch_supported(a, mem && mem->kind == RTL_MEM_DRAM, err, errlen);
+    return arch_supported(a, mem && mem->kind == RTL_MEM_DRAM, mem && mem->kind == RTL_MEM_PORT,
+                          err, errlen);
 }
 
 extern "C" int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
@@ -202,7 +207,7 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                           sim_stats *st, rtl_sched *sched, char *err, size_t errlen)
 {
     const char *vcd_path = wave ? wave->path : nullptr;
-    if (arch_supported(arch, mem && mem->kind == RTL_MEM_DRAM, err, errlen) != 0)
+    if (rtl_arch_supported_mem(arch, mem, err, errlen) != 0)
         return -1;
     // What the RTL does not implement, up to the halt.
     size_t nrun = p->n;

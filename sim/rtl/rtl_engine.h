@@ -59,10 +59,18 @@ typedef struct {
 } rtl_vcd;
 
 /* The memory behind the RTL's port (--memory ideal|dram|random[:SEED]). */
-typedef enum { RTL_MEM_IDEAL = 0, RTL_MEM_DRAM, RTL_MEM_RANDOM } rtl_memory_kind;
+/* port: not a --memory choice but a memory outside the harness (the
+ * SystemC system's DRAM target, sim/sc/): every burst the core asks for
+ * is one call of `port` (the C model's DRAM-port type, sim.h) at the cycle
+ * the memory accepts it, which answers when it was taken (the next one
+ * waits until then) and when its data moved (the response follows
+ * dram_latency later, as in dram). */
+typedef enum { RTL_MEM_IDEAL = 0, RTL_MEM_DRAM, RTL_MEM_RANDOM, RTL_MEM_PORT } rtl_memory_kind;
 typedef struct {
     rtl_memory_kind kind;
     uint64_t seed; /* random: the seed (default 1) */
+    sim_dram_port_fn port; /* port: the memory's callback and its context */
+    void *port_ctx;
 } rtl_memory;
 /* Parses "ideal", "dram", "random" or "random:SEED"; 0, or -1 with a
  * one-line error naming the option. */

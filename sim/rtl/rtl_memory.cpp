@@ -10,8 +10,13 @@ RtlMemory::RtlMemory(const arch_t *arch, const rtl_memory *mode, uint64_t beat, 
                      size_t size)
     : arch_(arch), kind_(mode ? mode->kind : RTL_MEM_IDEAL), img_(image), size_(size),
       L_((uint64_t)arch->dram_latency), B_(beat),
-      bpc_(arch_dram_bytes_per_cycle(arch)), rng_(mode ? mode->seed : 0)
+      bpc_(arch_dram_bytes_per_cycle(arch)), rng_(mode ? mode->seed : 0),
+      port_(mode ? mode->port : nullptr), port_ctx_(mode ? mode->port_ctx : nullptr)
 {
+    if (kind_ == RTL_MEM_PORT && !port_) {
+        err_ = "the RTL's memory port has no memory behind it (no port callback)";
+        return;
+    }
     if (kind_ == RTL_MEM_DRAM) {
         dram_spec s;
         char why[300];
@@ -42,6 +47,7 @@ bool RtlMemory::ready(uint64_t n, bool write)
     case RTL_MEM_RANDOM:
         return rng_() % 4 != 0;
     case RTL_MEM_DRAM:
+    case RTL_MEM_PORT:
         return n >= dev_free_;
     default:
         return credit_ >= (double)B_ || bpc_ >= (double)B_;
@@ -63,6 +69,14 @@ uint64_t RtlMemory::latency_for(uint64_t n, uint64_t addr, bool write)
             dram_wait(dev_, id, &d);
         dev_free_ = d.accepted > n ? d.accepted : n;
         return (d.complete > n ? d.complete : n) + base;
+    }
+    if (kind_ == RTL_MEM_PORT) {
+        const uint64_t burst = arch_->dram_burst > 0 ? (uint64_t)arch_->dram_burst : B_;
+        sim_dram_req r = { addr, 1, B_, B_, write ? 1 : 0, n, (B_ + burst - 1) / burst };
+        sim_dram_grant g = { n, n, n, 0 };
+        port_(port_ctx_, &r, &g);
+        dev_free_ = g.accepted > n ? g.accepted : n;
+        return (g.complete > n ? g.complete : n) + base;
     }
     return n + base;
 }

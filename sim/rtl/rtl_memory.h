@@ -11,6 +11,9 @@
 //           (cmodel/dram_dev.h, the same code, the arch's device): accepted
 //           no earlier than the device takes it, answered dram_latency
 //           after the device's completion;
+//   port    each burst is a call of the memory outside (the SystemC
+//           system's DRAM target): accepted no earlier than the memory took
+//           the previous one, answered dram_latency after its completion;
 //   random  seeded: each channel ready with probability 3/4 per cycle,
 //           each response dram_latency + U[0, 2 x dram_latency] cycles
 //           after its request, due responses returned in random order
@@ -75,7 +78,9 @@ private:
     double bpc_, credit_ = 0;
     std::mt19937_64 rng_;
     dram_dev *dev_ = nullptr;
-    uint64_t dev_free_ = 0; // dram: the device takes no request before this
+    sim_dram_port_fn port_; // port: the memory outside
+    void *port_ctx_;
+    uint64_t dev_free_ = 0; // dram, port: the memory takes no request before this
     std::vector<Rsp> pend_;
     std::deque<Aw> aw_;             // accepted AW waiting for its W
     std::deque<std::vector<uint8_t>> w_; // accepted W waiting for its AW (data, strobes)

@@ -1,24 +1,25 @@
-// sc_accel.cpp - an accelerator with the C model inside: registers, an
-// SC_THREAD that runs sim_run when started, and the C model's DRAM port in
-// SystemC time.
+// sc_accel.cpp - an accelerator: registers, an SC_THREAD that runs its core
+// (the C model or the Verilated RTL) when started, and the core's DRAM port
+// in SystemC time.
 #include "sc_modules.h"
 
 #include "program.h"
+#include "rtl_engine.h"
 
 #include <cstring>
 
 namespace lsc {
 
-accel_cmodel::accel_cmodel(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
-                           const clock_base &clk, uint64_t window)
-    : sc_module(n), regs("regs"), mem("mem"), irq("irq"), arch_(arch), em_(em), clk_(clk),
-      window_(window)
+accelerator::accelerator(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
+                         const clock_base &clk, uint64_t window, sc_core_kind core)
+    : sc_module(n), regs("regs"), mem("mem"), irq("irq"), core_(core), arch_(arch), em_(em),
+      clk_(clk), window_(window)
 {
-    regs.register_b_transport(this, &accel_cmodel::reg_access);
+    regs.register_b_transport(this, &accelerator::reg_access);
     SC_THREAD(run);
 }
 
-void accel_cmodel::reg_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &)
+void accelerator::reg_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &)
 {
     const uint64_t a = gp.get_address();
     if (a % 8 || a / 8 >= 6 || gp.get_data_length() != 8) {
@@ -39,12 +40,12 @@ void accel_cmodel::reg_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &)
 
 static void port_cb(void *ctx, const sim_dram_req *r, sim_dram_grant *g)
 {
-    static_cast<accel_cmodel *>(ctx)->port(r, g);
+    static_cast<accelerator *>(ctx)->port(r, g);
 }
 
 // The transaction waits until its cycle in SystemC time (the accelerators'
 // requests reach the memory in time order), then asks the memory.
-void accel_cmodel::port(const sim_dram_req *r, sim_dram_grant *g)
+void accelerator::port(const sim_dram_req *r, sim_dram_grant *g)
 {
     const uint64_t at = t0_ + r->arrival;
     const uint64_t now = clk_.now();
@@ -69,7 +70,28 @@ void accel_cmodel::port(const sim_dram_req *r, sim_dram_grant *g)
     g->bursts = x.got.bursts;
 }
 
-void accel_cmodel::run()
+// The core on p, image (size bytes; NULL: timing-only, the C model only).
+int accelerator::execute(const program &p, uint8_t *image, uint64_t size, char *err,
+                         size_t errlen)
+{
+    if (core_ == SC_CORE_RTL) {
+        rtl_memory m{ RTL_MEM_PORT, 0, port_cb, this };
+        if (rtl_run_ex(arch_, &p, image, (size_t)size, &m, nullptr, &st, nullptr, err, errlen))
+            return -1;
+        // a device counts its own traffic (the system adds it), as for the C model
+        if (std::strcmp(arch_->dram_model, "ideal") != 0)
+            st.ev.dram_read_bytes = st.ev.dram_write_bytes = 0;
+        return 0;
+    }
+    sim_opts so{};
+    so.dram = image;
+    so.dram_size = (size_t)size;
+    so.dram_port = port_cb;
+    so.dram_port_ctx = this;
+    return sim_run(arch_, em_, &p, &so, &st, err, errlen);
+}
+
+void accelerator::run()
 {
     for (;;) {
         sc_core::wait(start_ev_);
@@ -95,12 +117,7 @@ void accel_cmodel::run()
             ok = false;
         }
         t0_ = start_cycle = clk_.now();
-        sim_opts so{};
-        so.dram = ok && size ? d + base : nullptr; // no image: timing-only
-        so.dram_size = (size_t)size;
-        so.dram_port = port_cb;
-        so.dram_port_ctx = this;
-        if (ok && sim_run(arch_, em_, &p, &so, &st, err, sizeof err) != 0) {
+        if (ok && execute(p, size ? d + base : nullptr, size, err, sizeof err) != 0) {
             error = err;
             ok = false;
         }

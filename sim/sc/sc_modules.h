@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "sc_system.h"
 #include "sim.h"
 
 namespace lsc {
@@ -100,21 +101,27 @@ struct interconnect : sc_core::sc_module {
     bool get_dmi(int id, tlm::tlm_generic_payload &gp, tlm::tlm_dmi &dmi);
 };
 
-// An accelerator with the C model inside.
-struct accel_cmodel : sc_core::sc_module {
-    tlm_utils::simple_target_socket<accel_cmodel> regs;
-    tlm_utils::simple_initiator_socket<accel_cmodel> mem;
+// An accelerator: registers, and an SC_THREAD that runs its core on the
+// program when started, every DRAM transaction of the core through port()
+// in SystemC time.  The core: the C model (sim_run, one call per DMA
+// transfer) or the Verilated RTL (rtl_run_ex, one call per AXI burst of
+// its memory port, the core clocked cycle by cycle inside).
+struct accelerator : sc_core::sc_module {
+    tlm_utils::simple_target_socket<accelerator> regs;
+    tlm_utils::simple_initiator_socket<accelerator> mem;
     sc_core::sc_signal<bool> irq;
-    SC_HAS_PROCESS(accel_cmodel);
-    accel_cmodel(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
-                 const clock_base &clk, uint64_t window);
+    SC_HAS_PROCESS(accelerator);
+    accelerator(sc_core::sc_module_name n, const arch_t *arch, const energy_model *em,
+                const clock_base &clk, uint64_t window, sc_core_kind core);
     sim_stats st{};
     std::string error;
     uint64_t start_cycle = 0, end_cycle = 0;
-    void port(const sim_dram_req *r, sim_dram_grant *g); // the C model's DRAM port
+    void port(const sim_dram_req *r, sim_dram_grant *g); // the core's DRAM port
 
   private:
     void run();
+    int execute(const program &p, uint8_t *image, uint64_t size, char *err, size_t errlen);
+    sc_core_kind core_;
     void reg_access(tlm::tlm_generic_payload &gp, sc_core::sc_time &delay);
     const arch_t *arch_;
     const energy_model *em_;

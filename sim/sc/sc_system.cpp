@@ -2,6 +2,7 @@
 // accelerators, runs it, and gathers each accelerator's statistics.
 #include "sc_modules.h"
 #include "sc_system.h"
+#include "rtl_engine.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -22,7 +23,7 @@ struct design {
     lsc::clock_base clk;
     std::unique_ptr<lsc::dram_target> dram;
     std::unique_ptr<lsc::interconnect> bus;
-    std::vector<std::unique_ptr<lsc::accel_cmodel>> acc;
+    std::vector<std::unique_ptr<lsc::accelerator>> acc;
     std::unique_ptr<lsc::host> hst;
 };
 
@@ -38,7 +39,7 @@ void gather(design &d, const arch_t *arch, const energy_model *em, int n, int me
 {
     std::memset(res, 0, sizeof *res);
     for (int i = 0; i < n; i++) {
-        lsc::accel_cmodel &a = *d.acc[(size_t)i];
+        lsc::accelerator &a = *d.acc[(size_t)i];
         sim_stats &st = res->acc[i];
         st = a.st;
         if (d.dram->device())
@@ -74,10 +75,15 @@ int run_jobs(const sc_system_cfg *cfg, const arch_t *arch, const energy_model *e
     if (n < 1 || n > SC_MAX_ACCELERATORS)
         return fail(err, errlen, "--accelerators: expected 1 to " +
                                      std::to_string(SC_MAX_ACCELERATORS));
-    if (cfg->core == SC_CORE_RTL)
-        return fail(err, errlen, "--core rtl: the Verilated core is not inside the SystemC "
-                                 "system yet (its DRAM port has no ready, so it could only run "
-                                 "on ideal memory); use --core cmodel");
+    if (cfg->core == SC_CORE_RTL) {
+        for (const lsc::host_job &j : jobs)
+            if (j.image.empty())
+                return fail(err, errlen, "--core rtl: the RTL moves data, it has no "
+                                         "timing-only mode; use --core cmodel");
+        rtl_memory port{ RTL_MEM_PORT, 0, nullptr, nullptr };
+        if (rtl_arch_supported_mem(arch, &port, err, errlen) != 0)
+            return -1;
+    }
     uint64_t window = 4096;
     for (const lsc::host_job &j : jobs) {
         const uint64_t prog_at = (j.image.size() + 63) / 64 * 64;
@@ -114,8 +120,8 @@ int run_jobs(const sc_system_cfg *cfg, const arch_t *arch, const energy_model *e
         d.bus->to_dram.bind(d.dram->sock);
         d.hst->bus.bind(d.bus->in);
         for (int i = 0; i < n; i++) {
-            d.acc.emplace_back(new lsc::accel_cmodel(("acc" + std::to_string(i)).c_str(), arch,
-                                                     em, d.clk, window));
+            d.acc.emplace_back(new lsc::accelerator(("acc" + std::to_string(i)).c_str(), arch,
+                                                    em, d.clk, window, cfg->core));
             d.acc.back()->mem.bind(d.bus->in);
             d.bus->to_mmio.bind(d.acc.back()->regs);
             d.hst->irq.push_back(&d.acc.back()->irq);

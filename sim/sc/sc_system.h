@@ -3,10 +3,12 @@
  * A host, an interconnect, a DRAM target and N accelerators (TLM-2.0, SystemC
  * 2.3.4).  The host writes each accelerator's memory image and program into
  * its window of DRAM, starts it through memory-mapped registers, waits for
- * its interrupt and reads the image back.  Each accelerator runs the C model
- * (sim_run) in an SC_THREAD; every DRAM transaction goes through the C
- * model's DRAM port to the DRAM target, in SystemC time: the accelerator
- * waits until the transaction's cycle before it asks.  The DRAM target is
+ * its interrupt and reads the image back.  Each accelerator runs its core
+ * in an SC_THREAD (cfg.core: the C model, sim_run, or the Verilated RTL,
+ * rtl_run_ex, README "--core rtl"); every DRAM transaction (a C-model DMA
+ * transfer, an RTL AXI burst) goes through the core's DRAM port to the DRAM
+ * target, in SystemC time: the accelerator waits until the transaction's
+ * cycle before it asks.  The DRAM target is
  * the C model's own memory: "ideal" (one bus of dram.bandwidth_gbps per
  * channel, first come first served) or the arch's device preset (dram_dev.c,
  * its own channels inside); shared: one memory for all accelerators,
