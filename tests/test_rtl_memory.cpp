@@ -25,7 +25,7 @@ arch_t ideal()
     return a;
 }
 
-rtl_memory random_mem(uint64_t seed) { return rtl_memory{ RTL_MEM_RANDOM, seed, nullptr, nullptr }; }
+rtl_memory random_mem(uint64_t seed) { return rtl_memory{ RTL_MEM_RANDOM, seed, nullptr, nullptr, nullptr }; }
 
 } // namespace
 
@@ -157,7 +157,7 @@ TEST(RtlMemoryDram, DeviceServedRunsBitExactAndReplayed)
     arch_t a = ideal();
     char err[512];
     ASSERT_EQ(arch_set_dram_model(&a, "lpddr5-6400", 0, err, sizeof err), 0) << err;
-    rtl_memory mem{ RTL_MEM_DRAM, 0, nullptr, nullptr };
+    rtl_memory mem{ RTL_MEM_DRAM, 0, nullptr, nullptr, nullptr };
     for (uint32_t seed = 1; seed <= 3; seed++) {
         GemmCase gc;
         ASSERT_TRUE(rtl_make_gemm(&a, LUT_WFMT_INT, 2 + (int)seed, 6, 300, 256, 128, seed, &gc))

@@ -78,7 +78,7 @@ int cmd_exec(int argc, char **argv)
     const char *arch_path = NULL, *energy_path = NULL, *mem = NULL, *dump = NULL, *stats = NULL,
                *trace = NULL, *vcd = NULL, *window = NULL;
     rtl_vcd wave = { NULL, 0, 0, NULL };
-    rtl_memory memory = { RTL_MEM_IDEAL, 1, NULL, NULL };
+    rtl_memory memory = { RTL_MEM_IDEAL, 1, NULL, NULL, NULL };
     int memory_set = 0;
     engine_kind engine = ENGINE_CMODEL;
     sc_system_cfg sys;

@@ -388,6 +388,8 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
                 sched[pc].start = n; // reached dispatch (kept for ctrl)
             last_pc = pc;
         }
+        if (mem && mem->kind == RTL_MEM_PORT && mem->clock)
+            mem->clock(mem->port_ctx, n);
         port.drive(top.get(), n);
         top->clk = 0;
         top->eval();

@@ -71,6 +71,10 @@ typedef struct {
     uint64_t seed; /* random: the seed (default 1) */
     sim_dram_port_fn port; /* port: the memory's callback and its context */
     void *port_ctx;
+    /* port: NULL, or called with port_ctx before each cycle of the core is
+     * evaluated (the SystemC accelerator waits there until that cycle's
+     * time: the core is clocked from SystemC) */
+    void (*clock)(void *ctx, uint64_t cycle);
 } rtl_memory;
 /* Parses "ideal", "dram", "random" or "random:SEED"; 0, or -1 with a
  * one-line error naming the option. */

@@ -43,6 +43,19 @@ static void port_cb(void *ctx, const sim_dram_req *r, sim_dram_grant *g)
     static_cast<accelerator *>(ctx)->port(r, g);
 }
 
+// The RTL's clock: cycle n of the core is evaluated at SystemC time t0 + n.
+static void clock_cb(void *ctx, uint64_t cycle)
+{
+    static_cast<accelerator *>(ctx)->tick(cycle);
+}
+
+void accelerator::tick(uint64_t cycle)
+{
+    const sc_core::sc_time at = clk_.at(t0_ + cycle);
+    if (at > sc_core::sc_time_stamp())
+        sc_core::wait(at - sc_core::sc_time_stamp());
+}
+
 // The transaction waits until its cycle in SystemC time (the accelerators'
 // requests reach the memory in time order), then asks the memory.
 void accelerator::port(const sim_dram_req *r, sim_dram_grant *g)
@@ -75,7 +88,7 @@ int accelerator::execute(const program &p, uint8_t *image, uint64_t size, char *
                          size_t errlen)
 {
     if (core_ == SC_CORE_RTL) {
-        rtl_memory m{ RTL_MEM_PORT, 0, port_cb, this };
+        rtl_memory m{ RTL_MEM_PORT, 0, port_cb, this, clock_cb };
         if (rtl_run_ex(arch_, &p, image, (size_t)size, &m, nullptr, &st, nullptr, err, errlen))
             return -1;
         // a device counts its own traffic (the system adds it), as for the C model

@@ -117,6 +117,7 @@ struct accelerator : sc_core::sc_module {
     std::string error;
     uint64_t start_cycle = 0, end_cycle = 0;
     void port(const sim_dram_req *r, sim_dram_grant *g); // the core's DRAM port
+    void tick(uint64_t cycle); // the RTL core: waits until its cycle's SystemC time
 
   private:
     void run();

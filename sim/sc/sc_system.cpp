@@ -80,7 +80,7 @@ int run_jobs(const sc_system_cfg *cfg, const arch_t *arch, const energy_model *e
             if (j.image.empty())
                 return fail(err, errlen, "--core rtl: the RTL moves data, it has no "
                                          "timing-only mode; use --core cmodel");
-        rtl_memory port{ RTL_MEM_PORT, 0, nullptr, nullptr };
+        rtl_memory port{ RTL_MEM_PORT, 0, nullptr, nullptr, nullptr };
         if (rtl_arch_supported_mem(arch, &port, err, errlen) != 0)
             return -1;
     }

@@ -9,6 +9,9 @@
  * 2. System throughput: simulated accelerator-cycles (summed over the
  *    accelerators) per host second, for 1, 4 and 8 accelerators sharing one
  *    memory, on ideal.json.
+ * 3. The RTL inside (`--core rtl`): the same GEMM (legacy scales, the RTL's
+ *    layout) on the Verilated RTL alone (`--engine rtl`) and inside the
+ *    system, clocked from SystemC, its bursts bridged to the DRAM target.
  * Each run is its own `lutsim` process (SystemC elaborates once per process).
  */
 #include "spawn.h"
@@ -43,9 +46,20 @@ static int run_once(const char *arch, const char *engine, int n, const char *sta
                      "--quiet" };
     for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
         argv[k++] = base[i];
-    if (strcmp(engine, "systemc") == 0) {
+    const int rtl_inside = strcmp(engine, "systemc-rtl") == 0;
+    if (rtl_inside)
+        argv[11] = "systemc";
+    if (strcmp(engine, "systemc") == 0 || rtl_inside) {
         argv[k++] = "--accelerators";
         argv[k++] = ns;
+    }
+    if (rtl_inside) {
+        argv[k++] = "--core";
+        argv[k++] = "rtl";
+    }
+    if (rtl_inside || strcmp(engine, "rtl") == 0) {
+        argv[k++] = "--scale";
+        argv[k++] = "legacy";
     }
     argv[k] = NULL;
     spawn_result r;
@@ -130,6 +144,24 @@ int main(void)
             break;
         }
         printf("  %-12d %18.0f %12.4f %24.3e\n", ns[i], c, s, c / s);
+    }
+    if (rc == 0) {
+        double s1 = 1e30, s2 = 1e30, c1 = 0, c2 = 0;
+        for (int i = 0; i < 3 && rc == 0; i++) {
+            double a, b;
+            if (run_once("ideal.json", "rtl", 1, stats, &a, &c1) != 0 ||
+                run_once("ideal.json", "systemc-rtl", 1, stats, &b, &c2) != 0)
+                rc = 1;
+            s1 = a < s1 ? a : s1;
+            s2 = b < s2 ? b : s2;
+        }
+        if (rc == 0) {
+            printf("the RTL inside the system (--core rtl), ideal.json, legacy scales (best of 3)\n");
+            printf("  %-14s %12s %14s %14s %10s\n", "", "cycles", "RTL (s)", "SystemC (s)",
+                   "overhead");
+            printf("  %-14s %5.0f/%6.0f %14.4f %14.4f %9.1f%%   (%.3e RTL cycles/s inside)\n",
+                   "rtl / inside", c1, c2, s1, s2, 100.0 * (s2 - s1) / s1, c2 / s2);
+        }
     }
     unlink(stats);
     rmdir(dir);
