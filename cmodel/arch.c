@@ -185,6 +185,21 @@ const char *arch_kind_name(int kind)
     return (unsigned)kind < COMPUTE_KIND_COUNT ? n[kind] : "?";
 }
 
+int arch_attention_kind(const arch_t *a)
+{
+    return a->attn_kind ? a->attn_kind : a->compute_kind;
+}
+
+void arch_for_attention(const arch_t *a, arch_t *out)
+{
+    *out = *a;
+    if (!a->attn_kind)
+        return;
+    out->compute_kind = a->attn_kind;
+    out->attn_kind = 0;
+    out->vec_fused = 0;
+}
+
 const char *arch_dataflow_name(int df)
 {
     static const char *const n[3] = { "os", "ws", "is" };
@@ -247,6 +262,12 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
              "(need %d)", a->table_entry_bits, a->tile_k, a->act_bits, need);
     if (a->compute_kind < 0 || a->compute_kind >= COMPUTE_KIND_COUNT)
         FAIL("compute.kind: expected lut, systolic, mac or bitserial, got %d", a->compute_kind);
+    if (a->attn_kind < 0 || a->attn_kind >= COMPUTE_KIND_COUNT)
+        FAIL("compute.attention: expected same, systolic, mac or bitserial, got %d", a->attn_kind);
+    if (a->attn_kind && a->compute_kind != COMPUTE_LUT)
+        FAIL("compute.attention: a second array for attention sits beside the LUT array; "
+             "compute.kind %s runs attention itself (set compute.attention \"same\")",
+             arch_kind_name(a->compute_kind));
     if (a->sys_rows < 1 || a->sys_cols < 1 || a->sys_dataflow < SYS_OS || a->sys_dataflow > SYS_IS)
         FAIL("systolic: rows and cols must be positive, dataflow os, ws or is");
     if (a->mac_m < 1 || a->mac_n < 1 || a->mac_k < 1 || a->mac_dq_lanes < 1 || a->mac_latency < 0)

@@ -47,6 +47,12 @@ typedef struct {
     char name[64];
     double clock_ghz;
     int compute_kind;     /* compute_kind; COMPUTE_LUT is today's core */
+    /* compute.attention: 0 ("same"): attention runs on the compute.kind
+     * array; else the compute_kind of a second array beside the LUT array
+     * that runs attention's score and context GEMMs (as LUT Tensor Core
+     * keeps attention on FP16 tensor cores), configured by its own keys
+     * (mac.*, systolic.*, bitserial.*); only with compute.kind lut. */
+    int attn_kind;
     /* systolic: an R x C array of PEs, one MAC a PE a cycle */
     int sys_rows, sys_cols;
     int sys_dataflow;     /* sys_dataflow */
@@ -180,6 +186,12 @@ void arch_set_act_bits(arch_t *a, int bits);
 
 /* "lut", "systolic", "mac", "bitserial"; "os", "ws", "is"; "int8", "fp16". */
 const char *arch_kind_name(int kind);
+/* The compute_kind of the array that runs attention. */
+int arch_attention_kind(const arch_t *a);
+/* a as attention's programs see it: compute_kind the attention array's
+ * (a itself when it has no second array); vector.fused off on a second
+ * array (its epilogues belong to the LUT path). */
+void arch_for_attention(const arch_t *a, arch_t *out);
 const char *arch_dataflow_name(int df);
 
 /* Range of tile_k (activations per table) the datapath supports. */

@@ -240,6 +240,15 @@ int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, s
         return -1;
     if (a->compute_kind != COMPUTE_LUT && mma_um2(t, a, um2, err, errlen))
         return -1;
+    if (a->attn_kind) { /* a second array for attention beside the LUT path */
+        arch_t x;
+        double v[AREA_PART_COUNT] = { 0 };
+        arch_for_attention(a, &x);
+        if (mma_um2(t, &x, v, err, errlen))
+            return -1;
+        um2[AREA_MMA_ARRAY] = v[AREA_MMA_ARRAY];
+        um2[AREA_MMA_DEQUANT] = v[AREA_MMA_DEQUANT];
+    }
     for (int p = 0; p < AREA_PART_COUNT; p++)
         if (p < AREA_BUF_ACT || p >= AREA_MMA_ARRAY)
             r->part_mm2[p] = um2[p] * factor * 1e-6;

@@ -125,26 +125,29 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
     m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
     m->vector_op_pj = energy_entry_at(&t->vector_op, node);
     m->array_mac_pj = m->mac_dq_pj = m->array_pe_cycle_pj = 0; /* the LUT array prices its own */
-    if (a->compute_kind == COMPUTE_BITSERIAL) {
+    /* the array the mma events are priced for: compute.kind's, or the
+     * second array beside the LUT array (compute.attention) */
+    const int mk = a->compute_kind != COMPUTE_LUT ? a->compute_kind : a->attn_kind;
+    if (mk == COMPUTE_BITSERIAL) {
         const energy_entry *pe = &t->bitserial_pe[a->bs_pe];
         if (!(pe->value > 0))
-            FAIL("the energy table has no entries.%s, which compute.kind bitserial needs",
+            FAIL("the energy table has no entries.%s, which a bitserial array needs",
                  arch_bs_pe_keys[a->bs_pe]);
         m->array_pe_cycle_pj = energy_entry_at(pe, node);
-    } else if (a->compute_kind != COMPUTE_LUT) {
-        const energy_entry *pe = a->compute_kind == COMPUTE_SYSTOLIC ? &t->systolic_pe
+    } else if (mk != COMPUTE_LUT) {
+        const energy_entry *pe = mk == COMPUTE_SYSTOLIC ? &t->systolic_pe
                                  : a->mac_dtype == MAC_FP16          ? &t->mac_fp16
                                                                      : &t->mac_int8;
-        const char *name = a->compute_kind == COMPUTE_SYSTOLIC ? "systolic_pe"
+        const char *name = mk == COMPUTE_SYSTOLIC ? "systolic_pe"
                            : a->mac_dtype == MAC_FP16          ? "mac_fp16"
                                                                : "mac_int8";
         if (!(pe->value > 0))
-            FAIL("the energy table has no entries.%s, which compute.kind %s needs", name,
-                 arch_kind_name(a->compute_kind));
-        if (a->compute_kind == COMPUTE_MAC && !(t->mac_dequant.value > 0))
-            FAIL("the energy table has no entries.mac_dequant, which compute.kind mac needs");
+            FAIL("the energy table has no entries.%s, which a %s array needs", name,
+                 arch_kind_name(mk));
+        if (mk == COMPUTE_MAC && !(t->mac_dequant.value > 0))
+            FAIL("the energy table has no entries.mac_dequant, which a mac array needs");
         m->array_mac_pj = energy_entry_at(pe, node);
-        m->mac_dq_pj = a->compute_kind == COMPUTE_MAC ? energy_entry_at(&t->mac_dequant, node) : 0;
+        m->mac_dq_pj = mk == COMPUTE_MAC ? energy_entry_at(&t->mac_dequant, node) : 0;
     }
     double leak_uw = kib_total * energy_entry_at(&t->leak_sram_uw_per_kib, node) +
                      (double)a->lut_cores * energy_entry_at(&t->leak_core_uw, node);

@@ -52,6 +52,11 @@ double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
     return (double)a->tile_m * a->tile_n * a->lut_cores * a->tile_k / (double)wbits;
 }
 
+int op_result_kind(const arch_t *a, const op_result *r)
+{
+    return r->second_array ? a->attn_kind : a->compute_kind;
+}
+
 static int same_gemm(const gemm_shape *x, const gemm_shape *y)
 {
     return x->wtype.fmt == y->wtype.fmt && x->wtype.bits == y->wtype.bits &&
@@ -445,6 +450,10 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
         }
     }
 
+    /* attention's array: the LUT array's arch, or a second array's
+     * (compute.attention) */
+    arch_t aa;
+    arch_for_attention(a, &aa);
     int nout = 0;
     for (int i = 0; i < n; i++) {
         const model_op *o = &ops[i];
@@ -509,16 +518,17 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 fusion_compulsory_bytes(la, &g, mapper_compulsory_bytes(la, &g)), r->instances, &ovf);
         } else if (attn) {
             r->on_lut = stage != ATTN_SOFTMAX;
+            r->second_array = a->attn_kind != 0;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
             int programs = 0;
-            if (time_attention(a, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
+            if (time_attention(&aa, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
                                &programs, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
             if (r->on_lut &&
-                attn_occupancy_into(a, m, q, ph, o, (attn_stage)stage, r, e, sizeof e) != 0) {
+                attn_occupancy_into(&aa, m, q, ph, o, (attn_stage)stage, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }

@@ -36,7 +36,9 @@ extern "C" {
 
 typedef struct {
     model_op op;
-    int on_lut;          /* 1: LUT array, 0: vector unit */
+    int on_lut;          /* 1: the compute array (LUT, or compute.kind's), 0: vector unit */
+    int second_array;    /* 1: it ran on the second array (attention, arch compute.attention),
+                            not the compute.kind one */
     int wbits;           /* bit-planes on the LUT array (0 for vector work) */
     uint64_t instances;  /* op.count * op.repeat */
     uint64_t macs;       /* op.macs * instances (checked: every count fits 2^63 - 1) */
@@ -75,6 +77,9 @@ typedef struct {
 
 /* Fills out[0..n-1]; returns n, or -1 with a message (also when a count
  * of the phase would pass 2^63 - 1, the most lutsim can count: count.h). */
+/* The compute_kind of the array that ran r (r->on_lut). */
+int op_result_kind(const arch_t *a, const op_result *r);
+
 int lower_model(const arch_t *arch, const energy_model *em, const model_cfg *m,
                 const quant_preset *q, const model_phase *ph, op_result *out, int cap,
                 lower_info *info, char *err, size_t errlen);

@@ -473,4 +473,102 @@ TEST(KindsCli, RunLowersEveryOperationOntoTheKind)
     }
 }
 
+// A heterogeneous design (compute.attention mac): the LUT array runs the
+// linear layers, a second (MAC) array the attention.  Each operation's
+// figures are those of the design that has only its array: linear layers
+// as on the LUT default, attention as on the same chip built around the
+// MAC array alone; the area is the LUT design's plus the MAC array's.
+json_t *run_json(testproc::TmpDir &t, const std::string &arch, const std::string &tag,
+                 const std::string &extra)
+{
+    auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --batch 2 --seq 9 --context 17"
+                                 " --arch " + arch + extra + " --json " + t.p(tag + ".json"));
+    EXPECT_EQ(r.status, 0) << arch << ": " << r.err;
+    json_error_t je;
+    return json_load_file(t.p(tag + ".json").c_str(), 0, &je);
+}
+
+json_t *op_named(json_t *phase, const char *name)
+{
+    size_t i;
+    json_t *op;
+    json_array_foreach(json_object_get(phase, "ops"), i, op) {
+        const char *n = json_string_value(json_object_get(op, "name"));
+        if (n && std::strcmp(n, name) == 0)
+            return op;
+    }
+    return nullptr;
+}
+
+TEST(KindsCli, AttentionOnASecondArray)
+{
+    testproc::TmpDir t;
+    const std::string het = std::string(SRC_DIR) + "/workloads/arch/lut-mac-attention.json";
+    // the preset's own keys, with one array or the other
+    const std::string mac = "\"mac\": {\"tile\": {\"m\": 8, \"n\": 4, \"k\": 16}, \"dtype\": "
+                            "\"fp16\", \"latency_cycles\": 4, \"dequant_lanes\": 64}";
+    {
+        std::ofstream f(t.p("mac-only.json"));
+        f << "{\"name\": \"mac-only\", \"base\": \"default\", \"compute\": {\"kind\": \"mac\"}, "
+             "\"vector\": {\"fused\": false}, " << mac << "}\n";
+        std::ofstream g(t.p("lut-only.json"));
+        g << "{\"name\": \"lut-only\", \"base\": \"default\", " << mac << "}\n";
+        std::ofstream b(t.p("bad.json"));
+        b << "{\"name\": \"bad\", \"base\": \"default\", \"compute\": {\"kind\": \"mac\", "
+             "\"attention\": \"systolic\"}, \"vector\": {\"fused\": false}}\n";
+    }
+    json_t *h = run_json(t, het, "h", " --phase both"), *m = run_json(t, t.p("mac-only.json"), "m", " --phase both"),
+           *l = run_json(t, t.p("lut-only.json"), "l", " --phase both");
+    ASSERT_TRUE(h && m && l);
+    for (size_t p = 0; p < 2; p++) {
+        SCOPED_TRACE(p ? "decode" : "prefill");
+        json_t *hp = json_array_get(json_object_get(h, "phases"), p);
+        json_t *mp = json_array_get(json_object_get(m, "phases"), p);
+        json_t *lp = json_array_get(json_object_get(l, "phases"), p);
+        json_t *ha = op_named(hp, "layer.attention"), *ma = op_named(mp, "layer.attention");
+        ASSERT_TRUE(ha && ma);
+        EXPECT_STREQ(json_string_value(json_object_get(ha, "unit")), "mac");
+        for (const char *k : { "cycles", "dram_bytes", "compute_cycles" })
+            EXPECT_EQ(json_integer_value(json_object_get(ha, k)),
+                      json_integer_value(json_object_get(ma, k))) << k;
+        EXPECT_DOUBLE_EQ(json_real_value(json_object_get(ha, "energy_pj")),
+                         json_real_value(json_object_get(ma, "energy_pj")));
+        for (const char *name : { "layer.q_proj", "layer.down_proj", "lm_head" }) {
+            json_t *x = op_named(hp, name), *y = op_named(lp, name);
+            ASSERT_TRUE(x && y) << name;
+            EXPECT_STREQ(json_string_value(json_object_get(x, "unit")), "lut") << name;
+            EXPECT_EQ(json_integer_value(json_object_get(x, "cycles")),
+                      json_integer_value(json_object_get(y, "cycles"))) << name;
+            EXPECT_DOUBLE_EQ(json_real_value(json_object_get(x, "energy_pj")),
+                             json_real_value(json_object_get(y, "energy_pj"))) << name;
+        }
+        json_t *ht = json_object_get(hp, "total"), *mt = json_object_get(mp, "total"),
+               *lt = json_object_get(lp, "total");
+        EXPECT_STREQ(json_string_value(json_object_get(ht, "compute_kind")), "lut");
+        EXPECT_STREQ(json_string_value(json_object_get(ht, "attention_kind")), "mac");
+        json_t *hb = json_object_get(ht, "area_breakdown_mm2"), *mb = json_object_get(mt, "area_breakdown_mm2");
+        ASSERT_TRUE(hb && mb);
+        const double mac_mm2 = json_real_value(json_object_get(mb, "mma_array")) +
+                               json_real_value(json_object_get(mb, "mma_dequant"));
+        EXPECT_GT(mac_mm2, 0);
+        EXPECT_NEAR(json_real_value(json_object_get(ht, "area_mm2")),
+                    json_real_value(json_object_get(lt, "area_mm2")) + mac_mm2, 1e-9);
+    }
+    json_decref(h);
+    json_decref(m);
+    json_decref(l);
+    // functional: the attention runs bit-exact on the second array too
+    auto r = testproc::lutsim(t, "run --model tiny --quant W2A8 --functional --batch 2 --seq 9"
+                                 " --context 17 --arch " + het);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("bit-exact"), std::string::npos) << r.out;
+    // a second array beside a non-LUT array is refused, naming the key
+    r = testproc::lutsim(t, "run --model tiny --quant W2A8 --arch " + t.p("bad.json"));
+    EXPECT_NE(r.status, 0);
+    EXPECT_NE(r.err.find("compute.attention"), std::string::npos) << r.err;
+    // the RTL has one array
+    r = testproc::lutsim(t, "gemm --random 8x128x128 --wbits 2 --engine rtl --arch " + het);
+    EXPECT_NE(r.status, 0);
+}
+
 } // namespace

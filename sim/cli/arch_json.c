@@ -30,8 +30,11 @@ static const char *const partition_names[] = { "columns", "rows", "auto", "grid"
 static const char *const kind_names[] = { "lut", "systolic", "mac", "bitserial", NULL };
 static const char *const dataflow_names[] = { "os", "ws", "is", NULL };
 static const char *const mac_dtype_names[] = { "int8", "fp16", NULL };
+/* compute.attention: "same", or the kind of a second array (its index is its compute_kind) */
+static const char *const attn_kind_names[] = { "same", "systolic", "mac", "bitserial", NULL };
 static const field compute_fields[] = {
     { "kind", K_ENUM, AO(compute_kind), 0, COMPUTE_KIND_COUNT - 1, NULL, kind_names },
+    { "attention", K_ENUM, AO(attn_kind), 0, COMPUTE_KIND_COUNT - 1, NULL, attn_kind_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field systolic_fields[] = {

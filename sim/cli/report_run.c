@@ -66,13 +66,15 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->cycles = st->cycles;
     f->seconds = (double)st->cycles / (a->clock_ghz * 1e9);
     f->energy_pj = st->energy_pj;
-    f->unit = r->on_lut ? arch_kind_name(a->compute_kind) : "vector";
+    f->unit = r->on_lut ? arch_kind_name(op_result_kind(a, r)) : "vector";
+    arch_t ka = *a; /* the array that ran it, for its peak */
+    ka.compute_kind = op_result_kind(a, r);
     const double bw = a->dram_gbps * 1e9;
     double ops, peak;
     uint64_t busy;
     if (r->on_lut) {
         ops = 2.0 * (double)f->macs;
-        peak = 2.0 * lut_peak_macs_per_cycle(a, r->wbits) * a->clock_ghz * 1e9;
+        peak = 2.0 * lut_peak_macs_per_cycle(&ka, r->wbits) * a->clock_ghz * 1e9;
         busy = st->unit[UNIT_LUT].busy_cycles;
     } else {
         ops = (double)st->ev.vector_ops;
@@ -84,7 +86,7 @@ void op_figures_of(const arch_t *a, const op_result *r, op_figures *f)
     f->achieved = f->seconds > 0 ? ops / f->seconds : 0.0;
     f->utilization = f->seconds > 0 ? f->achieved / peak : 0.0;
     f->bound = st->unit[UNIT_DMA].busy_cycles >= busy ? "memory" : "compute";
-    limiter_of(a, r, f, ops / (peak / (a->clock_ghz * 1e9)), busy);
+    limiter_of(&ka, r, f, ops / (peak / (a->clock_ghz * 1e9)), busy);
     if (r->fused_into[0])
         f->bound = "fused"; /* its work is in the GEMM's row */
 }
@@ -329,6 +331,8 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
             for (int i = 0; i < rp->nops; i++)
             busy += rp->ops[i].st.unit[UNIT_LUT].busy_cycles;
         json_object_set_new(to, "compute_kind", json_string(arch_kind_name(a->compute_kind)));
+        json_object_set_new(to, "attention_kind",
+                            json_string(arch_kind_name(arch_attention_kind(a))));
         json_object_set_new(to, "compute_cycles", u64(busy));
         json_object_set_new(to, "seconds", json_real(t.seconds));
         json_object_set_new(to, "tokens", u64(t.tokens));
@@ -449,12 +453,17 @@ static void print_area(FILE *f, const arch_t *a, double ops_per_s)
     const double bufs = r.part_mm2[AREA_BUF_ACT] + r.part_mm2[AREA_BUF_WEIGHT] +
                         r.part_mm2[AREA_BUF_TABLE] + r.part_mm2[AREA_BUF_OUTPUT];
     const int lut = a->compute_kind == COMPUTE_LUT;
-    const double arr = lut ? r.part_mm2[AREA_LUT_ARRAY]
-                           : r.part_mm2[AREA_MMA_ARRAY] + r.part_mm2[AREA_MMA_DEQUANT];
-    fprintf(f, "       area %.4g mm^2 at %d nm (%s array %.4g mm^2, buffers %.4g mm^2, other "
-               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm,
-            lut ? "LUT" : arch_kind_name(a->compute_kind), arr, bufs, r.total_mm2 - arr - bufs,
-            SI(b, ops_per_s / r.total_mm2, "OPS"));
+    const double mma = r.part_mm2[AREA_MMA_ARRAY] + r.part_mm2[AREA_MMA_DEQUANT];
+    const double arr = lut ? r.part_mm2[AREA_LUT_ARRAY] + (a->attn_kind ? mma : 0) : mma;
+    char arrays[48];
+    if (a->attn_kind) /* LUT array + the attention array */
+        snprintf(arrays, sizeof arrays, "LUT %.4g + %s %.4g mm^2 arrays", r.part_mm2[AREA_LUT_ARRAY],
+                 arch_kind_name(a->attn_kind), mma);
+    else
+        snprintf(arrays, sizeof arrays, "%s array", lut ? "LUT" : arch_kind_name(a->compute_kind));
+    fprintf(f, "       area %.4g mm^2 at %d nm (%s %.4g mm^2, buffers %.4g mm^2, other "
+               "%.4g mm^2), %s/mm^2\n", r.total_mm2, r.node_nm, arrays, arr, bufs,
+            r.total_mm2 - arr - bufs, SI(b, ops_per_s / r.total_mm2, "OPS"));
 }
 
 void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -479,8 +488,12 @@ void run_print(FILE *f, const arch_t *a, const energy_model *em, const model_cfg
             SI(b[1], t.linear_macs, " MAC"), SI(b[2], t.attention_macs, " MAC"),
             SI(b[3], t.cycles, " cycles"), SI(b[4], t.seconds, "s"),
             SI(b[5], t.seconds > 0 ? (double)t.tokens / t.seconds : 0, " tokens/s"));
-    fprintf(f, "       compute (%s array) busy %s\n", arch_kind_name(a->compute_kind),
-            SI(b[0], array_busy(p), " cycles"));
+    if (a->attn_kind)
+        fprintf(f, "       compute (lut array and %s array for attention) busy %s\n",
+                arch_kind_name(a->attn_kind), SI(b[0], array_busy(p), " cycles"));
+    else
+        fprintf(f, "       compute (%s array) busy %s\n", arch_kind_name(a->compute_kind),
+                SI(b[0], array_busy(p), " cycles"));
     fprintf(f, "       energy %s (%s per token), %s, %s, DRAM %s, packed weights %s + scales %s\n",
             SI(b[0], t.energy_pj * 1e-12, "J"),
             SI(b[1], t.tokens ? t.energy_pj * 1e-12 / (double)t.tokens : 0, "J"),

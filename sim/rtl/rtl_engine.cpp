@@ -110,6 +110,11 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              arch_kind_name(a->compute_kind));
         return -1;
     }
+    if (a->attn_kind) {
+        fail(err, errlen, "the RTL has only the LUT array: compute.attention %s (a second array "
+             "for attention) needs the C model", arch_kind_name(a->attn_kind));
+        return -1;
+    }
     if (port) { /* the memory outside decides: any dram.model */
     } else if (device && std::strcmp(a->dram_model, "ideal") == 0) {
         fail(err, errlen,
