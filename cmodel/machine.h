@@ -60,7 +60,13 @@ typedef struct {
     dram_dev *dev;                /* DRAM device model; NULL: "ideal" */
     sim_dram_port_fn port;        /* sim_opts.dram_port: the memory is outside */
     void *port_ctx;
+    /* functional mode: the LUT unit's last decoded weight indices, reused
+     * while the bytes they came from are the same (unit_lut.c) */
+    struct lut_idx_cache *lut_idx;
 } machine;
+
+/* Frees m->lut_idx (unit_lut.c). */
+void lut_idx_cache_free(machine *m);
 
 /* One transaction through the port (m->port set): fills g. */
 void sim_port_request(machine *m, uint64_t addr, uint32_t rows, uint64_t row_bytes,

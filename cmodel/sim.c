@@ -505,6 +505,7 @@ out:
     dma_window_free(&win[0]);
     dma_window_free(&win[1]);
     dram_dev_free(m.dev);
+    lut_idx_cache_free(&m);
     for (int b = 0; b < BUF_COUNT; b++)
         free(m.buf[b]);
     return rc;

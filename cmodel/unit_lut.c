@@ -13,6 +13,7 @@
  * tile_n-column block broadcast to every core.
  */
 #include "lut_arith.h"
+#include "lut_kernel.h"
 #include "machine.h"
 #include "sram.h"
 
@@ -457,6 +458,127 @@ static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tb
     return max_acc + (int64_t)chunks * (((int64_t)1 << in->wbits) - 1) * max_entry > INT32_MAX;
 }
 
+/* The index bytes of an lmma's weights (chunks x wbits rows of n), kept
+ * with the weight bytes they were decoded from: consecutive lmmas over the
+ * same weights (the row tiles of a block) decode them once. */
+struct lut_idx_cache {
+    uint8_t *raw, *idx;
+    size_t raw_len, idx_len, cap_raw, cap_idx;
+    int tk;
+};
+
+void lut_idx_cache_free(machine *m)
+{
+    if (!m->lut_idx)
+        return;
+    free(m->lut_idx->raw);
+    free(m->lut_idx->idx);
+    free(m->lut_idx);
+    m->lut_idx = NULL;
+}
+
+static int grow(uint8_t **p, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    uint8_t *q = realloc(*p, need);
+    if (!q)
+        return -1;
+    *p = q;
+    *cap = need;
+    return 0;
+}
+
+/* Decodes the weight rows (chunks x wbits of rb bytes) into index bytes;
+ * NULL when out of memory. */
+static const uint8_t *weight_indices(machine *m, const isa_instr *in, uint64_t chunks)
+{
+    const int tk = m->tk;
+    const uint64_t rb = wrow_bytes(m, in->n), rows = chunks * in->wbits;
+    const uint8_t *wgt = m->buf[BUF_WGT] + in->wgt;
+    if (!m->lut_idx && !(m->lut_idx = calloc(1, sizeof *m->lut_idx)))
+        return NULL;
+    struct lut_idx_cache *c = m->lut_idx;
+    const size_t raw_len = rows * rb, idx_len = rows * in->n;
+    if (c->tk == tk && c->raw_len == raw_len && c->idx_len == idx_len &&
+        memcmp(c->raw, wgt, raw_len) == 0)
+        return c->idx;
+    if (grow(&c->raw, &c->cap_raw, raw_len) || grow(&c->idx, &c->cap_idx, idx_len))
+        return NULL;
+    memcpy(c->raw, wgt, raw_len);
+    c->raw_len = raw_len;
+    c->idx_len = idx_len;
+    c->tk = tk;
+    /* tk = 4 (two fields a byte): a byte's two index bytes from a table */
+    uint16_t dec[256];
+    if (tk == 4)
+        for (unsigned b = 0; b < 256; b++)
+            dec[b] = (uint16_t)(lut_idx_from_field(b & 15u, 4) |
+                                (unsigned)lut_idx_from_field(b >> 4, 4) << 8);
+    for (uint64_t r = 0; r < rows; r++) {
+        const uint8_t *row = wgt + r * rb;
+        uint8_t *x = c->idx + r * in->n;
+        uint32_t col = 0;
+        if (tk == 4)
+            for (; col + 2 <= in->n; col += 2) {
+                const uint16_t d = dec[row[col / 2]];
+                x[col] = (uint8_t)d;
+                x[col + 1] = (uint8_t)(d >> 8);
+            }
+        for (; col < in->n; col++)
+            x[col] = lut_idx_from_field(lut_field_get(row, col, tk), tk);
+    }
+    return c->idx;
+}
+
+/* The lmma through the host's look-up kernel (lut_kernel.h: the fastest
+ * this host has; every kernel returns the same integers), KERNEL_ROWS
+ * rows a call, each row's tables widened to int16.  Only when no partial
+ * sum can leave int32 (the sums' order is the kernel's) and the entries
+ * fit int16; 1 when it ran (acc holds the result), 0 when it cannot, -1
+ * out of memory. */
+#define KERNEL_ROWS 4
+/* lmmas smaller than this (outputs) keep the plain loop: no set-up to amortise */
+#define KERNEL_MIN_WORK 64
+static int lut_exec_kernel(machine *m, const isa_instr *in, int32_t *acc)
+{
+    const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
+    if (eb > 2)
+        return 0;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk);
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
+    const uint8_t *tbl = m->buf[BUF_TBL] + in->tbl;
+    lut_packed w;
+    memset(&w, 0, sizeof w);
+    w.cfg.tk = tk;
+    w.cfg.wtype.bits = (int)in->wbits;
+    w.n = (int)in->n;
+    w.nchunks = (int)chunks;
+    w.idx = (uint8_t *)weight_indices(m, in, chunks);
+    lut_entry_t *tabs = malloc(sizeof *tabs * KERNEL_ROWS * chunks * (uint64_t)E);
+    int32_t *acc2 = malloc(sizeof *acc2 * KERNEL_ROWS * (uint64_t)in->n);
+    int rc = -1;
+    if (!w.idx || !tabs || !acc2)
+        goto out;
+    const lut_kernel_fn kernel = lut_kernel_select(&w);
+    for (uint32_t r0 = 0; r0 < in->m; r0 += KERNEL_ROWS) {
+        const uint32_t R = in->m - r0 < KERNEL_ROWS ? in->m - r0 : KERNEL_ROWS;
+        for (uint32_t r = 0; r < R; r++)
+            for (uint64_t j = 0; j < chunks * (uint64_t)E; j++)
+                tabs[r * chunks * E + j] =
+                    (lut_entry_t)lut_entry_get(tbl + (uint64_t)(r0 + r) * rstride + j * eb, eb);
+        kernel(&w, 0, (int)chunks, tabs, (int)R, acc2);
+        int32_t *a = acc + (uint64_t)r0 * in->n;
+        for (uint64_t j = 0; j < (uint64_t)R * in->n; j++)
+            a[j] += acc2[j];
+    }
+    rc = 1;
+out:
+    free(tabs);
+    free(acc2);
+    return rc;
+}
+
 static int lut_exec_one(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
@@ -477,6 +599,15 @@ static int lut_exec_one(machine *m, const isa_instr *in, char *err, size_t errle
     for (uint64_t j = 0; j < mn; j++)
         acc[j] = in->accum ? ld_i32(out + j * 4) : 0;
     const int careful = may_overflow(m, in, tbl, out, chunks);
+    if (!careful && (uint64_t)in->m * in->n >= KERNEL_MIN_WORK) {
+        const int k = lut_exec_kernel(m, in, acc);
+        if (k < 0) {
+            snprintf(err, errlen, "out of host memory");
+            goto out;
+        }
+        if (k > 0)
+            goto done;
+    }
     int32_t t[1 << (LUT_MAX_TK - 1)];
     for (uint64_t c = 0; c < chunks; c++) {
         for (uint32_t i = 0; i < in->wbits; i++) {
@@ -511,6 +642,7 @@ static int lut_exec_one(machine *m, const isa_instr *in, char *err, size_t errle
             }
         }
     }
+done:
     for (uint64_t j = 0; j < mn; j++)
         st_i32(out + j * 4, acc[j]);
     rc = 0;

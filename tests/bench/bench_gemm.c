@@ -14,10 +14,16 @@
  * implementation is credited M * N * Kd MACs.  Each measurement is the best
  * of a few runs (CLOCK_MONOTONIC).  The LUT result must equal the int8
  * baseline bit for bit, and the naive slice too; otherwise exit status 1.
+ * Last, the C model's functional mode on the same GEMM (the compiled
+ * program on the ideal architecture, its int32 outputs, the host's look-up
+ * kernel inside its LUT unit): its MAC rate against lut_gemm_i32's, and its
+ * outputs equal to the int8 baseline's.
  */
+#include "gemm.h"
 #include "lut_gemm.h"
 #include "lut_kernel.h"
 #include "ref_gemm.h"
+#include "sim.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -150,6 +156,47 @@ static int same64(const int64_t *x, const int32_t *y, size_t len, const char *wh
     return 1;
 }
 
+/* The C model's functional run of the m x N x KD W2 GEMM (outputs int32,
+ * unit scales) into c; its host seconds, or -1. */
+static double cmodel_functional(const int8_t *a, const int8_t *w, int m, int32_t *c)
+{
+    arch_t ar;
+    arch_ideal(&ar);
+    gemm_shape s;
+    memset(&s, 0, sizeof s);
+    s.wtype = (lut_wtype){ LUT_WFMT_INT, 2 };
+    s.group_size = 128;
+    s.m = (uint64_t)m;
+    s.n = N;
+    s.kd = KD;
+    program p;
+    gemm_layout lay;
+    char err[512];
+    if (gemm_lower(&ar, &s, &p, &lay, err, sizeof err) != 0) {
+        fprintf(stderr, "bench_gemm: %s\n", err);
+        return -1;
+    }
+    uint8_t *img = calloc(1, lay.image_bytes);
+    double t = -1;
+    sim_stats st;
+    if (img && gemm_fill(&ar, &s, &lay, a, w, NULL, NULL, img, err, sizeof err) == 0) {
+        sim_opts o;
+        memset(&o, 0, sizeof o);
+        o.dram = img;
+        o.dram_size = lay.image_bytes;
+        double t0 = now_s();
+        if (sim_run(&ar, NULL, &p, &o, &st, err, sizeof err) == 0) {
+            t = now_s() - t0;
+            memcpy(c, img + lay.c_addr, sizeof(int32_t) * (size_t)m * N);
+        }
+    }
+    if (t < 0)
+        fprintf(stderr, "bench_gemm: C model: %s\n", err);
+    free(img);
+    program_free(&p);
+    return t;
+}
+
 int main(void)
 {
     const lut_wtype wt = { LUT_WFMT_INT, 2 };
@@ -239,6 +286,19 @@ int main(void)
                m == 1 ? "" : " on 2 rows", g_lut / g_naive);
     }
     printf("results: LUT == int8 baseline == naive reference: %s\n", ok ? "yes" : "NO");
+    {
+        /* the last shape's int8 baseline is in c_int8 (GEMM_M rows) */
+        double t_lut = best_of(run_lut, &(job){ .p = &p, .a = a, .w = w, .m = GEMM_M, .c32 = c_lut }, 2);
+        double t_cm = cmodel_functional(a, w, GEMM_M, c_lut);
+        if (t_cm < 0)
+            return 1;
+        const int same = same32(c_lut, c_int8, (size_t)GEMM_M * N, "C model vs int8 baseline");
+        ok &= same;
+        printf("C model functional, GEMM %dx%dx%d W2A8 (ideal.json): %.2f GMAC/s (%.3f s), "
+               "lut_gemm_i32 %.2f GMAC/s: the C model at %.2fx the host kernel's rate; outputs "
+               "%s\n", GEMM_M, N, KD, gmacs(GEMM_M, t_cm), t_cm, gmacs(GEMM_M, t_lut),
+               t_lut / t_cm, same ? "equal the int8 baseline" : "DIFFER");
+    }
 
     lut_packed_free(&p);
     lut_packed_free(&pp);
