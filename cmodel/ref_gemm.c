@@ -16,11 +16,31 @@ int ref_weight_value2(lut_wtype t, int v, int z2)
     return 0;
 }
 
+/* a . w over [k0, k1) for INT8 activations and a format whose weight is
+ * its stored byte (int, ternary, binary): int32 partial sums over blocks
+ * too short to overflow (|a w| <= 2^14, 2^16 terms), a loop plain enough
+ * for the compiler to vectorise (`run --functional` checks every layer). */
+__attribute__((optimize("O3"))) static int64_t dot_i8(const int8_t *a, const int8_t *w, int k0,
+                                                      int k1)
+{
+    int64_t s = 0;
+    for (int b = k0; b < k1; b += 1 << 16) {
+        const int e = k1 - b > (1 << 16) ? b + (1 << 16) : k1;
+        int32_t p = 0;
+        for (int k = b; k < e; k++)
+            p += (int32_t)a[k] * (int32_t)w[k];
+        s += p;
+    }
+    return s;
+}
+
 /* Dot product of one group, as an exact integer; the activations are
  * INT8 (a8) or wider (a32, when not NULL). */
 static int64_t group_dot(lut_wtype t, const int8_t *a8, const int32_t *a32, const int8_t *w,
                          int z2, int k0, int k1)
 {
+    if (!a32 && t.fmt != LUT_WFMT_UINT) /* weight value = 2 x stored byte / 2 */
+        return dot_i8(a8, w, k0, k1);
     int64_t s2 = 0;
     for (int k = k0; k < k1; k++)
         s2 += (int64_t)(a32 ? a32[k] : a8[k]) *
