@@ -34,13 +34,23 @@ __attribute__((optimize("O3"))) static int64_t dot_i8(const int8_t *a, const int
     return s;
 }
 
+/* The same with wider activations (int32; act_bits up to 16): int64 sums. */
+__attribute__((optimize("O3"))) static int64_t dot_i32(const int32_t *a, const int8_t *w, int k0,
+                                                       int k1)
+{
+    int64_t s = 0;
+    for (int k = k0; k < k1; k++)
+        s += (int64_t)a[k] * (int64_t)w[k];
+    return s;
+}
+
 /* Dot product of one group, as an exact integer; the activations are
  * INT8 (a8) or wider (a32, when not NULL). */
 static int64_t group_dot(lut_wtype t, const int8_t *a8, const int32_t *a32, const int8_t *w,
                          int z2, int k0, int k1)
 {
-    if (!a32 && t.fmt != LUT_WFMT_UINT) /* weight value = 2 x stored byte / 2 */
-        return dot_i8(a8, w, k0, k1);
+    if (t.fmt != LUT_WFMT_UINT) /* weight value = 2 x stored byte / 2 */
+        return a32 ? dot_i32(a32, w, k0, k1) : dot_i8(a8, w, k0, k1);
     int64_t s2 = 0;
     for (int k = k0; k < k1; k++)
         s2 += (int64_t)(a32 ? a32[k] : a8[k]) *
