@@ -34,13 +34,20 @@ __attribute__((optimize("O3"))) static int64_t dot_i8(const int8_t *a, const int
     return s;
 }
 
-/* The same with wider activations (int32; act_bits up to 16): int64 sums. */
+/* The same with wider activations (int32 holding at most 16-bit values,
+ * act_bits <= 16): |a w| <= 2^22, so int32 partial sums over blocks of
+ * 2^8 terms. */
 __attribute__((optimize("O3"))) static int64_t dot_i32(const int32_t *a, const int8_t *w, int k0,
                                                        int k1)
 {
     int64_t s = 0;
-    for (int k = k0; k < k1; k++)
-        s += (int64_t)a[k] * (int64_t)w[k];
+    for (int b = k0; b < k1; b += 1 << 8) {
+        const int e = k1 - b > (1 << 8) ? b + (1 << 8) : k1;
+        int32_t p = 0;
+        for (int k = b; k < e; k++)
+            p += a[k] * (int32_t)w[k];
+        s += p;
+    }
     return s;
 }
 

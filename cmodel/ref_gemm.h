@@ -23,7 +23,8 @@ void ref_gemm_i64(lut_wtype t, const int8_t *a, const int8_t *w,
                   const int32_t *z2, int group_size, int m, int n, int kd,
                   int64_t *c);
 
-/* The same for activations of any width (A4, A16) held as int32 values. */
+/* The same for activations of any width up to 16 bits (act_bits 2..16) held
+ * as int32 values. */
 void ref_gemm_i64_wide(lut_wtype t, const int32_t *a, const int8_t *w, const int32_t *z2,
                        int group_size, int m, int n, int kd, int64_t *c);
 
