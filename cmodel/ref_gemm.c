@@ -3,6 +3,14 @@
 
 #include <stddef.h>
 
+/* The reference's inner products, compiled for the host's widest vectors
+ * (an AVX2 clone chosen at load time on x86-64): plain loops, exact. */
+#if defined(__x86_64__)
+#define REF_VECTORISED __attribute__((optimize("O3"), target_clones("avx2", "default")))
+#else
+#define REF_VECTORISED __attribute__((optimize("O3")))
+#endif
+
 int ref_weight_value2(lut_wtype t, int v, int z2)
 {
     switch (t.fmt) {
@@ -20,7 +28,7 @@ int ref_weight_value2(lut_wtype t, int v, int z2)
  * its stored byte (int, ternary, binary): int32 partial sums over blocks
  * too short to overflow (|a w| <= 2^14, 2^16 terms), a loop plain enough
  * for the compiler to vectorise (`run --functional` checks every layer). */
-__attribute__((optimize("O3"))) static int64_t dot_i8(const int8_t *a, const int8_t *w, int k0,
+REF_VECTORISED static int64_t dot_i8(const int8_t *a, const int8_t *w, int k0,
                                                       int k1)
 {
     int64_t s = 0;
@@ -37,7 +45,7 @@ __attribute__((optimize("O3"))) static int64_t dot_i8(const int8_t *a, const int
 /* The same with wider activations (int32 holding at most 16-bit values,
  * act_bits <= 16): |a w| <= 2^22, so int32 partial sums over blocks of
  * 2^8 terms. */
-__attribute__((optimize("O3"))) static int64_t dot_i32(const int32_t *a, const int8_t *w, int k0,
+REF_VECTORISED static int64_t dot_i32(const int32_t *a, const int8_t *w, int k0,
                                                        int k1)
 {
     int64_t s = 0;
