@@ -22,6 +22,20 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
  * binary 1. */
 static int pack_bits(const gemm_shape *s) { return s->wtype.bits; }
 
+/* Bytes of an activation and of an output element as unit_mma.c reads and
+ * writes them: 16-bit activations 2 B, else 1; FP16 datapath outputs 2 B,
+ * else int32. */
+static uint64_t abytes(const arch_t *a) { return a->act_bits == 16 ? 2 : 1; }
+static uint64_t obytes(const arch_t *a) { return a->mma_fp16 ? 2 : 4; }
+
+/* mma's wbits field: 0 is the datapath's native width (8, or 16 on the
+ * FP16 datapath), anything else is itself. */
+static uint32_t wbits_field(const arch_t *a, const gemm_shape *s)
+{
+    const int native = a->mma_fp16 ? 16 : 8;
+    return pack_bits(s) == native ? 0 : (uint32_t)pack_bits(s);
+}
+
 /* Bytes of klen packed weights. */
 static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
 {
@@ -65,9 +79,9 @@ static void tiling_units(const arch_t *a, mma_tiling *t)
 /* Whether tile t fits: two A chunks, two W chunks, two output tiles. */
 static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
 {
-    return 2 * t[DM] * t[DK] <= arch_buf_bytes(a, BUF_ACT) &&
+    return 2 * t[DM] * t[DK] * abytes(a) <= arch_buf_bytes(a, BUF_ACT) &&
            2 * t[DN] * wbytes(s, t[DK]) <= arch_buf_bytes(a, BUF_WGT) &&
-           2 * t[DM] * t[DN] * 4 <= arch_buf_bytes(a, BUF_OUT);
+           2 * t[DM] * t[DN] * obytes(a) <= arch_buf_bytes(a, BUF_OUT);
 }
 
 /* The largest tile that fits: start from the whole GEMM (within the ISA's
@@ -82,8 +96,8 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
     const uint64_t full[3] = { s->m, (uint64_t)s->n, (uint64_t)s->kd };
     const uint64_t cap[3] = {
         min64(gemm_field_max(OP_MMA, "m"), gemm_field_max(OP_LOAD, "rows")),
-        min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / 4),
-        min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes")),
+        min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / obytes(a)),
+        min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes") / abytes(a)),
     };
     for (int d = 0; d < 3; d++)
         t->t[d] = fit_unit(min64(full[d], cap[d]), t->unit[d], full[d]);
@@ -101,9 +115,9 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
                      "(act %llu B, weight %llu B, output %llu B, double-buffered)",
                      (unsigned long long)t->t[DM], (unsigned long long)t->t[DN],
                      (unsigned long long)t->t[DK],
-                     (unsigned long long)(t->t[DM] * t->t[DK]),
+                     (unsigned long long)(t->t[DM] * t->t[DK] * abytes(a)),
                      (unsigned long long)(t->t[DN] * wbytes(s, t->t[DK])),
-                     (unsigned long long)(t->t[DM] * t->t[DN] * 4));
+                     (unsigned long long)(t->t[DM] * t->t[DN] * obytes(a)));
             return -1;
         }
         t->t[pick] = fit_unit(t->t[pick] / 2, t->unit[pick], full[pick]);
@@ -128,10 +142,11 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
 static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_tiling *t,
                   char *err, size_t errlen)
 {
-    if (s->wtype.bits > 8 || s->float_out || s->epi.on || s->in_quant || s->tables_in_dram) {
-        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits into int32 "
-                 "outputs (no float output, fused epilogue or precompute)",
-                 arch_kind_name(a->compute_kind));
+    if ((s->wtype.bits > 8 && !(a->mma_fp16 && s->wtype.bits == 16)) || s->float_out ||
+        s->epi.on || s->in_quant || s->tables_in_dram) {
+        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits (16: FP16 on the "
+                 "FP16 datapath) into int32 outputs (no float output, fused epilogue or "
+                 "precompute)", arch_kind_name(a->compute_kind));
         return -1;
     }
     if (s->m == 0 || s->n <= 0 || s->kd <= 0) {
@@ -142,10 +157,10 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
         return -1;
     memset(lay, 0, sizeof *lay);
     lay->a_addr = 0;
-    lay->w_addr = gemm_align(s->m * (uint64_t)s->kd);
+    lay->w_addr = gemm_align(s->m * (uint64_t)s->kd * abytes(a));
     lay->weight_bytes = (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
-    lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * 4);
+    lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * obytes(a));
     lay->mt = (int)t->t[DM];
     lay->nt = (int)t->t[DN];
     lay->nb = (int)t->t[DK];
@@ -184,6 +199,7 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, in
     int aslot = 1, wslot = 1, oslot = 1;
     uint64_t a_key = UINT64_MAX; /* the A chunk resident in slot aslot: mi * chunks + kc */
     const uint64_t chunks = gemm_cdiv(K, kt);
+    const uint64_t ab = abytes(a), ob = obytes(a);
     for (uint64_t m0 = 0; m0 < M; m0 += mt) {
         const uint64_t rows = min64(mt, M - m0);
         for (uint64_t n0 = 0; n0 < N; n0 += nt) {
@@ -195,8 +211,8 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, in
                 if (key != a_key) {
                     aslot ^= 1;
                     a_key = key;
-                    if (load(p, BUF_ACT, aslot * ah, lay->a_addr + m0 * K + k0, rows, kl, K,
-                             err, errlen))
+                    if (load(p, BUF_ACT, aslot * ah, lay->a_addr + (m0 * K + k0) * ab, rows,
+                             kl * ab, K * ab, err, errlen))
                         return -1;
                 }
                 wslot ^= 1;
@@ -215,7 +231,7 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, in
                 in.klen = (uint32_t)kl;
                 in.accum = kc > 0;
                 in.chain = chained && kc > 0;
-                in.wbits = pack_bits(s) >= 8 ? 0 : (uint32_t)pack_bits(s);
+                in.wbits = wbits_field(a, s);
                 if (gemm_emit(p, &in, err, errlen) != 0)
                     return -1;
             }
@@ -224,10 +240,10 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, in
             st.op = OP_STORE;
             st.buf = BUF_OUT;
             st.sram = (uint32_t)(oslot * oh);
-            st.dram = lay->c_addr + (m0 * N + n0) * 4;
+            st.dram = lay->c_addr + (m0 * N + n0) * ob;
             st.rows = (uint32_t)rows;
-            st.bytes = (uint32_t)(cols * 4);
-            if (gemm_emit_dma(p, st, N * 4, err, errlen) != 0)
+            st.bytes = (uint32_t)(cols * ob);
+            if (gemm_emit_dma(p, st, N * ob, err, errlen) != 0)
                 return -1;
         }
     }
@@ -261,7 +277,11 @@ int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
 int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                   const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen)
 {
-    (void)a;
+    if (a->mma_fp16 || a->act_bits == 16 || s->wtype.bits > 8) {
+        snprintf(err, errlen, "16-bit activations, FP16 weights and the FP16 datapath run "
+                 "timing-only on compute.kind %s", arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (s->wtype.fmt == LUT_WFMT_UINT) {
         snprintf(err, errlen, "unsigned weights with zero-points run timing-only on compute.kind "
                  "%s (the array takes signed weight values)", arch_kind_name(a->compute_kind));

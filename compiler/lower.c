@@ -207,10 +207,13 @@ int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
 }
 
 int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg *m,
-                       const quant_preset *q, const model_phase *ph, int objective,
+                       const quant_preset *qin, const model_phase *ph, int objective,
                        op_result *out, int cap, lower_info *info, lower_progress_fn fn,
                        void *ctx, lower_cache *lc, char *err, size_t errlen)
 {
+    quant_preset qph; /* the weights this phase runs (decode_wbits) */
+    quant_for_phase(qin, ph->kind, &qph);
+    const quant_preset *q = &qph;
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
     if (n < 0)
@@ -512,7 +515,9 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
             int programs = 0;
-            if (time_attention(a, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
+            /* the mma arrays run attention at the preset's activation width too */
+            const arch_t *aa = a->compute_kind != COMPUTE_LUT ? &c->linear_arch : a;
+            if (time_attention(aa, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
                                &programs, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
