@@ -42,6 +42,9 @@ static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
     return (klen * (uint64_t)pack_bits(s) + 7) / 8;
 }
 
+/* GEMMs in the program (gemm_shape.batch; 0 means 1). */
+static uint64_t batch_of(const gemm_shape *s) { return s->batch > 1 ? s->batch : 1; }
+
 static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
 
 /* Rounds v down to a multiple of u (at least u), capped at the full size. */
@@ -153,14 +156,21 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
         snprintf(err, errlen, "empty GEMM %llux%dx%d", (unsigned long long)s->m, s->n, s->kd);
         return -1;
     }
+    const uint64_t nb = batch_of(s);
+    if (nb >> 20) {
+        snprintf(err, errlen, "a batch of %llu GEMMs in one program (at most 2^20)",
+                 (unsigned long long)nb);
+        return -1;
+    }
     if (choose_tiles(a, s, t, err, errlen) != 0)
         return -1;
     memset(lay, 0, sizeof *lay);
+    /* the batch's A matrices, then its weights, then its outputs */
     lay->a_addr = 0;
-    lay->w_addr = gemm_align(s->m * (uint64_t)s->kd * abytes(a));
-    lay->weight_bytes = (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
+    lay->w_addr = gemm_align(nb * s->m * (uint64_t)s->kd * abytes(a));
+    lay->weight_bytes = nb * (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
-    lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * obytes(a));
+    lay->image_bytes = gemm_align(lay->c_addr + nb * s->m * (uint64_t)s->n * obytes(a));
     lay->mt = (int)t->t[DM];
     lay->nt = (int)t->t[DN];
     lay->nb = (int)t->t[DK];
@@ -187,45 +197,68 @@ static int load(program *p, buf_id b, uint64_t sram, uint64_t dram, uint64_t row
     return gemm_emit_dma(p, in, stride, err, errlen);
 }
 
-/* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
- * reuse its A chunk when K is one chunk. */
-static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
-                program *p, char *err, size_t errlen)
+/* Where the emitter is: the buffer halves in use, the resident A chunk,
+ * and the store of the last output tile, held back until the next tile's
+ * first loads are issued (the DMA runs in program order: a store issued
+ * first would wait for its mma and hold the next loads behind it). */
+typedef struct {
+    int aslot, wslot, oslot;
+    uint64_t a_key;   /* the A chunk in slot aslot: (b, mi) * chunks + kc */
+    int pending;      /* st holds a store not yet emitted */
+    isa_instr st;
+    uint64_t st_stride;
+} emit_state;
+
+static int flush_store(emit_state *e, program *p, char *err, size_t errlen)
+{
+    if (!e->pending)
+        return 0;
+    e->pending = 0;
+    return gemm_emit_dma(p, e->st, e->st_stride, err, errlen);
+}
+
+/* GEMM b of the batch. */
+static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                    uint64_t b, emit_state *e, program *p, char *err, size_t errlen)
 {
     const uint64_t M = s->m, N = (uint64_t)s->n, K = (uint64_t)s->kd;
     const uint64_t mt = (uint64_t)lay->mt, nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
     const uint64_t ah = arch_buf_bytes(a, BUF_ACT) / 2, wh = arch_buf_bytes(a, BUF_WGT) / 2;
     const uint64_t oh = arch_buf_bytes(a, BUF_OUT) / 2;
-    int aslot = 1, wslot = 1, oslot = 1;
-    uint64_t a_key = UINT64_MAX; /* the A chunk resident in slot aslot: mi * chunks + kc */
     const uint64_t chunks = gemm_cdiv(K, kt);
     const uint64_t ab = abytes(a), ob = obytes(a);
+    const uint64_t a_base = lay->a_addr + b * M * K * ab;
+    const uint64_t w_base = lay->w_addr + b * N * wbytes(s, K);
+    const uint64_t c_base = lay->c_addr + b * M * N * ob;
+    const uint64_t m_tiles = gemm_cdiv(M, mt);
     for (uint64_t m0 = 0; m0 < M; m0 += mt) {
         const uint64_t rows = min64(mt, M - m0);
         for (uint64_t n0 = 0; n0 < N; n0 += nt) {
             const uint64_t cols = min64(nt, N - n0);
-            oslot ^= 1;
+            e->oslot ^= 1;
             for (uint64_t kc = 0; kc < chunks; kc++) {
                 const uint64_t k0 = kc * kt, kl = min64(kt, K - k0);
-                const uint64_t key = (m0 / mt) * chunks + kc;
-                if (key != a_key) {
-                    aslot ^= 1;
-                    a_key = key;
-                    if (load(p, BUF_ACT, aslot * ah, lay->a_addr + (m0 * K + k0) * ab, rows,
-                             kl * ab, K * ab, err, errlen))
+                const uint64_t key = (b * m_tiles + m0 / mt) * chunks + kc;
+                if (key != e->a_key) {
+                    e->aslot ^= 1;
+                    e->a_key = key;
+                    if (load(p, BUF_ACT, (uint64_t)e->aslot * ah, a_base + (m0 * K + k0) * ab,
+                             rows, kl * ab, K * ab, err, errlen))
                         return -1;
                 }
-                wslot ^= 1;
+                e->wslot ^= 1;
                 const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
-                if (load(p, BUF_WGT, wslot * wh, lay->w_addr + n0 * wrow + wbytes(s, k0), cols,
-                         wbytes(s, kl), wrow, err, errlen))
+                if (load(p, BUF_WGT, (uint64_t)e->wslot * wh, w_base + n0 * wrow + wbytes(s, k0),
+                         cols, wbytes(s, kl), wrow, err, errlen))
+                    return -1;
+                if (flush_store(e, p, err, errlen) != 0) /* the previous tile's */
                     return -1;
                 isa_instr in;
                 memset(&in, 0, sizeof in);
                 in.op = OP_MMA;
-                in.src = (uint32_t)(aslot * ah);
-                in.wgt = (uint32_t)(wslot * wh);
-                in.acc = (uint32_t)(oslot * oh);
+                in.src = (uint32_t)(e->aslot * ah);
+                in.wgt = (uint32_t)(e->wslot * wh);
+                in.acc = (uint32_t)(e->oslot * oh);
                 in.m = (uint32_t)rows;
                 in.n = (uint32_t)cols;
                 in.klen = (uint32_t)kl;
@@ -235,18 +268,37 @@ static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, in
                 if (gemm_emit(p, &in, err, errlen) != 0)
                     return -1;
             }
-            isa_instr st;
-            memset(&st, 0, sizeof st);
-            st.op = OP_STORE;
-            st.buf = BUF_OUT;
-            st.sram = (uint32_t)(oslot * oh);
-            st.dram = lay->c_addr + (m0 * N + n0) * ob;
-            st.rows = (uint32_t)rows;
-            st.bytes = (uint32_t)(cols * ob);
-            if (gemm_emit_dma(p, st, N * ob, err, errlen) != 0)
-                return -1;
+            isa_instr *st = &e->st;
+            memset(st, 0, sizeof *st);
+            st->op = OP_STORE;
+            st->buf = BUF_OUT;
+            st->sram = (uint32_t)(e->oslot * oh);
+            st->dram = c_base + (m0 * N + n0) * ob;
+            st->rows = (uint32_t)rows;
+            st->bytes = (uint32_t)(cols * ob);
+            e->st_stride = N * ob;
+            e->pending = 1;
         }
     }
+    return 0;
+}
+
+/* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
+ * reuse its A chunk when K is one chunk.  A batch runs its GEMMs one after
+ * another through the same double-buffered slots, so the next GEMM's first
+ * loads overlap this one's last mma (no drain between them). */
+static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                program *p, char *err, size_t errlen)
+{
+    emit_state e;
+    memset(&e, 0, sizeof e);
+    e.aslot = e.wslot = e.oslot = 1;
+    e.a_key = UINT64_MAX;
+    for (uint64_t b = 0; b < batch_of(s); b++)
+        if (emit_one(a, s, lay, chained, b, &e, p, err, errlen))
+            return -1;
+    if (flush_store(&e, p, err, errlen) != 0)
+        return -1;
     isa_instr h;
     memset(&h, 0, sizeof h);
     h.op = OP_HALT;
@@ -277,9 +329,9 @@ int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
 int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                   const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen)
 {
-    if (a->mma_fp16 || a->act_bits == 16 || s->wtype.bits > 8) {
-        snprintf(err, errlen, "16-bit activations, FP16 weights and the FP16 datapath run "
-                 "timing-only on compute.kind %s", arch_kind_name(a->compute_kind));
+    if (a->mma_fp16 || a->act_bits == 16 || s->wtype.bits > 8 || batch_of(s) > 1) {
+        snprintf(err, errlen, "16-bit activations, FP16 weights, the FP16 datapath and batches "
+                 "of GEMMs run timing-only on compute.kind %s", arch_kind_name(a->compute_kind));
         return -1;
     }
     if (s->wtype.fmt == LUT_WFMT_UINT) {
