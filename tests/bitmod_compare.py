@@ -102,7 +102,7 @@ def measure(lutsim, root, models):
     res = {"models": {}, "tolerance": TOLERANCE}
     with tempfile.TemporaryDirectory() as tmp:
         for m in models:
-            cfg = json.load(open(os.path.join(root, "workloads", "models", m + ".json")))
+            cfg = bitmod_ref.load_config(os.path.join(root, "workloads", "models", m + ".json"))
             per = {}
             for q, (arch, design, opts) in DESIGNS.items():
                 per[q] = {}

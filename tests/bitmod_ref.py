@@ -42,6 +42,7 @@ Usage:
 """
 import json
 import math
+import os
 import sys
 
 BUS_BITS_PER_CYCLE = 128 * 2  # 128-bit DDR bus, two transfers a cycle
@@ -64,8 +65,21 @@ DESIGNS = {  # prefill array, decode array (rows, cols, dp), bit-serial, KV bits
 }
 
 
+# lutsim's short names (workloads/models/NAME.json) of BitMoD's models, for
+# configs without _name_or_path (llama-3-8b.json)
+HF_NAMES = {"opt-1.3b": "facebook/opt-1.3b", "llama-2-7b": "meta-llama/Llama-2-7b-hf",
+            "llama-2-13b": "meta-llama/Llama-2-13b-hf", "llama-3-8b": "meta-llama/Meta-Llama-3-8B"}
+
+
 def model_name(cfg):
-    return cfg.get("_name_or_path", "")
+    """The HF name: _name_or_path, else the file's short name mapped."""
+    return cfg.get("_name_or_path") or HF_NAMES.get(cfg.get("_lutsim_model", ""), "")
+
+
+def load_config(path):
+    cfg = json.load(open(path))
+    cfg["_lutsim_model"] = os.path.basename(path)[:-len(".json")]
+    return cfg
 
 
 def default_wbits(design, cfg, phase, lossy):
@@ -179,7 +193,7 @@ def run(cfg, design, phase, wbits=None, kvbits=None, lossy=False, array=None):
 def main(argv):
     if len(argv) < 4 or argv[2] not in DESIGNS or argv[3] not in ("prefill", "decode", "generative"):
         sys.exit(__doc__.split("Usage:")[1])
-    cfg = json.load(open(argv[1]))
+    cfg = load_config(argv[1])
     opts = {"wbits": None, "kvbits": None, "lossy": False, "array": None}
     a = argv[4:]
     while a:
