@@ -45,6 +45,34 @@ static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
 /* GEMMs in the program (gemm_shape.batch; 0 means 1). */
 static uint64_t batch_of(const gemm_shape *s) { return s->batch > 1 ? s->batch : 1; }
 
+/* Bytes of the group metadata (gemm_shape.mma_meta_bits) of weights k0 ..
+ * k0 + klen of one output row: every group the span touches. */
+static uint64_t meta_span_bytes(const gemm_shape *s, uint64_t k0, uint64_t klen)
+{
+    if (s->mma_meta_bits <= 0 || klen == 0)
+        return 0;
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    const uint64_t groups = (k0 + klen + g - 1) / g - k0 / g;
+    return (groups * (uint64_t)s->mma_meta_bits + 7) / 8;
+}
+
+/* Where the metadata of the group holding weight k0 starts in a row. */
+static uint64_t meta_offset(const gemm_shape *s, uint64_t k0)
+{
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    return k0 / g * (uint64_t)s->mma_meta_bits / 8;
+}
+
+/* At most what a chunk of klen weights touches (it may start inside a
+ * group): one group more than klen fills. */
+static uint64_t meta_chunk_max(const gemm_shape *s, uint64_t klen)
+{
+    if (s->mma_meta_bits <= 0)
+        return 0;
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    return (((klen + g - 1) / g + 1) * (uint64_t)s->mma_meta_bits + 7) / 8;
+}
+
 static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
 
 /* Rounds v down to a multiple of u (at least u), capped at the full size. */
@@ -83,7 +111,7 @@ static void tiling_units(const arch_t *a, mma_tiling *t)
 static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
 {
     return 2 * t[DM] * t[DK] * abytes(a) <= arch_buf_bytes(a, BUF_ACT) &&
-           2 * t[DN] * wbytes(s, t[DK]) <= arch_buf_bytes(a, BUF_WGT) &&
+           2 * t[DN] * (wbytes(s, t[DK]) + meta_chunk_max(s, t[DK])) <= arch_buf_bytes(a, BUF_WGT) &&
            2 * t[DM] * t[DN] * obytes(a) <= arch_buf_bytes(a, BUF_OUT);
 }
 
@@ -171,6 +199,9 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
     lay->weight_bytes = nb * (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
     lay->image_bytes = gemm_align(lay->c_addr + nb * s->m * (uint64_t)s->n * obytes(a));
+    /* then the weights' group metadata, row by row (meta_base) */
+    lay->meta_bytes = nb * (uint64_t)s->n * meta_span_bytes(s, 0, (uint64_t)s->kd);
+    lay->image_bytes = gemm_align(lay->image_bytes + lay->meta_bytes);
     lay->mt = (int)t->t[DM];
     lay->nt = (int)t->t[DN];
     lay->nb = (int)t->t[DK];
@@ -230,6 +261,8 @@ static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay
     const uint64_t a_base = lay->a_addr + b * M * K * ab;
     const uint64_t w_base = lay->w_addr + b * N * wbytes(s, K);
     const uint64_t c_base = lay->c_addr + b * M * N * ob;
+    const uint64_t mrow = meta_span_bytes(s, 0, K); /* a row's metadata in DRAM */
+    const uint64_t m_base = gemm_align(lay->c_addr + batch_of(s) * M * N * ob) + b * N * mrow;
     const uint64_t m_tiles = gemm_cdiv(M, mt);
     for (uint64_t m0 = 0; m0 < M; m0 += mt) {
         const uint64_t rows = min64(mt, M - m0);
@@ -250,6 +283,18 @@ static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay
                 const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
                 if (load(p, BUF_WGT, (uint64_t)e->wslot * wh, w_base + n0 * wrow + wbytes(s, k0),
                          cols, wbytes(s, kl), wrow, err, errlen))
+                    return -1;
+                /* the chunk's scales, behind its weights in the slot (the
+                 * dequantizer's; mma reads the codes).  DRAM holds them in
+                 * the order the program reads them: per row tile, per chunk,
+                 * one contiguous block of its rows' metadata. */
+                /* one group per row (per channel): its scale once a tile */
+                const int per_row = s->mma_meta_group <= 0 || s->mma_meta_group >= s->kd;
+                const uint64_t mb = per_row && kc > 0 ? 0 : meta_span_bytes(s, k0, kl);
+                const uint64_t whole = cols * mb <= gemm_field_max(OP_LOAD, "bytes");
+                if (mb && load(p, BUF_WGT, (uint64_t)e->wslot * wh + cols * wbytes(s, kl),
+                               m_base + n0 * mrow + cols * meta_offset(s, k0), whole ? 1 : cols,
+                               whole ? cols * mb : mb, mb, err, errlen))
                     return -1;
                 if (flush_store(e, p, err, errlen) != 0) /* the previous tile's */
                     return -1;

@@ -495,6 +495,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
             quant_gemm_fields(q, &g);
+            if (a->compute_kind != COMPUTE_LUT) /* the mma dequantizer's scales */
+                quant_mma_meta(q, o->k, &g);
             quant_bytes qb;
             quant_matrix_bytes(q, o->n, o->k, &qb);
             r->fused = fused_in[i];

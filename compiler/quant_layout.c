@@ -58,6 +58,18 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
         g->group_size = LUT_DEFAULT_GROUP;
 }
 
+void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g)
+{
+    g->mma_meta_bits = 0;
+    g->mma_meta_group = quant_group_len(q, k);
+    if (q->per_tensor || q->wfp16)
+        return;
+    if (q->mixture == QUANT_MIX_BITMOD)
+        g->mma_meta_bits = QUANT_BITMOD_GROUP_BITS;
+    else
+        g->mma_meta_bits = 8 * lut_scale_bytes((lut_scale_type)q->scale) + q->zp_bits;
+}
+
 int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
 {
     if (q->mixture == QUANT_MIX_BITMOD) {

@@ -161,10 +161,13 @@ TEST_F(TmpDir, FP16WeightsMoveTwoBytesAWeight)
         return v;
     };
     // tiny: hidden 128 (q_proj 128 x 128), per layer; one token: weights
-    // n*k*B, the token in (k*A) and out (n*O): FP16 B = A = O = 2; W8A8 B = A
-    // = 1 and int32 outputs, O = 4
+    // n*k*B, their group scales, the token in (k*A) and out (n*O): FP16 B = A
+    // = O = 2, no scales; W8A8 B = A = 1, one FP16 scale per row and group of
+    // 128, int32 outputs (O = 4); BitMoD-lossless 6-bit codes, one INT8 scale
+    // per row and group, FP16 in and out
     EXPECT_EQ(dram("FP16", "bitmod-fp16-decode"), 2 * 128 * 128 + 2 * 128 + 2 * 128);
-    EXPECT_EQ(dram("W8A8", "bitmod-fp16-decode"), 128 * 128 + 128 + 4 * 128);
+    EXPECT_EQ(dram("W8A8", "bitmod-fp16-decode"), 128 * 128 + 128 * 2 + 128 + 4 * 128);
+    EXPECT_EQ(dram("BitMoD-lossless", "bitmod-decode"), 128 * 128 * 6 / 8 + 128 + 2 * 128 + 2 * 128);
 }
 
 // ---- lutsim against the reference model of BitMoD's simulator ----
