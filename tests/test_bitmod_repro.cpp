@@ -286,3 +286,35 @@ TEST_F(TmpDir, ReferenceRefetchIsTheOutliersCause)
     EXPECT_EQ(seen, 1);
     json_decref(doc);
 }
+
+// The reference model on three operators derived by hand from the rules in
+// peer-semantics.md (Llama-2-7B, layer 0).
+TEST_F(TmpDir, ReferenceModelMatchesHandDerivations)
+{
+    const std::string script =
+        "import sys\n"
+        "sys.path.insert(0, '" + std::string(SRC_DIR) + "/tests')\n"
+        "import bitmod_ref as R\n"
+        "cfg = R.load_config('" + std::string(SRC_DIR) + "/workloads/models/llama-2-7b.json')\n"
+        "def op(design, phase, name):\n"
+        "    return [o for o in R.run(cfg, design, phase)['ops'] if o['name'] == name][0]\n"
+        // prefill q_proj, BitMoD lossless on 32x32x4: tiles 4096/4 * 4096/32 * 256/32,
+        // latency ceil(6/2) = 3; weights ceil(4096*6.0625/8)*4096 = 12713984 B and
+        // inputs 4096*2*256 = 2097152 B both over 512 KB: weights re-read
+        // ceil(2097152/524288) = 4 times (4*12713984 + 2097152 < 25*2097152 +
+        // 12713984); DRAM (4*12713984 + 2097152 + 2097152) * 8 / 256
+        "o = op('bitmod', 'prefill', 'layers.0.q_proj')\n"
+        "assert o['tiles'] == 1024 * 128 * 8 and o['compute_cycles'] == 3 * 1048576, o\n"
+        "assert o['dram_cycles'] == (4 * 12713984 + 2 * 2097152) * 8 // 256 == 1720320, o\n"
+        "assert o['cycles'] == 3145728, o\n"
+        // decode q_proj, FP16 on 64x12x1: 4096 * 64 * 1 tiles, latency 1; DRAM
+        // (4096*4096*2 + 8192 + 8192) * 8 / 256
+        "o = op('fp16', 'decode', 'layers.0.q_proj')\n"
+        "assert o['compute_cycles'] == 262144 and o['cycles'] == 1049088, o\n"
+        // decode scores, FP16: 128 * ceil(256/64) * ceil(1/12) * 32 heads tiles;
+        // K 128*2*256*32 + Q 256*32 + scores 256*2*32 bytes
+        "o = op('fp16', 'decode', 'layers.0.attn_qk')\n"
+        "assert o['compute_cycles'] == 16384 and o['dram_bytes'] == 2121728, o\n"
+        "assert o['cycles'] == 2121728 * 8 // 256, o\n";
+    EXPECT_EQ(testproc::run({kPython, "-c", script}, "", dir_ + "/err"), 0) << Slurp(dir_ + "/err");
+}
