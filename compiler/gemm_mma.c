@@ -199,7 +199,8 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
     lay->weight_bytes = nb * (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
     lay->image_bytes = gemm_align(lay->c_addr + nb * s->m * (uint64_t)s->n * obytes(a));
-    /* then the weights' group metadata, row by row (meta_base) */
+    /* then the weights' group metadata, per row tile and chunk in the order
+     * the program reads it (emit_one's m_base) */
     lay->meta_bytes = nb * (uint64_t)s->n * meta_span_bytes(s, 0, (uint64_t)s->kd);
     lay->image_bytes = gemm_align(lay->image_bytes + lay->meta_bytes);
     lay->mt = (int)t->t[DM];
