@@ -86,9 +86,10 @@ EMBED      += workloads/area/default.json workloads/area/logic_fit.json
 # sim/cli/workload_embed.c
 EMBED      += $(patsubst %,workloads/models/%.json,llama-2-7b llama-2-13b llama-2-70b llama-3-8b bitnet-b1.58-3b \
                 opt-6.7b mistral-7b qwen2-7b phi-3-mini gemma-7b tiny \
-                mixtral-8x7b qwen1.5-moe-a2.7b olmoe-1b-7b deepseek-v2-lite)
+                mixtral-8x7b qwen1.5-moe-a2.7b olmoe-1b-7b deepseek-v2-lite opt-1.3b)
 EMBED      += $(patsubst %,workloads/quant/%.json,W1.58A8 W1A8 W2A8 W3A8 W4A8 W8A8 W4A8-asym W4A8-e8 \
-                W1.58A8-tensor W1.58A8-trit5 W2A4 W4A4 W4A16 W3A8-bitmod W4A8-bitmod)
+                W1.58A8-tensor W1.58A8-trit5 W2A4 W4A4 W4A16 W3A8-bitmod W4A8-bitmod \
+                FP16 BitMoD-lossless BitMoD-lossy ANT-4b OliVe-4b)
 # the roofline plot script, written into DIR/roofline.gp by `lutsim run --plot`
 EMBED      += scripts/plots/roofline.gp
 EMBED      += scripts/plots/compare.gp

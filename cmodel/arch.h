@@ -76,7 +76,12 @@ typedef struct {
     int tile_m, tile_n, tile_k; /* tables x columns x activations per table */
     int table_entry_bits; /* stored table entry width */
     int wbits_min, wbits_max; /* weight bit-widths the array steps through */
-    int act_bits;         /* activation width the precompute reads: 4, 8 or 16 */
+    int act_bits;         /* activation width the precompute reads: 4, 8 or 16; the mma
+                             arrays read 2-byte activations at 16, 1-byte otherwise */
+    int mma_fp16;         /* 1: the mma arrays run BitMoD's FP16 datapath: 2-byte outputs
+                             instead of int32, and mma wbits=0 means 16-bit (FP16)
+                             weights instead of 8 (set by quant_arch from a preset's
+                             "afmt": "fp16"; not an arch.json key) */
     int lmma_latency;     /* pipeline fill of the LUT array, cycles */
     int lut_partition;    /* how the cores split an lmma: 0 columns (lockstep on
                              adjacent column blocks), 1 rows (different rows,

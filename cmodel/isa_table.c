@@ -161,7 +161,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       FO("wbits", wbits, 119, 4, FK_UINT),
                       FO("chain", chain, 123, 1, FK_UINT) },
                   "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
-                  "wbits-bit packed weights (0: 8), int32 sums, on the compute.kind array" },
+                  "wbits-bit packed weights (0: 8; 16 on the FP16 datapath), int32 sums, on the "
+                  "compute.kind array" },
     /* load through the trit5 decoder (trit5.h): a row is one chunk of
      * ternary weights, bytes = one bit-plane row of the buffer. */
     [OP_LOADT] = { OP_LOADT, "loadt", UNIT_DMA, 6, {

@@ -26,7 +26,9 @@
  * Each of rows x cols PEs owns one output (an output channel on its row, a
  * token on its column) and takes, per step, dp weights and dp activations;
  * the weights enter term by term, bits_per_cycle bits of each a cycle, so
- * a step lasts as many cycles as a weight has terms.
+ * a step lasts as many cycles as a weight has terms (ceil(wbits /
+ * bits_per_cycle); the non-bit-serial PEs are bits_per_cycle 16: one
+ * cycle a weight of up to 16 bits, FP16 included).
  */
 #ifndef MMA_ARRAY_H
 #define MMA_ARRAY_H

@@ -1,7 +1,7 @@
 /* unit_mma.c - mma on the array compute.kind selects (systolic, mac or bitserial).
  *
  * Operands in the buffers: the activation tile is m rows of klen int8 at
- * act, the weight tile n rows of klen weights at wgt (the GEMM's W, n x K),
+ * act (klen 2-byte values with 16-bit activations, timing-only), the weight tile n rows of klen weights at wgt (the GEMM's W, n x K),
  * each row ceil(klen x B / 8) bytes of B-bit weights packed from bit 0 up
  * (B = wbits, 0 meaning 8: two's complement, except B = 1: bit 1 is +1,
  * bit 0 is -1), the result m x n int32 row-major at acc, added to when
@@ -17,12 +17,21 @@
 
 #include <stdio.h>
 
-static int wbits_of(const isa_instr *in) { return in->wbits ? (int)in->wbits : 8; }
+/* wbits=0: 8-bit weights, or 16-bit (FP16) ones on the FP16 datapath. */
+static int wbits_of(const arch_t *a, const isa_instr *in)
+{
+    return in->wbits ? (int)in->wbits : a->mma_fp16 ? 16 : 8;
+}
+
+/* Bytes of an activation (INT8, or 16-bit: INT16 or FP16) and of an output
+ * (int32, or FP16 on the FP16 datapath). */
+static uint64_t act_bytes(const arch_t *a) { return a->act_bits == 16 ? 2 : 1; }
+static uint64_t out_bytes(const arch_t *a) { return a->mma_fp16 ? 2 : 4; }
 
 /* Bytes of one packed weight row of the tile. */
-static uint64_t mma_wrow_bytes(const isa_instr *in)
+static uint64_t mma_wrow_bytes(const arch_t *a, const isa_instr *in)
 {
-    return ((uint64_t)in->klen * (uint64_t)wbits_of(in) + 7) / 8;
+    return ((uint64_t)in->klen * (uint64_t)wbits_of(a, in) + 7) / 8;
 }
 
 /* Weight k of a packed row. */
@@ -63,10 +72,14 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
         return -1;
     }
     fp->nr = 2;
-    fp->r[0] = (mem_range){ BUF_ACT, in->src, in->src + (uint64_t)in->m * in->klen };
-    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * mma_wrow_bytes(in) };
+    fp->r[0] = (mem_range){ BUF_ACT, in->src,
+                            in->src + (uint64_t)in->m * in->klen * act_bytes(a) };
+    fp->r[1] = (mem_range){ BUF_WGT, in->wgt, in->wgt + (uint64_t)in->n * mma_wrow_bytes(a, in) };
     fp->nw = 0;
-    fp_acc_tile(fp, in, 1);
+    const mem_range acc = { BUF_OUT, in->acc, in->acc + (uint64_t)in->m * in->n * out_bytes(a) };
+    if (in->accum)
+        fp->r[fp->nr++] = acc;
+    fp->w[fp->nw++] = acc;
     return 0;
 }
 
@@ -74,10 +87,12 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
  * the streamed one once per fold along the other stationary dimension;
  * ws and is reduce K over the row folds, so each row fold after the first
  * reads back the partial sums it adds to. */
-static void systolic_traffic(const isa_instr *in, const sys_timing *t, sim_events *ev)
+static void systolic_traffic(const arch_t *a, const isa_instr *in, const sys_timing *t,
+                             sim_events *ev)
 {
-    const uint64_t A = (uint64_t)in->m * in->klen, W = (uint64_t)in->n * mma_wrow_bytes(in);
-    const uint64_t O = (uint64_t)in->m * in->n * 4;
+    const uint64_t A = (uint64_t)in->m * in->klen * act_bytes(a);
+    const uint64_t W = (uint64_t)in->n * mma_wrow_bytes(a, in);
+    const uint64_t O = (uint64_t)in->m * in->n * out_bytes(a);
     uint64_t a_reads = A, w_reads = W, o_reads = in->accum ? O : 0, o_writes = O;
     if (t->sr == in->m && t->sc == in->n) { /* os: A per column fold, W per row fold */
         a_reads = A * t->col_folds;
@@ -103,10 +118,10 @@ static void systolic_traffic(const isa_instr *in, const sys_timing *t, sim_event
 static void bitserial_cost(const arch_t *a, const isa_instr *in, unit_cost *c, sim_events *ev)
 {
     bs_timing t;
-    bitserial_time(a, in->m, in->n, in->klen, wbits_of(in), &t);
-    const uint64_t O = (uint64_t)in->m * in->n * 4;
-    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * t.row_tiles;
-    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(in) * t.col_tiles;
+    bitserial_time(a, in->m, in->n, in->klen, wbits_of(a, in), &t);
+    const uint64_t O = (uint64_t)in->m * in->n * out_bytes(a);
+    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * act_bytes(a) * t.row_tiles;
+    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(a, in) * t.col_tiles;
     ev->buf_read_bytes[BUF_OUT] += in->accum ? O : 0;
     ev->buf_write_bytes[BUF_OUT] += O;
     ev->array_pe_cycles += (uint64_t)a->bs_rows * a->bs_cols * t.cycles;
@@ -124,7 +139,7 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     if (a->compute_kind == COMPUTE_SYSTOLIC) {
         sys_timing t;
         systolic_time(a, in->m, in->n, in->klen, (int)in->chain, &t);
-        systolic_traffic(in, &t, ev);
+        systolic_traffic(a, in, &t, ev);
         c->occupancy = t.cycles;
         c->latency = 0; /* the drain is inside the folds' phases */
         return;
@@ -134,14 +149,14 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         return;
     }
     mac_timing t;
-    mac_time(a, in->m, in->n, in->klen, wbits_of(in), &t);
+    mac_time(a, in->m, in->n, in->klen, wbits_of(a, in), &t);
     /* Each n x k weight tile is read once (through the dequant stage) and
      * held while every row tile streams past: A is read once per column
      * tile, W once. */
     const uint64_t ct = ceil_div(in->n, (uint64_t)a->mac_n);
-    const uint64_t O = (uint64_t)in->m * in->n * 4;
-    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * ct;
-    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(in);
+    const uint64_t O = (uint64_t)in->m * in->n * out_bytes(a);
+    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * act_bytes(a) * ct;
+    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(a, in);
     ev->buf_read_bytes[BUF_OUT] += in->accum ? O : 0;
     ev->buf_write_bytes[BUF_OUT] += O;
     ev->mac_dq_weights += t.dq_weights;
@@ -151,12 +166,16 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
 
 static int mma_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
-    (void)err;
-    (void)errlen;
+    if (m->arch->mma_fp16 || m->arch->act_bits == 16) {
+        /* the byte counts and timing above hold; the values are not computed */
+        snprintf(err, errlen, "mma with 16-bit activations or the FP16 datapath is timing-only "
+                 "(no functional FP16/INT16 multiply)");
+        return -1;
+    }
     const int8_t *A = (const int8_t *)m->buf[BUF_ACT] + in->src;
     const uint8_t *W = m->buf[BUF_WGT] + in->wgt;
-    const uint64_t wrow = mma_wrow_bytes(in);
-    const int b = wbits_of(in);
+    const uint64_t wrow = mma_wrow_bytes(m->arch, in);
+    const int b = wbits_of(m->arch, in);
     uint8_t *C = m->buf[BUF_OUT] + in->acc;
     for (uint32_t i = 0; i < in->m; i++)
         for (uint32_t j = 0; j < in->n; j++) {

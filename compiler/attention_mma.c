@@ -2,6 +2,7 @@
 #include "attention_mma.h"
 
 #include "gemm.h"
+#include "periodic.h"
 #include "vector.h"
 
 #include <stdio.h>
@@ -16,7 +17,11 @@ static int add(sim_stats *acc, const sim_stats *x, uint64_t k, char *err, size_t
     return 0;
 }
 
-/* One GEMM of the layer, run `count` times. */
+/* One GEMM of the layer for each of `count` heads (KV heads x sequences),
+ * run as one program (gemm_shape.batch): a head's loads overlap the
+ * previous head's mma, as a double-buffered array streams them.  More
+ * than 8 heads: programs of 4 and 6 heads, extended linearly (periodic.h:
+ * every head after the first repeats the same instructions). */
 static int step_gemm(const arch_t *a, const energy_model *em, uint64_t m, int n, int k, int bits,
                      uint64_t count, sim_stats *acc, int *sampled, char *err, size_t errlen)
 {
@@ -26,12 +31,24 @@ static int step_gemm(const arch_t *a, const energy_model *em, uint64_t m, int n,
     g.wtype.bits = bits;
     g.group_size = k;
     g.m = m, g.n = n, g.kd = k;
+    g.batch = count <= 8 ? count : 4;
     sim_stats st;
     int smp = 0;
     if (gemm_timing(a, em, &g, &st, &smp, err, errlen) != 0)
         return -1;
+    if (count > 8) {
+        sim_stats six;
+        g.batch = 6;
+        if (gemm_timing(a, em, &g, &six, &smp, err, errlen) != 0)
+            return -1;
+        if (periodic_extend(&st, &six, count) != 0) {
+            snprintf(err, errlen, "the layer's cycles or events exceed 2^63 - 1");
+            return -1;
+        }
+        smp = 1;
+    }
     *sampled = *sampled || smp;
-    return add(acc, &st, count, err, errlen);
+    return add(acc, &st, 1, err, errlen);
 }
 
 int attn_mma_timing(const arch_t *a, const energy_model *em, const attn_shape *s,

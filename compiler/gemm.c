@@ -59,6 +59,8 @@ static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
  * part shorter. */
 int gemm_sub_group(const arch_t *a, const gemm_shape *s)
 {
+    if (a->compute_kind != COMPUTE_LUT) /* the mma arrays sum in int32/FP, unsplit */
+        return s->group_size;
     const int tk = a->tile_k;
     const int G = s->group_size < s->kd ? s->group_size : s->kd;
     const uint64_t lim = group_limit(a, s);

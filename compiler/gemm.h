@@ -96,6 +96,15 @@ typedef struct {
     int trit5;          /* ternary weights cross DRAM at 5 per byte (cmodel/trit5.h) and
                            loadt expands them to the two bit-planes; needs a metadata
                            format without the zero-point factor (INT2 codes) */
+    uint64_t batch;     /* mma arrays (gemm_mma.h) only: this many independent GEMMs of
+                           the shape (attention heads, each its own A, W and C, laid one
+                           after another in DRAM) in one program, so the loads of one
+                           overlap the mma of the previous; 0 or 1: one GEMM */
+    int mma_meta_bits;  /* mma arrays only: bits of group metadata (scale, zero-point)
+                           per mma_meta_group weights along K per output row, loaded
+                           with each weight chunk for the dequantizer (timing: the mma
+                           itself reads the weight codes); 0: none */
+    int mma_meta_group;
 } gemm_shape;
 
 typedef struct {

@@ -22,10 +22,55 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
  * binary 1. */
 static int pack_bits(const gemm_shape *s) { return s->wtype.bits; }
 
+/* Bytes of an activation and of an output element as unit_mma.c reads and
+ * writes them: 16-bit activations 2 B, else 1; FP16 datapath outputs 2 B,
+ * else int32. */
+static uint64_t abytes(const arch_t *a) { return a->act_bits == 16 ? 2 : 1; }
+static uint64_t obytes(const arch_t *a) { return a->mma_fp16 ? 2 : 4; }
+
+/* mma's wbits field: 0 is the datapath's native width (8, or 16 on the
+ * FP16 datapath), anything else is itself. */
+static uint32_t wbits_field(const arch_t *a, const gemm_shape *s)
+{
+    const int native = a->mma_fp16 ? 16 : 8;
+    return pack_bits(s) == native ? 0 : (uint32_t)pack_bits(s);
+}
+
 /* Bytes of klen packed weights. */
 static uint64_t wbytes(const gemm_shape *s, uint64_t klen)
 {
     return (klen * (uint64_t)pack_bits(s) + 7) / 8;
+}
+
+/* GEMMs in the program (gemm_shape.batch; 0 means 1). */
+static uint64_t batch_of(const gemm_shape *s) { return s->batch > 1 ? s->batch : 1; }
+
+/* Bytes of the group metadata (gemm_shape.mma_meta_bits) of weights k0 ..
+ * k0 + klen of one output row: every group the span touches. */
+static uint64_t meta_span_bytes(const gemm_shape *s, uint64_t k0, uint64_t klen)
+{
+    if (s->mma_meta_bits <= 0 || klen == 0)
+        return 0;
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    const uint64_t groups = (k0 + klen + g - 1) / g - k0 / g;
+    return (groups * (uint64_t)s->mma_meta_bits + 7) / 8;
+}
+
+/* Where the metadata of the group holding weight k0 starts in a row. */
+static uint64_t meta_offset(const gemm_shape *s, uint64_t k0)
+{
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    return k0 / g * (uint64_t)s->mma_meta_bits / 8;
+}
+
+/* At most what a chunk of klen weights touches (it may start inside a
+ * group): one group more than klen fills. */
+static uint64_t meta_chunk_max(const gemm_shape *s, uint64_t klen)
+{
+    if (s->mma_meta_bits <= 0)
+        return 0;
+    const uint64_t g = s->mma_meta_group > 0 ? (uint64_t)s->mma_meta_group : (uint64_t)s->kd;
+    return (((klen + g - 1) / g + 1) * (uint64_t)s->mma_meta_bits + 7) / 8;
 }
 
 static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
@@ -65,9 +110,9 @@ static void tiling_units(const arch_t *a, mma_tiling *t)
 /* Whether tile t fits: two A chunks, two W chunks, two output tiles. */
 static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
 {
-    return 2 * t[DM] * t[DK] <= arch_buf_bytes(a, BUF_ACT) &&
-           2 * t[DN] * wbytes(s, t[DK]) <= arch_buf_bytes(a, BUF_WGT) &&
-           2 * t[DM] * t[DN] * 4 <= arch_buf_bytes(a, BUF_OUT);
+    return 2 * t[DM] * t[DK] * abytes(a) <= arch_buf_bytes(a, BUF_ACT) &&
+           2 * t[DN] * (wbytes(s, t[DK]) + meta_chunk_max(s, t[DK])) <= arch_buf_bytes(a, BUF_WGT) &&
+           2 * t[DM] * t[DN] * obytes(a) <= arch_buf_bytes(a, BUF_OUT);
 }
 
 /* The largest tile that fits: start from the whole GEMM (within the ISA's
@@ -82,8 +127,8 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
     const uint64_t full[3] = { s->m, (uint64_t)s->n, (uint64_t)s->kd };
     const uint64_t cap[3] = {
         min64(gemm_field_max(OP_MMA, "m"), gemm_field_max(OP_LOAD, "rows")),
-        min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / 4),
-        min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes")),
+        min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / obytes(a)),
+        min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes") / abytes(a)),
     };
     for (int d = 0; d < 3; d++)
         t->t[d] = fit_unit(min64(full[d], cap[d]), t->unit[d], full[d]);
@@ -101,9 +146,9 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
                      "(act %llu B, weight %llu B, output %llu B, double-buffered)",
                      (unsigned long long)t->t[DM], (unsigned long long)t->t[DN],
                      (unsigned long long)t->t[DK],
-                     (unsigned long long)(t->t[DM] * t->t[DK]),
+                     (unsigned long long)(t->t[DM] * t->t[DK] * abytes(a)),
                      (unsigned long long)(t->t[DN] * wbytes(s, t->t[DK])),
-                     (unsigned long long)(t->t[DM] * t->t[DN] * 4));
+                     (unsigned long long)(t->t[DM] * t->t[DN] * obytes(a)));
             return -1;
         }
         t->t[pick] = fit_unit(t->t[pick] / 2, t->unit[pick], full[pick]);
@@ -128,24 +173,36 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
 static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_tiling *t,
                   char *err, size_t errlen)
 {
-    if (s->wtype.bits > 8 || s->float_out || s->epi.on || s->in_quant || s->tables_in_dram) {
-        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits into int32 "
-                 "outputs (no float output, fused epilogue or precompute)",
-                 arch_kind_name(a->compute_kind));
+    if ((s->wtype.bits > 8 && !(a->mma_fp16 && s->wtype.bits == 16)) || s->float_out ||
+        s->epi.on || s->in_quant || s->tables_in_dram) {
+        snprintf(err, errlen, "compute.kind %s runs weights of up to 8 bits (16: FP16 on the "
+                 "FP16 datapath) into int32 outputs (no float output, fused epilogue or "
+                 "precompute)", arch_kind_name(a->compute_kind));
         return -1;
     }
     if (s->m == 0 || s->n <= 0 || s->kd <= 0) {
         snprintf(err, errlen, "empty GEMM %llux%dx%d", (unsigned long long)s->m, s->n, s->kd);
         return -1;
     }
+    const uint64_t nb = batch_of(s);
+    if (nb >> 20) {
+        snprintf(err, errlen, "a batch of %llu GEMMs in one program (at most 2^20)",
+                 (unsigned long long)nb);
+        return -1;
+    }
     if (choose_tiles(a, s, t, err, errlen) != 0)
         return -1;
     memset(lay, 0, sizeof *lay);
+    /* the batch's A matrices, then its weights, then its outputs */
     lay->a_addr = 0;
-    lay->w_addr = gemm_align(s->m * (uint64_t)s->kd);
-    lay->weight_bytes = (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
+    lay->w_addr = gemm_align(nb * s->m * (uint64_t)s->kd * abytes(a));
+    lay->weight_bytes = nb * (uint64_t)s->n * wbytes(s, (uint64_t)s->kd);
     lay->c_addr = gemm_align(lay->w_addr + lay->weight_bytes);
-    lay->image_bytes = gemm_align(lay->c_addr + s->m * (uint64_t)s->n * 4);
+    lay->image_bytes = gemm_align(lay->c_addr + nb * s->m * (uint64_t)s->n * obytes(a));
+    /* then the weights' group metadata, per row tile and chunk in the order
+     * the program reads it (emit_one's m_base) */
+    lay->meta_bytes = nb * (uint64_t)s->n * meta_span_bytes(s, 0, (uint64_t)s->kd);
+    lay->image_bytes = gemm_align(lay->image_bytes + lay->meta_bytes);
     lay->mt = (int)t->t[DM];
     lay->nt = (int)t->t[DN];
     lay->nb = (int)t->t[DK];
@@ -172,65 +229,122 @@ static int load(program *p, buf_id b, uint64_t sram, uint64_t dram, uint64_t row
     return gemm_emit_dma(p, in, stride, err, errlen);
 }
 
-/* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
- * reuse its A chunk when K is one chunk. */
-static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
-                program *p, char *err, size_t errlen)
+/* Where the emitter is: the buffer halves in use, the resident A chunk,
+ * and the store of the last output tile, held back until the next tile's
+ * first loads are issued (the DMA runs in program order: a store issued
+ * first would wait for its mma and hold the next loads behind it). */
+typedef struct {
+    int aslot, wslot, oslot;
+    uint64_t a_key;   /* the A chunk in slot aslot: (b, mi) * chunks + kc */
+    int pending;      /* st holds a store not yet emitted */
+    isa_instr st;
+    uint64_t st_stride;
+} emit_state;
+
+static int flush_store(emit_state *e, program *p, char *err, size_t errlen)
+{
+    if (!e->pending)
+        return 0;
+    e->pending = 0;
+    return gemm_emit_dma(p, e->st, e->st_stride, err, errlen);
+}
+
+/* GEMM b of the batch. */
+static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                    uint64_t b, emit_state *e, program *p, char *err, size_t errlen)
 {
     const uint64_t M = s->m, N = (uint64_t)s->n, K = (uint64_t)s->kd;
     const uint64_t mt = (uint64_t)lay->mt, nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
     const uint64_t ah = arch_buf_bytes(a, BUF_ACT) / 2, wh = arch_buf_bytes(a, BUF_WGT) / 2;
     const uint64_t oh = arch_buf_bytes(a, BUF_OUT) / 2;
-    int aslot = 1, wslot = 1, oslot = 1;
-    uint64_t a_key = UINT64_MAX; /* the A chunk resident in slot aslot: mi * chunks + kc */
     const uint64_t chunks = gemm_cdiv(K, kt);
+    const uint64_t ab = abytes(a), ob = obytes(a);
+    const uint64_t a_base = lay->a_addr + b * M * K * ab;
+    const uint64_t w_base = lay->w_addr + b * N * wbytes(s, K);
+    const uint64_t c_base = lay->c_addr + b * M * N * ob;
+    const uint64_t mrow = meta_span_bytes(s, 0, K); /* a row's metadata in DRAM */
+    const uint64_t m_base = gemm_align(lay->c_addr + batch_of(s) * M * N * ob) + b * N * mrow;
+    const uint64_t m_tiles = gemm_cdiv(M, mt);
     for (uint64_t m0 = 0; m0 < M; m0 += mt) {
         const uint64_t rows = min64(mt, M - m0);
         for (uint64_t n0 = 0; n0 < N; n0 += nt) {
             const uint64_t cols = min64(nt, N - n0);
-            oslot ^= 1;
+            e->oslot ^= 1;
             for (uint64_t kc = 0; kc < chunks; kc++) {
                 const uint64_t k0 = kc * kt, kl = min64(kt, K - k0);
-                const uint64_t key = (m0 / mt) * chunks + kc;
-                if (key != a_key) {
-                    aslot ^= 1;
-                    a_key = key;
-                    if (load(p, BUF_ACT, aslot * ah, lay->a_addr + m0 * K + k0, rows, kl, K,
-                             err, errlen))
+                const uint64_t key = (b * m_tiles + m0 / mt) * chunks + kc;
+                if (key != e->a_key) {
+                    e->aslot ^= 1;
+                    e->a_key = key;
+                    if (load(p, BUF_ACT, (uint64_t)e->aslot * ah, a_base + (m0 * K + k0) * ab,
+                             rows, kl * ab, K * ab, err, errlen))
                         return -1;
                 }
-                wslot ^= 1;
+                e->wslot ^= 1;
                 const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
-                if (load(p, BUF_WGT, wslot * wh, lay->w_addr + n0 * wrow + wbytes(s, k0), cols,
-                         wbytes(s, kl), wrow, err, errlen))
+                if (load(p, BUF_WGT, (uint64_t)e->wslot * wh, w_base + n0 * wrow + wbytes(s, k0),
+                         cols, wbytes(s, kl), wrow, err, errlen))
+                    return -1;
+                /* the chunk's scales, behind its weights in the slot (the
+                 * dequantizer's; mma reads the codes).  DRAM holds them in
+                 * the order the program reads them: per row tile, per chunk,
+                 * one contiguous block of its rows' metadata. */
+                /* one group per row (per channel): its scale once a tile */
+                const int per_row = s->mma_meta_group <= 0 || s->mma_meta_group >= s->kd;
+                const uint64_t mb = per_row && kc > 0 ? 0 : meta_span_bytes(s, k0, kl);
+                const uint64_t whole = cols * mb <= gemm_field_max(OP_LOAD, "bytes");
+                if (mb && load(p, BUF_WGT, (uint64_t)e->wslot * wh + cols * wbytes(s, kl),
+                               m_base + n0 * mrow + cols * meta_offset(s, k0), whole ? 1 : cols,
+                               whole ? cols * mb : mb, mb, err, errlen))
+                    return -1;
+                if (flush_store(e, p, err, errlen) != 0) /* the previous tile's */
                     return -1;
                 isa_instr in;
                 memset(&in, 0, sizeof in);
                 in.op = OP_MMA;
-                in.src = (uint32_t)(aslot * ah);
-                in.wgt = (uint32_t)(wslot * wh);
-                in.acc = (uint32_t)(oslot * oh);
+                in.src = (uint32_t)(e->aslot * ah);
+                in.wgt = (uint32_t)(e->wslot * wh);
+                in.acc = (uint32_t)(e->oslot * oh);
                 in.m = (uint32_t)rows;
                 in.n = (uint32_t)cols;
                 in.klen = (uint32_t)kl;
                 in.accum = kc > 0;
                 in.chain = chained && kc > 0;
-                in.wbits = pack_bits(s) >= 8 ? 0 : (uint32_t)pack_bits(s);
+                in.wbits = wbits_field(a, s);
                 if (gemm_emit(p, &in, err, errlen) != 0)
                     return -1;
             }
-            isa_instr st;
-            memset(&st, 0, sizeof st);
-            st.op = OP_STORE;
-            st.buf = BUF_OUT;
-            st.sram = (uint32_t)(oslot * oh);
-            st.dram = lay->c_addr + (m0 * N + n0) * 4;
-            st.rows = (uint32_t)rows;
-            st.bytes = (uint32_t)(cols * 4);
-            if (gemm_emit_dma(p, st, N * 4, err, errlen) != 0)
-                return -1;
+            isa_instr *st = &e->st;
+            memset(st, 0, sizeof *st);
+            st->op = OP_STORE;
+            st->buf = BUF_OUT;
+            st->sram = (uint32_t)(e->oslot * oh);
+            st->dram = c_base + (m0 * N + n0) * ob;
+            st->rows = (uint32_t)rows;
+            st->bytes = (uint32_t)(cols * ob);
+            e->st_stride = N * ob;
+            e->pending = 1;
         }
     }
+    return 0;
+}
+
+/* Output tiles row-major (mi outer): consecutive tiles of one row of tiles
+ * reuse its A chunk when K is one chunk.  A batch runs its GEMMs one after
+ * another through the same double-buffered slots, so the next GEMM's first
+ * loads overlap this one's last mma (no drain between them). */
+static int emit(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                program *p, char *err, size_t errlen)
+{
+    emit_state e;
+    memset(&e, 0, sizeof e);
+    e.aslot = e.wslot = e.oslot = 1;
+    e.a_key = UINT64_MAX;
+    for (uint64_t b = 0; b < batch_of(s); b++)
+        if (emit_one(a, s, lay, chained, b, &e, p, err, errlen))
+            return -1;
+    if (flush_store(&e, p, err, errlen) != 0)
+        return -1;
     isa_instr h;
     memset(&h, 0, sizeof h);
     h.op = OP_HALT;
@@ -261,7 +375,11 @@ int gemm_mma_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
 int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                   const int8_t *act, const int8_t *w, uint8_t *image, char *err, size_t errlen)
 {
-    (void)a;
+    if (a->mma_fp16 || a->act_bits == 16 || s->wtype.bits > 8 || batch_of(s) > 1) {
+        snprintf(err, errlen, "16-bit activations, FP16 weights, the FP16 datapath and batches "
+                 "of GEMMs run timing-only on compute.kind %s", arch_kind_name(a->compute_kind));
+        return -1;
+    }
     if (s->wtype.fmt == LUT_WFMT_UINT) {
         snprintf(err, errlen, "unsigned weights with zero-points run timing-only on compute.kind "
                  "%s (the array takes signed weight values)", arch_kind_name(a->compute_kind));

@@ -3,11 +3,18 @@
  * C (m x n, int32) = A (m x kd, int8) x W^T (W n x kd weight values,
  * packed in DRAM and the weight buffer at their bits as unit_mma.c reads
  * them: INTB in B bits, ternary in 2, binary in 1; UINT with zero-points
- * runs timing-only).  The program tiles the output
+ * runs timing-only).  With 16-bit activations (arch act_bits 16) A moves
+ * 2 bytes an element, and on the FP16 datapath (arch mma_fp16) C 2 bytes
+ * and 16-bit weights are FP16; those, and batches, run timing-only
+ * (gemm_mma_fill refuses them).  The program tiles the output
  * into mt x nt tiles and the reduction into kt chunks: per tile and chunk
  * it loads the A and W chunks (double-buffered, so the next loads overlap
- * this mma), runs mma accumulating over the chunks, then stores the tile.
- * An A chunk is loaded once and kept while consecutive tiles reuse it.
+ * this mma) and the chunk's group metadata (gemm_shape.mma_meta_bits, for
+ * the dequantizer), runs mma accumulating over the chunks, then stores the
+ * tile once the next tile's first loads are issued (the DMA runs in
+ * program order).  An A chunk is loaded once and kept while consecutive
+ * tiles reuse it.  gemm_shape.batch GEMMs of one shape (attention heads)
+ * run back to back in one program through the same slots.
  *
  * Tile sizes follow the array: on a systolic array each tile dimension the
  * dataflow lays on rows or columns is a multiple of R or C (so the tiles'

@@ -212,10 +212,13 @@ int lower_model_ex(const arch_t *a, const energy_model *em, const model_cfg *m,
 }
 
 int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg *m,
-                       const quant_preset *q, const model_phase *ph, int objective,
+                       const quant_preset *qin, const model_phase *ph, int objective,
                        op_result *out, int cap, lower_info *info, lower_progress_fn fn,
                        void *ctx, lower_cache *lc, char *err, size_t errlen)
 {
+    quant_preset qph; /* the weights this phase runs (decode_wbits) */
+    quant_for_phase(qin, ph->kind, &qph);
+    const quant_preset *q = &qph;
     model_op ops[MODEL_MAX_OPS];
     int n = model_layers(m, ph, ops, MODEL_MAX_OPS, err, errlen);
     if (n < 0)
@@ -453,7 +456,10 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
     /* attention's array: the LUT array's arch, or a second array's
      * (compute.attention) */
     arch_t aa;
-    arch_for_attention(a, &aa);
+    if (a->attn_kind) /* an mma array runs at the preset's activation width */
+        arch_for_attention(&c->linear_arch, &aa);
+    else
+        aa = a->compute_kind != COMPUTE_LUT ? c->linear_arch : *a;
     int nout = 0;
     for (int i = 0; i < n; i++) {
         const model_op *o = &ops[i];
@@ -501,6 +507,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
             quant_gemm_fields(q, &g);
+            if (a->compute_kind != COMPUTE_LUT) /* the mma dequantizer's scales */
+                quant_mma_meta(q, o->k, &g);
             quant_bytes qb;
             quant_matrix_bytes(q, o->n, o->k, &qb);
             r->fused = fused_in[i];

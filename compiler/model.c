@@ -342,7 +342,29 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
         snprintf(err, errlen, "wfmt: unknown datatype mixture %d", q->mixture);
         return -1;
     }
-    switch (q->w.fmt) {
+    if (q->wfp16 && (q->w.fmt != LUT_WFMT_INT || q->w.bits != 16 || q->mixture ||
+                     q->zp_bits || q->packing != QUANT_PACK_NONE)) {
+        snprintf(err, errlen, "wfmt: \"fp16\" weights are 16 bits with no zero_point, "
+                 "packing or datatype mixture");
+        return -1;
+    }
+    if (q->afp16 && q->abits != 16) {
+        snprintf(err, errlen, "afmt: \"fp16\" activations are 16 bits (abits 16), got %d",
+                 q->abits);
+        return -1;
+    }
+    if (q->decode_wbits && (q->w.fmt != LUT_WFMT_INT || q->wfp16 ||
+                            (q->mixture == QUANT_MIX_BITMOD ? !bitmod_bits_ok(q->decode_wbits)
+                                                            : q->decode_wbits < 2 ||
+                                                                  q->decode_wbits > LUT_MAX_WBITS))) {
+        snprintf(err, errlen, "decode_wbits: expected the decode phase's bits of the same "
+                 "integer or BitMoD format (%s), got %d",
+                 q->mixture == QUANT_MIX_BITMOD ? "3 or 4" : "2..8", q->decode_wbits);
+        return -1;
+    }
+    switch (q->wfp16 ? -1 : (int)q->w.fmt) {
+    case -1: /* checked above */
+        break;
     case LUT_WFMT_INT:
     case LUT_WFMT_UINT:
         if (q->w.bits < 2 || q->w.bits > LUT_MAX_WBITS) {
@@ -373,9 +395,14 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
                  q->group_size);
         return -1;
     }
-    if (q->kv_bits != 0 && q->kv_bits != 4 && q->kv_bits != 8) {
-        snprintf(err, errlen, "kv_format: expected \"int8\" or \"int4\" (%d-bit K/V)",
-                 q->kv_bits);
+    if (q->kv_bits == 16 && !q->afp16) {
+        snprintf(err, errlen, "kv_format: \"fp16\" K/V needs the FP16 datapath "
+                 "(\"afmt\": \"fp16\")");
+        return -1;
+    }
+    if (q->kv_bits != 0 && q->kv_bits != 4 && q->kv_bits != 8 && q->kv_bits != 16) {
+        snprintf(err, errlen, "kv_format: expected \"int8\", \"int4\" or \"fp16\" "
+                 "(%d-bit K/V)", q->kv_bits);
         return -1;
     }
     if (q->abits != 4 && q->abits != 8 && q->abits != 16) {
@@ -384,6 +411,13 @@ int quant_check(const quant_preset *q, char *err, size_t errlen)
         return -1;
     }
     return quant_layout_check(q, err, errlen);
+}
+
+void quant_for_phase(const quant_preset *q, int kind, quant_preset *out)
+{
+    *out = *q;
+    if (kind == MODEL_DECODE && q->decode_wbits)
+        out->w.bits = q->decode_wbits;
 }
 
 static void matrix_bytes(model_bytes *b, const quant_preset *q, uint64_t n, uint64_t k,

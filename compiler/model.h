@@ -240,7 +240,20 @@ typedef struct {
     int mixture;     /* quant_mixture: BitMoD's per-group FP3/FP4 datatypes
                         (cmodel/bitmod_types.h); w is then INT of the code width,
                         for sizing only: the LUT core does not execute them yet */
+    int wfp16;       /* 1: FP16 weights ("wfmt": "fp16"): w is then INT 16 for sizing;
+                        they run on the mma arrays (compute.kind mac, bitserial,
+                        systolic) only, timing-only (no functional FP16 multiply) */
+    int afp16;       /* 1: FP16 activations ("afmt": "fp16", abits 16): mma reads
+                        2-byte activations and writes 2-byte outputs (BitMoD's FP16
+                        datapath); mma arrays only, timing-only */
+    int decode_wbits; /* 0, or the weight bits the decode phase runs (BitMoD's lossy
+                         mode: 4-bit weights for prefill, 3-bit for decode); w.bits
+                         is then the prefill's */
 } quant_preset;
+
+/* q as phase kind `kind` (model_phase_kind) runs it: w.bits = decode_wbits in
+ * decode when that is set, else q unchanged. */
+void quant_for_phase(const quant_preset *q, int kind, quant_preset *out);
 typedef enum { QUANT_MIX_NONE = 0, QUANT_MIX_BITMOD } quant_mixture;
 
 /* 0 or -1 with "KEY: problem" (keys as in the quant JSON: wbits, group_size, scale,

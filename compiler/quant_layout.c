@@ -58,6 +58,18 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
         g->group_size = LUT_DEFAULT_GROUP;
 }
 
+void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g)
+{
+    g->mma_meta_bits = 0;
+    g->mma_meta_group = quant_group_len(q, k);
+    if (q->per_tensor || q->wfp16)
+        return;
+    if (q->mixture == QUANT_MIX_BITMOD)
+        g->mma_meta_bits = QUANT_BITMOD_GROUP_BITS;
+    else
+        g->mma_meta_bits = 8 * lut_scale_bytes((lut_scale_type)q->scale) + q->zp_bits;
+}
+
 int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
 {
     if (q->mixture == QUANT_MIX_BITMOD) {
@@ -110,11 +122,30 @@ int quant_layout_check(const quant_preset *q, char *err, size_t errlen)
 int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen)
 {
     *out = *a;
-    if (q->mixture == QUANT_MIX_BITMOD) {
+    const int lut = a->compute_kind == COMPUTE_LUT;
+    if (q->mixture == QUANT_MIX_BITMOD && lut) {
         snprintf(err, errlen, "wfmt: BitMoD (\"bitmod\") weights are not a LUT core format yet; "
-                 "`lutsim quantize` measures their error and size");
+                 "`lutsim quantize` measures their error and size (compute.kind bitserial "
+                 "times them as integer codes of their width)");
         return -1;
     }
+    if ((q->wfp16 || q->afp16) && lut) {
+        snprintf(err, errlen, "%s: FP16 %s run on the mma arrays (compute.kind mac, bitserial, "
+                 "systolic); the LUT array multiplies integer bit-planes",
+                 q->wfp16 ? "wfmt" : "afmt", q->wfp16 ? "weights" : "activations");
+        return -1;
+    }
+    if (q->wfp16 && a->compute_kind == COMPUTE_MAC && a->mac_dtype != MAC_FP16) {
+        snprintf(err, errlen, "wfmt: FP16 weights need mac.dtype fp16 (this array's operands "
+                 "are INT8)");
+        return -1;
+    }
+    if (q->wfp16 && !q->afp16) {
+        snprintf(err, errlen, "wfmt: FP16 weights run on the FP16 datapath (\"afmt\": \"fp16\")");
+        return -1;
+    }
+    /* BitMoD's FP16 activation datapath: 2-byte outputs, wbits=0 is FP16 */
+    out->mma_fp16 = !lut && q->afp16;
     if (a->tprec_fused && q->abits != a->act_bits) {
         /* the producer's vector epilogue writes tables of a->act_bits */
         snprintf(err, errlen, "abits: %d-bit activations with precompute.fused need %d-bit "

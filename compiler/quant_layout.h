@@ -41,9 +41,16 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
  * metadata, so the chunking is free). */
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 
-/* The architecture as it runs q (a BitMoD preset is refused: no engine
- * executes its codes yet): *out = *a with act_bits = q->abits (and
- * the table entries as wide as that needs, arch_set_act_bits), checked.
+/* The group metadata an mma array's dequantizer reads with the weights
+ * (gemm_shape.mma_meta_bits per mma_meta_group weights along K and output
+ * row): the scale and zero-point bytes quant_matrix_bytes stores per group,
+ * BitMoD's 10 bits per group; none per tensor (one scale) or for FP16. */
+void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g);
+
+/* The architecture as it runs q: *out = *a with act_bits = q->abits (and
+ * the table entries as wide as that needs, arch_set_act_bits), checked;
+ * on the mma arrays mma_fp16 = q->afp16 (BitMoD's FP16 datapath).  The LUT
+ * core refuses BitMoD codes and FP16 weights or activations.
  * Idempotent.  0, or -1 with "abits: ..." when the tables no longer fit. */
 int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen);
 

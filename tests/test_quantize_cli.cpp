@@ -125,8 +125,10 @@ TEST_F(QuantizeCli, ShardedModelToEveryPresetMatchesNumpy)
     std::vector<std::string> presets;
     std::string files;
     for (int i = 0; workload_quant_name(i); i++) {
+        if (std::string(workload_quant_name(i)) == "FP16")
+            continue; // the unquantized baseline: refused (FP16PresetIsNotQuantized)
         presets.push_back(workload_quant_name(i));
-        files += (i ? "," : "") + PresetFile(presets.back());
+        files += (files.empty() ? "" : ",") + PresetFile(presets.back());
     }
     EXPECT_GE(presets.size(), 14u); // the 12 of the mapping issue and the two BitMoD presets
     ASSERT_EQ(testproc::run({kPython, kRef, "expect", files, dir_ + "/e-{}.json",
@@ -395,6 +397,15 @@ TEST_F(QuantizeCli, BadIndexAndPartialFolderWriteNothing)
     }
     EXPECT_EQ(Slurp(index), text);
     EXPECT_EQ(Slurp(dir_ + "/s1.safetensors"), good);
+}
+
+TEST_F(QuantizeCli, FP16PresetIsNotQuantized)
+{
+    EXPECT_EQ(Quantize({"--in", dir_, "--quant", "FP16", "--out", dir_ + "/o"}), 1);
+    EXPECT_NE(Stderr().find("FP16: wfmt \"fp16\" is the unquantized FP16 baseline"),
+              std::string::npos)
+        << Stderr();
+    EXPECT_FALSE(fs::exists(dir_ + "/o"));
 }
 
 TEST_F(QuantizeCli, BitmodPresetIsRefusedByTheEngines)

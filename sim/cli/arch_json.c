@@ -61,7 +61,7 @@ static const field bitserial_fields[] = {
     { "rows", K_INT, AO(bs_rows), 1, 4096, NULL, NULL },
     { "cols", K_INT, AO(bs_cols), 1, 4096, NULL, NULL },
     { "dp", K_INT, AO(bs_dp), 1, 256, NULL, NULL },
-    { "bits_per_cycle", K_INT, AO(bs_bits_per_cycle), 1, 8, NULL, NULL },
+    { "bits_per_cycle", K_INT, AO(bs_bits_per_cycle), 1, 16, NULL, NULL },
     { "pe", K_ENUM, AO(bs_pe), 0, BS_PE_COUNT - 1, NULL, bs_pe_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };

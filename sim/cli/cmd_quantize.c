@@ -321,6 +321,11 @@ int cmd_quantize(int argc, char **argv)
         cli_error("%s", err);
         return 1;
     }
+    if (q.wfp16) { /* the FP16 baseline stores the weights as they are */
+        cli_error("%s: wfmt \"fp16\" is the unquantized FP16 baseline (a timing preset for "
+                  "`lutsim run`); there is nothing to quantize", o.quant);
+        return 1;
+    }
     qin_set in;
     if (qin_open(o.in, &in, err, sizeof err) != 0) {
         cli_error("%s", err);

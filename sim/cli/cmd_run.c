@@ -99,7 +99,7 @@ static const char run_usage[] =
 
 static void print_usage(void)
 {
-    char models[1024] = "", quants[256] = "";
+    char models[1024] = "", quants[512] = "";
     for (int i = 0; workload_model_name(i); i++) {
         size_t l = strlen(models);
         snprintf(models + l, sizeof models - l, "%s%s", i ? ", " : "", workload_model_name(i));
@@ -107,8 +107,8 @@ static void print_usage(void)
     for (int i = 0; workload_quant_name(i); i++) {
         quant_preset q;
         char e[256];
-        if (quant_from_name_or_file(workload_quant_name(i), &q, e, sizeof e) != 0 || q.mixture)
-            continue; /* BitMoD presets are for `lutsim quantize` only */
+        if (quant_from_name_or_file(workload_quant_name(i), &q, e, sizeof e) != 0)
+            continue;
         size_t l = strlen(quants);
         snprintf(quants + l, sizeof quants - l, "%s%s", l ? ", " : "", workload_quant_name(i));
     }

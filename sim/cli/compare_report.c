@@ -129,11 +129,11 @@ void compare_print(FILE *f, const json_t *cj)
     fprintf(f, "%s: baseline %s\n", printable(str(cj, "model"), b, sizeof b),
             printable(str(cj, "baseline"), b + 256, 256));
     for (size_t k = 0; k < np; k++) {
-        fprintf(f, "\n%-22s %-10s %11s %16s %16s %11s %8s %8s %9s\n",
+        fprintf(f, "\n%-22s %-15s %11s %16s %16s %11s %8s %8s %9s\n",
                 str(json_array_get(json_object_get(json_array_get(ds, 0), "phases"), k), "phase"),
                 "quant", "latency", "throughput", "energy/token", "area", "speedup",
                 "energy", "tok/s/mm2");
-        fprintf(f, "%-22s %-10s %11s %16s %16s %11s %8s %8s %9s\n", "", "", "", "", "", "", "",
+        fprintf(f, "%-22s %-15s %11s %16s %16s %11s %8s %8s %9s\n", "", "", "", "", "", "", "",
                 "ratio", "ratio");
         for (size_t d = 0; d < json_array_size(ds); d++) {
             const json_t *o = json_array_get(ds, d);
@@ -151,7 +151,7 @@ void compare_print(FILE *f, const json_t *cj)
             times(sp, sizeof sp, r, "speedup");
             times(er, sizeof er, r, "energy_ratio");
             times(ta, sizeof ta, r, "tokens_per_s_per_mm2_ratio");
-            fprintf(f, "%-22s %-10s %11s %16s %16s %11s %8s %8s %9s\n", name, quant, lat, tps,
+            fprintf(f, "%-22s %-15s %11s %16s %16s %11s %8s %8s %9s\n", name, quant, lat, tps,
                     ept, area, sp, er, ta);
         }
     }

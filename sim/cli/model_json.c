@@ -303,7 +303,8 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         FAIL(&c, "expected a JSON object at the top level, got %s", cfg_json_kind(doc));
     static const char *const allowed[] = { "name", "description", "wfmt", "wbits",
                                            "group_size", "scale", "zero_point", "packing",
-                                           "abits", "kv_format", NULL };
+                                           "abits", "kv_format", "afmt", "decode_wbits",
+                                           NULL };
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)doc, key, v) {
@@ -334,8 +335,8 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     if (!f)
         FAIL(&c, "missing key \"wfmt\"");
     if (!json_is_string(f))
-        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\" or \"bitmod\", "
-                 "got %s", cfg_json_kind(f));
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\", \"bitmod\" or "
+                 "\"fp16\", got %s", cfg_json_kind(f));
     const char *fs = json_string_value(f);
     if (strcmp(fs, "int") == 0) {
         q.w.fmt = LUT_WFMT_INT;
@@ -361,12 +362,46 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         if (json_object_get(doc, "scale"))
             FAIL(&c, "scale: BitMoD group scales are INT8 codes under one FP16 scale per row; "
                      "leave the key out");
+    } else if (strcmp(fs, "fp16") == 0) {
+        /* FP16 weights (BitMoD's baseline): 2 bytes a weight, no scales */
+        q.w.fmt = LUT_WFMT_INT; /* sizing: 16-bit codes */
+        q.w.bits = 16;
+        q.wfp16 = 1;
+        if (hf_get_int(&c, doc, "wbits", 0, 1, &q.w.bits))
+            return -1;
+        if (q.w.bits != 16)
+            FAIL(&c, "wbits: \"fp16\" weights are 16 bits, got %d", q.w.bits);
+        static const char *const none[] = { "group_size", "scale", "zero_point", "packing", NULL };
+        for (int i = 0; none[i]; i++)
+            if (json_object_get(doc, none[i]))
+                FAIL(&c, "%s: \"fp16\" weights carry no scales or packing; leave the key out",
+                     none[i]);
     } else {
-        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\" or \"bitmod\", "
-                 "got \"%.40s\"", fs);
+        FAIL(&c, "wfmt: expected \"int\", \"uint\", \"ternary\", \"binary\", \"bitmod\" or "
+                 "\"fp16\", got \"%.40s\"", fs);
     }
     q.abits = 8;
     if (quant_format_keys(&c, doc, &q) || hf_get_int(&c, doc, "abits", 0, 1, &q.abits))
+        return -1;
+    if (q.wfp16) { /* one (unit) scale for the matrix: nothing per group */
+        q.per_tensor = 1;
+        q.group_size = 0;
+    }
+    const json_t *af = json_object_get(doc, "afmt");
+    if (af) {
+        const char *as = json_is_string(af) ? json_string_value(af) : "";
+        if (strcmp(as, "fp16") == 0) {
+            if (json_object_get(doc, "abits") && q.abits != 16)
+                FAIL(&c, "abits: \"afmt\": \"fp16\" activations are 16 bits, got %d", q.abits);
+            q.afp16 = 1;
+            q.abits = 16;
+        } else if (strcmp(as, "int") != 0) {
+            char got[64];
+            hf_got_text(af, got, sizeof got);
+            FAIL(&c, "afmt: expected \"int\" or \"fp16\", got %s", got);
+        }
+    }
+    if (hf_get_int(&c, doc, "decode_wbits", 0, 1, &q.decode_wbits))
         return -1;
     q.kv_bits = 8;
     const json_t *kvf = json_object_get(doc, "kv_format");
@@ -374,10 +409,12 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
         const char *kv = json_is_string(kvf) ? json_string_value(kvf) : "";
         if (strcmp(kv, "int8") == 0 || strcmp(kv, "int4") == 0)
             q.kv_bits = kv[3] - '0';
+        else if (strcmp(kv, "fp16") == 0 && q.afp16)
+            q.kv_bits = 16; /* FP16 K/V on an FP16 datapath (mma arrays) */
         else if (strcmp(kv, "fp16") == 0)
             FAIL(&c, "kv_format: \"fp16\" is not modelled: the LUT array multiplies by "
                      "integer bit-planes only and the vector unit has no dot-product path; "
-                     "use \"int8\" or \"int4\"");
+                     "use \"int8\" or \"int4\" (or \"afmt\": \"fp16\" for the mma arrays)");
         else
             FAIL(&c, "kv_format: expected \"int8\" or \"int4\", got %.40s",
                  json_is_string(kvf) ? kv : cfg_json_kind(kvf));

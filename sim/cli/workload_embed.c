@@ -10,10 +10,11 @@ X(models_llama_2_7b) X(models_llama_2_13b) X(models_llama_2_70b) X(models_llama_
 X(models_bitnet_b1_58_3b) X(models_opt_6_7b) X(models_mistral_7b) X(models_qwen2_7b)
 X(models_phi_3_mini) X(models_gemma_7b) X(models_tiny)
 X(models_mixtral_8x7b) X(models_qwen1_5_moe_a2_7b) X(models_olmoe_1b_7b)
-X(models_deepseek_v2_lite)
+X(models_deepseek_v2_lite) X(models_opt_1_3b)
 X(quant_W1_58A8) X(quant_W1A8) X(quant_W2A8) X(quant_W3A8) X(quant_W4A8) X(quant_W8A8)
 X(quant_W4A8_asym) X(quant_W4A8_e8) X(quant_W1_58A8_tensor) X(quant_W1_58A8_trit5)
 X(quant_W2A4) X(quant_W4A4) X(quant_W4A16) X(quant_W3A8_bitmod) X(quant_W4A8_bitmod)
+X(quant_FP16) X(quant_BitMoD_lossless) X(quant_BitMoD_lossy) X(quant_ANT_4b) X(quant_OliVe_4b)
 #undef X
 
 typedef struct {
@@ -37,6 +38,7 @@ static const entry models[] = {
     { "qwen1.5-moe-a2.7b", embed_models_qwen1_5_moe_a2_7b },
     { "olmoe-1b-7b", embed_models_olmoe_1b_7b },
     { "deepseek-v2-lite", embed_models_deepseek_v2_lite },
+    { "opt-1.3b", embed_models_opt_1_3b },
     { NULL, NULL },
 };
 
@@ -56,6 +58,11 @@ static const entry quants[] = {
     { "W4A16", embed_quant_W4A16 },
     { "W3A8-bitmod", embed_quant_W3A8_bitmod },
     { "W4A8-bitmod", embed_quant_W4A8_bitmod },
+    { "FP16", embed_quant_FP16 },
+    { "BitMoD-lossless", embed_quant_BitMoD_lossless },
+    { "BitMoD-lossy", embed_quant_BitMoD_lossy },
+    { "ANT-4b", embed_quant_ANT_4b },
+    { "OliVe-4b", embed_quant_OliVe_4b },
     { NULL, NULL },
 };
 
