@@ -281,10 +281,12 @@ area: $(LUTSIM)
 # and held-out points and fit (writes the committed workloads/area/logic_fit.json);
 # area-check synthesises the held-out points again against the committed file.
 .PHONY: area-fit area-check
+# UNITS=a,b synthesises only those units (area-fit keeps the others' committed entries).
+AREA_UNITS = $(if $(UNITS),--units $(UNITS))
 area-fit: $(RTL_GEN_TOOL)
-	@/usr/bin/python3 scripts/area-fit.py fit $(BUILD) workloads/area/logic_fit.json
+	@/usr/bin/python3 scripts/area-fit.py fit $(BUILD) workloads/area/logic_fit.json $(AREA_UNITS)
 area-check: $(RTL_GEN_TOOL)
-	@/usr/bin/python3 scripts/area-fit.py check $(BUILD) workloads/area/logic_fit.json
+	@/usr/bin/python3 scripts/area-fit.py check $(BUILD) workloads/area/logic_fit.json $(AREA_UNITS)
 # end RTL -------------------------------------------------------------------
 
 # Fuzzing and the corpus replay test ---------------------------------------
