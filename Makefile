@@ -214,6 +214,8 @@ $(BUILD)/gen/arch_params.vh.stamp: $(RTL_GEN_TOOL) $(RTL_ARCH)
 
 rtl-lint: $(RTL_GEN)
 	$(VERILATOR) --lint-only -Wall --top-module lutc_top -I$(BUILD)/gen $(RTL_SRC)
+	for t in pe_mac_int pe_systolic pe_mac_fp16 pe_bitmod; do \
+	    $(VERILATOR) --lint-only -Wall --top-module $$t rtl/pe/*.v || exit 1; done
 
 # (the includes are rewritten only when their text changes; the stamp keeps
 # Verilator from re-running when only their time stamp moved)
@@ -244,6 +246,29 @@ $(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(
 	@mkdir -p $(dir $@)
 	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LDLIBS)
 
+# The baseline PEs (rtl/pe/) Verilated on their own for their functional
+# test against C references (tests/test_pe_rtl.cpp): one model per PE, each
+# in its own directory; the Verilator runtime objects come from the first.
+PE_VDIR   := $(BUILD)/rtl/pe
+PE_TOPS   := pe_mac_fp16 pe_bitmod
+PE_VLIBS  := $(foreach t,$(PE_TOPS),$(PE_VDIR)/$(t)/V$(t)__ALL.a)
+PE_VRT    := $(PE_VDIR)/pe_mac_fp16/verilated.o $(PE_VDIR)/pe_mac_fp16/verilated_threads.o
+define PE_VERILATE
+$(PE_VDIR)/$(1)/V$(1)__ALL.a: rtl/pe/$(1).v
+	@mkdir -p $(PE_VDIR)/$(1)
+	$$(VERILATOR) --cc -O3 -Wall --top-module $(1) -Mdir $(PE_VDIR)/$(1) $$<
+	$$(MAKE) --no-print-directory -s -C $(PE_VDIR)/$(1) -f V$(1).mk OPT_FAST=-O2 \
+	    V$(1)__ALL.a verilated.o verilated_threads.o
+endef
+$(foreach t,$(PE_TOPS),$(eval $(call PE_VERILATE,$(t))))
+$(PE_VRT): $(PE_VDIR)/pe_mac_fp16/Vpe_mac_fp16__ALL.a
+$(BUILD)/obj/tests/test_pe_rtl.o: CXXFLAGS += $(foreach t,$(PE_TOPS),-isystem $(PE_VDIR)/$(t)) \
+    -isystem $(RTL_VINC) -isystem $(RTL_VINC)/vltstd
+$(BUILD)/obj/tests/test_pe_rtl.o: $(PE_VLIBS)
+$(BUILD)/tests/test_pe_rtl: $(BUILD)/obj/tests/test_pe_rtl.o $(PE_VLIBS) $(PE_VRT)
+	@mkdir -p $(dir $@)
+	$(CXX) $(LDFLAGS) -o $@ $< $(PE_VLIBS) $(PE_VRT) -lgtest -lgtest_main -pthread $(LDLIBS)
+
 SEEDS  ?= 50
 SEED   ?= 1
 MEMORY ?= all
@@ -257,10 +282,12 @@ area: $(LUTSIM)
 # and held-out points and fit (writes the committed workloads/area/logic_fit.json);
 # area-check synthesises the held-out points again against the committed file.
 .PHONY: area-fit area-check
+# UNITS=a,b synthesises only those units (area-fit keeps the others' committed entries).
+AREA_UNITS = $(if $(UNITS),--units $(UNITS))
 area-fit: $(RTL_GEN_TOOL)
-	@/usr/bin/python3 scripts/area-fit.py fit $(BUILD) workloads/area/logic_fit.json
+	@/usr/bin/python3 scripts/area-fit.py fit $(BUILD) workloads/area/logic_fit.json $(AREA_UNITS)
 area-check: $(RTL_GEN_TOOL)
-	@/usr/bin/python3 scripts/area-fit.py check $(BUILD) workloads/area/logic_fit.json
+	@/usr/bin/python3 scripts/area-fit.py check $(BUILD) workloads/area/logic_fit.json $(AREA_UNITS)
 # end RTL -------------------------------------------------------------------
 
 # Fuzzing and the corpus replay test ---------------------------------------

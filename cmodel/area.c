@@ -14,7 +14,7 @@ const char *const area_part_names[AREA_PART_COUNT] = {
 
 const char *const area_unit_names[AREA_UNIT_COUNT] = {
     "lut_array", "precompute", "dequant", "dma", "controller", "scoreboard_ring",
-    "pe_mac_int", "pe_systolic",
+    "pe_mac_int", "pe_systolic", "pe_mac_fp16", "pe_bitmod",
 };
 
 /* The parameters each unit's closed form may use, as scripts/area-fit.py
@@ -26,11 +26,14 @@ static const char *const dma_vars[] = { "burst_bytes", "ot", "idw", "pad", NULL 
 static const char *const ctrl_vars[] = { "q", "s", "dram_latency", NULL };
 static const char *const ring_vars[] = { "depth", "nr", "nw", NULL };
 static const char *const pe_vars[] = { "aw", "ww", "accw", NULL };
+static const char *const fp16_vars[] = { "mw", NULL };
+static const char *const bitmod_vars[] = { "dp", "accw", NULL };
 
 const char *const *area_unit_vars(area_unit u)
 {
     static const char *const *const v[AREA_UNIT_COUNT] = {
         lut_vars, tprec_vars, dq_vars, dma_vars, ctrl_vars, ring_vars, pe_vars, pe_vars,
+        fp16_vars, bitmod_vars,
     };
     return v[u];
 }
@@ -203,16 +206,41 @@ static int logic_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_
     return 0;
 }
 
-/* A systolic or mac array in place of the LUT path's array, precompute and
- * dequant unit (they are not built): um2 at the fit's node. */
+/* One bitserial PE at the fit's node: BitMoD's and the FP16 baseline's
+ * from their synthesised RTL (pe_bitmod at bs_dp lanes; the FP16 PE as
+ * bs_dp FP16 MAC lanes, an assumption for bs_dp > 1), ANT's and OliVe's
+ * from BitMoD's published figures (no RTL of them). */
+static int bitserial_pe_um2(const area_table *t, const arch_t *a, double *pe, char *err,
+                            size_t errlen)
+{
+    if (a->bs_pe == BS_PE_BITMOD) {
+        const double v[] = { a->bs_dp, AREA_BITMOD_ACCW };
+        return area_fit_um2(&t->unit[AREA_U_PE_BITMOD], bitmod_vars, v, pe, err, errlen);
+    }
+    if (a->bs_pe == BS_PE_FP16) {
+        const double v[] = { AREA_FP16_MW };
+        if (area_fit_um2(&t->unit[AREA_U_PE_FP16], fp16_vars, v, pe, err, errlen))
+            return -1;
+        *pe *= a->bs_dp;
+        return 0;
+    }
+    *pe = t->bitserial_pe_um2[a->bs_pe];
+    return 0;
+}
+
+/* A systolic, mac or bitserial array in place of the LUT path's array,
+ * precompute and dequant unit (they are not built): um2 at the fit's node. */
 static int mma_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_COUNT], char *err,
                    size_t errlen)
 {
     static const double int8_pe[] = { 8, 8, 32 };
+    static const double fp32_acc[] = { AREA_FP16_MW };
     double pe;
     um2[AREA_LUT_ARRAY] = um2[AREA_PRECOMPUTE] = um2[AREA_DEQUANT] = 0;
-    if (a->compute_kind == COMPUTE_BITSERIAL) { /* BitMoD's per-PE figure, not synthesised */
-        um2[AREA_MMA_ARRAY] = (double)a->bs_rows * a->bs_cols * t->bitserial_pe_um2[a->bs_pe];
+    if (a->compute_kind == COMPUTE_BITSERIAL) {
+        if (bitserial_pe_um2(t, a, &pe, err, errlen))
+            return -1;
+        um2[AREA_MMA_ARRAY] = (double)a->bs_rows * a->bs_cols * pe;
         return 0;
     }
     if (a->compute_kind == COMPUTE_SYSTOLIC) {
@@ -222,9 +250,10 @@ static int mma_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_CO
         return 0;
     }
     const double lanes = (double)a->mac_m * a->mac_n * a->mac_k;
-    if (a->mac_dtype == MAC_FP16)
-        pe = t->vector_lane_um2;
-    else if (area_fit_um2(&t->unit[AREA_U_PE_MAC], pe_vars, int8_pe, &pe, err, errlen))
+    if (a->mac_dtype == MAC_FP16) {
+        if (area_fit_um2(&t->unit[AREA_U_PE_FP16], fp16_vars, fp32_acc, &pe, err, errlen))
+            return -1;
+    } else if (area_fit_um2(&t->unit[AREA_U_PE_MAC], pe_vars, int8_pe, &pe, err, errlen))
         return -1;
     um2[AREA_MMA_ARRAY] = lanes * pe;
     const double dq_v[] = { a->mac_dq_lanes };

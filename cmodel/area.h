@@ -18,10 +18,15 @@
  *                 RTL has no vector unit), scaled like logic;
  *   mma array   = compute.kind systolic: R x C fitted pe_systolic (8 x 8
  *                 bits into 32); mac INT8: tile m x n x k fitted pe_mac_int;
- *                 mac FP16: as many of the vector unit's cited FP16
- *                 multiply + add lanes (no FP16 PE is synthesised); the
- *                 mac's dequant stage is the fitted dequant unit at
- *                 mac.dequant_lanes lanes.
+ *                 mac FP16: tile m x n x k fitted pe_mac_fp16 (FP32
+ *                 accumulator, mw 23); the mac's dequant stage is the
+ *                 fitted dequant unit at mac.dequant_lanes lanes;
+ *                 bitserial: rows x cols PEs, pe bitmod the fitted
+ *                 pe_bitmod (dp = bitserial.dp, 64-bit accumulator), pe
+ *                 fp16 dp fitted pe_mac_fp16 lanes, pe ant and olive
+ *                 BitMoD's published per-PE figures (no RTL of them).
+ * Every kind's PEs are thus priced from synthesis of rtl/pe/ by the same
+ * method (ANT's and OliVe's excepted).
  * Node figures between two tabulated nodes are linear in the node; a node
  * outside the tables is an error.  Nothing here is placed or routed: the
  * figures are cell area (logic) and macro area (SRAM).
@@ -55,8 +60,15 @@ extern const char *const area_part_names[AREA_PART_COUNT];
 typedef enum {
     AREA_U_LUT = 0, AREA_U_TPREC, AREA_U_DQ, AREA_U_DMA, AREA_U_CTRL, AREA_U_RING,
     AREA_U_PE_MAC, AREA_U_PE_SYS, /* rtl/pe/: the baseline arrays' PEs (aw, ww, accw bits) */
+    AREA_U_PE_FP16,               /* rtl/pe/pe_mac_fp16.v (mw: accumulator fraction bits) */
+    AREA_U_PE_BITMOD,             /* rtl/pe/pe_bitmod.v (dp lanes, accw accumulator bits) */
     AREA_UNIT_COUNT
 } area_unit;
+
+/* The design points the kinds price their FP16 and BitMoD PEs at: an FP32
+ * accumulator (23 fraction bits) and pe_bitmod's full-range 64-bit one. */
+#define AREA_FP16_MW 23
+#define AREA_BITMOD_ACCW 64
 extern const char *const area_unit_names[AREA_UNIT_COUNT];
 
 #define AREA_MAX_TERMS 8
@@ -90,7 +102,9 @@ typedef struct {
     double port_factor;             /* extra bitcell area per port beyond the first */
     double vector_lane_um2;         /* at fit_node_nm */
     double double_acc_bit_um2;      /* at fit_node_nm */
-    double bitserial_pe_um2[BS_PE_COUNT]; /* at fit_node_nm: published per-PE figures, scaled */
+    double bitserial_pe_um2[BS_PE_COUNT]; /* at fit_node_nm: BitMoD's published per-PE figures,
+                                           * scaled (ant and olive price their PEs; bitmod and
+                                           * fp16 are kept for comparison, see area_eval) */
 } area_table;
 
 typedef struct {

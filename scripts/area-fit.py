@@ -15,7 +15,11 @@ the fit, and their error is the model's error.
   make area-check   synthesise the held-out points again and check the
                     committed coefficients predict them within 10%
 
-Usage: area-fit.py fit BUILD OUT.json | check BUILD FIT.json
+Usage: area-fit.py fit BUILD OUT.json | check BUILD FIT.json  [--units a,b]
+  --units: only those units are synthesised (fit: the others keep their
+  entries in OUT.json, which must hold every unit; check: only theirs are
+  checked).  make area-fit UNITS=a,b passes it.
+
 Programs are started from argument vectors (subprocess, no shell).  yosys
 reads its commands from a script file; every path written into it is
 checked to hold only [A-Za-z0-9._/+-] (yosys splits commands at blanks
@@ -109,6 +113,14 @@ def pe_point(aw, ww, accw):
             "chparam": [("AW", aw), ("WW", ww), ("ACCW", accw)]}
 
 
+def fp16_point(mw):
+    return {"params": {"mw": mw}, "arch": {}, "chparam": [("MW", mw)]}
+
+
+def bitmod_point(dp, accw):
+    return {"params": {"dp": dp, "accw": accw}, "arch": {}, "chparam": [("DP", dp), ("ACCW", accw)]}
+
+
 PE_FIT = [(8, 8, 32), (4, 4, 16), (8, 4, 24), (6, 6, 24), (16, 16, 48), (4, 8, 20), (8, 8, 20),
           (8, 8, 40), (16, 16, 40)]
 
@@ -195,6 +207,26 @@ UNITS = {
         "terms": [[], ["aw", "ww"], ["accw"], ["aw"], ["ww"]],
         "fit": [pe_point(*x) for x in PE_FIT],
         "held_out": [pe_point(8, 8, 24), pe_point(12, 12, 32)],
+    },
+    "pe_mac_fp16": {
+        "top": "pe_mac_fp16", "files": ["pe/pe_mac_fp16.v"],
+        "why": "an 11 x 11-bit significand multiplier and exponent add (fixed); the "
+               "accumulator's adder on mw + 1-bit significands: magnitude compare and swap, "
+               "alignment shifter, add/subtract, leading-zero count, normalising shifter "
+               "and rounding (about mw x log2(mw) multiplexers), and its mw + 9-bit register",
+        "terms": [[], ["mw"], ["mw", "mw"]],
+        "fit": [fp16_point(21), fp16_point(23), fp16_point(27), fp16_point(31), fp16_point(39)],
+        "held_out": [fp16_point(25), fp16_point(35)],
+    },
+    "pe_bitmod": {
+        "top": "pe_bitmod", "files": ["pe/pe_bitmod.v"],
+        "why": "per lane (dp) the term x significand gating, the exponent add, the "
+               "maximum-exponent comparator and 14-bit alignment shifter and an adder of "
+               "the sum; the accw-bit shift-accumulate (shifter, adder, register)",
+        "terms": [[], ["dp"], ["accw"], ["dp", "accw"]],
+        "fit": [bitmod_point(1, 48), bitmod_point(2, 32), bitmod_point(2, 64), bitmod_point(4, 32),
+                bitmod_point(4, 64), bitmod_point(8, 48), bitmod_point(8, 64), bitmod_point(4, 48)],
+        "held_out": [bitmod_point(4, 56), bitmod_point(6, 64), bitmod_point(3, 40)],
     },
 }
 
@@ -384,11 +416,24 @@ def yosys_version():
     return r.stdout.strip()
 
 
-def cmd_fit(build, out):
+def cmd_fit(build, out, only):
     cells = load_cells()
     work = os.path.join(build, "area-fit")
+    kept = {}
+    if only:
+        # the other units keep their committed entries (coefficients, points)
+        try:
+            with open(out) as f:
+                kept = json.load(f)["units"]
+        except (OSError, ValueError, KeyError) as e:
+            die("--units: %s: cannot read the other units' entries (%s)" % (out, e))
+        missing = [u for u in UNITS if u not in only and u not in kept]
+        if missing:
+            die("--units: %s has no entry for %s; run the full fit" % (out, ", ".join(missing)))
     jobs_list = []
     for u, s in UNITS.items():
+        if only and u not in only:
+            continue
         for p in s["fit"] + s["held_out"]:
             jobs_list.append((u, s, p))
     # the slowest last: the LUT array, then the controller
@@ -411,6 +456,12 @@ def cmd_fit(build, out):
     }
     worst = 0.0
     for u, s in UNITS.items():
+        if only and u not in only:
+            doc["units"][u] = kept[u]
+            worst = max(worst, kept[u]["max_held_out_error"])
+            print("%-16s max held-out error %5.2f%% (kept from %s)" %
+                  (u, 100 * kept[u]["max_held_out_error"], os.path.basename(out)))
+            continue
         coefs = fit(s["terms"], s["fit"])
         for p in s["fit"] + s["held_out"]:
             p["model_um2"] = round(model(s["terms"], coefs, p["params"]), 3)
@@ -437,13 +488,15 @@ def cmd_fit(build, out):
     return 0 if worst < TOLERANCE else 1
 
 
-def cmd_check(build, path):
+def cmd_check(build, path, only):
     cells = load_cells()
     with open(path) as f:
         doc = json.load(f)
     work = os.path.join(build, "area-check")
     jobs_list = []
     for u, s in UNITS.items():
+        if only and u not in only:
+            continue
         for p in s["held_out"]:
             jobs_list.append((u, s, p))
     print("area-check: %d held-out syntheses" % len(jobs_list), flush=True)
@@ -466,14 +519,40 @@ def cmd_check(build, path):
     return 1 if bad else 0
 
 
+def parse_units(argv):
+    """--units a,b (or --units=a,b): the units to synthesise; [] = all."""
+    only = []
+    rest = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--units" or a.startswith("--units="):
+            if a == "--units":
+                if i + 1 >= len(argv):
+                    die("--units: expected a comma-separated list of units")
+                i += 1
+                a = argv[i]
+            else:
+                a = a[len("--units="):]
+            for u in a.split(","):
+                if u not in UNITS:
+                    die("--units: '%s' is not a unit (%s)" % (u[:40], ", ".join(UNITS)))
+                only.append(u)
+        else:
+            rest.append(a)
+        i += 1
+    return only, rest
+
+
 def main(argv):
+    only, argv = parse_units(argv)
     if len(argv) != 4 or argv[1] not in ("fit", "check"):
-        print(__doc__.split("\n\n")[-2], file=sys.stderr)
+        print(__doc__.split("\n\n")[-3], file=sys.stderr)
         return 2
     build = os.path.abspath(argv[2])
     if argv[1] == "fit":
-        return cmd_fit(build, os.path.abspath(argv[3]))
-    return cmd_check(build, os.path.abspath(argv[3]))
+        return cmd_fit(build, os.path.abspath(argv[3]), only)
+    return cmd_check(build, os.path.abspath(argv[3]), only)
 
 
 if __name__ == "__main__":

@@ -180,8 +180,59 @@ TEST(Area, MmaKindsPricedByTheirFittedPes)
     r = eval(t, a);
     EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 512 * mac_pe * factor * 1e-6, 1e-12);
     EXPECT_GT(r.part_mm2[AREA_MMA_DEQUANT], 0);
-    a.mac_dtype = MAC_FP16; // FP16 lanes: the cited FP16 multiply + add, larger than INT8
-    EXPECT_GT(eval(t, a).part_mm2[AREA_MMA_ARRAY], r.part_mm2[AREA_MMA_ARRAY] * 1.5);
+    // FP16 lanes: the fitted pe_mac_fp16 with an FP32 accumulator (mw 23),
+    // held to its own synthesis (logic_fit.json: 3863.384 um^2 at 45 nm)
+    const double fp16_vals[] = { 23 };
+    const char *const fp16_vars[] = { "mw", nullptr };
+    double fp16_pe;
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_FP16], fp16_vars, fp16_vals, &fp16_pe, err,
+                           sizeof err), 0);
+    EXPECT_NEAR(fp16_pe, 3863.384, 0.1 * 3863.384);
+    a.mac_dtype = MAC_FP16;
+    const area_report f = eval(t, a);
+    EXPECT_NEAR(f.part_mm2[AREA_MMA_ARRAY], 512 * fp16_pe * factor * 1e-6, 1e-12);
+    EXPECT_GT(f.part_mm2[AREA_MMA_ARRAY], r.part_mm2[AREA_MMA_ARRAY] * 1.5);
+    EXPECT_DOUBLE_EQ(f.part_mm2[AREA_MMA_DEQUANT], r.part_mm2[AREA_MMA_DEQUANT]);
+}
+
+// The bitserial kind's BitMoD and FP16 PEs from their synthesised RTL
+// (rtl/pe/pe_bitmod.v, pe_mac_fp16.v), against BitMoD's published per-PE
+// areas at 28 nm (1507.7 and 1968.7 um^2, default.json): our cell area is
+// lower (no place and route, an open 45 nm library scaled), but the two
+// PEs keep BitMoD's ratio, 1507.7 / 1968.7 = 0.766, within 5%.
+TEST(Area, BitserialPesFromSynthesisBesidePublished)
+{
+    const area_table t = table();
+    char err[256];
+    double factor, bm, fp;
+    ASSERT_EQ(area_logic_factor(&t, 28, &factor, err, sizeof err), 0);
+    const double bm_vals[] = { 4, 64 };
+    const char *const bm_vars[] = { "dp", "accw", nullptr };
+    const double fp_vals[] = { 23 };
+    const char *const fp_vars[] = { "mw", nullptr };
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_BITMOD], bm_vars, bm_vals, &bm, err, sizeof err), 0);
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_FP16], fp_vars, fp_vals, &fp, err, sizeof err), 0);
+    // the committed fit's own synthesis points (logic_fit.json)
+    EXPECT_NEAR(bm, 3040.38, 0.1 * 3040.38);
+    EXPECT_NEAR(fp, 3863.384, 0.1 * 3863.384);
+    EXPECT_NEAR((bm / fp) / (1507.7 / 1968.7), 1.0, 0.05);
+    // the published figures stay in the table, brought to 45 nm
+    EXPECT_NEAR(t.bitserial_pe_um2[BS_PE_BITMOD] * factor, 1507.7, 1e-9);
+    EXPECT_NEAR(t.bitserial_pe_um2[BS_PE_FP16] * factor, 1968.7, 1e-9);
+    arch_t a = pinned_arch();
+    a.compute_kind = COMPUTE_BITSERIAL;
+    a.bs_rows = 8, a.bs_cols = 4, a.bs_dp = 4, a.bs_bits_per_cycle = 2;
+    a.bs_pe = BS_PE_BITMOD;
+    EXPECT_NEAR(eval(t, a).part_mm2[AREA_MMA_ARRAY], 32 * bm * factor * 1e-6, 1e-12);
+    a.bs_dp = 2; // the fit at dp 2
+    const double bm2_vals[] = { 2, 64 };
+    double bm2;
+    ASSERT_EQ(area_fit_um2(&t.unit[AREA_U_PE_BITMOD], bm_vars, bm2_vals, &bm2, err, sizeof err), 0);
+    EXPECT_NEAR(eval(t, a).part_mm2[AREA_MMA_ARRAY], 32 * bm2 * factor * 1e-6, 1e-12);
+    a.bs_pe = BS_PE_FP16; // dp FP16 MAC lanes a PE
+    EXPECT_NEAR(eval(t, a).part_mm2[AREA_MMA_ARRAY], 32 * 2 * fp * factor * 1e-6, 1e-12);
+    a.bs_pe = BS_PE_ANT; // published: 1318.6 um^2 at 28 nm
+    EXPECT_NEAR(eval(t, a).part_mm2[AREA_MMA_ARRAY], 32 * 1318.6e-6, 1e-12);
 }
 
 // Each change must grow its part strictly and the total with it.
