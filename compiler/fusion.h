@@ -88,12 +88,19 @@ typedef struct {
                                          (a partner whose fused schedule failed) */
     gemm_epilogue epi[MODEL_MAX_OPS]; /* linear i: its epilogue */
     int qin[MODEL_MAX_OPS];           /* linear i: fusion_qin */
+    int stat_of[MODEL_MAX_OPS];       /* norm i: the linear whose epilogue sums the squares
+                                         of its rows (epi.stat), or -1 */
 } fusion_plan;
 
 /* What fuses in the n operations (in model_layers' order) on arch: with
  * vector.fused false nothing does (every into = -1, every epi off; qin
  * PASS where a quantize step is needed). */
 void fusion_plan_of(const arch_t *arch, const model_op *ops, int n, fusion_plan *fp);
+
+/* Norm v gets no statistic from an epilogue after all (its rows do not
+ * suit the split, or the GEMM's schedule has no room for the row sums):
+ * the GEMM's epilogue drops the stat step. */
+void fusion_unstat(fusion_plan *fp, int v);
 
 /* Linear l's fused schedule cannot be built (no buffer room): it runs
  * plain, and what it absorbed runs on its own (or the part of it that was

@@ -369,6 +369,13 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     fusion_plan *fp = &c->fusion;
     g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
     int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    if (rc != 0 && g->epi.stat) { /* no room for the row sums: the norm makes its own */
+        for (int v = 0; v < MODEL_MAX_OPS; v++)
+            if (fp->stat_of[v] == i)
+                fusion_unstat(fp, v);
+        g->epi.stat = 0;
+        rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    }
     if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
         g->in_quant = 0;
         if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
@@ -398,6 +405,19 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     *st = both;
     *sampled = *sampled || qsampled;
     return 0;
+}
+
+/* vector.fused: norm o (feeding a linear layer: feeds; not making tables:
+ * produces) runs split, an rmsnorm of whole rows (rows that fit half the
+ * output buffer, not spans: the lowering below). */
+static int norm_splits(const arch_t *a, const model_op *o, const model_phase *ph, uint64_t T,
+                       uint64_t half_out, int feeds, int produces)
+{
+    const uint64_t tokens = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+    const uint64_t cols = (o->elements + tokens - 1) / tokens;
+    return a->vec_fused && o->kind == MODEL_OP_NORM && feeds && !produces &&
+           strcmp(o->func, "rmsnorm") == 0 && cols <= half_out / 12 &&
+           cols * tokens == o->elements;
 }
 
 static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -444,6 +464,11 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             }
         }
     }
+
+    /* a norm whose statistic an epilogue makes must run split on whole rows */
+    for (int i = 0; i < n; i++)
+        if (fp->stat_of[i] >= 0 && !norm_splits(a, &ops[i], ph, T, half_out, feeds[i], produces[i]))
+            fusion_unstat(fp, i);
 
     int nout = 0;
     for (int i = 0; i < n; i++) {
@@ -571,10 +596,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             /* the op's rows when it runs on whole rows (a norm's tokens) */
             const uint64_t tokens = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             /* vector.fused: an rmsnorm of whole rows into a linear layer runs
-             * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h) */
-            v.norm_split = a->vec_fused && o->kind == MODEL_OP_NORM && feeds[i] &&
-                           !produces[i] && strcmp(o->func, "rmsnorm") == 0 &&
-                           cols * tokens == o->elements; /* whole rows, not spans */
+             * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h), or
+             * rms_apply alone when its producer's epilogue summed the squares */
+            v.norm_split = norm_splits(a, o, ph, T, half_out, feeds[i], produces[i]);
+            if (v.norm_split && fp->stat_of[i] >= 0) {
+                v.norm_split = 2;
+                snprintf(r->stat_from, sizeof r->stat_from, "%s", ops[fp->stat_of[i]].name);
+            }
             if (produces[i]) {
                 v.rows = tokens;
                 v.cols = o->elements / v.rows;

@@ -62,6 +62,9 @@ typedef struct {
     char fused_into[2 * MODEL_NAME_MAX]; /* vector.fused: the GEMM(s) whose epilogue runs this
                                   operation (its st, macs stay 0: the GEMM's row has its
                                   cycles and energy); "" when it runs on its own */
+    char stat_from[MODEL_NAME_MAX]; /* vector.fused: a norm whose row statistic (sum of
+                                  squares) that GEMM's epilogue computed; the norm's row keeps
+                                  its own program, the final scaling and quantize; "" else */
 } op_result;
 
 typedef struct {

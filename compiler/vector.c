@@ -101,6 +101,8 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     pl->esz = (uint64_t)pl->lay.elem_bytes;
     pl->srcs = two_sources(v->fn) ? 2 : 1;
     pl->quant = v->quant_out || v->tables_group > 0;
+    if (v->norm_split < 0 || v->norm_split > 2)
+        FAIL("norm_split %d is not 0, 1 or 2", v->norm_split);
     if (v->norm_split && (isa_vfn_base(v->fn) != VFN_RMSNORM_F32 || !v->quant_out ||
                           v->tables_group > 0))
         FAIL("the norm split is an rmsnorm that quantizes for a linear layer, without tables");
@@ -139,6 +141,9 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     l->sums_addr = count_addmul(l->tables_addr, v->rows, pl->t_row_bytes, &ovf);
     l->image_bytes = count_addmul(l->sums_addr, pl->ngroups * 4, v->tables_group > 0 ? v->rows : 0,
                                   &ovf);
+    l->stat_addr = (l->image_bytes + 63) / 64 * 64; /* (a burst boundary: no stray burst) */
+    if (v->norm_split == 2)
+        l->image_bytes = count_addmul(l->stat_addr, v->rows, 4, &ovf);
     if (ovf)
         FAIL("a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
              (unsigned long long)v->rows, (unsigned long long)v->cols);
@@ -206,11 +211,15 @@ typedef struct {
     uint64_t t, e0, n, slot;
 } tile;
 
-static int emit_load(program *p, const plan *pl, const tile *x, char *err, size_t errlen)
+static int emit_load(program *p, const plan *pl, const vec_shape *v, const tile *x, char *err,
+                     size_t errlen)
 {
     const uint64_t base = x->slot * pl->half, bytes = x->n * pl->esz;
     if (dma(p, OP_LOAD, BUF_OUT, base, pl->lay.in_addr + x->e0 * pl->esz, bytes, err, errlen))
         return -1;
+    if (v->norm_split == 2) /* the rows' sums, where emit_split reads them (the output's place) */
+        return dma(p, OP_LOAD, BUF_OUT, base + bytes, pl->lay.stat_addr + x->e0 / v->cols * 4,
+                   x->n / v->cols * 4, err, errlen);
     if (pl->srcs == 2)
         return dma(p, OP_LOAD, BUF_OUT, base + bytes, pl->lay.in2_addr + x->e0 * pl->esz, bytes,
                    err, errlen);
@@ -262,7 +271,8 @@ static int emit_tables(program *p, const plan *pl, const vec_shape *v, const til
 
 /* The norm split of a tile's rows (v->norm_split): per row its statistic
  * (4 B at dst + 4 r, where the unfused rmsnorm wrote its output) and the
- * scaling and quantize into the act buffer at abase. */
+ * scaling and quantize into the act buffer at abase; norm_split 2: the
+ * rows' sums of squares were loaded there, rms_apply alone. */
 static int emit_split(program *p, const plan *pl, const vec_shape *v, const tile *x,
                       uint64_t base, uint64_t dst, uint64_t abase, char *err, size_t errlen)
 {
@@ -279,9 +289,11 @@ static int emit_split(program *p, const plan *pl, const vec_shape *v, const tile
         in.dbuf = BUF_OUT;
         in.dst = (uint32_t)(dst + 4 * r);
         in.len = (uint32_t)per;
-        if (push(p, &in, err, errlen))
+        if (v->norm_split != 2 && push(p, &in, err, errlen))
             return -1;
         in.fn = VFN_RMS_APPLY;
+        if (v->norm_split == 2)
+            in.imm = t | RMS_APPLY_SS;
         in.src2 = in.dst;
         in.dbuf = BUF_ACT;
         in.dst = (uint32_t)(abase + r * per);
@@ -344,7 +356,7 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
         /* the load of emitted tile k, then the work of tile k - ahead */
         if (k < emitted) {
             tile x = tile_at(&pl, k < keep ? k : tiles - 1, k);
-            if (emit_load(p, &pl, &x, err, errlen))
+            if (emit_load(p, &pl, v, &x, err, errlen))
                 return -1;
         }
         if (k >= ahead) {
