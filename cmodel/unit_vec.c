@@ -209,8 +209,8 @@ static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     const vfn_shape shape = shape_of_instr(in), *s = &shape;
     const uint64_t n = vec_len(in);
     /* rms_stat's rows each start a fresh lane group (one sum a row) */
-    c->occupancy = rms_rows(in) * ceil_div(rms_row_len(in), (uint64_t)m->arch->vector_lanes) *
-                   (uint64_t)s->passes;
+    const uint64_t rows = rms_rows(in), per = rows > 1 ? rms_row_len(in) : n;
+    c->occupancy = rows * ceil_div(per, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
     if (!m->arch->sram_ideal)
         vec_banked(m, in, s, c);
     c->latency = (uint64_t)m->arch->vector_latency;
