@@ -596,11 +596,31 @@ static void stat_into(fusion_plan *fp, const model_op *ops, int n, int l, int v)
     fp->stat_of[v] = l;
 }
 
+/* The final norm v after the last layer's linear l reads some of its rows
+ * (the last token of each sequence, or all of them in decode). */
+static void stat_into_final(fusion_plan *fp, const model_op *ops, int n, int l, int v)
+{
+    const model_op *o = &ops[v], *g = &ops[l];
+    if (v + 1 >= n || o->kind != MODEL_OP_NORM || strcmp(o->func, "rmsnorm") != 0 ||
+        o->repeat != 1 || g->repeat < 2 || o->count != 1 || g->n == 0 ||
+        o->elements % g->n != 0 || o->elements > g->m * g->n ||
+        ops[v + 1].kind != MODEL_OP_LINEAR || ops[v + 1].k != g->n)
+        return;
+    fp->epi[l].stat = 1;
+    fp->stat_of[v] = l;
+}
+
 void fusion_unstat(fusion_plan *fp, int v)
 {
-    if (fp->stat_of[v] >= 0)
-        fp->epi[fp->stat_of[v]].stat = 0;
+    const int l = fp->stat_of[v];
     fp->stat_of[v] = -1;
+    fp->stat_wrap[v] = 0;
+    if (l < 0)
+        return;
+    for (int u = 0; u < MODEL_MAX_OPS; u++)
+        if (fp->stat_of[u] == l)
+            return; /* another norm still reads l's sums */
+    fp->epi[l].stat = 0;
 }
 
 void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp)
@@ -611,6 +631,7 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
         fp->epi[i] = (gemm_epilogue){ 0, VFN_COPY, 0, 0 };
         fp->qin[i] = FUSION_QIN_NONE;
         fp->stat_of[i] = -1;
+        fp->stat_wrap[i] = 0;
     }
     for (int i = 1; i < n; i++)
         if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION)
@@ -623,7 +644,19 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
         if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "add") == 0) {
             if (covers(&ops[i - 1], o, 0)) { /* residual after o_proj, down_proj, fc2 */
                 absorb(fp, i, i - 1, VFN_ADD_F32, next_linear);
+                /* the norm that reads the residual stream next: o_proj's in
+                 * the layer, down_proj's in the next layer (the first layer
+                 * reads the embedding: stat_wrap) and after the last */
                 stat_into(fp, ops, n, i - 1, i + 1);
+                const int j = find(ops, i - 1, "layer.input_norm"); /* model_layers: op 0 */
+                if (named(o, "layer.residual_mlp") && ops[i - 1].repeat > 1 && j == 0 &&
+                    fp->stat_of[j] < 0) {
+                    stat_into(fp, ops, n, i - 1, j);
+                    if (fp->stat_of[j] == i - 1)
+                        fp->stat_wrap[j] = 1;
+                    if (i + 1 < n)
+                        stat_into_final(fp, ops, n, i - 1, i + 1);
+                }
             }
         } else if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "rope") == 0) {
             const int q = find(ops, i, "layer.q_proj"), k = find(ops, i, "layer.k_proj");
@@ -654,8 +687,10 @@ void fusion_drop(fusion_plan *fp, const model_op *ops, int l)
         fp->qin[l] = FUSION_QIN_PASS;
     fp->epi[l] = (gemm_epilogue){ 0, VFN_COPY, 0, 0 };
     for (int v = 0; v < MODEL_MAX_OPS; v++) {
-        if (fp->stat_of[v] == l)
+        if (fp->stat_of[v] == l) {
             fp->stat_of[v] = -1;
+            fp->stat_wrap[v] = 0;
+        }
         if (fp->also[v] == l) { /* rope: k_proj's part runs on its own */
             fp->also[v] = -1;
             fp->left[v] = ops[l].m * ops[l].n;

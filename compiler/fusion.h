@@ -90,6 +90,9 @@ typedef struct {
     int qin[MODEL_MAX_OPS];           /* linear i: fusion_qin */
     int stat_of[MODEL_MAX_OPS];       /* norm i: the linear whose epilogue sums the squares
                                          of its rows (epi.stat), or -1 */
+    int stat_wrap[MODEL_MAX_OPS];     /* norm i (a layer's input norm): the sums come from
+                                         the layer before, so the first layer's instance
+                                         (after the embedding) makes its own */
 } fusion_plan;
 
 /* What fuses in the n operations (in model_layers' order) on arch: with

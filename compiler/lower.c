@@ -613,6 +613,25 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 snprintf(err, errlen, "%s: %s", o->name, e);
                 return -1;
             }
+            if (v.norm_split == 2 && fp->stat_wrap[i] && mult > 1) {
+                /* the first layer's input norm reads the embedding, no
+                 * epilogue's sums: that instance runs the split */
+                vec_shape w = v;
+                w.norm_split = 1;
+                sim_stats first;
+                int fs = 0;
+                if (time_vec(a, em, c, &w, &first, &fs, e, sizeof e) != 0) {
+                    snprintf(err, errlen, "%s: %s", o->name, e);
+                    return -1;
+                }
+                if (sim_stats_add(&r->st, &first, 1) != 0) {
+                    snprintf(err, errlen, "%s: its cycles or events exceed 2^63 - 1, the most "
+                             "lutsim can count", o->name);
+                    return -1;
+                }
+                mult--;
+                sampled = sampled || fs;
+            }
         }
         r->sampled = sampled;
         if (ovf || sim_stats_add(&r->st, &one, mult) != 0) {

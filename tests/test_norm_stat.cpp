@@ -562,9 +562,10 @@ TEST(NormStat, FastForwardEqualsFullSimulationWithTheStatistic)
 
 // lower_model on tiny.json with vector.fused: o_proj's epilogue carries the
 // statistic of post_attn_norm (norm_stat_from), which runs rms_apply alone;
-// its DRAM is the split's plus the sums (4 B a token and layer), o_proj's
-// writes grow by the same.  input_norm (no GEMM before it in the layer) and
-// final_norm (its rows are the last tokens) keep the split.
+// its DRAM is the split's plus the sums (4 B a token and layer).
+// down_proj's carries the next layer's input_norm (every layer but the
+// first, whose input is the embedding: it runs the split, 2 passes) and
+// final_norm's (the last tokens' rows of the last layer).
 TEST(NormStat, LoweringTakesTheStatisticFromOprojsEpilogue)
 {
     model_cfg m = testsupport::llama(128, 344, 4, 2, 2, 512); // workloads/models/tiny.json
@@ -585,14 +586,27 @@ TEST(NormStat, LoweringTakesTheStatisticFromOprojsEpilogue)
         ASSERT_NE(oproj, nullptr);
         EXPECT_STREQ(norm->stat_from, "layer.o_proj");
         EXPECT_EQ(oproj->tiling.epi.stat, 1);
-        EXPECT_STREQ(testsupport::find(r, n, "layer.input_norm")->stat_from, "");
-        EXPECT_STREQ(testsupport::find(r, n, "final_norm")->stat_from, "");
+        const op_result *in = testsupport::find(r, n, "layer.input_norm");
+        const op_result *fin = testsupport::find(r, n, "final_norm");
+        EXPECT_STREQ(in->stat_from, "layer.down_proj");
+        EXPECT_STREQ(fin->stat_from, "layer.down_proj");
+        EXPECT_EQ(testsupport::find(r, n, "layer.down_proj")->tiling.epi.stat, 1);
         const uint64_t tokens = model_phase_tokens(&ph), layers = norm->op.repeat;
         const uint64_t elems = norm->op.elements * layers;
         EXPECT_EQ(norm->st.ev.vector_ops, elems); // one pass (rmsnorm + quant: 4)
         EXPECT_EQ(norm->st.ev.dram_read_bytes - norm->st.ev.ifetch_bytes,
                   2 * elems + 4 * tokens * layers);
         EXPECT_EQ(norm->st.ev.dram_write_bytes, elems);
+        // input_norm: layers - 1 instances read the sums, the first does not
+        const uint64_t per = in->op.elements;
+        EXPECT_EQ(in->st.ev.vector_ops, per * (layers - 1) + 2 * per);
+        EXPECT_EQ(in->st.ev.dram_read_bytes - in->st.ev.ifetch_bytes,
+                  2 * per * layers + 4 * tokens * (layers - 1));
+        // final_norm: the batch's last tokens, one pass, their sums
+        const uint64_t rows = (uint64_t)ph.batch;
+        EXPECT_EQ(fin->st.ev.vector_ops, fin->op.elements);
+        EXPECT_EQ(fin->st.ev.dram_read_bytes - fin->st.ev.ifetch_bytes,
+                  2 * fin->op.elements + 4 * rows);
         // the same model with the statistic's epilogue step off: the split
         arch_t b = a;
         b.vec_fused = 0;
