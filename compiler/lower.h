@@ -15,6 +15,9 @@
  *              the layer reads; with vector.fused the element-wise ones
  *              run in the epilogue of the GEMM next to them (fusion.h) and
  *              keep their row with fused_into set and nothing counted;
+ *              a norm after a residual add in a GEMM's epilogue takes its
+ *              row statistic from that epilogue (stat_from) and runs the
+ *              final scaling and quantize alone;
  *   a linear layer fed by attention (o_proj) quantizes its input first: a
  *              vector pass in its row, or with vector.fused its prologue
  *              (op_result.quant_in).
