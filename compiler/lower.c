@@ -37,6 +37,11 @@ typedef struct {
     void *progress_ctx;
     map_objective objective;
     fusion_plan fusion;
+    /* norms whose statistic a GEMM lowered after them could not make (a
+     * layer's input norm reads the previous layer's down_proj): the phase
+     * is lowered again with those norms split (lower_model_cached) */
+    int no_stat[MODEL_MAX_OPS];
+    int redo;
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
     attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
 } cache;
@@ -234,7 +239,11 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
         free(cp);
         return -1;
     }
+    memset(cp->no_stat, 0, sizeof cp->no_stat);
+    cp->redo = 0;
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
+    if (rc >= 0 && cp->redo) /* a norm's statistic dropped after it was lowered */
+        rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     if (!lc)
         free(cp);
     /* lower_ops gives the number of results (fused attention folds three
@@ -371,8 +380,13 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
     if (rc != 0 && g->epi.stat) { /* no room for the row sums: the norm makes its own */
         for (int v = 0; v < MODEL_MAX_OPS; v++)
-            if (fp->stat_of[v] == i)
+            if (fp->stat_of[v] == i) {
+                if (v < i) { /* already lowered as reading the sums */
+                    c->no_stat[v] = 1;
+                    c->redo = 1;
+                }
                 fusion_unstat(fp, v);
+            }
         g->epi.stat = 0;
         rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
     }
@@ -467,7 +481,8 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
 
     /* a norm whose statistic an epilogue makes must run split on whole rows */
     for (int i = 0; i < n; i++)
-        if (fp->stat_of[i] >= 0 && !norm_splits(a, &ops[i], ph, T, half_out, feeds[i], produces[i]))
+        if (fp->stat_of[i] >= 0 && (c->no_stat[i] ||
+                                    !norm_splits(a, &ops[i], ph, T, half_out, feeds[i], produces[i])))
             fusion_unstat(fp, i);
 
     int nout = 0;
