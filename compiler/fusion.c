@@ -42,6 +42,8 @@ uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t 
     b = count_addmul(b, mn, (uint64_t)fusion_out_bytes(a, s), &ovf);
     if (fusion_epi_sources(s) == 2)
         b = count_addmul(b, mn, (uint64_t)fusion_elem_bytes(a), &ovf);
+    if (s->epi.stat) /* each row's sum of squares, a float32 */
+        b = count_addmul(b, s->m, 4, &ovf);
     if (s->in_quant) /* A once at vector.dtype instead of INT8 */
         b = count_addmul(b, count_mul(s->m, (uint64_t)s->kd, &ovf),
                          (uint64_t)fusion_elem_bytes(a) - 1, &ovf);

@@ -86,7 +86,7 @@ int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay
 
 /* Compulsory DRAM bytes of a fused GEMM given those of its plain form
  * (mapper_compulsory_bytes): the output at its stored type, plus the
- * epilogue's second operand once. */
+ * epilogue's second operand once, plus (epi.stat) 4 B a row of sums. */
 uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64_t plain);
 
 /* How a linear layer's INT8 input is made when its producer does not

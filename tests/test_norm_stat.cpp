@@ -509,6 +509,10 @@ TEST(NormStat, DramBytesAndVectorPassesByHand)
         EXPECT_EQ(with_stat.ev.dram_read_bytes - with_stat.ev.ifetch_bytes,
                   add_only.ev.dram_read_bytes - add_only.ev.ifetch_bytes);
         EXPECT_EQ(with_stat.ev.vector_ops, add_only.ev.vector_ops + mn); // one pass more
+        // compulsory traffic (each operand once): the sums' 4 B a row more
+        const gemm_shape ws = shape_of(a, c, true, true), wo = shape_of(a, c, true, false);
+        EXPECT_EQ(fusion_compulsory_bytes(&a, &ws, 1u << 30) - fusion_compulsory_bytes(&a, &wo, 1u << 30),
+                  4 * m);
         // the norm: split (reads m x n x 2, writes m x n) against apply-only
         const Path f = fused(a, c, d), u = unfused(a, c, d, 1);
         EXPECT_EQ(u.norm.ev.dram_read_bytes - u.norm.ev.ifetch_bytes, 2 * mn);
