@@ -637,3 +637,111 @@ TEST(NormStat, ReportNamesTheGemmThatMadeTheStatistic)
 }
 
 } // namespace
+
+namespace {
+
+// The norm programs (split, and rms_apply from the sums) on random shapes
+// and machines: inside every buffer (sim_run checks each access), and the
+// fast-forwarded timing the lowering uses equals the full simulation.
+TEST(NormStat, NormProgramsFastForwardExactlyOnRandomShapes)
+{
+    std::mt19937 rng(17);
+    energy_model em;
+    std::memset(&em, 0, sizeof em);
+    em.dram_pj_per_byte = 1.0;
+    em.vector_op_pj = 1.0;
+    em.node_nm = 28;
+    int ran = 0, sampled_runs = 0;
+    for (int it = 0; it < 60; it++) {
+        arch_t a;
+        arch_ideal(&a);
+        a.vector_dtype = (int)(rng() % FP_COUNT);
+        a.dma_engines = 1 + (int)(rng() % 2);
+        a.buf[BUF_OUT].kib = 16 << (rng() % 5);
+        a.buf[BUF_ACT].kib = 16 << (rng() % 5);
+        a.vector_lanes = 16 << (rng() % 4);
+        a.dram_latency = (int)(rng() % 400);
+        const vec_shape v = { VFN_RMSNORM_F32, 1 + rng() % 3000, 2 + rng() % 3000, 0, 1,
+                              1 + (int)(rng() % 2) };
+        char err[256];
+        vec_layout l;
+        if (vec_layout_of(&a, &v, &l, err, sizeof err) != 0)
+            continue; // a row that does not fit
+        SCOPED_TRACE(std::to_string(v.rows) + "x" + std::to_string(v.cols) + " split " +
+                     std::to_string(v.norm_split) + " engines " + std::to_string(a.dma_engines) +
+                     " latency " + std::to_string(a.dram_latency) + " lanes " +
+                     std::to_string(a.vector_lanes) + " out " + std::to_string(a.buf[BUF_OUT].kib) +
+                     " act " + std::to_string(a.buf[BUF_ACT].kib) + " " +
+                     fp_type_names[a.vector_dtype] + " tiles " + std::to_string(l.tiles) + " span " +
+                     std::to_string(l.span) + " depth " + std::to_string(l.depth));
+        program p;
+        uint64_t tiles;
+        ASSERT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
+        sim_stats full, ff;
+        ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &full, err, sizeof err), 0) << err;
+        program_free(&p);
+        int sampled = 0;
+        ASSERT_EQ(vec_timing(&a, &em, &v, &ff, &sampled, err, sizeof err), 0) << err;
+        EXPECT_EQ(ff.cycles, full.cycles);
+        EXPECT_EQ(0, std::memcmp(&ff.ev, &full.ev, sizeof ff.ev));
+        EXPECT_EQ(ff.unit[UNIT_VEC].busy_cycles, full.unit[UNIT_VEC].busy_cycles);
+        ran++;
+        sampled_runs += sampled;
+    }
+    EXPECT_GT(ran, 20);
+    EXPECT_GT(sampled_runs, 3);
+}
+
+} // namespace
+
+namespace {
+
+// Random shapes, element types and output buffers with the residual add and
+// the statistic: the mapper's schedule runs inside every buffer with data
+// (sim_run checks each access), its stored sums are the rows' sums of
+// squares bit for bit (whatever the column tiling), and its fast-forwarded
+// timing equals the full simulation.
+TEST(NormStat, RandomSchedulesWithTheStatisticAreExactInsideTheBuffersAndFastForward)
+{
+    std::mt19937 rng(99);
+    auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+    int ran = 0;
+    for (int trial = 0; trial < 12; trial++) {
+        const fp_type t = pick(0, 1) ? FP_F16 : FP_BF16;
+        arch_t a = pinned(t);
+        a.buf[BUF_OUT].kib = 16 << pick(0, 4);
+        const Shape c = { "random", (uint64_t)pick(1, 300), 64 * pick(1, 24), 128 * pick(1, 4), 0,
+                          0, true };
+        SCOPED_TRACE("m " + std::to_string(c.m) + " n " + std::to_string(c.n) + " k " +
+                     std::to_string(c.k) + " " + fp_type_names[t] + " out " +
+                     std::to_string(a.buf[BUF_OUT].kib));
+        gemm_shape s, best;
+        std::memset(&s, 0, sizeof s);
+        s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
+        s.group_size = 128;
+        s.m = c.m;
+        s.n = c.n;
+        s.kd = c.k;
+        s.float_out = 1;
+        s.epi = gemm_epilogue{ 1, VFN_ADD_F32, 0, 1 };
+        sim_stats ff, full;
+        int sampled = 0, sims = 0;
+        char err[512] = "";
+        ASSERT_EQ(mapper_search(&a, nullptr, &s, MAP_EDP, &best, &ff, &sampled, &sims, err,
+                                sizeof err), 0) << err;
+        ran++;
+        std::vector<uint8_t> img;
+        gemm_layout lay;
+        const Data d = make_data(c, t, (unsigned)trial);
+        ASSERT_TRUE(run_gemm(a, best, d, img, lay, full));
+        testsupport::expect_full_equals(a, nullptr, best, ff);
+        const std::vector<uint8_t> x = ref_stream(a, c, d);
+        for (uint64_t r = 0; r < c.m; r++) {
+            const float ss = ref_sumsq(t, x.data() + r * c.n * fp_bytes(t), (uint64_t)c.n);
+            ASSERT_EQ(std::memcmp(img.data() + lay.r_addr + 4 * r, &ss, 4), 0) << "row " << r;
+        }
+    }
+    EXPECT_GE(ran, 10);
+}
+
+} // namespace
