@@ -221,15 +221,13 @@ static int emit_load(program *p, const plan *pl, const vec_shape *v, const tile 
                      size_t errlen)
 {
     const uint64_t base = x->slot * pl->half, bytes = x->n * pl->esz;
-    /* the rows' sums first, the tiny transfer completing under the rows'
-     * own, where emit_split reads them: past a whole tile of rows, so that
-     * a short last tile puts them where every tile does */
-    if (v->norm_split == 2 &&
-        dma(p, OP_LOAD, BUF_OUT, sums_at(pl, x), pl->lay.stat_addr + x->e0 / v->cols * 4,
-            x->n / v->cols * 4, err, errlen))
-        return -1;
     if (dma(p, OP_LOAD, BUF_OUT, base, pl->lay.in_addr + x->e0 * pl->esz, bytes, err, errlen))
         return -1;
+    /* the rows' sums, where emit_split reads them: past a whole tile of
+     * rows, so that a short last tile puts them where every tile does */
+    if (v->norm_split == 2)
+        return dma(p, OP_LOAD, BUF_OUT, sums_at(pl, x), pl->lay.stat_addr + x->e0 / v->cols * 4,
+                   x->n / v->cols * 4, err, errlen);
     if (pl->srcs == 2)
         return dma(p, OP_LOAD, BUF_OUT, base + bytes, pl->lay.in2_addr + x->e0 * pl->esz, bytes,
                    err, errlen);
