@@ -111,14 +111,23 @@ void fp_store(uint8_t *p, fp_type t, uint64_t i, float v)
     p[2 * i + 1] = (uint8_t)(h >> 8);
 }
 
-float fp_rms_inv(const uint8_t *p, fp_type t, uint32_t n)
+float fp_sumsq(float acc, const uint8_t *p, fp_type t, uint32_t n)
 {
-    float ss = 0.0f;
     for (uint32_t i = 0; i < n; i++) {
         const float x = fp_load(p, t, i);
-        ss += x * x;
+        acc += x * x;
     }
+    return acc;
+}
+
+float fp_rms_inv_of(float ss, uint32_t n)
+{
     return 1.0f / sqrtf(ss / (float)n + 1e-6f);
+}
+
+float fp_rms_inv(const uint8_t *p, fp_type t, uint32_t n)
+{
+    return fp_rms_inv_of(fp_sumsq(0.0f, p, t, n), n);
 }
 
 float fp_rms_apply(float x, float inv, fp_type t)

@@ -40,6 +40,15 @@ void fp_store(uint8_t *p, fp_type t, uint64_t i, float v);
  * elements of t at p is 1 / sqrtf(ss / n + 1e-6f), ss the binary32 sum of
  * x * x in index order; the normalised element is x * inv, rounded to t. */
 float fp_rms_inv(const uint8_t *p, fp_type t, uint32_t n);
+/* The statistic in parts, for a row that arrives in segments (a GEMM's
+ * column tiles: the fused epilogue's rms_stat partial mode): acc plus the
+ * squares of the n elements at p, added one at a time in index order, so
+ * that carrying the binary32 sum from segment to segment, segments in
+ * column order, gives the whole row's ss bit for bit; and the statistic
+ * of a row of n elements whose sum is ss.  fp_rms_inv is
+ * fp_rms_inv_of(fp_sumsq(0, p, t, n), n). */
+float fp_sumsq(float acc, const uint8_t *p, fp_type t, uint32_t n);
+float fp_rms_inv_of(float ss, uint32_t n);
 float fp_rms_apply(float x, float inv, fp_type t);
 
 #ifdef __cplusplus

@@ -80,11 +80,27 @@ typedef enum {
      * type in imm[1:0] (fp_type): rms_stat writes the row's statistic
      * (one float32 at dst); rms_apply is the final scaling and the
      * quantize step, int8 dst[i] = quant(x[i] * inv rounded to the type),
-     * inv the float32 at src2 in sbuf. */
+     * inv the float32 at src2 in sbuf.
+     * Partial sums (a row that arrives in segments: a fused GEMM epilogue's
+     * column tiles, compiler/fusion.h), rms_stat's imm[3:2] (isa_rms_mode):
+     * RMS_PART_FIRST writes the segment's sum of squares ss (float32, not
+     * inv) at dst, RMS_PART_MORE adds the segment's squares to the ss at
+     * dst, one at a time in index order (fp_sumsq), so segments in column
+     * order give the whole row's ss bit for bit; in both, src2 (0: one
+     * row) cuts len into rows of src2 elements, row k's sum at dst + 4k,
+     * each row ceil(src2 / lanes) cycles.  rms_apply with imm[2]
+     * (RMS_APPLY_SS) reads ss at src2 and takes inv = fp_rms_inv_of(ss,
+     * len): len is then the whole row. */
     VFN_RMS_STAT,
     VFN_RMS_APPLY,
     VFN_COUNT
 } isa_vfn;
+
+/* rms_stat's mode in imm[3:2] (isa_vfn: RMSNorm split). */
+typedef enum { RMS_WHOLE = 0, RMS_PART_FIRST = 1, RMS_PART_MORE = 2 } isa_rms_mode;
+#define RMS_MODE_SHIFT 2
+/* rms_apply's imm[2]: src2 holds the row's sum of squares, not inv. */
+#define RMS_APPLY_SS 4
 
 /* A decoded instruction: every field of every instruction has a member;
  * an instruction uses the ones its table entry lists, the rest are 0. */

@@ -79,6 +79,24 @@ static vfn_shape shape_of(isa_vfn f)
 
 static int is_rms(uint32_t fn) { return fn == VFN_RMS_STAT || fn == VFN_RMS_APPLY; }
 
+/* rms_stat's isa_rms_mode; RMS_PART_MORE also reads the sum at dst. */
+static uint32_t rms_mode(const isa_instr *in) { return (in->imm >> RMS_MODE_SHIFT) & 3; }
+static int rms_reads_dst(const isa_instr *in)
+{
+    return in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_PART_MORE;
+}
+
+/* Rows of an rms_stat: partial modes cut len into rows of src2 elements
+ * (0: one row), one float32 sum each; the whole-row mode is one row. */
+static uint64_t rms_rows(const isa_instr *in)
+{
+    if (in->fn != VFN_RMS_STAT || rms_mode(in) == RMS_WHOLE || in->src2 == 0)
+        return 1;
+    return in->len / in->src2;
+}
+
+static uint64_t rms_row_len(const isa_instr *in) { return in->len / rms_rows(in); }
+
 /* shape_of for an instruction: the rms functions take their element type
  * from imm[1:0]. */
 static vfn_shape shape_of_instr(const isa_instr *in)
@@ -121,10 +139,26 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
         return -1;
     }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) > RMS_PART_MORE) {
+        snprintf(err, errlen, "rms_stat: mode %u in imm[3:2] is not 0..%d", rms_mode(in),
+                 RMS_PART_MORE);
+        return -1;
+    }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && in->src2 &&
+        in->len % in->src2 != 0) {
+        snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
+                 in->src2, in->len);
+        return -1;
+    }
+    if (in->fn == VFN_RMS_APPLY && (in->imm & ~(uint32_t)(3 | RMS_APPLY_SS))) {
+        snprintf(err, errlen, "rms_apply: imm %u sets bits other than the type and ss (2)",
+                 in->imm);
+        return -1;
+    }
     const vfn_shape shape = shape_of_instr(in), *s = &shape;
     uint64_t ib = (uint64_t)n * s->in_bytes, ob = (uint64_t)n * s->out_bytes;
     if (in->fn == VFN_RMS_STAT)
-        ob = RMS_STAT_BYTES;
+        ob = RMS_STAT_BYTES * rms_rows(in);
     const mem_range dst = { (int)in->dbuf, in->dst, in->dst + ob };
     fp->nr = 1;
     fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
@@ -134,7 +168,7 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ATTN_STATE_BYTES };
     if (in->fn == VFN_RMS_APPLY)
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + RMS_STAT_BYTES };
-    if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
+    if ((in->fn == VFN_ATTN_ACC && !(in->imm & 1)) || rms_reads_dst(in))
         fp->r[fp->nr++] = dst;
     fp->nw = 1;
     fp->w[0] = dst;
@@ -154,9 +188,11 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
     /* vec_len: attn_softmax's len field also carries the masked tail */
     uint64_t ib = vec_len(in) * s->in_bytes, ob = vec_len(in) * s->out_bytes;
     if (in->fn == VFN_RMS_STAT)
-        ob = RMS_STAT_BYTES;
+        ob = RMS_STAT_BYTES * rms_rows(in);
     else if (in->fn == VFN_RMS_APPLY)
         c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, RMS_STAT_BYTES);
+    if (rms_reads_dst(in)) /* the partial sums it continues */
+        c->port_words[in->dbuf] += sram_range_words(&gd, in->dst, ob);
     c->port_words[in->sbuf] += sram_range_words(&gs, in->src, ib);
     if (s->two_sources)
         c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, ib);
@@ -172,7 +208,9 @@ static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
 {
     const vfn_shape shape = shape_of_instr(in), *s = &shape;
     const uint64_t n = vec_len(in);
-    c->occupancy = ceil_div(n, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
+    /* rms_stat's rows each start a fresh lane group (one sum a row) */
+    const uint64_t rows = rms_rows(in), per = rows > 1 ? rms_row_len(in) : n;
+    c->occupancy = rows * ceil_div(per, (uint64_t)m->arch->vector_lanes) * (uint64_t)s->passes;
     if (!m->arch->sram_ideal)
         vec_banked(m, in, s, c);
     c->latency = (uint64_t)m->arch->vector_latency;
@@ -180,9 +218,12 @@ static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     ev->vector_ops += n * s->passes;
     ev->buf_read_bytes[in->sbuf] += n * s->in_bytes * (s->two_sources ? 2 : 1) +
                                     (s->state ? ATTN_STATE_BYTES : 0);
-    ev->buf_write_bytes[in->dbuf] += in->fn == VFN_RMS_STAT ? RMS_STAT_BYTES : n * s->out_bytes;
+    ev->buf_write_bytes[in->dbuf] += in->fn == VFN_RMS_STAT ? RMS_STAT_BYTES * rms_rows(in)
+                                                             : n * s->out_bytes;
     if (in->fn == VFN_RMS_APPLY)
         ev->buf_read_bytes[in->sbuf] += RMS_STAT_BYTES;
+    if (rms_reads_dst(in))
+        ev->buf_read_bytes[in->dbuf] += RMS_STAT_BYTES * rms_rows(in);
     if (in->fn == VFN_ATTN_SOFTMAX)
         ev->buf_write_bytes[in->sbuf] += ATTN_STATE_BYTES;
     else if (in->fn == VFN_ATTN_ACC && !(in->imm & 1))
@@ -352,12 +393,24 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
             fp_store(d, t, i, ld_f32(a + 4 * i));
         break;
     }
-    case VFN_RMS_STAT:
-        st_f32(d, fp_rms_inv(a, (fp_type)(in->imm & 3), n));
+    case VFN_RMS_STAT: {
+        const fp_type t = (fp_type)(in->imm & 3);
+        if (rms_mode(in) == RMS_WHOLE) {
+            st_f32(d, fp_rms_inv(a, t, n));
+            break;
+        }
+        /* each row's segment of squares, carried on from its sum at dst */
+        const uint64_t r = rms_row_len(in), esz = (uint64_t)fp_bytes(t);
+        for (uint64_t k = 0; k < rms_rows(in); k++) {
+            uint8_t *dk = d + 4 * k;
+            const float acc = rms_mode(in) == RMS_PART_MORE ? ld_f32(dk) : 0.0f;
+            st_f32(dk, fp_sumsq(acc, a + k * r * esz, t, (uint32_t)r));
+        }
         break;
+    }
     case VFN_RMS_APPLY: {
         const fp_type t = (fp_type)(in->imm & 3);
-        const float inv = ld_f32(b);
+        const float inv = in->imm & RMS_APPLY_SS ? fp_rms_inv_of(ld_f32(b), n) : ld_f32(b);
         for (uint32_t i = 0; i < n; i++)
             d[i] = (uint8_t)quant8(fp_rms_apply(fp_load(a, t, i), inv, t));
         break;

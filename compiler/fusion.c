@@ -42,6 +42,8 @@ uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t 
     b = count_addmul(b, mn, (uint64_t)fusion_out_bytes(a, s), &ovf);
     if (fusion_epi_sources(s) == 2)
         b = count_addmul(b, mn, (uint64_t)fusion_elem_bytes(a), &ovf);
+    if (s->epi.stat) /* each row's sum of squares, a float32 */
+        b = count_addmul(b, s->m, 4, &ovf);
     if (s->in_quant) /* A once at vector.dtype instead of INT8 */
         b = count_addmul(b, count_mul(s->m, (uint64_t)s->kd, &ovf),
                          (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
@@ -102,6 +104,17 @@ typedef struct {
     uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
     int stages;
     uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
+    /* epi.stat: per row the next column its sum expects (column order is
+     * checked), the ring of float32 slots (row r's at stat_base + 4 *
+     * slot_of[r]), which row holds each slot (or UINT64_MAX), and the rows
+     * a store finishes (their sums are stored after it) */
+    uint64_t *next, *slot_of, *holder, *fin;
+    uint64_t stat_base, nslots, starts, nfin;
+    uint64_t cur_tile;   /* the output-buffer address of the tile being finished */
+    uint64_t live, most; /* stat_plan: rows unfinished now, and at most */
+    buf_id stat_buf;     /* the buffer the slots are in */
+    uint64_t run_row, run_col, run_len, run_at, run_rows; /* segments not yet emitted */
+    int stat;
     char *err;
     size_t errlen;
 } weave;
@@ -185,6 +198,231 @@ static int emit_prologue(weave *w, const isa_instr *ld)
     return emit(w, &q);
 }
 
+/* ---- the rows' sums of squares (epi.stat) ---- */
+
+/* The segments of output rows a C store writes: DMA row rr holds
+ * bytes / 4 elements from C element (dram - c_addr) / 4 + rr * stride / 4,
+ * at tile element rr * bytes / 4 in the buffer; a contiguous store may
+ * cross C rows.  fn(w, row, col, len, tile element) for each, in order;
+ * stops at the first non-zero return. */
+typedef int (*seg_fn)(weave *w, uint64_t row, uint64_t col, uint64_t len, uint64_t at);
+
+static int each_segment(weave *w, const isa_instr *st, seg_fn fn)
+{
+    const uint64_t n = (uint64_t)w->s->n, per = st->bytes / 4;
+    for (uint64_t rr = 0; rr < st->rows; rr++) {
+        uint64_t e = (st->dram - w->lay->c_addr) / 4 + rr * (st->stride / 4), at = rr * per;
+        for (uint64_t left = per; left > 0;) {
+            const uint64_t col = e % n, len = left < n - col ? left : n - col;
+            if (fn(w, e / n, col, len, at) != 0)
+                return -1;
+            e += len;
+            at += len;
+            left -= len;
+        }
+    }
+    return 0;
+}
+
+/* The end of what p's transfers and vops touch in each buffer (the
+ * other units read inside what the transfers filled). */
+static void buf_highs(const program *p, uint64_t *high)
+{
+    for (int b = 0; b < BUF_COUNT; b++)
+        high[b] = 0;
+    for (size_t i = 0; i < p->n; i++) {
+        const isa_instr *in = &p->ins[i];
+        if (in->op == OP_LOAD || in->op == OP_STORE || in->op == OP_LOADT) {
+            const uint64_t row = (uint64_t)in->bytes * (in->op == OP_LOADT ? 2 : 1);
+            high[in->buf] = max64(high[in->buf], in->sram + (uint64_t)in->rows * row);
+        } else if (in->op == OP_VOP) {
+            const uint64_t len4 = (uint64_t)in->len * 4; /* an upper bound */
+            high[in->sbuf] = max64(high[in->sbuf], max64(in->src, in->src2) + len4);
+            high[in->dbuf] = max64(high[in->dbuf], in->dst + len4);
+        }
+    }
+}
+
+/* Pass 1 (no emission): checks the column order and counts the slots. */
+
+static int seg_count(weave *w, uint64_t row, uint64_t col, uint64_t len, uint64_t at)
+{
+    (void)at;
+    if (w->next[row] != col) {
+        snprintf(w->err, w->errlen, "fused norm statistic: row %llu's column tiles arrive out "
+                 "of column order (column %llu after %llu)", (unsigned long long)row,
+                 (unsigned long long)col, (unsigned long long)w->next[row]);
+        return -1;
+    }
+    if (col == 0 && ++w->live > w->most)
+        w->most = w->live;
+    w->next[row] += len;
+    return 0;
+}
+
+static int seg_finish(weave *w, uint64_t row, uint64_t col, uint64_t len, uint64_t at)
+{
+    (void)row;
+    (void)at;
+    if (col + len == (uint64_t)w->s->n)
+        w->live--; /* its slot frees after the store */
+    return 0;
+}
+
+/* The slots the schedule needs (rows unfinished at once, counted across
+ * each store: a row finishing frees its slot only once its sum is
+ * stored), two rings of them when they fit above everything else. */
+static int stat_plan(weave *w, const program *p, uint64_t base)
+{
+    const uint64_t m = w->s->m;
+    w->next = calloc(m, sizeof *w->next);
+    w->slot_of = calloc(m, sizeof *w->slot_of);
+    if (!w->next || !w->slot_of) {
+        snprintf(w->err, w->errlen, "out of memory");
+        return -1;
+    }
+    w->live = w->most = 0;
+    for (size_t i = 0; i < p->n; i++)
+        if (is_c_store(w, &p->ins[i]) && (each_segment(w, &p->ins[i], seg_count) != 0 ||
+                                          each_segment(w, &p->ins[i], seg_finish) != 0))
+            return -1;
+    for (uint64_t r = 0; r < m; r++)
+        if (w->next[r] != (uint64_t)w->s->n) {
+            snprintf(w->err, w->errlen, "fused norm statistic: row %llu is stored in part",
+                     (unsigned long long)r);
+            return -1;
+        }
+    memset(w->next, 0, m * sizeof *w->next);
+    /* The slots: one per row when no slot is used twice (every row
+     * unfinished at once: column blocks outer), else two rings so a row's
+     * sum is not overwritten while its store waits; above everything the
+     * schedule uses in the output buffer, else in the act or weight buffer
+     * (the mapper leaves them no room of their own: a few bytes a row). */
+    uint64_t high[BUF_COUNT];
+    buf_highs(p, high);
+    high[BUF_OUT] = base;
+    static const buf_id where[] = { BUF_OUT, BUF_ACT, BUF_WGT };
+    const uint64_t want = w->most < m ? 2 * w->most : w->most;
+    w->nslots = 0;
+    for (int i = 0; i < 3 && w->nslots == 0; i++)
+        for (uint64_t k = want; k >= w->most && w->nslots == 0; k -= w->most) {
+            if (gemm_align(high[where[i]]) + 4 * k <= arch_buf_bytes(w->a, where[i])) {
+                w->stat_buf = where[i];
+                w->stat_base = gemm_align(high[where[i]]);
+                w->nslots = k;
+            }
+            if (k == w->most)
+                break;
+        }
+    if (w->nslots == 0) {
+        snprintf(w->err, w->errlen, "fused norm statistic: no room in the output, act or "
+                 "weight buffer for %llu row sums (%llu B)", (unsigned long long)w->most,
+                 (unsigned long long)(4 * w->most));
+        return -1;
+    }
+    w->holder = malloc(w->nslots * sizeof *w->holder);
+    w->fin = malloc(w->nslots * sizeof *w->fin);
+    if (!w->holder || !w->fin) {
+        snprintf(w->err, w->errlen, "out of memory");
+        return -1;
+    }
+    for (uint64_t k = 0; k < w->nslots; k++)
+        w->holder[k] = UINT64_MAX;
+    return 0;
+}
+
+static void stat_free(weave *w)
+{
+    free(w->next);
+    free(w->slot_of);
+    free(w->holder);
+    free(w->fin);
+}
+
+/* Pass 2: a segment's squares added to its row's slot (a new row takes
+ * the next slot of the ring, which its last holder must have left: the
+ * rows finish in the order they start).  Segments of consecutive rows at
+ * the same columns, in consecutive slots and back to back in the tile,
+ * become one rms_stat of several rows (src2: the row length). */
+static int flush_run(weave *w)
+{
+    if (w->run_rows == 0)
+        return 0;
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_VOP;
+    in.fn = VFN_RMS_STAT;
+    in.imm = (uint32_t)w->a->vector_dtype |
+             (uint32_t)(w->run_col == 0 ? RMS_PART_FIRST : RMS_PART_MORE) << RMS_MODE_SHIFT;
+    in.sbuf = BUF_OUT;
+    in.src = (uint32_t)(w->cur_tile + w->run_at * (uint64_t)w->esz);
+    in.src2 = w->run_rows > 1 ? (uint32_t)w->run_len : 0;
+    in.dbuf = (uint32_t)w->stat_buf;
+    in.dst = (uint32_t)(w->stat_base + 4 * w->slot_of[w->run_row]);
+    in.len = (uint32_t)(w->run_len * w->run_rows);
+    w->run_rows = 0;
+    return emit(w, &in);
+}
+
+static int seg_emit(weave *w, uint64_t row, uint64_t col, uint64_t len, uint64_t at)
+{
+    if (col == 0) {
+        const uint64_t k = w->starts++ % w->nslots;
+        if (w->holder[k] != UINT64_MAX) {
+            snprintf(w->err, w->errlen, "fused norm statistic: row %llu starts before row %llu "
+                     "finishes", (unsigned long long)row, (unsigned long long)w->holder[k]);
+            return -1;
+        }
+        w->holder[k] = row;
+        w->slot_of[row] = k;
+    }
+    const uint64_t r = w->run_rows;
+    const int joins = r > 0 && col == w->run_col && len == w->run_len && row == w->run_row + r &&
+                      w->slot_of[row] == w->slot_of[w->run_row] + r &&
+                      at == w->run_at + r * len && (r + 1) * len < (1u << 23);
+    if (!joins) {
+        if (flush_run(w) != 0)
+            return -1;
+        w->run_row = row;
+        w->run_col = col;
+        w->run_len = len;
+        w->run_at = at;
+    }
+    w->run_rows++;
+    if (col + len == (uint64_t)w->s->n)
+        w->fin[w->nfin++] = row;
+    return 0;
+}
+
+/* The sums of the rows the last store finished, one store per run of
+ * consecutive rows in consecutive slots; their slots are free again. */
+static int emit_stat_stores(weave *w)
+{
+    for (uint64_t i = 0; i < w->nfin;) {
+        const uint64_t r0 = w->fin[i], k0 = w->slot_of[r0];
+        uint64_t j = i + 1;
+        while (j < w->nfin && w->fin[j] == r0 + (j - i) && w->slot_of[w->fin[j]] == k0 + (j - i) &&
+               j - i < 32768)
+            j++;
+        isa_instr in;
+        memset(&in, 0, sizeof in);
+        in.op = OP_STORE;
+        in.buf = (uint32_t)w->stat_buf;
+        in.sram = (uint32_t)(w->stat_base + 4 * k0);
+        in.dram = w->lay->r_addr + 4 * r0;
+        in.rows = 1;
+        in.bytes = (uint32_t)(4 * (j - i));
+        in.stride = in.bytes;
+        if (emit(w, &in) != 0)
+            return -1;
+        for (uint64_t x = i; x < j; x++)
+            w->holder[w->slot_of[w->fin[x]]] = UINT64_MAX;
+        i = j;
+    }
+    w->nfin = 0;
+    return 0;
+}
+
 /* The j-th tile's epilogue and its store (st: the plain store). */
 static int emit_epilogue(weave *w, const isa_instr *st, uint64_t j)
 {
@@ -206,7 +444,15 @@ static int emit_epilogue(weave *w, const isa_instr *st, uint64_t j)
     if (w->quant != VFN_COPY && vop(w, w->quant, t, 0, t, len) != 0)
         return -1;
     isa_instr out = rescaled(w, st, OP_STORE, w->lay->c_addr, w->osz);
-    return emit(w, &out);
+    if (emit(w, &out) != 0)
+        return -1;
+    if (!w->stat)
+        return 0;
+    /* the sums after the store (both only read the tile: they overlap) */
+    w->cur_tile = t;
+    if (each_segment(w, st, seg_emit) != 0 || flush_run(w) != 0)
+        return -1;
+    return emit_stat_stores(w);
 }
 
 static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
@@ -252,6 +498,11 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
         FAIL("fused prologue: no room in the output buffer for an activation tile at %s "
              "(%llu B above the schedule's %llu B)", fp_type_names[t],
              (unsigned long long)w->stage_bytes, (unsigned long long)w->stage_base);
+    w->stat = w->s->epi.on && w->s->epi.stat;
+    if (w->stat && w->s->epi.quant)
+        FAIL("fused norm statistic: the epilogue's output is quantized, not the norm's input");
+    if (w->stat)
+        return stat_plan(w, p, w->stage_base + (uint64_t)w->stages * w->stage_bytes);
     return 0;
 }
 
@@ -265,8 +516,10 @@ int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, p
     w.lay = lay;
     w.err = err;
     w.errlen = errlen;
-    if (weave_setup(&w, p, err, errlen) != 0)
+    if (weave_setup(&w, p, err, errlen) != 0) {
+        stat_free(&w);
         return -1;
+    }
     program out;
     program_init(&out);
     w.out = &out;
@@ -276,6 +529,7 @@ int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, p
         nst += is_c_store(&w, &p->ins[i]);
     if (nst && !(at = malloc(nst * sizeof *at))) {
         snprintf(err, errlen, "out of memory");
+        stat_free(&w);
         return -1;
     }
     for (size_t i = 0, k = 0; k < nst && i < p->n; i++)
@@ -298,6 +552,7 @@ int fusion_weave(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, p
         }
     }
     free(at);
+    stat_free(&w);
     program_free(p);
     *p = out;
     if (rc != 0)
@@ -327,7 +582,47 @@ static int covers(const model_op *l, const model_op *v, uint64_t extra)
 static void absorb(fusion_plan *fp, int v, int l, int fn, int quant)
 {
     fp->into[v] = l;
-    fp->epi[l] = (gemm_epilogue){ 1, fn, quant };
+    fp->epi[l] = (gemm_epilogue){ 1, fn, quant, 0 };
+}
+
+/* An rmsnorm v of linear l's rows (the residual add in l's epilogue
+ * between them) into a linear layer: l's epilogue also sums the squares
+ * of each row (lower.c still checks that v runs split on whole rows). */
+static void stat_into(fusion_plan *fp, const model_op *ops, int n, int l, int v)
+{
+    if (v + 1 >= n || ops[v].kind != MODEL_OP_NORM || strcmp(ops[v].func, "rmsnorm") != 0 ||
+        !covers(&ops[l], &ops[v], 0) || ops[v + 1].kind != MODEL_OP_LINEAR ||
+        ops[v + 1].k != ops[l].n)
+        return;
+    fp->epi[l].stat = 1;
+    fp->stat_of[v] = l;
+}
+
+/* The final norm v after the last layer's linear l reads some of its rows
+ * (the last token of each sequence, or all of them in decode). */
+static void stat_into_final(fusion_plan *fp, const model_op *ops, int n, int l, int v)
+{
+    const model_op *o = &ops[v], *g = &ops[l];
+    if (v + 1 >= n || o->kind != MODEL_OP_NORM || strcmp(o->func, "rmsnorm") != 0 ||
+        o->repeat != 1 || g->repeat < 2 || o->count != 1 || g->n == 0 ||
+        o->elements % g->n != 0 || o->elements > g->m * g->n ||
+        ops[v + 1].kind != MODEL_OP_LINEAR || ops[v + 1].k != g->n)
+        return;
+    fp->epi[l].stat = 1;
+    fp->stat_of[v] = l;
+}
+
+void fusion_unstat(fusion_plan *fp, int v)
+{
+    const int l = fp->stat_of[v];
+    fp->stat_of[v] = -1;
+    fp->stat_wrap[v] = 0;
+    if (l < 0)
+        return;
+    for (int u = 0; u < MODEL_MAX_OPS; u++)
+        if (fp->stat_of[u] == l)
+            return; /* another norm still reads l's sums */
+    fp->epi[l].stat = 0;
 }
 
 void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp)
@@ -335,8 +630,10 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
     for (int i = 0; i < MODEL_MAX_OPS; i++) {
         fp->into[i] = fp->also[i] = -1;
         fp->left[i] = 0;
-        fp->epi[i] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+        fp->epi[i] = (gemm_epilogue){ 0, VFN_COPY, 0, 0 };
         fp->qin[i] = FUSION_QIN_NONE;
+        fp->stat_of[i] = -1;
+        fp->stat_wrap[i] = 0;
     }
     for (int i = 1; i < n; i++)
         if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION)
@@ -347,8 +644,22 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
         const model_op *o = &ops[i];
         const int next_linear = i + 1 < n && ops[i + 1].kind == MODEL_OP_LINEAR;
         if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "add") == 0) {
-            if (covers(&ops[i - 1], o, 0)) /* residual after o_proj, down_proj, fc2 */
+            if (covers(&ops[i - 1], o, 0)) { /* residual after o_proj, down_proj, fc2 */
                 absorb(fp, i, i - 1, VFN_ADD_F32, next_linear);
+                /* the norm that reads the residual stream next: o_proj's in
+                 * the layer, down_proj's in the next layer (the first layer
+                 * reads the embedding: stat_wrap) and after the last */
+                stat_into(fp, ops, n, i - 1, i + 1);
+                const int j = find(ops, i - 1, "layer.input_norm"); /* model_layers: op 0 */
+                if (named(o, "layer.residual_mlp") && ops[i - 1].repeat > 1 && j == 0 &&
+                    fp->stat_of[j] < 0) {
+                    stat_into(fp, ops, n, i - 1, j);
+                    if (fp->stat_of[j] == i - 1)
+                        fp->stat_wrap[j] = 1;
+                    if (i + 1 < n)
+                        stat_into_final(fp, ops, n, i - 1, i + 1);
+                }
+            }
         } else if (o->kind == MODEL_OP_ELEMENTWISE && strcmp(o->func, "rope") == 0) {
             const int q = find(ops, i, "layer.q_proj"), k = find(ops, i, "layer.k_proj");
             if (q >= 0 && k >= 0 && covers(&ops[q], o, ops[k].m * ops[k].n)) {
@@ -376,14 +687,18 @@ void fusion_drop(fusion_plan *fp, const model_op *ops, int l)
 {
     if (fp->qin[l] == FUSION_QIN_PROLOGUE)
         fp->qin[l] = FUSION_QIN_PASS;
-    fp->epi[l] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+    fp->epi[l] = (gemm_epilogue){ 0, VFN_COPY, 0, 0 };
     for (int v = 0; v < MODEL_MAX_OPS; v++) {
+        if (fp->stat_of[v] == l) {
+            fp->stat_of[v] = -1;
+            fp->stat_wrap[v] = 0;
+        }
         if (fp->also[v] == l) { /* rope: k_proj's part runs on its own */
             fp->also[v] = -1;
             fp->left[v] = ops[l].m * ops[l].n;
         } else if (fp->into[v] == l) {
             if (fp->also[v] >= 0) /* q_proj failed before k_proj ran: neither fuses */
-                fp->epi[fp->also[v]] = (gemm_epilogue){ 0, VFN_COPY, 0 };
+                fp->epi[fp->also[v]] = (gemm_epilogue){ 0, VFN_COPY, 0, 0 };
             fp->into[v] = fp->also[v] = -1;
             fp->left[v] = 0;
         }

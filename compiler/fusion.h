@@ -19,13 +19,25 @@
  * program of their own, a cheaper one: an rmsnorm of whole rows into a
  * linear layer runs split (compiler/vector.c, vec_shape.norm_split: one
  * rms_stat and one rms_apply a row, 2 vector passes instead of rmsnorm +
- * quant's 4, bit-exact, the same data bytes; one more vop a row to
- * fetch).  Not done: the statistic in the residual add's epilogue (the
- * only placement README "Norm split" shows saves DRAM bytes; it needs a
- * partial-sum form of rms_stat carried across column tiles) and
- * rms_apply as the consumer's prologue (costs bytes: every consumer
- * would read the fp16 row).  layernorm, precompute.fused norms and rows
- * cut into spans keep rmsnorm + quant.
+ * quant's 4, bit-exact, the same data bytes).  The statistic runs in the
+ * residual add's epilogue when one writes the norm's rows (fusion_plan
+ * stat_of; gemm_epilogue.stat): o_proj's for post_attn_norm, down_proj's
+ * for the next layer's input_norm (the first layer's reads the embedding
+ * and keeps the split: stat_wrap) and for final_norm.  Each finished tile's
+ * rows add their squares to a float32 slot per row (rms_stat's partial
+ * mode: the sums continue across the row's column tiles, which the weave
+ * checks arrive in column order, so the sum is the whole row's bit for
+ * bit), and each row's sum is stored once (4 B) when its last column tile
+ * is; the norm's program then loads its rows and their sums and runs
+ * rms_apply alone (norm_split 2: 1 pass a row).  This saves no DRAM bytes:
+ * the split norm read each row once already; the sums add 4 B a row
+ * written and 4 B read (and the GEMM one vector pass an element, the norm
+ * one fewer).  Not done: rms_apply as the consumers' prologue (no norm
+ * program at all; README "Norm split": it costs bytes whenever a
+ * consumer reads its input more than once, as prefill's schedules do).
+ * layernorm, precompute.fused norms and rows cut into spans keep rmsnorm
+ * + quant; a GEMM whose schedule has no buffer room for the row sums drops
+ * the statistic, and its norm runs the split.
  *
  * How (fusion_weave): the GEMM's schedule is emitted as without fusion,
  * then every store of a finished output tile is preceded by vops on the
@@ -36,7 +48,11 @@
  * the tile itself once the conversion to a 2-byte type has freed it (that
  * load then waits for the conversion).  The vector unit's time, its
  * buffer traffic and the DRAM bytes all come from the simulated program:
- * the scoreboard decides how the epilogue overlaps the LUT array.
+ * the scoreboard decides how the epilogue overlaps the LUT array.  The
+ * row sums' slots (one per row unfinished at once, two rings of them when
+ * slots are reused and room allows) sit above everything the schedule
+ * uses in the output buffer, or else the act or weight buffer; the
+ * mapper reserves nothing for them (a few bytes a row).
  */
 #ifndef FUSION_H
 #define FUSION_H
@@ -70,7 +86,7 @@ int fusion_weave(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay
 
 /* Compulsory DRAM bytes of a fused GEMM given those of its plain form
  * (mapper_compulsory_bytes): the output at its stored type, plus the
- * epilogue's second operand once. */
+ * epilogue's second operand once, plus (epi.stat) 4 B a row of sums. */
 uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64_t plain);
 
 /* How a linear layer's INT8 input is made when its producer does not
@@ -88,12 +104,22 @@ typedef struct {
                                          (a partner whose fused schedule failed) */
     gemm_epilogue epi[MODEL_MAX_OPS]; /* linear i: its epilogue */
     int qin[MODEL_MAX_OPS];           /* linear i: fusion_qin */
+    int stat_of[MODEL_MAX_OPS];       /* norm i: the linear whose epilogue sums the squares
+                                         of its rows (epi.stat), or -1 */
+    int stat_wrap[MODEL_MAX_OPS];     /* norm i (a layer's input norm): the sums come from
+                                         the layer before, so the first layer's instance
+                                         (after the embedding) makes its own */
 } fusion_plan;
 
 /* What fuses in the n operations (in model_layers' order) on arch: with
  * vector.fused false nothing does (every into = -1, every epi off; qin
  * PASS where a quantize step is needed). */
 void fusion_plan_of(const arch_t *arch, const model_op *ops, int n, fusion_plan *fp);
+
+/* Norm v gets no statistic from an epilogue after all (its rows do not
+ * suit the split, or the GEMM's schedule has no room for the row sums):
+ * the GEMM's epilogue drops the stat step. */
+void fusion_unstat(fusion_plan *fp, int v);
 
 /* Linear l's fused schedule cannot be built (no buffer room): it runs
  * plain, and what it absorbed runs on its own (or the part of it that was

@@ -299,6 +299,11 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
         end = count_add(lay->q_addr, count_mul3(s->m, (uint64_t)s->kd,
                                                 (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
     }
+    lay->r_addr = 0;
+    if (s->epi.on && s->epi.stat) {
+        lay->r_addr = align_up(end, ALIGN);
+        end = count_add(lay->r_addr, count_mul(s->m, 4, &ovf), &ovf);
+    }
     lay->image_bytes = end;
     if (ovf || end > COUNT_MAX - ALIGN) {
         snprintf(err, errlen, "a %llux%dx%d GEMM's memory image exceeds 2^63 bytes",

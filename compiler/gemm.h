@@ -62,11 +62,17 @@ typedef struct {
  * reads its second operand from DRAM at vector.dtype, layout.e_addr,
  * m x n row-major), quant makes it the INT8 input of the next linear
  * layer; the store writes the result (vector.dtype, or INT8) at c_addr,
- * m x n row-major.  on = 0: no epilogue (int32 or float32 stored). */
+ * m x n row-major.  on = 0: no epilogue (int32 or float32 stored).
+ * stat (with quant 0: the next operation is an rmsnorm of these rows):
+ * the epilogue also sums the squares of each output row at vector.dtype,
+ * column tile by column tile in column order (rms_stat's partial mode),
+ * in a float32 slot per row kept in the output buffer, and stores each
+ * finished row's sum once, m float32 at layout.r_addr (compiler/fusion.h). */
 typedef struct {
     int on;
     int fn;    /* isa_vfn base (float32 form: VFN_ADD_F32, ...) or VFN_COPY for none */
     int quant; /* 1: quantize to INT8 */
+    int stat;  /* 1: also the rows' sums of squares (above) */
 } gemm_epilogue;
 
 typedef struct {
@@ -112,6 +118,7 @@ typedef struct {
     uint64_t t_addr, s_addr, t_row_bytes;          /* tables_in_dram: tables, sums */
     uint64_t e_addr;       /* epilogue's second operand (two-source epi.fn), else 0 */
     uint64_t q_addr;       /* in_quant: A at vector.dtype, else 0 */
+    uint64_t r_addr;       /* epi.stat: the m rows' sums of squares (float32), else 0 */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */

@@ -37,6 +37,11 @@ typedef struct {
     void *progress_ctx;
     map_objective objective;
     fusion_plan fusion;
+    /* norms whose statistic a GEMM lowered after them could not make (a
+     * layer's input norm reads the previous layer's down_proj): the phase
+     * is lowered again with those norms split (lower_model_cached) */
+    int no_stat[MODEL_MAX_OPS];
+    int redo;
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
     attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
 } cache;
@@ -242,7 +247,11 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
         free(cp);
         return -1;
     }
+    memset(cp->no_stat, 0, sizeof cp->no_stat);
+    cp->redo = 0;
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
+    if (rc >= 0 && cp->redo) /* a norm's statistic dropped after it was lowered */
+        rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     if (!lc)
         free(cp);
     /* lower_ops gives the number of results (fused attention folds three
@@ -377,6 +386,18 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     fusion_plan *fp = &c->fusion;
     g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
     int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    if (rc != 0 && g->epi.stat) { /* no room for the row sums: the norm makes its own */
+        for (int v = 0; v < MODEL_MAX_OPS; v++)
+            if (fp->stat_of[v] == i) {
+                if (v < i) { /* already lowered as reading the sums */
+                    c->no_stat[v] = 1;
+                    c->redo = 1;
+                }
+                fusion_unstat(fp, v);
+            }
+        g->epi.stat = 0;
+        rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
+    }
     if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
         g->in_quant = 0;
         if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
@@ -406,6 +427,19 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     *st = both;
     *sampled = *sampled || qsampled;
     return 0;
+}
+
+/* vector.fused: norm o (feeding a linear layer: feeds; not making tables:
+ * produces) runs split, an rmsnorm of whole rows (rows that fit half the
+ * output buffer, not spans: the lowering below). */
+static int norm_splits(const arch_t *a, const model_op *o, const model_phase *ph, uint64_t T,
+                       uint64_t half_out, int feeds, int produces)
+{
+    const uint64_t tokens = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
+    const uint64_t cols = (o->elements + tokens - 1) / tokens;
+    return a->vec_fused && o->kind == MODEL_OP_NORM && feeds && !produces &&
+           strcmp(o->func, "rmsnorm") == 0 && cols <= half_out / 12 &&
+           cols * tokens == o->elements;
 }
 
 static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m,
@@ -452,6 +486,12 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             }
         }
     }
+
+    /* a norm whose statistic an epilogue makes must run split on whole rows */
+    for (int i = 0; i < n; i++)
+        if (fp->stat_of[i] >= 0 && (c->no_stat[i] ||
+                                    !norm_splits(a, &ops[i], ph, T, half_out, feeds[i], produces[i])))
+            fusion_unstat(fp, i);
 
     /* attention's array: the LUT array's arch, or a second array's
      * (compute.attention) */
@@ -589,10 +629,13 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             /* the op's rows when it runs on whole rows (a norm's tokens) */
             const uint64_t tokens = strcmp(o->name, "final_norm") == 0 ? (uint64_t)ph->batch : T;
             /* vector.fused: an rmsnorm of whole rows into a linear layer runs
-             * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h) */
-            v.norm_split = a->vec_fused && o->kind == MODEL_OP_NORM && feeds[i] &&
-                           !produces[i] && strcmp(o->func, "rmsnorm") == 0 &&
-                           cols * tokens == o->elements; /* whole rows, not spans */
+             * split (rms_stat + rms_apply: 2 passes, not 4; fusion.h), or
+             * rms_apply alone when its producer's epilogue summed the squares */
+            v.norm_split = norm_splits(a, o, ph, T, half_out, feeds[i], produces[i]);
+            if (v.norm_split && fp->stat_of[i] >= 0) {
+                v.norm_split = 2;
+                snprintf(r->stat_from, sizeof r->stat_from, "%s", ops[fp->stat_of[i]].name);
+            }
             if (produces[i]) {
                 v.rows = tokens;
                 v.cols = o->elements / v.rows;
@@ -602,6 +645,25 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             if (time_vec(a, em, c, &v, &one, &sampled, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", o->name, e);
                 return -1;
+            }
+            if (v.norm_split == 2 && fp->stat_wrap[i] && mult > 1) {
+                /* the first layer's input norm reads the embedding, no
+                 * epilogue's sums: that instance runs the split */
+                vec_shape w = v;
+                w.norm_split = 1;
+                sim_stats first;
+                int fs = 0;
+                if (time_vec(a, em, c, &w, &first, &fs, e, sizeof e) != 0) {
+                    snprintf(err, errlen, "%s: %s", o->name, e);
+                    return -1;
+                }
+                if (sim_stats_add(&r->st, &first, 1) != 0) {
+                    snprintf(err, errlen, "%s: its cycles or events exceed 2^63 - 1, the most "
+                             "lutsim can count", o->name);
+                    return -1;
+                }
+                mult--;
+                sampled = sampled || fs;
             }
         }
         r->sampled = sampled;

@@ -15,6 +15,9 @@
  *              the layer reads; with vector.fused the element-wise ones
  *              run in the epilogue of the GEMM next to them (fusion.h) and
  *              keep their row with fused_into set and nothing counted;
+ *              a norm after a residual add in a GEMM's epilogue takes its
+ *              row statistic from that epilogue (stat_from) and runs the
+ *              final scaling and quantize alone;
  *   a linear layer fed by attention (o_proj) quantizes its input first: a
  *              vector pass in its row, or with vector.fused its prologue
  *              (op_result.quant_in).
@@ -64,6 +67,9 @@ typedef struct {
     char fused_into[2 * MODEL_NAME_MAX]; /* vector.fused: the GEMM(s) whose epilogue runs this
                                   operation (its st, macs stay 0: the GEMM's row has its
                                   cycles and energy); "" when it runs on its own */
+    char stat_from[MODEL_NAME_MAX]; /* vector.fused: a norm whose row statistic (sum of
+                                  squares) that GEMM's epilogue computed; the norm's row keeps
+                                  its own program, the final scaling and quantize; "" else */
 } op_result;
 
 typedef struct {

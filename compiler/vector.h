@@ -15,7 +15,7 @@
  *
  * DRAM layout (vec_layout): the first input, the second (two-source
  * functions), the output, then with fused precompute the tables and the
- * activation sums.
+ * activation sums, or (norm_split 2) the rows' sums of squares.
  */
 #ifndef VECTOR_H
 #define VECTOR_H
@@ -44,11 +44,16 @@ typedef struct {
     /* 1 (rmsnorm with quant_out, arch vector.fused): the norm split, one
      * rms_stat and one rms_apply per row (2 passes) instead of rmsnorm and
      * quant (4), bit-exact with them (README "Norm split"). */
-    int norm_split;
+    int norm_split;  /* 2: the statistic comes from the producing GEMM's
+                        epilogue (compiler/fusion.h, gemm_epilogue.stat):
+                        each row's sum of squares, a float32 at
+                        vec_layout.stat_addr, is loaded with the row and the
+                        program runs rms_apply only, 1 pass a row */
 } vec_shape;
 
 typedef struct {
     uint64_t in_addr, in2_addr, out_addr, tables_addr, sums_addr, image_bytes;
+    uint64_t stat_addr; /* norm_split 2: the rows' sums of squares (float32), last */
     uint64_t span;      /* elements per tile */
     uint64_t tiles;
     int elem_bytes;     /* bytes per element at vector.dtype */

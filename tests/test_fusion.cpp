@@ -127,7 +127,7 @@ gemm_shape shape_of(const Case &c, bool fused)
     s.kd = c.k;
     s.float_out = 1;
     if (fused) {
-        s.epi = gemm_epilogue{ 1, c.fn, c.quant };
+        s.epi = gemm_epilogue{ 1, c.fn, c.quant, 0 };
         s.in_quant = c.in_quant;
     }
     return s;

@@ -225,6 +225,7 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_s(fs, "fused_into", r->fused_into[0] ? r->fused_into : "-");
     static const char *const qin[] = { "-", "pass", "prologue" };
     add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 2 ? r->quant_in : 0]);
+    add_s(fs, "norm_stat_from", r->stat_from[0] ? r->stat_from : "-");
     /* What the mapper did (linear layers; attention runs its own schedule,
      * compiler/attention.c: its partition only; vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;
