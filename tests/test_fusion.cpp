@@ -18,6 +18,7 @@
 #include "arch_json.h"
 #include "fp_arith.h"
 #include "fusion.h"
+#include "fusion_support.h"
 #include "gemm.h"
 #include "lower.h"
 #include "mapper.h"
@@ -80,14 +81,10 @@ struct Outcome {
     uint64_t dram = 0;        // bytes read + written, every program
 };
 
-uint64_t dram_of(const sim_stats &s) { return s.ev.dram_read_bytes + s.ev.dram_write_bytes; }
+using fusiontest::Data;
+using fusiontest::dram_of;
+using fusiontest::run_gemm;
 
-struct Data {
-    std::vector<int8_t> a, w;
-    std::vector<float> scales;
-    std::vector<uint8_t> e; // second operand at the element type
-    std::vector<uint8_t> aq; // in_quant: A at the element type (a = its quantization)
-};
 
 using testsupport::ref_quant;
 
@@ -135,36 +132,6 @@ gemm_shape shape_of(const Case &c, bool fused)
     return s;
 }
 
-// Runs s on the data, functional (and timing-only: the same statistics).
-bool run_gemm(const arch_t &a, const gemm_shape &s, const Data &d, std::vector<uint8_t> &img,
-              gemm_layout &lay, sim_stats &st)
-{
-    char err[512] = "";
-    program p;
-    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
-        ADD_FAILURE() << err;
-        return false;
-    }
-    img.assign(lay.image_bytes, 0);
-    EXPECT_EQ(gemm_fill(&a, &s, &lay, d.a.data(), d.w.data(), nullptr, d.scales.data(),
-                        img.data(), err, sizeof err), 0) << err;
-    if (fusion_epi_sources(&s) == 2)
-        std::memcpy(img.data() + lay.e_addr, d.e.data(), d.e.size());
-    if (s.in_quant)
-        std::memcpy(img.data() + lay.q_addr, d.aq.data(), d.aq.size());
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, st.cycles);
-    EXPECT_EQ(dram_of(timing), dram_of(st));
-    EXPECT_EQ(timing.ev.vector_ops, st.ev.vector_ops);
-    program_free(&p);
-    return true;
-}
 
 Outcome fused(const arch_t &a, const Case &c, const Data &d)
 {

@@ -20,6 +20,7 @@
 #include "arch.h"
 #include "fp_arith.h"
 #include "fusion.h"
+#include "fusion_support.h"
 #include "gemm.h"
 #include "isa.h"
 #include "isa_build.h"
@@ -38,7 +39,7 @@ namespace {
 
 using testsupport::ref_quant;
 
-uint64_t dram_of(const sim_stats &s) { return s.ev.dram_read_bytes + s.ev.dram_write_bytes; }
+using fusiontest::dram_of;
 
 // Pinned (not the embedded default): ideal SRAM and DRAM, one DMA queue,
 // 1-byte bursts (so DRAM bytes are exactly the bytes moved).
@@ -260,11 +261,8 @@ const Shape kShapes[] = {
     { "decode row", 1, 1024, 256, 0, 0, true },
 };
 
-struct Data {
-    std::vector<int8_t> a, w;
-    std::vector<float> scales;
-    std::vector<uint8_t> e; // the residual at the element type
-};
+using fusiontest::Data;
+using fusiontest::run_gemm;
 
 Data make_data(const Shape &c, fp_type t, unsigned seed)
 {
@@ -310,34 +308,6 @@ gemm_shape shape_of(const arch_t &a, const Shape &c, bool fused, bool stat)
     return s;
 }
 
-// Runs s functionally (and timing-only: the same statistics).
-bool run_gemm(const arch_t &a, const gemm_shape &s, const Data &d, std::vector<uint8_t> &img,
-              gemm_layout &lay, sim_stats &st)
-{
-    char err[512] = "";
-    program p;
-    if (gemm_lower(&a, &s, &p, &lay, err, sizeof err) != 0) {
-        ADD_FAILURE() << err;
-        return false;
-    }
-    img.assign(lay.image_bytes, 0);
-    EXPECT_EQ(gemm_fill(&a, &s, &lay, d.a.data(), d.w.data(), nullptr, d.scales.data(),
-                        img.data(), err, sizeof err), 0) << err;
-    if (fusion_epi_sources(&s) == 2)
-        std::memcpy(img.data() + lay.e_addr, d.e.data(), d.e.size());
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, st.cycles);
-    EXPECT_EQ(dram_of(timing), dram_of(st));
-    EXPECT_EQ(timing.ev.vector_ops, st.ev.vector_ops);
-    program_free(&p);
-    return true;
-}
 
 // A vector program on in (and in2, or the sums for norm_split 2): its
 // output, statistics (functional; timing-only must agree).
