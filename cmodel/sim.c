@@ -17,6 +17,16 @@ const char *const sim_energy_names[EN_COUNT] = {
     "array_mac", "mac_dequant"
 };
 
+double sim_array_energy_pj(const sim_stats *st)
+{
+    static const int parts[] = { EN_PRECOMPUTE, EN_LOOKUP, EN_ACCUMULATE, EN_BROADCAST, EN_SHIFT,
+                                 EN_ACC_REG,    EN_DEQUANT, EN_ARRAY_MAC,  EN_MAC_DEQUANT };
+    double e = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        e += st->energy_pj_part[parts[i]];
+    return e;
+}
+
 float ld_f32(const uint8_t *p)
 {
     uint32_t u = (uint32_t)ld_i32(p);

@@ -120,6 +120,14 @@ typedef struct {
     double energy_pj_part[EN_COUNT];
 } sim_stats;
 
+/* The compute array's own energy in st (pJ): the parts every array kind has
+ * in its datapath (LUT: precompute, look-ups, accumulation, table
+ * broadcast, shift, accumulator registers, dequantization; mac, systolic,
+ * bitserial: array_mac, mac_dequant), without buffers, DRAM, vector unit
+ * and leakage: the level at which LUT Tensor Core compares against MAC
+ * units. */
+double sim_array_energy_pj(const sim_stats *st);
+
 /* Called once per instruction, in program order, with its schedule. */
 typedef void (*sim_trace_fn)(void *ctx, size_t index, const isa_instr *in, isa_unit unit,
                              uint64_t start, uint64_t busy_end, uint64_t complete);

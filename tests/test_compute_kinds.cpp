@@ -581,4 +581,56 @@ TEST(KindsCli, AttentionOnASecondArray)
     EXPECT_NE(r.status, 0);
 }
 
+// LUT against MAC at the compute array's own energy (array_energy_pj: no
+// buffers, DRAM, vector unit or leakage), LUT Tensor Core's level of
+// comparison.  By hand from workloads/energy/default.json (45 nm figures x
+// 28/45): a look-up of one bit-plane for K = 4 activations costs table_read
+// 0.05 + accumulate_add 0.1 + acc_register 0.03 + lookup_shift 0.01 =
+// 0.19 pJ, so the LUT array spends 0.19 x 28/45 / 4 = 0.02956 pJ per MAC
+// per weight bit, plus terms independent of the bits (table broadcast,
+// precompute, dequantization); the INT8 MAC array spends mac_int8 0.3 x
+// 28/45 = 0.1867 pJ per MAC (+ its dequant stage below 8 bits) whatever
+// the weight bits.  The LUT array is ahead up to 6 bits, behind at 7 and 8:
+// the crossover W* = (E_mac - E_fixed) / e_plane lies between 6 and 7.
+double array_pj_per_mac(testproc::TmpDir &t, const std::string &arch, int wbits)
+{
+    auto r = testproc::lutsim(t, "gemm --random 64x1024x1024 --wbits " + std::to_string(wbits) +
+                                     " --timing-only --quiet --arch " + std::string(SRC_DIR) +
+                                     "/workloads/arch/" + arch + " --stats " + t.p("e.json"));
+    EXPECT_EQ(r.status, 0) << r.err;
+    json_error_t je;
+    json_t *j = json_load_file(t.p("e.json").c_str(), 0, &je);
+    if (!j) {
+        ADD_FAILURE() << je.text;
+        return 0;
+    }
+    const double e = json_real_value(json_object_get(j, "array_energy_pj")) /
+                     (double)json_integer_value(json_object_get(j, "macs"));
+    json_decref(j);
+    return e;
+}
+
+TEST(KindsCli, ArrayEnergyCrossoverAgainstTheMacArray)
+{
+    testproc::TmpDir t;
+    const double e_plane = (0.05 + 0.1 + 0.03 + 0.01) * 28.0 / 45.0 / 4.0;
+    double lut[9] = { 0 }, mac[9] = { 0 };
+    for (int w = 2; w <= 8; w++) {
+        lut[w] = array_pj_per_mac(t, "default.json", w);
+        mac[w] = array_pj_per_mac(t, "mac-int8.json", w);
+    }
+    for (int w = 3; w <= 8; w++) // linear in the weight bits, by the hand figure
+        EXPECT_NEAR(lut[w] - lut[w - 1], e_plane, 1e-4) << "W" << w;
+    const double fixed = lut[2] - 2 * e_plane;
+    EXPECT_GT(fixed, 0);
+    EXPECT_NEAR(mac[8], 0.3 * 28.0 / 45.0, 1e-3);
+    for (int w = 2; w <= 6; w++)
+        EXPECT_LT(lut[w], mac[w]) << "W" << w << ": the LUT array should be ahead";
+    for (int w = 7; w <= 8; w++)
+        EXPECT_GT(lut[w], mac[w]) << "W" << w << ": the MAC array should be ahead";
+    const double crossover = (mac[4] - fixed) / e_plane;
+    EXPECT_GT(crossover, 6.0);
+    EXPECT_LT(crossover, 7.0);
+}
+
 } // namespace

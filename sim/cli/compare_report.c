@@ -39,7 +39,7 @@ int compare_pick_baseline(compare_set *cs, const char *want, char *err, size_t e
 /* The run report's figures a comparison carries, as the report names them. */
 static const char *const copied[] = {
     "cycles", "compute_kind", "compute_cycles", "seconds", "tokens", "tokens_per_s",
-    "energy_pj", "energy_per_token_pj", "dram_bytes", "tops", "tops_per_w", "area_mm2",
+    "energy_pj", "energy_per_token_pj", "array_energy_per_token_pj", "dram_bytes", "tops", "tops_per_w", "area_mm2",
     "area_breakdown_mm2", "tops_per_mm2",
 };
 

@@ -340,6 +340,11 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
         json_object_set_new(to, "tokens_per_s", json_real(t.seconds > 0 ? (double)t.tokens / t.seconds : 0));
         json_object_set_new(to, "energy_pj", json_real(t.energy_pj));
         json_object_set_new(to, "energy_per_token_pj", json_real(t.tokens ? t.energy_pj / (double)t.tokens : 0));
+        double array_pj = 0; /* the compute arrays' own energy (sim_array_energy_pj) */
+        for (int i = 0; i < rp->nops; i++)
+            array_pj += sim_array_energy_pj(&rp->ops[i].st);
+        json_object_set_new(to, "array_energy_per_token_pj",
+                            json_real(t.tokens ? array_pj / (double)t.tokens : 0));
         json_object_set_new(to, "dram_bytes", u64(t.dram_bytes));
         json_object_set_new(to, "tops", json_real(t.seconds > 0 ? 2.0 * (double)t.macs / t.seconds / 1e12 : 0));
         json_object_set_new(to, "tops_per_w", json_real(t.energy_pj > 0 ? 2.0 * (double)t.macs / t.energy_pj : 0));

@@ -42,6 +42,7 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     for (int i = 0; i < EN_COUNT; i++)
         json_object_set_new(eb, sim_energy_names[i], json_real(st->energy_pj_part[i]));
     json_object_set_new(o, "energy_breakdown_pj", eb);
+    json_object_set_new(o, "array_energy_pj", json_real(sim_array_energy_pj(st)));
 
     json_t *units = json_object();
     uint64_t dep = 0, dram = 0, outst = 0, bank = 0, port = 0, ifetch = 0;
