@@ -181,7 +181,7 @@ TEST(SystemC, SharedChannelSaturatesPrivateChannelsDoNot)
     }
 }
 
-// The Verilated RTL inside the system (--core rtl): its AXI bursts go one by
+// The Verilated RTL inside the SystemC system, --core rtl: its AXI bursts go one by
 // one through the same DRAM target as the C model's transfers.  The RTL's
 // scale layout is the legacy one (rtl_engine.h).
 std::string rtl_args(const std::string &shape, const std::string &fmt, const std::string &arch)

@@ -156,7 +156,7 @@ int main(void)
             s2 = b < s2 ? b : s2;
         }
         if (rc == 0) {
-            printf("the RTL inside the system (--core rtl), ideal.json, legacy scales (best of 3)\n");
+            printf("the RTL inside the SystemC system, --core rtl: ideal.json, legacy scales (best of 3)\n");
             printf("  %-14s %12s %14s %14s %10s\n", "", "cycles", "RTL (s)", "SystemC (s)",
                    "overhead");
             printf("  %-14s %5.0f/%6.0f %14.4f %14.4f %9.1f%%   (%.3e RTL cycles/s inside)\n",
