@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "arch_json.h"
 #include "area.h"
 #include "area_json.h"
 #include "energy_json.h"
@@ -631,6 +632,46 @@ TEST(KindsCli, ArrayEnergyCrossoverAgainstTheMacArray)
     const double crossover = (mac[4] - fixed) / e_plane;
     EXPECT_GT(crossover, 6.0);
     EXPECT_LT(crossover, 7.0);
+}
+
+// The LUT Tensor Core M2N64K4 design point and the A100-like INT8 and
+// FP16 tensor cores at equal area (issue 11's preset names): each loads,
+// the LUT one is the M2 N64 K4 tile, and the three areas agree within 3%.
+double area_of(testproc::TmpDir &t, const std::string &arch)
+{
+    auto r = testproc::lutsim(t, "arch --area --arch " + std::string(SRC_DIR) + "/workloads/arch/" + arch);
+    EXPECT_EQ(r.status, 0) << arch << ": " << r.err;
+    json_error_t je;
+    json_t *j = json_loads(r.out.c_str(), 0, &je);
+    if (!j) {
+        ADD_FAILURE() << arch << ": " << je.text;
+        return 0;
+    }
+    const double mm2 = json_real_value(json_object_get(j, "area_mm2"));
+    json_decref(j);
+    return mm2;
+}
+
+TEST(KindsCli, LutTensorCorePointAndTensorCoresAtEqualArea)
+{
+    testproc::TmpDir t;
+    arch_t a;
+    char err[512];
+    ASSERT_EQ(arch_from_json_file((std::string(SRC_DIR) + "/workloads/arch/lut-tc-m2n64k4.json").c_str(),
+                                  &a, err, sizeof err), 0) << err;
+    EXPECT_EQ(a.compute_kind, COMPUTE_LUT);
+    EXPECT_EQ(a.tile_m, 2);
+    EXPECT_EQ(a.tile_n, 64);
+    EXPECT_EQ(a.tile_k, 4);
+    EXPECT_EQ(a.tile_m * a.tile_n * a.tile_k, 8 * 4 * 16); // the A100 tensor core's work
+    EXPECT_DOUBLE_EQ(a.clock_ghz, 1.0);
+    EXPECT_EQ(a.tech_nm, 28);
+    const double lut = area_of(t, "lut-tc-m2n64k4.json");
+    ASSERT_GT(lut, 0);
+    for (const char *mac : { "mac-int8.json", "mac-fp16.json" }) {
+        const double m = area_of(t, mac);
+        EXPECT_NEAR(m / lut, 1.0, 0.03) << mac << " " << m << " mm^2 against " << lut;
+    }
 }
 
 } // namespace
