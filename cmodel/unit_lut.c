@@ -461,10 +461,17 @@ static int may_overflow(const machine *m, const isa_instr *in, const uint8_t *tb
 /* The index bytes of an lmma's weights (chunks x wbits rows of n), kept
  * with the weight bytes they were decoded from: consecutive lmmas over the
  * same weights (the row tiles of a block) decode them once. */
+/* The LUT unit's host memory across lmmas: the index bytes of the last
+ * weights decoded (chunks x wbits rows of n), kept with the weight bytes
+ * they came from, so consecutive lmmas over the same weights (the row
+ * tiles of a block) decode them once; and the kernel's scratch. */
 struct lut_idx_cache {
     uint8_t *raw, *idx;
     size_t raw_len, idx_len, cap_raw, cap_idx;
     int tk;
+    uint8_t *tabs, *acc2; /* lut_entry_t and int32_t scratch of lut_exec_kernel */
+    size_t cap_tabs, cap_acc2;
+    uint16_t dec4[256]; /* tk = 4, two fields a byte: a byte's two index bytes */
 };
 
 void lut_idx_cache_free(machine *m)
@@ -473,6 +480,8 @@ void lut_idx_cache_free(machine *m)
         return;
     free(m->lut_idx->raw);
     free(m->lut_idx->idx);
+    free(m->lut_idx->tabs);
+    free(m->lut_idx->acc2);
     free(m->lut_idx);
     m->lut_idx = NULL;
 }
@@ -489,16 +498,27 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
     return 0;
 }
 
-/* Decodes the weight rows (chunks x wbits of rb bytes) into index bytes;
- * NULL when out of memory. */
-static const uint8_t *weight_indices(machine *m, const isa_instr *in, uint64_t chunks)
+static struct lut_idx_cache *cache_of(machine *m)
+{
+    if (m->lut_idx)
+        return m->lut_idx;
+    struct lut_idx_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    for (unsigned b = 0; b < 256; b++)
+        c->dec4[b] = (uint16_t)(lut_idx_from_field(b & 15u, 4) |
+                                (unsigned)lut_idx_from_field(b >> 4, 4) << 8);
+    return m->lut_idx = c;
+}
+
+/* Decodes the weight rows (chunks x wbits of rb bytes) into index bytes
+ * in c; NULL when out of memory. */
+static const uint8_t *weight_indices(const machine *m, struct lut_idx_cache *c,
+                                     const isa_instr *in, uint64_t chunks)
 {
     const int tk = m->tk;
     const uint64_t rb = wrow_bytes(m, in->n), rows = chunks * in->wbits;
     const uint8_t *wgt = m->buf[BUF_WGT] + in->wgt;
-    if (!m->lut_idx && !(m->lut_idx = calloc(1, sizeof *m->lut_idx)))
-        return NULL;
-    struct lut_idx_cache *c = m->lut_idx;
     const size_t raw_len = rows * rb, idx_len = rows * in->n;
     if (c->tk == tk && c->raw_len == raw_len && c->idx_len == idx_len &&
         memcmp(c->raw, wgt, raw_len) == 0)
@@ -509,19 +529,13 @@ static const uint8_t *weight_indices(machine *m, const isa_instr *in, uint64_t c
     c->raw_len = raw_len;
     c->idx_len = idx_len;
     c->tk = tk;
-    /* tk = 4 (two fields a byte): a byte's two index bytes from a table */
-    uint16_t dec[256];
-    if (tk == 4)
-        for (unsigned b = 0; b < 256; b++)
-            dec[b] = (uint16_t)(lut_idx_from_field(b & 15u, 4) |
-                                (unsigned)lut_idx_from_field(b >> 4, 4) << 8);
     for (uint64_t r = 0; r < rows; r++) {
         const uint8_t *row = wgt + r * rb;
         uint8_t *x = c->idx + r * in->n;
         uint32_t col = 0;
         if (tk == 4)
             for (; col + 2 <= in->n; col += 2) {
-                const uint16_t d = dec[row[col / 2]];
+                const uint16_t d = c->dec4[row[col / 2]];
                 x[col] = (uint8_t)d;
                 x[col + 1] = (uint8_t)(d >> 8);
             }
@@ -548,18 +562,20 @@ static int lut_exec_kernel(machine *m, const isa_instr *in, int32_t *acc)
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk);
     const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
     const uint8_t *tbl = m->buf[BUF_TBL] + in->tbl;
+    struct lut_idx_cache *c = cache_of(m);
+    if (!c || grow(&c->tabs, &c->cap_tabs, sizeof(lut_entry_t) * KERNEL_ROWS * chunks * E) ||
+        grow(&c->acc2, &c->cap_acc2, sizeof(int32_t) * KERNEL_ROWS * (uint64_t)in->n))
+        return -1;
     lut_packed w;
     memset(&w, 0, sizeof w);
     w.cfg.tk = tk;
     w.cfg.wtype.bits = (int)in->wbits;
     w.n = (int)in->n;
     w.nchunks = (int)chunks;
-    w.idx = (uint8_t *)weight_indices(m, in, chunks);
-    lut_entry_t *tabs = malloc(sizeof *tabs * KERNEL_ROWS * chunks * (uint64_t)E);
-    int32_t *acc2 = malloc(sizeof *acc2 * KERNEL_ROWS * (uint64_t)in->n);
-    int rc = -1;
-    if (!w.idx || !tabs || !acc2)
-        goto out;
+    if (!(w.idx = (uint8_t *)weight_indices(m, c, in, chunks)))
+        return -1;
+    lut_entry_t *tabs = (lut_entry_t *)(void *)c->tabs;
+    int32_t *acc2 = (int32_t *)(void *)c->acc2;
     const lut_kernel_fn kernel = lut_kernel_select(&w);
     for (uint32_t r0 = 0; r0 < in->m; r0 += KERNEL_ROWS) {
         const uint32_t R = in->m - r0 < KERNEL_ROWS ? in->m - r0 : KERNEL_ROWS;
@@ -572,11 +588,7 @@ static int lut_exec_kernel(machine *m, const isa_instr *in, int32_t *acc)
         for (uint64_t j = 0; j < (uint64_t)R * in->n; j++)
             a[j] += acc2[j];
     }
-    rc = 1;
-out:
-    free(tabs);
-    free(acc2);
-    return rc;
+    return 1;
 }
 
 static int lut_exec_one(machine *m, const isa_instr *in, char *err, size_t errlen)
