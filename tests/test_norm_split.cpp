@@ -67,23 +67,10 @@ struct Outcome {
 
 Outcome run_rows(const arch_t &a, fp_type t, bool split, const std::vector<uint8_t> &rows)
 {
-    program p;
-    program_init(&p);
-    for (const isa_instr &in : program_of(t, split))
-        EXPECT_EQ(program_push(&p, &in), 0);
     std::vector<uint8_t> img(kOut + kRows * kCols, 0);
     std::memcpy(img.data(), rows.data(), rows.size());
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
     Outcome r;
-    char err[256] = "";
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &r.st, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, r.st.cycles);
-    program_free(&p);
+    testsupport::run_on_image(a, program_of(t, split), img, &r.st);
     r.q.assign(img.begin() + kOut, img.end());
     return r;
 }

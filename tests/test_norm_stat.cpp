@@ -148,23 +148,10 @@ struct Ran {
 Ran run_program(const arch_t &a, const std::vector<isa_instr> &prog,
                 const std::vector<uint8_t> &rows)
 {
-    program p;
-    program_init(&p);
-    for (const isa_instr &in : prog)
-        EXPECT_EQ(program_push(&p, &in), 0);
     std::vector<uint8_t> img(kSums + 4 * kRows, 0);
     std::memcpy(img.data(), rows.data(), rows.size());
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
     Ran r;
-    char err[256] = "";
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &r.st, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, r.st.cycles);
-    program_free(&p);
+    testsupport::run_on_image(a, prog, img, &r.st);
     r.q.assign(img.begin() + kOut, img.begin() + kOut + kRows * kCols);
     r.sums.resize(kRows);
     std::memcpy(r.sums.data(), img.data() + kSums, 4 * kRows);
@@ -281,7 +268,9 @@ Data make_data(const Shape &c, fp_type t, unsigned seed)
     return d;
 }
 
-gemm_shape shape_of(const arch_t &a, const Shape &c, bool fused, bool stat)
+// c's GEMM, W2 in groups of 128, float output; fused: the residual add's
+// epilogue (stat: with the norm statistic).  Unscheduled.
+gemm_shape plain_shape(const Shape &c, bool fused, bool stat)
 {
     gemm_shape s;
     std::memset(&s, 0, sizeof s);
@@ -295,6 +284,13 @@ gemm_shape shape_of(const arch_t &a, const Shape &c, bool fused, bool stat)
     s.force_nb = c.force_nb;
     if (fused)
         s.epi = gemm_epilogue{ 1, VFN_ADD_F32, 0, stat ? 1 : 0 };
+    return s;
+}
+
+// plain_shape, scheduled by the mapper when c.mapper.
+gemm_shape shape_of(const arch_t &a, const Shape &c, bool fused, bool stat)
+{
+    const gemm_shape s = plain_shape(c, fused, stat);
     if (c.mapper) {
         gemm_shape best;
         sim_stats st;
@@ -513,15 +509,7 @@ TEST(NormStat, FastForwardEqualsFullSimulationWithTheStatistic)
     int ffwd = 0;
     for (const Shape &c : shapes) {
         SCOPED_TRACE(c.what);
-        gemm_shape s, best;
-        std::memset(&s, 0, sizeof s);
-        s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
-        s.group_size = 128;
-        s.m = c.m;
-        s.n = c.n;
-        s.kd = c.k;
-        s.float_out = 1;
-        s.epi = gemm_epilogue{ 1, VFN_ADD_F32, 0, 1 };
+        gemm_shape s = plain_shape(c, true, true), best;
         sim_stats ff;
         int sampled = 0, sims = 0;
         char err[512] = "";
@@ -685,15 +673,7 @@ TEST(NormStat, RandomSchedulesWithTheStatisticAreExactInsideTheBuffersAndFastFor
         SCOPED_TRACE("m " + std::to_string(c.m) + " n " + std::to_string(c.n) + " k " +
                      std::to_string(c.k) + " " + fp_type_names[t] + " out " +
                      std::to_string(a.buf[BUF_OUT].kib));
-        gemm_shape s, best;
-        std::memset(&s, 0, sizeof s);
-        s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
-        s.group_size = 128;
-        s.m = c.m;
-        s.n = c.n;
-        s.kd = c.k;
-        s.float_out = 1;
-        s.epi = gemm_epilogue{ 1, VFN_ADD_F32, 0, 1 };
+        gemm_shape s = plain_shape(c, true, true), best;
         sim_stats ff, full;
         int sampled = 0, sims = 0;
         char err[512] = "";

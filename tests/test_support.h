@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "gemm.h"
 #include "lower.h"
@@ -71,6 +72,27 @@ inline int8_t ref_quant(float x)
     if (x <= -128.0f)
         return -128;
     return (int8_t)std::round(x);
+}
+
+// prog run functionally on img (read and written) into *st, and timing-only:
+// the same cycles.
+inline void run_on_image(const arch_t &a, const std::vector<isa_instr> &prog,
+                         std::vector<uint8_t> &img, sim_stats *st)
+{
+    program p;
+    program_init(&p);
+    for (const isa_instr &in : prog)
+        EXPECT_EQ(program_push(&p, &in), 0);
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = img.data();
+    o.dram_size = img.size();
+    char err[256] = "";
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, st, err, sizeof err), 0) << err;
+    sim_stats timing;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
+    EXPECT_EQ(timing.cycles, st->cycles);
+    program_free(&p);
 }
 
 } // namespace testsupport
