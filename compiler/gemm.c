@@ -756,12 +756,18 @@ too_many:
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen)
 {
+    return gemm_timing_memo(NULL, arch, em, s, st, sampled, err, errlen);
+}
+
+int gemm_timing_memo(struct timing_memo *mm, const arch_t *arch, const energy_model *em,
+                     const gemm_shape *s, sim_stats *st, int *sampled, char *err, size_t errlen)
+{
     gemm_layout lay;
     *sampled = 0;
     if (arch->compute_kind != COMPUTE_LUT) /* programs of a few instructions per tile */
         return gemm_run_timing(arch, em, s, st, &lay, err, errlen);
     if (s->sched.loop != GEMM_LOOP_LEGACY)
-        return gemm_blk_timing(arch, em, s, st, sampled, err, errlen);
+        return gemm_blk_timing(mm, arch, em, s, st, sampled, err, errlen);
     /* The tiles the full program would use. */
     if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
         return -1;

@@ -325,6 +325,13 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
                   gemm_shape *best, sim_stats *st, int *sampled, int *simulated, char *err,
                   size_t errlen)
 {
+    return mapper_search_memo(NULL, a, em, s0, ob, best, st, sampled, simulated, err, errlen);
+}
+
+int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                       const gemm_shape *s0, map_objective ob, gemm_shape *best, sim_stats *st,
+                       int *sampled, int *simulated, char *err, size_t errlen)
+{
     gemm_shape s = *s0;
     s.group_size = gemm_sub_group(a, s0);
     memset(&s.sched, 0, sizeof s.sched);
@@ -364,7 +371,7 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
         c.s.group_size = s0->group_size; /* timing splits it again */
         sim_stats cst;
         int smp = 0;
-        if (gemm_timing(a, em, &c.s, &cst, &smp, err, errlen) != 0) {
+        if (gemm_timing_memo(mm, a, em, &c.s, &cst, &smp, err, errlen) != 0) {
             if (c.s.epi.on || c.s.in_quant)
                 continue; /* its fused epilogue or prologue has no room: the next */
             free(cs);
