@@ -502,8 +502,9 @@ struct timing_memo *gemm_memo_new(void)
     return timing_memo_new(sizeof(memo_key), GEMM_MEMO_MAX);
 }
 
-/* gemm_run_timing of x, through mm when there is one and a model to price
- * the kept events with. */
+/* gemm_run_timing of x, through mm when there is one (and a model to
+ * price with: gemm_blk_timing prices the extended events last, so a kept
+ * sample's energy is never read). */
 static int run_sample(struct timing_memo *mm, const arch_t *a, const energy_model *em,
                       const gemm_shape *x, sim_stats *st, char *err, size_t errlen)
 {
@@ -521,7 +522,6 @@ static int run_sample(struct timing_memo *mm, const arch_t *a, const energy_mode
     const timing_result *hit = timing_memo_get(mm, &k, a);
     if (hit) {
         *st = hit->stats;
-        sim_energy(em, st);
         return 0;
     }
     timing_result r = { .sampled = 0, .programs = 1 };
