@@ -22,6 +22,11 @@ int devff_plan_of(const arch_t *a, uint64_t tiles, uint64_t ipt, uint64_t tile_c
     if (tiles < f->warm)
         return 0;
     f->base = f->warm + (tiles - f->warm) % BLOCK;
+    return devff_pays(f, tiles);
+}
+
+int devff_pays(const devff_plan *f, uint64_t tiles)
+{
     /* both samples (base, base + 2 windows) together shorter than the whole */
     return 2 * f->base + 2 * f->window < tiles;
 }

@@ -18,7 +18,8 @@
  *     the short sample's last tile takes the slot the real last one does;
  *   - check: the long sample's per-tile cycles over its first window and
  *     over its second (taken from its trace, devff_trace) must agree within
- *     DEVFF_AGREE; otherwise the caller simulates in full.
+ *     DEVFF_AGREE; otherwise the caller tries windows twice as long while
+ *     the samples stay shorter than the program, then simulates in full.
  * Only the sample programs' structure is simulated; nothing is a formula.
  */
 #ifndef DEVFF_H
@@ -43,6 +44,8 @@ typedef struct {
  * a DRAM device, a burst above 64 B, or too short: simulate as before). */
 int devff_plan_of(const arch_t *a, uint64_t tiles, uint64_t ipt, uint64_t tile_cycles,
                   devff_plan *f);
+/* 1 if plan f's two samples together are shorter than `tiles` tiles. */
+int devff_pays(const devff_plan *f, uint64_t tiles);
 
 /* Trace of the long sample (sim_opts.trace): the cycle by which every
  * instruction up to index mark[i] has completed. */

@@ -433,9 +433,34 @@ static int tile_instructions(const arch_t *a, const vec_shape *v, uint64_t *ipt,
     return rc ? -1 : 0;
 }
 
-/* On a DRAM device (device_ff.h): two samples, base tiles and base + 2
- * windows; 1 with *st the estimate, 0 when the samples do not apply or
- * their windows disagree (the caller simulates in full), -1 on error. */
+/* The samples of plan f, base tiles and base + 2 windows: 1 with *st the
+ * estimate for `tiles` tiles, 0 if the windows disagree, -1 on error. */
+static int samples(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t tiles,
+                   uint64_t ipt, const devff_plan *f, sim_stats *st, char *err, size_t errlen)
+{
+    size_t n_short, n_long;
+    sim_stats s, b;
+    if (run_opt(a, em, v, f->base, NULL, &s, &n_short, err, errlen) != 0)
+        return -1;
+    /* the long sample's program length is known before it runs */
+    devff_trace t;
+    devff_trace_init(&t, f, n_short, n_short + (size_t)(2 * f->window * ipt));
+    sim_opts o = { 0 };
+    o.trace = devff_trace_fn;
+    o.trace_ctx = &t;
+    if (run_opt(a, em, v, f->base + 2 * f->window, &o, &b, &n_long, err, errlen) != 0)
+        return -1;
+    if (n_long != n_short + 2 * f->window * ipt || !devff_windows_agree(&t))
+        return 0;
+    if (periodic_extend_step(&s, &b, tiles, f->base, 2 * f->window) != 0)
+        return too_big(v, err, errlen);
+    *st = s;
+    return 1;
+}
+
+/* On a DRAM device (device_ff.h): 1 with *st the estimate, 0 when the
+ * samples do not apply or no window length agreed (the caller simulates
+ * in full), -1 on error. */
 static int device_ff(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t tiles,
                      uint64_t tile_cycles, sim_stats *st, char *err, size_t errlen)
 {
@@ -443,26 +468,11 @@ static int device_ff(const arch_t *a, const energy_model *em, const vec_shape *v
     devff_plan f;
     if (tile_instructions(a, v, &ipt, err, errlen) != 0)
         return -1;
-    if (!devff_plan_of(a, tiles, ipt, tile_cycles, &f))
-        return 0;
-    size_t n_short, n_long;
-    sim_stats s, b;
-    if (run_opt(a, em, v, f.base, NULL, &s, &n_short, err, errlen) != 0)
-        return -1;
-    /* the long sample's program length is known before it runs */
-    devff_trace t;
-    devff_trace_init(&t, &f, n_short, n_short + (size_t)(2 * f.window * ipt));
-    sim_opts o = { 0 };
-    o.trace = devff_trace_fn;
-    o.trace_ctx = &t;
-    if (run_opt(a, em, v, f.base + 2 * f.window, &o, &b, &n_long, err, errlen) != 0)
-        return -1;
-    if (n_long != n_short + 2 * f.window * ipt || !devff_windows_agree(&t))
-        return 0;
-    if (periodic_extend_step(&s, &b, tiles, f.base, 2 * f.window) != 0)
-        return too_big(v, err, errlen);
-    *st = s;
-    return 1;
+    int rc = 0;
+    for (int ok = devff_plan_of(a, tiles, ipt, tile_cycles, &f); ok && rc == 0;
+         f.window *= 2, ok = devff_pays(&f, tiles))
+        rc = samples(a, em, v, tiles, ipt, &f, st, err, errlen);
+    return rc;
 }
 
 int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_stats *st,
