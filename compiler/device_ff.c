@@ -22,13 +22,16 @@ int devff_plan_of(const arch_t *a, uint64_t tiles, uint64_t ipt, uint64_t tile_c
     if (tiles < f->warm)
         return 0;
     f->base = f->warm + (tiles - f->warm) % BLOCK;
-    return devff_pays(f, tiles);
+    /* the short sample and the long one together shorter than the whole */
+    f->spent = f->base;
+    return f->spent + f->base + 2 * f->window < tiles;
 }
 
-int devff_pays(const devff_plan *f, uint64_t tiles)
+int devff_longer(devff_plan *f, uint64_t tiles)
 {
-    /* both samples (base, base + 2 windows) together shorter than the whole */
-    return 2 * f->base + 2 * f->window < tiles;
+    f->spent += f->base + 2 * f->window; /* the long sample that disagreed */
+    f->window *= 2;
+    return f->spent + f->base + 2 * f->window < tiles;
 }
 
 void devff_trace_init(devff_trace *t, const devff_plan *f, size_t n_short, size_t n_long)
@@ -55,11 +58,10 @@ void devff_trace_fn(void *ctx, size_t index, const isa_instr *in, isa_unit unit,
             t->at[i] = t->upto;
 }
 
-int devff_windows_agree(const devff_trace *t)
+double devff_disagreement(const devff_trace *t)
 {
-    if (t->at[1] < t->at[0] || t->at[2] < t->at[1])
-        return 0;
+    if (t->at[1] < t->at[0] || t->at[2] < t->at[1] || t->at[2] == t->at[0])
+        return 1.0;
     const double w1 = (double)(t->at[1] - t->at[0]), w2 = (double)(t->at[2] - t->at[1]);
-    const double d = w1 > w2 ? w1 - w2 : w2 - w1;
-    return d <= DEVFF_AGREE * 0.5 * (w1 + w2);
+    return (w1 > w2 ? w1 - w2 : w2 - w1) / (0.5 * (w1 + w2));
 }

@@ -18,8 +18,9 @@
  *     the short sample's last tile takes the slot the real last one does;
  *   - check: the long sample's per-tile cycles over its first window and
  *     over its second (taken from its trace, devff_trace) must agree within
- *     DEVFF_AGREE; otherwise the caller tries windows twice as long while
- *     the samples stay shorter than the program, then simulates in full.
+ *     DEVFF_AGREE; otherwise the caller tries windows twice as long (with
+ *     the same short sample) while all the samples together stay shorter
+ *     than the program, then simulates in full.
  * Only the sample programs' structure is simulated; nothing is a formula.
  */
 #ifndef DEVFF_H
@@ -36,6 +37,7 @@
 
 typedef struct {
     uint64_t warm, window, base; /* tiles (see above) */
+    uint64_t spent; /* tiles the samples simulate: the short one and the long ones tried */
 } devff_plan;
 
 /* The samples for a program of `tiles` tiles whose middle tiles are `ipt`
@@ -44,8 +46,10 @@ typedef struct {
  * a DRAM device, a burst above 64 B, or too short: simulate as before). */
 int devff_plan_of(const arch_t *a, uint64_t tiles, uint64_t ipt, uint64_t tile_cycles,
                   devff_plan *f);
-/* 1 if plan f's two samples together are shorter than `tiles` tiles. */
-int devff_pays(const devff_plan *f, uint64_t tiles);
+/* After a long sample whose windows disagreed: windows twice as long;
+ * 1 if the samples, the next long one included, stay shorter than the
+ * program, else 0 (simulate in full). */
+int devff_longer(devff_plan *f, uint64_t tiles);
 
 /* Trace of the long sample (sim_opts.trace): the cycle by which every
  * instruction up to index mark[i] has completed. */
@@ -59,7 +63,8 @@ typedef struct {
 void devff_trace_init(devff_trace *t, const devff_plan *f, size_t n_short, size_t n_long);
 void devff_trace_fn(void *ctx, size_t index, const isa_instr *in, isa_unit unit, uint64_t start,
                     uint64_t busy_end, uint64_t complete);
-/* 1 if the two windows' cycles agree within DEVFF_AGREE. */
-int devff_windows_agree(const devff_trace *t);
+/* How much the two windows' cycles differ, a fraction of their mean (1
+ * when a window is empty); they agree up to DEVFF_AGREE. */
+double devff_disagreement(const devff_trace *t);
 
 #endif

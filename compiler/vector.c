@@ -433,15 +433,15 @@ static int tile_instructions(const arch_t *a, const vec_shape *v, uint64_t *ipt,
     return rc ? -1 : 0;
 }
 
-/* The samples of plan f, base tiles and base + 2 windows: 1 with *st the
- * estimate for `tiles` tiles, 0 if the windows disagree, -1 on error. */
-static int samples(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t tiles,
-                   uint64_t ipt, const devff_plan *f, sim_stats *st, char *err, size_t errlen)
+/* The long sample of plan f, base + 2 windows tiles, beside the short one
+ * (s, base tiles, n_short instructions): 1 with *st the estimate for
+ * `tiles` tiles, 0 if its windows disagree, -1 on error. */
+static int long_sample(const arch_t *a, const energy_model *em, const vec_shape *v,
+                       uint64_t tiles, uint64_t ipt, const devff_plan *f, const sim_stats *s,
+                       size_t n_short, sim_stats *st, char *err, size_t errlen)
 {
-    size_t n_short, n_long;
-    sim_stats s, b;
-    if (run_opt(a, em, v, f->base, NULL, &s, &n_short, err, errlen) != 0)
-        return -1;
+    size_t n_long;
+    sim_stats b;
     /* the long sample's program length is known before it runs */
     devff_trace t;
     devff_trace_init(&t, f, n_short, n_short + (size_t)(2 * f->window * ipt));
@@ -450,11 +450,12 @@ static int samples(const arch_t *a, const energy_model *em, const vec_shape *v, 
     o.trace_ctx = &t;
     if (run_opt(a, em, v, f->base + 2 * f->window, &o, &b, &n_long, err, errlen) != 0)
         return -1;
-    if (n_long != n_short + 2 * f->window * ipt || !devff_windows_agree(&t))
+    if (n_long != n_short + 2 * f->window * ipt || devff_disagreement(&t) > DEVFF_AGREE)
         return 0;
-    if (periodic_extend_step(&s, &b, tiles, f->base, 2 * f->window) != 0)
+    sim_stats e = *s;
+    if (periodic_extend_step(&e, &b, tiles, f->base, 2 * f->window) != 0)
         return too_big(v, err, errlen);
-    *st = s;
+    *st = e;
     return 1;
 }
 
@@ -468,10 +469,16 @@ static int device_ff(const arch_t *a, const energy_model *em, const vec_shape *v
     devff_plan f;
     if (tile_instructions(a, v, &ipt, err, errlen) != 0)
         return -1;
+    if (!devff_plan_of(a, tiles, ipt, tile_cycles, &f))
+        return 0;
+    sim_stats s;
+    size_t n_short;
+    if (run_opt(a, em, v, f.base, NULL, &s, &n_short, err, errlen) != 0)
+        return -1;
     int rc = 0;
-    for (int ok = devff_plan_of(a, tiles, ipt, tile_cycles, &f); ok && rc == 0;
-         f.window *= 2, ok = devff_pays(&f, tiles))
-        rc = samples(a, em, v, tiles, ipt, &f, st, err, errlen);
+    do
+        rc = long_sample(a, em, v, tiles, ipt, &f, &s, n_short, st, err, errlen);
+    while (rc == 0 && devff_longer(&f, tiles));
     return rc;
 }
 
