@@ -1,0 +1,301 @@
+// Float activations on the LUT core (lut_float.h): the FP8 conversions, the
+// host GEMM and the C model computing the same bits, timing-only and
+// functional runs agreeing on cycles, and the error against a float64
+// GEMM within a bound derived from the formats; then `lutsim gemm --afmt`.
+#include <gtest/gtest.h>
+
+#include <jansson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "fp_arith.h"
+#include "gemm.h"
+#include "lut_float.h"
+#include "lut_gemm.h"
+#include "lut_meta.h"
+#include "npy.h"
+#include "program.h"
+#include "run_argv.h"
+#include "sim.h"
+
+namespace {
+
+// --- FP8 ------------------------------------------------------------------
+
+TEST(Fp8, EveryCodeRoundTrips)
+{
+    for (int b = 0; b < 256; b++) {
+        const float x = fp_e4m3_to_f32((uint8_t)b);
+        if ((b & 0x7F) == 0x7F) {
+            EXPECT_TRUE(std::isnan(x)) << b;
+            continue;
+        }
+        EXPECT_EQ(fp_f32_to_e4m3(x), (uint8_t)b) << b;
+    }
+    for (int b = 0; b < 256; b++) {
+        const float x = fp_e5m2_to_f32((uint8_t)b);
+        if ((b & 0x7F) > 0x7C) {
+            EXPECT_TRUE(std::isnan(x)) << b;
+            continue;
+        }
+        EXPECT_EQ(fp_f32_to_e5m2(x), (uint8_t)b) << b;
+    }
+}
+
+// The formats' definitions (OCP OFP8 v1.0): largest finite values, the
+// smallest subnormals, saturation and overflow, ties to even.
+TEST(Fp8, RangeSaturationAndTies)
+{
+    EXPECT_EQ(fp_e4m3_to_f32(0x7E), 448.0f);
+    EXPECT_EQ(fp_e4m3_to_f32(0x01), std::ldexp(1.0f, -9));
+    EXPECT_EQ(fp_f32_to_e4m3(500.0f), 0x7E);                 // saturates
+    EXPECT_EQ(fp_f32_to_e4m3(-INFINITY), 0xFE);              // no infinity: -448
+    EXPECT_EQ(fp_f32_to_e4m3(std::ldexp(1.0f, -10)), 0x00);  // half the smallest: tie to 0
+    EXPECT_EQ(fp_f32_to_e4m3(1.0625f), fp_f32_to_e4m3(1.0f)); // tie between 1 and 1.125: even
+    EXPECT_EQ(fp_f32_to_e4m3(1.1875f), fp_f32_to_e4m3(1.25f)); // tie: 1.25 is even
+    EXPECT_EQ(fp_e5m2_to_f32(0x7B), 57344.0f);
+    EXPECT_EQ(fp_e5m2_to_f32(0x01), std::ldexp(1.0f, -16));
+    EXPECT_EQ(fp_f32_to_e5m2(61439.0f), 0x7B);               // below the midpoint
+    EXPECT_EQ(fp_f32_to_e5m2(61440.0f), 0x7C);               // the midpoint rounds to infinity
+    EXPECT_TRUE(std::isinf(fp_e5m2_to_f32(0x7C)));
+    EXPECT_TRUE(std::isnan(fp_e5m2_to_f32(fp_f32_to_e5m2(NAN))));
+}
+
+// --- host == C model, cycles, error bound ----------------------------------
+
+const lut_afmt kAfmts[] = { LUT_AFMT_FP16, LUT_AFMT_BF16, LUT_AFMT_FP8E4M3, LUT_AFMT_FP8E5M2 };
+const lut_tfmt kTfmts[] = { LUT_TFMT_FP16, LUT_TFMT_FP32, LUT_TFMT_INT8 };
+const lut_wtype kWtypes[] = { {LUT_WFMT_INT, 2}, {LUT_WFMT_INT, 3}, {LUT_WFMT_INT, 4},
+                              {LUT_WFMT_TERNARY, 2}, {LUT_WFMT_BINARY, 1} };
+
+struct Case {
+    lut_afmt af;
+    lut_tfmt tf;
+    lut_wtype wt;
+    int m, n, k, group;
+    std::vector<uint8_t> act; // m x k as stored
+    std::vector<float> a;     // the same, widened
+    std::vector<int8_t> w;    // n x k
+    std::vector<float> scales; // n x groups, as fp16 metadata stores them
+};
+
+Case make_case(lut_afmt af, lut_tfmt tf, lut_wtype wt, std::mt19937 &rng)
+{
+    Case c{af, tf, wt, 1 + (int)(rng() % 9), 0, 0, 32, {}, {}, {}, {}};
+    c.n = 1 + (int)(rng() % 150);      // the array covers 512 columns: never a multiple
+    c.k = 33 + (int)(rng() % 250);
+    if (c.k % c.group == 0)
+        c.k++;                          // K not a multiple of the group
+    std::normal_distribution<float> gauss(0.0f, 1.0f);
+    const int ab = lut_afmt_bytes(af);
+    c.act.resize((size_t)c.m * c.k * ab);
+    c.a.resize((size_t)c.m * c.k);
+    for (size_t j = 0; j < c.a.size(); j++) {
+        lut_afmt_store(c.act.data(), af, j, 4.0f * gauss(rng));
+        c.a[j] = lut_afmt_load(c.act.data(), af, j);
+    }
+    c.w.resize((size_t)c.n * c.k);
+    const int lo = wt.fmt == LUT_WFMT_INT ? -(1 << (wt.bits - 1)) : -1;
+    const int hi = wt.fmt == LUT_WFMT_INT ? (1 << (wt.bits - 1)) - 1 : 1;
+    for (auto &v : c.w) {
+        v = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
+        if (wt.fmt == LUT_WFMT_BINARY && v == 0)
+            v = 1;
+    }
+    const int groups = (c.k + c.group - 1) / c.group;
+    std::uniform_real_distribution<float> sd(0.25f, 2.0f);
+    c.scales.resize((size_t)c.n * groups);
+    for (auto &s : c.scales)
+        s = lut_scale_round(LUT_SCALE_FP16, sd(rng));
+    return c;
+}
+
+arch_t arch_for(const Case &c)
+{
+    arch_t a;
+    arch_default(&a);
+    arch_set_act_fmt(&a, c.af);
+    a.table_fmt = c.tf;
+    return a;
+}
+
+gemm_shape shape_of(const Case &c)
+{
+    gemm_shape s;
+    std::memset(&s, 0, sizeof s);
+    s.wtype = c.wt;
+    s.group_size = c.group;
+    s.m = (uint64_t)c.m;
+    s.n = c.n;
+    s.kd = c.k;
+    s.float_out = 1;
+    s.mfmt = lut_meta_code(LUT_SCALE_FP16, 0);
+    return s;
+}
+
+// The packing the program's metadata format implies (ternary as INT2 codes
+// without a stored zero-point: gemm_pack_type).
+lut_packed pack_like_program(const Case &c)
+{
+    lut_gemm_cfg cfg;
+    lut_wtype pt = c.wt;
+    if (pt.fmt == LUT_WFMT_TERNARY)
+        pt.fmt = LUT_WFMT_INT;
+    lut_gemm_cfg_default(&cfg, pt);
+    cfg.tk = 4;
+    cfg.group_size = c.group;
+    lut_packed pk;
+    char err[256] = "";
+    EXPECT_EQ(lut_pack(&cfg, c.w.data(), c.n, c.k, nullptr, &pk, err, sizeof err), 0) << err;
+    return pk;
+}
+
+// The bound on |computed - exact| for each output, from the formats alone
+// (u = 2^-24, binary32's unit roundoff; gamma_n = n u / (1 - n u) bounds a
+// chain of n rounded additions relative to the sum of magnitudes):
+//   table entry of chunk c (S_c = sum |a| over the chunk, K = 4 terms):
+//     summation (K-1) u S_c, then the table format: fp16 2^-11 |s| + 2^-25
+//     (half fp16's smallest subnormal), fp32 nothing, int8 with sc <=
+//     S_c (1 + K u) / 127 (1 + u): |q sc - s| <= sc (1/2 + 127 u) and the
+//     look-up product u |q sc| <= 128 u sc;
+//   the plane sum of a group: each entry error weighs sum_i 2^i = P =
+//     2^W - 1; its n = chunks x W rounded additions gamma_n P sum(S_c + e_c);
+//   the activation sum gamma_L A (A = sum |a| over the group of L), times
+//     |corr|, the zero-point product and the group sum u each on bounds of
+//     their magnitudes (B = P sum(S_c + e_c) + |corr| A); halving is exact;
+//   dequant: the scale product u |s g| and the G groups' chain gamma_G
+//     sum |s g|.
+// Second-order terms (u times an error already of order u) are covered by
+// taking 2u for the three last roundings.  The float64 reference adds at
+// most gamma_(k)(double) of its own sum of magnitudes.
+double bound_of(const Case &c, const lut_packed &pk, int r, int col)
+{
+    const double u = std::ldexp(1.0, -24), K = 4;
+    const int W = c.wt.bits, G = pk.ngroups;
+    const double P = std::ldexp(1.0, W) - 1;
+    auto gamma = [&](double n) { return n * u / (1 - n * u); };
+    double total = 0, mag = 0, refmag = 0;
+    for (int g = 0; g < G; g++) {
+        double A = 0, esum = 0, ssum = 0;
+        const int k0 = g * c.group, L = std::min(c.group, c.k - k0);
+        for (int c0 = k0; c0 < k0 + L; c0 += 4) {
+            double S = 0;
+            for (int k = c0; k < std::min(c0 + 4, k0 + L); k++)
+                S += std::fabs(c.a[(size_t)r * c.k + k]);
+            double e = (K - 1) * u * S;
+            if (c.tf == LUT_TFMT_FP16)
+                e += std::ldexp(1.0, -11) * S * (1 + K * u) + std::ldexp(1.0, -25);
+            if (c.tf == LUT_TFMT_INT8) {
+                const double sc = S * (1 + K * u) / 127 * (1 + u);
+                e += sc * (0.5 + 127 * u) + 128 * u * sc;
+            }
+            esum += e;
+            ssum += S + e;
+            A += S;
+        }
+        for (int k = k0; k < k0 + L; k++)
+            refmag += std::fabs(c.a[(size_t)r * c.k + k] * c.w[(size_t)col * c.k + k]) *
+                      c.scales[(size_t)col * G + g];
+        const double corr = std::fabs((double)pk.corr[(size_t)col * G + g]);
+        const double n = std::ceil(L / K) * W;
+        const double B = P * ssum * (1 + gamma(n)) + corr * A * (1 + gamma(L));
+        const double twice = P * esum + gamma(n) * P * ssum + corr * (gamma(L) + 2 * u) * A +
+                             2 * u * B;
+        const double half = lut_post_shift(c.wt.fmt) ? 0.5 : 1.0;
+        const double s = c.scales[(size_t)col * G + g];
+        total += s * (twice * half + 2 * u * B * half);
+        mag += s * B * half;
+    }
+    return total + gamma(G) * mag * (1 + 2 * u) + c.k * std::ldexp(1.0, -53) * refmag * 2;
+}
+
+double reference(const Case &c, int r, int col)
+{
+    const int G = (c.k + c.group - 1) / c.group;
+    double out = 0;
+    for (int g = 0; g < G; g++) {
+        double s = 0;
+        for (int k = g * c.group; k < std::min((g + 1) * c.group, c.k); k++)
+            s += (double)c.a[(size_t)r * c.k + k] * c.w[(size_t)col * c.k + k];
+        out += c.scales[(size_t)col * G + g] * s;
+    }
+    return out;
+}
+
+void check_case(const Case &c)
+{
+    SCOPED_TRACE(std::string(lut_afmt_name(c.af)) + " x " + lut_wfmt_name(c.wt.fmt) +
+                 std::to_string(c.wt.bits) + " x " + lut_tfmt_name(c.tf) + " tables, " +
+                 std::to_string(c.m) + "x" + std::to_string(c.n) + "x" + std::to_string(c.k));
+    const arch_t a = arch_for(c);
+    char err[512] = "";
+    ASSERT_EQ(arch_check(&a, err, sizeof err), 0) << err;
+    const gemm_shape s = shape_of(c);
+    program p;
+    gemm_layout lay;
+    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+    std::vector<uint8_t> img(lay.image_bytes);
+    ASSERT_EQ(gemm_fill(&a, &s, &lay, (const int8_t *)c.act.data(), c.w.data(), nullptr,
+                        c.scales.data(), img.data(), err, sizeof err), 0) << err;
+    sim_opts o = {};
+    o.dram = img.data();
+    o.dram_size = img.size();
+    sim_stats fun, tim;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, &o, &fun, err, sizeof err), 0) << err;
+    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &tim, err, sizeof err), 0) << err;
+    program_free(&p);
+    EXPECT_EQ(fun.cycles, tim.cycles);
+
+    lut_packed pk = pack_like_program(c);
+    std::vector<float> host((size_t)c.m * c.n);
+    ASSERT_EQ(lut_gemm_fact(&pk, lut_float_fmt{c.af, c.tf}, c.act.data(), c.m, c.scales.data(),
+                            host.data(), nullptr, err, sizeof err), 0) << err;
+    EXPECT_EQ(std::memcmp(host.data(), img.data() + lay.c_addr, host.size() * 4), 0)
+        << "host and C model differ";
+    for (int r = 0; r < c.m; r++)
+        for (int col = 0; col < c.n; col++) {
+            const double e = std::fabs(host[(size_t)r * c.n + col] - reference(c, r, col));
+            const double b = bound_of(c, pk, r, col);
+            if (e > b) {
+                ADD_FAILURE() << "[" << r << "][" << col << "]: error " << e << " > bound " << b;
+                lut_packed_free(&pk);
+                return;
+            }
+        }
+    lut_packed_free(&pk);
+}
+
+TEST(FloatAct, HostEqualsCModelWithinTheDerivedBound)
+{
+    std::mt19937 rng(20261202);
+    for (lut_afmt af : kAfmts)
+        for (lut_tfmt tf : kTfmts)
+            for (lut_wtype wt : kWtypes)
+                check_case(make_case(af, tf, wt, rng));
+}
+
+// The table format decides the bytes a table takes, so the table buffer
+// holds fewer fp32 tables and each lmma moves more table bytes.
+TEST(FloatAct, TableBytesFollowTheFormat)
+{
+    arch_t a;
+    arch_default(&a);
+    const uint64_t int_tb = arch_table_bytes(&a);
+    arch_set_act_fmt(&a, LUT_AFMT_FP16);
+    EXPECT_EQ(a.act_bits, 16);
+    a.table_fmt = LUT_TFMT_FP32;
+    EXPECT_EQ(arch_table_bytes(&a), 8u * 4u);
+    a.table_fmt = LUT_TFMT_INT8;
+    EXPECT_EQ(arch_table_bytes(&a), 8u * 1u + 4u);
+    a.table_fmt = LUT_TFMT_FP16;
+    EXPECT_EQ(arch_table_bytes(&a), int_tb); // INT8 tables are 16-bit entries too
+    arch_set_act_fmt(&a, LUT_AFMT_FP8E4M3);
+    EXPECT_EQ(a.act_bits, 8);
+}
+
+} // namespace
