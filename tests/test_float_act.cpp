@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <jansson.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -296,6 +297,127 @@ TEST(FloatAct, TableBytesFollowTheFormat)
     EXPECT_EQ(arch_table_bytes(&a), int_tb); // INT8 tables are 16-bit entries too
     arch_set_act_fmt(&a, LUT_AFMT_FP8E4M3);
     EXPECT_EQ(a.act_bits, 8);
+}
+
+// --- lutsim gemm --afmt -------------------------------------------------------
+
+class CliFloat : public ::testing::Test {
+protected:
+    std::string dir;
+    void SetUp() override
+    {
+        char tmpl[] = "/tmp/lutsim-fpact-XXXXXX";
+        ASSERT_NE(mkdtemp(tmpl), nullptr);
+        dir = tmpl;
+    }
+    void TearDown() override { testproc::remove_tree(dir); }
+    std::string p(const std::string &name) const { return dir + "/" + name; }
+    int lutsim(const std::string &args, std::string *err = nullptr) const
+    {
+        const int st = testproc::lutsim(args, p("stdout"), p("stderr"));
+        if (err)
+            *err = testproc::slurp(p("stderr"));
+        return st;
+    }
+    void save(const std::string &name, npy_dtype dt, std::vector<int64_t> shape, const void *data)
+    {
+        npy_array a;
+        ASSERT_EQ(npy_alloc(&a, dt, (int)shape.size(), shape.data()), 0);
+        std::memcpy(a.data, data, a.nbytes);
+        char err[512];
+        ASSERT_EQ(npy_write(p(name).c_str(), &a, err, sizeof err), 0) << err;
+        npy_free(&a);
+    }
+    std::vector<float> load_f32(const std::string &name, int64_t m, int64_t n)
+    {
+        npy_array a;
+        char err[512];
+        if (npy_read(p(name).c_str(), &a, err, sizeof err) != 0) {
+            ADD_FAILURE() << err;
+            return {};
+        }
+        EXPECT_EQ(a.dtype, NPY_FLOAT32);
+        EXPECT_EQ(a.ndim, 2);
+        EXPECT_EQ(a.shape[0], m);
+        EXPECT_EQ(a.shape[1], n);
+        std::vector<float> v((const float *)a.data, (const float *)a.data + npy_count(&a));
+        npy_free(&a);
+        return v;
+    }
+    // One line on stderr naming `mention`, a non-zero exit, no outputs.
+    void expect_rejected(const std::string &args, const std::string &mention)
+    {
+        std::string err;
+        EXPECT_NE(lutsim(args, &err), 0) << args;
+        EXPECT_NE(err.find(mention), std::string::npos) << err;
+        EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+        EXPECT_NE(access(p("C.npy").c_str(), F_OK), 0) << args;
+        EXPECT_NE(access(p("S.json").c_str(), F_OK), 0) << args;
+    }
+};
+
+// A float32 .npy through the C model and the host engine: the same float32
+// bits, and the error the run reports is the one the test measures itself
+// against a float64 GEMM of the fp16-rounded activations.
+TEST_F(CliFloat, Fp16FromFloat32NpyMatchesHostAndReportsItsError)
+{
+    const int m = 5, n = 77, k = 203;
+    std::mt19937 rng(7);
+    std::normal_distribution<float> gauss(0.0f, 1.0f);
+    std::vector<float> a((size_t)m * k);
+    std::vector<int8_t> w((size_t)n * k);
+    for (auto &v : a)
+        v = gauss(rng);
+    for (auto &v : w)
+        v = (int8_t)((int)(rng() % 4) - 2);
+    save("A.npy", NPY_FLOAT32, {m, k}, a.data());
+    save("W.npy", NPY_INT8, {n, k}, w.data());
+    const std::string base = "gemm --quiet --act " + p("A.npy") + " --weight " + p("W.npy") +
+                             " --wbits 2 --afmt fp16 --group 64";
+    std::string err;
+    ASSERT_EQ(lutsim(base + " --out " + p("C.npy") + " --stats " + p("S.json"), &err), 0) << err;
+    ASSERT_EQ(lutsim(base + " --engine host --out " + p("H.npy"), &err), 0) << err;
+    const std::vector<float> c = load_f32("C.npy", m, n), h = load_f32("H.npy", m, n);
+    ASSERT_EQ(c.size(), (size_t)m * n);
+    ASSERT_EQ(h.size(), c.size());
+    EXPECT_EQ(std::memcmp(c.data(), h.data(), c.size() * 4), 0);
+    double max_abs = 0;
+    for (int r = 0; r < m; r++)
+        for (int col = 0; col < n; col++) {
+            double ref = 0;
+            for (int j = 0; j < k; j++)
+                ref += (double)lut_afmt_round(LUT_AFMT_FP16, a[(size_t)r * k + j]) *
+                       w[(size_t)col * k + j];
+            max_abs = std::max(max_abs, std::fabs(c[(size_t)r * n + col] - ref));
+        }
+    json_error_t je;
+    json_t *st = json_load_file(p("S.json").c_str(), 0, &je);
+    ASSERT_NE(st, nullptr) << je.text;
+    EXPECT_STREQ(json_string_value(json_object_get(st, "afmt")), "fp16");
+    EXPECT_STREQ(json_string_value(json_object_get(st, "table_format")), "fp16");
+    json_t *e = json_object_get(st, "error");
+    ASSERT_NE(e, nullptr);
+    EXPECT_DOUBLE_EQ(json_real_value(json_object_get(e, "max_abs")), max_abs);
+    EXPECT_GT(json_real_value(json_object_get(e, "rel_rms")), 0.0);
+    json_decref(st);
+    EXPECT_NE(testproc::slurp(p("stdout")).find("relative RMS"), std::string::npos);
+}
+
+TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)
+{
+    std::vector<float> a(12, 0.5f);
+    std::vector<int8_t> ai(12, 1), w(12, 1);
+    save("A.npy", NPY_FLOAT32, {3, 4}, a.data());
+    save("Ai.npy", NPY_INT8, {3, 4}, ai.data());
+    save("W.npy", NPY_INT8, {3, 4}, w.data());
+    const std::string io = " --weight " + p("W.npy") + " --wbits 2 --out " + p("C.npy") +
+                           " --stats " + p("S.json");
+    for (const char *e : {"rtl", "both"})
+        expect_rejected("gemm --act " + p("A.npy") + io + " --afmt bf16 --engine " + e,
+                        "the RTL takes INT8 activations only");
+    expect_rejected("gemm --act " + p("A.npy") + io + " --afmt fp12", "--afmt: expected int8, fp16");
+    expect_rejected("gemm --act " + p("Ai.npy") + io + " --afmt fp8e4m3",
+                    "activations must be a non-empty 2-D float32 or float16");
 }
 
 } // namespace
