@@ -369,18 +369,22 @@ TEST_F(CliFloat, Fp16FromFloat32NpyMatchesHostAndReportsItsError)
     for (auto &v : a)
         v = gauss(rng);
     for (auto &v : w)
-        v = (int8_t)((int)(rng() % 4) - 2);
+        v = (int8_t)((int)(rng() % 3) - 1); // INT2 and ternary alike
     save("A.npy", NPY_FLOAT32, {m, k}, a.data());
     save("W.npy", NPY_INT8, {n, k}, w.data());
-    const std::string base = "gemm --quiet --act " + p("A.npy") + " --weight " + p("W.npy") +
-                             " --wbits 2 --afmt fp16 --group 64";
     std::string err;
-    ASSERT_EQ(lutsim(base + " --out " + p("C.npy") + " --stats " + p("S.json"), &err), 0) << err;
-    ASSERT_EQ(lutsim(base + " --engine host --out " + p("H.npy"), &err), 0) << err;
-    const std::vector<float> c = load_f32("C.npy", m, n), h = load_f32("H.npy", m, n);
-    ASSERT_EQ(c.size(), (size_t)m * n);
-    ASSERT_EQ(h.size(), c.size());
-    EXPECT_EQ(std::memcmp(c.data(), h.data(), c.size() * 4), 0);
+    // ternary: the host packs the codes as the program does (INT2 codes)
+    for (const char *wf : {"--wfmt ternary", "--wbits 2"}) {
+        const std::string base = "gemm --quiet --act " + p("A.npy") + " --weight " + p("W.npy") +
+                                 " " + wf + " --afmt fp16 --group 64";
+        ASSERT_EQ(lutsim(base + " --out " + p("C.npy") + " --stats " + p("S.json"), &err), 0) << err;
+        ASSERT_EQ(lutsim(base + " --engine host --out " + p("H.npy"), &err), 0) << err;
+        const std::vector<float> c = load_f32("C.npy", m, n), h = load_f32("H.npy", m, n);
+        ASSERT_EQ(c.size(), (size_t)m * n);
+        ASSERT_EQ(h.size(), c.size());
+        EXPECT_EQ(std::memcmp(c.data(), h.data(), c.size() * 4), 0) << wf;
+    }
+    const std::vector<float> c = load_f32("C.npy", m, n);
     double max_abs = 0;
     for (int r = 0; r < m; r++)
         for (int col = 0; col < n; col++) {
