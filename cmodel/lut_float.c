@@ -11,6 +11,15 @@ static const char *const afmt_names[LUT_AFMT_COUNT] = { "int8", "fp16", "bf16", 
                                                        "fp8e5m2" };
 static const char *const tfmt_names[LUT_TFMT_COUNT] = { "fp16", "fp32", "int8" };
 
+/* The index of s among the n names, or -1. */
+static int name_index(const char *const *names, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 const char *lut_afmt_name(lut_afmt f)
 {
     return (unsigned)f < LUT_AFMT_COUNT ? afmt_names[f] : "?";
@@ -18,12 +27,10 @@ const char *lut_afmt_name(lut_afmt f)
 
 int lut_afmt_parse(const char *s, lut_afmt *out)
 {
-    for (int i = 0; i < LUT_AFMT_COUNT; i++)
-        if (strcmp(s, afmt_names[i]) == 0) {
-            *out = (lut_afmt)i;
-            return 0;
-        }
-    return -1;
+    const int i = name_index(afmt_names, LUT_AFMT_COUNT, s);
+    if (i >= 0)
+        *out = (lut_afmt)i;
+    return i < 0 ? -1 : 0;
 }
 
 int lut_afmt_bytes(lut_afmt f) { return f == LUT_AFMT_FP16 || f == LUT_AFMT_BF16 ? 2 : 1; }
@@ -35,12 +42,10 @@ const char *lut_tfmt_name(lut_tfmt t)
 
 int lut_tfmt_parse(const char *s, lut_tfmt *out)
 {
-    for (int i = 0; i < LUT_TFMT_COUNT; i++)
-        if (strcmp(s, tfmt_names[i]) == 0) {
-            *out = (lut_tfmt)i;
-            return 0;
-        }
-    return -1;
+    const int i = name_index(tfmt_names, LUT_TFMT_COUNT, s);
+    if (i >= 0)
+        *out = (lut_tfmt)i;
+    return i < 0 ? -1 : 0;
 }
 
 int lut_tfmt_entry_bytes(lut_tfmt t) { return t == LUT_TFMT_FP32 ? 4 : t == LUT_TFMT_FP16 ? 2 : 1; }

@@ -303,22 +303,17 @@ TEST(FloatAct, TableBytesFollowTheFormat)
 
 class CliFloat : public ::testing::Test {
 protected:
-    std::string dir;
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/lutsim-fpact-XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        dir = tmpl;
-    }
-    void TearDown() override { testproc::remove_tree(dir); }
-    std::string p(const std::string &name) const { return dir + "/" + name; }
+    testproc::TmpDir t;
+    std::string p(const std::string &name) const { return t.p(name); }
     int lutsim(const std::string &args, std::string *err = nullptr) const
     {
-        const int st = testproc::lutsim(args, p("stdout"), p("stderr"));
+        const testproc::CliResult r = testproc::lutsim(t, args);
         if (err)
-            *err = testproc::slurp(p("stderr"));
-        return st;
+            *err = r.err;
+        last_out = r.out;
+        return r.status;
     }
+    mutable std::string last_out;
     void save(const std::string &name, npy_dtype dt, std::vector<int64_t> shape, const void *data)
     {
         npy_array a;
@@ -404,7 +399,7 @@ TEST_F(CliFloat, Fp16FromFloat32NpyMatchesHostAndReportsItsError)
     EXPECT_DOUBLE_EQ(json_real_value(json_object_get(e, "max_abs")), max_abs);
     EXPECT_GT(json_real_value(json_object_get(e, "rel_rms")), 0.0);
     json_decref(st);
-    EXPECT_NE(testproc::slurp(p("stdout")).find("relative RMS"), std::string::npos);
+    EXPECT_NE(last_out.find("relative RMS"), std::string::npos);
 }
 
 TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)
