@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <string>
@@ -417,6 +418,12 @@ TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)
     expect_rejected("gemm --act " + p("A.npy") + io + " --afmt fp12", "--afmt: expected int8, fp16");
     expect_rejected("gemm --act " + p("Ai.npy") + io + " --afmt fp8e4m3",
                     "activations must be a non-empty 2-D float32 or float16");
+    FILE *f = std::fopen(p("bad.json").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs(R"({"lut": {"table_format": "fp8"}})", f);
+    std::fclose(f);
+    expect_rejected("gemm --act " + p("A.npy") + io + " --afmt fp16 --arch " + p("bad.json"),
+                    "lut.table_format: expected fp16, fp32 or int8, got 'fp8'");
 }
 
 } // namespace
