@@ -332,9 +332,9 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         snprintf(err, errlen, "a fused input quantize step needs activations, not tables");
         return -1;
     }
-    if (a->act_fmt && (s->tables_in_dram || s->in_quant || s->epi.quant || !s->float_out)) {
+    if (a->act_fmt && (s->tables_in_dram || s->in_quant || s->epi.quant)) {
         snprintf(err, errlen, "float activations: the GEMM takes its activations as they are "
-                 "(no fused precompute or quantize step) and writes float32 (float_out)");
+                 "(no fused precompute or quantize step)");
         return -1;
     }
     if (lower_plain(a, s, p, lay, err, errlen) != 0)

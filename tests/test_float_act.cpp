@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fp_arith.h"
@@ -424,6 +425,68 @@ TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)
     std::fclose(f);
     expect_rejected("gemm --act " + p("A.npy") + io + " --afmt fp16 --arch " + p("bad.json"),
                     "lut.table_format: expected fp16, fp32 or int8, got 'fp8'");
+}
+
+// `lutsim run` with a preset of "afmt" fp16 or bf16 on the LUT array: the
+// linear layers move 2-byte activations (compulsory DRAM bytes grow by one
+// byte per activation read, m x k per instance), take no INT8 quantize
+// pass after attention, and --functional (an exact integer check) refuses.
+TEST_F(CliFloat, RunPresetWithFloatActivationsOnTheLutArray)
+{
+    const std::string preset = R"({"name": "x", "wfmt": "int", "wbits": 2, "group_size": 128,
+                                   "scale": "fp16", "zero_point": "none")";
+    auto write = [&](const std::string &name, const std::string &tail) {
+        FILE *f = std::fopen(p(name).c_str(), "w");
+        ASSERT_NE(f, nullptr);
+        std::fputs((preset + tail).c_str(), f);
+        std::fclose(f);
+    };
+    write("i8.json", "}");
+    write("f16.json", R"(, "afmt": "fp16"})");
+    write("b16.json", R"(, "afmt": "bf16"})");
+    auto linear = [&](const std::string &q) {
+        std::string err;
+        EXPECT_EQ(lutsim("run --model tiny --quant " + p(q) + " --phase prefill --seq 64 --quiet "
+                         "--json " + p("R.json"), &err), 0) << err;
+        json_error_t je;
+        json_t *r = json_load_file(p("R.json").c_str(), 0, &je);
+        std::vector<json_t *> ops;
+        if (!r) {
+            ADD_FAILURE() << je.text;
+            return std::make_pair(r, ops);
+        }
+        json_t *all = json_object_get(json_array_get(json_object_get(r, "phases"), 0), "ops");
+        for (size_t i = 0; i < json_array_size(all); i++)
+            if (std::string(json_string_value(json_object_get(json_array_get(all, i), "kind"))) ==
+                "linear")
+                ops.push_back(json_array_get(all, i));
+        return std::make_pair(r, ops);
+    };
+    auto num = [](json_t *o, const char *k) { return json_integer_value(json_object_get(o, k)); };
+    auto i8 = linear("i8.json"), f16 = linear("f16.json"), b16 = linear("b16.json");
+    ASSERT_FALSE(i8.second.empty());
+    ASSERT_EQ(f16.second.size(), i8.second.size());
+    ASSERT_EQ(b16.second.size(), i8.second.size());
+    int checked = 0;
+    for (size_t i = 0; i < i8.second.size(); i++) {
+        json_t *x = i8.second[i], *y = f16.second[i];
+        const json_int_t m = num(x, "m"), k = num(x, "k"), rep = num(x, "repeat");
+        EXPECT_EQ(num(b16.second[i], "compulsory_dram_bytes"), num(y, "compulsory_dram_bytes"));
+        EXPECT_STREQ(json_string_value(json_object_get(y, "input_quantize")), "-");
+        if (k % 32) // rows of k bytes round up to the 32-byte burst
+            continue;
+        EXPECT_EQ(num(y, "compulsory_dram_bytes") - num(x, "compulsory_dram_bytes"), m * k * rep)
+            << json_string_value(json_object_get(x, "name"));
+        checked++;
+    }
+    EXPECT_GT(checked, 0);
+    json_decref(i8.first);
+    json_decref(f16.first);
+    json_decref(b16.first);
+    std::string err;
+    EXPECT_NE(lutsim("run --model tiny --quant " + p("f16.json") + " --phase prefill --seq 64 "
+                     "--quiet --functional", &err), 0);
+    EXPECT_NE(err.find("--functional: fp16 activations (afmt)"), std::string::npos) << err;
 }
 
 } // namespace
