@@ -413,7 +413,7 @@ TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)
     save("W.npy", NPY_INT8, {3, 4}, w.data());
     const std::string io = " --weight " + p("W.npy") + " --wbits 2 --out " + p("C.npy") +
                            " --stats " + p("S.json");
-    for (const char *e : {"rtl", "both"})
+    for (const char *e : {"rtl", "both", "systemc --core rtl"})
         expect_rejected("gemm --act " + p("A.npy") + io + " --afmt bf16 --engine " + e,
                         "the RTL takes INT8 activations only");
     expect_rejected("gemm --act " + p("A.npy") + io + " --afmt fp12", "--afmt: expected int8, fp16");

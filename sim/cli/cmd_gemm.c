@@ -412,9 +412,10 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         cli_error("gemm: --trace is not written by --engine systemc");
         return 2;
     }
-    if (o->fl.afmt && (o->engine == ENGINE_RTL || o->engine == ENGINE_BOTH)) {
+    if (o->fl.afmt && (o->engine == ENGINE_RTL || o->engine == ENGINE_BOTH ||
+                       (o->engine == ENGINE_SYSTEMC && o->sys.core == SC_CORE_RTL))) {
         cli_error("gemm: --afmt %s: the RTL takes INT8 activations only (use --engine cmodel, "
-                  "host or systemc)", gemm_float_label(&o->fl));
+                  "host or systemc with --core cmodel)", gemm_float_label(&o->fl));
         return 2;
     }
     if (o->host && (o->trace || (o->arch && !o->fl.afmt) || o->prog)) {
