@@ -47,8 +47,9 @@
  *     rounded sum: lut_dequant_f), prev = 0 for the first group and the
  *     running output after, groups in K order.  Without a scale (dq fmode
  *     0) the scale is 1.
- * Overflow follows binary32 (infinity); nothing saturates except E4M3
- * activations (+-448) and int8 table entries (+-127).
+ * Overflow follows the formats (infinity: an fp16 table entry beyond 65504,
+ * which bf16 activations can reach, or a binary32 sum); nothing saturates
+ * except E4M3 activations (+-448) and int8 table entries (+-127).
  */
 #ifndef LUT_FLOAT_H
 #define LUT_FLOAT_H
