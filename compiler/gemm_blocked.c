@@ -211,7 +211,7 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
     isa_instr in;
     memset(&in, 0, sizeof in);
     if (s->tables_in_dram) {
-        const uint64_t E = (uint64_t)c->pl->E * gemm_entry_bytes(c->a), tk = (uint64_t)c->pl->tk;
+        const uint64_t E = arch_table_bytes(c->a), tk = (uint64_t)c->pl->tk;
         const uint64_t gbytes = gemm_cdiv((uint64_t)klen, tk) * E;
         const uint64_t goff = (uint64_t)g * gemm_cdiv((uint64_t)s->group_size, tk) * E;
         if (dma(c, OP_LOAD, BUF_TBL, tbase, c->lay->t_addr + m0 * c->lay->t_row_bytes + goff,

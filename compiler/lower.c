@@ -468,7 +468,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
     int feeds[MODEL_MAX_OPS] = { 0 };
     /* vector.fused: element-wise work runs as GEMM epilogues (fusion.h) */
     fusion_plan *fp = &c->fusion;
-    fusion_plan_of(a, ops, n, fp);
+    fusion_plan_of(&c->linear_arch, ops, n, fp);
     {
         int last = -1;
         for (int i = 0; i < n; i++) {

@@ -60,8 +60,7 @@ static void operands_of(const arch_t *a, const gemm_shape *s, int nt, operands *
         o->ch_total += times[i] * ch;
     }
     if (s->tables_in_dram) {
-        const uint64_t E = (uint64_t)1 << (tk - 1);
-        o->act = s->m * o->ch_total * E * gemm_entry_bytes(a) + (uint64_t)ng * s->m * 4;
+        o->act = s->m * o->ch_total * arch_table_bytes(a) + (uint64_t)ng * s->m * 4;
     }
     for (int b = 0; b < ntiles; b++)
         o->out += moved(a, s->m, (uint64_t)(b + 1 < ntiles ? nt : last) * 4, ntiles == 1);
