@@ -71,6 +71,7 @@ void arch_ideal(arch_t *a)
     a->buf[BUF_OUT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 256, .ports = 2 };
     a->sram_ideal = 1;
     a->lut_double_acc = 0;
+    a->lut_index_kib = 0;
     snprintf(a->dram_model, sizeof a->dram_model, "%s", "ideal");
     a->dram_channels = 0;
     a->dram_gbps = 64.0;
@@ -134,6 +135,14 @@ double arch_dram_bytes_per_cycle(const arch_t *a)
 size_t arch_buf_bytes(const arch_t *a, buf_id b)
 {
     return (size_t)a->buf[b].kib * 1024u;
+}
+
+int arch_index_regs_hold(const arch_t *a, uint64_t klen, int wbits)
+{
+    const uint64_t tk = (uint64_t)a->tile_k, chunks = (klen + tk - 1) / tk;
+    const uint64_t pass_bytes = ((uint64_t)a->tile_n * tk + 7) / 8;
+    return a->lut_index_kib > 0 &&
+           chunks * (uint64_t)wbits * pass_bytes <= (uint64_t)a->lut_index_kib * 1024u;
 }
 
 const char *arch_buf_name(buf_id b)

@@ -105,6 +105,12 @@ typedef struct {
     /* lut.double_acc: two accumulator sets per core, so the write-back of
      * one block overlaps the next block's passes (costs area). */
     int lut_double_acc;
+    /* lut.index_kib: a register file of this many KiB per core holding the
+     * weight indices of an lmma's column pass (every chunk and bit-plane of
+     * tile_n columns), written as the first row pass streams them from the
+     * weight buffer and read by the later row passes; 0: none, every row
+     * pass streams its indices from the weight buffer (unit_lut.c). */
+    int lut_index_kib;
     /* DRAM and DMA.  dram_model "ideal": bandwidth dram_gbps at 100%
      * efficiency, every transfer completes dram_latency cycles after its
      * last burst.  Any other value names a device preset (dram_dev.h):
@@ -167,6 +173,10 @@ double arch_dram_bytes_per_cycle(const arch_t *a);
 /* Whether lmmag may group the cores (lut.partition grid or auto). */
 int arch_may_group(const arch_t *a);
 size_t arch_buf_bytes(const arch_t *a, buf_id b);
+/* Whether a core's weight-index register file (lut.index_kib) holds a
+ * column pass of an lmma of klen activations and wbits planes: every
+ * chunk and bit-plane of tile_n columns of tile_k-bit indices. */
+int arch_index_regs_hold(const arch_t *a, uint64_t klen, int wbits);
 const char *arch_buf_name(buf_id b); /* "act", "weight", "table", "output" */
 /* Bits of one table set: tile_m tables x 2^(tile_k-1) entries x entry bits. */
 int arch_table_bits(const arch_t *a);

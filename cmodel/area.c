@@ -9,7 +9,7 @@
 const char *const area_part_names[AREA_PART_COUNT] = {
     "lut_array", "precompute", "dequant", "vector", "dma", "scoreboard", "controller",
     "buffer_act", "buffer_weight", "buffer_table", "buffer_output", "instruction_buffer",
-    "mma_array", "mma_dequant",
+    "index_registers", "mma_array", "mma_dequant",
 };
 
 const char *const area_unit_names[AREA_UNIT_COUNT] = {
@@ -293,6 +293,15 @@ int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, s
         area_sram_mm2(t, a->tech_nm, (double)a->ibuf_entries * 128.0, 128, 1, 1,
                       &r->part_mm2[AREA_IBUF], err, errlen))
         return -1;
+    /* each core's weight-index register file: read a pass's indices (tile_n
+     * x tile_k bits) at a time, one bank, one port */
+    if (a->compute_kind == COMPUTE_LUT && a->lut_index_kib > 0) {
+        double one;
+        if (area_sram_mm2(t, a->tech_nm, (double)a->lut_index_kib * 8192.0,
+                          a->tile_n * a->tile_k, 1, 1, &one, err, errlen))
+            return -1;
+        r->part_mm2[AREA_INDEX_REGS] = one * a->lut_cores;
+    }
     for (int p = 0; p < AREA_PART_COUNT; p++)
         r->total_mm2 += r->part_mm2[p];
     return 0;

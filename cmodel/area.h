@@ -48,6 +48,7 @@ typedef enum {
     AREA_SCOREBOARD, AREA_CONTROLLER,
     AREA_BUF_ACT, AREA_BUF_WEIGHT, AREA_BUF_TABLE, AREA_BUF_OUTPUT, /* BUF_ACT + buf_id */
     AREA_IBUF,
+    AREA_INDEX_REGS, /* lut.index_kib per core, priced as an SRAM (unit_lut.c) */
     /* compute.kind systolic and mac: the array and the mac's dequant stage
      * (0 for lut, whose array is lut_array; precompute and dequant are the
      * LUT path's and 0 for the other kinds) */

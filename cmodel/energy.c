@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 double energy_scale(double e, int from_nm, int to_nm)
 {
@@ -94,6 +95,7 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
              node, a->tech_nm);
     if (!(a->clock_ghz > 0))
         FAIL("clock_ghz: must be positive, got %g", a->clock_ghz);
+    memset(m, 0, sizeof *m);
     m->node_nm = node;
     m->dram_pj_per_byte = energy_entry_at(&t->dram_byte, node);
     dram_spec ds;
@@ -115,6 +117,14 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
         double bank_kib = a->sram_ideal ? kib : kib / a->buf[b].banks;
         m->buf_read_pj_per_byte[b] = energy_sram_read_pj_per_byte(t, bank_kib);
         m->buf_write_pj_per_byte[b] = m->buf_read_pj_per_byte[b] * t->sram_write_ratio;
+    }
+    /* a core's register file is read a row of indices at a time, like a
+     * one-bank SRAM of its capacity (the sram_read curve, extrapolated
+     * below its smallest point: an assumption, README "Index registers") */
+    if (a->compute_kind == COMPUTE_LUT && a->lut_index_kib > 0) {
+        m->index_reg_read_pj_per_byte = energy_sram_read_pj_per_byte(t, a->lut_index_kib);
+        m->index_reg_write_pj_per_byte = m->index_reg_read_pj_per_byte * t->sram_write_ratio;
+        kib_total += (double)a->lut_index_kib * a->lut_cores;
     }
     m->precompute_add_pj = energy_entry_at(&t->precompute_add, node);
     m->table_read_pj = energy_entry_at(&t->table_read, node);

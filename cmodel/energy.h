@@ -69,6 +69,9 @@ typedef struct {
     double accum_add_pj;
     double table_bcast_pj_per_byte;
     double lookup_shift_pj, acc_register_pj;
+    /* the weight-index register file (lut.index_kib), priced as an SRAM
+     * of its capacity; 0 without one */
+    double index_reg_read_pj_per_byte, index_reg_write_pj_per_byte;
     double dequant_mul_pj;
     double vector_op_pj;
     double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind; bitserial prices PE-cycles) */

@@ -14,13 +14,14 @@ const char *const sim_energy_names[EN_COUNT] = {
     "dram", "buffer_act", "buffer_weight", "buffer_table", "buffer_output",
     "precompute", "lut_lookup", "accumulate", "table_broadcast", "lookup_shift",
     "acc_register", "dequant", "vector", "leakage",
-    "array_mac", "mac_dequant"
+    "array_mac", "mac_dequant", "index_registers"
 };
 
 double sim_array_energy_pj(const sim_stats *st)
 {
-    static const int parts[] = { EN_PRECOMPUTE, EN_LOOKUP, EN_ACCUMULATE, EN_BROADCAST, EN_SHIFT,
-                                 EN_ACC_REG,    EN_DEQUANT, EN_ARRAY_MAC,  EN_MAC_DEQUANT };
+    static const int parts[] = { EN_PRECOMPUTE, EN_LOOKUP,  EN_ACCUMULATE, EN_BROADCAST,
+                                 EN_SHIFT,      EN_ACC_REG, EN_DEQUANT,    EN_ARRAY_MAC,
+                                 EN_MAC_DEQUANT, EN_INDEX_REG };
     double e = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
         e += st->energy_pj_part[parts[i]];
@@ -109,6 +110,8 @@ void sim_energy(const energy_model *em, sim_stats *st)
     p[EN_ARRAY_MAC] = (double)ev->array_macs * em->array_mac_pj +
                       (double)ev->array_pe_cycles * em->array_pe_cycle_pj;
     p[EN_MAC_DEQUANT] = (double)ev->mac_dq_weights * em->mac_dq_pj;
+    p[EN_INDEX_REG] = (double)ev->index_reg_read_bytes * em->index_reg_read_pj_per_byte +
+                      (double)ev->index_reg_write_bytes * em->index_reg_write_pj_per_byte;
     st->energy_pj = 0.0;
     for (int i = 0; i < EN_COUNT; i++)
         st->energy_pj += p[i];

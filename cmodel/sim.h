@@ -52,6 +52,10 @@ typedef struct {
     uint64_t precompute_adds;
     uint64_t table_reads;
     uint64_t table_bcast_bytes; /* table bytes broadcast from the table buffer to the cores */
+    /* the LUT array's weight-index register files (lut.index_kib): bytes
+     * written as the first row pass of a column pass streams them, and
+     * read by the later row passes */
+    uint64_t index_reg_write_bytes, index_reg_read_bytes;
     uint64_t accum_adds;
     uint64_t zp_macs;
     uint64_t dequant_muls;
@@ -96,7 +100,7 @@ typedef struct {
 enum {
     EN_DRAM = 0, EN_BUF_ACT, EN_BUF_WGT, EN_BUF_TBL, EN_BUF_OUT, EN_PRECOMPUTE,
     EN_LOOKUP, EN_ACCUMULATE, EN_BROADCAST, EN_SHIFT, EN_ACC_REG, EN_DEQUANT, EN_VECTOR,
-    EN_LEAKAGE, EN_ARRAY_MAC, EN_MAC_DEQUANT, EN_COUNT
+    EN_LEAKAGE, EN_ARRAY_MAC, EN_MAC_DEQUANT, EN_INDEX_REG, EN_COUNT
 };
 extern const char *const sim_energy_names[EN_COUNT];
 

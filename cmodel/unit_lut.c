@@ -11,6 +11,14 @@
  * rows of the same columns: a pass covers tile_m * cores rows and tile_n
  * columns, the tables of cores different rows, the weight indices of one
  * tile_n-column block broadcast to every core.
+ *
+ * With lut.index_kib each core keeps a column pass's weight indices (every
+ * chunk and bit-plane of its tile_n columns) in a register file: the first
+ * row pass of the column pass streams them from the weight buffer and
+ * writes them there, the later row passes read them from it, one pass a
+ * cycle.  A plain lmma of more than one row pass uses it when its column
+ * pass fits; lmmag and row-split lmmas stream their indices on every row
+ * pass as without it.
  */
 #include "lut_arith.h"
 #include "lut_float.h"
@@ -137,9 +145,21 @@ static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row
     return cyc;
 }
 
-/* One block: its cycles, and its words per buffer added to b. */
+/* Whether the lmma's column passes keep their indices in the register
+ * file (lut.index_kib; see the top of the file). */
+static int lut_index_regs(const machine *m, const isa_instr *in)
+{
+    const arch_t *a = m->arch;
+    /* (one row pass: nothing to read back) */
+    return lut_groups(in) == 1 && !in->part && in->m > (uint32_t)a->tile_m &&
+           arch_index_regs_hold(a, in->klen, (int)in->wbits);
+}
+
+/* One block: its cycles, and its words per buffer added to b.  regs: its
+ * indices come from the register file (one bit-plane a cycle, no
+ * weight-buffer words). */
 static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, uint64_t cp,
-                           lut_banked *b)
+                           int regs, lut_banked *b)
 {
     const arch_t *a = m->arch;
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
@@ -150,9 +170,10 @@ static uint64_t block_cost(const machine *m, const isa_instr *in, uint64_t rp, u
     sram_geom gw, go;
     sram_geom_of(a, BUF_WGT, &gw);
     sram_geom_of(a, BUF_OUT, &go);
-    uint64_t ww, wcyc, tw, aw, ac;
-    sram_strided(&gw, in->wgt + col0 * (uint64_t)m->tk / 8, wrow_bytes(m, in->n),
-                 chunks * in->wbits, wrow_bytes(m, ncols), &ww, &wcyc);
+    uint64_t ww = 0, wcyc = chunks * in->wbits, tw, aw, ac;
+    if (!regs)
+        sram_strided(&gw, in->wgt + col0 * (uint64_t)m->tk / 8, wrow_bytes(m, in->n),
+                     chunks * in->wbits, wrow_bytes(m, ncols), &ww, &wcyc);
     uint64_t passes_even;
     uint64_t passes = block_chunks(m, in, row0, rows, ceil_div(wcyc, chunks), &tw, &passes_even);
     sram_strided(&go, in->acc + (row0 * in->n + col0) * 4, (uint64_t)in->n * 4, (uint64_t)rows,
@@ -188,6 +209,7 @@ static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b
     pc = sram_lcm(pc, pco);
     pr = pr < CLASS_CAP ? pr : CLASS_CAP; /* beyond: classes by k mod the cap */
     pc = pc < CLASS_CAP ? pc : CLASS_CAP;
+    const int regs = lut_index_regs(m, in);
     /* the last row and column passes may be partial: costed apart */
     const uint64_t full_r = in->m / a->tile_m, full_c = in->n / cols;
     memset(b, 0, sizeof *b);
@@ -200,14 +222,22 @@ static void lut_banked_cost(const machine *m, const isa_instr *in, lut_banked *b
             int c_last = cclass >= nc;
             uint64_t cp = c_last ? cps - 1 : cclass;
             uint64_t ccnt = c_last ? 1 : class_count(full_c, nc, cclass);
-            lut_banked one;
-            memset(&one, 0, sizeof one);
-            uint64_t cyc = block_cost(m, in, rp, cp, &one);
-            b->occupancy += rcnt * ccnt * cyc;
-            b->even += rcnt * ccnt * one.even;
-            for (int k = 0; k < BUF_COUNT; k++)
-                b->words[k] += rcnt * ccnt * one.words[k];
-            b->last_wb = one.last_wb;
+            /* with the register file, the first row pass of each column
+             * pass (in row class 0) streams; the others read registers */
+            const int split = regs && rp == 0;
+            for (int from_regs = split ? 0 : regs; from_regs <= regs; from_regs++) {
+                const uint64_t n = split ? (from_regs ? rcnt - 1 : 1) * ccnt : rcnt * ccnt;
+                lut_banked one;
+                memset(&one, 0, sizeof one);
+                if (n == 0)
+                    continue;
+                uint64_t cyc = block_cost(m, in, rp, cp, from_regs, &one);
+                b->occupancy += n * cyc;
+                b->even += n * one.even;
+                for (int k = 0; k < BUF_COUNT; k++)
+                    b->words[k] += n * one.words[k];
+                b->last_wb = one.last_wb;
+            }
         }
     }
 }
@@ -398,12 +428,17 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     c->latency = (uint64_t)a->lmma_latency;
     c->dram_cycles = 0;
     lut_banked b;
+    const int regs = lut_index_regs(m, in);
+    const uint64_t planes = chunks * in->wbits, wrow = wrow_bytes(m, in->n);
     if (a->sram_ideal) {
         uint64_t need = cols * G * (uint64_t)m->tk; /* index bits per pass */
         const arch_buffer *wb = &a->buf[BUF_WGT];
         uint64_t supply = (uint64_t)wb->banks * wb->width_bits;
         uint64_t per_pass = need > supply ? ceil_div(need, supply) : 1;
-        c->occupancy = row_passes * col_passes * chunks * in->wbits * per_pass;
+        /* with the register file only a column pass's first row pass waits
+         * on the weight buffer */
+        c->occupancy = regs ? col_passes * planes * (per_pass + row_passes - 1)
+                            : row_passes * col_passes * planes * per_pass;
     } else {
         if (G > 1 || in->part ? lut_split_cost(m, in, &b) != 0 : (lut_banked_cost(m, in, &b), 0)) {
             /* out of host memory (or over 64 cores split by rows): the
@@ -424,9 +459,16 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     ev->table_reads += lookups;
     ev->accum_adds += lookups;
     ev->macs += G * in->m * in->n * in->klen;
-    /* Weights stream once per row pass; each table is loaded into the
-     * array once per column pass (per group). */
-    ev->buf_read_bytes[BUF_WGT] += G * row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
+    /* Weights stream once per row pass (with the register file: once, and
+     * the later row passes read the registers); each table is loaded into
+     * the array once per column pass (per group). */
+    if (regs) {
+        ev->buf_read_bytes[BUF_WGT] += planes * wrow;
+        ev->index_reg_write_bytes += planes * wrow;
+        ev->index_reg_read_bytes += (row_passes - 1) * planes * wrow;
+    } else {
+        ev->buf_read_bytes[BUF_WGT] += G * row_passes * planes * wrow;
+    }
     ev->buf_read_bytes[BUF_TBL] += G * col_passes * in->m * chunks * table_bytes(m);
     /* what is read is broadcast over the array (a group's segment of it) */
     ev->table_bcast_bytes += G * col_passes * in->m * chunks * table_bytes(m);

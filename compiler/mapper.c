@@ -126,8 +126,14 @@ static void cost(const arch_t *a, const energy_model *em, const operands *o, con
     const uint64_t nsub = (s->m / mb) * gemm_cdiv(mb, (uint64_t)s->force_mt) +
                           gemm_cdiv(s->m % mb, (uint64_t)s->force_mt);
     const uint64_t lmmas = nsub * ntiles * (uint64_t)o->ng;
-    const uint64_t lut = row_passes(s, row_quantum(a, part)) * cpass * o->ch_total *
-                             (uint64_t)s->wtype.bits * pp + lmmas * (uint64_t)a->lmma_latency;
+    /* with the index register file (lut.index_kib) only each lmma's first
+     * row pass reads the weight buffer (unit_lut.c) */
+    const uint64_t planes = cpass * o->ch_total * (uint64_t)s->wtype.bits;
+    const uint64_t passes = row_passes(s, row_quantum(a, part)) * planes, first = nsub * planes;
+    const int regs = !part && (uint64_t)s->force_mt > (uint64_t)a->tile_m &&
+                     arch_index_regs_hold(a, (uint64_t)s->group_size, s->wtype.bits);
+    const uint64_t lut = (regs ? first * pp + (passes - first) : passes * pp) +
+                         lmmas * (uint64_t)a->lmma_latency;
     const uint64_t tprec = s->tables_in_dram ? 0
                            : gemm_cdiv(s->m * o->ch_total * nbn, (uint64_t)a->tprec_tables_per_cycle);
     const uint64_t dq = gemm_cdiv(s->m * (uint64_t)s->n, (uint64_t)a->dequant_lanes) * (uint64_t)o->ng;
@@ -149,6 +155,15 @@ static void cost(const arch_t *a, const energy_model *em, const operands *o, con
                          adds * em->precompute_add_pj +
                          (double)(s->m * o->ch_total * nbn) * (2 << (a->tile_k - 1)) * em->buf_write_pj_per_byte[BUF_TBL]
                    : (double)c->bytes;
+    /* ... and with the register file, the weight indices' reads, which
+     * then depend on the sub-tile (without it every row pass reads them) */
+    if (em && a->lut_index_kib > 0) {
+        const double pass_bytes = (double)need / 8.0;
+        c->energy += pass_bytes * (regs ? (double)first * (em->buf_read_pj_per_byte[BUF_WGT] +
+                                                           em->index_reg_write_pj_per_byte) +
+                                              (double)(passes - first) * em->index_reg_read_pj_per_byte
+                                        : (double)passes * em->buf_read_pj_per_byte[BUF_WGT]);
+    }
 }
 
 static double score(map_objective o, double cycles, double bytes, double energy)

@@ -88,6 +88,7 @@ static const field lut_fields[] = {
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },
     { "partition", K_ENUM, AO(lut_partition), 0, 3, NULL, partition_names },
     { "double_acc", K_BOOL, AO(lut_double_acc), 0, 1, NULL, NULL },
+    { "index_kib", K_INT, AO(lut_index_kib), 0, 1024, NULL, NULL },
     /* the table entries of float activations (lut_float.h); INT8 tables: table_entry_bits */
     { "table_format", K_ENUM, AO(table_fmt), 0, 2, NULL, table_format_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },

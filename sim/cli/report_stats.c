@@ -87,6 +87,8 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(e, "precompute_adds", u64(ev->precompute_adds));
     json_object_set_new(e, "table_reads", u64(ev->table_reads));
     json_object_set_new(e, "table_bcast_bytes", u64(ev->table_bcast_bytes));
+    json_object_set_new(e, "index_reg_write_bytes", u64(ev->index_reg_write_bytes));
+    json_object_set_new(e, "index_reg_read_bytes", u64(ev->index_reg_read_bytes));
     json_object_set_new(e, "accumulate_adds", u64(ev->accum_adds));
     json_object_set_new(e, "zero_point_macs", u64(ev->zp_macs));
     json_object_set_new(e, "dequant_muls", u64(ev->dequant_muls));

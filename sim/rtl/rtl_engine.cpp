@@ -135,6 +135,11 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              !a->sram_ideal ? "buffers.ideal false (banks and ports)" : "lut.double_acc true");
         return -1;
     }
+    if (a->lut_index_kib != 0) {
+        fail(err, errlen, "the RTL's LUT array streams its weight indices on every row pass: "
+             "lut.index_kib %d needs the C model (use 0 to compare engines)", a->lut_index_kib);
+        return -1;
+    }
     if (a->dma_max_outstanding != 0) {
         fail(err, errlen,
              "the RTL is built with dma.max_outstanding 0 (dram.latency_cycles transactions "
