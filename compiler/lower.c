@@ -546,15 +546,20 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                              .epi = fp->epi[i], .float_out = fp->epi[i].on };
             if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
                 return -1;
-            quant_gemm_fields(q, &g);
-            if (a->compute_kind != COMPUTE_LUT) /* the mma dequantizer's scales */
+            const int lut = a->compute_kind == COMPUTE_LUT;
+            if (lut) {
+                quant_lut_fields(q, &g);
+            } else { /* the mma dequantizer's scales */
+                quant_gemm_fields(q, &g);
                 quant_mma_meta(q, o->k, &g);
+            }
             quant_bytes qb;
             quant_matrix_bytes(q, o->n, o->k, &qb);
             r->fused = fused_in[i];
             r->on_lut = 1;
-            r->wbits = q->w.bits;
-            r->weight_bytes = qb.weight_bytes;
+            r->wbits = lut ? quant_lut_planes(q) : q->w.bits;
+            r->weight_bytes = lut && q->mixture ? (o->n * o->k * (uint64_t)r->wbits + 7) / 8
+                                                : qb.weight_bytes;
             const arch_t *la = &c->linear_arch;
             if (time_linear(la, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,

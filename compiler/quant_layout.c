@@ -1,6 +1,7 @@
 /* quant_layout.c - a preset's stored bytes (quant_layout.h). */
 #include "quant_layout.h"
 
+#include "bitmod_types.h"
 #include "lut_meta.h"
 
 #include <stdio.h>
@@ -56,6 +57,25 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
      * table buffer however long K is. */
     if (q->per_tensor && g->group_size > LUT_DEFAULT_GROUP)
         g->group_size = LUT_DEFAULT_GROUP;
+}
+
+int quant_lut_planes(const quant_preset *q)
+{
+    if (q->mixture != QUANT_MIX_BITMOD)
+        return q->w.bits;
+    return q->w.bits == 3 ? BITMOD_FP3_PLANES : BITMOD_FP4_PLANES;
+}
+
+void quant_lut_fields(const quant_preset *q, gemm_shape *g)
+{
+    quant_gemm_fields(q, g);
+    if (q->mixture != QUANT_MIX_BITMOD)
+        return;
+    /* the grid values as signed INT planes; the scale code and row scale
+     * in the dequant unit's BitMoD format (lut_meta.h) */
+    g->wtype.fmt = LUT_WFMT_INT;
+    g->wtype.bits = quant_lut_planes(q);
+    g->mfmt = lut_meta_bitmod_code(q->w.bits);
 }
 
 void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g)
@@ -123,12 +143,6 @@ int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, s
 {
     *out = *a;
     const int lut = a->compute_kind == COMPUTE_LUT;
-    if (q->mixture == QUANT_MIX_BITMOD && lut) {
-        snprintf(err, errlen, "wfmt: BitMoD (\"bitmod\") weights are not a LUT core format yet; "
-                 "`lutsim quantize` measures their error and size (compute.kind bitserial "
-                 "times them as integer codes of their width)");
-        return -1;
-    }
     if ((q->wfp16 || q->afp16) && lut) {
         snprintf(err, errlen, "%s: FP16 %s run on the mma arrays (compute.kind mac, bitserial, "
                  "systolic); the LUT array multiplies integer bit-planes",
