@@ -50,12 +50,7 @@ void lut_meta_fmt(int code, lut_scale_type *t, int *zp_bits)
     *zp_bits = codes[code].zp;
 }
 
-int lut_meta_is_bitmod(int code) { return code == LUT_META_BITMOD3 || code == LUT_META_BITMOD4; }
-
-int lut_meta_bitmod_code(int bits)
-{
-    return bits == 3 ? LUT_META_BITMOD3 : bits == 4 ? LUT_META_BITMOD4 : -1;
-}
+int lut_meta_is_bitmod(int code) { return code == LUT_META_BITMOD; }
 
 uint64_t lut_meta_tile_bytes(int code, uint64_t n)
 {
@@ -167,7 +162,7 @@ int lut_meta_put_bitmod(int code, uint8_t *meta, uint32_t n, uint32_t col, uint8
                         float row_scale, char *err, size_t errlen)
 {
     if (!lut_meta_is_bitmod(code)) {
-        snprintf(err, errlen, "metadata format %d is not a BitMoD format (8 or 9)", code);
+        snprintf(err, errlen, "metadata format %d is not the BitMoD format (8)", code);
         return -1;
     }
     if (!(row_scale >= 0.0f) || !isfinite(row_scale)) {
@@ -180,12 +175,11 @@ int lut_meta_put_bitmod(int code, uint8_t *meta, uint32_t n, uint32_t col, uint8
     return 0;
 }
 
-/* code x row scale (x 1/2 for FP4), binary32 and exact */
-static float bitmod_scale(int code, const uint8_t *meta, uint32_t n, uint32_t col)
+/* code x row scale, binary32 and exact (as bitmod_dequant forms it) */
+static float bitmod_scale(const uint8_t *meta, uint32_t n, uint32_t col)
 {
     const float row = fp_f16_to_f32((uint16_t)get_le(meta + n + (uint64_t)col * 2, 2));
-    const float s = (float)meta[col] * row;
-    return code == LUT_META_BITMOD4 ? s * 0.5f : s;
+    return (float)meta[col] * row;
 }
 
 void lut_meta_get(int code, const uint8_t *meta, uint32_t n, uint32_t col, int shift,
@@ -194,7 +188,7 @@ void lut_meta_get(int code, const uint8_t *meta, uint32_t n, uint32_t col, int s
     uint32_t su;
     if (lut_meta_is_bitmod(code)) {
         *corr = -1;
-        *scale = bitmod_scale(code, meta, n, col);
+        *scale = bitmod_scale(meta, n, col);
         return;
     }
     if (code <= LUT_META_LEGACY || code >= LUT_META_CODES) {

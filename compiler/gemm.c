@@ -628,7 +628,7 @@ int gemm_fill_bitmod(const arch_t *a, const gemm_shape *s0, const gemm_layout *l
 {
     if (a->compute_kind != COMPUTE_LUT || !lut_meta_is_bitmod(s0->mfmt)) {
         snprintf(err, errlen, "BitMoD weights run on the LUT core with metadata format 8 "
-                 "or 9 (this GEMM: mfmt %d)", s0->mfmt);
+                 "(this GEMM: mfmt %d)", s0->mfmt);
         return -1;
     }
     const size_t ng = (size_t)((s0->kd + s0->group_size - 1) / s0->group_size);

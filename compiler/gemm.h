@@ -146,11 +146,11 @@ int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);
 
-/* gemm_fill for BitMoD weights (s->mfmt LUT_META_BITMOD3 / 4, wtype
- * signed INT4 / INT6): grid holds the n x kd grid values (bitmod_value:
- * FP3 in units of 1, FP4 in halves), scale_codes the n x ceil(kd /
- * group_size) INT8 group scale codes, row_scales the n FP16 row scales
- * (rounded to fp16 when stored). */
+/* gemm_fill for BitMoD weights (s->mfmt LUT_META_BITMOD, wtype signed
+ * INT4 for FP3 / INT6 for FP4): grid holds the n x kd grid values
+ * (bitmod_value: FP3 in units of 1, FP4 in halves), scale_codes the n x
+ * ceil(kd / group_size) INT8 group scale codes, row_scales the n FP16 row
+ * scales (rounded to fp16 when stored); w = grid x code x row. */
 int gemm_fill_bitmod(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
                      const int8_t *a, const int8_t *grid, const uint8_t *scale_codes,
                      const float *row_scales, uint8_t *image, char *err, size_t errlen);

@@ -75,7 +75,7 @@ void quant_lut_fields(const quant_preset *q, gemm_shape *g)
      * in the dequant unit's BitMoD format (lut_meta.h) */
     g->wtype.fmt = LUT_WFMT_INT;
     g->wtype.bits = quant_lut_planes(q);
-    g->mfmt = lut_meta_bitmod_code(q->w.bits);
+    g->mfmt = LUT_META_BITMOD;
 }
 
 void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g)

@@ -44,7 +44,7 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 /* quant_gemm_fields as the LUT core runs q: BitMoD's FP3 / FP4 become the
  * signed INT4 / INT6 bit-planes of their grid values (bitmod_types.h), so
  * 4 or 6 look-up passes where the code width would suggest 3 or 4, with
- * the dequant unit's BitMoD metadata (lut_meta.h codes 8, 9: a scale code
+ * the dequant unit's BitMoD metadata (lut_meta.h code 8: a scale code
  * and the fp16 row scale, 3 B per column and group). */
 void quant_lut_fields(const quant_preset *q, gemm_shape *g);
 /* The bit-planes q's weights take on the LUT core (w.bits but BitMoD's). */
