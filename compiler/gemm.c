@@ -563,9 +563,7 @@ fail:
     return -1;
 }
 
-/* Per-group values (n x ceil(kd / G)) repeated for each sub-group of the
- * split shape x (gemm_fill's caller gives them per scale group of s). */
-static void *per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size)
+void *gemm_per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size)
 {
     const int ng = (s->kd + s->group_size - 1) / s->group_size;
     const int nsub = (x->kd + x->group_size - 1) / x->group_size;
@@ -596,8 +594,8 @@ static int fill_groups(const arch_t *a, const gemm_shape *s0, const gemm_layout 
     x.group_size = gemm_sub_group(a, s0);
     if (x.group_size == s0->group_size)
         return fill(a, s0, lay, act, w, z2, scales, rows, image, err, errlen);
-    int32_t *z2x = z2 ? per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
-    float *scx = scales ? per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
+    int32_t *z2x = z2 ? gemm_per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
+    float *scx = scales ? gemm_per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
     int rc = -1;
     if ((z2 && !z2x) || (scales && !scx))
         snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
