@@ -115,8 +115,11 @@ static int read_part(const run_weights *w, const json_t *entry, const char *key,
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", w->dir, file);
     npy_array a;
-    if (npy_read(path, &a, err, errlen) != 0)
+    char why[1024];
+    if (npy_read(path, &a, why, sizeof why) != 0) {
+        snprintf(err, errlen, "tensor \"%.150s\": %.800s", name, why);
         return -1;
+    }
     const int64_t c = a.ndim > 1 ? a.shape[1] : 1;
     const int dt_ok = a.dtype == d || (d == NPY_INT8 && a.dtype == NPY_UINT8);
     if (!dt_ok || a.ndim < 1 || a.ndim > 2 || a.shape[0] != (int64_t)rows || c != (int64_t)cols) {
