@@ -554,12 +554,11 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
                 quant_mma_meta(q, o->k, &g);
             }
             quant_bytes qb;
-            quant_matrix_bytes(q, o->n, o->k, &qb);
+            quant_matrix_bytes_on(q, lut, o->n, o->k, &qb);
             r->fused = fused_in[i];
             r->on_lut = 1;
             r->wbits = lut ? quant_lut_planes(q) : q->w.bits;
-            r->weight_bytes = lut && q->mixture ? (o->n * o->k * (uint64_t)r->wbits + 7) / 8
-                                                : qb.weight_bytes;
+            r->weight_bytes = qb.weight_bytes;
             const arch_t *la = &c->linear_arch;
             if (time_linear(la, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s (%llux%llux%llu): %s", o->name, (unsigned long long)o->m,

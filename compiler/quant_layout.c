@@ -45,6 +45,16 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
     b->meta_bytes = lut_meta_tile_bytes(quant_meta_code(q), b->groups);
 }
 
+void quant_matrix_bytes_on(const quant_preset *q, int lut, uint64_t n, uint64_t k,
+                           quant_bytes *b)
+{
+    quant_matrix_bytes(q, n, k, b);
+    if (!lut || q->mixture != QUANT_MIX_BITMOD)
+        return;
+    b->weight_bytes = (n * k * (uint64_t)quant_lut_planes(q) + 7) / 8;
+    b->meta_bytes = lut_meta_tile_bytes(LUT_META_BITMOD, b->groups);
+}
+
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
 {
     g->wtype = q->w;

@@ -26,6 +26,13 @@ typedef struct {
                               BitMoD: ceil(groups x 10 bits / 8) + 2 B per row */
 } quant_bytes;
 
+/* quant_matrix_bytes as the LUT core (lut 1) or an mma array (0) holds
+ * the matrix: the same but for BitMoD on the LUT core, whose weights are
+ * the INT4 / INT6 planes of the grid and whose metadata is format 8's 3 B
+ * per column and group (quant_lut_fields). */
+void quant_matrix_bytes_on(const quant_preset *q, int lut, uint64_t n, uint64_t k,
+                           quant_bytes *b);
+
 /* The scale-group length of a matrix with reduction length k. */
 int quant_group_len(const quant_preset *q, uint64_t k);
 

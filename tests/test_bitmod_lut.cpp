@@ -230,3 +230,26 @@ TEST(BitmodLut, MetaFormat)
     EXPECT_NE(lut_meta_put_bitmod(LUT_META_BITMOD, meta, 4, 0, 1, -1.0f, err, sizeof err), 0);
     EXPECT_NE(lut_meta_put(LUT_META_BITMOD, meta, 4, 0, -1, 1.0f, 1, err, sizeof err), 0);
 }
+
+// What the run report counts for a BitMoD matrix on the LUT core is what the
+// GEMM's layout stores: the INT planes and format 8's 3 B per column and group;
+// BitMoD's own sizing (10 bits a group + 16 a row) stays for the mma arrays.
+TEST(BitmodLut, BytesMatchLayout)
+{
+    const arch_t a = gemmtest::pinned_quant_arch();
+    for (int bits : {3, 4}) {
+        const quant_preset q = bitmod_preset(bits);
+        const int n = 192, k = 1024;
+        quant_bytes lut, own;
+        quant_matrix_bytes_on(&q, 1, n, k, &lut);
+        quant_matrix_bytes_on(&q, 0, n, k, &own);
+        const gemm_shape s = bitmod_shape(bits, 4, n, k);
+        gemm_layout lay;
+        char err[256] = "";
+        ASSERT_EQ(gemm_lower(&a, &s, nullptr, &lay, err, sizeof err), 0) << err;
+        EXPECT_EQ(lut.weight_bytes, lay.weight_bytes);
+        EXPECT_EQ(lut.meta_bytes, lay.meta_bytes);
+        EXPECT_EQ(own.weight_bytes, (uint64_t)n * k * bits / 8);
+        EXPECT_EQ(own.meta_bytes, ((uint64_t)n * (k / 128) * 10 + 7) / 8 + 2 * n);
+    }
+}

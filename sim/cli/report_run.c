@@ -113,7 +113,7 @@ static int totals_of(const arch_t *a, const quant_preset *q, const run_phase *p,
             /* instances: MoE experts stream once per (layer, expert touched) */
             t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->instances, &ov);
             quant_bytes qb; /* scales and zero-points as the preset stores them */
-            quant_matrix_bytes(q, r->op.n, r->op.k, &qb);
+            quant_matrix_bytes_on(q, a->compute_kind == COMPUTE_LUT, r->op.n, r->op.k, &qb);
             t->scale_bytes = count_addmul(t->scale_bytes, qb.meta_bytes, r->instances, &ov);
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
             t->attention_macs = count_add(t->attention_macs, f.macs, &ov);
