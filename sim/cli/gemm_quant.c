@@ -353,8 +353,12 @@ static int gq_body(const gq_opts *o, const arch_t *a, const energy_model *em,
                e[0], e[1]);
         printf("  error vs float64 A x W'^T (dequantized weights): relative %.4e, max %.4e\n",
                e[2], e[3]);
-        printf("  weight quantization: SQNR %.2f dB, %.3f bits per weight stored\n", e[4],
-               quant_bits_per_weight(d->r.stored_bytes, (uint64_t)d->n * d->k));
+        quant_bytes lb;
+        quant_matrix_bytes_on(q, 1, (uint64_t)d->n, (uint64_t)d->k, &lb);
+        printf("  weight quantization: SQNR %.2f dB, %.3f bits per weight stored by the preset, "
+               "%.3f on the LUT core\n", e[4],
+               quant_bits_per_weight(d->r.stored_bytes, (uint64_t)d->n * d->k),
+               quant_bits_per_weight(lb.weight_bytes + lb.meta_bytes, (uint64_t)d->n * d->k));
     }
     if (tmp_stats && gq_write_stats(tmp_stats, o->stats, a, em, &st, o, q, &gs,
                                     o->timing_only ? NULL : e) != 0)
