@@ -195,14 +195,7 @@ TEST(BitmodLut, PlanesInCycles)
     for (int i = 0; i < 2; i++) {
         const int bits = 3 + i;
         const gemm_shape s = bitmod_shape(bits, m, n, k);
-        program p;
-        gemm_layout lay;
-        char err[512] = "";
-        ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
-        sim_stats st = {};
-        ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0) << err;
-        program_free(&p);
-        lut[i] = st.unit[UNIT_LUT].busy_cycles;
+        lut[i] = gemmtest::run_shape(a, nullptr, s).unit[UNIT_LUT].busy_cycles;
         const int planes = bits == 3 ? BITMOD_FP3_PLANES : BITMOD_FP4_PLANES;
         EXPECT_EQ(s.wtype.bits, planes);
         intc[i] = gemmtest::run(a, nullptr, lut_wtype{ LUT_WFMT_INT, planes }, m, n, k)

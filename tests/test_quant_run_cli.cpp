@@ -25,33 +25,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string Slurp(const std::string &path)
-{
-    std::ifstream f(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
 class QuantRunCli : public ::testing::Test {
 protected:
-    void SetUp() override
-    {
-        char tmpl[] = "/tmp/lutsim_quant_run_XXXXXX";
-        ASSERT_NE(mkdtemp(tmpl), nullptr);
-        dir_ = tmpl;
-    }
-    void TearDown() override
-    {
-        if (!dir_.empty())
-            fs::remove_all(dir_);
-    }
+    void SetUp() override { ASSERT_FALSE(tmp_.dir.empty()); }
     int Lutsim(const std::vector<std::string> &args)
     {
         std::vector<std::string> argv = {LUTSIM_BIN};
         argv.insert(argv.end(), args.begin(), args.end());
-        return testproc::run(argv, dir_ + "/stdout", dir_ + "/stderr");
+        return testproc::run(argv, tmp_.p("stdout"), tmp_.p("stderr"));
     }
-    std::string Out() { return Slurp(dir_ + "/stdout"); }
-    std::string Err() { return Slurp(dir_ + "/stderr"); }
+    std::string Out() { return testproc::slurp(tmp_.p("stdout")); }
+    std::string Err() { return testproc::slurp(tmp_.p("stderr")); }
     // n x k Gaussian float32 weights (sigma 0.02) in path.
     void FloatWeights(const std::string &path, int n, int k, unsigned seed)
     {
@@ -86,7 +70,8 @@ protected:
         std::regex re("user weights: " + op + " [^\n]*checksum ([0-9a-f]{8})");
         return std::regex_search(out, mt, re) ? mt[1].str() : "";
     }
-    std::string dir_;
+    testproc::TmpDir tmp_;
+    const std::string dir_ = tmp_.dir;
 };
 
 double Number(const std::string &text, const std::string &before)
