@@ -24,6 +24,7 @@
  */
 #include "arch.h"
 #include "fp_arith.h"
+#include "lut_float.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -143,6 +144,8 @@ const char *arch_buf_name(buf_id b)
 
 int arch_table_bits(const arch_t *a)
 {
+    if (a->act_fmt)
+        return a->tile_m * (int)arch_table_bytes(a) * 8;
     return a->tile_m * (1 << (a->tile_k - 1)) * a->table_entry_bits;
 }
 
@@ -164,7 +167,25 @@ int arch_min_entry_bits(const arch_t *a)
 
 int arch_entry_bytes(const arch_t *a)
 {
+    if (a->act_fmt)
+        return lut_tfmt_entry_bytes((lut_tfmt)a->table_fmt);
     return (a->table_entry_bits + 7) / 8;
+}
+
+uint64_t arch_table_bytes(const arch_t *a)
+{
+    const int e = 1 << (a->tile_k - 1);
+    if (a->act_fmt)
+        return lut_tfmt_table_bytes((lut_tfmt)a->table_fmt, e);
+    return (uint64_t)e * (uint64_t)arch_entry_bytes(a);
+}
+
+void arch_set_act_fmt(arch_t *a, int f)
+{
+    if (f <= LUT_AFMT_INT || f >= LUT_AFMT_COUNT)
+        return;
+    a->act_fmt = f;
+    a->act_bits = 8 * lut_afmt_bytes((lut_afmt)f);
 }
 
 void arch_set_act_bits(arch_t *a, int bits)
@@ -256,8 +277,14 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("lut.wbits_min: %d exceeds lut.wbits_max %d", a->wbits_min, a->wbits_max);
     if (a->act_bits != 4 && a->act_bits != 8 && a->act_bits != 16)
         FAIL("act_bits: the datapath reads 4-, 8- or 16-bit activations, got %d", a->act_bits);
+    if (a->act_fmt < 0 || a->act_fmt >= LUT_AFMT_COUNT || a->table_fmt < 0 ||
+        a->table_fmt >= LUT_TFMT_COUNT)
+        FAIL("lut.table_format: expected fp16, fp32 or int8");
+    if (a->act_fmt && a->compute_kind != COMPUTE_LUT)
+        FAIL("compute.kind: %s activations run on the LUT array only, got %s",
+             lut_afmt_name((lut_afmt)a->act_fmt), arch_kind_name(a->compute_kind));
     int need = arch_min_entry_bits(a);
-    if (a->table_entry_bits < need)
+    if (!a->act_fmt && a->table_entry_bits < need)
         FAIL("lut.table_entry_bits: %d bits cannot hold exact sums of %d %d-bit activations "
              "(need %d)", a->table_entry_bits, a->tile_k, a->act_bits, need);
     if (a->compute_kind < 0 || a->compute_kind >= COMPUTE_KIND_COUNT)
@@ -326,7 +353,7 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
     if (tbits > (long long)a->buf[BUF_TBL].kib * 8192)
         FAIL("buffers.table.kib: %d KiB cannot hold one table set (%d tables x %d entries x "
              "%d bits = %lld bytes)", a->buf[BUF_TBL].kib, a->tile_m, 1 << (a->tile_k - 1),
-             a->table_entry_bits, tbits / 8);
+             a->act_fmt ? 8 * arch_entry_bytes(a) : a->table_entry_bits, tbits / 8);
     return 0;
 }
 

@@ -78,6 +78,14 @@ typedef struct {
     int wbits_min, wbits_max; /* weight bit-widths the array steps through */
     int act_bits;         /* activation width the precompute reads: 4, 8 or 16; the mma
                              arrays read 2-byte activations at 16, 1-byte otherwise */
+    /* Float activations on the LUT core (lut_float.h): act_fmt is a
+     * lut_afmt, 0 the integer datapath (act_bits); otherwise act_bits is
+     * the format's storage width (16 or 8) and table_fmt (a lut_tfmt,
+     * arch key lut.table_format, default fp16) the table entries'.
+     * act_fmt is set by the workload (lutsim gemm --afmt:
+     * arch_set_act_fmt), not an arch.json key. */
+    int act_fmt;
+    int table_fmt;
     int mma_fp16;         /* 1: the mma arrays run BitMoD's FP16 datapath: 2-byte outputs
                              instead of int32, and mma wbits=0 means 16-bit (FP16)
                              weights instead of 8 (set by quant_arch from a preset's
@@ -183,6 +191,11 @@ int arch_dma_ot(const arch_t *a);
 /* Bytes one table entry occupies in the table buffer: ceil(entry bits / 8)
  * (A4 tables of 7-bit entries take 1 byte, INT8 2, A16's 19 bits 3). */
 int arch_entry_bytes(const arch_t *a);
+/* Bytes of one table (2^(tile_k-1) entries, and int8 float tables' scale). */
+uint64_t arch_table_bytes(const arch_t *a);
+/* Runs float activations of format f (a lut_afmt; 0: the integer
+ * datapath, a unchanged): act_fmt and the activations' storage width. */
+void arch_set_act_fmt(arch_t *a, int f);
 /* Runs a workload of `bits`-bit activations (4, 8 or 16) on a: act_bits
  * becomes bits and, when that changes it, the table entries become the
  * narrowest that hold every sum exactly (bits + ceil(log2 tk) + 1), so the

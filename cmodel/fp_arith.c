@@ -87,6 +87,55 @@ uint16_t fp_f32_to_bf16(float x)
 
 float fp_bf16_to_f32(uint16_t h) { return float_of((uint32_t)h << 16); }
 
+/* binary32 -> an 8-bit float of mb mantissa bits and exponent bias `bias`
+ * (exponent field 8 - 1 - mb bits), rounded to nearest even; `top` is the
+ * largest finite magnitude code, `over` what an overflow gives (top for
+ * E4M3's saturation, the infinity code for E5M2). */
+static uint8_t f32_to_fp8(float x, int mb, int bias, uint32_t top, uint32_t over, uint32_t nan)
+{
+    const uint32_t u = bits_of(x);
+    const uint8_t sign = (uint8_t)((u >> 24) & 0x80u);
+    const uint32_t exp = (u >> 23) & 0xFFu, man = u & 0x7FFFFFu;
+    if (exp == 0xFF)
+        return (uint8_t)(sign | (man ? nan : over));
+    const int e = (int)exp - 127 + bias; /* the target's biased exponent */
+    uint32_t r;
+    if (e >= 1) {
+        if (e > 32) /* far beyond the range */
+            return (uint8_t)(sign | over);
+        /* normal: a carry out of the mantissa bumps the exponent */
+        r = shift_rne(((uint32_t)e << 23) | man, (unsigned)(23 - mb));
+    } else {
+        const int sh = 23 - mb + 1 - e; /* the implicit bit joins the mantissa */
+        if (sh >= 26) /* below half the smallest subnormal */
+            return sign;
+        r = shift_rne(man | 0x800000u, (unsigned)sh);
+    }
+    return (uint8_t)(sign | (r > top ? over : r));
+}
+
+/* 8-bit float (mb mantissa bits, bias) -> binary32, exactly; codes at or
+ * above inf_code (magnitude) are infinity (== inf_code) or NaN. */
+static float fp8_to_f32(uint8_t b, int mb, int bias, uint32_t inf_code, uint32_t nan_code)
+{
+    const uint32_t mag = b & 0x7Fu;
+    const float s = (b & 0x80u) ? -1.0f : 1.0f;
+    if (mag >= nan_code || (mag > inf_code && inf_code))
+        return s * NAN;
+    if (inf_code && mag == inf_code)
+        return s * INFINITY;
+    const int e = (int)(mag >> mb);
+    const uint32_t m = mag & ((1u << mb) - 1u);
+    if (e == 0)
+        return s * ldexpf((float)m, 1 - bias - mb);
+    return s * ldexpf((float)((1u << mb) | m), e - bias - mb);
+}
+
+uint8_t fp_f32_to_e4m3(float x) { return f32_to_fp8(x, 3, 7, 0x7Eu, 0x7Eu, 0x7Fu); }
+float fp_e4m3_to_f32(uint8_t b) { return fp8_to_f32(b, 3, 7, 0, 0x7Fu); }
+uint8_t fp_f32_to_e5m2(float x) { return f32_to_fp8(x, 2, 15, 0x7Bu, 0x7Cu, 0x7Eu); }
+float fp_e5m2_to_f32(uint8_t b) { return fp8_to_f32(b, 2, 15, 0x7Cu, 0x7Du); }
+
 float fp_load(const uint8_t *p, fp_type t, uint64_t i)
 {
     if (t == FP_F32) {

@@ -29,6 +29,16 @@ float fp_f16_to_f32(uint16_t h);
 uint16_t fp_f32_to_bf16(float x);
 float fp_bf16_to_f32(uint16_t h);
 
+/* OCP FP8 (OFP8, v1.0): E4M3 (bias 7, max 448, no infinities, S.1111.111
+ * the only NaN) and E5M2 (bias 15, IEEE-like: infinities, NaNs, max 57344).
+ * From binary32: round-to-nearest-even, subnormals kept; E4M3 saturates
+ * (an overflow or an infinity gives +-448), E5M2 overflows to infinity; a
+ * NaN gives a NaN (0x7F / 0x7E, sign kept).  To binary32: exact. */
+uint8_t fp_f32_to_e4m3(float x);
+float fp_e4m3_to_f32(uint8_t b);
+uint8_t fp_f32_to_e5m2(float x);
+float fp_e5m2_to_f32(uint8_t b);
+
 /* Element i of a little-endian array of t at p, widened to binary32. */
 float fp_load(const uint8_t *p, fp_type t, uint64_t i);
 /* Rounds v to t (nearest even) and stores it as element i at p. */

@@ -87,6 +87,21 @@ int lut_gemm_f32(const lut_packed *w, const int8_t *a, int m,
 /* The operation counts a GEMM of this shape incurs, without running it. */
 void lut_gemm_count(const lut_packed *w, int m, lut_counts *counts);
 
+/* C = A * W^T on float activations (lut_gemm_float.c): A is m rows of
+ * w->kd activations stored in format af (lut_float.h; af not
+ * LUT_AFMT_INT), the tables of format tf, the result float32 m x n,
+ * computed with lut_float.h's functions in its stated order, so the bits
+ * equal the C model's for the program of the same shape (each scale group
+ * one tprec row and one lmma reduction, weights packed alike).  scales:
+ * n x ngroups as the metadata stores them (already rounded to its type),
+ * or NULL for 1.  counts (may be NULL) as the float units count them.
+ * Returns 0, or -1 with a message (host memory). */
+struct lut_float_fmt {
+    int afmt, tfmt; /* lut_afmt, lut_tfmt */
+};
+int lut_gemm_fact(const lut_packed *w, struct lut_float_fmt f, const uint8_t *a, int m,
+                  const float *scales, float *c, lut_counts *counts, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -53,6 +53,7 @@ typedef struct {
 typedef struct {
     const arch_t *arch;
     int tk, entries, entry_bytes; /* table geometry derived from arch */
+    uint64_t tbytes;              /* bytes of one table (arch_table_bytes) */
     uint8_t *buf[BUF_COUNT];      /* NULL in timing-only mode */
     size_t buf_size[BUF_COUNT];
     uint8_t *dram;                /* NULL in timing-only mode */
@@ -142,7 +143,7 @@ static inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b
  * compiler put consecutive rows in different banks). */
 static inline uint64_t table_bytes(const machine *m)
 {
-    return (uint64_t)m->entries * (uint64_t)m->entry_bytes;
+    return m->tbytes;
 }
 static inline uint64_t table_row_stride(const machine *m, uint64_t klen, uint64_t tpad)
 {

@@ -314,6 +314,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     m.tk = arch->tile_k;
     m.entries = 1 << (arch->tile_k - 1);
     m.entry_bytes = arch_entry_bytes(arch);
+    m.tbytes = arch_table_bytes(arch);
     const int functional = opt && opt->dram != NULL;
     int rc = -1;
     scoreboard sb;

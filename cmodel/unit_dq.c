@@ -4,8 +4,11 @@
  * sum and the column's metadata (zero-point factor 2^W-1-2z and scale, in
  * the format the instruction's mfmt names: lut_meta.h) and produces the
  * group's dot product (lut_group_result), exact as int32 or scaled in float.
+ * Float activations (arch act_fmt): accumulators and sums are binary32 and
+ * the result float32 always (lut_float.h step 5; fmode 0: scale 1).
  */
 #include "lut_arith.h"
+#include "lut_float.h"
 #include "lut_meta.h"
 #include "machine.h"
 #include "sram.h"
@@ -71,10 +74,33 @@ static void dq_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_eve
     ev->buf_write_bytes[BUF_OUT] += outs * 4;
 }
 
+static void dq_exec_float(machine *m, const isa_instr *in)
+{
+    uint8_t *out = m->buf[BUF_OUT];
+    const uint8_t *sum = m->buf[BUF_TBL] + in->sum, *meta = m->buf[BUF_WGT] + in->meta;
+    for (uint32_t r = 0; r < in->m; r++) {
+        const float asum = ld_f32(sum + (uint64_t)r * 4);
+        for (uint32_t col = 0; col < in->n; col++) {
+            const uint64_t off = ((uint64_t)r * in->n + col) * 4;
+            int32_t corr;
+            float scale;
+            lut_meta_get((int)in->mfmt, meta, in->n, col, (int)in->shift, &corr, &scale);
+            const float g = lut_fgroup_result(ld_f32(out + in->acc + off), corr, asum,
+                                              (int)in->shift);
+            const float prev = in->accum ? ld_f32(out + in->dst + off) : 0.0f;
+            st_f32(out + in->dst + off, lut_dequant_f(prev, in->fmode ? scale : 1.0f, g));
+        }
+    }
+}
+
 static int dq_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
+    if (m->arch->act_fmt) {
+        dq_exec_float(m, in);
+        return 0;
+    }
     uint8_t *out = m->buf[BUF_OUT];
     const uint8_t *sum = m->buf[BUF_TBL] + in->sum, *meta = m->buf[BUF_WGT] + in->meta;
     for (uint32_t r = 0; r < in->m; r++) {

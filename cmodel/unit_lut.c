@@ -13,6 +13,7 @@
  * tile_n-column block broadcast to every core.
  */
 #include "lut_arith.h"
+#include "lut_float.h"
 #include "lut_kernel.h"
 #include "machine.h"
 #include "sram.h"
@@ -109,7 +110,7 @@ static uint64_t block_chunks(const machine *m, const isa_instr *in, uint64_t row
     sram_geom g;
     sram_geom_of(m->arch, BUF_TBL, &g);
     const uint64_t chunks = ceil_div(in->klen, (uint64_t)m->tk);
-    const uint64_t tbytes = (uint64_t)m->entries * m->entry_bytes;
+    const uint64_t tbytes = table_bytes(m);
     const uint64_t p = sram_period(tbytes, g.width * g.banks);
     const uint64_t n = p < chunks ? p : chunks, k = n < CLASS_CAP ? n : CLASS_CAP;
     const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
@@ -276,7 +277,7 @@ static uint64_t split_block(const machine *m, const isa_instr *in, const lut_spl
     const uint64_t col0 = cp * sp->cols, tm = (uint64_t)a->tile_m;
     const uint64_t ncols = in->n - col0 < sp->cols ? in->n - col0 : sp->cols;
     const uint64_t row0 = rp * (tm + sp->grow * (G - 1));
-    const uint64_t rb = wrow_bytes(m, in->n), tbytes = (uint64_t)m->entries * m->entry_bytes;
+    const uint64_t rb = wrow_bytes(m, in->n), tbytes = table_bytes(m);
     const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
     /* group g's first row and rows of the pass (0: idle in the last pass) */
     uint64_t rows[64];
@@ -426,9 +427,9 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     /* Weights stream once per row pass; each table is loaded into the
      * array once per column pass (per group). */
     ev->buf_read_bytes[BUF_WGT] += G * row_passes * chunks * in->wbits * wrow_bytes(m, in->n);
-    ev->buf_read_bytes[BUF_TBL] += G * col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    ev->buf_read_bytes[BUF_TBL] += G * col_passes * in->m * chunks * table_bytes(m);
     /* what is read is broadcast over the array (a group's segment of it) */
-    ev->table_bcast_bytes += G * col_passes * in->m * chunks * m->entries * m->entry_bytes;
+    ev->table_bcast_bytes += G * col_passes * in->m * chunks * table_bytes(m);
     ev->buf_write_bytes[BUF_OUT] += G * in->m * in->n * 4;
     if (in->accum)
         ev->buf_read_bytes[BUF_OUT] += G * in->m * in->n * 4;
@@ -664,12 +665,52 @@ out:
     return rc;
 }
 
+/* Float activations: binary32 accumulators (lut_float.h step 4), in the
+ * order of lut_exec_one's plain loop: chunks, then bit-planes low to high. */
+static int lut_exec_float(machine *m, const isa_instr *in, char *err, size_t errlen)
+{
+    const int tk = m->tk, E = m->entries;
+    const lut_tfmt tf = (lut_tfmt)m->arch->table_fmt;
+    const uint64_t chunks = ceil_div(in->klen, (uint64_t)tk), rb = wrow_bytes(m, in->n);
+    const uint64_t rstride = table_row_stride(m, in->klen, in->tpad);
+    const uint8_t *tbl = m->buf[BUF_TBL] + in->tbl, *wgt = m->buf[BUF_WGT] + in->wgt;
+    uint8_t *out = m->buf[BUF_OUT] + in->acc;
+    const uint64_t mn = (uint64_t)in->m * in->n;
+    float *acc = malloc(sizeof(float) * mn);
+    uint8_t *idx = malloc(in->n);
+    if (!acc || !idx) {
+        free(acc);
+        free(idx);
+        snprintf(err, errlen, "out of host memory");
+        return -1;
+    }
+    for (uint64_t j = 0; j < mn; j++)
+        acc[j] = in->accum ? ld_f32(out + j * 4) : 0.0f;
+    for (uint64_t c = 0; c < chunks; c++)
+        for (uint32_t i = 0; i < in->wbits; i++) {
+            const uint8_t *row = wgt + (c * in->wbits + i) * rb;
+            for (uint32_t col = 0; col < in->n; col++)
+                idx[col] = lut_idx_from_field(lut_field_get(row, col, tk), tk);
+            for (uint32_t r = 0; r < in->m; r++) {
+                const uint8_t *te = tbl + (uint64_t)r * rstride + c * table_bytes(m);
+                float *a = acc + (uint64_t)r * in->n;
+                for (uint32_t col = 0; col < in->n; col++)
+                    a[col] = lut_fshift_acc(a[col], lut_ftable_lookup(te, tf, E, idx[col]), (int)i);
+            }
+        }
+    for (uint64_t j = 0; j < mn; j++)
+        st_f32(out + j * 4, acc[j]);
+    free(acc);
+    free(idx);
+    return 0;
+}
+
 /* lmmag: its groups' lmmas (they touch disjoint outputs). */
 static int lut_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     for (uint64_t g = 0; g < lut_groups(in); g++) {
         const isa_instr s = in->op == OP_LMMAG ? lut_group_at(m, in, g) : *in;
-        if (lut_exec_one(m, &s, err, errlen) != 0)
+        if ((m->arch->act_fmt ? lut_exec_float : lut_exec_one)(m, &s, err, errlen) != 0)
             return -1;
     }
     return 0;

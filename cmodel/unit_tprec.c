@@ -12,8 +12,15 @@
  * rather than two 8-bit half passes that would double the work and need a
  * combining shift-add anyway; the wider entries cost table-buffer bytes
  * (entry_bytes) and port cycles instead.
+ *
+ * Float activations (arch act_fmt, lut_float.h): the act buffer holds
+ * them at their format's width, the tables are written in
+ * lut.table_format (entry bytes, and int8's scale, in the table buffer's
+ * bytes and ports), the sum slot holds a binary32 sum; each entry is its
+ * own chain of K - 1 float additions.
  */
 #include "lut_arith.h"
+#include "lut_float.h"
 #include "machine.h"
 #include "sram.h"
 
@@ -77,18 +84,50 @@ static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_
         tprec_banked(m, in, tables, c);
     c->latency = (uint64_t)a->tprec_latency;
     c->dram_cycles = 0;
-    /* (tk - 1) subtractions for entry 0, one addition per further entry,
-     * and the running activation sum. */
-    ev->precompute_adds += tables * (uint64_t)((m->tk - 1) + (m->entries - 1)) +
-                           (uint64_t)in->rows * in->klen;
+    /* Integer: (tk - 1) subtractions for entry 0, one addition per
+     * further entry; float: tk - 1 per entry; and the running sum. */
+    const uint64_t per_table = a->act_fmt ? (uint64_t)m->entries * (uint64_t)(m->tk - 1)
+                                          : (uint64_t)((m->tk - 1) + (m->entries - 1));
+    ev->precompute_adds += tables * per_table + (uint64_t)in->rows * in->klen;
     ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->rows * lut_act_bytes(in->klen, a->act_bits);
-    ev->buf_write_bytes[BUF_TBL] += tables * m->entries * m->entry_bytes + (uint64_t)in->rows * 4;
+    ev->buf_write_bytes[BUF_TBL] += tables * table_bytes(m) + (uint64_t)in->rows * 4;
+}
+
+/* Float activations: the same loop with lut_float.h's arithmetic. */
+static void tprec_exec_float(machine *m, const isa_instr *in)
+{
+    const int tk = m->tk;
+    const lut_afmt af = (lut_afmt)m->arch->act_fmt;
+    const lut_tfmt tf = (lut_tfmt)m->arch->table_fmt;
+    const uint64_t chunks = chunks_of(m, in->klen);
+    uint8_t *act = m->buf[BUF_ACT], *tbl = m->buf[BUF_TBL];
+    for (uint32_t r = 0; r < in->rows; r++) {
+        const uint8_t *row = act + in->src + (uint64_t)r * in->stride;
+        float sum = 0.0f;
+        for (uint64_t c = 0; c < chunks; c++) {
+            float chunk[LUT_MAX_TK] = { 0 };
+            uint64_t k0 = c * (uint64_t)tk;
+            uint64_t len = in->klen - k0 < (uint64_t)tk ? in->klen - k0 : (uint64_t)tk;
+            for (uint64_t j = 0; j < len; j++) {
+                chunk[j] = lut_afmt_load(row, af, k0 + j);
+                sum += chunk[j];
+            }
+            lut_ftable_precompute(chunk, tk, tf,
+                                  tbl + in->dst + (uint64_t)r * table_row_stride(m, in->klen, in->tpad) +
+                                      c * table_bytes(m));
+        }
+        st_f32(tbl + in->sum + (uint64_t)r * 4, sum);
+    }
 }
 
 static int tprec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
 {
     (void)err;
     (void)errlen;
+    if (m->arch->act_fmt) {
+        tprec_exec_float(m, in);
+        return 0;
+    }
     const int tk = m->tk, E = m->entries, eb = m->entry_bytes;
     const int bits = m->arch->table_entry_bits, ab = m->arch->act_bits;
     const uint64_t chunks = chunks_of(m, in->klen);

@@ -29,7 +29,7 @@ static uint64_t wrow(const arch_t *a, uint64_t n) { return (n * (uint64_t)a->til
 /* Bytes of one table set of rows x klen activations (entries of 2 bytes). */
 static uint64_t tables(const arch_t *a, uint64_t rows, uint64_t klen)
 {
-    return rows * cdiv(klen, (uint64_t)a->tile_k) * ((uint64_t)1 << (a->tile_k - 1)) * (uint64_t)arch_entry_bytes(a);
+    return rows * cdiv(klen, (uint64_t)a->tile_k) * arch_table_bytes(a);
 }
 
 /* Array passes per chunk and bit-plane of an m x n lmma split by part

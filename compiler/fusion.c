@@ -636,7 +636,8 @@ void fusion_plan_of(const arch_t *a, const model_op *ops, int n, fusion_plan *fp
         fp->stat_wrap[i] = 0;
     }
     for (int i = 1; i < n; i++)
-        if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION)
+        if (ops[i].kind == MODEL_OP_LINEAR && ops[i - 1].kind == MODEL_OP_ATTENTION &&
+            !a->act_fmt) /* float activations: read as they are */
             fp->qin[i] = a->vec_fused ? FUSION_QIN_PROLOGUE : FUSION_QIN_PASS;
     if (!a->vec_fused)
         return;

@@ -50,14 +50,16 @@ static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
  * activation rows and (fused) its tables are one load each. */
 static uint64_t group_limit(const arch_t *a, const gemm_shape *s)
 {
-    const uint64_t tk = (uint64_t)a->tile_k, E = (uint64_t)1 << (a->tile_k - 1);
-    uint64_t lim = (uint64_t)lut_gemm_group_max_a(s->wtype.bits, a->act_bits);
+    const uint64_t tk = (uint64_t)a->tile_k;
+    /* float activations (act_fmt): binary32 accumulators, no int32 bound */
+    uint64_t lim = a->act_fmt ? UINT64_MAX
+                              : (uint64_t)lut_gemm_group_max_a(s->wtype.bits, a->act_bits);
     lim = min64(lim, gemm_field_max(OP_LMMA, "klen"));
     lim = min64(lim, gemm_field_max(OP_TPREC, "klen"));
     lim = min64(lim, gemm_field_max(OP_LOAD, "rows") / (uint64_t)s->wtype.bits * tk);
     lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") * 8 / (uint64_t)a->act_bits);
     if (s->tables_in_dram)
-        lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") / (gemm_entry_bytes(a) * E) * tk);
+        lim = min64(lim, gemm_field_max(OP_LOAD, "bytes") / arch_table_bytes(a) * tk);
     return lim;
 }
 
@@ -292,7 +294,7 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
     if (s->tables_in_dram) {
         /* Precomputed tables, [row][group][chunk][entry], then the
          * activation sums, [group][row] so a tile's sums are contiguous. */
-        const uint64_t E = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+        const uint64_t E = arch_table_bytes(a);
         lay->t_row_bytes = cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * (ngroups - 1) * E +
                            cdiv((uint64_t)gemm_group_len(s, ngroups - 1), (uint64_t)a->tile_k) * E;
         lay->t_addr = align_up(end, ALIGN);
@@ -340,6 +342,11 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
     }
     if (s->in_quant && s->tables_in_dram) {
         snprintf(err, errlen, "a fused input quantize step needs activations, not tables");
+        return -1;
+    }
+    if (a->act_fmt && (s->tables_in_dram || s->in_quant || s->epi.quant)) {
+        snprintf(err, errlen, "float activations: the GEMM takes its activations as they are "
+                 "(no fused precompute or quantize step)");
         return -1;
     }
     if (lower_plain(a, s, p, lay, err, errlen) != 0)
@@ -475,7 +482,7 @@ static int lower_plain(const arch_t *a, const gemm_shape *s0, program *p, gemm_l
             if (s->tables_in_dram) {
                 /* Fused precompute: the tables were made by the operation
                  * that produced the activations; load them and the sums. */
-                const uint64_t E = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+                const uint64_t E = arch_table_bytes(a);
                 const uint64_t gbytes = cdiv((uint64_t)klen, (uint64_t)a->tile_k) * E;
                 const uint64_t goff = (uint64_t)g * cdiv((uint64_t)s->group_size, (uint64_t)a->tile_k) * E;
                 memset(&in, 0, sizeof in);
@@ -814,12 +821,18 @@ too_many:
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen)
 {
+    return gemm_timing_memo(NULL, arch, em, s, st, sampled, err, errlen);
+}
+
+int gemm_timing_memo(struct timing_memo *mm, const arch_t *arch, const energy_model *em,
+                     const gemm_shape *s, sim_stats *st, int *sampled, char *err, size_t errlen)
+{
     gemm_layout lay;
     *sampled = 0;
     if (arch->compute_kind != COMPUTE_LUT) /* programs of a few instructions per tile */
         return gemm_run_timing(arch, em, s, st, &lay, err, errlen);
     if (s->sched.loop != GEMM_LOOP_LEGACY)
-        return gemm_blk_timing(arch, em, s, st, sampled, err, errlen);
+        return gemm_blk_timing(mm, arch, em, s, st, sampled, err, errlen);
     /* The tiles the full program would use. */
     if (gemm_lower(arch, s, NULL, &lay, err, errlen) != 0)
         return -1;

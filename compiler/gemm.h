@@ -165,6 +165,17 @@ int gemm_fill_bitmod(const arch_t *arch, const gemm_shape *s, const gemm_layout 
 int gemm_timing(const arch_t *arch, const energy_model *em, const gemm_shape *s,
                 sim_stats *st, int *sampled, char *err, size_t errlen);
 
+/* gemm_timing through mm (NULL: none; timing_memo.h): a blocked
+ * schedule's sample programs are keyed by the architecture but its
+ * buffers' kib, the shape and the buffer plan the capacities gave it (the
+ * kib too when a fused epilogue or prologue places its slots by them), so
+ * machines that differ only in buffer sizes share the simulations of the
+ * programs their plans make alike.  The same bits as gemm_timing. */
+struct timing_memo;
+struct timing_memo *gemm_memo_new(void); /* its memo (timing_memo_free); NULL: no memory */
+int gemm_timing_memo(struct timing_memo *mm, const arch_t *arch, const energy_model *em,
+                     const gemm_shape *s, sim_stats *st, int *sampled, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,6 +3,7 @@
  * schedule; this file only places it in the buffers and writes it out.
  */
 #include "gemm_int.h"
+#include "timing_memo.h"
 
 #include "fusion.h"
 
@@ -210,7 +211,7 @@ static int tables(ectx *c, uint64_t m0, int rows, int g, uint64_t act_at, uint64
     isa_instr in;
     memset(&in, 0, sizeof in);
     if (s->tables_in_dram) {
-        const uint64_t E = (uint64_t)c->pl->E * gemm_entry_bytes(c->a), tk = (uint64_t)c->pl->tk;
+        const uint64_t E = arch_table_bytes(c->a), tk = (uint64_t)c->pl->tk;
         const uint64_t gbytes = gemm_cdiv((uint64_t)klen, tk) * E;
         const uint64_t goff = (uint64_t)g * gemm_cdiv((uint64_t)s->group_size, tk) * E;
         if (dma(c, OP_LOAD, BUF_TBL, tbase, c->lay->t_addr + m0 * c->lay->t_row_bytes + goff,
@@ -486,11 +487,55 @@ static uint64_t dim_len(const ff_dim *d, int j, uint64_t total)
 
 #define FUSED_SETTLE 2 /* row blocks more than plain schedules (tests: fast-forward = full) */
 
-int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s0, sim_stats *st,
-                    int *sampled, char *err, size_t errlen)
+/* What determines a sample program and its run (gemm.h: gemm_timing_memo). */
+typedef struct {
+    arch_t a;          /* buffers' kib zeroed unless fused */
+    gemm_shape s;      /* split into the groups the program runs */
+    gemm_blk_plan pl;  /* what the capacities decided */
+} memo_key;
+
+/* Entries kept: a sweep point times a few dozen sample programs. */
+#define GEMM_MEMO_MAX 8192
+
+struct timing_memo *gemm_memo_new(void)
+{
+    return timing_memo_new(sizeof(memo_key), GEMM_MEMO_MAX);
+}
+
+/* gemm_run_timing of x, through mm when there is one (and a model to
+ * price with: gemm_blk_timing prices the extended events last, so a kept
+ * sample's energy is never read). */
+static int run_sample(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                      const gemm_shape *x, sim_stats *st, char *err, size_t errlen)
+{
+    gemm_layout lay;
+    memo_key k;
+    memset(&k, 0, sizeof k);
+    memcpy(&k.a, a, sizeof *a);
+    if (!x->epi.on && !x->in_quant) /* fusion_weave places its slots by the kib */
+        for (int b = 0; b < BUF_COUNT; b++)
+            k.a.buf[b].kib = 0;
+    memcpy(&k.s, x, sizeof *x);
+    k.s.group_size = gemm_sub_group(a, x);
+    if (!mm || !em || gemm_blk_fits(a, &k.s, &k.pl) != 0) /* its error: the lowering's */
+        return gemm_run_timing(a, em, x, st, &lay, err, errlen);
+    const timing_result *hit = timing_memo_get(mm, &k, a);
+    if (hit) {
+        *st = hit->stats;
+        return 0;
+    }
+    timing_result r = { .sampled = 0, .programs = 1 };
+    if (gemm_run_timing(a, em, x, &r.stats, &lay, err, errlen) != 0)
+        return -1;
+    timing_memo_put(mm, &k, a, &r);
+    *st = r.stats;
+    return 0;
+}
+
+int gemm_blk_timing(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                    const gemm_shape *s0, sim_stats *st, int *sampled, char *err, size_t errlen)
 {
     gemm_shape s = *s0;
-    gemm_layout lay; /* each sample program's own; only its statistics are kept */
     s.group_size = gemm_sub_group(a, s0); /* the groups the programs run */
     /* Only loops whose iterations cost the same may be extended: row
      * blocks, and the sub-tiles of a single row block when they are the
@@ -527,7 +572,7 @@ int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s
                 x.m = dim_len(&dm, l, s.m);
                 x.n = (int)dim_len(&dn, j, (uint64_t)s.n);
                 x.kd = (int)dim_len(&dk, i, (uint64_t)s.kd);
-                if (gemm_run_timing(a, em, &x, &r[i][j][l], &lay, err, errlen) != 0)
+                if (run_sample(mm, a, em, &x, &r[i][j][l], err, errlen) != 0)
                     return -1;
             }
             if (dm.ff && periodic_extend_from(&r[i][j][0], &r[i][j][1], dm.count, dm.base) != 0)

@@ -134,7 +134,9 @@ int gemm_blk_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout
 
 /* Timing of a blocked schedule, fast-forwarded over row blocks (or
  * sub-tiles), column blocks (or column tiles) and groups. */
-int gemm_blk_timing(const arch_t *a, const energy_model *em, const gemm_shape *s, sim_stats *st,
-                    int *sampled, char *err, size_t errlen);
+struct timing_memo;
+int gemm_blk_timing(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                    const gemm_shape *s, sim_stats *st, int *sampled, char *err,
+                    size_t errlen);
 
 #endif

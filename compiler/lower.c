@@ -12,6 +12,7 @@
 #include "mapper.h"
 #include "mma_array.h"
 #include "periodic.h"
+#include "timing_memo.h"
 #include "quant_layout.h"
 #include "vector.h"
 
@@ -44,6 +45,7 @@ typedef struct {
     int redo;
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
     attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
+    timing_memo *gmemo; /* GEMM sample programs' timings likewise (gemm_timing_memo) */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -85,7 +87,8 @@ static int time_gemm(const arch_t *a, const energy_model *em, cache *c, const ge
     }
     gemm_shape best;
     int cands = 0;
-    if (mapper_search(a, em, g, c->objective, &best, st, sampled, &cands, err, errlen) != 0)
+    if (mapper_search_memo(c->gmemo, a, em, g, c->objective, &best, st, sampled, &cands, err,
+                           errlen) != 0)
         return -1;
     *best_out = best;
     c->info->simulations += cands;
@@ -169,13 +172,14 @@ struct lower_cache {
     int objective, valid;
     cache c;
     attn_memo *memo; /* kept across machines: its key holds the machine */
+    timing_memo *gmemo; /* likewise, GEMM sample programs (gemm_timing_memo) */
 };
 
 lower_cache *lower_cache_new(void)
 {
     lower_cache *lc = calloc(1, sizeof(lower_cache));
-    if (lc && !(lc->memo = attn_memo_new())) {
-        free(lc);
+    if (lc && (!(lc->memo = attn_memo_new()) || !(lc->gmemo = gemm_memo_new()))) {
+        lower_cache_free(lc);
         return NULL;
     }
     return lc;
@@ -188,8 +192,10 @@ void lower_cache_attn_counts(const lower_cache *lc, uint64_t *reused, uint64_t *
 
 void lower_cache_free(lower_cache *lc)
 {
-    if (lc)
+    if (lc) {
         attn_memo_free(lc->memo);
+        timing_memo_free(lc->gmemo);
+    }
     free(lc);
 }
 
@@ -243,6 +249,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
     cp->memo = lc ? lc->memo : NULL;
+    cp->gmemo = lc ? lc->gmemo : NULL;
     if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
         free(cp);
         return -1;
@@ -461,7 +468,7 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
     int feeds[MODEL_MAX_OPS] = { 0 };
     /* vector.fused: element-wise work runs as GEMM epilogues (fusion.h) */
     fusion_plan *fp = &c->fusion;
-    fusion_plan_of(a, ops, n, fp);
+    fusion_plan_of(&c->linear_arch, ops, n, fp);
     {
         int last = -1;
         for (int i = 0; i < n; i++) {

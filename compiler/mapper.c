@@ -60,8 +60,7 @@ static void operands_of(const arch_t *a, const gemm_shape *s, int nt, operands *
         o->ch_total += times[i] * ch;
     }
     if (s->tables_in_dram) {
-        const uint64_t E = (uint64_t)1 << (tk - 1);
-        o->act = s->m * o->ch_total * E * gemm_entry_bytes(a) + (uint64_t)ng * s->m * 4;
+        o->act = s->m * o->ch_total * arch_table_bytes(a) + (uint64_t)ng * s->m * 4;
     }
     for (int b = 0; b < ntiles; b++)
         o->out += moved(a, s->m, (uint64_t)(b + 1 < ntiles ? nt : last) * 4, ntiles == 1);
@@ -325,6 +324,13 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
                   gemm_shape *best, sim_stats *st, int *sampled, int *simulated, char *err,
                   size_t errlen)
 {
+    return mapper_search_memo(NULL, a, em, s0, ob, best, st, sampled, simulated, err, errlen);
+}
+
+int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                       const gemm_shape *s0, map_objective ob, gemm_shape *best, sim_stats *st,
+                       int *sampled, int *simulated, char *err, size_t errlen)
+{
     gemm_shape s = *s0;
     s.group_size = gemm_sub_group(a, s0);
     memset(&s.sched, 0, sizeof s.sched);
@@ -364,7 +370,7 @@ int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0,
         c.s.group_size = s0->group_size; /* timing splits it again */
         sim_stats cst;
         int smp = 0;
-        if (gemm_timing(a, em, &c.s, &cst, &smp, err, errlen) != 0) {
+        if (gemm_timing_memo(mm, a, em, &c.s, &cst, &smp, err, errlen) != 0) {
             if (c.s.epi.on || c.s.in_quant)
                 continue; /* its fused epilogue or prologue has no room: the next */
             free(cs);

@@ -49,6 +49,10 @@ typedef struct {
 int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s, map_objective o,
                   gemm_shape *best, sim_stats *st, int *sampled, int *simulated, char *err,
                   size_t errlen);
+/* The same, timing candidates through mm (gemm.h: gemm_timing_memo; NULL: none). */
+int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                       const gemm_shape *s, map_objective o, gemm_shape *best, sim_stats *st,
+                       int *sampled, int *simulated, char *err, size_t errlen);
 
 /* Report figures of a chosen schedule (s as mapper_search returned it). */
 void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info);

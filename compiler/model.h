@@ -244,6 +244,10 @@ typedef struct {
     int wfp16;       /* 1: FP16 weights ("wfmt": "fp16"): w is then INT 16 for sizing;
                         they run on the mma arrays (compute.kind mac, bitserial,
                         systolic) only, timing-only (no functional FP16 multiply) */
+    int afloat;      /* lut_afmt (lut_float.h) of float activations: "afmt" "fp16" or
+                        "bf16" (afp16 is then 1 as well); on the LUT array they run as
+                        float activations (arch act_fmt: 2-byte activations, tables of
+                        lut.table_format); 0: integer */
     int afp16;       /* 1: FP16 activations ("afmt": "fp16", abits 16): mma reads
                         2-byte activations and writes 2-byte outputs (BitMoD's FP16
                         datapath); mma arrays only, timing-only */

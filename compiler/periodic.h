@@ -21,4 +21,10 @@ int periodic_extend(sim_stats *a, const sim_stats *b, uint64_t tiles);
  * steady state (the blocked schedules, gemm_blocked.c). */
 int periodic_extend_from(sim_stats *a, const sim_stats *b, uint64_t tiles, uint64_t base);
 
+/* The same with base + step tiles in b (step >= 1): b - a is the cost of
+ * step middle tiles (a DRAM device's tiles differ from one another, so
+ * their cost is averaged over a window, compiler/device_ff.h). */
+int periodic_extend_step(sim_stats *a, const sim_stats *b, uint64_t tiles, uint64_t base,
+                         uint64_t step);
+
 #endif

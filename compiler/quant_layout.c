@@ -2,6 +2,7 @@
 #include "quant_layout.h"
 
 #include "bitmod_types.h"
+#include "lut_float.h"
 #include "lut_meta.h"
 
 #include <stdio.h>
@@ -153,10 +154,14 @@ int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, s
 {
     *out = *a;
     const int lut = a->compute_kind == COMPUTE_LUT;
-    if ((q->wfp16 || q->afp16) && lut) {
-        snprintf(err, errlen, "%s: FP16 %s run on the mma arrays (compute.kind mac, bitserial, "
-                 "systolic); the LUT array multiplies integer bit-planes",
-                 q->wfp16 ? "wfmt" : "afmt", q->wfp16 ? "weights" : "activations");
+    if (q->wfp16 && lut) {
+        snprintf(err, errlen, "wfmt: FP16 weights run on the mma arrays (compute.kind mac, "
+                 "bitserial, systolic); the LUT array multiplies integer bit-planes");
+        return -1;
+    }
+    if (q->afp16 && lut && a->tprec_fused) {
+        snprintf(err, errlen, "afmt: float activations on the LUT array take their tables from "
+                 "the precompute unit (set precompute.fused false)");
         return -1;
     }
     if (q->wfp16 && a->compute_kind == COMPUTE_MAC && a->mac_dtype != MAC_FP16) {
@@ -177,6 +182,8 @@ int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, s
         return -1;
     }
     arch_set_act_bits(out, q->abits);
+    if (lut && q->afp16) /* float activations on the LUT core (lut_float.h) */
+        arch_set_act_fmt(out, q->afloat ? q->afloat : LUT_AFMT_FP16);
     char why[512];
     if (arch_check(out, why, sizeof why) != 0) {
         snprintf(err, errlen, "abits: %d-bit activations on this architecture: %s", q->abits,

@@ -46,7 +46,7 @@ int gemm_table_pad(const arch_t *a, uint64_t klen)
         return 0;
     sram_geom g;
     sram_geom_of(a, BUF_TBL, &g);
-    const uint64_t tbytes = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+    const uint64_t tbytes = arch_table_bytes(a);
     const uint64_t chunks = gemm_cdiv(klen, (uint64_t)a->tile_k);
     const uint64_t least = cost_floor(a, &g, chunks, tbytes);
     int best = 0;
@@ -82,7 +82,7 @@ int gemm_tpad_for(const arch_t *a, const gemm_tpads *t, uint64_t klen)
 /* Bytes of rows rows' tables for a group of klen activations. */
 static uint64_t span_of(const arch_t *a, uint64_t rows, uint64_t klen, int pad)
 {
-    const uint64_t tbytes = ((uint64_t)1 << (a->tile_k - 1)) * gemm_entry_bytes(a);
+    const uint64_t tbytes = arch_table_bytes(a);
     const uint64_t chunks = gemm_cdiv(klen, (uint64_t)a->tile_k);
     return rows == 0 ? 0 : (rows - 1) * (chunks + (uint64_t)pad) * tbytes + chunks * tbytes;
 }

@@ -3,6 +3,7 @@
 #include "vector.h"
 
 #include "count.h"
+#include "device_ff.h"
 #include "fp_arith.h"
 #include "periodic.h"
 
@@ -381,6 +382,22 @@ int vec_lower(const arch_t *a, const vec_shape *v, uint64_t tiles_limit, program
     return push(p, &h, err, errlen);
 }
 
+/* Simulates v with tiles_limit (vec_lower); *n: the program's instructions. */
+static int run_opt(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t limit,
+                   const sim_opts *opt, sim_stats *st, size_t *n, char *err, size_t errlen)
+{
+    program p;
+    uint64_t tiles;
+    if (vec_lower(a, v, limit, &p, &tiles, err, errlen) != 0) {
+        program_free(&p);
+        return -1;
+    }
+    *n = p.n;
+    int rc = sim_run(a, em, &p, opt, st, err, errlen);
+    program_free(&p);
+    return rc;
+}
+
 static int run(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t limit,
                sim_stats *st, uint64_t *tiles, char *err, size_t errlen)
 {
@@ -391,6 +408,77 @@ static int run(const arch_t *a, const energy_model *em, const vec_shape *v, uint
     }
     int rc = sim_run(a, em, &p, NULL, st, err, errlen);
     program_free(&p);
+    return rc;
+}
+
+static int too_big(const vec_shape *v, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "a vector operation of %llu x %llu elements: its cycles or events "
+             "exceed 2^63 - 1, the most lutsim can count",
+             (unsigned long long)v->rows, (unsigned long long)v->cols);
+    return -1;
+}
+
+/* Instructions of one middle tile: the 6-tile program's minus the 4-tile one's, halved. */
+static int tile_instructions(const arch_t *a, const vec_shape *v, uint64_t *ipt, char *err,
+                             size_t errlen)
+{
+    program p4, p6;
+    uint64_t tiles;
+    int rc = vec_lower(a, v, 4, &p4, &tiles, err, errlen) ||
+             vec_lower(a, v, 6, &p6, &tiles, err, errlen);
+    *ipt = rc ? 0 : (p6.n - p4.n) / 2;
+    program_free(&p4);
+    program_free(&p6);
+    return rc ? -1 : 0;
+}
+
+/* The long sample of plan f, base + 2 windows tiles, beside the short one
+ * (s, base tiles, n_short instructions): 1 with *st the estimate for
+ * `tiles` tiles, 0 if its windows disagree, -1 on error. */
+static int long_sample(const arch_t *a, const energy_model *em, const vec_shape *v,
+                       uint64_t tiles, uint64_t ipt, const devff_plan *f, const sim_stats *s,
+                       size_t n_short, sim_stats *st, char *err, size_t errlen)
+{
+    size_t n_long;
+    sim_stats b;
+    /* the long sample's program length is known before it runs */
+    devff_trace t;
+    devff_trace_init(&t, f, n_short, n_short + (size_t)(2 * f->window * ipt));
+    sim_opts o = { 0 };
+    o.trace = devff_trace_fn;
+    o.trace_ctx = &t;
+    if (run_opt(a, em, v, f->base + 2 * f->window, &o, &b, &n_long, err, errlen) != 0)
+        return -1;
+    if (n_long != n_short + 2 * f->window * ipt || devff_disagreement(&t) > DEVFF_AGREE)
+        return 0;
+    sim_stats e = *s;
+    if (periodic_extend_step(&e, &b, tiles, f->base, 2 * f->window) != 0)
+        return too_big(v, err, errlen);
+    *st = e;
+    return 1;
+}
+
+/* On a DRAM device (device_ff.h): 1 with *st the estimate, 0 when the
+ * samples do not apply or no window length agreed (the caller simulates
+ * in full), -1 on error. */
+static int device_ff(const arch_t *a, const energy_model *em, const vec_shape *v, uint64_t tiles,
+                     uint64_t tile_cycles, sim_stats *st, char *err, size_t errlen)
+{
+    uint64_t ipt;
+    devff_plan f;
+    if (tile_instructions(a, v, &ipt, err, errlen) != 0)
+        return -1;
+    if (!devff_plan_of(a, tiles, ipt, tile_cycles, &f))
+        return 0;
+    sim_stats s;
+    size_t n_short;
+    if (run_opt(a, em, v, f.base, NULL, &s, &n_short, err, errlen) != 0)
+        return -1;
+    int rc = 0;
+    do
+        rc = long_sample(a, em, v, tiles, ipt, &f, &s, n_short, st, err, errlen);
+    while (rc == 0 && devff_longer(&f, tiles));
     return rc;
 }
 
@@ -405,6 +493,16 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
      * tile's transfer, is simulated whole instead). */
     if (run(a, em, v, 4, st, &tiles, err, errlen) != 0)
         return -1;
+    /* A DRAM device: windows of many tiles (device_ff.h) */
+    int dev = device_ff(a, em, v, tiles, st->cycles / 4, st, err, errlen);
+    if (dev != 0) {
+        if (dev < 0)
+            return -1;
+        if (em)
+            sim_energy(em, st);
+        *sampled = 1;
+        return 0;
+    }
     /* A tile's load shorter than twice the DRAM latency (the load's and the
      * store's): the pipeline settles slowly, over more tiles than the
      * samples hold (random shapes found it); simulate it whole. */
@@ -428,12 +526,8 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
         return -1;
     if (c.cycles - b.cycles != b.cycles - st->cycles)
         return run(a, em, v, 0, st, &tiles, err, errlen);
-    if (periodic_extend_from(st, &b, tiles, 4 + odd) != 0) {
-        snprintf(err, errlen, "a vector operation of %llu x %llu elements: its cycles or events "
-                 "exceed 2^63 - 1, the most lutsim can count",
-                 (unsigned long long)v->rows, (unsigned long long)v->cols);
-        return -1;
-    }
+    if (periodic_extend_from(st, &b, tiles, 4 + odd) != 0)
+        return too_big(v, err, errlen);
     if (em)
         sim_energy(em, st);
     *sampled = 1;

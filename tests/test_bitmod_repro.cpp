@@ -96,8 +96,9 @@ TEST(BitmodPresets, BadValuesOfTheNewKeysAreOneLineErrors)
         << err;
     EXPECT_NE(Parse("{\"wfmt\": \"fp16\", \"group_size\": 128, \"afmt\": \"fp16\"}", &q, &err), 0);
     EXPECT_NE(err.find("group_size: \"fp16\" weights carry no scales"), std::string::npos) << err;
-    EXPECT_NE(Parse("{\"wfmt\": \"int\", \"wbits\": 4, \"afmt\": \"bf16\"}", &q, &err), 0);
-    EXPECT_NE(err.find("afmt: expected \"int\" or \"fp16\", got string \"bf16\""), std::string::npos)
+    EXPECT_NE(Parse("{\"wfmt\": \"int\", \"wbits\": 4, \"afmt\": \"fp8\"}", &q, &err), 0);
+    EXPECT_NE(err.find("afmt: expected \"int\", \"fp16\" or \"bf16\", got string \"fp8\""),
+              std::string::npos)
         << err;
     EXPECT_NE(Parse("{\"wfmt\": \"int\", \"wbits\": 4, \"afmt\": \"fp16\", \"abits\": 8}", &q, &err),
               0);

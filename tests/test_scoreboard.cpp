@@ -86,6 +86,7 @@ machine timing_machine(const arch_t *arch)
     m.tk = arch->tile_k;
     m.entries = 1 << (arch->tile_k - 1);
     m.entry_bytes = 2;
+    m.tbytes = arch_table_bytes(arch);
     for (int b = 0; b < BUF_COUNT; b++)
         m.buf_size[b] = arch_buf_bytes(arch, (buf_id)b);
     return m;

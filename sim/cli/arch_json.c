@@ -28,6 +28,7 @@ static const char *const partition_names[] = { "columns", "rows", "auto", "grid"
 #define BO(m) offsetof(arch_buffer, m)
 
 static const char *const kind_names[] = { "lut", "systolic", "mac", "bitserial", NULL };
+static const char *const table_format_names[] = { "fp16", "fp32", "int8", NULL };
 static const char *const dataflow_names[] = { "os", "ws", "is", NULL };
 static const char *const mac_dtype_names[] = { "int8", "fp16", NULL };
 /* compute.attention: "same", or the kind of a second array (its index is its compute_kind) */
@@ -87,6 +88,8 @@ static const field lut_fields[] = {
     { "latency_cycles", K_INT, AO(lmma_latency), 1, 1024, NULL, NULL },
     { "partition", K_ENUM, AO(lut_partition), 0, 3, NULL, partition_names },
     { "double_acc", K_BOOL, AO(lut_double_acc), 0, 1, NULL, NULL },
+    /* the table entries of float activations (lut_float.h); INT8 tables: table_entry_bits */
+    { "table_format", K_ENUM, AO(table_fmt), 0, 2, NULL, table_format_names },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field buffers_fields[] = {

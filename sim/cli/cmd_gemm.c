@@ -11,6 +11,7 @@
 #include "lut_meta.h"
 #include "fileio.h"
 #include "gemm.h"
+#include "gemm_float.h"
 #include "mapper.h"
 #include "program.h"
 #include "progress.h"
@@ -52,6 +53,14 @@ static const char gemm_usage[] =
     "                      ternary -1, 0, +1 (BitNet b1.58; B = 2)\n"
     "                      binary  -1, +1 (B = 1)\n"
     "  --wfmt FMT        int, ternary or binary (default int when --wbits is given)\n"
+    "  --afmt F          activations: int8 (default: an int8 .npy, exact int32 C), or\n"
+    "                    fp16, bf16, fp8e4m3, fp8e5m2: --act is a float32 or float16\n"
+    "                    .npy rounded to F (nearest even; --random: Gaussian, mean 0,\n"
+    "                    sd 1), tables in the architecture's lut.table_format (fp16,\n"
+    "                    fp32 or int8 + scale), C float32; prints and --stats gives\n"
+    "                    the error against a float64 GEMM (error.max_abs,\n"
+    "                    error.rel_rms); engines cmodel, host, systemc (the RTL\n"
+    "                    takes INT8 activations only)\n"
     "  --wbits B         weight bit-width (required for int; implied otherwise)\n"
     "  --out C.npy       int32 array, M x N (written only if the run succeeds)\n"
     "  --random MxNxK    instead of files: seeded random A (M x K) and W (N x K);\n"
@@ -249,6 +258,7 @@ typedef struct {
     rtl_vcd wave;
     rtl_memory mem;
     int wbits, tk, group, seed, check, timing_only, host, quiet, mfmt;
+    gemm_float fl; /* --afmt */
     map_objective objective;
     engine_kind engine;
     sc_system_cfg sys; /* --engine systemc */
@@ -281,6 +291,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         { "vcd-scope", required_argument, 0, 'C' },
         { "scale", required_argument, 0, 'X' },
         { "memory", required_argument, 0, 'M' },
+        { "afmt", required_argument, 0, 'F' },
         ENGINE_SYSTEM_LONGOPTS,
         { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 },
@@ -306,6 +317,7 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         case 'V': o->vcd = optarg; break;
         case 'C': o->wave.scope = optarg; break;
         case 'X': o->scale = optarg; break;
+        case 'F': if (gemm_float_parse(optarg, &o->fl)) return 2; break;
         case 'M': {
             char err[256];
             o->memory = optarg;
@@ -414,7 +426,13 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
         cli_error("gemm: --trace is not written by --engine systemc");
         return 2;
     }
-    if (o->host && (o->trace || o->arch || o->prog)) {
+    if (o->fl.afmt && (o->engine == ENGINE_RTL || o->engine == ENGINE_BOTH ||
+                       (o->engine == ENGINE_SYSTEMC && o->sys.core == SC_CORE_RTL))) {
+        cli_error("gemm: --afmt %s: the RTL takes INT8 activations only (use --engine cmodel, "
+                  "host or systemc with --core cmodel)", gemm_float_label(&o->fl));
+        return 2;
+    }
+    if (o->host && (o->trace || (o->arch && !o->fl.afmt) || o->prog)) {
         cli_error("gemm: --trace, --arch and --program need the C model (--engine cmodel)");
         return 2;
     }
@@ -455,7 +473,7 @@ int cmd_gemm(int argc, char **argv)
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, wt);
     cfg.group_size = o.group;
-    if (!o.host) {
+    if (!o.host || o.fl.afmt) { /* float: the host takes lut.table_format and K too */
         if (engine_setup(o.arch, o.energy, &arch, &em, err, sizeof err) != 0) {
             cli_error("%s", err);
             return 1;
@@ -472,6 +490,12 @@ int cmd_gemm(int argc, char **argv)
             return 2;
         }
         cfg.tk = arch.tile_k;
+        arch_set_act_fmt(&arch, o.fl.afmt);
+        o.fl.tfmt = arch.table_fmt;
+        if (arch_check(&arch, err, sizeof err) != 0) {
+            cli_error("%s: %s", o.arch ? o.arch : "default architecture", err);
+            return 2;
+        }
     } else if (o.tk) {
         cfg.tk = o.tk;
     }
@@ -512,8 +536,12 @@ int cmd_gemm(int argc, char **argv)
         wlabel = "random weights";
         if (!o.timing_only && make_random(m, n, kd, wt, (unsigned)o.seed, &A, &W) != 0)
             goto fail;
+        if (!o.timing_only && o.fl.afmt &&
+            (npy_free(&A), gemm_float_random(&o.fl, m, kd, (unsigned)o.seed, &A) != 0))
+            goto fail;
     } else {
-        if (load_matrix(o.act, "activations", &A) || load_matrix(o.wpath, "weights", &W))
+        if ((o.fl.afmt ? gemm_float_load(&o.fl, o.act, &A) : load_matrix(o.act, "activations", &A)) ||
+            load_matrix(o.wpath, "weights", &W))
             goto fail;
         if (A.shape[1] != W.shape[1]) {
             cli_error("%s: weights are %lldx%lld but activations %s are %lldx%lld: "
@@ -526,22 +554,25 @@ int cmd_gemm(int argc, char **argv)
     }
     (void)alabel;
     int64_t shape[2] = { m, n };
-    if (!o.timing_only && npy_alloc(&C, NPY_INT32, 2, shape) != 0) {
+    if (!o.timing_only && npy_alloc(&C, o.fl.afmt ? NPY_FLOAT32 : NPY_INT32, 2, shape) != 0) {
         cli_error("out of memory for a %dx%d result", m, n);
         goto fail;
     }
-    printf("gemm %d x %d x %d (M x N x K), %s%d weights, INT8 activations, "
+    printf("gemm %d x %d x %d (M x N x K), %s%d weights, %s activations, "
            "table group %d, scale group %d\n",
-           m, n, kd, lut_wfmt_name(wt.fmt), wt.bits, cfg.tk, cfg.group_size);
+           m, n, kd, lut_wfmt_name(wt.fmt), wt.bits, gemm_float_label(&o.fl), cfg.tk, cfg.group_size);
 
     if (o.host) {
+        if (o.fl.afmt) /* packed as the program packs them: the same bits */
+            cfg.wtype = gemm_float_pack_type(cfg.wtype, o.mfmt);
         if (lut_pack(&cfg, W.data, n, kd, NULL, &P, err, sizeof err) != 0) {
             cli_error("%s: %s", wlabel, err);
             goto fail;
         }
         lut_counts counts;
         double t0 = cli_now_seconds();
-        if (lut_gemm_i32(&P, A.data, m, C.data, &counts, err, sizeof err) != 0) {
+        if ((o.fl.afmt ? gemm_float_host(&o.fl, &P, m, C.data, &counts, err, sizeof err)
+                       : lut_gemm_i32(&P, A.data, m, C.data, &counts, err, sizeof err)) != 0) {
             cli_error("gemm: %s", err);
             goto fail;
         }
@@ -550,13 +581,21 @@ int cmd_gemm(int argc, char **argv)
         printf("  host LUT datapath: %s in %s (%s)\n",
                units_si(b[0], UNITS_LEN, (double)counts.macs, " MAC"), units_si(b[1], UNITS_LEN, secs, "s"),
                units_si(b[2], UNITS_LEN, (double)counts.macs / (secs > 0 ? secs : 1e-9), " MAC/s"));
-        if (tmp_stats && write_json(tmp_stats, o.stats, host_stats(&P, m, &counts, secs), err, sizeof err)) {
+        json_t *hj = host_stats(&P, m, &counts, secs);
+        if (o.fl.afmt && gemm_float_error(&o.fl, &C, &A, &W) != 0) {
+            json_decref(hj);
+            goto fail;
+        }
+        gemm_float_json(hj, &o.fl);
+        if (!tmp_stats)
+            json_decref(hj);
+        else if (write_json(tmp_stats, o.stats, hj, err, sizeof err)) {
             cli_error("%s", err);
             goto fail;
         }
     } else {
         gemm_shape gs0 = { .wtype = wt, .group_size = cfg.group_size, .m = m, .n = n, .kd = kd,
-                           .mfmt = o.mfmt };
+                           .mfmt = o.mfmt, .float_out = o.fl.afmt != 0 };
         gemm_shape gs;
         gemm_layout lay;
         sim_stats mst;
@@ -576,7 +615,8 @@ int cmd_gemm(int argc, char **argv)
                 cli_error("out of memory for a %llu-byte memory image", (unsigned long long)lay.image_bytes);
                 goto fail;
             }
-            if (gemm_fill(&arch, &gs, &lay, A.data, W.data, NULL, NULL, image, err, sizeof err) != 0) {
+            const void *abytes = o.fl.afmt ? (const void *)o.fl.act : A.data;
+            if (gemm_fill(&arch, &gs, &lay, abytes, W.data, NULL, NULL, image, err, sizeof err) != 0) {
                 cli_error("%s: %s", wlabel, err);
                 goto fail;
             }
@@ -647,6 +687,8 @@ int cmd_gemm(int argc, char **argv)
                o.timing_only ? "timing-only" : "functional");
         if (!o.timing_only)
             memcpy(C.data, image + lay.c_addr, (size_t)m * n * 4);
+        if (!o.timing_only && o.fl.afmt && gemm_float_error(&o.fl, &C, &A, &W) != 0)
+            goto fail;
         if (tmp_stats) {
             json_t *js = stats_to_json(&arch, &em, &st, o.engine == ENGINE_RTL ? "rtl"
                                                         : sres ? "systemc" : "cmodel",
@@ -660,6 +702,7 @@ int cmd_gemm(int argc, char **argv)
             json_object_set_new(js, "wfmt", json_string(lut_wfmt_name(wt.fmt)));
             json_object_set_new(js, "weight_bytes", json_integer((json_int_t)lay.weight_bytes));
             json_object_set_new(js, "host_seconds", json_real(secs));
+            gemm_float_json(js, &o.fl);
             if (write_json(tmp_stats, o.stats, js, err, sizeof err) != 0) {
                 cli_error("%s", err);
                 goto fail;
@@ -674,7 +717,7 @@ int cmd_gemm(int argc, char **argv)
             }
         }
     }
-    if (o.check && check_against_reference(&C, &A, &W, wt, cfg.group_size, o.quiet) != 0)
+    if (o.check && !o.fl.afmt && check_against_reference(&C, &A, &W, wt, cfg.group_size, o.quiet) != 0)
         goto fail;
     if (tmp_out && npy_write(tmp_out, &C, err, sizeof err) != 0) {
         cli_error("%s: cannot write", o.out);
@@ -693,6 +736,7 @@ fail:
         out_abort(&of);
     npy_free(&A);
     npy_free(&W);
+    gemm_float_free(&o.fl);
     npy_free(&C);
     lut_packed_free(&P);
     program_free(&prog);

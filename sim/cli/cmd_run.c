@@ -1,6 +1,7 @@
 /* cmd_run.c - `lutsim run`: a model, a quantization and an architecture in;
  * per-operation throughput, energy and roofline out. */
 #include "commands.h"
+#include "lut_float.h"
 #include "engine_setup.h"
 #include "engine_system.h"
 #include "gemm.h"
@@ -197,6 +198,12 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
         return -1;
     }
     const arch_t *a = &qa;
+    if (a->act_fmt) { /* the check below is the exact integer reference */
+        cli_error("--functional: %s activations (afmt) are checked by `lutsim gemm --afmt %s` "
+                  "(error against float64); here they run timing-only", lut_afmt_name(a->act_fmt),
+                  lut_afmt_name(a->act_fmt));
+        return -1;
+    }
     uint64_t layers = 0, checked = 0, user = 0;
     for (int i = 0; i < p->nops; i++)
         if (p->ops[i].op.kind == MODEL_OP_LINEAR)

@@ -3,6 +3,7 @@
 
 #include "arch_json.h" /* cfg_json_kind, cfg_parse, cfg_read_text_file */
 #include "hf_keys.h"
+#include "lut_float.h"
 #include "workload_embed.h"
 
 #include <ctype.h>
@@ -390,15 +391,16 @@ int quant_from_json(const json_t *doc, const char *label, quant_preset *out, cha
     const json_t *af = json_object_get(doc, "afmt");
     if (af) {
         const char *as = json_is_string(af) ? json_string_value(af) : "";
-        if (strcmp(as, "fp16") == 0) {
+        if (strcmp(as, "fp16") == 0 || strcmp(as, "bf16") == 0) {
             if (json_object_get(doc, "abits") && q.abits != 16)
-                FAIL(&c, "abits: \"afmt\": \"fp16\" activations are 16 bits, got %d", q.abits);
+                FAIL(&c, "abits: \"afmt\": \"%s\" activations are 16 bits, got %d", as, q.abits);
             q.afp16 = 1;
+            q.afloat = as[0] == 'b' ? LUT_AFMT_BF16 : LUT_AFMT_FP16;
             q.abits = 16;
         } else if (strcmp(as, "int") != 0) {
             char got[64];
             hf_got_text(af, got, sizeof got);
-            FAIL(&c, "afmt: expected \"int\" or \"fp16\", got %s", got);
+            FAIL(&c, "afmt: expected \"int\", \"fp16\" or \"bf16\", got %s", got);
         }
     }
     if (hf_get_int(&c, doc, "decode_wbits", 0, 1, &q.decode_wbits))

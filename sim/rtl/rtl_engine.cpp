@@ -169,7 +169,7 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
 #define SAME(f) (a->f == d.f)
     bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
                 SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
-                SAME(act_bits) && SAME(lmma_latency) && (device || SAME(dram_gbps)) &&
+                SAME(act_bits) && SAME(act_fmt) && SAME(lmma_latency) && (device || SAME(dram_gbps)) &&
                 SAME(dram_latency) &&
                 (device || SAME(dram_burst)) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
                 SAME(dequant_lanes) && SAME(dequant_latency) && SAME(vector_lanes) &&
