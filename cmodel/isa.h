@@ -90,7 +90,10 @@ typedef enum {
      * row) cuts len into rows of src2 elements, row k's sum at dst + 4k,
      * each row ceil(src2 / lanes) cycles.  rms_apply with imm[2]
      * (RMS_APPLY_SS) reads ss at src2 and takes inv = fp_rms_inv_of(ss,
-     * len): len is then the whole row. */
+     * len): len is then the whole row; or, with the field row > 0, len is
+     * a span of a row of `row` elements, inv = fp_rms_inv_of(ss, row) (a
+     * consumer GEMM's prologue scales the K span its activation tile
+     * covers: compiler/fusion.h). */
     VFN_RMS_STAT,
     VFN_RMS_APPLY,
     VFN_COUNT
@@ -136,6 +139,8 @@ typedef struct {
     uint32_t fn;    /* vop: isa_vfn */
     uint32_t len;   /* vop: elements */
     uint32_t imm;   /* vop: shift amount */
+    uint32_t row;   /* vop rms_apply with imm[2]: the whole row's length when len is a
+                       span of it (0: len is the whole row) */
     uint32_t chain; /* mma: continues the previous mma's output-stationary fold (its
                        accumulators still in the PEs, the K stream goes on): no fill */
 } isa_instr;

@@ -155,6 +155,16 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->imm);
         return -1;
     }
+    if (in->row && (in->fn != VFN_RMS_APPLY || !(in->imm & RMS_APPLY_SS))) {
+        snprintf(err, errlen, "%s: row %u is only rms_apply's from a sum (imm[2])",
+                 isa_vfn_names[in->fn], in->row);
+        return -1;
+    }
+    if (in->row && in->row < n) {
+        snprintf(err, errlen, "rms_apply: a span of %u elements is longer than its row of %u",
+                 n, in->row);
+        return -1;
+    }
     const vfn_shape shape = shape_of_instr(in), *s = &shape;
     uint64_t ib = (uint64_t)n * s->in_bytes, ob = (uint64_t)n * s->out_bytes;
     if (in->fn == VFN_RMS_STAT)
@@ -410,7 +420,9 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     }
     case VFN_RMS_APPLY: {
         const fp_type t = (fp_type)(in->imm & 3);
-        const float inv = in->imm & RMS_APPLY_SS ? fp_rms_inv_of(ld_f32(b), n) : ld_f32(b);
+        /* from a sum: over the whole row (row, or len when row is 0) */
+        const uint32_t whole = in->row ? in->row : n;
+        const float inv = in->imm & RMS_APPLY_SS ? fp_rms_inv_of(ld_f32(b), whole) : ld_f32(b);
         for (uint32_t i = 0; i < n; i++)
             d[i] = (uint8_t)quant8(fp_rms_apply(fp_load(a, t, i), inv, t));
         break;

@@ -74,10 +74,11 @@ int fusion_epi_sources(const gemm_shape *s);
 
 /* Output-buffer bytes a blocked schedule of s leaves free for its fused
  * work: two stages of an activation tile of act_tile INT8 elements
- * (in_quant) and two slots of an output tile of c_tile elements (a
- * two-source epilogue), at vector.dtype; 0 without fusion. */
+ * (in_quant; GEMM_INQ_NORM: and its act_rows rows' float32 sums) and two
+ * slots of an output tile of c_tile elements (a two-source epilogue), at
+ * vector.dtype; 0 without fusion. */
 uint64_t fusion_out_reserve(const arch_t *arch, const gemm_shape *s, uint64_t act_tile,
-                            uint64_t c_tile);
+                            uint64_t act_rows, uint64_t c_tile);
 
 /* Weaves s's epilogue into p, a program gemm_lower built for s (lay its
  * layout); 0 or -1 with a message. */
@@ -94,7 +95,9 @@ uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64
 typedef enum {
     FUSION_QIN_NONE = 0, /* the producer wrote INT8 (or tables) */
     FUSION_QIN_PASS,     /* a quantize pass of its own on the vector unit first */
-    FUSION_QIN_PROLOGUE  /* vector.fused: quantized on chip after each load (in_quant) */
+    FUSION_QIN_PROLOGUE, /* vector.fused: quantized on chip after each load (in_quant) */
+    FUSION_QIN_NORM      /* vector.fused: the norm before it is its prologue (GEMM_INQ_NORM:
+                            its final scaling and quantize after each load; lower.c chooses) */
 } fusion_qin;
 
 typedef struct {

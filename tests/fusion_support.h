@@ -18,12 +18,14 @@ inline uint64_t dram_of(const sim_stats &s) { return s.ev.dram_read_bytes + s.ev
 
 // A GEMM's data: INT8 activations and weights, group scales, the
 // epilogue's second operand at the element type, and (in_quant) A at the
-// element type (a is its quantization).
+// element type (a is its quantization); GEMM_INQ_NORM: A's rows' sums of
+// squares (float32).
 struct Data {
     std::vector<int8_t> a, w;
     std::vector<float> scales;
     std::vector<uint8_t> e;
     std::vector<uint8_t> aq;
+    std::vector<uint8_t> ss;
 };
 
 // Runs s on d functionally into img (laid out as lay), and timing-only:
@@ -44,6 +46,8 @@ inline bool run_gemm(const arch_t &a, const gemm_shape &s, const Data &d,
         std::memcpy(img.data() + lay.e_addr, d.e.data(), d.e.size());
     if (s.in_quant)
         std::memcpy(img.data() + lay.q_addr, d.aq.data(), d.aq.size());
+    if (s.in_quant == GEMM_INQ_NORM)
+        std::memcpy(img.data() + lay.n_addr, d.ss.data(), d.ss.size());
     sim_opts o;
     std::memset(&o, 0, sizeof o);
     o.dram = img.data();

@@ -1,0 +1,371 @@
+// An rmsnorm's final scaling as the prologue of the GEMMs that read it
+// (arch vector.fused, compiler/fusion.h, gemm_shape.in_quant GEMM_INQ_NORM):
+// each activation tile is loaded at vector.dtype with its rows' sums of
+// squares and rms_apply (its `row` field: the tile covers a K span of the
+// row) scales and quantizes it into the act buffer.  Functional runs are
+// bit-exact with the norm's own program (rms_apply from the sums, then the
+// GEMM on its INT8 output); timing-only equals functional; the lowering
+// chooses per norm by the mapper's objective and the choice is the cheaper
+// of the two simulated alternatives; fast-forwarded equals full.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "arch.h"
+#include "fp_arith.h"
+#include "fusion.h"
+#include "fusion_support.h"
+#include "gemm.h"
+#include "isa.h"
+#include "lower.h"
+#include "mapper.h"
+#include "model.h"
+#include "program.h"
+#include "quantize.h"
+#include "run_argv.h"
+#include "sim.h"
+#include "test_support.h"
+#include "vector.h"
+
+namespace {
+
+using fusiontest::Data;
+using fusiontest::dram_of;
+using fusiontest::run_gemm;
+
+// As test_norm_stat.cpp's: ideal SRAM and DRAM, 1-byte bursts.
+arch_t pinned(fp_type t)
+{
+    arch_t a;
+    arch_default(&a);
+    a.sram_ideal = 1;
+    a.lut_double_acc = 0;
+    std::snprintf(a.dram_model, sizeof a.dram_model, "%s", "ideal");
+    a.dram_channels = 0;
+    a.dram_gbps = 64.0;
+    a.dram_latency = 100;
+    a.dram_burst = 1;
+    a.dma_engines = 1;
+    a.dma_max_outstanding = 0;
+    a.ibuf_entries = 0;
+    a.buf[BUF_ACT].kib = 256;
+    a.vector_dtype = t;
+    a.vec_fused = 1;
+    return a;
+}
+
+struct Shape {
+    const char *what;
+    uint64_t m;
+    int n, k;
+    int force_mt, force_nt; // legacy tiler: 0 its own
+    bool mapper;            // the mapper's schedule instead
+};
+
+// K of 256 in groups of 128: tiles that cover half a row (spans) or all of it
+const Shape kShapes[] = {
+    { "decode row, legacy", 1, 256, 256, 0, 0, false },
+    { "prefill rows, legacy", 40, 128, 256, 0, 0, false },
+    { "rows of 384, tiles of 8 rows", 20, 128, 384, 8, 0, false },
+    { "the mapper's schedule", 300, 512, 256, 0, 0, true },
+    { "the mapper, decode", 1, 1024, 512, 0, 0, true },
+};
+
+gemm_shape plain_shape(const Shape &c, int inq)
+{
+    gemm_shape s;
+    std::memset(&s, 0, sizeof s);
+    s.wtype = lut_wtype{ LUT_WFMT_INT, 2 };
+    s.group_size = 128;
+    s.m = c.m;
+    s.n = c.n;
+    s.kd = c.k;
+    s.float_out = 1;
+    s.force_mt = c.force_mt;
+    s.force_nt = c.force_nt;
+    s.in_quant = inq;
+    return s;
+}
+
+gemm_shape shape_of(const arch_t &a, const Shape &c, int inq)
+{
+    const gemm_shape s = plain_shape(c, inq);
+    if (!c.mapper)
+        return s;
+    gemm_shape best;
+    sim_stats st;
+    int sampled = 0, sims = 0;
+    char err[512] = "";
+    EXPECT_EQ(mapper_search(&a, nullptr, &s, MAP_EDP, &best, &st, &sampled, &sims, err,
+                            sizeof err), 0) << err;
+    best.group_size = 128;
+    return best;
+}
+
+// A vector program on in (norm_split 2: sums the row sums): its DRAM
+// image after a functional run (timing-only must agree).
+std::vector<uint8_t> run_vec(const arch_t &a, const vec_shape &v, const std::vector<uint8_t> &in,
+                             const std::vector<uint8_t> &sums, vec_layout &vl, sim_stats &vs)
+{
+    char err[512] = "";
+    EXPECT_EQ(vec_layout_of(&a, &v, &vl, err, sizeof err), 0) << err;
+    std::vector<uint8_t> img(vl.image_bytes, 0);
+    std::memcpy(img.data() + vl.in_addr, in.data(), in.size());
+    if (!sums.empty())
+        std::memcpy(img.data() + vl.stat_addr, sums.data(), sums.size());
+    program p;
+    uint64_t tiles;
+    EXPECT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.dram = img.data();
+    o.dram_size = img.size();
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &vs, err, sizeof err), 0) << err;
+    sim_stats timing;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
+    EXPECT_EQ(timing.cycles, vs.cycles);
+    EXPECT_EQ(dram_of(timing), dram_of(vs));
+    program_free(&p);
+    return img;
+}
+
+// The norm's rows (m x k at the type, a few spikes so rows scale apart),
+// their sums of squares from the statistic-only program (norm_split 3, the
+// first layer's), checked against fp_sumsq; the weights and scales.
+Data make_data(const arch_t &a, const Shape &c, unsigned seed)
+{
+    const fp_type t = (fp_type)a.vector_dtype;
+    std::mt19937 rng(seed);
+    Data d;
+    const uint64_t mk = c.m * (uint64_t)c.k;
+    d.aq.resize(mk * fp_bytes(t));
+    for (uint64_t i = 0; i < mk; i++)
+        fp_store(d.aq.data(), t, i, std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng));
+    for (uint64_t r = 0; r < c.m; r += 3)
+        fp_store(d.aq.data(), t, r * c.k + r % c.k, 60.0f);
+    d.w.resize((size_t)c.n * c.k);
+    for (auto &v : d.w)
+        v = (int8_t)std::uniform_int_distribution<int>(-2, 1)(rng);
+    d.scales.resize((size_t)c.n * ((c.k + 127) / 128));
+    for (auto &v : d.scales)
+        v = std::ldexp((float)std::uniform_int_distribution<int>(1, 9)(rng), -9);
+    vec_layout vl;
+    sim_stats vs;
+    const std::vector<uint8_t> img =
+        run_vec(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 3 }, d.aq, {}, vl, vs);
+    d.ss.assign(img.begin() + (long)vl.stat_addr, img.begin() + (long)(vl.stat_addr + 4 * c.m));
+    for (uint64_t r = 0; r < c.m; r++) {
+        float ss;
+        std::memcpy(&ss, d.ss.data() + 4 * r, 4);
+        EXPECT_EQ(ss, fp_sumsq(0.0f, d.aq.data() + r * c.k * fp_bytes(t), t, (uint32_t)c.k))
+            << "row " << r;
+    }
+    return d;
+}
+
+struct Path {
+    std::vector<uint8_t> c; // the GEMM's float32 output
+    std::vector<int8_t> q;  // the INT8 activations (unfused: the norm's output)
+    sim_stats gemm, norm;
+};
+
+// Unfused: the norm's program (rms_apply from the sums), then the GEMM on
+// its INT8 rows.  Fused: the GEMM with the norm as its prologue.
+Path run_path(const arch_t &a, const Shape &c, Data d, bool fused)
+{
+    Path r;
+    const uint64_t mk = c.m * (uint64_t)c.k;
+    if (!fused) {
+        vec_layout vl;
+        const std::vector<uint8_t> img =
+            run_vec(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 2 }, d.aq, d.ss, vl,
+                    r.norm);
+        r.q.assign(img.begin() + (long)vl.out_addr, img.begin() + (long)(vl.out_addr + mk));
+        d.a = r.q;
+    } else {
+        d.a.assign(mk, 0); // the GEMM must make its INT8 input itself
+    }
+    std::vector<uint8_t> img;
+    gemm_layout lay;
+    if (!run_gemm(a, shape_of(a, c, fused ? GEMM_INQ_NORM : GEMM_INQ_NONE), d, img, lay, r.gemm))
+        return r;
+    r.c.assign(img.begin() + (long)lay.c_addr, img.begin() + (long)(lay.c_addr + 4 * c.m * c.n));
+    return r;
+}
+
+TEST(NormPrologue, FusedPrologueIsBitExactWithTheNormsProgramAndTheGemm)
+{
+    for (fp_type t : { FP_F16, FP_BF16 }) {
+        const arch_t a = pinned(t);
+        for (const Shape &c : kShapes) {
+            SCOPED_TRACE(std::string(c.what) + " " + fp_type_names[t]);
+            const Data d = make_data(a, c, 7 + (unsigned)c.m + (unsigned)c.k);
+            const Path u = run_path(a, c, d, false), f = run_path(a, c, d, true);
+            ASSERT_FALSE(u.c.empty());
+            ASSERT_FALSE(f.c.empty());
+            EXPECT_EQ(f.c, u.c);
+            // not trivially: the INT8 rows span the range and differ by row
+            int distinct = 0;
+            for (size_t i = 1; i < u.q.size(); i++)
+                distinct += u.q[i] != u.q[i - 1];
+            EXPECT_GT(distinct, (int)(u.q.size() / 4));
+            // one rms_apply pass over A per load in the GEMM, none in a norm
+            EXPECT_GE(f.gemm.ev.vector_ops, c.m * (uint64_t)c.k);
+            EXPECT_EQ(u.gemm.ev.vector_ops, 0u);
+        }
+    }
+}
+
+// rms_apply from a sum over a span: inv from the whole row's length (the
+// field row), not the span's; a span scaled as a whole row of its own
+// gives other INT8 (so the test above would see a wrong `row`).
+TEST(NormPrologue, ApplyOverASpanTakesTheWholeRowsLength)
+{
+    const fp_type t = FP_F16;
+    const arch_t a = pinned(t);
+    const uint32_t row = 256, span = 128;
+    std::vector<uint8_t> x(row * 2);
+    std::mt19937 rng(3);
+    for (uint32_t i = 0; i < row; i++)
+        fp_store(x.data(), t, i, std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng));
+    const float ss = fp_sumsq(0.0f, x.data(), t, row);
+    auto apply = [&](uint32_t len, uint32_t whole) {
+        std::vector<uint8_t> img(4096, 0);
+        std::memcpy(img.data(), x.data() + span * 2, span * 2); // the second span
+        std::memcpy(img.data() + 1024, &ss, 4);
+        std::vector<isa_instr> prog(4);
+        std::memset(prog.data(), 0, prog.size() * sizeof prog[0]);
+        prog[0].op = OP_LOAD;
+        prog[0].buf = BUF_OUT;
+        prog[0].rows = 1;
+        prog[0].bytes = prog[0].stride = 2048;
+        prog[1].op = OP_VOP;
+        prog[1].fn = VFN_RMS_APPLY;
+        prog[1].imm = (uint32_t)t | RMS_APPLY_SS;
+        prog[1].sbuf = BUF_OUT;
+        prog[1].src2 = 1024;
+        prog[1].dbuf = BUF_ACT;
+        prog[1].len = len;
+        prog[1].row = whole;
+        prog[2].op = OP_STORE;
+        prog[2].buf = BUF_ACT;
+        prog[2].dram = 2048;
+        prog[2].rows = 1;
+        prog[2].bytes = prog[2].stride = span;
+        prog[3].op = OP_HALT;
+        sim_stats st;
+        testsupport::run_on_image(a, prog, img, &st);
+        return std::vector<uint8_t>(img.begin() + 2048, img.begin() + 2048 + span);
+    };
+    const std::vector<uint8_t> q = apply(span, row), own = apply(span, 0);
+    const float inv = fp_rms_inv_of(ss, row);
+    for (uint32_t i = 0; i < span; i++)
+        EXPECT_EQ((int8_t)q[i], testsupport::ref_quant(fp_rms_apply(fp_load(x.data(), t, span + i),
+                                                                    inv, t))) << i;
+    EXPECT_NE(q, own);
+}
+
+TEST(NormPrologue, RefusesARowOnOtherFunctionsAndASpanLongerThanItsRow)
+{
+    const arch_t a = pinned(FP_F16);
+    const isa_instr base = [] {
+        isa_instr in;
+        std::memset(&in, 0, sizeof in);
+        in.op = OP_VOP;
+        in.fn = VFN_RMS_APPLY;
+        in.imm = (uint32_t)FP_F16 | RMS_APPLY_SS;
+        in.sbuf = BUF_OUT;
+        in.src2 = 1024;
+        in.dbuf = BUF_ACT;
+        in.len = 128;
+        return in;
+    }();
+    isa_instr bad[3] = { base, base, base };
+    bad[0].row = 64;                 // shorter than the span
+    bad[1].row = 256;                // without imm[2]
+    bad[1].imm = (uint32_t)FP_F16;
+    bad[2].fn = VFN_ADD_F16;         // not rms_apply
+    bad[2].row = 256;
+    const char *why[3] = { "longer than its row", "only rms_apply", "only rms_apply" };
+    for (int i = 0; i < 3; i++) {
+        SCOPED_TRACE(i);
+        program p;
+        program_init(&p);
+        isa_instr h;
+        std::memset(&h, 0, sizeof h);
+        h.op = OP_HALT;
+        ASSERT_EQ(program_push(&p, &bad[i]), 0);
+        ASSERT_EQ(program_push(&p, &h), 0);
+        sim_stats st;
+        char err[256] = "";
+        EXPECT_NE(sim_run(&a, nullptr, &p, nullptr, &st, err, sizeof err), 0);
+        EXPECT_NE(std::string(err).find(why[i]), std::string::npos) << err;
+        program_free(&p);
+    }
+}
+
+// The bytes by hand (1-byte bursts): the prologue reads A at 2 B an
+// element instead of 1 on every load the schedule makes of it, and 4 B
+// of sums per row a load covers; the norm's program it replaces reads the
+// rows at 2 B and their sums and writes INT8.
+TEST(NormPrologue, DramBytesByHand)
+{
+    const arch_t a = pinned(FP_F16);
+    for (const Shape &c : kShapes) {
+        SCOPED_TRACE(c.what);
+        const Data d = make_data(a, c, 11);
+        const Path u = run_path(a, c, d, false), f = run_path(a, c, d, true);
+        const uint64_t mk = c.m * (uint64_t)c.k;
+        const uint64_t act_u = u.gemm.ev.dram_read_bytes - u.gemm.ev.ifetch_bytes;
+        const uint64_t act_f = f.gemm.ev.dram_read_bytes - f.gemm.ev.ifetch_bytes;
+        // the same schedule (legacy shapes): A's loads at twice the bytes, plus sums
+        if (!c.mapper) {
+            const uint64_t weights_etc = act_u - mk; // A read once by the legacy schedule
+            EXPECT_GT(act_f - weights_etc, 2 * mk);
+            EXPECT_LE(act_f - weights_etc, 2 * mk + 4 * mk / 128);
+            EXPECT_EQ(f.gemm.ev.dram_write_bytes, u.gemm.ev.dram_write_bytes);
+        }
+        EXPECT_EQ(u.norm.ev.dram_read_bytes - u.norm.ev.ifetch_bytes, 2 * mk + 4 * c.m);
+        EXPECT_EQ(u.norm.ev.dram_write_bytes, mk);
+        // compulsory: A once at 2 B and its sums, 4 B a row
+        const gemm_shape fs = plain_shape(c, GEMM_INQ_NORM), ps = plain_shape(c, 0);
+        EXPECT_EQ(fusion_compulsory_bytes(&a, &fs, 1u << 30) - fusion_compulsory_bytes(&a, &ps, 1u << 30),
+                  mk + 4 * c.m);
+    }
+}
+
+TEST(NormPrologue, FastForwardEqualsFullSimulation)
+{
+    const arch_t a = pinned(FP_F16);
+    energy_model em;
+    std::memset(&em, 0, sizeof em);
+    em.dram_pj_per_byte = 1.0;
+    em.vector_op_pj = 1.0;
+    em.node_nm = 28;
+    const Shape shapes[] = {
+        { "q_proj prefill", 300, 1024, 1024, 0, 0, true },
+        { "gate_proj", 1000, 2048, 512, 0, 0, true },
+        { "decode", 1, 4096, 1024, 0, 0, true },
+    };
+    int ffwd = 0;
+    for (const Shape &c : shapes) {
+        SCOPED_TRACE(c.what);
+        gemm_shape s = plain_shape(c, GEMM_INQ_NORM), best;
+        sim_stats ff;
+        int sampled = 0, sims = 0;
+        char err[512] = "";
+        ASSERT_EQ(mapper_search(&a, &em, &s, MAP_EDP, &best, &ff, &sampled, &sims, err, sizeof err),
+                  0) << err;
+        EXPECT_EQ(best.in_quant, GEMM_INQ_NORM);
+        ffwd += sampled;
+        testsupport::expect_full_equals(a, &em, best, ff);
+    }
+    EXPECT_GT(ffwd, 0);
+}
+
+} // namespace
