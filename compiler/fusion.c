@@ -72,6 +72,8 @@ uint64_t fusion_out_reserve(const arch_t *a, const gemm_shape *s, uint64_t act_t
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+#define PRO_STAGES 8 /* the prologue's stage slots, at most */
+
 /* The end of what instruction `in` touches in the output buffer (an upper
  * bound: every vop element counted at 4 bytes). */
 static uint64_t out_end(const isa_instr *in)
@@ -109,7 +111,8 @@ typedef struct {
     int slots;           /* 2: prefetched operands; 0: in the tile's upper half */
     uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
     int stages;
-    uint64_t ss_bytes;   /* GEMM_INQ_NORM: a stage's rows' sums, after the stages' tiles */
+    uint64_t ss_bytes;   /* GEMM_INQ_NORM: a ring of the loads' rows' sums after the tiles */
+    uint64_t ss_lo, ss_hi, ss_n; /* the rows the last sums loaded cover, sums loaded so far */
     uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
     /* epi.stat: per row the next column its sum expects (column order is
      * checked), the ring of float32 slots (row r's at stat_base + 4 *
@@ -195,9 +198,17 @@ static void load_rows(const weave *w, const isa_instr *ld, uint64_t *lo, uint64_
  * over the whole row (the field row: the segment is a K span of it). */
 static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in, uint64_t k)
 {
+    (void)k;
     uint64_t lo, hi;
     load_rows(w, ld, &lo, &hi);
-    const uint64_t ss = w->stage_base + (uint64_t)w->stages * w->stage_bytes + k * w->ss_bytes;
+    /* the sums once for the loads of the same rows in a row (a row block's
+     * groups, or its K spans); the ring's slot is reused `stages` loads on */
+    const int fresh = w->ss_n == 0 || lo != w->ss_lo || hi != w->ss_hi;
+    w->ss_n += fresh;
+    w->ss_lo = lo;
+    w->ss_hi = hi;
+    const uint64_t ss = w->stage_base + (uint64_t)w->stages * w->stage_bytes +
+                        ((w->ss_n - 1) % (uint64_t)w->stages) * w->ss_bytes;
     isa_instr sl;
     memset(&sl, 0, sizeof sl);
     sl.op = OP_LOAD;
@@ -207,7 +218,7 @@ static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in, u
     sl.rows = 1;
     sl.bytes = (uint32_t)(4 * (hi - lo + 1));
     sl.stride = sl.bytes;
-    if (emit(w, &sl) != 0)
+    if (fresh && emit(w, &sl) != 0)
         return -1;
     const uint64_t kd = (uint64_t)w->s->kd;
     for (uint64_t rr = 0; rr < ld->rows; rr++) {
@@ -565,7 +576,12 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
     w->stage_bytes = gemm_align(atile);
     w->ss_bytes = gemm_align(ssb); /* (in the output buffer: rms_apply reads it at src2) */
     const uint64_t stage = w->stage_bytes + w->ss_bytes;
-    w->stages = w->stage_base + 2 * stage <= room ? 2 : w->stage_base + stage <= room ? 1 : 0;
+    /* as many stages as the room holds, up to PRO_STAGES: a short tile's
+     * load waits for the vop that read its slot last (decode: a row's
+     * group spans, 128 elements each, back to back) */
+    w->stages = 0;
+    while (w->stages < PRO_STAGES && w->stage_base + (uint64_t)(w->stages + 1) * stage <= room)
+        w->stages++;
     if (w->s->in_quant && w->stages == 0)
         FAIL("fused prologue: no room in the output buffer for an activation tile at %s "
              "(%llu B above the schedule's %llu B)", fp_type_names[t],

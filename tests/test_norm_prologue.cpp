@@ -369,3 +369,93 @@ TEST(NormPrologue, FastForwardEqualsFullSimulation)
 }
 
 } // namespace
+
+namespace {
+
+// One alternative's cost as the lowering weighs it (mapper_score, MAP_EDP,
+// no energy model: the bytes stand for the energy).
+struct Cost {
+    uint64_t cycles = 0, bytes = 0;
+    void add(const sim_stats &st) { cycles += st.cycles; bytes += dram_of(st); }
+    double score() const { return mapper_score(MAP_EDP, (double)cycles, (double)bytes, (double)bytes); }
+};
+
+// The consumer's GEMM as the lowering searched it, with A made as inq says.
+sim_stats consumer_timing(const arch_t &a, const op_result &g, int inq)
+{
+    gemm_shape s = g.tiling, best;
+    s.sched = gemm_sched{};
+    s.force_mt = s.force_nt = s.force_nb = 0;
+    s.in_quant = inq;
+    sim_stats st;
+    int sampled = 0, sims = 0;
+    char err[512] = "";
+    EXPECT_EQ(mapper_search(&a, nullptr, &s, MAP_EDP, &best, &st, &sampled, &sims, err, sizeof err),
+              0) << err;
+    return st;
+}
+
+// lower_model on tiny.json with vector.fused, in decode and prefill: every
+// norm that takes its statistic from an epilogue is either absorbed by its
+// consumers (norm_pro 1: no program, their input made by the prologue) or
+// runs its program (2), whichever costs less when both are timed again
+// here, apart from the lowering; both outcomes occur.
+TEST(NormPrologue, LoweringChoosesTheCheaperPathPerNorm)
+{
+    model_cfg m = testsupport::llama(1024, 2752, 8, 8, 2, 512);
+    quant_preset q;
+    ASSERT_EQ(quant_preset_named("W2A8", &q), 0);
+    const model_phase phases[] = { { MODEL_DECODE, 1, 0, 128 }, { MODEL_DECODE, 16, 0, 128 },
+                                   { MODEL_PREFILL, 1, 64, 0 }, { MODEL_PREFILL, 8, 512, 0 } };
+    const char *norms[] = { "layer.input_norm", "layer.post_attn_norm", "final_norm" };
+    int chosen[3] = { 0, 0, 0 };
+    for (const model_phase &ph : phases) {
+        static op_result r[MODEL_MAX_OPS];
+        lower_info info;
+        char err[512] = "";
+        const arch_t a = pinned(FP_F16);
+        const int n = lower_model(&a, nullptr, &m, &q, &ph, r, MODEL_MAX_OPS, &info, err, sizeof err);
+        ASSERT_GT(n, 0) << err;
+        for (const char *nm : norms) {
+            SCOPED_TRACE(std::string(nm) + (ph.kind == MODEL_PREFILL ? " prefill" : " decode") +
+                         " batch " + std::to_string(ph.batch));
+            const op_result *o = testsupport::find(r, n, nm);
+            ASSERT_NE(o, nullptr);
+            ASSERT_TRUE(o->norm_pro == 1 || o->norm_pro == 2) << o->norm_pro;
+            chosen[o->norm_pro]++;
+            // the norm's program: rms_apply from the sums over its rows
+            const uint64_t rows = std::strcmp(nm, "final_norm") == 0 ? (uint64_t)ph.batch
+                                                                      : model_phase_tokens(&ph);
+            vec_shape v = { VFN_RMSNORM_F32, rows, o->op.elements / rows, 0, 1, 2 };
+            sim_stats ns;
+            int smp = 0;
+            ASSERT_EQ(vec_timing(&a, nullptr, &v, &ns, &smp, err, sizeof err), 0) << err;
+            Cost fused, plain;
+            plain.add(ns);
+            const int at = (int)(o - r);
+            int consumers = 0;
+            for (int j = at + 1; j < n && r[j].op.kind == MODEL_OP_LINEAR; j++, consumers++) {
+                EXPECT_EQ(r[j].quant_in, o->norm_pro == 1 ? FUSION_QIN_NORM : FUSION_QIN_NONE)
+                    << r[j].op.name;
+                plain.add(consumer_timing(a, r[j], GEMM_INQ_NONE));
+                fused.add(consumer_timing(a, r[j], GEMM_INQ_NORM));
+            }
+            EXPECT_GT(consumers, 0);
+            EXPECT_EQ(o->norm_pro == 1, fused.score() < plain.score())
+                << "prologue " << fused.cycles << " cycles " << fused.bytes << " B; program "
+                << plain.cycles << " cycles " << plain.bytes << " B; " << o->norm_pro_why;
+            if (o->norm_pro == 1) {
+                EXPECT_NE(std::string(o->fused_into).find(r[at + 1].op.name), std::string::npos);
+                if (std::strcmp(nm, "layer.input_norm") != 0) { // (the first layer's sums)
+                    EXPECT_EQ(o->st.cycles, 0u);
+                }
+            } else {
+                EXPECT_GT(o->st.cycles, 0u);
+            }
+        }
+    }
+    EXPECT_GT(chosen[1], 0); // absorbed somewhere
+    EXPECT_GT(chosen[2], 0); // and kept somewhere
+}
+
+} // namespace

@@ -555,20 +555,26 @@ TEST(NormStat, LoweringTakesTheStatisticFromOprojsEpilogue)
         EXPECT_EQ(testsupport::find(r, n, "layer.down_proj")->tiling.epi.stat, 1);
         const uint64_t tokens = model_phase_tokens(&ph), layers = norm->op.repeat;
         const uint64_t elems = norm->op.elements * layers;
-        EXPECT_EQ(norm->st.ev.vector_ops, elems); // one pass (rmsnorm + quant: 4)
+        // a norm whose consumers' prologue runs it (norm_pro 1,
+        // tests/test_norm_prologue.cpp) has no program; else it has this one
+        EXPECT_EQ(norm->st.ev.vector_ops, norm->norm_pro == 1 ? 0 : elems); // rmsnorm + quant: 4
         EXPECT_EQ(norm->st.ev.dram_read_bytes - norm->st.ev.ifetch_bytes,
-                  2 * elems + 4 * tokens * layers);
-        EXPECT_EQ(norm->st.ev.dram_write_bytes, elems);
+                  norm->norm_pro == 1 ? 0 : 2 * elems + 4 * tokens * layers);
+        EXPECT_EQ(norm->st.ev.dram_write_bytes, norm->norm_pro == 1 ? 0 : elems);
         // input_norm: layers - 1 instances read the sums, the first does not
+        // (absorbed: the first instance's sums alone, one pass, 4 B a row)
         const uint64_t per = in->op.elements;
-        EXPECT_EQ(in->st.ev.vector_ops, per * (layers - 1) + 2 * per);
+        const bool ip = in->norm_pro == 1;
+        EXPECT_EQ(in->st.ev.vector_ops, ip ? per : per * (layers - 1) + 2 * per);
         EXPECT_EQ(in->st.ev.dram_read_bytes - in->st.ev.ifetch_bytes,
-                  2 * per * layers + 4 * tokens * (layers - 1));
+                  ip ? 2 * per : 2 * per * layers + 4 * tokens * (layers - 1));
+        EXPECT_EQ(in->st.ev.dram_write_bytes, ip ? 4 * tokens : per * layers);
         // final_norm: the batch's last tokens, one pass, their sums
         const uint64_t rows = (uint64_t)ph.batch;
-        EXPECT_EQ(fin->st.ev.vector_ops, fin->op.elements);
+        const bool fpro = fin->norm_pro == 1;
+        EXPECT_EQ(fin->st.ev.vector_ops, fpro ? 0 : fin->op.elements);
         EXPECT_EQ(fin->st.ev.dram_read_bytes - fin->st.ev.ifetch_bytes,
-                  2 * fin->op.elements + 4 * rows);
+                  fpro ? 0 : 2 * fin->op.elements + 4 * rows);
         // the same model with the statistic's epilogue step off: the split
         arch_t b = a;
         b.vec_fused = 0;
