@@ -137,8 +137,8 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("dst", dst, 59, 22, FK_ADDR),
                       F("len", len, 81, 24, FK_UINT),
                       F("imm", imm, 105, 6, FK_UINT),
-                      /* rms_apply from a sum (imm[2]): the whole row's
-                       * length when len is a span of it (isa.h) */
+                      /* rms_apply: len in rows of `row` elements, an
+                       * inv each (isa.h) */
                       FO("row", row, 111, 17, FK_UINT) },
                   "dbuf[dst] = fn(sbuf[src], sbuf[src2]) over len elements" },
     [OP_BARRIER] = { OP_BARRIER, "barrier", UNIT_CTRL, 0, { { 0 } },

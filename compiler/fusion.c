@@ -112,7 +112,8 @@ typedef struct {
     uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
     int stages;
     uint64_t ss_bytes;   /* GEMM_INQ_NORM: a ring of the loads' rows' sums after the tiles */
-    uint64_t ss_lo, ss_hi, ss_n; /* the rows the last sums loaded cover, sums loaded so far */
+    uint64_t ss_lo, ss_hi, ss_n; /* the rows the last sums loaded cover, sums loaded so far
+                                    (made inv in place: rms_apply reads them at src2) */
     uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
     /* epi.stat: per row the next column its sum expects (column order is
      * checked), the ring of float32 slots (row r's at stat_base + 4 *
@@ -192,13 +193,14 @@ static void load_rows(const weave *w, const isa_instr *ld, uint64_t *lo, uint64_
     *hi = (e0 + (uint64_t)(ld->rows - 1) * ld->stride + ld->bytes - 1) / kd;
 }
 
-/* GEMM_INQ_NORM: the rows' sums of the staged tile (in at vector.dtype in
- * the output buffer) next to it, then one rms_apply a row segment: the
- * row's final scaling and the quantize step into ld's place, from its sum
- * over the whole row (the field row: the segment is a K span of it). */
-static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in, uint64_t k)
+/* GEMM_INQ_NORM: the rows' sums of the staged tile (in, at vector.dtype
+ * in the output buffer) beside it, made inv in place (rms_stat's inv mode,
+ * over the whole row's length), then rms_apply, the final scaling and the
+ * quantize step into ld's place: one vop for the load when its DMA rows
+ * are consecutive A rows, each a K span of its row (rows of `row`
+ * elements, an inv each), else one a row segment. */
+static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in)
 {
-    (void)k;
     uint64_t lo, hi;
     load_rows(w, ld, &lo, &hi);
     /* the sums once for the loads of the same rows in a row (a row block's
@@ -209,34 +211,55 @@ static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in, u
     w->ss_hi = hi;
     const uint64_t ss = w->stage_base + (uint64_t)w->stages * w->stage_bytes +
                         ((w->ss_n - 1) % (uint64_t)w->stages) * w->ss_bytes;
-    isa_instr sl;
-    memset(&sl, 0, sizeof sl);
-    sl.op = OP_LOAD;
-    sl.buf = BUF_OUT;
-    sl.sram = (uint32_t)ss;
-    sl.dram = w->lay->n_addr + 4 * lo;
-    sl.rows = 1;
-    sl.bytes = (uint32_t)(4 * (hi - lo + 1));
-    sl.stride = sl.bytes;
-    if (fresh && emit(w, &sl) != 0)
-        return -1;
-    const uint64_t kd = (uint64_t)w->s->kd;
+    const uint32_t t = (uint32_t)w->a->vector_dtype;
+    const uint64_t kd = (uint64_t)w->s->kd, nrows = hi - lo + 1;
+    if (fresh) {
+        isa_instr sl;
+        memset(&sl, 0, sizeof sl);
+        sl.op = OP_LOAD;
+        sl.buf = BUF_OUT;
+        sl.sram = (uint32_t)ss;
+        sl.dram = w->lay->n_addr + 4 * lo;
+        sl.rows = 1;
+        sl.bytes = (uint32_t)(4 * nrows);
+        sl.stride = sl.bytes;
+        isa_instr iv;
+        memset(&iv, 0, sizeof iv);
+        iv.op = OP_VOP;
+        iv.fn = VFN_RMS_STAT;
+        iv.imm = t | (uint32_t)RMS_INV << RMS_MODE_SHIFT;
+        iv.sbuf = iv.dbuf = BUF_OUT;
+        iv.src = iv.dst = (uint32_t)ss;
+        iv.src2 = (uint32_t)kd;
+        iv.len = (uint32_t)nrows;
+        if (emit(w, &sl) != 0 || emit(w, &iv) != 0)
+            return -1;
+    }
+    isa_instr ap;
+    memset(&ap, 0, sizeof ap);
+    ap.op = OP_VOP;
+    ap.fn = VFN_RMS_APPLY;
+    ap.imm = t;
+    ap.sbuf = BUF_OUT;
+    ap.dbuf = BUF_ACT;
+    const uint64_t col0 = (ld->dram - w->lay->a_addr) % kd, total = (uint64_t)ld->rows * ld->bytes;
+    if ((ld->rows == 1 || ld->stride == kd) && col0 + ld->bytes <= kd &&
+        total <= isa_field_max(OP_VOP, "len") && ld->bytes <= isa_field_max(OP_VOP, "row")) {
+        ap.src = in->sram;
+        ap.src2 = (uint32_t)ss;
+        ap.dst = ld->sram;
+        ap.len = (uint32_t)total;
+        ap.row = ld->rows > 1 ? ld->bytes : 0;
+        return emit(w, &ap);
+    }
     for (uint64_t rr = 0; rr < ld->rows; rr++) {
         uint64_t e = ld->dram - w->lay->a_addr + rr * ld->stride, at = rr * ld->bytes;
         for (uint64_t left = ld->bytes; left > 0;) {
             const uint64_t col = e % kd, len = left < kd - col ? left : kd - col;
-            isa_instr ap;
-            memset(&ap, 0, sizeof ap);
-            ap.op = OP_VOP;
-            ap.fn = VFN_RMS_APPLY;
-            ap.imm = (uint32_t)w->a->vector_dtype | RMS_APPLY_SS;
-            ap.sbuf = BUF_OUT;
             ap.src = (uint32_t)(in->sram + at * (uint64_t)w->esz);
             ap.src2 = (uint32_t)(ss + 4 * (e / kd - lo));
-            ap.dbuf = BUF_ACT;
             ap.dst = (uint32_t)(ld->sram + at);
             ap.len = (uint32_t)len;
-            ap.row = len < kd ? (uint32_t)kd : 0;
             if (emit(w, &ap) != 0)
                 return -1;
             e += len;
@@ -262,7 +285,7 @@ static int emit_prologue(weave *w, const isa_instr *ld)
     if (emit(w, &in) != 0)
         return -1;
     if (w->s->in_quant == GEMM_INQ_NORM)
-        return emit_norm_apply(w, ld, &in, k);
+        return emit_norm_apply(w, ld, &in);
     isa_instr q;
     memset(&q, 0, sizeof q);
     q.op = OP_VOP;

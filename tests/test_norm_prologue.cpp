@@ -1,8 +1,9 @@
 // An rmsnorm's final scaling as the prologue of the GEMMs that read it
 // (arch vector.fused, compiler/fusion.h, gemm_shape.in_quant GEMM_INQ_NORM):
 // each activation tile is loaded at vector.dtype with its rows' sums of
-// squares and rms_apply (its `row` field: the tile covers a K span of the
-// row) scales and quantizes it into the act buffer.  Functional runs are
+// squares, rms_stat's inv mode makes them inv over the whole row, and
+// rms_apply (its `row` field: rows of a K span each) scales and quantizes
+// the tile into the act buffer.  Functional runs are
 // bit-exact with the norm's own program (rms_apply from the sums, then the
 // GEMM on its INT8 output); timing-only equals functional; the lowering
 // chooses per norm by the mapper's objective and the choice is the cheaper
@@ -221,56 +222,72 @@ TEST(NormPrologue, FusedPrologueIsBitExactWithTheNormsProgramAndTheGemm)
     }
 }
 
-// rms_apply from a sum over a span: inv from the whole row's length (the
-// field row), not the span's; a span scaled as a whole row of its own
-// gives other INT8 (so the test above would see a wrong `row`).
-TEST(NormPrologue, ApplyOverASpanTakesTheWholeRowsLength)
+// Rows in spans: rms_stat's inv mode turns each row's sum into inv over
+// the whole row's length (src2), and rms_apply with the field row scales
+// rows of `row` elements, row k by the k-th inv: the norm's arithmetic
+// (fp_rms_inv_of, fp_rms_apply) on the second K span of two rows; the
+// span's own length in src2 gives other INT8 (so a wrong length is seen).
+TEST(NormPrologue, InvModeAndRowsOfSpansAreTheNormsArithmetic)
 {
     const fp_type t = FP_F16;
     const arch_t a = pinned(t);
-    const uint32_t row = 256, span = 128;
-    std::vector<uint8_t> x(row * 2);
+    const uint32_t row = 256, span = 128, rows = 2;
+    std::vector<uint8_t> x(rows * row * 2);
     std::mt19937 rng(3);
-    for (uint32_t i = 0; i < row; i++)
+    for (uint32_t i = 0; i < rows * row; i++)
         fp_store(x.data(), t, i, std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng));
-    const float ss = fp_sumsq(0.0f, x.data(), t, row);
-    auto apply = [&](uint32_t len, uint32_t whole) {
-        std::vector<uint8_t> img(4096, 0);
-        std::memcpy(img.data(), x.data() + span * 2, span * 2); // the second span
-        std::memcpy(img.data() + 1024, &ss, 4);
-        std::vector<isa_instr> prog(4);
+    fp_store(x.data(), t, row + 7, 40.0f); // row 1 scales apart
+    float ss[rows];
+    for (uint32_t k = 0; k < rows; k++)
+        ss[k] = fp_sumsq(0.0f, x.data() + k * row * 2, t, row);
+    auto apply = [&](uint32_t len_of_rows) {
+        std::vector<uint8_t> img(8192, 0);
+        for (uint32_t k = 0; k < rows; k++) // the second span of each row, back to back
+            std::memcpy(img.data() + k * span * 2, x.data() + (k * row + span) * 2, span * 2);
+        std::memcpy(img.data() + 1024, ss, sizeof ss);
+        std::vector<isa_instr> prog(5);
         std::memset(prog.data(), 0, prog.size() * sizeof prog[0]);
         prog[0].op = OP_LOAD;
         prog[0].buf = BUF_OUT;
         prog[0].rows = 1;
         prog[0].bytes = prog[0].stride = 2048;
-        prog[1].op = OP_VOP;
-        prog[1].fn = VFN_RMS_APPLY;
-        prog[1].imm = (uint32_t)t | RMS_APPLY_SS;
-        prog[1].sbuf = BUF_OUT;
-        prog[1].src2 = 1024;
-        prog[1].dbuf = BUF_ACT;
-        prog[1].len = len;
-        prog[1].row = whole;
-        prog[2].op = OP_STORE;
-        prog[2].buf = BUF_ACT;
-        prog[2].dram = 2048;
-        prog[2].rows = 1;
-        prog[2].bytes = prog[2].stride = span;
-        prog[3].op = OP_HALT;
+        prog[1].op = OP_VOP; // sums -> inv, in place
+        prog[1].fn = VFN_RMS_STAT;
+        prog[1].imm = (uint32_t)t | (uint32_t)RMS_INV << RMS_MODE_SHIFT;
+        prog[1].sbuf = prog[1].dbuf = BUF_OUT;
+        prog[1].src = prog[1].dst = 1024;
+        prog[1].src2 = len_of_rows;
+        prog[1].len = rows;
+        prog[2].op = OP_VOP;
+        prog[2].fn = VFN_RMS_APPLY;
+        prog[2].imm = (uint32_t)t;
+        prog[2].sbuf = BUF_OUT;
+        prog[2].src2 = 1024;
+        prog[2].dbuf = BUF_ACT;
+        prog[2].len = rows * span;
+        prog[2].row = span;
+        prog[3].op = OP_STORE;
+        prog[3].buf = BUF_ACT;
+        prog[3].dram = 4096;
+        prog[3].rows = 1;
+        prog[3].bytes = prog[3].stride = rows * span;
+        prog[4].op = OP_HALT;
         sim_stats st;
         testsupport::run_on_image(a, prog, img, &st);
-        return std::vector<uint8_t>(img.begin() + 2048, img.begin() + 2048 + span);
+        return std::vector<uint8_t>(img.begin() + 4096, img.begin() + 4096 + rows * span);
     };
-    const std::vector<uint8_t> q = apply(span, row), own = apply(span, 0);
-    const float inv = fp_rms_inv_of(ss, row);
-    for (uint32_t i = 0; i < span; i++)
-        EXPECT_EQ((int8_t)q[i], testsupport::ref_quant(fp_rms_apply(fp_load(x.data(), t, span + i),
-                                                                    inv, t))) << i;
-    EXPECT_NE(q, own);
+    const std::vector<uint8_t> q = apply(row), wrong = apply(span);
+    for (uint32_t k = 0; k < rows; k++) {
+        const float inv = fp_rms_inv_of(ss[k], row);
+        for (uint32_t i = 0; i < span; i++)
+            EXPECT_EQ((int8_t)q[k * span + i],
+                      testsupport::ref_quant(fp_rms_apply(fp_load(x.data(), t, k * row + span + i),
+                                                          inv, t))) << k << " " << i;
+    }
+    EXPECT_NE(q, wrong);
 }
 
-TEST(NormPrologue, RefusesARowOnOtherFunctionsAndASpanLongerThanItsRow)
+TEST(NormPrologue, RefusesRowsOnOtherFunctionsAndRowsThatDoNotDivide)
 {
     const arch_t a = pinned(FP_F16);
     const isa_instr base = [] {
@@ -278,21 +295,26 @@ TEST(NormPrologue, RefusesARowOnOtherFunctionsAndASpanLongerThanItsRow)
         std::memset(&in, 0, sizeof in);
         in.op = OP_VOP;
         in.fn = VFN_RMS_APPLY;
-        in.imm = (uint32_t)FP_F16 | RMS_APPLY_SS;
+        in.imm = (uint32_t)FP_F16;
         in.sbuf = BUF_OUT;
         in.src2 = 1024;
         in.dbuf = BUF_ACT;
-        in.len = 128;
+        in.len = 256;
         return in;
     }();
-    isa_instr bad[3] = { base, base, base };
-    bad[0].row = 64;                 // shorter than the span
-    bad[1].row = 256;                // without imm[2]
-    bad[1].imm = (uint32_t)FP_F16;
+    isa_instr bad[4] = { base, base, base, base };
+    bad[0].row = 100;                // does not divide len
+    bad[1].row = 128;                // with the sums (imm[2])
+    bad[1].imm |= RMS_APPLY_SS;
     bad[2].fn = VFN_ADD_F16;         // not rms_apply
-    bad[2].row = 256;
-    const char *why[3] = { "longer than its row", "only rms_apply", "only rms_apply" };
-    for (int i = 0; i < 3; i++) {
+    bad[2].row = 128;
+    bad[3].fn = VFN_RMS_STAT;        // the inv mode without the rows' length
+    bad[3].imm = (uint32_t)FP_F16 | (uint32_t)RMS_INV << RMS_MODE_SHIFT;
+    bad[3].src2 = 0;
+    bad[3].dbuf = BUF_OUT;
+    bad[3].dst = 2048;
+    const char *why[4] = { "do not divide", "only rms_apply", "only rms_apply", "mode 3" };
+    for (int i = 0; i < 4; i++) {
         SCOPED_TRACE(i);
         program p;
         program_init(&p);
