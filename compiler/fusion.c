@@ -149,6 +149,21 @@ static int emit(weave *w, const isa_instr *in)
     return gemm_emit(w->out, in, w->err, w->errlen);
 }
 
+/* One contiguous transfer of bytes between buffer b and DRAM. */
+static isa_instr flat_dma(isa_op op, buf_id b, uint64_t sram, uint64_t dram, uint64_t bytes)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = op;
+    in.buf = (uint32_t)b;
+    in.sram = (uint32_t)sram;
+    in.dram = dram;
+    in.rows = 1;
+    in.bytes = (uint32_t)bytes;
+    in.stride = in.bytes;
+    return in;
+}
+
 /* The store's geometry at `esz` bytes an element from `base` (its
  * elements' offsets are those of the float32 store into C). */
 static isa_instr rescaled(const weave *w, const isa_instr *st, isa_op op, uint64_t base, int esz)
@@ -214,15 +229,7 @@ static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in)
     const uint32_t t = (uint32_t)w->a->vector_dtype;
     const uint64_t kd = (uint64_t)w->s->kd, nrows = hi - lo + 1;
     if (fresh) {
-        isa_instr sl;
-        memset(&sl, 0, sizeof sl);
-        sl.op = OP_LOAD;
-        sl.buf = BUF_OUT;
-        sl.sram = (uint32_t)ss;
-        sl.dram = w->lay->n_addr + 4 * lo;
-        sl.rows = 1;
-        sl.bytes = (uint32_t)(4 * nrows);
-        sl.stride = sl.bytes;
+        const isa_instr sl = flat_dma(OP_LOAD, BUF_OUT, ss, w->lay->n_addr + 4 * lo, 4 * nrows);
         isa_instr iv;
         memset(&iv, 0, sizeof iv);
         iv.op = OP_VOP;
@@ -504,15 +511,8 @@ static int emit_stat_stores(weave *w)
         while (j < w->nfin && w->fin[j] == r0 + (j - i) && w->slot_of[w->fin[j]] == k0 + (j - i) &&
                j - i < 32768)
             j++;
-        isa_instr in;
-        memset(&in, 0, sizeof in);
-        in.op = OP_STORE;
-        in.buf = (uint32_t)w->stat_buf;
-        in.sram = (uint32_t)(w->stat_base + 4 * k0);
-        in.dram = w->lay->r_addr + 4 * r0;
-        in.rows = 1;
-        in.bytes = (uint32_t)(4 * (j - i));
-        in.stride = in.bytes;
+        const isa_instr in = flat_dma(OP_STORE, w->stat_buf, w->stat_base + 4 * k0,
+                                      w->lay->r_addr + 4 * r0, 4 * (j - i));
         if (emit(w, &in) != 0)
             return -1;
         for (uint64_t x = i; x < j; x++)

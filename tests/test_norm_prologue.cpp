@@ -39,26 +39,7 @@ using fusiontest::Data;
 using fusiontest::dram_of;
 using fusiontest::run_gemm;
 
-// As test_norm_stat.cpp's: ideal SRAM and DRAM, 1-byte bursts.
-arch_t pinned(fp_type t)
-{
-    arch_t a;
-    arch_default(&a);
-    a.sram_ideal = 1;
-    a.lut_double_acc = 0;
-    std::snprintf(a.dram_model, sizeof a.dram_model, "%s", "ideal");
-    a.dram_channels = 0;
-    a.dram_gbps = 64.0;
-    a.dram_latency = 100;
-    a.dram_burst = 1;
-    a.dma_engines = 1;
-    a.dma_max_outstanding = 0;
-    a.ibuf_entries = 0;
-    a.buf[BUF_ACT].kib = 256;
-    a.vector_dtype = t;
-    a.vec_fused = 1;
-    return a;
-}
+using fusiontest::pinned;
 
 struct Shape {
     const char *what;
@@ -108,32 +89,7 @@ gemm_shape shape_of(const arch_t &a, const Shape &c, int inq)
     return best;
 }
 
-// A vector program on in (norm_split 2: sums the row sums): its DRAM
-// image after a functional run (timing-only must agree).
-std::vector<uint8_t> run_vec(const arch_t &a, const vec_shape &v, const std::vector<uint8_t> &in,
-                             const std::vector<uint8_t> &sums, vec_layout &vl, sim_stats &vs)
-{
-    char err[512] = "";
-    EXPECT_EQ(vec_layout_of(&a, &v, &vl, err, sizeof err), 0) << err;
-    std::vector<uint8_t> img(vl.image_bytes, 0);
-    std::memcpy(img.data() + vl.in_addr, in.data(), in.size());
-    if (!sums.empty())
-        std::memcpy(img.data() + vl.stat_addr, sums.data(), sums.size());
-    program p;
-    uint64_t tiles;
-    EXPECT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &vs, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, vs.cycles);
-    EXPECT_EQ(dram_of(timing), dram_of(vs));
-    program_free(&p);
-    return img;
-}
+using fusiontest::run_vec_image;
 
 // The norm's rows (m x k at the type, a few spikes so rows scale apart),
 // their sums of squares from the statistic-only program (norm_split 3, the
@@ -158,7 +114,7 @@ Data make_data(const arch_t &a, const Shape &c, unsigned seed)
     vec_layout vl;
     sim_stats vs;
     const std::vector<uint8_t> img =
-        run_vec(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 3 }, d.aq, {}, vl, vs);
+        run_vec_image(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 3 }, d.aq, {}, vl, vs);
     d.ss.assign(img.begin() + (long)vl.stat_addr, img.begin() + (long)(vl.stat_addr + 4 * c.m));
     for (uint64_t r = 0; r < c.m; r++) {
         float ss;
@@ -184,7 +140,7 @@ Path run_path(const arch_t &a, const Shape &c, Data d, bool fused)
     if (!fused) {
         vec_layout vl;
         const std::vector<uint8_t> img =
-            run_vec(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 2 }, d.aq, d.ss, vl,
+            run_vec_image(a, vec_shape{ VFN_RMSNORM_F32, c.m, (uint64_t)c.k, 0, 1, 2 }, d.aq, d.ss, vl,
                     r.norm);
         r.q.assign(img.begin() + (long)vl.out_addr, img.begin() + (long)(vl.out_addr + mk));
         d.a = r.q;

@@ -41,30 +41,7 @@ using testsupport::ref_quant;
 
 using fusiontest::dram_of;
 
-// Pinned (not the embedded default): ideal SRAM and DRAM, one DMA queue,
-// 1-byte bursts (so DRAM bytes are exactly the bytes moved).
-arch_t pinned(fp_type t)
-{
-    arch_t a;
-    arch_default(&a);
-    a.sram_ideal = 1;
-    a.lut_double_acc = 0;
-    std::snprintf(a.dram_model, sizeof a.dram_model, "%s", "ideal");
-    a.dram_channels = 0;
-    a.dram_gbps = 64.0;
-    a.dram_latency = 100;
-    a.dram_burst = 1;
-    a.dma_engines = 1;
-    a.dma_max_outstanding = 0;
-    a.ibuf_entries = 0;
-    a.buf[BUF_ACT].kib = 256;
-    a.buf[BUF_WGT].kib = 512;
-    a.buf[BUF_TBL].kib = 16;
-    a.buf[BUF_OUT].kib = 256;
-    a.vector_dtype = t;
-    a.vec_fused = 1;
-    return a;
-}
+using fusiontest::pinned;
 
 // ---- the instruction: partial sums bit-exact with the whole row ----------
 
@@ -311,26 +288,7 @@ std::vector<uint8_t> run_vec(const arch_t &a, const vec_shape &v, const std::vec
                              const std::vector<uint8_t> &in2, sim_stats &vs)
 {
     vec_layout vl;
-    char err[512] = "";
-    EXPECT_EQ(vec_layout_of(&a, &v, &vl, err, sizeof err), 0) << err;
-    std::vector<uint8_t> img(vl.image_bytes, 0);
-    std::memcpy(img.data() + vl.in_addr, in.data(), in.size());
-    if (!in2.empty())
-        std::memcpy(img.data() + (v.norm_split == 2 ? vl.stat_addr : vl.in2_addr), in2.data(),
-                    in2.size());
-    program p;
-    uint64_t tiles;
-    EXPECT_EQ(vec_lower(&a, &v, 0, &p, &tiles, err, sizeof err), 0) << err;
-    sim_opts o;
-    std::memset(&o, 0, sizeof o);
-    o.dram = img.data();
-    o.dram_size = img.size();
-    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &vs, err, sizeof err), 0) << err;
-    sim_stats timing;
-    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &timing, err, sizeof err), 0) << err;
-    EXPECT_EQ(timing.cycles, vs.cycles);
-    EXPECT_EQ(dram_of(timing), dram_of(vs));
-    program_free(&p);
+    const std::vector<uint8_t> img = fusiontest::run_vec_image(a, v, in, in2, vl, vs);
     const uint64_t bytes = v.rows * v.cols * (v.quant_out ? 1 : fp_bytes((fp_type)a.vector_dtype));
     return std::vector<uint8_t>(img.begin() + (long)vl.out_addr,
                                 img.begin() + (long)(vl.out_addr + bytes));
