@@ -399,7 +399,7 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
         g->epi.stat = 0;
         rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
     }
-    if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
+    if (rc != 0 && g->in_quant == GEMM_INQ_QUANT && g->epi.on) { /* the epilogue alone may fit */
         g->in_quant = 0;
         if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
             fp->qin[i] = FUSION_QIN_PASS;
@@ -409,7 +409,10 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
             return -1;
         fusion_drop(fp, ops, i);
         g->epi = fp->epi[i];
-        g->float_out = g->in_quant = 0;
+        g->float_out = 0;
+        /* a norm absorbed already stays this GEMM's prologue (lower.c
+         * norm_prologue timed it with the epilogue; without, it fits too) */
+        g->in_quant = fp->qin[i] == FUSION_QIN_NORM ? GEMM_INQ_NORM : GEMM_INQ_NONE;
         if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0)
             return -1;
     }

@@ -17,7 +17,8 @@
  *              keep their row with fused_into set and nothing counted;
  *              a norm after a residual add in a GEMM's epilogue takes its
  *              row statistic from that epilogue (stat_from) and runs the
- *              final scaling and quantize alone;
+ *              final scaling and quantize alone, or, where that is cheaper
+ *              (norm_pro), its consumers run them as their prologue;
  *   a linear layer fed by attention (o_proj) quantizes its input first: a
  *              vector pass in its row, or with vector.fused its prologue
  *              (op_result.quant_in).
