@@ -10,7 +10,9 @@
 
 #include "fusion.h"
 #include "gemm.h"
+#include "mapper.h"
 #include "sim.h"
+#include "test_support.h"
 #include "vector.h"
 
 namespace fusiontest {
@@ -40,6 +42,25 @@ inline arch_t pinned(fp_type t)
     a.vector_dtype = t;
     a.vec_fused = 1;
     return a;
+}
+
+// The mapper's schedule of s on a (an energy model of unit costs, so the
+// search weighs energy too) into *best, its fast-forwarded timing held to
+// a full simulation; returns whether it was fast-forwarded.
+inline int mapped_ff_equals_full(const arch_t &a, const gemm_shape &s, gemm_shape *best)
+{
+    energy_model em;
+    std::memset(&em, 0, sizeof em);
+    em.dram_pj_per_byte = 1.0;
+    em.vector_op_pj = 1.0;
+    em.node_nm = 28;
+    sim_stats ff;
+    int sampled = 0, sims = 0;
+    char err[512] = "";
+    EXPECT_EQ(mapper_search(&a, &em, &s, MAP_EDP, best, &ff, &sampled, &sims, err, sizeof err), 0)
+        << err;
+    testsupport::expect_full_equals(a, &em, *best, ff);
+    return sampled;
 }
 
 // A vector program on in (norm_split 2 and 3: sums, the rows' sums of
