@@ -426,3 +426,29 @@ TEST(NormPrologue, LoweringChoosesTheCheaperPathPerNorm)
 }
 
 } // namespace
+
+namespace {
+
+// The report says per norm which path ran and why (both costs), and the
+// consumers of an absorbed norm say how their input was made.
+TEST(NormPrologue, ReportSaysWhichPathEachNormTookAndWhy)
+{
+    testproc::TmpDir t;
+    std::FILE *f = std::fopen(t.p("arch.json").c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("{\"base\": \"ideal\", \"vector\": {\"fused\": true}}", f);
+    std::fclose(f);
+    testproc::CliResult r = testproc::lutsim(
+        t, "run --model " + std::string(SRC_DIR) + "/workloads/models/tiny.json --quant W2A8 "
+           "--phase decode --context 64 --arch " + t.p("arch.json") + " --json " + t.p("r.json"));
+    ASSERT_EQ(r.status, 0) << r.err;
+    const std::string j = testproc::slurp(t.p("r.json"));
+    const bool pro = j.find("\"norm_final_scaling\": \"prologue\"") != std::string::npos;
+    const bool prog = j.find("\"norm_final_scaling\": \"program\"") != std::string::npos;
+    EXPECT_TRUE(pro || prog);
+    EXPECT_EQ(pro, j.find("\"input_quantize\": \"norm_prologue\"") != std::string::npos);
+    EXPECT_NE(j.find("\"norm_final_scaling_why\": \"a layer, edp: prologue "), std::string::npos);
+    EXPECT_NE(j.find("\"norm_final_scaling\": \"-\""), std::string::npos); // the other ops
+}
+
+} // namespace
