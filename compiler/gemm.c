@@ -313,6 +313,11 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
         end = count_add(lay->q_addr, count_mul3(s->m, (uint64_t)s->kd,
                                                 (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
     }
+    lay->n_addr = 0;
+    if (s->in_quant == GEMM_INQ_NORM) {
+        lay->n_addr = align_up(end, ALIGN);
+        end = count_add(lay->n_addr, count_mul(s->m, 4, &ovf), &ovf);
+    }
     lay->r_addr = 0;
     if (s->epi.on && s->epi.stat) {
         lay->r_addr = align_up(end, ALIGN);
@@ -338,6 +343,10 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         return gemm_mma_lower(a, s, p, lay, err, errlen);
     if (s->epi.on && !s->float_out) {
         snprintf(err, errlen, "a fused epilogue needs the float32 output (float_out)");
+        return -1;
+    }
+    if (s->in_quant < 0 || s->in_quant > GEMM_INQ_NORM) {
+        snprintf(err, errlen, "in_quant %d is not 0, 1 or 2 (gemm_inq)", s->in_quant);
         return -1;
     }
     if (s->in_quant && s->tables_in_dram) {
