@@ -90,14 +90,20 @@ typedef enum {
      * row) cuts len into rows of src2 elements, row k's sum at dst + 4k,
      * each row ceil(src2 / lanes) cycles.  rms_apply with imm[2]
      * (RMS_APPLY_SS) reads ss at src2 and takes inv = fp_rms_inv_of(ss,
-     * len): len is then the whole row. */
+     * len): len is then the whole row.  Rows in spans (a consumer GEMM's
+     * prologue scales the K span of each row its activation tile covers:
+     * compiler/fusion.h): rms_stat's imm[3:2] RMS_INV turns len float32
+     * sums at src into len inv = fp_rms_inv_of(ss, src2) at dst (src2: the
+     * whole rows' length; in place allowed), one pass; rms_apply's field
+     * row > 0 (imm[2] clear) cuts len into rows of `row` elements, row k's
+     * inv at src2 + 4k, each row ceil(row / lanes) cycles. */
     VFN_RMS_STAT,
     VFN_RMS_APPLY,
     VFN_COUNT
 } isa_vfn;
 
 /* rms_stat's mode in imm[3:2] (isa_vfn: RMSNorm split). */
-typedef enum { RMS_WHOLE = 0, RMS_PART_FIRST = 1, RMS_PART_MORE = 2 } isa_rms_mode;
+typedef enum { RMS_WHOLE = 0, RMS_PART_FIRST = 1, RMS_PART_MORE = 2, RMS_INV = 3 } isa_rms_mode;
 #define RMS_MODE_SHIFT 2
 /* rms_apply's imm[2]: src2 holds the row's sum of squares, not inv. */
 #define RMS_APPLY_SS 4
@@ -136,6 +142,8 @@ typedef struct {
     uint32_t fn;    /* vop: isa_vfn */
     uint32_t len;   /* vop: elements */
     uint32_t imm;   /* vop: shift amount */
+    uint32_t row;   /* vop rms_apply from inv: len is rows of `row` elements, row k's inv
+                       at src2 + 4k (0: one row) */
     uint32_t chain; /* mma: continues the previous mma's output-stationary fold (its
                        accumulators still in the PEs, the K stream goes on): no fill */
 } isa_instr;

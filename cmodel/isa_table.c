@@ -122,13 +122,13 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("meta", meta, 50, 22, FK_ADDR),
                       F("dst", dst, 72, 22, FK_ADDR),
                       F("m", m, 94, 12, FK_UINT),
-                      F("n", n, 106, 16, FK_UINT),
-                      F("accum", accum, 122, 1, FK_UINT),
-                      F("fmode", fmode, 123, 1, FK_UINT),
-                      F("shift", shift, 124, 1, FK_UINT),
-                      FO("mfmt", mfmt, 125, 3, FK_UINT) },
+                      F("n", n, 106, 15, FK_UINT),
+                      F("accum", accum, 121, 1, FK_UINT),
+                      F("fmode", fmode, 122, 1, FK_UINT),
+                      F("shift", shift, 123, 1, FK_UINT),
+                      FO("mfmt", mfmt, 124, 4, FK_UINT) },
                   "output[dst] (+)= (acc + corr*sum) >> shift, times scale if fmode" },
-    [OP_VOP] = { OP_VOP, "vop", UNIT_VEC, 8, {
+    [OP_VOP] = { OP_VOP, "vop", UNIT_VEC, 9, {
                       F("fn", fn, 6, 5, FK_VFN),
                       F("sbuf", sbuf, 11, 2, FK_BUF),
                       F("src", src, 13, 22, FK_ADDR),
@@ -136,7 +136,10 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("dbuf", dbuf, 57, 2, FK_BUF),
                       F("dst", dst, 59, 22, FK_ADDR),
                       F("len", len, 81, 24, FK_UINT),
-                      F("imm", imm, 105, 6, FK_UINT) },
+                      F("imm", imm, 105, 6, FK_UINT),
+                      /* rms_apply: len in rows of `row` elements, an
+                       * inv each (isa.h) */
+                      FO("row", row, 111, 17, FK_UINT) },
                   "dbuf[dst] = fn(sbuf[src], sbuf[src2]) over len elements" },
     [OP_BARRIER] = { OP_BARRIER, "barrier", UNIT_CTRL, 0, { { 0 } },
                      "wait until every earlier instruction has completed" },

@@ -50,8 +50,12 @@ void lut_meta_fmt(int code, lut_scale_type *t, int *zp_bits)
     *zp_bits = codes[code].zp;
 }
 
+int lut_meta_is_bitmod(int code) { return code == LUT_META_BITMOD; }
+
 uint64_t lut_meta_tile_bytes(int code, uint64_t n)
 {
+    if (lut_meta_is_bitmod(code))
+        return 3 * n;
     if (code == LUT_META_LEGACY || code < 0 || code >= LUT_META_CODES)
         return 8 * n;
     return n * (uint64_t)(scale_bytes[codes[code].t] + codes[code].zp / 8);
@@ -102,6 +106,11 @@ int lut_meta_put(int code, uint8_t *meta, uint32_t n, uint32_t col, int32_t corr
                  int shift, char *err, size_t errlen)
 {
     uint32_t su;
+    if (code < 0 || code >= LUT_META_CODES) {
+        snprintf(err, errlen, "metadata format %d: BitMoD tiles are written with "
+                 "lut_meta_put_bitmod (a scale code and a row scale)", code);
+        return -1;
+    }
     if (code == LUT_META_LEGACY) {
         memcpy(&su, &scale, 4);
         put_le(meta + (uint64_t)col * 8, (uint32_t)corr, 4);
@@ -149,10 +158,39 @@ int lut_meta_put(int code, uint8_t *meta, uint32_t n, uint32_t col, int32_t corr
     return 0;
 }
 
+int lut_meta_put_bitmod(int code, uint8_t *meta, uint32_t n, uint32_t col, uint8_t scale_code,
+                        float row_scale, char *err, size_t errlen)
+{
+    if (!lut_meta_is_bitmod(code)) {
+        snprintf(err, errlen, "metadata format %d is not the BitMoD format (8)", code);
+        return -1;
+    }
+    if (!(row_scale >= 0.0f) || !isfinite(row_scale)) {
+        snprintf(err, errlen, "row scale %g of column %u: BitMoD row scales are finite and "
+                 "not negative", (double)row_scale, col);
+        return -1;
+    }
+    meta[col] = scale_code;
+    put_le(meta + n + (uint64_t)col * 2, fp_f32_to_f16(row_scale), 2);
+    return 0;
+}
+
+/* code x row scale, binary32 and exact (as bitmod_dequant forms it) */
+static float bitmod_scale(const uint8_t *meta, uint32_t n, uint32_t col)
+{
+    const float row = fp_f16_to_f32((uint16_t)get_le(meta + n + (uint64_t)col * 2, 2));
+    return (float)meta[col] * row;
+}
+
 void lut_meta_get(int code, const uint8_t *meta, uint32_t n, uint32_t col, int shift,
                   int32_t *corr, float *scale)
 {
     uint32_t su;
+    if (lut_meta_is_bitmod(code)) {
+        *corr = -1;
+        *scale = bitmod_scale(meta, n, col);
+        return;
+    }
     if (code <= LUT_META_LEGACY || code >= LUT_META_CODES) {
         *corr = (int32_t)get_le(meta + (uint64_t)col * 8, 4);
         su = get_le(meta + (uint64_t)col * 8 + 4, 4);

@@ -13,12 +13,24 @@
  *   5  no scale             0 B (per-tensor: the one scale is applied later)
  *   6  fp16 scale + int8 zero-point   3 B
  *   7  no scale + int8 zero-point     1 B
+ *   8  BitMoD: uint8 scale code + fp16 row scale   3 B, scale = code x row
  *
  * Codes 1..7 lay a tile out as n scales, then n zero-point bytes.  Without
  * a zero-point corr is fixed by the format: -1 for signed INT codes (shift 1;
  * ternary is stored as INT2 codes {-1, 0, +1} for this), 0 for binary
  * (shift 0).  The zero-point byte holds corr itself (signed, so weights up
  * to 7 bits), which is an affine re-coding of z: 2^W - 1 - 2z.
+ *
+ * Code 8 (bitmod_types.h) lays a tile out as n scale codes, then the n
+ * columns' fp16 row scales; the weights are the grid values as signed
+ * INT4 (FP3) or INT6 (FP4) codes (corr -1), so the 2-bit datatype of a
+ * group needs no storage at run time.  The dequant unit forms the scale in
+ * binary32 as code x row, exact (8 x 11 significant bits).  FP4's grid is
+ * in halves and its half is already in the row scale (bitmod_row_scale
+ * divides by the grid's vmax in halves), so one format serves both.  The
+ * row scale repeats in every group's tile: the dq reads one tile, so the
+ * LUT core stores 24 bits per group where BitMoD stores 8 + 2 bits per
+ * group and 16 bits per row.
  */
 #ifndef LUT_META_H
 #define LUT_META_H
@@ -40,7 +52,12 @@ typedef enum {
 } lut_scale_type;
 
 #define LUT_META_LEGACY 0
-#define LUT_META_CODES 8
+#define LUT_META_CODES 8   /* codes of a (scale type, zero-point) pair: 0..7 */
+#define LUT_META_BITMOD 8  /* BitMoD: INT8 scale code x fp16 row scale */
+#define LUT_META_FORMATS 9 /* codes the dq unit reads: 0..8 */
+
+/* 1 for LUT_META_BITMOD. */
+int lut_meta_is_bitmod(int code);
 
 /* "fp16", "bf16", "fp32", "int8_exp", "none"; parse returns -1 if unknown. */
 const char *lut_scale_name(lut_scale_type t);
@@ -67,7 +84,13 @@ float lut_scale_round(lut_scale_type t, float s);
  * factor, a negative int8_exp scale). */
 int lut_meta_put(int code, uint8_t *meta, uint32_t n, uint32_t col, int32_t corr, float scale,
                  int shift, char *err, size_t errlen);
-/* Reads column col back as the dequant unit does. */
+/* Writes column col of a BitMoD tile (code 8): its group's scale code
+ * and its row's scale (rounded to fp16).  -1 with a message if code is not
+ * the BitMoD format or the row scale is negative or not finite. */
+int lut_meta_put_bitmod(int code, uint8_t *meta, uint32_t n, uint32_t col, uint8_t scale_code,
+                        float row_scale, char *err, size_t errlen);
+/* Reads column col back as the dequant unit does (code 8: corr -1 and
+ * the scale above). */
 void lut_meta_get(int code, const uint8_t *meta, uint32_t n, uint32_t col, int shift,
                   int32_t *corr, float *scale);
 

@@ -86,13 +86,27 @@ static int rms_reads_dst(const isa_instr *in)
     return in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_PART_MORE;
 }
 
-/* Rows of an rms_stat: partial modes cut len into rows of src2 elements
- * (0: one row), one float32 sum each; the whole-row mode is one row. */
+/* Rows of an rms function: rms_stat's partial modes cut len into rows of
+ * src2 elements (0: one row), one float32 sum each; rms_apply's field row
+ * cuts it into rows of `row` elements, one float32 inv each; the other
+ * forms (and the inv mode, a pass over len float32) are one row. */
 static uint64_t rms_rows(const isa_instr *in)
 {
-    if (in->fn != VFN_RMS_STAT || rms_mode(in) == RMS_WHOLE || in->src2 == 0)
+    if (in->fn == VFN_RMS_APPLY && in->row)
+        return in->len / in->row;
+    if (in->fn != VFN_RMS_STAT || rms_mode(in) == RMS_WHOLE || rms_mode(in) == RMS_INV ||
+        in->src2 == 0)
         return 1;
     return in->len / in->src2;
+}
+
+/* Bytes of float32 statistics an rms function writes (rms_stat) or reads
+ * at src2 (rms_apply): one a row, or (the inv mode) one an element. */
+static uint64_t rms_stat_bytes(const isa_instr *in)
+{
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV)
+        return RMS_STAT_BYTES * (uint64_t)in->len;
+    return RMS_STAT_BYTES * rms_rows(in);
 }
 
 static uint64_t rms_row_len(const isa_instr *in) { return in->len / rms_rows(in); }
@@ -104,6 +118,8 @@ static vfn_shape shape_of_instr(const isa_instr *in)
     vfn_shape s = shape_of((isa_vfn)in->fn);
     if (is_rms(in->fn))
         s.in_bytes = fp_bytes((fp_type)(in->imm & 3));
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV)
+        s.in_bytes = RMS_STAT_BYTES; /* the sums */
     return s;
 }
 
@@ -139,13 +155,12 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
         return -1;
     }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) > RMS_PART_MORE) {
-        snprintf(err, errlen, "rms_stat: mode %u in imm[3:2] is not 0..%d", rms_mode(in),
-                 RMS_PART_MORE);
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV && in->src2 == 0) {
+        snprintf(err, errlen, "rms_stat: mode 3 (inv) needs the rows' length in src2");
         return -1;
     }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && in->src2 &&
-        in->len % in->src2 != 0) {
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && rms_mode(in) != RMS_INV &&
+        in->src2 && in->len % in->src2 != 0) {
         snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
                  in->src2, in->len);
         return -1;
@@ -155,10 +170,20 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->imm);
         return -1;
     }
+    if (in->row && (in->fn != VFN_RMS_APPLY || (in->imm & RMS_APPLY_SS))) {
+        snprintf(err, errlen, "%s: row %u is only rms_apply's from inv (imm[2] clear)",
+                 isa_vfn_names[in->fn], in->row);
+        return -1;
+    }
+    if (in->row && n % in->row != 0) {
+        snprintf(err, errlen, "rms_apply: rows of %u elements (row) do not divide len %u",
+                 in->row, n);
+        return -1;
+    }
     const vfn_shape shape = shape_of_instr(in), *s = &shape;
     uint64_t ib = (uint64_t)n * s->in_bytes, ob = (uint64_t)n * s->out_bytes;
     if (in->fn == VFN_RMS_STAT)
-        ob = RMS_STAT_BYTES * rms_rows(in);
+        ob = rms_stat_bytes(in);
     const mem_range dst = { (int)in->dbuf, in->dst, in->dst + ob };
     fp->nr = 1;
     fp->r[0] = (mem_range){ (int)in->sbuf, in->src, in->src + ib };
@@ -167,7 +192,7 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
     if (s->state)
         fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + ATTN_STATE_BYTES };
     if (in->fn == VFN_RMS_APPLY)
-        fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + RMS_STAT_BYTES };
+        fp->r[fp->nr++] = (mem_range){ (int)in->sbuf, in->src2, in->src2 + rms_stat_bytes(in) };
     if ((in->fn == VFN_ATTN_ACC && !(in->imm & 1)) || rms_reads_dst(in))
         fp->r[fp->nr++] = dst;
     fp->nw = 1;
@@ -188,9 +213,9 @@ static void vec_banked(const machine *m, const isa_instr *in, const vfn_shape *s
     /* vec_len: attn_softmax's len field also carries the masked tail */
     uint64_t ib = vec_len(in) * s->in_bytes, ob = vec_len(in) * s->out_bytes;
     if (in->fn == VFN_RMS_STAT)
-        ob = RMS_STAT_BYTES * rms_rows(in);
+        ob = rms_stat_bytes(in);
     else if (in->fn == VFN_RMS_APPLY)
-        c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, RMS_STAT_BYTES);
+        c->port_words[in->sbuf] += sram_range_words(&gs, in->src2, rms_stat_bytes(in));
     if (rms_reads_dst(in)) /* the partial sums it continues */
         c->port_words[in->dbuf] += sram_range_words(&gd, in->dst, ob);
     c->port_words[in->sbuf] += sram_range_words(&gs, in->src, ib);
@@ -218,10 +243,10 @@ static void vec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     ev->vector_ops += n * s->passes;
     ev->buf_read_bytes[in->sbuf] += n * s->in_bytes * (s->two_sources ? 2 : 1) +
                                     (s->state ? ATTN_STATE_BYTES : 0);
-    ev->buf_write_bytes[in->dbuf] += in->fn == VFN_RMS_STAT ? RMS_STAT_BYTES * rms_rows(in)
+    ev->buf_write_bytes[in->dbuf] += in->fn == VFN_RMS_STAT ? rms_stat_bytes(in)
                                                              : n * s->out_bytes;
     if (in->fn == VFN_RMS_APPLY)
-        ev->buf_read_bytes[in->sbuf] += RMS_STAT_BYTES;
+        ev->buf_read_bytes[in->sbuf] += rms_stat_bytes(in);
     if (rms_reads_dst(in))
         ev->buf_read_bytes[in->dbuf] += RMS_STAT_BYTES * rms_rows(in);
     if (in->fn == VFN_ATTN_SOFTMAX)
@@ -399,6 +424,11 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
             st_f32(d, fp_rms_inv(a, t, n));
             break;
         }
+        if (rms_mode(in) == RMS_INV) { /* sums -> inv, rows of src2 (in place allowed) */
+            for (uint32_t i = 0; i < n; i++)
+                st_f32(d + 4 * i, fp_rms_inv_of(ld_f32(a + 4 * i), in->src2));
+            break;
+        }
         /* each row's segment of squares, carried on from its sum at dst */
         const uint64_t r = rms_row_len(in), esz = (uint64_t)fp_bytes(t);
         for (uint64_t k = 0; k < rms_rows(in); k++) {
@@ -410,9 +440,14 @@ static int vec_exec(machine *m, const isa_instr *in, char *err, size_t errlen)
     }
     case VFN_RMS_APPLY: {
         const fp_type t = (fp_type)(in->imm & 3);
-        const float inv = in->imm & RMS_APPLY_SS ? fp_rms_inv_of(ld_f32(b), n) : ld_f32(b);
-        for (uint32_t i = 0; i < n; i++)
-            d[i] = (uint8_t)quant8(fp_rms_apply(fp_load(a, t, i), inv, t));
+        /* rows of `row` elements (0: one row of len), row k's inv at src2 + 4k */
+        const uint64_t rows = rms_rows(in), per = n / rows;
+        for (uint64_t k = 0; k < rows; k++) {
+            const float inv = in->imm & RMS_APPLY_SS ? fp_rms_inv_of(ld_f32(b), n)
+                                                     : ld_f32(b + 4 * k);
+            for (uint64_t i = k * per; i < (k + 1) * per; i++)
+                d[i] = (uint8_t)quant8(fp_rms_apply(fp_load(a, t, (uint32_t)i), inv, t));
+        }
         break;
     }
     case VFN_COUNT:

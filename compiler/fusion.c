@@ -34,6 +34,8 @@ uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t 
         int ovf = 0;
         uint64_t b = count_addmul(plain, count_mul(s->m, (uint64_t)s->kd, &ovf),
                                   (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
+        if (s->in_quant == GEMM_INQ_NORM) /* the rows' sums of squares */
+            b = count_addmul(b, s->m, 4, &ovf);
         return ovf ? COUNT_MAX : b;
     }
     int ovf = 0;
@@ -47,16 +49,20 @@ uint64_t fusion_compulsory_bytes(const arch_t *a, const gemm_shape *s, uint64_t 
     if (s->in_quant) /* A once at vector.dtype instead of INT8 */
         b = count_addmul(b, count_mul(s->m, (uint64_t)s->kd, &ovf),
                          (uint64_t)fusion_elem_bytes(a) - 1, &ovf);
+    if (s->in_quant == GEMM_INQ_NORM)
+        b = count_addmul(b, s->m, 4, &ovf);
     return ovf ? COUNT_MAX : b;
 }
 
 uint64_t fusion_out_reserve(const arch_t *a, const gemm_shape *s, uint64_t act_tile,
-                            uint64_t c_tile)
+                            uint64_t act_rows, uint64_t c_tile)
 {
     const uint64_t esz = (uint64_t)fusion_elem_bytes(a);
     uint64_t r = 0;
     if (s->in_quant)
         r += 2 * gemm_align(act_tile * esz);
+    if (s->in_quant == GEMM_INQ_NORM) /* the tile's rows' sums of squares */
+        r += 2 * gemm_align(4 * act_rows);
     if (fusion_epi_sources(s) == 2)
         r += 2 * gemm_align(c_tile * esz);
     return r;
@@ -65,6 +71,8 @@ uint64_t fusion_out_reserve(const arch_t *a, const gemm_shape *s, uint64_t act_t
 /* ---- the epilogue woven into a program ---- */
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+#define PRO_STAGES 8 /* the prologue's stage slots, at most */
 
 /* The end of what instruction `in` touches in the output buffer (an upper
  * bound: every vop element counted at 4 bytes). */
@@ -103,6 +111,9 @@ typedef struct {
     int slots;           /* 2: prefetched operands; 0: in the tile's upper half */
     uint64_t stage_base, stage_bytes; /* in_quant: A tiles at vector.dtype, output buffer */
     int stages;
+    uint64_t ss_bytes;   /* GEMM_INQ_NORM: a ring of the loads' rows' sums after the tiles */
+    uint64_t ss_lo, ss_hi, ss_n; /* the rows the last sums loaded cover, sums loaded so far
+                                    (made inv in place: rms_apply reads them at src2) */
     uint64_t nstaged;    /* A loads woven so far (their stage slots alternate) */
     /* epi.stat: per row the next column its sum expects (column order is
      * checked), the ring of float32 slots (row r's at stat_base + 4 *
@@ -136,6 +147,21 @@ static int is_a_load(const weave *w, const isa_instr *in)
 static int emit(weave *w, const isa_instr *in)
 {
     return gemm_emit(w->out, in, w->err, w->errlen);
+}
+
+/* One contiguous transfer of bytes between buffer b and DRAM. */
+static isa_instr flat_dma(isa_op op, buf_id b, uint64_t sram, uint64_t dram, uint64_t bytes)
+{
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = op;
+    in.buf = (uint32_t)b;
+    in.sram = (uint32_t)sram;
+    in.dram = dram;
+    in.rows = 1;
+    in.bytes = (uint32_t)bytes;
+    in.stride = in.bytes;
+    return in;
 }
 
 /* The store's geometry at `esz` bytes an element from `base` (its
@@ -173,19 +199,100 @@ static int vop(weave *w, isa_vfn fn, uint64_t src, uint64_t src2, uint64_t dst, 
     return emit(w, &in);
 }
 
+/* The A rows [*lo, *hi] an activation load ld touches (A is m x kd INT8
+ * row-major at a_addr: an element's index is its byte offset). */
+static void load_rows(const weave *w, const isa_instr *ld, uint64_t *lo, uint64_t *hi)
+{
+    const uint64_t kd = (uint64_t)w->s->kd, e0 = ld->dram - w->lay->a_addr;
+    *lo = e0 / kd;
+    *hi = (e0 + (uint64_t)(ld->rows - 1) * ld->stride + ld->bytes - 1) / kd;
+}
+
+/* GEMM_INQ_NORM: the rows' sums of the staged tile (in, at vector.dtype
+ * in the output buffer) beside it, made inv in place (rms_stat's inv mode,
+ * over the whole row's length), then rms_apply, the final scaling and the
+ * quantize step into ld's place: one vop for the load when its DMA rows
+ * are consecutive A rows, each a K span of its row (rows of `row`
+ * elements, an inv each), else one a row segment. */
+static int emit_norm_apply(weave *w, const isa_instr *ld, const isa_instr *in)
+{
+    uint64_t lo, hi;
+    load_rows(w, ld, &lo, &hi);
+    /* the sums once for the loads of the same rows in a row (a row block's
+     * groups, or its K spans); the ring's slot is reused `stages` loads on */
+    const int fresh = w->ss_n == 0 || lo != w->ss_lo || hi != w->ss_hi;
+    w->ss_n += fresh;
+    w->ss_lo = lo;
+    w->ss_hi = hi;
+    const uint64_t ss = w->stage_base + (uint64_t)w->stages * w->stage_bytes +
+                        ((w->ss_n - 1) % (uint64_t)w->stages) * w->ss_bytes;
+    const uint32_t t = (uint32_t)w->a->vector_dtype;
+    const uint64_t kd = (uint64_t)w->s->kd, nrows = hi - lo + 1;
+    if (fresh) {
+        const isa_instr sl = flat_dma(OP_LOAD, BUF_OUT, ss, w->lay->n_addr + 4 * lo, 4 * nrows);
+        isa_instr iv;
+        memset(&iv, 0, sizeof iv);
+        iv.op = OP_VOP;
+        iv.fn = VFN_RMS_STAT;
+        iv.imm = t | (uint32_t)RMS_INV << RMS_MODE_SHIFT;
+        iv.sbuf = iv.dbuf = BUF_OUT;
+        iv.src = iv.dst = (uint32_t)ss;
+        iv.src2 = (uint32_t)kd;
+        iv.len = (uint32_t)nrows;
+        if (emit(w, &sl) != 0 || emit(w, &iv) != 0)
+            return -1;
+    }
+    isa_instr ap;
+    memset(&ap, 0, sizeof ap);
+    ap.op = OP_VOP;
+    ap.fn = VFN_RMS_APPLY;
+    ap.imm = t;
+    ap.sbuf = BUF_OUT;
+    ap.dbuf = BUF_ACT;
+    const uint64_t col0 = (ld->dram - w->lay->a_addr) % kd, total = (uint64_t)ld->rows * ld->bytes;
+    if ((ld->rows == 1 || ld->stride == kd) && col0 + ld->bytes <= kd &&
+        total <= isa_field_max(OP_VOP, "len") && ld->bytes <= isa_field_max(OP_VOP, "row")) {
+        ap.src = in->sram;
+        ap.src2 = (uint32_t)ss;
+        ap.dst = ld->sram;
+        ap.len = (uint32_t)total;
+        ap.row = ld->rows > 1 ? ld->bytes : 0;
+        return emit(w, &ap);
+    }
+    for (uint64_t rr = 0; rr < ld->rows; rr++) {
+        uint64_t e = ld->dram - w->lay->a_addr + rr * ld->stride, at = rr * ld->bytes;
+        for (uint64_t left = ld->bytes; left > 0;) {
+            const uint64_t col = e % kd, len = left < kd - col ? left : kd - col;
+            ap.src = (uint32_t)(in->sram + at * (uint64_t)w->esz);
+            ap.src2 = (uint32_t)(ss + 4 * (e / kd - lo));
+            ap.dst = (uint32_t)(ld->sram + at);
+            ap.len = (uint32_t)len;
+            if (emit(w, &ap) != 0)
+                return -1;
+            e += len;
+            at += len;
+            left -= len;
+        }
+    }
+    return 0;
+}
+
 /* The prologue of an activation load ld: the tile at vector.dtype into a
  * stage slot of the output buffer, quantized into ld's place (the INT8 the
- * schedule's tprec reads). */
+ * schedule's tprec reads), or (GEMM_INQ_NORM) normed and quantized. */
 static int emit_prologue(weave *w, const isa_instr *ld)
 {
     isa_instr in = *ld;
+    const uint64_t k = w->nstaged++ % (uint64_t)w->stages;
     in.buf = BUF_OUT;
-    in.sram = (uint32_t)(w->stage_base + (w->nstaged++ % (uint64_t)w->stages) * w->stage_bytes);
+    in.sram = (uint32_t)(w->stage_base + k * w->stage_bytes);
     in.bytes = ld->bytes * (uint32_t)w->esz;
     in.stride = ld->rows == 1 ? in.bytes : ld->stride * (uint32_t)w->esz;
     in.dram = w->lay->q_addr + (ld->dram - w->lay->a_addr) * (uint64_t)w->esz;
     if (emit(w, &in) != 0)
         return -1;
+    if (w->s->in_quant == GEMM_INQ_NORM)
+        return emit_norm_apply(w, ld, &in);
     isa_instr q;
     memset(&q, 0, sizeof q);
     q.op = OP_VOP;
@@ -404,15 +511,8 @@ static int emit_stat_stores(weave *w)
         while (j < w->nfin && w->fin[j] == r0 + (j - i) && w->slot_of[w->fin[j]] == k0 + (j - i) &&
                j - i < 32768)
             j++;
-        isa_instr in;
-        memset(&in, 0, sizeof in);
-        in.op = OP_STORE;
-        in.buf = (uint32_t)w->stat_buf;
-        in.sram = (uint32_t)(w->stat_base + 4 * k0);
-        in.dram = w->lay->r_addr + 4 * r0;
-        in.rows = 1;
-        in.bytes = (uint32_t)(4 * (j - i));
-        in.stride = in.bytes;
+        const isa_instr in = flat_dma(OP_STORE, w->stat_buf, w->stat_base + 4 * k0,
+                                      w->lay->r_addr + 4 * r0, 4 * (j - i));
         if (emit(w, &in) != 0)
             return -1;
         for (uint64_t x = i; x < j; x++)
@@ -471,14 +571,19 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
         w->fn = (isa_vfn)f;
     }
     w->quant = w->s->epi.quant ? (isa_vfn)isa_vfn_at(VFN_QUANT_F32, t) : VFN_COPY;
-    uint64_t high = 0, tile = 0, atile = 0;
+    uint64_t high = 0, tile = 0, atile = 0, ssb = 0;
     for (size_t i = 0; i < p->n; i++) {
         const isa_instr *in = &p->ins[i];
         high = max64(high, out_end(in));
         if (w->s->epi.on && is_c_store(w, in))
             tile = max64(tile, (uint64_t)in->rows * in->bytes / 4 * (uint64_t)w->esz);
-        if (is_a_load(w, in))
+        if (is_a_load(w, in)) {
             atile = max64(atile, (uint64_t)in->rows * in->bytes * (uint64_t)w->esz);
+            uint64_t lo, hi;
+            load_rows(w, in, &lo, &hi);
+            if (w->s->in_quant == GEMM_INQ_NORM)
+                ssb = max64(ssb, 4 * (hi - lo + 1));
+        }
     }
     w->slot_base = gemm_align(high);
     w->slot_bytes = gemm_align(tile);
@@ -492,17 +597,23 @@ static int weave_setup(weave *w, const program *p, char *err, size_t errlen)
     const uint64_t room = arch_buf_bytes(w->a, BUF_OUT);
     w->stage_base = w->slot_base + (uint64_t)w->slots * w->slot_bytes;
     w->stage_bytes = gemm_align(atile);
-    w->stages = w->stage_base + 2 * w->stage_bytes <= room ? 2
-              : w->stage_base + w->stage_bytes <= room ? 1 : 0;
+    w->ss_bytes = gemm_align(ssb); /* (in the output buffer: rms_apply reads it at src2) */
+    const uint64_t stage = w->stage_bytes + w->ss_bytes;
+    /* as many stages as the room holds, up to PRO_STAGES: a short tile's
+     * load waits for the vop that read its slot last (decode: a row's
+     * group spans, 128 elements each, back to back) */
+    w->stages = 0;
+    while (w->stages < PRO_STAGES && w->stage_base + (uint64_t)(w->stages + 1) * stage <= room)
+        w->stages++;
     if (w->s->in_quant && w->stages == 0)
         FAIL("fused prologue: no room in the output buffer for an activation tile at %s "
              "(%llu B above the schedule's %llu B)", fp_type_names[t],
-             (unsigned long long)w->stage_bytes, (unsigned long long)w->stage_base);
+             (unsigned long long)stage, (unsigned long long)w->stage_base);
     w->stat = w->s->epi.on && w->s->epi.stat;
     if (w->stat && w->s->epi.quant)
         FAIL("fused norm statistic: the epilogue's output is quantized, not the norm's input");
     if (w->stat)
-        return stat_plan(w, p, w->stage_base + (uint64_t)w->stages * w->stage_bytes);
+        return stat_plan(w, p, w->stage_base + (uint64_t)w->stages * stage);
     return 0;
 }
 

@@ -16,7 +16,8 @@
  * (o_proj) runs as its prologue: each activation tile is loaded at
  * vector.dtype and quantized to INT8 on chip (without fusion: a quantize
  * pass of its own).  Norms (they need a whole row's statistics) keep a
- * program of their own, a cheaper one: an rmsnorm of whole rows into a
+ * program of their own unless their consumers' prologue runs them (below),
+ * a cheaper one: an rmsnorm of whole rows into a
  * linear layer runs split (compiler/vector.c, vec_shape.norm_split: one
  * rms_stat and one rms_apply a row, 2 vector passes instead of rmsnorm +
  * quant's 4, bit-exact, the same data bytes).  The statistic runs in the
@@ -32,9 +33,25 @@
  * rms_apply alone (norm_split 2: 1 pass a row).  This saves no DRAM bytes:
  * the split norm read each row once already; the sums add 4 B a row
  * written and 4 B read (and the GEMM one vector pass an element, the norm
- * one fewer).  Not done: rms_apply as the consumers' prologue (no norm
- * program at all; README "Norm split": it costs bytes whenever a
- * consumer reads its input more than once, as prefill's schedules do).
+ * one fewer).  The norm's final scaling can run as the prologue of the
+ * linear layers that read it instead (gemm_shape.in_quant GEMM_INQ_NORM,
+ * like o_proj's quantize prologue): each activation load brings its tile
+ * at vector.dtype (layout.q_addr) into a stage slot of the output buffer
+ * and, once per run of loads of the same rows, their sums (layout.n_addr,
+ * 4 B a row) beside it; rms_stat's inv mode turns the sums into inv over
+ * the whole row in place, and one rms_apply (field row: rows of the K
+ * span the tile covers, an inv each) scales and quantizes the tile into
+ * the act buffer where the schedule's tprec reads it, bit-exact with the
+ * norm's program (the same fp_rms_inv_of and fp_rms_apply).  The norm then
+ * has no program (the first layer's input norm, after the embedding, keeps
+ * one that stores the rows' sums alone: vector.c norm_split 3).  It pays
+ * only when the consumers read their input about once: A crosses DRAM at
+ * vector.dtype on every load the schedule makes of it, by every consumer
+ * (q, k, v: three), against the norm's own read at vector.dtype, its INT8
+ * write and the consumers' INT8 reads; so lower.c times both for each
+ * norm (norm_prologue: the consumers with the prologue, against the
+ * norm's program and the consumers on INT8) and keeps the cheaper by the
+ * mapper's objective (report: norm_final_scaling and its _why).
  * layernorm, precompute.fused norms and rows cut into spans keep rmsnorm
  * + quant; a GEMM whose schedule has no buffer room for the row sums drops
  * the statistic, and its norm runs the split.
@@ -48,7 +65,10 @@
  * the tile itself once the conversion to a 2-byte type has freed it (that
  * load then waits for the conversion).  The vector unit's time, its
  * buffer traffic and the DRAM bytes all come from the simulated program:
- * the scoreboard decides how the epilogue overlaps the LUT array.  The
+ * the scoreboard decides how the epilogue overlaps the LUT array.  A
+ * prologue's stage slots (up to PRO_STAGES, as many as fit) sit above the
+ * operand slots: a short load waits only for the vop that read its slot
+ * PRO_STAGES loads before.  The
  * row sums' slots (one per row unfinished at once, two rings of them when
  * slots are reused and room allows) sit above everything the schedule
  * uses in the output buffer, or else the act or weight buffer; the
@@ -74,10 +94,11 @@ int fusion_epi_sources(const gemm_shape *s);
 
 /* Output-buffer bytes a blocked schedule of s leaves free for its fused
  * work: two stages of an activation tile of act_tile INT8 elements
- * (in_quant) and two slots of an output tile of c_tile elements (a
- * two-source epilogue), at vector.dtype; 0 without fusion. */
+ * (in_quant; GEMM_INQ_NORM: and its act_rows rows' float32 sums) and two
+ * slots of an output tile of c_tile elements (a two-source epilogue), at
+ * vector.dtype; 0 without fusion. */
 uint64_t fusion_out_reserve(const arch_t *arch, const gemm_shape *s, uint64_t act_tile,
-                            uint64_t c_tile);
+                            uint64_t act_rows, uint64_t c_tile);
 
 /* Weaves s's epilogue into p, a program gemm_lower built for s (lay its
  * layout); 0 or -1 with a message. */
@@ -94,7 +115,9 @@ uint64_t fusion_compulsory_bytes(const arch_t *arch, const gemm_shape *s, uint64
 typedef enum {
     FUSION_QIN_NONE = 0, /* the producer wrote INT8 (or tables) */
     FUSION_QIN_PASS,     /* a quantize pass of its own on the vector unit first */
-    FUSION_QIN_PROLOGUE  /* vector.fused: quantized on chip after each load (in_quant) */
+    FUSION_QIN_PROLOGUE, /* vector.fused: quantized on chip after each load (in_quant) */
+    FUSION_QIN_NORM      /* vector.fused: the norm before it is its prologue (GEMM_INQ_NORM:
+                            its final scaling and quantize after each load; lower.c chooses) */
 } fusion_qin;
 
 typedef struct {

@@ -20,13 +20,25 @@ static uint64_t align_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 static uint64_t cdiv(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 /* The largest value of an instruction field, from the ISA table. */
-uint64_t gemm_field_max(isa_op op, const char *name)
+static uint64_t field_max(isa_op op, const char *name)
 {
     const isa_opdef *d = isa_def(op);
     for (int i = 0; d && i < d->nfields; i++)
         if (strcmp(d->fields[i].name, name) == 0)
             return d->fields[i].width >= 64 ? UINT64_MAX : ((uint64_t)1 << d->fields[i].width) - 1;
     return 0;
+}
+
+uint64_t gemm_field_max(isa_op op, const char *name)
+{
+    uint64_t v = field_max(op, name);
+    /* every lmma's m x n tile is folded by a dq of the same shape, whose
+     * n field is one bit narrower (it gave the bit to mfmt) */
+    if ((op == OP_LMMA || op == OP_LMMAG) && (strcmp(name, "n") == 0 || strcmp(name, "m") == 0)) {
+        uint64_t d = field_max(OP_DQ, name);
+        v = d < v ? d : v;
+    }
+    return v;
 }
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -301,6 +313,11 @@ int gemm_layout_dram(const arch_t *a, const gemm_shape *s, gemm_layout *lay, cha
         end = count_add(lay->q_addr, count_mul3(s->m, (uint64_t)s->kd,
                                                 (uint64_t)fusion_elem_bytes(a), &ovf), &ovf);
     }
+    lay->n_addr = 0;
+    if (s->in_quant == GEMM_INQ_NORM) {
+        lay->n_addr = align_up(end, ALIGN);
+        end = count_add(lay->n_addr, count_mul(s->m, 4, &ovf), &ovf);
+    }
     lay->r_addr = 0;
     if (s->epi.on && s->epi.stat) {
         lay->r_addr = align_up(end, ALIGN);
@@ -326,6 +343,10 @@ int gemm_lower(const arch_t *a, const gemm_shape *s, program *p, gemm_layout *la
         return gemm_mma_lower(a, s, p, lay, err, errlen);
     if (s->epi.on && !s->float_out) {
         snprintf(err, errlen, "a fused epilogue needs the float32 output (float_out)");
+        return -1;
+    }
+    if (s->in_quant < 0 || s->in_quant > GEMM_INQ_NORM) {
+        snprintf(err, errlen, "in_quant %d is not 0, 1 or 2 (gemm_inq)", s->in_quant);
         return -1;
     }
     if (s->in_quant && s->tables_in_dram) {
@@ -558,9 +579,7 @@ fail:
     return -1;
 }
 
-/* Per-group values (n x ceil(kd / G)) repeated for each sub-group of the
- * split shape x (gemm_fill's caller gives them per scale group of s). */
-static void *per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size)
+void *gemm_per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size)
 {
     const int ng = (s->kd + s->group_size - 1) / s->group_size;
     const int nsub = (x->kd + x->group_size - 1) / x->group_size;
@@ -576,9 +595,32 @@ static void *per_sub_group(const gemm_shape *s, const gemm_shape *x, const void 
     return out;
 }
 
+/* rows non-NULL (BitMoD formats): scales holds each group's scale code
+ * (0..255, exact in binary32) and rows each column's row scale. */
 static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
-                uint8_t *image, char *err, size_t errlen);
+                const float *rows, uint8_t *image, char *err, size_t errlen);
+
+static int fill_groups(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
+                       const int8_t *act, const int8_t *w, const int32_t *z2,
+                       const float *scales, const float *rows, uint8_t *image, char *err,
+                       size_t errlen)
+{
+    gemm_shape x = *s0;
+    x.group_size = gemm_sub_group(a, s0);
+    if (x.group_size == s0->group_size)
+        return fill(a, s0, lay, act, w, z2, scales, rows, image, err, errlen);
+    int32_t *z2x = z2 ? gemm_per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
+    float *scx = scales ? gemm_per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
+    int rc = -1;
+    if ((z2 && !z2x) || (scales && !scx))
+        snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
+    else
+        rc = fill(a, &x, lay, act, w, z2x, scx, rows, image, err, errlen);
+    free(z2x);
+    free(scx);
+    return rc;
+}
 
 int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
               const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
@@ -586,25 +628,52 @@ int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
 {
     if (a->compute_kind != COMPUTE_LUT) /* plain int8 operands: no zero-points or scales */
         return gemm_mma_fill(a, s0, lay, act, w, image, err, errlen);
-    gemm_shape x = *s0;
-    x.group_size = gemm_sub_group(a, s0);
-    if (x.group_size == s0->group_size)
-        return fill(a, s0, lay, act, w, z2, scales, image, err, errlen);
-    int32_t *z2x = z2 ? per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
-    float *scx = scales ? per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
-    int rc = -1;
-    if ((z2 && !z2x) || (scales && !scx))
-        snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
-    else
-        rc = fill(a, &x, lay, act, w, z2x, scx, image, err, errlen);
-    free(z2x);
-    free(scx);
+    if (lut_meta_is_bitmod(s0->mfmt)) {
+        snprintf(err, errlen, "BitMoD metadata (mfmt %d) is written by gemm_fill_bitmod",
+                 s0->mfmt);
+        return -1;
+    }
+    return fill_groups(a, s0, lay, act, w, z2, scales, NULL, image, err, errlen);
+}
+
+int gemm_fill_bitmod(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
+                     const int8_t *act, const int8_t *grid, const uint8_t *scale_codes,
+                     const float *row_scales, uint8_t *image, char *err, size_t errlen)
+{
+    if (a->compute_kind != COMPUTE_LUT || !lut_meta_is_bitmod(s0->mfmt)) {
+        snprintf(err, errlen, "BitMoD weights run on the LUT core with metadata format 8 "
+                 "(this GEMM: mfmt %d)", s0->mfmt);
+        return -1;
+    }
+    const size_t ng = (size_t)((s0->kd + s0->group_size - 1) / s0->group_size);
+    float *codes = malloc((size_t)s0->n * ng * sizeof *codes);
+    if (!codes) {
+        snprintf(err, errlen, "out of memory for the BitMoD scale codes");
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)s0->n * ng; i++)
+        codes[i] = (float)scale_codes[i];
+    int rc = fill_groups(a, s0, lay, act, grid, NULL, codes, row_scales, image, err, errlen);
+    free(codes);
     return rc;
+}
+
+/* Column j of tile's metadata for group g (rows: BitMoD, as fill). */
+static int put_meta(const gemm_shape *s, const gemm_layout *lay, const lut_packed *pk,
+                    const float *scales, const float *rows, uint8_t *meta, int n0, int ncols,
+                    int j, int g, char *err, size_t errlen)
+{
+    const size_t at = (size_t)(n0 + j) * lay->ngroups + g;
+    if (rows)
+        return lut_meta_put_bitmod(s->mfmt, meta, (uint32_t)ncols, (uint32_t)j,
+                                   (uint8_t)scales[at], rows[n0 + j], err, errlen);
+    return lut_meta_put(s->mfmt, meta, (uint32_t)ncols, (uint32_t)j, pk->corr[at],
+                        scales ? scales[at] : 1.0f, lut_post_shift(s->wtype.fmt), err, errlen);
 }
 
 static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
-                uint8_t *image, char *err, size_t errlen)
+                const float *rows, uint8_t *image, char *err, size_t errlen)
 {
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, gemm_pack_type(s));
@@ -656,10 +725,8 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 }
             }
             for (int j = 0; j < ncols; j++) {
-                int32_t corr = pk.corr[(size_t)(n0 + j) * lay->ngroups + g];
-                float sc = scales ? scales[(size_t)(n0 + j) * lay->ngroups + g] : 1.0f;
-                if (lut_meta_put(s->mfmt, tile + ib, (uint32_t)ncols, (uint32_t)j, corr, sc,
-                                 lut_post_shift(s->wtype.fmt), err, errlen) != 0) {
+                if (put_meta(s, lay, &pk, scales, rows, tile + ib, n0, ncols, j, g, err,
+                             errlen) != 0) {
                     free(scratch);
                     lut_packed_free(&pk);
                     return -1;

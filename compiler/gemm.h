@@ -75,6 +75,9 @@ typedef struct {
     int stat;  /* 1: also the rows' sums of squares (above) */
 } gemm_epilogue;
 
+/* gemm_shape.in_quant: how A arrives (0: INT8 as the schedule loads it). */
+typedef enum { GEMM_INQ_NONE = 0, GEMM_INQ_QUANT = 1, GEMM_INQ_NORM = 2 } gemm_inq;
+
 typedef struct {
     lut_wtype wtype;
     int group_size; /* scale group; one longer than an lmma may reduce over
@@ -96,9 +99,11 @@ typedef struct {
                            blocked schedule with force_mt / force_nt / force_nb
                            as its sub-tile, column tile and column block */
     gemm_epilogue epi;  /* fused vector work on the output tiles (on = 0: none) */
-    int in_quant;       /* fused prologue: A arrives at vector.dtype (layout.q_addr, m x kd
-                           row-major) and every activation load is quantized to INT8 into
-                           the act buffer on chip (compiler/fusion.h) */
+    int in_quant;       /* fused prologue (gemm_inq): A arrives at vector.dtype (layout.q_addr,
+                           m x kd row-major) and every activation load is quantized to INT8
+                           into the act buffer on chip (compiler/fusion.h); GEMM_INQ_NORM:
+                           an rmsnorm's final scaling too, from each row's sum of squares
+                           (m float32 at layout.n_addr, rms_apply over the tile's K span) */
     int trit5;          /* ternary weights cross DRAM at 5 per byte (cmodel/trit5.h) and
                            loadt expands them to the two bit-planes; needs a metadata
                            format without the zero-point factor (INT2 codes) */
@@ -119,6 +124,7 @@ typedef struct {
     uint64_t e_addr;       /* epilogue's second operand (two-source epi.fn), else 0 */
     uint64_t q_addr;       /* in_quant: A at vector.dtype, else 0 */
     uint64_t r_addr;       /* epi.stat: the m rows' sums of squares (float32), else 0 */
+    uint64_t n_addr;       /* in_quant GEMM_INQ_NORM: A's m rows' sums of squares (float32) */
     uint64_t weight_bytes; /* packed weight indices, all tiles */
     uint64_t meta_bytes;   /* zero-point factors and scales */
     int mt, nt, nb;        /* tile sizes chosen: rows, columns per lmma, columns per block */
@@ -145,6 +151,15 @@ int gemm_lower(const arch_t *arch, const gemm_shape *s, program *p, gemm_layout 
 int gemm_fill(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
               const int8_t *a, const int8_t *w, const int32_t *z2, const float *scales,
               uint8_t *image, char *err, size_t errlen);
+
+/* gemm_fill for BitMoD weights (s->mfmt LUT_META_BITMOD, wtype signed
+ * INT4 for FP3 / INT6 for FP4): grid holds the n x kd grid values
+ * (bitmod_value: FP3 in units of 1, FP4 in halves), scale_codes the n x
+ * ceil(kd / group_size) INT8 group scale codes, row_scales the n FP16 row
+ * scales (rounded to fp16 when stored); w = grid x code x row. */
+int gemm_fill_bitmod(const arch_t *arch, const gemm_shape *s, const gemm_layout *lay,
+                     const int8_t *a, const int8_t *grid, const uint8_t *scale_codes,
+                     const float *row_scales, uint8_t *image, char *err, size_t errlen);
 
 /* Cycle-approximate timing of the GEMM on the C model without data.
  * Programs with many M-tiles are periodic after the first few (the same

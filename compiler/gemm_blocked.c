@@ -96,7 +96,12 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     pl->psum = gemm_align(prows * (uint64_t)nb * 4);
     /* room above the schedule for a fused epilogue's operands and a fused
      * prologue's stages (fusion.c places them there) */
-    const uint64_t fz = fusion_out_reserve(a, s, pl->act_slot, (uint64_t)mt * nt);
+    /* (the prologue stages one load at a time: a resident row block
+     * arrives a group at a time, mb x G) */
+    const int res_act = s->sched.res == GEMM_RES_ACT;
+    const uint64_t arows = res_act ? mb : (uint64_t)mt;
+    const uint64_t aload = res_act ? gemm_align(mb * gemm_act_bytes(a, (uint64_t)G)) : pl->act_slot;
+    const uint64_t fz = fusion_out_reserve(a, s, aload, arows, (uint64_t)mt * nt);
     const uint64_t outb = arch_buf_bytes(a, BUF_OUT) > fz ? arch_buf_bytes(a, BUF_OUT) - fz : 0;
     pl->psum_slots = 2 * pl->acc_half + 2 * pl->psum <= outb ? 2 : 1;
     struct { buf_id b; uint64_t need; } use[4] = {

@@ -41,6 +41,9 @@ static inline lut_wtype gemm_pack_type(const gemm_shape *s)
 uint64_t gemm_field_max(isa_op op, const char *name);
 /* The scale group as the program runs it (long groups split, gemm.c). */
 int gemm_sub_group(const arch_t *a, const gemm_shape *s);
+/* Per-group values (n x ceil(kd / G), size bytes each) repeated for each
+ * sub-group of the split shape x (malloc'ed; NULL when out of memory). */
+void *gemm_per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v, size_t size);
 /* Length of group g (the last one may be shorter). */
 int gemm_group_len(const gemm_shape *s, int g);
 /* Table layout (table_pad.c): the tpad of tprec and lmma for tables of

@@ -391,7 +391,8 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
                        char *err, size_t errlen)
 {
     fusion_plan *fp = &c->fusion;
-    g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE;
+    g->in_quant = fp->qin[i] == FUSION_QIN_PROLOGUE ? GEMM_INQ_QUANT
+                : fp->qin[i] == FUSION_QIN_NORM    ? GEMM_INQ_NORM : GEMM_INQ_NONE;
     int rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
     if (rc != 0 && g->epi.stat) { /* no room for the row sums: the norm makes its own */
         for (int v = 0; v < MODEL_MAX_OPS; v++)
@@ -405,7 +406,7 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
         g->epi.stat = 0;
         rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen);
     }
-    if (rc != 0 && g->in_quant && g->epi.on) { /* the epilogue alone may fit */
+    if (rc != 0 && g->in_quant == GEMM_INQ_QUANT && g->epi.on) { /* the epilogue alone may fit */
         g->in_quant = 0;
         if ((rc = time_gemm(a, em, c, g, st, sampled, best, err, errlen)) == 0)
             fp->qin[i] = FUSION_QIN_PASS;
@@ -415,7 +416,10 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
             return -1;
         fusion_drop(fp, ops, i);
         g->epi = fp->epi[i];
-        g->float_out = g->in_quant = 0;
+        g->float_out = 0;
+        /* a norm absorbed already stays this GEMM's prologue (lower.c
+         * norm_prologue timed it with the epilogue; without, it fits too) */
+        g->in_quant = fp->qin[i] == FUSION_QIN_NORM ? GEMM_INQ_NORM : GEMM_INQ_NONE;
         if (time_gemm(a, em, c, g, st, sampled, best, err, errlen) != 0)
             return -1;
     }
@@ -433,6 +437,149 @@ static int time_linear(const arch_t *a, const energy_model *em, cache *c, const 
     }
     *st = both;
     *sampled = *sampled || qsampled;
+    return 0;
+}
+
+/* Linear op i's shape as lower_ops times it (its fusion from the plan). */
+static int linear_shape(const arch_t *a, const quant_preset *q, const fusion_plan *fp,
+                        const model_op *o, int i, int fused_in, gemm_shape *g, char *err,
+                        size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    g->m = o->m;
+    g->tables_in_dram = fused_in;
+    g->epi = fp->epi[i];
+    g->float_out = fp->epi[i].on;
+    if (gemm_nk(o, o->n, o->k, &g->n, &g->kd, err, errlen) != 0)
+        return -1;
+    if (a->compute_kind == COMPUTE_LUT) {
+        quant_lut_fields(q, g);
+    } else { /* the mma dequantizer's scales */
+        quant_gemm_fields(q, g);
+        quant_mma_meta(q, o->k, g);
+    }
+    return 0;
+}
+
+/* ---- a norm as its consumers' prologue (GEMM_INQ_NORM) ---- */
+
+#define NORM_PRO_MAX 8 /* consumers of one norm (q, k, v: 3) */
+
+typedef struct {
+    uint64_t cycles, bytes;
+    double energy;
+} pro_cost;
+
+static void pro_add(pro_cost *c, const sim_stats *st)
+{
+    c->cycles += st->cycles;
+    c->bytes += st->ev.dram_read_bytes + st->ev.dram_write_bytes;
+    c->energy += st->energy_pj;
+}
+
+/* The linear layers right after norm v that read its rows (its row length
+ * as K, one instance a layer as the norm, an INT8 input no one else
+ * makes), into js; 0 when any of them cannot take the prologue. */
+static int norm_consumers(const model_op *ops, int n, int v, uint64_t rows, uint64_t cols,
+                          const int *fused_in, const fusion_plan *fp, int *js)
+{
+    int k = 0;
+    for (int j = v + 1; j < n && ops[j].kind == MODEL_OP_LINEAR; j++) {
+        const model_op *o = &ops[j];
+        if (k == NORM_PRO_MAX || o->k != cols || o->m != rows || o->count != 1 ||
+            o->repeat != ops[v].repeat || fused_in[j] || fp->qin[j] != FUSION_QIN_NONE)
+            return 0;
+        js[k++] = j;
+    }
+    return k;
+}
+
+/* Norm v (nv: its program, the final scaling alone: norm_split 2) as the
+ * prologue of the linear layers that read it, when that is cheaper by the
+ * mapper's objective: the consumers, each loading its activation tiles at
+ * vector.dtype with their rows' sums (GEMM_INQ_NORM), against the norm's
+ * program and the consumers loading INT8.  Both are simulated (per
+ * instance: the first layer's wrap-around instance is left out of the
+ * comparison).  Returns 1 (chosen: qin FUSION_QIN_NORM on the consumers,
+ * their names in r->fused_into), 0 (the norm's program) or -1; the choice
+ * and both costs go to r->norm_pro and r->norm_pro_why. */
+static int norm_prologue(const arch_t *a, const energy_model *em, cache *c,
+                         const quant_preset *q, const model_op *ops, int n, int v,
+                         const int *fused_in, const vec_shape *nv, op_result *r, char *err,
+                         size_t errlen)
+{
+    fusion_plan *fp = &c->fusion;
+    int js[NORM_PRO_MAX];
+    const int k = norm_consumers(ops, n, v, nv->rows, nv->cols, fused_in, fp, js);
+    if (k == 0)
+        return 0;
+    pro_cost fused = { 0, 0, 0 }, plain = { 0, 0, 0 };
+    sim_stats st;
+    int smp = 0;
+    if (time_vec(a, em, c, nv, &st, &smp, err, errlen) != 0)
+        return -1;
+    pro_add(&plain, &st);
+    char why[256];
+    for (int x = 0; x < k; x++) {
+        gemm_shape g, best;
+        if (linear_shape(&c->linear_arch, q, fp, &ops[js[x]], js[x], fused_in[js[x]], &g, err,
+                         errlen) != 0)
+            return -1;
+        if (time_gemm(&c->linear_arch, em, c, &g, &st, &smp, &best, why, sizeof why) != 0)
+            return 0; /* time_linear's fallbacks decide: keep the program */
+        pro_add(&plain, &st);
+        g.in_quant = GEMM_INQ_NORM;
+        if (time_gemm(&c->linear_arch, em, c, &g, &st, &smp, &best, why, sizeof why) != 0) {
+            r->norm_pro = 2;
+            snprintf(r->norm_pro_why, sizeof r->norm_pro_why, "%s: no room: %s",
+                     ops[js[x]].name, why);
+            return 0;
+        }
+        pro_add(&fused, &st);
+    }
+    const double sf = mapper_score(c->objective, (double)fused.cycles, (double)fused.bytes,
+                                   em ? fused.energy : (double)fused.bytes);
+    const double sp = mapper_score(c->objective, (double)plain.cycles, (double)plain.bytes,
+                                   em ? plain.energy : (double)plain.bytes);
+    r->norm_pro = sf < sp ? 1 : 2;
+    snprintf(r->norm_pro_why, sizeof r->norm_pro_why,
+             "a layer, %s: prologue %llu cycles, %llu B, %.0f pJ; program + INT8 consumers "
+             "%llu cycles, %llu B, %.0f pJ", map_objective_name(c->objective),
+             (unsigned long long)fused.cycles, (unsigned long long)fused.bytes, fused.energy,
+             (unsigned long long)plain.cycles, (unsigned long long)plain.bytes, plain.energy);
+    if (r->norm_pro != 1)
+        return 0;
+    size_t at = 0;
+    for (int x = 0; x < k; x++) {
+        fp->qin[js[x]] = FUSION_QIN_NORM;
+        at += (size_t)snprintf(r->fused_into + at, sizeof r->fused_into - at, "%s%s",
+                               x ? "," : "", ops[js[x]].name);
+        if (at >= sizeof r->fused_into)
+            at = sizeof r->fused_into - 1;
+    }
+    return 1;
+}
+
+/* A norm absorbed by its consumers' prologue: its row counts nothing,
+ * unless `wrap` (the first layer's input norm reads the embedding, which
+ * no epilogue summed): then that instance's sums of squares, a program of
+ * the statistic alone (norm_split 3). */
+static int norm_first_sums(const arch_t *a, const energy_model *em, cache *c,
+                           const vec_shape *nv, int wrap, op_result *r, char *err, size_t errlen)
+{
+    if (!wrap)
+        return 0;
+    vec_shape w = *nv;
+    w.norm_split = 3;
+    sim_stats st;
+    if (time_vec(a, em, c, &w, &st, &r->sampled, err, errlen) != 0)
+        return -1;
+    if (sim_stats_add(&r->st, &st, 1) != 0) {
+        snprintf(err, errlen, "its cycles or events exceed 2^63 - 1, the most lutsim can count");
+        return -1;
+    }
+    if (em)
+        sim_energy(em, &r->st);
     return 0;
 }
 
@@ -549,18 +696,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             continue;
         }
         if (o->kind == MODEL_OP_LINEAR) {
-            gemm_shape g = { .m = o->m, .tables_in_dram = fused_in[i],
-                             .epi = fp->epi[i], .float_out = fp->epi[i].on };
-            if (gemm_nk(o, o->n, o->k, &g.n, &g.kd, err, errlen) != 0)
+            gemm_shape g;
+            if (linear_shape(a, q, fp, o, i, fused_in[i], &g, err, errlen) != 0)
                 return -1;
-            quant_gemm_fields(q, &g);
-            if (a->compute_kind != COMPUTE_LUT) /* the mma dequantizer's scales */
-                quant_mma_meta(q, o->k, &g);
+            const int lut = a->compute_kind == COMPUTE_LUT;
             quant_bytes qb;
-            quant_matrix_bytes(q, o->n, o->k, &qb);
+            quant_matrix_bytes_on(q, lut, o->n, o->k, &qb);
             r->fused = fused_in[i];
             r->on_lut = 1;
-            r->wbits = q->w.bits;
+            r->wbits = lut ? quant_lut_planes(q) : q->w.bits;
             r->weight_bytes = qb.weight_bytes;
             const arch_t *la = &c->linear_arch;
             if (time_linear(la, em, c, ops, i, &g, &one, &sampled, &r->tiling, e, sizeof e) != 0) {
@@ -642,6 +786,24 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             if (v.norm_split && fp->stat_of[i] >= 0) {
                 v.norm_split = 2;
                 snprintf(r->stat_from, sizeof r->stat_from, "%s", ops[fp->stat_of[i]].name);
+            }
+            if (v.norm_split == 2) {
+                const int pro = norm_prologue(a, em, c, q, ops, n, i, fused_in, &v, r, e,
+                                              sizeof e);
+                if (pro < 0) {
+                    snprintf(err, errlen, "%s: %s", o->name, e);
+                    return -1;
+                }
+                if (pro) { /* no program, but the first layer's sums (stat_wrap) */
+                    if (norm_first_sums(a, em, c, &v, fp->stat_wrap[i] && mult > 1, r, e,
+                                        sizeof e) != 0) {
+                        snprintf(err, errlen, "%s: %s", o->name, e);
+                        return -1;
+                    }
+                    if (c->progress)
+                        c->progress(c->progress_ctx, i + 1, n);
+                    continue;
+                }
             }
             if (produces[i]) {
                 v.rows = tokens;

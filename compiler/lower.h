@@ -17,7 +17,8 @@
  *              keep their row with fused_into set and nothing counted;
  *              a norm after a residual add in a GEMM's epilogue takes its
  *              row statistic from that epilogue (stat_from) and runs the
- *              final scaling and quantize alone;
+ *              final scaling and quantize alone, or, where that is cheaper
+ *              (norm_pro), its consumers run them as their prologue;
  *   a linear layer fed by attention (o_proj) quantizes its input first: a
  *              vector pass in its row, or with vector.fused its prologue
  *              (op_result.quant_in).
@@ -70,6 +71,12 @@ typedef struct {
     char stat_from[MODEL_NAME_MAX]; /* vector.fused: a norm whose row statistic (sum of
                                   squares) that GEMM's epilogue computed; the norm's row keeps
                                   its own program, the final scaling and quantize; "" else */
+    int norm_pro;        /* vector.fused, a norm with stat_from: 1 its final scaling runs as
+                            the prologue of the linear layers that read it (they are in
+                            fused_into; the norm has no program), 2 its own program
+                            (cheaper by the mapper's objective, or no room); 0 neither
+                            was a choice */
+    char norm_pro_why[320]; /* norm_pro: both alternatives' cost (lower.c norm_prologue) */
 } op_result;
 
 typedef struct {

@@ -166,7 +166,7 @@ static void cost(const arch_t *a, const energy_model *em, const operands *o, con
     }
 }
 
-static double score(map_objective o, double cycles, double bytes, double energy)
+double mapper_score(map_objective o, double cycles, double bytes, double energy)
 {
     switch (o) {
     case MAP_CYCLES: return cycles + bytes * 1e-12; /* fewer bytes on a tie */
@@ -308,7 +308,7 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
                         continue;
                     }
                     cost(a, em, &o, &pl, &c);
-                    c.score = score(ob, (double)c.cycles, (double)c.bytes, c.energy);
+                    c.score = mapper_score(ob, (double)c.cycles, (double)c.bytes, c.energy);
                     push(cs, &n, &c);
                     /* the same block with double-buffered partial sums */
                     if (c.s.sched.loop == GEMM_LOOP_K && pl.psum_slots == 1 && c.s.sched.mb > (uint64_t)c.s.force_mt) {
@@ -317,7 +317,7 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
                         if (d.s.sched.mb >= (uint64_t)c.s.force_mt && gemm_blk_fits(a, &d.s, &pl) == 0 &&
                             pl.psum_slots == 2) {
                             cost(a, em, &o, &pl, &d);
-                            d.score = score(ob, (double)d.cycles, (double)d.bytes, d.energy);
+                            d.score = mapper_score(ob, (double)d.cycles, (double)d.bytes, d.energy);
                             push(cs, &n, &d);
                         }
                     }
@@ -380,7 +380,7 @@ int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_mod
          * (look-ups, accumulation, dequant); the first simulation measures
          * it.  A candidate that cannot beat the simulated best even by its
          * own optimistic estimate is not simulated. */
-        if (found && score(ob, (double)c.cycles, (double)c.bytes, c.energy + offset) >= best_score)
+        if (found && mapper_score(ob, (double)c.cycles, (double)c.bytes, c.energy + offset) >= best_score)
             continue;
         c.s.group_size = s0->group_size; /* timing splits it again */
         sim_stats cst;
@@ -393,7 +393,7 @@ int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_mod
         }
         (*simulated)++;
         const double bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
-        const double sc = score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
+        const double sc = mapper_score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
         if (!found)
             offset = (em ? cst.energy_pj : bytes) - c.energy;
         if (!found || sc < best_score) {

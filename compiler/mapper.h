@@ -30,6 +30,10 @@ typedef enum { MAP_EDP = 0, MAP_CYCLES, MAP_ENERGY } map_objective;
 
 /* "edp", "cycles", "energy" -> *o; 0, or -1 for an unknown name. */
 int map_objective_parse(const char *name, map_objective *o);
+/* What objective o minimizes for a schedule (or any choice of programs)
+ * of these cycles, DRAM bytes and energy (pJ; the bytes without an
+ * energy model): the mapper's comparison, so other choices weigh alike. */
+double mapper_score(map_objective o, double cycles, double bytes, double energy);
 const char *map_objective_name(map_objective o);
 
 /* What the chosen schedule does, for the report. */

@@ -238,8 +238,9 @@ typedef struct {
     int kv_bits;     /* K/V cache: signed INT8 (8, or 0: the default) or INT4 (4),
                         run on the LUT array's bit-serial path (compiler/attention.h) */
     int mixture;     /* quant_mixture: BitMoD's per-group FP3/FP4 datatypes
-                        (cmodel/bitmod_types.h); w is then INT of the code width,
-                        for sizing only: the LUT core does not execute them yet */
+                        (cmodel/bitmod_types.h); w is then INT of the code width
+                        (sizing, the mma arrays); the LUT core runs the grid values
+                        as INT4 / INT6 planes (quant_lut_fields) */
     int wfp16;       /* 1: FP16 weights ("wfmt": "fp16"): w is then INT 16 for sizing;
                         they run on the mma arrays (compute.kind mac, bitserial,
                         systolic) only, timing-only (no functional FP16 multiply) */

@@ -1,6 +1,7 @@
 /* quant_layout.c - a preset's stored bytes (quant_layout.h). */
 #include "quant_layout.h"
 
+#include "bitmod_types.h"
 #include "lut_float.h"
 #include "lut_meta.h"
 
@@ -45,6 +46,16 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
     b->meta_bytes = lut_meta_tile_bytes(quant_meta_code(q), b->groups);
 }
 
+void quant_matrix_bytes_on(const quant_preset *q, int lut, uint64_t n, uint64_t k,
+                           quant_bytes *b)
+{
+    quant_matrix_bytes(q, n, k, b);
+    if (!lut || q->mixture != QUANT_MIX_BITMOD)
+        return;
+    b->weight_bytes = (n * k * (uint64_t)quant_lut_planes(q) + 7) / 8;
+    b->meta_bytes = lut_meta_tile_bytes(LUT_META_BITMOD, b->groups);
+}
+
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
 {
     g->wtype = q->w;
@@ -57,6 +68,25 @@ void quant_gemm_fields(const quant_preset *q, gemm_shape *g)
      * table buffer however long K is. */
     if (q->per_tensor && g->group_size > LUT_DEFAULT_GROUP)
         g->group_size = LUT_DEFAULT_GROUP;
+}
+
+int quant_lut_planes(const quant_preset *q)
+{
+    if (q->mixture != QUANT_MIX_BITMOD)
+        return q->w.bits;
+    return q->w.bits == 3 ? BITMOD_FP3_PLANES : BITMOD_FP4_PLANES;
+}
+
+void quant_lut_fields(const quant_preset *q, gemm_shape *g)
+{
+    quant_gemm_fields(q, g);
+    if (q->mixture != QUANT_MIX_BITMOD)
+        return;
+    /* the grid values as signed INT planes; the scale code and row scale
+     * in the dequant unit's BitMoD format (lut_meta.h) */
+    g->wtype.fmt = LUT_WFMT_INT;
+    g->wtype.bits = quant_lut_planes(q);
+    g->mfmt = LUT_META_BITMOD;
 }
 
 void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g)
@@ -124,12 +154,6 @@ int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, s
 {
     *out = *a;
     const int lut = a->compute_kind == COMPUTE_LUT;
-    if (q->mixture == QUANT_MIX_BITMOD && lut) {
-        snprintf(err, errlen, "wfmt: BitMoD (\"bitmod\") weights are not a LUT core format yet; "
-                 "`lutsim quantize` measures their error and size (compute.kind bitserial "
-                 "times them as integer codes of their width)");
-        return -1;
-    }
     if (q->wfp16 && lut) {
         snprintf(err, errlen, "wfmt: FP16 weights run on the mma arrays (compute.kind mac, "
                  "bitserial, systolic); the LUT array multiplies integer bit-planes");

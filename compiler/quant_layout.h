@@ -26,6 +26,13 @@ typedef struct {
                               BitMoD: ceil(groups x 10 bits / 8) + 2 B per row */
 } quant_bytes;
 
+/* quant_matrix_bytes as the LUT core (lut 1) or an mma array (0) holds
+ * the matrix: the same but for BitMoD on the LUT core, whose weights are
+ * the INT4 / INT6 planes of the grid and whose metadata is format 8's 3 B
+ * per column and group (quant_lut_fields). */
+void quant_matrix_bytes_on(const quant_preset *q, int lut, uint64_t n, uint64_t k,
+                           quant_bytes *b);
+
 /* The scale-group length of a matrix with reduction length k. */
 int quant_group_len(const quant_preset *q, uint64_t k);
 
@@ -41,6 +48,15 @@ void quant_matrix_bytes(const quant_preset *q, uint64_t n, uint64_t k, quant_byt
  * metadata, so the chunking is free). */
 void quant_gemm_fields(const quant_preset *q, gemm_shape *g);
 
+/* quant_gemm_fields as the LUT core runs q: BitMoD's FP3 / FP4 become the
+ * signed INT4 / INT6 bit-planes of their grid values (bitmod_types.h), so
+ * 4 or 6 look-up passes where the code width would suggest 3 or 4, with
+ * the dequant unit's BitMoD metadata (lut_meta.h code 8: a scale code
+ * and the fp16 row scale, 3 B per column and group). */
+void quant_lut_fields(const quant_preset *q, gemm_shape *g);
+/* The bit-planes q's weights take on the LUT core (w.bits but BitMoD's). */
+int quant_lut_planes(const quant_preset *q);
+
 /* The group metadata an mma array's dequantizer reads with the weights
  * (gemm_shape.mma_meta_bits per mma_meta_group weights along K and output
  * row): the scale and zero-point bytes quant_matrix_bytes stores per group,
@@ -50,7 +66,7 @@ void quant_mma_meta(const quant_preset *q, uint64_t k, gemm_shape *g);
 /* The architecture as it runs q: *out = *a with act_bits = q->abits (and
  * the table entries as wide as that needs, arch_set_act_bits), checked;
  * on the mma arrays mma_fp16 = q->afp16 (BitMoD's FP16 datapath).  The LUT
- * core refuses BitMoD codes and FP16 weights or activations.
+ * core refuses FP16 weights or activations.
  * Idempotent.  0, or -1 with "abits: ..." when the tables no longer fit. */
 int quant_arch(const arch_t *a, const quant_preset *q, arch_t *out, char *err, size_t errlen);
 

@@ -203,3 +203,18 @@ int quantize_matrix(const quant_preset *q, const float *w, uint64_t n, uint64_t 
     r->stored_bytes = b.weight_bytes + b.meta_bytes;
     return 0;
 }
+
+void quant_result_grid(const quant_preset *q, const quant_result *r, int8_t *grid)
+{
+    for (uint64_t i = 0; i < r->n; i++)
+        for (uint64_t j = 0; j < r->k; j++) {
+            const uint64_t at = i * r->k + j;
+            if (q->mixture != QUANT_MIX_BITMOD) {
+                grid[at] = r->codes[at];
+                continue;
+            }
+            const bitmod_variant v =
+                (bitmod_variant)r->variants[i * r->groups_per_row + j / (uint64_t)r->group_len];
+            grid[at] = (int8_t)bitmod_value(q->w.bits, v, (uint8_t)r->codes[at]);
+        }
+}

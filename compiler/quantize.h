@@ -57,6 +57,11 @@ int quantize_matrix(const quant_preset *q, const float *w, uint64_t n, uint64_t 
                     quant_result *r, char *err, size_t errlen);
 void quant_result_free(quant_result *r);
 
+/* The stored values the LUT core multiplies, n x k into grid: BitMoD's
+ * codes as the signed integers of their grid (FP4 in halves), w' = grid x
+ * scale_code x row_scale; every other preset's codes as they are. */
+void quant_result_grid(const quant_preset *q, const quant_result *r, int8_t *grid);
+
 /* Error figures of sums over count weights. */
 double quant_mse(double sse, uint64_t count);
 double quant_sqnr_db(double sse, double ssw);

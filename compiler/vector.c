@@ -102,8 +102,8 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     pl->esz = (uint64_t)pl->lay.elem_bytes;
     pl->srcs = two_sources(v->fn) ? 2 : 1;
     pl->quant = v->quant_out || v->tables_group > 0;
-    if (v->norm_split < 0 || v->norm_split > 2)
-        FAIL("norm_split %d is not 0, 1 or 2", v->norm_split);
+    if (v->norm_split < 0 || v->norm_split > 3)
+        FAIL("norm_split %d is not 0, 1, 2 or 3", v->norm_split);
     if (v->norm_split && (isa_vfn_base(v->fn) != VFN_RMSNORM_F32 || !v->quant_out ||
                           v->tables_group > 0))
         FAIL("the norm split is an rmsnorm that quantizes for a linear layer, without tables");
@@ -143,7 +143,7 @@ static int plan_of(const arch_t *a, const vec_shape *v, plan *pl, char *err, siz
     l->image_bytes = count_addmul(l->sums_addr, pl->ngroups * 4, v->tables_group > 0 ? v->rows : 0,
                                   &ovf);
     l->stat_addr = (l->image_bytes + 63) / 64 * 64; /* (a burst boundary: no stray burst) */
-    if (v->norm_split == 2)
+    if (v->norm_split >= 2)
         l->image_bytes = count_addmul(l->stat_addr, v->rows, 4, &ovf);
     if (ovf)
         FAIL("a vector operation of %llu x %llu elements exceeds 2^63 bytes of DRAM",
@@ -278,6 +278,29 @@ static int emit_tables(program *p, const plan *pl, const vec_shape *v, const til
     return 0;
 }
 
+/* norm_split 3: the tile's rows' sums of squares (one rms_stat, a sum a
+ * row, at the sums' place) stored for the consumers' prologue. */
+static int emit_sums(program *p, const plan *pl, const vec_shape *v, const tile *x,
+                     uint64_t base, char *err, size_t errlen)
+{
+    const uint64_t rows = x->n / v->cols;
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_VOP;
+    in.fn = VFN_RMS_STAT;
+    in.imm = (uint32_t)isa_vfn_type(pl->lay.fn) | (uint32_t)RMS_PART_FIRST << RMS_MODE_SHIFT;
+    in.sbuf = BUF_OUT;
+    in.src = (uint32_t)base;
+    in.src2 = rows > 1 ? (uint32_t)v->cols : 0;
+    in.dbuf = BUF_OUT;
+    in.dst = (uint32_t)sums_at(pl, x);
+    in.len = (uint32_t)x->n;
+    if (push(p, &in, err, errlen))
+        return -1;
+    return dma(p, OP_STORE, BUF_OUT, in.dst, pl->lay.stat_addr + x->e0 / v->cols * 4, rows * 4,
+               err, errlen);
+}
+
 /* The norm split of a tile's rows (v->norm_split): per row its statistic
  * (4 B at dst + 4 r, where the unfused rmsnorm wrote its output) and the
  * scaling and quantize into the act buffer at abase; norm_split 2: the
@@ -319,6 +342,8 @@ static int emit_work(program *p, const plan *pl, const vec_shape *v, const tile 
     const uint64_t base = x->slot * pl->half, esz = pl->esz;
     const uint64_t dst = base + x->n * esz * (uint64_t)pl->srcs;
     const uint64_t per = row_op(v->fn) ? v->cols : x->n;
+    if (v->norm_split == 3)
+        return emit_sums(p, pl, v, x, base, err, errlen);
     if (v->norm_split)
         return emit_split(p, pl, v, x, base, v->norm_split == 2 ? sums_at(pl, x) : dst,
                           x->slot * pl->act_half, err, errlen);

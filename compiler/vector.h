@@ -48,7 +48,11 @@ typedef struct {
                         epilogue (compiler/fusion.h, gemm_epilogue.stat):
                         each row's sum of squares, a float32 at
                         vec_layout.stat_addr, is loaded with the row and the
-                        program runs rms_apply only, 1 pass a row */
+                        program runs rms_apply only, 1 pass a row;
+                        3: the statistic alone, each row's sum of
+                        squares stored at stat_addr for the consumers'
+                        prologue (GEMM_INQ_NORM: the first layer's input
+                        norm, whose rows no epilogue summed) */
 } vec_shape;
 
 typedef struct {

@@ -53,7 +53,7 @@ module lutc_decode (
     wire [47:0] q_meta   = {26'd0, word[`F_DQ_META_LSB +: `F_DQ_META_W]};
     wire [47:0] q_dst    = {26'd0, word[`F_DQ_DST_LSB +: `F_DQ_DST_W]};
     wire [47:0] q_m      = {36'd0, word[`F_DQ_M_LSB +: `F_DQ_M_W]};
-    wire [47:0] q_n      = {32'd0, word[`F_DQ_N_LSB +: `F_DQ_N_W]};
+    wire [47:0] q_n      = {{(48 - `F_DQ_N_W){1'b0}}, word[`F_DQ_N_LSB +: `F_DQ_N_W]};
     wire        q_accum  = word[`F_DQ_ACCUM_LSB];
 
     function [98:0] rng(input [2:0] sp, input [47:0] lo, input [47:0] hi);

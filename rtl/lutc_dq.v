@@ -44,7 +44,7 @@ module lutc_dq (
     wire [31:0] f_meta = {10'd0, word[`F_DQ_META_LSB +: `F_DQ_META_W]};
     wire [31:0] f_dst  = {10'd0, word[`F_DQ_DST_LSB +: `F_DQ_DST_W]};
     wire [31:0] f_m    = {20'd0, word[`F_DQ_M_LSB +: `F_DQ_M_W]};
-    wire [31:0] f_n    = {16'd0, word[`F_DQ_N_LSB +: `F_DQ_N_W]};
+    wire [31:0] f_n    = {{(32 - `F_DQ_N_W){1'b0}}, word[`F_DQ_N_LSB +: `F_DQ_N_W]};
 
     reg [31:0] acc, sum, meta, dst, n, total, j0, r0, c0;
     reg        accum, shift;

@@ -44,11 +44,9 @@ inline void fast_and_full(const arch_t &a, const energy_model &em, const gemm_sh
     program_free(&p);
 }
 
-// m x n x k with weights of wt, timed by sim_run (em may be null: no energy).
-inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint64_t m, int n,
-                     int k)
+// s lowered and timed by sim_run (em may be null: no energy).
+inline sim_stats run_shape(const arch_t &a, const energy_model *em, const gemm_shape &s)
 {
-    const gemm_shape s = shape(wt, m, n, k);
     program p;
     gemm_layout lay;
     char err[512] = "";
@@ -61,6 +59,13 @@ inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint
     EXPECT_EQ(sim_run(&a, em, &p, nullptr, &st, err, sizeof err), 0) << err;
     program_free(&p);
     return st;
+}
+
+// m x n x k with weights of wt, timed by sim_run (em may be null: no energy).
+inline sim_stats run(const arch_t &a, const energy_model *em, lut_wtype wt, uint64_t m, int n,
+                     int k)
+{
+    return run_shape(a, em, shape(wt, m, n, k));
 }
 
 // The quantization suites' architecture, pinned (the byte counts depend on

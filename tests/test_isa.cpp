@@ -124,7 +124,7 @@ TEST(IsaDecode, RejectsIllegalEncodings)
     w = {{(uint64_t)OP_HALT | (1ull << 40), 0}}; // halt has no fields
     EXPECT_EQ(isa_decode(&w, &out, err, sizeof err), -1);
     EXPECT_NE(std::string(err).find("reserved"), std::string::npos);
-    w = {{(uint64_t)OP_VOP, 1ull << 63}}; // vop ends at bit 110
+    w = {{(uint64_t)OP_BARRIER, 1ull << 63}}; // nor barrier (vop's row fills its word)
     EXPECT_EQ(isa_decode(&w, &out, err, sizeof err), -1);
     // the 5-bit fn field is full (rms_apply is 31): a code past VFN_COUNT
     // can only be an in-memory instruction, which unit_vec refuses

@@ -408,14 +408,24 @@ TEST_F(QuantizeCli, FP16PresetIsNotQuantized)
     EXPECT_FALSE(fs::exists(dir_ + "/o"));
 }
 
-TEST_F(QuantizeCli, BitmodPresetIsRefusedByTheEngines)
+// The LUT core runs BitMoD as the INT planes of its grid: FP4's linear
+// layers report 6 weight bits, FP3's 4.
+TEST_F(QuantizeCli, BitmodPresetRunsOnTheLutCore)
 {
-    EXPECT_EQ(testproc::run({LUTSIM_BIN, "run", "--model", "tiny", "--quant", "W4A8-bitmod",
-                             "--seq", "16"}, "", dir_ + "/stderr"),
-              1);
-    EXPECT_NE(Stderr().find("BitMoD (\"bitmod\") weights are not a LUT core format yet"),
-              std::string::npos)
-        << Stderr();
+    for (const char *q : {"W4A8-bitmod", "W3A8-bitmod"}) {
+        ASSERT_EQ(testproc::run({LUTSIM_BIN, "run", "--model", "tiny", "--quant", q, "--seq",
+                                 "16", "--phase", "prefill", "--json", dir_ + "/r.json"},
+                                dir_ + "/stdout", dir_ + "/stderr"),
+                  0) << Stderr();
+        json_error_t je;
+        json_t *doc = json_load_file((dir_ + "/r.json").c_str(), 0, &je);
+        ASSERT_NE(doc, nullptr) << je.text;
+        json_t *op = json_array_get(
+            json_object_get(json_array_get(json_object_get(doc, "phases"), 0), "ops"), 1);
+        EXPECT_STREQ(json_string_value(json_object_get(op, "name")), "layer.q_proj");
+        EXPECT_EQ(json_integer_value(json_object_get(op, "wbits")), q[1] == '4' ? 6 : 4);
+        json_decref(doc);
+    }
 }
 
 TEST_F(QuantizeCli, BitmodPresetKeysAreChecked)

@@ -7,6 +7,7 @@
 #include "engine_setup.h"
 #include "engines.h"
 #include "engine_system.h"
+#include "gemm_quant.h"
 #include "lut_meta.h"
 #include "fileio.h"
 #include "gemm.h"
@@ -34,6 +35,8 @@ static const char gemm_usage[] =
     "                   [--engine systemc [--accelerators N] [--dram shared|private]\n"
     "                    [--core cmodel|rtl]]\n"
     "       lutsim gemm --random MxNxK --wfmt FMT [--wbits B] [--seed S] [options]\n"
+    "       lutsim gemm --quant Q (--weight W.npy --act A.npy | --random MxNxK)\n"
+    "                   [--out C.npy] [--stats S.json] [--arch A.json] [--seed S]\n"
     "\n"
     "Computes C = A * W^T exactly.  The default engine compiles the GEMM into a\n"
     "program for the LUT accelerator and runs it on the C model (functional:\n"
@@ -97,6 +100,17 @@ static const char gemm_usage[] =
     "                    the C model takes it from the architecture (lut.tile.k)\n"
     "  --quiet           no progress line on stderr (shown for a simulation or\n"
     "                    reference check longer than a second)\n"
+    "  --quant Q         float weights quantized on the fly to preset Q (int,\n"
+    "                    uint, ternary, binary or BitMoD, as `lutsim quantize`): --weight\n"
+    "                    is then a float32/float16 .npy (N x K), --random draws seeded\n"
+    "                    Gaussian weights (sigma 0.02) and INT8 activations; the LUT\n"
+    "                    core dequantizes into float32 C (--out C.npy, written only\n"
+    "                    if the run succeeds), checked bit for bit against the dq\n"
+    "                    unit's reference, and the error against float64 A x W^T\n"
+    "                    with the float and with the dequantized weights is printed.\n"
+    "                    BitMoD FP3 / FP4 run as INT4 / INT6 bit-planes (4 / 6 look-up\n"
+    "                    passes).  Takes --weight/--random, --act, --out, --stats,\n"
+    "                    --arch, --energy, --seed, --objective, --timing-only, --quiet\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 on success, 1 on bad input or a failed run, 2 on bad usage.\n";
@@ -127,7 +141,7 @@ static int load_matrix(const char *path, const char *what, npy_array *arr)
 
 /* "MxNxK": three decimal numbers 1..2^30 and nothing else (sscanf's %d
  * would take signs and blanks, and overflow is undefined for it). */
-static int parse_dims(const char *s, int *m, int *n, int *k)
+int parse_dims(const char *s, int *m, int *n, int *k)
 {
     int *dst[3] = { m, n, k };
     for (int i = 0; i < 3; i++) {
@@ -427,6 +441,8 @@ static int parse_opts(int argc, char **argv, gemm_opts *o)
 
 int cmd_gemm(int argc, char **argv)
 {
+    if (gemm_quant_requested(argc, argv)) /* float weights: gemm_quant.c */
+        return cmd_gemm_quant(argc, argv);
     gemm_opts o;
     int rc = parse_opts(argc, argv, &o);
     if (rc >= 0)

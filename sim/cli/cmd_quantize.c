@@ -173,12 +173,7 @@ static int write_grid(const quant_preset *q, const char *tmp, const quant_result
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (uint64_t i = 0; i < r->n; i++)
-        for (uint64_t j = 0; j < r->k; j++) {
-            const bitmod_variant v =
-                (bitmod_variant)r->variants[i * r->groups_per_row + j / (uint64_t)r->group_len];
-            g[i * r->k + j] = (int8_t)bitmod_value(q->w.bits, v, (uint8_t)r->codes[i * r->k + j]);
-        }
+    quant_result_grid(q, r, g);
     int rc = write_npy(tmp, NPY_INT8, 2, r->n, r->k, g, err, errlen);
     free(g);
     return rc;

@@ -12,6 +12,7 @@
 #include "plot_roofline.h"
 #include "progress.h"
 #include "randgen.h"
+#include "run_weights.h"
 #include "ref_gemm.h"
 #include "report_run.h"
 #include "report_moe.h"
@@ -38,7 +39,8 @@ static const char run_usage[] =
     "                  [--prompt P] [--new T] [--every-step] [--routing R]\n"
     "                  [--route-seed N]\n"
     "                  [--json R.json] [--csv R.csv] [--trace T.json] [--plot DIR]\n"
-    "                  [--functional] [--seed S] [--energy E.json] [--objective O]\n"
+    "                  [--functional [--weights DIR]] [--seed S] [--energy E.json]\n"
+    "                  [--objective O]\n"
     "                  [--quiet] [--engine systemc [--accelerators N]\n"
     "                  [--dram shared|private]]\n"
     "\n"
@@ -77,6 +79,13 @@ static const char run_usage[] =
     "  --functional     also execute every linear layer with seeded random weights\n"
     "                   and activations on the C model, bit-exact against the\n"
     "                   reference GEMM (small models: it moves real data)\n"
+    "  --weights DIR    with --functional: the linear layers whose tensors DIR holds\n"
+    "                   (the DIR `lutsim quantize --out DIR` wrote, its manifest.json;\n"
+    "                   made with the same --quant) run with those weights instead\n"
+    "                   of random ones: operation layer.X of layer L takes the tensor\n"
+    "                   named *layers.L*.X.weight; each runs with float32 outputs,\n"
+    "                   bit-exact against the dq unit's reference, and prints its\n"
+    "                   output's checksum; a shape or preset mismatch is an error\n"
     "  --seed S         seed for --functional, 0..1073741824 (default 1)\n"
     "  --objective O    what the GEMM mapper minimises per shape: edp (default:\n"
     "                   energy x cycles), cycles, or energy\n"
@@ -135,8 +144,52 @@ static void rand_act_values(int32_t *v, uint8_t *act, size_t n, int bits, uint32
 }
 
 /* Executes every linear layer of the phase with real data. */
+/* The seeded random weights of GEMM g into img: BitMoD's grid values
+ * through its own metadata (unit codes: the int32 check needs no scale). */
+static int fill_random(const arch_t *a, const gemm_shape *g, const gemm_layout *lay,
+                       const uint8_t *act, const int8_t *w, const int32_t *z2, uint8_t *img,
+                       char *err, size_t errlen)
+{
+    if (!lut_meta_is_bitmod(g->mfmt))
+        return gemm_fill(a, g, lay, (const int8_t *)act, w, z2, NULL, img, err, errlen);
+    const size_t ng = (size_t)g->n * ((g->kd + g->group_size - 1) / g->group_size);
+    uint8_t *codes = malloc(ng);
+    float *rows = malloc((size_t)g->n * sizeof *rows);
+    int rc = -1;
+    if (!codes || !rows) {
+        snprintf(err, errlen, "out of memory for a functional run");
+    } else {
+        memset(codes, 1, ng);
+        for (int j = 0; j < g->n; j++)
+            rows[j] = 1.0f;
+        rc = gemm_fill_bitmod(a, g, lay, (const int8_t *)act, w, codes, rows, img, err, errlen);
+    }
+    free(codes);
+    free(rows);
+    return rc;
+}
+
+/* The user's tensor for layer `layer` of o run instead (1), none (0), or
+ * an error (-1, printed). */
+static int user_layer(const arch_t *a, const energy_model *em, const quant_preset *q,
+                      const run_weights *uw, const model_op *o, uint64_t layer,
+                      const gemm_shape *g, unsigned seed, int i)
+{
+    const json_t *ent;
+    char err[1024];
+    int f = uw ? run_weights_find(uw, o->name, layer, (uint64_t)g->n, (uint64_t)g->kd, &ent, err,
+                                  sizeof err)
+               : 0;
+    if (f < 0)
+        cli_error("--weights: %s", err);
+    if (f <= 0)
+        return f;
+    uint32_t st = rand_seed_state(seed * 7919u + (unsigned)(i * 1000 + (int)layer));
+    return run_weights_layer(a, em, q, uw, ent, o->name, layer, g, &st) != 0 ? -1 : 1;
+}
+
 static int run_functional(const arch_t *a0, const energy_model *em, const quant_preset *q,
-                          const run_phase *p, unsigned seed, int quiet)
+                          const run_phase *p, unsigned seed, int quiet, const run_weights *uw)
 {
     arch_t qa; /* the arch the linear layers were timed on (lower_model_ex) */
     char qerr[512];
@@ -151,7 +204,7 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
                   lut_afmt_name(a->act_fmt));
         return -1;
     }
-    uint64_t layers = 0, checked = 0;
+    uint64_t layers = 0, checked = 0, user = 0;
     for (int i = 0; i < p->nops; i++)
         if (p->ops[i].op.kind == MODEL_OP_LINEAR)
             layers += p->ops[i].op.repeat;
@@ -173,6 +226,16 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
                           o->name, (unsigned long long)g.m);
                 return -1;
             }
+            const int u = user_layer(a, em, q, uw, o, layer, &g, seed, i);
+            if (u != 0) {
+                checked += u > 0;
+                user += u > 0;
+                progress_update(&pr, checked);
+                if (u > 0)
+                    continue;
+                progress_end(&pr);
+                return -1;
+            }
             if (gemm_lower(a, &g, &prog, &lay, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 return -1;
@@ -191,7 +254,7 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
             }
             uint32_t st = rand_seed_state(seed * 7919u + (unsigned)(i * 1000 + (int)layer));
             rand_act_values(av, act, na, a->act_bits, &st);
-            rand_weights(w, (size_t)g.n * g.kd, q->w, &st);
+            rand_weights(w, (size_t)g.n * g.kd, g.wtype, &st); /* BitMoD: its INT planes */
             if (q->w.fmt == LUT_WFMT_UINT) { /* a random zero-point per column and group */
                 const size_t nz = (size_t)g.n * ((g.kd + g.group_size - 1) / g.group_size);
                 z2 = malloc(nz * sizeof *z2);
@@ -201,7 +264,7 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
                 }
                 rand_zero_points(z2, nz, q->w, &st);
             }
-            if (gemm_fill(a, &g, &lay, (const int8_t *)act, w, z2, NULL, img, err, sizeof err) != 0) {
+            if (fill_random(a, &g, &lay, act, w, z2, img, err, sizeof err) != 0) {
                 cli_error("%s: %s", o->name, err);
                 goto next;
             }
@@ -211,7 +274,7 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
                 cli_error("%s layer %llu: %s", o->name, (unsigned long long)layer, err);
                 goto next;
             }
-            ref_gemm_i64_wide(q->w, av, w, z2, g.group_size, (int)g.m, g.n, g.kd, ref);
+            ref_gemm_i64_wide(g.wtype, av, w, z2, g.group_size, (int)g.m, g.n, g.kd, ref);
             for (size_t j = 0; j < (size_t)g.m * g.n; j++) {
                 int32_t v;
                 memcpy(&v, img + lay.c_addr + 4 * j, 4);
@@ -240,8 +303,12 @@ static int run_functional(const arch_t *a0, const energy_model *em, const quant_
         }
     }
     progress_end(&pr);
-    printf("functional (%s): %llu linear layer executions bit-exact against the reference GEMM\n",
+    printf("functional (%s): %llu linear layer executions bit-exact against the reference GEMM",
            p->phase, (unsigned long long)checked);
+    if (uw)
+        printf(" (%llu with the weights of --weights, %llu seeded random)",
+               (unsigned long long)user, (unsigned long long)(checked - user));
+    printf("\n");
     return 0;
 }
 
@@ -323,6 +390,7 @@ int cmd_run(int argc, char **argv)
         { "trace", required_argument, 0, 't' },
         { "plot", required_argument, 0, 'P' },
         { "functional", no_argument, 0, 'F' },
+        { "weights", required_argument, 0, 'U' },
         { "seed", required_argument, 0, 'S' },
         { "quiet", no_argument, 0, 'Q' },
         { "objective", required_argument, 0, 'O' },
@@ -339,6 +407,7 @@ int cmd_run(int argc, char **argv)
     const char *model = NULL, *quant = NULL, *phase = "both", *arch_path = NULL, *energy = NULL;
     const char *json = NULL, *csv = NULL, *trace = NULL, *plot = NULL;
     int batch = 1, seq = 2048, context = 2048, functional = 0, seed = 1, quiet = 0;
+    const char *weights_dir = NULL; /* --weights: a user's quantized weights */
     int seq_given = 0, context_given = 0, seed_given = 0;
     map_objective objective = MAP_EDP;
     int prompt = 512, new_tokens = 256, route_seed = 1, every_step = 0;
@@ -362,6 +431,7 @@ int cmd_run(int argc, char **argv)
         case 't': trace = optarg; break;
         case 'P': plot = optarg; break;
         case 'F': functional = 1; break;
+        case 'U': weights_dir = optarg; break;
         case 'Q': quiet = 1; break;
         case 'O':
             if (map_objective_parse(optarg, &objective) != 0) {
@@ -445,6 +515,10 @@ int cmd_run(int argc, char **argv)
         cli_warning("--seq is ignored by --phase decode (decode attends to --context keys)");
     if (!functional && seed_given)
         cli_warning("--seed is ignored without --functional");
+    if (weights_dir && !functional) {
+        cli_error("--weights: the user's weights are executed by --functional; add it");
+        return 2;
+    }
     char err[1024];
     arch_t a;
     energy_model em;
@@ -467,6 +541,11 @@ int cmd_run(int argc, char **argv)
             return 1;
         }
         warn_phase(&m, p);
+    }
+    run_weights uw = { 0 };
+    if (weights_dir && run_weights_open(weights_dir, &q, &uw, err, sizeof err) != 0) {
+        cli_error("--weights: %s", err);
+        return 1;
     }
     outfiles of;
     out_init(&of);
@@ -503,7 +582,8 @@ int cmd_run(int argc, char **argv)
             cli_error("%s", err);
             goto done;
         }
-        if (functional && run_functional(&a, &em, &q, p, (unsigned)seed, quiet) != 0)
+        if (functional && run_functional(&a, &em, &q, p, (unsigned)seed, quiet,
+                                         weights_dir ? &uw : NULL) != 0)
             goto done;
         nph++;
     }
@@ -555,6 +635,7 @@ int cmd_run(int argc, char **argv)
     status = 0;
 done:
     json_decref(sysj);
+    run_weights_close(&uw);
     if (status)
         out_abort(&of);
     return status;

@@ -87,12 +87,13 @@ static int take_npy(qin_set *s, const char *path, char *err, size_t errlen)
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     m->name = strndup(base, strlen(base) - 4); /* without ".npy" */
-    m->file = path;
+    m->own_file = strdup(path); /* a folder's listing is freed once read */
+    m->file = m->own_file;
     m->dtype = npy_dtype_name(m->npy.dtype);
     m->n = (uint64_t)m->npy.shape[0];
     m->k = (uint64_t)m->npy.shape[1];
     s->n++;
-    return m->name ? 0 : -1;
+    return m->name && m->own_file ? 0 : -1;
 }
 
 static int add_st_file(qin_set *s, const char *path, char *err, size_t errlen)
@@ -213,6 +214,7 @@ void qin_close(qin_set *s)
 {
     for (int i = 0; i < s->n; i++) {
         free(s->m[i].name);
+        free(s->m[i].own_file);
         npy_free(&s->m[i].npy);
     }
     free(s->m);

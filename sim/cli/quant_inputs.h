@@ -25,6 +25,7 @@
 typedef struct {
     char *name;
     const char *file;      /* where it is stored, for errors */
+    char *own_file;        /* .npy: file's own copy (qin_close frees it) */
     const char *dtype;     /* "F16", "float32", ... */
     uint64_t n, k;
     const st_file *sf;     /* safetensors: the file and the tensor */

@@ -113,7 +113,7 @@ static int totals_of(const arch_t *a, const quant_preset *q, const run_phase *p,
             /* instances: MoE experts stream once per (layer, expert touched) */
             t->weight_bytes = count_addmul(t->weight_bytes, r->weight_bytes, r->instances, &ov);
             quant_bytes qb; /* scales and zero-points as the preset stores them */
-            quant_matrix_bytes(q, r->op.n, r->op.k, &qb);
+            quant_matrix_bytes_on(q, a->compute_kind == COMPUTE_LUT, r->op.n, r->op.k, &qb);
             t->scale_bytes = count_addmul(t->scale_bytes, qb.meta_bytes, r->instances, &ov);
         } else if (r->op.kind == MODEL_OP_ATTENTION) {
             t->attention_macs = count_add(t->attention_macs, f.macs, &ov);
@@ -223,9 +223,12 @@ static void op_fields_of(const arch_t *a, const op_result *r, op_fields *fs)
     add_b(fs, "fast_forwarded", r->sampled);
     add_b(fs, "fused_precompute", r->fused);
     add_s(fs, "fused_into", r->fused_into[0] ? r->fused_into : "-");
-    static const char *const qin[] = { "-", "pass", "prologue" };
-    add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 2 ? r->quant_in : 0]);
+    static const char *const qin[] = { "-", "pass", "prologue", "norm_prologue" };
+    add_s(fs, "input_quantize", qin[r->quant_in >= 0 && r->quant_in <= 3 ? r->quant_in : 0]);
     add_s(fs, "norm_stat_from", r->stat_from[0] ? r->stat_from : "-");
+    static const char *const npro[] = { "-", "prologue", "program" };
+    add_s(fs, "norm_final_scaling", npro[r->norm_pro >= 0 && r->norm_pro <= 2 ? r->norm_pro : 0]);
+    add_s(fs, "norm_final_scaling_why", r->norm_pro_why[0] ? r->norm_pro_why : "-");
     /* What the mapper did (linear layers; attention runs its own schedule,
      * compiler/attention.c: its partition only; vector work: "-" and zeros). */
     const int mapped = r->op.kind == MODEL_OP_LINEAR && r->tiling.wtype.bits > 0;

@@ -1,0 +1,438 @@
+/* gemm_quant.c - `lutsim gemm --quant Q`: float weights quantized on the fly
+ * (compiler/quantize.c) and run on the LUT core with INT8 activations,
+ * the float32 result held to the dq unit's reference bit for bit and to
+ * float64 products with the float and the dequantized weights. */
+#include "gemm_quant.h"
+
+#include "commands.h"
+#include "engine_setup.h"
+#include "mapper.h"
+#include "model_json.h"
+#include "npy.h"
+#include "outfiles.h"
+#include "quant_gemm.h"
+#include "quant_inputs.h"
+#include "quant_layout.h"
+#include "randgen.h"
+#include "report_stats.h"
+#include "sim.h"
+#include "units.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *quant, *wpath, *act, *random, *out, *arch, *energy, *stats;
+    int seed, timing_only, quiet;
+    map_objective objective;
+} gq_opts;
+
+typedef struct {
+    int m, n, k;
+    float *w;       /* n x k float weights */
+    int8_t *a;      /* m x k INT8 activations */
+    quant_result r;
+    int have_r;
+    float *c;       /* m x n: the LUT core's result */
+} gq_data;
+
+int gemm_quant_requested(int argc, char **argv)
+{
+    int quant = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 0; /* cmd_gemm's usage covers --quant */
+        quant |= strcmp(argv[i], "--quant") == 0 || strncmp(argv[i], "--quant=", 8) == 0;
+    }
+    return quant;
+}
+
+/* 0 to go on, 2 on a usage error (the message printed). */
+static int gq_parse(int argc, char **argv, gq_opts *o)
+{
+    static const struct option opts[] = {
+        { "quant", required_argument, 0, 'q' },  { "weight", required_argument, 0, 'w' },
+        { "act", required_argument, 0, 'a' },    { "random", required_argument, 0, 'r' },
+        { "out", required_argument, 0, 'o' },    { "arch", required_argument, 0, 'A' },
+        { "energy", required_argument, 0, 'E' }, { "stats", required_argument, 0, 's' },
+        { "seed", required_argument, 0, 'S' },   { "timing-only", no_argument, 0, 'T' },
+        { "quiet", no_argument, 0, 'Q' },        { "objective", required_argument, 0, 'O' },
+        { "engine", required_argument, 0, 'e' }, { 0, 0, 0, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'q': o->quant = optarg; break;
+        case 'w': o->wpath = optarg; break;
+        case 'a': o->act = optarg; break;
+        case 'r': o->random = optarg; break;
+        case 'o': o->out = optarg; break;
+        case 'A': o->arch = optarg; break;
+        case 'E': o->energy = optarg; break;
+        case 's': o->stats = optarg; break;
+        case 'T': o->timing_only = 1; break;
+        case 'Q': o->quiet = 1; break;
+        case 'S': if (cli_parse_int("--seed", optarg, 0, 1 << 30, &o->seed)) return 2; break;
+        case 'O':
+            if (map_objective_parse(optarg, &o->objective) != 0) {
+                cli_error("--objective: expected edp, cycles or energy, got '%s'", optarg);
+                return 2;
+            }
+            break;
+        case 'e':
+            if (strcmp(optarg, "cmodel") != 0) {
+                cli_error("--engine: with --quant only cmodel (the RTL's dq has no float mode "
+                          "and reads the legacy metadata only), got '%s'", optarg);
+                return 2;
+            }
+            break;
+        default:
+            cli_error("gemm --quant: unknown or incomplete option '%s' (takes --weight or "
+                      "--random, --act, --out, --arch, --energy, --stats, --seed, --objective, "
+                      "--timing-only, --quiet, --engine cmodel)", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        cli_error("gemm: unexpected argument '%s'", argv[optind]);
+        return 2;
+    }
+    if (!o->random == !o->wpath) {
+        cli_error("gemm --quant: give float weights with --weight W.npy or --random MxNxK");
+        return 2;
+    }
+    if (o->wpath && !o->act) {
+        cli_error("gemm --quant: --weight W.npy needs --act A.npy (int8, M x K)");
+        return 2;
+    }
+    if (o->random && o->act) {
+        cli_error("gemm --quant: --random draws the activations too; drop --act");
+        return 2;
+    }
+    if (o->timing_only && o->out) {
+        cli_error("gemm --quant: --timing-only moves no data: no --out");
+        return 2;
+    }
+    return 0;
+}
+
+/* Irwin-Hall: the sum of 12 uniforms minus 6, near N(0, 1), with the same
+ * values on every host (no libm). */
+static void rand_gauss(float *w, size_t n, float sigma, uint32_t *st)
+{
+    for (size_t i = 0; i < n; i++) {
+        int8_t b[12];
+        rand_acts(b, 12, st);
+        int s = 0;
+        for (int j = 0; j < 12; j++)
+            s += (uint8_t)b[j];
+        w[i] = sigma * ((float)s / 256.0f - 6.0f + 12.0f / 512.0f);
+    }
+}
+
+/* The float weights and INT8 activations, from files or seeded. */
+static int gq_inputs(const gq_opts *o, gq_data *d)
+{
+    char err[512];
+    if (o->random) {
+        if (parse_dims(o->random, &d->m, &d->n, &d->k) != 0 || (int64_t)d->m * d->k > (1 << 30) ||
+            (int64_t)d->n * d->k > (1 << 30)) {
+            cli_error("--random: expected MxNxK with positive sizes (e.g. 64x4096x4096), got '%s'",
+                      o->random);
+            return -1;
+        }
+        d->w = malloc((size_t)d->n * d->k * sizeof *d->w);
+        d->a = malloc((size_t)d->m * d->k);
+        if (!d->w || !d->a) {
+            cli_error("out of memory for random %dx%dx%d inputs", d->m, d->n, d->k);
+            return -1;
+        }
+        uint32_t st = rand_seed_state((unsigned)o->seed);
+        rand_acts(d->a, (size_t)d->m * d->k, &st);
+        rand_gauss(d->w, (size_t)d->n * d->k, 0.02f, &st);
+        return 0;
+    }
+    qin_set in;
+    if (qin_open(o->wpath, &in, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    if (in.n != 1) {
+        cli_error("%s: --weight takes one 2-D float16 or float32 .npy array", o->wpath);
+        qin_close(&in);
+        return -1;
+    }
+    d->n = (int)in.m[0].n;
+    d->k = (int)in.m[0].k;
+    d->w = qin_read(&in, 0, err, sizeof err);
+    qin_close(&in);
+    if (!d->w) {
+        cli_error("%s", err);
+        return -1;
+    }
+    npy_array A;
+    if (npy_read(o->act, &A, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return -1;
+    }
+    if (A.dtype != NPY_INT8 || A.ndim != 2 || A.shape[1] != d->k) {
+        cli_error("%s: activations must be a 2-D int8 array of %d columns (the weights' K), "
+                  "got a %d-D %s array", o->act, d->k, A.ndim, npy_dtype_name(A.dtype));
+        npy_free(&A);
+        return -1;
+    }
+    d->m = (int)A.shape[0];
+    d->a = malloc((size_t)d->m * d->k);
+    if (d->a)
+        memcpy(d->a, A.data, (size_t)d->m * d->k);
+    npy_free(&A);
+    if (!d->a) {
+        cli_error("out of memory for the activations");
+        return -1;
+    }
+    return 0;
+}
+
+/* ||c - a w^T|| / ||a w^T|| (Frobenius, binary64) and the largest |c - a w^T|. */
+static void error_vs(const gq_data *d, const float *w, double *rel, double *maxabs)
+{
+    double se = 0, sr = 0, mx = 0;
+    for (int i = 0; i < d->m; i++)
+        for (int j = 0; j < d->n; j++) {
+            double r = 0;
+            const int8_t *ar = d->a + (size_t)i * d->k;
+            const float *wr = w + (size_t)j * d->k;
+            for (int t = 0; t < d->k; t++)
+                r += (double)ar[t] * (double)wr[t];
+            const double e = (double)d->c[(size_t)i * d->n + j] - r;
+            se += e * e;
+            sr += r * r;
+            mx = fabs(e) > mx ? fabs(e) : mx;
+        }
+    *rel = sr > 0 ? sqrt(se / sr) : sqrt(se);
+    *maxabs = mx;
+}
+
+/* 0 if the result equals the reference bit for bit (printed), else -1. */
+static int gq_check(const arch_t *a, const quant_preset *q, const gemm_shape *s, gq_data *d)
+{
+    char err[256];
+    float *ref = malloc((size_t)d->m * d->n * sizeof *ref);
+    if (!ref || quant_gemm_reference(a, q, s, d->a, &d->r, ref, err, sizeof err) != 0) {
+        cli_error("%s", ref ? err : "out of memory for the reference");
+        free(ref);
+        return -1;
+    }
+    for (size_t i = 0; i < (size_t)d->m * d->n; i++)
+        if (memcmp(&ref[i], &d->c[i], 4) != 0) {
+            cli_error("result check FAILED: C[%zu][%zu] = %.9g, the dequant reference %.9g",
+                      i / (size_t)d->n, i % (size_t)d->n, (double)d->c[i], (double)ref[i]);
+            free(ref);
+            return -1;
+        }
+    free(ref);
+    printf("  result check: exact (%lld float32 outputs equal the dq unit's reference)\n",
+           (long long)d->m * d->n);
+    return 0;
+}
+
+/* Lowers, fills and runs the GEMM; st and d->c get the result. */
+static int gq_run(const gq_opts *o, const arch_t *a, const energy_model *em,
+                  const quant_preset *q, gq_data *d, gemm_shape *gs, sim_stats *st)
+{
+    char err[512];
+    gemm_shape s0;
+    quant_gemm_shape(q, (uint64_t)d->m, d->n, d->k, &s0);
+    gemm_layout lay;
+    program prog;
+    sim_stats mst;
+    int ms, msims;
+    if (mapper_search(a, em, &s0, o->objective, gs, &mst, &ms, &msims, err, sizeof err) != 0 ||
+        gemm_lower(a, gs, &prog, &lay, err, sizeof err) != 0) {
+        cli_error("%s: cannot compile the GEMM for this architecture: %s",
+                  o->arch ? o->arch : "default architecture", err);
+        return -1;
+    }
+    uint8_t *img = o->timing_only ? NULL : malloc(lay.image_bytes);
+    sim_opts so = { 0 };
+    int rc = -1;
+    if (!o->timing_only) {
+        if (!img) {
+            cli_error("out of memory for a %llu-byte memory image",
+                      (unsigned long long)lay.image_bytes);
+            goto done;
+        }
+        if (quant_gemm_fill(a, q, gs, &lay, d->a, &d->r, img, err, sizeof err) != 0) {
+            cli_error("%s: %s", o->wpath ? o->wpath : "random weights", err);
+            goto done;
+        }
+        so.dram = img;
+        so.dram_size = lay.image_bytes;
+    }
+    if (sim_run(a, em, &prog, o->timing_only ? NULL : &so, st, err, sizeof err) != 0) {
+        cli_error("gemm: cmodel: %s", err);
+        goto done;
+    }
+    char b[UNITS_LEN];
+    printf("  program: %zu instructions, tiles %d x %d; weights %s as %d bit-planes, "
+           "metadata format %d\n", prog.n, lay.mt, lay.nt,
+           units_si(b, UNITS_LEN, (double)lay.weight_bytes, "B"), gs->wtype.bits, gs->mfmt);
+    if (img) {
+        memcpy(d->c, img + lay.c_addr, (size_t)d->m * d->n * 4);
+        quant_gemm_finish(q, &d->r, (uint64_t)d->m, d->c);
+    }
+    rc = 0;
+done:
+    free(img);
+    program_free(&prog);
+    return rc;
+}
+
+static int gq_write_stats(const char *tmp, const char *label, const arch_t *a,
+                          const energy_model *em, const sim_stats *st, const gq_opts *o,
+                          const quant_preset *q, const gemm_shape *gs, const double *errs)
+{
+    json_t *js = stats_to_json(a, em, st, "cmodel", !o->timing_only);
+    json_object_set_new(js, "quant", json_string(q->name));
+    json_object_set_new(js, "wbits", json_integer(gs->wtype.bits));
+    json_object_set_new(js, "m", json_integer(gs->m > 0 ? (json_int_t)gs->m : 0));
+    json_object_set_new(js, "n", json_integer(gs->n));
+    json_object_set_new(js, "k", json_integer(gs->kd));
+    if (errs) {
+        json_object_set_new(js, "rel_error_vs_float", json_real(errs[0]));
+        json_object_set_new(js, "max_abs_error_vs_float", json_real(errs[1]));
+        json_object_set_new(js, "rel_error_vs_dequant", json_real(errs[2]));
+        json_object_set_new(js, "max_abs_error_vs_dequant", json_real(errs[3]));
+        json_object_set_new(js, "weight_sqnr_db", json_real(errs[4]));
+    }
+    int rc = json_dump_file(js, tmp, JSON_INDENT(2) | JSON_SORT_KEYS);
+    json_decref(js);
+    if (rc != 0)
+        cli_error("%s: cannot write", label);
+    return rc ? -1 : 0;
+}
+
+/* Quantizes, runs, checks and reports; 0 or -1 (message printed). */
+static int gq_body(const gq_opts *o, const arch_t *a, const energy_model *em,
+                   const quant_preset *q, gq_data *d, const char *tmp_out, const char *tmp_stats)
+{
+    char err[512];
+    if (quantize_matrix(q, d->w, (uint64_t)d->n, (uint64_t)d->k, &d->r, err, sizeof err) != 0) {
+        cli_error("%s: %s", o->wpath ? o->wpath : "random weights", err);
+        return -1;
+    }
+    d->have_r = 1;
+    d->c = malloc((size_t)d->m * d->n * sizeof *d->c);
+    if (!d->c) {
+        cli_error("out of memory for a %dx%d result", d->m, d->n);
+        return -1;
+    }
+    printf("gemm %d x %d x %d (M x N x K), float weights quantized to %s, INT8 activations\n",
+           d->m, d->n, d->k, q->name);
+    gemm_shape gs;
+    sim_stats st;
+    if (gq_run(o, a, em, q, d, &gs, &st) != 0)
+        return -1;
+    stats_print(stdout, a, &st, "C model");
+    double e[5] = { 0 };
+    if (!o->timing_only) {
+        if (gq_check(a, q, &gs, d) != 0)
+            return -1;
+        error_vs(d, d->w, &e[0], &e[1]);
+        error_vs(d, d->r.deq, &e[2], &e[3]);
+        e[4] = quant_sqnr_db(d->r.sse, d->r.ssw);
+        printf("  error vs float64 A x W^T (unquantized weights): relative %.4e, max %.4e\n",
+               e[0], e[1]);
+        printf("  error vs float64 A x W'^T (dequantized weights): relative %.4e, max %.4e\n",
+               e[2], e[3]);
+        quant_bytes lb;
+        quant_matrix_bytes_on(q, 1, (uint64_t)d->n, (uint64_t)d->k, &lb);
+        printf("  weight quantization: SQNR %.2f dB, %.3f bits per weight stored by the preset, "
+               "%.3f on the LUT core\n", e[4],
+               quant_bits_per_weight(d->r.stored_bytes, (uint64_t)d->n * d->k),
+               quant_bits_per_weight(lb.weight_bytes + lb.meta_bytes, (uint64_t)d->n * d->k));
+    }
+    if (tmp_stats && gq_write_stats(tmp_stats, o->stats, a, em, &st, o, q, &gs,
+                                    o->timing_only ? NULL : e) != 0)
+        return -1;
+    if (tmp_out) {
+        int64_t shape[2] = { d->m, d->n };
+        npy_array C = { 0 };
+        if (npy_alloc(&C, NPY_FLOAT32, 2, shape) != 0) {
+            cli_error("out of memory for the result");
+            return -1;
+        }
+        memcpy(C.data, d->c, (size_t)d->m * d->n * 4);
+        int rc = npy_write(tmp_out, &C, err, sizeof err);
+        npy_free(&C);
+        if (rc != 0) {
+            cli_error("%s: cannot write", o->out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int cmd_gemm_quant(int argc, char **argv)
+{
+    gq_opts o;
+    if (gq_parse(argc, argv, &o) != 0)
+        return 2;
+    char err[512];
+    quant_preset q;
+    if (quant_from_name_or_file(o.quant, &q, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return 1;
+    }
+    arch_t a0, a;
+    energy_model em;
+    if (engine_setup(o.arch, o.energy, &a0, &em, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return 1;
+    }
+    if (a0.compute_kind != COMPUTE_LUT || q.wfp16 || q.abits != 8) {
+        cli_error("--quant %s: runs INT8 activations on the LUT array (compute.kind lut, a "
+                  "preset with abits 8 and integer or BitMoD weights)", o.quant);
+        return 1;
+    }
+    if (quant_arch(&a0, &q, &a, err, sizeof err) != 0) {
+        cli_error("%s: %s", o.quant, err);
+        return 1;
+    }
+    gq_data d;
+    memset(&d, 0, sizeof d);
+    outfiles of;
+    out_init(&of);
+    out_input(&of, o.wpath, "--weight");
+    out_input(&of, o.act, "--act");
+    out_input(&of, o.arch, "--arch");
+    out_input(&of, o.energy, "--energy");
+    out_input(&of, o.quant, "--quant");
+    const char *tmp_out = NULL, *tmp_stats = NULL;
+    int status = 1;
+    if ((o.out && !(tmp_out = out_stage(&of, o.out, err, sizeof err))) ||
+        (o.stats && !(tmp_stats = out_stage(&of, o.stats, err, sizeof err)))) {
+        cli_error("%s", err);
+    } else if (gq_inputs(&o, &d) == 0 && gq_body(&o, &a, &em, &q, &d, tmp_out, tmp_stats) == 0) {
+        if (out_commit(&of, err, sizeof err) != 0)
+            cli_error("%s", err);
+        else
+            status = 0;
+    }
+    if (status != 0)
+        out_abort(&of);
+    if (d.have_r)
+        quant_result_free(&d.r);
+    free(d.w);
+    free(d.a);
+    free(d.c);
+    return status;
+}
