@@ -138,6 +138,7 @@ TEST(Area, BreakdownSumsToTotal)
     arch_t a = pinned_arch();
     a.ibuf_entries = 256;
     a.lut_double_acc = 1;
+    a.lut_index_kib = 4;
     const area_report r = eval(t, a);
     double sum = 0;
     for (int p = 0; p < AREA_PART_COUNT; p++) {
