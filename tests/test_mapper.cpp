@@ -199,6 +199,18 @@ TEST(Mapper, EveryVariantIsBitExactAndTimingOnlyEqualsFunctional)
     EXPECT_EQ(checked, 4 * 12);
 }
 
+// An M x N x K (sh) GEMM of INT2 weights in groups of 128.
+gemm_shape w2_shape(const int sh[3])
+{
+    gemm_shape s = {};
+    s.wtype = { LUT_WFMT_INT, 2 };
+    s.group_size = 128;
+    s.m = sh[0];
+    s.n = sh[1];
+    s.kd = sh[2];
+    return s;
+}
+
 TEST(Mapper, FastForwardEqualsFullSimulation)
 {
     arch_t a;
@@ -207,12 +219,7 @@ TEST(Mapper, FastForwardEqualsFullSimulation)
     const int shapes[][3] = {{300, 4096, 1024}, {2048, 1024, 2048}, {77, 3000, 1000},
                              {1, 32000, 1024}, {1000, 128, 2048}};
     for (const auto &sh : shapes) {
-        gemm_shape s = {};
-        s.wtype = {LUT_WFMT_INT, 2};
-        s.group_size = 128;
-        s.m = sh[0];
-        s.n = sh[1];
-        s.kd = sh[2];
+        const gemm_shape s = w2_shape(sh);
         gemm_shape best;
         sim_stats ff;
         int sampled, sims;
@@ -242,12 +249,7 @@ TEST(Mapper, DecodeGemmsOnADeviceWithinOnePercentOfFull)
             arch_default(&a);
             std::snprintf(a.dram_model, sizeof a.dram_model, "%s", dev);
             a.dram_channels = 0;
-            gemm_shape s = {};
-            s.wtype = { LUT_WFMT_INT, 2 };
-            s.group_size = 128;
-            s.m = sh[0];
-            s.n = sh[1];
-            s.kd = sh[2];
+            const gemm_shape s = w2_shape(sh);
             gemm_shape best;
             sim_stats ff, full;
             int sampled, sims;
