@@ -292,8 +292,9 @@ $(BUILD)/tests/test_pe_rtl: $(BUILD)/obj/tests/test_pe_rtl.o $(PE_VLIBS) $(PE_VR
 SEEDS  ?= 50
 SEED   ?= 1
 MEMORY ?= all
+ARCHS  ?= 0
 rtl-regress: $(RTL_COMPARE)
-	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY)
+	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY) $(ARCHS)
 
 # The area model (README "Area") of the default architecture: no synthesis.
 area: $(LUTSIM)
