@@ -223,7 +223,9 @@ $(BUILD)/gen/rtl_model_params.c: $(BUILD)/gen/arch_params.vh $(EMBED_TOOL)
 # What a cached per-architecture model's bytes depend on besides its
 # includes (rtl_cache.h: part of its key), and where its sources and
 # libraries are; rewritten only when the text changes.
-RTL_SRC_SUM := $(shell cat rtl/*.v sim/rtl/*.cpp sim/rtl/*.c sim/rtl/*.h sim/rtl/*.mk cmodel/*.c cmodel/*.h | cksum | tr -cd '0-9 ')
+RTL_MODEL_SRC := rtl/*.v $(addprefix sim/rtl/,rtl_engine.cpp rtl_memory.cpp rtl_params.c rtl_engine.h \
+                 rtl_memory.h rtl_model.h rtl_params.h model.mk rtl_flags.mk) scripts/embed.c cmodel/*.c cmodel/*.h
+RTL_SRC_SUM := $(shell cat $(RTL_MODEL_SRC) | cksum | tr -cd '0-9 ')
 $(shell mkdir -p $(BUILD)/gen && \
   printf '#define LUTSIM_RTL_SRC_SUM "%s"\n#define LUTSIM_SRC_DIR "%s"\n#define LUTSIM_BUILD_DIR "%s"\n' \
     '$(RTL_SRC_SUM)' '$(abspath .)' '$(abspath $(BUILD))' > $(BUILD)/gen/rtl_src_sum.h.tmp && \
