@@ -134,11 +134,13 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("act_bits 16 needs the C model"), std::string::npos) << err;
     program_free(&p);
+    // a parameter no RTL build models: refused, not built (rtl_cache.h)
     a = def();
-    a.lut_cores = 4;
+    a.tprec_tables_per_cycle = 2;
     p = assemble("halt\n");
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
-    EXPECT_NE(std::string(err).find("default architecture"), std::string::npos) << err;
+    EXPECT_NE(std::string(err).find("precompute.tables_per_cycle 2 needs the C model"),
+              std::string::npos) << err;
     program_free(&p);
     a = def();
     p = assemble("load buf=0 sram=0 rows=1 bytes=64 dram=4090 stride=64\nhalt\n");
