@@ -3,6 +3,7 @@
 
 #include "lut_arith.h"
 #include "rtl_engine.h"
+#include "rtl_model.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -304,7 +305,8 @@ void draw_arch(std::mt19937 &rng, arch_t *a)
     a->tile_k = pick({ 2, 3, 4, 5 });
     a->buf[BUF_ACT].kib = pick({ 64, 128, 256 });
     a->buf[BUF_WGT].kib = pick({ 64, 256, 512 });
-    a->buf[BUF_WGT].banks = pick({ 1, 2, 8 });
+    a->buf[BUF_WGT].banks = pick({ 2, 4, 8 });
+    a->dram_gbps = pick({ 16, 32, 64 });
     a->buf[BUF_TBL].kib = pick({ 4, 8, 16 });
     a->buf[BUF_OUT].kib = pick({ 64, 128, 256 });
     a->dram_latency = pick({ 20, 50, 100 });
@@ -324,7 +326,8 @@ void rtl_random_arch(uint32_t seed, arch_t *a)
     char err[256];
     do
         draw_arch(rng, a);
-    while (arch_check(a, err, sizeof err) != 0);
+    while (arch_check(a, err, sizeof err) != 0 ||
+           rtl_model_entry_table.supported(a, nullptr, err, sizeof err) != 0);
     snprintf(a->name, sizeof a->name, "rand-%u", seed);
 }
 
@@ -333,10 +336,10 @@ std::string rtl_arch_summary(const arch_t *a)
     char b[320];
     snprintf(b, sizeof b, "%d cores, tile %dx%dx%d, buffers act/weight/table/output "
              "%d/%d/%d/%d KiB, weight banks %d, DRAM latency %d, dma.max_outstanding %d, "
-             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d",
+             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d, %.0f GB/s",
              a->lut_cores, a->tile_m, a->tile_n, a->tile_k, a->buf[BUF_ACT].kib,
              a->buf[BUF_WGT].kib, a->buf[BUF_TBL].kib, a->buf[BUF_OUT].kib,
              a->buf[BUF_WGT].banks, a->dram_latency, a->dma_max_outstanding, a->lmma_latency,
-             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth);
+             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth, a->dram_gbps);
     return b;
 }

@@ -102,6 +102,41 @@ extern "C" const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t le
     return buf;
 }
 
+/* The rates the RTL builds in (rtl/lutc_lut.v, lutc_dma.v): the weight
+ * buffer feeds one pass of the array a cycle, the DMA moves at most one
+ * burst a cycle and every buffer takes the DRAM's bytes a cycle.  Where
+ * the C model would be slower (buffers.*.banks x width_bits) no build of
+ * the RTL times it, so it is refused rather than mistimed. */
+static int rate_supported(const arch_t *a, bool device, char *err, size_t errlen)
+{
+    arch_t b;
+    rtl_params_built_arch(a, device, &b);
+    const long long need = (long long)b.tile_n * b.lut_cores * b.tile_k;
+    const long long supply = (long long)b.buf[BUF_WGT].banks * b.buf[BUF_WGT].width_bits;
+    if (supply < need) {
+        fail(err, errlen, "the RTL's LUT array takes one pass a cycle: buffers.weight banks x "
+             "width_bits = %lld bits a cycle is below a pass's %lld (tile.n x cores x tile.k); "
+             "needs the C model", supply, need);
+        return -1;
+    }
+    const double bpc = arch_dram_bytes_per_cycle(&b);
+    if (bpc > (double)b.dram_burst) {
+        fail(err, errlen, "the RTL's DMA moves one %d-byte burst a cycle: %.1f DRAM bytes a "
+             "cycle (dram.bandwidth_gbps / clock_ghz) needs the C model", b.dram_burst, bpc);
+        return -1;
+    }
+    for (int i = 0; i < BUF_COUNT; i++) {
+        const int row = b.buf[i].banks * b.buf[i].width_bits / 8;
+        if ((double)row < bpc) {
+            fail(err, errlen, "the RTL's buffers take the DRAM's %.1f bytes a cycle: "
+                 "buffers.%s banks x width_bits = %d bytes a cycle needs the C model", bpc,
+                 arch_buf_name((buf_id)i), row);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int arch_supported(const arch_t *a, bool device, bool port, char *err, size_t errlen)
 {
     device = device || port; /* the memory outside sets bandwidth and burst */
@@ -169,6 +204,8 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              "bytes) needs the C model", a->table_entry_bits, arch_entry_bytes(a));
         return -1;
     }
+    if (rate_supported(a, device, err, errlen) != 0)
+        return -1;
     if (a->tprec_tables_per_cycle != 1) {
         fail(err, errlen, "the RTL's precompute builds one table per cycle: "
              "precompute.tables_per_cycle %d needs the C model (use 1 to compare engines)",
