@@ -20,9 +20,12 @@
 
 #define MAX_LOADED 64
 
+/* A model looked up in this process: loaded, or (model NULL) failed to
+ * build or load, with its error, so that a failed build runs once only. */
 typedef struct {
     uint64_t key;
     const rtl_model_entry *model;
+    char err[512];
 } loaded_model;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -183,27 +186,28 @@ static const rtl_model_entry *cached_model(const arch_t *arch, const char *param
         return NULL;
     }
     uint64_t key = model_key(isa, params);
-    const rtl_model_entry *m = NULL;
-    for (int i = 0; i < nloaded && !m; i++)
-        if (loaded[i].key == key)
-            m = loaded[i].model;
-    if (m) {
-        free(isa);
-        return m;
+    for (int i = 0; i < nloaded; i++) {
+        if (loaded[i].key == key) {
+            free(isa);
+            if (!loaded[i].model)
+                snprintf(err, errlen, "%s", loaded[i].err);
+            return loaded[i].model;
+        }
     }
+    const rtl_model_entry *m = NULL;
     char root[1024], dir[1100], lib[1200];
     snprintf(dir, sizeof dir, "%s/%016llx", rtl_cache_dir(root, sizeof root),
              (unsigned long long)key);
     snprintf(lib, sizeof lib, "%s/lutc_rtl.so", dir);
-    if (access(lib, R_OK) != 0 && build_model(arch, dir, lib, key, isa, params, err, errlen) != 0) {
-        free(isa);
-        return NULL;
-    }
+    if (access(lib, R_OK) == 0 || build_model(arch, dir, lib, key, isa, params, err, errlen) == 0)
+        m = load_model(lib, params, err, errlen);
     free(isa);
-    if (!(m = load_model(lib, params, err, errlen)))
-        return NULL;
-    if (nloaded < MAX_LOADED)
-        loaded[nloaded++] = (loaded_model){ key, m };
+    if (nloaded < MAX_LOADED) {
+        loaded[nloaded].key = key;
+        loaded[nloaded].model = m;
+        snprintf(loaded[nloaded].err, sizeof loaded[nloaded].err, "%s", m ? "" : err);
+        nloaded++;
+    }
     return m;
 }
 
