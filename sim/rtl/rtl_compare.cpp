@@ -306,7 +306,6 @@ void draw_arch(std::mt19937 &rng, arch_t *a)
     a->buf[BUF_ACT].kib = pick({ 64, 128, 256 });
     a->buf[BUF_WGT].kib = pick({ 64, 256, 512 });
     a->buf[BUF_WGT].banks = pick({ 2, 4, 8 });
-    a->dram_gbps = pick({ 16, 32, 64 });
     a->buf[BUF_TBL].kib = pick({ 4, 8, 16 });
     a->buf[BUF_OUT].kib = pick({ 64, 128, 256 });
     a->dram_latency = pick({ 20, 50, 100 });
@@ -336,10 +335,10 @@ std::string rtl_arch_summary(const arch_t *a)
     char b[320];
     snprintf(b, sizeof b, "%d cores, tile %dx%dx%d, buffers act/weight/table/output "
              "%d/%d/%d/%d KiB, weight banks %d, DRAM latency %d, dma.max_outstanding %d, "
-             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d, %.0f GB/s",
+             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d",
              a->lut_cores, a->tile_m, a->tile_n, a->tile_k, a->buf[BUF_ACT].kib,
              a->buf[BUF_WGT].kib, a->buf[BUF_TBL].kib, a->buf[BUF_OUT].kib,
              a->buf[BUF_WGT].banks, a->dram_latency, a->dma_max_outstanding, a->lmma_latency,
-             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth, a->dram_gbps);
+             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth);
     return b;
 }
