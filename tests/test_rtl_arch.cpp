@@ -44,10 +44,11 @@ struct TempCache {
     }
 };
 
-// 2 cores of M4 N32 K3 tiles (4 stored entries per table, an odd K), half
-// the weight buffer's banks (two cycles per pass), smaller buffers, and a
-// DMA window of 8 transactions: every generated parameter the core's width
-// and timing depend on differs from the built-in model's.
+// 2 cores of M4 N32 K3 tiles (4 stored entries per table, an odd K), a
+// 2-bank weight buffer, smaller buffers, a DRAM latency of 40 and a DMA
+// window of 8 transactions: the array's shape, the table layout, the
+// buffers' address widths and the DMA's ID table all differ from the
+// built-in model's.
 arch_t small_arch()
 {
     arch_t a;
@@ -58,8 +59,8 @@ arch_t small_arch()
     a.tile_n = 32;
     a.tile_k = 3;
     a.buf[BUF_WGT].kib = 64;
-    a.buf[BUF_WGT].banks = 1;
-    a.buf[BUF_WGT].width_bits = 64;
+    a.buf[BUF_WGT].banks = 2; // 512 bits a cycle: a pass (32 x 2 x 3 bits) a cycle
+    a.buf[BUF_WGT].width_bits = 256;
     a.buf[BUF_ACT].kib = 64;
     a.buf[BUF_OUT].kib = 64;
     a.dma_max_outstanding = 8;
@@ -75,6 +76,7 @@ TEST(RtlArch, HeldOutGemmOnABuiltModel)
     arch_t a = small_arch();
     char err[512];
     ASSERT_EQ(arch_check(&a, err, sizeof err), 0) << err;
+    ASSERT_EQ(rtl_arch_supported(&a, err, sizeof err), 0) << err; // (builds the model)
     const rtl_model_entry *m = rtl_cache_model(&a, nullptr, err, sizeof err);
     ASSERT_NE(m, nullptr) << err;
     EXPECT_NE(m, &rtl_model_entry_table); // not the built-in model
