@@ -119,7 +119,7 @@ $(SC_LIB): $(patsubst %.cpp,$(BUILD)/obj/%.o,$(SC_SRC))
 
 # The command line links the Verilated RTL (--engine rtl|both): C++ link.
 $(LUTSIM): $(BUILD)/obj/sim/cli/main.o $(LIBS) $(SC_LIB)
-	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(SC_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread $(SC_LDLIBS) $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(FRONT_LIB) $(SC_LIB) $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -ldl $(SC_LDLIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(LIBS)
 	@mkdir -p $(dir $@)
@@ -183,21 +183,25 @@ RTL_VDIR     := $(BUILD)/rtl/vobj
 RTL_VLIB     := $(RTL_VDIR)/Vlutc_top__ALL.a
 RTL_VRT      := $(RTL_VDIR)/verilated.o $(RTL_VDIR)/verilated_vcd_c.o $(RTL_VDIR)/verilated_threads.o
 RTL_LIB      := $(BUILD)/librtl.a
-RTL_VINC     := /usr/share/verilator/include
+include sim/rtl/rtl_flags.mk
+# rtl_cache.o picks the built-in model or a per-architecture one (dlopen);
+# rtl_model_params.o is the built-in model's arch_params.vh as text.
 RTL_OBJS     := $(BUILD)/obj/sim/rtl/rtl_engine.o $(BUILD)/obj/sim/rtl/rtl_memory.o \
-                $(BUILD)/obj/sim/rtl/rtl_compare.o $(BUILD)/obj/sim/rtl/rtl_junit.o
-RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -lm
+                $(BUILD)/obj/sim/rtl/rtl_compare.o $(BUILD)/obj/sim/rtl/rtl_junit.o \
+                $(BUILD)/obj/sim/rtl/rtl_params.o $(BUILD)/obj/sim/rtl/rtl_cache.o \
+                $(BUILD)/obj/sim/cli/spawn.o $(BUILD)/obj/$(BUILD)/gen/rtl_model_params.o
+RTL_LDLIBS   := $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB) -pthread -ldl -lm
 RTL_COMPARE  := $(BUILD)/rtl/rtl-compare
 RTL_BENCH    := $(BUILD)/bench/bench_rtl
-RTL_VFLAGS   := --cc -O3 --trace -Wall --top-module lutc_top -I$(BUILD)/gen --unroll-count 600 --unroll-stmts 1000000
+RTL_VFLAGS   := $(RTL_VFLAGS_CORE) -I$(BUILD)/gen
 
 .PHONY: rtl rtl-lint rtl-regress area
 all: $(RTL_LIB) $(RTL_COMPARE) $(RTL_BENCH)
 rtl: $(RTL_LIB) $(RTL_COMPARE)
 
-$(RTL_GEN_TOOL): scripts/gen_rtl_includes.c $(FRONT_LIB) $(CMODEL_LIB)
+$(RTL_GEN_TOOL): scripts/gen_rtl_includes.c $(BUILD)/obj/sim/rtl/rtl_params.o $(FRONT_LIB) $(CMODEL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(INC) -o $@ $< $(FRONT_LIB) $(CMODEL_LIB) $(LDLIBS)
+	$(CC) $(CFLAGS) $(INC) -o $@ $< $(BUILD)/obj/sim/rtl/rtl_params.o $(FRONT_LIB) $(CMODEL_LIB) $(LDLIBS)
 # Each include is rewritten only when its text changes (so Verilator does not
 # re-run when the generator was merely relinked); the stamp records that the
 # generator ran, so a second `make` runs nothing.
@@ -212,6 +216,24 @@ $(BUILD)/gen/arch_params.vh.stamp: $(RTL_GEN_TOOL) $(RTL_ARCH)
 	$(RTL_GEN_TOOL) arch $(if $(RTL_ARCH),--arch $(RTL_ARCH)) > $(@:.stamp=).tmp && { cmp -s $(@:.stamp=).tmp $(@:.stamp=) && rm $(@:.stamp=).tmp || mv $(@:.stamp=).tmp $(@:.stamp=); }
 	@touch $@
 
+# The built-in model's includes as text (rtl_model.h): the cache compares
+# every architecture's against it.
+$(BUILD)/gen/rtl_model_params.c: $(BUILD)/gen/arch_params.vh $(EMBED_TOOL)
+	$(EMBED_TOOL) rtl_model_params $< > $@.tmp && mv $@.tmp $@
+# What a cached per-architecture model's bytes depend on besides its
+# includes (rtl_cache.h: part of its key), and where its sources and
+# libraries are; rewritten only when the text changes.
+RTL_MODEL_SRC := rtl/*.v $(addprefix sim/rtl/,rtl_engine.cpp rtl_memory.cpp rtl_params.c rtl_engine.h \
+                 rtl_memory.h rtl_model.h rtl_params.h model.mk rtl_flags.mk) scripts/embed.c cmodel/*.c cmodel/*.h
+RTL_SRC_SUM := $(shell cat $(RTL_MODEL_SRC) | cksum | tr -cd '0-9 ')
+$(shell mkdir -p $(BUILD)/gen && \
+  printf '#define LUTSIM_RTL_SRC_SUM "%s"\n#define LUTSIM_SRC_DIR "%s"\n#define LUTSIM_BUILD_DIR "%s"\n' \
+    '$(RTL_SRC_SUM)' '$(abspath .)' '$(abspath $(BUILD))' > $(BUILD)/gen/rtl_src_sum.h.tmp && \
+  { cmp -s $(BUILD)/gen/rtl_src_sum.h.tmp $(BUILD)/gen/rtl_src_sum.h && rm -f $(BUILD)/gen/rtl_src_sum.h.tmp || \
+    mv $(BUILD)/gen/rtl_src_sum.h.tmp $(BUILD)/gen/rtl_src_sum.h; })
+# A per-architecture model links these from this build tree (model.mk).
+$(RTL_LIB): $(EMBED_TOOL) $(CMODEL_LIB)
+
 rtl-lint: $(RTL_GEN)
 	$(VERILATOR) --lint-only -Wall --top-module lutc_top -I$(BUILD)/gen $(RTL_SRC)
 	for t in pe_mac_int pe_systolic pe_mac_fp16 pe_bitmod; do \
@@ -222,7 +244,7 @@ rtl-lint: $(RTL_GEN)
 $(RTL_VLIB): $(RTL_SRC) $(RTL_GEN)
 	$(VERILATOR) $(RTL_VFLAGS) -Mdir $(RTL_VDIR) $(RTL_SRC)
 	$(MAKE) --no-print-directory -s -C $(RTL_VDIR) -f Vlutc_top.mk OPT_FAST=-O2 \
-	    Vlutc_top__ALL.a verilated.o verilated_vcd_c.o verilated_threads.o
+	    Vlutc_top__ALL.a $(RTL_VRT_OBJS)
 $(RTL_VRT): $(RTL_VLIB)
 
 $(BUILD)/obj/sim/rtl/%.o $(BUILD)/obj/tests/test_rtl_%.o $(BUILD)/obj/tests/bench/bench_rtl.o: \
@@ -240,7 +262,7 @@ $(RTL_COMPARE): $(BUILD)/obj/sim/rtl/rtl_compare_main.o $(RTL_LIB) $(COMPILER_LI
 
 $(BUILD)/tests/test_rtl_%: $(BUILD)/obj/tests/test_rtl_%.o $(RTL_LIB) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LIB) $(LIBS) -lgtest -lgtest_main -pthread $(LDLIBS)
+	$(CXX) $(LDFLAGS) -o $@ $< $(RTL_LIB) $(LIBS) -lgtest -lgtest_main -pthread -ldl $(LDLIBS)
 
 $(RTL_BENCH): $(BUILD)/obj/tests/bench/bench_rtl.o $(RTL_LIB) $(COMPILER_LIB) $(CMODEL_LIB)
 	@mkdir -p $(dir $@)
@@ -272,8 +294,9 @@ $(BUILD)/tests/test_pe_rtl: $(BUILD)/obj/tests/test_pe_rtl.o $(PE_VLIBS) $(PE_VR
 SEEDS  ?= 50
 SEED   ?= 1
 MEMORY ?= all
+ARCHS  ?= 0
 rtl-regress: $(RTL_COMPARE)
-	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY)
+	@bash scripts/rtl-regress.sh $(BUILD) $(SEEDS) $(SEED) $(MEMORY) $(ARCHS)
 
 # The area model (README "Area") of the default architecture: no synthesis.
 area: $(LUTSIM)

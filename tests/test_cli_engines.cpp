@@ -110,13 +110,14 @@ TEST(Engines, RtlRejectsBadInputLikeTheCmodel)
                         " --wfmt int --wbits 2 --engine rtl --out " + t.p("C.npy"), &out, &err), 1);
     EXPECT_NE(err.find("W.npy: weight [0][0] = 5"), std::string::npos) << err;
     EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
-    // The RTL is built for one architecture; another is refused, not faked.
-    std::ofstream(t.p("arch.json")) << "{\"base\": \"ideal\", \"lut\": {\"cores\": 2}}";
+    // What no RTL build models is refused, not faked (another tile or core
+    // count is a model of its own: tests/test_rtl_arch.cpp).
+    std::ofstream(t.p("arch.json")) << "{\"base\": \"ideal\", \"precompute\": {\"tables_per_cycle\": 2}}";
     t.save("W.npy", {3, 4}, a);
     EXPECT_EQ(t.run("gemm --act " + t.p("A.npy") + " --weight " + t.p("W.npy") +
                         " --wfmt int --wbits 2 --engine rtl --arch " + t.p("arch.json") + " --out " + t.p("C.npy"),
                     &out, &err), 1);
-    EXPECT_NE(err.find("default architecture"), std::string::npos) << err;
+    EXPECT_NE(err.find("precompute.tables_per_cycle 2 needs the C model"), std::string::npos) << err;
     EXPECT_NE(access(t.p("C.npy").c_str(), F_OK), 0);
     EXPECT_EQ(t.run("gemm --random 2x8x8 --wfmt int --wbits 2 --engine rtl --timing-only", &out, &err), 2);
 }

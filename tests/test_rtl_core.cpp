@@ -134,12 +134,31 @@ TEST(RtlRefuse, VectorUnitFloatDqOtherArch)
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("act_bits 16 needs the C model"), std::string::npos) << err;
     program_free(&p);
+    // a parameter no RTL build models: refused, not built (rtl_cache.h)
     a = def();
-    a.lut_cores = 4;
+    a.tprec_tables_per_cycle = 2;
     p = assemble("halt\n");
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
-    EXPECT_NE(std::string(err).find("default architecture"), std::string::npos) << err;
+    EXPECT_NE(std::string(err).find("precompute.tables_per_cycle 2 needs the C model"),
+              std::string::npos) << err;
     program_free(&p);
+    // rates no RTL build times (the C model would be slower): refused
+    const struct {
+        void (*set)(arch_t *);
+        const char *msg;
+    } rates[] = {
+        { [](arch_t *x) { x->buf[BUF_WGT].banks = 2; }, "below a pass's 2048" },
+        { [](arch_t *x) { x->dram_gbps = 32; }, "32.0 DRAM bytes a cycle" },
+        { [](arch_t *x) { x->buf[BUF_TBL].banks = 1; }, "buffers.table banks x width_bits = 32" },
+    };
+    for (const auto &r : rates) {
+        a = def();
+        r.set(&a);
+        p = assemble("halt\n");
+        EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);
+        EXPECT_NE(std::string(err).find(r.msg), std::string::npos) << err;
+        program_free(&p);
+    }
     a = def();
     p = assemble("load buf=0 sram=0 rows=1 bytes=64 dram=4090 stride=64\nhalt\n");
     EXPECT_NE(rtl_run(&a, &p, img.data(), img.size(), nullptr, &st, err, sizeof err), 0);

@@ -3,6 +3,7 @@
 
 #include "lut_arith.h"
 #include "rtl_engine.h"
+#include "rtl_model.h"
 
 #include <cstdarg>
 #include <cstdio>
@@ -289,4 +290,55 @@ bool rtl_make_random_program(const arch_t *arch, uint32_t seed, program *p,
     h.op = OP_HALT;
     program_push(p, &h);
     return true;
+}
+
+namespace {
+
+// One draw of the space (rtl_random_arch); arch_check decides legality.
+void draw_arch(std::mt19937 &rng, arch_t *a)
+{
+    auto pick = [&](std::initializer_list<int> v) { return *(v.begin() + rng() % v.size()); };
+    arch_ideal(a);
+    a->lut_cores = pick({ 1, 2, 4, 8 });
+    a->tile_m = pick({ 1, 2, 4 });
+    a->tile_n = pick({ 16, 32, 64 });
+    a->tile_k = pick({ 2, 3, 4, 5 });
+    a->buf[BUF_ACT].kib = pick({ 64, 128, 256 });
+    a->buf[BUF_WGT].kib = pick({ 64, 256, 512 });
+    a->buf[BUF_WGT].banks = pick({ 2, 4, 8 });
+    a->buf[BUF_TBL].kib = pick({ 4, 8, 16 });
+    a->buf[BUF_OUT].kib = pick({ 64, 128, 256 });
+    a->dram_latency = pick({ 20, 50, 100 });
+    a->dma_max_outstanding = pick({ 0, 4, 16 });
+    a->lmma_latency = pick({ 2, 4 });
+    a->tprec_latency = pick({ 1, 2, 3 });
+    a->dequant_lanes = pick({ 16, 64 });
+    a->dequant_latency = pick({ 2, 4 });
+    a->queue_depth = pick({ 2, 4, 8 });
+}
+
+} // namespace
+
+void rtl_random_arch(uint32_t seed, arch_t *a)
+{
+    std::mt19937 rng(seed);
+    char err[256];
+    do
+        draw_arch(rng, a);
+    while (arch_check(a, err, sizeof err) != 0 ||
+           rtl_model_entry_table.supported(a, nullptr, err, sizeof err) != 0);
+    snprintf(a->name, sizeof a->name, "rand-%u", seed);
+}
+
+std::string rtl_arch_summary(const arch_t *a)
+{
+    char b[320];
+    snprintf(b, sizeof b, "%d cores, tile %dx%dx%d, buffers act/weight/table/output "
+             "%d/%d/%d/%d KiB, weight banks %d, DRAM latency %d, dma.max_outstanding %d, "
+             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d",
+             a->lut_cores, a->tile_m, a->tile_n, a->tile_k, a->buf[BUF_ACT].kib,
+             a->buf[BUF_WGT].kib, a->buf[BUF_TBL].kib, a->buf[BUF_OUT].kib,
+             a->buf[BUF_WGT].banks, a->dram_latency, a->dma_max_outstanding, a->lmma_latency,
+             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth);
+    return b;
 }

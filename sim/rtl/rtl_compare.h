@@ -68,4 +68,13 @@ bool rtl_make_gemm(const arch_t *arch, lut_wfmt fmt, int bits, int m, int n, int
 bool rtl_make_random_program(const arch_t *arch, uint32_t seed, program *p,
                              std::vector<uint8_t> *image, std::string *err);
 
+// A random architecture the RTL supports (seeded; legal by arch_check):
+// the ideal arch with LUT cores, tile m/n/k, buffer sizes and weight banks,
+// latencies (DRAM, array, precompute, dequant), dequant lanes, queue depth
+// and DMA transactions in flight drawn from small sets.  Each is its own
+// Verilated model (rtl_cache.h).  name: "rand-SEED".
+void rtl_random_arch(uint32_t seed, arch_t *a);
+// Its parameters on one line (cores, tile, buffers, latencies, ...).
+std::string rtl_arch_summary(const arch_t *a);
+
 #endif

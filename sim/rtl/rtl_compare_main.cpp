@@ -4,9 +4,13 @@
 //   rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]
 //               [--group G] [--seed S] [--trace OUT.vcd]
 //   rtl-compare --random-program SEED [--trace OUT.vcd]   (one regress case)
-//   rtl-compare --regress N [--seed S] [--junit OUT.xml]
+//   rtl-compare --regress N [--seed S] [--archs A] [--junit OUT.xml]
 //                                          (random GEMMs + random programs;
-//                                          JUnit XML: one test case per seed)
+//                                          JUnit XML: one test case per seed;
+//                                          --archs: case i on the (i mod A)-th
+//                                          of A random architectures)
+//   --arch-seed S: any single case on the random architecture of seed S
+//                  (rtl_random_arch) instead of the ideal one
 //   any of them with --memory ideal|dram|random[:SEED] (default ideal; dram
 //   serves the RTL with the lpddr5-6400 device on the ideal arch; regress
 //   with random draws a memory seed per case)
@@ -61,8 +65,8 @@ static void print_distribution(std::vector<double> d)
            100 * sum / (double)d.size());
 }
 
-static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0,
-                   const char *junit)
+static int regress(const std::vector<arch_t> &archs, int n, uint32_t seed,
+                   const rtl_memory *mem0, const char *junit)
 {
     JUnitReport rep;
     char mname[48];
@@ -78,6 +82,11 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
         };
         RtlCompare r;
         std::string what, again; // the case, and the command that reruns it
+        const arch_t *a = &archs[(size_t)i % archs.size()];
+        // a random architecture: named in the case and in its rerun command
+        std::string on = archs.size() > 1 || strncmp(a->name, "rand-", 5) == 0
+                             ? std::string(" on arch ") + a->name : "";
+        std::string again_arch = on.empty() ? "" : std::string(" --arch-seed ") + (a->name + 5);
         rtl_memory mem = *mem0;
         if (mem.kind == RTL_MEM_RANDOM)
             mem.seed = mem0->seed * 1000003u + s; // one memory per case
@@ -95,10 +104,10 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             char b[160];
             snprintf(b, sizeof b, "gemm %dx%dx%d %s W%d group %d seed %u", m, nn, kd,
                      fmt_name(f), bits, g, s);
-            what = b;
+            what = b + on;
             snprintf(b, sizeof b, "--gemm %dx%dx%d --wfmt %s --wbits %d --group %d --seed %u", m,
                      nn, kd, fmt_name(f), bits, g, s);
-            again = b;
+            again = b + again_arch;
             GemmCase gc;
             if (!rtl_make_gemm(a, f, bits, m, nn, kd, g, s, &gc)) {
                 printf("SKIP %s: %s\n", what.c_str(), gc.err.c_str());
@@ -112,8 +121,8 @@ static int regress(const arch_t *a, int n, uint32_t seed, const rtl_memory *mem0
             program p;
             std::vector<uint8_t> img;
             std::string err;
-            what = "random program seed " + std::to_string(s);
-            again = "--random-program " + std::to_string(s);
+            what = "random program seed " + std::to_string(s) + on;
+            again = "--random-program " + std::to_string(s) + again_arch;
             if (!rtl_make_random_program(a, s, &p, &img, &err)) {
                 printf("SKIP %s: %s\n", what.c_str(), err.c_str());
                 rep.add(what, secs(), JUnitReport::SKIP, err);
@@ -171,8 +180,8 @@ int main(int argc, char **argv)
 {
     const char *prog = nullptr, *memfile = nullptr, *vcd = nullptr, *gemm = nullptr;
     const char *wfmt = "int", *memory = "ideal", *junit = nullptr;
-    int wbits = 2, group = 128, nreg = -1;
-    long long rprog = -1;
+    int wbits = 2, group = 128, nreg = -1, narchs = 0;
+    long long rprog = -1, arch_seed = -1;
     uint32_t seed = 1;
     for (int i = 1; i < argc; i++) {
         std::string o = argv[i];
@@ -193,14 +202,17 @@ int main(int argc, char **argv)
         else if (o == "--regress") nreg = atoi(val());
         else if (o == "--memory") memory = val();
         else if (o == "--junit") junit = val();
+        else if (o == "--archs") narchs = atoi(val());
+        else if (o == "--arch-seed") arch_seed = strtoll(val(), nullptr, 0);
         else if (o == "--random-program") rprog = strtoll(val(), nullptr, 0);
         else if (o == "-h" || o == "--help") {
             puts("usage: rtl-compare PROGRAM [--mem IMAGE] [--trace OUT.vcd]\n"
                  "       rtl-compare --gemm MxNxK [--wfmt int|uint|ternary|binary] [--wbits B]\n"
                  "                   [--group G] [--seed S] [--trace OUT.vcd]\n"
                  "       rtl-compare --random-program SEED [--trace OUT.vcd]\n"
-                 "       rtl-compare --regress N [--seed S] [--junit OUT.xml]\n"
-                 "       (each with --memory ideal|dram|random[:SEED])");
+                 "       rtl-compare --regress N [--seed S] [--archs A] [--junit OUT.xml]\n"
+                 "       (each with --memory ideal|dram|random[:SEED]; single cases with\n"
+                 "       --arch-seed S: on random architecture S, as regress --archs names it)");
             return 0;
         } else if (o[0] != '-' && !prog) prog = argv[i];
         else {
@@ -208,20 +220,35 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    arch_t a;
-    arch_ideal(&a);
     rtl_memory mem;
     char merr[300];
     if (rtl_memory_parse(memory, &mem, merr, sizeof merr) != 0) {
         fprintf(stderr, "rtl-compare: %s\n", merr);
         return 2;
     }
-    if (mem.kind == RTL_MEM_DRAM && arch_set_dram_model(&a, "lpddr5-6400", 0, merr, sizeof merr) != 0) {
-        fprintf(stderr, "rtl-compare: %s\n", merr);
+    if (narchs < 0 || (narchs > 0 && nreg < 0)) {
+        fprintf(stderr, "rtl-compare: --archs: expected a count of 0 or more, with --regress\n");
         return 2;
     }
+    // the architectures: the ideal one, or random ones (each its own model)
+    std::vector<arch_t> archs(narchs > 0 ? (size_t)narchs : 1);
+    std::mt19937 arng(seed ^ 0x9e3779b9u);
+    for (size_t j = 0; j < archs.size(); j++) {
+        if (narchs > 0 || arch_seed >= 0)
+            rtl_random_arch(narchs > 0 ? arng() % 1000000u : (uint32_t)arch_seed, &archs[j]);
+        else
+            arch_ideal(&archs[j]);
+        if (mem.kind == RTL_MEM_DRAM &&
+            arch_set_dram_model(&archs[j], "lpddr5-6400", 0, merr, sizeof merr) != 0) {
+            fprintf(stderr, "rtl-compare: %s\n", merr);
+            return 2;
+        }
+        if (narchs > 0 || arch_seed >= 0)
+            printf("arch %s: %s\n", archs[j].name, rtl_arch_summary(&archs[j]).c_str());
+    }
+    arch_t &a = archs[0];
     if (nreg >= 0)
-        return regress(&a, nreg, seed, &mem, junit);
+        return regress(archs, nreg, seed, &mem, junit);
     if (rprog >= 0) {
         program p;
         std::vector<uint8_t> img;

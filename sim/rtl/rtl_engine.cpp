@@ -2,6 +2,8 @@
 #include "rtl_engine.h"
 
 #include "rtl_memory.h"
+#include "rtl_model.h"
+#include "rtl_params.h"
 
 #include "Vlutc_top.h"
 #include "verilated.h"
@@ -100,11 +102,47 @@ extern "C" const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t le
     return buf;
 }
 
+/* The rates the RTL builds in (rtl/lutc_lut.v, lutc_dma.v): the weight
+ * buffer feeds one pass of the array a cycle, the DMA moves one burst a
+ * cycle and every buffer takes the DRAM's bytes a cycle.  Where
+ * the C model would be slower (buffers.*.banks x width_bits) no build of
+ * the RTL times it, so it is refused rather than mistimed. */
+static int rate_supported(const arch_t *a, bool device, char *err, size_t errlen)
+{
+    arch_t b;
+    rtl_params_built_arch(a, device, &b);
+    const long long need = (long long)b.tile_n * b.lut_cores * b.tile_k;
+    const long long supply = (long long)b.buf[BUF_WGT].banks * b.buf[BUF_WGT].width_bits;
+    if (supply < need) {
+        fail(err, errlen, "the RTL's LUT array takes one pass a cycle: buffers.weight banks x "
+             "width_bits = %lld bits a cycle is below a pass's %lld (tile.n x cores x tile.k); "
+             "needs the C model", supply, need);
+        return -1;
+    }
+    /* (below a burst a cycle the testbench's bus paces bursts by a credit,
+     * the C model a transfer by its bytes: a few cycles apart per transfer) */
+    const double bpc = arch_dram_bytes_per_cycle(&b);
+    if (bpc != (double)b.dram_burst) {
+        fail(err, errlen, "the RTL's DMA is timed at one %d-byte burst a cycle: %.1f DRAM bytes "
+             "a cycle (dram.bandwidth_gbps / clock_ghz) needs the C model (or --memory dram "
+             "with a device)", b.dram_burst, bpc);
+        return -1;
+    }
+    for (int i = 0; i < BUF_COUNT; i++) {
+        const int row = b.buf[i].banks * b.buf[i].width_bits / 8;
+        if ((double)row < bpc) {
+            fail(err, errlen, "the RTL's buffers take the DRAM's %.1f bytes a cycle: "
+                 "buffers.%s banks x width_bits = %d bytes a cycle needs the C model", bpc,
+                 arch_buf_name((buf_id)i), row);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int arch_supported(const arch_t *a, bool device, bool port, char *err, size_t errlen)
 {
     device = device || port; /* the memory outside sets bandwidth and burst */
-    arch_t d;
-    arch_ideal(&d);
     if (a->compute_kind != COMPUTE_LUT) {
         fail(err, errlen, "the RTL has only the LUT array: compute.kind %s needs the C model",
              arch_kind_name(a->compute_kind));
@@ -140,13 +178,6 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              "lut.index_kib %d needs the C model (use 0 to compare engines)", a->lut_index_kib);
         return -1;
     }
-    if (a->dma_max_outstanding != 0) {
-        fail(err, errlen,
-             "the RTL is built with dma.max_outstanding 0 (dram.latency_cycles transactions "
-             "in flight): %d needs a build for that arch (use 0 to compare engines)",
-             a->dma_max_outstanding);
-        return -1;
-    }
     if (a->ibuf_entries != 0) {
         fail(err, errlen,
              "the RTL holds the whole program in its instruction memory: issue.ibuf_entries "
@@ -171,53 +202,39 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              "8 to compare engines)", a->act_bits);
         return -1;
     }
-#define SAME(f) (a->f == d.f)
-    bool same = SAME(clock_ghz) && SAME(lut_cores) && SAME(tile_m) && SAME(tile_n) &&
-                SAME(tile_k) && SAME(table_entry_bits) && SAME(wbits_min) && SAME(wbits_max) &&
-                SAME(act_bits) && SAME(act_fmt) && SAME(lmma_latency) && (device || SAME(dram_gbps)) &&
-                SAME(dram_latency) &&
-                (device || SAME(dram_burst)) && SAME(tprec_tables_per_cycle) && SAME(tprec_latency) &&
-                SAME(dequant_lanes) && SAME(dequant_latency) && SAME(vector_lanes) &&
-                SAME(vector_latency) && SAME(queue_depth);
-    for (int b = 0; b < BUF_COUNT; b++)
-        same = same && SAME(buf[b].kib) && SAME(buf[b].banks) && SAME(buf[b].width_bits) &&
-               SAME(buf[b].ports);
-#undef SAME
-    if (!same) {
-        fail(err, errlen,
-             "the RTL is built for the default architecture only (arch \"%s\" differs; "
-             "rebuild the RTL from that arch.json)", a->name);
+    if (a->act_fmt != 0) {
+        fail(err, errlen, "the RTL's precompute reads INT8 activations: float activations "
+             "(--afmt) need the C model");
+        return -1;
+    }
+    if (arch_entry_bytes(a) != 2) {
+        fail(err, errlen, "the RTL stores 2-byte table entries: lut.table_entry_bits %d (%d "
+             "bytes) needs the C model", a->table_entry_bits, arch_entry_bytes(a));
+        return -1;
+    }
+    if (rate_supported(a, device, err, errlen) != 0)
+        return -1;
+    if (a->tprec_tables_per_cycle != 1) {
+        fail(err, errlen, "the RTL's precompute builds one table per cycle: "
+             "precompute.tables_per_cycle %d needs the C model (use 1 to compare engines)",
+             a->tprec_tables_per_cycle);
         return -1;
     }
     return 0;
 }
 
-extern "C" int rtl_arch_supported(const arch_t *a, char *err, size_t errlen)
-{
-    return arch_supported(a, false, false, err, errlen);
-}
-
-extern "C" int rtl_arch_supported_mem(const arch_t *a, const rtl_memory *mem, char *err,
-                                      size_t errlen)
+static int model_supported(const arch_t *a, const rtl_memory *mem, char *err, size_t errlen)
 {
     return arch_supported(a, mem && mem->kind == RTL_MEM_DRAM, mem && mem->kind == RTL_MEM_PORT,
                           err, errlen);
 }
 
-extern "C" int rtl_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
-                       const char *vcd_path, sim_stats *st, char *err, size_t errlen)
-{
-    rtl_vcd v = { vcd_path, 0, 0, nullptr };
-    return rtl_run_ex(arch, p, dram, dram_size, nullptr, vcd_path ? &v : nullptr, st, nullptr, err,
-                      errlen);
-}
-
-extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
-                          size_t dram_size, const rtl_memory *mem, const rtl_vcd *wave,
-                          sim_stats *st, rtl_sched *sched, char *err, size_t errlen)
+static int model_run(const arch_t *arch, const program *p, uint8_t *dram, size_t dram_size,
+                     const rtl_memory *mem, const rtl_vcd *wave, sim_stats *st,
+                     rtl_sched *sched, char *err, size_t errlen)
 {
     const char *vcd_path = wave ? wave->path : nullptr;
-    if (rtl_arch_supported_mem(arch, mem, err, errlen) != 0)
+    if (model_supported(arch, mem, err, errlen) != 0)
         return -1;
     // What the RTL does not implement, up to the halt.
     size_t nrun = p->n;
@@ -325,7 +342,8 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
     };
 
     arch_t built; // the RTL's build: its port is that arch's burst wide
-    arch_ideal(&built);
+    rtl_params_built_arch(arch, mem && (mem->kind == RTL_MEM_DRAM || mem->kind == RTL_MEM_PORT),
+                          &built);
     RtlMemory port(arch, mem, (uint64_t)built.dram_burst, dram, dram_size);
     if (!port.error().empty()) {
         fail(err, errlen, "%s", port.error().c_str());
@@ -492,3 +510,11 @@ extern "C" int rtl_run_ex(const arch_t *arch, const program *p, uint8_t *dram,
         vcd->close();
     return rc;
 }
+
+// The arch_params.vh this model was built from (embedded by the build).
+extern "C" const char embed_rtl_model_params[];
+
+extern "C" const rtl_model_entry rtl_model_entry_table = {
+    RTL_MODEL_ABI, sizeof(arch_t), sizeof(sim_stats), embed_rtl_model_params,
+    model_supported, model_run,
+};

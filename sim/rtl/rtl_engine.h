@@ -6,10 +6,14 @@
  * model's DRAM device, cmodel/dram_dev.h), random (seeded latency and
  * backpressure).  The core's timing is its own: the harness only counts.
  *
- * The RTL is built for one architecture (arch_default(), compile-time
- * parameters from build/gen/arch_params.vh); rtl_run refuses any other with
- * a one-line error, and also refuses what the RTL does not implement:
- * vop (no vector unit) and dq with fmode=1 (no float dequantization).
+ * The RTL's compile-time parameters are its generated includes
+ * (rtl_params.h).  The model linked in is built for arch_ideal() (or the
+ * Makefile's RTL_ARCH); for any other architecture the RTL supports, rtl_run
+ * runs a model built for it, from the model cache (rtl_cache.h: built once,
+ * about a minute).  It refuses with a one-line error what no build of the
+ * RTL implements (rtl_arch_supported_mem: other compute kinds, banked SRAM,
+ * rates the RTL does not time, ...), vop (no vector unit) and dq with
+ * fmode=1 (no float dequantization).
  * Program legality (bounds, fields, halt, and the data-dependent rule that
  * no LUT-array accumulator may overflow 32 bits) is checked exactly as the
  * C model checks it (a functional sim_run on a copy of the image) before
@@ -82,7 +86,8 @@ int rtl_memory_parse(const char *s, rtl_memory *m, char *err, size_t errlen);
 /* "ideal", "dram", "random:SEED" into buf. */
 const char *rtl_memory_name(const rtl_memory *m, char *buf, size_t len);
 
-/* 0 if the RTL was built for arch, else -1 with a one-line reason.  The
+/* 0 if the RTL runs arch (the built-in model, or a cached one: built here
+ * if missing), else -1 with a one-line reason.  The
  * _mem form for a memory (NULL: ideal): dram needs an arch naming a DRAM
  * device, and takes its bandwidth and burst from that device. */
 int rtl_arch_supported(const arch_t *arch, char *err, size_t errlen);
