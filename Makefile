@@ -322,7 +322,11 @@ include tests/fuzz/fuzz.mk
 # suite on it.  The Verilated RTL model stays uninstrumented (Verilator's own
 # makefile compiles it); its harness in sim/rtl/ is instrumented.
 SAN_BUILD    ?= build-san
-SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# -fPIC: a per-architecture RTL model (sim/rtl/model.mk) links this build's
+# libcmodel.a into a shared library, which instrumented objects can join
+# only as position-independent code (ld: "recompile with -fPIC").
+SANITIZE     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+                -fPIC
 .PHONY: sanitize
 # LSAN_OPTIONS=use_stacks=0: after `--engine systemc`, LeakSanitizer's exit
 # scan takes an SC_THREAD's coroutine stack (QuickThreads, with guard pages)
