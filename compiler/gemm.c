@@ -601,22 +601,42 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
                 const float *rows, uint8_t *image, char *err, size_t errlen);
 
+/* The run's groups of s0 (gemm_sub_group) into *x, and z2 / scales
+ * repeated per sub-group into *z2x / *scx (malloc'ed; NULL when s0 is not
+ * split or the input is NULL: use the input).  0, or -1 out of memory. */
+static int split_inputs(const arch_t *a, const gemm_shape *s0, const int32_t *z2,
+                        const float *scales, gemm_shape *x, int32_t **z2x, float **scx,
+                        char *err, size_t errlen)
+{
+    *x = *s0;
+    x->group_size = gemm_sub_group(a, s0);
+    *z2x = NULL;
+    *scx = NULL;
+    if (x->group_size == s0->group_size)
+        return 0;
+    *z2x = z2 ? gemm_per_sub_group(s0, x, z2, sizeof *z2) : NULL;
+    *scx = scales ? gemm_per_sub_group(s0, x, scales, sizeof *scales) : NULL;
+    if ((z2 && !*z2x) || (scales && !*scx)) {
+        free(*z2x);
+        free(*scx);
+        snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
+        return -1;
+    }
+    return 0;
+}
+
 static int fill_groups(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
                        const int8_t *act, const int8_t *w, const int32_t *z2,
                        const float *scales, const float *rows, uint8_t *image, char *err,
                        size_t errlen)
 {
-    gemm_shape x = *s0;
-    x.group_size = gemm_sub_group(a, s0);
-    if (x.group_size == s0->group_size)
-        return fill(a, s0, lay, act, w, z2, scales, rows, image, err, errlen);
-    int32_t *z2x = z2 ? gemm_per_sub_group(s0, &x, z2, sizeof *z2) : NULL;
-    float *scx = scales ? gemm_per_sub_group(s0, &x, scales, sizeof *scales) : NULL;
-    int rc = -1;
-    if ((z2 && !z2x) || (scales && !scx))
-        snprintf(err, errlen, "out of memory for the sub-groups' zero-points and scales");
-    else
-        rc = fill(a, &x, lay, act, w, z2x, scx, rows, image, err, errlen);
+    gemm_shape x;
+    int32_t *z2x;
+    float *scx;
+    if (split_inputs(a, s0, z2, scales, &x, &z2x, &scx, err, errlen) != 0)
+        return -1;
+    const int rc = fill(a, &x, lay, act, w, z2x ? z2x : z2, scx ? scx : scales, rows, image,
+                        err, errlen);
     free(z2x);
     free(scx);
     return rc;
@@ -636,6 +656,22 @@ int gemm_fill(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
     return fill_groups(a, s0, lay, act, w, z2, scales, NULL, image, err, errlen);
 }
 
+/* BitMoD's n x groups scale codes as the floats fill takes (exact);
+ * malloc'ed, NULL with a message. */
+static float *bitmod_codes(const gemm_shape *s0, const uint8_t *scale_codes, char *err,
+                           size_t errlen)
+{
+    const size_t ng = (size_t)((s0->kd + s0->group_size - 1) / s0->group_size);
+    float *codes = malloc((size_t)s0->n * ng * sizeof *codes);
+    if (!codes) {
+        snprintf(err, errlen, "out of memory for the BitMoD scale codes");
+        return NULL;
+    }
+    for (size_t i = 0; i < (size_t)s0->n * ng; i++)
+        codes[i] = (float)scale_codes[i];
+    return codes;
+}
+
 int gemm_fill_bitmod(const arch_t *a, const gemm_shape *s0, const gemm_layout *lay,
                      const int8_t *act, const int8_t *grid, const uint8_t *scale_codes,
                      const float *row_scales, uint8_t *image, char *err, size_t errlen)
@@ -645,25 +681,20 @@ int gemm_fill_bitmod(const arch_t *a, const gemm_shape *s0, const gemm_layout *l
                  "(this GEMM: mfmt %d)", s0->mfmt);
         return -1;
     }
-    const size_t ng = (size_t)((s0->kd + s0->group_size - 1) / s0->group_size);
-    float *codes = malloc((size_t)s0->n * ng * sizeof *codes);
-    if (!codes) {
-        snprintf(err, errlen, "out of memory for the BitMoD scale codes");
+    float *codes = bitmod_codes(s0, scale_codes, err, errlen);
+    if (!codes)
         return -1;
-    }
-    for (size_t i = 0; i < (size_t)s0->n * ng; i++)
-        codes[i] = (float)scale_codes[i];
     int rc = fill_groups(a, s0, lay, act, grid, NULL, codes, row_scales, image, err, errlen);
     free(codes);
     return rc;
 }
 
 /* Column j of tile's metadata for group g (rows: BitMoD, as fill). */
-static int put_meta(const gemm_shape *s, const gemm_layout *lay, const lut_packed *pk,
+static int put_meta(const gemm_shape *s, int ngroups, const lut_packed *pk,
                     const float *scales, const float *rows, uint8_t *meta, int n0, int ncols,
                     int j, int g, char *err, size_t errlen)
 {
-    const size_t at = (size_t)(n0 + j) * lay->ngroups + g;
+    const size_t at = (size_t)(n0 + j) * ngroups + g;
     if (rows)
         return lut_meta_put_bitmod(s->mfmt, meta, (uint32_t)ncols, (uint32_t)j,
                                    (uint8_t)scales[at], rows[n0 + j], err, errlen);
@@ -671,16 +702,23 @@ static int put_meta(const gemm_shape *s, const gemm_layout *lay, const lut_packe
                         scales ? scales[at] : 1.0f, lut_post_shift(s->wtype.fmt), err, errlen);
 }
 
-static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
-                const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
-                const float *rows, uint8_t *image, char *err, size_t errlen)
+/* w packed as the program of s (its run groups) holds it. */
+static int pack_as_program(const arch_t *a, const gemm_shape *s, const int8_t *w,
+                           const int32_t *z2, lut_packed *pk, char *err, size_t errlen)
 {
     lut_gemm_cfg cfg;
     lut_gemm_cfg_default(&cfg, gemm_pack_type(s));
     cfg.tk = a->tile_k;
     cfg.group_size = s->group_size;
+    return lut_pack(&cfg, w, s->n, s->kd, z2, pk, err, errlen);
+}
+
+static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
+                const int8_t *act, const int8_t *w, const int32_t *z2, const float *scales,
+                const float *rows, uint8_t *image, char *err, size_t errlen)
+{
     lut_packed pk;
-    if (lut_pack(&cfg, w, s->n, s->kd, z2, &pk, err, errlen) != 0)
+    if (pack_as_program(a, s, w, z2, &pk, err, errlen) != 0)
         return -1;
     /* one chunk's bit-planes before trit5 encoding (W x rb of an nt tile) */
     uint8_t *scratch = s->trit5 ? malloc((size_t)(2 * (((uint64_t)lay->nt * a->tile_k + 7) / 8))) : NULL;
@@ -725,7 +763,7 @@ static int fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
                 }
             }
             for (int j = 0; j < ncols; j++) {
-                if (put_meta(s, lay, &pk, scales, rows, tile + ib, n0, ncols, j, g, err,
+                if (put_meta(s, lay->ngroups, &pk, scales, rows, tile + ib, n0, ncols, j, g, err,
                              errlen) != 0) {
                     free(scratch);
                     lut_packed_free(&pk);
@@ -879,4 +917,72 @@ int gemm_timing_memo(struct timing_memo *mm, const arch_t *arch, const energy_mo
     if (em)
         sim_energy(em, st);
     return 0;
+}
+
+/* pk->corr and scx (n x pk->ngroups) as the dq unit reads them: each
+ * group's metadata tile written as fill writes it, read back. */
+static int host_meta(const gemm_shape *x, lut_packed *pk, const float *scales,
+                     const float *rows, float *scx, char *err, size_t errlen)
+{
+    const int n = x->n, ng = pk->ngroups, shift = lut_post_shift(x->wtype.fmt);
+    uint8_t *meta = malloc((size_t)lut_meta_tile_bytes(x->mfmt, (uint64_t)n) + 1);
+    if (!meta) {
+        snprintf(err, errlen, "out of memory for the metadata");
+        return -1;
+    }
+    int rc = 0;
+    for (int g = 0; g < ng && rc == 0; g++) {
+        for (int j = 0; j < n && rc == 0; j++)
+            rc = put_meta(x, ng, pk, scales, rows, meta, 0, n, j, g, err, errlen);
+        for (int j = 0; j < n && rc == 0; j++) {
+            const size_t at = (size_t)j * ng + g;
+            float sc;
+            lut_meta_get(x->mfmt, meta, (uint32_t)n, (uint32_t)j, shift, &pk->corr[at], &sc);
+            scx[at] = x->float_out ? sc : 1.0f;
+        }
+    }
+    free(meta);
+    return rc;
+}
+
+int gemm_host_operands(const arch_t *a, const gemm_shape *s0, const int8_t *w,
+                       const int32_t *z2, const float *scales, const uint8_t *scale_codes,
+                       const float *row_scales, lut_packed *pk, float **scx, char *err,
+                       size_t errlen)
+{
+    float *codes = NULL, *ssub = NULL;
+    int32_t *z2x = NULL;
+    gemm_shape x;
+    *scx = NULL;
+    memset(pk, 0, sizeof *pk);
+    if (row_scales && !(codes = bitmod_codes(s0, scale_codes, err, errlen)))
+        return -1;
+    int rc = split_inputs(a, s0, z2, codes ? codes : scales, &x, &z2x, &ssub, err, errlen);
+    if (rc == 0)
+        rc = pack_as_program(a, &x, w, z2x ? z2x : z2, pk, err, errlen);
+    if (rc == 0 && !(*scx = malloc((size_t)x.n * (size_t)pk->ngroups * sizeof **scx))) {
+        snprintf(err, errlen, "out of memory for the scales");
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = host_meta(&x, pk, ssub ? ssub : codes ? codes : scales, row_scales, *scx, err,
+                       errlen);
+    if (rc != 0) {
+        lut_packed_free(pk);
+        free(*scx);
+        *scx = NULL;
+    }
+    free(codes);
+    free(ssub);
+    free(z2x);
+    return rc;
+}
+
+int gemm_host_run(const arch_t *a, const lut_packed *pk, const float *scx, const void *act,
+                  int m, float *out, lut_counts *counts, char *err, size_t errlen)
+{
+    if (!a->act_fmt)
+        return lut_gemm_f32(pk, act, m, scx, out, counts, err, errlen);
+    const struct lut_float_fmt f = { a->act_fmt, a->table_fmt };
+    return lut_gemm_fact(pk, f, act, m, scx, out, counts, err, errlen);
 }

@@ -161,6 +161,27 @@ int gemm_fill_bitmod(const arch_t *arch, const gemm_shape *s, const gemm_layout 
                      const int8_t *a, const int8_t *grid, const uint8_t *scale_codes,
                      const float *row_scales, uint8_t *image, char *err, size_t errlen);
 
+/* The host engine's operands for the program of s (lut_gemm.h): w (n x kd
+ * stored values) packed as gemm_fill packs it (the run's sub-groups,
+ * gemm_pack_type, the architecture's tile_k) into *pk, with pk->corr and
+ * *scx (malloc'ed, n x pk->ngroups) the zero-point factor and scale of
+ * every column and run group as the dq unit reads them from the metadata
+ * gemm_fill writes (lut_meta_put then lut_meta_get: scales rounded to the
+ * format, int8 zero-points, BitMoD's code x fp16 row scale; 1 without
+ * float_out).  z2 and scales as gemm_fill; BitMoD (s->mfmt 8): scale_codes
+ * and row_scales as gemm_fill_bitmod, scales NULL.  0, or -1 with a
+ * message (nothing to free then). */
+int gemm_host_operands(const arch_t *arch, const gemm_shape *s, const int8_t *w,
+                       const int32_t *z2, const float *scales, const uint8_t *scale_codes,
+                       const float *row_scales, lut_packed *pk, float **scx, char *err,
+                       size_t errlen);
+/* The host engine on those operands: out (m x n float32) = what the C
+ * model's program computes, bit for bit: lut_gemm_fact on the
+ * architecture's act_fmt and table_fmt (act: m x kd as stored), or
+ * lut_gemm_f32 on INT8 activations.  0, or -1 with a message. */
+int gemm_host_run(const arch_t *arch, const lut_packed *pk, const float *scx, const void *act,
+                  int m, float *out, lut_counts *counts, char *err, size_t errlen);
+
 /* Cycle-approximate timing of the GEMM on the C model without data.
  * Programs with many M-tiles are periodic after the first few (the same
  * instructions on alternating buffer halves), so long ones are fast-forwarded:

@@ -36,6 +36,14 @@ int quant_gemm_fill(const arch_t *a, const quant_preset *q, const gemm_shape *s,
                     const gemm_layout *lay, const int8_t *act, const quant_result *r,
                     uint8_t *image, char *err, size_t errlen);
 
+/* The host engine (gemm_host_run) on r's weights under s: out (m x n) the
+ * bits the C model's program gives, quant_gemm_finish included; act m x k
+ * as stored (INT8, or the architecture's act_fmt).  counts may be NULL.
+ * 0, or -1 with a message. */
+int quant_gemm_host(const arch_t *a, const quant_preset *q, const gemm_shape *s,
+                    const void *act, const quant_result *r, float *out, lut_counts *counts,
+                    char *err, size_t errlen);
+
 /* out (m x n) = what the LUT core computes for s (the rule above,
  * quant_gemm_finish included).  0, or -1 when out of memory. */
 int quant_gemm_reference(const arch_t *a, const quant_preset *q, const gemm_shape *s,
