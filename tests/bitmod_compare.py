@@ -21,7 +21,10 @@ left out).  Each side's total is reported too.
 Reference bits: FP16 16, BitMoD 6.0625 lossless and 4.0625 / 3.0625 lossy
 (BitMoD's figures, scales included), ANT-4b and OliVe-4b 4 (the presets);
 BitMoD's own scripts use about 5 bits for ANT and about 4 for OliVe per
-model, reported as ref_bitmod_bits.
+model, reported as ref_bitmod_bits.  ref_no_refetch is the reference
+without its refetch rule (bitmod_ref.py --no-refetch: each operand read
+once, as a design that holds partial sums on chip, like lutsim's presets'
+output buffer, can tile it); error_no_refetch compares lutsim with that.
 
 Usage: bitmod_compare.py --lutsim BIN --root DIR [--models m1,m2,...]
                          [--json OUT] [--check] [--markdown]
@@ -50,6 +53,7 @@ DESIGNS = {
 PAIRS = [("BitMoD-lossless", "FP16"), ("BitMoD-lossy", "ANT-4b"), ("BitMoD-lossy", "OliVe-4b")]
 PHASES = ["prefill", "decode"]
 TOLERANCE = 0.20
+SIDES = ("lutsim", "ref", "ref_bitmod_bits", "ref_no_refetch")
 # BitMoD's published speedups (paper): lossless over FP16 1.99x
 # discriminative (prefill), 2.41x generative; lossy over ANT 1.66x and over
 # OliVe 1.39x generative (shared/reference/bitmod-and-baselines.md)
@@ -113,8 +117,10 @@ def measure(lutsim, root, models):
                     # BitMoD's own per-model bits for the baselines
                     plain = {k: v for k, v in opts.items() if k != "wbits"}
                     per[q][ph]["ref_bitmod_bits"] = run_ref(cfg, design, ph, plain)
+                    per[q][ph]["ref_no_refetch"] = run_ref(cfg, design, ph,
+                                                           dict(opts, refetch=False))
                 gen = {}
-                for side in ("lutsim", "ref", "ref_bitmod_bits"):
+                for side in SIDES:
                     p, d = per[q]["prefill"][side], per[q]["decode"][side]
                     gen[side] = {k: p[k] + bitmod_ref.DECODE_STEPS * d[k] for k in ("total", "like")}
                 per[q]["generative"] = gen
@@ -123,10 +129,11 @@ def measure(lutsim, root, models):
                 for ph in PHASES + ["generative"]:
                     f, b = per[fast][ph], per[base][ph]
                     row = {"design": fast, "baseline": base, "phase": ph}
-                    for side in ("lutsim", "ref", "ref_bitmod_bits"):
+                    for side in SIDES:
                         for k in ("like", "total"):
                             row[f"{side}_{k}"] = b[side][k] / f[side][k]
                     row["error"] = row["lutsim_like"] / row["ref_like"] - 1
+                    row["error_no_refetch"] = row["lutsim_like"] / row["ref_no_refetch_like"] - 1
                     row["published"] = PUBLISHED.get((fast, base, ph))
                     rows.append(row)
             res["models"][m] = {"speedups": rows, "cycles": per}
@@ -150,14 +157,16 @@ def check(res):
 
 def markdown(res):
     out = ["| model | speedup | phase | lutsim (lin+attn) | reference (lin+attn) | error |"
-           " lutsim total | reference total | ref, BitMoD's bits | published |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+           " ref, no refetch (lin+attn) | error vs it | lutsim total | reference total |"
+           " ref, BitMoD's bits | published |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for m, r in res["models"].items():
         for row in r["speedups"]:
             pub = f"{row['published']:.2f}x" if row["published"] else "-"
             out.append(f"| {m} | {row['design']} / {row['baseline']} | {row['phase']} | "
                        f"{row['lutsim_like']:.2f}x | {row['ref_like']:.2f}x | "
-                       f"{100 * row['error']:+.1f}% | {row['lutsim_total']:.2f}x | "
+                       f"{100 * row['error']:+.1f}% | {row['ref_no_refetch_like']:.2f}x | "
+                       f"{100 * row['error_no_refetch']:+.1f}% | {row['lutsim_total']:.2f}x | "
                        f"{row['ref_total']:.2f}x | {row['ref_bitmod_bits_total']:.2f}x | {pub} |")
     return "\n".join(out)
 

@@ -33,9 +33,14 @@ rows x cols x dp; bit-serial; weight bits; KV bits):
   bitmod  32x32x4 / 64x16x4   yes  6.0625 lossless;              8
                                    4.0625 prefill / 3.0625 decode lossy
 
+--no-refetch drops the refetch rule (each operand read once), a diagnostic:
+what the simulator would count for a design that tiles within its buffers
+(partial sums held on chip, as lutsim's presets do); BitMoD's simulator has
+no such switch.
+
 Usage:
   bitmod_ref.py CONFIG.json DESIGN PHASE [--wbits B] [--kvbits B] [--lossy]
-                [--array RxCxDP]
+                [--array RxCxDP] [--no-refetch]
     DESIGN fp16|ant|olive|bitmod, PHASE prefill|decode|generative;
     prints one JSON object: cycles, compute_cycles, linear_cycles,
     attention_cycles, lm_head_cycles, ops (per operator).
@@ -147,7 +152,7 @@ def refetch(w_bytes, i_bytes):
     return 1, 1
 
 
-def simulate(cfg, design, phase, wbits, kvbits, array):
+def simulate(cfg, design, phase, wbits, kvbits, array, refetch_on=True):
     rows, cols, dp = array
     bit_serial = DESIGNS[design][2]
     res = {"ops": [], "cycles": 0, "compute_cycles": 0, "linear_cycles": 0,
@@ -160,7 +165,7 @@ def simulate(cfg, design, phase, wbits, kvbits, array):
         w = math.ceil(cin * bits / 8) * cout * batch
         i = math.ceil(cin * ACT_BITS / 8) * tokens * batch
         o = math.ceil(cout * ACT_BITS / 8) * tokens * batch
-        fw, fi = refetch(w, i)
+        fw, fi = refetch(w, i) if refetch_on else (1, 1)
         dram = int(w * 8 / BUS_BITS_PER_CYCLE * fw + o * 8 / BUS_BITS_PER_CYCLE +
                    i * 8 / BUS_BITS_PER_CYCLE * fi)
         cyc = max(compute, dram)
@@ -174,18 +179,19 @@ def simulate(cfg, design, phase, wbits, kvbits, array):
     return res
 
 
-def run(cfg, design, phase, wbits=None, kvbits=None, lossy=False, array=None):
-    """One phase (prefill, decode) or generative (prefill + 20 decodes)."""
+def run(cfg, design, phase, wbits=None, kvbits=None, lossy=False, array=None, refetch=True):
+    """One phase (prefill, decode) or generative (prefill + 20 decodes);
+    refetch False drops the refetch rule (--no-refetch)."""
     if phase == "generative":
-        p = run(cfg, design, "prefill", wbits, kvbits, lossy, array)
-        d = run(cfg, design, "decode", wbits, kvbits, lossy, array)
+        p = run(cfg, design, "prefill", wbits, kvbits, lossy, array, refetch)
+        d = run(cfg, design, "decode", wbits, kvbits, lossy, array, refetch)
         out = {k: p[k] + DECODE_STEPS * d[k] for k in p if k != "ops"}
         out["prefill"], out["decode"] = p, d
         return out
     pre, dec, _, kv = DESIGNS[design]
     arr = array or (pre if phase == "prefill" else dec)
     wb = wbits if wbits is not None else default_wbits(design, cfg, phase, lossy)
-    r = simulate(cfg, design, phase, wb, kvbits if kvbits is not None else kv, arr)
+    r = simulate(cfg, design, phase, wb, kvbits if kvbits is not None else kv, arr, refetch)
     r["wbits"], r["array"] = wb, list(arr)
     return r
 
@@ -194,12 +200,14 @@ def main(argv):
     if len(argv) < 4 or argv[2] not in DESIGNS or argv[3] not in ("prefill", "decode", "generative"):
         sys.exit(__doc__.split("Usage:")[1])
     cfg = load_config(argv[1])
-    opts = {"wbits": None, "kvbits": None, "lossy": False, "array": None}
+    opts = {"wbits": None, "kvbits": None, "lossy": False, "array": None, "refetch": True}
     a = argv[4:]
     while a:
         k = a.pop(0)
         if k == "--lossy":
             opts["lossy"] = True
+        elif k == "--no-refetch":
+            opts["refetch"] = False
         elif k in ("--wbits", "--kvbits"):
             opts[k[2:]] = float(a.pop(0))
         elif k == "--array":
