@@ -59,25 +59,32 @@ int quant_gemm_fill(const arch_t *a, const quant_preset *q, const gemm_shape *s,
     return rc;
 }
 
-int quant_gemm_host(const arch_t *a, const quant_preset *q, const gemm_shape *s,
-                    const void *act, const quant_result *r, float *out, lut_counts *counts,
-                    char *err, size_t errlen)
+int quant_gemm_operands(const arch_t *a, const quant_preset *q, const gemm_shape *s,
+                        const quant_result *r, lut_packed *pk, float **scx, char *err,
+                        size_t errlen)
 {
     int8_t *grid;
     int32_t *z2;
     if (stored(q, r, &grid, &z2, err, errlen) != 0)
         return -1;
     const int bitmod = q->mixture == QUANT_MIX_BITMOD;
-    lut_packed pk;
-    float *scx;
     int rc = gemm_host_operands(a, s, grid, z2, bitmod || q->per_tensor ? NULL : r->scales,
                                 bitmod ? r->scale_codes : NULL, bitmod ? r->row_scales : NULL,
-                                &pk, &scx, err, errlen);
+                                pk, scx, err, errlen);
     free(grid);
     free(z2);
-    if (rc != 0)
+    return rc;
+}
+
+int quant_gemm_host(const arch_t *a, const quant_preset *q, const gemm_shape *s,
+                    const void *act, const quant_result *r, float *out, lut_counts *counts,
+                    char *err, size_t errlen)
+{
+    lut_packed pk;
+    float *scx;
+    if (quant_gemm_operands(a, q, s, r, &pk, &scx, err, errlen) != 0)
         return -1;
-    rc = gemm_host_run(a, &pk, scx, act, (int)s->m, out, counts, err, errlen);
+    int rc = gemm_host_run(a, &pk, scx, act, (int)s->m, out, counts, err, errlen);
     if (rc == 0)
         quant_gemm_finish(q, r, s->m, out);
     lut_packed_free(&pk);

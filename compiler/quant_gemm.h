@@ -36,6 +36,14 @@ int quant_gemm_fill(const arch_t *a, const quant_preset *q, const gemm_shape *s,
                     const gemm_layout *lay, const int8_t *act, const quant_result *r,
                     uint8_t *image, char *err, size_t errlen);
 
+/* r's weights as the host engine takes them (gemm_host_operands): *pk the
+ * packed stored values with their zero-point factors, *scx (malloc'ed,
+ * n x pk->ngroups) the scales the dq unit reads (1 for a per-tensor
+ * preset: quant_gemm_finish scales).  0, or -1 with a message. */
+int quant_gemm_operands(const arch_t *a, const quant_preset *q, const gemm_shape *s,
+                        const quant_result *r, lut_packed *pk, float **scx, char *err,
+                        size_t errlen);
+
 /* The host engine (gemm_host_run) on r's weights under s: out (m x n) the
  * bits the C model's program gives, quant_gemm_finish included; act m x k
  * as stored (INT8, or the architecture's act_fmt).  counts may be NULL.

@@ -135,4 +135,29 @@ inline void ternary_functional_exact(const arch_t &a, const gemm_shape &s, const
     expect_int32_outputs(s, lay, act, w, img);
 }
 
+// s lowered, its memory image filled by fill(lay, image) (returning 0, or
+// -1 with a message in err), run functional and timing-only: the cycles
+// must agree; *image gets the functional run's memory, *lay the layout.
+template <typename Fill>
+inline void run_lowered(const arch_t &a, const gemm_shape &s, gemm_layout *lay,
+                        std::vector<uint8_t> *image, Fill fill)
+{
+    char err[512] = "";
+    program p;
+    ASSERT_EQ(gemm_lower(&a, &s, &p, lay, err, sizeof err), 0) << err;
+    image->assign(lay->image_bytes, 0);
+    if (fill(*lay, image->data(), err, sizeof err) != 0) {
+        program_free(&p);
+        FAIL() << err;
+    }
+    sim_opts o = {};
+    o.dram = image->data();
+    o.dram_size = image->size();
+    sim_stats fun, tim;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, &o, &fun, err, sizeof err), 0) << err;
+    EXPECT_EQ(sim_run(&a, nullptr, &p, nullptr, &tim, err, sizeof err), 0) << err;
+    program_free(&p);
+    EXPECT_EQ(fun.cycles, tim.cycles) << "timing-only and functional cycles differ";
+}
+
 } // namespace gemmtest

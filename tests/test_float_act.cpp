@@ -16,8 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "float_bound.h"
 #include "fp_arith.h"
 #include "gemm.h"
+#include "gemm_support.h"
 #include "lut_float.h"
 #include "lut_gemm.h"
 #include "lut_meta.h"
@@ -158,63 +160,17 @@ lut_packed pack_like_program(const Case &c)
     return pk;
 }
 
-// The bound on |computed - exact| for each output, from the formats alone
-// (u = 2^-24, binary32's unit roundoff; gamma_n = n u / (1 - n u) bounds a
-// chain of n rounded additions relative to the sum of magnitudes):
-//   table entry of chunk c (S_c = sum |a| over the chunk, K = 4 terms):
-//     summation (K-1) u S_c, then the table format: fp16 2^-11 |s| + 2^-25
-//     (half fp16's smallest subnormal), fp32 nothing, int8 with sc <=
-//     S_c (1 + K u) / 127 (1 + u): |q sc - s| <= sc (1/2 + 127 u) and the
-//     look-up product u |q sc| <= 128 u sc;
-//   the plane sum of a group: each entry error weighs sum_i 2^i = P =
-//     2^W - 1; its n = chunks x W rounded additions gamma_n P sum(S_c + e_c);
-//   the activation sum gamma_L A (A = sum |a| over the group of L), times
-//     |corr|, the zero-point product and the group sum u each on bounds of
-//     their magnitudes (B = P sum(S_c + e_c) + |corr| A); halving is exact;
-//   dequant: the scale product u |s g| and the G groups' chain gamma_G
-//     sum |s g|.
-// Second-order terms (u times an error already of order u) are covered by
-// taking 2u for the three last roundings.  The float64 reference adds at
-// most gamma_(k)(double) of its own sum of magnitudes.
+// The bound on |computed - exact| for each output (float_bound.h's
+// derivation) plus the float64 reference's own rounding.
 double bound_of(const Case &c, const lut_packed &pk, int r, int col)
 {
-    const double u = std::ldexp(1.0, -24), K = 4;
-    const int W = c.wt.bits, G = pk.ngroups;
-    const double P = std::ldexp(1.0, W) - 1;
-    auto gamma = [&](double n) { return n * u / (1 - n * u); };
-    double total = 0, mag = 0, refmag = 0;
-    for (int g = 0; g < G; g++) {
-        double A = 0, esum = 0, ssum = 0;
-        const int k0 = g * c.group, L = std::min(c.group, c.k - k0);
-        for (int c0 = k0; c0 < k0 + L; c0 += 4) {
-            double S = 0;
-            for (int k = c0; k < std::min(c0 + 4, k0 + L); k++)
-                S += std::fabs(c.a[(size_t)r * c.k + k]);
-            double e = (K - 1) * u * S;
-            if (c.tf == LUT_TFMT_FP16)
-                e += std::ldexp(1.0, -11) * S * (1 + K * u) + std::ldexp(1.0, -25);
-            if (c.tf == LUT_TFMT_INT8) {
-                const double sc = S * (1 + K * u) / 127 * (1 + u);
-                e += sc * (0.5 + 127 * u) + 128 * u * sc;
-            }
-            esum += e;
-            ssum += S + e;
-            A += S;
-        }
-        for (int k = k0; k < k0 + L; k++)
-            refmag += std::fabs(c.a[(size_t)r * c.k + k] * c.w[(size_t)col * c.k + k]) *
-                      c.scales[(size_t)col * G + g];
-        const double corr = std::fabs((double)pk.corr[(size_t)col * G + g]);
-        const double n = std::ceil(L / K) * W;
-        const double B = P * ssum * (1 + gamma(n)) + corr * A * (1 + gamma(L));
-        const double twice = P * esum + gamma(n) * P * ssum + corr * (gamma(L) + 2 * u) * A +
-                             2 * u * B;
-        const double half = lut_post_shift(c.wt.fmt) ? 0.5 : 1.0;
-        const double s = c.scales[(size_t)col * G + g];
-        total += s * (twice * half + 2 * u * B * half);
-        mag += s * B * half;
-    }
-    return total + gamma(G) * mag * (1 + 2 * u) + c.k * std::ldexp(1.0, -53) * refmag * 2;
+    const int G = pk.ngroups;
+    double refmag = 0;
+    for (int k = 0; k < c.k; k++)
+        refmag += std::fabs(c.a[(size_t)r * c.k + k] * c.w[(size_t)col * c.k + k]) *
+                  c.scales[(size_t)col * G + k / c.group];
+    return floattest::core_bound(pk, c.tf, &c.a[(size_t)r * c.k], &c.scales[(size_t)col * G], col) +
+           floattest::reference_bound(c.k, refmag);
 }
 
 double reference(const Case &c, int r, int col)
@@ -239,20 +195,14 @@ void check_case(const Case &c)
     char err[512] = "";
     ASSERT_EQ(arch_check(&a, err, sizeof err), 0) << err;
     const gemm_shape s = shape_of(c);
-    program p;
     gemm_layout lay;
-    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
-    std::vector<uint8_t> img(lay.image_bytes);
-    ASSERT_EQ(gemm_fill(&a, &s, &lay, (const int8_t *)c.act.data(), c.w.data(), nullptr,
-                        c.scales.data(), img.data(), err, sizeof err), 0) << err;
-    sim_opts o = {};
-    o.dram = img.data();
-    o.dram_size = img.size();
-    sim_stats fun, tim;
-    ASSERT_EQ(sim_run(&a, nullptr, &p, &o, &fun, err, sizeof err), 0) << err;
-    ASSERT_EQ(sim_run(&a, nullptr, &p, nullptr, &tim, err, sizeof err), 0) << err;
-    program_free(&p);
-    EXPECT_EQ(fun.cycles, tim.cycles);
+    std::vector<uint8_t> img;
+    gemmtest::run_lowered(a, s, &lay, &img, [&](const gemm_layout &l, uint8_t *im, char *e, size_t len) {
+        return gemm_fill(&a, &s, &l, (const int8_t *)c.act.data(), c.w.data(), nullptr,
+                         c.scales.data(), im, e, len);
+    });
+    if (::testing::Test::HasFatalFailure())
+        return;
 
     lut_packed pk = pack_like_program(c);
     std::vector<float> host((size_t)c.m * c.n);

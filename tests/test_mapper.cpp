@@ -13,13 +13,14 @@
 extern "C" {
 #include "arch.h"
 #include "gemm.h"
-#include "gemm_support.h"
 #include "lut_arith.h"
 #include "mapper.h"
 #include "ref_gemm.h"
 #include "sim.h"
 #include "test_support.h"
 }
+
+#include "gemm_support.h"
 
 namespace {
 

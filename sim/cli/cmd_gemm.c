@@ -36,7 +36,8 @@ static const char gemm_usage[] =
     "                    [--core cmodel|rtl]]\n"
     "       lutsim gemm --random MxNxK --wfmt FMT [--wbits B] [--seed S] [options]\n"
     "       lutsim gemm --quant Q (--weight W.npy --act A.npy | --random MxNxK)\n"
-    "                   [--out C.npy] [--stats S.json] [--arch A.json] [--seed S]\n"
+    "                   [--afmt F] [--engine cmodel|host] [--out C.npy]\n"
+    "                   [--stats S.json] [--arch A.json] [--seed S]\n"
     "\n"
     "Computes C = A * W^T exactly.  The default engine compiles the GEMM into a\n"
     "program for the LUT accelerator and runs it on the C model (functional:\n"
@@ -105,14 +106,21 @@ static const char gemm_usage[] =
     "  --quant Q         float weights quantized on the fly to preset Q (int,\n"
     "                    uint, ternary, binary or BitMoD, as `lutsim quantize`): --weight\n"
     "                    is then a float32/float16 .npy (N x K), --random draws seeded\n"
-    "                    Gaussian weights (sigma 0.02) and INT8 activations; the LUT\n"
-    "                    core dequantizes into float32 C (--out C.npy, written only\n"
-    "                    if the run succeeds), checked bit for bit against the dq\n"
-    "                    unit's reference, and the error against float64 A x W^T\n"
-    "                    with the float and with the dequantized weights is printed.\n"
+    "                    Gaussian weights (sigma 0.02) and activations (INT8, or\n"
+    "                    N(0, 1) rounded to --afmt); --act is int8, or float32 /\n"
+    "                    float16 with --afmt (rounded to the format, nearest-even).\n"
+    "                    The LUT core dequantizes into float32 C (--out C.npy, written\n"
+    "                    only if the run succeeds), checked bit for bit against the\n"
+    "                    dq unit's reference (INT8) or the host engine (float\n"
+    "                    activations); the error against float64 A x W^T with the\n"
+    "                    float and with the dequantized weights is printed, and\n"
+    "                    --stats gets it (error.max_abs, error.rel_rms: against the\n"
+    "                    dequantized weights).  --engine host runs the host LUT\n"
+    "                    kernels on the same operands: the same C bits, no timing.\n"
     "                    BitMoD FP3 / FP4 run as INT4 / INT6 bit-planes (4 / 6 look-up\n"
-    "                    passes).  Takes --weight/--random, --act, --out, --stats,\n"
-    "                    --arch, --energy, --seed, --objective, --timing-only, --quiet\n"
+    "                    passes).  Takes --weight/--random, --act, --afmt, --engine,\n"
+    "                    --out, --stats, --arch, --energy, --seed, --objective,\n"
+    "                    --timing-only, --quiet\n"
     "  -h, --help        this text\n"
     "\n"
     "Exit status: 0 on success, 1 on bad input or a failed run, 2 on bad usage.\n";
@@ -235,23 +243,6 @@ static int write_json(const char *tmp, const char *label, json_t *o, char *err, 
         return -1;
     }
     return 0;
-}
-
-static json_t *host_stats(const lut_packed *w, int m, const lut_counts *c, double seconds)
-{
-    json_t *o = json_object();
-    json_object_set_new(o, "engine", json_string("host"));
-    json_object_set_new(o, "macs", json_integer((json_int_t)c->macs));
-    json_object_set_new(o, "tables", json_integer((json_int_t)c->tables));
-    json_object_set_new(o, "precompute_adds", json_integer((json_int_t)c->precompute_adds));
-    json_object_set_new(o, "table_lookups", json_integer((json_int_t)c->lookups));
-    json_object_set_new(o, "accumulate_adds", json_integer((json_int_t)c->accum_adds));
-    json_object_set_new(o, "zero_point_macs", json_integer((json_int_t)c->zp_macs));
-    json_object_set_new(o, "host_seconds", json_real(seconds));
-    json_object_set_new(o, "m", json_integer(m));
-    json_object_set_new(o, "n", json_integer(w->n));
-    json_object_set_new(o, "k", json_integer(w->kd));
-    return o;
 }
 
 typedef struct {
@@ -583,7 +574,7 @@ int cmd_gemm(int argc, char **argv)
         printf("  host LUT datapath: %s in %s (%s)\n",
                units_si(b[0], UNITS_LEN, (double)counts.macs, " MAC"), units_si(b[1], UNITS_LEN, secs, "s"),
                units_si(b[2], UNITS_LEN, (double)counts.macs / (secs > 0 ? secs : 1e-9), " MAC/s"));
-        json_t *hj = host_stats(&P, m, &counts, secs);
+        json_t *hj = gemm_host_stats(m, P.n, P.kd, &counts, secs);
         if (o.fl.afmt && gemm_float_error(&o.fl, &C, &A, &W) != 0) {
             json_decref(hj);
             goto fail;

@@ -168,6 +168,23 @@ void gemm_float_json(json_t *js, const gemm_float *g)
     json_object_set_new(js, "error", e);
 }
 
+json_t *gemm_host_stats(int m, int n, int k, const lut_counts *c, double seconds)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "engine", json_string("host"));
+    json_object_set_new(o, "macs", json_integer((json_int_t)c->macs));
+    json_object_set_new(o, "tables", json_integer((json_int_t)c->tables));
+    json_object_set_new(o, "precompute_adds", json_integer((json_int_t)c->precompute_adds));
+    json_object_set_new(o, "table_lookups", json_integer((json_int_t)c->lookups));
+    json_object_set_new(o, "accumulate_adds", json_integer((json_int_t)c->accum_adds));
+    json_object_set_new(o, "zero_point_macs", json_integer((json_int_t)c->zp_macs));
+    json_object_set_new(o, "host_seconds", json_real(seconds));
+    json_object_set_new(o, "m", json_integer(m));
+    json_object_set_new(o, "n", json_integer(n));
+    json_object_set_new(o, "k", json_integer(k));
+    return o;
+}
+
 void gemm_float_free(gemm_float *g)
 {
     free(g->act);

@@ -46,6 +46,9 @@ int gemm_float_host(const gemm_float *g, const lut_packed *w, int m, float *c, l
 int gemm_float_error(gemm_float *g, const npy_array *C, const npy_array *A, const npy_array *W);
 /* Adds afmt, table_format and error.{max_abs,rel_rms} to a stats object. */
 void gemm_float_json(json_t *js, const gemm_float *g);
+/* The host engine's --stats object: engine "host", its LUT operation
+ * counts (lut_counts), host_seconds and m, n, k. */
+json_t *gemm_host_stats(int m, int n, int k, const lut_counts *c, double seconds);
 void gemm_float_free(gemm_float *g);
 
 #endif
