@@ -5,6 +5,7 @@
 #include "rtl_engine.h"
 #include "rtl_model.h"
 
+#include <algorithm>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -235,8 +236,12 @@ bool rtl_make_random_program(const arch_t *arch, uint32_t seed, program *p,
             in.rows = rnd(1, 6);
             in.bytes = rnd(1, 200);
             in.stride = rng() % 2 ? in.bytes : in.bytes + rnd(0, 100);
-            in.sram = rnd(0, 4096);
             uint64_t span = (uint64_t)(in.rows - 1) * in.stride + in.bytes;
+            /* within the buffer (the table buffer may be 4 KiB): a program
+               the C model refuses would be a skipped seed, not a case */
+            const uint64_t room = arch_buf_bytes(arch, (buf_id)in.buf);
+            const uint64_t cap = room > span ? std::min<uint64_t>(4096, room - span) : 0;
+            in.sram = rnd(0, (uint32_t)cap);
             in.dram = rnd(0, (uint32_t)(dram - span - 1));
         } else if (kind == 3) {
             in.op = OP_TPREC;
