@@ -179,6 +179,19 @@ TEST(Progress, PeriodicLinesWhenNotATerminal)
     EXPECT_EQ(t.find('\r'), std::string::npos);
 }
 
+TEST(Progress, SlowRatesArePlainNumbersNotMilliUnits)
+{
+    FakeClock c;
+    Capture out;
+    progress p;
+    progress_init_ex(&p, "prefill functional", "layers", 225, out.f, 0, fake_now, &c);
+    c.t += 4.0;
+    progress_update(&p, 3);
+    progress_end(&p);
+    EXPECT_NE(out.text().find("3/225 layers (1.3%), 0.75 layers/s, ETA 4 min 56 s"),
+              std::string::npos) << out.text();
+}
+
 TEST(Progress, FinalLineIsNotRepeatedWhenJustPrinted)
 {
     FakeClock c;

@@ -42,7 +42,10 @@ static void describe(const progress *p, double elapsed, char *out, size_t len)
     char rate[UNITS_LEN], eta[UNITS_LEN], dur[UNITS_LEN], unit[32];
     double r = elapsed > 0 ? (double)p->done / elapsed : 0;
     snprintf(unit, sizeof unit, " %s/s", p->unit);
-    units_si(rate, sizeof rate, r, unit);
+    if (r >= 1.0)
+        units_si(rate, sizeof rate, r, unit);
+    else /* "0.962 layers/s": a milli-layer is no unit a reader counts in */
+        snprintf(rate, sizeof rate, "%.3g%s", r, unit);
     if (p->done >= p->total)
         snprintf(eta, sizeof eta, "took %s", units_duration(dur, sizeof dur, elapsed));
     else if (r > 0)
