@@ -74,6 +74,8 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen)
         { &t->acc_register, "entries.acc_register" },
         { &t->dequant_mul, "entries.dequant_mul" },
         { &t->vector_op, "entries.vector_op" },
+        { &t->fp32_add, "entries.fp32_add" },
+        { &t->fp32_mul, "entries.fp32_mul" },
         { &t->leak_sram_uw_per_kib, "entries.leakage_sram" },
         { &t->leak_core_uw, "entries.leakage_core" },
     };
@@ -134,6 +136,8 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
     m->acc_register_pj = energy_entry_at(&t->acc_register, node);
     m->dequant_mul_pj = energy_entry_at(&t->dequant_mul, node);
     m->vector_op_pj = energy_entry_at(&t->vector_op, node);
+    m->fp32_add_pj = energy_entry_at(&t->fp32_add, node);
+    m->fp32_mul_pj = energy_entry_at(&t->fp32_mul, node);
     m->array_mac_pj = m->mac_dq_pj = m->array_pe_cycle_pj = 0; /* the LUT array prices its own */
     /* the array the mma events are priced for: compute.kind's, or the
      * second array beside the LUT array (compute.attention) */

@@ -48,6 +48,9 @@ typedef struct {
     energy_entry acc_register;                     /* pJ per look-up: clocking the accumulator register */
     energy_entry dequant_mul;                      /* pJ per zero-point/dequant multiply */
     energy_entry vector_op;                        /* pJ per vector element op */
+    energy_entry fp32_add, fp32_mul;               /* pJ per binary32 add / multiply of the
+                                                      float-activation datapath (the
+                                                      multiply also prices its divisions) */
     energy_entry leak_sram_uw_per_kib;             /* uW per KiB of on-chip buffer */
     energy_entry leak_core_uw;                     /* uW per LUT core (with its share of units) */
     /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
@@ -74,6 +77,7 @@ typedef struct {
     double index_reg_read_pj_per_byte, index_reg_write_pj_per_byte;
     double dequant_mul_pj;
     double vector_op_pj;
+    double fp32_add_pj, fp32_mul_pj; /* float activations (sim_events' *_f* counts) */
     double array_mac_pj;   /* per MAC of the systolic or mac array (compute.kind; bitserial prices PE-cycles) */
     double mac_dq_pj;      /* per weight through the mac array's dequant stage */
     double array_pe_cycle_pj; /* per PE per cycle of the bitserial array */

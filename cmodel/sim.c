@@ -96,9 +96,13 @@ void sim_energy(const energy_model *em, sim_stats *st)
     for (int b = 0; b < BUF_COUNT; b++)
         p[EN_BUF_ACT + b] = (double)ev->buf_read_bytes[b] * em->buf_read_pj_per_byte[b] +
                             (double)ev->buf_write_bytes[b] * em->buf_write_pj_per_byte[b];
-    p[EN_PRECOMPUTE] = (double)ev->precompute_adds * em->precompute_add_pj;
-    p[EN_LOOKUP] = (double)ev->table_reads * em->table_read_pj;
-    p[EN_ACCUMULATE] = (double)ev->accum_adds * em->accum_add_pj;
+    p[EN_PRECOMPUTE] = (double)(ev->precompute_adds - ev->precompute_fadds) * em->precompute_add_pj +
+                       (double)ev->precompute_fadds * em->fp32_add_pj +
+                       (double)ev->precompute_fdivs * em->fp32_mul_pj;
+    p[EN_LOOKUP] = (double)ev->table_reads * em->table_read_pj +
+                   (double)ev->lookup_fmuls * em->fp32_mul_pj;
+    p[EN_ACCUMULATE] = (double)(ev->accum_adds - ev->accum_fadds) * em->accum_add_pj +
+                       (double)ev->accum_fadds * em->fp32_add_pj;
     p[EN_BROADCAST] = (double)ev->table_bcast_bytes * em->table_bcast_pj_per_byte;
     /* every look-up is shifted to its bit-plane and clocks its accumulator */
     p[EN_SHIFT] = (double)ev->table_reads * em->lookup_shift_pj;

@@ -57,6 +57,14 @@ typedef struct {
      * read by the later row passes */
     uint64_t index_reg_write_bytes, index_reg_read_bytes;
     uint64_t accum_adds;
+    /* Float activations (lut_float.h): the binary32 share of the counts
+     * above, priced as float operations (fp32_add, fp32_mul) instead of
+     * integer ones: precompute_fadds of precompute_adds (every entry's
+     * chain and the activation sums), accum_fadds of accum_adds (the
+     * binary32 accumulator); int8 tables also divide (precompute_fdivs:
+     * 2^(K-1) entries + the scale, per table) and decode each look-up
+     * with one product (lookup_fmuls, of table_reads). */
+    uint64_t precompute_fadds, precompute_fdivs, accum_fadds, lookup_fmuls;
     uint64_t zp_macs;
     uint64_t dequant_muls;
     uint64_t vector_ops;

@@ -458,6 +458,11 @@ static void lut_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
     uint64_t lookups = G * in->m * in->n * chunks * in->wbits;
     ev->table_reads += lookups;
     ev->accum_adds += lookups;
+    if (a->act_fmt) {
+        ev->accum_fadds += lookups;
+        if (a->table_fmt == LUT_TFMT_INT8)
+            ev->lookup_fmuls += lookups;
+    }
     ev->macs += G * in->m * in->n * in->klen;
     /* Weights stream once per row pass (with the register file: once, and
      * the later row passes read the registers); each table is loaded into

@@ -88,7 +88,13 @@ static void tprec_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_
      * further entry; float: tk - 1 per entry; and the running sum. */
     const uint64_t per_table = a->act_fmt ? (uint64_t)m->entries * (uint64_t)(m->tk - 1)
                                           : (uint64_t)((m->tk - 1) + (m->entries - 1));
-    ev->precompute_adds += tables * per_table + (uint64_t)in->rows * in->klen;
+    const uint64_t adds = tables * per_table + (uint64_t)in->rows * in->klen;
+    ev->precompute_adds += adds;
+    if (a->act_fmt) {
+        ev->precompute_fadds += adds;
+        if (a->table_fmt == LUT_TFMT_INT8)
+            ev->precompute_fdivs += tables * ((uint64_t)m->entries + 1);
+    }
     ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->rows * lut_act_bytes(in->klen, a->act_bits);
     ev->buf_write_bytes[BUF_TBL] += tables * table_bytes(m) + (uint64_t)in->rows * 4;
 }

@@ -90,9 +90,10 @@ TEST(Energy, EveryEntryHasASourceUnitAndNode)
             check(e);
         }
     }
-    EXPECT_EQ(n, 23); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register,
-                    // then the mma arrays' mac_int8, mac_fp16, systolic_pe, mac_dequant, and
-                    // bitserial_pe, _fp16, _ant, _olive
+    EXPECT_EQ(n, 25); // 9 entries and 3 SRAM points, then table_broadcast, lookup_shift, acc_register,
+                    // the float datapath's fp32_add and fp32_mul, then the mma arrays'
+                    // mac_int8, mac_fp16, systolic_pe, mac_dequant, and bitserial_pe, _fp16,
+                    // _ant, _olive
     json_decref(doc);
 }
 

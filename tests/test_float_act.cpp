@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "energy_json.h"
 #include "float_bound.h"
 #include "fp_arith.h"
 #include "gemm.h"
@@ -249,6 +250,58 @@ TEST(FloatAct, TableBytesFollowTheFormat)
     EXPECT_EQ(arch_table_bytes(&a), int_tb); // INT8 tables are 16-bit entries too
     arch_set_act_fmt(&a, LUT_AFMT_FP8E4M3);
     EXPECT_EQ(a.act_bits, 8);
+}
+
+// Float activations price their binary32 operations as float ones
+// (energy entries fp32_add, fp32_mul), not as the integer adds of the
+// INT8 datapath: every precompute and accumulate add of a float run, and
+// with int8 tables a product per look-up and the tables' divisions.
+TEST(FloatAct, FloatOperationsArePricedAsFloat)
+{
+    char err[512] = "";
+    energy_table t;
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    const gemm_shape s = gemmtest::shape(lut_wtype{ LUT_WFMT_INT, 2 }, 4, 64, 512);
+    struct Case { int afmt; lut_tfmt tf; };
+    for (const Case c : { Case{ LUT_AFMT_INT, LUT_TFMT_FP16 }, Case{ LUT_AFMT_FP16, LUT_TFMT_FP16 },
+                          Case{ LUT_AFMT_BF16, LUT_TFMT_FP32 }, Case{ LUT_AFMT_FP16, LUT_TFMT_INT8 } }) {
+        SCOPED_TRACE(testing::Message() << "afmt " << c.afmt << " table format " << (int)c.tf);
+        arch_t a;
+        arch_default(&a);
+        arch_set_act_fmt(&a, c.afmt);
+        a.table_fmt = c.tf;
+        energy_model em;
+        ASSERT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0) << err;
+        program p;
+        gemm_layout lay;
+        ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+        sim_stats st;
+        ASSERT_EQ(sim_run(&a, &em, &p, nullptr, &st, err, sizeof err), 0) << err;
+        program_free(&p);
+        const sim_events &ev = st.ev;
+        ASSERT_GT(ev.precompute_adds, 0u);
+        ASSERT_GT(ev.accum_adds, 0u);
+        const bool fl = c.afmt != LUT_AFMT_INT, i8 = fl && c.tf == LUT_TFMT_INT8;
+        EXPECT_EQ(ev.precompute_fadds, fl ? ev.precompute_adds : 0u);
+        EXPECT_EQ(ev.accum_fadds, fl ? ev.accum_adds : 0u);
+        EXPECT_EQ(ev.lookup_fmuls, i8 ? ev.table_reads : 0u);
+        const uint64_t entries = 1u << (a.tile_k - 1);
+        if (i8) { // entries + the scale per table, tables from the adds
+            const uint64_t tables = ev.precompute_fdivs / (entries + 1);
+            EXPECT_EQ(ev.precompute_fdivs, tables * (entries + 1));
+            EXPECT_EQ(ev.precompute_adds, tables * entries * (a.tile_k - 1) + s.m * (uint64_t)s.kd);
+        } else {
+            EXPECT_EQ(ev.precompute_fdivs, 0u);
+        }
+        const double add = fl ? em.fp32_add_pj : em.accum_add_pj;
+        const double pre = fl ? em.fp32_add_pj : em.precompute_add_pj;
+        EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_ACCUMULATE], (double)ev.accum_adds * add);
+        EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_PRECOMPUTE],
+                         (double)ev.precompute_adds * pre + (double)ev.precompute_fdivs * em.fp32_mul_pj);
+        EXPECT_DOUBLE_EQ(st.energy_pj_part[EN_LOOKUP],
+                         (double)ev.table_reads * (em.table_read_pj + (i8 ? em.fp32_mul_pj : 0.0)));
+        EXPECT_GT(em.fp32_add_pj, em.accum_add_pj); // a binary32 add is no 32-bit integer add
+    }
 }
 
 // --- lutsim gemm --afmt -------------------------------------------------------

@@ -165,7 +165,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
     static const char *const entry_keys[] = {
         "dram", "sram_read", "sram_write_ratio", "precompute_add", "table_read",
         "accumulate_add", "table_broadcast", "lookup_shift", "acc_register", "dequant_mul",
-        "vector_op", "leakage_sram", "leakage_core",
+        "vector_op", "fp32_add", "fp32_mul", "leakage_sram", "leakage_core",
         /* optional: the systolic and mac arrays (energy_model_build asks for
          * them when compute.kind needs them) */
         "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", "bitserial_pe",
@@ -264,6 +264,8 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         { "acc_register", op_units, &t->acc_register },
         { "dequant_mul", op_units, &t->dequant_mul },
         { "vector_op", op_units, &t->vector_op },
+        { "fp32_add", op_units, &t->fp32_add },
+        { "fp32_mul", op_units, &t->fp32_mul },
         { "leakage_sram", leak_kib_units, &t->leak_sram_uw_per_kib },
         { "leakage_core", leak_core_units, &t->leak_core_uw },
     };

@@ -90,6 +90,10 @@ json_t *stats_to_json(const arch_t *arch, const energy_model *em, const sim_stat
     json_object_set_new(e, "index_reg_write_bytes", u64(ev->index_reg_write_bytes));
     json_object_set_new(e, "index_reg_read_bytes", u64(ev->index_reg_read_bytes));
     json_object_set_new(e, "accumulate_adds", u64(ev->accum_adds));
+    json_object_set_new(e, "precompute_float_adds", u64(ev->precompute_fadds));
+    json_object_set_new(e, "precompute_float_divs", u64(ev->precompute_fdivs));
+    json_object_set_new(e, "accumulate_float_adds", u64(ev->accum_fadds));
+    json_object_set_new(e, "lookup_float_muls", u64(ev->lookup_fmuls));
     json_object_set_new(e, "zero_point_macs", u64(ev->zp_macs));
     json_object_set_new(e, "dequant_muls", u64(ev->dequant_muls));
     json_object_set_new(e, "vector_ops", u64(ev->vector_ops));
