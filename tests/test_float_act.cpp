@@ -25,6 +25,7 @@
 #include "lut_gemm.h"
 #include "lut_meta.h"
 #include "npy.h"
+#include "npy_cli.h"
 #include "program.h"
 #include "run_argv.h"
 #include "sim.h"
@@ -306,44 +307,8 @@ TEST(FloatAct, FloatOperationsArePricedAsFloat)
 
 // --- lutsim gemm --afmt -------------------------------------------------------
 
-class CliFloat : public ::testing::Test {
+class CliFloat : public testproc::NpyCli {
 protected:
-    testproc::TmpDir t;
-    std::string p(const std::string &name) const { return t.p(name); }
-    int lutsim(const std::string &args, std::string *err = nullptr) const
-    {
-        const testproc::CliResult r = testproc::lutsim(t, args);
-        if (err)
-            *err = r.err;
-        last_out = r.out;
-        return r.status;
-    }
-    mutable std::string last_out;
-    void save(const std::string &name, npy_dtype dt, std::vector<int64_t> shape, const void *data)
-    {
-        npy_array a;
-        ASSERT_EQ(npy_alloc(&a, dt, (int)shape.size(), shape.data()), 0);
-        std::memcpy(a.data, data, a.nbytes);
-        char err[512];
-        ASSERT_EQ(npy_write(p(name).c_str(), &a, err, sizeof err), 0) << err;
-        npy_free(&a);
-    }
-    std::vector<float> load_f32(const std::string &name, int64_t m, int64_t n)
-    {
-        npy_array a;
-        char err[512];
-        if (npy_read(p(name).c_str(), &a, err, sizeof err) != 0) {
-            ADD_FAILURE() << err;
-            return {};
-        }
-        EXPECT_EQ(a.dtype, NPY_FLOAT32);
-        EXPECT_EQ(a.ndim, 2);
-        EXPECT_EQ(a.shape[0], m);
-        EXPECT_EQ(a.shape[1], n);
-        std::vector<float> v((const float *)a.data, (const float *)a.data + npy_count(&a));
-        npy_free(&a);
-        return v;
-    }
     // One line on stderr naming `mention`, a non-zero exit, no outputs.
     void expect_rejected(const std::string &args, const std::string &mention)
     {
@@ -404,7 +369,7 @@ TEST_F(CliFloat, Fp16FromFloat32NpyMatchesHostAndReportsItsError)
     EXPECT_DOUBLE_EQ(json_real_value(json_object_get(e, "max_abs")), max_abs);
     EXPECT_GT(json_real_value(json_object_get(e, "rel_rms")), 0.0);
     json_decref(st);
-    EXPECT_NE(last_out.find("relative RMS"), std::string::npos);
+    EXPECT_NE(out.find("relative RMS"), std::string::npos);
 }
 
 TEST_F(CliFloat, RefusesTheRtlBadFormatsAndIntegerInput)

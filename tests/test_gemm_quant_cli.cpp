@@ -21,46 +21,14 @@
 #include "lut_float.h"
 #include "model_json.h"
 #include "npy.h"
+#include "npy_cli.h"
 #include "quantize.h"
 #include "run_argv.h"
 
 namespace {
 
-class GemmQuantCli : public ::testing::Test {
+class GemmQuantCli : public testproc::NpyCli {
 protected:
-    testproc::TmpDir t;
-    std::string p(const std::string &name) const { return t.p(name); }
-    int lutsim(const std::string &args, std::string *err = nullptr)
-    {
-        const testproc::CliResult r = testproc::lutsim(t, args);
-        if (err)
-            *err = r.err;
-        out = r.out;
-        return r.status;
-    }
-    std::string out;
-    void save(const std::string &name, npy_dtype dt, std::vector<int64_t> shape, const void *data)
-    {
-        npy_array a;
-        ASSERT_EQ(npy_alloc(&a, dt, (int)shape.size(), shape.data()), 0);
-        std::memcpy(a.data, data, a.nbytes);
-        char err[512];
-        ASSERT_EQ(npy_write(p(name).c_str(), &a, err, sizeof err), 0) << err;
-        npy_free(&a);
-    }
-    std::vector<float> load_f32(const std::string &name)
-    {
-        npy_array a;
-        char err[512];
-        if (npy_read(p(name).c_str(), &a, err, sizeof err) != 0) {
-            ADD_FAILURE() << err;
-            return {};
-        }
-        EXPECT_EQ(a.dtype, NPY_FLOAT32);
-        std::vector<float> v((const float *)a.data, (const float *)a.data + npy_count(&a));
-        npy_free(&a);
-        return v;
-    }
     std::string bytes(const std::string &name) { return testproc::slurp(p(name)); }
     json_t *stats(const std::string &name)
     {
