@@ -491,9 +491,13 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     /* the slots freed, by served count: the previous run's that stay among
      * the last Q are stored, this run's kept in closed form */
     const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
-    for (uint64_t k = c->lin_from > keep_from ? c->lin_from : keep_from;
-         k < c->lin_from + c->lin_n; k++)
-        c->freed[k & g->freed_mask] = c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    { /* in locals: a store through freed could alias c's fields */
+        int64_t *freed = c->freed;
+        const uint64_t from = c->lin_from, to = c->lin_from + c->lin_n, mask = g->freed_mask;
+        const int64_t t0 = c->lin_t, dt = c->lin_step;
+        for (uint64_t k = from > keep_from ? from : keep_from; k < to; k++)
+            freed[k & mask] = t0 + (int64_t)(k - from) * dt;
+    }
     c->lin_from = c->served;
     c->lin_n = n;
     c->lin_t = t1;
