@@ -11,7 +11,8 @@
 int dma_window_init(dma_window *w, int cap)
 {
     w->cap = cap > 0 ? cap : 0;
-    w->ring = NULL;
+    w->run_end = w->run_free = NULL;
+    w->run_head = w->runs = 0;
     w->fr = w->t = w->g = NULL;
     w->issued = 0;
     w->periodic = 0;
@@ -20,11 +21,12 @@ int dma_window_init(dma_window *w, int cap)
     w->no_shortcuts = 0;
     if (w->cap == 0)
         return 0;
-    w->ring = calloc((size_t)w->cap, sizeof *w->ring);
+    w->run_end = calloc((size_t)w->cap + 2, sizeof *w->run_end);
+    w->run_free = calloc((size_t)w->cap + 2, sizeof *w->run_free);
     w->fr = calloc((size_t)w->cap, sizeof *w->fr);
     w->g = calloc((size_t)w->cap, sizeof *w->g);
     w->t = calloc(2 * (size_t)w->cap, sizeof *w->t);
-    if (!w->ring || !w->fr || !w->g || !w->t) {
+    if (!w->run_end || !w->run_free || !w->fr || !w->g || !w->t) {
         dma_window_free(w);
         return -1;
     }
@@ -33,38 +35,56 @@ int dma_window_init(dma_window *w, int cap)
 
 void dma_window_free(dma_window *w)
 {
-    free(w->ring);
+    free(w->run_end);
+    free(w->run_free);
     free(w->fr);
     free(w->g);
     free(w->t);
-    w->ring = NULL;
+    w->run_end = w->run_free = NULL;
     w->fr = w->t = w->g = NULL;
     w->cap = 0;
+}
+
+/* Runs live: those with a burst at or after issued - 1 - cap (the oldest
+ * a look-up with g = 0 reads).  Their ends are distinct and in
+ * (issued - 1 - cap, issued], so at most cap + 1 of them. */
+static inline int run_at(const dma_window *w, int i)
+{
+    int j = w->run_head + i;
+    return j >= w->cap + 2 ? j - (w->cap + 2) : j;
 }
 
 uint64_t dma_window_ready(const dma_window *w, uint64_t g)
 {
     uint64_t k = w->issued + g - 1; /* the last of the g bursts */
-    if (w->cap == 0 || k < (uint64_t)w->cap)
+    if (w->cap == 0 || k < (uint64_t)w->cap || w->runs == 0)
         return 0;
-    return w->ring[k % (uint64_t)w->cap]; /* slot of burst k - cap */
+    const uint64_t b = k - (uint64_t)w->cap; /* whose slot it takes */
+    /* the oldest run that ends after b: mostly the oldest or the next */
+    int lo = 0, hi = w->runs - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (w->run_end[run_at(w, mid)] > b)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return w->run_free[run_at(w, lo)];
 }
 
 void dma_window_push(dma_window *w, uint64_t g, uint64_t free_at)
 {
-    if (w->cap == 0)
+    if (w->cap == 0 || g == 0)
         return;
     const uint64_t cap = (uint64_t)w->cap;
-    uint64_t pos = w->issued % cap; /* one division, not one per burst */
     w->issued += g;
-    if (g > cap) { /* only the last cap bursts' slots are kept */
-        pos = (pos + g - cap) % cap;
-        g = cap;
-    }
-    for (uint64_t i = 0; i < g; i++) {
-        w->ring[pos] = free_at;
-        if (++pos == cap)
-            pos = 0;
+    int r = run_at(w, w->runs);
+    w->run_end[r] = w->issued;
+    w->run_free[r] = free_at;
+    w->runs++;
+    while (w->run_end[w->run_head] + cap + 1 <= w->issued) {
+        w->run_head = run_at(w, 1);
+        w->runs--;
     }
 }
 

@@ -6,8 +6,10 @@
  * latency L and bursts of B bytes an engine therefore moves at most
  * cap x B / L bytes per cycle, whatever the bus could carry.
  *
- * The ring holds the cycle at which each of the last `cap` bursts frees its
- * slot, in issue order (slot of burst k: k mod cap).  Library code: no I/O.
+ * For a device model the window keeps the cycle at which each of the last
+ * `cap` bursts frees its slot, in issue order, as runs of bursts that free
+ * together (a push each): O(1) a push and O(log cap) a look-up, not O(g)
+ * a push.  Library code: no I/O.
  */
 #ifndef DMA_WINDOW_H
 #define DMA_WINDOW_H
@@ -20,7 +22,12 @@ extern "C" {
 
 typedef struct {
     int cap;          /* slots; 0: unlimited (no window) */
-    uint64_t *ring;   /* device models: free cycle of the last cap bursts */
+    /* Device models: the free cycles of the last cap bursts, as runs (one
+     * a push, whose bursts all free together): run i, i = 0 .. runs - 1
+     * from the oldest, is run_end[(run_head + i) % (cap + 2)] - its length
+     * .. run_end - 1 in issue order, freeing at run_free[same]. */
+    uint64_t *run_end, *run_free;
+    int run_head, runs;
     double *fr;       /* ideal memory: free cycle of the last cap bursts */
     double *t;        /* scratch: issue offsets of a transfer's first 2 cap bursts */
     uint64_t issued;  /* bursts issued so far */

@@ -460,11 +460,13 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     /* no refresh may fall due before the last one */
     if (c->ref_due <= t1)
         return 0;
-    uint64_t room = (uint64_t)((c->ref_due - 1 - t1) / step) + 1;
-    if (n > room)
+    /* (a division only when the refresh cuts the run short) */
+    if (c->ref_due - 1 - t1 < (int64_t)(n - 1) * step) {
+        uint64_t room = (uint64_t)((c->ref_due - 1 - t1) / step) + 1;
+        if (room < (uint64_t)p)
+            return 0;
         n = room;
-    if (n < (uint64_t)p)
-        return 0;
+    }
     const int64_t tn = t1 + (int64_t)(n - 1) * step;
     /* the front end's last entry: its slot freed when burst n - 1 - Q did */
     int64_t fe = a1;
@@ -473,9 +475,12 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
         fe = dram_max(fe, k < c->served ? dram_chan_freed(c, g, k)
                                         : t1 + (int64_t)(k - c->served) * step);
     }
-    /* each bank's and bank group's last burst */
+    /* each bank's and bank group's last burst: burst j + i p for the
+     * largest i with j + i p <= n - 1, so the last period's for j <= r,
+     * the one before's for j > r (one division, not one per bank) */
+    const uint64_t lastq = (n - 1) / (uint64_t)p, lastr = (n - 1) % (uint64_t)p;
     for (int j = 0; j < p; j++) {
-        uint64_t last = (uint64_t)j + (n - 1 - (uint64_t)j) / (uint64_t)p * (uint64_t)p;
+        uint64_t last = (uint64_t)j + ((uint64_t)j <= lastr ? lastq : lastq - 1) * (uint64_t)p;
         int64_t tj = t1 + (int64_t)last * step;
         dram_bank *k = &c->bk[period[j].bank];
         k->pre_ok = dram_max(k->pre_ok, tj + (write ? g->wr_pre : g->rtp));
@@ -486,9 +491,13 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     /* the slots freed, by served count: the previous run's that stay among
      * the last Q are stored, this run's kept in closed form */
     const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
-    for (uint64_t k = c->lin_from > keep_from ? c->lin_from : keep_from;
-         k < c->lin_from + c->lin_n; k++)
-        c->freed[k & g->freed_mask] = c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
+    { /* in locals: a store through freed could alias c's fields */
+        int64_t *freed = c->freed;
+        const uint64_t from = c->lin_from, to = c->lin_from + c->lin_n, mask = g->freed_mask;
+        const int64_t t0 = c->lin_t, dt = c->lin_step;
+        for (uint64_t k = from > keep_from ? from : keep_from; k < to; k++)
+            freed[k & mask] = t0 + (int64_t)(k - from) * dt;
+    }
     c->lin_from = c->served;
     c->lin_n = n;
     c->lin_t = t1;

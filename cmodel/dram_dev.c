@@ -21,9 +21,12 @@ static inline void set_del(chan_set *s, int c) { s->w[c >> 6] &= ~(1ull << (c & 
 
 static inline int set_count(const chan_set *s, int nw)
 {
+    /* Bit by bit: a class has few members, and without -mpopcnt
+     * __builtin_popcountll is a call into libgcc. */
     int n = 0;
     for (int i = 0; i < nw; i++)
-        n += __builtin_popcountll(s->w[i]);
+        for (uint64_t w = s->w[i]; w; w &= w - 1)
+            n++;
     return n;
 }
 
@@ -67,6 +70,7 @@ typedef struct {
     uint32_t row_hi;      /* the highest DRAM row it touches (direct service) */
     uint32_t memo_row;    /* the row whose first burst has digits memo_dg */
     uint32_t memo_dg[DRAM_F_COUNT];
+    uint64_t memo_n, memo_lo, memo_full, memo_rem; /* its bursts, b0's channel, n / C, n % C */
     uint32_t digit[DRAM_F_COUNT];
     int started;          /* row and digit are set */
 } request;
@@ -581,25 +585,34 @@ static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter
 {
     const uint64_t C = (uint64_t)d->sp.channels;
     for (; r < q->r.rows; r++) {
-        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
-        uint64_t b0 = burst_of(d, a), n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0, k;
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride, k;
         if (d->dch == 0) {
             /* channels interleave burst by burst: ch's first is b0 + i,
-             * and it has n / C, plus one if i < n mod C (as in keys_of) */
-            uint64_t lo, full, rem, unused; /* lo: b0's channel */
-            chan_split(d, b0, &unused, &lo);
-            uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
-            if (i >= n)
-                continue;
-            chan_split(d, n, &full, &rem);
-            k = full + (i < rem);
-            if (q->memo_row != r) { /* decoded once for all channels */
+             * and it has n / C, plus one if i < n mod C (as in keys_of);
+             * the row's split and digits are worked out once for all
+             * channels (the divisions by C are most of the cost) */
+            if (q->memo_row != r) {
+                const uint64_t b0 = burst_of(d, a);
+                uint64_t unused;
+                q->memo_n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0;
+                chan_split(d, b0, &unused, &q->memo_lo); /* b0's channel */
+                chan_split(d, q->memo_n, &q->memo_full, &q->memo_rem);
                 dram_map_digits(&d->map, a, q->memo_dg);
                 q->memo_row = r;
             }
+            const uint64_t lo = q->memo_lo;
+            uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
+            if (i >= q->memo_n)
+                continue;
+            k = q->memo_full + (i < q->memo_rem);
+            /* b0 + i: the channel digit (lo, the lowest) becomes ch, with a
+             * carry into the others if lo + i passed C */
             memcpy(it->dg, q->memo_dg, sizeof it->dg);
-            dram_map_add_in(&d->map, it->dg, -1, i);
+            it->dg[0] = (uint32_t)ch;
+            if (lo + i >= C)
+                dram_map_next_in(&d->map, it->dg, 0);
         } else {
+            const uint64_t b0 = burst_of(d, a), n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0;
             k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
             if (k == 0)
                 continue;
