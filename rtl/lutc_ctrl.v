@@ -68,6 +68,19 @@ module lutc_ctrl #(
     wire [2*99-1:0] c_wr;
     lutc_decode dec (.word(cur), .unit(c_unit), .is_ctrl(c_ctrl), .is_halt(c_halt),
                      .illegal(c_ill), .rd(c_rd), .wr(c_wr));
+    // The next instruction's footprint: the rings compare it against their
+    // entries on the edge that brings it to the dispatch point (advance), so
+    // its hazard bits are registered when it arrives (lutc_sb_ring.v).
+    wire [IMEM_AW-1:0] pc_next = pc[IMEM_AW-1:0] + 1'b1;
+    wire [4*99-1:0] n_rd;
+    wire [2*99-1:0] n_wr;
+    /* verilator lint_off UNUSEDSIGNAL */ // (only the footprint is needed early)
+    wire [2:0] n_unit;
+    wire       n_ctrl, n_halt, n_ill;
+    /* verilator lint_on UNUSEDSIGNAL */
+    lutc_decode dec_next (.word(imem[pc_next]), .unit(n_unit), .is_ctrl(n_ctrl),
+                          .is_halt(n_halt), .illegal(n_ill), .rd(n_rd), .wr(n_wr));
+    wire advance;
 
     // ---- scoreboard rings --------------------------------------------------
     wire [S-1:0] conflict, done;
@@ -81,22 +94,26 @@ module lutc_ctrl #(
 
     lutc_sb_ring #(.DEPTH(D0), .NR(1), .NW(1), .IW(I0), .NC(2)) r0 (
         .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
+        .advance(advance), .n_rd(n_rd), .n_wr(n_wr),
         .conflict(conflict[O0 +: D0]), .done(done[O0 +: D0]), .can_alloc(can_alloc[0]),
         .all_done(all_done[0]), .alloc(alloc[0]), .alloc_start(alloc_start[0]),
         .start_q(start_q[0]), .start_tag(tag0), .cpl_v(cpl_v[1:0]),
         .cpl_tag({cpl_tag[8 +: I0], cpl_tag[0 +: I0]}));
     lutc_sb_ring #(.DEPTH(D1), .NR(1), .NW(2), .IW(I1)) r1 (
         .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
+        .advance(advance), .n_rd(n_rd), .n_wr(n_wr),
         .conflict(conflict[O1 +: D1]), .done(done[O1 +: D1]), .can_alloc(can_alloc[1]),
         .all_done(all_done[1]), .alloc(alloc[1]), .alloc_start(alloc_start[1]),
         .start_q(start_q[1]), .start_tag(tag1), .cpl_v(cpl_v[2]), .cpl_tag(cpl_tag[16 +: I1]));
     lutc_sb_ring #(.DEPTH(D2), .NR(3), .NW(1), .IW(I2)) r2 (
         .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
+        .advance(advance), .n_rd(n_rd), .n_wr(n_wr),
         .conflict(conflict[O2 +: D2]), .done(done[O2 +: D2]), .can_alloc(can_alloc[2]),
         .all_done(all_done[2]), .alloc(alloc[2]), .alloc_start(alloc_start[2]),
         .start_q(start_q[2]), .start_tag(tag2), .cpl_v(cpl_v[3]), .cpl_tag(cpl_tag[24 +: I2]));
     lutc_sb_ring #(.DEPTH(D3), .NR(4), .NW(1), .IW(I3)) r3 (
         .clk(clk), .rst(rst), .c_rd(c_rd), .c_wr(c_wr),
+        .advance(advance), .n_rd(n_rd), .n_wr(n_wr),
         .conflict(conflict[O3 +: D3]), .done(done[O3 +: D3]), .can_alloc(can_alloc[3]),
         .all_done(all_done[3]), .alloc(alloc[3]), .alloc_start(alloc_start[3]),
         .start_q(start_q[3]), .start_tag(tag3), .cpl_v(cpl_v[4]), .cpl_tag(cpl_tag[32 +: I3]));
@@ -157,6 +174,8 @@ module lutc_ctrl #(
     end
 
     assign ctrl_fire = run && c_ctrl && all_idle;
+    // the dispatch point moves to pc + 1 at this edge (see the pc update)
+    assign advance = dispatch || (ctrl_fire && !c_halt);
     genvar g;
     generate
         for (g = 0; g < 4; g = g + 1) begin : ports

@@ -145,21 +145,54 @@ module lutc_dma #(
     assign dw_len = {9'd0, t_len[ri]};
 
     // a transfer is over when no other entry of its tag is outstanding and
-    // its issue is over (the transfer issuing now is not)
-    reg r_more, b_more;
-    integer e;
-    always @* begin
-        r_more = 1'b0;
-        b_more = 1'b0;
-        for (e = 0; e < OT; e = e + 1) begin
-            if (t_valid[e] && e != {{(32-IDW){1'b0}}, ri} && t_tag[e] == t_tag[ri]) r_more = 1'b1;
-            if (t_valid[e] && e != {{(32-IDW){1'b0}}, bi} && t_tag[e] == t_tag[bi]) b_more = 1'b1;
-        end
-    end
+    // its issue is over (the transfer issuing now is not).  "No other entry"
+    // is read from a count of the outstanding entries per tag, kept as
+    // entries are taken and freed, rather than by comparing every entry's
+    // tag with the response's each cycle (the same answer; OT compares per
+    // response port are what a simulator would otherwise evaluate on every
+    // input change).
+    // (a tag's count is zero until written after reset: t_cnt_ok, one
+    // bit a tag, is what reset clears)
+    reg [IDW:0] t_cnt [0:(1<<TW)-1];
+    reg [(1<<TW)-1:0] t_cnt_ok;
+    function [IDW:0] cnt(input [TW-1:0] t);
+        cnt = t_cnt_ok[t] ? t_cnt[t] : {(IDW+1){1'b0}};
+    endfunction
+    wire [TW-1:0] r_tag = t_tag[ri], b_tag = t_tag[bi];
+    wire r_more = cnt(r_tag) > {{IDW{1'b0}}, t_valid[ri]};
+    wire b_more = cnt(b_tag) > {{IDW{1'b0}}, t_valid[bi]};
     assign cpl_r = rvalid && !r_more && !(busy && cur_tag == t_tag[ri]);
     assign cpl_b = bvalid && !b_more && !(busy && cur_tag == t_tag[bi]);
-    assign cpl_r_tag = t_tag[ri];
-    assign cpl_b_tag = t_tag[bi];
+    assign cpl_r_tag = r_tag;
+    assign cpl_b_tag = b_tag;
+
+    // the counts after this edge: a response frees its entry (if
+    // outstanding), a transaction taken adds one of the current tag; the
+    // three may name the same tag, so each writes the combined count
+    wire r_dec = rvalid && t_valid[ri];
+    wire b_dec = bvalid && t_valid[bi];
+    function [IDW:0] cnt_next(input [TW-1:0] t);
+        cnt_next = cnt(t) - {{IDW{1'b0}}, r_dec && r_tag == t}
+                          - {{IDW{1'b0}}, b_dec && b_tag == t}
+                          + {{IDW{1'b0}}, take && cur_tag == t};
+    endfunction
+    always @(posedge clk)
+        if (rst) begin
+            t_cnt_ok <= {(1<<TW){1'b0}};
+        end else begin
+            if (r_dec) begin
+                t_cnt[r_tag] <= cnt_next(r_tag);
+                t_cnt_ok[r_tag] <= 1'b1;
+            end
+            if (b_dec) begin
+                t_cnt[b_tag] <= cnt_next(b_tag);
+                t_cnt_ok[b_tag] <= 1'b1;
+            end
+            if (take) begin
+                t_cnt[cur_tag] <= cnt_next(cur_tag);
+                t_cnt_ok[cur_tag] <= 1'b1;
+            end
+        end
 
     wire [IDW:0] nfree = {{IDW{1'b0}}, rvalid} + {{IDW{1'b0}}, bvalid};
     wire [IDW:0] tail0 = fl_head + fl_cnt >= OTN ? fl_head + fl_cnt - OTN : fl_head + fl_cnt;

@@ -8,6 +8,16 @@
 // The ring compares a candidate footprint against every live entry
 // (read-after-write, write-after-read, write-after-write on any range)
 // exactly as cmodel/sim.c's conflicts() does.
+//
+// The compare is registered: hz[e] holds whether the instruction at the
+// dispatch point overlaps entry e.  Both sides of that compare change only
+// when the dispatch point advances (an entry is written only by an alloc,
+// which is a dispatch), so the ring compares the next instruction (n_rd,
+// n_wr) against every entry as it will be after this edge - the entry being
+// allocated now included - only on an edge where `advance` is high.  Between
+// advances the bits stand; an entry that completes or frees is masked by
+// done.  Same conflicts in the same cycle as comparing the candidate every
+// cycle, without a simulator evaluating DEPTH compares per cycle.
 module lutc_sb_ring #(
     parameter integer DEPTH = 8,
     parameter integer NR = 4,   // read ranges stored per entry
@@ -17,10 +27,17 @@ module lutc_sb_ring #(
 ) (
     input  wire                clk,
     input  wire                rst,
-    // candidate (the instruction at the dispatch point)
+    // candidate (the instruction at the dispatch point): stored on alloc
+    /* verilator lint_off UNUSEDSIGNAL */ // (an entry keeps NR reads, NW writes)
     input  wire [4*99-1:0]     c_rd,
     input  wire [2*99-1:0]     c_wr,
-    output reg  [DEPTH-1:0]    conflict, // live, not done, conflicting
+    /* verilator lint_on UNUSEDSIGNAL */
+    // the instruction after it, which is at the dispatch point from the
+    // next cycle when advance is high (dispatch, or a barrier retiring)
+    input  wire                advance,
+    input  wire [4*99-1:0]     n_rd,
+    input  wire [2*99-1:0]     n_wr,
+    output wire [DEPTH-1:0]    conflict, // live, not done, conflicting
     output wire [DEPTH-1:0]    done,     // free or complete by now
     output wire                can_alloc,
     output wire                all_done,
@@ -58,32 +75,41 @@ module lutc_sb_ring #(
         end
     endgenerate
 
-    integer e, i, j;
-    reg hit;
-    always @* begin
-        for (e = 0; e < DEPTH; e = e + 1) begin
-            hit = 1'b0;
-            // (a done entry never conflicts: skip its compares; the same
-            // function as hit && !done, cheaper to simulate)
-            if (!done[e]) begin
-                for (i = 0; i < 4; i = i + 1)
-                    for (j = 0; j < NW; j = j + 1)
-                        if (overlaps(c_rd[i*99 +: 99], fwr[e][j*99 +: 99])) hit = 1'b1;
-                for (i = 0; i < 2; i = i + 1) begin
-                    for (j = 0; j < NR; j = j + 1)
-                        if (overlaps(c_wr[i*99 +: 99], frd[e][j*99 +: 99])) hit = 1'b1;
-                    for (j = 0; j < NW; j = j + 1)
-                        if (overlaps(c_wr[i*99 +: 99], fwr[e][j*99 +: 99])) hit = 1'b1;
-                end
-            end
-            conflict[e] = hit && !done[e];
+    // whether a footprint (rd, wr) conflicts with an entry's (er, ew)
+    function hits(input [4*99-1:0] rd, input [2*99-1:0] wr, input [NR*99-1:0] er,
+                  input [NW*99-1:0] ew);
+        integer i, j;
+        hits = 1'b0;
+        for (i = 0; i < 4; i = i + 1)
+            for (j = 0; j < NW; j = j + 1)
+                if (overlaps(rd[i*99 +: 99], ew[j*99 +: 99])) hits = 1'b1;
+        for (i = 0; i < 2; i = i + 1) begin
+            for (j = 0; j < NR; j = j + 1)
+                if (overlaps(wr[i*99 +: 99], er[j*99 +: 99])) hits = 1'b1;
+            for (j = 0; j < NW; j = j + 1)
+                if (overlaps(wr[i*99 +: 99], ew[j*99 +: 99])) hits = 1'b1;
         end
-    end
+    endfunction
 
+    reg [DEPTH-1:0] hz;
+    assign conflict = hz & ~done;
+
+    integer k;
     wire free_head = valid[head] && done[head];
     assign can_alloc = (count < FULL) || free_head;
     assign all_done = &done;
     assign start_tag = sp;
+
+    // the next instruction's hazard bits, against the entries as they are
+    // after this edge (the slot allocated now holds the candidate)
+    integer e;
+    always @(posedge clk)
+        if (rst) hz <= {DEPTH{1'b0}};
+        else if (advance)
+            for (e = 0; e < DEPTH; e = e + 1)
+                hz[e] <= (alloc && {{(32-IW){1'b0}}, tail} == e)
+                    ? hits(n_rd, n_wr, c_rd[NR*99-1:0], c_wr[NW*99-1:0])
+                    : hits(n_rd, n_wr, frd[e], fwr[e]);
 
     always @(posedge clk) begin
         if (rst) begin
@@ -98,8 +124,8 @@ module lutc_sb_ring #(
                 valid[head] <= 1'b0;
                 head <= inc(head);
             end
-            for (i = 0; i < NC; i = i + 1)
-                if (cpl_v[i]) cdone[cpl_tag[i*IW +: IW]] <= 1'b1;
+            for (k = 0; k < NC; k = k + 1)
+                if (cpl_v[k]) cdone[cpl_tag[k*IW +: IW]] <= 1'b1;
             if (start_q) sp <= inc(sp);
             if (alloc) begin
                 valid[tail] <= 1'b1;
