@@ -432,11 +432,14 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
 
         /* Scoreboard: the latest completion among conflicting earlier
-         * instructions (barriers are the fence). */
-        uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence);
+         * instructions (barriers are the fence), or the unit's own
+         * availability if that is later: the instruction starts then.  A
+         * hazard stalls it only past both dispatch and the free unit, and
+         * then the scoreboard's answer is the hazard's completion. */
+        uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence, unit_free[qu]);
 
         uint64_t avail = disp > unit_free[qu] ? disp : unit_free[qu];
-        uint64_t start = ready > unit_free[qu] ? ready : unit_free[qu];
+        uint64_t start = ready;
         if (ready > avail)
             st->unit[u].stall_dependency += ready - avail;
         if (u == UNIT_DMA) {
