@@ -1,15 +1,24 @@
 /* scoreboard.c - hazard detection in linear time for any latency.
  *
- * Two parts hold the entries that may still delay a later instruction.
- * The recent list (SB_RECENT entries) is scanned one by one: at the usual
- * latencies nearly every entry completes while it is there, and a short
- * scan is the cheapest check.  It is kept latest completion first, so the
- * first conflict found is the answer, and each entry's per-space boxes
- * turn most non-conflicting pairs away with one comparison per range
- * (a timing-only run checks every instruction against a dozen entries,
- * most of them not in conflict).  When it is full, the entry that completes
- * last moves to the trees, so long-lived entries (a DRAM latency of a
- * million cycles keeps every load in flight) cost O(log) each, not a scan.
+ * A hazard is a pair of ranges: a read after a write, a write after a read
+ * or a write, on overlapping bytes of one address space.  So the ranges of
+ * the instructions in flight are kept one by one, by space and kind (read,
+ * write), and a check asks, for each range of the new footprint, only the
+ * lists it can conflict with: its space's writes for a read, its space's
+ * writes and reads for a write.  Two parts hold them.
+ *
+ * The recent lists (SB_RECENT ranges each) are scanned one by one: at the
+ * usual latencies nearly every range completes while it is there, and a
+ * short scan is the cheapest check (a timing-only run has a few ranges in
+ * flight per space and kind).  Each is kept in order of completion and
+ * scanned latest first, so the first overlap found is its answer, and the
+ * scan stops as soon as the ranges left complete no later than the best
+ * found so far (often at once: an earlier range of the footprint found a
+ * later conflict).  Completed ranges leave from the list's head when it
+ * needs room.  When a list is full of ranges in flight, its range that
+ * completes last moves to the trees, so long-lived ranges (a DRAM latency
+ * of a million cycles keeps every load in flight) cost O(log) each, not a
+ * scan.
  *
  * Each address space has one binary tree over [0, 2^bits), grown on demand
  * (nodes are allocated only along the ranges recorded).  A range is recorded
@@ -42,8 +51,6 @@ enum { SB_READ = 0, SB_WRITE = 1 };
 void sb_init(scoreboard *sb)
 {
     memset(sb, 0, sizeof *sb);
-    for (int k = 0; k < SB_RECENT; k++)
-        sb->order[k] = (uint8_t)k;
     sb->used = 1; /* node 0 means "none" */
     sb->sweep_at = SB_MIN_NODES;
 }
@@ -94,15 +101,6 @@ static uint64_t query_range(const scoreboard *sb, const mem_range *r, int is_wri
     if (!root || (bits < 64 && r->lo >= (1ull << bits)))
         return best;
     return query(sb, root, 0, bits, r->lo, r->hi, is_write, best);
-}
-
-static uint64_t tree_latest(const scoreboard *sb, const footprint *fp, uint64_t best)
-{
-    for (int i = 0; i < fp->nr; i++)
-        best = query_range(sb, &fp->r[i], 0, best); /* read after write */
-    for (int i = 0; i < fp->nw; i++)
-        best = query_range(sb, &fp->w[i], 1, best); /* write after read or write */
-    return best;
 }
 
 /* A zeroed node (the caller has reserved SB_RESERVE of them). */
@@ -212,128 +210,99 @@ static void sweep(scoreboard *sb, uint64_t now)
     sb->sweep_at = next > UINT32_MAX ? UINT32_MAX : (uint32_t)next;
 }
 
-static int tree_record(scoreboard *sb, const footprint *fp, uint64_t complete)
+static int tree_record(scoreboard *sb, const mem_range *r, int kind, uint64_t complete)
 {
-    for (int i = 0; i < fp->nr; i++)
-        if (insert_range(sb, &fp->r[i], SB_READ, complete) != 0)
-            return -1;
-    for (int i = 0; i < fp->nw; i++)
-        if (insert_range(sb, &fp->w[i], SB_WRITE, complete) != 0)
-            return -1;
+    if (insert_range(sb, r, kind, complete) != 0)
+        return -1;
     if (sb->live > sb->sweep_at)
         sweep(sb, sb->now);
     return 0;
 }
 
-/* The recent list ---------------------------------------------------------- */
+/* The recent lists ---------------------------------------------------------- */
 
-static int overlaps(const mem_range *a, const mem_range *b)
+/* The latest of best and the completions of l's ranges that overlap
+ * [lo, hi). */
+static uint64_t list_latest(const sb_list *l, uint64_t lo, uint64_t hi, uint64_t best)
 {
-    return a->space == b->space && a->lo < b->hi && b->lo < a->hi;
-}
-
-static int conflicts(const footprint *mine, const footprint *old)
-{
-    for (int i = 0; i < mine->nr; i++)
-        for (int j = 0; j < old->nw; j++)
-            if (overlaps(&mine->r[i], &old->w[j]))
-                return 1; /* read after write */
-    for (int i = 0; i < mine->nw; i++) {
-        for (int j = 0; j < old->nr; j++)
-            if (overlaps(&mine->w[i], &old->r[j]))
-                return 1; /* write after read */
-        for (int j = 0; j < old->nw; j++)
-            if (overlaps(&mine->w[i], &old->w[j]))
-                return 1; /* write after write */
+    for (int k = l->tail - 1; k >= l->head; k--) {
+        const sb_item *e = &l->item[k];
+        if (e->complete <= best)
+            break; /* the rest complete no later */
+        if (e->lo < hi && lo < e->hi)
+            return e->complete;
     }
-    return 0;
+    return best;
 }
 
-static int in_box(const mem_range *r, const sb_box *b)
-{
-    return r->lo < b->hi && b->lo < r->hi;
-}
-
-/* Whether fp may conflict with e: false means it does not. */
-static int may_conflict(const footprint *fp, const sb_recent *e)
-{
-    for (int i = 0; i < fp->nr; i++)
-        if (in_box(&fp->r[i], &e->wbox[fp->r[i].space]))
-            return 1;
-    for (int i = 0; i < fp->nw; i++)
-        if (in_box(&fp->w[i], &e->abox[fp->w[i].space]))
-            return 1;
-    return 0;
-}
-
-static void box_add(sb_box *b, const mem_range *r)
-{
-    if (r->lo < b->lo)
-        b->lo = r->lo;
-    if (r->hi > b->hi)
-        b->hi = r->hi;
-}
-
-static void set_boxes(sb_recent *e)
-{
-    for (int s = 0; s < SB_SPACES; s++) {
-        e->wbox[s].lo = e->abox[s].lo = UINT64_MAX;
-        e->wbox[s].hi = e->abox[s].hi = 0;
-    }
-    for (int i = 0; i < e->fp.nr; i++)
-        box_add(&e->abox[e->fp.r[i].space], &e->fp.r[i]);
-    for (int i = 0; i < e->fp.nw; i++) {
-        box_add(&e->wbox[e->fp.w[i].space], &e->fp.w[i]);
-        box_add(&e->abox[e->fp.w[i].space], &e->fp.w[i]);
-    }
-}
-
-uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now)
+uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now, uint64_t free_at)
 {
     sb->now = now;
-    while (sb->n > 0 && sb->recent[sb->order[sb->n - 1]].complete <= now)
-        sb->n--; /* done: the slot joins the free ones after order[n) */
-    uint64_t best = now;
-    for (int k = 0; k < sb->n; k++) {
-        const sb_recent *e = &sb->recent[sb->order[k]];
-        if (may_conflict(fp, e) && conflicts(fp, &e->fp)) {
-            best = e->complete; /* the rest complete no later */
-            break;
-        }
+    /* Conflicts completing by then change nothing: the scans stop there. */
+    uint64_t best = now > free_at ? now : free_at;
+    for (int i = 0; i < fp->nr; i++) { /* read after write */
+        const mem_range *r = &fp->r[i];
+        best = list_latest(&sb->recent[r->space][SB_WRITE], r->lo, r->hi, best);
+        if (sb->root[r->space])
+            best = query_range(sb, r, 0, best);
     }
-    return tree_latest(sb, fp, best);
+    for (int i = 0; i < fp->nw; i++) { /* write after read or write */
+        const mem_range *w = &fp->w[i];
+        best = list_latest(&sb->recent[w->space][SB_WRITE], w->lo, w->hi, best);
+        best = list_latest(&sb->recent[w->space][SB_READ], w->lo, w->hi, best);
+        if (sb->root[w->space])
+            best = query_range(sb, w, 1, best);
+    }
+    return best;
 }
 
-/* Puts fp in a free slot, keeping order latest completion first. */
-static void recent_add(scoreboard *sb, const footprint *fp, uint64_t complete)
+/* Records range r of the given kind in its list, keeping the list in order
+ * of completion. */
+static int list_add(scoreboard *sb, const mem_range *r, int kind, uint64_t complete)
 {
-    int k = 0;
-    while (k < sb->n && sb->recent[sb->order[k]].complete >= complete)
-        k++;
-    uint8_t slot = sb->order[sb->n];
-    memmove(&sb->order[k + 1], &sb->order[k], (size_t)(sb->n - k));
-    sb->order[k] = slot;
-    sb->n++;
-    sb_recent *e = &sb->recent[slot];
-    e->complete = complete;
-    e->fp = *fp;
-    set_boxes(e);
+    sb_list *l = &sb->recent[r->space][kind];
+    if (l->tail == SB_RECENT) {
+        /* Ranges completed by the latest check can delay nothing from now
+         * on (a scan stops before them): they leave only when room is
+         * needed. */
+        while (l->head < l->tail && l->item[l->head].complete <= sb->now)
+            l->head++;
+        if (l->head > 0) {
+            l->tail -= l->head;
+            memmove(&l->item[0], &l->item[l->head], (size_t)l->tail * sizeof l->item[0]);
+            l->head = 0;
+        } else {
+            /* Full of ranges in flight: the one that completes last moves
+             * to the tree. */
+            const sb_item *last = &l->item[SB_RECENT - 1];
+            if (complete >= last->complete)
+                return tree_record(sb, r, kind, complete);
+            const mem_range m = { r->space, last->lo, last->hi };
+            if (tree_record(sb, &m, kind, last->complete) != 0)
+                return -1;
+            l->tail--;
+        }
+    }
+    /* Mostly the latest or nearly: a step or two of insertion. */
+    int k = l->tail;
+    while (k > l->head && l->item[k - 1].complete > complete) {
+        l->item[k] = l->item[k - 1];
+        k--;
+    }
+    l->item[k].lo = r->lo;
+    l->item[k].hi = r->hi;
+    l->item[k].complete = complete;
+    l->tail++;
+    return 0;
 }
 
 int sb_record(scoreboard *sb, const footprint *fp, uint64_t complete)
 {
-    if (sb->n == SB_RECENT) {
-        /* Full: the entry that completes last moves to the tree. */
-        uint8_t last = sb->order[0];
-        const sb_recent *e = &sb->recent[last];
-        if (complete >= e->complete)
-            return tree_record(sb, fp, complete);
-        if (tree_record(sb, &e->fp, e->complete) != 0)
+    for (int i = 0; i < fp->nr; i++)
+        if (list_add(sb, &fp->r[i], SB_READ, complete) != 0)
             return -1;
-        sb->n--;
-        memmove(&sb->order[0], &sb->order[1], (size_t)sb->n);
-        sb->order[sb->n] = last;
-    }
-    recent_add(sb, fp, complete);
+    for (int i = 0; i < fp->nw; i++)
+        if (list_add(sb, &fp->w[i], SB_WRITE, complete) != 0)
+            return -1;
     return 0;
 }

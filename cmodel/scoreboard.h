@@ -5,7 +5,7 @@
  * earlier ones that conflict with it (read-after-write, write-after-read,
  * write-after-write on overlapping ranges of one address space).
  *
- * Cost: O(SB_RECENT + log A) per instruction (A: the highest address in a
+ * Cost: O(SB_RECENT + log A) per range (A: the highest address in a
  * space), whatever the number of instructions in flight, so a program runs
  * in time linear in its length for any DRAM latency.  Only the latest
  * conflicting completion matters, and completions at or before the
@@ -23,7 +23,7 @@
 #include <stdint.h>
 
 #define SB_SPACES (SPACE_DRAM + 1)
-/* Entries kept in the recent list, scanned one by one. */
+/* Ranges kept in each recent list, scanned one by one. */
 #define SB_RECENT 32
 
 /* One node of a space's tree spans an aligned power-of-two address block.
@@ -34,29 +34,24 @@ typedef struct {
     uint32_t kid[2];   /* lower and upper half; 0 = none */
 } sb_node;
 
-/* The smallest range holding some ranges of one space; lo > hi if none. */
+/* A recorded range of one space and kind, and when its instruction
+ * completes. */
 typedef struct {
-    uint64_t lo, hi;
-} sb_box;
+    uint64_t lo, hi, complete;
+} sb_item;
 
-/* A recent entry; its boxes (per address space: around the ranges it
- * writes, and around all it touches) reject most pairs with one
- * comparison per range asked about, before the range-by-range one. */
+/* The recent ranges of one space and kind: item[head, tail) in order of
+ * completion, earliest first, so a check scans from the latest down and
+ * stops at the first conflict or at the first that cannot raise its answer,
+ * completed ranges leave from the head, and the range that completes last
+ * is item[tail - 1]. */
 typedef struct {
-    uint64_t complete;
-    sb_box wbox[SB_SPACES];
-    sb_box abox[SB_SPACES];
-    footprint fp;
-} sb_recent;
+    int head, tail;
+    sb_item item[SB_RECENT];
+} sb_list;
 
-/* The recent entries sit in fixed slots; order lists the slots in use
- * (order[0, n)) latest completion first, then the free ones, so a check
- * stops at the first conflict, completed entries leave from the end, and
- * the entry that completes last is order[0]. */
 typedef struct {
-    sb_recent recent[SB_RECENT];
-    uint8_t order[SB_RECENT];
-    int n;             /* recent entries in use */
+    sb_list recent[SB_SPACES][2]; /* [space][0 reads, 1 writes] */
     uint64_t now;      /* the latest sb_check's cycle */
     sb_node *node;     /* the trees' nodes; node[0] is unused (0 = "none") */
     uint32_t used;     /* nodes ever handed out (high-water mark) */
@@ -71,11 +66,14 @@ typedef struct {
 void sb_init(scoreboard *sb);
 void sb_free(scoreboard *sb);
 
-/* The latest of now and the completions of recorded footprints that
- * conflict with fp: the cycle fp's instruction may start.  now is the
+/* The latest of now, free_at and the completions of recorded footprints
+ * that conflict with fp: the cycle fp's instruction may start.  now is the
  * earliest cycle it could start anyway (never decreasing from call to
- * call); entries completing by then can delay nothing and are forgotten. */
-uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now);
+ * call); entries completing by then can delay nothing and are forgotten.
+ * free_at is when its unit is free: it starts no earlier either, but other
+ * units' instructions may start before it, so it may go back from call to
+ * call and forgets nothing; only the search stops at it. */
+uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now, uint64_t free_at);
 
 /* Records fp as completing at cycle complete.  Returns 0, or -1 if memory
  * ran out. */

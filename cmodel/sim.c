@@ -298,6 +298,8 @@ static void fetch_ahead(machine *m, ifetch *fe, uint64_t n, uint64_t dispatched,
                         uint64_t *dram_free, sim_events *ev)
 {
     uint64_t req, addr, bytes;
+    if (!fe->entries) /* fetch is free: nothing to request */
+        return;
     while (ifetch_next(fe, n, dispatched, &req, &addr, &bytes))
         ifetch_fetched(fe, req, fetch_block(m, bus, dram_free, req, addr, bytes, ev));
 }
@@ -363,8 +365,11 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
      * stores (QUEUE_STORE); both DMA queues share the DRAM bus and count
      * as the DMA unit in the statistics. */
     enum { QUEUE_STORE = UNIT_COUNT, QUEUES };
+    /* Each queue's last Q start cycles, a ring whose next slot (qpos)
+     * holds the oldest: an instruction leaves the queue when it starts.
+     * Slots not yet used hold 0, which delays nothing. */
     uint64_t qstart[QUEUES][MAX_QUEUE];
-    uint64_t qcount[QUEUES] = { 0 };
+    int qpos[QUEUES] = { 0 };
     uint64_t unit_free[QUEUES] = { 0 };
     uint64_t dram_free = 0, fence = 0, last_disp = 0, end = 0;
     uint64_t lead = UINT64_MAX; /* first start on a compute unit */
@@ -388,7 +393,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         }
         uint64_t disp = i == 0 ? 0 : last_disp + 1;
         isa_unit u = d->unit;
-        if (ifetch_ready(&fe, i) > disp) { /* the instruction is not in the buffer yet */
+        if (fe.entries && ifetch_ready(&fe, i) > disp) { /* not in the buffer yet */
             st->unit[u].stall_ifetch += ifetch_ready(&fe, i) - disp;
             disp = ifetch_ready(&fe, i);
         }
@@ -424,23 +429,24 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         const int ovf = i % EVENTS_CHECK == 0 && events_past_max(&st->ev);
 
         /* Dispatch waits for a free slot in the unit's queue. */
-        if (qcount[qu] >= (uint64_t)Q) {
-            uint64_t slot = qstart[qu][qcount[qu] % (uint64_t)Q];
-            if (slot > disp) {
-                st->stall_queue_full += slot - disp;
-                disp = slot;
-            }
+        const uint64_t slot = qstart[qu][qpos[qu]];
+        if (slot > disp) {
+            st->stall_queue_full += slot - disp;
+            disp = slot;
         }
         last_disp = disp;
         ifetch_dispatched(&fe, i, disp);
         fetch_ahead(&m, &fe, p->n, i + 1, &bus_sched, &dram_free, &st->ev);
 
         /* Scoreboard: the latest completion among conflicting earlier
-         * instructions (barriers are the fence). */
-        uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence);
+         * instructions (barriers are the fence), or the unit's own
+         * availability if that is later: the instruction starts then.  A
+         * hazard stalls it only past both dispatch and the free unit, and
+         * then the scoreboard's answer is the hazard's completion. */
+        uint64_t ready = sb_check(&sb, &fp, disp > fence ? disp : fence, unit_free[qu]);
 
         uint64_t avail = disp > unit_free[qu] ? disp : unit_free[qu];
-        uint64_t start = ready > unit_free[qu] ? ready : unit_free[qu];
+        uint64_t start = ready;
         if (ready > avail)
             st->unit[u].stall_dependency += ready - avail;
         if (u == UNIT_DMA) {
@@ -477,8 +483,9 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                      "2^63 - 2^52, near 2^63 - 1, the most lutsim can count", i, d->mnemonic);
             goto out;
         }
-        qstart[qu][qcount[qu] % (uint64_t)Q] = start;
-        qcount[qu]++;
+        qstart[qu][qpos[qu]] = start;
+        if (++qpos[qu] == Q)
+            qpos[qu] = 0;
         if (complete > end)
             end = complete;
         if (u != UNIT_DMA && start < lead)

@@ -1119,32 +1119,41 @@ int attn_timing(const arch_t *a, const energy_model *em, const attn_shape *s, at
                 sim_stats *stats, int *sampled, int *programs, char *err, size_t errlen)
 {
     attn_plan pl;
-    int sims = 0;
     memset(stats, 0, sizeof *stats);
     *sampled = 0;
     if (attn_plan_make(a, s, &pl, err, errlen) != 0)
         return -1;
-    const int cap = attn_class_cap(&pl);
+    return attn_timing_plan(a, em, s, &pl, st, stats, sampled, programs, err, errlen);
+}
+
+int attn_timing_plan(const arch_t *a, const energy_model *em, const attn_shape *s,
+                     const attn_plan *pl, attn_stage st, sim_stats *stats, int *sampled,
+                     int *programs, char *err, size_t errlen)
+{
+    int sims = 0;
+    memset(stats, 0, sizeof *stats);
+    *sampled = 0;
+    const int cap = attn_class_cap(pl);
     attn_class *cls = malloc(sizeof *cls * (size_t)cap);
     int rc = -1;
     if (!cls) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    const int n = attn_classes(s, &pl, cls, cap);
+    const int n = attn_classes(s, pl, cls, cap);
     /* A DRAM device's banks and refresh settle over more units than the
      * ideal bus (exact from 4): sample further in */
     const int base = strcmp(a->dram_model, "ideal") == 0 ? 4 : 12;
     for (int c = 0; c < n; c++) {
         sim_stats x, y;
         if (cls[c].units <= 2 * (uint64_t)base) {
-            if (run(a, em, s, &pl, st, c, 0, &x, err, errlen) != 0)
+            if (run(a, em, s, pl, st, c, 0, &x, err, errlen) != 0)
                 goto out;
             sims++;
         } else {
             sims += 2;
-            if (run(a, em, s, &pl, st, c, base, &x, err, errlen) != 0 ||
-                run(a, em, s, &pl, st, c, base + 2, &y, err, errlen) != 0)
+            if (run(a, em, s, pl, st, c, base, &x, err, errlen) != 0 ||
+                run(a, em, s, pl, st, c, base + 2, &y, err, errlen) != 0)
                 goto out;
             if (periodic_extend_from(&x, &y, cls[c].units, base) != 0)
                 goto too_many;

@@ -163,6 +163,11 @@ void attn_output(const attn_shape *s, const attn_plan *pl, const uint8_t *image,
 int attn_timing(const arch_t *arch, const energy_model *em, const attn_shape *s,
                 attn_stage st, sim_stats *stats, int *sampled, int *programs, char *err,
                 size_t errlen);
+/* attn_timing under pl, the plan attn_plan_make chose for s (a caller that
+ * made it already need not choose it again). */
+int attn_timing_plan(const arch_t *arch, const energy_model *em, const attn_shape *s,
+                     const attn_plan *pl, attn_stage st, sim_stats *stats, int *sampled,
+                     int *programs, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

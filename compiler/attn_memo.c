@@ -77,7 +77,7 @@ int attn_timing_memo(attn_memo *mm, const arch_t *a, const energy_model *em,
         return 0;
     }
     timing_result r;
-    if (attn_timing(a, em, s, st, &r.stats, &r.sampled, &r.programs, err, errlen) != 0)
+    if (attn_timing_plan(a, em, s, &pl, st, &r.stats, &r.sampled, &r.programs, err, errlen) != 0)
         return -1;
     timing_memo_put(mm->tm, &k, a, &r);
     *stats = r.stats;
