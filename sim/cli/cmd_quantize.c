@@ -149,20 +149,6 @@ static int stage_all(outfiles *of, const quantize_opts *o, const quant_preset *q
     return (*manifest = out_stage(of, path, err, errlen)) ? 0 : -1;
 }
 
-static int write_npy(const char *tmp, npy_dtype d, int ndim, uint64_t n, uint64_t k,
-                     const void *data, char *err, size_t errlen)
-{
-    npy_array a;
-    memset(&a, 0, sizeof a);
-    a.dtype = d;
-    a.ndim = ndim;
-    a.shape[0] = (int64_t)n;
-    a.shape[1] = (int64_t)k;
-    a.data = (void *)data;
-    a.nbytes = (size_t)(n * (ndim > 1 ? k : 1) * npy_dtype_size(d));
-    return npy_write(tmp, &a, err, errlen);
-}
-
 /* BitMoD's codes as the signed integers of their grid (FP4 in halves), so
  * that w' = grid x scale: what the LUT core's INT bit-planes execute. */
 static int write_grid(const quant_preset *q, const char *tmp, const quant_result *r, char *err,
@@ -174,7 +160,7 @@ static int write_grid(const quant_preset *q, const char *tmp, const quant_result
         return -1;
     }
     quant_result_grid(q, r, g);
-    int rc = write_npy(tmp, NPY_INT8, 2, r->n, r->k, g, err, errlen);
+    int rc = npy_write_buffer(tmp, NPY_INT8, 2, r->n, r->k, g, err, errlen);
     free(g);
     return rc;
 }
@@ -184,17 +170,17 @@ static int write_tensor(const quant_preset *q, const tensor_files *tf, const qua
 {
     const npy_dtype cd = (q->w.fmt == LUT_WFMT_UINT || q->mixture) ? NPY_UINT8 : NPY_INT8;
     const uint64_t g = r->groups_per_row;
-    int rc = write_npy(tf->tmp[F_CODES], cd, 2, r->n, r->k, r->codes, err, errlen);
-    rc = rc ? rc : write_npy(tf->tmp[F_SCALES], NPY_FLOAT32, 2, r->n, g, r->scales, err, errlen);
-    rc = rc ? rc : write_npy(tf->tmp[F_DEQ], NPY_FLOAT32, 2, r->n, r->k, r->deq, err, errlen);
+    int rc = npy_write_buffer(tf->tmp[F_CODES], cd, 2, r->n, r->k, r->codes, err, errlen);
+    rc = rc ? rc : npy_write_buffer(tf->tmp[F_SCALES], NPY_FLOAT32, 2, r->n, g, r->scales, err, errlen);
+    rc = rc ? rc : npy_write_buffer(tf->tmp[F_DEQ], NPY_FLOAT32, 2, r->n, r->k, r->deq, err, errlen);
     if (!rc && r->zeros)
-        rc = write_npy(tf->tmp[F_ZEROS], NPY_UINT8, 2, r->n, g, r->zeros, err, errlen);
+        rc = npy_write_buffer(tf->tmp[F_ZEROS], NPY_UINT8, 2, r->n, g, r->zeros, err, errlen);
     if (!rc && r->variants)
-        rc = write_npy(tf->tmp[F_VARIANTS], NPY_UINT8, 2, r->n, g, r->variants, err, errlen);
+        rc = npy_write_buffer(tf->tmp[F_VARIANTS], NPY_UINT8, 2, r->n, g, r->variants, err, errlen);
     if (!rc && r->scale_codes)
-        rc = write_npy(tf->tmp[F_SCODES], NPY_UINT8, 2, r->n, g, r->scale_codes, err, errlen);
+        rc = npy_write_buffer(tf->tmp[F_SCODES], NPY_UINT8, 2, r->n, g, r->scale_codes, err, errlen);
     if (!rc && r->row_scales)
-        rc = write_npy(tf->tmp[F_ROWS], NPY_FLOAT32, 1, r->n, 1, r->row_scales, err, errlen);
+        rc = npy_write_buffer(tf->tmp[F_ROWS], NPY_FLOAT32, 1, r->n, 1, r->row_scales, err, errlen);
     if (!rc && r->variants)
         rc = write_grid(q, tf->tmp[F_GRID], r, err, errlen);
     return rc;

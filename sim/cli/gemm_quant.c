@@ -455,15 +455,8 @@ static void gq_errors(const quant_preset *q, gq_data *d, double *e)
 static int gq_write_out(const char *tmp, const char *label, const gq_data *d)
 {
     char err[512];
-    int64_t shape[2] = { d->m, d->n };
-    npy_array C = { 0 };
-    if (npy_alloc(&C, NPY_FLOAT32, 2, shape) != 0) {
-        cli_error("out of memory for the result");
-        return -1;
-    }
-    memcpy(C.data, d->c, (size_t)d->m * d->n * 4);
-    int rc = npy_write(tmp, &C, err, sizeof err);
-    npy_free(&C);
+    const int rc = npy_write_buffer(tmp, NPY_FLOAT32, 2, (uint64_t)d->m, (uint64_t)d->n, d->c,
+                                    err, sizeof err);
     if (rc != 0)
         cli_error("%s: cannot write", label);
     return rc ? -1 : 0;

@@ -698,3 +698,17 @@ fail_unlink:
     free(tmp);
     return -1;
 }
+
+int npy_write_buffer(const char *path, npy_dtype d, int ndim, uint64_t n, uint64_t k,
+                     const void *data, char *err, size_t errlen)
+{
+    npy_array a;
+    memset(&a, 0, sizeof a);
+    a.dtype = d;
+    a.ndim = ndim;
+    a.shape[0] = (int64_t)n;
+    a.shape[1] = (int64_t)k;
+    a.data = (void *)data;
+    a.nbytes = (size_t)(n * (ndim > 1 ? k : 1) * npy_dtype_size(d));
+    return npy_write(path, &a, err, errlen);
+}

@@ -50,6 +50,11 @@ int npy_read(const char *path, npy_array *out, char *err, size_t errlen);
  * with "PATH: problem" in err; on failure no file is left at path. */
 int npy_write(const char *path, const npy_array *a, char *err, size_t errlen);
 
+/* Writes n (ndim 1) or n x k (ndim 2) values of dtype d from the caller's
+ * buffer, without copying it; as npy_write. */
+int npy_write_buffer(const char *path, npy_dtype d, int ndim, uint64_t n, uint64_t k,
+                     const void *data, char *err, size_t errlen);
+
 /* Allocates a zeroed array; returns 0 or -1 on allocation failure. */
 int npy_alloc(npy_array *a, npy_dtype d, int ndim, const int64_t *shape);
 void npy_free(npy_array *a);
