@@ -260,6 +260,10 @@ static int mma_um2(const area_table *t, const arch_t *a, double um2[AREA_PART_CO
     return area_fit_um2(&t->unit[AREA_U_DQ], dq_vars, dq_v, &um2[AREA_MMA_DEQUANT], err, errlen);
 }
 
+/* The parts priced as logic (fitted units, scaled by node); the rest are
+ * SRAM macros. */
+static int is_logic_part(int p) { return p < AREA_BUF_ACT || p >= AREA_MMA_ARRAY; }
+
 int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -279,7 +283,7 @@ int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, s
         um2[AREA_MMA_DEQUANT] = v[AREA_MMA_DEQUANT];
     }
     for (int p = 0; p < AREA_PART_COUNT; p++)
-        if (p < AREA_BUF_ACT || p >= AREA_MMA_ARRAY)
+        if (is_logic_part(p))
             r->part_mm2[p] = um2[p] * factor * 1e-6;
     for (int b = 0; b < BUF_COUNT; b++) {
         const arch_buffer *x = &a->buf[b];
@@ -305,4 +309,13 @@ int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, s
     for (int p = 0; p < AREA_PART_COUNT; p++)
         r->total_mm2 += r->part_mm2[p];
     return 0;
+}
+
+double area_logic_mm2(const area_report *r)
+{
+    double mm2 = 0;
+    for (int p = 0; p < AREA_PART_COUNT; p++)
+        if (is_logic_part(p))
+            mm2 += r->part_mm2[p];
+    return mm2;
 }

@@ -138,6 +138,10 @@ int area_table_check(const area_table *t, char *err, size_t errlen);
  * parts sum to it).  0, or -1 with a message naming what is missing. */
 int area_eval(const area_table *t, const arch_t *a, area_report *r, char *err, size_t errlen);
 
+/* The logic of a report (every part but the SRAM buffers, the instruction
+ * buffer and the index registers): what leaks as logic, energy.h. */
+double area_logic_mm2(const area_report *r);
+
 #ifdef __cplusplus
 }
 #endif

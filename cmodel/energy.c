@@ -77,7 +77,7 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen)
         { &t->fp32_add, "entries.fp32_add" },
         { &t->fp32_mul, "entries.fp32_mul" },
         { &t->leak_sram_uw_per_kib, "entries.leakage_sram" },
-        { &t->leak_core_uw, "entries.leakage_core" },
+        { &t->leak_logic_uw_per_mm2, "entries.leakage_logic" },
     };
     for (size_t i = 0; i < sizeof es / sizeof es[0]; i++)
         if (check_entry(es[i].e, es[i].n, err, errlen))
@@ -85,8 +85,8 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen)
     return 0;
 }
 
-int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
-                       size_t errlen)
+int energy_model_build(const energy_table *t, const arch_t *a, double logic_mm2,
+                       energy_model *m, char *err, size_t errlen)
 {
     if (energy_table_check(t, err, errlen) != 0)
         return -1;
@@ -163,8 +163,10 @@ int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, 
         m->array_mac_pj = energy_entry_at(pe, node);
         m->mac_dq_pj = mk == COMPUTE_MAC ? energy_entry_at(&t->mac_dequant, node) : 0;
     }
+    if (!(logic_mm2 >= 0) || !isfinite(logic_mm2))
+        FAIL("the logic area for leakage must be a finite area >= 0 mm^2, got %g", logic_mm2);
     double leak_uw = kib_total * energy_entry_at(&t->leak_sram_uw_per_kib, node) +
-                     (double)a->lut_cores * energy_entry_at(&t->leak_core_uw, node);
+                     logic_mm2 * energy_entry_at(&t->leak_logic_uw_per_mm2, node);
     /* 1 uW for 1 ns is 1e-15 J = 1e-3 pJ; a cycle lasts 1 / clock_ghz ns. */
     m->leakage_pj_per_cycle = leak_uw * 1e-3 / a->clock_ghz;
     return 0;

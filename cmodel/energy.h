@@ -31,8 +31,8 @@ typedef struct {
 } energy_entry;
 
 /* The raw table, units normalized by the parser:
- * pJ per byte for data movement, pJ per event for operations, uW for
- * leakage power. */
+ * pJ per byte for data movement, pJ per event for operations, uW per KiB
+ * (SRAM) or per mm^2 (logic) for leakage power. */
 typedef struct {
     int target_node_nm;
     energy_entry dram_byte;                        /* pJ per byte */
@@ -52,7 +52,7 @@ typedef struct {
                                                       float-activation datapath (the
                                                       multiply also prices its divisions) */
     energy_entry leak_sram_uw_per_kib;             /* uW per KiB of on-chip buffer */
-    energy_entry leak_core_uw;                     /* uW per LUT core (with its share of units) */
+    energy_entry leak_logic_uw_per_mm2;            /* uW per mm^2 of logic (area model's logic parts) */
     /* Optional (value 0: absent): pJ per MAC of the mma arrays and per
      * weight of the mac array's dequant stage. */
     energy_entry mac_int8, mac_fp16, systolic_pe, mac_dequant;
@@ -105,9 +105,13 @@ int energy_table_check(const energy_table *t, char *err, size_t errlen);
  * tREFI whether or not it is busy: channels x ref_pj per tREFI).
  * A systolic, mac or bitserial compute.kind needs its entries (systolic_pe; bitserial_pe*; mac_int8
  * or mac_fp16 and mac_dequant): absent ones are an error naming them.
- * Leakage per cycle = (buffer KiB x leak_sram + cores x leak_core) uW / clock. */
-int energy_model_build(const energy_table *t, const arch_t *a, energy_model *m, char *err,
-                       size_t errlen);
+ * Leakage per cycle = (buffer KiB x leak_sram + logic_mm2 x leak_logic) uW
+ * / clock, logic_mm2 being the architecture's logic area (area_logic_mm2 of
+ * its area report: every unit and array of whatever compute.kind, so each
+ * kind leaks by the silicon it has).  The front end's energy_model_for_arch
+ * (sim/cli/engine_setup.h) prices it with the embedded area tables. */
+int energy_model_build(const energy_table *t, const arch_t *a, double logic_mm2,
+                       energy_model *m, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -20,6 +20,7 @@
 #include "area.h"
 #include "area_json.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "gemm.h"
 #include "mma_array.h"
 #include "ref_gemm.h"
@@ -195,6 +196,63 @@ TEST(Mac, PassesAndDequantStage)
     EXPECT_EQ(array_cycles(f, shape(256, 128, 256, 8)), 32u * 32 * 16);
 }
 
+// Leakage is charged on the silicon a design has: SRAM by its KiB, logic
+// by its area (entries.leakage_logic, 2 mW/mm^2), whatever compute.kind.
+// Before, every kind paid lut.cores x leakage_core, so a MAC chip leaked
+// as eight LUT cores and its leakage did not move with its own array.
+static double leakage_by_hand(const arch_t &a, double *logic_mm2)
+{
+    area_report r;
+    char err[256];
+    EXPECT_EQ(area_of_arch(&a, &r, err, sizeof err), 0) << err;
+    const area_part logic[] = { AREA_LUT_ARRAY, AREA_PRECOMPUTE, AREA_DEQUANT, AREA_VECTOR,
+                                AREA_DMA, AREA_SCOREBOARD, AREA_CONTROLLER, AREA_MMA_ARRAY,
+                                AREA_MMA_DEQUANT };
+    *logic_mm2 = 0;
+    for (area_part p : logic)
+        *logic_mm2 += r.part_mm2[p];
+    double kib = 0;
+    for (int b = 0; b < BUF_COUNT; b++)
+        kib += (double)a.buf[b].kib;
+    if (a.compute_kind == COMPUTE_LUT)
+        kib += (double)a.lut_index_kib * a.lut_cores;
+    return (kib * 2.0 + *logic_mm2 * 2000.0) * 1e-3 / a.clock_ghz; // uW x ns = 1e-3 pJ
+}
+
+TEST(Kinds, LeakageFollowsEachKindsLogicArea)
+{
+    energy_table t;
+    char err[256];
+    ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
+    auto leak = [&](const arch_t &a) {
+        energy_model m;
+        EXPECT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
+        return m.leakage_pj_per_cycle;
+    };
+    arch_t l;
+    arch_ideal(&l);
+    const arch_t designs[] = { l, mac(MAC_INT8, 64), mac(MAC_FP16, 64), systolic(32, 32, SYS_WS),
+                               bitserial(16, 16, 4, 1) };
+    double logic[5];
+    for (int i = 0; i < 5; i++) {
+        const double want = leakage_by_hand(designs[i], &logic[i]);
+        EXPECT_GT(logic[i], 0.2) << i;
+        EXPECT_NEAR(leak(designs[i]), want, 1e-12) << i;
+    }
+    // A bigger MAC array leaks more, by its added area; LUT cores it does
+    // not have leak nothing.
+    arch_t small = mac(MAC_INT8, 64), big = small;
+    big.mac_n *= 2;
+    double ls, lb;
+    const double d_hand = leakage_by_hand(big, &lb) - leakage_by_hand(small, &ls);
+    EXPECT_GT(lb - ls, 0.01);
+    EXPECT_NEAR(leak(big) - leak(small), (lb - ls) * 2.0, 1e-12);
+    EXPECT_NEAR(leak(big) - leak(small), d_hand, 1e-12);
+    arch_t fewer = small;
+    fewer.lut_cores = 1;
+    EXPECT_NEAR(leak(fewer), leak(small), 1e-12);
+}
+
 // Each kind's MAC energy: the cited entry, scaled 45 -> 28 nm linearly
 // (0.3 pJ x 28/45 for INT8 mac, 0.35 for systolic); the LUT kind prices
 // none (its fields are set even when the model struct held garbage).
@@ -207,19 +265,19 @@ TEST(Kinds, ArrayEnergyPerMac)
     memset(&m, 0xff, sizeof m); // NaN everywhere: a field left unset shows
     arch_t l;
     arch_ideal(&l);
-    ASSERT_EQ(energy_model_build(&t, &l, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &l, &m, err, sizeof err), 0) << err;
     EXPECT_EQ(m.array_mac_pj, 0.0);
     EXPECT_EQ(m.mac_dq_pj, 0.0);
     arch_t a = mac(MAC_INT8, 64);
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
     EXPECT_NEAR(m.array_mac_pj, 0.3 * 28 / 45, 1e-12);
     EXPECT_NEAR(m.mac_dq_pj, 1.1 * 28 / 45, 1e-12);
     a = systolic(8, 8, SYS_OS);
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
     EXPECT_NEAR(m.array_mac_pj, 0.35 * 28 / 45, 1e-12);
     // a table without the kind's entry: the error names it
     t.systolic_pe.value = 0;
-    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("entries.systolic_pe"), std::string::npos) << err;
 }
 
@@ -325,11 +383,11 @@ TEST(Bitserial, EnergyAndAreaPerPe)
     ASSERT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
     energy_model m;
     arch_t a = bitserial(32, 32, 4, 2);
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
     EXPECT_NEAR(m.array_pe_cycle_pj, 0.56 * 1.5, 1e-12);
     EXPECT_EQ(m.array_mac_pj, 0.0);
     t.bitserial_pe[BS_PE_BITMOD].value = 0;
-    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("entries.bitserial_pe"), std::string::npos) << err;
     area_table at;
     ASSERT_EQ(area_table_default(&at, err, sizeof err), 0) << err;
@@ -347,7 +405,7 @@ TEST(Bitserial, EnergyAndAreaPerPe)
     for (const auto &p : pes) {
         a.bs_pe = p.pe;
         a.bs_dp = p.pe == BS_PE_FP16 ? 1 : 4;
-        ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+        ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
         EXPECT_NEAR(m.array_pe_cycle_pj, p.pj * 1.5, 1e-12) << p.pe;
         ASSERT_EQ(area_eval(&at, &a, &r, err, sizeof err), 0) << err;
         EXPECT_NEAR(r.part_mm2[AREA_MMA_ARRAY], 1024 * p.um2 * 1e-6, p.tol) << p.pe;
@@ -511,6 +569,11 @@ json_t *op_named(json_t *phase, const char *name)
     return nullptr;
 }
 
+static double leakage_pj(json_t *op)
+{
+    return json_real_value(json_object_get(json_object_get(op, "energy_breakdown_pj"), "leakage"));
+}
+
 TEST(KindsCli, AttentionOnASecondArray)
 {
     testproc::TmpDir t;
@@ -542,16 +605,26 @@ TEST(KindsCli, AttentionOnASecondArray)
         for (const char *k : { "cycles", "dram_bytes", "compute_cycles" })
             EXPECT_EQ(json_integer_value(json_object_get(ha, k)),
                       json_integer_value(json_object_get(ma, k))) << k;
-        EXPECT_DOUBLE_EQ(json_real_value(json_object_get(ha, "energy_pj")),
-                         json_real_value(json_object_get(ma, "energy_pj")));
+        // Energy: the same but for leakage, which the two-array chip pays
+        // on both arrays' logic whichever runs (area-priced leakage).
+        const double h_leak = leakage_pj(ha), h_rate = h_leak / (double)json_integer_value(
+                                                  json_object_get(ha, "cycles"));
+        EXPECT_NEAR(json_real_value(json_object_get(ha, "energy_pj")) - h_leak,
+                    json_real_value(json_object_get(ma, "energy_pj")) - leakage_pj(ma),
+                    1e-9 * json_real_value(json_object_get(ma, "energy_pj")));
+        EXPECT_GT(h_rate, leakage_pj(ma) / (double)json_integer_value(json_object_get(ma, "cycles")));
         for (const char *name : { "layer.q_proj", "layer.down_proj", "lm_head" }) {
             json_t *x = op_named(hp, name), *y = op_named(lp, name);
             ASSERT_TRUE(x && y) << name;
             EXPECT_STREQ(json_string_value(json_object_get(x, "unit")), "lut") << name;
             EXPECT_EQ(json_integer_value(json_object_get(x, "cycles")),
                       json_integer_value(json_object_get(y, "cycles"))) << name;
-            EXPECT_DOUBLE_EQ(json_real_value(json_object_get(x, "energy_pj")),
-                             json_real_value(json_object_get(y, "energy_pj"))) << name;
+            EXPECT_NEAR(json_real_value(json_object_get(x, "energy_pj")) - leakage_pj(x),
+                        json_real_value(json_object_get(y, "energy_pj")) - leakage_pj(y),
+                        1e-9 * json_real_value(json_object_get(y, "energy_pj"))) << name;
+            const double x_cycles = (double)json_integer_value(json_object_get(x, "cycles"));
+            EXPECT_NEAR(leakage_pj(x) / x_cycles, h_rate, 1e-9 * h_rate) << name; // one chip
+            EXPECT_GT(leakage_pj(x), leakage_pj(y)) << name; // the MAC array leaks too
         }
         json_t *ht = json_object_get(hp, "total"), *mt = json_object_get(mp, "total"),
                *lt = json_object_get(lp, "total");

@@ -18,6 +18,7 @@
 #include "arch_json.h"
 #include "energy.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "gemm.h"
 #include "sim.h"
 #include "run_argv.h"
@@ -31,7 +32,7 @@ energy_model energy_for(const arch_t &a)
     energy_model em;
     char err[512];
     EXPECT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
-    EXPECT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0) << err;
+    EXPECT_EQ(energy_model_for_arch(&t, &a, &em, err, sizeof err), 0) << err;
     return em;
 }
 

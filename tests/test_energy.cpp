@@ -13,6 +13,8 @@
 #include "arch.h"
 #include "energy.h"
 #include "energy_json.h"
+#include "engine_setup.h"
+#include "area_json.h"
 
 namespace {
 
@@ -133,7 +135,7 @@ TEST(Energy, ModelForTheDefaultArch)
     arch_ideal(&a);
     energy_model m;
     char err[512];
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
     const double s = 28.0 / 45.0;
     EXPECT_EQ(m.node_nm, 28);
     EXPECT_DOUBLE_EQ(m.dram_pj_per_byte, 1200.0 / 8); // 28 nm figure, not scaled
@@ -150,11 +152,22 @@ TEST(Energy, ModelForTheDefaultArch)
     // Bigger buffer, dearer byte: weight (512 KiB) > act (256) > table (16).
     EXPECT_GT(m.buf_read_pj_per_byte[BUF_WGT], m.buf_read_pj_per_byte[BUF_ACT]);
     EXPECT_GT(m.buf_read_pj_per_byte[BUF_ACT], m.buf_read_pj_per_byte[BUF_TBL]);
-    // Leakage: (1040 KiB x 2 uW + 8 x 200 uW) at 1 GHz = 3.68 pJ per cycle.
-    EXPECT_NEAR(m.leakage_pj_per_cycle, (1040 * 2.0 + 8 * 200.0) * 1e-3, 1e-9);
+    // Leakage: 1040 KiB x 2 uW + the logic's mm^2 x 2000 uW, at 1 GHz.
+    area_report r;
+    ASSERT_EQ(area_of_arch(&a, &r, err, sizeof err), 0) << err;
+    const double logic = r.part_mm2[AREA_LUT_ARRAY] + r.part_mm2[AREA_PRECOMPUTE] +
+                         r.part_mm2[AREA_DEQUANT] + r.part_mm2[AREA_VECTOR] +
+                         r.part_mm2[AREA_DMA] + r.part_mm2[AREA_SCOREBOARD] +
+                         r.part_mm2[AREA_CONTROLLER];
+    EXPECT_GT(logic, 0.5);
+    EXPECT_LT(logic, 3.0);
+    EXPECT_NEAR(m.leakage_pj_per_cycle, (1040 * 2.0 + logic * 2000.0) * 1e-3, 1e-9);
+    ASSERT_EQ(energy_model_build(&t, &a, 0.0, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.leakage_pj_per_cycle, 1040 * 2.0 * 1e-3, 1e-9); // SRAM alone
+    EXPECT_NE(energy_model_build(&t, &a, -1.0, &m, err, sizeof err), 0);
     a.clock_ghz = 2.0;
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
-    EXPECT_NEAR(m.leakage_pj_per_cycle, (1040 * 2.0 + 8 * 200.0) * 0.5e-3, 1e-9);
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
+    EXPECT_NEAR(m.leakage_pj_per_cycle, (1040 * 2.0 + logic * 2000.0) * 0.5e-3, 1e-9);
 }
 
 TEST(Energy, NodeMismatchIsAnError)
@@ -165,10 +178,10 @@ TEST(Energy, NodeMismatchIsAnError)
     a.tech_nm = 45;
     energy_model m;
     char err[512];
-    EXPECT_NE(energy_model_build(&t, &a, &m, err, sizeof err), 0);
+    EXPECT_NE(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("28 nm"), std::string::npos) << err;
     t.target_node_nm = 45; // retargeting the table scales the 45 nm figures by 1
-    ASSERT_EQ(energy_model_build(&t, &a, &m, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &m, err, sizeof err), 0) << err;
     EXPECT_DOUBLE_EQ(m.accum_add_pj, 0.1);
     EXPECT_NEAR(energy_sram_read_pj_per_byte(&t, 32), 20.0 / 8, 1e-12);
 }
@@ -184,6 +197,18 @@ TEST(Energy, BadTablesNameTheKey)
               "e.json: entries.table_read.source: expected a non-empty string, got \"\"");
     EXPECT_EQ(table_error([](json_t *d) { json_object_del(json_object_get(d, "entries"), "vector_op"); }),
               "e.json: entries: missing key \"vector_op\"");
+    // the old per-LUT-core leakage key: named, with what to give instead
+    const std::string old_key = table_error([](json_t *d) {
+        json_t *en = json_object_get(d, "entries");
+        json_object_set(en, "leakage_core", json_object_get(en, "leakage_logic"));
+        json_object_del(en, "leakage_logic");
+    });
+    EXPECT_EQ(old_key.rfind("e.json: entries.leakage_core: ", 0), 0u) << old_key;
+    EXPECT_NE(old_key.find("entries.leakage_logic in uW/mm^2"), std::string::npos) << old_key;
+    EXPECT_EQ(table_error([](json_t *d) {
+                  json_object_set_new(entry(d, "leakage_logic"), "unit", json_string("uW/core"));
+              }),
+              "e.json: entries.leakage_logic.unit: expected one of uW/mm^2, mW/mm^2, got \"uW/core\"");
     EXPECT_EQ(table_error([](json_t *d) {
                   json_object_set_new(entry(d, "dram"), "colour", json_string("red"));
               }),

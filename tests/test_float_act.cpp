@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "float_bound.h"
 #include "fp_arith.h"
 #include "gemm.h"
@@ -272,7 +273,7 @@ TEST(FloatAct, FloatOperationsArePricedAsFloat)
         arch_set_act_fmt(&a, c.afmt);
         a.table_fmt = c.tf;
         energy_model em;
-        ASSERT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0) << err;
+        ASSERT_EQ(energy_model_for_arch(&t, &a, &em, err, sizeof err), 0) << err;
         program p;
         gemm_layout lay;
         ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;

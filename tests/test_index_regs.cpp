@@ -15,6 +15,7 @@ extern "C" {
 #include "area.h"
 #include "area_json.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "gemm.h"
 #include "mapper.h"
 #include "sim.h"
@@ -167,8 +168,8 @@ TEST(IndexRegs, MapperTakesTallerSubTilesAndSpendsLess)
     energy_model e0, e4;
     char err[512];
     ASSERT_EQ(energy_table_default(&et, err, sizeof err), 0) << err;
-    ASSERT_EQ(energy_model_build(&et, &a0, &e0, err, sizeof err), 0) << err;
-    ASSERT_EQ(energy_model_build(&et, &a4, &e4, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&et, &a0, &e0, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&et, &a4, &e4, err, sizeof err), 0) << err;
     EXPECT_GT(e4.index_reg_read_pj_per_byte, 0.0);
     EXPECT_LT(e4.index_reg_read_pj_per_byte, e4.buf_read_pj_per_byte[BUF_WGT]);
     gemm_shape b0, b4;

@@ -28,6 +28,7 @@
 #include "arch_json.h"
 #include "energy.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "gemm.h"
 extern "C" {
 #include "gemm_int.h" // gemm_table_pad (no C++ guard of its own)
@@ -534,7 +535,7 @@ sim_stats gemm_run(const arch_t &a, int m, int n, int k, int wbits)
     energy_model em;
     char err[512] = "";
     EXPECT_EQ(energy_table_default(&t, err, sizeof err), 0) << err;
-    EXPECT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0) << err;
+    EXPECT_EQ(energy_model_for_arch(&t, &a, &em, err, sizeof err), 0) << err;
     return gemmtest::run(a, &em, lut_wtype{wbits == 1 ? LUT_WFMT_BINARY : LUT_WFMT_INT, wbits},
                          (uint64_t)m, n, k);
 }
@@ -643,8 +644,8 @@ TEST(Sram, EnergyPerAccessFollowsBankSize)
     arch_t a = banked(), ideal;
     arch_ideal(&ideal);
     energy_model mb, mi;
-    ASSERT_EQ(energy_model_build(&t, &a, &mb, err, sizeof err), 0) << err;
-    ASSERT_EQ(energy_model_build(&t, &ideal, &mi, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &a, &mb, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &ideal, &mi, err, sizeof err), 0) << err;
     const double s = 28.0 / 45.0;
     EXPECT_NEAR(mb.buf_read_pj_per_byte[BUF_OUT], 20.0 / 8 * s, 1e-12);
     EXPECT_NEAR(mb.buf_read_pj_per_byte[BUF_TBL], 10.0 / 8 * s, 1e-12);
@@ -654,7 +655,7 @@ TEST(Sram, EnergyPerAccessFollowsBankSize)
     arch_t more = a;
     more.buf[BUF_OUT].banks = 16;
     energy_model mm;
-    ASSERT_EQ(energy_model_build(&t, &more, &mm, err, sizeof err), 0) << err;
+    ASSERT_EQ(energy_model_for_arch(&t, &more, &mm, err, sizeof err), 0) << err;
     EXPECT_LT(mm.buf_read_pj_per_byte[BUF_OUT], mb.buf_read_pj_per_byte[BUF_OUT]);
     // The look-up's broadcast, shift and register energy are charged, and
     // the parts still sum to the total.

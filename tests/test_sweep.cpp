@@ -365,6 +365,7 @@ TEST(SweepPareto, ExactlyTheNonDominatedSet)
 // and another machine empties it rather than reusing its shapes.
 #include "arch_json.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "lower.h"
 #include "model_json.h"
 
@@ -384,7 +385,7 @@ Phase lower(const arch_t &a, int kind, int context, lower_cache *lc)
     model_cfg m;
     quant_preset q;
     EXPECT_EQ(energy_table_default(&t, err, sizeof err), 0);
-    EXPECT_EQ(energy_model_build(&t, &a, &em, err, sizeof err), 0);
+    EXPECT_EQ(energy_model_for_arch(&t, &a, &em, err, sizeof err), 0);
     EXPECT_EQ(model_from_hf_config("tiny", &m, err, sizeof err), 0);
     EXPECT_EQ(quant_from_name_or_file("W2A8", &q, err, sizeof err), 0);
     model_phase ph = {kind ? MODEL_DECODE : MODEL_PREFILL, 1, 32, context};

@@ -105,7 +105,7 @@ static const unit_conv data_units[] = { /* to pJ per byte */
 };
 static const unit_conv op_units[] = { { "pJ", 1.0 }, { NULL, 0 } };
 static const unit_conv leak_kib_units[] = { { "uW/KiB", 1.0 }, { "mW/KiB", 1e3 }, { NULL, 0 } };
-static const unit_conv leak_core_units[] = { { "uW/core", 1.0 }, { "mW/core", 1e3 }, { NULL, 0 } };
+static const unit_conv leak_mm2_units[] = { { "uW/mm^2", 1.0 }, { "mW/mm^2", 1e3 }, { NULL, 0 } };
 
 static int get_unit(const ctx *c, const json_t *o, const char *path, const unit_conv *units,
                     double *factor)
@@ -165,7 +165,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
     static const char *const entry_keys[] = {
         "dram", "sram_read", "sram_write_ratio", "precompute_add", "table_read",
         "accumulate_add", "table_broadcast", "lookup_shift", "acc_register", "dequant_mul",
-        "vector_op", "fp32_add", "fp32_mul", "leakage_sram", "leakage_core",
+        "vector_op", "fp32_add", "fp32_mul", "leakage_sram", "leakage_logic",
         /* optional: the systolic and mac arrays (energy_model_build asks for
          * them when compute.kind needs them) */
         "mac_int8", "mac_fp16", "systolic_pe", "mac_dequant", "bitserial_pe",
@@ -210,6 +210,10 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         return -1;
     if (!json_is_object(en))
         FAIL(c, "entries: expected an object, got %s", cfg_json_kind(en));
+    if (json_object_get(en, "leakage_core"))
+        FAIL(c, "entries.leakage_core: no longer read: logic leaks by its area, give "
+             "entries.leakage_logic in uW/mm^2 (the area model prices each unit of the "
+             "architecture, whatever its compute.kind)");
     if (only_keys(c, en, "entries", entry_keys))
         return -1;
     for (const char *const *k = entry_keys; *k && strcmp(*k, first_optional) != 0; k++)
@@ -267,7 +271,7 @@ static int parse_doc(const ctx *c, const json_t *doc, energy_table *t)
         { "fp32_add", op_units, &t->fp32_add },
         { "fp32_mul", op_units, &t->fp32_mul },
         { "leakage_sram", leak_kib_units, &t->leak_sram_uw_per_kib },
-        { "leakage_core", leak_core_units, &t->leak_core_uw },
+        { "leakage_logic", leak_mm2_units, &t->leak_logic_uw_per_mm2 },
     };
     const struct { const char *key; energy_entry *e; } opt[] = {
         { "mac_int8", &t->mac_int8 }, { "mac_fp16", &t->mac_fp16 },

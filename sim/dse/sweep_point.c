@@ -6,6 +6,7 @@
 #include "mapper.h"
 #include "model_json.h"
 #include "run_eval.h"
+#include "engine_setup.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +114,7 @@ static int energy_of(sweep_ctx *c, const char *path, const arch_t *a, energy_mod
         c->energy_loaded = 1;
     }
     char e[512];
-    if (energy_model_build(&c->et, a, em, e, sizeof e) != 0) {
+    if (energy_model_for_arch(&c->et, a, em, e, sizeof e) != 0) {
         snprintf(err, errlen, "%s: %s", path ? path : "embedded energy table", e);
         return -1;
     }
@@ -450,7 +451,7 @@ int sweep_check_figures(const sweep_spec *s, char *err, size_t errlen)
     energy_table t;
     char e[512];
     arch_default(&in.a);
-    if (energy_table_default(&t, e, sizeof e) != 0 || energy_model_build(&t, &in.a, &in.em, e, sizeof e) != 0 ||
+    if (energy_table_default(&t, e, sizeof e) != 0 || energy_model_for_arch(&t, &in.a, &in.em, e, sizeof e) != 0 ||
         model_from_hf_config("tiny", &in.m, e, sizeof e) != 0 ||
         quant_from_name_or_file("W2A8", &in.q, e, sizeof e) != 0 ||
         run_phase_prepare(&in.m, "tiny", 0, 1, 1, 1, &in.ph[0], e, sizeof e) != 0 ||

@@ -115,7 +115,7 @@ static int on_memory(arch_t *a, energy_model *em, const char *model)
     energy_table t;
     if (arch_set_dram_model(a, model, 0, err, sizeof err) != 0 ||
         energy_table_default(&t, err, sizeof err) != 0 ||
-        energy_model_build(&t, a, em, err, sizeof err) != 0) {
+        energy_model_for_arch(&t, a, em, err, sizeof err) != 0) {
         fprintf(stderr, "bench_model: %s: %s\n", model, err);
         return -1;
     }
@@ -152,7 +152,7 @@ int main(void)
         snprintf(label, sizeof label, "default architecture as shipped (%s x %d, %.1f GB/s)",
                  base.dram_model, base.dram_channels, base.dram_gbps);
         if (energy_table_default(&t, err, sizeof err) != 0 ||
-            energy_model_build(&t, &a, &em, err, sizeof err) != 0) {
+            energy_model_for_arch(&t, &a, &em, err, sizeof err) != 0) {
             fprintf(stderr, "bench_model: %s\n", err);
             return 1;
         }

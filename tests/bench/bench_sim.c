@@ -186,7 +186,7 @@ static int device_energy(const arch_t *a, energy_model *em, char *err, size_t er
     energy_table t;
     if (energy_table_default(&t, err, errlen) != 0)
         return -1;
-    return energy_model_build(&t, a, em, err, errlen);
+    return energy_model_for_arch(&t, a, em, err, errlen);
 }
 
 #define GOAL_DEVICE_SLOWDOWN 5.0

@@ -15,6 +15,7 @@
  */
 #include "energy.h"
 #include "energy_json.h"
+#include "engine_setup.h"
 #include "fuzz_common.h"
 #include "program.h"
 #include "sim.h"
@@ -232,7 +233,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     energy_model em;
     char err[512];
     if (energy_table_default(&t, err, sizeof err) != 0 ||
-        energy_model_build(&t, &a, &em, err, sizeof err) != 0)
+        energy_model_for_arch(&t, &a, &em, err, sizeof err) != 0)
         fuzz_fail("sim", "no energy model for a valid architecture: %s", err);
     unsigned mode = (unsigned)take(&c, 1);
     int functional = (int)(mode & 1);
