@@ -45,9 +45,16 @@ static inline int set_next(const chan_set *s, int nw, int c)
     return i * 64 + __builtin_ctzll(w);
 }
 
+/* Bits 0 .. n - 1 of a word (n <= 64). */
+static inline uint64_t low_bits(int n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
+
 /* Channels lo .. hi - 1 (nw words). */
 static void set_range(chan_set *s, int nw, int lo, int hi)
 {
+    if (nw == 1) { /* up to 64 channels: every device preset; once a request */
+        s->w[0] = lo < hi ? low_bits(hi) & ~low_bits(lo) : 0;
+        return;
+    }
     for (int i = 0; i < nw; i++) {
         const int a = lo > 64 * i ? lo - 64 * i : 0, b = hi < 64 * (i + 1) ? hi - 64 * i : 64;
         s->w[i] = a < b ? (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1) : 0;
@@ -80,6 +87,8 @@ struct dram_dev {
     dram_map map;
     dram_geom g;
     int dch, dbg, dba, dro; /* digit index of each field */
+    uint64_t bursts_total;  /* bursts in the device (addresses beyond wrap) */
+    uint64_t below_row;     /* bursts per row step: the radices below the row's digit */
     int direct;             /* rows of a bank come in address order (ro on top) */
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
@@ -147,6 +156,12 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
         case DRAM_F_RO: d->dro = i; break;
         default: break;
         }
+    }
+    d->bursts_total = d->below_row = 1;
+    for (int i = 0; i < DRAM_F_COUNT; i++) {
+        d->bursts_total *= d->map.radix[i];
+        if (i < d->dro)
+            d->below_row *= d->map.radix[i];
     }
     /* Periods in femtoseconds, as a reduced fraction: exact for the clocks
      * in use (0.625 ns, 1 GHz, ...). */
@@ -775,18 +790,16 @@ static void feed_each(dram_dev *d, request *q)
 }
 
 /* The row of q's last burst, or the highest row if q wraps past the end of
- * the device (so that its rows need not ascend). */
+ * the device (so that its rows need not ascend).  Direct service has the
+ * row as the most significant digit: below the capacity it is the burst
+ * index over the lower digits' span, with no remainder to take. */
 static uint32_t row_hi(const dram_dev *d, const request *q)
 {
     uint64_t last = q->r.addr + (uint64_t)(q->r.rows - 1) * q->r.stride + q->r.row_bytes - 1;
-    uint64_t bursts = 1;
-    for (int i = 0; i < DRAM_F_COUNT; i++)
-        bursts *= d->map.radix[i];
-    if (last / d->map.burst_bytes >= bursts)
+    const uint64_t b = burst_of(d, last);
+    if (b >= d->bursts_total)
         return UINT32_MAX;
-    uint32_t dg[DRAM_F_COUNT];
-    dram_map_digits(&d->map, last, dg);
-    return dg[d->dro];
+    return (uint32_t)(b / d->below_row);
 }
 
 static void feed_direct(dram_dev *d, request *q)
