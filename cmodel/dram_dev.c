@@ -594,13 +594,31 @@ typedef struct {
     uint32_t dg[DRAM_F_COUNT]; /* its digits */
 } chan_iter;
 
-/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
- * 0 if there is none. */
-static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+/* Channel ch's first burst in q's row r, channels interleaving burst by
+ * burst (the row's split memoised, as below); 0 if it has none there. */
+static inline int iter_memo(const dram_dev *d, const request *q, int ch, uint32_t r, chan_iter *it)
 {
-    const uint64_t C = (uint64_t)d->sp.channels;
+    const uint64_t C = (uint64_t)d->sp.channels, lo = q->memo_lo;
+    const uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
+    if (i >= q->memo_n)
+        return 0;
+    /* b0 + i: the channel digit (lo, the lowest) becomes ch, with a carry
+     * into the others if lo + i passed C */
+    memcpy(it->dg, q->memo_dg, sizeof it->dg);
+    it->dg[0] = (uint32_t)ch;
+    if (lo + i >= C)
+        dram_map_next_in(&d->map, it->dg, 0);
+    it->row = r;
+    it->left = q->memo_full + (i < q->memo_rem);
+    return 1;
+}
+
+/* iter_row's general case: a row not memoised yet, or a mapping whose
+ * channel digit is not the lowest. */
+static int iter_row_slow(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
     for (; r < q->r.rows; r++) {
-        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride, k;
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
         if (d->dch == 0) {
             /* channels interleave burst by burst: ch's first is b0 + i,
              * and it has n / C, plus one if i < n mod C (as in keys_of);
@@ -615,28 +633,31 @@ static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter
                 dram_map_digits(&d->map, a, q->memo_dg);
                 q->memo_row = r;
             }
-            const uint64_t lo = q->memo_lo;
-            uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
-            if (i >= q->memo_n)
-                continue;
-            k = q->memo_full + (i < q->memo_rem);
-            /* b0 + i: the channel digit (lo, the lowest) becomes ch, with a
-             * carry into the others if lo + i passed C */
-            memcpy(it->dg, q->memo_dg, sizeof it->dg);
-            it->dg[0] = (uint32_t)ch;
-            if (lo + i >= C)
-                dram_map_next_in(&d->map, it->dg, 0);
+            if (iter_memo(d, q, ch, r, it))
+                return 1;
         } else {
             const uint64_t b0 = burst_of(d, a), n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0;
-            k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
+            const uint64_t k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
             if (k == 0)
                 continue;
+            it->row = r;
+            it->left = k;
+            return 1;
         }
-        it->row = r;
-        it->left = k;
-        return 1;
     }
     return 0;
+}
+
+/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
+ * 0 if there is none.  Inline the cases of every leader of a request but
+ * its first: past the last row, or the row already split. */
+static inline int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
+    if (r >= q->r.rows)
+        return 0;
+    if (d->dch == 0 && q->memo_row == r && iter_memo(d, q, ch, r, it))
+        return 1;
+    return iter_row_slow(d, q, ch, r, it);
 }
 
 /* Moves it to the next burst; 0 if there is none. */
@@ -807,7 +828,10 @@ static void feed_direct(dram_dev *d, request *q)
     memset(d->queued, 0, (size_t)d->sp.channels);
     q->row_hi = row_hi(d, q);
     q->memo_row = UINT32_MAX;
-    if (keys_of(d, q))
+    /* A request with fewer bursts than channels (an instruction fetch's
+     * one burst) would split classes by kind only to feed one or two of
+     * them: feeding those channels on their own does that for less. */
+    if (keys_of(d, q) && d->kfull > 0)
         feed_lockstep(d, q);
     else
         feed_each(d, q);
