@@ -441,22 +441,15 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
     }
 }
 
-/* freed[k & mask] = t + (k - from) * dt for k in [from, to): the ring's
- * positions in at most two contiguous pieces, so that the loops are plain
- * (and vectorise); freed is a parameter so that its stores cannot alias
- * the channel's fields. */
+/* freed[k & mask] = t + (k - from) * dt for k in [from, to), a few
+ * entries (at most the queue's depth): a plain loop, as vectorising it
+ * costs more in set-up than it saves; freed is a parameter so that its
+ * stores cannot alias the channel's fields. */
 static void store_run(int64_t *freed, uint64_t mask, uint64_t from, uint64_t to, int64_t t,
                       int64_t dt)
 {
-    if (from >= to)
-        return;
-    const uint64_t a = from & mask, n = to - from;
-    const uint64_t first = n < mask + 1 - a ? n : mask + 1 - a;
-    for (uint64_t i = 0; i < first; i++)
-        freed[a + i] = t + (int64_t)i * dt;
-    t += (int64_t)first * dt;
-    for (uint64_t i = 0; i < n - first; i++)
-        freed[i] = t + (int64_t)i * dt;
+    for (uint64_t k = from; k < to; k++, t += dt)
+        freed[k & mask] = t;
 }
 
 uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,

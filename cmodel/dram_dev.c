@@ -705,7 +705,7 @@ static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, d
     const int P = d->skip_p;
     uint64_t m = dram_map_steps_below(&d->map, it->dg, d->dch, d->rowset);
     m = m < it->left ? m : it->left;
-    if (m < 2 * (uint64_t)P)
+    if (m < (uint64_t)P) /* a run is at least one period */
         return 0;
     dram_loc period[DRAM_MAX_BANKS];
     uint32_t w[DRAM_F_COUNT];
@@ -730,7 +730,7 @@ static void feed_channel(dram_dev *d, request *q, int ch)
     for (int more = iter_row(d, q, ch, 0, &it); more;) {
         if (d->queued[ch]) {
             push_queued(d, q, c, loc_of(d, it.dg));
-        } else if (P && wait == 0 && it.left >= 2 * (uint64_t)P) {
+        } else if (P && wait == 0 && it.left >= (uint64_t)P) {
             uint64_t k = try_skip(d, q, c, &it, &sv);
             if (k == 0) {
                 wait = (uint64_t)P;
