@@ -737,7 +737,8 @@ TEST(DramDevice, LockstepOverManyChannelsEqualsTheBurstByBurstScheduler)
 // of two), a 1 GHz host, the first refresh half a tREFI in (as the C model
 // opens it), DMA pieces of 40 bursts from three streams (weights and
 // activations read, outputs written) at any burst offset, so that each
-// piece starts on another channel and some cross a row, among
+// piece starts on another channel and some cross a row, shorter last
+// pieces (a channel's bursts between one period of groups and two), among
 // instruction-fetch reads of one burst and small reads of fewer bursts
 // than channels (fed channel by channel, not through the lockstep
 // classes).  Every request's cycles and every statistic must equal the
@@ -775,7 +776,9 @@ TEST(DramDevice, DmaPiecesAndShortReadsOnFiveChannelsEqualTheBurstByBurstSchedul
             if ((rng >> 20) % 23 == 0)
                 stream[st] += ((rng >> 30) % 97) * B;
             r.addr = stream[st];
-            r.row_bytes = 40 * B;
+            // a full piece, or a transfer's last one of 24-32 bursts (5-7 a
+            // channel: between one period of bank groups and two)
+            r.row_bytes = ((rng >> 44) % 4 ? 40 : 24 + (rng >> 50) % 9) * B;
             r.write = st == 2;
             stream[st] += r.row_bytes;
         }
