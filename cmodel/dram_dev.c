@@ -92,6 +92,10 @@ struct dram_dev {
     int direct;             /* rows of a bank come in address order (ro on top) */
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
+    /* The count of a channel's bursts below the row set (dram_map_steps_below
+     * for it, precomputed): rs_total - sum of digit rs_digit[i] x rs_span[i]. */
+    int rs_n, rs_digit[DRAM_F_COUNT];
+    uint64_t rs_span[DRAM_F_COUNT], rs_total;
     uint8_t *queued;        /* per channel: the request being fed uses its queue */
     /* Lockstep: a follower behaves as its leader (its own state is stale);
      * a request that gives every channel the same bursts is scheduled once
@@ -177,6 +181,15 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     int low = d->dch == 0 ? 1 : 0;
     d->skip_p = d->dbg == low ? s->bankgroups : 0;
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
+    d->rs_n = 0;
+    d->rs_total = 1;
+    for (int i = 0; i < d->rowset; i++) {
+        if (i == d->dch)
+            continue;
+        d->rs_digit[d->rs_n] = i;
+        d->rs_span[d->rs_n++] = d->rs_total;
+        d->rs_total *= d->map.radix[i];
+    }
     d->queued = calloc((size_t)s->channels, 1);
     d->lead = calloc((size_t)s->channels, sizeof *d->lead);
     d->members = calloc((size_t)s->channels, sizeof *d->members);
@@ -703,15 +716,22 @@ static const dram_loc *ahead(const dram_dev *d, request *q, int ch, lookahead *w
 static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
 {
     const int P = d->skip_p;
-    uint64_t m = dram_map_steps_below(&d->map, it->dg, d->dch, d->rowset);
+    uint64_t m = d->rs_total; /* steps before a digit of the row set changes */
+    for (int i = 0; i < d->rs_n; i++)
+        m -= it->dg[d->rs_digit[i]] * d->rs_span[i];
     m = m < it->left ? m : it->left;
     if (m < (uint64_t)P) /* a run is at least one period */
         return 0;
+    /* Within the row set the bank's digit and the row stay: the period's
+     * bursts differ only in their group, the lowest digit, which rotates. */
     dram_loc period[DRAM_MAX_BANKS];
-    uint32_t w[DRAM_F_COUNT];
-    memcpy(w, it->dg, sizeof w);
-    for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
-        period[j] = loc_of(d, w);
+    const uint32_t row = it->dg[d->dro], ba = it->dg[d->dba];
+    uint32_t bg = it->dg[d->dbg];
+    for (int j = 0; j < P; j++, bg = bg + 1 == (uint32_t)P ? 0 : bg + 1) {
+        period[j].row = row;
+        period[j].bg = (uint8_t)bg;
+        period[j].bank = (uint8_t)(bg * (uint32_t)d->g.bpg + ba);
+    }
     return dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, sv);
 }
 
