@@ -37,6 +37,14 @@ void dram_geom_init(dram_geom *g, const dram_spec *p)
     g->horizon = (int64_t)p->tRC + p->tRAS + p->tRP + p->tRFC + p->tFAW + p->tRRD_S + p->tRRD_L +
                  p->tCCD_S + p->tCCD_L + g->wr_pre + g->rtp + g->rtw + g->wtr_s + g->wtr_l +
                  p->tRCD + p->tRCDW + p->tCL + p->tCWL + p->tBL;
+    g->skip_step = p->tBL > p->tCCD_S ? p->tBL : p->tCCD_S;
+    /* the run's argument needs the short tCCD to be the other-group one */
+    g->skip_min_p = 0;
+    if (g->ccd_min == p->tCCD_S) {
+        g->skip_min_p = 1;
+        while ((int64_t)g->skip_min_p * g->skip_step < p->tCCD_L)
+            g->skip_min_p++;
+    }
 }
 
 int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
@@ -433,28 +441,42 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
     }
 }
 
+/* freed[k & mask] = t + (k - from) * dt for k in [from, to), a few
+ * entries (at most the queue's depth): a plain loop, as vectorising it
+ * costs more in set-up than it saves; freed is a parameter so that its
+ * stores cannot alias the channel's fields. */
+static void store_run(int64_t *freed, uint64_t mask, uint64_t from, uint64_t to, int64_t t,
+                      int64_t dt)
+{
+    for (uint64_t k = from; k < to; k++, t += dt)
+        freed[k & mask] = t;
+}
+
 uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
                         uint64_t n, int write, long req, int64_t not_before, dram_served *out)
 {
-    const dram_spec *sp = g->sp;
-    const int64_t step = sp->tBL > sp->tCCD_S ? sp->tBL : sp->tCCD_S;
-    if (c->nq != 0 || p < 1 || n < (uint64_t)p || (int64_t)p * step < sp->tCCD_L ||
-        g->ccd_min != sp->tCCD_S || c->last_cas == DRAM_NEVER)
+    const int64_t step = g->skip_step;
+    if (c->nq != 0 || g->skip_min_p == 0 || p < g->skip_min_p || n < (uint64_t)p ||
+        c->last_cas == DRAM_NEVER)
         return 0;
     /* the first burst: at the channel's bound, which nothing else exceeds
      * (so FR-FCFS takes it, and each next one, first: see dram_chan_direct) */
     int after;
     int64_t a1 = entry_time(c, g, not_before, 0, &after);
-    int64_t t1 = dram_max(c->last_cas + sp->tCCD_S, c->bus_free - (write ? sp->tCWL : sp->tCL));
+    int64_t t1 = dram_max(c->last_cas + g->ccd_s, c->bus_free - (write ? g->cwl : g->cl));
     t1 = dram_max(t1, a1); /* the later ones arrive no earlier */
-    for (int j = 0; j < p; j++) {
-        const dram_bank *k = &c->bk[period[j].bank];
-        int64_t tj = t1 + j * step;
-        if (k->open_row != period[j].row || (write ? k->wr_ok : k->rd_ok) > tj ||
-            c->last_cas_bg[period[j].bg] + sp->tCCD_L > tj)
-            return 0;
-        if (write ? c->last_rd + g->rtw > tj
-                  : dram_max(c->last_wr + g->wtr_s, c->last_wr_bg[period[j].bg] + g->wtr_l) > tj)
+    /* the channel's turnaround binds the first burst most (the others
+     * issue later), each bank's and group's timers their own burst */
+    if ((write ? c->last_rd + g->rtw : c->last_wr + g->wtr_s) > t1)
+        return 0;
+    int64_t tj = t1;
+    for (int j = 0; j < p; j++, tj += step) {
+        const dram_loc *l = &period[j];
+        const dram_bank *k = &c->bk[l->bank];
+        int64_t need = dram_max(write ? k->wr_ok : k->rd_ok, c->last_cas_bg[l->bg] + g->ccd_l);
+        if (!write)
+            need = dram_max(need, c->last_wr_bg[l->bg] + g->wtr_l);
+        if (k->open_row != l->row || need > tj)
             return 0;
     }
     /* no refresh may fall due before the last one */
@@ -476,27 +498,28 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
                                         : t1 + (int64_t)(k - c->served) * step);
     }
     /* each bank's and bank group's last burst: burst j + i p for the
-     * largest i with j + i p <= n - 1, so the last period's for j <= r,
-     * the one before's for j > r (one division, not one per bank) */
-    const uint64_t lastq = (n - 1) / (uint64_t)p, lastr = (n - 1) % (uint64_t)p;
-    for (int j = 0; j < p; j++) {
-        uint64_t last = (uint64_t)j + ((uint64_t)j <= lastr ? lastq : lastq - 1) * (uint64_t)p;
-        int64_t tj = t1 + (int64_t)last * step;
-        dram_bank *k = &c->bk[period[j].bank];
-        k->pre_ok = dram_max(k->pre_ok, tj + (write ? g->wr_pre : g->rtp));
-        c->last_cas_bg[period[j].bg] = dram_max(c->last_cas_bg[period[j].bg], tj);
+     * largest i with j + i p <= n - 1, so the last period's for j <= r
+     * (tn - (r - j) step), the one before's for j > r (p steps earlier) */
+    const uint64_t lastr = (n - 1) % (uint64_t)p;
+    const int64_t pre = write ? g->wr_pre : g->rtp;
+    tj = tn - (int64_t)lastr * step;
+    for (int j = 0; j < p; j++, tj += step) {
+        if ((uint64_t)j == lastr + 1)
+            tj -= (int64_t)p * step;
+        const dram_loc *l = &period[j];
+        dram_bank *k = &c->bk[l->bank];
+        k->pre_ok = dram_max(k->pre_ok, tj + pre);
+        c->last_cas_bg[l->bg] = dram_max(c->last_cas_bg[l->bg], tj);
         if (write)
-            c->last_wr_bg[period[j].bg] = dram_max(c->last_wr_bg[period[j].bg], tj);
+            c->last_wr_bg[l->bg] = dram_max(c->last_wr_bg[l->bg], tj);
     }
     /* the slots freed, by served count: the previous run's that stay among
      * the last Q are stored, this run's kept in closed form */
     const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
-    { /* in locals: a store through freed could alias c's fields */
-        int64_t *freed = c->freed;
-        const uint64_t from = c->lin_from, to = c->lin_from + c->lin_n, mask = g->freed_mask;
-        const int64_t t0 = c->lin_t, dt = c->lin_step;
-        for (uint64_t k = from > keep_from ? from : keep_from; k < to; k++)
-            freed[k & mask] = t0 + (int64_t)(k - from) * dt;
+    {
+        const uint64_t from = c->lin_from > keep_from ? c->lin_from : keep_from;
+        store_run(c->freed, g->freed_mask, from, c->lin_from + c->lin_n,
+                  c->lin_t + (int64_t)(from - c->lin_from) * c->lin_step, c->lin_step);
     }
     c->lin_from = c->served;
     c->lin_n = n;

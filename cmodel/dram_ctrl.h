@@ -43,6 +43,11 @@ typedef struct {
     int64_t ccd_s, ccd_l, ccd_min, rd_done, wr_done, rtp, wr_pre, rtw, cl, cwl;
     int64_t wtr_s, wtr_l, wtr_min; /* from a write's CAS to a read's: CWL + BL + tWTR */
     int64_t horizon;     /* no timer binds past this many cycles after it */
+    /* Closed-form runs (dram_chan_skip): a burst every skip_step cycles;
+     * skip_min_p: the fewest bursts a period may have (tCCD_L must pass
+     * before a bank group's next turn), 0 if no run can be closed-form. */
+    int64_t skip_step;
+    int skip_min_p;
 } dram_geom;
 
 /* What a channel did (row hits, ...), for the statistics. */

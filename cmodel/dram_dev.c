@@ -45,9 +45,16 @@ static inline int set_next(const chan_set *s, int nw, int c)
     return i * 64 + __builtin_ctzll(w);
 }
 
+/* Bits 0 .. n - 1 of a word (n <= 64). */
+static inline uint64_t low_bits(int n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
+
 /* Channels lo .. hi - 1 (nw words). */
 static void set_range(chan_set *s, int nw, int lo, int hi)
 {
+    if (nw == 1) { /* up to 64 channels: every device preset; once a request */
+        s->w[0] = lo < hi ? low_bits(hi) & ~low_bits(lo) : 0;
+        return;
+    }
     for (int i = 0; i < nw; i++) {
         const int a = lo > 64 * i ? lo - 64 * i : 0, b = hi < 64 * (i + 1) ? hi - 64 * i : 64;
         s->w[i] = a < b ? (b == 64 ? ~0ull : (1ull << b) - 1) & ~((1ull << a) - 1) : 0;
@@ -80,9 +87,15 @@ struct dram_dev {
     dram_map map;
     dram_geom g;
     int dch, dbg, dba, dro; /* digit index of each field */
+    uint64_t bursts_total;  /* bursts in the device (addresses beyond wrap) */
+    uint64_t below_row;     /* bursts per row step: the radices below the row's digit */
     int direct;             /* rows of a bank come in address order (ro on top) */
     int skip_p;             /* bank groups rotate burst by burst: their count, else 0 */
     int rowset;             /* lowest digit of bank and row: where a row set ends */
+    /* The count of a channel's bursts below the row set (dram_map_steps_below
+     * for it, precomputed): rs_total - sum of digit rs_digit[i] x rs_span[i]. */
+    int rs_n, rs_digit[DRAM_F_COUNT];
+    uint64_t rs_span[DRAM_F_COUNT], rs_total;
     uint8_t *queued;        /* per channel: the request being fed uses its queue */
     /* Lockstep: a follower behaves as its leader (its own state is stale);
      * a request that gives every channel the same bursts is scheduled once
@@ -148,6 +161,12 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
         default: break;
         }
     }
+    d->bursts_total = d->below_row = 1;
+    for (int i = 0; i < DRAM_F_COUNT; i++) {
+        d->bursts_total *= d->map.radix[i];
+        if (i < d->dro)
+            d->below_row *= d->map.radix[i];
+    }
     /* Periods in femtoseconds, as a reduced fraction: exact for the clocks
      * in use (0.625 ns, 1 GHz, ...). */
     uint64_t dev_fs = (uint64_t)(s->tck_ns * 1e6 + 0.5);
@@ -162,6 +181,15 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
     int low = d->dch == 0 ? 1 : 0;
     d->skip_p = d->dbg == low ? s->bankgroups : 0;
     d->rowset = d->dba < d->dro ? d->dba : d->dro;
+    d->rs_n = 0;
+    d->rs_total = 1;
+    for (int i = 0; i < d->rowset; i++) {
+        if (i == d->dch)
+            continue;
+        d->rs_digit[d->rs_n] = i;
+        d->rs_span[d->rs_n++] = d->rs_total;
+        d->rs_total *= d->map.radix[i];
+    }
     d->queued = calloc((size_t)s->channels, 1);
     d->lead = calloc((size_t)s->channels, sizeof *d->lead);
     d->members = calloc((size_t)s->channels, sizeof *d->members);
@@ -579,13 +607,31 @@ typedef struct {
     uint32_t dg[DRAM_F_COUNT]; /* its digits */
 } chan_iter;
 
-/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
- * 0 if there is none. */
-static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+/* Channel ch's first burst in q's row r, channels interleaving burst by
+ * burst (the row's split memoised, as below); 0 if it has none there. */
+static inline int iter_memo(const dram_dev *d, const request *q, int ch, uint32_t r, chan_iter *it)
 {
-    const uint64_t C = (uint64_t)d->sp.channels;
+    const uint64_t C = (uint64_t)d->sp.channels, lo = q->memo_lo;
+    const uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
+    if (i >= q->memo_n)
+        return 0;
+    /* b0 + i: the channel digit (lo, the lowest) becomes ch, with a carry
+     * into the others if lo + i passed C */
+    memcpy(it->dg, q->memo_dg, sizeof it->dg);
+    it->dg[0] = (uint32_t)ch;
+    if (lo + i >= C)
+        dram_map_next_in(&d->map, it->dg, 0);
+    it->row = r;
+    it->left = q->memo_full + (i < q->memo_rem);
+    return 1;
+}
+
+/* iter_row's general case: a row not memoised yet, or a mapping whose
+ * channel digit is not the lowest. */
+static int iter_row_slow(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
     for (; r < q->r.rows; r++) {
-        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride, k;
+        uint64_t a = q->r.addr + (uint64_t)r * q->r.stride;
         if (d->dch == 0) {
             /* channels interleave burst by burst: ch's first is b0 + i,
              * and it has n / C, plus one if i < n mod C (as in keys_of);
@@ -600,28 +646,31 @@ static int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter
                 dram_map_digits(&d->map, a, q->memo_dg);
                 q->memo_row = r;
             }
-            const uint64_t lo = q->memo_lo;
-            uint64_t i = (uint64_t)ch >= lo ? (uint64_t)ch - lo : (uint64_t)ch + C - lo;
-            if (i >= q->memo_n)
-                continue;
-            k = q->memo_full + (i < q->memo_rem);
-            /* b0 + i: the channel digit (lo, the lowest) becomes ch, with a
-             * carry into the others if lo + i passed C */
-            memcpy(it->dg, q->memo_dg, sizeof it->dg);
-            it->dg[0] = (uint32_t)ch;
-            if (lo + i >= C)
-                dram_map_next_in(&d->map, it->dg, 0);
+            if (iter_memo(d, q, ch, r, it))
+                return 1;
         } else {
             const uint64_t b0 = burst_of(d, a), n = burst_of(d, a + q->r.row_bytes - 1) + 1 - b0;
-            k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
+            const uint64_t k = dram_map_count_in(&d->map, b0, b0 + n, d->dch, (uint32_t)ch, it->dg);
             if (k == 0)
                 continue;
+            it->row = r;
+            it->left = k;
+            return 1;
         }
-        it->row = r;
-        it->left = k;
-        return 1;
     }
     return 0;
+}
+
+/* Positions it on channel ch's first burst in rows r, r + 1, ... of q;
+ * 0 if there is none.  Inline the cases of every leader of a request but
+ * its first: past the last row, or the row already split. */
+static inline int iter_row(const dram_dev *d, request *q, int ch, uint32_t r, chan_iter *it)
+{
+    if (r >= q->r.rows)
+        return 0;
+    if (d->dch == 0 && q->memo_row == r && iter_memo(d, q, ch, r, it))
+        return 1;
+    return iter_row_slow(d, q, ch, r, it);
 }
 
 /* Moves it to the next burst; 0 if there is none. */
@@ -667,15 +716,22 @@ static const dram_loc *ahead(const dram_dev *d, request *q, int ch, lookahead *w
 static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
 {
     const int P = d->skip_p;
-    uint64_t m = dram_map_steps_below(&d->map, it->dg, d->dch, d->rowset);
+    uint64_t m = d->rs_total; /* steps before a digit of the row set changes */
+    for (int i = 0; i < d->rs_n; i++)
+        m -= it->dg[d->rs_digit[i]] * d->rs_span[i];
     m = m < it->left ? m : it->left;
-    if (m < 2 * (uint64_t)P)
+    if (m < (uint64_t)P) /* a run is at least one period */
         return 0;
+    /* Within the row set the bank's digit and the row stay: the period's
+     * bursts differ only in their group, the lowest digit, which rotates. */
     dram_loc period[DRAM_MAX_BANKS];
-    uint32_t w[DRAM_F_COUNT];
-    memcpy(w, it->dg, sizeof w);
-    for (int j = 0; j < P; j++, dram_map_next_in(&d->map, w, d->dch))
-        period[j] = loc_of(d, w);
+    const uint32_t row = it->dg[d->dro], ba = it->dg[d->dba];
+    uint32_t bg = it->dg[d->dbg];
+    for (int j = 0; j < P; j++, bg = bg + 1 == (uint32_t)P ? 0 : bg + 1) {
+        period[j].row = row;
+        period[j].bg = (uint8_t)bg;
+        period[j].bank = (uint8_t)(bg * (uint32_t)d->g.bpg + ba);
+    }
     return dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, sv);
 }
 
@@ -694,7 +750,7 @@ static void feed_channel(dram_dev *d, request *q, int ch)
     for (int more = iter_row(d, q, ch, 0, &it); more;) {
         if (d->queued[ch]) {
             push_queued(d, q, c, loc_of(d, it.dg));
-        } else if (P && wait == 0 && it.left >= 2 * (uint64_t)P) {
+        } else if (P && wait == 0 && it.left >= (uint64_t)P) {
             uint64_t k = try_skip(d, q, c, &it, &sv);
             if (k == 0) {
                 wait = (uint64_t)P;
@@ -775,18 +831,16 @@ static void feed_each(dram_dev *d, request *q)
 }
 
 /* The row of q's last burst, or the highest row if q wraps past the end of
- * the device (so that its rows need not ascend). */
+ * the device (so that its rows need not ascend).  Direct service has the
+ * row as the most significant digit: below the capacity it is the burst
+ * index over the lower digits' span, with no remainder to take. */
 static uint32_t row_hi(const dram_dev *d, const request *q)
 {
     uint64_t last = q->r.addr + (uint64_t)(q->r.rows - 1) * q->r.stride + q->r.row_bytes - 1;
-    uint64_t bursts = 1;
-    for (int i = 0; i < DRAM_F_COUNT; i++)
-        bursts *= d->map.radix[i];
-    if (last / d->map.burst_bytes >= bursts)
+    const uint64_t b = burst_of(d, last);
+    if (b >= d->bursts_total)
         return UINT32_MAX;
-    uint32_t dg[DRAM_F_COUNT];
-    dram_map_digits(&d->map, last, dg);
-    return dg[d->dro];
+    return (uint32_t)(b / d->below_row);
 }
 
 static void feed_direct(dram_dev *d, request *q)
@@ -794,7 +848,10 @@ static void feed_direct(dram_dev *d, request *q)
     memset(d->queued, 0, (size_t)d->sp.channels);
     q->row_hi = row_hi(d, q);
     q->memo_row = UINT32_MAX;
-    if (keys_of(d, q))
+    /* A request with fewer bursts than channels (an instruction fetch's
+     * one burst) would split classes by kind only to feed one or two of
+     * them: feeding those channels on their own does that for less. */
+    if (keys_of(d, q) && d->kfull > 0)
         feed_lockstep(d, q);
     else
         feed_each(d, q);

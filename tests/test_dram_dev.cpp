@@ -732,3 +732,72 @@ TEST(DramDevice, LockstepOverManyChannelsEqualsTheBurstByBurstScheduler)
         }
     }
 }
+
+// The default architecture's traffic: LPDDR5 on five channels (not a power
+// of two), a 1 GHz host, the first refresh half a tREFI in (as the C model
+// opens it), DMA pieces of 40 bursts from three streams (weights and
+// activations read, outputs written) at any burst offset, so that each
+// piece starts on another channel and some cross a row, shorter last
+// pieces (a channel's bursts between one period of groups and two), among
+// instruction-fetch reads of one burst and small reads of fewer bursts
+// than channels (fed channel by channel, not through the lockstep
+// classes).  Every request's cycles and every statistic must equal the
+// burst-by-burst scheduler's, and both kinds of feeding must have run.
+TEST(DramDevice, DmaPiecesAndShortReadsOnFiveChannelsEqualTheBurstByBurstScheduler)
+{
+    dram_spec s = preset("lpddr5-6400");
+    s.channels = 5;
+    const uint64_t B = (uint64_t)s.burst_bytes;
+    Dev a(s, 1.0), b(s, 1.0);
+    dram_dev_no_shortcuts(b.d);
+    dram_dev_refresh_first(a.d, (uint64_t)s.tREFI / 2);
+    dram_dev_refresh_first(b.d, (uint64_t)s.tREFI / 2);
+    uint64_t rng = 0x853C49E6748FEA9Bull, t = 0;
+    uint64_t stream[3] = { 0, 1ull << 26, 1ull << 27 };
+    int most = 0, short_reads = 0;
+    for (int i = 0; i < 3000; i++) {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        dram_req r;
+        std::memset(&r, 0, sizeof r);
+        r.rows = 1;
+        const int k = (int)(rng % 16);
+        if (k == 0) { // an instruction fetch: one burst
+            r.addr = (1ull << 28) + (uint64_t)i * B;
+            r.row_bytes = B;
+            short_reads++;
+        } else if (k == 1) { // fewer bursts than channels, anywhere
+            r.addr = (rng >> 8) % (1ull << 25) * B;
+            r.row_bytes = (2 + (rng >> 40) % 3) * B;
+            short_reads++;
+        } else { // the next piece of a stream, now and then skipping ahead
+            const int st = k % 3;
+            if ((rng >> 20) % 23 == 0)
+                stream[st] += ((rng >> 30) % 97) * B;
+            r.addr = stream[st];
+            // a full piece, or a transfer's last one of 24-32 bursts (5-7 a
+            // channel: between one period of bank groups and two)
+            r.row_bytes = ((rng >> 44) % 4 ? 40 : 24 + (rng >> 50) % 9) * B;
+            r.write = st == 2;
+            stream[st] += r.row_bytes;
+        }
+        r.arrival = t;
+        dram_done da, db;
+        ASSERT_EQ(dram_wait(a.d, dram_submit(a.d, &r), &da), 0);
+        ASSERT_EQ(dram_wait(b.d, dram_submit(b.d, &r), &db), 0);
+        ASSERT_EQ(da.complete, db.complete) << i;
+        ASSERT_EQ(da.accepted, db.accepted) << i;
+        ASSERT_EQ(da.bursts, db.bursts) << i;
+        most = std::max(most, dram_dev_followers(a.d));
+        // the DMA's next piece enters when this one was accepted; now and
+        // then the engine waits for its data, or idles
+        t = i % 97 == 96 ? da.complete + 5000 : i % 5 ? da.accepted : da.complete;
+    }
+    dram_stats sa = a.stats(), sb = b.stats();
+    EXPECT_EQ(std::memcmp(&sa, &sb, sizeof sa), 0);
+    EXPECT_GT(sa.refreshes, 0u);
+    EXPECT_GT(sa.row_conflicts + sa.row_misses, 0u);
+    EXPECT_GT(short_reads, 100);
+    EXPECT_GT(most, 0); // the pieces' channels were scheduled in lockstep too
+}
