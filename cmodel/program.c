@@ -27,6 +27,82 @@ int program_push(program *p, const isa_instr *in)
     return 0;
 }
 
+static uint64_t member_of(const void *base, const isa_field *f)
+{
+    const unsigned char *b = (const unsigned char *)base + f->offset;
+    if (f->size == 8) {
+        uint64_t v;
+        memcpy(&v, b, 8);
+        return v;
+    }
+    uint32_t v;
+    memcpy(&v, b, 4);
+    return v;
+}
+
+void program_checker_init(program_checker *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const isa_opdef *d = isa_def((isa_op)op);
+        for (int j = 0; d && j < d->nfields; j++)
+            if (d->fields[j].kind == FK_BUF || d->fields[j].kind == FK_VFN)
+                c->enum_field[op][c->nenum[op]++] = (unsigned char)j;
+    }
+}
+
+void program_checker_add(program_checker *c, const isa_instr *in)
+{
+    const unsigned op = (unsigned)in->op;
+    if (op >= OP_COUNT) {
+        c->other = 1;
+        return;
+    }
+    uint64_t w[PROGRAM_INSTR_WORDS] = { 0 };
+    memcpy(w, in, sizeof *in);
+    for (size_t k = 0; k < PROGRAM_INSTR_WORDS; k++)
+        c->ored[op][k] |= w[k];
+    for (int j = 0; j < c->nenum[op]; j++) {
+        const uint64_t v = member_of(in, &isa_ops[op].fields[c->enum_field[op][j]]);
+        if (v < 64)
+            c->seen[op][j] |= (uint64_t)1 << v;
+        else
+            c->other = 1;
+    }
+}
+
+int program_checker_ok(const program_checker *c)
+{
+    if (c->other)
+        return 0;
+    for (int op = 0; op < OP_COUNT; op++) {
+        const isa_opdef *d = isa_def((isa_op)op);
+        for (int j = 0; d && j < d->nfields; j++) {
+            const isa_field *f = &d->fields[j];
+            if (f->width < 64 && member_of(c->ored[op], f) >> f->width)
+                return 0;
+        }
+        for (int j = 0; d && j < c->nenum[op]; j++) {
+            const uint64_t lim = d->fields[c->enum_field[op][j]].kind == FK_BUF
+                                     ? sizeof isa_buf_names / sizeof isa_buf_names[0]
+                                     : VFN_COUNT;
+            if (lim < 64 && c->seen[op][j] >> lim)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+int program_check(const program *p, size_t from, size_t *bad, char *err, size_t errlen)
+{
+    for (size_t i = from; i < p->n; i++)
+        if (isa_check(&p->ins[i], err, errlen) != 0) {
+            *bad = i;
+            return -1;
+        }
+    return 0;
+}
+
 int program_to_bytes(const program *p, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
     size_t total = PROGRAM_HEADER_BYTES + p->n * ISA_BYTES;
