@@ -46,6 +46,7 @@ typedef struct {
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
     attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
     timing_memo *gmemo; /* GEMM sample programs' timings likewise (gemm_timing_memo) */
+    timing_memo *vmemo; /* and vector operations' (vec_timing_memo) */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -117,7 +118,7 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
             return 0;
         }
     }
-    if (vec_timing(a, em, v, st, sampled, err, errlen) != 0)
+    if (vec_timing_memo(c->vmemo, a, em, v, st, sampled, err, errlen) != 0)
         return -1;
     c->info->simulations++;
     if (c->n < CACHE_MAX) {
@@ -173,12 +174,14 @@ struct lower_cache {
     cache c;
     attn_memo *memo; /* kept across machines: its key holds the machine */
     timing_memo *gmemo; /* likewise, GEMM sample programs (gemm_timing_memo) */
+    timing_memo *vmemo; /* and vector operations (vec_timing_memo) */
 };
 
 lower_cache *lower_cache_new(void)
 {
     lower_cache *lc = calloc(1, sizeof(lower_cache));
-    if (lc && (!(lc->memo = attn_memo_new()) || !(lc->gmemo = gemm_memo_new()))) {
+    if (lc && (!(lc->memo = attn_memo_new()) || !(lc->gmemo = gemm_memo_new()) ||
+               !(lc->vmemo = vec_memo_new()))) {
         lower_cache_free(lc);
         return NULL;
     }
@@ -195,6 +198,7 @@ void lower_cache_free(lower_cache *lc)
     if (lc) {
         attn_memo_free(lc->memo);
         timing_memo_free(lc->gmemo);
+        timing_memo_free(lc->vmemo);
     }
     free(lc);
 }
@@ -250,6 +254,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     cp->objective = (map_objective)objective;
     cp->memo = lc ? lc->memo : NULL;
     cp->gmemo = lc ? lc->gmemo : NULL;
+    cp->vmemo = lc ? lc->vmemo : NULL;
     if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
         free(cp);
         return -1;
