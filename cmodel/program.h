@@ -29,14 +29,16 @@ int program_push(program *p, const isa_instr *in);
 
 /* What isa_check tests, gathered over many instructions so that a compiler
  * checks a whole program at once, at a fraction of isa_check's cost per
- * instruction: per opcode the OR of the instructions' bytes (a field fits
- * its width iff the OR of its values does) and the values seen of each
- * enumerated field (a bit each). */
-#define PROGRAM_INSTR_WORDS ((sizeof(isa_instr) + 7) / 8)
+ * instruction: per opcode and field the OR of its values (a field fits its
+ * width iff the OR of its values does) and, for an enumerated field, the
+ * values seen (a bit each). */
 typedef struct {
-    uint64_t ored[OP_COUNT][PROGRAM_INSTR_WORDS];
-    uint64_t seen[OP_COUNT][ISA_MAX_FIELDS];   /* enumerated field j of op: bit v */
-    unsigned char nenum[OP_COUNT], enum_field[OP_COUNT][ISA_MAX_FIELDS];
+    uint64_t ored[OP_COUNT][ISA_MAX_FIELDS];
+    uint64_t seen[OP_COUNT][ISA_MAX_FIELDS]; /* enumerated field j of op: bit v */
+    /* the table's fields of each op, 4-byte members first, then 8-byte */
+    unsigned short off[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned char n4[OP_COUNT], n8[OP_COUNT], field[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned char nenum[OP_COUNT], enum_at[OP_COUNT][ISA_MAX_FIELDS]; /* indices into off */
     int other; /* an unknown opcode, or an enumerated value past 63 */
 } program_checker;
 
