@@ -317,32 +317,37 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
 
 /* One layer's attention at stage st (attention.h): every sequence and
  * head of the layer in a few programs. */
+/* ... and *planned 1 with *plan the LUT plan of the layer's shape, where
+ * the timing made it. */
 static int time_attention(const arch_t *a, const energy_model *em, attn_memo *mm,
                           const model_cfg *m, const quant_preset *q, const model_phase *ph,
                           const model_op *o, attn_stage st, sim_stats *layer, int *sampled,
-                          int *programs, char *err, size_t errlen)
+                          int *programs, attn_plan *plan, int *planned, char *err, size_t errlen)
 {
     attn_shape s;
+    *planned = 0;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
     if (a->compute_kind != COMPUTE_LUT)
         return attn_mma_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
-    return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, err,
-                              errlen);
+    return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, plan,
+                              planned, err, errlen);
 }
 
-/* The array occupancy of the layer's attention (attn_occupancy) into r. */
+/* The array occupancy of the layer's attention (attn_occupancy) into r;
+ * pl: the plan of its shape if the timing made it (else NULL: made here). */
 static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_preset *q,
-                               const model_phase *ph, const model_op *o, attn_stage st, op_result *r, char *err,
-                               size_t errlen)
+                               const model_phase *ph, const model_op *o, attn_stage st,
+                               const attn_plan *planned, op_result *r, char *err, size_t errlen)
 {
     attn_shape s;
-    attn_plan pl;
+    attn_plan made;
     if (a->compute_kind != COMPUTE_LUT) /* the GEMMs' own tiling: not the LUT plan's figure */
         return 0;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0 ||
-        attn_plan_make(a, &s, &pl, err, errlen) != 0)
+        (!planned && attn_plan_make(a, &s, &made, err, errlen) != 0))
         return -1;
+    const attn_plan pl = planned ? *planned : made;
     r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
     if (pl.cgroups > 1)
         snprintf(r->attn_partition, sizeof r->attn_partition, "grid:%d", pl.cgroups);
@@ -725,14 +730,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->second_array = a->attn_kind != 0;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
-            int programs = 0;
+            int programs = 0, planned = 0;
+            attn_plan plan;
             if (time_attention(&aa, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
-                               &programs, e, sizeof e) != 0) {
+                               &programs, &plan, &planned, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
-            if (r->on_lut &&
-                attn_occupancy_into(&aa, m, q, ph, o, (attn_stage)stage, r, e, sizeof e) != 0) {
+            if (r->on_lut && attn_occupancy_into(&aa, m, q, ph, o, (attn_stage)stage,
+                                                 planned ? &plan : NULL, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
