@@ -27,6 +27,90 @@ int program_push(program *p, const isa_instr *in)
     return 0;
 }
 
+void program_checker_init(program_checker *c)
+{
+    memset(c, 0, sizeof *c);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const isa_opdef *d = isa_def((isa_op)op);
+        int k = 0;
+        for (int wide = 0; wide < 2; wide++)
+            for (int j = 0; d && j < d->nfields; j++) {
+                const isa_field *f = &d->fields[j];
+                if ((f->size == 8) != wide)
+                    continue;
+                if (f->kind == FK_BUF || f->kind == FK_VFN)
+                    c->enum_at[op][c->nenum[op]++] = (unsigned char)k;
+                c->off[op][k] = (unsigned short)f->offset;
+                c->field[op][k++] = (unsigned char)j;
+                wide ? c->n8[op]++ : c->n4[op]++;
+            }
+    }
+}
+
+void program_checker_add(program_checker *c, const isa_instr *in)
+{
+    const unsigned op = (unsigned)in->op;
+    if (op >= OP_COUNT) {
+        c->other = 1;
+        return;
+    }
+    const unsigned char *b = (const unsigned char *)in;
+    const unsigned short *off = c->off[op];
+    uint64_t *acc = c->ored[op];
+    const int n4 = c->n4[op], n = n4 + c->n8[op];
+    for (int k = 0; k < n4; k++) {
+        uint32_t v;
+        memcpy(&v, b + off[k], 4);
+        acc[k] |= v;
+    }
+    for (int k = n4; k < n; k++) {
+        uint64_t v;
+        memcpy(&v, b + off[k], 8);
+        acc[k] |= v;
+    }
+    /* (enumerated fields are 4-byte members: isa_table.c) */
+    for (int j = 0; j < c->nenum[op]; j++) {
+        uint32_t v;
+        memcpy(&v, b + off[c->enum_at[op][j]], 4);
+        if (v < 64)
+            c->seen[op][j] |= (uint64_t)1 << v;
+        else
+            c->other = 1;
+    }
+}
+
+int program_checker_ok(const program_checker *c)
+{
+    if (c->other)
+        return 0;
+    for (int op = 0; op < OP_COUNT; op++) {
+        const isa_opdef *d = isa_def((isa_op)op);
+        for (int k = 0; d && k < c->n4[op] + c->n8[op]; k++) {
+            const isa_field *f = &d->fields[c->field[op][k]];
+            if (f->width < 64 && c->ored[op][k] >> f->width)
+                return 0;
+        }
+        for (int j = 0; d && j < c->nenum[op]; j++) {
+            const isa_field *f = &d->fields[c->field[op][c->enum_at[op][j]]];
+            const uint64_t lim = f->kind == FK_BUF ? sizeof isa_buf_names / sizeof isa_buf_names[0]
+                                                   : VFN_COUNT;
+            if (lim < 64 && c->seen[op][j] >> lim)
+                return 0;
+        }
+    }
+    return 1;
+}
+
+int program_check(const program *p, size_t from, size_t *bad, char *err, size_t errlen)
+{
+    for (size_t i = from; i < p->n; i++)
+        if (isa_check(&p->ins[i], err, errlen) != 0) {
+            *bad = i;
+            return -1;
+        }
+    return 0;
+}
+
 int program_to_bytes(const program *p, uint8_t **out, size_t *len, char *err, size_t errlen)
 {
     size_t total = PROGRAM_HEADER_BYTES + p->n * ISA_BYTES;

@@ -27,6 +27,29 @@ void program_free(program *p);
 /* Appends; returns 0, or -1 if out of memory. */
 int program_push(program *p, const isa_instr *in);
 
+/* What isa_check tests, gathered over many instructions so that a compiler
+ * checks a whole program at once, at a fraction of isa_check's cost per
+ * instruction: per opcode and field the OR of its values (a field fits its
+ * width iff the OR of its values does) and, for an enumerated field, the
+ * values seen (a bit each). */
+typedef struct {
+    uint64_t ored[OP_COUNT][ISA_MAX_FIELDS];
+    uint64_t seen[OP_COUNT][ISA_MAX_FIELDS]; /* enumerated field j of op: bit v */
+    /* the table's fields of each op, 4-byte members first, then 8-byte */
+    unsigned short off[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned char n4[OP_COUNT], n8[OP_COUNT], field[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned char nenum[OP_COUNT], enum_at[OP_COUNT][ISA_MAX_FIELDS]; /* indices into off */
+    int other; /* an unknown opcode, or an enumerated value past 63 */
+} program_checker;
+
+void program_checker_init(program_checker *c);
+void program_checker_add(program_checker *c, const isa_instr *in);
+/* 1 if isa_check passes every instruction added, else 0. */
+int program_checker_ok(const program_checker *c);
+/* The first instruction of p from index `from` on that isa_check refuses:
+ * -1 with *bad its index and the message, or 0 if none. */
+int program_check(const program *p, size_t from, size_t *bad, char *err, size_t errlen);
+
 /* Serializes to a malloc'ed buffer; -1 with a message naming the
  * instruction index if one cannot be encoded. */
 int program_to_bytes(const program *p, uint8_t **out, size_t *len, char *err, size_t errlen);

@@ -507,15 +507,14 @@ typedef struct {
      * next unit's first block loads, which it would otherwise hold back. */
     unit pending;
     int has_pending;
+    /* every instruction is checked for its encoding before the program
+     * runs, all at once at the end (attn_lower) */
+    program_checker chk;
 } emitter;
 
 static int push(emitter *e, const isa_instr *in)
 {
-    char why[256];
-    if (isa_check(in, why, sizeof why) != 0) {
-        snprintf(e->err, e->errlen, "attention: cannot encode: %s", why);
-        return -1;
-    }
+    program_checker_add(&e->chk, in);
     if (program_push(e->p, in) != 0) {
         snprintf(e->err, e->errlen, "out of memory");
         return -1;
@@ -953,6 +952,7 @@ int attn_lower(const arch_t *a, const attn_shape *s, const attn_plan *pl, attn_s
     emitter e;
     memset(&e, 0, sizeof e);
     e = (emitter){ .a = a, .s = s, .pl = pl, .st = st, .p = p, .err = err, .errlen = errlen };
+    program_checker_init(&e.chk);
     int rc = -1, ncls;
     if (!cls) {
         snprintf(err, errlen, "out of memory");
@@ -1000,6 +1000,12 @@ halt:
     memset(&h, 0, sizeof h);
     h.op = OP_HALT;
     rc = push(&e, &h);
+    char why[256];
+    size_t bad;
+    if (rc == 0 && !program_checker_ok(&e.chk) && program_check(p, 0, &bad, why, sizeof why)) {
+        snprintf(err, errlen, "attention: cannot encode: %s", why);
+        rc = -1;
+    }
 out:
     if (rc != 0)
         program_free(p);

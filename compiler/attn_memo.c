@@ -61,9 +61,24 @@ int attn_timing_memo(attn_memo *mm, const arch_t *a, const energy_model *em,
                      int *programs, char *err, size_t errlen)
 {
     attn_plan pl;
+    int planned;
+    return attn_timing_memo_plan(mm, a, em, s, st, stats, sampled, programs, &pl, &planned, err,
+                                 errlen);
+}
+
+int attn_timing_memo_plan(attn_memo *mm, const arch_t *a, const energy_model *em,
+                          const attn_shape *s, attn_stage st, sim_stats *stats, int *sampled,
+                          int *programs, attn_plan *plan, int *planned, char *err, size_t errlen)
+{
+    attn_plan pl;
     char why[8];
-    if (!mm || attn_plan_make(a, s, &pl, why, sizeof why) != 0) /* its error: attn_timing's */
+    *planned = 0;
+    if (attn_plan_make(a, s, &pl, why, sizeof why) != 0) /* its error: attn_timing's */
         return attn_timing(a, em, s, st, stats, sampled, programs, err, errlen);
+    *plan = pl;
+    *planned = 1;
+    if (!mm) /* attn_timing is this plan's timing */
+        return attn_timing_plan(a, em, s, &pl, st, stats, sampled, programs, err, errlen);
     memo_key k;
     key_of(a, s, st, &pl, &k);
     const timing_result *hit = timing_memo_get(mm->tm, &k, a);

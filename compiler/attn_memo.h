@@ -32,6 +32,13 @@ int attn_timing_memo(attn_memo *mm, const arch_t *a, const energy_model *em,
                      const attn_shape *s, attn_stage st, sim_stats *stats, int *sampled,
                      int *programs, char *err, size_t errlen);
 
+/* attn_timing_memo, also giving the plan it timed s under (*planned 1;
+ * 0 when no plan fits, and the error is attn_timing's): a caller that
+ * needs the plan too (the array's occupancy) need not make it again. */
+int attn_timing_memo_plan(attn_memo *mm, const arch_t *a, const energy_model *em,
+                          const attn_shape *s, attn_stage st, sim_stats *stats, int *sampled,
+                          int *programs, attn_plan *plan, int *planned, char *err, size_t errlen);
+
 /* Lookups answered from mm, and simulated, so far. */
 void attn_memo_counts(const attn_memo *mm, uint64_t *hits, uint64_t *misses);
 

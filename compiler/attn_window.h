@@ -18,10 +18,11 @@ extern "C" {
 
 /* attn_timing of s (a causal prefill, q_len == kv_len) with window W,
  * through the memo mm (NULL: none; attn_memo.h); W <= 0 or q_len <= W:
- * attn_timing of s unchanged. */
+ * attn_timing of s unchanged.  *planned 1: *plan is attn_plan_make's of
+ * s itself (the shape was timed unchanged), else 0. */
 int attn_window_timing(attn_memo *mm, const arch_t *arch, const energy_model *em,
-                       const attn_shape *s, int W, attn_stage st, sim_stats *out, int *sampled, int *programs, char *err,
-                       size_t errlen);
+                       const attn_shape *s, int W, attn_stage st, sim_stats *out, int *sampled, int *programs,
+                       attn_plan *plan, int *planned, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

@@ -46,6 +46,7 @@ typedef struct {
     arch_t linear_arch; /* a as the linear layers run the preset's activation bits */
     attn_memo *memo;    /* attention timings across calls (lower_cache's), or NULL */
     timing_memo *gmemo; /* GEMM sample programs' timings likewise (gemm_timing_memo) */
+    timing_memo *vmemo; /* and vector operations' (vec_timing_memo) */
 } cache;
 
 double lut_peak_macs_per_cycle(const arch_t *a, int wbits)
@@ -117,7 +118,7 @@ static int time_vec(const arch_t *a, const energy_model *em, cache *c, const vec
             return 0;
         }
     }
-    if (vec_timing(a, em, v, st, sampled, err, errlen) != 0)
+    if (vec_timing_memo(c->vmemo, a, em, v, st, sampled, err, errlen) != 0)
         return -1;
     c->info->simulations++;
     if (c->n < CACHE_MAX) {
@@ -173,12 +174,14 @@ struct lower_cache {
     cache c;
     attn_memo *memo; /* kept across machines: its key holds the machine */
     timing_memo *gmemo; /* likewise, GEMM sample programs (gemm_timing_memo) */
+    timing_memo *vmemo; /* and vector operations (vec_timing_memo) */
 };
 
 lower_cache *lower_cache_new(void)
 {
     lower_cache *lc = calloc(1, sizeof(lower_cache));
-    if (lc && (!(lc->memo = attn_memo_new()) || !(lc->gmemo = gemm_memo_new()))) {
+    if (lc && (!(lc->memo = attn_memo_new()) || !(lc->gmemo = gemm_memo_new()) ||
+               !(lc->vmemo = vec_memo_new()))) {
         lower_cache_free(lc);
         return NULL;
     }
@@ -195,6 +198,7 @@ void lower_cache_free(lower_cache *lc)
     if (lc) {
         attn_memo_free(lc->memo);
         timing_memo_free(lc->gmemo);
+        timing_memo_free(lc->vmemo);
     }
     free(lc);
 }
@@ -250,6 +254,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     cp->objective = (map_objective)objective;
     cp->memo = lc ? lc->memo : NULL;
     cp->gmemo = lc ? lc->gmemo : NULL;
+    cp->vmemo = lc ? lc->vmemo : NULL;
     if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
         free(cp);
         return -1;
@@ -312,32 +317,37 @@ static int attn_shape_of(const model_cfg *m, const quant_preset *q, const model_
 
 /* One layer's attention at stage st (attention.h): every sequence and
  * head of the layer in a few programs. */
+/* ... and *planned 1 with *plan the LUT plan of the layer's shape, where
+ * the timing made it. */
 static int time_attention(const arch_t *a, const energy_model *em, attn_memo *mm,
                           const model_cfg *m, const quant_preset *q, const model_phase *ph,
                           const model_op *o, attn_stage st, sim_stats *layer, int *sampled,
-                          int *programs, char *err, size_t errlen)
+                          int *programs, attn_plan *plan, int *planned, char *err, size_t errlen)
 {
     attn_shape s;
+    *planned = 0;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0)
         return -1;
     if (a->compute_kind != COMPUTE_LUT)
         return attn_mma_timing(a, em, &s, st, layer, sampled, programs, err, errlen);
-    return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, err,
-                              errlen);
+    return attn_window_timing(mm, a, em, &s, o->attn_window, st, layer, sampled, programs, plan,
+                              planned, err, errlen);
 }
 
-/* The array occupancy of the layer's attention (attn_occupancy) into r. */
+/* The array occupancy of the layer's attention (attn_occupancy) into r;
+ * pl: the plan of its shape if the timing made it (else NULL: made here). */
 static int attn_occupancy_into(const arch_t *a, const model_cfg *m, const quant_preset *q,
-                               const model_phase *ph, const model_op *o, attn_stage st, op_result *r, char *err,
-                               size_t errlen)
+                               const model_phase *ph, const model_op *o, attn_stage st,
+                               const attn_plan *planned, op_result *r, char *err, size_t errlen)
 {
     attn_shape s;
-    attn_plan pl;
+    attn_plan made;
     if (a->compute_kind != COMPUTE_LUT) /* the GEMMs' own tiling: not the LUT plan's figure */
         return 0;
     if (attn_shape_of(m, q, ph, o, &s, err, errlen) != 0 ||
-        attn_plan_make(a, &s, &pl, err, errlen) != 0)
+        (!planned && attn_plan_make(a, &s, &made, err, errlen) != 0))
         return -1;
+    const attn_plan pl = planned ? *planned : made;
     r->occupancy = attn_occupancy(a, &s, &pl, st, r->occupancy_of, sizeof r->occupancy_of);
     if (pl.cgroups > 1)
         snprintf(r->attn_partition, sizeof r->attn_partition, "grid:%d", pl.cgroups);
@@ -720,14 +730,15 @@ static int lower_ops(const arch_t *a, const energy_model *em, const model_cfg *m
             r->second_array = a->attn_kind != 0;
             r->wbits = r->on_lut ? (q->kv_bits ? q->kv_bits : 8) : 0;
             sim_stats layer;
-            int programs = 0;
+            int programs = 0, planned = 0;
+            attn_plan plan;
             if (time_attention(&aa, em, c->memo, m, q, ph, o, (attn_stage)stage, &layer, &sampled,
-                               &programs, e, sizeof e) != 0) {
+                               &programs, &plan, &planned, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }
-            if (r->on_lut &&
-                attn_occupancy_into(&aa, m, q, ph, o, (attn_stage)stage, r, e, sizeof e) != 0) {
+            if (r->on_lut && attn_occupancy_into(&aa, m, q, ph, o, (attn_stage)stage,
+                                                 planned ? &plan : NULL, r, e, sizeof e) != 0) {
                 snprintf(err, errlen, "%s: %s", r->op.name, e);
                 return -1;
             }

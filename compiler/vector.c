@@ -6,6 +6,7 @@
 #include "device_ff.h"
 #include "fp_arith.h"
 #include "periodic.h"
+#include "timing_memo.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -556,5 +557,54 @@ int vec_timing(const arch_t *a, const energy_model *em, const vec_shape *v, sim_
     if (em)
         sim_energy(em, st);
     *sampled = 1;
+    return 0;
+}
+
+/* What determines the programs of vec_timing and their runs. */
+typedef struct {
+    arch_t a;  /* buffers' kib zeroed: the plan holds what they decide */
+    uint64_t rows, cols;
+    int fn, tables_group, quant_out, norm_split;
+    plan pl;
+} memo_key;
+
+/* Entries kept: a sweep point times a few dozen vector shapes. */
+#define VEC_MEMO_MAX 4096
+
+struct timing_memo *vec_memo_new(void)
+{
+    return timing_memo_new(sizeof(memo_key), VEC_MEMO_MAX);
+}
+
+int vec_timing_memo(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                    const vec_shape *v, sim_stats *st, int *sampled, char *err, size_t errlen)
+{
+    memo_key k;
+    char why[256];
+    memset(&k, 0, sizeof k);
+    if (!mm || !em || plan_of(a, v, &k.pl, why, sizeof why) != 0) /* its error: vec_timing's */
+        return vec_timing(a, em, v, st, sampled, err, errlen);
+    memcpy(&k.a, a, sizeof *a);
+    for (int b = 0; b < BUF_COUNT; b++)
+        k.a.buf[b].kib = 0;
+    k.rows = v->rows;
+    k.cols = v->cols;
+    k.fn = (int)v->fn;
+    k.tables_group = v->tables_group;
+    k.quant_out = v->quant_out;
+    k.norm_split = v->norm_split;
+    const timing_result *hit = timing_memo_get(mm, &k, a);
+    if (hit) {
+        *st = hit->stats;
+        sim_energy(em, st);
+        *sampled = hit->sampled;
+        return 0;
+    }
+    timing_result r = { .programs = 1 };
+    if (vec_timing(a, em, v, &r.stats, &r.sampled, err, errlen) != 0)
+        return -1;
+    timing_memo_put(mm, &k, a, &r);
+    *st = r.stats;
+    *sampled = r.sampled;
     return 0;
 }

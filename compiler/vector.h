@@ -81,6 +81,15 @@ int vec_lower(const arch_t *arch, const vec_shape *v, uint64_t tiles_limit, prog
 int vec_timing(const arch_t *arch, const energy_model *em, const vec_shape *v,
                sim_stats *st, int *sampled, char *err, size_t errlen);
 
+/* vec_timing through a memo of timings kept across a sweep's points
+ * (timing_memo.h; NULL, or no energy model: vec_timing itself).  The key
+ * is the shape, the plan the buffers' capacities decide (tile span, slots,
+ * table halves) and every other architecture field; a hit prices the kept
+ * events with em, as vec_timing does last, so the result is the same bits. */
+struct timing_memo *vec_memo_new(void); /* its memo (timing_memo_free); NULL: no memory */
+int vec_timing_memo(struct timing_memo *mm, const arch_t *arch, const energy_model *em,
+                    const vec_shape *v, sim_stats *st, int *sampled, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -257,3 +257,75 @@ TEST(IsaVfn, TypeBaseAndVariantFollowTheNames)
     }
     EXPECT_EQ(isa_vfn_at(VFN_ADD_F32, FP_COUNT), -1);
 }
+
+// program_checker says what isa_check says of every instruction added: on
+// random programs of legal instructions, and with one field of one of them
+// just past its width or its enumeration (each field of each opcode once),
+// or an unknown opcode.
+TEST(ProgramChecker, AgreesWithIsaCheckOnEveryInstruction)
+{
+    std::mt19937_64 rng(5);
+    auto legal = [&](isa_op op) {
+        isa_instr in;
+        std::memset(&in, 0, sizeof in);
+        in.op = op;
+        const isa_opdef *d = isa_def(op);
+        for (int j = 0; j < d->nfields; j++) {
+            const isa_field &f = d->fields[j];
+            const uint64_t cap = enum_cap(f);
+            set_field(&in, f, cap == ~0ull ? rng() : rng() % (cap + 1));
+        }
+        return in;
+    };
+    char err[256];
+    int cases = 0;
+    for (int op = 0; op < OP_COUNT; op++) {
+        const isa_opdef *d = isa_def(static_cast<isa_op>(op));
+        for (int j = -1; j < d->nfields; j++) {
+            std::vector<isa_instr> prog;
+            for (int i = 0; i < 40; i++)
+                prog.push_back(legal(static_cast<isa_op>(rng() % OP_COUNT)));
+            const size_t at = rng() % prog.size();
+            prog[at] = legal(static_cast<isa_op>(op));
+            bool bad = false;
+            if (j >= 0) { // field j one past what it holds
+                const isa_field &f = d->fields[j];
+                const uint64_t cap = enum_cap(f);
+                if (cap >= (f.size == 8 ? ~0ull : 0xFFFFFFFFull))
+                    continue; // every value of the member fits
+
+                set_field(&prog[at], f, cap + 1);
+                bad = true;
+            }
+            program_checker c;
+            program_checker_init(&c);
+            for (const isa_instr &in : prog)
+                program_checker_add(&c, &in);
+            EXPECT_EQ(program_checker_ok(&c), bad ? 0 : 1) << d->mnemonic << " field " << j;
+            bool any = false;
+            for (const isa_instr &in : prog)
+                any |= isa_check(&in, err, sizeof err) != 0;
+            EXPECT_EQ(any, bad) << d->mnemonic << " field " << j;
+            program p;
+            program_init(&p);
+            for (const isa_instr &in : prog)
+                ASSERT_EQ(program_push(&p, &in), 0);
+            size_t where = 0;
+            EXPECT_EQ(program_check(&p, 0, &where, err, sizeof err), bad ? -1 : 0);
+            if (bad) {
+                EXPECT_EQ(where, at) << d->mnemonic;
+            }
+            program_free(&p);
+            cases++;
+        }
+    }
+    EXPECT_GT(cases, 2 * OP_COUNT);
+    isa_instr unknown;
+    std::memset(&unknown, 0, sizeof unknown);
+    unknown.op = static_cast<isa_op>(OP_COUNT);
+    program_checker c;
+    program_checker_init(&c);
+    program_checker_add(&c, &unknown);
+    EXPECT_EQ(program_checker_ok(&c), 0);
+    EXPECT_NE(isa_check(&unknown, err, sizeof err), 0);
+}

@@ -159,6 +159,40 @@ long long col_int(json_t *cols, const char *k)
     return (long long)json_integer_value(json_object_get(cols, k));
 }
 
+// Points of one affinity differ only in buffer capacities, and points that
+// differ in anything else have different affinities (sweep run gives an
+// affinity to one worker, so its memos see every point that could share).
+TEST(SweepSpec, AffinityIgnoresOnlyBufferCapacities)
+{
+    testproc::TmpDir t;
+    Spec sp(t, std::string("{") + kBase +
+                   ", \"grid\": {\"arch.buffers.weight.kib\": [64, 128], \"arch.lut.tile.n\": [16, 32, 64],"
+                   " \"arch.buffers.table.kib\": [8, 16]}, \"zip\": [{\"arch.lut.tile.m\": [1, 2],"
+                   " \"arch.buffers.act.kib\": [32, 64]}]}");
+    ASSERT_EQ(sp.rc, 0) << sp.err;
+    ASSERT_EQ(sp.s.npoints, 24u);
+    for (uint64_t i = 0; i < 24; i++)
+        for (uint64_t j = 0; j < 24; j++) {
+            // parameters 1 (tile.n) and 3 (tile.m) are the ones that count
+            const bool same = sp.value(i, 1) == sp.value(j, 1) && sp.value(i, 3) == sp.value(j, 3);
+            EXPECT_EQ(sweep_point_affinity(&sp.s, i) == sweep_point_affinity(&sp.s, j), same) << i << " " << j;
+        }
+    // a random key other than a capacity: every point on its own
+    Spec r(t, std::string("{") + kBase +
+                  ", \"grid\": {\"arch.buffers.weight.kib\": [64, 128]}, \"random\": {\"count\": 3, \"seed\": 1,"
+                  " \"ranges\": {\"arch.dram.bandwidth_gbps\": {\"log\": [16, 64]}}}}");
+    ASSERT_EQ(r.rc, 0) << r.err;
+    for (uint64_t i = 0; i < r.s.npoints; i++)
+        EXPECT_EQ(sweep_point_affinity(&r.s, i), i);
+    // random capacities only: the grid's other keys decide
+    Spec c(t, std::string("{") + kBase +
+                  ", \"grid\": {\"quant\": [\"W2A8\", \"W4A8\"]}, \"random\": {\"count\": 4, \"seed\": 1,"
+                  " \"ranges\": {\"arch.buffers.table.kib\": {\"int\": [4, 64]}}}}");
+    ASSERT_EQ(c.rc, 0) << c.err;
+    for (uint64_t i = 0; i < c.s.npoints; i++)
+        EXPECT_EQ(sweep_point_affinity(&c.s, i), i / 4);
+}
+
 TEST(SweepSpec, AKeyOnSeveralAxesFiltersByAgreement)
 {
     testproc::TmpDir t;

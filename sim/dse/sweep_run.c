@@ -176,8 +176,18 @@ typedef struct {
     const sweep_spec *s;
     sweep_db db;
     uint64_t first, last;
-    unsigned char *done;        /* done[id - first]: stored before this run */
-    uint64_t ntodo, sent, cursor, stored; /* cursor: the next id - first to look at */
+    unsigned char *done;        /* done[id - first]: stored before this run (1), sent in it (2) */
+    uint64_t ntodo, sent, stored;
+    /* Each point is its affinity's worker's (sweep_point_affinity: the
+     * affinity mod the workers), so the points that share simulations meet
+     * one worker's memos, not every worker's.  Worker q sends its own points
+     * in order from cursor[q] - first on; one that has run out takes the
+     * last point not yet sent, from back down, and adopts its affinity:
+     * it takes that affinity's next points itself (from tback[q] down), so
+     * what they share is simulated by two workers, not by one per point.
+     * done[] marks sent points 2. */
+    uint64_t *cursor, back, *tback, *adopt;
+    unsigned char *adopted;
     uint64_t reused, simulated; /* phases: from the workers' caches, and simulated */
     uint64_t attn_reused, attn_simulated; /* attention timings (attn_memo.h) likewise */
     int want_ops, quiet, nworkers;
@@ -189,19 +199,45 @@ typedef struct {
 /* A worker dies this often before the sweep gives up (a bug, not a point). */
 #define SWEEP_MAX_CRASHES 32
 
+/* The next point for worker q (one is left: sent < ntodo). */
+static uint64_t next_point(run_state *r, int q)
+{
+    const uint64_t range = r->last - r->first;
+    uint64_t *c = &r->cursor[q];
+    while (*c < range &&
+           (r->done[*c] || sweep_point_affinity(r->s, r->first + *c) % (uint64_t)r->nworkers != (uint64_t)q))
+        ++*c;
+    uint64_t i = *c;
+    if (i == range && r->adopted[q]) { /* the adopted affinity's next, if its owner left one */
+        const uint64_t a = r->adopt[q], stop = r->cursor[a % (uint64_t)r->nworkers];
+        uint64_t *b = &r->tback[q];
+        while (*b > stop && (r->done[*b - 1] || sweep_point_affinity(r->s, r->first + *b - 1) != a))
+            --*b;
+        if (*b > stop)
+            i = --*b;
+    }
+    if (i == range) { /* its own are all sent: the last point of another's */
+        while (r->done[r->back - 1])
+            r->back--;
+        i = --r->back;
+        r->adopt[q] = sweep_point_affinity(r->s, r->first + i);
+        r->adopted[q] = 1;
+        r->tback[q] = i;
+    }
+    r->done[i] = 2;
+    r->sent++;
+    return r->first + i;
+}
+
 /* Sends ids to w until it has SWEEP_IN_FLIGHT or none are left. */
 static int feed(run_state *r, worker *w)
 {
     while (w->inflight < SWEEP_IN_FLIGHT && (r->nretry > 0 || r->sent < r->ntodo)) {
         uint64_t id;
-        if (r->nretry > 0) {
+        if (r->nretry > 0)
             id = r->retry[--r->nretry];
-        } else {
-            while (r->done[r->cursor])
-                r->cursor++;
-            id = r->first + r->cursor++;
-            r->sent++;
-        }
+        else
+            id = next_point(r, (int)(w - r->w));
         char line[32];
         int n = snprintf(line, sizeof line, "%llu\n", (unsigned long long)id);
         if (write(w->cmd, line, (size_t)n) != n)
@@ -341,8 +377,13 @@ static int run_workers(run_state *r, char *err, size_t errlen)
     }
     r->w = w;
     r->retry = malloc(sizeof *r->retry * (size_t)n * SWEEP_IN_FLIGHT);
+    r->cursor = calloc((size_t)n * 3, sizeof *r->cursor);
+    r->tback = r->cursor + n;
+    r->adopt = r->tback + n;
+    r->adopted = calloc((size_t)n, 1);
+    r->back = r->last - r->first;
     int rc = 0, alive = 0;
-    if (!r->retry) {
+    if (!r->retry || !r->cursor || !r->adopted) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
@@ -392,6 +433,10 @@ static int run_workers(run_state *r, char *err, size_t errlen)
     free(pf);
     free(r->retry);
     r->retry = NULL;
+    free(r->cursor);
+    free(r->adopted);
+    r->cursor = NULL;
+    r->adopted = NULL;
     return rc;
 }
 

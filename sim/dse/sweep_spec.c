@@ -521,6 +521,35 @@ int sweep_point_values(const sweep_spec *s, uint64_t id, json_t **vals)
     return 0;
 }
 
+/* arch.buffers.NAME.kib: a capacity the timing memos do not key by */
+static int is_capacity(const char *key)
+{
+    const size_t n = strlen(key);
+    return !strncmp(key, "arch.buffers.", 13) && n > 17 && !strcmp(key + n - 4, ".kib") &&
+           !memchr(key + 13, '.', n - 17);
+}
+
+uint64_t sweep_point_affinity(const sweep_spec *s, uint64_t id)
+{
+    int keep[64] = { 0 }; /* digits that set anything but a capacity */
+    for (int j = 0; j < s->np; j++) {
+        if (is_capacity(s->p[j].key))
+            continue;
+        if (s->p[j].src == SW_RANDOM)
+            return id;
+        keep[s->p[j].group] = 1;
+    }
+    uint64_t rem = s->random_count ? id / s->random_count : id, aff = 0, scale = 1;
+    for (int d = s->ndigits - 1; d >= 0; d--) {
+        if (keep[d]) {
+            aff += rem % s->grid_radix[d] * scale;
+            scale *= s->grid_radix[d];
+        }
+        rem /= s->grid_radix[d];
+    }
+    return aff;
+}
+
 int sweep_param_first(const sweep_spec *s, int j)
 {
     for (int i = 0; i < j; i++)

@@ -82,6 +82,14 @@ void sweep_spec_free(sweep_spec *s);
 /* The values of point id, one new reference per parameter into vals[0..np-1]. */
 int sweep_point_values(const sweep_spec *s, uint64_t id, json_t **vals);
 
+/* The point's affinity: points of equal affinity differ at most in the
+ * buffers' capacities (arch.buffers.NAME.kib), which the timing memos leave
+ * out of their keys (attn_memo.h, timing_memo.h), so they share most of
+ * their simulations; `sweep run` gives them to one worker.  Points that
+ * share nothing of the kind (a swept random key other than a capacity)
+ * have their id as affinity. */
+uint64_t sweep_point_affinity(const sweep_spec *s, uint64_t id);
+
 /* A key may be swept by several axes (grid, zip groups, random): each is a
  * factor of the product as usual, and a point where they give the key
  * different values is invalid, so one axis filters another.  Parameter j
