@@ -11,6 +11,8 @@
 // OT transactions are in flight, reads and writes together.
 // The engine is busy until its last transaction's request is accepted: it
 // takes the next transfer in that cycle (ready = !busy || last handshake).
+// The port may be held for instruction fetch for a cycle (hold): nothing
+// is presented then, and a held engine is never one whose valid is up.
 //
 // Completion.  Each table entry remembers the scoreboard tag of its
 // transfer (and, for reads, the buffer, address and byte count).  A read
@@ -37,6 +39,10 @@ module lutc_dma #(
     input  wire [TW-1:0] tag,
     output reg           busy,
     output wire          last,     // busy, and its last request is accepted now
+    // the port is shared with instruction fetch (lutc_top.v): hold keeps
+    // this cycle's transaction off it; wants: one would be presented
+    input  wire          hold,
+    output wire          wants,
     // AXI4-style master
     output wire          arvalid,
     input  wire          arready,
@@ -106,7 +112,8 @@ module lutc_dma #(
     wire          id_avail = fresh < OTN || fl_cnt != {(IDW+1){1'b0}};
     wire [IDW-1:0] id_next = fresh < OTN ? fresh[IDW-1:0] : fl[fl_head[IDW-1:0]];
 
-    wire        want = busy && id_avail;
+    assign      wants = busy && id_avail;
+    wire        want = wants && !hold;
     assign arvalid = want && !store;
     assign awvalid = want && store && !aw_ok;
     assign wvalid  = want && store && !w_ok;

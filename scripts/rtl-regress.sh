@@ -8,7 +8,8 @@
 # per memory, and writes BUILD/rtl-regress-MEMORY.xml (JUnit, one test case
 # per seed).  ARCHS=A (default 0: the ideal architecture only) draws A
 # random legal architectures from SEED (rtl_random_arch: cores, tile m/n/k,
-# buffers, latencies, DMA transactions in flight, queue depth) and runs case
+# buffers, latencies, DMA transactions in flight, queue depth, instruction-
+# buffer entries: programs streamed from DRAM) and runs case
 # i on the (i mod A)-th; each architecture's Verilated model is built once
 # into the model cache (README "RTL models for any architecture", about a
 # minute each, one at a time) and reused by later runs.

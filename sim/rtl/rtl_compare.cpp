@@ -320,6 +320,7 @@ void draw_arch(std::mt19937 &rng, arch_t *a)
     a->dequant_lanes = pick({ 16, 64 });
     a->dequant_latency = pick({ 2, 4 });
     a->queue_depth = pick({ 2, 4, 8 });
+    a->ibuf_entries = pick({ 0, 0, 4, 16, 64, 512 }); // 0: the instruction memory
 }
 
 } // namespace
@@ -337,13 +338,14 @@ void rtl_random_arch(uint32_t seed, arch_t *a)
 
 std::string rtl_arch_summary(const arch_t *a)
 {
-    char b[320];
+    char b[352];
     snprintf(b, sizeof b, "%d cores, tile %dx%dx%d, buffers act/weight/table/output "
              "%d/%d/%d/%d KiB, weight banks %d, DRAM latency %d, dma.max_outstanding %d, "
-             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d",
+             "latencies lmma/tprec/dq %d/%d/%d, dq lanes %d, queue %d, ibuf %d",
              a->lut_cores, a->tile_m, a->tile_n, a->tile_k, a->buf[BUF_ACT].kib,
              a->buf[BUF_WGT].kib, a->buf[BUF_TBL].kib, a->buf[BUF_OUT].kib,
              a->buf[BUF_WGT].banks, a->dram_latency, a->dma_max_outstanding, a->lmma_latency,
-             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth);
+             a->tprec_latency, a->dequant_latency, a->dequant_lanes, a->queue_depth,
+             a->ibuf_entries);
     return b;
 }

@@ -70,7 +70,8 @@ bool rtl_make_random_program(const arch_t *arch, uint32_t seed, program *p,
 
 // A random architecture the RTL supports (seeded; legal by arch_check):
 // the ideal arch with LUT cores, tile m/n/k, buffer sizes and weight banks,
-// latencies (DRAM, array, precompute, dequant), dequant lanes, queue depth
+// latencies (DRAM, array, precompute, dequant), dequant lanes, queue depth,
+// instruction-buffer entries (0: the instruction memory)
 // and DMA transactions in flight drawn from small sets.  Each is its own
 // Verilated model (rtl_cache.h).  name: "rand-SEED".
 void rtl_random_arch(uint32_t seed, arch_t *a);

@@ -1,6 +1,8 @@
 // rtl_engine.cpp - the Verilator harness of the LUT core (plain C++, --cc).
 #include "rtl_engine.h"
 
+#include "ifetch.h"
+
 #include "rtl_memory.h"
 #include "rtl_model.h"
 #include "rtl_params.h"
@@ -140,6 +142,38 @@ static int rate_supported(const arch_t *a, bool device, char *err, size_t errlen
     return 0;
 }
 
+/* The RTL's instruction buffer (rtl/lutc_ifetch.v) fetches one burst of
+ * instructions a request. */
+static int ibuf_supported(const arch_t *a, bool device, char *err, size_t errlen)
+{
+    arch_t b;
+    rtl_params_built_arch(a, device, &b);
+    if (b.dram_burst < IFETCH_INSTR_BYTES) {
+        fail(err, errlen, "the RTL fetches whole bursts of instructions: dram.burst_bytes %d is "
+             "below one %d-byte instruction, so issue.ibuf_entries %d needs the C model",
+             b.dram_burst, IFETCH_INSTR_BYTES, a->ibuf_entries);
+        return -1;
+    }
+    const int k = b.dram_burst / IFETCH_INSTR_BYTES;
+    if (a->ibuf_entries % k != 0) {
+        fail(err, errlen, "issue.ibuf_entries %d: the RTL's instruction buffer holds whole bursts "
+             "of %d instructions (dram.burst_bytes %d / %d): use a multiple of %d",
+             a->ibuf_entries, k, b.dram_burst, IFETCH_INSTR_BYTES, k);
+        return -1;
+    }
+    /* (the C model reserves the bus for a window-limited transfer as one
+     * interval of its bursts; the RTL's fetcher uses the cycles the DMA
+     * waits for a transaction slot, so the two would differ) */
+    if (!device && a->dma_max_outstanding > 0 && a->dma_max_outstanding < a->dram_latency) {
+        fail(err, errlen, "issue.ibuf_entries %d with dma.max_outstanding %d below dram.latency "
+             "%d: the C model does not time instruction fetches in the DMA's window gaps as the "
+             "RTL does; needs the C model (use dma.max_outstanding 0 or >= the latency)",
+             a->ibuf_entries, a->dma_max_outstanding, a->dram_latency);
+        return -1;
+    }
+    return 0;
+}
+
 static int arch_supported(const arch_t *a, bool device, bool port, char *err, size_t errlen)
 {
     device = device || port; /* the memory outside sets bandwidth and burst */
@@ -178,12 +212,8 @@ static int arch_supported(const arch_t *a, bool device, bool port, char *err, si
              "lut.index_kib %d needs the C model (use 0 to compare engines)", a->lut_index_kib);
         return -1;
     }
-    if (a->ibuf_entries != 0) {
-        fail(err, errlen,
-             "the RTL holds the whole program in its instruction memory: issue.ibuf_entries "
-             "%d needs the C model (use 0 to compare engines)", a->ibuf_entries);
+    if (a->ibuf_entries != 0 && ibuf_supported(a, device, err, errlen) != 0)
         return -1;
-    }
     if (a->dma_engines != 1) {
         fail(err, errlen,
              "the RTL has one DMA queue: dma.engines %d needs the C model (use 1 to compare "
@@ -280,7 +310,8 @@ static int model_run(const arch_t *arch, const program *p, uint8_t *dram, size_t
             break;
         }
     }
-    if (nrun > ((size_t)1 << kImemAw)) {
+    const bool streamed = arch->ibuf_entries > 0; // else the instruction memory holds it
+    if (!streamed && nrun > ((size_t)1 << kImemAw)) {
         fail(err, errlen, "program of %zu instructions exceeds the RTL's %d-entry instruction memory",
              nrun, 1 << kImemAw);
         return -1;
@@ -353,20 +384,40 @@ static int model_run(const arch_t *arch, const program *p, uint8_t *dram, size_t
     top->imem_we = 0;
     top->m_rvalid = 0;
     top->m_bvalid = 0;
+    top->prog_n = (uint32_t)p->n;
     top->clk = 0;
     top->eval();
-    for (size_t i = 0; i < nrun; i++) {
+    /* Streamed, the whole program is in DRAM (the fetcher runs ahead to its
+     * end, as the C model's does; what follows halt never dispatches and is
+     * zeros where it does not encode); else the instruction memory holds
+     * it up to the halt. */
+    std::vector<uint8_t> prog_bytes;
+    for (size_t i = 0; i < (streamed ? p->n : nrun); i++) {
         isa_word w;
         char e[256];
         if (isa_encode(&p->ins[i], &w, e, sizeof e) != 0) {
-            fail(err, errlen, "instruction %zu: %s", i, e);
-            return -1;
+            if (streamed && i >= nrun)
+                w = isa_word{};
+            else {
+                fail(err, errlen, "instruction %zu: %s", i, e);
+                return -1;
+            }
+        }
+        if (streamed) {
+            for (int k = 0; k < 16; k++)
+                prog_bytes.push_back((uint8_t)(w.w[k / 8] >> (8 * (k % 8))));
+            continue;
         }
         top->imem_we = 1;
         top->imem_addr = (uint32_t)i;
         for (int k = 0; k < 4; k++)
             top->imem_wdata[k] = (uint32_t)(w.w[k / 2] >> (32 * (k % 2)));
         tick();
+    }
+    if (streamed) {
+        const uint64_t blk = (uint64_t)built.dram_burst;
+        port.set_program(IFETCH_BASE, std::move(prog_bytes),
+                         ((uint64_t)p->n * IFETCH_INSTR_BYTES + blk - 1) / blk * blk);
     }
     top->imem_we = 0;
     tick();
@@ -487,9 +538,30 @@ static int model_run(const arch_t *arch, const program *p, uint8_t *dram, size_t
         top->eval();
         dump(n, 1);
     }
+    /* Fetches the halt left in flight (blocks past it) return; the core
+     * requests nothing more once halted. */
+    for (uint64_t d = 0; rc == 0 && streamed && port.outstanding() != 0; d++) {
+        if (d > 4 * (uint64_t)arch->dram_latency + 1000) {
+            fail(err, errlen, "RTL's instruction fetches still outstanding %llu cycles after halt",
+                 (unsigned long long)d);
+            rc = -1;
+            break;
+        }
+        port.drive(top.get(), n + d);
+        top->clk = 0;
+        top->eval();
+        if (!port.observe(top.get(), n + d)) {
+            fail(err, errlen, "%s after halt", port.error().c_str());
+            rc = -1;
+            break;
+        }
+        top->clk = 1;
+        top->eval();
+    }
     if (rc == 0) {
         st->cycles = top->end_cycle;
         st->stall_queue_full = top->stall_qfull;
+        st->unit[UNIT_DMA].stall_dram = top->stall_port;
         st->ev.dram_read_bytes = port.read_bytes;
         st->ev.dram_write_bytes = port.write_bytes;
         for (int u = 0; u < 4; u++)

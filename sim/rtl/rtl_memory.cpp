@@ -40,6 +40,13 @@ RtlMemory::RtlMemory(const arch_t *arch, const rtl_memory *mode, uint64_t beat, 
 
 RtlMemory::~RtlMemory() { dram_dev_free(dev_); }
 
+void RtlMemory::set_program(uint64_t base, std::vector<uint8_t> bytes, uint64_t span)
+{
+    prog_base_ = base;
+    prog_ = std::move(bytes);
+    prog_span_ = span > prog_.size() ? span : prog_.size();
+}
+
 bool RtlMemory::ready(uint64_t n, bool write)
 {
     (void)write;
@@ -126,8 +133,13 @@ void RtlMemory::drive(Vlutc_top *top, uint64_t n)
         const Rsp &x = pend_[rsel_];
         top->m_rid = x.id;
         uint8_t d[64] = { 0 };
-        for (uint64_t i = 0; i < B_ && x.addr + i < size_; i++)
-            d[i] = img_[x.addr + i];
+        if (in_program(x.addr)) {
+            for (uint64_t i = 0, o = x.addr - prog_base_; i < B_ && o + i < prog_.size(); i++)
+                d[i] = prog_[o + i];
+        } else {
+            for (uint64_t i = 0; i < B_ && x.addr + i < size_; i++)
+                d[i] = img_[x.addr + i];
+        }
         for (int k = 0; k < (int)(B_ + 3) / 4; k++)
             top->m_rdata[k] = (uint32_t)d[4 * k] | (uint32_t)d[4 * k + 1] << 8 |
                               (uint32_t)d[4 * k + 2] << 16 | (uint32_t)d[4 * k + 3] << 24;
@@ -179,7 +191,7 @@ bool RtlMemory::observe(Vlutc_top *top, uint64_t n)
         credit_ -= (double)B_;
     if (top->m_arvalid && arr_) {
         uint64_t a = top->m_araddr;
-        if (a >= size_) {
+        if (a >= size_ && !in_program(a)) {
             snprintf(e, sizeof e, "RTL read burst at 0x%llx outside the %zu-byte image",
                      (unsigned long long)a, size_);
             err_ = e;

@@ -53,6 +53,9 @@ public:
     // core broke the protocol (an unknown ID, a burst outside the image).
     bool observe(Vlutc_top *top, uint64_t n);
     size_t outstanding() const { return pend_.size() + aw_.size(); }
+    // The program the core streams (issue.ibuf_entries > 0), read-only at
+    // [base, base + bytes): reads past its end return zeros up to `span`.
+    void set_program(uint64_t base, std::vector<uint8_t> bytes, uint64_t span);
     uint64_t read_bytes = 0, write_bytes = 0; // beats x beat bytes
 
 private:
@@ -96,6 +99,9 @@ private:
     size_t rsel_ = 0, bsel_ = 0;
     bool arr_ = false, awr_ = false, wr_ = false;
     std::string err_;
+    uint64_t prog_base_ = 0, prog_span_ = 0;
+    std::vector<uint8_t> prog_;
+    bool in_program(uint64_t a) const { return a >= prog_base_ && a - prog_base_ < prog_span_; }
 };
 
 #endif

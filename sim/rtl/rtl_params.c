@@ -102,7 +102,19 @@ void rtl_params_print_arch(FILE *f, const arch_t *a)
     /* DMA transactions in flight (the memory port's IDs): arch.h, arch_dma_ot */
     const int ot = arch_dma_ot(a);
     fprintf(f, "`define ARCH_DMA_OT %d\n", ot);
-    fprintf(f, "`define ARCH_DMA_IDW %d\n", ot > 1 ? clog2(ot) : 1);
+    const int dma_idw = ot > 1 ? clog2(ot) : 1;
+    fprintf(f, "`define ARCH_DMA_IDW %d\n", dma_idw);
+    /* Instruction streaming (rtl/lutc_ifetch.v): blocks of one burst, the
+     * buffer's block slots as the fetcher's IDs, marked on the port by a
+     * top ID bit above both. */
+    const int ib = a->ibuf_entries, k = a->dram_burst >= 16 ? a->dram_burst / 16 : 1;
+    const int slots = ib > 0 && ib / k > 1 ? ib / k : 2;
+    const int f_idw = clog2(slots);
+    fprintf(f, "`define ARCH_IBUF_ENTRIES %d\n", ib);
+    fprintf(f, "`define ARCH_IBUF_PER_BLOCK %d // instructions per fetch (one burst)\n", k);
+    fprintf(f, "`define ARCH_IBUF_IDW %d\n", f_idw);
+    fprintf(f, "`define ARCH_PORT_IDW %d\n",
+            ib > 0 ? (dma_idw > f_idw ? dma_idw : f_idw) + 1 : dma_idw);
     fprintf(f, "`define ARCH_TPREC_TPC %d\n", a->tprec_tables_per_cycle);
     fprintf(f, "`define ARCH_TPREC_LATENCY %d\n", a->tprec_latency);
     fprintf(f, "`define ARCH_DQ_LANES %d\n", a->dequant_lanes);
