@@ -99,13 +99,18 @@ module lutc_buffers (
         if (tp_aen) for (i = 0; i < TK; i = i + 1) tp_adata[i*8 +: 8] = rd(2'd0, {10'd0, tp_aaddr} + i);
     end
     // (a row wholly inside the buffer, the common case, is read without a
-    // bounds compare per byte)
+    // bounds compare per byte, and four bytes at a time: one 32-bit word
+    // written per four bytes, not a masked update of it per byte)
     localparam integer LWB = COLS*TK/8;
+    wire [`ARCH_BUF_WEIGHT_AW-1:0] lwa = lw_addr[`ARCH_BUF_WEIGHT_AW-1:0];
     always @* begin
         lw_data = {COLS*TK{1'b0}};
-        if (lw_en && NWG >= LWB && {10'd0, lw_addr} <= NWG - LWB)
-            for (i = 0; i < LWB; i = i + 1)
-                lw_data[i*8 +: 8] = m_wgt[lw_addr[`ARCH_BUF_WEIGHT_AW-1:0] + i[`ARCH_BUF_WEIGHT_AW-1:0]];
+        if (lw_en && NWG >= LWB && LWB % 4 == 0 && {10'd0, lw_addr} <= NWG - LWB)
+            for (i = 0; i < LWB / 4; i = i + 1)
+                lw_data[i*32 +: 32] = {m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 3],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 2],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 1],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0]]};
         else if (lw_en)
             for (i = 0; i < LWB; i = i + 1) lw_data[i*8 +: 8] = rd(2'd1, {10'd0, lw_addr} + i);
     end

@@ -84,15 +84,28 @@ module lutc_dq (
     assign w_addr = da[21:0];
     assign w_len = nl[13:0] * 16'd4;
 
-    genvar g;
-    generate
-        for (g = 0; g < L; g = g + 1) begin : lane
-            wire [31:0] ma = meta + lc[g] * 8;
-            wire [31:0] sa = sum + lr[g] * 4;
-            assign meta_addr[g*22 +: 22] = ma[21:0];
-            assign sum_addr[g*22 +: 22] = sa[21:0];
-        end
-    endgenerate
+    // Per-lane gather addresses, only while busy (the buffers read them only
+    // then): packing 2 x 64 22-bit fields costs a simulator more than the
+    // lanes' arithmetic.
+    /* verilator tracing_off */
+    reg [31:0] ma, sa;
+    /* verilator tracing_on */
+    reg [L*22-1:0] mad, sad;
+    assign meta_addr = mad;
+    assign sum_addr = sad;
+    integer la;
+    always @* begin
+        ma = 32'd0; sa = 32'd0;
+        mad = {L*22{1'b0}};
+        sad = {L*22{1'b0}};
+        if (busy)
+            for (la = 0; la < L; la = la + 1) begin
+                ma = meta + lc[la] * 8;
+                sa = sum + lr[la] * 4;
+                mad[la*22 +: 22] = ma[21:0];
+                sad[la*22 +: 22] = sa[21:0];
+            end
+    end
 
     // The lanes' arithmetic, computed only while busy (w_en is low, and the
     // buffer ignores w_data, otherwise).
