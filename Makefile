@@ -241,9 +241,9 @@ rtl-lint: $(RTL_GEN)
 
 # (the includes are rewritten only when their text changes; the stamp keeps
 # Verilator from re-running when only their time stamp moved)
-$(RTL_VLIB): $(RTL_SRC) $(RTL_GEN)
-	$(VERILATOR) $(RTL_VFLAGS) -Mdir $(RTL_VDIR) $(RTL_SRC)
-	$(MAKE) --no-print-directory -s -C $(RTL_VDIR) -f Vlutc_top.mk OPT_FAST=-O2 \
+$(RTL_VLIB): $(RTL_SRC) $(RTL_GEN) sim/rtl/rtl_flags.mk
+	$(VERILATOR) $(RTL_VFLAGS) --no-skip-identical -Mdir $(RTL_VDIR) $(RTL_SRC)
+	$(MAKE) --no-print-directory -s -C $(RTL_VDIR) -f Vlutc_top.mk OPT_FAST="$(RTL_OPT_FAST)" OPT_SLOW="$(RTL_OPT_SLOW)" \
 	    Vlutc_top__ALL.a $(RTL_VRT_OBJS)
 $(RTL_VRT): $(RTL_VLIB)
 

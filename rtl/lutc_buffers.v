@@ -89,7 +89,7 @@ module lutc_buffers (
         rd32 = {rd(b, a + 3), rd(b, a + 2), rd(b, a + 1), rd(b, a)};
     endfunction
 
-    integer i, j;
+    integer i, j, k;
     always @* begin
         dr_data = {B*8{1'b0}};
         if (dr_en) for (i = 0; i < B; i = i + 1) dr_data[i*8 +: 8] = rd(dr_buf, {10'd0, dr_addr} + i);
@@ -98,9 +98,21 @@ module lutc_buffers (
         tp_adata = {TK*8{1'b0}};
         if (tp_aen) for (i = 0; i < TK; i = i + 1) tp_adata[i*8 +: 8] = rd(2'd0, {10'd0, tp_aaddr} + i);
     end
+    // (a row wholly inside the buffer, the common case, is read without a
+    // bounds compare per byte, and four bytes at a time: one 32-bit word
+    // written per four bytes, not a masked update of it per byte)
+    localparam integer LWB = COLS*TK/8;
+    wire [`ARCH_BUF_WEIGHT_AW-1:0] lwa = lw_addr[`ARCH_BUF_WEIGHT_AW-1:0];
     always @* begin
         lw_data = {COLS*TK{1'b0}};
-        if (lw_en) for (i = 0; i < COLS*TK/8; i = i + 1) lw_data[i*8 +: 8] = rd(2'd1, {10'd0, lw_addr} + i);
+        if (lw_en && NWG >= LWB && LWB % 4 == 0 && {10'd0, lw_addr} <= NWG - LWB)
+            for (i = 0; i < LWB / 4; i = i + 1)
+                lw_data[i*32 +: 32] = {m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 3],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 2],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0] + 1],
+                                       m_wgt[lwa + 4*i[`ARCH_BUF_WEIGHT_AW-1:0]]};
+        else if (lw_en)
+            for (i = 0; i < LWB; i = i + 1) lw_data[i*8 +: 8] = rd(2'd1, {10'd0, lw_addr} + i);
     end
     always @* begin
         lt_data = {TM*E*16{1'b0}};
@@ -143,11 +155,15 @@ module lutc_buffers (
             for (i = 0; i < 2*E; i = i + 1) wr(2'd2, {10'd0, tp_taddr} + i, tp_tdata[i*8 +: 8]);
         if (tp_swe)
             for (i = 0; i < 4; i = i + 1) wr(2'd2, {10'd0, tp_saddr} + i, tp_sdata[i*8 +: 8]);
+        // (per column, then per byte: loops short enough for Verilator to
+        // unroll into constant slices)
         for (j = 0; j < TM; j = j + 1)
             if (la_we[j])
-                for (i = 0; i < 4*COLS; i = i + 1)
-                    if (i < la_wlen)
-                        wr(2'd3, {10'd0, la_addr[j*22 +: 22]} + i, la_wdata[(j*4*COLS + i)*8 +: 8]);
+                for (i = 0; i < COLS; i = i + 1)
+                    if (i*4 < la_wlen)
+                        for (k = 0; k < 4; k = k + 1)
+                            wr(2'd3, {10'd0, la_addr[j*22 +: 22]} + i*4 + k,
+                               la_wdata[((j*COLS + i)*4 + k)*8 +: 8]);
         if (qw_en)
             for (i = 0; i < 4*L; i = i + 1)
                 if (i < qw_len) wr(2'd3, {10'd0, qw_addr} + i, qw_data[i*8 +: 8]);

@@ -53,11 +53,15 @@ module lutc_dq (
     reg [31:0] lr [0:L];
     reg [31:0] lc [0:L];
     integer l;
+    // (an idle unit's lanes are not used: they stay at zero while it waits)
     always @* begin
         lr[0] = r0;
         lc[0] = c0;
         for (l = 0; l < L; l = l + 1) begin
-            if (lc[l] + 32'd1 == n) begin
+            if (!busy) begin
+                lc[l+1] = 32'd0;
+                lr[l+1] = 32'd0;
+            end else if (lc[l] + 32'd1 == n) begin
                 lc[l+1] = 32'd0;
                 lr[l+1] = lr[l] + 32'd1;
             end else begin
@@ -80,23 +84,55 @@ module lutc_dq (
     assign w_addr = da[21:0];
     assign w_len = nl[13:0] * 16'd4;
 
-    genvar g;
-    generate
-        for (g = 0; g < L; g = g + 1) begin : lane
-            wire [31:0] ma = meta + lc[g] * 8;
-            wire [31:0] sa = sum + lr[g] * 4;
-            assign meta_addr[g*22 +: 22] = ma[21:0];
-            assign sum_addr[g*22 +: 22] = sa[21:0];
-            wire signed [63:0] a64 = {{32{acc_data[g*32+31]}}, acc_data[g*32 +: 32]};
-            wire signed [63:0] k64 = {{32{meta_data[g*32+31]}}, meta_data[g*32 +: 32]};
-            wire signed [63:0] s64 = {{32{sum_data[g*32+31]}}, sum_data[g*32 +: 32]};
-            wire signed [63:0] tw = a64 + k64 * s64;
-            wire signed [63:0] half = (tw + {63'd0, tw[63]}) >>> 1;
-            wire [63:0] gr = shift ? half : tw;
-            wire [31:0] prev = accum ? dst_rdata[g*32 +: 32] : 32'd0;
-            assign w_data[g*32 +: 32] = prev + gr[31:0];
-        end
-    endgenerate
+    // Per-lane gather addresses, only while busy (the buffers read them only
+    // then): packing 2 x 64 22-bit fields costs a simulator more than the
+    // lanes' arithmetic.
+    /* verilator tracing_off */
+    reg [31:0] ma, sa;
+    /* verilator tracing_on */
+    reg [L*22-1:0] mad, sad;
+    assign meta_addr = mad;
+    assign sum_addr = sad;
+    integer la;
+    always @* begin
+        ma = 32'd0; sa = 32'd0;
+        mad = {L*22{1'b0}};
+        sad = {L*22{1'b0}};
+        if (busy)
+            for (la = 0; la < L; la = la + 1) begin
+                ma = meta + lc[la] * 8;
+                sa = sum + lr[la] * 4;
+                mad[la*22 +: 22] = ma[21:0];
+                sad[la*22 +: 22] = sa[21:0];
+            end
+    end
+
+    // The lanes' arithmetic, computed only while busy (w_en is low, and the
+    // buffer ignores w_data, otherwise).
+    /* verilator tracing_off */
+    reg signed [63:0] a64, k64, s64, tw, half;
+    reg [63:0] gr;
+    reg [31:0] prev;
+    /* verilator tracing_on */
+    reg [L*32-1:0] wd;
+    integer ln;
+    assign w_data = wd;
+    always @* begin
+        a64 = 64'sd0; k64 = 64'sd0; s64 = 64'sd0; tw = 64'sd0; half = 64'sd0;
+        gr = 64'd0; prev = 32'd0;
+        wd = {L*32{1'b0}};
+        if (busy)
+            for (ln = 0; ln < L; ln = ln + 1) begin
+                a64 = {{32{acc_data[ln*32+31]}}, acc_data[ln*32 +: 32]};
+                k64 = {{32{meta_data[ln*32+31]}}, meta_data[ln*32 +: 32]};
+                s64 = {{32{sum_data[ln*32+31]}}, sum_data[ln*32 +: 32]};
+                tw = a64 + k64 * s64;
+                half = (tw + {63'd0, tw[63]}) >>> 1;
+                gr = shift ? half : tw;
+                prev = accum ? dst_rdata[ln*32 +: 32] : 32'd0;
+                wd[ln*32 +: 32] = prev + gr[31:0];
+            end
+    end
 
     always @(posedge clk) begin
         if (rst) begin

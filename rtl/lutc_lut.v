@@ -41,7 +41,6 @@ module lutc_lut (
     localparam integer TK = `ARCH_TILE_K;
     localparam integer E = `ARCH_ENTRIES;
     localparam integer EB = E * `ARCH_ENTRY_BYTES;
-    localparam integer SB = TK - 1; // select bits
 
     wire [31:0] w_tbl   = {10'd0, word[`F_LMMA_TBL_LSB +: `F_LMMA_TBL_W]};
     wire [31:0] w_wgt   = {10'd0, word[`F_LMMA_WGT_LSB +: `F_LMMA_WGT_W]};
@@ -82,43 +81,57 @@ module lutc_lut (
         end
     endgenerate
 
-    // The columns, as one loop over (row, column) rather than a generate
-    // block: Verilator keeps the loop and writes each 32-bit slice in place
-    // (a generate of TM x COLS slice assigns became one TM*COLS*32-bit
-    // concatenation, quadratic in COLS, per cycle).  Same logic per column;
-    // a column's weight field is read once for its TM rows.
-    // (per-column temporaries: not traced)
-    /* verilator tracing_off */
-    integer lg, lh;
-    reg [TK-1:0] f;
-    reg signed [15:0] e;
-    reg signed [31:0] v;
-    reg [31:0] init, base, fi;
-    /* verilator tracing_on */
-    // The tile_m tables as an array of entries: a column's lookup is then an
-    // index, not a variable bit slice of the whole table vector.
-    reg [15:0] tent [0:TM*E-1];
+    // Each row's table as the 2^TK values a column can add this pass: entry
+    // f is (f[TK-1] ? -t[f[TK-2:0]] : t[f[TK-2:0]]) << plane, sign-extended.
+    // The negation and the plane shift are done once per row and entry (2E
+    // per row) rather than once per column (COLS per row); each column then
+    // only selects one of them and adds.  Same sums as negating and shifting
+    // per column, with fewer adders (2E*TM instead of COLS*TM negators).
+    localparam integer F = 2 * E; // values of a TK-bit index field
+    reg [31:0] tadd [0:TM*F-1];
     integer q;
-    always @*
-        for (q = 0; q < TM*E; q = q + 1) tent[q] = t_data[q*16 +: 16];
-    // (an idle array computes nothing: its sums are written only while busy)
+    /* verilator tracing_off */
+    reg signed [31:0] tv;
+    /* verilator tracing_on */
     always @* begin
-        /* verilator lint_off WIDTHCONCAT */
-        f = {TK{1'b0}}; fi = 32'd0; e = 16'sd0; v = 32'sd0; init = 32'd0; base = 32'd0;
-        if (!busy) a_wdata = '0;
-        /* verilator lint_on WIDTHCONCAT */
-        else for (lh = 0; lh < COLS; lh = lh + 1) begin
-            f = w_data[lh*TK +: TK];
-            fi = {{(32-SB){1'b0}}, f[SB-1:0]};
-            for (lg = 0; lg < TM; lg = lg + 1) begin
-                e = tent[lg*E + fi];
-                v = f[SB] ? -{{16{e[15]}}, e} : {{16{e[15]}}, e};
-                init = accum ? a_rdata[(lg*COLS + lh)*32 +: 32] : 32'd0;
-                base = first ? init : acc_q[(lg*COLS + lh)*32 +: 32];
-                a_wdata[(lg*COLS + lh)*32 +: 32] = base + (v << i[2:0]);
-            end
+        tv = 32'sd0;
+        for (q = 0; q < TM*F; q = q + 1) begin
+            tv = {{16{t_data[((q / F) * E + q % E)*16 + 15]}}, t_data[((q / F) * E + q % E)*16 +: 16]};
+            if (q % F >= E) tv = -tv;
+            tadd[q] = tv << i[2:0];
         end
     end
+
+    // The columns, as loops over (row, column) rather than a generate
+    // block: Verilator unrolls them (--unroll-count, per loop: so the row
+    // and the column loops stay apart) into constant word indices, where a
+    // generate of TM x COLS slice assigns became one TM*COLS*32-bit
+    // concatenation per cycle.  The accumulator a pass adds to (the array's
+    // own, the output buffer's, or zero) is chosen once for the whole pass,
+    // not per column: the three loops differ only in it.
+    // (an idle array computes nothing: its sums are written only while busy)
+    // (what column lh of row lg adds this pass: a macro, not a function,
+    // whose result Verilator would keep in a member variable per column)
+`define LUTC_COL_ADD tadd[lg * F + {{(32-TK){1'b0}}, w_data[lh*TK +: TK]}]
+    integer lg, lh;
+    always @* begin
+        /* verilator lint_off WIDTHCONCAT */
+        if (!busy) a_wdata = '0;
+        /* verilator lint_on WIDTHCONCAT */
+        else if (!first)
+            for (lg = 0; lg < TM; lg = lg + 1)
+                for (lh = 0; lh < COLS; lh = lh + 1)
+                    a_wdata[(lg*COLS + lh)*32 +: 32] = acc_q[(lg*COLS + lh)*32 +: 32] + `LUTC_COL_ADD;
+        else if (accum)
+            for (lg = 0; lg < TM; lg = lg + 1)
+                for (lh = 0; lh < COLS; lh = lh + 1)
+                    a_wdata[(lg*COLS + lh)*32 +: 32] = a_rdata[(lg*COLS + lh)*32 +: 32] + `LUTC_COL_ADD;
+        else
+            for (lg = 0; lg < TM; lg = lg + 1)
+                for (lh = 0; lh < COLS; lh = lh + 1)
+                    a_wdata[(lg*COLS + lh)*32 +: 32] = `LUTC_COL_ADD;
+    end
+`undef LUTC_COL_ADD
 
     always @(posedge clk) if (busy) acc_q <= a_wdata;
 

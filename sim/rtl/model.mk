@@ -31,7 +31,7 @@ check:
 $(VLIB): | check
 	@$(VERILATOR) $(RTL_VFLAGS_CORE) -I$(WORK)/gen -Mdir $(VDIR) $(SRC)/rtl/*.v >>$(LOG) 2>&1 || \
 	    $(call fail,verilator failed on the generated includes)
-	@$(MAKE) -C $(VDIR) -f Vlutc_top.mk OPT=-fPIC OPT_FAST=-O2 Vlutc_top__ALL.a $(RTL_VRT_OBJS) \
+	@$(MAKE) -C $(VDIR) -f Vlutc_top.mk OPT=-fPIC OPT_FAST="$(RTL_OPT_FAST)" OPT_SLOW="$(RTL_OPT_SLOW)" Vlutc_top__ALL.a $(RTL_VRT_OBJS) \
 	    >>$(LOG) 2>&1 || $(call fail,compiling the Verilated model failed)
 
 $(WORK)/params.c: $(WORK)/gen/arch_params.vh

@@ -91,6 +91,15 @@ uint64_t RtlMemory::latency_for(uint64_t n, uint64_t addr, bool write)
 /* Which due response to present this cycle (-1: none). */
 int RtlMemory::pick(uint64_t n, bool write)
 {
+    if (npend_[write] == 0)
+        return -1; // (and no random draw: the scan below would make none)
+    if (kind_ == RTL_MEM_IDEAL) {
+        // every response is due a fixed latency after its request, so the
+        // first of its kind is due first (and wins ties by its index)
+        for (size_t i = 0; i < pend_.size(); i++)
+            if (pend_[i].write == write)
+                return pend_[i].due <= n ? (int)i : -1;
+    }
     int best = -1, count = 0;
     for (size_t i = 0; i < pend_.size(); i++) {
         const Rsp &r = pend_[i];
@@ -185,8 +194,10 @@ bool RtlMemory::observe(Vlutc_top *top, uint64_t n)
         rm[nrm++] = bsel_;
     if (nrm == 2 && rm[0] < rm[1])
         std::swap(rm[0], rm[1]);
-    for (int i = 0; i < nrm; i++)
+    for (int i = 0; i < nrm; i++) {
+        npend_[pend_[rm[i]].write]--;
         pend_.erase(pend_.begin() + (long)rm[i]);
+    }
     if (bpc_ < (double)B_ && ((top->m_arvalid && arr_) || (top->m_awvalid && awr_)))
         credit_ -= (double)B_;
     if (top->m_arvalid && arr_) {
@@ -198,6 +209,7 @@ bool RtlMemory::observe(Vlutc_top *top, uint64_t n)
             return false;
         }
         pend_.push_back(Rsp{ latency_for(n, a, false), (uint32_t)top->m_arid, false, a });
+        npend_[0]++;
         read_bytes += B_;
     }
     if (top->m_awvalid && awr_)
@@ -227,6 +239,7 @@ bool RtlMemory::observe(Vlutc_top *top, uint64_t n)
             img_[a.addr + i] = w[i];
         }
         pend_.push_back(Rsp{ latency_for(n, a.addr, true), a.id, true, a.addr });
+        npend_[1]++;
         write_bytes += B_;
         aw_.pop_front();
         w_.pop_front();

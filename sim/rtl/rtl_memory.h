@@ -85,6 +85,7 @@ private:
     void *port_ctx_;
     uint64_t dev_free_ = 0; // dram, port: the memory takes no request before this
     std::vector<Rsp> pend_;
+    size_t npend_[2] = { 0, 0 }; // pend_'s reads, writes
     std::deque<Aw> aw_;             // accepted AW waiting for its W
     std::deque<std::vector<uint8_t>> w_; // accepted W waiting for its AW (data, strobes)
     // AXI: a valid not yet taken stays up, its payload unchanged
