@@ -456,8 +456,10 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
                         uint64_t n, int write, long req, int64_t not_before, dram_served *out)
 {
     const int64_t step = g->skip_step;
-    if (c->nq != 0 || g->skip_min_p == 0 || p < g->skip_min_p || n < (uint64_t)p ||
-        c->last_cas == DRAM_NEVER)
+    /* a group's next turn must come tCCD_L after its last: only a run
+     * that wraps the period needs the period that long */
+    if (c->nq != 0 || g->skip_min_p == 0 || p < 1 || n < (uint64_t)p ||
+        (n > (uint64_t)p && p < g->skip_min_p) || c->last_cas == DRAM_NEVER)
         return 0;
     /* the first burst: at the channel's bound, which nothing else exceeds
      * (so FR-FCFS takes it, and each next one, first: see dram_chan_direct) */

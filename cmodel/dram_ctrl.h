@@ -127,9 +127,10 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
                      uint32_t row_hi, dram_served *out);
 /* Serves the next n bursts at once when they repeat `period` (p bursts,
- * every one a row hit) in a steady stream: each issues tBL or tCCD_S after
- * the one before and nothing else binds (checked here).  Returns n, or 0
- * (nothing done).  out: the last burst's cycles. */
+ * every one a row hit, each in its own bank group) in a steady stream:
+ * each issues tBL or tCCD_S after the one before and nothing else binds
+ * (checked here).  n = p (no group's turn comes twice) needs no minimum
+ * period.  Returns n, or 0 (nothing done).  out: the last burst's cycles. */
 uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
                         uint64_t n, int write, long req, int64_t not_before, dram_served *out);
 

@@ -720,19 +720,23 @@ static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, d
     for (int i = 0; i < d->rs_n; i++)
         m -= it->dg[d->rs_digit[i]] * d->rs_span[i];
     m = m < it->left ? m : it->left;
-    if (m < (uint64_t)P) /* a run is at least one period */
+    /* A run is at least one period, or all of it: fewer bursts than groups
+     * (many channels share a DMA piece) are one partial period.  One burst
+     * alone is served as cheaply directly. */
+    if (m < 2)
         return 0;
+    const int p = m < (uint64_t)P ? (int)m : P;
     /* Within the row set the bank's digit and the row stay: the period's
      * bursts differ only in their group, the lowest digit, which rotates. */
     dram_loc period[DRAM_MAX_BANKS];
     const uint32_t row = it->dg[d->dro], ba = it->dg[d->dba];
     uint32_t bg = it->dg[d->dbg];
-    for (int j = 0; j < P; j++, bg = bg + 1 == (uint32_t)P ? 0 : bg + 1) {
+    for (int j = 0; j < p; j++, bg = bg + 1 == (uint32_t)P ? 0 : bg + 1) {
         period[j].row = row;
         period[j].bg = (uint8_t)bg;
         period[j].bank = (uint8_t)(bg * (uint32_t)d->g.bpg + ba);
     }
-    return dram_chan_skip(c, &d->g, period, P, m, q->r.write, q->id, q->arrival, sv);
+    return dram_chan_skip(c, &d->g, period, p, m, q->r.write, q->id, q->arrival, sv);
 }
 
 /* Every burst of request q in channel ch (which must have one), served
@@ -750,7 +754,7 @@ static void feed_channel(dram_dev *d, request *q, int ch)
     for (int more = iter_row(d, q, ch, 0, &it); more;) {
         if (d->queued[ch]) {
             push_queued(d, q, c, loc_of(d, it.dg));
-        } else if (P && wait == 0 && it.left >= (uint64_t)P) {
+        } else if (P && wait == 0 && it.left >= 2) {
             uint64_t k = try_skip(d, q, c, &it, &sv);
             if (k == 0) {
                 wait = (uint64_t)P;
