@@ -171,7 +171,7 @@ UNITS = {
         "held_out": [dma_point(32, 320), dma_point(64, 48)],
     },
     "controller": {
-        "top": "lutc_ctrl", "files": ["lutc_decode.v", "lutc_ctrl.v"], "ring_blackbox": True,
+        "top": "lutc_ctrl", "files": ["lutc_decode.v", "lutc_ifetch.v", "lutc_ctrl.v"], "ring_blackbox": True,
         "why": "fetch, decode (footprints), 4 queues of q entries (each "
                "a 128-bit word and an s-bit dependency mask, s = the four rings' "
                "entries); synthesised with the smallest instruction memory (2 x 128 "

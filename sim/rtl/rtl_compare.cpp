@@ -46,6 +46,7 @@ RtlCompare rtl_compare_program(const arch_t *arch, const program *p,
     RtlCompare r;
     r.ideal = !mem || mem->kind == RTL_MEM_IDEAL;
     r.device = mem && mem->kind == RTL_MEM_DRAM;
+    r.fetch_replayed = r.ideal || arch->ibuf_entries == 0;
     std::vector<uint8_t> cimg = image, rimg = image;
     CTrace ct;
     ct.s.assign(p->n, rtl_sched{ 0, 0, 0, 0, 0 });
@@ -314,13 +315,15 @@ void draw_arch(std::mt19937 &rng, arch_t *a)
     a->buf[BUF_TBL].kib = pick({ 4, 8, 16 });
     a->buf[BUF_OUT].kib = pick({ 64, 128, 256 });
     a->dram_latency = pick({ 20, 50, 100 });
-    a->dma_max_outstanding = pick({ 0, 4, 16 });
     a->lmma_latency = pick({ 2, 4 });
     a->tprec_latency = pick({ 1, 2, 3 });
     a->dequant_lanes = pick({ 16, 64 });
     a->dequant_latency = pick({ 2, 4 });
     a->queue_depth = pick({ 2, 4, 8 });
-    a->ibuf_entries = pick({ 0, 0, 4, 16, 64, 512 }); // 0: the instruction memory
+    // 0: the instruction memory; else streamed, which the RTL takes with
+    // a DMA window that does not bind (0, or at least the latency)
+    a->ibuf_entries = pick({ 0, 4, 16, 64, 512 });
+    a->dma_max_outstanding = a->ibuf_entries ? pick({ 0, 128 }) : pick({ 0, 4, 16 });
 }
 
 } // namespace
