@@ -12,9 +12,14 @@ typedef struct {
 struct timing_memo {
     size_t key_bytes;
     int max, n, next;
-    uint64_t *hash;      /* per entry: most lookups pass an entry over by it */
+    uint64_t *hash;      /* per entry */
     unsigned char *keys; /* max x key_bytes */
     memo_entry *e;
+    /* The entries by hash, chained (a sweep's memo holds thousands: a
+     * lookup walks one short chain, not all of them): head[h & mask] and
+     * link[i] hold an entry index + 1, 0 ending a chain. */
+    int *head, *link;
+    uint64_t mask;
     uint64_t hits, misses;
 };
 
@@ -37,7 +42,13 @@ timing_memo *timing_memo_new(size_t key_bytes, int entries)
     mm->hash = malloc(sizeof *mm->hash * (size_t)mm->max);
     mm->keys = malloc(key_bytes * (size_t)mm->max);
     mm->e = malloc(sizeof *mm->e * (size_t)mm->max);
-    if (!mm->hash || !mm->keys || !mm->e) {
+    size_t buckets = 1;
+    while (buckets < (size_t)mm->max)
+        buckets *= 2;
+    mm->mask = buckets - 1;
+    mm->head = calloc(buckets, sizeof *mm->head);
+    mm->link = calloc((size_t)mm->max, sizeof *mm->link);
+    if (!mm->hash || !mm->keys || !mm->e || !mm->head || !mm->link) {
         timing_memo_free(mm);
         return NULL;
     }
@@ -51,15 +62,26 @@ void timing_memo_free(timing_memo *mm)
     free(mm->hash);
     free(mm->keys);
     free(mm->e);
+    free(mm->head);
+    free(mm->link);
     free(mm);
 }
 
 static int find(const timing_memo *mm, const void *key, uint64_t h)
 {
-    for (int i = 0; i < mm->n; i++)
+    for (int i = mm->head[h & mm->mask] - 1; i >= 0; i = mm->link[i] - 1)
         if (mm->hash[i] == h && memcmp(mm->keys + (size_t)i * mm->key_bytes, key, mm->key_bytes) == 0)
             return i;
     return -1;
+}
+
+/* Takes entry i out of its hash's chain. */
+static void unlink_entry(timing_memo *mm, int i)
+{
+    int *at = &mm->head[mm->hash[i] & mm->mask];
+    while (*at != i + 1)
+        at = &mm->link[*at - 1];
+    *at = mm->link[i];
 }
 
 const timing_result *timing_memo_get(timing_memo *mm, const void *key, const arch_t *a)
@@ -88,7 +110,11 @@ void timing_memo_put(timing_memo *mm, const void *key, const arch_t *a, const ti
         mm->next = (mm->next + 1) % mm->max;
         if (mm->n < mm->max)
             mm->n++;
+        else
+            unlink_entry(mm, i);
         mm->hash[i] = h;
+        mm->link[i] = mm->head[h & mm->mask];
+        mm->head[h & mm->mask] = i + 1;
         memcpy(mm->keys + (size_t)i * mm->key_bytes, key, mm->key_bytes);
         for (int b = 0; b < BUF_COUNT; b++)
             mm->e[i].cap[b] = arch_buf_bytes(a, (buf_id)b);
