@@ -216,8 +216,10 @@ TEST_F(Safety, FailedPlotKeepsEarlierFilesAndReportsGnuplot)
     const std::string png = slurp(p("fig/roofline.png"));
     auto env = fake_gnuplot("echo 'G N U P L O T banner' >&2\n"
                             "echo '\"x.gp\" line 7: undefined variable: foo' >&2\nexit 1\n");
-    // A different run (other arch, batch): its files would differ.
-    Result r = lutsim({"run", "--model", "tiny", "--quant", "W4A8", "--batch", "3", "--plot", "fig",
+    // A different run (other arch, batch): its files would differ.  --quiet:
+    // on a loaded machine a run over a second prints progress lines, and
+    // this test counts stderr's error lines.
+    Result r = lutsim({"run", "--model", "tiny", "--quant", "W4A8", "--batch", "3", "--quiet", "--plot", "fig",
                        "--json", "r.json"}, env);
     expect_error(r, "gnuplot failed (exit status 1): \"x.gp\" line 7: undefined variable: foo");
     EXPECT_EQ(r.err.find("installed"), std::string::npos) << r.err;
@@ -228,16 +230,16 @@ TEST_F(Safety, FailedPlotKeepsEarlierFilesAndReportsGnuplot)
     expect_no_tmp();
     expect_no_tmp("fig");
 
-    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--plot", "new", "--json", "new/r.json"}, env);
+    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--quiet", "--plot", "new", "--json", "new/r.json"}, env);
     expect_error(r, "line 7: undefined variable");
     EXPECT_FALSE(exists("new")) << list_dir(dir);
 
-    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--plot", "new"}, {"PATH=/nonexistent"});
+    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--quiet", "--plot", "new"}, {"PATH=/nonexistent"});
     expect_error(r, "gnuplot is not installed");
     EXPECT_FALSE(exists("new")) << list_dir(dir);
 
     // exits 0 but writes nothing
-    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--plot", "new"}, fake_gnuplot("exit 0\n"));
+    r = lutsim({"run", "--model", "tiny", "--quant", "W2A8", "--quiet", "--plot", "new"}, fake_gnuplot("exit 0\n"));
     expect_error(r, "roofline.png: gnuplot wrote nothing");
     EXPECT_FALSE(exists("new")) << list_dir(dir);
 }
