@@ -57,9 +57,11 @@ program repeat(const program &g, size_t reps)
     program p;
     program_init(&p);
     for (size_t r = 0; r < reps; r++) {
-        for (size_t i = 0; i < g.n; i++)
-            if (g.ins[i].op != OP_HALT && g.ins[i].op != OP_BARRIER)
+        for (size_t i = 0; i < g.n; i++) {
+            if (g.ins[i].op != OP_HALT && g.ins[i].op != OP_BARRIER) {
                 EXPECT_EQ(program_push(&p, &g.ins[i]), 0);
+            }
+        }
     }
     isa_instr halt{};
     halt.op = OP_HALT;
