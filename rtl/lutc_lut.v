@@ -81,57 +81,49 @@ module lutc_lut (
         end
     endgenerate
 
-    // Each row's table as the 2^TK values a column can add this pass: entry
-    // f is (f[TK-1] ? -t[f[TK-2:0]] : t[f[TK-2:0]]) << plane, sign-extended.
-    // The negation and the plane shift are done once per row and entry (2E
-    // per row) rather than once per column (COLS per row); each column then
-    // only selects one of them and adds.  Same sums as negating and shifting
-    // per column, with fewer adders (2E*TM instead of COLS*TM negators).
-    localparam integer F = 2 * E; // values of a TK-bit index field
-    reg [31:0] tadd [0:TM*F-1];
+    // Each row's entries sign-extended and shifted to this pass's bit-plane
+    // once per row (E shifters a row) rather than once per column (COLS
+    // shifters a row): -(t << plane) == (-t) << plane in 32 bits, so a
+    // column still selects an entry, negates it when its sign bit is set,
+    // and adds it, and the sums are the same.  A column's multiplexer is 32
+    // bits wide instead of 16, about what the per-column shifter cost.
+    reg [31:0] tsh [0:TM*E-1];
     integer q;
-    /* verilator tracing_off */
-    reg signed [31:0] tv;
-    /* verilator tracing_on */
-    always @* begin
-        tv = 32'sd0;
-        for (q = 0; q < TM*F; q = q + 1) begin
-            tv = {{16{t_data[((q / F) * E + q % E)*16 + 15]}}, t_data[((q / F) * E + q % E)*16 +: 16]};
-            if (q % F >= E) tv = -tv;
-            tadd[q] = tv << i[2:0];
-        end
-    end
+    always @*
+        for (q = 0; q < TM*E; q = q + 1)
+            tsh[q] = {{16{t_data[q*16 + 15]}}, t_data[q*16 +: 16]} << i[2:0];
 
     // The columns, as loops over (row, column) rather than a generate
     // block: Verilator unrolls them (--unroll-count, per loop: so the row
     // and the column loops stay apart) into constant word indices, where a
     // generate of TM x COLS slice assigns became one TM*COLS*32-bit
-    // concatenation per cycle.  The accumulator a pass adds to (the array's
-    // own, the output buffer's, or zero) is chosen once for the whole pass,
-    // not per column: the three loops differ only in it.
-    // (an idle array computes nothing: its sums are written only while busy)
-    // (what column lh of row lg adds this pass: a macro, not a function,
-    // whose result Verilator would keep in a member variable per column)
-`define LUTC_COL_ADD tadd[lg * F + {{(32-TK){1'b0}}, w_data[lh*TK +: TK]}]
+    // concatenation per cycle.  A column's weight field is read once for its
+    // TM rows.  What a pass adds to: the output buffer's accumulators or
+    // zero on a block's first pass, the array's own after that (selected per
+    // column: as one 32 Kbit vector select a simulator copies it whole, in
+    // idle cycles too).
+    // (per-column temporaries: not traced)
+    /* verilator tracing_off */
     integer lg, lh;
+    reg [TK-1:0] f;
+    reg [31:0] x, init, base;
+    /* verilator tracing_on */
+    // (an idle array computes nothing: its sums are written only while busy)
     always @* begin
+        f = {TK{1'b0}}; x = 32'd0; init = 32'd0; base = 32'd0;
         /* verilator lint_off WIDTHCONCAT */
         if (!busy) a_wdata = '0;
         /* verilator lint_on WIDTHCONCAT */
-        else if (!first)
-            for (lg = 0; lg < TM; lg = lg + 1)
-                for (lh = 0; lh < COLS; lh = lh + 1)
-                    a_wdata[(lg*COLS + lh)*32 +: 32] = acc_q[(lg*COLS + lh)*32 +: 32] + `LUTC_COL_ADD;
-        else if (accum)
-            for (lg = 0; lg < TM; lg = lg + 1)
-                for (lh = 0; lh < COLS; lh = lh + 1)
-                    a_wdata[(lg*COLS + lh)*32 +: 32] = a_rdata[(lg*COLS + lh)*32 +: 32] + `LUTC_COL_ADD;
-        else
-            for (lg = 0; lg < TM; lg = lg + 1)
-                for (lh = 0; lh < COLS; lh = lh + 1)
-                    a_wdata[(lg*COLS + lh)*32 +: 32] = `LUTC_COL_ADD;
+        else for (lh = 0; lh < COLS; lh = lh + 1) begin
+            f = w_data[lh*TK +: TK];
+            for (lg = 0; lg < TM; lg = lg + 1) begin
+                x = tsh[lg*E + {{(32-TK+1){1'b0}}, f[TK-2:0]}];
+                init = accum ? a_rdata[(lg*COLS + lh)*32 +: 32] : 32'd0;
+                base = first ? init : acc_q[(lg*COLS + lh)*32 +: 32];
+                a_wdata[(lg*COLS + lh)*32 +: 32] = base + (f[TK-1] ? -x : x);
+            end
+        end
     end
-`undef LUTC_COL_ADD
 
     always @(posedge clk) if (busy) acc_q <= a_wdata;
 
