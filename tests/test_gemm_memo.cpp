@@ -9,6 +9,8 @@
 #include <random>
 #include <string>
 
+#include "memo_support.h"
+
 extern "C" {
 #include "arch.h"
 #include "gemm.h"
@@ -19,21 +21,8 @@ extern "C" {
 
 namespace {
 
-struct Memo {
-    timing_memo *mm = gemm_memo_new();
-    ~Memo() { timing_memo_free(mm); }
-    uint64_t hits() const
-    {
-        uint64_t h, m;
-        timing_memo_counts(mm, &h, &m);
-        return h;
-    }
-    uint64_t misses() const
-    {
-        uint64_t h, m;
-        timing_memo_counts(mm, &h, &m);
-        return m;
-    }
+struct Memo : MemoOwner {
+    Memo() : MemoOwner(gemm_memo_new()) {}
 };
 
 energy_model pricing(double dram_pj)
