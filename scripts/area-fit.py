@@ -130,8 +130,9 @@ UNITS = {
     "lut_array": {
         "top": "lutc_lut", "files": ["lutc_lut.v"],
         "why": "per (table row, column): an entries:1 multiplexer of 16-bit entries, "
-               "negate, shift, 32-bit add and register; per column its index field; "
-               "per table row its address; fixed: the pass counters and address arithmetic, "
+               "negate, 32-bit add and register; per column its index field; "
+               "per table row its address and the bit-plane shift of its entries (once a "
+               "row, not a column); fixed: the pass counters and address arithmetic, "
                "and dividers by tile_k when it is not a power of two (k_npot)",
         "terms": [[], ["m"], ["cols"], ["m", "cols"], ["m", "cols", "entries"], ["k_npot"]],
         "fit": [lut_point(1, 2, 4), lut_point(2, 2, 4), lut_point(2, 4, 4), lut_point(1, 8, 4),
