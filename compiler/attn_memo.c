@@ -48,9 +48,7 @@ static void key_of(const arch_t *a, const attn_shape *s, attn_stage st, const at
                    memo_key *k)
 {
     memset(k, 0, sizeof *k);
-    memcpy(&k->a, a, sizeof *a);
-    for (int b = 0; b < BUF_COUNT; b++)
-        k->a.buf[b].kib = 0;
+    timing_memo_arch_key(&k->a, a);
     memcpy(&k->s, s, sizeof *s);
     k->st = st;
     memcpy(&k->pl, pl, sizeof *pl);

@@ -520,10 +520,10 @@ static int run_sample(struct timing_memo *mm, const arch_t *a, const energy_mode
     gemm_layout lay;
     memo_key k;
     memset(&k, 0, sizeof k);
-    memcpy(&k.a, a, sizeof *a);
-    if (!x->epi.on && !x->in_quant) /* fusion_weave places its slots by the kib */
-        for (int b = 0; b < BUF_COUNT; b++)
-            k.a.buf[b].kib = 0;
+    if (x->epi.on || x->in_quant) /* fusion_weave places its slots by the kib */
+        memcpy(&k.a, a, sizeof *a);
+    else
+        timing_memo_arch_key(&k.a, a);
     memcpy(&k.s, x, sizeof *x);
     k.s.group_size = gemm_sub_group(a, x);
     if (!mm || !em || gemm_blk_fits(a, &k.s, &k.pl) != 0) /* its error: the lowering's */

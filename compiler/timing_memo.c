@@ -84,6 +84,13 @@ static void unlink_entry(timing_memo *mm, int i)
     *at = mm->link[i];
 }
 
+void timing_memo_arch_key(arch_t *k, const arch_t *a)
+{
+    memcpy(k, a, sizeof *a);
+    for (int b = 0; b < BUF_COUNT; b++)
+        k->buf[b].kib = 0;
+}
+
 const timing_result *timing_memo_get(timing_memo *mm, const void *key, const arch_t *a)
 {
     const int i = find(mm, key, timing_memo_hash(key, mm->key_bytes));

@@ -42,6 +42,11 @@ void timing_memo_free(timing_memo *mm);
 
 /* key's entry if it ran within buffers no larger than a's (a hit, counted);
  * else NULL (a miss is counted by timing_memo_put). */
+/* a with its buffers' capacities zeroed, for a key: timing_memo_get answers
+ * any buffers at least those an entry ran within (the entry records them),
+ * so a key holds what the capacities decided (a plan), not the capacities.
+ * Copied byte for byte, so equal architectures give equal keys. */
+void timing_memo_arch_key(arch_t *k, const arch_t *a);
 const timing_result *timing_memo_get(timing_memo *mm, const void *key, const arch_t *a);
 
 /* Keeps r for key, as run on a: a new entry, or key's own with its

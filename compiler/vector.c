@@ -584,9 +584,7 @@ int vec_timing_memo(struct timing_memo *mm, const arch_t *a, const energy_model 
     memset(&k, 0, sizeof k);
     if (!mm || !em || plan_of(a, v, &k.pl, why, sizeof why) != 0) /* its error: vec_timing's */
         return vec_timing(a, em, v, st, sampled, err, errlen);
-    memcpy(&k.a, a, sizeof *a);
-    for (int b = 0; b < BUF_COUNT; b++)
-        k.a.buf[b].kib = 0;
+    timing_memo_arch_key(&k.a, a);
     k.rows = v->rows;
     k.cols = v->cols;
     k.fn = (int)v->fn;

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 extern "C" {
+#include "energy.h"
 #include "timing_memo.h"
 }
 
@@ -28,5 +29,18 @@ struct MemoOwner {
         return m;
     }
 };
+
+/* The prices the memo tests re-price hits with: DRAM at dram_pj a byte
+ * (tests vary it), leakage, and each buffer its own price; the caller adds
+ * its unit's operation price. */
+inline energy_model memo_pricing(double dram_pj)
+{
+    energy_model em = {};
+    em.dram_pj_per_byte = dram_pj;
+    em.leakage_pj_per_cycle = 5;
+    for (int b = 0; b < BUF_COUNT; b++)
+        em.buf_read_pj_per_byte[b] = em.buf_write_pj_per_byte[b] = 0.2 * (b + 1);
+    return em;
+}
 
 #endif

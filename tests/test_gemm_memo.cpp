@@ -27,12 +27,8 @@ struct Memo : MemoOwner {
 
 energy_model pricing(double dram_pj)
 {
-    energy_model em = {};
-    em.dram_pj_per_byte = dram_pj;
-    em.leakage_pj_per_cycle = 5;
+    energy_model em = memo_pricing(dram_pj);
     em.precompute_add_pj = 0.1;
-    for (int b = 0; b < BUF_COUNT; b++)
-        em.buf_read_pj_per_byte[b] = em.buf_write_pj_per_byte[b] = 0.2 * (b + 1);
     return em;
 }
 
