@@ -14,6 +14,7 @@ typedef struct {
     uint64_t unit[3]; /* each dimension's multiple (fold or MAC tile) */
     int time_dim;     /* systolic: the dimension streamed in time; -1: none */
     int chained;      /* os, K split: one fold a tile, K chunks chained (mma chain) */
+    int order;        /* gemm_res: what stays resident from one output tile to the next */
 } mma_tiling;
 
 static uint64_t min64(uint64_t a, uint64_t b) { return a < b ? a : b; }
@@ -115,6 +116,10 @@ static int tile_fits(const arch_t *a, const gemm_shape *s, const uint64_t t[3])
            2 * t[DM] * t[DN] * obytes(a) <= arch_buf_bytes(a, BUF_OUT);
 }
 
+static int choose_resident(const arch_t *a, const gemm_shape *s, mma_tiling *t,
+                           const uint64_t full[3], const uint64_t cap[3], char *err,
+                           size_t errlen);
+
 /* The largest tile that fits: start from the whole GEMM (within the ISA's
  * fields), halve the largest dimension other than the time dimension
  * until it fits, and the time dimension only when nothing else is left. */
@@ -130,6 +135,8 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
         min64(gemm_field_max(OP_MMA, "n"), gemm_field_max(OP_LOAD, "bytes") / obytes(a)),
         min64(gemm_field_max(OP_MMA, "klen"), gemm_field_max(OP_LOAD, "bytes") / abytes(a)),
     };
+    if (t->order != GEMM_RES_NONE)
+        return choose_resident(a, s, t, full, cap, err, errlen);
     for (int d = 0; d < 3; d++)
         t->t[d] = fit_unit(min64(full[d], cap[d]), t->unit[d], full[d]);
     while (!tile_fits(a, s, t->t)) {
@@ -170,6 +177,86 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
     return 0;
 }
 
+/* The largest multiple of u (or all of full) of at most v; 0 if u > v. */
+static uint64_t most_units(uint64_t v, uint64_t u, uint64_t full)
+{
+    if (v >= full)
+        return full;
+    return v / u * u;
+}
+
+/* Bytes a resident block takes per row, all of K in chunks of kt: the
+ * activations (A rows), or the packed weights and each chunk's metadata
+ * room (W rows), as the emitters lay the chunks out. */
+static uint64_t a_block_row(const arch_t *a, const gemm_shape *s, uint64_t kt)
+{
+    return gemm_cdiv((uint64_t)s->kd, kt) * kt * abytes(a);
+}
+static uint64_t w_chunk_row(const gemm_shape *s, uint64_t kt)
+{
+    return wbytes(s, kt) + meta_chunk_max(s, kt);
+}
+static uint64_t w_block_row(const gemm_shape *s, uint64_t kt)
+{
+    return gemm_cdiv((uint64_t)s->kd, kt) * w_chunk_row(s, kt);
+}
+
+/* A resident-block order (gemm_res ACT or WGT): the block of one operand
+ * (res dimension rd: M rows of A, or N rows of W) holds all of K in its
+ * buffer, single-slotted, while the other operand streams past in
+ * double-buffered K chunks of tiles of the other dimension sd; each output
+ * tile (the block's rows by a streamed tile) is finished over all of K
+ * before the next starts, so its partial sums need only two tiles of the
+ * output buffer.  The block is as large as its buffer and the output
+ * buffer allow (fewer blocks, fewer passes of the streamed operand), the
+ * streamed tile as wide as the rest allows. */
+static int choose_resident(const arch_t *a, const gemm_shape *s, mma_tiling *t,
+                           const uint64_t full[3], const uint64_t cap[3], char *err,
+                           size_t errlen)
+{
+    const int act = t->order == GEMM_RES_ACT;
+    const int rd = act ? DM : DN, sd = act ? DN : DM;
+    const uint64_t ob = obytes(a), ab = abytes(a);
+    const uint64_t rbuf = arch_buf_bytes(a, act ? BUF_ACT : BUF_WGT);
+    const uint64_t sbuf = arch_buf_bytes(a, act ? BUF_WGT : BUF_ACT);
+    const uint64_t obuf = arch_buf_bytes(a, BUF_OUT);
+    if (t->time_dim >= 0) {
+        snprintf(err, errlen, "a resident-block order splits the dimension a systolic array "
+                 "streams in time (each split another fill and drain): tile order only");
+        return -1;
+    }
+    /* the streamed chunk at one unit of sd, K as long as fits */
+    uint64_t kt = fit_unit(min64(full[DK], cap[DK]), t->unit[DK], full[DK]);
+    const uint64_t s1 = min64(t->unit[sd], full[sd]);
+    for (;;) {
+        const uint64_t chunk = act ? s1 * w_chunk_row(s, kt) : s1 * kt * ab;
+        if (2 * chunk <= sbuf || kt <= t->unit[DK])
+            break;
+        kt = fit_unit(kt / 2, t->unit[DK], full[DK]);
+    }
+    const uint64_t row = act ? a_block_row(a, s, kt) : w_block_row(s, kt);
+    uint64_t blk = min64(rbuf / row, obuf / (2 * s1 * ob));
+    blk = most_units(min64(blk, cap[rd]), t->unit[rd], full[rd]);
+    const uint64_t chunk1 = act ? s1 * w_chunk_row(s, kt) : s1 * kt * ab;
+    if (blk == 0 || 2 * chunk1 > sbuf) {
+        snprintf(err, errlen, "no %s block of %llu rows with all of K (%llu) fits the %s buffer "
+                 "beside a %llu x %llu output tile", act ? "activation" : "weight",
+                 (unsigned long long)min64(t->unit[rd], full[rd]), (unsigned long long)full[DK],
+                 act ? "act" : "weight", (unsigned long long)min64(t->unit[DM], full[DM]),
+                 (unsigned long long)min64(t->unit[DN], full[DN]));
+        return -1;
+    }
+    /* the streamed tile: as wide as the output buffer and its chunks allow */
+    const uint64_t per = act ? w_chunk_row(s, kt) : kt * ab;
+    const uint64_t st = most_units(min64(min64(obuf / (2 * blk * ob), sbuf / (2 * per)), cap[sd]),
+                                   t->unit[sd], full[sd]);
+    t->t[rd] = blk;
+    t->t[sd] = st > s1 ? st : s1;
+    t->t[DK] = kt;
+    t->chained = 0;
+    return 0;
+}
+
 static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_tiling *t,
                   char *err, size_t errlen)
 {
@@ -190,6 +277,11 @@ static int layout(const arch_t *a, const gemm_shape *s, gemm_layout *lay, mma_ti
                  (unsigned long long)nb);
         return -1;
     }
+    if (s->sched.res < GEMM_RES_NONE || s->sched.res > GEMM_RES_WGT) {
+        snprintf(err, errlen, "sched.res %d is not a gemm_res", s->sched.res);
+        return -1;
+    }
+    t->order = s->sched.res;
     if (choose_tiles(a, s, t, err, errlen) != 0)
         return -1;
     memset(lay, 0, sizeof *lay);
@@ -249,84 +341,215 @@ static int flush_store(emit_state *e, program *p, char *err, size_t errlen)
     return gemm_emit_dma(p, e->st, e->st_stride, err, errlen);
 }
 
-/* GEMM b of the batch. */
-static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
-                    uint64_t b, emit_state *e, program *p, char *err, size_t errlen)
+/* One GEMM of the batch as the emitters address it. */
+typedef struct {
+    const arch_t *a;
+    const gemm_shape *s;
+    uint64_t M, N, K, mt, nt, kt, chunks;
+    uint64_t ab, ob, ah, wh, oh;    /* element bytes; buffer halves */
+    uint64_t a_base, w_base, c_base, m_base;
+    uint64_t wrow, mrow;            /* a weight row's packed bytes and metadata in DRAM */
+    int chained;
+} gemm_ctx;
+
+static void ctx_init(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                     uint64_t b, gemm_ctx *c)
 {
-    const uint64_t M = s->m, N = (uint64_t)s->n, K = (uint64_t)s->kd;
-    const uint64_t mt = (uint64_t)lay->mt, nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
-    const uint64_t ah = arch_buf_bytes(a, BUF_ACT) / 2, wh = arch_buf_bytes(a, BUF_WGT) / 2;
-    const uint64_t oh = arch_buf_bytes(a, BUF_OUT) / 2;
-    const uint64_t chunks = gemm_cdiv(K, kt);
-    const uint64_t ab = abytes(a), ob = obytes(a);
-    const uint64_t a_base = lay->a_addr + b * M * K * ab;
-    const uint64_t w_base = lay->w_addr + b * N * wbytes(s, K);
-    const uint64_t c_base = lay->c_addr + b * M * N * ob;
-    const uint64_t mrow = meta_span_bytes(s, 0, K); /* a row's metadata in DRAM */
-    const uint64_t m_base = gemm_align(lay->c_addr + batch_of(s) * M * N * ob) + b * N * mrow;
-    const uint64_t m_tiles = gemm_cdiv(M, mt);
-    for (uint64_t m0 = 0; m0 < M; m0 += mt) {
-        const uint64_t rows = min64(mt, M - m0);
-        for (uint64_t n0 = 0; n0 < N; n0 += nt) {
-            const uint64_t cols = min64(nt, N - n0);
+    memset(c, 0, sizeof *c);
+    c->a = a;
+    c->s = s;
+    c->M = s->m;
+    c->N = (uint64_t)s->n;
+    c->K = (uint64_t)s->kd;
+    c->mt = (uint64_t)lay->mt;
+    c->nt = (uint64_t)lay->nt;
+    c->kt = (uint64_t)lay->nb;
+    c->chunks = gemm_cdiv(c->K, c->kt);
+    c->ab = abytes(a);
+    c->ob = obytes(a);
+    c->ah = arch_buf_bytes(a, BUF_ACT) / 2;
+    c->wh = arch_buf_bytes(a, BUF_WGT) / 2;
+    c->oh = arch_buf_bytes(a, BUF_OUT) / 2;
+    c->a_base = lay->a_addr + b * c->M * c->K * c->ab;
+    c->wrow = wbytes(s, c->K); /* k0 x bits is a whole byte (unit) */
+    c->w_base = lay->w_addr + b * c->N * c->wrow;
+    c->c_base = lay->c_addr + b * c->M * c->N * c->ob;
+    c->mrow = meta_span_bytes(s, 0, c->K);
+    c->m_base = gemm_align(lay->c_addr + batch_of(s) * c->M * c->N * c->ob) + b * c->N * c->mrow;
+    c->chained = chained;
+}
+
+/* A rows m0 .. m0 + rows, K span k0 .. k0 + kl, packed at sram. */
+static int load_a(const gemm_ctx *c, program *p, uint64_t sram, uint64_t m0, uint64_t rows,
+                  uint64_t k0, uint64_t kl, char *err, size_t errlen)
+{
+    return load(p, BUF_ACT, sram, c->a_base + (m0 * c->K + k0) * c->ab, rows, kl * c->ab,
+                c->K * c->ab, err, errlen);
+}
+
+/* W rows n0 .. n0 + cols, K chunk kc (k0, kl), at sram, and the chunk's
+ * scales behind its weights (the dequantizer's; mma reads the codes).
+ * DRAM holds the metadata in the order the program reads it: per row
+ * tile, per chunk, one contiguous block of its rows' metadata; one group
+ * per row (per channel) is loaded once, with the first chunk. */
+static int load_w(const gemm_ctx *c, program *p, uint64_t sram, uint64_t n0, uint64_t cols,
+                  uint64_t kc, char *err, size_t errlen)
+{
+    const gemm_shape *s = c->s;
+    const uint64_t k0 = kc * c->kt, kl = min64(c->kt, c->K - k0);
+    if (load(p, BUF_WGT, sram, c->w_base + n0 * c->wrow + wbytes(s, k0), cols, wbytes(s, kl),
+             c->wrow, err, errlen))
+        return -1;
+    const int per_row = s->mma_meta_group <= 0 || s->mma_meta_group >= s->kd;
+    const uint64_t mb = per_row && kc > 0 ? 0 : meta_span_bytes(s, k0, kl);
+    const uint64_t whole = cols * mb <= gemm_field_max(OP_LOAD, "bytes");
+    if (mb && load(p, BUF_WGT, sram + cols * wbytes(s, kl),
+                   c->m_base + n0 * c->mrow + cols * meta_offset(s, k0), whole ? 1 : cols,
+                   whole ? cols * mb : mb, mb, err, errlen))
+        return -1;
+    return 0;
+}
+
+/* mma of chunk kc into the output tile in slot e->oslot, once the
+ * previous tile's store is issued (behind this chunk's loads). */
+static int issue_mma(const gemm_ctx *c, emit_state *e, program *p, uint64_t src, uint64_t wgt,
+                     uint64_t rows, uint64_t cols, uint64_t kc, char *err, size_t errlen)
+{
+    if (flush_store(e, p, err, errlen) != 0)
+        return -1;
+    isa_instr in;
+    memset(&in, 0, sizeof in);
+    in.op = OP_MMA;
+    in.src = (uint32_t)src;
+    in.wgt = (uint32_t)wgt;
+    in.acc = (uint32_t)((uint64_t)e->oslot * c->oh);
+    in.m = (uint32_t)rows;
+    in.n = (uint32_t)cols;
+    in.klen = (uint32_t)min64(c->kt, c->K - kc * c->kt);
+    in.accum = kc > 0;
+    in.chain = c->chained && kc > 0;
+    in.wbits = wbits_field(c->a, c->s);
+    return gemm_emit(p, &in, err, errlen);
+}
+
+/* The finished tile's store, held until the next tile's first loads. */
+static void hold_store(const gemm_ctx *c, emit_state *e, uint64_t m0, uint64_t rows, uint64_t n0,
+                       uint64_t cols)
+{
+    isa_instr *st = &e->st;
+    memset(st, 0, sizeof *st);
+    st->op = OP_STORE;
+    st->buf = BUF_OUT;
+    st->sram = (uint32_t)((uint64_t)e->oslot * c->oh);
+    st->dram = c->c_base + (m0 * c->N + n0) * c->ob;
+    st->rows = (uint32_t)rows;
+    st->bytes = (uint32_t)(cols * c->ob);
+    e->st_stride = c->N * c->ob;
+    e->pending = 1;
+}
+
+/* Tile order: output tiles row-major, each tile's A and W chunks
+ * double-buffered; an A chunk is kept while consecutive tiles reuse it. */
+static int emit_tiles(const gemm_ctx *c, uint64_t b, emit_state *e, program *p, char *err,
+                      size_t errlen)
+{
+    const uint64_t m_tiles = gemm_cdiv(c->M, c->mt);
+    for (uint64_t m0 = 0; m0 < c->M; m0 += c->mt) {
+        const uint64_t rows = min64(c->mt, c->M - m0);
+        for (uint64_t n0 = 0; n0 < c->N; n0 += c->nt) {
+            const uint64_t cols = min64(c->nt, c->N - n0);
             e->oslot ^= 1;
-            for (uint64_t kc = 0; kc < chunks; kc++) {
-                const uint64_t k0 = kc * kt, kl = min64(kt, K - k0);
-                const uint64_t key = (b * m_tiles + m0 / mt) * chunks + kc;
+            for (uint64_t kc = 0; kc < c->chunks; kc++) {
+                const uint64_t k0 = kc * c->kt, kl = min64(c->kt, c->K - k0);
+                const uint64_t key = (b * m_tiles + m0 / c->mt) * c->chunks + kc;
                 if (key != e->a_key) {
                     e->aslot ^= 1;
                     e->a_key = key;
-                    if (load(p, BUF_ACT, (uint64_t)e->aslot * ah, a_base + (m0 * K + k0) * ab,
-                             rows, kl * ab, K * ab, err, errlen))
+                    if (load_a(c, p, (uint64_t)e->aslot * c->ah, m0, rows, k0, kl, err, errlen))
                         return -1;
                 }
                 e->wslot ^= 1;
-                const uint64_t wrow = wbytes(s, K); /* k0 x bits is a whole byte (unit) */
-                if (load(p, BUF_WGT, (uint64_t)e->wslot * wh, w_base + n0 * wrow + wbytes(s, k0),
-                         cols, wbytes(s, kl), wrow, err, errlen))
-                    return -1;
-                /* the chunk's scales, behind its weights in the slot (the
-                 * dequantizer's; mma reads the codes).  DRAM holds them in
-                 * the order the program reads them: per row tile, per chunk,
-                 * one contiguous block of its rows' metadata. */
-                /* one group per row (per channel): its scale once a tile */
-                const int per_row = s->mma_meta_group <= 0 || s->mma_meta_group >= s->kd;
-                const uint64_t mb = per_row && kc > 0 ? 0 : meta_span_bytes(s, k0, kl);
-                const uint64_t whole = cols * mb <= gemm_field_max(OP_LOAD, "bytes");
-                if (mb && load(p, BUF_WGT, (uint64_t)e->wslot * wh + cols * wbytes(s, kl),
-                               m_base + n0 * mrow + cols * meta_offset(s, k0), whole ? 1 : cols,
-                               whole ? cols * mb : mb, mb, err, errlen))
-                    return -1;
-                if (flush_store(e, p, err, errlen) != 0) /* the previous tile's */
-                    return -1;
-                isa_instr in;
-                memset(&in, 0, sizeof in);
-                in.op = OP_MMA;
-                in.src = (uint32_t)(e->aslot * ah);
-                in.wgt = (uint32_t)(e->wslot * wh);
-                in.acc = (uint32_t)(e->oslot * oh);
-                in.m = (uint32_t)rows;
-                in.n = (uint32_t)cols;
-                in.klen = (uint32_t)kl;
-                in.accum = kc > 0;
-                in.chain = chained && kc > 0;
-                in.wbits = wbits_field(a, s);
-                if (gemm_emit(p, &in, err, errlen) != 0)
+                if (load_w(c, p, (uint64_t)e->wslot * c->wh, n0, cols, kc, err, errlen) ||
+                    issue_mma(c, e, p, (uint64_t)e->aslot * c->ah, (uint64_t)e->wslot * c->wh,
+                              rows, cols, kc, err, errlen))
                     return -1;
             }
-            isa_instr *st = &e->st;
-            memset(st, 0, sizeof *st);
-            st->op = OP_STORE;
-            st->buf = BUF_OUT;
-            st->sram = (uint32_t)(e->oslot * oh);
-            st->dram = c_base + (m0 * N + n0) * ob;
-            st->rows = (uint32_t)rows;
-            st->bytes = (uint32_t)(cols * ob);
-            e->st_stride = N * ob;
-            e->pending = 1;
+            hold_store(c, e, m0, rows, n0, cols);
         }
     }
     return 0;
+}
+
+/* Input-resident order (gemm_res ACT): a block of mt rows of A, all of K,
+ * stays in the act buffer (its chunks side by side, loaded as the first
+ * output tile reaches them) while every W tile streams past in chunks:
+ * A is read once, W once per block. */
+static int emit_act_resident(const gemm_ctx *c, emit_state *e, program *p, char *err,
+                             size_t errlen)
+{
+    for (uint64_t m0 = 0; m0 < c->M; m0 += c->mt) {
+        const uint64_t rows = min64(c->mt, c->M - m0);
+        for (uint64_t n0 = 0; n0 < c->N; n0 += c->nt) {
+            const uint64_t cols = min64(c->nt, c->N - n0);
+            e->oslot ^= 1;
+            for (uint64_t kc = 0; kc < c->chunks; kc++) {
+                const uint64_t k0 = kc * c->kt, kl = min64(c->kt, c->K - k0);
+                const uint64_t src = kc * c->mt * c->kt * c->ab;
+                if (n0 == 0 && load_a(c, p, src, m0, rows, k0, kl, err, errlen))
+                    return -1;
+                e->wslot ^= 1;
+                if (load_w(c, p, (uint64_t)e->wslot * c->wh, n0, cols, kc, err, errlen) ||
+                    issue_mma(c, e, p, src, (uint64_t)e->wslot * c->wh, rows, cols, kc, err,
+                              errlen))
+                    return -1;
+            }
+            hold_store(c, e, m0, rows, n0, cols);
+        }
+    }
+    e->a_key = UINT64_MAX; /* the act buffer holds no tile-order chunk now */
+    return 0;
+}
+
+/* Weight-resident order (gemm_res WGT): a block of nt rows of W, all of K,
+ * stays in the weight buffer (chunk kc at kc x its chunk room) while every
+ * A tile streams past in chunks: W is read once, A once per block. */
+static int emit_wgt_resident(const gemm_ctx *c, emit_state *e, program *p, char *err,
+                             size_t errlen)
+{
+    const uint64_t room = c->nt * w_chunk_row(c->s, c->kt);
+    for (uint64_t n0 = 0; n0 < c->N; n0 += c->nt) {
+        const uint64_t cols = min64(c->nt, c->N - n0);
+        for (uint64_t m0 = 0; m0 < c->M; m0 += c->mt) {
+            const uint64_t rows = min64(c->mt, c->M - m0);
+            e->oslot ^= 1;
+            for (uint64_t kc = 0; kc < c->chunks; kc++) {
+                const uint64_t k0 = kc * c->kt, kl = min64(c->kt, c->K - k0);
+                if (m0 == 0 && load_w(c, p, kc * room, n0, cols, kc, err, errlen))
+                    return -1;
+                e->aslot ^= 1;
+                if (load_a(c, p, (uint64_t)e->aslot * c->ah, m0, rows, k0, kl, err, errlen) ||
+                    issue_mma(c, e, p, (uint64_t)e->aslot * c->ah, kc * room, rows, cols, kc,
+                              err, errlen))
+                    return -1;
+            }
+            hold_store(c, e, m0, rows, n0, cols);
+        }
+    }
+    e->a_key = UINT64_MAX;
+    return 0;
+}
+
+/* GEMM b of the batch, in the layout's order. */
+static int emit_one(const arch_t *a, const gemm_shape *s, const gemm_layout *lay, int chained,
+                    uint64_t b, emit_state *e, program *p, char *err, size_t errlen)
+{
+    gemm_ctx c;
+    ctx_init(a, s, lay, chained, b, &c);
+    if (s->sched.res == GEMM_RES_ACT)
+        return emit_act_resident(&c, e, p, err, errlen);
+    if (s->sched.res == GEMM_RES_WGT)
+        return emit_wgt_resident(&c, e, p, err, errlen);
+    return emit_tiles(&c, b, e, p, err, errlen);
 }
 
 /* Output tiles row-major (mi outer): consecutive tiles of one row of tiles

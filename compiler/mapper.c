@@ -335,6 +335,68 @@ static int by_score(const void *x, const void *y)
     return a->score < b->score ? -1 : a->score > b->score;
 }
 
+/* DRAM bytes the program of s moves: the sum of its DMA instructions'
+ * transfers (before the bus rounds them to bursts); -1 if s does not lower. */
+static int program_dram_bytes(const arch_t *a, const gemm_shape *s, uint64_t *bytes)
+{
+    program p;
+    gemm_layout lay;
+    char err[256];
+    if (gemm_lower(a, s, &p, &lay, err, sizeof err) != 0)
+        return -1;
+    *bytes = 0;
+    for (size_t i = 0; i < p.n; i++)
+        if (p.ins[i].op == OP_LOAD || p.ins[i].op == OP_STORE)
+            *bytes += (uint64_t)p.ins[i].rows * p.ins[i].bytes;
+    program_free(&p);
+    return 0;
+}
+
+/* The mma arrays (gemm_mma.h): the tile order, and each resident-block
+ * order whose program moves fewer DRAM bytes than the tile order's, timed
+ * on the C model; the best by the objective among those no slower than
+ * the tile order (the tile order on a tie).  A resident block is
+ * single-slotted, its reloads exposed: where it only trades time for DRAM
+ * energy (an output buffer large enough for the tile order to read each
+ * operand about once) the tile order stays. */
+static int mma_search(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                      const gemm_shape *s, map_objective ob, gemm_shape *best, sim_stats *st,
+                      int *sampled, int *simulated, char *err, size_t errlen)
+{
+    static const int orders[] = { GEMM_RES_ACT, GEMM_RES_WGT };
+    *best = *s;
+    if (gemm_timing_memo(mm, a, em, s, st, sampled, err, errlen) != 0)
+        return -1;
+    *simulated = 1;
+    uint64_t tile_bytes;
+    if (program_dram_bytes(a, s, &tile_bytes) != 0)
+        return 0;
+    const uint64_t tile_cycles = st->cycles;
+    double bytes = (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes);
+    double best_score = mapper_score(ob, (double)st->cycles, bytes, em ? st->energy_pj : bytes);
+    for (int i = 0; i < 2; i++) {
+        gemm_shape c = *s;
+        c.sched.res = orders[i];
+        uint64_t cb;
+        if (program_dram_bytes(a, &c, &cb) != 0 || cb >= tile_bytes)
+            continue;
+        sim_stats cst;
+        int smp = 0;
+        if (gemm_timing_memo(mm, a, em, &c, &cst, &smp, err, errlen) != 0)
+            return -1;
+        (*simulated)++;
+        bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
+        const double sc = mapper_score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
+        if (cst.cycles <= tile_cycles && sc < best_score) {
+            best_score = sc;
+            *best = c;
+            *st = cst;
+            *sampled = smp;
+        }
+    }
+    return 0;
+}
+
 int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0, map_objective ob,
                   gemm_shape *best, sim_stats *st, int *sampled, int *simulated, char *err,
                   size_t errlen)
@@ -351,11 +413,8 @@ int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_mod
     memset(&s.sched, 0, sizeof s.sched);
     s.force_mt = s.force_nt = s.force_nb = 0;
     *simulated = 0;
-    if (a->compute_kind != COMPUTE_LUT) { /* one tiling (gemm_mma.h): nothing to search */
-        *best = s;
-        *simulated = 1;
-        return gemm_timing(a, em, &s, st, sampled, err, errlen);
-    }
+    if (a->compute_kind != COMPUTE_LUT)
+        return mma_search(mm, a, em, &s, ob, best, st, sampled, simulated, err, errlen);
     cand *cs = malloc(sizeof *cs * MAX_CANDS);
     if (!cs) {
         snprintf(err, errlen, "out of memory");
@@ -421,6 +480,10 @@ void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)
         info->stationary = a->compute_kind == COMPUTE_SYSTOLIC ? df[a->sys_dataflow] : "output";
         info->partition = "none";
         info->reuse_bound = "none";
+        if (s->sched.res != GEMM_RES_NONE) { /* a resident block across output tiles */
+            info->stationary = res[s->sched.res];
+            info->reuse_bound = s->sched.res == GEMM_RES_ACT ? "act" : "weight";
+        }
         return;
     }
     info->compulsory_bytes = mapper_compulsory_bytes(a, s);
