@@ -70,6 +70,7 @@ void arch_ideal(arch_t *a)
     a->buf[BUF_TBL] = (arch_buffer){ .kib = 16, .banks = 2, .width_bits = 256, .ports = 1 };
     a->buf[BUF_OUT] = (arch_buffer){ .kib = 256, .banks = 8, .width_bits = 256, .ports = 2 };
     a->sram_ideal = 1;
+    a->out_psum = 1;
     a->lut_double_acc = 0;
     a->lut_index_kib = 0;
     snprintf(a->dram_model, sizeof a->dram_model, "%s", "ideal");
@@ -363,6 +364,12 @@ int arch_check(const arch_t *a, char *err, size_t errlen)
         FAIL("buffers.table.kib: %d KiB cannot hold one table set (%d tables x %d entries x "
              "%d bits = %lld bytes)", a->buf[BUF_TBL].kib, a->tile_m, 1 << (a->tile_k - 1),
              a->act_fmt ? 8 * arch_entry_bytes(a) : a->table_entry_bits, tbits / 8);
+    /* the LUT core's blocked schedules and a systolic array's folds keep
+     * their partial sums in the output buffer: only mac and bitserial
+     * arrays have a schedule without (compiler/gemm_mma.h) */
+    if (!a->out_psum && a->compute_kind != COMPUTE_MAC && a->compute_kind != COMPUTE_BITSERIAL)
+        FAIL("buffers.partial_sums: false needs compute.kind mac or bitserial (got %s)",
+             arch_kind_name(a->compute_kind));
     return 0;
 }
 

@@ -102,6 +102,14 @@ typedef struct {
      * the model before SRAM banks); 0 = banks, widths and ports are
      * enforced (sram.h). */
     int sram_ideal;
+    /* buffers.partial_sums: 1 = the output buffer holds the partial sums of
+     * GEMM output tiles as large as it fits (the mma arrays' tile order
+     * reuses each operand across such a tile); 0 = the design has no output
+     * buffer for partial sums (BitMoD lists none: its output-stationary PEs
+     * finish an output tile over all of K and write it out), so what
+     * buffers.output declares only stages finished tiles and the mma
+     * compiler keeps a block of A or W resident instead (gemm_mma.h). */
+    int out_psum;
     /* lut.double_acc: two accumulator sets per core, so the write-back of
      * one block overlaps the next block's passes (costs area). */
     int lut_double_acc;

@@ -75,6 +75,7 @@ static uint64_t meta_chunk_max(const gemm_shape *s, uint64_t klen)
 }
 
 static uint64_t gcd64(uint64_t a, uint64_t b) { return b ? gcd64(b, a % b) : a; }
+static uint64_t lcm64(uint64_t a, uint64_t b) { return a / gcd64(a, b) * b; }
 
 /* Rounds v down to a multiple of u (at least u), capped at the full size. */
 static uint64_t fit_unit(uint64_t v, uint64_t u, uint64_t full)
@@ -177,6 +178,9 @@ static int choose_tiles(const arch_t *a, const gemm_shape *s, mma_tiling *t, cha
     return 0;
 }
 
+/* Chunks of K a resident block is loaded in at least (choose_resident). */
+#define RELOAD_CHUNKS 4
+
 /* The largest multiple of u (or all of full) of at most v; 0 if u > v. */
 static uint64_t most_units(uint64_t v, uint64_t u, uint64_t full)
 {
@@ -225,8 +229,20 @@ static int choose_resident(const arch_t *a, const gemm_shape *s, mma_tiling *t,
                  "streams in time (each split another fill and drain): tile order only");
         return -1;
     }
-    /* the streamed chunk at one unit of sd, K as long as fits */
-    uint64_t kt = fit_unit(min64(full[DK], cap[DK]), t->unit[DK], full[DK]);
+    /* The block reloads chunk by chunk, each behind the last tile's use
+     * of it, so only about one chunk's reload is exposed: K in at least
+     * RELOAD_CHUNKS chunks, shorter while the streamed chunk does not fit.
+     * A chunk's rows are whole bursts of A and of W (a strided row rounds
+     * up to a burst) and whole groups (a chunk loads every group it
+     * touches), where K is long enough for that. */
+    const uint64_t burst = (uint64_t)a->dram_burst, bits = (uint64_t)pack_bits(s);
+    uint64_t ku = lcm64(t->unit[DK], 8 * burst / gcd64(bits, 8 * burst));
+    ku = lcm64(ku, burst / gcd64(ab, burst));
+    if (s->mma_meta_bits > 0 && s->mma_meta_group > 0)
+        ku = lcm64(ku, (uint64_t)s->mma_meta_group);
+    if (ku > full[DK])
+        ku = t->unit[DK];
+    uint64_t kt = fit_unit(min64(gemm_cdiv(full[DK], RELOAD_CHUNKS), cap[DK]), ku, full[DK]);
     const uint64_t s1 = min64(t->unit[sd], full[sd]);
     for (;;) {
         const uint64_t chunk = act ? s1 * w_chunk_row(s, kt) : s1 * kt * ab;

@@ -24,6 +24,20 @@
  * cycles are SCALE-Sim's for the whole GEMM (mma_array.h).  On a mac array
  * tiles are multiples of its m, n, k tile.
  *
+ * gemm_shape.sched.res picks the loop order (the mapper's choice):
+ * GEMM_RES_NONE the tile order above; GEMM_RES_ACT input-resident: a block
+ * of A rows with all of K stays in the act buffer (one slot, its K chunks
+ * side by side) while every W tile streams past in double-buffered chunks,
+ * so A moves once and W once per block; GEMM_RES_WGT weight-resident, the
+ * same with W's rows resident and A streamed.  In both each output tile
+ * (the block's rows by one streamed tile) is finished over all of K before
+ * the next starts, so the output buffer holds just two tiles: the order
+ * for an array without an output buffer for partial sums (BitMoD's).  The
+ * block is as large as its buffer and the output buffer allow, in whole
+ * units of the array; a block that cannot hold one unit of rows is an
+ * error.  Not on a systolic array (a block splits the dimension it streams
+ * in time: more fills than SCALE-Sim's folds).
+ *
  * No I/O, no global state.
  */
 #ifndef GEMM_MMA_H

@@ -335,66 +335,43 @@ static int by_score(const void *x, const void *y)
     return a->score < b->score ? -1 : a->score > b->score;
 }
 
-/* DRAM bytes the program of s moves: the sum of its DMA instructions'
- * transfers (before the bus rounds them to bursts); -1 if s does not lower. */
-static int program_dram_bytes(const arch_t *a, const gemm_shape *s, uint64_t *bytes)
-{
-    program p;
-    gemm_layout lay;
-    char err[256];
-    if (gemm_lower(a, s, &p, &lay, err, sizeof err) != 0)
-        return -1;
-    *bytes = 0;
-    for (size_t i = 0; i < p.n; i++)
-        if (p.ins[i].op == OP_LOAD || p.ins[i].op == OP_STORE)
-            *bytes += (uint64_t)p.ins[i].rows * p.ins[i].bytes;
-    program_free(&p);
-    return 0;
-}
-
-/* The mma arrays (gemm_mma.h): the tile order, and each resident-block
- * order whose program moves fewer DRAM bytes than the tile order's, timed
- * on the C model; the best by the objective among those no slower than
- * the tile order (the tile order on a tie).  A resident block is
- * single-slotted, its reloads exposed: where it only trades time for DRAM
- * energy (an output buffer large enough for the tile order to read each
- * operand about once) the tile order stays. */
+/* The mma arrays (gemm_mma.h): the tile order; without an output buffer
+ * for partial sums (buffers.partial_sums false) also the input- and
+ * weight-resident orders, each timed on the C model, the best by the
+ * objective (the tile order on a tie; an order whose block does not fit
+ * is skipped). */
 static int mma_search(struct timing_memo *mm, const arch_t *a, const energy_model *em,
                       const gemm_shape *s, map_objective ob, gemm_shape *best, sim_stats *st,
                       int *sampled, int *simulated, char *err, size_t errlen)
 {
-    static const int orders[] = { GEMM_RES_ACT, GEMM_RES_WGT };
-    *best = *s;
-    if (gemm_timing_memo(mm, a, em, s, st, sampled, err, errlen) != 0)
-        return -1;
-    *simulated = 1;
-    uint64_t tile_bytes;
-    if (program_dram_bytes(a, s, &tile_bytes) != 0)
-        return 0;
-    const uint64_t tile_cycles = st->cycles;
-    double bytes = (double)(st->ev.dram_read_bytes + st->ev.dram_write_bytes);
-    double best_score = mapper_score(ob, (double)st->cycles, bytes, em ? st->energy_pj : bytes);
-    for (int i = 0; i < 2; i++) {
+    static const int orders[] = { GEMM_RES_NONE, GEMM_RES_ACT, GEMM_RES_WGT };
+    const int n = a->out_psum ? 1 : 3;
+    double best_score = 0;
+    int found = 0;
+    *simulated = 0;
+    for (int i = 0; i < n; i++) {
         gemm_shape c = *s;
         c.sched.res = orders[i];
-        uint64_t cb;
-        if (program_dram_bytes(a, &c, &cb) != 0 || cb >= tile_bytes)
+        gemm_layout lay;
+        char cerr[256];
+        if (gemm_lower(a, &c, NULL, &lay, i == 0 ? err : cerr, i == 0 ? errlen : sizeof cerr))
             continue;
         sim_stats cst;
         int smp = 0;
         if (gemm_timing_memo(mm, a, em, &c, &cst, &smp, err, errlen) != 0)
             return -1;
         (*simulated)++;
-        bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
+        const double bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
         const double sc = mapper_score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
-        if (cst.cycles <= tile_cycles && sc < best_score) {
+        if (!found || sc < best_score) {
             best_score = sc;
             *best = c;
             *st = cst;
             *sampled = smp;
+            found = 1;
         }
     }
-    return 0;
+    return found ? 0 : -1; /* none fits: err says why the tile order does not */
 }
 
 int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0, map_objective ob,

@@ -13,6 +13,12 @@
  * time); the few best are simulated on the C model (timing-only,
  * fast-forwarded) and the best by the objective is kept.
  *
+ * On the mma arrays (compute.kind systolic, mac, bitserial) the space is
+ * gemm_mma.h's loop orders: the tile order, and on a design without an
+ * output buffer for partial sums (buffers.partial_sums false) the input-
+ * and weight-resident orders too, each simulated, the best by the
+ * objective.
+ *
  * No I/O, no global state.
  */
 #ifndef MAPPER_H

@@ -182,13 +182,15 @@ TEST(MmaResident, BlockThatCannotFitIsRefused)
     EXPECT_NE(std::string(err).find("activation block"), std::string::npos) << err;
 }
 
-// The mapper: on the neither-fits shape the tile order re-reads operands
-// per output tile (its tiles are capped by the 16 KiB output buffer), so
-// the input-resident order moves fewer bytes in no more cycles and is the
-// one kept; the bytes are the program's (294912 B, as above).
-TEST(MmaResident, MapperKeepsTheResidentOrderWhereItWins)
+// The mapper: with an output buffer for partial sums (buffers.partial_sums,
+// the default) it keeps the tile order, one candidate; without, on the
+// neither-fits shape, the tile order re-reads operands per output tile (its
+// tiles capped by the 16 KiB output buffer), so the input-resident order,
+// fewer bytes in fewer cycles, is the one kept; the bytes are the
+// program's (294912 B, as above).
+TEST(MmaResident, MapperTakesTheResidentOrderWithoutPartialSums)
 {
-    const arch_t a = small_bitserial();
+    arch_t a = small_bitserial();
     const gemm_shape s = shape(128, 256, 256, 8, GEMM_RES_NONE);
     const uint64_t tile = dram_bytes(a, s);
     gemm_shape best;
@@ -197,11 +199,30 @@ TEST(MmaResident, MapperKeepsTheResidentOrderWhereItWins)
     char err[512] = "";
     ASSERT_EQ(mapper_search(&a, nullptr, &s, MAP_CYCLES, &best, &st, &sampled, &sims, err,
                             sizeof err), 0) << err;
+    EXPECT_EQ(best.sched.res, GEMM_RES_NONE);
+    EXPECT_EQ(sims, 1);
+    a.out_psum = 0;
+    ASSERT_EQ(arch_check(&a, err, sizeof err), 0) << err;
+    ASSERT_EQ(mapper_search(&a, nullptr, &s, MAP_CYCLES, &best, &st, &sampled, &sims, err,
+                            sizeof err), 0) << err;
     EXPECT_GT(tile, 294912u);
     EXPECT_EQ(best.sched.res, GEMM_RES_ACT);
     EXPECT_EQ(st.ev.dram_read_bytes + st.ev.dram_write_bytes, 294912u);
-    EXPECT_GE(sims, 2);
+    EXPECT_EQ(sims, 3);
     map_info info;
     mapper_describe(&a, &best, &info);
     EXPECT_STREQ(info.stationary, "input");
+    EXPECT_STREQ(info.reuse_bound, "act");
+}
+
+// Only the mac and bit-serial arrays have a schedule without partial sums
+// in the output buffer; elsewhere the key is an error naming it.
+TEST(MmaResident, PartialSumsKeyNeedsMacOrBitserial)
+{
+    arch_t a;
+    arch_ideal(&a);
+    a.out_psum = 0;
+    char err[512] = "";
+    EXPECT_NE(arch_check(&a, err, sizeof err), 0);
+    EXPECT_NE(std::string(err).find("buffers.partial_sums"), std::string::npos) << err;
 }

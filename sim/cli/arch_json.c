@@ -99,6 +99,7 @@ static const field buffers_fields[] = {
     { "table", K_OBJ, AO(buf[BUF_TBL]), 0, 0, buffer_fields, NULL },
     { "output", K_OBJ, AO(buf[BUF_OUT]), 0, 0, buffer_fields, NULL },
     { "ideal", K_BOOL, AO(sram_ideal), 0, 1, NULL, NULL },
+    { "partial_sums", K_BOOL, AO(out_psum), 0, 1, NULL, NULL },
     { NULL, 0, 0, 0, 0, NULL, NULL },
 };
 static const field dram_fields[] = {
