@@ -23,8 +23,9 @@ Reference bits: FP16 16, BitMoD 6.0625 lossless and 4.0625 / 3.0625 lossy
 BitMoD's own scripts use about 5 bits for ANT and about 4 for OliVe per
 model, reported as ref_bitmod_bits.  ref_no_refetch is the reference
 without its refetch rule (bitmod_ref.py --no-refetch: each operand read
-once, as a design that holds partial sums on chip, like lutsim's presets'
-output buffer, can tile it); error_no_refetch compares lutsim with that.
+once, as a design with an output buffer for partial sums can tile it;
+lutsim's presets have none, buffers.partial_sums false, as BitMoD's
+design); error_no_refetch compares lutsim with that.
 
 Usage: bitmod_compare.py --lutsim BIN --root DIR [--models m1,m2,...]
                          [--json OUT] [--check] [--markdown]

@@ -35,8 +35,8 @@ rows x cols x dp; bit-serial; weight bits; KV bits):
 
 --no-refetch drops the refetch rule (each operand read once), a diagnostic:
 what the simulator would count for a design that tiles within its buffers
-(partial sums held on chip, as lutsim's presets do); BitMoD's simulator has
-no such switch.
+(partial sums held on chip in an output buffer, which BitMoD's design and
+lutsim's presets of it do not have); BitMoD's simulator has no such switch.
 
 Usage:
   bitmod_ref.py CONFIG.json DESIGN PHASE [--wbits B] [--kvbits B] [--lossy]
