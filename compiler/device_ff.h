@@ -5,12 +5,15 @@
  * short samples give the whole (periodic.h).  On a DRAM device they do not:
  * refresh falls every tREFI at fixed times, and the open rows and channel
  * each tile's streams start in shift from tile to tile; the instruction
- * buffer also fills over the first tiles (fetch competes for DRAM until it
- * is full), so the first tiles run faster than the rest.  So on a device:
- *   - warm-up: the samples start after `warm` tiles, 16 plus the tiles that
- *     take twice the instruction buffer's entries (ibuf_entries);
+ * fetch competes for DRAM beside every tile but the last ones (fetched
+ * before they start), so those run faster than the rest.  So on a device:
+ *   - warm-up: the samples start after `warm` tiles, 16 plus the tiles
+ *     that take the instruction buffer's entries (ibuf_entries: the short
+ *     sample holds the tiles the fetch runs beside and the last ones, which
+ *     were fetched before they start: device_ff.c);
  *   - window: the samples differ by two windows of `window` tiles each,
- *     a multiple of 64 that spans at least 16 refresh intervals; 64 keeps
+ *     a multiple of 64, at least 128, that spans at least 16 refresh
+ *     intervals (128: a tile's cost drifts slowly too); 64 keeps
  *     the extension exact in bytes (tile addresses advance linearly, so
  *     their alignment to a burst of at most 64 B repeats every 64 tiles);
  *   - base: the short sample has `base` tiles, warm plus (tiles - warm)
