@@ -5,6 +5,7 @@
 
 #define BLOCK 64      /* tiles: burst alignments repeat (bursts <= 64 B) */
 #define WARM 16       /* tiles before the samples start: a cold pipeline */
+#define MARGIN 4      /* tiles between the windows and the tail, the last tile included */
 #define REFRESHES 16  /* tREFI a window spans at least */
 /* Blocks a window has at least.  A tile's cost also drifts slowly, with
  * how its streams' addresses meet the device's interleave (periods of
@@ -31,7 +32,8 @@ int devff_plan_of(const arch_t *a, uint64_t tiles, uint64_t ipt, uint64_t tile_c
      * fetched one, so the long one differs by steady tiles with the fetch
      * beside them (with warm tiles alone the fill fetched the short sample
      * whole: hbm3's fetch took 5% of a tile, -4.3% in all). */
-    f->warm = WARM + ((uint64_t)a->ibuf_entries + ipt - 1) / ipt;
+    f->tail = ((uint64_t)a->ibuf_entries + ipt - 1) / ipt;
+    f->warm = WARM + MARGIN + f->tail;
     if (tiles < f->warm)
         return 0;
     f->base = f->warm + (tiles - f->warm) % BLOCK;
@@ -51,8 +53,11 @@ void devff_trace_init(devff_trace *t, const devff_plan *f, size_t n_short, size_
 {
     const size_t ipt = (n_long - n_short) / (2 * f->window), w = ipt * f->window;
     /* The long sample is the short one with 2 windows of tiles inserted
-     * before its last tile; end the windows 4 tiles before that. */
-    t->mark[2] = n_long - 1 - 4 * ipt; /* n_short >= warm x ipt > 4 x ipt */
+     * before its last tile; end the windows MARGIN tiles before the tail
+     * fetched before it starts (the windows' tiles then have the fetch
+     * beside them, like the tiles the samples' difference extends over;
+     * the first window starts past the WARM tiles: base >= warm). */
+    t->mark[2] = n_long - 1 - (size_t)((f->tail + MARGIN) * ipt);
     t->mark[1] = t->mark[2] - w;
     t->mark[0] = t->mark[1] - w;
     t->upto = 0;
