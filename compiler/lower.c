@@ -250,7 +250,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    cache *cp = cache_for(lc, a, em, objective);
+    cache *cp = own ? &own->c : cache_for(lc, a, em, objective); /* own: empty, em may be NULL */
     memset(info, 0, sizeof *info);
     cp->info = info;
     cp->progress = fn;
