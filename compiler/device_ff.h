@@ -5,19 +5,23 @@
  * short samples give the whole (periodic.h).  On a DRAM device they do not:
  * refresh falls every tREFI at fixed times, and the open rows and channel
  * each tile's streams start in shift from tile to tile; the instruction
- * buffer also fills over the first tiles (fetch competes for DRAM until it
- * is full), so the first tiles run faster than the rest.  So on a device:
- *   - warm-up: the samples start after `warm` tiles, 16 plus the tiles that
- *     take twice the instruction buffer's entries (ibuf_entries);
+ * fetch competes for DRAM beside every tile but the last ones (fetched
+ * before they start), so those run faster than the rest.  So on a device:
+ *   - warm-up: the samples start after `warm` tiles, 20 plus the `tail`,
+ *     the tiles that take the instruction buffer's entries (ibuf_entries:
+ *     the short sample holds tiles the fetch runs beside and the last ones,
+ *     fetched before they start: device_ff.c);
  *   - window: the samples differ by two windows of `window` tiles each,
- *     a multiple of 64 that spans at least 16 refresh intervals; 64 keeps
+ *     a multiple of 64, at least 128, that spans at least 16 refresh
+ *     intervals (128: a tile's cost drifts slowly too); 64 keeps
  *     the extension exact in bytes (tile addresses advance linearly, so
  *     their alignment to a burst of at most 64 B repeats every 64 tiles);
  *   - base: the short sample has `base` tiles, warm plus (tiles - warm)
  *     mod 64, so the tiles left to extend over are whole blocks of 64 and
  *     the short sample's last tile takes the slot the real last one does;
  *   - check: the long sample's per-tile cycles over its first window and
- *     over its second (taken from its trace, devff_trace) must agree within
+ *     over its second, before its tail (taken from its trace, devff_trace),
+ *     must agree within
  *     DEVFF_AGREE; otherwise the caller tries windows twice as long (with
  *     the same short sample) while all the samples together stay shorter
  *     than the program, then simulates in full.
@@ -37,6 +41,7 @@
 
 typedef struct {
     uint64_t warm, window, base; /* tiles (see above) */
+    uint64_t tail; /* the last tiles, fetched before they start (no fetch beside them) */
     uint64_t spent; /* tiles the samples simulate: the short one and the long ones tried */
 } devff_plan;
 

@@ -242,21 +242,25 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
         snprintf(err, errlen, "too many operations (%d)", n);
         return -1;
     }
-    cache *cp = lc ? cache_for(lc, a, em, objective) : calloc(1, sizeof *cp);
-    if (!cp) {
+    /* Without the caller's cache, one for this phase: its linear layers
+     * share sample programs (a prefill's q, k, v, o, gate, up and down
+     * projections split into the same few sub-GEMMs), timed once. */
+    lower_cache *own = lc ? NULL : lower_cache_new();
+    if (!lc && !(lc = own)) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    cache *cp = own ? &own->c : cache_for(lc, a, em, objective); /* own: empty, em may be NULL */
     memset(info, 0, sizeof *info);
     cp->info = info;
     cp->progress = fn;
     cp->progress_ctx = ctx;
     cp->objective = (map_objective)objective;
-    cp->memo = lc ? lc->memo : NULL;
-    cp->gmemo = lc ? lc->gmemo : NULL;
-    cp->vmemo = lc ? lc->vmemo : NULL;
+    cp->memo = lc->memo;
+    cp->gmemo = lc->gmemo;
+    cp->vmemo = lc->vmemo;
     if (quant_arch(a, q, &cp->linear_arch, err, errlen) != 0) {
-        free(cp);
+        lower_cache_free(own);
         return -1;
     }
     memset(cp->no_stat, 0, sizeof cp->no_stat);
@@ -264,8 +268,7 @@ int lower_model_cached(const arch_t *a, const energy_model *em, const model_cfg 
     int rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
     if (rc >= 0 && cp->redo) /* a norm's statistic dropped after it was lowered */
         rc = lower_ops(a, em, m, q, ph, ops, n, out, cp, err, errlen);
-    if (!lc)
-        free(cp);
+    lower_cache_free(own);
     /* lower_ops gives the number of results (fused attention folds three
      * operations into one) */
     if (rc >= 0 && overlap_saved(a, out, rc, &info->overlap_saved_cycles) != 0) {
