@@ -32,18 +32,19 @@ void program_checker_init(program_checker *c)
     memset(c, 0, sizeof *c);
     for (int op = 0; op < OP_COUNT; op++) {
         const isa_opdef *d = isa_def((isa_op)op);
-        int k = 0;
-        for (int wide = 0; wide < 2; wide++)
-            for (int j = 0; d && j < d->nfields; j++) {
-                const isa_field *f = &d->fields[j];
-                if ((f->size == 8) != wide)
-                    continue;
-                if (f->kind == FK_BUF || f->kind == FK_VFN)
-                    c->enum_at[op][c->nenum[op]++] = (unsigned char)k;
-                c->off[op][k] = (unsigned short)f->offset;
-                c->field[op][k++] = (unsigned char)j;
-                wide ? c->n8[op]++ : c->n4[op]++;
+        uint64_t words = 0; /* a bit per word of isa_instr */
+        for (int j = 0; d && j < d->nfields; j++) {
+            const isa_field *f = &d->fields[j];
+            for (size_t w = f->offset / 8; w <= (f->offset + f->size - 1) / 8; w++)
+                words |= (uint64_t)1 << w;
+            if (f->kind == FK_BUF || f->kind == FK_VFN) {
+                c->enum_off[op][c->nenum[op]] = (unsigned short)f->offset;
+                c->enum_field[op][c->nenum[op]++] = (unsigned char)j;
             }
+        }
+        for (size_t w = 0; w < PC_WORDS; w++)
+            if (words >> w & 1)
+                c->word[op][c->nwords[op]++] = (unsigned char)w;
     }
 }
 
@@ -55,27 +56,18 @@ void program_checker_add(program_checker *c, const isa_instr *in)
         return;
     }
     const unsigned char *b = (const unsigned char *)in;
-    const unsigned short *off = c->off[op];
     uint64_t *acc = c->ored[op];
-    const int n4 = c->n4[op], n = n4 + c->n8[op];
-    for (int k = 0; k < n4; k++) {
-        uint32_t v;
-        memcpy(&v, b + off[k], 4);
-        acc[k] |= v;
-    }
-    for (int k = n4; k < n; k++) {
+    for (int k = 0; k < c->nwords[op]; k++) {
+        const unsigned w = c->word[op][k];
         uint64_t v;
-        memcpy(&v, b + off[k], 8);
-        acc[k] |= v;
+        memcpy(&v, b + 8 * w, 8);
+        acc[w] |= v;
     }
-    /* (enumerated fields are 4-byte members: isa_table.c) */
-    for (int j = 0; j < c->nenum[op]; j++) {
+    for (int j = 0; j < c->nenum[op]; j++) { /* (enumerated fields are 4-byte members) */
         uint32_t v;
-        memcpy(&v, b + off[c->enum_at[op][j]], 4);
-        if (v < 64)
-            c->seen[op][j] |= (uint64_t)1 << v;
-        else
-            c->other = 1;
+        memcpy(&v, b + c->enum_off[op][j], 4);
+        if (v > c->enum_max[op][j])
+            c->enum_max[op][j] = v;
     }
 }
 
@@ -85,16 +77,25 @@ int program_checker_ok(const program_checker *c)
         return 0;
     for (int op = 0; op < OP_COUNT; op++) {
         const isa_opdef *d = isa_def((isa_op)op);
-        for (int k = 0; d && k < c->n4[op] + c->n8[op]; k++) {
-            const isa_field *f = &d->fields[c->field[op][k]];
-            if (f->width < 64 && c->ored[op][k] >> f->width)
+        const unsigned char *ored = (const unsigned char *)c->ored[op];
+        for (int j = 0; d && j < d->nfields; j++) {
+            const isa_field *f = &d->fields[j];
+            uint64_t v = 0;
+            if (f->size == 8) {
+                memcpy(&v, ored + f->offset, 8);
+            } else {
+                uint32_t v4;
+                memcpy(&v4, ored + f->offset, 4);
+                v = v4;
+            }
+            if (f->width < 64 && v >> f->width)
                 return 0;
         }
         for (int j = 0; d && j < c->nenum[op]; j++) {
-            const isa_field *f = &d->fields[c->field[op][c->enum_at[op][j]]];
+            const isa_field *f = &d->fields[c->enum_field[op][j]];
             const uint64_t lim = f->kind == FK_BUF ? sizeof isa_buf_names / sizeof isa_buf_names[0]
                                                    : VFN_COUNT;
-            if (lim < 64 && c->seen[op][j] >> lim)
+            if (c->enum_max[op][j] >= lim)
                 return 0;
         }
     }

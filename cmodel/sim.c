@@ -57,28 +57,35 @@ static const unit_ops *ops_for(const isa_instr *in, isa_unit u)
     }
 }
 
+/* 0 if r lies inside its space (DRAM: the image, when there is one), else
+ * -1 with the reason. */
+static int check_range(const machine *m, const mem_range *r, int functional, char *err,
+                       size_t errlen)
+{
+    if (r->space < BUF_COUNT) {
+        if (r->hi <= m->buf_size[r->space])
+            return 0;
+        snprintf(err, errlen, "%s buffer access [0x%llx, 0x%llx) exceeds its %zu bytes",
+                 arch_buf_name((buf_id)r->space), (unsigned long long)r->lo,
+                 (unsigned long long)r->hi, m->buf_size[r->space]);
+        return -1;
+    }
+    if (!functional || r->hi <= m->dram_size)
+        return 0;
+    snprintf(err, errlen, "DRAM access [0x%llx, 0x%llx) exceeds the %zu-byte memory image",
+             (unsigned long long)r->lo, (unsigned long long)r->hi, m->dram_size);
+    return -1;
+}
+
 static int check_bounds(const machine *m, const footprint *fp, int functional,
                         char *err, size_t errlen)
 {
-    const mem_range *all[FP_MAX_READS + FP_MAX_WRITES];
-    int n = 0;
-    for (int i = 0; i < fp->nr; i++) all[n++] = &fp->r[i];
-    for (int i = 0; i < fp->nw; i++) all[n++] = &fp->w[i];
-    for (int i = 0; i < n; i++) {
-        const mem_range *r = all[i];
-        if (r->space < BUF_COUNT) {
-            if (r->hi > m->buf_size[r->space]) {
-                snprintf(err, errlen, "%s buffer access [0x%llx, 0x%llx) exceeds its %zu bytes",
-                         arch_buf_name((buf_id)r->space), (unsigned long long)r->lo,
-                         (unsigned long long)r->hi, m->buf_size[r->space]);
-                return -1;
-            }
-        } else if (functional && r->hi > m->dram_size) {
-            snprintf(err, errlen, "DRAM access [0x%llx, 0x%llx) exceeds the %zu-byte memory image",
-                     (unsigned long long)r->lo, (unsigned long long)r->hi, m->dram_size);
+    for (int i = 0; i < fp->nr; i++)
+        if (check_range(m, &fp->r[i], functional, err, errlen) != 0)
             return -1;
-        }
-    }
+    for (int i = 0; i < fp->nw; i++)
+        if (check_range(m, &fp->w[i], functional, err, errlen) != 0)
+            return -1;
     return 0;
 }
 
