@@ -32,19 +32,13 @@ void program_checker_init(program_checker *c)
     memset(c, 0, sizeof *c);
     for (int op = 0; op < OP_COUNT; op++) {
         const isa_opdef *d = isa_def((isa_op)op);
-        uint64_t words = 0; /* a bit per word of isa_instr */
         for (int j = 0; d && j < d->nfields; j++) {
             const isa_field *f = &d->fields[j];
-            for (size_t w = f->offset / 8; w <= (f->offset + f->size - 1) / 8; w++)
-                words |= (uint64_t)1 << w;
             if (f->kind == FK_BUF || f->kind == FK_VFN) {
                 c->enum_off[op][c->nenum[op]] = (unsigned short)f->offset;
                 c->enum_field[op][c->nenum[op]++] = (unsigned char)j;
             }
         }
-        for (size_t w = 0; w < PC_WORDS; w++)
-            if (words >> w & 1)
-                c->word[op][c->nwords[op]++] = (unsigned char)w;
     }
 }
 
@@ -56,13 +50,10 @@ void program_checker_add(program_checker *c, const isa_instr *in)
         return;
     }
     const unsigned char *b = (const unsigned char *)in;
-    uint64_t *acc = c->ored[op];
-    for (int k = 0; k < c->nwords[op]; k++) {
-        const unsigned w = c->word[op][k];
-        uint64_t v;
-        memcpy(&v, b + 8 * w, 8);
-        acc[w] |= v;
-    }
+    uint64_t w[PC_WORDS] = { 0 }, *acc = c->ored[op];
+    memcpy(w, in, sizeof *in);
+    for (size_t k = 0; k < PC_WORDS; k++) /* a fixed count: the compiler unrolls it */
+        acc[k] |= w[k];
     for (int j = 0; j < c->nenum[op]; j++) { /* (enumerated fields are 4-byte members) */
         uint32_t v;
         memcpy(&v, b + c->enum_off[op][j], 4);

@@ -31,14 +31,13 @@ int program_push(program *p, const isa_instr *in);
  * checks a whole program at once, at a fraction of isa_check's cost per
  * instruction.  A field fits its width iff the OR of its values does, and
  * the OR of a field is that field of the OR of the instructions: so each
- * opcode keeps the OR of the 8-byte words its fields lie in, and for an
+ * opcode keeps the OR of its instructions, word by word, and for an
  * enumerated field (a buffer, a vector function: not a power-of-two range)
  * the largest value. */
 #define PC_WORDS ((sizeof(isa_instr) + 7) / 8)
 typedef struct {
-    uint64_t ored[OP_COUNT][PC_WORDS]; /* only the words of the op's fields */
+    uint64_t ored[OP_COUNT][PC_WORDS]; /* (padding and unused members: never read) */
     uint32_t enum_max[OP_COUNT][ISA_MAX_FIELDS];
-    unsigned char word[OP_COUNT][PC_WORDS], nwords[OP_COUNT]; /* the words of each op's fields */
     unsigned short enum_off[OP_COUNT][ISA_MAX_FIELDS];
     unsigned char enum_field[OP_COUNT][ISA_MAX_FIELDS], nenum[OP_COUNT];
     int other; /* an unknown opcode */

@@ -115,13 +115,13 @@ static uint64_t rms_row_len(const isa_instr *in) { return in->len / rms_rows(in)
 
 /* The shape of an instruction's function: the rms functions take their element type
  * from imm[1:0]. */
-static vfn_shape shape_of_instr(const isa_instr *in)
+static inline vfn_shape shape_of_instr(const isa_instr *in)
 {
     vfn_shape s = shapes[in->fn];
     if (is_rms(in->fn))
-        s.in_bytes = fp_bytes((fp_type)(in->imm & 3));
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV)
-        s.in_bytes = RMS_STAT_BYTES; /* the sums */
+        s.in_bytes = in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV
+                         ? RMS_STAT_BYTES /* the sums */
+                         : fp_bytes((fp_type)(in->imm & 3));
     return s;
 }
 
