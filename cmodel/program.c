@@ -27,6 +27,8 @@ int program_push(program *p, const isa_instr *in)
     return 0;
 }
 
+_Static_assert(sizeof(isa_instr) % 16 == 0, "program_checker_add ORs 16 bytes a step");
+
 void program_checker_init(program_checker *c)
 {
     memset(c, 0, sizeof *c);
@@ -50,10 +52,14 @@ void program_checker_add(program_checker *c, const isa_instr *in)
         return;
     }
     const unsigned char *b = (const unsigned char *)in;
-    uint64_t w[PC_WORDS] = { 0 }, *acc = c->ored[op];
-    memcpy(w, in, sizeof *in);
-    for (size_t k = 0; k < PC_WORDS; k++) /* a fixed count: the compiler unrolls it */
-        acc[k] |= w[k];
+    uint64_t *acc = c->ored[op];
+    /* two words a step (one vector operation where there are 16-byte ones) */
+    for (size_t k = 0; k < sizeof *in / 8; k += 2) {
+        uint64_t v[2];
+        memcpy(v, b + 8 * k, 16);
+        acc[k] |= v[0];
+        acc[k + 1] |= v[1];
+    }
     for (int j = 0; j < c->nenum[op]; j++) { /* (enumerated fields are 4-byte members) */
         uint32_t v;
         memcpy(&v, b + c->enum_off[op][j], 4);

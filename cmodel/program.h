@@ -34,7 +34,7 @@ int program_push(program *p, const isa_instr *in);
  * opcode keeps the OR of its instructions, word by word, and for an
  * enumerated field (a buffer, a vector function: not a power-of-two range)
  * the largest value. */
-#define PC_WORDS ((sizeof(isa_instr) + 7) / 8)
+#define PC_WORDS ((sizeof(isa_instr) + 15) / 16 * 2)
 typedef struct {
     uint64_t ored[OP_COUNT][PC_WORDS]; /* (padding and unused members: never read) */
     uint32_t enum_max[OP_COUNT][ISA_MAX_FIELDS];

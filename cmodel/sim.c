@@ -201,7 +201,16 @@ typedef struct {
 static uint64_t bus_reserve(bus_sched *b, uint64_t earliest, uint64_t len)
 {
     uint64_t t = earliest > b->floor ? earliest : b->floor;
-    int at = 0;
+    /* Intervals ending by t cannot move it: start at the first that ends
+     * later (they are disjoint and in order, so their ends are too). */
+    int at = 0, top = b->n;
+    while (at < top) {
+        const int mid = (at + top) / 2;
+        if (b->hi[mid] > t)
+            top = mid;
+        else
+            at = mid + 1;
+    }
     for (; at < b->n; at++) {
         if (t + len <= b->lo[at])
             break;

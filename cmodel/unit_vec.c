@@ -131,6 +131,32 @@ static uint32_t vec_len(const isa_instr *in)
     return in->fn == VFN_ATTN_SOFTMAX ? (in->len & 0xfff) : in->len;
 }
 
+/* The rms functions' own field rules: 0, or 1 with the reason. */
+static int rms_refused(const isa_instr *in, char *err, size_t errlen)
+{
+    if ((in->imm & 3) >= FP_COUNT) {
+        snprintf(err, errlen, "%s: element type %u in imm[1:0] is not 0..%d",
+                 isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
+        return 1;
+    }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV && in->src2 == 0) {
+        snprintf(err, errlen, "rms_stat: mode 3 (inv) needs the rows' length in src2");
+        return 1;
+    }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && rms_mode(in) != RMS_INV &&
+        in->src2 && in->len % in->src2 != 0) {
+        snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
+                 in->src2, in->len);
+        return 1;
+    }
+    if (in->fn == VFN_RMS_APPLY && (in->imm & ~(uint32_t)(3 | RMS_APPLY_SS))) {
+        snprintf(err, errlen, "rms_apply: imm %u sets bits other than the type and ss (2)",
+                 in->imm);
+        return 1;
+    }
+    return 0;
+}
+
 static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                          char *err, size_t errlen)
 {
@@ -152,26 +178,8 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->len >> 12, n);
         return -1;
     }
-    if (is_rms(in->fn) && (in->imm & 3) >= FP_COUNT) {
-        snprintf(err, errlen, "%s: element type %u in imm[1:0] is not 0..%d",
-                 isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
+    if (is_rms(in->fn) && rms_refused(in, err, errlen))
         return -1;
-    }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV && in->src2 == 0) {
-        snprintf(err, errlen, "rms_stat: mode 3 (inv) needs the rows' length in src2");
-        return -1;
-    }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && rms_mode(in) != RMS_INV &&
-        in->src2 && in->len % in->src2 != 0) {
-        snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
-                 in->src2, in->len);
-        return -1;
-    }
-    if (in->fn == VFN_RMS_APPLY && (in->imm & ~(uint32_t)(3 | RMS_APPLY_SS))) {
-        snprintf(err, errlen, "rms_apply: imm %u sets bits other than the type and ss (2)",
-                 in->imm);
-        return -1;
-    }
     if (in->row && (in->fn != VFN_RMS_APPLY || (in->imm & RMS_APPLY_SS))) {
         snprintf(err, errlen, "%s: row %u is only rms_apply's from inv (imm[2] clear)",
                  isa_vfn_names[in->fn], in->row);
