@@ -72,6 +72,18 @@ static const vfn_shape shapes[VFN_COUNT] = {
     [VFN_RMS_STAT] = { 4, 0, 0, 1, 0 },
     [VFN_RMS_APPLY] = { 4, 1, 0, 1, 0 },
 };
+#undef FLOAT_FORMS
+#undef S_ADD
+#undef S_MUL
+#undef S_SILU
+#undef S_GELU
+#undef S_RMSNORM
+#undef S_SOFTMAX
+#undef S_QUANT
+#undef HALF
+#undef F32
+#undef HALF_
+#undef SHAPE_
 
 _Static_assert(VFN_COUNT <= 32, "vop's fn field is 5 bits");
 
@@ -113,8 +125,8 @@ static uint64_t rms_stat_bytes(const isa_instr *in)
 
 static uint64_t rms_row_len(const isa_instr *in) { return in->len / rms_rows(in); }
 
-/* The shape of an instruction's function: the rms functions take their element type
- * from imm[1:0]. */
+/* The shape of an instruction's function: the rms functions take their
+ * element type from imm[1:0]. */
 static inline vfn_shape shape_of_instr(const isa_instr *in)
 {
     vfn_shape s = shapes[in->fn];
