@@ -77,10 +77,26 @@ static int check_range(const machine *m, const mem_range *r, int functional, cha
     return -1;
 }
 
-static int check_bounds(const machine *m, const footprint *fp, int functional,
-                        char *err, size_t errlen)
+/* The end of each space a range may reach: the buffers' sizes, and the
+ * memory image's in functional mode (timing-only DRAM has no end). */
+static void space_limits(const machine *m, int functional, uint64_t lim[SPACE_DRAM + 1])
 {
+    for (int b = 0; b < BUF_COUNT; b++)
+        lim[b] = m->buf_size[b];
+    lim[SPACE_DRAM] = functional ? m->dram_size : UINT64_MAX;
+}
+
+static int check_bounds(const machine *m, const footprint *fp, const uint64_t *lim,
+                        int functional, char *err, size_t errlen)
+{
+    uint64_t over = 0; /* nonzero if a range passes its space's end */
     for (int i = 0; i < fp->nr; i++)
+        over |= fp->r[i].hi > lim[fp->r[i].space];
+    for (int i = 0; i < fp->nw; i++)
+        over |= fp->w[i].hi > lim[fp->w[i].space];
+    if (!over)
+        return 0;
+    for (int i = 0; i < fp->nr; i++) /* the first one, with its message */
         if (check_range(m, &fp->r[i], functional, err, errlen) != 0)
             return -1;
     for (int i = 0; i < fp->nw; i++)
@@ -375,6 +391,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     }
     if (sim_dram_open(&m, err, errlen) != 0)
         goto out;
+    uint64_t lim[SPACE_DRAM + 1];
+    space_limits(&m, functional, lim);
 
     const int Q = arch->queue_depth < MAX_QUEUE ? arch->queue_depth : MAX_QUEUE;
     /* Issue queues: one per unit, and with dma.engines = 2 one more for
@@ -434,7 +452,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         footprint fp;
         fp.nr = fp.nw = 0; /* the unit fills the ranges it uses */
         if (ops->footprint(&m, in, &fp, why, sizeof why) != 0 ||
-            check_bounds(&m, &fp, functional, why, sizeof why) != 0) {
+            check_bounds(&m, &fp, lim, functional, why, sizeof why) != 0) {
             snprintf(err, errlen, "instruction %zu (%s): %s", i, d->mnemonic, why);
             goto out;
         }
