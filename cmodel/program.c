@@ -27,23 +27,20 @@ int program_push(program *p, const isa_instr *in)
     return 0;
 }
 
+_Static_assert(sizeof(isa_instr) % 16 == 0, "program_checker_add ORs 16 bytes a step");
+
 void program_checker_init(program_checker *c)
 {
     memset(c, 0, sizeof *c);
     for (int op = 0; op < OP_COUNT; op++) {
         const isa_opdef *d = isa_def((isa_op)op);
-        int k = 0;
-        for (int wide = 0; wide < 2; wide++)
-            for (int j = 0; d && j < d->nfields; j++) {
-                const isa_field *f = &d->fields[j];
-                if ((f->size == 8) != wide)
-                    continue;
-                if (f->kind == FK_BUF || f->kind == FK_VFN)
-                    c->enum_at[op][c->nenum[op]++] = (unsigned char)k;
-                c->off[op][k] = (unsigned short)f->offset;
-                c->field[op][k++] = (unsigned char)j;
-                wide ? c->n8[op]++ : c->n4[op]++;
+        for (int j = 0; d && j < d->nfields; j++) {
+            const isa_field *f = &d->fields[j];
+            if (f->kind == FK_BUF || f->kind == FK_VFN) {
+                c->enum_off[op][c->nenum[op]] = (unsigned short)f->offset;
+                c->enum_field[op][c->nenum[op]++] = (unsigned char)j;
             }
+        }
     }
 }
 
@@ -55,27 +52,19 @@ void program_checker_add(program_checker *c, const isa_instr *in)
         return;
     }
     const unsigned char *b = (const unsigned char *)in;
-    const unsigned short *off = c->off[op];
     uint64_t *acc = c->ored[op];
-    const int n4 = c->n4[op], n = n4 + c->n8[op];
-    for (int k = 0; k < n4; k++) {
-        uint32_t v;
-        memcpy(&v, b + off[k], 4);
-        acc[k] |= v;
+    /* two words a step (one vector operation where there are 16-byte ones) */
+    for (size_t k = 0; k < sizeof *in / 8; k += 2) {
+        uint64_t v[2];
+        memcpy(v, b + 8 * k, 16);
+        acc[k] |= v[0];
+        acc[k + 1] |= v[1];
     }
-    for (int k = n4; k < n; k++) {
-        uint64_t v;
-        memcpy(&v, b + off[k], 8);
-        acc[k] |= v;
-    }
-    /* (enumerated fields are 4-byte members: isa_table.c) */
-    for (int j = 0; j < c->nenum[op]; j++) {
+    for (int j = 0; j < c->nenum[op]; j++) { /* (enumerated fields are 4-byte members) */
         uint32_t v;
-        memcpy(&v, b + off[c->enum_at[op][j]], 4);
-        if (v < 64)
-            c->seen[op][j] |= (uint64_t)1 << v;
-        else
-            c->other = 1;
+        memcpy(&v, b + c->enum_off[op][j], 4);
+        if (v > c->enum_max[op][j])
+            c->enum_max[op][j] = v;
     }
 }
 
@@ -85,16 +74,25 @@ int program_checker_ok(const program_checker *c)
         return 0;
     for (int op = 0; op < OP_COUNT; op++) {
         const isa_opdef *d = isa_def((isa_op)op);
-        for (int k = 0; d && k < c->n4[op] + c->n8[op]; k++) {
-            const isa_field *f = &d->fields[c->field[op][k]];
-            if (f->width < 64 && c->ored[op][k] >> f->width)
+        const unsigned char *ored = (const unsigned char *)c->ored[op];
+        for (int j = 0; d && j < d->nfields; j++) {
+            const isa_field *f = &d->fields[j];
+            uint64_t v = 0;
+            if (f->size == 8) {
+                memcpy(&v, ored + f->offset, 8);
+            } else {
+                uint32_t v4;
+                memcpy(&v4, ored + f->offset, 4);
+                v = v4;
+            }
+            if (f->width < 64 && v >> f->width)
                 return 0;
         }
         for (int j = 0; d && j < c->nenum[op]; j++) {
-            const isa_field *f = &d->fields[c->field[op][c->enum_at[op][j]]];
+            const isa_field *f = &d->fields[c->enum_field[op][j]];
             const uint64_t lim = f->kind == FK_BUF ? sizeof isa_buf_names / sizeof isa_buf_names[0]
                                                    : VFN_COUNT;
-            if (lim < 64 && c->seen[op][j] >> lim)
+            if (c->enum_max[op][j] >= lim)
                 return 0;
         }
     }

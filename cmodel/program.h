@@ -29,17 +29,18 @@ int program_push(program *p, const isa_instr *in);
 
 /* What isa_check tests, gathered over many instructions so that a compiler
  * checks a whole program at once, at a fraction of isa_check's cost per
- * instruction: per opcode and field the OR of its values (a field fits its
- * width iff the OR of its values does) and, for an enumerated field, the
- * values seen (a bit each). */
+ * instruction.  A field fits its width iff the OR of its values does, and
+ * the OR of a field is that field of the OR of the instructions: so each
+ * opcode keeps the OR of its instructions, word by word, and for an
+ * enumerated field (a buffer, a vector function: not a power-of-two range)
+ * the largest value. */
+#define PC_WORDS ((sizeof(isa_instr) + 15) / 16 * 2)
 typedef struct {
-    uint64_t ored[OP_COUNT][ISA_MAX_FIELDS];
-    uint64_t seen[OP_COUNT][ISA_MAX_FIELDS]; /* enumerated field j of op: bit v */
-    /* the table's fields of each op, 4-byte members first, then 8-byte */
-    unsigned short off[OP_COUNT][ISA_MAX_FIELDS];
-    unsigned char n4[OP_COUNT], n8[OP_COUNT], field[OP_COUNT][ISA_MAX_FIELDS];
-    unsigned char nenum[OP_COUNT], enum_at[OP_COUNT][ISA_MAX_FIELDS]; /* indices into off */
-    int other; /* an unknown opcode, or an enumerated value past 63 */
+    uint64_t ored[OP_COUNT][PC_WORDS]; /* (padding and unused members: never read) */
+    uint32_t enum_max[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned short enum_off[OP_COUNT][ISA_MAX_FIELDS];
+    unsigned char enum_field[OP_COUNT][ISA_MAX_FIELDS], nenum[OP_COUNT];
+    int other; /* an unknown opcode */
 } program_checker;
 
 void program_checker_init(program_checker *c);

@@ -235,6 +235,23 @@ static uint64_t list_latest(const sb_list *l, uint64_t lo, uint64_t hi, uint64_t
     return best;
 }
 
+/* Whether read i of fp lies inside one of its writes.  Such a read adds
+ * nothing: whatever it conflicts with (earlier writes) the write conflicts
+ * with too, and whatever will conflict with it (later writes) will conflict
+ * with the write, which completes at the same cycle.  So it is neither
+ * checked nor kept (a vector op's accumulator row, an attention state, an
+ * lmma or dq accumulating onto its tile: a third of the reads). */
+static int read_in_write(const footprint *fp, int i)
+{
+    const mem_range *r = &fp->r[i];
+    for (int j = 0; j < fp->nw; j++) {
+        const mem_range *w = &fp->w[j];
+        if (w->space == r->space && w->lo <= r->lo && r->hi <= w->hi)
+            return 1;
+    }
+    return 0;
+}
+
 uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now, uint64_t free_at)
 {
     sb->now = now;
@@ -242,6 +259,8 @@ uint64_t sb_check(scoreboard *sb, const footprint *fp, uint64_t now, uint64_t fr
     uint64_t best = now > free_at ? now : free_at;
     for (int i = 0; i < fp->nr; i++) { /* read after write */
         const mem_range *r = &fp->r[i];
+        if (read_in_write(fp, i))
+            continue;
         best = list_latest(&sb->recent[r->space][SB_WRITE], r->lo, r->hi, best);
         if (sb->root[r->space])
             best = query_range(sb, r, 0, best);
@@ -299,7 +318,7 @@ static int list_add(scoreboard *sb, const mem_range *r, int kind, uint64_t compl
 int sb_record(scoreboard *sb, const footprint *fp, uint64_t complete)
 {
     for (int i = 0; i < fp->nr; i++)
-        if (list_add(sb, &fp->r[i], SB_READ, complete) != 0)
+        if (!read_in_write(fp, i) && list_add(sb, &fp->r[i], SB_READ, complete) != 0)
             return -1;
     for (int i = 0; i < fp->nw; i++)
         if (list_add(sb, &fp->w[i], SB_WRITE, complete) != 0)

@@ -12,6 +12,9 @@
  * current cycle can delay nothing, so they are forgotten: memory follows
  * the instructions in flight, not the program.
  *
+ * A read inside a write of the same footprint is neither checked nor kept:
+ * the write stands for it (the answers are the same).
+ *
  * Every range must be non-empty (lo < hi); every unit refuses empty
  * operations before it reaches the scoreboard.
  */

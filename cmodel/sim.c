@@ -57,28 +57,51 @@ static const unit_ops *ops_for(const isa_instr *in, isa_unit u)
     }
 }
 
-static int check_bounds(const machine *m, const footprint *fp, int functional,
-                        char *err, size_t errlen)
+/* 0 if r lies inside its space (DRAM: the image, when there is one), else
+ * -1 with the reason. */
+static int check_range(const machine *m, const mem_range *r, int functional, char *err,
+                       size_t errlen)
 {
-    const mem_range *all[FP_MAX_READS + FP_MAX_WRITES];
-    int n = 0;
-    for (int i = 0; i < fp->nr; i++) all[n++] = &fp->r[i];
-    for (int i = 0; i < fp->nw; i++) all[n++] = &fp->w[i];
-    for (int i = 0; i < n; i++) {
-        const mem_range *r = all[i];
-        if (r->space < BUF_COUNT) {
-            if (r->hi > m->buf_size[r->space]) {
-                snprintf(err, errlen, "%s buffer access [0x%llx, 0x%llx) exceeds its %zu bytes",
-                         arch_buf_name((buf_id)r->space), (unsigned long long)r->lo,
-                         (unsigned long long)r->hi, m->buf_size[r->space]);
-                return -1;
-            }
-        } else if (functional && r->hi > m->dram_size) {
-            snprintf(err, errlen, "DRAM access [0x%llx, 0x%llx) exceeds the %zu-byte memory image",
-                     (unsigned long long)r->lo, (unsigned long long)r->hi, m->dram_size);
-            return -1;
-        }
+    if (r->space < BUF_COUNT) {
+        if (r->hi <= m->buf_size[r->space])
+            return 0;
+        snprintf(err, errlen, "%s buffer access [0x%llx, 0x%llx) exceeds its %zu bytes",
+                 arch_buf_name((buf_id)r->space), (unsigned long long)r->lo,
+                 (unsigned long long)r->hi, m->buf_size[r->space]);
+        return -1;
     }
+    if (!functional || r->hi <= m->dram_size)
+        return 0;
+    snprintf(err, errlen, "DRAM access [0x%llx, 0x%llx) exceeds the %zu-byte memory image",
+             (unsigned long long)r->lo, (unsigned long long)r->hi, m->dram_size);
+    return -1;
+}
+
+/* The end of each space a range may reach: the buffers' sizes, and the
+ * memory image's in functional mode (timing-only DRAM has no end). */
+static void space_limits(const machine *m, int functional, uint64_t lim[SPACE_DRAM + 1])
+{
+    for (int b = 0; b < BUF_COUNT; b++)
+        lim[b] = m->buf_size[b];
+    lim[SPACE_DRAM] = functional ? m->dram_size : UINT64_MAX;
+}
+
+static int check_bounds(const machine *m, const footprint *fp, const uint64_t *lim,
+                        int functional, char *err, size_t errlen)
+{
+    uint64_t over = 0; /* nonzero if a range passes its space's end */
+    for (int i = 0; i < fp->nr; i++)
+        over |= fp->r[i].hi > lim[fp->r[i].space];
+    for (int i = 0; i < fp->nw; i++)
+        over |= fp->w[i].hi > lim[fp->w[i].space];
+    if (!over)
+        return 0;
+    for (int i = 0; i < fp->nr; i++) /* the first one, with its message */
+        if (check_range(m, &fp->r[i], functional, err, errlen) != 0)
+            return -1;
+    for (int i = 0; i < fp->nw; i++)
+        if (check_range(m, &fp->w[i], functional, err, errlen) != 0)
+            return -1;
     return 0;
 }
 
@@ -194,7 +217,16 @@ typedef struct {
 static uint64_t bus_reserve(bus_sched *b, uint64_t earliest, uint64_t len)
 {
     uint64_t t = earliest > b->floor ? earliest : b->floor;
-    int at = 0;
+    /* Intervals ending by t cannot move it: start at the first that ends
+     * later (they are disjoint and in order, so their ends are too). */
+    int at = 0, top = b->n;
+    while (at < top) {
+        const int mid = (at + top) / 2;
+        if (b->hi[mid] > t)
+            top = mid;
+        else
+            at = mid + 1;
+    }
     for (; at < b->n; at++) {
         if (t + len <= b->lo[at])
             break;
@@ -359,6 +391,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     }
     if (sim_dram_open(&m, err, errlen) != 0)
         goto out;
+    uint64_t lim[SPACE_DRAM + 1];
+    space_limits(&m, functional, lim);
 
     const int Q = arch->queue_depth < MAX_QUEUE ? arch->queue_depth : MAX_QUEUE;
     /* Issue queues: one per unit, and with dma.engines = 2 one more for
@@ -418,7 +452,7 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         footprint fp;
         fp.nr = fp.nw = 0; /* the unit fills the ranges it uses */
         if (ops->footprint(&m, in, &fp, why, sizeof why) != 0 ||
-            check_bounds(&m, &fp, functional, why, sizeof why) != 0) {
+            check_bounds(&m, &fp, lim, functional, why, sizeof why) != 0) {
             snprintf(err, errlen, "instruction %zu (%s): %s", i, d->mnemonic, why);
             goto out;
         }

@@ -31,51 +31,65 @@ typedef struct {
 
 #define ATTN_STATE_BYTES 16
 
-/* Indexed by the fp32 form of a function (the attention functions are fp32
- * only); FP16 and BF16 forms take the same passes on 2-byte elements (the
- * lanes are built for the element type: vector.lanes elements per cycle
- * whatever it is). */
-static const vfn_shape base_shapes[VFN_COUNT] = {
-    [VFN_COPY] = { 1, 1, 0, 1 },
-    [VFN_ADD_I32] = { 4, 4, 1, 1 },
-    [VFN_MUL_I32] = { 4, 4, 1, 1 },
-    [VFN_REQUANT_I8] = { 4, 1, 0, 1 },
-    [VFN_ADD_F32] = { 4, 4, 1, 1 },
-    [VFN_MUL_F32] = { 4, 4, 1, 1 },
-    [VFN_SILU_F32] = { 4, 4, 0, 4 },
-    [VFN_GELU_F32] = { 4, 4, 0, 4 },
-    [VFN_RMSNORM_F32] = { 4, 4, 0, 3 },
-    [VFN_SOFTMAX_F32] = { 4, 4, 0, 4 },
-    [VFN_QUANT_F32] = { 4, 1, 0, 1 },
+/* The shape of every function, the FP16 and BF16 forms of the float
+ * functions derived from their fp32 form by HALF: the same passes on
+ * 2-byte elements (the lanes are built for the element type:
+ * vector.lanes elements per cycle whatever it is).  A constant table,
+ * since every vop asks (twice: footprint and cost). */
+#define SHAPE_(ib, ob, two, passes, state) { ib, ob, two, passes, state }
+#define HALF_(ib, ob, two, passes, state) { 2, (ob) == 4 ? 2 : (ob), two, passes, state }
+#define F32(...) SHAPE_(__VA_ARGS__)
+#define HALF(...) HALF_(__VA_ARGS__)
+/* in bytes, out bytes, two sources, passes, state */
+#define S_ADD 4, 4, 1, 1, 0
+#define S_MUL 4, 4, 1, 1, 0
+#define S_SILU 4, 4, 0, 4, 0
+#define S_GELU 4, 4, 0, 4, 0
+#define S_RMSNORM 4, 4, 0, 3, 0
+#define S_SOFTMAX 4, 4, 0, 4, 0
+#define S_QUANT 4, 1, 0, 1, 0
+#define FLOAT_FORMS(T, FORM) \
+    [VFN_ADD_##T] = FORM(S_ADD), [VFN_MUL_##T] = FORM(S_MUL), [VFN_SILU_##T] = FORM(S_SILU), \
+    [VFN_GELU_##T] = FORM(S_GELU), [VFN_RMSNORM_##T] = FORM(S_RMSNORM), \
+    [VFN_SOFTMAX_##T] = FORM(S_SOFTMAX), [VFN_QUANT_##T] = FORM(S_QUANT)
+
+static const vfn_shape shapes[VFN_COUNT] = {
+    [VFN_COPY] = { 1, 1, 0, 1, 0 },
+    [VFN_ADD_I32] = { 4, 4, 1, 1, 0 },
+    [VFN_MUL_I32] = { 4, 4, 1, 1, 0 },
+    [VFN_REQUANT_I8] = { 4, 1, 0, 1, 0 },
+    FLOAT_FORMS(F32, F32),
+    FLOAT_FORMS(F16, HALF),
+    FLOAT_FORMS(BF16, HALF),
     /* max, exp and quantize, sum */
     [VFN_ATTN_SOFTMAX] = { 4, 1, 0, 3, 1 },
     [VFN_ATTN_ACC] = { 4, 4, 0, 1, 1 },
     [VFN_ATTN_NORM] = { 4, 4, 0, 1, 1 },
-    [VFN_CVT_F16] = { 4, 2, 0, 1 },
-    [VFN_CVT_BF16] = { 4, 2, 0, 1 },
+    [VFN_CVT_F16] = { 4, 2, 0, 1, 0 },
+    [VFN_CVT_BF16] = { 4, 2, 0, 1, 0 },
     /* one pass each: the sum of squares; the multiply, rounding and
      * quantize (in_bytes at the type in imm: shape_of_instr) */
-    [VFN_RMS_STAT] = { 4, 0, 0, 1 },
-    [VFN_RMS_APPLY] = { 4, 1, 0, 1 },
+    [VFN_RMS_STAT] = { 4, 0, 0, 1, 0 },
+    [VFN_RMS_APPLY] = { 4, 1, 0, 1, 0 },
 };
+#undef FLOAT_FORMS
+#undef S_ADD
+#undef S_MUL
+#undef S_SILU
+#undef S_GELU
+#undef S_RMSNORM
+#undef S_SOFTMAX
+#undef S_QUANT
+#undef HALF
+#undef F32
+#undef HALF_
+#undef SHAPE_
 
 _Static_assert(VFN_COUNT <= 32, "vop's fn field is 5 bits");
 
 /* The rms functions' statistic: one float32 (rms_stat writes it,
  * rms_apply reads it at src2). */
 #define RMS_STAT_BYTES 4
-
-static vfn_shape shape_of(isa_vfn f)
-{
-    vfn_shape s = base_shapes[isa_vfn_base(f)];
-    const int b = fp_bytes(isa_vfn_type(f));
-    if (isa_vfn_type(f) != FP_F32) {
-        s.in_bytes = b;
-        if (s.out_bytes == 4)
-            s.out_bytes = b;
-    }
-    return s;
-}
 
 static int is_rms(uint32_t fn) { return fn == VFN_RMS_STAT || fn == VFN_RMS_APPLY; }
 
@@ -111,15 +125,15 @@ static uint64_t rms_stat_bytes(const isa_instr *in)
 
 static uint64_t rms_row_len(const isa_instr *in) { return in->len / rms_rows(in); }
 
-/* shape_of for an instruction: the rms functions take their element type
- * from imm[1:0]. */
-static vfn_shape shape_of_instr(const isa_instr *in)
+/* The shape of an instruction's function: the rms functions take their
+ * element type from imm[1:0]. */
+static inline vfn_shape shape_of_instr(const isa_instr *in)
 {
-    vfn_shape s = shape_of((isa_vfn)in->fn);
+    vfn_shape s = shapes[in->fn];
     if (is_rms(in->fn))
-        s.in_bytes = fp_bytes((fp_type)(in->imm & 3));
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV)
-        s.in_bytes = RMS_STAT_BYTES; /* the sums */
+        s.in_bytes = in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV
+                         ? RMS_STAT_BYTES /* the sums */
+                         : fp_bytes((fp_type)(in->imm & 3));
     return s;
 }
 
@@ -127,6 +141,32 @@ static vfn_shape shape_of_instr(const isa_instr *in)
 static uint32_t vec_len(const isa_instr *in)
 {
     return in->fn == VFN_ATTN_SOFTMAX ? (in->len & 0xfff) : in->len;
+}
+
+/* The rms functions' own field rules: 0, or 1 with the reason. */
+static int rms_refused(const isa_instr *in, char *err, size_t errlen)
+{
+    if ((in->imm & 3) >= FP_COUNT) {
+        snprintf(err, errlen, "%s: element type %u in imm[1:0] is not 0..%d",
+                 isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
+        return 1;
+    }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV && in->src2 == 0) {
+        snprintf(err, errlen, "rms_stat: mode 3 (inv) needs the rows' length in src2");
+        return 1;
+    }
+    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && rms_mode(in) != RMS_INV &&
+        in->src2 && in->len % in->src2 != 0) {
+        snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
+                 in->src2, in->len);
+        return 1;
+    }
+    if (in->fn == VFN_RMS_APPLY && (in->imm & ~(uint32_t)(3 | RMS_APPLY_SS))) {
+        snprintf(err, errlen, "rms_apply: imm %u sets bits other than the type and ss (2)",
+                 in->imm);
+        return 1;
+    }
+    return 0;
 }
 
 static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
@@ -150,26 +190,8 @@ static int vec_footprint(const machine *m, const isa_instr *in, footprint *fp,
                  in->len >> 12, n);
         return -1;
     }
-    if (is_rms(in->fn) && (in->imm & 3) >= FP_COUNT) {
-        snprintf(err, errlen, "%s: element type %u in imm[1:0] is not 0..%d",
-                 isa_vfn_names[in->fn], in->imm & 3, FP_COUNT - 1);
+    if (is_rms(in->fn) && rms_refused(in, err, errlen))
         return -1;
-    }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) == RMS_INV && in->src2 == 0) {
-        snprintf(err, errlen, "rms_stat: mode 3 (inv) needs the rows' length in src2");
-        return -1;
-    }
-    if (in->fn == VFN_RMS_STAT && rms_mode(in) != RMS_WHOLE && rms_mode(in) != RMS_INV &&
-        in->src2 && in->len % in->src2 != 0) {
-        snprintf(err, errlen, "rms_stat: rows of %u elements (src2) do not divide len %u",
-                 in->src2, in->len);
-        return -1;
-    }
-    if (in->fn == VFN_RMS_APPLY && (in->imm & ~(uint32_t)(3 | RMS_APPLY_SS))) {
-        snprintf(err, errlen, "rms_apply: imm %u sets bits other than the type and ss (2)",
-                 in->imm);
-        return -1;
-    }
     if (in->row && (in->fn != VFN_RMS_APPLY || (in->imm & RMS_APPLY_SS))) {
         snprintf(err, errlen, "%s: row %u is only rms_apply's from inv (imm[2] clear)",
                  isa_vfn_names[in->fn], in->row);

@@ -305,6 +305,12 @@ static void area_totals_json(const arch_t *a, const totals *t, json_t *to)
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph)
 {
+    return run_to_json_opt(a, em, m, q, ph, nph, 1);
+}
+
+json_t *run_to_json_opt(const arch_t *a, const energy_model *em, const model_cfg *m,
+                        const quant_preset *q, const run_phase *ph, int nph, int with_ops)
+{
     json_t *root = json_object();
     json_object_set_new(root, "model", json_string(m->name));
     json_object_set_new(root, "quant", json_string(q->name));
@@ -320,10 +326,12 @@ json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
             json_object_set_new(po, "seq", json_integer(rp->ph.seq_len));
         else
             json_object_set_new(po, "context", json_integer(rp->ph.context));
-        json_t *ops = json_array();
-        for (int i = 0; i < rp->nops; i++)
-            json_array_append_new(ops, op_to_json(a, &rp->ops[i]));
-        json_object_set_new(po, "ops", ops);
+        if (with_ops) {
+            json_t *ops = json_array();
+            for (int i = 0; i < rp->nops; i++)
+                json_array_append_new(ops, op_to_json(a, &rp->ops[i]));
+            json_object_set_new(po, "ops", ops);
+        }
         totals t;
         totals_of(a, q, rp, &t);
         json_t *to = json_object();

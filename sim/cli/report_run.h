@@ -62,6 +62,11 @@ int run_phase_sums(const arch_t *a, const quant_preset *q, const run_phase *p, u
 
 json_t *run_to_json(const arch_t *a, const energy_model *em, const model_cfg *m,
                     const quant_preset *q, const run_phase *ph, int nph);
+/* The same without the phases' "ops" arrays when with_ops is 0 (a sweep
+ * row wants only the totals: building every operation's object costs more
+ * than the rest of the report). */
+json_t *run_to_json_opt(const arch_t *a, const energy_model *em, const model_cfg *m,
+                        const quant_preset *q, const run_phase *ph, int nph, int with_ops);
 /* One row per operation: model, quant, arch, phase, then the per-operation
  * keys of the JSON report in the same order (energy_breakdown_pj.PART for
  * the nested object); reals with 17 significant digits, integers exact,

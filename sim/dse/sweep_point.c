@@ -337,7 +337,7 @@ static void flatten(json_t *cols, const char *prefix, json_t *o, int strings)
 /* The report's figures into cols, and the operations into ops (if not NULL). */
 static void report_figures(const sweep_inputs *in, json_t *cols, json_t *ops)
 {
-    json_t *r = run_to_json(&in->a, &in->em, &in->m, &in->q, in->ph, in->nph);
+    json_t *r = run_to_json_opt(&in->a, &in->em, &in->m, &in->q, in->ph, in->nph, ops != NULL);
     const char *k;
     json_t *v;
     json_object_foreach(r, k, v) {
