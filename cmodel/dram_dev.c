@@ -512,17 +512,26 @@ static void merge_all(dram_dev *d, int64_t t)
  * alike.  Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
  * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C (0 if
  * i >= n); it lies in the second stripe if c < b0 mod C.  So the kinds are
- * four ranges of channels.  0 if q's rows split differently. */
-static int keys_of(dram_dev *d, const request *q)
+ * four ranges of channels.  0 if q's rows split differently.  (Its first
+ * row's split is iter_row's memo: set here, where the divisions are.) */
+static int keys_of(dram_dev *d, request *q)
 {
     const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
     if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
         return 0;
     const uint64_t b0 = burst_of(d, q->r.addr);
     const uint64_t n = burst_of(d, q->r.addr + q->r.row_bytes - 1) + 1 - b0;
-    uint64_t r, full, rem, unused;
-    chan_split(d, b0, &unused, &r);
+    uint64_t r, full, rem, above;
+    chan_split(d, b0, &above, &r);
     chan_split(d, n, &full, &rem);
+    /* the first row's split, as iter_row_slow would work it out */
+    q->memo_n = n;
+    q->memo_lo = r;
+    q->memo_full = full;
+    q->memo_rem = rem;
+    q->memo_dg[0] = (uint32_t)r;
+    dram_map_digits_from(&d->map, above, 1, q->memo_dg);
+    q->memo_row = 0;
     d->kr = (int)r;
     d->krem = rem;
     d->kfull = full;
