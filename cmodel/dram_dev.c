@@ -869,7 +869,10 @@ static void feed_from(dram_dev *d, request *q, int ch, chan_iter *itp, uint64_t 
              * serve first), it is kept up to date and given at once: a
              * row miss, mostly, is followed by others. */
             int r = -1;
-            if (!win_ok)
+            if (it.left == 1 && it.row + 1 >= q->r.rows) /* nothing follows: all of it known */
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, win.loc, 0, 1,
+                                     req_row_hi(d, q), &sv);
+            else if (!win_ok)
                 r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
                                      req_row_hi(d, q), &sv);
             if (r < 0) {
