@@ -19,17 +19,6 @@ typedef struct {
 static inline void set_add(chan_set *s, int c) { s->w[c >> 6] |= 1ull << (c & 63); }
 static inline void set_del(chan_set *s, int c) { s->w[c >> 6] &= ~(1ull << (c & 63)); }
 
-static inline int set_count(const chan_set *s, int nw)
-{
-    /* Bit by bit: a class has few members, and without -mpopcnt
-     * __builtin_popcountll is a call into libgcc. */
-    int n = 0;
-    for (int i = 0; i < nw; i++)
-        for (uint64_t w = s->w[i]; w; w &= w - 1)
-            n++;
-    return n;
-}
-
 /* The lowest channel in s after c (c = -1: the lowest), or -1. */
 static inline int set_next(const chan_set *s, int nw, int c)
 {
