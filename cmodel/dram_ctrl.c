@@ -16,6 +16,7 @@ void dram_geom_init(dram_geom *g, const dram_spec *p)
     memset(g, 0, sizeof *g);
     g->sp = p;
     g->bpg = p->banks_per_group;
+    g->nbg = p->bankgroups;
     g->nbanks = p->bankgroups * p->banks_per_group;
     g->Q = p->queue_depth;
     g->ring_mask = ring - 1;
@@ -45,6 +46,7 @@ void dram_geom_init(dram_geom *g, const dram_spec *p)
         while ((int64_t)g->skip_min_p * g->skip_step < p->tCCD_L)
             g->skip_min_p++;
     }
+    g->skip_on = g->skip_min_p > 0 && g->nbg >= g->skip_min_p;
 }
 
 int dram_chan_init(dram_chan *c, const dram_geom *g, int index)
@@ -124,6 +126,18 @@ static int64_t freed_back(const dram_chan *c, const dram_geom *g, uint64_t k)
     return c->served >= k ? dram_chan_freed(c, g, c->served - k) : DRAM_NEVER;
 }
 
+/* The column command of a pending run's last burst to bank group bg (see
+ * dram_chan; every group has one), or DRAM_NEVER without a pending run. */
+static inline int64_t run_cas(const dram_chan *c, const dram_geom *g, int bg)
+{
+    if (!c->run_on)
+        return DRAM_NEVER;
+    int j = bg - c->run_next;
+    if (j < 0)
+        j += g->nbg;
+    return c->run_last - (int64_t)(g->nbg - 1 - j) * g->skip_step;
+}
+
 int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t)
 {
     const int64_t f = t - g->horizon;
@@ -142,18 +156,6 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
         rows |= a->bk[i].open_row != b->bk[i].open_row;
     if (rows)
         return 0;
-    if (memcmp(a->bk, b->bk, (size_t)g->nbanks * sizeof *a->bk) != 0)
-        for (int i = 0; i < g->nbanks; i++) {
-            const dram_bank *x = &a->bk[i], *y = &b->bk[i];
-            if (differ(x->act_ok, y->act_ok, f) | differ(x->rd_ok, y->rd_ok, f) |
-                differ(x->wr_ok, y->wr_ok, f) | differ(x->pre_ok, y->pre_ok, f))
-                return 0;
-        }
-    for (int i = 0; i < nbg; i++)
-        if (differ(a->last_cas_bg[i], b->last_cas_bg[i], f) |
-            differ(a->last_wr_bg[i], b->last_wr_bg[i], f) |
-            differ(a->last_act_bg[i], b->last_act_bg[i], f))
-            return 0;
     for (int i = 0; i < 4; i++) /* oldest first */
         if (differ(a->faw[(a->faw_i + i) & 3], b->faw[(b->faw_i + i) & 3], f))
             return 0;
@@ -164,6 +166,31 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
         if (x <= f && y <= f)
             break;
         if (x != y)
+            return 0;
+    }
+    if (memcmp(a->bk, b->bk, (size_t)g->nbanks * sizeof *a->bk) != 0 || a->run_on || b->run_on)
+        for (int bg = 0, i = 0; bg < nbg; bg++) {
+            /* a pending run's timers (dram_chan_skip) count as written */
+            const int64_t ra = run_cas(a, g, bg), rb = run_cas(b, g, bg);
+            for (int ba = 0; ba < g->bpg; ba++, i++) {
+                const dram_bank *x = &a->bk[i], *y = &b->bk[i];
+                int64_t px = x->pre_ok, py = y->pre_ok;
+                if (a->run_on && ba == a->run_ba)
+                    px = dram_max(px, ra + (a->run_write ? g->wr_pre : g->rtp));
+                if (b->run_on && ba == b->run_ba)
+                    py = dram_max(py, rb + (b->run_write ? g->wr_pre : g->rtp));
+                if (differ(x->act_ok, y->act_ok, f) | differ(x->rd_ok, y->rd_ok, f) |
+                    differ(x->wr_ok, y->wr_ok, f) | differ(px, py, f))
+                    return 0;
+            }
+        }
+    for (int i = 0; i < nbg; i++) {
+        const int64_t ra = run_cas(a, g, i), rb = run_cas(b, g, i);
+        const int64_t wa = a->run_on && a->run_write ? ra : DRAM_NEVER;
+        const int64_t wb = b->run_on && b->run_write ? rb : DRAM_NEVER;
+        if (differ(dram_max(a->last_cas_bg[i], ra), dram_max(b->last_cas_bg[i], rb), f) |
+            differ(dram_max(a->last_wr_bg[i], wa), dram_max(b->last_wr_bg[i], wb), f) |
+            differ(a->last_act_bg[i], b->last_act_bg[i], f))
             return 0;
     }
     return 1;
@@ -275,19 +302,18 @@ static uint64_t choose(const dram_chan *c, const dram_geom *g, int *hit_out, int
 {
     uint64_t oldest[DRAM_MAX_BANKS], oldest_hit[DRAM_MAX_BANKS];
     uint64_t seen = 0, seen_hit = 0;
-    for (uint64_t i = c->head; i != c->tail; i++) {
+    /* newest first, so that the last store per bank is the oldest: no
+     * test of what was seen */
+    for (uint64_t i = c->tail; i-- != c->head;) {
         const dram_slot *s = &c->ring[i & g->ring_mask];
         if (!s->live)
             continue;
-        uint64_t bit = 1ull << s->bank;
-        if (!(seen & bit)) {
-            seen |= bit;
-            oldest[s->bank] = i;
-        }
-        if (!(seen_hit & bit) && s->row == c->bk[s->bank].open_row) {
-            seen_hit |= bit;
-            oldest_hit[s->bank] = i;
-        }
+        const uint64_t bit = 1ull << s->bank;
+        const int hit = s->row == c->bk[s->bank].open_row;
+        seen |= bit;
+        oldest[s->bank] = i;
+        seen_hit |= hit ? bit : 0;
+        oldest_hit[s->bank] = hit ? i : oldest_hit[s->bank];
     }
     uint64_t best = 0;
     int have = 0;
@@ -319,6 +345,7 @@ static uint64_t choose(const dram_chan *c, const dram_geom *g, int *hit_out, int
 
 void dram_chan_serve_slow(dram_chan *c, const dram_geom *g, dram_served *out)
 {
+    dram_chan_settle(c, g);
     for (;;) {
         int hit = 0;
         int64_t t = 0, act = 0, first = 0;
@@ -379,6 +406,7 @@ int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, l
                      uint32_t row_hi, dram_served *out)
 {
     int dummy;
+    dram_chan_settle(c, g);
     const int64_t arrival = entry_time(c, g, not_before, 0, &dummy);
     const dram_slot s = slot_at(g, at, write, arrival);
     for (;;) {
@@ -452,34 +480,88 @@ static void store_run(int64_t *freed, uint64_t mask, uint64_t from, uint64_t to,
         freed[k & mask] = t;
 }
 
-uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
-                        uint64_t n, int write, long req, int64_t not_before, dram_served *out)
+/* x mod P for x < 2 P without a division, else with one. */
+static inline uint64_t mod_small(uint64_t x, uint64_t P)
+{
+    return x < P ? x : x < 2 * P ? x - P : x % P;
+}
+
+/* The bank and group timers of bursts at t - (p - 1) step, ..., t - step,
+ * t to groups bg, bg + 1, ... (mod bank groups), bank ba of each: each
+ * group's and bank's last (the later bursts' times are the larger). */
+static inline void run_timers(dram_chan *c, const dram_geom *g, int ba, int bg, int p, int64_t t,
+                              int write)
+{
+    const int P = g->nbg, bpg = g->bpg;
+    const int64_t step = g->skip_step, pre = write ? g->wr_pre : g->rtp;
+    for (int j = 0; j < p; j++, bg = bg + 1 == P ? 0 : bg + 1) {
+        const int64_t tj = t - (int64_t)(p - 1 - j) * step;
+        dram_bank *k = &c->bk[bg * bpg + ba];
+        k->pre_ok = dram_max(k->pre_ok, tj + pre);
+        c->last_cas_bg[bg] = dram_max(c->last_cas_bg[bg], tj);
+        if (write)
+            c->last_wr_bg[bg] = dram_max(c->last_wr_bg[bg], tj);
+    }
+}
+
+/* A pending run covers every group: its last P bursts give each group's
+ * and its bank's last, the first of them to group run_next. */
+void dram_chan_settle_run(dram_chan *c, const dram_geom *g)
+{
+    run_timers(c, g, c->run_ba, c->run_next, g->nbg, c->run_last, c->run_write);
+    c->run_on = 0;
+    c->run_key = 0;
+}
+
+/* dram_chan_skip for reads (write 0) or writes (write 1), a constant:
+ * each direction's rules without a test per rule. */
+static inline __attribute__((always_inline)) uint64_t
+skip_run(dram_chan *c, const dram_geom *g, uint32_t row, int ba, int bg0, int p, uint64_t n,
+         const int write, long req, int64_t not_before, dram_served *out)
 {
     const int64_t step = g->skip_step;
+    const uint64_t Q = (uint64_t)g->Q;
+    const int P = g->nbg, bpg = g->bpg;
     /* a group's next turn must come tCCD_L after its last: only a run
      * that wraps the period needs the period that long */
     if (c->nq != 0 || g->skip_min_p == 0 || p < 1 || n < (uint64_t)p ||
         (n > (uint64_t)p && p < g->skip_min_p) || c->last_cas == DRAM_NEVER)
         return 0;
     /* the first burst: at the channel's bound, which nothing else exceeds
-     * (so FR-FCFS takes it, and each next one, first: see dram_chan_direct) */
-    int after;
-    int64_t a1 = entry_time(c, g, not_before, 0, &after);
+     * (so FR-FCFS takes it, and each next one, first: see dram_chan_direct);
+     * it enters as the front end allows (entry_time: with the queue empty,
+     * every burst pushed was served, so its slot was freed) */
+    int64_t a1 = dram_max(not_before, c->fe_time);
+    if (c->pushed >= Q && c->pushed - Q < c->served)
+        a1 = dram_max(a1, dram_chan_freed(c, g, c->pushed - Q));
     int64_t t1 = dram_max(c->last_cas + g->ccd_s, c->bus_free - (write ? g->cwl : g->cl));
     t1 = dram_max(t1, a1); /* the later ones arrive no earlier */
-    /* the channel's turnaround binds the first burst most (the others
-     * issue later), each bank's and group's timers their own burst */
-    if ((write ? c->last_rd + g->rtw : c->last_wr + g->wtr_s) > t1)
-        return 0;
-    int64_t tj = t1;
-    for (int j = 0; j < p; j++, tj += step) {
-        const dram_loc *l = &period[j];
-        const dram_bank *k = &c->bk[l->bank];
-        int64_t need = dram_max(write ? k->wr_ok : k->rd_ok, c->last_cas_bg[l->bg] + g->ccd_l);
-        if (!write)
-            need = dram_max(need, c->last_wr_bg[l->bg] + g->wtr_l);
-        if (k->open_row != l->row || need > tj)
-            return 0;
+    /* The channel's turnaround (read to write, write to read in another
+     * group) binds every burst of the run alike, so the first most (the
+     * others issue later): it may delay the run, not reorder it.  Each
+     * bank's and group's timers bind their own burst (checked below). */
+    t1 = dram_max(t1, write ? c->last_rd + g->rtw : c->last_wr + g->wtr_s);
+    /* A run that continues the pending one (the same row of the same bank
+     * in the same direction, its groups next in turn) passes the checks
+     * below: the banks' rows and timers are as they were when the pending
+     * run was checked (for every group) and no other burst came since; a
+     * group's last burst is in that run, P bursts before its turn in this
+     * one, and t1 >= its last burst + skip_step (tCCD_S, and the bus:
+     * bus_free - CL/CWL = its last + tBL), so its turn comes at least
+     * P skip_step >= tCCD_L (P >= skip_min_p) later. */
+    const int cont = c->run_on && c->run_row == row && c->run_ba == ba && c->run_write == write &&
+                     c->run_next == bg0 && P >= g->skip_min_p;
+    if (!cont) {
+        dram_chan_settle(c, g);
+        int64_t tj = t1;
+        for (int j = 0, bg = bg0; j < p; j++, tj += step, bg = bg + 1 == P ? 0 : bg + 1) {
+            const dram_bank *k = &c->bk[bg * bpg + ba];
+            int64_t need = dram_max(write ? k->wr_ok : k->rd_ok, c->last_cas_bg[bg] + g->ccd_l);
+            if (!write)
+                need = dram_max(need, c->last_wr_bg[bg] + g->wtr_l);
+            if (k->open_row != row || need > tj)
+                return 0;
+        }
     }
     /* no refresh may fall due before the last one */
     if (c->ref_due <= t1)
@@ -494,39 +576,49 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     const int64_t tn = t1 + (int64_t)(n - 1) * step;
     /* the front end's last entry: its slot freed when burst n - 1 - Q did */
     int64_t fe = a1;
-    if (c->pushed + n - 1 >= (uint64_t)g->Q) {
-        uint64_t k = c->pushed + n - 1 - (uint64_t)g->Q;
+    if (c->pushed + n - 1 >= Q) {
+        uint64_t k = c->pushed + n - 1 - Q;
         fe = dram_max(fe, k < c->served ? dram_chan_freed(c, g, k)
                                         : t1 + (int64_t)(k - c->served) * step);
     }
-    /* each bank's and bank group's last burst: burst j + i p for the
-     * largest i with j + i p <= n - 1, so the last period's for j <= r
-     * (tn - (r - j) step), the one before's for j > r (p steps earlier) */
-    const uint64_t lastr = (n - 1) % (uint64_t)p;
-    const int64_t pre = write ? g->wr_pre : g->rtp;
-    tj = tn - (int64_t)lastr * step;
-    for (int j = 0; j < p; j++, tj += step) {
-        if ((uint64_t)j == lastr + 1)
-            tj -= (int64_t)p * step;
-        const dram_loc *l = &period[j];
-        dram_bank *k = &c->bk[l->bank];
-        k->pre_ok = dram_max(k->pre_ok, tj + pre);
-        c->last_cas_bg[l->bg] = dram_max(c->last_cas_bg[l->bg], tj);
-        if (write)
-            c->last_wr_bg[l->bg] = dram_max(c->last_wr_bg[l->bg], tj);
+    /* The banks' and groups' timers: each one's last burst.  A run that
+     * goes on from the pending one's last burst, step by step, extends it;
+     * a run of every group starts one; else they are written now. */
+    const int next = (int)mod_small((uint64_t)bg0 + n, (uint64_t)P);
+    if (cont && t1 == c->run_last + step) {
+        c->run_last = tn;
+        c->run_next = next;
+        c->run_key = dram_run_key(row, ba, next, write);
+    } else {
+        dram_chan_settle(c, g);
+        if (n >= (uint64_t)P) {
+            c->run_on = 1;
+            c->run_row = row;
+            c->run_ba = ba;
+            c->run_write = write;
+            c->run_next = next;
+            c->run_last = tn;
+            c->run_key = g->skip_on ? dram_run_key(row, ba, next, write) : 0;
+        } else {
+            run_timers(c, g, ba, bg0, (int)n, tn, write);
+        }
     }
-    /* the slots freed, by served count: the previous run's that stay among
-     * the last Q are stored, this run's kept in closed form */
-    const uint64_t end = c->served + n, keep_from = end > (uint64_t)g->Q ? end - (uint64_t)g->Q : 0;
-    {
+    /* The slots freed, by served count, in closed form: a run that goes on
+     * from the last one extends it; else the last one's that stay among
+     * the last Q are stored. */
+    if (c->lin_from + c->lin_n == c->served && c->lin_step == step && c->lin_n &&
+        c->lin_t + (int64_t)c->lin_n * step == t1) {
+        c->lin_n += n;
+    } else {
+        const uint64_t end = c->served + n, keep_from = end > Q ? end - Q : 0;
         const uint64_t from = c->lin_from > keep_from ? c->lin_from : keep_from;
         store_run(c->freed, g->freed_mask, from, c->lin_from + c->lin_n,
                   c->lin_t + (int64_t)(from - c->lin_from) * c->lin_step, c->lin_step);
+        c->lin_from = c->served;
+        c->lin_n = n;
+        c->lin_t = t1;
+        c->lin_step = step;
     }
-    c->lin_from = c->served;
-    c->lin_n = n;
-    c->lin_t = t1;
-    c->lin_step = step;
     c->served += n;
     c->pushed += n;
     c->fe_time = fe;
@@ -545,4 +637,11 @@ uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period
     out->cas = tn;
     out->done = c->bus_free;
     return n;
+}
+
+uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, uint32_t row, int ba, int bg0, int p,
+                        uint64_t n, int write, long req, int64_t not_before, dram_served *out)
+{
+    return write ? skip_run(c, g, row, ba, bg0, p, n, 1, req, not_before, out)
+                 : skip_run(c, g, row, ba, bg0, p, n, 0, req, not_before, out);
 }

@@ -37,7 +37,7 @@ typedef struct {
 /* The device's shape and timing, the timing as int64 for the hot path. */
 typedef struct {
     const dram_spec *sp;
-    int nbanks, bpg, Q;
+    int nbanks, bpg, nbg, Q; /* banks; banks per group; bank groups; queue depth */
     uint64_t ring_mask;  /* ring size - 1: a power of two >= 2 Q */
     uint64_t freed_mask; /* freed ring size - 1: a power of two >= Q */
     int64_t ccd_s, ccd_l, ccd_min, rd_done, wr_done, rtp, wr_pre, rtw, cl, cwl;
@@ -48,6 +48,7 @@ typedef struct {
      * before a bank group's next turn), 0 if no run can be closed-form. */
     int64_t skip_step;
     int skip_min_p;
+    int skip_on; /* a run may go on from a pending one (dram_chan_skip_on) */
 } dram_geom;
 
 /* What a channel did (row hits, ...), for the statistics. */
@@ -76,6 +77,22 @@ typedef struct {
     uint64_t lin_from, lin_n;
     int64_t lin_t, lin_step;
     int64_t fe_time;
+    /* A closed-form run's bank and bank group timers, pending (run_on):
+     * its last burst at run_last, the one before skip_step earlier, and so
+     * on, to the groups before run_next in turn, bank run_ba of each, row
+     * run_row, every group at least once (dram_chan_skip).  Written by
+     * dram_chan_settle, which every other use of the channel calls first:
+     * meanwhile the next run of the same stream needs neither the checks
+     * nor the stores per group. */
+    int run_on, run_write, run_ba, run_next;
+    uint32_t run_row;
+    int64_t run_last;
+    /* dram_run_key of the run that would go on from the pending one (0:
+     * none may, dram_chan_skip_on).  While it is set nothing but closed-form
+     * runs served bursts since the pending run began (the rest settles
+     * first): the last column command, the bus and the closed form of
+     * freed slots all end with the run's last burst. */
+    uint64_t run_key;
     dram_counts n;
     /* Last, so that a copy takes only the banks and groups in use. */
     dram_bank bk[DRAM_MAX_BANKS];
@@ -95,6 +112,8 @@ typedef struct {
     uint8_t bank, bg; /* bank: bank group * banks_per_group + bank in group */
 } dram_loc;
 
+static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
 /* Fills g for spec s (which must outlive it). */
 void dram_geom_init(dram_geom *g, const dram_spec *s);
 /* Allocates and resets channel `index` of g's device; 0 or -1 (memory). */
@@ -110,8 +129,16 @@ void dram_chan_compact(dram_chan *c, const dram_geom *g);
 void dram_chan_copy_state(dram_chan *dst, const dram_chan *src, const dram_geom *g);
 /* 1 if a and b (queues empty) give the same cycles for any bursts that
  * enter at or after cycle t: equal rows open and refresh due, and every
- * timer equal or both too old to bind at t. */
+ * timer equal or both too old to bind at t (a pending run's as written). */
 int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom *g, int64_t t);
+
+/* Writes a pending run's bank and group timers (see dram_chan). */
+void dram_chan_settle_run(dram_chan *c, const dram_geom *g);
+static inline void dram_chan_settle(dram_chan *c, const dram_geom *g)
+{
+    if (c->run_on)
+        dram_chan_settle_run(c, g);
+}
 
 /* Direct service, for a request alone in an empty queue: the bursts of one
  * channel, in order, are given one at a time together with what follows
@@ -126,15 +153,17 @@ int dram_chan_same_from(const dram_chan *a, const dram_chan *b, const dram_geom 
 int dram_chan_direct(dram_chan *c, const dram_geom *g, dram_loc at, int write, long req,
                      int64_t not_before, const dram_loc *window, int nwin, int complete,
                      uint32_t row_hi, dram_served *out);
-/* Serves the next n bursts at once when they repeat `period` (p bursts,
- * every one a row hit, each in its own bank group) in a steady stream:
- * each issues tBL or tCCD_S after the one before and nothing else binds
- * (checked here).  n = p (no group's turn comes twice) needs no minimum
- * period.  Returns n, or 0 (nothing done).  out: the last burst's cycles. */
-uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, const dram_loc *period, int p,
+/* Serves the next n bursts at once when they repeat a period of p bursts,
+ * every one a row hit on row `row` of bank `ba` (0 .. banks_per_group - 1)
+ * in bank groups bg0, bg0 + 1, ... (mod bank groups), each in its own
+ * group, in a steady stream: each issues tBL or tCCD_S after the one
+ * before and nothing else binds (checked here).  n = p (no group's turn
+ * comes twice) needs no minimum period.  Returns n, or fewer if a refresh
+ * falls due first (at least p), or 0 (nothing done).  out: the last
+ * burst's cycles. */
+uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, uint32_t row, int ba, int bg0, int p,
                         uint64_t n, int write, long req, int64_t not_before, dram_served *out);
 
-static inline int64_t dram_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* The cycle the k-th served burst (k < served) freed its slot. */
 static inline int64_t dram_chan_freed(const dram_chan *c, const dram_geom *g, uint64_t k)
@@ -142,6 +171,72 @@ static inline int64_t dram_chan_freed(const dram_chan *c, const dram_geom *g, ui
     if (k - c->lin_from < c->lin_n)
         return c->lin_t + (int64_t)(k - c->lin_from) * c->lin_step;
     return c->freed[k & g->freed_mask];
+}
+
+/* The key of a run of row `row` of bank `ba` of each group from bg on, in
+ * direction `write` (never 0). */
+static inline uint64_t dram_run_key(uint32_t row, int ba, int bg, int write)
+{
+    return (uint64_t)row << 32 | (uint64_t)ba << 20 | (uint64_t)bg << 8 | (uint64_t)(write != 0) << 1 |
+           1;
+}
+
+/* dram_chan_skip's common case inline: n bursts (at least two, and a
+ * period if more than one) that go on from the pending run, the one with
+ * this key (dram_run_key of the first burst), step by step (the same
+ * stream back to back).  Returns n, or 0 if it is not that case (then
+ * dram_chan_skip decides).  See dram_chan_skip in dram_ctrl.c for why no
+ * bank or group needs a check, and dram_chan.run_key for why neither the
+ * turnaround (checked when the pending run began, the run's own direction
+ * since), the bus nor the last column command does: the first burst is
+ * skip_step after the pending run's last unless it enters later. */
+static inline uint64_t dram_chan_skip_on(dram_chan *c, const dram_geom *g, uint64_t key,
+                                         uint64_t n, int write, long req, int64_t not_before,
+                                         dram_served *out)
+{
+    const int64_t step = g->skip_step;
+    const uint64_t Q = (uint64_t)g->Q;
+    if (c->run_key != key || c->nq != 0)
+        return 0;
+    /* with the queue empty every burst pushed was served */
+    int64_t a1 = dram_max(not_before, c->fe_time);
+    if (c->pushed >= Q)
+        a1 = dram_max(a1, dram_chan_freed(c, g, c->pushed - Q));
+    const int64_t t1 = c->run_last + step, tn = t1 + (int64_t)(n - 1) * step;
+    if (a1 > t1 || c->ref_due <= tn)
+        return 0;
+    /* this run's freed slots go on the closed form: so the front end's
+     * last entry (its slot freed when burst n - 1 - Q did, maybe one of
+     * this run's) is a look-up */
+    c->lin_n += n;
+    int64_t fe = a1;
+    if (c->pushed + n - 1 >= Q)
+        fe = dram_max(fe, dram_chan_freed(c, g, c->pushed + n - 1 - Q));
+    uint64_t next = (uint64_t)c->run_next + n;
+    const uint64_t P = (uint64_t)g->nbg;
+    next = next < P ? next : next < 2 * P ? next - P : next % P;
+    c->run_last = tn;
+    c->run_next = (int)next;
+    c->run_key = dram_run_key(c->run_row, c->run_ba, (int)next, write);
+    c->served += n;
+    c->pushed += n;
+    c->fe_time = fe;
+    c->last_cas = tn;
+    if (write) {
+        c->last_wr = tn;
+        c->n.wr += n;
+        c->bus_free = tn + g->wr_done;
+    } else {
+        c->last_rd = tn;
+        c->n.rd += n;
+        c->bus_free = tn + g->rd_done;
+    }
+    c->n.hits += n;
+    out->req = req;
+    out->at = fe;
+    out->cas = tn;
+    out->done = c->bus_free;
+    return n;
 }
 
 /* Puts a burst for bank `bank` (0..banks_per_group-1) of bank group
@@ -260,6 +355,7 @@ static inline void dram_chan_column(dram_chan *c, const dram_geom *g, uint64_t p
  * refreshes that fall due first, the commands' timing. */
 static inline void dram_chan_serve(dram_chan *c, const dram_geom *g, dram_served *out)
 {
+    dram_chan_settle(c, g);
     const dram_slot *s = &c->ring[c->head & g->ring_mask];
     if (c->bk[s->bank].open_row == s->row) {
         int64_t t = dram_chan_cas_at(c, g, s);

@@ -19,17 +19,6 @@ typedef struct {
 static inline void set_add(chan_set *s, int c) { s->w[c >> 6] |= 1ull << (c & 63); }
 static inline void set_del(chan_set *s, int c) { s->w[c >> 6] &= ~(1ull << (c & 63)); }
 
-static inline int set_count(const chan_set *s, int nw)
-{
-    /* Bit by bit: a class has few members, and without -mpopcnt
-     * __builtin_popcountll is a call into libgcc. */
-    int n = 0;
-    for (int i = 0; i < nw; i++)
-        for (uint64_t w = s->w[i]; w; w &= w - 1)
-            n++;
-    return n;
-}
-
 /* The lowest channel in s after c (c = -1: the lowest), or -1. */
 static inline int set_next(const chan_set *s, int nw, int c)
 {
@@ -75,6 +64,7 @@ typedef struct {
     uint32_t row;
     uint64_t left_in_row;
     uint32_t row_hi;      /* the highest DRAM row it touches (direct service) */
+    int have_row_hi;      /* row_hi is set (worked out when first needed) */
     uint32_t memo_row;    /* the row whose first burst has digits memo_dg */
     uint32_t memo_dg[DRAM_F_COUNT];
     uint64_t memo_n, memo_lo, memo_full, memo_rem; /* its bursts, b0's channel, n / C, n % C */
@@ -96,19 +86,28 @@ struct dram_dev {
      * for it, precomputed): rs_total - sum of digit rs_digit[i] x rs_span[i]. */
     int rs_n, rs_digit[DRAM_F_COUNT];
     uint64_t rs_span[DRAM_F_COUNT], rs_total;
-    uint8_t *queued;        /* per channel: the request being fed uses its queue */
     /* Lockstep: a follower behaves as its leader (its own state is stale);
      * a request that gives every channel the same bursts is scheduled once
      * per leader, and its counts are added for the followers. */
     int lockstep;           /* 0: every channel is scheduled on its own */
     uint16_t *lead;         /* per channel: the channel it follows (itself: none) */
     chan_set *members;      /* per leader: its class (itself and its followers) */
+    uint16_t *nmem;         /* per leader: the channels in its class */
     chan_set leaders;
     int nw;                 /* words of a chan_set in use */
     chan_set kind[4];       /* the request's channels by the bursts they get (keys_of) */
+    chan_set kmore, ksecond; /* kind bits: one burst more; the first in the second stripe */
     int kr;                 /* its first burst's channel */
     uint64_t krem, kfull;   /* its bursts: kfull per channel, one more in krem channels */
+    /* The kinds (kr, krem) every class is within: no class has members of
+     * two of them (split), -1 if not known. */
+    int split_kr;
+    uint64_t split_krem;
     uint64_t *retry;        /* per leader: no merge attempt before this request */
+    /* No merge pass does anything before request merge_next while the
+     * kinds are those of the last pass (merge_kr, merge_krem). */
+    uint64_t merge_next, merge_krem;
+    int merge_kr;
     uint8_t *backoff;       /* per leader: log2 of the requests its last attempt waited */
     int nsame;              /* followers in all */
     dram_counts x;          /* what followers did */
@@ -190,24 +189,27 @@ dram_dev *dram_dev_new(const dram_spec *s, double host_ghz, char *err, size_t er
         d->rs_span[d->rs_n++] = d->rs_total;
         d->rs_total *= d->map.radix[i];
     }
-    d->queued = calloc((size_t)s->channels, 1);
     d->lead = calloc((size_t)s->channels, sizeof *d->lead);
     d->members = calloc((size_t)s->channels, sizeof *d->members);
+    d->nmem = calloc((size_t)s->channels, sizeof *d->nmem);
     d->nw = (s->channels + 63) / 64;
     d->retry = calloc((size_t)s->channels, sizeof *d->retry);
     d->backoff = calloc((size_t)s->channels, sizeof *d->backoff);
     d->ch = calloc((size_t)s->channels, sizeof *d->ch);
     d->cap = 16;
     d->rq = calloc((size_t)d->cap, sizeof *d->rq);
-    int ok = d->ch && d->rq && d->queued && d->lead && d->members && d->retry && d->backoff;
+    int ok = d->ch && d->rq && d->lead && d->members && d->nmem && d->retry && d->backoff;
     for (int c = 0; ok && c < s->channels; c++)
         ok = dram_chan_init(&d->ch[c], &d->g, c) == 0;
     for (int c = 0; ok && c < s->channels; c++) {
         d->lead[c] = (uint16_t)c;
         set_add(&d->members[c], c);
+        d->nmem[c] = 1;
         set_add(&d->leaders, c);
     }
     d->lockstep = s->channels > 1;
+    d->split_kr = -1;
+    d->merge_kr = -1;
     if (!ok) {
         dram_dev_free(d);
         snprintf(err, errlen, "out of memory for the DRAM device");
@@ -226,10 +228,10 @@ void dram_dev_free(dram_dev *d)
     free(d->ch);
     free(d->lead);
     free(d->members);
+    free(d->nmem);
     free(d->retry);
     free(d->backoff);
     free(d->rq);
-    free(d->queued);
     free(d);
 }
 
@@ -316,10 +318,17 @@ long dram_submit(dram_dev *d, const dram_req *r)
         return -1;
     long id = d->next_id++;
     request *q = req_of(d, id);
-    memset(q, 0, sizeof *q);
+    /* the fields a request starts from (the others are set before use) */
     q->id = id;
     q->state = REQ_LIVE;
     q->r = *r;
+    q->enq_done = 0;
+    q->outstanding = 0;
+    q->bursts = 0;
+    q->row = 0;
+    q->started = 0;
+    q->have_row_hi = 0;
+    q->memo_row = UINT32_MAX;
     /* Contiguous rows are one sequence of bursts (no burst moved twice). */
     if (q->r.rows > 1 && q->r.stride == q->r.row_bytes) {
         q->r.row_bytes *= q->r.rows;
@@ -378,10 +387,14 @@ static void lead_part(dram_dev *d, int L, int f, const chan_set *part)
     for (int i = 0; i < nw; i++)
         d->members[L].w[i] &= ~part->w[i];
     d->members[f] = *part;
-    for (int k = set_next(part, nw, -1); k >= 0; k = set_next(part, nw, k))
+    int n = 0;
+    for (int k = set_next(part, nw, -1); k >= 0; k = set_next(part, nw, k), n++)
         d->lead[k] = (uint16_t)f;
+    d->nmem[L] = (uint16_t)(d->nmem[L] - n);
+    d->nmem[f] = (uint16_t)n;
     set_add(&d->leaders, f);
     d->retry[f] = 0;
+    d->merge_next = 0;
     d->backoff[f] = 0;
     d->nsame--;
 }
@@ -416,16 +429,16 @@ static void follow(dram_dev *d, int c, int L)
         d->lead[k] = (uint16_t)L;
     for (int i = 0; i < d->nw; i++)
         d->members[L].w[i] |= m->w[i];
+    d->nmem[L] = (uint16_t)(d->nmem[L] + d->nmem[c]);
     set_del(&d->leaders, c);
     d->nsame += 1;
 }
 
-/* Which bursts of the request channel c receives (keys_of): kind 0..3. */
+/* Which bursts of the request channel c receives (keys_of): kind 0..3,
+ * 2 if one more than kfull, 1 if its first is in the second stripe. */
 static inline int kind_of(const dram_dev *d, int c)
 {
-    const int C = d->sp.channels;
-    const uint64_t i = c >= d->kr ? (uint64_t)(c - d->kr) : (uint64_t)(c + C - d->kr);
-    return 2 * (i < d->krem) + (c < d->kr);
+    return (int)(2 * (d->kmore.w[c >> 6] >> (c & 63) & 1) + (d->ksecond.w[c >> 6] >> (c & 63) & 1));
 }
 
 /* Makes each leader follow the first earlier leader with the same bursts
@@ -438,10 +451,20 @@ static inline int kind_of(const dram_dev *d, int c)
 #endif
 static void merge_all(dram_dev *d, int64_t t)
 {
+    /* With the kinds as in the last pass and no new leader (merge_next 0
+     * then), the leaders first of their kinds still are: only the others
+     * may try, none before merge_next. */
+    if (d->requests < d->merge_next && d->merge_kr == d->kr && d->merge_krem == d->krem)
+        return;
+    d->merge_kr = d->kr;
+    d->merge_krem = d->krem;
+    uint64_t soonest = UINT64_MAX;
     int first[4] = { -1, -1, -1, -1 }, last[4] = { -1, -1, -1, -1 };
     int next[DRAM_MAX_CHANNELS];
     const chan_set lead = d->leaders;
-    for (int c = set_next(&lead, d->nw, -1); c >= 0; c = set_next(&lead, d->nw, c)) {
+    for (int wi = 0; wi < d->nw; wi++)
+    for (uint64_t w = lead.w[wi]; w; w &= w - 1) {
+        const int c = wi * 64 + __builtin_ctzll(w);
         const int b = kind_of(d, c);
         int L = -1;
         if (first[b] >= 0 && d->requests >= d->retry[c]) {
@@ -457,14 +480,18 @@ static void merge_all(dram_dev *d, int64_t t)
         if (L >= 0) {
             follow(d, c, L);
         } else {
-            if (first[b] < 0)
+            if (first[b] < 0) {
                 first[b] = c;
-            else
+            } else {
                 next[last[b]] = c;
+                if (d->retry[c] < soonest)
+                    soonest = d->retry[c];
+            }
             next[c] = -1;
             last[b] = c;
         }
     }
+    d->merge_next = soonest;
 }
 
 /* Channels that receive the same bursts of request q, but for the channel
@@ -474,21 +501,43 @@ static void merge_all(dram_dev *d, int64_t t)
  * alike.  Channel c's first burst is b0 + i, i = (c - b0) mod C, and it has
  * ceil((n - i) / C) bursts, which is n / C, plus one if i < n mod C (0 if
  * i >= n); it lies in the second stripe if c < b0 mod C.  So the kinds are
- * four ranges of channels.  0 if q's rows split differently. */
-static int keys_of(dram_dev *d, const request *q)
+ * four ranges of channels.  0 if q's rows split differently.  (Its first
+ * row's split is iter_row's memo: set here, where the divisions are.) */
+static int keys_of(dram_dev *d, request *q)
 {
     const uint64_t B = (uint64_t)d->sp.burst_bytes, C = (uint64_t)d->sp.channels;
     if (!d->lockstep || d->dch != 0 || (q->r.rows > 1 && q->r.stride % (B * C) != 0))
         return 0;
     const uint64_t b0 = burst_of(d, q->r.addr);
     const uint64_t n = burst_of(d, q->r.addr + q->r.row_bytes - 1) + 1 - b0;
-    uint64_t r, full, rem, unused;
-    chan_split(d, b0, &unused, &r);
+    uint64_t r, full, rem, above;
+    chan_split(d, b0, &above, &r);
     chan_split(d, n, &full, &rem);
+    /* the first row's split, as iter_row_slow would work it out */
+    q->memo_n = n;
+    q->memo_lo = r;
+    q->memo_full = full;
+    q->memo_rem = rem;
+    q->memo_dg[0] = (uint32_t)r;
+    dram_map_digits_from(&d->map, above, 1, q->memo_dg);
+    q->memo_row = 0;
     d->kr = (int)r;
     d->krem = rem;
     d->kfull = full;
     const int nw = d->nw;
+    if (nw == 1) { /* up to 64 channels (every preset): the sets as words */
+        const uint64_t all = low_bits((int)C), second = low_bits((int)r);
+        uint64_t more = low_bits((int)(r + rem < C ? r + rem : C)) & ~second;
+        if (r + rem > C)
+            more |= low_bits((int)(r + rem - C));
+        d->kind[3].w[0] = more & second;
+        d->kind[2].w[0] = more & ~second;
+        d->kind[1].w[0] = ~more & second;
+        d->kind[0].w[0] = all & ~more & ~second;
+        d->kmore.w[0] = more;
+        d->ksecond.w[0] = second;
+        return 1;
+    }
     chan_set more, second, all;
     set_range(&all, nw, 0, (int)C);
     set_range(&second, nw, 0, (int)r);
@@ -505,6 +554,8 @@ static int keys_of(dram_dev *d, const request *q)
         d->kind[1].w[i] = ~more.w[i] & second.w[i];
         d->kind[0].w[i] = all.w[i] & ~more.w[i] & ~second.w[i];
     }
+    d->kmore = more;
+    d->ksecond = second;
     return 1;
 }
 
@@ -512,6 +563,12 @@ static int keys_of(dram_dev *d, const request *q)
  * leader L's class takes L's state and leads the others of its kind. */
 static void split(dram_dev *d)
 {
+    /* Classes stay within the kinds they were split by: merges join
+     * leaders of one kind, own() takes channels out. */
+    if (d->split_kr == d->kr && d->split_krem == d->krem)
+        return;
+    d->split_kr = d->kr;
+    d->split_krem = d->krem;
     const int nw = d->nw;
     const chan_set lead = d->leaders;
     for (int L = set_next(&lead, nw, -1); L >= 0; L = set_next(&lead, nw, L)) {
@@ -598,6 +655,18 @@ static void push_queued(dram_dev *d, request *q, dram_chan *c, dram_loc l)
     d->queued_bursts++;
     if (at > q->accepted)
         q->accepted = at;
+}
+
+static uint32_t row_hi_of(const dram_dev *d, const request *q);
+
+/* q's row_hi, worked out the first time it is needed. */
+static inline uint32_t req_row_hi(const dram_dev *d, request *q)
+{
+    if (!q->have_row_hi) {
+        q->row_hi = row_hi_of(d, q);
+        q->have_row_hi = 1;
+    }
+    return q->row_hi;
 }
 
 /* The bursts of request q in one channel, in address order, row by row. */
@@ -712,14 +781,23 @@ static const dram_loc *ahead(const dram_dev *d, request *q, int ch, lookahead *w
     return w->loc + w->at;
 }
 
-/* Tries the closed form on the row-hit run at `it`; the bursts done. */
-static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
+/* The bursts of the row-hit run a closed form may take from `it` on:
+ * up to the end of its row set or of the channel's bursts in its row (the
+ * other digits of it but the channel's decide it). */
+static inline uint64_t run_len(const dram_dev *d, const chan_iter *it)
 {
-    const int P = d->skip_p;
     uint64_t m = d->rs_total; /* steps before a digit of the row set changes */
     for (int i = 0; i < d->rs_n; i++)
         m -= it->dg[d->rs_digit[i]] * d->rs_span[i];
-    m = m < it->left ? m : it->left;
+    return m < it->left ? m : it->left;
+}
+
+/* Tries the closed form on the first m bursts at `it` (run_len); the
+ * bursts done. */
+static inline uint64_t try_skip_m(dram_dev *d, request *q, dram_chan *c, const chan_iter *it,
+                                  uint64_t m, dram_served *sv)
+{
+    const int P = d->skip_p;
     /* A run is at least one period, or all of it: fewer bursts than groups
      * (many channels share a DMA piece) are one partial period.  One burst
      * alone is served as cheaply directly. */
@@ -728,31 +806,37 @@ static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, d
     const int p = m < (uint64_t)P ? (int)m : P;
     /* Within the row set the bank's digit and the row stay: the period's
      * bursts differ only in their group, the lowest digit, which rotates. */
-    dram_loc period[DRAM_MAX_BANKS];
-    const uint32_t row = it->dg[d->dro], ba = it->dg[d->dba];
-    uint32_t bg = it->dg[d->dbg];
-    for (int j = 0; j < p; j++, bg = bg + 1 == (uint32_t)P ? 0 : bg + 1) {
-        period[j].row = row;
-        period[j].bg = (uint8_t)bg;
-        period[j].bank = (uint8_t)(bg * (uint32_t)d->g.bpg + ba);
-    }
-    return dram_chan_skip(c, &d->g, period, p, m, q->r.write, q->id, q->arrival, sv);
+    const uint32_t row = it->dg[d->dro];
+    const int ba = (int)it->dg[d->dba], bg = (int)it->dg[d->dbg];
+    const uint64_t k = dram_chan_skip_on(c, &d->g, dram_run_key(row, ba, bg, q->r.write), m,
+                                         q->r.write, q->id, q->arrival, sv);
+    if (k)
+        return k;
+    return dram_chan_skip(c, &d->g, row, ba, bg, p, m, q->r.write, q->id, q->arrival, sv);
 }
 
-/* Every burst of request q in channel ch (which must have one), served
+/* Tries the closed form on the row-hit run at `it`; the bursts done. */
+static uint64_t try_skip(dram_dev *d, request *q, dram_chan *c, chan_iter *it, dram_served *sv)
+{
+    return try_skip_m(d, q, c, it, run_len(d, it), sv);
+}
+
+/* Every burst of request q in channel ch from `it` on (a burst), served
  * directly while FR-FCFS would serve it before what follows it, in closed
- * form along row-hit runs, else through the channel's queue. */
-static void feed_channel(dram_dev *d, request *q, int ch)
+ * form along row-hit runs, else through the channel's queue; wait: bursts
+ * before the first closed-form attempt. */
+static void feed_from(dram_dev *d, request *q, int ch, chan_iter *itp, uint64_t wait)
 {
     dram_chan *c = &d->ch[ch];
     const int P = d->skip_p, W = d->g.Q - 1;
-    chan_iter it;
+    chan_iter it = *itp;
     lookahead win;
     win.n = 0;
-    uint64_t wait = 0; /* bursts until the next skip attempt */
+    int win_ok = 0;    /* win holds what follows (topped up by ahead) */
+    int queued = 0;    /* this burst and the rest go through the queue */
     dram_served sv;
-    for (int more = iter_row(d, q, ch, 0, &it); more;) {
-        if (d->queued[ch]) {
+    for (int more = 1; more;) {
+        if (queued) {
             push_queued(d, q, c, loc_of(d, it.dg));
         } else if (P && wait == 0 && it.left >= 2) {
             uint64_t k = try_skip(d, q, c, &it, &sv);
@@ -762,6 +846,7 @@ static void feed_channel(dram_dev *d, request *q, int ch)
             }
             took(q, &sv, k);
             win.n = 0;
+            win_ok = 0;
             if ((it.left -= k) > 0)
                 dram_map_add_in(&d->map, it.dg, d->dch, k);
             else
@@ -769,18 +854,27 @@ static void feed_channel(dram_dev *d, request *q, int ch)
             continue;
         } else {
             dram_loc here = loc_of(d, it.dg);
-            int r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
-                                     q->row_hi, &sv);
+            /* Once what follows was needed (a burst FR-FCFS might not
+             * serve first), it is kept up to date and given at once: a
+             * row miss, mostly, is followed by others. */
+            int r = -1;
+            if (it.left == 1 && it.row + 1 >= q->r.rows) /* nothing follows: all of it known */
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, win.loc, 0, 1,
+                                     req_row_hi(d, q), &sv);
+            else if (!win_ok)
+                r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, NULL, 0, 0,
+                                     req_row_hi(d, q), &sv);
             if (r < 0) {
                 int complete;
                 const dram_loc *window = ahead(d, q, ch, &win, &it, W, &complete);
+                win_ok = 1;
                 r = dram_chan_direct(c, &d->g, here, q->r.write, q->id, q->arrival, window,
-                                     win.n, complete, q->row_hi, &sv);
+                                     win.n, complete, req_row_hi(d, q), &sv);
             }
             if (r > 0) {
                 took(q, &sv, 1);
             } else {
-                d->queued[ch] = 1; /* this burst and the rest go through the queue */
+                queued = 1;
                 push_queued(d, q, c, here);
             }
             if (wait)
@@ -794,6 +888,74 @@ static void feed_channel(dram_dev *d, request *q, int ch)
     }
 }
 
+/* Where the bursts of a kind (keys_of) start in their first row: the same
+ * for each channel of the kind but for the channel's digit (iter_memo). */
+typedef struct {
+    int have;     /* 0: not worked out yet; 1: it, m, key, whole; 2: no bursts */
+    int whole;    /* all of a channel's bursts are one run (one row, m of them) */
+    chan_iter it;
+    uint64_t m;   /* run_len */
+    uint64_t key; /* dram_run_key of its first burst */
+} kind_start;
+
+/* Works out the start of leader c's kind. */
+static void kind_start_of(dram_dev *d, request *q, int c, kind_start *ks)
+{
+    if (!iter_row(d, q, c, 0, &ks->it)) {
+        ks->have = 2;
+        return;
+    }
+    ks->have = 1;
+    ks->m = run_len(d, &ks->it);
+    ks->key = dram_run_key(ks->it.dg[d->dro], (int)ks->it.dg[d->dba], (int)ks->it.dg[d->dbg],
+                           q->r.write);
+    ks->whole = d->skip_p && ks->m >= 2 && ks->m == ks->it.left && q->r.rows == 1;
+}
+
+/* Every burst of request q in leader c of a kind, the kind's start worked
+ * out once for its leaders: its first closed-form attempt (mostly all of
+ * its bursts: a run that goes on from the channel's last), then the rest. */
+static void feed_leader(dram_dev *d, request *q, int c, kind_start *ks)
+{
+    if (!ks->have)
+        kind_start_of(d, q, c, ks);
+    if (ks->have == 2)
+        return;
+    chan_iter it;
+    uint64_t k = 0;
+    if (d->skip_p && ks->it.left >= 2) {
+        dram_served sv;
+        if (ks->m >= 2) {
+            k = dram_chan_skip_on(&d->ch[c], &d->g, ks->key, ks->m, q->r.write, q->id, q->arrival,
+                                  &sv);
+            if (k == 0) {
+                it = ks->it;
+                it.dg[d->dch] = (uint32_t)c;
+                k = try_skip_m(d, q, &d->ch[c], &it, ks->m, &sv);
+            }
+        }
+        if (k == 0) {
+            it = ks->it;
+            it.dg[d->dch] = (uint32_t)c;
+            feed_from(d, q, c, &it, (uint64_t)d->skip_p);
+            return;
+        }
+        took(q, &sv, k);
+        if (k == ks->it.left && q->r.rows == 1) /* all of it */
+            return;
+    }
+    it = ks->it;
+    it.dg[d->dch] = (uint32_t)c;
+    if (k == 0) {
+        feed_from(d, q, c, &it, 0);
+    } else if ((it.left -= k) > 0) {
+        dram_map_add_in(&d->map, it.dg, d->dch, k);
+        feed_from(d, q, c, &it, 0);
+    } else if (iter_row(d, q, c, it.row + 1, &it)) {
+        feed_from(d, q, c, &it, 0);
+    }
+}
+
 /* Feeds a request with keys (keys_of): once on each leader for it and its
  * followers, after splitting classes by key and merging leaders with the
  * same key in the same state from the request's arrival on.  A leader's
@@ -803,17 +965,44 @@ static void feed_lockstep(dram_dev *d, request *q)
 {
     split(d);
     merge_all(d, q->arrival);
+    kind_start ks[4];
+    ks[0].have = ks[1].have = ks[2].have = ks[3].have = 0;
     const chan_set lead = d->leaders;
-    for (int c = set_next(&lead, d->nw, -1); c >= 0; c = set_next(&lead, d->nw, c)) {
-        if (d->kfull == 0 && !(kind_of(d, c) & 2)) /* a class without bursts */
+    for (int wi = 0; wi < d->nw; wi++)
+    for (uint64_t w = lead.w[wi]; w; w &= w - 1) {
+        const int c = wi * 64 + __builtin_ctzll(w);
+        const int kind = kind_of(d, c);
+        if (d->kfull == 0 && !(kind & 2)) /* a class without bursts */
             continue;
         dram_chan *l = &d->ch[c];
-        const dram_counts before = l->n;
+        const uint64_t k = (uint64_t)d->nmem[c] - 1; /* followers */
+        kind_start *s = &ks[kind];
+        if (!s->have)
+            kind_start_of(d, q, c, s);
+        if (s->whole) { /* mostly: the run goes on from the channel's last */
+            dram_served sv;
+            const uint64_t n = dram_chan_skip_on(l, &d->g, s->key, s->m, q->r.write, q->id,
+                                                 q->arrival, &sv);
+            if (n) {
+                took(q, &sv, n);
+                if (k) { /* what the followers did: n row hits in that direction */
+                    d->x.hits += n * k;
+                    if (q->r.write)
+                        d->x.wr += n * k;
+                    else
+                        d->x.rd += n * k;
+                    q->bursts += n * k;
+                }
+                continue;
+            }
+        }
+        dram_counts before;
         const uint64_t bursts = q->bursts;
-        feed_channel(d, q, c);
+        if (k)
+            before = l->n;
+        feed_leader(d, q, c, &ks[kind]);
         while (l->nq)
             serve(d, l);
-        const uint64_t k = (uint64_t)set_count(&d->members[c], d->nw) - 1;
         if (k) {
             dram_counts_add(&d->x, &l->n, &before, k);
             q->bursts += (q->bursts - bursts) * k;
@@ -829,7 +1018,7 @@ static void feed_each(dram_dev *d, request *q)
         chan_iter it;
         if (iter_row(d, q, ch, 0, &it)) {
             own(d, ch);
-            feed_channel(d, q, ch);
+            feed_from(d, q, ch, &it, 0);
         }
     }
 }
@@ -838,7 +1027,7 @@ static void feed_each(dram_dev *d, request *q)
  * the device (so that its rows need not ascend).  Direct service has the
  * row as the most significant digit: below the capacity it is the burst
  * index over the lower digits' span, with no remainder to take. */
-static uint32_t row_hi(const dram_dev *d, const request *q)
+static uint32_t row_hi_of(const dram_dev *d, const request *q)
 {
     uint64_t last = q->r.addr + (uint64_t)(q->r.rows - 1) * q->r.stride + q->r.row_bytes - 1;
     const uint64_t b = burst_of(d, last);
@@ -849,8 +1038,6 @@ static uint32_t row_hi(const dram_dev *d, const request *q)
 
 static void feed_direct(dram_dev *d, request *q)
 {
-    memset(d->queued, 0, (size_t)d->sp.channels);
-    q->row_hi = row_hi(d, q);
     q->memo_row = UINT32_MAX;
     /* A request with fewer bursts than channels (an instruction fetch's
      * one burst) would split classes by kind only to feed one or two of

@@ -64,7 +64,9 @@
  * submit) is served directly while FR-FCFS would serve its bursts in order
  * (dram_ctrl.h: the oldest can issue no later than any other), and a steady
  * stream of row hits in rotating bank groups in closed form (O(bank groups)
- * for a whole row set); where FR-FCFS would reorder, that channel's bursts go
+ * for a whole row set, O(1) for a run that goes on from the channel's last,
+ * whose group and bank timers stay pending until something else uses the
+ * channel); where FR-FCFS would reorder, that channel's bursts go
  * through its queue, where the oldest row hit is served in O(1) if nothing
  * can beat it, else each bank's candidate is compared.  Channels in the
  * same state (equal open rows and refresh due, every timer equal or too old

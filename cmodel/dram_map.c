@@ -60,10 +60,15 @@ int dram_map_init(dram_map *m, const char *text, uint32_t rows, uint32_t banks_p
 
 void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COUNT])
 {
-    uint64_t x = m->burst_shift >= 0 ? addr >> m->burst_shift : addr / m->burst_bytes;
+    dram_map_digits_from(m, m->burst_shift >= 0 ? addr >> m->burst_shift : addr / m->burst_bytes, 0,
+                         digit);
+}
+
+void dram_map_digits_from(const dram_map *m, uint64_t x, int from, uint32_t digit[DRAM_F_COUNT])
+{
     if (x <= UINT32_MAX) { /* the same in 32-bit arithmetic, several times faster */
         uint32_t y = (uint32_t)x;
-        for (int i = 0; i < DRAM_F_COUNT; i++) {
+        for (int i = from; i < DRAM_F_COUNT; i++) {
             if (m->shift[i] >= 0) {
                 digit[i] = y & (m->radix[i] - 1);
                 y >>= m->shift[i];
@@ -74,7 +79,7 @@ void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COU
         }
         return;
     }
-    for (int i = 0; i < DRAM_F_COUNT; i++) {
+    for (int i = from; i < DRAM_F_COUNT; i++) {
         digit[i] = (uint32_t)(x % m->radix[i]);
         x /= m->radix[i];
     }

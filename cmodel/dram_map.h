@@ -42,6 +42,9 @@ int dram_map_init(dram_map *m, const char *text, uint32_t rows, uint32_t banks_p
 
 /* The digits of the burst holding byte addr (least significant first). */
 void dram_map_digits(const dram_map *m, uint64_t addr, uint32_t digit[DRAM_F_COUNT]);
+/* Digits from..4 of burst b, given x = b over the radices of the digits
+ * below `from` (whose digits the caller has). */
+void dram_map_digits_from(const dram_map *m, uint64_t x, int from, uint32_t digit[DRAM_F_COUNT]);
 
 /* Advances digits to the next burst address. */
 static inline void dram_map_next(const dram_map *m, uint32_t digit[DRAM_F_COUNT])
