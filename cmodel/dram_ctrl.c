@@ -619,24 +619,7 @@ skip_run(dram_chan *c, const dram_geom *g, uint32_t row, int ba, int bg0, int p,
         c->lin_t = t1;
         c->lin_step = step;
     }
-    c->served += n;
-    c->pushed += n;
-    c->fe_time = fe;
-    c->last_cas = tn;
-    if (write) {
-        c->last_wr = tn;
-        c->n.wr += n;
-    } else {
-        c->last_rd = tn;
-        c->n.rd += n;
-    }
-    c->n.hits += n;
-    c->bus_free = tn + (write ? g->wr_done : g->rd_done);
-    out->req = req;
-    out->at = fe;
-    out->cas = tn;
-    out->done = c->bus_free;
-    return n;
+    return dram_chan_run_done(c, g, n, write, fe, tn, req, out);
 }
 
 uint64_t dram_chan_skip(dram_chan *c, const dram_geom *g, uint32_t row, int ba, int bg0, int p,

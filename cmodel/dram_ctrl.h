@@ -181,6 +181,33 @@ static inline uint64_t dram_run_key(uint32_t row, int ba, int bg, int write)
            1;
 }
 
+/* The channel's counts and times after a closed-form run of n row hits
+ * (dram_chan_skip, dram_chan_skip_on), the last column command at tn, the
+ * front end's last entry at fe; *out the run's service.  Returns n. */
+static inline uint64_t dram_chan_run_done(dram_chan *c, const dram_geom *g, uint64_t n,
+                                          int write, int64_t fe, int64_t tn, long req,
+                                          dram_served *out)
+{
+    c->served += n;
+    c->pushed += n;
+    c->fe_time = fe;
+    c->last_cas = tn;
+    if (write) {
+        c->last_wr = tn;
+        c->n.wr += n;
+    } else {
+        c->last_rd = tn;
+        c->n.rd += n;
+    }
+    c->n.hits += n;
+    c->bus_free = tn + (write ? g->wr_done : g->rd_done);
+    out->req = req;
+    out->at = fe;
+    out->cas = tn;
+    out->done = c->bus_free;
+    return n;
+}
+
 /* dram_chan_skip's common case inline: n bursts (at least two, and a
  * period if more than one) that go on from the pending run, the one with
  * this key (dram_run_key of the first burst), step by step (the same
@@ -218,25 +245,7 @@ static inline uint64_t dram_chan_skip_on(dram_chan *c, const dram_geom *g, uint6
     c->run_last = tn;
     c->run_next = (int)next;
     c->run_key = dram_run_key(c->run_row, c->run_ba, (int)next, write);
-    c->served += n;
-    c->pushed += n;
-    c->fe_time = fe;
-    c->last_cas = tn;
-    if (write) {
-        c->last_wr = tn;
-        c->n.wr += n;
-        c->bus_free = tn + g->wr_done;
-    } else {
-        c->last_rd = tn;
-        c->n.rd += n;
-        c->bus_free = tn + g->rd_done;
-    }
-    c->n.hits += n;
-    out->req = req;
-    out->at = fe;
-    out->cas = tn;
-    out->done = c->bus_free;
-    return n;
+    return dram_chan_run_done(c, g, n, write, fe, tn, req, out);
 }
 
 /* Puts a burst for bank `bank` (0..banks_per_group-1) of bank group

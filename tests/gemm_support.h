@@ -160,4 +160,35 @@ inline void run_lowered(const arch_t &a, const gemm_shape &s, gemm_layout *lay,
     EXPECT_EQ(fun.cycles, tim.cycles) << "timing-only and functional cycles differ";
 }
 
+// s run functionally on a: A uniform INT8 and W uniform over s.wtype's INT
+// range, from seed; the program's int32 C against ref_gemm_i64 (groups of
+// 128), bit for bit.  *st: the run's statistics, *lay: the program's layout.
+inline void expect_exact(const arch_t &a, const gemm_shape &s, unsigned seed, sim_stats *st,
+                         gemm_layout *lay)
+{
+    const uint64_t M = s.m, N = (uint64_t)s.n, K = (uint64_t)s.kd;
+    const int b = s.wtype.bits, lo = -(1 << (b - 1)), hi = (1 << (b - 1)) - 1;
+    std::mt19937 rng(seed);
+    std::vector<int8_t> A(M * K), W(N * K);
+    for (auto &v : A) v = (int8_t)((int)(rng() % 256) - 128);
+    for (auto &v : W) v = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
+    program p;
+    char err[512] = "";
+    ASSERT_EQ(gemm_lower(&a, &s, &p, lay, err, sizeof err), 0) << err;
+    std::vector<uint8_t> img(lay->image_bytes);
+    ASSERT_EQ(gemm_fill(&a, &s, lay, A.data(), W.data(), nullptr, nullptr, img.data(), err,
+                        sizeof err), 0) << err;
+    sim_opts so{};
+    so.dram = img.data();
+    so.dram_size = img.size();
+    const int rc = sim_run(&a, nullptr, &p, &so, st, err, sizeof err);
+    program_free(&p);
+    ASSERT_EQ(rc, 0) << err;
+    std::vector<int64_t> ref(M * N);
+    ref_gemm_i64(s.wtype, A.data(), W.data(), nullptr, 128, (int)M, (int)N, (int)K, ref.data());
+    const int32_t *C = (const int32_t *)(img.data() + lay->c_addr);
+    for (uint64_t i = 0; i < M * N; i++)
+        ASSERT_EQ(C[i], ref[i]) << "element " << i;
+}
+
 } // namespace gemmtest

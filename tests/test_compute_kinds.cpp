@@ -22,6 +22,7 @@
 #include "energy_json.h"
 #include "engine_setup.h"
 #include "gemm.h"
+#include "gemm_support.h"
 #include "mma_array.h"
 #include "ref_gemm.h"
 #include "run_argv.h"
@@ -285,29 +286,11 @@ TEST(Kinds, ArrayEnergyPerMac)
 void check_exact(const arch_t &a, uint64_t M, int N, int K, int wbits)
 {
     const gemm_shape s = shape(M, N, K, wbits);
-    std::mt19937 rng(7);
-    const int lo = -(1 << (wbits - 1)), hi = (1 << (wbits - 1)) - 1;
-    std::vector<int8_t> A(M * K), W((size_t)N * K);
-    for (auto &v : A) v = (int8_t)((int)(rng() % 256) - 128);
-    for (auto &v : W) v = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
-    program p;
-    gemm_layout lay;
-    char err[512] = "";
-    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
-    std::vector<uint8_t> img(lay.image_bytes);
-    ASSERT_EQ(gemm_fill(&a, &s, &lay, A.data(), W.data(), nullptr, nullptr, img.data(), err,
-                        sizeof err), 0) << err;
-    sim_opts so{};
-    so.dram = img.data();
-    so.dram_size = img.size();
     sim_stats st;
-    ASSERT_EQ(sim_run(&a, nullptr, &p, &so, &st, err, sizeof err), 0) << err;
-    program_free(&p);
-    std::vector<int64_t> ref(M * N);
-    ref_gemm_i64(s.wtype, A.data(), W.data(), nullptr, 128, (int)M, N, K, ref.data());
-    const int32_t *C = (const int32_t *)(img.data() + lay.c_addr);
-    for (uint64_t i = 0; i < M * (uint64_t)N; i++)
-        ASSERT_EQ(C[i], ref[i]) << "element " << i;
+    gemm_layout lay;
+    gemmtest::expect_exact(a, s, 7, &st, &lay);
+    if (::testing::Test::HasFatalFailure())
+        return;
     EXPECT_EQ(st.ev.macs, M * (uint64_t)N * K);
     if (a.compute_kind == COMPUTE_BITSERIAL) // priced per PE-cycle: every PE, every busy cycle
         EXPECT_EQ(st.ev.array_pe_cycles,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arch.h"
+#include "gemm_support.h"
 #include "gemm.h"
 #include "mapper.h"
 #include "ref_gemm.h"
@@ -90,30 +91,9 @@ void expect_within_buffers(const arch_t &a, const gemm_shape &s)
 // The program's int32 outputs against the reference GEMM, bit for bit.
 void expect_exact(const arch_t &a, const gemm_shape &s)
 {
-    const uint64_t M = s.m, N = (uint64_t)s.n, K = (uint64_t)s.kd;
-    const int b = s.wtype.bits, lo = -(1 << (b - 1)), hi = (1 << (b - 1)) - 1;
-    std::mt19937 rng(11);
-    std::vector<int8_t> A(M * K), W(N * K);
-    for (auto &v : A) v = (int8_t)((int)(rng() % 256) - 128);
-    for (auto &v : W) v = (int8_t)(lo + (int)(rng() % (unsigned)(hi - lo + 1)));
-    program p;
-    gemm_layout lay;
-    char err[512] = "";
-    ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
-    std::vector<uint8_t> img(lay.image_bytes);
-    ASSERT_EQ(gemm_fill(&a, &s, &lay, A.data(), W.data(), nullptr, nullptr, img.data(), err,
-                        sizeof err), 0) << err;
-    sim_opts so{};
-    so.dram = img.data();
-    so.dram_size = img.size();
     sim_stats st;
-    ASSERT_EQ(sim_run(&a, nullptr, &p, &so, &st, err, sizeof err), 0) << err;
-    program_free(&p);
-    std::vector<int64_t> ref(M * N);
-    ref_gemm_i64(s.wtype, A.data(), W.data(), nullptr, 128, (int)M, (int)N, (int)K, ref.data());
-    const int32_t *C = (const int32_t *)(img.data() + lay.c_addr);
-    for (uint64_t i = 0; i < M * N; i++)
-        ASSERT_EQ(C[i], ref[i]) << "element " << i;
+    gemm_layout lay;
+    gemmtest::expect_exact(a, s, 11, &st, &lay);
 }
 
 } // namespace
