@@ -29,16 +29,26 @@ static uint64_t tile_sram(const gemm_shape *s, int tk, int g, int ncols, uint64_
     return gemm_align(*ib) + gemm_align(gemm_meta_bytes(s, (uint64_t)ncols));
 }
 
-/* SRAM bytes of group g's tiles for the ncb columns from n0. */
+/* SRAM bytes of group g's tiles for the ncb columns from n0: the whole
+ * tiles of nt columns and the narrower last one, in closed form (the
+ * mapper asks for it at every candidate it fits). */
 static uint64_t slab_sram(const gemm_shape *s, int tk, int nt, int g, int n0, int ncb)
 {
-    uint64_t sum = 0, ib;
-    for (int c0 = n0; c0 < n0 + ncb; c0 += nt)
-        sum += tile_sram(s, tk, g, n0 + ncb - c0 < nt ? n0 + ncb - c0 : nt, &ib);
-    return sum;
+    (void)n0; /* tiles start at n0: only their widths matter */
+    uint64_t ib;
+    const uint64_t whole = (uint64_t)(ncb / nt), rest = (uint64_t)(ncb % nt);
+    return whole * tile_sram(s, tk, g, nt, &ib) + (rest ? tile_sram(s, tk, g, (int)rest, &ib) : 0);
 }
 
 static int ngroups_of(const gemm_shape *s) { return (s->kd + s->group_size - 1) / s->group_size; }
+
+/* SRAM bytes of every group's tiles for the first nb columns: all groups
+ * but the last have the full length (gemm_group_len). */
+static uint64_t slabs_sram(const gemm_shape *s, int tk, int nt, int nb)
+{
+    const int ng = ngroups_of(s);
+    return (uint64_t)(ng - 1) * slab_sram(s, tk, nt, 0, 0, nb) + slab_sram(s, tk, nt, ng - 1, 0, nb);
+}
 
 int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
 {
@@ -81,8 +91,7 @@ int gemm_blk_fits(const arch_t *a, const gemm_shape *s, gemm_blk_plan *pl)
     }
     uint64_t ib;
     if (s->sched.res == GEMM_RES_WGT) {
-        for (int g = 0; g < ngroups_of(s); g++)
-            pl->wgt_slot += slab_sram(s, tk, nt, g, 0, nb);
+        pl->wgt_slot = slabs_sram(s, tk, nt, nb);
         pl->wgt_slots = 2 * pl->wgt_slot <= arch_buf_bytes(a, BUF_WGT) ? 2 : 1;
     } else if (s->sched.loop == GEMM_LOOP_K) {
         pl->wgt_slot = slab_sram(s, tk, nt, 0, 0, nb);
@@ -300,11 +309,12 @@ static uint64_t slab_offset(ectx *c, int g, int n0b, int ncb, int c0)
 {
     uint64_t off = 0, ib;
     const int nt = c->lay->nt;
-    if (c->s->sched.res == GEMM_RES_WGT)
-        for (int h = 0; h < g; h++)
-            off += slab_sram(c->s, c->pl->tk, nt, h, n0b, ncb);
-    for (int x = n0b; x < c0; x += nt)
-        off += tile_sram(c->s, c->pl->tk, g, nt, &ib);
+    /* the groups before g have the full length (only the last is shorter),
+     * and column tiles start every nt columns from n0b */
+    if (c->s->sched.res == GEMM_RES_WGT && g > 0)
+        off = (uint64_t)g * slab_sram(c->s, c->pl->tk, nt, 0, n0b, ncb);
+    if (c0 > n0b)
+        off += (uint64_t)((c0 - n0b + nt - 1) / nt) * tile_sram(c->s, c->pl->tk, g, nt, &ib);
     return off;
 }
 
