@@ -47,18 +47,25 @@ void *gemm_per_sub_group(const gemm_shape *s, const gemm_shape *x, const void *v
 /* Length of group g (the last one may be shorter). */
 int gemm_group_len(const gemm_shape *s, int g);
 /* Table layout (table_pad.c): the tpad of tprec and lmma for tables of
- * klen activations per row (0 on ideal buffers). */
+ * klen activations per row (0 on ideal buffers), for an lmma whose cores
+ * split columns (it reads tile_m rows at once). */
 int gemm_table_pad(const arch_t *a, uint64_t klen);
 /* The pads of s's two group lengths (a full group and the last), worked
  * out once per shape: the search behind a pad is the costly part, and a
  * lowering asks for it at every tprec and lmma. */
 typedef struct {
     uint64_t klen[2]; /* a full group's length, the last group's */
-    int pad[2];       /* gemm_table_pad of each */
+    int pad[2];       /* the pad of each */
+    int rows;         /* rows an lmma step reads: tile_m, or tile_m x cores (part 1) */
 } gemm_tpads;
+/* The pads for s's schedule (s->sched.part decides the rows read at once). */
 void gemm_tpads_of(const arch_t *a, const gemm_shape *s, gemm_tpads *t);
-/* gemm_table_pad(a, klen), from t when klen is one of its lengths. */
+/* The pad of tables of klen activations, from t when klen is one of its lengths. */
 int gemm_tpad_for(const arch_t *a, const gemm_tpads *t, uint64_t klen);
+/* Table-buffer cycles of one chunk step of a full group under t's layout,
+ * averaged over a period of chunks (0 on ideal buffers): what a pass's
+ * tables cost beside its weight bit-planes (the mapper's estimate). */
+double gemm_table_step_cycles(const arch_t *a, const gemm_tpads *t);
 /* The table-buffer bytes of rows rows' tables of any group of s, with
  * s's pads t (tables loaded from DRAM stay dense). */
 uint64_t gemm_table_span(const arch_t *a, const gemm_shape *s, const gemm_tpads *t,

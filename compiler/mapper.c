@@ -132,7 +132,16 @@ static void cost(const arch_t *a, const energy_model *em, const operands *o, con
     const uint64_t passes = row_passes(s, row_quantum(a, part)) * planes, first = nsub * planes;
     const int regs = !part && (uint64_t)s->force_mt > (uint64_t)a->tile_m &&
                      arch_index_regs_hold(a, (uint64_t)s->group_size, s->wtype.bits);
+    /* A chunk's tables are read once for its bit-planes, in one step of
+     * the rows a pass covers (banked: gemm_table_step_cycles), beside the
+     * planes' weight reads: a step's planes take the longer of the two. */
+    const uint64_t bits = (uint64_t)s->wtype.bits;
+    const double tsteps = gemm_table_step_cycles(a, &pl->tpads);
+    const uint64_t tp = (uint64_t)(tsteps + 0.5);
+    const uint64_t per_chunk = regs ? bits : bits * pp; /* after a column pass's first row pass */
+    const uint64_t stretch = tp > per_chunk ? tp - per_chunk : 0;
     const uint64_t lut = (regs ? first * pp + (passes - first) : passes * pp) +
+                         (passes / (bits ? bits : 1)) * stretch +
                          lmmas * (uint64_t)a->lmma_latency;
     const uint64_t tprec = s->tables_in_dram ? 0
                            : gemm_cdiv(s->m * o->ch_total * nbn, (uint64_t)a->tprec_tables_per_cycle);
@@ -197,8 +206,10 @@ static int reuse_bound(const gemm_shape *s)
 
 /* Largest sub-tile whose double-buffered tables fit, a multiple of rq
  * when larger than it. */
-static int mt_max(const arch_t *a, const gemm_shape *s, uint64_t rq)
+static int mt_max(const arch_t *a, const gemm_shape *s0, int part, uint64_t rq)
 {
+    gemm_shape s1 = *s0, *s = &s1;
+    s1.sched.part = part; /* the table layout follows the rows a step reads */
     uint64_t mt = min64(min64(gemm_field_max(OP_LMMA, "m"), gemm_field_max(OP_TPREC, "rows")), s->m);
     gemm_tpads t;
     gemm_tpads_of(a, s, &t);
@@ -264,7 +275,7 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
             break;
         operands o;
         operands_of(a, s, nt, &o);
-        const int m1 = mt_max(a, s, rq);
+        const int m1 = mt_max(a, s, part, rq);
         /* sub-tiles: the most rows the tables allow, half of it, and one
          * pass of the array (or a half or quarter pass when a whole one's
          * accumulators do not fit beside the partial sums) */
@@ -374,6 +385,66 @@ static int mma_search(struct timing_memo *mm, const arch_t *a, const energy_mode
     return found ? 0 : -1; /* none fits: err says why the tile order does not */
 }
 
+/* The best simulated so far over the partitions searched. */
+typedef struct {
+    int found;
+    double score;
+} search_best;
+
+/* Simulates the candidates of one partition (cs sorted by analytic score):
+ * at most SIMULATE, best analytic first, only those within WITHIN of the
+ * partition's best analytic score, keeping in *best the best measured
+ * over every partition searched.  0, or -1 when a timing fails. */
+static int simulate_family(struct timing_memo *mm, const arch_t *a, const energy_model *em,
+                           const gemm_shape *s0, map_objective ob, const cand *cs, int n, int part,
+                           search_best *sb, gemm_shape *best, sim_stats *st, int *sampled,
+                           int *simulated, char *err, size_t errlen)
+{
+    double fam_best = 0, offset = 0, lead = -1;
+    int fam_found = 0, sims = 0;
+    for (int i = 0; i < n && sims < SIMULATE; i++) {
+        if (cs[i].s.sched.part != part)
+            continue;
+        if (lead < 0)
+            lead = cs[i].score;
+        if (cs[i].score > WITHIN * lead)
+            break;
+        cand c = cs[i];
+        /* The analytic energy leaves out what every schedule spends alike
+         * (look-ups, accumulation, dequant); the first simulation measures
+         * it.  A candidate that cannot beat the simulated best even by its
+         * own optimistic estimate is not simulated. */
+        if (fam_found && mapper_score(ob, (double)c.cycles, (double)c.bytes, c.energy + offset) >= fam_best)
+            continue;
+        c.s.group_size = s0->group_size; /* timing splits it again */
+        sim_stats cst;
+        int smp = 0;
+        if (gemm_timing_memo(mm, a, em, &c.s, &cst, &smp, err, errlen) != 0) {
+            if (c.s.epi.on || c.s.in_quant)
+                continue; /* its fused epilogue or prologue has no room: the next */
+            return -1;
+        }
+        (*simulated)++;
+        sims++;
+        const double bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
+        const double sc = mapper_score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
+        if (!fam_found)
+            offset = (em ? cst.energy_pj : bytes) - c.energy;
+        if (!fam_found || sc < fam_best) {
+            fam_best = sc;
+            fam_found = 1;
+        }
+        if (!sb->found || sc < sb->score) {
+            sb->score = sc;
+            sb->found = 1;
+            *best = c.s;
+            *st = cst;
+            *sampled = smp;
+        }
+    }
+    return 0;
+}
+
 int mapper_search(const arch_t *a, const energy_model *em, const gemm_shape *s0, map_objective ob,
                   gemm_shape *best, sim_stats *st, int *sampled, int *simulated, char *err,
                   size_t errlen)
@@ -408,40 +479,19 @@ int mapper_search_memo(struct timing_memo *mm, const arch_t *a, const energy_mod
         return -1;
     }
     qsort(cs, (size_t)n, sizeof *cs, by_score);
-    double best_score = 0, offset = 0;
-    int found = 0;
-    for (int i = 0; i < n && *simulated < SIMULATE && cs[i].score <= WITHIN * cs[0].score; i++) {
-        cand c = cs[i];
-        /* The analytic energy leaves out what every schedule spends alike
-         * (look-ups, accumulation, dequant); the first simulation measures
-         * it.  A candidate that cannot beat the simulated best even by its
-         * own optimistic estimate is not simulated. */
-        if (found && mapper_score(ob, (double)c.cycles, (double)c.bytes, c.energy + offset) >= best_score)
-            continue;
-        c.s.group_size = s0->group_size; /* timing splits it again */
-        sim_stats cst;
-        int smp = 0;
-        if (gemm_timing_memo(mm, a, em, &c.s, &cst, &smp, err, errlen) != 0) {
-            if (c.s.epi.on || c.s.in_quant)
-                continue; /* its fused epilogue or prologue has no room: the next */
-            free(cs);
-            return -1;
-        }
-        (*simulated)++;
-        const double bytes = (double)(cst.ev.dram_read_bytes + cst.ev.dram_write_bytes);
-        const double sc = mapper_score(ob, (double)cst.cycles, bytes, em ? cst.energy_pj : bytes);
-        if (!found)
-            offset = (em ? cst.energy_pj : bytes) - c.energy;
-        if (!found || sc < best_score) {
-            best_score = sc;
-            *best = c.s;
-            *st = cst;
-            *sampled = smp;
-            found = 1;
-        }
-    }
+    /* With lut.partition auto the two partitions are searched apart: the
+     * analytic energy leaves out a part that differs between them (a row
+     * split reads each weight word once for every core), so one's measured
+     * offset would misjudge the other's candidates. */
+    search_best sb = { 0, 0.0 };
+    int rc = 0;
+    for (int part = 0; part < 2 && rc == 0; part++)
+        rc = simulate_family(mm, a, em, s0, ob, cs, n, part, &sb, best, st, sampled, simulated,
+                             err, errlen);
     free(cs);
-    return found ? 0 : -1; /* none: err says why the last fused candidate failed */
+    if (rc != 0)
+        return -1;
+    return sb.found ? 0 : -1; /* none: err says why the last fused candidate failed */
 }
 
 void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)
