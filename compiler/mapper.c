@@ -40,7 +40,19 @@ static uint64_t moved(const arch_t *a, uint64_t rows, uint64_t bytes, int contig
 typedef struct {
     uint64_t w, act, out, ch_total; /* weights + metadata, A (or tables), C; chunks along K */
     int ng;
+    double tsteps; /* table-buffer cycles of a chunk step (table_steps) */
 } operands;
+
+/* gemm_table_step_cycles of s's layout when the cores split by part (the
+ * same for every candidate of the partition: worked out once). */
+static double table_steps(const arch_t *a, const gemm_shape *s0, int part)
+{
+    gemm_shape s = *s0;
+    s.sched.part = part;
+    gemm_tpads t;
+    gemm_tpads_of(a, &s, &t);
+    return gemm_table_step_cycles(a, &t);
+}
 
 static void operands_of(const arch_t *a, const gemm_shape *s, int nt, operands *o)
 {
@@ -136,8 +148,7 @@ static void cost(const arch_t *a, const energy_model *em, const operands *o, con
      * the rows a pass covers (banked: gemm_table_step_cycles), beside the
      * planes' weight reads: a step's planes take the longer of the two. */
     const uint64_t bits = (uint64_t)s->wtype.bits;
-    const double tsteps = gemm_table_step_cycles(a, &pl->tpads);
-    const uint64_t tp = (uint64_t)(tsteps + 0.5);
+    const uint64_t tp = (uint64_t)(o->tsteps + 0.5);
     const uint64_t per_chunk = regs ? bits : bits * pp; /* after a column pass's first row pass */
     const uint64_t stretch = tp > per_chunk ? tp - per_chunk : 0;
     const uint64_t lut = (regs ? first * pp + (passes - first) : passes * pp) +
@@ -269,12 +280,14 @@ static int enumerate(const arch_t *a, const energy_model *em, const gemm_shape *
          * nothing fits at all. */
         const int cq = (int)min64(col_quantum(a, part), (uint64_t)cols);
         const int n_before = n;
+        const double tsteps = table_steps(a, s, part);
         for (int nt = s->n < cols ? s->n : cols, ntry = 0; nt >= 1 && ntry < 4; ntry++,
                  nt = nt / 2 >= cq ? nt / 2 / cq * cq : nt / 2) {
         if (nt < cq && n > n_before)
             break;
         operands o;
         operands_of(a, s, nt, &o);
+        o.tsteps = tsteps;
         const int m1 = mt_max(a, s, part, rq);
         /* sub-tiles: the most rows the tables allow, half of it, and one
          * pass of the array (or a half or quarter pass when a whole one's
@@ -529,6 +542,7 @@ void mapper_describe(const arch_t *a, const gemm_shape *s, map_info *info)
     c.s.group_size = gemm_sub_group(a, s);
     operands o;
     operands_of(a, &c.s, s->force_nt, &o);
+    o.tsteps = table_steps(a, &c.s, s->sched.part);
     gemm_blk_plan pl;
     gemm_blk_fits(a, &c.s, &pl);
     cost(a, NULL, &o, &pl, &c);
