@@ -146,6 +146,8 @@ typedef struct {
                        at src2 + 4k (0: one row) */
     uint32_t chain; /* mma: continues the previous mma's output-stationary fold (its
                        accumulators still in the PEs, the K stream goes on): no fill */
+    uint32_t swap;  /* mma on the mac array: the weight rows go on its mac.m side and the
+                       activation rows on its mac.n side (C^T = W A^T, written back as C) */
 } isa_instr;
 
 typedef struct {

@@ -153,7 +153,7 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("groups", groups, 123, 4, FK_UINT) },
                   "groups x { output[acc + g*m*n*4] (+)= lmma of table[tbl + g*T] and "
                   "weight[wgt + g*W] } (T, W: one group's table and weight spans)" },
-    [OP_MMA] = { OP_MMA, "mma", UNIT_LUT, 9, {
+    [OP_MMA] = { OP_MMA, "mma", UNIT_LUT, 10, {
                       F("act", src, 6, 22, FK_ADDR),
                       F("wgt", wgt, 28, 22, FK_ADDR),
                       F("acc", acc, 50, 22, FK_ADDR),
@@ -162,10 +162,12 @@ const isa_opdef isa_ops[OP_COUNT] = {
                       F("klen", klen, 100, 18, FK_UINT),
                       F("accum", accum, 118, 1, FK_UINT),
                       FO("wbits", wbits, 119, 4, FK_UINT),
-                      FO("chain", chain, 123, 1, FK_UINT) },
+                      FO("chain", chain, 123, 1, FK_UINT),
+                      FO("swap", swap, 124, 1, FK_UINT) },
                   "output[acc] (+)= act[m x klen] x weight[n x klen]^T, int8 activations, "
                   "wbits-bit packed weights (0: 8; 16 on the FP16 datapath), int32 sums, on the "
-                  "compute.kind array" },
+                  "compute.kind array; swap=1 (mac only): the weight rows on the array's m "
+                  "side, the activation rows on its n side" },
     /* load through the trit5 decoder (trit5.h): a row is one chunk of
      * ternary weights, bytes = one bit-plane row of the buffer. */
     [OP_LOADT] = { OP_LOADT, "loadt", UNIT_DMA, 6, {

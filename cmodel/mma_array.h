@@ -20,7 +20,9 @@
  * mac (unit_mac.c): a dot-product tensor core doing one tm x tn x tk tile
  * product a cycle; weights narrower than the operand type pass a dequant
  * stage of mac.dequant_lanes weights a cycle first, pipelined with the
- * array (the slower stage sets the pace).
+ * array (the slower stage sets the pace).  With mma swap=1 the operands
+ * trade sides (weight rows on tm, activation rows on tn): one token of
+ * decode fills a tile's tn side, not one of its tm rows.
  *
  * bitserial (unit_bitserial.c): BitMoD's PE array, output-stationary.
  * Each of rows x cols PEs owns one output (an output channel on its row, a
@@ -61,8 +63,11 @@ typedef struct {
     uint64_t cycles;      /* cycles busy: max(passes, dq_cycles) */
 } mac_timing;
 
-/* Times an m x n x k GEMM with wbits-bit weights on a's MAC array. */
-void mac_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int wbits, mac_timing *t);
+/* Times an m x n x k GEMM with wbits-bit weights on a's MAC array; swap:
+ * the n weight rows on the array's mac_m side, the m activation rows on
+ * its mac_n side (mma swap=1: a compiler's swap-AB for few rows). */
+void mac_time(const arch_t *a, uint64_t m, uint64_t n, uint64_t k, int wbits, int swap,
+              mac_timing *t);
 
 typedef struct {
     uint64_t row_tiles;   /* ceil(n / rows): output channels down the rows */

@@ -65,6 +65,11 @@ static int mma_footprint(const machine *m, const isa_instr *in, footprint *fp, c
         snprintf(err, errlen, "wbits=%u: weights are 1..8 bits (0 means 8)", in->wbits);
         return -1;
     }
+    if (in->swap && a->compute_kind != COMPUTE_MAC) {
+        snprintf(err, errlen, "swap=1 trades the operands' sides of the mac array: it needs "
+                 "compute.kind mac");
+        return -1;
+    }
     if (in->chain && (a->compute_kind != COMPUTE_SYSTOLIC || a->sys_dataflow != SYS_OS ||
                       in->m > (uint32_t)a->sys_rows || in->n > (uint32_t)a->sys_cols || !in->accum)) {
         snprintf(err, errlen, "chain=1 continues one output-stationary fold: it needs a "
@@ -149,14 +154,20 @@ static void mma_cost(const machine *m, const isa_instr *in, unit_cost *c, sim_ev
         return;
     }
     mac_timing t;
-    mac_time(a, in->m, in->n, in->klen, wbits_of(a, in), &t);
-    /* Each n x k weight tile is read once (through the dequant stage) and
-     * held while every row tile streams past: A is read once per column
-     * tile, W once. */
-    const uint64_t ct = ceil_div(in->n, (uint64_t)a->mac_n);
+    mac_time(a, in->m, in->n, in->klen, wbits_of(a, in), (int)in->swap, &t);
+    /* The operand on the tn side (weights; activations when swapped) is
+     * read once (weights through the dequant stage) and held while the
+     * other's row tiles stream past, once per tile of the held one. */
+    const uint64_t A = (uint64_t)in->m * in->klen * act_bytes(a);
+    const uint64_t W = (uint64_t)in->n * mma_wrow_bytes(a, in);
     const uint64_t O = (uint64_t)in->m * in->n * out_bytes(a);
-    ev->buf_read_bytes[BUF_ACT] += (uint64_t)in->m * in->klen * act_bytes(a) * ct;
-    ev->buf_read_bytes[BUF_WGT] += (uint64_t)in->n * mma_wrow_bytes(a, in);
+    if (in->swap) {
+        ev->buf_read_bytes[BUF_ACT] += A;
+        ev->buf_read_bytes[BUF_WGT] += W * ceil_div(in->m, (uint64_t)a->mac_n);
+    } else {
+        ev->buf_read_bytes[BUF_ACT] += A * ceil_div(in->n, (uint64_t)a->mac_n);
+        ev->buf_read_bytes[BUF_WGT] += W;
+    }
     ev->buf_read_bytes[BUF_OUT] += in->accum ? O : 0;
     ev->buf_write_bytes[BUF_OUT] += O;
     ev->mac_dq_weights += t.dq_weights;

@@ -2,6 +2,7 @@
 #include "gemm_mma.h"
 
 #include "gemm_int.h"
+#include "mma_array.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -395,6 +396,19 @@ static void ctx_init(const arch_t *a, const gemm_shape *s, const gemm_layout *la
     c->chained = chained;
 }
 
+/* Where row n0's tile's chunk from k0 starts in a GEMM's packed weights:
+ * tiles of nt rows one after another (nt x the packed row each; the last
+ * may be narrower), inside a tile its chunks of kt in order, each the
+ * tile's rows one after another (k0 x bits is whole bytes: a chunk
+ * boundary). */
+static uint64_t mma_w_offset(const gemm_shape *s, uint64_t nt, uint64_t kt, uint64_t n0,
+                             uint64_t k0)
+{
+    const uint64_t n_tile = n0 / nt * nt, cols = min64(nt, (uint64_t)s->n - n_tile);
+    return n_tile * wbytes(s, (uint64_t)s->kd) + cols * wbytes(s, k0) +
+           (n0 - n_tile) * wbytes(s, min64(kt, (uint64_t)s->kd - k0));
+}
+
 /* A rows m0 .. m0 + rows, K span k0 .. k0 + kl, packed at sram. */
 static int load_a(const gemm_ctx *c, program *p, uint64_t sram, uint64_t m0, uint64_t rows,
                   uint64_t k0, uint64_t kl, char *err, size_t errlen)
@@ -405,16 +419,21 @@ static int load_a(const gemm_ctx *c, program *p, uint64_t sram, uint64_t m0, uin
 
 /* W rows n0 .. n0 + cols, K chunk kc (k0, kl), at sram, and the chunk's
  * scales behind its weights (the dequantizer's; mma reads the codes).
- * DRAM holds the metadata in the order the program reads it: per row
- * tile, per chunk, one contiguous block of its rows' metadata; one group
- * per row (per channel) is loaded once, with the first chunk. */
+ * DRAM holds both in the order the program reads them (weights are packed
+ * offline, as for the LUT array): per row tile, per chunk, one contiguous
+ * block of its rows' packed chunk (mma_w_offset), then likewise the
+ * metadata; one group per row (per channel) is loaded once, with the
+ * first chunk.  (Row-major weights made every chunk a strided transfer
+ * across DRAM rows: 63 k row conflicts against 4 k on a 1 x 4096 x 4096
+ * decode GEMM.) */
 static int load_w(const gemm_ctx *c, program *p, uint64_t sram, uint64_t n0, uint64_t cols,
                   uint64_t kc, char *err, size_t errlen)
 {
     const gemm_shape *s = c->s;
     const uint64_t k0 = kc * c->kt, kl = min64(c->kt, c->K - k0);
-    if (load(p, BUF_WGT, sram, c->w_base + n0 * c->wrow + wbytes(s, k0), cols, wbytes(s, kl),
-             c->wrow, err, errlen))
+    const uint64_t wb = wbytes(s, kl), wdram = c->w_base + mma_w_offset(s, c->nt, c->kt, n0, k0);
+    const int wwhole = cols * wb <= gemm_field_max(OP_LOAD, "bytes");
+    if (load(p, BUF_WGT, sram, wdram, wwhole ? 1 : cols, wwhole ? cols * wb : wb, wb, err, errlen))
         return -1;
     const int per_row = s->mma_meta_group <= 0 || s->mma_meta_group >= s->kd;
     const uint64_t mb = per_row && kc > 0 ? 0 : meta_span_bytes(s, k0, kl);
@@ -424,6 +443,22 @@ static int load_w(const gemm_ctx *c, program *p, uint64_t sram, uint64_t n0, uin
                    whole ? cols * mb : mb, mb, err, errlen))
         return -1;
     return 0;
+}
+
+/* Whether the mac array takes a rows x cols x klen tile faster with the
+ * operands' sides traded (mma swap): few activation rows (a decode token)
+ * fill its mac.n side rather than one of its mac.m rows, as a tensor-core
+ * compiler's swap-AB does. */
+static int swap_pays(const arch_t *a, const gemm_shape *s, uint64_t rows, uint64_t cols,
+                     uint64_t klen)
+{
+    if (a->compute_kind != COMPUTE_MAC)
+        return 0;
+    mac_timing plain, swapped;
+    const int wb = pack_bits(s);
+    mac_time(a, rows, cols, klen, wb, 0, &plain);
+    mac_time(a, rows, cols, klen, wb, 1, &swapped);
+    return swapped.cycles < plain.cycles;
 }
 
 /* mma of chunk kc into the output tile in slot e->oslot, once the
@@ -445,6 +480,7 @@ static int issue_mma(const gemm_ctx *c, emit_state *e, program *p, uint64_t src,
     in.accum = kc > 0;
     in.chain = c->chained && kc > 0;
     in.wbits = wbits_field(c->a, c->s);
+    in.swap = (uint32_t)swap_pays(c->a, c->s, rows, cols, in.klen);
     return gemm_emit(p, &in, err, errlen);
 }
 
@@ -638,12 +674,13 @@ int gemm_mma_fill(const arch_t *a, const gemm_shape *s, const gemm_layout *lay,
     memset(image, 0, lay->image_bytes);
     memcpy(image + lay->a_addr, act, s->m * (uint64_t)s->kd);
     const int b = pack_bits(s);
-    const uint64_t wrow = wbytes(s, (uint64_t)s->kd);
+    const uint64_t nt = (uint64_t)lay->nt, kt = (uint64_t)lay->nb;
     for (uint64_t i = 0; i < nw; i++) {
-        const uint64_t r = i / (uint64_t)s->kd, bit = (i % (uint64_t)s->kd) * (uint64_t)b;
+        const uint64_t r = i / (uint64_t)s->kd, k = i % (uint64_t)s->kd, k0 = k / kt * kt;
+        const uint64_t bit = (k - k0) * (uint64_t)b;
         /* two's complement in b bits; binary: 1 for +1, 0 for -1 (unit_mma.c) */
         const uint32_t code = b == 1 ? (w[i] > 0) : (uint32_t)(uint8_t)w[i] & ((1u << b) - 1);
-        uint8_t *q = image + lay->w_addr + r * wrow + bit / 8;
+        uint8_t *q = image + lay->w_addr + mma_w_offset(s, nt, kt, r, k0) + bit / 8;
         q[0] |= (uint8_t)(code << (bit % 8));
         if (bit % 8 + (uint64_t)b > 8)
             q[1] |= (uint8_t)(code >> (8 - bit % 8));

@@ -314,6 +314,36 @@ TEST(Kinds, Int8GemmExactOnEveryArray)
     check_exact(mac(MAC_FP16, 64), 19, 21, 77, 4);
 }
 
+// Few activation rows (a decode token) on the 8 x 4 x 16 array: the
+// compiler trades the operands' sides (mma swap, as a tensor-core
+// compiler's swap-AB), so the weight rows fill the 8-row side.  1 x 128 x
+// 256 INT8: plain 1 x 32 x 16 = 512 tile products, swapped ceil(128/8) x
+// ceil(1/4) x 16 = 256; from 8 rows on the plain way is no worse and is
+// kept; results are the same either way.
+TEST(Mac, SwapsSidesForFewRows)
+{
+    arch_t a = mac(MAC_INT8, 64);
+    EXPECT_EQ(array_cycles(a, shape(1, 128, 256)), 256u);
+    EXPECT_EQ(array_cycles(a, shape(8, 128, 256)), 8u / 8 * 32 * 16);
+    mac_timing t;
+    mac_time(&a, 1, 128, 256, 8, 0, &t);
+    EXPECT_EQ(t.passes, 512u);
+    mac_time(&a, 1, 128, 256, 8, 1, &t);
+    EXPECT_EQ(t.passes, 256u);
+    // swapped, weights stream once per tile of 4 activation rows, through
+    // the dequant stage each time: 3 rows x 4 bits is one tile, 128 x 256
+    mac_time(&a, 3, 128, 256, 4, 1, &t);
+    EXPECT_EQ(t.dq_weights, 128u * 256);
+    mac_time(&a, 5, 128, 256, 4, 1, &t);
+    EXPECT_EQ(t.dq_weights, 2u * 128 * 256);
+    // a square tile gains nothing: no swap
+    arch_t sq = a;
+    sq.mac_n = 8;
+    EXPECT_EQ(array_cycles(sq, shape(1, 128, 256)), 16u * 16);
+    check_exact(a, 1, 130, 300, 8);
+    check_exact(a, 3, 70, 200, 4);
+}
+
 // The bit-serial array: tiles of dp x rows x cols (rows output channels N,
 // columns tokens M), one after another, each lasting one cycle per weight
 // term (ceil(wbits / bits_per_cycle)).  Hand derivations on 4 x 8 PEs, dp 4:

@@ -206,3 +206,48 @@ TEST(MmaResident, PartialSumsKeyNeedsMacOrBitserial)
     EXPECT_NE(arch_check(&a, err, sizeof err), 0);
     EXPECT_NE(std::string(err).find("buffers.partial_sums"), std::string::npos) << err;
 }
+
+// The weights lie in DRAM in the order the program reads them (packed per
+// column tile and K chunk): every weight load of every order is one
+// contiguous range, and the loads of the tile order, in program order,
+// cover the weight region from its start without a gap or an overlap.
+// (Row-major weights made each chunk a strided transfer across DRAM
+// rows.)  Each order stays bit-exact on a shape with several tiles and
+// chunks and sub-byte weights.
+TEST(MmaResident, WeightsArePackedInTheOrderTheProgramReadsThem)
+{
+    for (int kind : { COMPUTE_MAC, COMPUTE_BITSERIAL, COMPUTE_SYSTOLIC })
+        for (int res : { GEMM_RES_NONE, GEMM_RES_ACT, GEMM_RES_WGT }) {
+            arch_t a = small_bitserial();
+            a.compute_kind = (compute_kind)kind;
+            a.buf[BUF_WGT].kib = 64;
+            a.buf[BUF_ACT].kib = 64;
+            if (kind == COMPUTE_SYSTOLIC && res != GEMM_RES_NONE)
+                continue; /* tile order only */
+            const gemm_shape s = shape(40, 200, 1000, 3, res);
+            SCOPED_TRACE("kind " + std::to_string(kind) + " res " + std::to_string(res));
+            program p;
+            gemm_layout lay;
+            char err[512] = "";
+            ASSERT_EQ(gemm_lower(&a, &s, &p, &lay, err, sizeof err), 0) << err;
+            const uint64_t wlo = lay.w_addr, whi = lay.w_addr + lay.weight_bytes;
+            uint64_t next = wlo, loads = 0;
+            for (size_t i = 0; i < p.n; i++) {
+                const isa_instr &in = p.ins[i];
+                if (in.op != OP_LOAD || in.buf != BUF_WGT || in.dram < wlo || in.dram >= whi)
+                    continue; /* (the metadata follows the outputs) */
+                loads++;
+                EXPECT_TRUE(in.rows == 1 || in.stride == in.bytes) << "instruction " << i;
+                if (res == GEMM_RES_NONE && in.dram >= next) {
+                    EXPECT_EQ(in.dram, next) << "instruction " << i;
+                    next = in.dram + (uint64_t)in.rows * in.bytes;
+                }
+            }
+            EXPECT_GT(loads, 1u);
+            if (res == GEMM_RES_NONE) {
+                EXPECT_EQ(next, whi);
+            }
+            program_free(&p);
+            expect_exact(a, s);
+        }
+}
