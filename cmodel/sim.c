@@ -2,6 +2,7 @@
 #include "count.h"
 #include "ifetch.h"
 #include "machine.h"
+#include "sb_ring.h"
 #include "scoreboard.h"
 #include "sim.h"
 #include "sram.h"
@@ -360,6 +361,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
     int rc = -1;
     scoreboard sb;
     sb_init(&sb);
+    sb_ring ring[UNIT_COUNT]; /* (initialised where has_ring says) */
+    int has_ring[UNIT_COUNT] = { 0 };
     /* One window of bursts in flight per DMA queue: loads, stores. */
     dma_window win[2];
     dma_window_init(&win[0], 0);
@@ -416,6 +419,19 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
      * queues or with instruction fetch; one queue alone takes it in order. */
     const int shared_bus = arch->dma_engines > 1 || fe.entries > 0;
     fetch_ahead(&m, &fe, p->n, 0, &bus_sched, &dram_free, &st->ev); /* fills the buffer */
+    /* The scoreboard rings of the units the RTL tracks (sb_ring.h): DMA
+     * with one queue (two share a ring the RTL does not have), precompute,
+     * the LUT array and dequant. */
+    for (int u = UNIT_DMA; u <= UNIT_DQ; u++) {
+        if ((u == UNIT_DMA && arch->dma_engines > 1) ||
+            (u == UNIT_LUT && arch->compute_kind != COMPUTE_LUT))
+            continue;
+        if (sb_ring_init(&ring[u], arch_sb_ring_depth(arch, u - UNIT_DMA)) != 0) {
+            snprintf(err, errlen, "out of memory for the scoreboard rings");
+            goto out;
+        }
+        has_ring[u] = 1;
+    }
 
     for (size_t i = 0; i < p->n && !halted; i++) {
         const isa_instr *in = &p->ins[i];
@@ -462,8 +478,11 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
                            ? QUEUE_STORE : (int)u;
         const int ovf = i % EVENTS_CHECK == 0 && events_past_max(&st->ev);
 
-        /* Dispatch waits for a free slot in the unit's queue. */
-        const uint64_t slot = qstart[qu][qpos[qu]];
+        /* Dispatch waits for a free slot in the unit's queue, and for an
+         * entry of its scoreboard ring. */
+        uint64_t slot = qstart[qu][qpos[qu]];
+        if (has_ring[u] && sb_ring_room(&ring[u]) > slot)
+            slot = sb_ring_room(&ring[u]);
         if (slot > disp) {
             st->stall_queue_full += slot - disp;
             disp = slot;
@@ -520,6 +539,8 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         qstart[qu][qpos[qu]] = start;
         if (++qpos[qu] == Q)
             qpos[qu] = 0;
+        if (has_ring[u])
+            sb_ring_take(&ring[u], complete);
         if (complete > end)
             end = complete;
         if (u != UNIT_DMA && start < lead)
@@ -559,6 +580,9 @@ int sim_run(const arch_t *arch, const energy_model *em, const program *p,
         sim_energy(em, st);
     rc = 0;
 out:
+    for (int u = 0; u < UNIT_COUNT; u++)
+        if (has_ring[u])
+            sb_ring_free(&ring[u]);
     sb_free(&sb);
     ifetch_free(&fe);
     dma_window_free(&win[0]);

@@ -60,7 +60,7 @@ module lutc_ctrl #(
     output reg  [63:0]    end_cycle,  // latest completion so far (visible from)
     output wire           ctrl_fire,  // barrier / halt retires this cycle
     output wire [31:0]    pc_out,
-    output reg  [7:0]     err,        // bit0 illegal op, bit3 scoreboard full
+    output reg  [7:0]     err,        // bit0 illegal op
     output reg  [63:0]    stall_qfull,
     output reg  [4*64-1:0] stall_dep,
     output reg  [63:0]    stall_port   // DMA: free, dependencies met, port not its
@@ -197,10 +197,10 @@ module lutc_ctrl #(
     reg [3:0]   to_u, hd_present, hd_from_q, deps_ok, free_now, st, disp_ok;
     reg [127:0] st_word [0:3];
     reg [31:0]  st_pc [0:3];
-    reg         dispatch, qfull_stall, sb_full;
+    reg         dispatch, qfull_stall;
     integer u;
     always @* begin
-        dispatch = 1'b0; qfull_stall = 1'b0; sb_full = 1'b0;
+        dispatch = 1'b0; qfull_stall = 1'b0;
         for (u = 0; u < 4; u = u + 1) begin
             to_u[u] = unit_op && ({29'd0, c_unit} == u + 1);
             hd_from_q[u] = q_cnt[u] != 0;
@@ -221,10 +221,9 @@ module lutc_ctrl #(
             st_word[u] = hd_from_q[u] ? q_word[qi(u, q_head[u])] : cur;
             st_pc[u]   = hd_from_q[u] ? q_pc[qi(u, q_head[u])] : pc;
             if (disp_ok[u]) dispatch = 1'b1;
-            if (to_u[u] && !disp_ok[u]) begin
-                if (!can_alloc[u]) sb_full = 1'b1;
-                else qfull_stall = 1'b1;
-            end
+            // held back by a full queue or a full scoreboard ring (late
+            // DMA responses fill it: cmodel/sb_ring.h models the same)
+            if (to_u[u] && !disp_ok[u]) qfull_stall = 1'b1;
         end
     end
 
@@ -263,7 +262,6 @@ module lutc_ctrl #(
         end else if (!halted) begin
             now <= now + 64'd1;
             if (c_ill && have) err[0] <= 1'b1;
-            if (sb_full) err[3] <= 1'b1;
             if (qfull_stall) stall_qfull <= stall_qfull + 64'd1;
             if (hd_present[0] && u_ready[0] && deps_ok[0] && !port_ok)
                 stall_port <= stall_port + 64'd1;

@@ -386,6 +386,50 @@ TEST(TimingQueue, FullQueueStallsDispatch)
     EXPECT_EQ(r2.slots[5].start, 201u);
 }
 
+// The DMA's scoreboard ring (cmodel/sb_ring.h): queue 4 + latency 20 + 2
+// = 26 entries, freed in order from completion.  40 one-burst loads whose
+// responses come 1000 cycles late (replayed, as the RTL cross-check gives
+// them): loads 0..25 dispatch at 0..25 and complete at i + 1001; load 26
+// waits for entry 0 to free, at 1001 (975 cycles of stall), and loads
+// 27..39 follow one a cycle as entries 1..13 free: the last completes at
+// 1014 + 1 + 1000 = 2015.  On time (latency 20) the ring never fills.
+TEST(TimingQueue, FullScoreboardRingStallsDispatch)
+{
+    arch_t a = dflt();
+    a.queue_depth = 4;
+    a.dram_latency = 20;
+    ASSERT_EQ(arch_sb_ring_depth(&a, 0), 26);
+    std::vector<isa_instr> v;
+    for (uint32_t i = 0; i < 40; i++)
+        v.push_back(ld(BUF_ACT, i * 64, (uint64_t)i * 64, 1, 64, 64));
+    v.push_back(kHalt);
+    SimRun on_time = simulate(a, v);
+    ASSERT_EQ(on_time.rc, 0) << on_time.err;
+    EXPECT_EQ(on_time.st.stall_queue_full, 0u);
+    EXPECT_EQ(on_time.st.cycles, 39u + 1 + 20);
+
+    program p;
+    program_init(&p);
+    for (const isa_instr &in : v)
+        ASSERT_EQ(program_push(&p, &in), 0);
+    std::vector<sim_dma_time> late(v.size(), sim_dma_time{ 1, 1000 });
+    std::vector<Slot> slots;
+    sim_opts o;
+    std::memset(&o, 0, sizeof o);
+    o.trace = record;
+    o.trace_ctx = &slots;
+    o.dma_replay = late.data();
+    sim_stats st;
+    char err[512] = "";
+    ASSERT_EQ(sim_run(&a, nullptr, &p, &o, &st, err, sizeof err), 0) << err;
+    program_free(&p);
+    EXPECT_EQ(slots[25].start, 25u);
+    EXPECT_EQ(slots[26].start, 1001u);
+    EXPECT_EQ(slots[39].start, 1014u);
+    EXPECT_EQ(st.stall_queue_full, 1001u - 26);
+    EXPECT_EQ(st.cycles, 2015u);
+}
+
 // ---- (5) barrier ----------------------------------------------------------
 
 TEST(TimingBarrier, NothingAfterABarrierStartsBeforeEverythingBeforeItCompletes)

@@ -474,7 +474,7 @@ static int model_run(const arch_t *arch, const program *p, uint8_t *dram, size_t
         top->eval();
         if (top->err) {
             fail(err, errlen, "RTL error flags 0x%02x at cycle %llu (bit0 illegal op, bit1 unit "
-                 "started while busy, bit2 float dq, bit3 scoreboard full)",
+                 "started while busy, bit2 float dq)",
                  (unsigned)top->err, (unsigned long long)n);
             rc = -1;
             break;
